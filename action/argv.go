@@ -1,0 +1,234 @@
+package action
+
+import "strings"
+
+// Argv is a command's words, normalised and split into options and
+// positionals, so that a pattern and a command can be compared word for word
+// whatever the spelling (-lvnp vs -l -v -n -p, -mhttp.server vs -m http.server,
+// --port=8080 vs --port 8080 for the programs safeclaw knows).
+type Argv struct {
+	// Words are the command's words with quotes and escapes resolved; Words[0]
+	// is the program as written.
+	Words []string `json:"words"`
+	// Program is Words[0] reduced to its name: no directory, and interpreter
+	// versions dropped (/usr/bin/python3.12 → python).
+	Program     string   `json:"program"`
+	Options     []Option `json:"options,omitempty"`
+	Positionals []string `json:"positionals,omitempty"`
+}
+
+// Option is one option of a command: "-l", "--port" (Value "8080").
+type Option struct {
+	Name     string `json:"name"`
+	Value    string `json:"value,omitempty"`
+	HasValue bool   `json:"has_value,omitempty"`
+}
+
+// Option returns the first option named name (after aliasing) and whether it exists.
+func (a *Argv) Option(name string) (Option, bool) {
+	for _, o := range a.Options {
+		if o.Name == name {
+			return o, true
+		}
+	}
+	return Option{}, false
+}
+
+// Has reports whether a has any of the named options.
+func (a *Argv) Has(names ...string) bool {
+	for _, o := range a.Options {
+		for _, n := range names {
+			if o.Name == n {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// OptionSpec says how one program reads its options. Programs without a spec
+// are read the GNU way: options anywhere before "--", pure-letter clusters
+// split (-rf → -r -f), --name=value kept together as a valued option.
+type OptionSpec struct {
+	// Values lists the short option letters that take a value
+	// ("p" for nc -p 4444, "m" for python -m http.server).
+	Values string
+	// LongValues lists the long options that take a value ("--port").
+	LongValues []string
+	// Aliases maps long (or alternative) option names to the canonical name
+	// ("--listen": "-l"), so a pattern written with -l matches --listen.
+	Aliases map[string]string
+	// Terminators are options whose value ends option parsing: everything
+	// after python's -m MODULE or -c CODE belongs to the module or code.
+	Terminators string
+	// StopAtPositional ends option parsing at the first positional (ssh HOST CMD...).
+	StopAtPositional bool
+	// SingleDashLong marks programs with -name style options (find, java):
+	// their clusters are never split.
+	SingleDashLong bool
+}
+
+// optionSpecs holds the programs whose options safeclaw understands. The
+// shell catalogue grows it; the policy compiler reads patterns with it, so a
+// pattern and a command are always split alike.
+var optionSpecs = map[string]OptionSpec{
+	"python": {Values: "mcWXQ", Terminators: "mc"},
+	"pip":    {},
+	"php":    {Values: "SdtcrfzBEFRn", Terminators: "r"},
+	"ruby":   {Values: "reIECxF", LongValues: []string{"--encoding"}},
+	"perl":   {Values: "eEIMmxl"},
+	"node": {Values: "erp", LongValues: []string{"--eval", "--print", "--require", "--import", "--inspect-port"},
+		Aliases: map[string]string{"--eval": "-e", "--print": "-p", "--require": "-r"}},
+	"nc": {Values: "pscewiIOqTXxbgGmMV", Aliases: map[string]string{"--listen": "-l", "--exec": "-e", "--sh-exec": "-c", "--source-port": "-p", "--keep-open": "-k", "--udp": "-u"},
+		LongValues: []string{"--exec", "--sh-exec", "--lua-exec", "--source-port", "--source", "--proxy", "--proxy-type", "--wait", "--idle-timeout", "--allow", "--allowfile", "--deny", "--denyfile", "--max-conns", "--output", "--hex-dump", "--append-output"}},
+	"ssh":     {Values: "BbcDEeFIiJLlmOoPpQRSWw", StopAtPositional: true},
+	"autossh": {Values: "BbcDEeFIiJLlmOoPpQRSWwM", StopAtPositional: true},
+	"npx": {Values: "pc", LongValues: []string{"--package", "--call", "--cache", "--registry", "--userconfig", "--workspace", "-w"},
+		Aliases: map[string]string{"--yes": "-y", "--package": "-p", "--call": "-c"}, StopAtPositional: true},
+	"rm": {Aliases: map[string]string{"--recursive": "-r", "-R": "-r", "--force": "-f", "--dir": "-d", "--verbose": "-v", "--interactive": "-i"}},
+	"lt": {Values: "phsl", LongValues: []string{"--port", "--host", "--subdomain", "--local-host"}, Aliases: map[string]string{"--port": "-p", "--subdomain": "-s", "--host": "-h", "--local-host": "-l"}},
+	"curl": {Values: "dHXuoOTAeEFxCmrbcKwyYzQ", LongValues: []string{"--data", "--data-raw", "--data-binary", "--data-urlencode", "--header", "--request", "--user", "--output", "--upload-file", "--user-agent", "--referer", "--form", "--proxy", "--config", "--max-time", "--cookie", "--cookie-jar", "--write-out", "--retry", "--connect-timeout", "--resolve", "--cacert", "--cert", "--key", "--url"},
+		Aliases: map[string]string{"--data": "-d", "--header": "-H", "--request": "-X", "--user": "-u", "--output": "-o", "--upload-file": "-T", "--user-agent": "-A", "--form": "-F", "--proxy": "-x", "--insecure": "-k", "--silent": "-s", "--location": "-L", "--fail": "-f"}},
+	"find": {SingleDashLong: true},
+	"java": {SingleDashLong: true},
+}
+
+// SpecFor returns the option spec for a normalised program name.
+func SpecFor(program string) (OptionSpec, bool) {
+	s, ok := optionSpecs[program]
+	return s, ok
+}
+
+// versioned lists the program families whose version suffix is dropped
+// (python3.12 → python, php8.2 → php, pip3 → pip). Other programs keep their
+// digits: base64 and bzip2 are names, not versions.
+var versioned = []string{"python", "pip", "pydoc", "ruby", "gem", "perl", "php", "node", "nodejs", "lua", "luajit", "tclsh", "wish", "gcc", "g++", "clang", "idle", "pypy", "java", "irb"}
+
+// ProgramName reduces a command word to the program it names: the directory
+// is dropped and, for interpreter families, the version (python3.12 → python).
+func ProgramName(word string) string {
+	if i := strings.LastIndexByte(word, '/'); i >= 0 {
+		word = word[i+1:]
+	}
+	for _, fam := range versioned {
+		if !strings.HasPrefix(word, fam) {
+			continue
+		}
+		rest := word[len(fam):]
+		rest = strings.TrimPrefix(rest, "-")
+		if rest == "" || isVersion(rest) {
+			if fam == "nodejs" {
+				return "node"
+			}
+			return fam
+		}
+	}
+	return word
+}
+
+func isVersion(s string) bool {
+	if s == "" || s[0] < '0' || s[0] > '9' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < '0' || c > '9') && c != '.' {
+			return false
+		}
+	}
+	return true
+}
+
+// ParseArgv normalises words (quotes already resolved) into an [Argv].
+// It never fails: what it cannot classify is a positional.
+func ParseArgv(words []string) Argv {
+	a := Argv{Words: words}
+	if len(words) == 0 {
+		return a
+	}
+	a.Program = ProgramName(words[0])
+	spec, known := optionSpecs[a.Program]
+	canon := func(name string) string {
+		if c, ok := spec.Aliases[name]; ok {
+			return c
+		}
+		return name
+	}
+	rest := words[1:]
+	for i := 0; i < len(rest); i++ {
+		w := rest[i]
+		switch {
+		case w == "--":
+			a.Positionals = append(a.Positionals, rest[i+1:]...)
+			return a
+		case len(w) < 2 || w[0] != '-':
+			a.Positionals = append(a.Positionals, w)
+			if spec.StopAtPositional {
+				a.Positionals = append(a.Positionals, rest[i+1:]...)
+				return a
+			}
+			continue
+		case strings.HasPrefix(w, "--") || spec.SingleDashLong:
+			name, val, hasVal := strings.Cut(w, "=")
+			name = canon(name)
+			if !hasVal && contains(spec.LongValues, name) && i+1 < len(rest) {
+				val, hasVal = rest[i+1], true
+				i++
+			}
+			a.Options = append(a.Options, Option{Name: name, Value: val, HasValue: hasVal})
+			continue
+		}
+		// A short option or a cluster of them.
+		if !known && !allLetters(w[1:]) {
+			a.Options = append(a.Options, Option{Name: canon(w)})
+			continue
+		}
+		terminated := false
+		for j := 1; j < len(w); j++ {
+			c := w[j]
+			name := canon("-" + string(c))
+			if strings.IndexByte(spec.Values, c) >= 0 {
+				o := Option{Name: name, HasValue: true}
+				if j+1 < len(w) {
+					o.Value = w[j+1:]
+				} else if i+1 < len(rest) {
+					o.Value = rest[i+1]
+					i++
+				} else {
+					o.HasValue = false
+				}
+				a.Options = append(a.Options, o)
+				terminated = strings.IndexByte(spec.Terminators, c) >= 0
+				break
+			}
+			a.Options = append(a.Options, Option{Name: name})
+		}
+		if terminated {
+			a.Positionals = append(a.Positionals, rest[i+1:]...)
+			return a
+		}
+	}
+	return a
+}
+
+func allLetters(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,341 @@
+package cli
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/policy"
+	"github.com/safeclaw/safeclaw/shell"
+)
+
+// maxPolicyBytes bounds every policy or config file safeclaw reads.
+const maxPolicyBytes = 4 << 20
+
+// policySet is the policy in force for one invocation: its layers, in the
+// order architecture.md gives (managed, user, project, always).
+type policySet struct {
+	layers []policy.Layer
+	user   *policy.Policy
+	// files names every file loaded, per layer, for `policy show`.
+	files map[string][]string
+	notes []string
+}
+
+// decide evaluates req against every layer.
+func (ps *policySet) decide(req *action.Request) action.Decision {
+	d := action.Decision{}
+	if len(ps.layers) == 1 {
+		d = ps.layers[0].Policy.Decide(req)
+	} else {
+		d = policy.DecideLayers(ps.layers, req)
+	}
+	d.Notes = append(d.Notes, ps.notes...)
+	return d
+}
+
+// projectPolicyNames are the project policy file names, nearest first.
+var projectPolicyNames = []string{filepath.Join(".safeclaw", "policy.yaml"), "safeclaw.policy.yaml"}
+
+// loadPolicies resolves and compiles the layers. files are the --policy flags.
+func (e *Env) loadPolicies(files []string) (*policySet, error) {
+	opts := e.policyOptions()
+	ps := &policySet{files: map[string][]string{}}
+
+	// Managed: set by an administrator; a path named by the environment must exist.
+	managed := e.Getenv("SAFECLAW_MANAGED_POLICY")
+	mustExist := managed != ""
+	if managed == "" {
+		managed = "/etc/safeclaw/policy.yaml"
+	}
+	if p, err := compileFiles([]string{managed}, opts, mustExist); err != nil {
+		return nil, err
+	} else if p != nil {
+		ps.layers = append(ps.layers, policy.Layer{Name: "managed", Policy: p})
+		ps.files["managed"] = []string{managed}
+	}
+
+	// User: --policy files, else the user's policy, else the built-in default.
+	var user *policy.Policy
+	var err error
+	switch {
+	case len(files) > 0:
+		paths, err := expandPolicyPaths(files)
+		if err != nil {
+			return nil, err
+		}
+		user, err = compileFiles(paths, opts, true)
+		if err != nil {
+			return nil, err
+		}
+		ps.files["user"] = paths
+	default:
+		userFile := filepath.Join(e.ConfigDir, "policy.yaml")
+		user, err = compileFiles([]string{userFile}, opts, false)
+		if err != nil {
+			return nil, err
+		}
+		ps.files["user"] = []string{userFile}
+		if user == nil {
+			f, err := policy.Parse(policy.DefaultName, policy.Default())
+			if err != nil {
+				return nil, fmt.Errorf("built-in default policy: %w", err)
+			}
+			if user, err = policy.Compile([]*policy.File{f}, opts); err != nil {
+				return nil, fmt.Errorf("built-in default policy: %w", err)
+			}
+			ps.files["user"] = []string{policy.DefaultName}
+		}
+	}
+	ps.user = user
+	ps.layers = append(ps.layers, policy.Layer{Name: "user", Policy: user})
+
+	// Project: found walking up from the cwd; counts in full only when trusted.
+	if path := findProjectPolicy(e.Cwd); path != "" && !sameFileIn(path, ps.files["user"]) {
+		data, err := readBounded(path)
+		if err != nil {
+			return nil, err
+		}
+		p, err := compileData(path, data, opts)
+		if err != nil {
+			return nil, err
+		}
+		trusted := e.isTrusted(path, data)
+		ps.layers = append(ps.layers, policy.Layer{Name: "project", Policy: p, DenyAskOnly: !trusted})
+		ps.files["project"] = []string{path}
+		if !trusted {
+			ps.notes = append(ps.notes, fmt.Sprintf("project policy %s is not trusted: only its deny and ask rules count (run 'safeclaw trust' to trust it)", path))
+		}
+	}
+	return ps, nil
+}
+
+// policyOptions gives the compiler the workspace, home and the paths that
+// built-in self-protection guards.
+func (e *Env) policyOptions() policy.Options {
+	ws := findWorkspace(e.Cwd)
+	home := e.Home
+	protectWrite := []string{
+		filepath.Join(e.ConfigDir, "**"),
+		filepath.Join(e.StateDir, "**"),
+		"/etc/safeclaw/**",
+	}
+	if home != "" {
+		protectWrite = append(protectWrite,
+			filepath.Join(home, ".claude", "settings.json"),
+			filepath.Join(home, ".claude", "settings.local.json"),
+			filepath.Join(home, ".codex", "config.toml"),
+			filepath.Join(home, ".codex", "hooks.json"),
+			filepath.Join(home, ".gemini", "settings.json"),
+			filepath.Join(home, ".cursor", "hooks.json"),
+		)
+	}
+	if ws != "" {
+		protectWrite = append(protectWrite,
+			filepath.Join(ws, ".claude", "settings.json"),
+			filepath.Join(ws, ".claude", "settings.local.json"),
+			filepath.Join(ws, ".codex", "config.toml"),
+			filepath.Join(ws, ".gemini", "settings.json"),
+			filepath.Join(ws, ".cursor", "hooks.json"),
+			filepath.Join(ws, ".safeclaw", "**"),
+			filepath.Join(ws, "safeclaw.policy.yaml"),
+		)
+	}
+	return policy.Options{
+		Workspace:    ws,
+		Home:         home,
+		ProtectWrite: protectWrite,
+		ProtectRead:  []string{filepath.Join(e.KeyDir(), "**")},
+	}
+}
+
+// findWorkspace returns the repository root of dir (the nearest ancestor
+// holding .git), else dir itself. It runs no git subprocess: hooks are hot.
+func findWorkspace(dir string) string {
+	if dir == "" {
+		return ""
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			return d
+		}
+		if parent := filepath.Dir(d); parent == d {
+			return dir
+		}
+	}
+}
+
+// findProjectPolicy walks up from dir to the workspace root looking for a
+// project policy file.
+func findProjectPolicy(dir string) string {
+	if dir == "" {
+		return ""
+	}
+	root := findWorkspace(dir)
+	for d := dir; ; d = filepath.Dir(d) {
+		for _, name := range projectPolicyNames {
+			p := filepath.Join(d, name)
+			if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+				return p
+			}
+		}
+		if d == root || filepath.Dir(d) == d {
+			return ""
+		}
+	}
+}
+
+func sameFileIn(path string, list []string) bool {
+	st, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	for _, p := range list {
+		if o, err := os.Stat(p); err == nil && os.SameFile(st, o) {
+			return true
+		}
+	}
+	return false
+}
+
+// expandPolicyPaths turns --policy arguments into files: a directory
+// contributes its *.yaml, *.yml and *.json files in name order.
+func expandPolicyPaths(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if err != nil {
+			return nil, fmt.Errorf("policy %s: %w", a, unwrapPathError(err))
+		}
+		if !st.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		entries, err := os.ReadDir(a)
+		if err != nil {
+			return nil, fmt.Errorf("policy directory %s: %w", a, unwrapPathError(err))
+		}
+		var names []string
+		for _, en := range entries {
+			switch strings.ToLower(filepath.Ext(en.Name())) {
+			case ".yaml", ".yml", ".json":
+				if !en.IsDir() {
+					names = append(names, filepath.Join(a, en.Name()))
+				}
+			}
+		}
+		if len(names) == 0 {
+			return nil, fmt.Errorf("policy directory %s holds no .yaml, .yml or .json file", a)
+		}
+		sort.Strings(names)
+		out = append(out, names...)
+	}
+	return out, nil
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// compileFiles parses and compiles files as one layer. A missing file is nil
+// (no layer) unless mustExist: a policy the user named must be there.
+func compileFiles(paths []string, opts policy.Options, mustExist bool) (*policy.Policy, error) {
+	var parsed []*policy.File
+	for _, p := range paths {
+		data, err := readBounded(p)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && !mustExist {
+				continue
+			}
+			return nil, err
+		}
+		f, err := policy.Parse(p, data)
+		if err != nil {
+			return nil, err
+		}
+		parsed = append(parsed, f)
+	}
+	if len(parsed) == 0 {
+		return nil, nil
+	}
+	return policy.Compile(parsed, opts)
+}
+
+func compileData(name string, data []byte, opts policy.Options) (*policy.Policy, error) {
+	f, err := policy.Parse(name, data)
+	if err != nil {
+		return nil, err
+	}
+	return policy.Compile([]*policy.File{f}, opts)
+}
+
+// readBounded reads at most maxPolicyBytes of a file and fails beyond that.
+func readBounded(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, unwrapPathError(err))
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxPolicyBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(data) > maxPolicyBytes {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, maxPolicyBytes)
+	}
+	return data, nil
+}
+
+
+// trustFile pins trusted project policies by content hash.
+func (e *Env) trustFile() string { return filepath.Join(e.StateDir, "trusted.json") }
+
+func (e *Env) trusted() map[string]string {
+	m := map[string]string{}
+	data, err := os.ReadFile(e.trustFile())
+	if err == nil {
+		_ = json.Unmarshal(data, &m) // an unreadable trust file trusts nothing
+	}
+	return m
+}
+
+func (e *Env) isTrusted(path string, data []byte) bool {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return false
+	}
+	return e.trusted()[abs] == contentHash(data)
+}
+
+func contentHash(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// shellEnv is what the shell analyser may know about the caller.
+func (e *Env) shellEnv(cwd string) shell.Env {
+	return shell.Env{Cwd: cwd, Home: e.Home, ReadFile: readSmallFile}
+}
+
+// readSmallFile lets the analyser read files such as package.json, bounded.
+func readSmallFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, 1<<20))
+}

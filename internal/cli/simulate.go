@@ -1,0 +1,186 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/safeclaw/safeclaw/action"
+)
+
+const simulateUsage = `Usage:
+  safeclaw simulate [--policy F]... [--json] [--jsonl] [FILE|-]
+  safeclaw --simulate [--policy F]... < commands.txt
+
+Decides every input line against the policy and prints, for each:
+
+  [DENIED] shell.execute: "python -m http.server 8080"
+    Rule: "Block Python HTTP server"
+
+([ALLOWED] and [APPROVAL] likewise; Rule is the rule's name, else its reason,
+"default" when no rule matched), then a summary: counts per decision and the
+rules that never fired. Simulate never blocks anything and never waits.
+
+Input: one command line per line (blank lines and lines starting with # are
+skipped). With --jsonl each line is {"command": "..."} or an action object
+such as {"action": "network.listen", "port": 8080}.
+With --json, prints one check-style JSON object per input line instead.
+
+Exit codes: 0 when it ran (whatever it decided), 2 on bad input or policy.
+`
+
+func runSimulate(_ context.Context, e *Env, args []string) int {
+	fs := newFlags(e, "simulate", simulateUsage)
+	var policies stringList
+	var jsonOut, jsonl bool
+	var agent string
+	fs.Var(&policies, "policy", "policy `file` or directory (repeatable)")
+	fs.BoolVar(&jsonOut, "json", false, "print one JSON object per input line")
+	fs.BoolVar(&jsonl, "jsonl", false, "read JSON Lines: {\"command\": ...} or action objects")
+	fs.StringVar(&agent, "agent", "", "the agent to simulate (for agent: rules)")
+	if code, ok := parseFlags(e, fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 1 {
+		return errorf(e, "simulate: give at most one input file (got %d)", fs.NArg())
+	}
+	var r io.Reader = e.Stdin
+	name := "stdin"
+	if fs.NArg() == 1 && fs.Arg(0) != "-" {
+		data, err := os.ReadFile(fs.Arg(0))
+		if err != nil {
+			return errorf(e, "simulate: %v", err)
+		}
+		r, name = bytes.NewReader(data), fs.Arg(0)
+	}
+	ps, err := e.loadPolicies(policies)
+	if err != nil {
+		return errorf(e, "%v", err)
+	}
+	inputs, err := readInputs(r, name, jsonl, agent)
+	if err != nil {
+		return errorf(e, "%v", err)
+	}
+
+	out := bufio.NewWriter(e.Stdout)
+	defer out.Flush()
+	counts := map[action.Effect]int{}
+	fired := map[string]bool{}
+	for _, in := range inputs {
+		req := e.request(in, "simulate")
+		d := ps.decide(req)
+		counts[d.Effect]++
+		if d.Rule != nil {
+			fired[d.Rule.Source] = true
+		}
+		if jsonOut {
+			if err := writeJSON(out, decisionJSON(req, d)); err != nil {
+				return errorf(e, "write output: %v", err)
+			}
+			continue
+		}
+		fmt.Fprintf(out, "%s %s\n  Rule: %q\n", simulateTag(d.Effect), in.label(), ruleLabel(d.Rule))
+	}
+	if jsonOut {
+		return exitOK
+	}
+	fmt.Fprintf(out, "\n%d inputs: %d denied, %d need approval, %d allowed\n",
+		len(inputs), counts[action.Deny], counts[action.Ask], counts[action.Allow])
+	var never []string
+	for _, l := range ps.layers {
+		for _, r := range l.Policy.Rules() {
+			if !fired[r.Source] {
+				label := r.Name
+				if label == "" {
+					label = r.Reason
+				}
+				never = append(never, fmt.Sprintf("  %q (%s)", label, r.Source))
+			}
+		}
+	}
+	if len(never) > 0 {
+		fmt.Fprintf(out, "Rules that never fired (%d):\n%s\n", len(never), strings.Join(never, "\n"))
+	}
+	return exitOK
+}
+
+func simulateTag(eff action.Effect) string {
+	switch eff {
+	case action.Allow:
+		return "[ALLOWED]"
+	case action.Ask:
+		return "[APPROVAL]"
+	default:
+		return "[DENIED]"
+	}
+}
+
+// maxInputLine bounds one simulate input line.
+const maxInputLine = 1 << 20
+
+// readInputs reads simulate's input lines.
+func readInputs(r io.Reader, name string, jsonl bool, agent string) ([]input, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), maxInputLine)
+	var out []input
+	line := 0
+	for sc.Scan() {
+		line++
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || (!jsonl && strings.HasPrefix(text, "#")) {
+			continue
+		}
+		if !jsonl {
+			out = append(out, input{Command: text, Agent: agent})
+			continue
+		}
+		in, err := parseJSONLInput([]byte(text), agent)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %v", name, line, err)
+		}
+		out = append(out, in)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s:%d: %v", name, line+1, err)
+	}
+	return out, nil
+}
+
+func parseJSONLInput(data []byte, agent string) (input, error) {
+	var probe map[string]any
+	if err := jsonUnmarshalStrict(data, &probe); err != nil {
+		return input{}, err
+	}
+	if _, isAction := probe["action"]; !isAction {
+		cmd, ok := probe["command"].(string)
+		if !ok || strings.TrimSpace(cmd) == "" {
+			return input{}, fmt.Errorf(`want {"command": "..."} or an action object with "action"`)
+		}
+		for k := range probe {
+			if k != "command" && k != "agent" && k != "cwd" {
+				return input{}, fmt.Errorf("unknown key %q in a command object (known: command, agent, cwd)", k)
+			}
+		}
+		in := input{Command: cmd, Agent: agent}
+		if a, ok := probe["agent"].(string); ok {
+			in.Agent = a
+		}
+		if c, ok := probe["cwd"].(string); ok {
+			in.Cwd = c
+		}
+		return in, nil
+	}
+	a, ag, err := parseActionJSON(data)
+	if err != nil {
+		return input{}, err
+	}
+	if ag == "" {
+		ag = agent
+	}
+	cwd, _ := probe["cwd"].(string)
+	return input{Action: a, Agent: ag, Cwd: cwd}, nil
+}

@@ -181,6 +181,9 @@ type Decision struct {
 	Part       int      `json:"part"`
 	PolicyHash string   `json:"policy_hash,omitempty"`
 	Notes      []string `json:"notes,omitempty"` // e.g. "project policy not trusted: only its deny and ask rules count"
+	// Timeout is how long an ask may wait for a human (the deciding rule's
+	// timeout); zero means the surface's default.
+	Timeout time.Duration `json:"timeout,omitempty"`
 }
 
 // Actions returns every facet of every part of r, in order.

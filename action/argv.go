@@ -73,25 +73,51 @@ type OptionSpec struct {
 // pattern and a command are always split alike.
 var optionSpecs = map[string]OptionSpec{
 	"python": {Values: "mcWXQ", Terminators: "mc"},
+	"pypy":   {Values: "mcWXQ", Terminators: "mc"},
 	"pip":    {},
 	"php":    {Values: "SdtcrfzBEFRn", Terminators: "r"},
 	"ruby":   {Values: "reIECxF", LongValues: []string{"--encoding"}},
 	"perl":   {Values: "eEIMmxl"},
 	"node": {Values: "erp", LongValues: []string{"--eval", "--print", "--require", "--import", "--inspect-port"},
 		Aliases: map[string]string{"--eval": "-e", "--print": "-p", "--require": "-r"}},
-	"nc": {Values: "pscewiIOqTXxbgGmMV", Aliases: map[string]string{"--listen": "-l", "--exec": "-e", "--sh-exec": "-c", "--source-port": "-p", "--keep-open": "-k", "--udp": "-u"},
-		LongValues: []string{"--exec", "--sh-exec", "--lua-exec", "--source-port", "--source", "--proxy", "--proxy-type", "--wait", "--idle-timeout", "--allow", "--allowfile", "--deny", "--denyfile", "--max-conns", "--output", "--hex-dump", "--append-output"}},
-	"ssh":     {Values: "BbcDEeFIiJLlmOoPpQRSWw", StopAtPositional: true},
-	"autossh": {Values: "BbcDEeFIiJLlmOoPpQRSWwM", StopAtPositional: true},
+	"nc":             netcatSpec,
+	"ncat":           netcatSpec,
+	"netcat":         netcatSpec,
+	"nc.traditional": netcatSpec,
+	"nc.openbsd":     netcatSpec,
+	"ssh":            {Values: "BbcDEeFIiJLlmOoPpQRSWw", StopAtPositional: true},
+	"autossh":        {Values: "BbcDEeFIiJLlmOoPpQRSWwM", StopAtPositional: true},
 	"npx": {Values: "pc", LongValues: []string{"--package", "--call", "--cache", "--registry", "--userconfig", "--workspace", "-w"},
 		Aliases: map[string]string{"--yes": "-y", "--package": "-p", "--call": "-c"}, StopAtPositional: true},
 	"rm": {Aliases: map[string]string{"--recursive": "-r", "-R": "-r", "--force": "-f", "--dir": "-d", "--verbose": "-v", "--interactive": "-i"}},
 	"lt": {Values: "phsl", LongValues: []string{"--port", "--host", "--subdomain", "--local-host"}, Aliases: map[string]string{"--port": "-p", "--subdomain": "-s", "--host": "-h", "--local-host": "-l"}},
 	"curl": {Values: "dHXuoOTAeEFxCmrbcKwyYzQ", LongValues: []string{"--data", "--data-raw", "--data-binary", "--data-urlencode", "--header", "--request", "--user", "--output", "--upload-file", "--user-agent", "--referer", "--form", "--proxy", "--config", "--max-time", "--cookie", "--cookie-jar", "--write-out", "--retry", "--connect-timeout", "--resolve", "--cacert", "--cert", "--key", "--url"},
 		Aliases: map[string]string{"--data": "-d", "--header": "-H", "--request": "-X", "--user": "-u", "--output": "-o", "--upload-file": "-T", "--user-agent": "-A", "--form": "-F", "--proxy": "-x", "--insecure": "-k", "--silent": "-s", "--location": "-L", "--fail": "-f"}},
-	"find": {SingleDashLong: true},
-	"java": {SingleDashLong: true},
+	"find":   {SingleDashLong: true},
+	"java":   {SingleDashLong: true},
+	"pydoc":  {Values: "pkn"},
+	"lua":    {Values: "el"},
+	"luajit": {Values: "elbjO"},
+	"awk":    awkSpec,
+	"gawk":   awkSpec,
+	"mawk":   awkSpec,
+	"nawk":   awkSpec,
+	"wget": {Values: "OoaPUtTweiBQlARDIX", LongValues: []string{"--output-document", "--output-file", "--append-output", "--directory-prefix", "--user-agent", "--tries", "--timeout", "--wait", "--execute", "--input-file", "--base", "--quota", "--level", "--accept", "--reject", "--domains", "--header", "--user", "--password", "--post-data", "--post-file", "--load-cookies", "--save-cookies", "--referer", "--bind-address", "--limit-rate"},
+		Aliases: map[string]string{"--output-document": "-O", "--output-file": "-o", "--directory-prefix": "-P", "--user-agent": "-U", "--quiet": "-q", "--continue": "-c", "--recursive": "-r"}},
+	"scp":     {Values: "cDFiJlOoPSX"},
+	"sftp":    {Values: "BbcDFilOoPRSsJ"},
+	"telnet":  {Values: "lenbSX"},
+	"openssl": {SingleDashLong: true, LongValues: []string{"-accept", "-port", "-connect", "-host", "-cert", "-key", "-CAfile", "-CApath", "-out", "-in", "-keyout", "-newkey", "-days", "-subj", "-config", "-servername", "-psk", "-psk_identity", "-cipher", "-url", "-proxy", "-starttls", "-verify"}},
 }
+
+// netcatSpec is shared by the netcat family: -l listens, -e/-c hand the
+// connection a program, -p names the (listening or source) port.
+var netcatSpec = OptionSpec{Values: "pscewiIOqTXxbgGmMV", Aliases: map[string]string{"--listen": "-l", "--exec": "-e", "--sh-exec": "-c", "--source-port": "-p", "--keep-open": "-k", "--udp": "-u"},
+	LongValues: []string{"--exec", "--sh-exec", "--lua-exec", "--source-port", "--source", "--proxy", "--proxy-type", "--wait", "--idle-timeout", "--allow", "--allowfile", "--deny", "--denyfile", "--max-conns", "--output", "--hex-dump", "--append-output"}}
+
+// awkSpec: -v var=value, -f progfile, -F sep, gawk's -e/--source program text.
+var awkSpec = OptionSpec{Values: "vfFeil", LongValues: []string{"--assign", "--file", "--field-separator", "--source", "--include", "--load"},
+	Aliases: map[string]string{"--assign": "-v", "--file": "-f", "--field-separator": "-F", "--source": "-e", "--include": "-i", "--load": "-l"}}
 
 // SpecFor returns the option spec for a normalised program name.
 func SpecFor(program string) (OptionSpec, bool) {
@@ -102,7 +128,7 @@ func SpecFor(program string) (OptionSpec, bool) {
 // versioned lists the program families whose version suffix is dropped
 // (python3.12 → python, php8.2 → php, pip3 → pip). Other programs keep their
 // digits: base64 and bzip2 are names, not versions.
-var versioned = []string{"python", "pip", "pydoc", "ruby", "gem", "perl", "php", "node", "nodejs", "lua", "luajit", "tclsh", "wish", "gcc", "g++", "clang", "idle", "pypy", "java", "irb"}
+var versioned = []string{"python", "pip", "pydoc", "ruby", "gem", "perl", "php", "node", "nodejs", "lua", "luajit", "tclsh", "wish", "gcc", "g++", "clang", "idle", "pypy", "java", "irb", "julia", "jruby"}
 
 // ProgramName reduces a command word to the program it names: the directory
 // is dropped and, for interpreter families, the version (python3.12 → python).

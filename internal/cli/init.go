@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/safeclaw/safeclaw/config"
 	"github.com/safeclaw/safeclaw/policy"
 )
 
@@ -19,28 +20,14 @@ creates the state directory (audit trail, approvals, keys) with private
 permissions. Existing files are kept unless --force is given.
 `
 
-// defaultConfig is the config.yaml that init writes: every setting at its default.
-const defaultConfig = `# safeclaw settings. Every key is optional; the values below are the defaults.
-# Loaded as strictly as the policy: an unknown key is an error.
-
-# enforce: decisions are applied. shadow: decisions are recorded but everything is allowed.
-mode: enforce
-
-audit:
-  # fsync: every record reaches the disk before the agent is answered. none: faster, a crash may lose the tail.
-  durability: fsync
-  # deny: if a record cannot be written, the decision is deny. allow_warn: answer anyway and warn.
-  on_failure: deny
-`
-
 func runInit(_ context.Context, e *Env, args []string) int {
-	fs := newFlags(e, "init", initUsage)
-	force := fs.Bool("force", false, "overwrite existing policy.yaml and config.yaml")
-	if code, ok := parseFlags(e, fs, args); !ok {
+	flags := newFlags(e, "init", initUsage)
+	force := flags.Bool("force", false, "overwrite existing policy.yaml and config.yaml")
+	if code, ok := parseFlags(e, flags, args); !ok {
 		return code
 	}
-	if fs.NArg() > 0 {
-		return errorf(e, "init: unexpected argument %q", fs.Arg(0))
+	if flags.NArg() > 0 {
+		return errorf(e, "init: unexpected argument %q", flags.Arg(0))
 	}
 	if err := os.MkdirAll(e.ConfigDir, 0o755); err != nil {
 		return errorf(e, "init: %v", err)
@@ -55,7 +42,7 @@ func runInit(_ context.Context, e *Env, args []string) int {
 		data []byte
 	}{
 		{"policy.yaml", policy.Default()},
-		{"config.yaml", []byte(defaultConfig)},
+		{"config.yaml", config.DefaultYAML()},
 	}
 	for _, f := range files {
 		path := filepath.Join(e.ConfigDir, f.name)

@@ -299,7 +299,6 @@ func readBounded(path string) ([]byte, error) {
 	return data, nil
 }
 
-
 // trustFile pins trusted project policies by content hash.
 func (e *Env) trustFile() string { return filepath.Join(e.StateDir, "trusted.json") }
 

@@ -1,13 +1,11 @@
-// Package catalog knows what programs do: given one command's argv it derives
-// the network, tunnel, remote-shell and file facets that the command implies
-// (python -m http.server → network.listen{port: 8000}).
-//
-// It knows programs, not shell syntax: the shell package parses text, peels
-// wrappers and handles redirections and pipelines, then asks [Detect] about
-// each simple command.
 package catalog
 
-import "github.com/safeclaw/safeclaw/action"
+import (
+	"strconv"
+	"strings"
+
+	"github.com/safeclaw/safeclaw/action"
+)
 
 // Command is one simple command as the shell package resolved it.
 type Command struct {
@@ -19,13 +17,19 @@ type Command struct {
 	// ReadFile reads a file the command leads to (package.json for npm run);
 	// nil means read nothing.
 	ReadFile func(name string) ([]byte, error)
+	// Stdin is literal text the shell feeds to the command's standard input
+	// (a here-document, a here-string, or echo/printf piped into it), "" when
+	// none or unknown. Interpreters that read their program from stdin
+	// (python3 <<EOF, echo CODE | perl) have it scanned as code.
+	Stdin string
 }
 
 // Result is what a command implies beyond its own shell.execute facet.
 type Result struct {
 	Facets []action.Action
 	// Scripts are shell texts the command runs indirectly (an npm script's
-	// body); the shell package analyses them and adds their facets to the part.
+	// body, the command string of python's os.system); the shell package
+	// analyses them and adds their facets to the part.
 	Scripts []Script
 }
 
@@ -35,14 +39,209 @@ type Script struct {
 	Origin string // e.g. "package.json scripts.dev"
 }
 
-// Detect returns the facets the command implies.
+// maxDepth bounds how often the catalogue follows a command into another
+// (runners, npm scripts naming npm scripts): enough for real use, and a
+// guard against scripts that call themselves.
+const maxDepth = 6
+
+// maxCode bounds how much interpreter code is scanned; longer code is
+// scanned up to the limit, which is far beyond any one-liner.
+const maxCode = 64 << 10
+
+// Detect returns the facets the command implies. It looks at the innermost
+// view (the program that runs) and at the outer views whose program matters
+// as a wrapper (ssh HOST CMD connects to HOST; docker run -p publishes a
+// port whatever runs inside).
 func Detect(c Command) Result {
-	return Result{}
+	if len(c.Views) == 0 {
+		return Result{}
+	}
+	f := finder{cmd: c}
+	last := len(c.Views) - 1
+	remote := false
+	for _, v := range c.Views[:last] {
+		if outerMatters(v.Program) {
+			f.argv(v, 0)
+			if isRemoteRunner(v.Program) {
+				remote = true
+			}
+		}
+	}
+	before := len(f.res.Facets)
+	f.argv(c.Views[last], 0)
+	if c.Stdin != "" {
+		f.stdin(c.Views[last], c.Stdin)
+	}
+	if remote {
+		for i := before; i < len(f.res.Facets); i++ {
+			f.res.Facets[i].Remote = true
+		}
+	}
+	return f.res
 }
 
-// CanonicalPath makes p absolute and clean: ~ expanded with home, relative
-// paths joined to cwd, ".." and "//" resolved, symlinks on the existing prefix
-// resolved. It returns p cleaned when it cannot do better.
-func CanonicalPath(p, cwd, home string) string {
-	return p
+// outerMatters reports whether a wrapper's own view carries facets.
+func outerMatters(prog string) bool {
+	switch prog {
+	case "ssh", "autossh", "plink", "docker", "podman", "nerdctl", "kubectl", "oc",
+		"mirrord", "proxychains", "proxychains4", "torsocks", "tsocks", "gcloud", "sshpass":
+		return true
+	}
+	return false
+}
+
+func isRemoteRunner(prog string) bool {
+	return prog == "ssh" || prog == "autossh" || prog == "plink"
+}
+
+// finder accumulates one command's result.
+type finder struct {
+	cmd   Command
+	res   Result
+	seen  map[facetKey]bool
+	paths map[string]string // resolved directories, for canonicalPath
+}
+
+type facetKey struct {
+	kind              action.Kind
+	program, host     string
+	port              int
+	path, url, detail string
+}
+
+func (f *finder) add(a action.Action) {
+	k := facetKey{a.Kind, a.Program, a.Host, a.Port, a.Path, a.URL, ""}
+	if a.Kind != action.FileRead && a.Kind != action.FileWrite && a.Kind != action.FileDelete {
+		// One network facet per kind, program and endpoint is enough;
+		// a second detector's wording adds nothing.
+		k.detail = ""
+	}
+	if f.seen == nil {
+		f.seen = make(map[facetKey]bool)
+	}
+	if f.seen[k] {
+		return
+	}
+	f.seen[k] = true
+	f.res.Facets = append(f.res.Facets, a)
+}
+
+func (f *finder) scriptText(text, origin string) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return
+	}
+	for _, s := range f.res.Scripts {
+		if s.Text == text {
+			return
+		}
+	}
+	f.res.Scripts = append(f.res.Scripts, Script{Text: text, Origin: origin})
+}
+
+// listen records a listening socket; port 0 and host "" mean unknown.
+func (f *finder) listen(prog, host string, port int, detail string) {
+	f.add(action.Action{Kind: action.NetworkListen, Program: prog, Host: host, Port: port, Detail: detail})
+}
+
+func (f *finder) bind(prog, host string, port int, detail string) {
+	f.add(action.Action{Kind: action.NetworkBind, Program: prog, Host: host, Port: port, Detail: detail})
+}
+
+func (f *finder) tunnel(prog, host string, port int, detail string) {
+	f.add(action.Action{Kind: action.NetworkTunnel, Program: prog, Host: host, Port: port, Detail: detail})
+}
+
+func (f *finder) connect(prog, host string, port int, url, detail string) {
+	f.add(action.Action{Kind: action.NetworkConnect, Program: prog, Host: host, Port: port, URL: url, Detail: detail})
+}
+
+func (f *finder) remote(prog, host string, port int, detail string) {
+	f.add(action.Action{Kind: action.ShellRemote, Program: prog, Host: host, Port: port, Detail: detail})
+}
+
+func (f *finder) opaque(prog, detail string) {
+	f.add(action.Action{Kind: action.ShellOpaque, Program: prog, Detail: detail})
+}
+
+func (f *finder) file(kind action.Kind, prog, path, detail string) {
+	if path == "" || path == "-" || strings.HasPrefix(path, "-") || strings.Contains(path, "{}") || strings.ContainsAny(path, "$`") {
+		return
+	}
+	if f.paths == nil {
+		f.paths = make(map[string]string)
+	}
+	f.add(action.Action{Kind: kind, Program: prog, Path: canonicalPath(path, f.cmd.Cwd, f.cmd.Home, f.paths), Detail: detail})
+}
+
+// words re-parses a word list (a runner's inner command) into an Argv.
+func (f *finder) words(ws []string, depth int) {
+	if len(ws) == 0 || depth > maxDepth {
+		return
+	}
+	f.argv(action.ParseArgv(ws), depth+1)
+}
+
+// argv derives the facets of one argv. It dispatches on the program: first
+// the programs with their own readers, then the data tables (servers,
+// tunnels, clients), then the generic signals.
+func (f *finder) argv(v action.Argv, depth int) {
+	if len(v.Words) == 0 || depth > maxDepth {
+		return
+	}
+	if lp := strings.ToLower(v.Program); strings.HasSuffix(lp, ".exe") && len(lp) > 4 {
+		// Windows spellings (python.exe, powershell.exe, nc.exe) read
+		// like the program itself.
+		ws := append([]string{v.Program[:len(v.Program)-4]}, v.Words[1:]...)
+		v = action.ParseArgv(ws)
+	}
+	prog := v.Program
+	args := v.Words[1:]
+	if strings.ContainsAny(v.Words[0], "(){}") && !strings.ContainsAny(v.Words[0], "$`") {
+		// Not a program name but code typed where a command goes (a REPL's
+		// input written after the line that starts it, PowerShell syntax).
+		f.codeWord(strings.Join(v.Words, " "))
+		return
+	}
+	if f.special(v, prog, args, depth) || f.fileOps(prog, args) {
+		return
+	}
+	lower := strings.ToLower(prog)
+	base := trimExt(lower)
+	if f.servers(v, lower, base, args) {
+		return
+	}
+	if f.clients(lower, base, args) {
+		return
+	}
+	f.generic(v, trimExt(prog), args)
+}
+
+// trimExt drops a script extension: smbserver.py → smbserver.
+func trimExt(name string) string {
+	for _, ext := range []string{".py", ".sh", ".js", ".rb", ".pl", ".exe", ".bash", ".mjs", ".cjs", ".ts", ".php", ".jar", ".bat", ".ps1"} {
+		if strings.HasSuffix(name, ext) && len(name) > len(ext) {
+			return name[:len(name)-len(ext)]
+		}
+	}
+	return name
+}
+
+// portDetail formats "name (port N)" or "name (default port N)".
+func portDetail(what string, port int, given bool) string {
+	if port == 0 {
+		return what
+	}
+	if given {
+		return what + " (port " + strconv.Itoa(port) + ")"
+	}
+	return what + " (default port " + strconv.Itoa(port) + ")"
+}
+
+// codeWord scans text that reads as code rather than a command, in the
+// languages such text is usually written in.
+func (f *finder) codeWord(text string) {
+	for _, l := range []lang{langRuby, langPython, langJS, langPerl, langPHP, langPowerShell} {
+		f.code(l, "code", text)
+	}
 }

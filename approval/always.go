@@ -1,0 +1,239 @@
+package approval
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/safeclaw/safeclaw/action"
+)
+
+// AlwaysHeader starts a new "always" policy file.
+const AlwaysHeader = `# safeclaw "always" approvals.
+#
+# safeclaw appends a rule here each time a person approves a request
+# "always" (safeclaw approvals approve ID --always, or "a" at a terminal
+# prompt), with a comment saying who approved it and when. Each rule allows
+# one exact command (or one exact action). This file is its own policy
+# layer: its allow rules only turn an ask into an allow; they never override
+# a deny and never change the default. Review, edit or delete rules freely;
+# safeclaw never edits your main policy.
+name: always approvals
+rules:
+`
+
+// AlwaysRules returns the rules, as YAML items of a policy's rules list,
+// that allow exactly r's request from now on: for each shell part, a
+// shell.execute rule whose command_regex is anchored on the whole command
+// line and whose command_pattern pins its word boundaries; for each other
+// part, a rule naming its kind and exact fields. Rules are limited to r's
+// agent when it has one. It fails when a part cannot be pinned exactly (a
+// tool call's arguments, a field containing '*', an action with no field),
+// rather than write a broader rule.
+func AlwaysRules(r *Record, a Answer) (string, error) {
+	if r.Request == nil || len(r.Request.Parts) == 0 {
+		return "", fmt.Errorf("approval request %s has nothing to allow always", r.ID)
+	}
+	var b strings.Builder
+	when := a.Time.UTC().Format(time.RFC3339)
+	fmt.Fprintf(&b, "\n  # Approved always by %s via %s at %s (request %s", oneLine(a.Approver), oneLine(a.Channel), when, r.ID)
+	if r.Agent != "" {
+		fmt.Fprintf(&b, ", agent %s", oneLine(r.Agent))
+	}
+	if r.Cwd != "" {
+		fmt.Fprintf(&b, ", cwd %s", strconv.Quote(r.Cwd))
+	}
+	b.WriteString(").\n")
+	fmt.Fprintf(&b, "  # Input: %s\n", strconv.Quote(r.Input))
+	if a.Reason != "" {
+		fmt.Fprintf(&b, "  # Reason: %s\n", strconv.Quote(a.Reason))
+	}
+	reason := fmt.Sprintf("always approved by %s via %s at %s (request %s)", a.Approver, a.Channel, when, r.ID)
+	for i := range r.Request.Parts {
+		p := &r.Request.Parts[i]
+		fmt.Fprintf(&b, "  - name: %s\n", yamlString(fmt.Sprintf("always %s.%d", r.ID, i+1)))
+		if len(p.Views) > 0 {
+			if err := shellRule(&b, p); err != nil {
+				return "", fmt.Errorf("part %d (%s): %w", i+1, p.Text, err)
+			}
+		} else if err := actionRule(&b, p); err != nil {
+			return "", fmt.Errorf("part %d: %w", i+1, err)
+		}
+		if r.Agent != "" {
+			fmt.Fprintf(&b, "    agent: %s\n", yamlString(r.Agent))
+		}
+		b.WriteString("    effect: allow\n")
+		fmt.Fprintf(&b, "    reason: %s\n", yamlString(reason))
+	}
+	return b.String(), nil
+}
+
+// shellRule writes the matchers of a shell part: its command as written
+// (the outermost view, wrappers included).
+func shellRule(b *strings.Builder, p *action.Part) error {
+	v := p.Views[0]
+	if len(v.Words) == 0 || v.Program == "" {
+		return errors.New("no command")
+	}
+	line := v.Program
+	for _, w := range v.Words[1:] {
+		line += " " + w
+	}
+	b.WriteString("    action: shell.execute\n")
+	if pat, ok := patternFor(v); ok {
+		fmt.Fprintf(b, "    command_pattern: %s\n", yamlString(pat))
+	}
+	fmt.Fprintf(b, "    command_regex: %s\n", yamlString("^"+regexp.QuoteMeta(line)+"$"))
+	return nil
+}
+
+// patternFor writes argv as a command_pattern whose words are v's words,
+// or reports that a word cannot be quoted in pattern syntax.
+func patternFor(v action.Argv) (string, bool) {
+	words := []string{v.Program}
+	if strings.HasPrefix(v.Program, "-") || strings.HasSuffix(v.Program, "/") || strings.ContainsAny(v.Program, "*'\" \t\n") {
+		return "", false
+	}
+	for _, w := range v.Words[1:] {
+		switch {
+		case w != "" && !strings.ContainsAny(w, " \t\r\n\"'|&;<>()`$\\"):
+			words = append(words, w)
+		case !strings.Contains(w, "'"):
+			words = append(words, "'"+w+"'")
+		case !strings.Contains(w, `"`):
+			words = append(words, `"`+w+`"`)
+		default:
+			return "", false
+		}
+	}
+	return strings.Join(words, " "), true
+}
+
+// actionRule writes the matchers of a non-shell part: its one facet's kind
+// and every field, exactly.
+func actionRule(b *strings.Builder, p *action.Part) error {
+	if len(p.Facets) != 1 {
+		return fmt.Errorf("%d actions in one part cannot be pinned by one rule", len(p.Facets))
+	}
+	f := p.Facets[0]
+	if f.Args != nil {
+		return errors.New("a tool call's arguments cannot be pinned in a policy rule; approve it once or for the session")
+	}
+	fmt.Fprintf(b, "    action: %s\n", yamlString(string(f.Kind)))
+	n := 0
+	field := func(key, val string) error {
+		if val == "" {
+			return nil
+		}
+		if strings.Contains(val, "*") {
+			return fmt.Errorf("%s %q contains '*', which a rule would read as a wildcard", key, val)
+		}
+		fmt.Fprintf(b, "    %s: %s\n", key, yamlString(val))
+		n++
+		return nil
+	}
+	if f.Port != 0 {
+		fmt.Fprintf(b, "    port: %d\n", f.Port)
+		n++
+	}
+	for _, kv := range [][2]string{{"host", f.Host}, {"path", f.Path}, {"url", f.URL}, {"tool", f.Tool}, {"server", f.Server}} {
+		if err := field(kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	if n == 0 {
+		return fmt.Errorf("%s has no field to pin; a rule would allow every %s", f.Kind, f.Kind)
+	}
+	return nil
+}
+
+// yamlString quotes s as a YAML double-quoted scalar (JSON string syntax
+// is a subset of it).
+func yamlString(s string) string {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return strings.TrimSuffix(buf.String(), "\n")
+}
+
+func oneLine(s string) string {
+	q := strconv.Quote(s)
+	return q[1 : len(q)-1]
+}
+
+// AppendAlways appends rules (from [AlwaysRules]) to the policy file at
+// path, creating it with [AlwaysHeader] when absent. validate receives the
+// whole new content and must accept it (parse and compile it as a policy);
+// otherwise nothing is written. Concurrent appenders are serialised with a
+// lock file, and the file is replaced atomically with mode 0600.
+func AppendAlways(path, rules string, validate func(data []byte) error) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	unlock, err := lockFile(path + ".lock")
+	if err != nil {
+		return fmt.Errorf("lock %s: %w", path, err)
+	}
+	defer unlock()
+	old, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		old = []byte(AlwaysHeader)
+	case err != nil:
+		return err
+	}
+	data := append([]byte(nil), old...)
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		data = append(data, '\n')
+	}
+	data = append(data, rules...)
+	if validate != nil {
+		if err := validate(data); err != nil {
+			return fmt.Errorf("%s would not be a valid policy after adding the rule (fix or remove the file): %w", path, err)
+		}
+	}
+	return writeAtomic(path, data, 0o600)
+}
+
+// writeAtomic replaces path with data: temp file, fsync, rename, fsync dir.
+func writeAtomic(path string, data []byte, mode fs.FileMode) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // a no-op after the rename
+	if err := f.Chmod(mode); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync() // best effort: not every file system syncs directories
+		d.Close()
+	}
+	return nil
+}

@@ -1,0 +1,249 @@
+// Package approval keeps the requests that wait for a person's answer: an
+// ask decision becomes a pending [Record] in a [Store] shared by every
+// safeclaw process on the machine, a person approves or denies it through a
+// channel (the approvals commands, a terminal prompt), and the requester
+// that blocks on it ([Manager.Ask]) gets allow or, when the timeout passes
+// first, deny.
+//
+// # Binding
+//
+// A record is bound to [Bind]: a hash of the exact canonical request (its
+// full input, every part and facet, cwd, agent, session, surface) and the
+// hash of the policy that asked. An approval is used at most once ([Store.Use]
+// checks the hash and that it is unused), so approving one argument list
+// never allows another, and a changed policy or package.json script asks
+// again. Approving "for the session" stores a [Grant] for the same hash;
+// "always" appends a narrow allow rule to a separate policy file
+// ([AlwaysRules], [AppendAlways]).
+//
+// # Time
+//
+// Every record has a deadline. A requester that stops waiting marks its
+// record expired ([Store.Expire]); any process that sees a pending record
+// past its deadline expires it ([Store.ExpireDue]). An answer to a record
+// that is no longer pending has no effect and says why ([NotPendingError]).
+//
+// # Notifications and events
+//
+// Notifications are queued in an [Outbox] with the request (never sent on
+// the decision path) and delivered with retries and backoff by whichever
+// process drains the outbox ([Manager.Drain]); package approval/notify
+// formats and signs webhooks. Every transition is reported to
+// [Config.Events] so the caller can append it to the audit trail.
+//
+// # Current limitations
+//
+//   - The store is SQLite ([OpenSQLite]); waiting polls it. A PostgreSQL
+//     store (LISTEN/NOTIFY) can implement [Store] and [Outbox] and must
+//     pass approvaltest.Run.
+//   - Approvers are not authenticated beyond their channel: anyone who can
+//     write the store file, or answer the requester's terminal, can
+//     approve. docs/approvals.md states the threat model.
+//   - There is no quorum (several approvers for one request).
+package approval
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/safeclaw/safeclaw/action"
+)
+
+// Status is where a record is in its life cycle.
+type Status string
+
+// Statuses. A record starts Pending and moves exactly once to Approved,
+// Denied or Expired.
+const (
+	Pending  Status = "pending"
+	Approved Status = "approved"
+	Denied   Status = "denied"
+	Expired  Status = "expired"
+)
+
+// Scope is what an approval covers.
+type Scope string
+
+// Scopes.
+const (
+	// Once allows the one request, once.
+	Once Scope = "once"
+	// Session also allows the same exact request again in the same agent
+	// session, until the grant expires.
+	Session Scope = "session"
+	// Always writes an allow rule for the exact command to the "always"
+	// policy file.
+	Always Scope = "always"
+)
+
+// ParseScope reads a scope name; "" is [Once].
+func ParseScope(s string) (Scope, error) {
+	switch Scope(s) {
+	case "", Once:
+		return Once, nil
+	case Session, Always:
+		return Scope(s), nil
+	}
+	return "", fmt.Errorf("unknown approval scope %q (want once, session or always)", s)
+}
+
+// Record is one approval request and, once answered, its answer.
+type Record struct {
+	ID       string    `json:"id"`
+	Hash     string    `json:"hash"` // see [Bind]
+	Status   Status    `json:"status"`
+	Created  time.Time `json:"created"`
+	Deadline time.Time `json:"deadline"`
+
+	Surface string `json:"surface,omitempty"`
+	Agent   string `json:"agent,omitempty"`
+	Session string `json:"session,omitempty"`
+	Cwd     string `json:"cwd,omitempty"`
+	// Input is the request's full input as approvers see it: complete, with
+	// only secrets redacted.
+	Input string `json:"input"`
+	// Parts describe each simple command (or action) of the request, redacted.
+	Parts []PartSummary `json:"parts"`
+
+	Rule       *action.RuleRef `json:"rule,omitempty"` // the rule that asked
+	Reason     string          `json:"reason,omitempty"`
+	PolicyHash string          `json:"policy_hash,omitempty"`
+	// Requester says who waits (process and host), for approvers.
+	Requester string `json:"requester,omitempty"`
+
+	// Request is the full request as decided, unredacted: what Hash binds.
+	// It never leaves the store in JSON output.
+	Request *action.Request `json:"-"`
+
+	// Answer is set once the record is approved, denied or expired.
+	Answer *Answer `json:"answer,omitempty"`
+	// Used is when an approval was used to allow the request (zero: unused).
+	Used time.Time `json:"used,omitzero"`
+}
+
+// PartSummary is one part of a request as approvers see it.
+type PartSummary struct {
+	Text    string   `json:"text,omitempty"`
+	Actions []string `json:"actions"` // e.g. network.listen{port: 8080}
+}
+
+// Answer is a person's answer to a record, or the expiry.
+type Answer struct {
+	Approve bool  `json:"approve"`
+	Scope   Scope `json:"scope,omitempty"`
+	// Approver names who answered (a login, a token's name, "timeout").
+	Approver string `json:"approver"`
+	// Channel says how: cli, tty, webhook, timeout, ...
+	Channel string    `json:"channel"`
+	Reason  string    `json:"reason,omitempty"`
+	Time    time.Time `json:"time"`
+}
+
+// Grant lets the same exact request through again in one session.
+type Grant struct {
+	Hash      string    `json:"hash"`
+	RequestID string    `json:"request_id"`
+	Approver  string    `json:"approver"`
+	Channel   string    `json:"channel"`
+	Created   time.Time `json:"created"`
+	Expires   time.Time `json:"expires"`
+}
+
+// Filter selects records for [Store.List]. Zero fields match everything.
+type Filter struct {
+	Status []Status
+	Hash   string
+	// Since keeps records created at or after it.
+	Since time.Time
+	// Limit bounds the result (newest first); 0 means no bound.
+	Limit int
+}
+
+// ErrNotFound is returned for an unknown record id.
+var ErrNotFound = errors.New("no such approval request")
+
+// ErrUsed is returned by [Store.Use] when the approval is not an approved,
+// unused record for that hash.
+var ErrUsed = errors.New("approval already used, not approved, or bound to another request")
+
+// ErrTampered is returned when a stored request no longer matches its
+// binding hash: what an approver would see is not what would be allowed.
+var ErrTampered = errors.New("stored approval request does not match its binding hash")
+
+// NotPendingError says why an answer had no effect.
+type NotPendingError struct {
+	ID     string
+	Status Status
+	Answer *Answer // the earlier answer or the expiry, when known
+	// Expired is true when this very answer found the record past its
+	// deadline and expired it.
+	Expired bool
+}
+
+func (e *NotPendingError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "approval request %s ", e.ID)
+	switch {
+	case e.Status == Expired && e.Answer != nil:
+		fmt.Fprintf(&b, "expired at %s", e.Answer.Time.Format(time.RFC3339))
+		if e.Answer.Reason != "" {
+			fmt.Fprintf(&b, " (%s)", e.Answer.Reason)
+		}
+	case e.Status == Expired:
+		b.WriteString("expired")
+	case e.Answer != nil:
+		fmt.Fprintf(&b, "was already %s by %s via %s at %s", e.Status, e.Answer.Approver, e.Answer.Channel, e.Answer.Time.Format(time.RFC3339))
+	default:
+		fmt.Fprintf(&b, "is %s", e.Status)
+	}
+	b.WriteString("; this answer has no effect")
+	return b.String()
+}
+
+// EventType names an approval event for the audit trail.
+type EventType string
+
+// Event types.
+const (
+	EventRequested    EventType = "requested"     // a record was created
+	EventNotified     EventType = "notified"      // a notification was delivered
+	EventNotifyFailed EventType = "notify_failed" // a notification was given up
+	EventApproved     EventType = "approved"
+	EventDenied       EventType = "denied"
+	EventExpired      EventType = "expired"
+	EventLateAnswer   EventType = "late_answer" // an answer that came too late and had no effect
+	EventUsed         EventType = "used"        // an approval (or session grant) allowed the request
+)
+
+// Event is one thing that happened to an approval request.
+type Event struct {
+	Type       EventType       `json:"type"`
+	Time       time.Time       `json:"time"`
+	ID         string          `json:"id"`
+	Hash       string          `json:"hash,omitempty"`
+	Surface    string          `json:"surface,omitempty"`
+	Agent      string          `json:"agent,omitempty"`
+	Session    string          `json:"session,omitempty"`
+	Cwd        string          `json:"cwd,omitempty"`
+	Input      string          `json:"input,omitempty"` // redacted
+	Rule       *action.RuleRef `json:"rule,omitempty"`
+	Reason     string          `json:"reason,omitempty"`
+	PolicyHash string          `json:"policy_hash,omitempty"`
+	Deadline   time.Time       `json:"deadline,omitzero"`
+	Approver   string          `json:"approver,omitempty"`
+	Channel    string          `json:"channel,omitempty"`
+	Scope      Scope           `json:"scope,omitempty"`
+	Note       string          `json:"note,omitempty"`   // the answer's reason, or what happened
+	Target     string          `json:"target,omitempty"` // notification target
+	Error      string          `json:"error,omitempty"`
+	Waited     time.Duration   `json:"waited,omitempty"`
+}
+
+// event builds an event about rec.
+func (r *Record) event(t EventType, at time.Time) Event {
+	return Event{Type: t, Time: at, ID: r.ID, Hash: r.Hash, Surface: r.Surface, Agent: r.Agent,
+		Session: r.Session, Cwd: r.Cwd, Input: r.Input, Rule: r.Rule, Reason: r.Reason,
+		PolicyHash: r.PolicyHash, Deadline: r.Deadline}
+}

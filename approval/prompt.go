@@ -1,0 +1,113 @@
+package approval
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// TTYPrompter asks the person at a terminal (the controlling terminal,
+// /dev/tty, by default) to answer a record.
+type TTYPrompter struct {
+	// Path is the terminal device; "" means /dev/tty.
+	Path string
+	// Approver names the person at the terminal in the answer.
+	Approver string
+	// AllowAlways offers "always" (the caller can write always rules).
+	AllowAlways bool
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// TTYAvailable reports whether the terminal at path ("" for /dev/tty) can be
+// opened for reading and writing: false when the process has no
+// controlling terminal.
+func TTYAvailable(path string) bool {
+	if path == "" {
+		path = "/dev/tty"
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	return IsTerminal(f.Fd())
+}
+
+// Prompt implements [Prompter]. It shows the record in full and reads one
+// answer line: y (once), s (this session), a (always), n or an empty line
+// (deny). It gives up when ctx is done, saying so on the terminal.
+func (p *TTYPrompter) Prompt(ctx context.Context, r *Record) (Answer, error) {
+	path := p.Path
+	if path == "" {
+		path = "/dev/tty"
+	}
+	now := time.Now
+	if p.Now != nil {
+		now = p.Now
+	}
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return Answer{}, fmt.Errorf("open terminal: %w", err)
+	}
+	// Closing the terminal ends a pending read when ctx is done.
+	stop := context.AfterFunc(ctx, func() {
+		fmt.Fprintf(f, "\n(no longer waiting for this answer)\n")
+		f.Close()
+	})
+	defer func() {
+		if stop() {
+			f.Close()
+		}
+	}()
+
+	choices := "[y] once"
+	if r.Session != "" {
+		choices += ", [s] this session"
+	}
+	if p.AllowAlways {
+		choices += ", [a] always"
+	}
+	choices += ", [N] deny"
+	fmt.Fprintf(f, "\nsafeclaw: a person's approval is needed.\n%s", Render(r, now()))
+	in := bufio.NewReader(f)
+	for {
+		fmt.Fprintf(f, "Allow it? %s: ", choices)
+		line, err := in.ReadString('\n')
+		if err != nil {
+			if ctx.Err() != nil {
+				return Answer{}, ctx.Err()
+			}
+			if errors.Is(err, os.ErrClosed) || line == "" {
+				return Answer{}, fmt.Errorf("read terminal: %w", err)
+			}
+		}
+		a := Answer{Approver: p.Approver, Channel: "tty", Time: now()}
+		switch strings.ToLower(strings.TrimSpace(line)) {
+		case "y", "yes":
+			a.Approve, a.Scope = true, Once
+		case "s", "session":
+			if r.Session == "" {
+				fmt.Fprintln(f, "This request has no agent session.")
+				continue
+			}
+			a.Approve, a.Scope = true, Session
+		case "a", "always":
+			if !p.AllowAlways {
+				fmt.Fprintln(f, "\"always\" is not available here.")
+				continue
+			}
+			a.Approve, a.Scope = true, Always
+		case "", "n", "no":
+			a.Reason = "denied at the terminal"
+		default:
+			fmt.Fprintf(f, "Please answer with one of: %s.\n", choices)
+			continue
+		}
+		return a, nil
+	}
+}

@@ -1,0 +1,7 @@
+//go:build !linux && !darwin && !freebsd && !netbsd && !openbsd && !dragonfly
+
+package approval
+
+// IsTerminal reports whether fd is a terminal; without a way to ask, it
+// says no, so commands that need a terminal refuse.
+func IsTerminal(fd uintptr) bool { return false }

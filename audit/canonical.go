@@ -1,0 +1,526 @@
+package audit
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// The canonical form is RFC 8785 (JSON Canonicalization Scheme) for the values
+// a record holds: object members sorted by key (UTF-16 code units), no
+// insignificant whitespace, strings escaped minimally (only ", \ and control
+// characters, with the short forms \b \t \n \f \r and lower-case \u00xx
+// otherwise), numbers in ECMAScript form. Record fields are written by hand in
+// key order; tests check the result against the generic encoder below.
+
+// timeLayout is fixed-width so stored times compare as strings.
+const timeLayout = "2006-01-02T15:04:05.000000000Z"
+
+// maxSafeInt is the largest integer every JSON reader keeps exactly (2^53).
+const maxSafeInt = 1 << 53
+
+var errNotCanonical = errors.New("value has no canonical JSON form")
+
+// appendRecord appends the canonical JSON of r. With sealed false the hash
+// and mac members are left out: that is the input of the record hash.
+func appendRecord(b []byte, r *Record, sealed bool) ([]byte, error) {
+	if r.Time.Year() < 0 || r.Time.Year() > 9999 {
+		return b, fmt.Errorf("record time %v out of range", r.Time)
+	}
+	if r.Seq > maxSafeInt {
+		return b, fmt.Errorf("sequence number %d too large", r.Seq)
+	}
+	b = append(b, '{')
+	first := true
+	key := func(k string) {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, '"')
+		b = append(b, k...)
+		b = append(b, '"', ':')
+	}
+	str := func(k, v string) {
+		if v != "" {
+			key(k)
+			b = appendString(b, v)
+		}
+	}
+	num := func(k string, v int64) {
+		if v != 0 {
+			key(k)
+			b = strconv.AppendInt(b, v, 10)
+		}
+	}
+	var err error
+	if len(r.Actions) > 0 {
+		key("actions")
+		b = append(b, '[')
+		for i := range r.Actions {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendFacet(b, &r.Actions[i]); err != nil {
+				return b, err
+			}
+		}
+		b = append(b, ']')
+	}
+	str("agent", r.Agent)
+	if r.Approval != nil {
+		key("approval")
+		b = appendApproval(b, r.Approval)
+	}
+	str("cwd", r.Cwd)
+	str("decision", r.Decision)
+	str("error", r.Error)
+	if sealed {
+		key("hash")
+		b = appendString(b, r.Hash)
+	}
+	num("latency_us", r.LatencyUS)
+	if sealed {
+		key("mac")
+		b = appendString(b, r.MAC)
+	}
+	str("mode", r.Mode)
+	if len(r.Notes) > 0 {
+		key("notes")
+		b = append(b, '[')
+		for i, n := range r.Notes {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, n)
+		}
+		b = append(b, ']')
+	}
+	str("policy_hash", r.PolicyHash)
+	key("prev")
+	b = appendString(b, r.Prev)
+	if r.Prune != nil {
+		key("prune")
+		b = appendPrune(b, r.Prune)
+	}
+	str("reason", r.Reason)
+	if r.Redacted {
+		key("redacted")
+		b = append(b, "true"...)
+	}
+	str("request", r.Request)
+	num("request_bytes", int64(r.RequestBytes))
+	str("request_hmac", r.RequestHMAC)
+	if r.Rule != nil {
+		key("rule")
+		b = appendRule(b, r.Rule)
+	}
+	key("seq")
+	b = strconv.AppendUint(b, r.Seq, 10)
+	str("session", r.Session)
+	str("surface", r.Surface)
+	key("time")
+	b = append(b, '"')
+	b = r.Time.UTC().AppendFormat(b, timeLayout)
+	b = append(b, '"')
+	key("type")
+	b = appendString(b, r.Type)
+	b = append(b, '}')
+	return b, nil
+}
+
+func appendFacet(b []byte, f *Facet) ([]byte, error) {
+	b = append(b, '{')
+	first := true
+	key := func(k string) {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, '"')
+		b = append(b, k...)
+		b = append(b, '"', ':')
+	}
+	str := func(k, v string) {
+		if v != "" {
+			key(k)
+			b = appendString(b, v)
+		}
+	}
+	flag := func(k string, v bool) {
+		if v {
+			key(k)
+			b = append(b, "true"...)
+		}
+	}
+	key("action")
+	b = appendString(b, f.Kind)
+	if f.Args != nil {
+		key("args")
+		var err error
+		if b, err = appendAny(b, f.Args); err != nil {
+			return b, err
+		}
+	}
+	flag("background", f.Background)
+	str("command", f.Command)
+	str("detail", f.Detail)
+	str("host", f.Host)
+	if f.Part != 0 {
+		key("part")
+		b = strconv.AppendInt(b, int64(f.Part), 10)
+	}
+	str("path", f.Path)
+	if f.Port != 0 {
+		key("port")
+		b = strconv.AppendInt(b, int64(f.Port), 10)
+	}
+	str("program", f.Program)
+	flag("remote", f.Remote)
+	str("server", f.Server)
+	str("tool", f.Tool)
+	str("url", f.URL)
+	return append(b, '}'), nil
+}
+
+func appendRule(b []byte, r *Rule) []byte {
+	b = append(b, '{')
+	sep := false
+	add := func(k, v string) {
+		if v == "" {
+			return
+		}
+		if sep {
+			b = append(b, ',')
+		}
+		sep = true
+		b = append(b, '"')
+		b = append(b, k...)
+		b = append(b, '"', ':')
+		b = appendString(b, v)
+	}
+	if r.Builtin {
+		b = append(b, `"builtin":true`...)
+		sep = true
+	}
+	add("layer", r.Layer)
+	add("name", r.Name)
+	add("reason", r.Reason)
+	add("source", r.Source)
+	return append(b, '}')
+}
+
+func appendApproval(b []byte, a *Approval) []byte {
+	b = append(b, '{')
+	sep := false
+	add := func(k, v string) {
+		if v == "" {
+			return
+		}
+		if sep {
+			b = append(b, ',')
+		}
+		sep = true
+		b = append(b, '"')
+		b = append(b, k...)
+		b = append(b, '"', ':')
+		b = appendString(b, v)
+	}
+	add("approver", a.Approver)
+	add("channel", a.Channel)
+	add("id", a.ID)
+	add("note", a.Note)
+	add("outcome", a.Outcome)
+	add("scope", a.Scope)
+	if a.WaitUS != 0 {
+		if sep {
+			b = append(b, ',')
+		}
+		b = append(b, `"wait_us":`...)
+		b = strconv.AppendInt(b, a.WaitUS, 10)
+	}
+	return append(b, '}')
+}
+
+func appendPrune(b []byte, p *Prune) []byte {
+	b = append(b, `{"segments":[`...)
+	for i, s := range p.Segments {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"first_seq":`...)
+		b = strconv.AppendUint(b, s.FirstSeq, 10)
+		b = append(b, `,"last_hash":`...)
+		b = appendString(b, s.LastHash)
+		b = append(b, `,"last_seq":`...)
+		b = strconv.AppendUint(b, s.LastSeq, 10)
+		b = append(b, `,"name":`...)
+		b = appendString(b, s.Name)
+		b = append(b, `,"records":`...)
+		b = strconv.AppendUint(b, s.Records, 10)
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
+}
+
+// appendString appends s as an RFC 8785 JSON string. Invalid UTF-8 becomes
+// U+FFFD (records are normalised before they are hashed, so this only
+// matters for callers encoding unnormalised values).
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				b = append(b, s[start:i]...)
+				b = append(b, "\uFFFD"...)
+				i++
+				start = i
+				continue
+			}
+			i += size
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"':
+			b = append(b, '\\', '"')
+		case '\\':
+			b = append(b, '\\', '\\')
+		case '\b':
+			b = append(b, '\\', 'b')
+		case '\f':
+			b = append(b, '\\', 'f')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			const hex = "0123456789abcdef"
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		i++
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// appendNumber appends f in ECMAScript Number-to-String form, as RFC 8785 requires.
+func appendNumber(b []byte, f float64) ([]byte, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return b, errNotCanonical
+	}
+	if f == 0 {
+		return append(b, '0'), nil // also -0
+	}
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs < 1e-6 || abs >= 1e21 {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// strconv writes e-07; ECMAScript writes e-7.
+		n := len(b)
+		if n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b, nil
+}
+
+// appendAny appends the canonical JSON of a decoded JSON value
+// (nil, bool, float64, string, []any, map[string]any; json.Number and Go
+// integers are accepted as numbers).
+func appendAny(b []byte, v any) ([]byte, error) {
+	var err error
+	switch v := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case bool:
+		if v {
+			return append(b, "true"...), nil
+		}
+		return append(b, "false"...), nil
+	case string:
+		return appendString(b, v), nil
+	case float64:
+		return appendNumber(b, v)
+	case json.Number:
+		f, perr := strconv.ParseFloat(string(v), 64)
+		if perr != nil {
+			return b, errNotCanonical
+		}
+		return appendNumber(b, f)
+	case int:
+		return appendNumber(b, float64(v))
+	case int64:
+		return appendNumber(b, float64(v))
+	case []any:
+		b = append(b, '[')
+		for i, x := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendAny(b, x); err != nil {
+				return b, err
+			}
+		}
+		return append(b, ']'), nil
+	case map[string]any:
+		keys := make([]string, 0, len(v))
+		for k := range v {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, compareUTF16)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, k)
+			b = append(b, ':')
+			if b, err = appendAny(b, v[k]); err != nil {
+				return b, err
+			}
+		}
+		return append(b, '}'), nil
+	}
+	return b, fmt.Errorf("%w: %T", errNotCanonical, v)
+}
+
+// compareUTF16 orders strings by their UTF-16 code units (RFC 8785 §3.2.3).
+// UTF-8 byte order equals code point order, which differs from UTF-16 order
+// only between surrogate pairs and U+E000..U+FFFF.
+func compareUTF16(a, b string) int {
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if ra != rb {
+			ua, ub := utf16Unit(ra), utf16Unit(rb)
+			if ua != ub {
+				if ua < ub {
+					return -1
+				}
+				return 1
+			}
+			if ra < rb {
+				return -1
+			}
+			return 1
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return len(a) - len(b)
+}
+
+// utf16Unit is the first UTF-16 code unit of r.
+func utf16Unit(r rune) rune {
+	if r >= 0x10000 {
+		hi, _ := utf16.EncodeRune(r)
+		return hi
+	}
+	return r
+}
+
+// normalizeAny turns v into the decoded-JSON form appendAny expects, with
+// strings made valid UTF-8, so that a stored record decodes to the value that
+// was hashed.
+func normalizeAny(v any) (any, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, nil
+	case bool:
+		return x, nil
+	case string:
+		return strings.ToValidUTF8(x, "\uFFFD"), nil
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil, errNotCanonical
+		}
+		return x, nil
+	case json.Number:
+		f, err := strconv.ParseFloat(string(x), 64)
+		if err != nil || math.IsInf(f, 0) {
+			return nil, errNotCanonical
+		}
+		return f, nil
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			n, err := normalizeAny(e)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = n
+		}
+		return out, nil
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			n, err := normalizeAny(e)
+			if err != nil {
+				return nil, err
+			}
+			out[strings.ToValidUTF8(k, "\uFFFD")] = n
+		}
+		return out, nil
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return float64(rv.Int()), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return float64(rv.Uint()), nil
+	case reflect.Float32:
+		return normalizeAny(rv.Float())
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Interface:
+		if rv.IsNil() {
+			return nil, nil
+		}
+	}
+	// Anything else goes through encoding/json, as a caller would expect.
+	data, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode action args: %w", err)
+	}
+	var d any
+	if err := json.Unmarshal(data, &d); err != nil {
+		return nil, fmt.Errorf("encode action args: %w", err)
+	}
+	return normalizeAny(d)
+}
+
+// Canonical returns the RFC 8785 canonical JSON of a decoded JSON value, as
+// used for the args of a facet. It is exported for third-party verifiers'
+// tests and for other stores.
+func Canonical(v any) ([]byte, error) {
+	n, err := normalizeAny(v)
+	if err != nil {
+		return nil, err
+	}
+	return appendAny(nil, n)
+}
+
+// formatTime renders t the way records store it.
+func formatTime(t time.Time) string {
+	return t.UTC().Format(timeLayout)
+}

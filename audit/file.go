@@ -1,0 +1,795 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// File store layout inside its directory.
+const (
+	segmentPrefix = "seg-"
+	segmentSuffix = ".jsonl"
+	headFile      = "head"
+	headSize      = 512 // one sector, so a crash cannot tear it
+
+	// DefaultMaxSegmentBytes is the segment size at which a new one starts.
+	DefaultMaxSegmentBytes = 64 << 20
+)
+
+// FileOptions configures a [FileStore].
+type FileOptions struct {
+	// KeyFile is the audit key's path; it must be outside the log
+	// directory. Append creates it on first use; Verify needs it.
+	KeyFile string
+	// Durable makes every append wait until the record is on disk
+	// (fdatasync). Without it a crash of the process loses nothing, a crash
+	// of the machine may lose the last records.
+	Durable bool
+	// MaxSegmentBytes starts a new segment when the current one would grow
+	// past it (default [DefaultMaxSegmentBytes]).
+	MaxSegmentBytes int64
+	// RetainSegments keeps at most this many segments (0: all). Older ones
+	// are removed when a new segment starts, and a prune record vouches for
+	// them.
+	RetainSegments int
+	// RetainAge removes segments whose last record is older than this (0: no
+	// limit), when a new segment starts.
+	RetainAge time.Duration
+	// Now is the clock for records without a time (default time.Now).
+	Now func() time.Time
+}
+
+// FileStore is the embedded audit trail: JSON Lines segments in a directory,
+// hash-chained, every record sealed with the audit key, and a head seal that
+// vouches for the last record. It is safe for concurrent use by goroutines
+// and by processes (an flock on the directory serialises appends).
+type FileStore struct {
+	dir  string
+	opts FileOptions
+
+	mu     sync.Mutex
+	closed bool
+	key    *Key
+	seal   *sealer
+	sc     scanner
+	ubuf   []byte // unsealed encoding
+	lbuf   []byte // lines to write
+	hbuf   []byte // hash input
+	rbuf   []byte // read buffer
+
+	// splitWrites writes each batch in two parts with a pause between, so
+	// that crash tests can kill a writer in the middle of a line.
+	splitWrites time.Duration
+}
+
+var _ Store = (*FileStore)(nil)
+var _ BatchAppender = (*FileStore)(nil)
+
+// OpenFile returns the file store in dir. Nothing is created until the first
+// append; querying or verifying a directory that does not exist sees an empty
+// trail.
+func OpenFile(dir string, opts FileOptions) (*FileStore, error) {
+	if dir == "" {
+		return nil, errors.New("audit: no log directory")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	if opts.KeyFile != "" {
+		key, err := filepath.Abs(opts.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("audit: %w", err)
+		}
+		if rel, err := filepath.Rel(abs, key); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return nil, fmt.Errorf("audit: key file %s must not be inside the log directory %s", key, abs)
+		}
+		opts.KeyFile = key
+	}
+	if opts.MaxSegmentBytes <= 0 {
+		opts.MaxSegmentBytes = DefaultMaxSegmentBytes
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &FileStore{dir: abs, opts: opts}, nil
+}
+
+// Dir returns the log directory.
+func (s *FileStore) Dir() string { return s.dir }
+
+// Close releases the store. Appends are durable when they return, so there
+// is nothing to flush.
+func (s *FileStore) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.closed = true
+	return nil
+}
+
+func (s *FileStore) loadKey(create bool) error {
+	if s.key != nil {
+		return nil
+	}
+	if s.opts.KeyFile == "" {
+		return errors.New("no audit key file configured")
+	}
+	load := LoadKey
+	if create {
+		load = LoadOrCreateKey
+	}
+	k, err := load(s.opts.KeyFile)
+	if err != nil {
+		return err
+	}
+	s.key = &k
+	s.seal = newSealer(&k)
+	return nil
+}
+
+// lockDir opens and locks the log directory. The returned file is closed
+// (and the lock released) by the caller.
+func (s *FileStore) lockDir(ctx context.Context, create, exclusive bool) (*os.File, error) {
+	if create {
+		if err := os.MkdirAll(s.dir, 0o700); err != nil {
+			return nil, err
+		}
+	}
+	d, err := os.Open(s.dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := flock(ctx, d, exclusive); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("lock %s: %w", s.dir, err)
+	}
+	return d, nil
+}
+
+func unlockDir(d *os.File) {
+	funlock(d)
+	d.Close()
+}
+
+func segmentName(first uint64) string {
+	return fmt.Sprintf("%s%020d%s", segmentPrefix, first, segmentSuffix)
+}
+
+// segmentFirst returns the first sequence number a segment name announces.
+func segmentFirst(name string) (uint64, bool) {
+	if !strings.HasPrefix(name, segmentPrefix) || !strings.HasSuffix(name, segmentSuffix) {
+		return 0, false
+	}
+	digits := name[len(segmentPrefix) : len(name)-len(segmentSuffix)]
+	if len(digits) != 20 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(digits, 10, 64)
+	return n, err == nil
+}
+
+// segments lists the segment names in d, oldest first.
+func segments(d *os.File) ([]string, error) {
+	names, err := d.Readdirnames(-1)
+	if err != nil {
+		return nil, err
+	}
+	out := names[:0]
+	for _, n := range names {
+		if _, ok := segmentFirst(n); ok {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// head is the seal over the trail's last record: its sequence number and
+// hash, and where it ends (segment and size), sealed with the audit key.
+type head struct {
+	Seq     uint64 `json:"seq"`
+	Hash    string `json:"hash"`
+	Segment string `json:"segment"`
+	Size    int64  `json:"size"`
+	MAC     string `json:"mac"`
+	V       int    `json:"v"`
+
+	hash [32]byte
+}
+
+func (s *FileStore) encodeHead(seq uint64, hash *[32]byte, segment string, size int64) []byte {
+	mac := s.seal.head(seq, hash[:], segment, size)
+	b := fmt.Appendf(nil, `{"hash":"%x","mac":"%x","segment":%q,"seq":%d,"size":%d,"v":1}`, hash[:], mac, segment, seq, size)
+	for len(b) < headSize-1 {
+		b = append(b, ' ')
+	}
+	return append(b, '\n')
+}
+
+// parseHead decodes and checks a head; the error says why it is invalid.
+func parseHead(data []byte, seal *sealer) (head, error) {
+	var h head
+	text := bytes.TrimRight(data, " \n\x00")
+	dec := json.NewDecoder(bytes.NewReader(text))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&h); err != nil {
+		return h, fmt.Errorf("head seal unreadable: %v", err)
+	}
+	if h.V != 1 {
+		return h, fmt.Errorf("head seal version %d unknown", h.V)
+	}
+	if !decodeHex32(&h.hash, []byte(h.Hash)) {
+		return h, errors.New("head seal hash malformed")
+	}
+	var mac [32]byte
+	if !decodeHex32(&mac, []byte(h.MAC)) || !hmac.Equal(mac[:], seal.head(h.Seq, h.hash[:], h.Segment, h.Size)) {
+		return h, errors.New("head seal does not verify with the audit key")
+	}
+	if h.Segment != "" {
+		if _, ok := segmentFirst(h.Segment); !ok {
+			return h, errors.New("head seal names no segment")
+		}
+	}
+	return h, nil
+}
+
+// readHeadFile returns the head file's bytes, or nil when it does not exist.
+func (s *FileStore) readHeadFile() ([]byte, error) {
+	data, err := os.ReadFile(filepath.Join(s.dir, headFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(data) == 0 {
+		return nil, nil
+	}
+	return data, nil
+}
+
+func (s *FileStore) writeHead(t *tailState) error {
+	f, err := os.OpenFile(filepath.Join(s.dir, headFile), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	// The head is not synced even in durable mode: after a machine crash it
+	// may lag behind the (synced) log, which verify and append accept, since
+	// the records after it carry their own seals. One sync per append.
+	if _, err := f.WriteAt(s.encodeHead(t.seq, &t.hash, t.seg, t.size), 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// tailState is where the chain ends: the last record and the active segment.
+type tailState struct {
+	seq  uint64
+	hash [32]byte
+	seg  string // active (last) segment, "" when there is none
+	size int64
+}
+
+func tampered(format string, args ...any) error {
+	return fmt.Errorf("%w: %s (run safeclaw audit verify)", ErrTampered, fmt.Sprintf(format, args...))
+}
+
+// recoverTail finds where the chain ends, under the lock. The head seal says
+// where it ended when it was written; records after it (a writer that died
+// between writing a record and sealing it) are checked and taken over, and
+// an incomplete last line is removed. Anything else that disagrees with the
+// head is tampering, and appends stop so that the evidence stays.
+func (s *FileStore) recoverTail(d *os.File) (tailState, error) {
+	var t tailState
+	segs, err := segments(d)
+	if err != nil {
+		return t, err
+	}
+	data, err := s.readHeadFile()
+	if err != nil {
+		return t, err
+	}
+	var h head
+	if data == nil {
+		for _, name := range segs {
+			if fi, err := os.Stat(filepath.Join(s.dir, name)); err != nil || fi.Size() > 0 {
+				return t, tampered("the head seal is missing but %s holds records", name)
+			}
+		}
+	} else if h, err = parseHead(data, s.seal); err != nil {
+		return t, tampered("%v", err)
+	}
+	t.seq, t.hash = h.Seq, h.hash
+	start, off := 0, int64(0)
+	if h.Segment != "" {
+		start = slices.Index(segs, h.Segment)
+		if start < 0 {
+			return t, tampered("segment %s named by the head seal is missing", h.Segment)
+		}
+		off = h.Size
+	}
+	for i := start; i < len(segs); i++ {
+		path := filepath.Join(s.dir, segs[i])
+		fi, err := os.Stat(path)
+		if err != nil {
+			return t, err
+		}
+		from := int64(0)
+		if i == start {
+			from = off
+		}
+		if fi.Size() < from {
+			return t, tampered("segment %s is shorter (%d bytes) than the head seal says (%d)", segs[i], fi.Size(), from)
+		}
+		t.seg, t.size = segs[i], fi.Size()
+		if fi.Size() == from {
+			continue
+		}
+		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		if err != nil {
+			return t, err
+		}
+		var lineErr error
+		torn, err := s.readLines(f, from, fi.Size(), func(line []byte, at int64) error {
+			if err := s.sc.scan(line); err != nil {
+				lineErr = tampered("unreadable record after the head seal in %s at byte %d", segs[i], at)
+				return lineErr
+			}
+			var prev, hash, mac [32]byte
+			if !s.sc.hasSeq || s.sc.seq != t.seq+1 || !decodeHex32(&prev, s.sc.prev) || prev != t.hash ||
+				!decodeHex32(&hash, s.sc.hash) || !decodeHex32(&mac, s.sc.mac) {
+				lineErr = tampered("record after the head seal in %s at byte %d does not continue the chain", segs[i], at)
+				return lineErr
+			}
+			if s.sc.hashLine(line, &prev) != hash || !hmac.Equal(mac[:], s.seal.record(s.sc.seq, hash[:])) {
+				lineErr = tampered("record %d after the head seal does not verify", s.sc.seq)
+				return lineErr
+			}
+			t.seq, t.hash = s.sc.seq, hash
+			return nil
+		})
+		if err == nil && torn > 0 {
+			if i != len(segs)-1 {
+				err = tampered("segment %s ends inside a line", segs[i])
+			} else {
+				// A writer died mid-line: it was never acknowledged.
+				err = f.Truncate(fi.Size() - torn)
+				if err == nil && s.opts.Durable {
+					err = datasync(f)
+				}
+				t.size = fi.Size() - torn
+			}
+		}
+		f.Close()
+		if err != nil {
+			return t, err
+		}
+	}
+	return t, nil
+}
+
+// Append implements [Store].
+func (s *FileStore) Append(ctx context.Context, rec *Record) (uint64, error) {
+	return s.AppendBatch(ctx, []*Record{rec})
+}
+
+// AppendBatch implements [BatchAppender]: one lock, one write and one sync
+// for all of recs.
+func (s *FileStore) AppendBatch(ctx context.Context, recs []*Record) (uint64, error) {
+	if len(recs) == 0 {
+		return 0, errors.New("audit: append of no records")
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, errors.New("audit: store closed")
+	}
+	if err := s.loadKey(true); err != nil {
+		return 0, fmt.Errorf("audit: %w", err)
+	}
+	now := s.opts.Now()
+	for _, r := range recs {
+		if err := prepare(r, s.seal, now); err != nil {
+			return 0, fmt.Errorf("audit: %w", err)
+		}
+	}
+	d, err := s.lockDir(ctx, true, true)
+	if err != nil {
+		return 0, fmt.Errorf("audit: %w", err)
+	}
+	defer unlockDir(d)
+	t, err := s.recoverTail(d)
+	if err != nil {
+		return 0, fmt.Errorf("audit: %w", err)
+	}
+	rotated, err := s.write(&t, recs)
+	if err != nil {
+		return 0, fmt.Errorf("audit: %w", err)
+	}
+	last := t.seq
+	if rotated && (s.opts.RetainSegments > 0 || s.opts.RetainAge > 0) {
+		if err := s.prune(d, &t); err != nil {
+			return 0, fmt.Errorf("audit: retention: %w", err)
+		}
+	}
+	return last, nil
+}
+
+// write appends recs after t, rotating segments as needed, then seals the
+// new head. t is advanced to the new end.
+func (s *FileStore) write(t *tailState, recs []*Record) (rotated bool, err error) {
+	var f *os.File
+	defer func() {
+		if f != nil {
+			f.Close()
+		}
+	}()
+	open := func(name string, create bool) error {
+		if f != nil {
+			f.Close()
+			f = nil
+		}
+		flags := os.O_WRONLY | os.O_APPEND
+		if create {
+			flags |= os.O_CREATE | os.O_EXCL
+		}
+		var err error
+		f, err = os.OpenFile(filepath.Join(s.dir, name), flags, 0o600)
+		if err != nil {
+			return err
+		}
+		if create && s.opts.Durable {
+			syncDir(s.dir)
+		}
+		return nil
+	}
+	if t.seg == "" {
+		t.seg, t.size = segmentName(t.seq+1), 0
+		if err := open(t.seg, true); err != nil {
+			return false, err
+		}
+	} else if err := open(t.seg, false); err != nil {
+		return false, err
+	}
+	buf := s.lbuf[:0]
+	written := *t // what is on disk, for the head if a later write fails
+	flush := func() error {
+		if len(buf) == 0 {
+			return nil
+		}
+		if err := s.writeAll(f, buf); err != nil {
+			// Take back a partial write so that no torn line stays behind.
+			f.Truncate(t.size)
+			return err
+		}
+		if s.opts.Durable {
+			if err := datasync(f); err != nil {
+				return err
+			}
+		}
+		t.size += int64(len(buf))
+		buf = buf[:0]
+		return nil
+	}
+	next := *t
+	for _, r := range recs {
+		r.Seq = next.seq + 1
+		r.Prev = hex.EncodeToString(next.hash[:])
+		r.Hash, r.MAC = "", ""
+		if s.ubuf, err = appendRecord(s.ubuf[:0], r, false); err != nil {
+			return rotated, err
+		}
+		var h [32]byte
+		h, s.hbuf = recordHash(&next.hash, s.ubuf, s.hbuf)
+		r.Hash = hex.EncodeToString(h[:])
+		r.MAC = hex.EncodeToString(s.seal.record(r.Seq, h[:]))
+		lineStart := len(buf)
+		if buf, err = appendRecord(buf, r, true); err != nil {
+			return rotated, err
+		}
+		buf = append(buf, '\n')
+		if pending := t.size + int64(lineStart); pending > 0 && pending+int64(len(buf)-lineStart) > s.opts.MaxSegmentBytes {
+			line := slices.Clone(buf[lineStart:])
+			buf = buf[:lineStart]
+			if err := flush(); err != nil {
+				s.sealPartial(&written)
+				return rotated, err
+			}
+			written = *t
+			written.seq, written.hash = next.seq, next.hash
+			t.seg, t.size = segmentName(r.Seq), 0
+			if err := open(t.seg, true); err != nil {
+				s.sealPartial(&written)
+				return rotated, err
+			}
+			rotated = true
+			buf = append(buf, line...)
+		}
+		next.seq, next.hash = r.Seq, h
+	}
+	if err := flush(); err != nil {
+		s.sealPartial(&written)
+		return rotated, err
+	}
+	s.lbuf = buf[:0]
+	t.seq, t.hash = next.seq, next.hash
+	return rotated, s.writeHead(t)
+}
+
+// sealPartial seals what a failed batch did write, best effort, so that the
+// head does not lag behind records on disk.
+func (s *FileStore) sealPartial(written *tailState) {
+	if written.seg != "" {
+		s.writeHead(written)
+	}
+}
+
+func (s *FileStore) writeAll(f *os.File, b []byte) error {
+	if s.splitWrites > 0 && len(b) > 1 {
+		half := len(b) / 2
+		if _, err := f.Write(b[:half]); err != nil {
+			return err
+		}
+		time.Sleep(s.splitWrites)
+		b = b[half:]
+	}
+	_, err := f.Write(b)
+	return err
+}
+
+// readLines calls fn for every complete line in f between from and to, with
+// the line's offset, and returns the number of bytes after the last newline.
+func (s *FileStore) readLines(f *os.File, from, to int64, fn func(line []byte, at int64) error) (int64, error) {
+	if s.rbuf == nil {
+		s.rbuf = make([]byte, 1<<20)
+	}
+	var torn int64
+	var err error
+	s.rbuf, torn, err = readLines(f, from, to, s.rbuf, fn)
+	return torn, err
+}
+
+func readLines(f *os.File, from, to int64, buf []byte, fn func(line []byte, at int64) error) ([]byte, int64, error) {
+	pos, n := from, 0 // buf[:n] holds the file from pos
+	for {
+		if n == len(buf) {
+			buf = append(buf, make([]byte, len(buf))...) // a line longer than the buffer
+		}
+		want := min(int64(len(buf)-n), to-(pos+int64(n)))
+		if want > 0 {
+			m, err := f.ReadAt(buf[n:n+int(want)], pos+int64(n))
+			n += m
+			if err != nil && !(errors.Is(err, io.EOF) && m > 0) {
+				if errors.Is(err, io.EOF) {
+					to = pos + int64(n) // the file shrank under us
+				} else {
+					return buf, 0, err
+				}
+			}
+		}
+		start := 0
+		for {
+			k := bytes.IndexByte(buf[start:n], '\n')
+			if k < 0 {
+				break
+			}
+			if err := fn(buf[start:start+k], pos+int64(start)); err != nil {
+				return buf, 0, err
+			}
+			start += k + 1
+		}
+		copy(buf, buf[start:n])
+		pos += int64(start)
+		n -= start
+		if pos+int64(n) >= to {
+			return buf, int64(n), nil
+		}
+	}
+}
+
+// Repair removes an incomplete last line left by a writer that crashed, and
+// nothing else. It returns what it removed (nil when there was nothing). It
+// refuses when the incomplete line holds a record the head seal vouches for:
+// that is tampering, not a crash.
+func (s *FileStore) Repair(ctx context.Context) (*TornTail, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d, err := s.lockDir(ctx, false, true)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	defer unlockDir(d)
+	segs, err := segments(d)
+	if err != nil || len(segs) == 0 {
+		return nil, err
+	}
+	name := segs[len(segs)-1]
+	f, err := os.OpenFile(filepath.Join(s.dir, name), os.O_RDWR, 0)
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	cut, err := lastNewlineEnd(f, fi.Size())
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	if cut == fi.Size() {
+		return nil, nil
+	}
+	if data, _ := s.readHeadFile(); data != nil {
+		var h head
+		if json.Unmarshal(bytes.TrimRight(data, " \n"), &h) == nil && h.Segment == name && h.Size > cut {
+			return nil, tampered("the incomplete last line of %s is sealed by the head: not a crash, nothing removed", name)
+		}
+	}
+	if err := f.Truncate(cut); err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	if err := datasync(f); err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	return &TornTail{Segment: name, Offset: cut, Bytes: fi.Size() - cut}, nil
+}
+
+// lastNewlineEnd returns the offset just after the last newline in f[:size]
+// (0 when there is none).
+func lastNewlineEnd(f *os.File, size int64) (int64, error) {
+	buf := make([]byte, 64<<10)
+	end := size
+	for end > 0 {
+		start := max(0, end-int64(len(buf)))
+		chunk := buf[:end-start]
+		if _, err := f.ReadAt(chunk, start); err != nil && !errors.Is(err, io.EOF) {
+			return 0, err
+		}
+		if k := bytes.LastIndexByte(chunk, '\n'); k >= 0 {
+			return start + int64(k) + 1, nil
+		}
+		end = start
+	}
+	return 0, nil
+}
+
+// prune applies retention after a rotation, under the lock: it appends a
+// prune record describing the oldest segments, then removes them.
+func (s *FileStore) prune(d *os.File, t *tailState) error {
+	if _, err := d.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	segs, err := segments(d)
+	if err != nil {
+		return err
+	}
+	n := 0
+	if s.opts.RetainSegments > 0 && len(segs) > s.opts.RetainSegments {
+		n = len(segs) - s.opts.RetainSegments
+	}
+	if s.opts.RetainAge > 0 {
+		cutoff := s.opts.Now().Add(-s.opts.RetainAge)
+		for n < len(segs)-1 {
+			info, err := s.segmentInfo(segs[n])
+			if err != nil {
+				return err
+			}
+			if !info.last.Before(cutoff) {
+				break
+			}
+			n++
+		}
+	}
+	n = min(n, len(segs)-1) // never the active segment
+	if n <= 0 {
+		return nil
+	}
+	p := &Prune{}
+	for _, name := range segs[:n] {
+		info, err := s.segmentInfo(name)
+		if err != nil {
+			return err
+		}
+		if info.records == 0 {
+			continue
+		}
+		p.Segments = append(p.Segments, PrunedSegment{Name: name, FirstSeq: info.first, LastSeq: info.lastSeq,
+			LastHash: info.lastHash, Records: info.lastSeq - info.first + 1})
+	}
+	if len(p.Segments) > 0 {
+		rec := &Record{Type: TypePrune, Prune: p}
+		if err := prepare(rec, s.seal, s.opts.Now()); err != nil {
+			return err
+		}
+		if _, err := s.write(t, []*Record{rec}); err != nil {
+			return err
+		}
+	}
+	for _, name := range segs[:n] {
+		if err := os.Remove(filepath.Join(s.dir, name)); err != nil {
+			return err
+		}
+	}
+	syncDir(s.dir)
+	return nil
+}
+
+type segInfo struct {
+	first, lastSeq uint64
+	lastHash       string
+	last           time.Time
+	records        int
+}
+
+// segmentInfo reads a segment's first and last record.
+func (s *FileStore) segmentInfo(name string) (segInfo, error) {
+	var info segInfo
+	f, err := os.Open(filepath.Join(s.dir, name))
+	if err != nil {
+		return info, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return info, err
+	}
+	end, err := lastNewlineEnd(f, fi.Size())
+	if err != nil || end == 0 {
+		return info, err
+	}
+	// First line.
+	head := make([]byte, min(end, 64<<10))
+	if _, err := f.ReadAt(head, 0); err != nil && !errors.Is(err, io.EOF) {
+		return info, err
+	}
+	if k := bytes.IndexByte(head, '\n'); k >= 0 {
+		if err := s.sc.scan(head[:k]); err == nil && s.sc.hasSeq {
+			info.first = s.sc.seq
+		}
+	}
+	// Last line.
+	startLast, err := lastNewlineEnd(f, end-1)
+	if err != nil {
+		return info, err
+	}
+	line := make([]byte, end-1-startLast)
+	if _, err := f.ReadAt(line, startLast); err != nil && !errors.Is(err, io.EOF) {
+		return info, err
+	}
+	if err := s.sc.scan(line); err != nil || !s.sc.hasSeq {
+		return info, fmt.Errorf("segment %s: last record unreadable", name)
+	}
+	info.lastSeq, info.lastHash = s.sc.seq, string(s.sc.hash)
+	info.records = 1
+	if i := bytes.LastIndex(line, timeKey); i >= 0 {
+		if t, err := time.Parse(timeLayout, string(line[i+len(timeKey):min(len(line), i+len(timeKey)+len(timeLayout))])); err == nil {
+			info.last = t
+		}
+	}
+	if info.first == 0 {
+		info.first = info.lastSeq
+	}
+	return info, nil
+}

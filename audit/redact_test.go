@@ -1,0 +1,131 @@
+package audit
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestRedact(t *testing.T) {
+	tests := []struct{ in, want string }{
+		// Nothing to redact.
+		{"git status", "git status"},
+		{"python -m http.server 8080", "python -m http.server 8080"},
+		{"curl -s https://example.com/a?b=c", "curl -s https://example.com/a?b=c"},
+		{"sort --key=2 file", "sort --key=2 file"},
+		{"llm --max_tokens=1024", "llm --max_tokens=1024"},
+		{"ssh -p 2222 host", "ssh -p 2222 host"},
+		{"mkdir -p /tmp/x", "mkdir -p /tmp/x"},
+		{"export TOKEN_FILE=/etc/x", "export TOKEN_FILE=/etc/x"},
+		// Passwords in commands.
+		{"curl -u admin:hunter2 https://x", "curl -u admin:[REDACTED] https://x"},
+		{"curl --user admin:hunter2 https://x", "curl --user admin:[REDACTED] https://x"},
+		{"curl -uadmin:hunter2 https://x", "curl -uadmin:[REDACTED] https://x"},
+		{"mysql -u root -pS3cret db", "mysql -u root -p[REDACTED] db"},
+		{"docker exec db mysqldump -uroot -pS3cret app", "docker exec db mysqldump -uroot -p[REDACTED] app"},
+		{"sshpass -p 'pa ss' ssh h", "sshpass -p '[REDACTED]' ssh h"},
+		{"mysql -p'S3 cret' db", "mysql -p'[REDACTED]' db"},
+		{"docker run -u 1000:1000 img", "docker run -u 1000:1000 img"},
+		{"psql postgres://app:p4ss@db:5432/app", "psql postgres://app:[REDACTED]@db:5432/app"},
+		{"git clone https://user:tok3n@github.com/x/y", "git clone https://user:[REDACTED]@github.com/x/y"},
+		{"redis-cli -u redis://:p@ss@host:6379", "redis-cli -u redis://:[REDACTED]@host:6379"},
+		{"wget --password=hunter2 https://x", "wget --password=[REDACTED] https://x"},
+		{"tool --password hunter2", "tool --password [REDACTED]"},
+		{"PGPASSWORD=hunter2 psql -h db", "PGPASSWORD=[REDACTED] psql -h db"},
+		{"MYSQL_PWD=x mysql", "MYSQL_PWD=[REDACTED] mysql"},
+		{"curl 'https://x/login?user=a&password=hunter2&next=/'", "curl 'https://x/login?user=a&password=[REDACTED]&next=/'"},
+		{`{"username":"a","password":"hunter2"}`, `{"username":"a","password":"[REDACTED]"}`},
+		{"aws configure set aws_secret_access_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws configure set aws_secret_access_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"},
+		{"AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY aws s3 ls", "AWS_SECRET_ACCESS_KEY=[REDACTED] aws s3 ls"},
+		{"aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws_secret_access_key = [REDACTED]"},
+		// Headers.
+		{`curl -H "Authorization: Bearer abc.def-123" https://api`, `curl -H "Authorization: Bearer [REDACTED]" https://api`},
+		{`curl -H 'Authorization: token ghx0123456789'`, `curl -H 'Authorization: token [REDACTED]'`},
+		{`{"headers":{"Authorization":"Basic dXNlcjpwYXNz"}}`, `{"headers":{"Authorization":"Basic [REDACTED]"}}`},
+		{`http https://api bearer:x Bearer 0123456789abcdef`, `http https://api bearer:x Bearer [REDACTED]`},
+		{`curl -H "X-Api-Key: 9f8e7d6c5b4a39281706f5e4d3c2b1a0" https://x`, `curl -H "X-Api-Key: [REDACTED]" https://x`},
+		// Token formats.
+		{"export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "export AWS_ACCESS_KEY_ID=AKIA[REDACTED]"},
+		{"token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U x", "token [REDACTED] x"},
+		{"stripe sk_live_4eC39HqLyjWDarjtT1zdp7dc", "stripe sk_live_[REDACTED]"},
+		{"rk_test_4eC39HqLyjWDarjtT1zdp7dc", "rk_test_[REDACTED]"},
+		{"SLACK=xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx", "SLACK=xoxb-[REDACTED]"},
+		{"curl https://hooks.slack.com/services/T000/B000/XXXXXXXX", "curl https://hooks.slack.com/services/[REDACTED]"},
+		{"glab auth login --token glpat-xxxxxxxxxxxxxxxxxxxx", "glab auth login --token glpat-[REDACTED]"},
+		{"git remote add o https://oauth2:glpat_abcdefghij0123456789@gitlab.com/x", "git remote add o https://oauth2:[REDACTED]@gitlab.com/x"},
+		{"GH_TOKEN=ghp_abcdefghijklmnopqrstuvwxyz0123456789 gh pr list", "GH_TOKEN=ghp_[REDACTED] gh pr list"},
+		{"gho_abcdefghijklmnopqrstuvwxyz0123456789", "gho_[REDACTED]"},
+		{"github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz", "github_pat_[REDACTED]"},
+		{"ANTHROPIC_API_KEY=sk-ant-api03-abcdefghijklmnopqrstuvwxyz012345 claude", "ANTHROPIC_API_KEY=sk-ant-[REDACTED] claude"},
+		{"OPENAI_API_KEY=sk-proj-abcdefghijklmnopqrstuvwxyz0123 codex", "OPENAI_API_KEY=sk-proj-[REDACTED] codex"},
+		{"sk-abcdefghijklmnopqrstuvwxyz0123", "sk-[REDACTED]"},
+		{"curl 'https://maps.googleapis.com/x?key=AIzaSyA1234567890abcdefghijklmnopqrstu'", "curl 'https://maps.googleapis.com/x?key=AIza[REDACTED]'"},
+		{"NPM_TOKEN=npm_abcdefghijklmnopqrstuvwxyz0123456789", "NPM_TOKEN=npm_[REDACTED]"},
+		{"--token 8f14e45fceea167a5a36dedd4bea2543", "--token [REDACTED]"},
+		{"cat <<EOF\n-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----\nEOF", "cat <<EOF\n-----BEGIN RSA PRIVATE KEY-----[REDACTED]-----END RSA PRIVATE KEY-----\nEOF"},
+	}
+	for _, tt := range tests {
+		got, changed := Redact(tt.in)
+		if got != tt.want {
+			t.Errorf("Redact(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+		}
+		if changed != (tt.in != tt.want) {
+			t.Errorf("Redact(%q) changed = %v", tt.in, changed)
+		}
+		if again, ch := Redact(got); again != got || ch {
+			t.Errorf("Redact is not idempotent on %q: %q", got, again)
+		}
+	}
+}
+
+// The stored record is redacted everywhere, with a keyed hash of the
+// original; the caller keeps the original for the decision.
+func TestPrepareRedacts(t *testing.T) {
+	var k Key
+	orig := "curl -u admin:hunter2 https://x"
+	r := &Record{Decision: Deny, Request: orig, Reason: "denied: " + orig,
+		Actions: []Facet{{Kind: "shell.execute", Command: orig}, {Kind: "http.request", URL: "https://a:hunter2@x",
+			Args: map[string]any{"password": "hunter2", "nested": []any{"token=ghp_abcdefghijklmnopqrstuvwxyz0123456789"}}}}}
+	if err := Prepare(r, &k, t0); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := appendRecord(nil, r, true)
+	if strings.Contains(string(b), "hunter2") || strings.Contains(string(b), "ghp_abc") {
+		t.Fatalf("secret stored: %s", b)
+	}
+	if !r.Redacted || r.RequestHMAC == "" {
+		t.Fatalf("redaction not recorded: %+v", r)
+	}
+	r2 := &Record{Decision: Deny, Request: orig}
+	Prepare(r2, &k, t0)
+	r3 := &Record{Decision: Deny, Request: "curl -u admin:other https://x"}
+	Prepare(r3, &k, t0)
+	if r2.RequestHMAC != r.RequestHMAC || r3.RequestHMAC == r.RequestHMAC || r2.Request != r3.Request {
+		t.Fatal("keyed hashes do not tell the originals apart")
+	}
+	// A long request is shortened, with the hash of the whole.
+	long := &Record{Decision: Allow, Request: strings.Repeat("é", MaxRequestBytes)}
+	Prepare(long, &k, t0)
+	if len(long.Request) > MaxRequestBytes || long.RequestBytes != 2*MaxRequestBytes || long.RequestHMAC == "" || long.Redacted {
+		t.Fatalf("long request: %d bytes stored, %+v", len(long.Request), long.RequestBytes)
+	}
+	for _, bad := range []*Record{{Decision: "maybe"}, {Type: "other"}, {Type: TypePrune}, {Decision: Allow, Actions: []Facet{{}}}} {
+		if err := Prepare(bad, &k, t0); err == nil {
+			t.Errorf("Prepare accepted %+v", bad)
+		}
+	}
+}
+
+func FuzzRedact(f *testing.F) {
+	for _, s := range []string{"curl -u a:b https://x", "password=x", "Authorization: Bearer 0123456789", "mysql -pX", "-----BEGIN PRIVATE KEY-----"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out, changed := Redact(s)
+		if !changed && out != s {
+			t.Fatal("changed text without saying so")
+		}
+		if again, _ := Redact(out); again != out {
+			t.Fatalf("not idempotent: %q -> %q -> %q", s, out, again)
+		}
+	})
+}

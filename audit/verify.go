@@ -1,0 +1,334 @@
+package audit
+
+import (
+	"context"
+	"crypto/hmac"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+)
+
+// maxProblems bounds a report; coalescing keeps typical reports short.
+const maxProblems = 1000
+
+// snapshot is the trail's extent at one instant, taken under a shared lock so
+// that verify sees no half-done append.
+type snapshot struct {
+	segs  []string
+	sizes []int64
+	head  []byte // nil when there is no head file
+}
+
+func (s *FileStore) snapshot(ctx context.Context) (*snapshot, error) {
+	d, err := s.lockDir(ctx, false, false)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &snapshot{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer unlockDir(d)
+	snap := new(snapshot)
+	if snap.segs, err = segments(d); err != nil {
+		return nil, err
+	}
+	for _, name := range snap.segs {
+		fi, err := os.Stat(filepath.Join(s.dir, name))
+		if err != nil {
+			return nil, err
+		}
+		snap.sizes = append(snap.sizes, fi.Size())
+	}
+	if snap.head, err = s.readHeadFile(); err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+// Verify implements [Store]. It checks every record's chain link, hash and
+// seal, the sequence, the head seal, and that a trail starting after seq 1
+// is vouched for by a prune record. It needs the audit key, except for a
+// trail that has never been written.
+func (s *FileStore) Verify(ctx context.Context) (*Report, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	snap, err := s.snapshot(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("audit: verify: %w", err)
+	}
+	empty := snap.head == nil
+	for _, n := range snap.sizes {
+		if n > 0 {
+			empty = false
+		}
+	}
+	if empty {
+		return &Report{Intact: true, Segments: len(snap.segs)}, nil
+	}
+	if err := s.loadKey(false); err != nil {
+		return nil, fmt.Errorf("audit: verify: %w", err)
+	}
+	v := &verifier{seal: s.seal, rep: &Report{Segments: len(snap.segs)}}
+	if snap.head == nil {
+		v.headErr = "the head seal file is missing: records at the end may have been removed"
+		v.headKind = ProblemHeadMissing
+	} else if h, err := parseHead(snap.head, s.seal); err != nil {
+		v.headErr = err.Error()
+		v.headKind = ProblemHeadInvalid
+	} else {
+		v.head = &h
+	}
+	for i, name := range snap.segs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		f, err := os.Open(filepath.Join(s.dir, name))
+		if err != nil {
+			return nil, fmt.Errorf("audit: verify: %w (pruned while verifying? run it again)", err)
+		}
+		v.seg, v.lineNo = name, 0
+		torn, err := s.readLines(f, 0, snap.sizes[i], func(line []byte, at int64) error {
+			v.lineNo++
+			v.line(line)
+			return nil
+		})
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("audit: verify: %w", err)
+		}
+		if torn > 0 {
+			if i == len(snap.segs)-1 {
+				v.rep.Torn = &TornTail{Segment: name, Offset: snap.sizes[i] - torn, Bytes: torn}
+			} else {
+				v.lineNo++
+				v.problem(ProblemMalformed, v.expect, v.expect, "segment ends inside a line")
+			}
+		}
+	}
+	v.finish()
+	return v.rep, nil
+}
+
+// verifier walks records in file order.
+type verifier struct {
+	seal *sealer
+	sc   scanner
+	rep  *Report
+
+	seg    string
+	lineNo int
+
+	started   bool
+	expect    uint64 // next sequence number
+	lastHash  [32]byte
+	haveLast  bool // lastHash is usable for the next link check
+	firstSeq  uint64
+	firstPrev [32]byte
+	prunes    []PrunedSegment
+
+	head     *head
+	headErr  string
+	headKind string
+	headSeen bool // the record the head names was found with the head's hash
+}
+
+var zeroHash [32]byte
+
+func (v *verifier) line(line []byte) {
+	if err := v.sc.scan(line); err != nil || !v.sc.hasSeq {
+		seq := v.expect
+		if !v.started {
+			seq = 1
+		}
+		msg := "not a record"
+		if err != nil {
+			msg = err.Error()
+		}
+		v.problem(ProblemMalformed, seq, seq, msg)
+		if v.started {
+			v.expect++
+		}
+		v.haveLast = false
+		return
+	}
+	seq := v.sc.seq
+	if !v.started {
+		v.started = true
+		v.firstSeq = seq
+		v.expect = seq
+		v.rep.FirstSeq = seq
+		if !decodeHex32(&v.firstPrev, v.sc.prev) {
+			v.firstPrev = zeroHash
+		}
+	}
+	switch {
+	case seq < v.expect:
+		v.outOfOrder(seq)
+		return
+	case seq > v.expect:
+		v.problem(ProblemMissing, v.expect, seq-1, fmt.Sprintf("records %s absent before seq %d", seqRange(v.expect, seq-1), seq))
+		v.haveLast = false
+	}
+	v.expect = seq + 1
+	v.rep.Records++
+	v.rep.LastSeq = seq
+
+	var prev, hash, mac [32]byte
+	okPrev := v.sc.hasPrev && decodeHex32(&prev, v.sc.prev)
+	okHash := decodeHex32(&hash, v.sc.hash)
+	okMAC := decodeHex32(&mac, v.sc.mac)
+	switch {
+	case !okPrev:
+		v.problem(ProblemBrokenLink, seq, seq, "prev missing or malformed")
+	case !okHash:
+		v.problem(ProblemMalformed, seq, seq, "hash missing or malformed")
+	case v.sc.hashLine(line, &prev) != hash:
+		v.problem(ProblemEdited, seq, seq, "content does not match its hash")
+	case v.haveLast && prev != v.lastHash:
+		v.problem(ProblemBrokenLink, seq, seq, "prev is not the previous record's hash")
+	case !okMAC || !hmac.Equal(mac[:], v.seal.record(seq, hash[:])):
+		v.problem(ProblemUnsealed, seq, seq, "seal does not verify with the audit key (forged, or chain recomputed)")
+	default:
+		if string(v.sc.typ) == TypePrune {
+			v.notePrune(line)
+		}
+	}
+	if v.head != nil && seq == v.head.Seq {
+		if okHash && hash == v.head.hash {
+			v.headSeen = true
+		} else {
+			v.problem(ProblemEdited, seq, seq, "record differs from the one the head seal vouches for")
+		}
+	}
+	if okHash {
+		v.lastHash, v.haveLast = hash, true
+	} else {
+		v.haveLast = false
+	}
+}
+
+// outOfOrder handles a record whose sequence number was expected earlier: a
+// reordered record turns the "missing" problem it caused into "reordered".
+func (v *verifier) outOfOrder(seq uint64) {
+	for i := range v.rep.Problems {
+		p := &v.rep.Problems[i]
+		if p.Kind == ProblemMissing && p.Seq <= seq && seq <= p.Through {
+			v.rep.Problems = slices.Insert(v.rep.Problems, i+1, Problem{Kind: ProblemReordered, Seq: seq, Through: seq,
+				Segment: v.seg, Line: v.lineNo, Message: "record is out of sequence order"})
+			switch {
+			case p.Seq == p.Through:
+				v.rep.Problems = slices.Delete(v.rep.Problems, i, i+1)
+			case p.Seq == seq:
+				p.Seq++
+			case p.Through == seq:
+				p.Through--
+			default:
+				rest := *p
+				rest.Seq = seq + 1
+				p.Through = seq - 1
+				v.rep.Problems = slices.Insert(v.rep.Problems, i+2, rest)
+			}
+			return
+		}
+	}
+	v.problem(ProblemReordered, seq, seq, "duplicate or out-of-order sequence number")
+}
+
+func (v *verifier) notePrune(line []byte) {
+	var r struct {
+		Prune *Prune `json:"prune"`
+	}
+	if json.Unmarshal(line, &r) == nil && r.Prune != nil {
+		v.prunes = append(v.prunes, r.Prune.Segments...)
+	}
+}
+
+func (v *verifier) problem(kind string, seq, through uint64, msg string) {
+	ps := v.rep.Problems
+	if n := len(ps); n > 0 {
+		last := &ps[n-1]
+		if last.Kind == kind && last.Seq <= seq && seq <= last.Through+1 && last.Segment == v.seg {
+			last.Through = max(last.Through, through)
+			return
+		}
+	}
+	if len(ps) >= maxProblems {
+		return
+	}
+	v.rep.Problems = append(ps, Problem{Kind: kind, Seq: seq, Through: through, Segment: v.seg, Line: v.lineNo, Message: msg})
+}
+
+// finish checks the trail's ends: where it starts (seq 1, or after a pruned
+// range a prune record vouches for) and where it ends (the head seal).
+func (v *verifier) finish() {
+	v.seg, v.lineNo = "", 0
+	if v.started && v.firstSeq > 1 {
+		vouched, covered := false, uint64(0)
+		for _, p := range v.prunes {
+			if p.LastSeq == v.firstSeq-1 && p.LastHash == hex.EncodeToString(v.firstPrev[:]) {
+				vouched = true
+			}
+			if p.LastSeq < v.firstSeq {
+				covered = max(covered, p.LastSeq)
+			}
+		}
+		if vouched {
+			v.rep.Pruned = v.firstSeq - 1
+		} else {
+			kind, msg := ProblemMissing, fmt.Sprintf("records %s absent at the start of the trail", seqRange(covered+1, v.firstSeq-1))
+			if len(v.prunes) > 0 {
+				kind, msg = ProblemUnprovenGap, msg+" and no prune record vouches for them"
+			}
+			v.problem(kind, covered+1, v.firstSeq-1, msg)
+		}
+	}
+	if v.started && v.firstSeq == 1 && v.firstPrev != zeroHash {
+		v.problem(ProblemBrokenLink, 1, 1, "the first record's prev is not 64 zeros")
+	}
+	last := v.rep.LastSeq
+	if v.haveLast {
+		v.rep.LastHash = hex.EncodeToString(v.lastHash[:])
+	}
+	switch {
+	case v.headErr != "":
+		v.problem(v.headKind, last+1, last+1, v.headErr)
+	case v.head == nil:
+		// No head to compare with (a caller checking records only).
+	case v.head.Seq > last:
+		from := last + 1
+		if !v.started {
+			from = 1
+		}
+		v.problem(ProblemTruncated, from, v.head.Seq, fmt.Sprintf("the head seal vouches for seq %d but the trail ends at %d", v.head.Seq, last))
+	case v.head.Seq > 0 && !v.headSeen:
+		// The head's record is absent or was replaced: reported above as
+		// missing or edited; nothing more to add.
+	case v.head.Seq < last:
+		v.rep.Notes = append(v.rep.Notes, fmt.Sprintf("the head seal is %d record(s) behind the log: a writer stopped between writing and sealing, or the head was restored from a copy; the records after it verify on their own seals", last-v.head.Seq))
+	}
+	if v.head != nil {
+		v.rep.HeadSeq = v.head.Seq
+	}
+	slices.SortStableFunc(v.rep.Problems, func(a, b Problem) int {
+		switch {
+		case a.Seq < b.Seq:
+			return -1
+		case a.Seq > b.Seq:
+			return 1
+		}
+		return 0
+	})
+	v.rep.Intact = len(v.rep.Problems) == 0
+}
+
+func seqRange(a, b uint64) string {
+	if a == b {
+		return fmt.Sprint(a)
+	}
+	return fmt.Sprintf("%d-%d", a, b)
+}

@@ -1,0 +1,350 @@
+package classify
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/safeclaw/safeclaw/action"
+)
+
+// facetKinds lists the kinds of every facet of every part, per part.
+func facetKinds(parts []action.Part) [][]action.Kind {
+	out := make([][]action.Kind, len(parts))
+	for i, p := range parts {
+		for _, f := range p.Facets {
+			out[i] = append(out[i], f.Kind)
+		}
+	}
+	return out
+}
+
+func hasKind(parts []action.Part, k action.Kind) bool {
+	for _, p := range parts {
+		for _, f := range p.Facets {
+			if f.Kind == k {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// facet is the only facet of kind k, failing when there is not exactly one.
+func facet(t *testing.T, parts []action.Part, k action.Kind) action.Action {
+	t.Helper()
+	var found []action.Action
+	for _, p := range parts {
+		for _, f := range p.Facets {
+			if f.Kind == k {
+				found = append(found, f)
+			}
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("want exactly one %s facet, got %d in %+v", k, len(found), parts)
+	}
+	return found[0]
+}
+
+const (
+	cwd  = "/nonexistent-safeclaw-test/proj"
+	home = "/nonexistent-safeclaw-test/home/dev"
+)
+
+func call(tool, input string) Call {
+	return Call{Agent: "claude", Tool: tool, Input: json.RawMessage(input), Cwd: cwd, Home: home}
+}
+
+// TestToolMapping checks the kind every documented tool maps to, and the
+// resource each facet names.
+func TestToolMapping(t *testing.T) {
+	tests := []struct {
+		name string
+		c    Call
+		kind action.Kind // a facet of this kind must exist
+		path string      // when set, that facet's path
+		host string      // when set, that facet's host
+		port int
+	}{
+		// Shell tools of every agent reach the shell analyser.
+		{"claude Bash", call("Bash", `{"command":"ls -la","description":"list"}`), action.ShellExecute, "", "", 0},
+		{"codex Bash", call("Bash", `{"command":"echo hi > codex_out.txt"}`), action.ShellExecute, "", "", 0},
+		{"codex exec_command", call("exec_command", `{"cmd":"ls"}`), action.ShellExecute, "", "", 0},
+		{"codex shell_command", call("shell_command", `{"command":"ls"}`), action.ShellExecute, "", "", 0},
+		{"codex shell argv", call("shell", `{"command":["ls","-la"]}`), action.ShellExecute, "", "", 0},
+		{"codex local_shell argv", call("local_shell", `{"command":["git","status"]}`), action.ShellExecute, "", "", 0},
+		{"gemini run_shell_command", call("run_shell_command", `{"command":"ls","description":"x"}`), action.ShellExecute, "", "", 0},
+		{"cursor beforeShellExecution", call("beforeShellExecution", `{"command":"npm install express","cwd":"/p"}`), action.ShellExecute, "", "", 0},
+		{"codex write_stdin polling", call("write_stdin", `{"session_id":1,"chars":""}`), action.AgentInternal, "", "", 0},
+		{"codex write_stdin typing", call("write_stdin", `{"session_id":1,"chars":"ls\n"}`), action.ShellExecute, "", "", 0},
+
+		// Malformed shell calls are opaque, never empty.
+		{"Bash without command", call("Bash", `{"description":"x"}`), action.ShellOpaque, "", "", 0},
+		{"Bash with non-string command", call("Bash", `{"command":["rm","-rf","/"]}`), action.ShellOpaque, "", "", 0},
+		{"Bash with empty command", call("Bash", `{"command":""}`), action.ShellOpaque, "", "", 0},
+
+		// File writes, with canonical paths.
+		{"Write", call("Write", `{"file_path":"/home/dev/project/a.txt","content":"hi\n"}`), action.FileWrite, "/home/dev/project/a.txt", "", 0},
+		{"Edit relative", call("Edit", `{"file_path":"src/a.go","old_string":"a","new_string":"b"}`), action.FileWrite, cwd + "/src/a.go", "", 0},
+		{"MultiEdit", call("MultiEdit", `{"file_path":"/x/y","edits":[]}`), action.FileWrite, "/x/y", "", 0},
+		{"NotebookEdit", call("NotebookEdit", `{"notebook_path":"/x/n.ipynb","new_source":"1"}`), action.FileWrite, "/x/n.ipynb", "", 0},
+		{"gemini write_file", call("write_file", `{"file_path":"~/.bashrc","content":"x"}`), action.FileWrite, home + "/.bashrc", "", 0},
+		{"gemini replace", call("replace", `{"file_path":"/a/b","old_string":"x","new_string":"y"}`), action.FileWrite, "/a/b", "", 0},
+		{"gemini save_memory", call("save_memory", `{"fact":"x"}`), action.FileWrite, home + "/.gemini/GEMINI.md", "", 0},
+		{"cursor Delete", call("Delete", `{"path":"/a/b"}`), action.FileDelete, "/a/b", "", 0},
+		{"Write without path", call("Write", `{"content":"x"}`), action.ToolKind("Write"), "", "", 0},
+
+		// Reads, including search tools by directory, not pattern.
+		{"Read", call("Read", `{"file_path":"/etc/hostname"}`), action.FileRead, "/etc/hostname", "", 0},
+		{"gemini read_file", call("read_file", `{"absolute_path":"/etc/passwd"}`), action.FileRead, "/etc/passwd", "", 0},
+		{"cursor beforeReadFile", call("beforeReadFile", `{"file_path":"/p/.env","content":"A=1"}`), action.FileRead, "/p/.env", "", 0},
+		{"H22 Grep path", call("Grep", `{"pattern":"PRIVATE KEY","path":"/home/dev/.ssh"}`), action.FileRead, "/home/dev/.ssh", "", 0},
+		{"H23 Glob path", call("Glob", `{"pattern":"**/*","path":"/etc"}`), action.FileRead, "/etc", "", 0},
+		{"Grep default path is cwd", call("Grep", `{"pattern":"x"}`), action.FileRead, cwd, "", 0},
+		{"LS", call("LS", `{"path":"/var/log"}`), action.FileRead, "/var/log", "", 0},
+		{"gemini glob dir_path", call("glob", `{"pattern":"*.go","dir_path":"/srv"}`), action.FileRead, "/srv", "", 0},
+		{"gemini grep_search", call("grep_search", `{"pattern":"x","dir_path":"~/.aws"}`), action.FileRead, home + "/.aws", "", 0},
+		{"gemini list_directory", call("list_directory", `{"dir_path":"/root"}`), action.FileRead, "/root", "", 0},
+		{"H24 Read safeclaw token", call("Read", `{"file_path":"~/.safeclaw/config.json"}`), action.FileRead, home + "/.safeclaw/config.json", "", 0},
+		{"H25 Read .env", call("Read", `{"file_path":".env"}`), action.FileRead, cwd + "/.env", "", 0},
+
+		// Web.
+		{"WebFetch", call("WebFetch", `{"url":"https://example.com/","prompt":"summarize"}`), action.NetworkConnect, "", "example.com", 443},
+		{"WebFetch http request", call("WebFetch", `{"url":"https://example.com/","prompt":"summarize"}`), action.HTTPRequest, "", "example.com", 443},
+		{"H28 WebFetch metadata", call("WebFetch", `{"url":"http://169.254.169.254/latest/meta-data/"}`), action.NetworkConnect, "", "169.254.169.254", 80},
+		{"metadata as decimal", call("WebFetch", `{"url":"http://2852039166/latest"}`), action.NetworkConnect, "", "169.254.169.254", 80},
+		{"metadata as hex", call("WebFetch", `{"url":"http://0xA9FEA9FE/"}`), action.NetworkConnect, "", "169.254.169.254", 80},
+		{"metadata as octal", call("WebFetch", `{"url":"http://0251.0376.0251.0376/"}`), action.NetworkConnect, "", "169.254.169.254", 80},
+		{"metadata as mapped v6", call("WebFetch", `{"url":"http://[::ffff:169.254.169.254]:8080/"}`), action.NetworkConnect, "", "169.254.169.254", 8080},
+		{"host case and dot", call("WebFetch", `{"url":"https://EXAMPLE.com./x"}`), action.NetworkConnect, "", "example.com", 443},
+		{"gemini web_fetch prompt", call("web_fetch", `{"prompt":"Summarize https://example.org/a, please"}`), action.HTTPRequest, "", "example.org", 443},
+		{"WebFetch file URL", call("WebFetch", `{"url":"file:///etc/shadow"}`), action.FileRead, "/etc/shadow", "", 0},
+		{"WebFetch backslash", call("WebFetch", `{"url":"http://evil.example\\@good.example/"}`), action.ToolKind("WebFetch"), "", "", 0},
+		{"WebFetch without URL", call("WebFetch", `{"prompt":"x"}`), action.ToolKind("WebFetch"), "", "", 0},
+		{"WebSearch", call("WebSearch", `{"query":"go"}`), action.WebSearch, "", "", 0},
+		{"gemini google_web_search", call("google_web_search", `{"query":"go"}`), action.WebSearch, "", "", 0},
+
+		// MCP, subagents, internal and unknown tools.
+		{"mcp", call("mcp__echodb__run_query", `{"sql":"DROP TABLE users"}`), action.MCPCall, "", "", 0},
+		{"H26 mcp get is not safe", call("mcp__evil__get", `{}`), action.MCPCall, "", "", 0},
+		{"mcp without tool", call("mcp__broken", `{}`), action.ToolKind("mcp__broken"), "", "", 0},
+		{"ReadMcpResourceTool file", call("ReadMcpResourceTool", `{"server":"fs","uri":"file:///etc/shadow"}`), action.FileRead, "/etc/shadow", "", 0},
+		{"ReadMcpResourceTool mcp", call("ReadMcpResourceTool", `{"server":"fs","uri":"file:///etc/shadow"}`), action.MCPCall, "", "", 0},
+		{"Task", call("Task", `{"description":"x","prompt":"y","subagent_type":"general-purpose"}`), action.AgentSpawn, "", "", 0},
+		{"Agent", call("Agent", `{"description":"x","prompt":"y","subagent_type":"general-purpose"}`), action.AgentSpawn, "", "", 0},
+		{"TodoWrite", call("TodoWrite", `{"todos":[]}`), action.AgentInternal, "", "", 0},
+		{"AskUserQuestion", call("AskUserQuestion", `{"questions":[]}`), action.AgentInternal, "", "", 0},
+		{"ExitPlanMode", call("ExitPlanMode", `{"plan":"x"}`), action.AgentInternal, "", "", 0},
+		{"codex update_plan", call("update_plan", `{"plan":[]}`), action.AgentInternal, "", "", 0},
+		{"gemini write_todos", call("write_todos", `{"todos":[]}`), action.AgentInternal, "", "", 0},
+		{"Skill is not internal", call("Skill", `{"skill":"x"}`), action.ToolKind("Skill"), "", "", 0},
+		{"unknown tool", call("SomethingNew", `{}`), action.ToolKind("SomethingNew"), "", "", 0},
+		{"case matters", call("bash", `{"command":"ls"}`), action.ToolKind("bash"), "", "", 0},
+		{"H27 declared type ignored", call("Bash", `{"command":"rm -rf /","type":"shell.execute.read","kind":"file.read"}`), action.ShellExecute, "", "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := ToolCall(tt.c)
+			if len(r.Parts) == 0 {
+				t.Fatal("no parts")
+			}
+			for _, p := range r.Parts {
+				if len(p.Facets) == 0 {
+					t.Fatalf("part without facets: %+v", r.Parts)
+				}
+			}
+			if !hasKind(r.Parts, tt.kind) {
+				t.Fatalf("kinds %v, want a %s facet", facetKinds(r.Parts), tt.kind)
+			}
+			if tt.path == "" && tt.host == "" {
+				return
+			}
+			f := facet(t, r.Parts, tt.kind)
+			if tt.path != "" && f.Path != tt.path {
+				t.Errorf("path %q, want %q", f.Path, tt.path)
+			}
+			if tt.host != "" && (f.Host != tt.host || f.Port != tt.port) {
+				t.Errorf("host %q port %d, want %q %d", f.Host, f.Port, tt.host, tt.port)
+			}
+		})
+	}
+}
+
+func TestDeclaredTypeIgnored(t *testing.T) {
+	r := ToolCall(call("Bash", `{"command":"rm -rf /","type":"shell.execute.read"}`))
+	for _, p := range r.Parts {
+		for _, f := range p.Facets {
+			if strings.Contains(string(f.Kind), "read") {
+				t.Fatalf("caller-declared type leaked into kind %s", f.Kind)
+			}
+		}
+	}
+	if r.Input != "rm -rf /" {
+		t.Errorf("input %q, want the full command", r.Input)
+	}
+}
+
+func TestMCPFields(t *testing.T) {
+	c := call("mcp__echodb__run_query", `{"sql":"DROP TABLE users","limit":12345678901234567890}`)
+	c.MCPServer, c.MCPSource = "echodb", "dynamic"
+	f := facet(t, Parts(c), action.MCPCall)
+	if f.Server != "echodb" || f.Tool != "run_query" {
+		t.Errorf("server %q tool %q", f.Server, f.Tool)
+	}
+	args, ok := f.Args.(map[string]any)
+	if !ok || args["sql"] != "DROP TABLE users" {
+		t.Fatalf("args %#v", f.Args)
+	}
+	if n, ok := args["limit"].(json.Number); !ok || n.String() != "12345678901234567890" {
+		t.Errorf("large number not kept exact: %#v", args["limit"])
+	}
+	if !strings.Contains(f.Detail, "dynamic") {
+		t.Errorf("detail %q does not record the server source", f.Detail)
+	}
+
+	// A server name with "__" splits exactly when the agent reports it.
+	c = call("mcp__my__db__query", `{}`)
+	c.MCPServer = "my__db"
+	f = facet(t, Parts(c), action.MCPCall)
+	if f.Server != "my__db" || f.Tool != "query" {
+		t.Errorf("server %q tool %q", f.Server, f.Tool)
+	}
+}
+
+func TestApplyPatch(t *testing.T) {
+	patch := "*** Begin Patch\n*** Add File: hello.txt\n+hi\n*** Update File: src/app.py\n@@\n-a\n+b\n*** Move to: src/main.py\n*** Delete File: ../../etc/passwd\n*** Update File: ~/.bashrc\n+x\n*** End Patch\n"
+	inputs := map[string]string{
+		"object": mustJSON(map[string]string{"input": patch}),
+		"string": mustJSON(patch),
+		"argv":   mustJSON(map[string]any{"command": []string{"apply_patch", patch}}),
+	}
+	for name, in := range inputs {
+		t.Run(name, func(t *testing.T) {
+			parts := Parts(call("apply_patch", in))
+			type pk struct {
+				kind action.Kind
+				path string
+			}
+			var got []pk
+			for _, p := range parts {
+				if len(p.Facets) != 1 {
+					t.Fatalf("each patched file must be its own part: %+v", p)
+				}
+				got = append(got, pk{p.Facets[0].Kind, p.Facets[0].Path})
+			}
+			want := []pk{
+				{action.FileWrite, cwd + "/hello.txt"},
+				{action.FileDelete, cwd + "/src/app.py"},
+				{action.FileWrite, cwd + "/src/main.py"},
+				{action.FileDelete, "/etc/passwd"},
+				{action.FileWrite, home + "/.bashrc"},
+			}
+			if len(got) != len(want) {
+				t.Fatalf("got %v, want %v", got, want)
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Errorf("file %d: got %v, want %v", i, got[i], want[i])
+				}
+			}
+		})
+	}
+	if k := facetKinds(Parts(call("apply_patch", `{"input":"not a patch"}`))); k[0][0] != action.ToolKind("apply_patch") {
+		t.Errorf("unreadable patch: %v", k)
+	}
+}
+
+func TestManyPathsAreSeparateParts(t *testing.T) {
+	parts := Parts(call("read_many_files", `{"paths":["src/**/*.go","/home/dev/.ssh/id_rsa"]}`))
+	if len(parts) != 2 {
+		t.Fatalf("got %d parts, want 2: %+v", len(parts), parts)
+	}
+	if parts[0].Facets[0].Path != cwd+"/src" || parts[1].Facets[0].Path != "/home/dev/.ssh/id_rsa" {
+		t.Errorf("paths %q %q", parts[0].Facets[0].Path, parts[1].Facets[0].Path)
+	}
+	// A glob pattern that leaves its directory adds the directory it reaches.
+	parts = Parts(call("Glob", `{"pattern":"../**/id_rsa"}`))
+	if len(parts) != 2 || parts[1].Facets[0].Path != "/nonexistent-safeclaw-test" {
+		t.Errorf("escaping glob: %+v", parts)
+	}
+	parts = Parts(call("Glob", `{"pattern":"/etc/**/*.conf"}`))
+	if len(parts) != 2 || parts[1].Facets[0].Path != "/etc" {
+		t.Errorf("absolute glob: %+v", parts)
+	}
+}
+
+func TestBackground(t *testing.T) {
+	parts := Parts(call("Bash", `{"command":"python -m http.server 8080","run_in_background":true}`))
+	for _, p := range parts {
+		for _, f := range p.Facets {
+			if !f.Background {
+				t.Errorf("facet %s not marked background", f.Kind)
+			}
+		}
+	}
+}
+
+func TestShellCwd(t *testing.T) {
+	// Gemini's directory argument changes where a command runs; the shell
+	// analyser must see it (relative paths in the command resolve there).
+	dir := t.TempDir()
+	c := call("run_shell_command", mustJSON(map[string]string{"command": "ls", "dir_path": dir}))
+	if !hasKind(Parts(c), action.ShellExecute) {
+		t.Fatal("no shell.execute")
+	}
+}
+
+func TestDescribe(t *testing.T) {
+	for _, tt := range []struct {
+		c    Call
+		want string
+	}{
+		{call("Bash", `{"command":"echo hi","description":"x"}`), "echo hi"},
+		{call("shell", `{"command":["bash","-lc","echo 'a b'"]}`), `bash -lc 'echo '\''a b'\'''`},
+		{call("Write", `{"file_path":"/a/b","content":"secret"}`), "Write /a/b"},
+		{call("mcp__s__t", `{ "x" : 1 }`), `mcp__s__t {"x":1}`},
+		{call("TodoWrite", `{}`), "TodoWrite"},
+	} {
+		if got := ToolCall(tt.c).Input; got != tt.want {
+			t.Errorf("%s: input %q, want %q", tt.c.Tool, got, tt.want)
+		}
+	}
+}
+
+func TestWriteArgsNotCopied(t *testing.T) {
+	f := facet(t, Parts(call("Write", `{"file_path":"/a","content":"AKIA-secret"}`)), action.FileWrite)
+	if f.Args != nil {
+		t.Errorf("a write's content was copied into the facet: %#v", f.Args)
+	}
+}
+
+func TestSymlinkedWriteTarget(t *testing.T) {
+	// H21: a write through a symlinked directory lands on the link's target.
+	root := t.TempDir()
+	proj := filepath.Join(root, "proj")
+	ssh := filepath.Join(root, "home", ".ssh")
+	for _, d := range []string{proj, ssh} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(ssh, filepath.Join(proj, "link")); err != nil {
+		t.Fatal(err)
+	}
+	c := Call{Tool: "Write", Input: json.RawMessage(mustJSON(map[string]string{"file_path": proj + "/link/authorized_keys"})), Cwd: proj}
+	f := facet(t, Parts(c), action.FileWrite)
+	if f.Path != filepath.Join(ssh, "authorized_keys") {
+		t.Errorf("path %q, want %q", f.Path, filepath.Join(ssh, "authorized_keys"))
+	}
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}

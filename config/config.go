@@ -1,0 +1,311 @@
+// Package config loads safeclaw's settings file, config.yaml (beside the
+// user policy), as strictly as the policy: unknown keys, wrong types and
+// bad values are errors naming file:line:col with a hint, and YAML anchors,
+// aliases, merge keys, tags and multiple documents are refused.
+//
+// Every setting has a default ([Default]); an empty file means all
+// defaults. docs/config.md documents the settings.
+//
+// # Current limitations
+//
+// Paths are returned as written; the caller expands a leading ~ and
+// anchors relative paths. Later issues add approval channels and webhooks.
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/safeclaw/safeclaw/internal/strictyaml"
+)
+
+// Error is a load error with its position: "file:line:col: msg (hint)".
+type Error = strictyaml.Error
+
+// Mode says whether decisions are enforced.
+type Mode string
+
+const (
+	// Enforce blocks what the policy denies.
+	Enforce Mode = "enforce"
+	// Shadow decides and records, but lets everything through (for trying a
+	// policy out); every record says it was not enforced.
+	Shadow Mode = "shadow"
+)
+
+// Audit durability and failure handling.
+const (
+	DurabilityFsync = "fsync" // fsync each record before answering
+	DurabilityNone  = "none"  // leave flushing to the OS
+
+	OnFailureDeny      = "deny"       // a record that cannot be written denies the action
+	OnFailureAllowWarn = "allow_warn" // let it through and warn (not recommended)
+)
+
+// How an ask is put to a person when the agent is Claude Code.
+const (
+	ClaudeAskNative = "native" // Claude's own permission prompt
+	ClaudeAskDefer  = "defer"  // defer to Claude's permission mode
+	ClaudeAskWait   = "wait"   // safeclaw waits for an approval from its own channels
+	ClaudeAskDeny   = "deny"   // treat ask as deny
+)
+
+// Config is the parsed settings file.
+type Config struct {
+	// Mode is enforce (default) or shadow.
+	Mode Mode `json:"mode"`
+	// Audit configures the hash-chained audit log.
+	Audit Audit `json:"audit"`
+	// Approvals configures how asks are answered.
+	Approvals Approvals `json:"approvals"`
+	// Store is where approvals and the audit trail live, as a URL
+	// (sqlite:///path, postgres://...). "" means the embedded default under
+	// the state directory.
+	Store string `json:"store,omitempty"`
+}
+
+// Audit settings.
+type Audit struct {
+	// Path of the audit log; "" means the default under the state directory.
+	Path string `json:"path,omitempty"`
+	// Durability is fsync (default) or none.
+	Durability string `json:"durability"`
+	// OnFailure is deny (default) or allow_warn.
+	OnFailure string `json:"on_failure"`
+	// RotateSize starts a new segment past this many bytes; 0 never rotates.
+	RotateSize int64 `json:"rotate_size,omitempty"`
+	// Retention deletes rotated segments older than this; 0 keeps them.
+	Retention time.Duration `json:"retention,omitempty"`
+}
+
+// Approvals settings.
+type Approvals struct {
+	// Timeout is how long an ask waits for a person before it is denied.
+	Timeout time.Duration `json:"timeout"`
+	// ClaudeAsk is native (default), defer, wait or deny.
+	ClaudeAsk string `json:"claude_ask"`
+}
+
+// Default returns the settings used when config.yaml is absent.
+func Default() *Config {
+	return &Config{
+		Mode:      Enforce,
+		Audit:     Audit{Durability: DurabilityFsync, OnFailure: OnFailureDeny},
+		Approvals: Approvals{Timeout: 5 * time.Minute, ClaudeAsk: ClaudeAskNative},
+	}
+}
+
+var (
+	topKeys       = []string{"version", "mode", "audit", "approvals", "store"}
+	auditKeys     = []string{"path", "durability", "on_failure", "rotate_size", "retention"}
+	approvalsKeys = []string{"timeout", "claude_ask"}
+	storeSchemes  = []string{"sqlite", "file", "postgres", "postgresql"}
+)
+
+// Parse strictly loads config.yaml (or JSON). name is used in errors.
+// Settings it does not mention keep their defaults.
+func Parse(name string, data []byte) (*Config, error) {
+	c := Default()
+	root, err := strictyaml.Parse(name, data)
+	if err != nil || root == nil {
+		return c, err
+	}
+	if err := root.CheckMap("the config", topKeys); err != nil {
+		return nil, err
+	}
+	if v := root.Get("version"); v != nil {
+		n, err := v.Int("version")
+		if err != nil {
+			return nil, err
+		}
+		if n != 1 {
+			return nil, v.Errorf("this safeclaw reads version 1 config files", "unsupported config version %d", n)
+		}
+	}
+	if v := root.Get("mode"); v != nil {
+		s, err := oneOf(v, "mode", []string{string(Enforce), string(Shadow)})
+		if err != nil {
+			return nil, err
+		}
+		c.Mode = Mode(s)
+	}
+	if v := root.Get("audit"); v != nil {
+		if err := v.CheckMap("audit", auditKeys); err != nil {
+			return nil, err
+		}
+		if p := v.Get("path"); p != nil {
+			if c.Audit.Path, err = p.NonEmptyString("audit.path"); err != nil {
+				return nil, err
+			}
+			if !strings.HasPrefix(c.Audit.Path, "/") && !strings.HasPrefix(c.Audit.Path, "~/") {
+				return nil, p.Errorf("write an absolute path or one starting with ~/", "audit.path %q is relative", c.Audit.Path)
+			}
+		}
+		if d := v.Get("durability"); d != nil {
+			if c.Audit.Durability, err = oneOf(d, "audit.durability", []string{DurabilityFsync, DurabilityNone}); err != nil {
+				return nil, err
+			}
+		}
+		if o := v.Get("on_failure"); o != nil {
+			if c.Audit.OnFailure, err = oneOf(o, "audit.on_failure", []string{OnFailureDeny, OnFailureAllowWarn}); err != nil {
+				return nil, err
+			}
+		}
+		if r := v.Get("rotate_size"); r != nil {
+			if c.Audit.RotateSize, err = parseSize(r); err != nil {
+				return nil, err
+			}
+		}
+		if r := v.Get("retention"); r != nil {
+			if c.Audit.Retention, err = parseDuration(r, "audit.retention", true); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if v := root.Get("approvals"); v != nil {
+		if err := v.CheckMap("approvals", approvalsKeys); err != nil {
+			return nil, err
+		}
+		if t := v.Get("timeout"); t != nil {
+			if c.Approvals.Timeout, err = parseDuration(t, "approvals.timeout", false); err != nil {
+				return nil, err
+			}
+		}
+		if a := v.Get("claude_ask"); a != nil {
+			if c.Approvals.ClaudeAsk, err = oneOf(a, "approvals.claude_ask", []string{ClaudeAskNative, ClaudeAskDefer, ClaudeAskWait, ClaudeAskDeny}); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if v := root.Get("store"); v != nil {
+		s, err := v.NonEmptyString("store")
+		if err != nil {
+			return nil, err
+		}
+		u, err := url.Parse(s)
+		if err != nil || u.Scheme == "" {
+			return nil, v.Errorf("write a URL such as sqlite:///var/lib/safeclaw/state.db or postgres://host/db", "store %q is not a URL", s)
+		}
+		if !contains(storeSchemes, u.Scheme) {
+			hint := strictyaml.DidYouMean(u.Scheme, storeSchemes)
+			if hint == "" {
+				hint = "supported: " + strings.Join(storeSchemes, ", ")
+			}
+			return nil, v.Errorf(hint, "unsupported store scheme %q", u.Scheme)
+		}
+		c.Store = s
+	}
+	return c, nil
+}
+
+func oneOf(v *strictyaml.Node, what string, allowed []string) (string, error) {
+	s, err := v.String(what)
+	if err != nil {
+		return "", err
+	}
+	if !contains(allowed, s) {
+		hint := strictyaml.DidYouMean(s, allowed)
+		if hint == "" {
+			hint = "one of: " + strings.Join(allowed, ", ")
+		}
+		return "", v.Errorf(hint, "unknown %s %q", what, s)
+	}
+	return s, nil
+}
+
+var sizeRE = regexp.MustCompile(`^\s*([0-9]+)\s*([KMGT]i?B|B)?\s*$`)
+
+// parseSize reads a byte count: 1048576, "64MiB", "100MB".
+func parseSize(v *strictyaml.Node) (int64, error) {
+	if v.Kind == strictyaml.Scalar && v.Tag == strictyaml.TagInt {
+		n, err := v.Int("audit.rotate_size")
+		if err == nil && n < 0 {
+			return 0, v.Errorf("0 means never rotate", "audit.rotate_size must not be negative")
+		}
+		return n, err
+	}
+	s, err := v.String("audit.rotate_size")
+	if err != nil {
+		return 0, err
+	}
+	m := sizeRE.FindStringSubmatch(s)
+	if m == nil {
+		return 0, v.Errorf("write a byte count such as 67108864, \"64MiB\" or \"100MB\"", "bad audit.rotate_size %q", s)
+	}
+	n, err := strconv.ParseInt(m[1], 10, 64)
+	if err != nil {
+		return 0, v.Errorf("", "bad audit.rotate_size %q", s)
+	}
+	mult := map[string]int64{"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
+		"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}[m[2]]
+	if n > (1<<62)/mult {
+		return 0, v.Errorf("", "audit.rotate_size %q is too large", s)
+	}
+	return n * mult, nil
+}
+
+var daysRE = regexp.MustCompile(`^([0-9]+)([dw])$`)
+
+// parseDuration reads a Go duration ("90s", "5m", "1h30m"), or with days a
+// whole number of days or weeks ("30d", "4w").
+func parseDuration(v *strictyaml.Node, what string, days bool) (time.Duration, error) {
+	s, err := v.String(what)
+	if err != nil {
+		return 0, err
+	}
+	s = strings.TrimSpace(s)
+	if m := daysRE.FindStringSubmatch(s); m != nil && days {
+		n, _ := strconv.Atoi(m[1])
+		unit := 24 * time.Hour
+		if m[2] == "w" {
+			unit *= 7
+		}
+		if n > 100000 {
+			return 0, v.Errorf("", "%s %q is too long", what, s)
+		}
+		return time.Duration(n) * unit, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		hint := "write a duration such as 90s, 5m or 1h"
+		if days {
+			hint = "write a duration such as 720h, 30d or 4w"
+		}
+		return 0, v.Errorf(hint, "bad %s %q", what, s)
+	}
+	return d, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// String renders the settings as a config.yaml with every value spelled out.
+func (c *Config) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "mode: %s\naudit:\n", c.Mode)
+	if c.Audit.Path != "" {
+		fmt.Fprintf(&b, "  path: %q\n", c.Audit.Path)
+	}
+	fmt.Fprintf(&b, "  durability: %s\n  on_failure: %s\n", c.Audit.Durability, c.Audit.OnFailure)
+	if c.Audit.RotateSize > 0 {
+		fmt.Fprintf(&b, "  rotate_size: %d\n", c.Audit.RotateSize)
+	}
+	if c.Audit.Retention > 0 {
+		fmt.Fprintf(&b, "  retention: %s\n", c.Audit.Retention)
+	}
+	fmt.Fprintf(&b, "approvals:\n  timeout: %s\n  claude_ask: %s\n", c.Approvals.Timeout, c.Approvals.ClaudeAsk)
+	if c.Store != "" {
+		fmt.Fprintf(&b, "store: %q\n", c.Store)
+	}
+	return b.String()
+}

@@ -1,0 +1,116 @@
+package config
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDefaultYAMLIsDefault(t *testing.T) {
+	c, err := Parse("config.yaml", DefaultYAML())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(c, Default()) {
+		t.Errorf("DefaultYAML parses to %+v, Default is %+v", c, Default())
+	}
+	for _, empty := range []string{"", "# nothing\n", "{}"} {
+		c, err := Parse("config.yaml", []byte(empty))
+		if err != nil || !reflect.DeepEqual(c, Default()) {
+			t.Errorf("%q: %+v, %v", empty, c, err)
+		}
+	}
+	// String round-trips.
+	c = Default()
+	c.Audit.RotateSize, c.Audit.Retention, c.Store, c.Audit.Path = 1<<20, 48*time.Hour, "sqlite:///x.db", "/var/log/a"
+	back, err := Parse("c.yaml", []byte(c.String()))
+	if err != nil || !reflect.DeepEqual(back, c) {
+		t.Errorf("round trip: %+v, %v\n%s", back, err, c)
+	}
+}
+
+func TestParse(t *testing.T) {
+	c, err := Parse("config.yaml", []byte(`
+version: 1
+mode: shadow
+audit:
+  path: ~/audit.log
+  durability: none
+  on_failure: allow_warn
+  rotate_size: 64MiB
+  retention: 30d
+approvals:
+  timeout: 90s
+  claude_ask: wait
+store: postgres://safeclaw@db.internal/safeclaw
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := &Config{Mode: Shadow, Audit: Audit{Path: "~/audit.log", Durability: "none", OnFailure: "allow_warn", RotateSize: 64 << 20, Retention: 30 * 24 * time.Hour},
+		Approvals: Approvals{Timeout: 90 * time.Second, ClaudeAsk: "wait"}, Store: "postgres://safeclaw@db.internal/safeclaw"}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("got %+v", c)
+	}
+	for in, n := range map[string]int64{"1048576": 1 << 20, `"100MB"`: 100e6, `"2 GiB"`: 2 << 30, `"0"`: 0, "0": 0} {
+		c, err := Parse("c.yaml", []byte("audit: {rotate_size: "+in+"}"))
+		if err != nil || c.Audit.RotateSize != n {
+			t.Errorf("rotate_size %s: %d, %v", in, c.Audit.RotateSize, err)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct{ src, want string }{
+		{"mdoe: shadow\n", `c.yaml:1:1: unknown key "mdoe" in the config (did you mean "mode"?)`},
+		{"mode: shadw\n", `c.yaml:1:7: unknown mode "shadw" (did you mean "shadow"?)`},
+		{"audit:\n  durabilty: none\n", `c.yaml:2:3: unknown key "durabilty" in audit (did you mean "durability"?)`},
+		{"audit:\n  durability: sync\n", `c.yaml:2:15: unknown audit.durability "sync" (did you mean "fsync"?)`},
+		{"audit:\n  on_failure: allow\n", `c.yaml:2:15: unknown audit.on_failure "allow" (one of: deny, allow_warn)`},
+		{"audit:\n  rotate_size: 64 megs\n", `c.yaml:2:16: bad audit.rotate_size "64 megs" (write a byte count such as 67108864, "64MiB" or "100MB")`},
+		{"audit:\n  rotate_size: -1\n", `c.yaml:2:16: audit.rotate_size must not be negative (0 means never rotate)`},
+		{"audit:\n  retention: 1 month\n", `c.yaml:2:14: bad audit.retention "1 month" (write a duration such as 720h, 30d or 4w)`},
+		{"audit:\n  path: logs/audit.log\n", `c.yaml:2:9: audit.path "logs/audit.log" is relative (write an absolute path or one starting with ~/)`},
+		{"approvals:\n  timeout: 5\n", `c.yaml:2:12: approvals.timeout must be a string, not an integer (quote it: "5")`},
+		{"approvals:\n  timeout: 5d\n", `c.yaml:2:12: bad approvals.timeout "5d" (write a duration such as 90s, 5m or 1h)`},
+		{"approvals:\n  claude_ask: ask\n", `c.yaml:2:15: unknown approvals.claude_ask "ask" (one of: native, defer, wait, deny)`},
+		{"store: /var/lib/x.db\n", `c.yaml:1:8: store "/var/lib/x.db" is not a URL (write a URL such as sqlite:///var/lib/safeclaw/state.db or postgres://host/db)`},
+		{"store: mysql://x/y\n", `c.yaml:1:8: unsupported store scheme "mysql" (supported: sqlite, file, postgres, postgresql)`},
+		{"store: postgress://x/y\n", `c.yaml:1:8: unsupported store scheme "postgress" (did you mean "postgres"?)`},
+		{"audit: &a {durability: none}\n", `c.yaml:1:8: YAML anchors (&a) are not allowed (write the value out in full, so the file reads plainly)`},
+		{"mode: enforce\nmode: shadow\n", `c.yaml:2:1: duplicate key "mode" (first defined at line 1)`},
+		{"version: 2\n", `c.yaml:1:10: unsupported config version 2 (this safeclaw reads version 1 config files)`},
+		{"- mode\n", `c.yaml:1:1: the config must be a mapping, not a list`},
+	}
+	for _, tt := range tests {
+		_, err := Parse("c.yaml", []byte(tt.src))
+		var ce *Error
+		if err == nil || !errors.As(err, &ce) {
+			t.Errorf("%q: got %v", tt.src, err)
+			continue
+		}
+		if err.Error() != tt.want {
+			t.Errorf("%q:\n got %s\nwant %s", tt.src, err, tt.want)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add(DefaultYAML())
+	f.Add([]byte(`{"mode":"shadow","audit":{"rotate_size":"1GB"}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := Parse("c.yaml", data)
+		c2, err2 := Parse("c.yaml", data)
+		if (err == nil) != (err2 == nil) || (err != nil && err.Error() != err2.Error()) || (err == nil && !reflect.DeepEqual(c, c2)) {
+			t.Fatal("nondeterministic")
+		}
+		if err != nil {
+			var ce *Error
+			if !errors.As(err, &ce) || !strings.HasPrefix(err.Error(), "c.yaml") {
+				t.Fatalf("bad error %T %v", err, err)
+			}
+		}
+	})
+}

@@ -1,0 +1,183 @@
+package hook
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/classify"
+)
+
+// claude speaks Claude Code's hook protocol (agent-protocols.md §1): the same
+// JSON serves Claude Agent SDK hook callbacks and the http hook type.
+type claude struct{}
+
+// claudeInput is the part of Claude Code's hook input safeclaw reads.
+type claudeInput struct {
+	Event     string          `json:"hook_event_name"`
+	Session   string          `json:"session_id"`
+	Cwd       string          `json:"cwd"`
+	Tool      string          `json:"tool_name"`
+	Input     json.RawMessage `json:"tool_input"`
+	ToolUseID string          `json:"tool_use_id"`
+	MCPServer *struct {
+		Name   string `json:"name"`
+		Source string `json:"source"`
+	} `json:"mcp_server"`
+	Response json.RawMessage `json:"tool_response"`
+	Error    json.RawMessage `json:"error"`
+	Duration *float64        `json:"duration_ms"`
+}
+
+func (claude) decode(data []byte) (*event, error) {
+	var in claudeInput
+	if err := decodeObject(data, &in); err != nil {
+		return nil, err
+	}
+	ev := &event{name: in.Event, session: in.Session, toolUseID: in.ToolUseID}
+	switch in.Event {
+	case "PreToolUse":
+		ev.kind = evPreTool
+	case "PermissionRequest":
+		ev.kind = evPermission
+	case "PostToolUse", "PostToolUseFailure":
+		ev.kind = evPostTool
+		ev.response = in.Response
+		ev.errText = errorText(in.Error)
+		if in.Duration != nil && *in.Duration >= 0 {
+			ev.duration = time.Duration(*in.Duration * float64(time.Millisecond))
+		}
+	case "":
+		return nil, errors.New(`missing "hook_event_name"`)
+	default:
+		return nil, fmt.Errorf("unsupported event %q (safeclaw answers PreToolUse, PermissionRequest, PostToolUse, PostToolUseFailure)", in.Event)
+	}
+	if err := toolCall(ev, in.Tool, in.Input, in.Cwd, false); err != nil {
+		return ev, err
+	}
+	if in.MCPServer != nil {
+		ev.call.MCPServer, ev.call.MCPSource = in.MCPServer.Name, in.MCPServer.Source
+	}
+	return ev, nil
+}
+
+// toolCall fills ev.call, requiring a tool name and (unless the tool ran
+// already) a tool input that is an object, or a string when allowString.
+func toolCall(ev *event, tool string, input json.RawMessage, cwd string, allowString bool) error {
+	ev.call = classify.Call{Tool: tool, Input: input, Cwd: cwd}
+	if tool == "" {
+		return errors.New(`missing "tool_name"`)
+	}
+	if ev.kind == evPostTool {
+		return nil
+	}
+	if isObject(input) {
+		return nil
+	}
+	if allowString {
+		var s string
+		if json.Unmarshal(input, &s) == nil {
+			return nil
+		}
+	}
+	if len(input) == 0 {
+		return errors.New(`missing "tool_input"`)
+	}
+	return errors.New(`"tool_input" is not an object`)
+}
+
+// errorText reads a failure event's error, a string or any JSON value.
+func errorText(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(raw)
+}
+
+type claudePreToolOutput struct {
+	HookSpecificOutput struct {
+		HookEventName            string `json:"hookEventName"`
+		PermissionDecision       string `json:"permissionDecision"`
+		PermissionDecisionReason string `json:"permissionDecisionReason"`
+	} `json:"hookSpecificOutput"`
+}
+
+// permissionOutput is the PermissionRequest answer of Claude Code and
+// Codex. It never carries updatedInput, updatedPermissions or interrupt:
+// safeclaw neither rewrites calls nor persists agent rules.
+type permissionOutput struct {
+	HookSpecificOutput struct {
+		HookEventName string `json:"hookEventName"`
+		Decision      struct {
+			Behavior string `json:"behavior"`
+			Message  string `json:"message,omitempty"`
+		} `json:"decision"`
+	} `json:"hookSpecificOutput"`
+}
+
+func preToolJSON(decision, reason string) []byte {
+	var o claudePreToolOutput
+	o.HookSpecificOutput.HookEventName = "PreToolUse"
+	o.HookSpecificOutput.PermissionDecision = decision
+	o.HookSpecificOutput.PermissionDecisionReason = reason
+	return encodeLine(o)
+}
+
+func permissionJSON(behavior, message string) []byte {
+	var o permissionOutput
+	o.HookSpecificOutput.HookEventName = "PermissionRequest"
+	o.HookSpecificOutput.Decision.Behavior = behavior
+	if behavior == "deny" {
+		o.HookSpecificOutput.Decision.Message = message
+	}
+	return encodeLine(o)
+}
+
+func (claude) answer(ev *event, v verdict) reply {
+	if ev.kind == evPermission {
+		switch {
+		case v.abstain:
+			return reply{}
+		case v.effect == action.Allow:
+			return reply{stdout: permissionJSON("allow", "")}
+		}
+		return reply{stdout: permissionJSON("deny", v.reason)}
+	}
+	switch {
+	case v.deferred:
+		return reply{stdout: preToolJSON("defer", v.reason)}
+	case v.effect == action.Allow:
+		return reply{stdout: preToolJSON("allow", v.reason)}
+	case v.effect == action.Ask:
+		return reply{stdout: preToolJSON("ask", v.reason)}
+	}
+	return reply{stdout: preToolJSON("deny", v.reason)}
+}
+
+// block answers with the deny JSON for the event when it is known, the
+// reason on stderr and exit 2, which blocks even if the JSON is not read.
+func (claude) block(ev *event, reason string) reply {
+	msg := errorMessage(reason)
+	r := reply{stderr: msg, code: ExitBlock}
+	if ev != nil {
+		switch ev.kind {
+		case evPreTool:
+			r.stdout = preToolJSON("deny", msg)
+		case evPermission:
+			r.stdout = permissionJSON("deny", msg)
+		}
+	}
+	return r
+}
+
+func (claude) recorded(*event) reply { return reply{stdout: []byte("{}\n")} }
+
+func (claude) canAsk(ev *event) bool   { return ev.kind == evPreTool }
+func (claude) canDefer(ev *event) bool { return ev.kind == evPreTool }
+func (claude) defaultAsk() AskMode     { return AskNative }

@@ -1,0 +1,84 @@
+package hook
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/safeclaw/safeclaw/action"
+)
+
+// codex speaks Codex CLI's hook protocol (agent-protocols.md §3). Codex reads
+// only deny from PreToolUse: an "ask", an "allow" without updatedInput or a
+// deny without a reason makes the hook count as failed, and a failed hook
+// lets the command run. So allow prints nothing, and deny always has a reason.
+type codex struct{}
+
+func (codex) decode(data []byte) (*event, error) {
+	var in claudeInput // Codex's input has Claude Code's shape, plus turn_id and model
+	if err := decodeObject(data, &in); err != nil {
+		return nil, err
+	}
+	ev := &event{name: in.Event, session: in.Session, toolUseID: in.ToolUseID}
+	switch in.Event {
+	case "PreToolUse":
+		ev.kind = evPreTool
+	case "PermissionRequest":
+		ev.kind = evPermission
+	case "PostToolUse":
+		ev.kind = evPostTool
+		ev.response = in.Response
+	case "":
+		return nil, errors.New(`missing "hook_event_name"`)
+	default:
+		return nil, fmt.Errorf("unsupported event %q (safeclaw answers PreToolUse, PermissionRequest, PostToolUse)", in.Event)
+	}
+	// apply_patch may arrive as a bare patch string.
+	return ev, toolCall(ev, in.Tool, in.Input, in.Cwd, true)
+}
+
+func (codex) answer(ev *event, v verdict) reply {
+	if ev.kind == evPermission {
+		switch {
+		case v.abstain:
+			return reply{}
+		case v.effect == action.Allow:
+			return reply{stdout: permissionJSON("allow", "")}
+		}
+		return reply{stdout: permissionJSON("deny", nonEmpty(v.reason))}
+	}
+	if v.effect == action.Allow && !v.deferred {
+		return reply{}
+	}
+	// Codex cannot ask or defer: anything but allow is a deny.
+	return reply{stdout: preToolJSON("deny", nonEmpty(v.reason))}
+}
+
+// block: exit 2 with a non-empty stderr blocks in Codex whatever stdout says;
+// the deny JSON is there as well for the event when it is known.
+func (codex) block(ev *event, reason string) reply {
+	msg := errorMessage(reason)
+	r := reply{stderr: msg, code: ExitBlock}
+	if ev != nil {
+		switch ev.kind {
+		case evPreTool:
+			r.stdout = preToolJSON("deny", msg)
+		case evPermission:
+			r.stdout = permissionJSON("deny", msg)
+		}
+	}
+	return r
+}
+
+func (codex) recorded(*event) reply { return reply{} }
+
+func (codex) canAsk(*event) bool   { return false }
+func (codex) canDefer(*event) bool { return false }
+func (codex) defaultAsk() AskMode  { return AskDeny }
+
+// nonEmpty guards Codex's rule that a deny without a reason does not block.
+func nonEmpty(reason string) string {
+	if reason == "" {
+		return "safeclaw denied this tool call."
+	}
+	return reason
+}

@@ -1,0 +1,82 @@
+package hook
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/safeclaw/safeclaw/action"
+)
+
+// gemini speaks Gemini CLI's hook protocol (agent-protocols.md §4). Its
+// "ask" hangs a headless (-p) run until it is killed, so safeclaw only sends
+// it when told to ([AskNative]); by default ask is a deny with an approval hint.
+type gemini struct{}
+
+type geminiInput struct {
+	Event      string          `json:"hook_event_name"`
+	Session    string          `json:"session_id"`
+	Cwd        string          `json:"cwd"`
+	Tool       string          `json:"tool_name"`
+	Input      json.RawMessage `json:"tool_input"`
+	Response   json.RawMessage `json:"tool_response"`
+	MCPContext json.RawMessage `json:"mcp_context"`
+}
+
+func (gemini) decode(data []byte) (*event, error) {
+	var in geminiInput
+	if err := decodeObject(data, &in); err != nil {
+		return nil, err
+	}
+	ev := &event{name: in.Event, session: in.Session}
+	switch in.Event {
+	case "BeforeTool":
+		ev.kind = evPreTool
+	case "AfterTool":
+		ev.kind = evPostTool
+		ev.response = in.Response
+	case "":
+		return nil, errors.New(`missing "hook_event_name"`)
+	default:
+		return nil, fmt.Errorf("unsupported event %q (safeclaw answers BeforeTool, AfterTool)", in.Event)
+	}
+	if err := toolCall(ev, in.Tool, in.Input, in.Cwd, false); err != nil {
+		return ev, err
+	}
+	// Gemini may name the MCP server apart from the tool name.
+	if isObject(in.MCPContext) {
+		var mc struct {
+			Server string `json:"server_name"`
+		}
+		if json.Unmarshal(in.MCPContext, &mc) == nil {
+			ev.call.MCPServer = mc.Server
+		}
+	}
+	return ev, nil
+}
+
+type geminiOutput struct {
+	Decision string `json:"decision"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+func (gemini) answer(ev *event, v verdict) reply {
+	switch {
+	case v.effect == action.Allow && !v.deferred && !v.abstain:
+		return reply{stdout: encodeLine(geminiOutput{Decision: "allow"})}
+	case v.effect == action.Ask && !v.deferred:
+		return reply{stdout: encodeLine(geminiOutput{Decision: "ask", Reason: v.reason})}
+	}
+	return reply{stdout: encodeLine(geminiOutput{Decision: "deny", Reason: nonEmpty(v.reason)})}
+}
+
+func (gemini) block(ev *event, reason string) reply {
+	msg := errorMessage(reason)
+	return reply{stdout: encodeLine(geminiOutput{Decision: "deny", Reason: msg}), stderr: msg, code: ExitBlock}
+}
+
+func (gemini) recorded(*event) reply { return reply{stdout: []byte("{}\n")} }
+
+func (gemini) canAsk(ev *event) bool { return ev.kind == evPreTool }
+func (gemini) canDefer(*event) bool  { return false }
+func (gemini) defaultAsk() AskMode   { return AskDeny }

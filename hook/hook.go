@@ -1,0 +1,428 @@
+// Package hook answers agents' command hooks: it reads the hook JSON an agent
+// (Claude Code, Codex CLI, Gemini CLI, Cursor) writes on stdin, turns the
+// tool call into a request (package classify), asks a [action.DecideFunc],
+// and prints the agent's own answer with the exit code that agent expects.
+//
+// # Answers per agent
+//
+//   - Claude Code: PreToolUse gets hookSpecificOutput.permissionDecision
+//     allow/deny/ask/defer with a reason; PermissionRequest gets
+//     decision.behavior allow/deny (or no output, which leaves Claude's own
+//     dialog to a person); PostToolUse and PostToolUseFailure are recorded
+//     through [Options.Record] and answered with {}.
+//   - Codex CLI: PreToolUse allow prints nothing, deny prints a deny with a
+//     non-empty reason; Codex has no ask (an "ask" answer makes Codex run
+//     the command), so ask becomes a deny that says how to approve, or waits
+//     on safeclaw's own approval. PermissionRequest as for Claude.
+//   - Gemini CLI: BeforeTool gets {"decision": allow|deny|ask, "reason"};
+//     ask is only used when asked for explicitly ([AskNative]), because
+//     Gemini's -p mode hangs on it. AfterTool is recorded.
+//   - Cursor: beforeShellExecution, beforeMCPExecution and preToolUse get
+//     {"permission": allow|deny|ask, "user_message", "agent_message"};
+//     beforeReadFile gets the permission only. after* events are recorded.
+//
+// # Failing closed
+//
+// Every failure inside safeclaw gives the agent's blocking answer: the deny
+// form on stdout where the agent has one, a one-line reason on stderr, and
+// exit code 2 (the only exit code every agent treats as "block"; exit 1 and
+// timeouts let the tool run in Codex and Gemini, and in Claude Code without
+// onFailure). Failures are: no input, input over [MaxInput], input that is
+// not one JSON object, an unknown event, a missing tool name or tool input, a
+// DecideFunc error, a panic anywhere below [Run], and running out of time.
+// safeclaw's own deadline ([DecideTimeout], or [WaitTimeout] when waiting for
+// a person) is always shorter than the hook timeout that `safeclaw install`
+// writes ([AgentTimeout]), so safeclaw answers deny before the agent gives up
+// on it.
+//
+// # Current limitations
+//
+//   - Cursor's payloads follow its documentation; no Cursor build could be
+//     run. beforeMCPExecution names the server by its URL or command, since
+//     Cursor sends no server name.
+//   - The agents' subagent ids, Codex turn ids and Claude tool-use ids are
+//     not part of [action.Request]; only PostToolUse outcomes carry the
+//     tool-use id.
+//   - Whether a person is present (Gemini -p, Claude -p) cannot be seen from
+//     the payload; the ask mode is chosen by the caller.
+package hook
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/classify"
+)
+
+const (
+	// MaxInput bounds the hook JSON read from stdin (R-9.2).
+	MaxInput = 4 << 20
+	// DecideTimeout is safeclaw's own budget for one answer when no person
+	// is waited for.
+	DecideTimeout = 20 * time.Second
+	// WaitTimeout is safeclaw's own budget when it waits for a person's
+	// approval ([AskWait]). An approval rule's longer timeout is cut to this.
+	WaitTimeout = 240 * time.Second
+	// AgentTimeout is the hook timeout installers write into the agents'
+	// settings: above [WaitTimeout], so safeclaw's own deny always comes first.
+	AgentTimeout = 300 * time.Second
+	// ExitBlock is the exit code that blocks a tool call in every agent.
+	ExitBlock = 2
+)
+
+// Agents lists the agents [Run] speaks to.
+func Agents() []string { return []string{"claude", "codex", "gemini", "cursor"} }
+
+// AskMode says how an ask decision reaches a person.
+type AskMode string
+
+const (
+	// AskDefault picks the agent's best form: Claude Code's and Cursor's own
+	// prompt; for Codex and Gemini, [AskDeny].
+	AskDefault AskMode = ""
+	// AskNative hands the question to the agent's own prompt where the agent
+	// has one (Claude Code, Cursor, Gemini interactive, and Codex's
+	// PermissionRequest); elsewhere it behaves as [AskDeny].
+	AskNative AskMode = "native"
+	// AskDefer answers Claude Code's PreToolUse with "defer", ending a
+	// headless (claude -p) run so it can be resumed once a person approved.
+	// Elsewhere it behaves as [AskDeny].
+	AskDefer AskMode = "defer"
+	// AskWait blocks on safeclaw's own approval ([Options.Wait]) and answers
+	// allow or deny.
+	AskWait AskMode = "wait"
+	// AskDeny denies, telling the agent how a person can approve the call.
+	AskDeny AskMode = "deny"
+)
+
+// ParseAskMode reads an --ask flag value.
+func ParseAskMode(s string) (AskMode, error) {
+	switch m := AskMode(s); m {
+	case AskDefault, AskNative, AskDefer, AskWait, AskDeny:
+		return m, nil
+	}
+	return "", fmt.Errorf("unknown ask mode %q (want native, defer, wait or deny)", s)
+}
+
+// Options configure [Run]. The zero value works: default ask mode, default
+// deadlines, no approvals and no outcome records.
+type Options struct {
+	Ask AskMode
+	// Timeout is safeclaw's own deadline for the whole answer; 0 means
+	// [DecideTimeout], or [WaitTimeout] with [AskWait].
+	Timeout time.Duration
+	// MaxInput bounds stdin; 0 means [MaxInput].
+	MaxInput int64
+	// Cwd is used when the payload names no working directory; Home expands ~.
+	Cwd, Home string
+	// Now stamps requests; nil means time.Now.
+	Now func() time.Time
+	// ReadFile lets the shell analyser read files a command leads to; nil
+	// reads nothing.
+	ReadFile func(name string) ([]byte, error)
+	// Pending files a pending approval for an ask that the agent cannot put
+	// to a person, and returns its id for the message the agent sees. Nil:
+	// the message gives no id.
+	Pending func(ctx context.Context, req *action.Request, dec action.Decision) (id string, err error)
+	// Wait files an approval and blocks until a person answers or its
+	// timeout passes, returning Allow or Deny. Nil: [AskWait] denies.
+	Wait func(ctx context.Context, req *action.Request, dec action.Decision) (action.Decision, error)
+	// Record receives what happened after a tool ran (PostToolUse and its
+	// kin), for the audit trail. Nil: outcomes are not recorded.
+	Record func(ctx context.Context, o Outcome) error
+}
+
+// Outcome is what an agent reported after a tool ran.
+type Outcome struct {
+	Agent     string          `json:"agent"`
+	Event     string          `json:"event"` // the agent's event name, e.g. PostToolUse
+	Session   string          `json:"session,omitempty"`
+	ToolUseID string          `json:"tool_use_id,omitempty"`
+	Tool      string          `json:"tool"`
+	Cwd       string          `json:"cwd,omitempty"`
+	Input     json.RawMessage `json:"input,omitempty"`    // tool input as the agent sent it
+	Response  json.RawMessage `json:"response,omitempty"` // tool output as the agent sent it
+	Error     string          `json:"error,omitempty"`    // the failure, for failure events
+	Duration  time.Duration   `json:"duration,omitempty"`
+	Time      time.Time       `json:"time"`
+}
+
+// Run answers one hook call of agent ("claude", "codex", "gemini",
+// "cursor"): it reads in, decides through decide and writes the agent's
+// answer to out (stdout) and errOut (stderr). It returns the process exit
+// code: 0, or [ExitBlock] whenever the call must be blocked because
+// something failed.
+func Run(ctx context.Context, agent string, in io.Reader, out, errOut io.Writer, decide action.DecideFunc, opts Options) (code int) {
+	a, ok := adapterFor(agent)
+	if !ok {
+		fmt.Fprintf(errOut, "safeclaw: blocked: unknown agent %q (known: %s)\n", agent, strings.Join(Agents(), ", "))
+		return ExitBlock
+	}
+	opts = opts.withDefaults()
+	var ev *event
+	defer func() {
+		if p := recover(); p != nil {
+			code = emit(out, errOut, a.block(ev, fmt.Sprintf("internal error: %v", p)))
+		}
+	}()
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+
+	data, err := readInput(ctx, in, opts.MaxInput)
+	if err != nil {
+		return emit(out, errOut, a.block(nil, err.Error()))
+	}
+	ev, err = a.decode(data)
+	if err != nil {
+		return emit(out, errOut, a.block(ev, "unreadable hook input: "+err.Error()))
+	}
+	ev.call.Agent = agent
+	if ev.call.Cwd == "" {
+		ev.call.Cwd = opts.Cwd
+	}
+	ev.call.Home, ev.call.ReadFile = opts.Home, opts.ReadFile
+
+	// Classification, the decision and any wait run under the deadline; a
+	// DecideFunc that ignores its context still cannot hold the agent.
+	done := make(chan reply, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- a.block(ev, fmt.Sprintf("internal error: %v", p))
+			}
+		}()
+		h := handler{a: a, agent: agent, decide: decide, opts: opts}
+		done <- h.handle(ctx, ev)
+	}()
+	select {
+	case r := <-done:
+		return emit(out, errOut, r)
+	case <-ctx.Done():
+		return emit(out, errOut, a.block(ev, fmt.Sprintf("no decision within %s (%v)", opts.Timeout, context.Cause(ctx))))
+	}
+}
+
+func (o Options) withDefaults() Options {
+	if o.Timeout <= 0 {
+		o.Timeout = DecideTimeout
+		if o.Ask == AskWait {
+			o.Timeout = WaitTimeout
+		}
+	}
+	if o.MaxInput <= 0 {
+		o.MaxInput = MaxInput
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// readInput reads all of in, at most max bytes, before ctx ends.
+func readInput(ctx context.Context, in io.Reader, max int64) ([]byte, error) {
+	if in == nil {
+		return nil, errors.New("no hook input")
+	}
+	type result struct {
+		data []byte
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		data, err := io.ReadAll(io.LimitReader(in, max+1))
+		done <- result{data, err}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("hook input not complete before the deadline (%v)", context.Cause(ctx))
+	}
+	switch {
+	case r.err != nil:
+		return nil, fmt.Errorf("read hook input: %w", r.err)
+	case int64(len(r.data)) > max:
+		return nil, fmt.Errorf("hook input larger than %d bytes", max)
+	case len(bytes.TrimSpace(r.data)) == 0:
+		return nil, errors.New("empty hook input")
+	}
+	return r.data, nil
+}
+
+// handler answers one decoded event.
+type handler struct {
+	a      adapter
+	agent  string
+	decide action.DecideFunc
+	opts   Options
+}
+
+func (h handler) handle(ctx context.Context, ev *event) reply {
+	if ev.kind == evPostTool {
+		if h.opts.Record != nil {
+			o := Outcome{Agent: h.agent, Event: ev.name, Session: ev.session, ToolUseID: ev.toolUseID, Tool: ev.call.Tool,
+				Cwd: ev.call.Cwd, Input: ev.call.Input, Response: ev.response, Error: ev.errText, Duration: ev.duration, Time: h.opts.Now()}
+			if err := h.opts.Record(ctx, o); err != nil {
+				return h.a.block(ev, "recording the outcome failed: "+err.Error())
+			}
+		}
+		return h.a.recorded(ev)
+	}
+	if h.decide == nil {
+		return h.a.block(ev, "no decision function (safeclaw is not configured)")
+	}
+	res := classify.ToolCall(ev.call)
+	req := &action.Request{Surface: "hook", Agent: h.agent, Session: ev.session, Cwd: ev.call.Cwd,
+		Input: res.Input, Time: h.opts.Now(), Parts: res.Parts}
+	dec, err := h.decide(ctx, req)
+	if err != nil {
+		return h.a.block(ev, "no decision: "+err.Error())
+	}
+	switch dec.Effect {
+	case action.Allow:
+		return h.a.answer(ev, verdict{effect: action.Allow, reason: allowMessage(req, dec)})
+	case action.Ask:
+		return h.ask(ctx, ev, req, dec)
+	}
+	return h.a.answer(ev, verdict{effect: action.Deny, reason: denyMessage(req, dec)})
+}
+
+// ask answers an ask decision according to the ask mode and what the agent
+// and event support. Whatever cannot be asked is denied with a message
+// saying how a person can approve it.
+func (h handler) ask(ctx context.Context, ev *event, req *action.Request, dec action.Decision) reply {
+	mode := h.opts.Ask
+	if mode == AskDefault {
+		mode = h.a.defaultAsk()
+	}
+	switch mode {
+	case AskNative:
+		if ev.kind == evPermission {
+			// No answer leaves the agent's own permission dialog to a person.
+			return h.a.answer(ev, verdict{abstain: true})
+		}
+		if h.a.canAsk(ev) {
+			return h.a.answer(ev, verdict{effect: action.Ask, reason: askMessage(req, dec)})
+		}
+	case AskDefer:
+		if h.a.canDefer(ev) {
+			id := h.pending(ctx, req, dec)
+			return h.a.answer(ev, verdict{effect: action.Ask, deferred: true, reason: deferMessage(req, dec, id)})
+		}
+	case AskWait:
+		if h.opts.Wait != nil {
+			got, err := h.opts.Wait(ctx, req, dec)
+			if err != nil {
+				return h.a.block(ev, "waiting for approval failed: "+err.Error())
+			}
+			if got.Effect == action.Allow {
+				return h.a.answer(ev, verdict{effect: action.Allow, reason: approvedMessage(req, dec)})
+			}
+			return h.a.answer(ev, verdict{effect: action.Deny, reason: notApprovedMessage(req, dec, got)})
+		}
+	}
+	return h.a.answer(ev, verdict{effect: action.Deny, reason: askDeniedMessage(req, dec, h.pending(ctx, req, dec))})
+}
+
+// pending files a pending approval when the caller keeps them; "" otherwise.
+func (h handler) pending(ctx context.Context, req *action.Request, dec action.Decision) string {
+	if h.opts.Pending == nil {
+		return ""
+	}
+	id, err := h.opts.Pending(ctx, req, dec)
+	if err != nil {
+		return ""
+	}
+	return id
+}
+
+// eventKind is what an event asks of safeclaw.
+type eventKind int
+
+const (
+	evPreTool    eventKind = iota // decide before a tool runs
+	evPermission                  // the agent would ask a person (PermissionRequest)
+	evPostTool                    // record what happened
+)
+
+// event is one decoded hook call.
+type event struct {
+	name      string // the agent's event name as sent
+	kind      eventKind
+	call      classify.Call
+	session   string
+	toolUseID string
+	response  json.RawMessage
+	errText   string
+	duration  time.Duration
+}
+
+// verdict is what safeclaw answers, before it is put in the agent's words.
+type verdict struct {
+	effect   action.Effect
+	deferred bool // Claude Code's defer
+	abstain  bool // no answer: the agent's own permission flow decides
+	reason   string
+}
+
+// reply is what the process prints and returns.
+type reply struct {
+	stdout []byte
+	stderr string
+	code   int
+}
+
+// adapter is one agent's wire format.
+type adapter interface {
+	// decode reads one hook call. On error the event may still be returned
+	// with its name and kind, so the blocking answer has the right shape.
+	decode(data []byte) (*event, error)
+	answer(ev *event, v verdict) reply
+	// block is the blocking answer; ev is nil when the input was unreadable.
+	block(ev *event, reason string) reply
+	// recorded answers an event after its outcome was recorded.
+	recorded(ev *event) reply
+	canAsk(ev *event) bool
+	canDefer(ev *event) bool
+	defaultAsk() AskMode
+}
+
+func adapterFor(agent string) (adapter, bool) {
+	switch agent {
+	case "claude":
+		return claude{}, true
+	case "codex":
+		return codex{}, true
+	case "gemini":
+		return gemini{}, true
+	case "cursor":
+		return cursor{}, true
+	}
+	return nil, false
+}
+
+// emit writes a reply and returns its exit code. A failed write of an answer
+// turns into a block: the agent must not read half an allow.
+func emit(out, errOut io.Writer, r reply) int {
+	if r.stderr != "" {
+		fmt.Fprintln(errOut, oneLine(r.stderr))
+	}
+	if len(r.stdout) > 0 {
+		if _, err := out.Write(r.stdout); err != nil {
+			fmt.Fprintf(errOut, "safeclaw: blocked: writing the answer failed: %v\n", err)
+			return ExitBlock
+		}
+	}
+	return r.code
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}

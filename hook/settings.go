@@ -1,0 +1,464 @@
+package hook
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+)
+
+// EditSettings returns an agent's hook settings file (data; empty for a file
+// that does not exist yet) with safeclaw's hooks installed, or removed when
+// remove is set. argv is the command that runs the hook: the absolute path
+// of safeclaw, "hook", the agent, and any flags.
+//
+// Everything else in the file is kept, in its order: other keys, other
+// hooks, other handlers in the same matcher group. safeclaw's own handlers
+// (any handler whose command is a program named safeclaw, or argv[0]'s
+// name, followed by "hook") are replaced, so installing twice gives the same
+// file. changed is false when the result means the same as data.
+//
+// Files per agent (what goes where is the installer's business):
+//   - claude: settings.json, hooks.PreToolUse/PermissionRequest (onFailure
+//     block) and PostToolUse (async), in exec form (command and args);
+//   - codex: hooks.json, hooks.PreToolUse/PermissionRequest;
+//   - gemini: settings.json, hooks.BeforeTool (timeout in milliseconds);
+//   - cursor: hooks.json, version 1, beforeShellExecution,
+//     beforeMCPExecution, beforeReadFile and preToolUse for Shell, failClosed.
+//
+// Every deciding hook's timeout is [AgentTimeout], above safeclaw's own
+// deadlines, so safeclaw's deny always comes before the agent gives up.
+func EditSettings(agent string, data []byte, argv []string, remove bool) (out []byte, changed bool, err error) {
+	if len(argv) < 2 || !filepath.IsAbs(argv[0]) {
+		return nil, false, errors.New("the hook command must start with safeclaw's absolute path")
+	}
+	root, err := parseObject(data)
+	if err != nil {
+		return nil, false, err
+	}
+	hooks := &object{}
+	if raw, ok := root.get("hooks"); ok {
+		if hooks, err = parseObject(raw); err != nil {
+			return nil, false, fmt.Errorf(`"hooks": %w`, err)
+		}
+	}
+	ours := ownHandler(filepath.Base(argv[0]))
+	want := map[string][]json.RawMessage{}
+	order := []string{}
+	if !remove {
+		want, order = desiredHooks(agent, argv)
+		if want == nil {
+			return nil, false, fmt.Errorf("unknown agent %q", agent)
+		}
+	}
+	flat := agent == "cursor"
+
+	// Remove safeclaw's handlers from every event, then add the desired ones.
+	for _, ev := range hooks.keys() {
+		raw, _ := hooks.get(ev)
+		kept, err := removeOwn(raw, flat, ours)
+		if err != nil {
+			return nil, false, fmt.Errorf(`"hooks.%s": %w`, ev, err)
+		}
+		if len(kept) == 0 && len(want[ev]) == 0 {
+			hooks.del(ev)
+			continue
+		}
+		hooks.set(ev, marshalArray(append(kept, want[ev]...)))
+	}
+	for _, ev := range order {
+		if _, ok := hooks.get(ev); !ok {
+			hooks.set(ev, marshalArray(want[ev]))
+		}
+	}
+	if len(hooks.members) == 0 {
+		root.del("hooks")
+	} else {
+		root.set("hooks", hooks.marshal())
+	}
+	if flat && !remove {
+		if _, ok := root.get("version"); !ok {
+			root.members = append([]member{{"version", json.RawMessage("1")}}, root.members...)
+		}
+	}
+	out = root.marshalIndent()
+	return out, !sameJSON(data, out), nil
+}
+
+// SettingsWarnings lists what in an agent's settings file would stop
+// safeclaw's hooks from running.
+func SettingsWarnings(agent string, data []byte) []string {
+	root, err := parseObject(data)
+	if err != nil {
+		return nil
+	}
+	var warn []string
+	if agent == "claude" {
+		if raw, ok := root.get("disableAllHooks"); ok && bytes.Equal(bytes.TrimSpace(raw), []byte("true")) {
+			warn = append(warn, `"disableAllHooks": true turns every hook off, safeclaw's included; remove it`)
+		}
+	}
+	if agent == "gemini" {
+		if raw, ok := root.get("hooksConfig"); ok {
+			var hc struct {
+				Enabled *bool `json:"enabled"`
+			}
+			if json.Unmarshal(raw, &hc) == nil && hc.Enabled != nil && !*hc.Enabled {
+				warn = append(warn, `"hooksConfig.enabled": false turns Gemini's hooks off; remove it`)
+			}
+		}
+	}
+	return warn
+}
+
+// desiredHooks is safeclaw's hook configuration for agent: event → entries
+// (matcher groups, or handlers for Cursor), and the events in install order.
+func desiredHooks(agent string, argv []string) (map[string][]json.RawMessage, []string) {
+	deciding := int(AgentTimeout.Seconds())
+	line := shellJoin(argv)
+	type group struct {
+		Matcher string `json:"matcher"`
+		Hooks   []any  `json:"hooks"`
+	}
+	enc := func(v any) json.RawMessage { return bytes.TrimSpace(encodeLine(v)) }
+	switch agent {
+	case "claude":
+		type handler struct {
+			Type      string   `json:"type"`
+			Command   string   `json:"command"`
+			Args      []string `json:"args"`
+			Timeout   int      `json:"timeout"`
+			OnFailure string   `json:"onFailure,omitempty"`
+			Async     bool     `json:"async,omitempty"`
+		}
+		gate := enc(group{"*", []any{handler{Type: "command", Command: argv[0], Args: argv[1:], Timeout: deciding, OnFailure: "block"}}})
+		post := enc(group{"*", []any{handler{Type: "command", Command: argv[0], Args: argv[1:], Timeout: 10, Async: true}}})
+		return map[string][]json.RawMessage{
+			"PreToolUse": {gate}, "PermissionRequest": {gate}, "PostToolUse": {post},
+		}, []string{"PreToolUse", "PermissionRequest", "PostToolUse"}
+	case "codex":
+		type handler struct {
+			Type          string `json:"type"`
+			Command       string `json:"command"`
+			Timeout       int    `json:"timeout"`
+			StatusMessage string `json:"statusMessage"`
+		}
+		g := enc(group{"*", []any{handler{"command", line, deciding, "safeclaw"}}})
+		return map[string][]json.RawMessage{"PreToolUse": {g}, "PermissionRequest": {g}}, []string{"PreToolUse", "PermissionRequest"}
+	case "gemini":
+		type handler struct {
+			Type        string `json:"type"`
+			Command     string `json:"command"`
+			Name        string `json:"name"`
+			Timeout     int    `json:"timeout"` // milliseconds
+			Description string `json:"description"`
+		}
+		g := enc(group{".*", []any{handler{"command", line, "safeclaw", deciding * 1000, "safeclaw policy gate"}}})
+		return map[string][]json.RawMessage{"BeforeTool": {g}}, []string{"BeforeTool"}
+	case "cursor":
+		type handler struct {
+			Command    string `json:"command"`
+			Matcher    string `json:"matcher,omitempty"`
+			Timeout    int    `json:"timeout"`
+			FailClosed bool   `json:"failClosed"`
+		}
+		h := enc(handler{Command: line, Timeout: deciding, FailClosed: true})
+		shell := enc(handler{Command: line, Matcher: "Shell", Timeout: deciding, FailClosed: true})
+		return map[string][]json.RawMessage{
+				"beforeShellExecution": {h}, "beforeMCPExecution": {h}, "beforeReadFile": {h}, "preToolUse": {shell},
+			}, []string{
+				"beforeShellExecution", "beforeMCPExecution", "beforeReadFile", "preToolUse",
+			}
+	}
+	return nil, nil
+}
+
+// ownHandler reports whether a handler object runs safeclaw's hook.
+func ownHandler(binName string) func(json.RawMessage) bool {
+	return func(raw json.RawMessage) bool {
+		var h struct {
+			Command json.RawMessage `json:"command"`
+			Args    []string        `json:"args"`
+		}
+		if json.Unmarshal(raw, &h) != nil {
+			return false
+		}
+		var words []string
+		var s string
+		if json.Unmarshal(h.Command, &s) == nil {
+			if len(h.Args) > 0 {
+				words = append([]string{s}, h.Args...)
+			} else {
+				words = shellSplit(s)
+			}
+		} else if json.Unmarshal(h.Command, &words) != nil {
+			return false
+		}
+		if len(words) < 2 || words[1] != "hook" {
+			return false
+		}
+		name := filepath.Base(words[0])
+		return name == "safeclaw" || name == binName
+	}
+}
+
+// removeOwn drops safeclaw's handlers from an event's list. With flat (Cursor)
+// the list holds handlers; otherwise matcher groups, and a group left empty
+// by the removal is dropped.
+func removeOwn(raw json.RawMessage, flat bool, ours func(json.RawMessage) bool) ([]json.RawMessage, error) {
+	var list []json.RawMessage
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return nil, errors.New("not a list")
+	}
+	var kept []json.RawMessage
+	for _, item := range list {
+		if flat {
+			if !ours(item) {
+				kept = append(kept, item)
+			}
+			continue
+		}
+		g, err := parseObject(item)
+		if err != nil {
+			kept = append(kept, item) // not ours to judge
+			continue
+		}
+		hraw, ok := g.get("hooks")
+		var handlers []json.RawMessage
+		if !ok || json.Unmarshal(hraw, &handlers) != nil {
+			kept = append(kept, item)
+			continue
+		}
+		var rest []json.RawMessage
+		for _, h := range handlers {
+			if !ours(h) {
+				rest = append(rest, h)
+			}
+		}
+		switch {
+		case len(rest) == len(handlers):
+			kept = append(kept, item)
+		case len(rest) > 0:
+			g.set("hooks", marshalArray(rest))
+			kept = append(kept, g.marshal())
+		}
+	}
+	return kept, nil
+}
+
+func marshalArray(items []json.RawMessage) json.RawMessage {
+	if len(items) == 0 {
+		return json.RawMessage("[]")
+	}
+	var b bytes.Buffer
+	b.WriteByte('[')
+	for i, it := range items {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(bytes.TrimSpace(it))
+	}
+	b.WriteByte(']')
+	return b.Bytes()
+}
+
+// sameJSON reports whether a and b are the same JSON once whitespace is
+// dropped (an empty a is the empty object).
+func sameJSON(a, b []byte) bool {
+	if len(bytes.TrimSpace(a)) == 0 {
+		a = []byte("{}")
+	}
+	var ca, cb bytes.Buffer
+	if json.Compact(&ca, a) != nil || json.Compact(&cb, b) != nil {
+		return false
+	}
+	return bytes.Equal(ca.Bytes(), cb.Bytes())
+}
+
+// object is a JSON object that keeps its keys' order and its values' bytes.
+type object struct{ members []member }
+
+type member struct {
+	key string
+	val json.RawMessage
+}
+
+// parseObject reads one JSON object; empty input is the empty object.
+func parseObject(data []byte) (*object, error) {
+	o := &object{}
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return o, nil
+	}
+	if data[0] != '{' {
+		return nil, errors.New("not a JSON object")
+	}
+	d := json.NewDecoder(bytes.NewReader(data))
+	if _, err := d.Token(); err != nil {
+		return nil, describeJSONError(data, err)
+	}
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return nil, describeJSONError(data, err)
+		}
+		key, ok := t.(string)
+		if !ok {
+			return nil, errors.New("object key is not a string")
+		}
+		var v json.RawMessage
+		if err := d.Decode(&v); err != nil {
+			return nil, describeJSONError(data, err)
+		}
+		o.members = append(o.members, member{key, v})
+	}
+	if _, err := d.Token(); err != nil {
+		return nil, describeJSONError(data, err)
+	}
+	if _, err := d.Token(); err == nil {
+		return nil, errors.New("data after the JSON object")
+	}
+	return o, nil
+}
+
+func (o *object) keys() []string {
+	ks := make([]string, len(o.members))
+	for i, m := range o.members {
+		ks[i] = m.key
+	}
+	return ks
+}
+
+// get returns the value of k (the last one, as JSON parsers read duplicates).
+func (o *object) get(k string) (json.RawMessage, bool) {
+	for i := len(o.members) - 1; i >= 0; i-- {
+		if o.members[i].key == k {
+			return o.members[i].val, true
+		}
+	}
+	return nil, false
+}
+
+// set replaces k's value where k first appears (dropping duplicates), or
+// appends it.
+func (o *object) set(k string, v json.RawMessage) {
+	out := o.members[:0]
+	done := false
+	for _, m := range o.members {
+		if m.key != k {
+			out = append(out, m)
+			continue
+		}
+		if !done {
+			out = append(out, member{k, v})
+			done = true
+		}
+	}
+	o.members = out
+	if !done {
+		o.members = append(o.members, member{k, v})
+	}
+}
+
+func (o *object) del(k string) {
+	out := o.members[:0]
+	for _, m := range o.members {
+		if m.key != k {
+			out = append(out, m)
+		}
+	}
+	o.members = out
+}
+
+func (o *object) marshal() json.RawMessage {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, m := range o.members {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		key, _ := json.Marshal(m.key)
+		b.Write(key)
+		b.WriteByte(':')
+		b.Write(bytes.TrimSpace(m.val))
+	}
+	b.WriteByte('}')
+	return b.Bytes()
+}
+
+// marshalIndent renders the object with two-space indentation and a final newline.
+func (o *object) marshalIndent() []byte {
+	var b bytes.Buffer
+	if err := json.Indent(&b, o.marshal(), "", "  "); err != nil {
+		// Every value came from the JSON decoder or from our encoder.
+		panic(fmt.Sprintf("bug: indent settings: %v", err))
+	}
+	b.WriteByte('\n')
+	return b.Bytes()
+}
+
+// shellJoin quotes argv for agents that run the hook command through a shell.
+func shellJoin(argv []string) string {
+	out := make([]string, len(argv))
+	for i, a := range argv {
+		if a != "" && strings.IndexFunc(a, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./:=,@+%", r))
+		}) < 0 {
+			out[i] = a
+			continue
+		}
+		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(out, " ")
+}
+
+// shellSplit splits a command line into words, honouring single and double
+// quotes and backslashes; enough to recognise a hook command.
+func shellSplit(s string) []string {
+	var words []string
+	var cur strings.Builder
+	inWord := false
+	var quote rune
+	for i := 0; i < len(s); i++ {
+		c := rune(s[i])
+		switch {
+		case quote == '\'':
+			if c == '\'' {
+				quote = 0
+			} else {
+				cur.WriteRune(c)
+			}
+		case quote == '"':
+			switch {
+			case c == '"':
+				quote = 0
+			case c == '\\' && i+1 < len(s) && strings.ContainsRune(`"\$`+"`", rune(s[i+1])):
+				i++
+				cur.WriteByte(s[i])
+			default:
+				cur.WriteRune(c)
+			}
+		case c == '\'' || c == '"':
+			quote, inWord = c, true
+		case c == '\\' && i+1 < len(s):
+			i++
+			cur.WriteByte(s[i])
+			inWord = true
+		case c == ' ' || c == '\t' || c == '\n':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteRune(c)
+			inWord = true
+		}
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words
+}

@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/audit"
+	"github.com/safeclaw/safeclaw/config"
+	"github.com/safeclaw/safeclaw/gate"
+)
+
+// loadConfig reads config.yaml beside the user policy; absent means defaults.
+func (e *Env) loadConfig() (*config.Config, error) {
+	path := filepath.Join(e.ConfigDir, "config.yaml")
+	data, err := readBounded(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return config.Parse(path, nil)
+		}
+		return nil, err
+	}
+	return config.Parse(path, data)
+}
+
+// decider builds the gate for a deciding surface (hook, mcp, api, run):
+// policy layers, config, audit trail. The returned close function flushes
+// and seals the audit trail. Any error means the surface must deny.
+func (e *Env) decider(ctx context.Context, surface, agent string, policies ...string) (action.DecideFunc, func() error, error) {
+	ps, err := e.loadPolicies(policies)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := e.openAudit(cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open audit trail: %w", err)
+	}
+	mode := string(cfg.Mode)
+	if mode == "" {
+		mode = "enforce"
+	}
+	g := gate.New(gate.Config{
+		Policy:          ps.decide,
+		Recorder:        &auditRecorder{store: store, mode: mode},
+		AllowUnrecorded: cfg.Audit.OnFailure == "allow_warn",
+		Warn:            func(msg string) { fmt.Fprintln(e.Stderr, msg) },
+		Shadow:          mode == "shadow",
+		Now:             e.Now,
+	})
+	decide := func(ctx context.Context, req *action.Request) (action.Decision, error) {
+		if req.Surface == "" {
+			req.Surface = surface
+		}
+		if req.Agent == "" {
+			req.Agent = agent
+		}
+		return g.Decide(ctx, req)
+	}
+	return decide, store.Close, nil
+}
+
+// auditRecorder adapts the audit store to the gate's Recorder seam.
+type auditRecorder struct {
+	store audit.Store
+	mode  string
+}
+
+func (r *auditRecorder) Record(ctx context.Context, en *gate.Entry) error {
+	_, err := r.store.Append(ctx, auditRecord(en, r.mode))
+	return err
+}
+
+// auditRecord turns a gate entry into the audit trail's record.
+func auditRecord(en *gate.Entry, mode string) *audit.Record {
+	req, d := en.Request, en.Decision
+	rec := &audit.Record{
+		Type:       audit.TypeDecision,
+		Time:       req.Time,
+		Surface:    req.Surface,
+		Agent:      req.Agent,
+		Session:    req.Session,
+		Cwd:        req.Cwd,
+		Request:    req.Input,
+		Decision:   d.Effect.String(),
+		Reason:     d.Reason,
+		PolicyHash: d.PolicyHash,
+		LatencyUS:  en.Latency.Microseconds(),
+		Mode:       mode,
+		Notes:      d.Notes,
+	}
+	for i, p := range req.Parts {
+		for _, a := range p.Facets {
+			rec.Actions = append(rec.Actions, audit.Facet{
+				Kind: string(a.Kind), Part: i, Command: a.Command, Program: a.Program, Port: a.Port,
+				Host: a.Host, Path: a.Path, URL: a.URL, Tool: a.Tool, Server: a.Server, Args: a.Args,
+				Remote: a.Remote, Background: a.Background, Detail: a.Detail,
+			})
+		}
+	}
+	if d.Rule != nil {
+		rec.Rule = &audit.Rule{Name: d.Rule.Name, Reason: d.Rule.Reason, Source: d.Rule.Source, Layer: d.Rule.Layer, Builtin: d.Rule.Builtin}
+	}
+	if ap := en.Approval; ap != nil {
+		rec.Approval = &audit.Approval{ID: ap.ID, Outcome: ap.Outcome, Approver: ap.Approver, Note: ap.Reason, WaitUS: ap.Waited.Microseconds()}
+	}
+	return rec
+}
+
+// auditKeyFile is the audit key's path: in the private key directory,
+// outside the log.
+func (e *Env) auditKeyFile() string { return filepath.Join(e.KeyDir(), "audit.key") }
+
+// auditDir is the audit trail's directory: config audit.path, else the state directory's.
+func (e *Env) auditDir(cfg *config.Config) string {
+	if cfg != nil && cfg.Audit.Path != "" {
+		p := cfg.Audit.Path
+		if strings.HasPrefix(p, "~/") {
+			p = filepath.Join(e.Home, p[2:])
+		}
+		return p
+	}
+	return e.AuditDir()
+}
+
+// openAudit opens the file audit trail as the config says.
+func (e *Env) openAudit(cfg *config.Config) (*audit.FileStore, error) {
+	if cfg.Store != "" && !strings.HasPrefix(cfg.Store, "sqlite:") && !strings.HasPrefix(cfg.Store, "file:") {
+		return nil, fmt.Errorf("store %q: only the embedded store is available in this build", cfg.Store)
+	}
+	if err := os.MkdirAll(e.KeyDir(), 0o700); err != nil {
+		return nil, err
+	}
+	opts := audit.FileOptions{
+		KeyFile:   e.auditKeyFile(),
+		Durable:   cfg.Audit.Durability != config.DurabilityNone,
+		RetainAge: cfg.Audit.Retention,
+		Now:       e.Now,
+	}
+	if cfg.Audit.RotateSize > 0 {
+		opts.MaxSegmentBytes = cfg.Audit.RotateSize
+	}
+	return audit.OpenFile(e.auditDir(cfg), opts)
+}
+
+// initState creates the private state directory and the audit key.
+func (e *Env) initState() error {
+	for _, d := range []string{e.StateDir, e.KeyDir()} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return err
+		}
+	}
+	_, err := audit.LoadOrCreateKey(e.auditKeyFile())
+	return err
+}

@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestHookCommand runs `safeclaw hook AGENT` in-process with the built-in
+// policy and a real audit trail under SAFECLAW_HOME.
+func TestHookCommand(t *testing.T) {
+	e := testEnv(t)
+	payload := `{"session_id":"s1","cwd":"` + e.Cwd + `","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"python3 -m http.server 8080"},"tool_use_id":"t1"}`
+	code, out, errOut := run(t, e, payload, "hook", "claude")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var ans struct {
+		HookSpecificOutput struct{ HookEventName, PermissionDecision, PermissionDecisionReason string }
+	}
+	if err := json.Unmarshal([]byte(out), &ans); err != nil {
+		t.Fatalf("%v: %q", err, out)
+	}
+	if ans.HookSpecificOutput.HookEventName != "PreToolUse" || ans.HookSpecificOutput.PermissionDecision != "deny" ||
+		!strings.Contains(ans.HookSpecificOutput.PermissionDecisionReason, "rule") {
+		t.Errorf("answer %+v", ans)
+	}
+	// The decision is in the audit trail.
+	if entries, _ := filepath.Glob(filepath.Join(e.AuditDir(), "*")); len(entries) == 0 {
+		t.Error("no audit trail written")
+	}
+
+	// Codex gets silence for an allow and a deny with a reason otherwise.
+	code, out, _ = run(t, e, `{"session_id":"s2","cwd":"`+e.Cwd+`","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"nc -lvnp 4444"},"tool_use_id":"c1"}`, "hook", "codex")
+	if code != 0 || !strings.Contains(out, `"deny"`) {
+		t.Errorf("codex: %d %q", code, out)
+	}
+}
+
+func TestHookCommandFailsClosed(t *testing.T) {
+	e := testEnv(t)
+	payload := `{"session_id":"s1","cwd":"/p","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"ls"},"tool_use_id":"t1"}`
+
+	// A policy that does not load: the agent's blocking answer.
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("rules:\n  - action: shell.execute\n    efect: allow\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, agent := range []string{"claude", "codex", "gemini", "cursor"} {
+		code, out, errOut := run(t, e, payload, "hook", agent, "--policy", bad)
+		if code != 2 || strings.TrimSpace(errOut) == "" {
+			t.Errorf("%s with a broken policy: exit %d stdout %q stderr %q", agent, code, out, errOut)
+		}
+		if strings.Contains(out, `"allow"`) {
+			t.Errorf("%s: allow printed on failure: %q", agent, out)
+		}
+	}
+	// A missing policy file is not a silent fallback to the built-in one.
+	if code, _, _ := run(t, e, payload, "hook", "claude", "--policy", filepath.Join(t.TempDir(), "missing.yaml")); code != 2 {
+		t.Errorf("missing policy: exit %d", code)
+	}
+	for _, args := range [][]string{
+		{"hook"},
+		{"hook", "copilot"},
+		{"hook", "claude", "--ask", "maybe"},
+		{"hook", "claude", "--no-such-flag"},
+		{"hook", "claude", "extra"},
+	} {
+		if code, _, errOut := run(t, e, payload, args...); code != 2 || errOut == "" {
+			t.Errorf("%v: exit %d stderr %q", args, code, errOut)
+		}
+	}
+	for _, in := range []string{"", "{", `{"hook_event_name":"PreToolUse"}`} {
+		if code, _, _ := run(t, e, in, "hook", "claude"); code != 2 {
+			t.Errorf("input %q: exit %d", in, code)
+		}
+	}
+	if code, out, _ := run(t, e, "", "hook", "--help"); code != 0 || !strings.Contains(out, "Usage: safeclaw hook") {
+		t.Errorf("--help: %d %q", code, out)
+	}
+}

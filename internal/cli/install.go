@@ -1,0 +1,245 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/safeclaw/safeclaw/hook"
+)
+
+const installUsage = `Usage: safeclaw install claude|codex|gemini|cursor [--user|--project|--managed] [--settings FILE]
+                        [--ask MODE] [--dry-run] [--uninstall]
+       safeclaw uninstall AGENT [flags]
+
+Adds safeclaw's hooks to an agent's settings, where the agent loads them:
+  claude   ~/.claude/settings.json (or $CLAUDE_CONFIG_DIR/settings.json)
+           PreToolUse and PermissionRequest with onFailure: block, PostToolUse async
+  codex    ~/.codex/hooks.json (or $CODEX_HOME/hooks.json): PreToolUse, PermissionRequest
+  gemini   ~/.gemini/settings.json: BeforeTool
+  cursor   ~/.cursor/hooks.json: beforeShellExecution, beforeMCPExecution,
+           beforeReadFile, preToolUse (Shell), failClosed
+
+Everything else in the file is kept; safeclaw's own entries are replaced, so
+running it twice changes nothing. The old file is kept as FILE.safeclaw-backup-TIME,
+and the new one is written atomically. --uninstall removes safeclaw's entries only.
+
+Each hook's timeout is 300 s, above safeclaw's own deadlines (20 s, or 4 min
+when waiting for an approval), so safeclaw always answers first.
+
+Scopes: --user (default) for your account; --project for this directory's
+settings (a cloned repository can change those: prefer --user); --managed for
+Claude Code's machine-wide managed settings (needs root). --settings FILE
+writes exactly FILE.
+`
+
+func runUninstall(ctx context.Context, e *Env, args []string) int {
+	return runInstall(ctx, e, append([]string{"--uninstall"}, args...))
+}
+
+func runInstall(_ context.Context, e *Env, args []string) int {
+	flags := newFlags(e, "install", installUsage)
+	user := flags.Bool("user", false, "install for your user account (default)")
+	project := flags.Bool("project", false, "install into this directory's agent settings")
+	managed := flags.Bool("managed", false, "install into Claude Code's managed settings (/etc/claude-code)")
+	settings := flags.String("settings", "", "write this settings file instead of the agent's default")
+	ask := flags.String("ask", "", "ask mode the hook uses: native, defer, wait or deny (default: per agent)")
+	binary := flags.String("binary", "", "path of the safeclaw binary the hook runs (default: this one)")
+	dryRun := flags.Bool("dry-run", false, "print the new settings file instead of writing it")
+	uninstall := flags.Bool("uninstall", false, "remove safeclaw's hooks")
+	agent, rest, code, ok := agentAndFlags(e, flags, args)
+	if !ok {
+		return code
+	}
+	switch {
+	case len(rest) > 0:
+		return errorf(e, "install: unexpected argument %q", rest[0])
+	case agent == "":
+		return hintf(e, "safeclaw install claude", "install: which agent? (%s)", strings.Join(hook.Agents(), ", "))
+	}
+	if !isAgent(agent) {
+		if s := closest(agent, hook.Agents()); s != "" {
+			return hintf(e, fmt.Sprintf("did you mean %q?", s), "install: unknown agent %q", agent)
+		}
+		return errorf(e, "install: unknown agent %q (known: %s)", agent, strings.Join(hook.Agents(), ", "))
+	}
+	scopes := 0
+	for _, b := range []bool{*user, *project, *managed, *settings != ""} {
+		if b {
+			scopes++
+		}
+	}
+	if scopes > 1 {
+		return errorf(e, "install: give at most one of --user, --project, --managed, --settings")
+	}
+	mode, err := hook.ParseAskMode(*ask)
+	if err != nil {
+		return errorf(e, "install: %v", err)
+	}
+
+	path := *settings
+	if path == "" {
+		if path, err = e.settingsPath(agent, *project, *managed); err != nil {
+			return errorf(e, "install: %v", err)
+		}
+	} else if path, err = filepath.Abs(path); err != nil {
+		return errorf(e, "install: %v", err)
+	}
+
+	exe := *binary
+	if exe == "" {
+		if exe, err = os.Executable(); err != nil {
+			return errorf(e, "install: cannot find safeclaw's own path (%v); give --binary", err)
+		}
+	}
+	if exe, err = filepath.Abs(exe); err != nil {
+		return errorf(e, "install: %v", err)
+	}
+	argv := []string{exe, "hook", agent}
+	if mode != hook.AskDefault {
+		argv = append(argv, "--ask", string(mode))
+	}
+
+	old, err := os.ReadFile(path)
+	existed := err == nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return errorf(e, "install: %v", err)
+	}
+	out, changed, err := hook.EditSettings(agent, old, argv, *uninstall)
+	if err != nil {
+		return hintf(e, "fix the file by hand (it was not changed), or give --settings FILE",
+			"install: %s: %v", path, err)
+	}
+	for _, w := range hook.SettingsWarnings(agent, out) {
+		fmt.Fprintf(e.Stderr, "safeclaw: warning: %s: %s\n", path, w)
+	}
+	verb := "installed"
+	if *uninstall {
+		verb = "removed"
+	}
+	if *dryRun {
+		fmt.Fprintf(e.Stderr, "safeclaw: dry run: would write %s (changed: %v)\n", path, changed)
+		_, _ = e.Stdout.Write(out)
+		return exitOK
+	}
+	if !changed {
+		state := "already installed"
+		if *uninstall {
+			state = "not installed"
+		}
+		fmt.Fprintf(e.Stdout, "safeclaw hooks for %s %s in %s; nothing changed\n", agent, state, path)
+		return exitOK
+	}
+	if *uninstall && !existed {
+		return exitOK
+	}
+
+	perm := os.FileMode(0o644)
+	if existed {
+		if fi, err := os.Stat(path); err == nil {
+			perm = fi.Mode().Perm()
+		}
+		backup := path + ".safeclaw-backup-" + e.Now().UTC().Format("20060102T150405Z")
+		if err := writeFileAtomic(backup, old, 0o600); err != nil {
+			return errorf(e, "install: back up %s: %v (nothing changed)", path, err)
+		}
+		fmt.Fprintf(e.Stdout, "backup: %s\n", backup)
+	} else if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return errorf(e, "install: %v", err)
+	}
+	if err := writeFileAtomic(path, out, perm); err != nil {
+		return errorf(e, "install: write %s: %v", path, err)
+	}
+	fmt.Fprintf(e.Stdout, "%s safeclaw hooks for %s in %s\n", verb, agent, path)
+	if !*uninstall {
+		for _, n := range installNotes(agent, *project) {
+			fmt.Fprintf(e.Stdout, "note: %s\n", n)
+		}
+	}
+	return exitOK
+}
+
+// agentAndFlags parses a command line of one agent name and flags, in any
+// order; it returns the agent, any further arguments, and (code, false) when
+// the caller must stop (after --help or a bad flag).
+func agentAndFlags(e *Env, flags *flag.FlagSet, args []string) (agent string, rest []string, code int, ok bool) {
+	for {
+		if code, ok := parseFlags(e, flags, args); !ok {
+			return "", nil, code, false
+		}
+		args = flags.Args()
+		if agent != "" || len(args) == 0 || args[0] == "--" {
+			return agent, args, 0, true
+		}
+		agent, args = args[0], args[1:]
+	}
+}
+
+func isAgent(name string) bool {
+	for _, a := range hook.Agents() {
+		if a == name {
+			return true
+		}
+	}
+	return false
+}
+
+// settingsPath is where agent loads hooks from, for the chosen scope.
+func (e *Env) settingsPath(agent string, project, managed bool) (string, error) {
+	if managed {
+		if agent != "claude" {
+			return "", fmt.Errorf("--managed is only known for claude; give --settings FILE for %s's managed settings", agent)
+		}
+		return "/etc/claude-code/managed-settings.json", nil
+	}
+	base := e.Home
+	if project {
+		base = e.Cwd
+	}
+	if base == "" {
+		return "", errors.New("no home directory; give --settings FILE")
+	}
+	switch agent {
+	case "claude":
+		if d := e.Getenv("CLAUDE_CONFIG_DIR"); d != "" && !project {
+			return filepath.Join(d, "settings.json"), nil
+		}
+		return filepath.Join(base, ".claude", "settings.json"), nil
+	case "codex":
+		if d := e.Getenv("CODEX_HOME"); d != "" && !project {
+			return filepath.Join(d, "hooks.json"), nil
+		}
+		return filepath.Join(base, ".codex", "hooks.json"), nil
+	case "gemini":
+		return filepath.Join(base, ".gemini", "settings.json"), nil
+	case "cursor":
+		return filepath.Join(base, ".cursor", "hooks.json"), nil
+	}
+	return "", fmt.Errorf("unknown agent %q", agent)
+}
+
+// installNotes are what a person must still know or do after installing.
+func installNotes(agent string, project bool) []string {
+	var notes []string
+	switch agent {
+	case "claude":
+		notes = append(notes, "onFailure: block needs Claude Code 2.1.295 or later (older versions let a failed hook through); 'safeclaw doctor' checks it")
+	case "codex":
+		notes = append(notes,
+			"Codex runs a hook only once it is trusted: start codex, open /hooks and trust the safeclaw entries; until then Codex silently skips them",
+			"for CI runs, 'codex exec --dangerously-bypass-hook-trust' runs them without trust")
+	case "gemini":
+		notes = append(notes, "Gemini's -p mode hangs on an 'ask' answer, so safeclaw denies with an approval hint instead; use --ask native for interactive sessions only")
+	case "cursor":
+		notes = append(notes, "Cursor's hook format is taken from its documentation and has not been run against a Cursor build")
+	}
+	if project {
+		notes = append(notes, "project settings only guard this directory, and the agent or a cloned repository can change them; prefer the user scope")
+	}
+	return notes
+}

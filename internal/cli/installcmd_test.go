@@ -1,0 +1,181 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const fakeBinary = "/opt/safeclaw/bin/safeclaw"
+
+func TestInstallClaudeUser(t *testing.T) {
+	e := testEnv(t)
+	settings := filepath.Join(e.Home, ".claude", "settings.json")
+	if err := os.MkdirAll(filepath.Dir(settings), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	orig := `{"model":"opus","hooks":{"Stop":[{"hooks":[{"type":"command","command":"notify-send done"}]}]}}`
+	if err := os.WriteFile(settings, []byte(orig), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, e, "", "install", "claude", "--binary", fakeBinary)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "installed safeclaw hooks for claude in "+settings) || !strings.Contains(out, "backup: ") || !strings.Contains(out, "2.1.295") {
+		t.Errorf("stdout %q", out)
+	}
+	data, err := os.ReadFile(settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Model string
+		Hooks map[string][]struct {
+			Hooks []struct {
+				Command   string
+				Args      []string
+				OnFailure string
+			}
+		}
+	}
+	if err := json.Unmarshal(data, &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Model != "opus" || len(s.Hooks["Stop"]) != 1 {
+		t.Errorf("user settings lost:\n%s", data)
+	}
+	h := s.Hooks["PreToolUse"][0].Hooks[0]
+	if h.Command != fakeBinary || strings.Join(h.Args, " ") != "hook claude" || h.OnFailure != "block" {
+		t.Errorf("PreToolUse handler %+v", h)
+	}
+	if fi, _ := os.Stat(settings); fi.Mode().Perm() != 0o640 {
+		t.Errorf("mode %v, want the file's own 0640", fi.Mode().Perm())
+	}
+	backups, _ := filepath.Glob(settings + ".safeclaw-backup-*")
+	if len(backups) != 1 {
+		t.Fatalf("backups %v", backups)
+	}
+	if b, _ := os.ReadFile(backups[0]); string(b) != orig {
+		t.Errorf("backup holds %q", b)
+	}
+
+	// Again: nothing changes, no new backup.
+	code, out, _ = run(t, e, "", "install", "claude", "--binary", fakeBinary)
+	if code != 0 || !strings.Contains(out, "already installed") {
+		t.Errorf("second install: %d %q", code, out)
+	}
+	if again, _ := os.ReadFile(settings); string(again) != string(data) {
+		t.Error("second install changed the file")
+	}
+
+	// Uninstall.
+	prev := e.Now
+	e.Now = func() time.Time { return prev().Add(time.Second) }
+	var ob, eb bytes.Buffer
+	e.Stdout, e.Stderr = &ob, &eb
+	code, out, errOut = runUninstall(context.Background(), e, []string{"claude", "--binary", fakeBinary}), ob.String(), eb.String()
+	if code != 0 {
+		t.Fatalf("uninstall: %d %s", code, errOut)
+	}
+	left, _ := os.ReadFile(settings)
+	if strings.Contains(string(left), "safeclaw") || !strings.Contains(string(left), "notify-send") {
+		t.Errorf("after uninstall:\n%s", left)
+	}
+}
+
+func TestInstallScopesAndAgents(t *testing.T) {
+	e := testEnv(t)
+	for _, tt := range []struct {
+		args []string
+		path string
+	}{
+		{[]string{"install", "codex"}, filepath.Join(e.Home, ".codex", "hooks.json")},
+		{[]string{"install", "gemini"}, filepath.Join(e.Home, ".gemini", "settings.json")},
+		{[]string{"install", "cursor"}, filepath.Join(e.Home, ".cursor", "hooks.json")},
+		{[]string{"install", "claude", "--project"}, filepath.Join(e.Cwd, ".claude", "settings.json")},
+		{[]string{"install", "--project", "gemini"}, filepath.Join(e.Cwd, ".gemini", "settings.json")},
+		{[]string{"install", "claude", "--settings", "custom.json"}, filepath.Join(e.Cwd, "custom.json")},
+	} {
+		args := append(tt.args, "--binary", fakeBinary)
+		if tt.args[len(tt.args)-1] == "custom.json" {
+			// --settings is relative to the process's own directory.
+			wd, _ := os.Getwd()
+			tt.path = filepath.Join(wd, "custom.json")
+			t.Cleanup(func() { os.Remove(tt.path) })
+		}
+		code, _, errOut := run(t, e, "", args...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", tt.args, code, errOut)
+		}
+		data, err := os.ReadFile(tt.path)
+		if err != nil || !json.Valid(data) || !strings.Contains(string(data), fakeBinary) {
+			t.Errorf("%v: %v\n%s", tt.args, err, data)
+		}
+	}
+}
+
+func TestInstallDryRunWritesNothing(t *testing.T) {
+	e := testEnv(t)
+	code, out, errOut := run(t, e, "", "install", "codex", "--dry-run", "--binary", fakeBinary, "--ask", "wait")
+	if code != 0 || !json.Valid([]byte(out)) || !strings.Contains(out, "hook codex --ask wait") || !strings.Contains(errOut, "would write") {
+		t.Fatalf("exit %d stdout %q stderr %q", code, out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(e.Home, ".codex")); !os.IsNotExist(err) {
+		t.Error("dry run created files")
+	}
+}
+
+func TestInstallHonoursAgentHomes(t *testing.T) {
+	e := testEnv(t)
+	codexHome := filepath.Join(t.TempDir(), "codex")
+	claudeDir := filepath.Join(t.TempDir(), "claude")
+	e.Getenv = func(k string) string {
+		return map[string]string{"CODEX_HOME": codexHome, "CLAUDE_CONFIG_DIR": claudeDir, "SAFECLAW_HOME": e.ConfigDir}[k]
+	}
+	for agent, path := range map[string]string{"codex": filepath.Join(codexHome, "hooks.json"), "claude": filepath.Join(claudeDir, "settings.json")} {
+		if code, _, errOut := run(t, e, "", "install", agent, "--binary", fakeBinary); code != 0 {
+			t.Fatalf("%s: %s", agent, errOut)
+		}
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("%s: %v", agent, err)
+		}
+	}
+}
+
+func TestInstallErrors(t *testing.T) {
+	e := testEnv(t)
+	bad := filepath.Join(e.Home, ".claude", "settings.json")
+	if err := os.MkdirAll(filepath.Dir(bad), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bad, []byte(`{"hooks": [}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"install"},
+		{"install", "copilot"},
+		{"install", "claud"},
+		{"install", "claude", "--project", "--managed"},
+		{"install", "codex", "--managed"},
+		{"install", "claude", "--ask", "sometimes"},
+		{"install", "claude", "extra"},
+		{"install", "claude", "--binary", fakeBinary}, // the settings file is broken
+	} {
+		code, _, errOut := run(t, e, "", args...)
+		if code != exitUsage || !strings.Contains(errOut, "safeclaw: error:") {
+			t.Errorf("%v: exit %d stderr %q", args, code, errOut)
+		}
+	}
+	if b, _ := os.ReadFile(bad); string(b) != `{"hooks": [}` {
+		t.Error("a broken settings file was changed")
+	}
+	if code, out, _ := run(t, e, "", "install", "--help"); code != 0 || !strings.Contains(out, "Usage: safeclaw install") {
+		t.Errorf("--help: %d %q", code, out)
+	}
+}

@@ -1,0 +1,494 @@
+// Package strictyaml loads small configuration documents (YAML or JSON) into a
+// position-carrying tree and offers the strict accessors safeclaw's policy and
+// config loaders share: unknown keys, wrong types and duplicate keys become
+// errors naming file:line:col, with a "did you mean" hint where one helps.
+//
+// YAML features that make a security policy hard to read are refused
+// outright: anchors, aliases, merge keys (<<), explicit tags and multiple
+// documents. Input is capped at [MaxSize] bytes and must be valid UTF-8.
+//
+// JSON input is read with encoding/json's tokenizer (not as YAML), so JSON
+// documents get JSON semantics and exact positions.
+//
+// # Current limitations
+//
+// YAML syntax errors carry the line the YAML library reports and column 1.
+package strictyaml
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// MaxSize is the largest document Parse accepts.
+const MaxSize = 4 << 20
+
+// Error is a load error with its position. Error() renders
+// "file:line:col: msg (hint)".
+type Error struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Col  int    `json:"col"`
+	Msg  string `json:"message"`
+	Hint string `json:"hint,omitempty"`
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d:%d", e.Line, max(e.Col, 1))
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Msg)
+	if e.Hint != "" {
+		b.WriteString(" (")
+		b.WriteString(e.Hint)
+		b.WriteString(")")
+	}
+	return b.String()
+}
+
+// Kind is a node's shape.
+type Kind uint8
+
+const (
+	Scalar Kind = iota + 1
+	Map
+	Seq
+)
+
+// Scalar tags, without the "!!" prefix.
+const (
+	TagStr       = "str"
+	TagInt       = "int"
+	TagFloat     = "float"
+	TagBool      = "bool"
+	TagNull      = "null"
+	TagTimestamp = "timestamp"
+)
+
+// Node is one value of the document with its position.
+type Node struct {
+	File  string
+	Kind  Kind
+	Tag   string // scalars: one of the Tag constants
+	Value string // scalars: the text as written (unquoted)
+	// Quoted is true for a quoted scalar (YAML '...' or "...", every JSON string).
+	Quoted bool
+	// Plain is true for a scalar written on one line without escapes, so
+	// that a column inside Value maps to a column in the file.
+	Plain bool
+	Line  int
+	Col   int
+	Keys  []*Node // Map: keys in order
+	Vals  []*Node // Map: values, parallel to Keys
+	Items []*Node // Seq
+}
+
+// Parse reads one YAML or JSON document. JSON is chosen when the name ends
+// in .json or the first non-space byte is '{'. An empty document (nothing
+// but comments) returns a nil node and no error.
+func Parse(file string, data []byte) (*Node, error) {
+	if len(data) > MaxSize {
+		return nil, &Error{File: file, Msg: fmt.Sprintf("file is larger than %d bytes", MaxSize)}
+	}
+	if !utf8.Valid(data) {
+		line, col := position(data, firstInvalidUTF8(data))
+		return nil, &Error{File: file, Line: line, Col: col, Msg: "invalid UTF-8"}
+	}
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		line, col := position(data, i)
+		return nil, &Error{File: file, Line: line, Col: col, Msg: "NUL byte in file"}
+	}
+	// A byte order mark is invisible in editors; columns count without it.
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	if strings.HasSuffix(strings.ToLower(file), ".json") || (len(trimmed) > 0 && trimmed[0] == '{') {
+		return parseJSON(file, data)
+	}
+	return parseYAML(file, data)
+}
+
+var yamlErrRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?(?:column (\d+): )?(.*)$`)
+
+func yamlError(file string, data []byte, err error) *Error {
+	e := &Error{File: file, Msg: err.Error()}
+	if m := yamlErrRE.FindStringSubmatch(err.Error()); m != nil {
+		e.Line, _ = strconv.Atoi(m[1])
+		e.Col, _ = strconv.Atoi(m[2])
+		e.Msg = "invalid YAML: " + m[3]
+		if e.Line > 0 && e.Col == 0 {
+			e.Col = 1
+		}
+	}
+	if hasTabIndent(data, e.Line) || strings.Contains(err.Error(), "tab") {
+		e.Hint = "indent with spaces, not tabs"
+	}
+	return e
+}
+
+// hasTabIndent reports whether the given 1-based line (or, for 0, any line)
+// starts its indentation with a tab.
+func hasTabIndent(data []byte, line int) bool {
+	for i, l := range bytes.Split(data, []byte("\n")) {
+		if line > 0 && i+1 != line {
+			continue
+		}
+		if t := bytes.TrimLeft(l, " "); len(t) > 0 && t[0] == '\t' {
+			return true
+		}
+	}
+	return false
+}
+
+func parseYAML(file string, data []byte) (n *Node, err error) {
+	// The YAML library panics on a few pathological inputs in older
+	// versions; a policy loader must never take the process down.
+	defer func() {
+		if r := recover(); r != nil {
+			n, err = nil, &Error{File: file, Msg: fmt.Sprintf("invalid YAML: %v", r)}
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, yamlError(file, data, err)
+	}
+	var second yaml.Node
+	switch err := dec.Decode(&second); {
+	case err == nil:
+		return nil, &Error{File: file, Line: max(second.Line, 1), Col: max(second.Column, 1),
+			Msg: "multiple YAML documents in one file", Hint: "keep one document per file; remove the '---' separator"}
+	case !errors.Is(err, io.EOF):
+		return nil, yamlError(file, data, err)
+	}
+	if doc.Kind == yaml.DocumentNode {
+		if len(doc.Content) == 0 {
+			return nil, nil
+		}
+		return convert(file, doc.Content[0], 0)
+	}
+	return convert(file, &doc, 0)
+}
+
+const maxDepth = 64
+
+func convert(file string, y *yaml.Node, depth int) (*Node, error) {
+	at := func(msg, hint string) error {
+		return &Error{File: file, Line: y.Line, Col: y.Column, Msg: msg, Hint: hint}
+	}
+	if depth > maxDepth {
+		return nil, at("document nested too deeply", "")
+	}
+	if y.Kind == yaml.AliasNode {
+		return nil, at("YAML aliases (*"+y.Value+") are not allowed", "write the value out in full, so the file reads plainly")
+	}
+	if y.Anchor != "" {
+		return nil, at("YAML anchors (&"+y.Anchor+") are not allowed", "write the value out in full, so the file reads plainly")
+	}
+	if y.Style&yaml.TaggedStyle != 0 {
+		return nil, at("explicit YAML tags ("+y.Tag+") are not allowed", "remove the tag; quote the value if it must be a string")
+	}
+	n := &Node{File: file, Line: y.Line, Col: y.Column}
+	switch y.Kind {
+	case yaml.ScalarNode:
+		n.Kind = Scalar
+		n.Value = y.Value
+		n.Tag = strings.TrimPrefix(y.ShortTag(), "!!")
+		n.Quoted = y.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0
+		n.Plain = y.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 && !strings.ContainsAny(y.Value, "\\\"'\n")
+		switch n.Tag {
+		case TagStr, TagInt, TagFloat, TagBool, TagNull, TagTimestamp:
+		case "binary":
+			return nil, at("binary values are not allowed", "")
+		default:
+			return nil, at("unsupported YAML value type "+y.Tag, "")
+		}
+	case yaml.SequenceNode:
+		n.Kind = Seq
+		for _, c := range y.Content {
+			cn, err := convert(file, c, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			n.Items = append(n.Items, cn)
+		}
+	case yaml.MappingNode:
+		n.Kind = Map
+		seen := map[string]*Node{}
+		for i := 0; i+1 < len(y.Content); i += 2 {
+			ky, vy := y.Content[i], y.Content[i+1]
+			if ky.Kind == yaml.ScalarNode && ky.Tag == "!!merge" {
+				return nil, &Error{File: file, Line: ky.Line, Col: ky.Column, Msg: "YAML merge keys (<<) are not allowed", Hint: "write the keys out in full"}
+			}
+			k, err := convert(file, ky, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			if k.Kind != Scalar {
+				return nil, k.Errorf("", "mapping keys must be plain names, not %s", k.Describe())
+			}
+			if prev, dup := seen[k.Value]; dup {
+				return nil, k.Errorf(fmt.Sprintf("first defined at line %d", prev.Line), "duplicate key %q", k.Value)
+			}
+			seen[k.Value] = k
+			v, err := convert(file, vy, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			n.Keys = append(n.Keys, k)
+			n.Vals = append(n.Vals, v)
+		}
+	default:
+		return nil, at("unsupported YAML node", "")
+	}
+	return n, nil
+}
+
+func firstInvalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
+}
+
+// position converts a byte offset into a 1-based line and column (in runes).
+func position(data []byte, off int) (line, col int) {
+	off = min(max(off, 0), len(data))
+	line = 1 + bytes.Count(data[:off], []byte{'\n'})
+	start := bytes.LastIndexByte(data[:off], '\n') + 1
+	col = 1 + utf8.RuneCount(data[start:off])
+	return line, col
+}
+
+// Errorf returns an error positioned at n.
+func (n *Node) Errorf(hint, format string, args ...any) *Error {
+	return &Error{File: n.File, Line: n.Line, Col: n.Col, Msg: fmt.Sprintf(format, args...), Hint: hint}
+}
+
+// Describe names the node's type for error messages: "a string", "a list", ...
+func (n *Node) Describe() string {
+	if n == nil {
+		return "nothing"
+	}
+	switch n.Kind {
+	case Map:
+		return "a mapping"
+	case Seq:
+		return "a list"
+	}
+	switch n.Tag {
+	case TagStr:
+		return "a string"
+	case TagInt:
+		return "an integer"
+	case TagFloat:
+		return "a number"
+	case TagBool:
+		return "a boolean"
+	case TagNull:
+		return "an empty value"
+	case TagTimestamp:
+		return "a timestamp"
+	}
+	return "a value"
+}
+
+// Get returns the value of key in a mapping, or nil.
+func (n *Node) Get(key string) *Node {
+	if n == nil || n.Kind != Map {
+		return nil
+	}
+	for i, k := range n.Keys {
+		if k.Value == key {
+			return n.Vals[i]
+		}
+	}
+	return nil
+}
+
+// Key returns the key node named key in a mapping, or nil.
+func (n *Node) Key(key string) *Node {
+	if n == nil || n.Kind != Map {
+		return nil
+	}
+	for _, k := range n.Keys {
+		if k.Value == key {
+			return k
+		}
+	}
+	return nil
+}
+
+// CheckMap requires n to be a mapping whose keys are all in known. what
+// names the mapping in errors ("rule", "schedule").
+func (n *Node) CheckMap(what string, known []string) error {
+	if n.Kind != Map {
+		return n.Errorf("", "%s must be a mapping, not %s", what, n.Describe())
+	}
+	for _, k := range n.Keys {
+		if !contains(known, k.Value) {
+			hint := DidYouMean(k.Value, known)
+			if hint == "" {
+				hint = "known keys: " + strings.Join(known, ", ")
+			}
+			return k.Errorf(hint, "unknown key %q in %s", k.Value, what)
+		}
+	}
+	return nil
+}
+
+// String requires a string scalar. Numbers, booleans and dates must be
+// quoted to be strings: a silent conversion could change their meaning.
+func (n *Node) String(what string) (string, error) {
+	if n.Kind != Scalar || n.Tag != TagStr {
+		hint := ""
+		if n.Kind == Scalar && n.Tag != TagNull {
+			hint = fmt.Sprintf("quote it: %q", n.Value)
+		}
+		return "", n.Errorf(hint, "%s must be a string, not %s", what, n.Describe())
+	}
+	return n.Value, nil
+}
+
+// NonEmptyString is String that also rejects "".
+func (n *Node) NonEmptyString(what string) (string, error) {
+	s, err := n.String(what)
+	if err == nil && strings.TrimSpace(s) == "" {
+		return "", n.Errorf("", "%s must not be empty", what)
+	}
+	return s, err
+}
+
+// Int requires an integer scalar.
+func (n *Node) Int(what string) (int64, error) {
+	if n.Kind != Scalar || n.Tag != TagInt {
+		return 0, n.Errorf("", "%s must be an integer, not %s", what, n.Describe())
+	}
+	v, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64)
+	if err != nil {
+		return 0, n.Errorf("", "%s: invalid integer %q", what, n.Value)
+	}
+	return v, nil
+}
+
+// Bool requires a boolean scalar.
+func (n *Node) Bool(what string) (bool, error) {
+	if n.Kind != Scalar || n.Tag != TagBool {
+		return false, n.Errorf("write true or false", "%s must be a boolean, not %s", what, n.Describe())
+	}
+	return strconv.ParseBool(strings.ToLower(n.Value))
+}
+
+// List requires a sequence and returns its items.
+func (n *Node) List(what string) ([]*Node, error) {
+	if n.Kind != Seq {
+		return nil, n.Errorf("", "%s must be a list, not %s", what, n.Describe())
+	}
+	return n.Items, nil
+}
+
+// StringOrList accepts one string or a non-empty list of strings and returns
+// the string nodes (for positions) and their values.
+func (n *Node) StringOrList(what string) ([]*Node, []string, error) {
+	items := []*Node{n}
+	if n.Kind == Seq {
+		if len(n.Items) == 0 {
+			return nil, nil, n.Errorf("remove the key or give at least one value", "%s is an empty list", what)
+		}
+		items = n.Items
+	}
+	vals := make([]string, 0, len(items))
+	for _, it := range items {
+		s, err := it.NonEmptyString(what)
+		if err != nil {
+			return nil, nil, err
+		}
+		vals = append(vals, s)
+	}
+	return items, vals, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// DidYouMean returns "did you mean X?" for the candidate closest to word, or
+// "" when none is close (edit distance at most 2, or a third of the word).
+func DidYouMean(word string, candidates []string) string {
+	if s := Closest(word, candidates); s != "" {
+		return fmt.Sprintf("did you mean %q?", s)
+	}
+	return ""
+}
+
+// Closest returns the candidate nearest to word by edit distance, or "".
+func Closest(word string, candidates []string) string {
+	best, bestD := "", 1<<30
+	limit := max(2, len(word)/3)
+	lw := strings.ToLower(word)
+	for _, c := range candidates {
+		d := editDistance(lw, strings.ToLower(c))
+		if d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if bestD <= limit && bestD < len(word) {
+		return best
+	}
+	return ""
+}
+
+// editDistance is the Damerau-Levenshtein (optimal string alignment)
+// distance, so a swapped pair of letters counts once.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) > 64 || len(rb) > 64 {
+		if a == b {
+			return 0
+		}
+		return 1 << 20
+	}
+	prev2 := make([]int, len(rb)+1)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(rb)]
+}

@@ -1,0 +1,82 @@
+package strictyaml
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseShapes(t *testing.T) {
+	for _, src := range []string{
+		"a: 1\nb: [x, \"y\"]\nc: {d: true, e: null, f: 2025-01-02, g: 1.5}\n",
+		`{"a": 1, "b": ["x", "y"], "c": {"d": true, "e": null, "f": "2025-01-02", "g": 1.5}}`,
+	} {
+		n, err := Parse("t", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n.Kind != Map || len(n.Keys) != 3 || n.Get("b").Kind != Seq || n.Get("c").Get("d").Tag != TagBool ||
+			n.Get("c").Get("e").Tag != TagNull || n.Get("c").Get("g").Tag != TagFloat || n.Get("a").Tag != TagInt {
+			t.Errorf("%q: bad tree", src)
+		}
+		if n.Get("b").Items[1].Value != "y" || !n.Get("b").Items[1].Quoted {
+			t.Errorf("%q: quoted scalar", src)
+		}
+	}
+}
+
+func TestJSONPositions(t *testing.T) {
+	src := "{\n  \"rules\": [\n    {\"a\": 1,\n     \"b\": \"x\"}\n  ]\n}\n"
+	n, err := Parse("p.json", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := n.Get("rules").Items[0]
+	if r.Line != 3 || r.Col != 5 || r.Keys[1].Line != 4 || r.Keys[1].Col != 6 || r.Vals[1].Col != 11 {
+		t.Errorf("positions: rule %d:%d key b %d:%d value %d", r.Line, r.Col, r.Keys[1].Line, r.Keys[1].Col, r.Vals[1].Col)
+	}
+	for src, want := range map[string]string{
+		`{"a": 1} {"b": 2}`:   "p.json:1:10: invalid JSON: data after the top-level value (one JSON object per file)",
+		`{"a": 1, "a": 2}`:    `p.json:1:10: duplicate key "a" (first defined at line 1)`,
+		"{\"a\": [1,\n 2,,]}": "p.json:2:4: invalid JSON: invalid character ',' looking for beginning of value",
+		`{"a": `:              "p.json:1:7: invalid JSON: unexpected end of input",
+		"\ufeff{\"a\": x}":    "p.json:1:7: invalid JSON: invalid character 'x' looking for beginning of value",
+	} {
+		if _, err := Parse("p.json", []byte(src)); err == nil || err.Error() != want {
+			t.Errorf("%q:\n got %v\nwant %s", src, err, want)
+		}
+	}
+}
+
+func TestYAMLRefusals(t *testing.T) {
+	for src, want := range map[string]string{
+		"a: &x 1\nb: *x\n":   "t.yaml:1:4: YAML anchors (&x) are not allowed",
+		"a: !!int 1\n":       "t.yaml:1:4: explicit YAML tags (!!int) are not allowed",
+		"a: 1\n---\nb: 2\n":  "t.yaml:2:1: multiple YAML documents in one file",
+		"a: 1\na: 2\n":       `t.yaml:2:1: duplicate key "a" (first defined at line 1)`,
+		"? [a]\n: 1\n":       "t.yaml:1:3: mapping keys must be plain names, not a list",
+		"a: !!binary aGk=\n": "t.yaml:1:4: explicit YAML tags (!!binary) are not allowed",
+		"a: [1\n":            "t.yaml:",
+		"a:\n\t- b\n":        "(indent with spaces, not tabs)",
+		"x: " + strings.Repeat("[", 100) + strings.Repeat("]", 100): "document nested too deeply",
+	} {
+		_, err := Parse("t.yaml", []byte(src))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: got %v, want %q", src, err, want)
+		}
+	}
+	if n, err := Parse("t.yaml", []byte("# only a comment\n")); n != nil || err != nil {
+		t.Errorf("empty document: %v %v", n, err)
+	}
+}
+
+func TestDidYouMean(t *testing.T) {
+	keys := []string{"command_pattern", "command_regex", "effect", "action", "rules"}
+	for word, want := range map[string]string{
+		"comand_pattern": "command_pattern", "efect": "effect", "efefct": "effect", "actoin": "action",
+		"rule": "rules", "Effect": "effect", "zzz": "", "x": "", "command_regx": "command_regex",
+	} {
+		if got := Closest(word, keys); got != want {
+			t.Errorf("Closest(%q) = %q, want %q", word, got, want)
+		}
+	}
+}

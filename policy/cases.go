@@ -1,0 +1,128 @@
+package policy
+
+import (
+	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/internal/strictyaml"
+)
+
+// TestCase is one expectation from a policy's tests: list or a cases file:
+// an input (a command, or an action with its fields) and the expected
+// decision. The caller turns Command into a request with the shell analyser.
+type TestCase struct {
+	Source  string         `json:"source"` // file:line
+	Name    string         `json:"name,omitempty"`
+	Command string         `json:"command,omitempty"`
+	Action  *action.Action `json:"action,omitempty"`
+	Agent   string         `json:"agent,omitempty"`
+	Cwd     string         `json:"cwd,omitempty"`
+	Expect  action.Effect  `json:"-"`
+	// Rule is the expected rule's name or reason; "" = do not check,
+	// "default" = the default decided.
+	Rule string `json:"rule,omitempty"`
+}
+
+var caseKeys = []string{"name", "command", "action", "port", "host", "path", "url", "tool", "server", "agent", "cwd", "expect", "rule"}
+
+// ParseCases loads a cases file: a mapping whose only key is tests:, a list
+// of cases shaped like a policy's inline tests.
+func ParseCases(name string, data []byte) ([]TestCase, error) {
+	root, err := strictyaml.Parse(name, data)
+	if err != nil {
+		return nil, err
+	}
+	if root == nil {
+		return nil, &Error{File: name, Line: 1, Col: 1, Msg: "empty cases file", Hint: "write a top-level tests: list"}
+	}
+	if err := root.CheckMap("the cases file", []string{"tests"}); err != nil {
+		return nil, err
+	}
+	v := root.Get("tests")
+	if v == nil {
+		return nil, root.Errorf("write a top-level tests: list", "cases file has no tests")
+	}
+	return parseTests(v)
+}
+
+func parseTests(v *strictyaml.Node) ([]TestCase, error) {
+	items, err := v.List("tests")
+	if err != nil {
+		return nil, err
+	}
+	var out []TestCase
+	for _, it := range items {
+		if err := it.CheckMap("test", caseKeys); err != nil {
+			return nil, err
+		}
+		tc := TestCase{Source: it.File + ":" + itoa(it.Line)}
+		str := func(key string, dst *string) error {
+			if n := it.Get(key); n != nil {
+				s, err := n.String(key)
+				*dst = s
+				return err
+			}
+			return nil
+		}
+		for _, f := range []struct {
+			key string
+			dst *string
+		}{{"name", &tc.Name}, {"command", &tc.Command}, {"agent", &tc.Agent}, {"cwd", &tc.Cwd}, {"rule", &tc.Rule}} {
+			if err := str(f.key, f.dst); err != nil {
+				return nil, err
+			}
+		}
+		cmd, act := it.Get("command"), it.Get("action")
+		switch {
+		case cmd != nil && act != nil:
+			return nil, it.Key("action").Errorf("a test gives a command or an action, not both", "test has both command and action")
+		case cmd == nil && act == nil:
+			return nil, it.Errorf("add command: \"...\" or action: KIND", "test has neither command nor action")
+		case cmd != nil && tc.Command == "":
+			return nil, cmd.Errorf("", "empty command")
+		}
+		if act != nil {
+			kind, err := act.NonEmptyString("action")
+			if err != nil {
+				return nil, err
+			}
+			if !action.Kind(kind).Known() {
+				hint := strictyaml.DidYouMean(kind, kindNames())
+				return nil, act.Errorf(hint, "unknown action %q", kind)
+			}
+			a := &action.Action{Kind: action.Kind(kind)}
+			if n := it.Get("port"); n != nil {
+				p, err := n.Int("port")
+				if err != nil {
+					return nil, err
+				}
+				if p < 1 || p > 65535 {
+					return nil, n.Errorf("ports run from 1 to 65535", "bad port %d", p)
+				}
+				a.Port = int(p)
+			}
+			for _, f := range []struct {
+				key string
+				dst *string
+			}{{"host", &a.Host}, {"path", &a.Path}, {"url", &a.URL}, {"tool", &a.Tool}, {"server", &a.Server}} {
+				if err := str(f.key, f.dst); err != nil {
+					return nil, err
+				}
+			}
+			tc.Action = a
+		} else {
+			for _, key := range []string{"port", "host", "path", "url", "tool", "server"} {
+				if k := it.Key(key); k != nil {
+					return nil, k.Errorf("action fields go with action: KIND; a command's facets come from the command", "%s given with a command", key)
+				}
+			}
+		}
+		ev := it.Get("expect")
+		if ev == nil {
+			return nil, it.Errorf("add expect: allow, deny or ask", "test has no expect")
+		}
+		if tc.Expect, err = parseEffect(ev, "expect"); err != nil {
+			return nil, err
+		}
+		out = append(out, tc)
+	}
+	return out, nil
+}

@@ -1,0 +1,145 @@
+package policy
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/internal/strictyaml"
+)
+
+// Which facet fields each kind can carry. A rule whose matchers need a field
+// that none of its kinds has can match nothing, and is refused.
+var (
+	// Kinds that come from shell parts, so that views exist.
+	viewKinds = kindSet(action.ShellExecute, action.ShellOpaque, action.ShellRemote,
+		action.NetworkListen, action.NetworkBind, action.NetworkConnect, action.NetworkTunnel,
+		action.FileRead, action.FileWrite, action.FileDelete, action.HTTPRequest, action.AgentSpawn)
+	portKinds   = kindSet(action.NetworkListen, action.NetworkBind, action.NetworkConnect, action.NetworkTunnel, action.HTTPRequest, action.ShellRemote)
+	hostKinds   = kindSet(action.NetworkListen, action.NetworkBind, action.NetworkConnect, action.NetworkTunnel, action.HTTPRequest, action.ShellRemote)
+	pathKinds   = kindSet(action.FileRead, action.FileWrite, action.FileDelete)
+	urlKinds    = kindSet(action.HTTPRequest, action.WebSearch, action.MCPCall, action.NetworkConnect)
+	serverKinds = kindSet(action.MCPCall, toolKinds)
+)
+
+// toolKinds stands for every open-ended tool.<name> kind.
+const toolKinds action.Kind = "tool.*"
+
+func kindSet(ks ...action.Kind) map[action.Kind]bool {
+	m := map[action.Kind]bool{}
+	for _, k := range ks {
+		m[k] = true
+	}
+	return m
+}
+
+// matcherKinds says which kinds a matcher key applies to; nil = all.
+func matcherKinds(key string) (map[action.Kind]bool, string) {
+	switch key {
+	case "command_pattern", "command_regex", "program", "args":
+		return viewKinds, "shell commands (shell.*, network.*, file.*, http.request, agent.spawn)"
+	case "port":
+		return portKinds, "network.*, http.request and shell.remote"
+	case "host":
+		return hostKinds, "network.*, http.request and shell.remote"
+	case "path":
+		return pathKinds, "file.read, file.write and file.delete"
+	case "url":
+		return urlKinds, "http.request, web.search, mcp.call and network.connect"
+	case "server":
+		return serverKinds, "mcp.call and tool.* actions"
+	}
+	return nil, ""
+}
+
+// candidateKinds lists the kinds the rule's action can match; tool.<name>
+// kinds are represented by toolKinds.
+func (r *rule) candidateKinds() []action.Kind {
+	var out []action.Kind
+	for _, k := range action.Kinds {
+		if r.matchKind(k) {
+			out = append(out, k)
+		}
+	}
+	for _, g := range r.kinds {
+		if strings.HasPrefix(g.pat, "tool.") || (!g.lit && kindGlobMatchesSomething(g) && strings.HasPrefix("tool.", strings.SplitN(g.pat, "*", 2)[0])) {
+			out = append(out, toolKinds)
+			break
+		}
+	}
+	return out
+}
+
+// checkSatisfiable refuses a rule that can match nothing: a matcher for a
+// field none of its actions carry (port on shell.execute), or matchers that
+// no single action carries together.
+func (r *rule) checkSatisfiable(n *strictyaml.Node) error {
+	cands := r.candidateKinds()
+	present := []string{}
+	for _, k := range n.Keys {
+		if ks, _ := matcherKinds(k.Value); ks != nil {
+			present = append(present, k.Value)
+		}
+	}
+	for _, key := range present {
+		ks, desc := matcherKinds(key)
+		ok := false
+		for _, c := range cands {
+			if ks[c] {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			hint := fmt.Sprintf("only %s have a %s", desc, strings.ReplaceAll(key, "_", " "))
+			if r.implied {
+				hint += "; this rule's action is shell.execute because it has a command matcher"
+			}
+			return n.Key(key).Errorf(hint, "%s never matches action %s, so this rule can match nothing", key, strings.Join(r.kindsRaw, ", "))
+		}
+	}
+	for _, c := range cands {
+		all := true
+		for _, key := range present {
+			if ks, _ := matcherKinds(key); !ks[c] {
+				all = false
+				break
+			}
+		}
+		if all {
+			return nil
+		}
+	}
+	return n.Errorf("split it into one rule per action", "no single action has all of %s, so this rule can match nothing", strings.Join(present, ", "))
+}
+
+// ruleCanon is a rule in canonical form: what Policy.Hash covers and
+// Canonical prints.
+type ruleCanon struct {
+	Name           string         `json:"name,omitempty"`
+	Description    string         `json:"description,omitempty"`
+	Action         []string       `json:"action"`
+	CommandPattern []string       `json:"command_pattern,omitempty"`
+	CommandRegex   []string       `json:"command_regex,omitempty"`
+	Program        []string       `json:"program,omitempty"`
+	Args           []string       `json:"args,omitempty"`
+	Port           []string       `json:"port,omitempty"`
+	Host           []string       `json:"host,omitempty"`
+	Path           []string       `json:"path,omitempty"`
+	URL            []string       `json:"url,omitempty"`
+	Tool           []string       `json:"tool,omitempty"`
+	Server         []string       `json:"server,omitempty"`
+	Agent          []string       `json:"agent,omitempty"`
+	Effect         string         `json:"effect"`
+	HumanApproval  bool           `json:"human_approval,omitempty"`
+	Expires        string         `json:"expires,omitempty"`
+	Schedule       *scheduleCanon `json:"schedule,omitempty"`
+	Timeout        string         `json:"timeout,omitempty"`
+	Reason         string         `json:"reason,omitempty"`
+}
+
+type scheduleCanon struct {
+	Days     []string `json:"days,omitempty"`
+	Hours    string   `json:"hours,omitempty"`
+	Timezone string   `json:"timezone"`
+}

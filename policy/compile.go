@@ -1,0 +1,253 @@
+package policy
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/safeclaw/safeclaw/action"
+)
+
+// Options are what a compiled policy needs to know about where it runs.
+type Options struct {
+	// Workspace expands ${workspace} in path globs. When empty, path globs
+	// that use it match nothing (Explain says so).
+	Workspace string
+	// Home expands a leading ~ in path globs. When empty, such globs match nothing.
+	Home string
+	// ProtectWrite lists absolute path globs agents may never write or
+	// delete (safeclaw's own policy, config, state and keys, the agents'
+	// hook settings). Checked before every user rule; deleting an ancestor
+	// of a protected path is refused too.
+	ProtectWrite []string
+	// ProtectRead lists absolute path globs agents may never read (keys).
+	ProtectRead []string
+}
+
+// Policy is a compiled, immutable policy layer, safe for concurrent use.
+type Policy struct {
+	title     string
+	rules     []*rule
+	def       action.Effect
+	defReason string
+	tests     []TestCase
+	byKind    map[action.Kind]*bucket
+	wild      *bucket // rules with a glob action, for kinds not in byKind
+	protectW  []pathGlob
+	protectR  []pathGlob
+	hash      string
+	canonical []byte
+	files     []string
+	bufs      sync.Pool // *[]byte scratch for command_regex
+
+	defaultOutcome outcome
+}
+
+// The built-in rules. Their refs are shared by every decision; callers must
+// not modify a Decision's Rule (DecideLayers copies it before setting Layer).
+var (
+	protectWriteRef = action.RuleRef{Name: "Protect safeclaw's own files", Source: "builtin", Builtin: true,
+		Reason: "agents may not change or delete safeclaw's policy, config, state or keys, or the agent hook settings that call safeclaw"}
+	protectReadRef = action.RuleRef{Name: "Protect safeclaw's keys", Source: "builtin", Builtin: true,
+		Reason: "agents may not read safeclaw's keys"}
+	opaqueRef = action.RuleRef{Name: "Deny commands that cannot be resolved", Source: "builtin", Builtin: true,
+		Reason: "the command cannot be resolved statically (shell.opaque); it is denied unless a rule with action: shell.opaque allows it"}
+	remoteRef = action.RuleRef{Name: "Deny remote shells", Source: "builtin", Builtin: true,
+		Reason: "a shell or interpreter wired to a network peer (shell.remote) is denied unless a rule with action: shell.remote allows it"}
+)
+
+// Compile joins files in order into one policy layer (several --policy
+// files concatenate) and builds its index. Files may be compiled again with
+// other options. Errors about rules are [*Error].
+func Compile(files []*File, opts Options) (*Policy, error) {
+	if len(files) == 0 {
+		return nil, errors.New("no policy files to compile")
+	}
+	p := &Policy{def: action.Deny}
+	p.bufs.New = func() any { b := make([]byte, 0, 256); return &b }
+	var defFile *File
+	names := map[string]*rule{}
+	var titles []string
+	for _, f := range files {
+		if f == nil {
+			return nil, errors.New("nil policy file")
+		}
+		p.files = append(p.files, f.Name)
+		if f.Title != "" {
+			titles = append(titles, f.Title)
+		}
+		if f.def != nil {
+			if defFile != nil && *defFile.def != *f.def {
+				return nil, &Error{File: f.Name, Line: f.defLine, Col: f.defCol,
+					Msg:  fmt.Sprintf("default %s conflicts with default %s in %s", *f.def, *defFile.def, defFile.Name),
+					Hint: "files compiled together form one policy with one default; keep one"}
+			}
+			if defFile == nil {
+				defFile = f
+				p.def = *f.def
+			}
+		}
+		for _, fr := range f.rules {
+			r := *fr
+			r.index = len(p.rules)
+			if r.name != "" {
+				if prev, dup := names[r.name]; dup {
+					pos := r.keyPos["name"]
+					return nil, &Error{File: r.file, Line: pos[0], Col: pos[1], Msg: fmt.Sprintf("duplicate rule name %q", r.name),
+						Hint: "first used at " + prev.source() + "; names identify rules in decisions and tests"}
+				}
+				names[r.name] = &r
+			}
+			r.paths = nil
+			for _, raw := range r.pathsRaw {
+				r.paths = append(r.paths, compilePathGlob(raw, opts.Workspace, opts.Home))
+			}
+			r.ref = action.RuleRef{Name: r.label(), Reason: r.reason, Source: r.source()}
+			p.rules = append(p.rules, &r)
+		}
+		p.tests = append(p.tests, f.tests...)
+	}
+	p.title = strings.Join(titles, " + ")
+	for _, list := range []struct {
+		in  []string
+		out *[]pathGlob
+	}{{opts.ProtectWrite, &p.protectW}, {opts.ProtectRead, &p.protectR}} {
+		for _, s := range list.in {
+			if _, err := checkPathGlob(s); err != nil {
+				return nil, fmt.Errorf("protected path: %w", err)
+			}
+			if !strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "~/") {
+				return nil, fmt.Errorf("protected path %q is not absolute", s)
+			}
+			g := compilePathGlob(s, opts.Workspace, opts.Home)
+			*list.out = append(*list.out, g)
+		}
+	}
+	p.defReason = "no rule matched; default " + p.def.String()
+	p.defaultOutcome = outcome{effect: p.def, reason: p.defReason}
+	p.buildIndex()
+	p.canonical = p.canonicalJSON()
+	sum := sha256.Sum256(p.canonical)
+	p.hash = "sha256:" + hex.EncodeToString(sum[:])
+	return p, nil
+}
+
+func (p *Policy) buildIndex() {
+	kinds := map[action.Kind]bool{}
+	for _, k := range action.Kinds {
+		kinds[k] = true
+	}
+	for _, r := range p.rules {
+		for _, g := range r.kinds {
+			if g.lit {
+				kinds[action.Kind(g.pat)] = true
+			}
+		}
+	}
+	p.byKind = make(map[action.Kind]*bucket, len(kinds))
+	for k := range kinds {
+		p.byKind[k] = &bucket{}
+	}
+	p.wild = &bucket{}
+	for _, r := range p.rules {
+		for k, b := range p.byKind {
+			if r.matchKind(k) {
+				b.add(r)
+			}
+		}
+		for _, g := range r.kinds {
+			if !g.lit {
+				p.wild.add(r)
+				break
+			}
+		}
+	}
+}
+
+// Hash is "sha256:" and the hex digest of the canonical compiled policy
+// (its default and rules in normalised form; file names, positions,
+// comments, tests and options are not covered).
+func (p *Policy) Hash() string { return p.hash }
+
+// Canonical returns the policy in canonical JSON form (what Hash covers).
+func (p *Policy) Canonical() []byte { return append([]byte(nil), p.canonical...) }
+
+// Title is the policy's name: (the files' names joined with " + ").
+func (p *Policy) Title() string { return p.title }
+
+// DefaultEffect is the effect for parts no rule matches.
+func (p *Policy) DefaultEffect() action.Effect { return p.def }
+
+// Files lists the names of the files compiled into p, in order.
+func (p *Policy) Files() []string { return append([]string(nil), p.files...) }
+
+func (p *Policy) canonicalJSON() []byte {
+	type canon struct {
+		Default string      `json:"default"`
+		Rules   []ruleCanon `json:"rules"`
+	}
+	c := canon{Default: p.def.String(), Rules: []ruleCanon{}}
+	for _, r := range p.rules {
+		c.Rules = append(c.Rules, r.canon)
+	}
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		// Only plain strings and slices are marshalled; this cannot fail.
+		return []byte(fmt.Sprintf("%q", err.Error()))
+	}
+	return append(b, '\n')
+}
+
+// RuleInfo describes one user rule, for listings and simulate's summary.
+type RuleInfo struct {
+	Index       int           `json:"index"`
+	Name        string        `json:"name"`   // name or id, else reason
+	Reason      string        `json:"reason"` // "" when none
+	Description string        `json:"description,omitempty"`
+	Source      string        `json:"source"` // file:line, as in Decision.Rule.Source
+	Effect      action.Effect `json:"-"`      // effective effect (allow + human_approval = ask)
+	Kinds       []string      `json:"action"`
+	Approval    bool          `json:"human_approval,omitempty"`
+	Timeout     string        `json:"timeout,omitempty"`
+}
+
+// MarshalJSON adds the effect by name.
+func (ri RuleInfo) MarshalJSON() ([]byte, error) {
+	type plain RuleInfo
+	return json.Marshal(struct {
+		plain
+		Effect string `json:"effect"`
+	}{plain(ri), ri.Effect.String()})
+}
+
+// Rules describes every user rule in evaluation order.
+func (p *Policy) Rules() []RuleInfo {
+	out := make([]RuleInfo, 0, len(p.rules))
+	for _, r := range p.rules {
+		ri := RuleInfo{Index: r.index, Name: r.ref.Name, Reason: r.reason, Description: r.desc, Source: r.ref.Source,
+			Effect: r.effect, Kinds: append([]string(nil), r.kindsRaw...), Approval: r.approval}
+		if r.timeout > 0 {
+			ri.Timeout = r.timeout.String()
+		}
+		out = append(out, ri)
+	}
+	return out
+}
+
+// Tests returns the inline tests: of the compiled files, in order.
+func (p *Policy) Tests() []TestCase { return append([]TestCase(nil), p.tests...) }
+
+// sortedKinds is for deterministic iteration in Explain and Lint.
+func sortedKinds(m map[action.Kind]*bucket) []action.Kind {
+	out := make([]action.Kind, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}

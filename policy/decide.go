@@ -1,0 +1,270 @@
+package policy
+
+import (
+	"github.com/safeclaw/safeclaw/action"
+)
+
+// outcome is how one part was decided.
+type outcome struct {
+	effect action.Effect
+	ref    *action.RuleRef // nil: the default decided
+	reason string
+	rule   *rule // the user rule that decided, if any
+	policy *Policy
+	layer  string
+}
+
+var (
+	protectWriteOutcome = outcome{effect: action.Deny, ref: &protectWriteRef, reason: protectWriteRef.Reason}
+	protectReadOutcome  = outcome{effect: action.Deny, ref: &protectReadRef, reason: protectReadRef.Reason}
+	opaqueOutcome       = outcome{effect: action.Deny, ref: &opaqueRef, reason: opaqueRef.Reason}
+	remoteOutcome       = outcome{effect: action.Deny, ref: &remoteRef, reason: remoteRef.Reason}
+)
+
+const emptyRequestReason = "the request has no parts: nothing to allow"
+
+// Decide evaluates req: for each part the first rule matching one of its
+// facets (after built-in self-protection; then the built-in tail rules and
+// the default), and the most restrictive part decides. It is pure and safe
+// for concurrent use; req.Time drives schedules and expiry. The returned
+// Decision's Rule points at shared data and must not be modified.
+func (p *Policy) Decide(req *action.Request) action.Decision {
+	d := action.Decision{Part: -1, PolicyHash: p.hash}
+	if len(req.Parts) == 0 {
+		d.Reason = emptyRequestReason
+		return d
+	}
+	var best outcome
+	for i := range req.Parts {
+		o := p.decidePart(req, &req.Parts[i], false)
+		if d.Part < 0 || worse(o, best) {
+			best, d.Part = o, i
+		}
+	}
+	d.Effect, d.Rule, d.Reason = best.effect, best.ref, best.reason
+	if best.rule != nil {
+		d.Timeout = best.rule.timeout
+	}
+	return d
+}
+
+// worse reports whether part outcome o should replace the current worst:
+// a more restrictive effect, or the same effect decided by a rule where the
+// current one was only the default (so `cd x && python -m http.server`
+// reports the rule that caught the server, not the default that caught cd).
+func worse(o, cur outcome) bool {
+	if o.effect.Rank() != cur.effect.Rank() {
+		return o.effect.Rank() > cur.effect.Rank()
+	}
+	return cur.ref == nil && o.ref != nil
+}
+
+func (p *Policy) decidePart(req *action.Request, part *action.Part, skipAllow bool) outcome {
+	if o, ok := p.protect(req, part); ok {
+		return o
+	}
+	o := p.defaultOutcome
+	if r := p.firstMatch(req, part, skipAllow); r != nil {
+		o = r.outcome()
+	}
+	return tail(part, o)
+}
+
+func (r *rule) outcome() outcome {
+	reason := r.reason
+	if reason == "" {
+		reason = r.ref.Name
+	}
+	return outcome{effect: r.effect, ref: &r.ref, reason: reason, rule: r}
+}
+
+// protect applies built-in self-protection to the part's file facets.
+func (p *Policy) protect(req *action.Request, part *action.Part) (outcome, bool) {
+	if len(p.protectW) == 0 && len(p.protectR) == 0 {
+		return outcome{}, false
+	}
+	for i := range part.Facets {
+		f := &part.Facets[i]
+		switch f.Kind {
+		case action.FileWrite, action.FileDelete:
+			path := canonicalPath(f.Path, req.Cwd)
+			if path == "" {
+				continue
+			}
+			for j := range p.protectW {
+				g := &p.protectW[j]
+				if g.match(path) || (f.Kind == action.FileDelete && g.ancestorOf(path)) {
+					return protectWriteOutcome, true
+				}
+			}
+			for j := range p.protectR {
+				// Keys may be neither read nor replaced.
+				g := &p.protectR[j]
+				if g.match(path) || (f.Kind == action.FileDelete && g.ancestorOf(path)) {
+					return protectWriteOutcome, true
+				}
+			}
+		case action.FileRead:
+			path := canonicalPath(f.Path, req.Cwd)
+			if path == "" {
+				continue
+			}
+			for j := range p.protectR {
+				if p.protectR[j].match(path) {
+					return protectReadOutcome, true
+				}
+			}
+		}
+	}
+	return outcome{}, false
+}
+
+// tail applies the built-in tail rules: a part with a shell.opaque or
+// shell.remote facet is denied unless the rule that decided it names that
+// kind exactly. A user deny stays the reported rule.
+func tail(part *action.Part, o outcome) outcome {
+	if o.effect == action.Deny && o.rule != nil {
+		return o
+	}
+	for i := range part.Facets {
+		switch part.Facets[i].Kind {
+		case action.ShellOpaque:
+			if o.rule == nil || !o.rule.namesOpaque {
+				return opaqueOutcome
+			}
+		case action.ShellRemote:
+			if o.rule == nil || !o.rule.namesRemote {
+				return remoteOutcome
+			}
+		}
+	}
+	return o
+}
+
+// firstMatch returns the first rule (in policy order) that matches one of
+// the part's facets, or nil. skipAllow ignores allow rules (an untrusted
+// project layer). It does not allocate.
+func (p *Policy) firstMatch(req *action.Request, part *action.Part, skipAllow bool) *rule {
+	best := int32(len(p.rules))
+	for i := range part.Facets {
+		f := &part.Facets[i]
+		b := p.byKind[f.Kind]
+		if b == nil {
+			b = p.wild
+		}
+		if m := p.scan(b, req, part, f, best, skipAllow); m < best {
+			best = m
+		}
+	}
+	if best == int32(len(p.rules)) {
+		return nil
+	}
+	return p.rules[best]
+}
+
+// Layer is one policy layer (architecture.md, semantics 6).
+type Layer struct {
+	Name   string // managed, user, project or always
+	Policy *Policy
+	// DenyAskOnly marks an untrusted project policy: only its deny and ask
+	// rules count.
+	DenyAskOnly bool
+}
+
+// DecideLayers evaluates each layer on its own and combines them, per part,
+// most-restrictively: a layer whose rules do not match the part has no
+// opinion; when no layer has one, the "user" layer's default decides (deny
+// without a user layer). The "always" layer's allow rules turn an ask into an
+// allow (never a deny). Built-in self-protection of every layer comes first
+// and the tail rules last. Decision.Rule.Layer names the deciding layer and
+// PolicyHash is that layer's hash. Callers add notes such as "project policy
+// not trusted" themselves.
+func DecideLayers(layers []Layer, req *action.Request) action.Decision {
+	d := action.Decision{Part: -1}
+	var user *Policy
+	for _, l := range layers {
+		if l.Policy != nil && l.Name == "user" {
+			user = l.Policy
+		}
+	}
+	if len(req.Parts) == 0 {
+		d.Reason = emptyRequestReason
+		if user != nil {
+			d.PolicyHash = user.hash
+		}
+		return d
+	}
+	var best outcome
+	for i := range req.Parts {
+		o := decideLayersPart(layers, user, req, &req.Parts[i])
+		if d.Part < 0 || worse(o, best) {
+			best, d.Part = o, i
+		}
+	}
+	d.Effect, d.Reason = best.effect, best.reason
+	if best.policy != nil {
+		d.PolicyHash = best.policy.hash
+	}
+	if best.ref != nil {
+		ref := *best.ref
+		ref.Layer = best.layer
+		d.Rule = &ref
+	}
+	if best.rule != nil {
+		d.Timeout = best.rule.timeout
+	}
+	return d
+}
+
+func decideLayersPart(layers []Layer, user *Policy, req *action.Request, part *action.Part) outcome {
+	for _, l := range layers {
+		if l.Policy == nil {
+			continue
+		}
+		if o, ok := l.Policy.protect(req, part); ok {
+			o.policy, o.layer = l.Policy, l.Name
+			return o
+		}
+	}
+	var o outcome
+	have := false
+	var always *rule
+	var alwaysLayer Layer
+	for _, l := range layers {
+		if l.Policy == nil {
+			continue
+		}
+		r := l.Policy.firstMatch(req, part, l.DenyAskOnly)
+		if r == nil {
+			continue
+		}
+		if l.Name == "always" && r.effect == action.Allow {
+			if always == nil {
+				always, alwaysLayer = r, l
+			}
+			continue
+		}
+		if !have || r.effect.Rank() > o.effect.Rank() {
+			o = r.outcome()
+			o.policy, o.layer = l.Policy, l.Name
+			have = true
+		}
+	}
+	if !have {
+		if user != nil {
+			o = user.defaultOutcome
+			o.policy, o.layer = user, "user"
+		} else {
+			o = outcome{effect: action.Deny, reason: "no rule matched and there is no user policy; default deny"}
+		}
+	}
+	if o.effect == action.Ask && always != nil {
+		o = always.outcome()
+		o.policy, o.layer = alwaysLayer.Policy, alwaysLayer.Name
+	}
+	t := tail(part, o)
+	if t.ref != o.ref {
+		t.policy, t.layer = o.policy, o.layer
+	}
+	return t
+}

@@ -1,0 +1,114 @@
+package policy
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/safeclaw/safeclaw/action"
+)
+
+// FuzzParse: Parse never panics, fails only with *Error, is deterministic,
+// and what it accepts compiles and decides without panicking.
+//
+//	go test ./policy -run=- -fuzz=FuzzParse -fuzztime=30s
+func FuzzParse(f *testing.F) {
+	f.Add(Default())
+	for _, step := range []string{"step2", "step3", "step4", "step5", "step6"} {
+		f.Add(readTestdata(f, "brief/"+step+".yaml"))
+	}
+	f.Add([]byte(`{"rules":[{"action":"network.listen","port":[8080,"1-2"],"effect":"deny"}]}`))
+	f.Add([]byte("rules:\n- comand_pattern: x\n  effect: deny\n"))
+	f.Add([]byte("default: allow\ntests:\n  - {command: ls, expect: allow}\n"))
+	f.Add([]byte("rules:\n  - {action: file.*, path: [\"${workspace}/**\", \"~/.ssh/*\"], effect: ask, conditions: {schedule: {days: [mon-fri], hours: \"22:00-06:00\", timezone: UTC}}}\n"))
+	reqs := benchRequests()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file, err := Parse("f.yaml", data)
+		file2, err2 := Parse("f.yaml", data)
+		if (err == nil) != (err2 == nil) {
+			t.Fatalf("nondeterministic: %v / %v", err, err2)
+		}
+		if err != nil {
+			var pe *Error
+			if !errors.As(err, &pe) {
+				t.Fatalf("error %T is not *Error: %v", err, err)
+			}
+			if err.Error() != err2.Error() {
+				t.Fatalf("nondeterministic errors: %q / %q", err, err2)
+			}
+			if !strings.HasPrefix(err.Error(), "f.yaml") {
+				t.Fatalf("error without file name: %q", err)
+			}
+			return
+		}
+		opts := Options{Workspace: "/w", Home: "/home/u", ProtectWrite: []string{"/home/u/.config/safeclaw/**"}}
+		p, err := Compile([]*File{file}, opts)
+		if err != nil {
+			var pe *Error
+			if !errors.As(err, &pe) {
+				t.Fatalf("compile error %T: %v", err, err)
+			}
+			return
+		}
+		p2, err := Compile([]*File{file2}, opts)
+		if err != nil || p.Hash() != p2.Hash() {
+			t.Fatalf("nondeterministic compile: %v", err)
+		}
+		for _, r := range reqs {
+			d := p.Decide(r)
+			if ex := p.Explain(r); ex.Decision != d.Effect.String() {
+				t.Fatalf("Explain disagrees with Decide")
+			}
+		}
+		_ = Lint(p)
+		_ = p.Rules()
+	})
+}
+
+// FuzzMatch: compiling a pattern and matching it against command words
+// never panics, the rule-level pattern index agrees with a scan, and a
+// pattern always matches its own words.
+//
+//	go test ./policy -run=- -fuzz=FuzzMatch -fuzztime=30s
+func FuzzMatch(f *testing.F) {
+	f.Add("python -m http.server", "python3 -mhttp.server 8080")
+	f.Add("nc -l *", "nc -lvnp 4444")
+	f.Add("ssh -R *", "ssh -NR 8080:localhost:3000 h")
+	f.Add("/bash -i ", "/bin/bash -i")
+	f.Add("rm -rf", "rm --recursive --force /")
+	f.Add("git * push *", "git -C x push origin")
+	f.Add(`grep "a b" *`, "grep a b c")
+	f.Add("npx serve*", "npx serverless")
+	f.Fuzz(func(t *testing.T, pattern, command string) {
+		p, err := compilePattern(pattern)
+		if err != nil {
+			return
+		}
+		words := strings.Split(command, " ")
+		v := action.ParseArgv(words)
+		got := p.matchView(&v)
+		_ = p.whyNot(&v)
+		// Pattern index vs scan, with the pattern among others.
+		r := &rule{}
+		for _, s := range []string{pattern, "git status", "nc -l", "x*"} {
+			q, err := compilePattern(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.patterns = append(r.patterns, q)
+		}
+		r.pidx = newPatIndex(r.patterns)
+		want := false
+		for _, q := range r.patterns {
+			want = want || q.matchView(&v)
+		}
+		if r.matchPatterns(&v) != want || (got && !want) {
+			t.Fatalf("pattern index disagrees for %q on %q", pattern, command)
+		}
+		// Reflexive: a pattern matches a command spelled as its own words.
+		self := action.ParseArgv(p.words)
+		if !p.matchView(&self) {
+			t.Fatalf("pattern %q does not match its own words %q", pattern, p.words)
+		}
+	})
+}

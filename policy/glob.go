@@ -1,0 +1,394 @@
+package policy
+
+import (
+	"fmt"
+	"net/netip"
+	"path"
+	"strings"
+)
+
+// glob is a compiled word glob: '*' matches any run of bytes (none included);
+// every other byte matches itself. Matching never allocates.
+type glob struct {
+	pat  string
+	lit  bool // no '*': plain comparison
+	any  bool // exactly "*"
+	fold bool // ASCII case-insensitive (hosts)
+}
+
+func newGlob(pat string, fold bool) glob {
+	if fold {
+		pat = strings.ToLower(pat)
+	}
+	return glob{pat: pat, lit: !strings.Contains(pat, "*"), any: pat == "*", fold: fold}
+}
+
+func (g *glob) match(s string) bool {
+	switch {
+	case g.any:
+		return true
+	case g.lit && !g.fold:
+		return g.pat == s
+	case g.lit:
+		return len(g.pat) == len(s) && matchStar(g.pat, s, true)
+	}
+	return matchStar(g.pat, s, g.fold)
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + ('a' - 'A')
+	}
+	return c
+}
+
+// matchStar reports whether s matches p, where '*' in p matches any bytes.
+// It backtracks only to the most recent star, so it runs in O(len(p)·len(s)).
+func matchStar(p, s string, fold bool) bool {
+	px, sx := 0, 0
+	starPx, starSx := -1, 0
+	for px < len(p) || sx < len(s) {
+		if px < len(p) {
+			c := p[px]
+			if c == '*' {
+				starPx, starSx = px, sx
+				px++
+				continue
+			}
+			if sx < len(s) && (c == s[sx] || (fold && c == lower(s[sx]))) {
+				px++
+				sx++
+				continue
+			}
+		}
+		if starPx >= 0 && starSx < len(s) {
+			starSx++
+			px, sx = starPx+1, starSx
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// pathGlob matches canonical absolute paths. '*' stays within one path
+// segment, a "**" segment matches any number of segments (none included).
+// A pattern that does not start with '/' matches at any depth ("**/" is
+// implied), so ".env" matches every file named .env.
+type pathGlob struct {
+	raw    string
+	head   []glob   // segments anchored at the start
+	middle [][]glob // runs between "**"s, found leftmost
+	tail   []glob   // segments anchored at the end
+	star   bool     // the pattern contains "**"
+	never  bool     // an expansion was unavailable (no workspace or home)
+	why    string   // why never
+	prefix string   // the literal leading directory, for ancestor checks ("" = none)
+}
+
+// checkPathGlob validates a path glob as written, before expansion.
+func checkPathGlob(p string) (hint string, err error) {
+	if p == "" {
+		return "", fmt.Errorf("empty path glob")
+	}
+	rest := p
+	for {
+		i := strings.Index(rest, "$")
+		if i < 0 {
+			break
+		}
+		if !strings.HasPrefix(rest[i:], "${workspace}") {
+			return "only ${workspace} and a leading ~ are expanded", fmt.Errorf("unknown variable in path glob %q", p)
+		}
+		rest = rest[i+len("${workspace}"):]
+	}
+	if strings.HasPrefix(p, "~") && !(p == "~" || strings.HasPrefix(p, "~/")) {
+		return "only ~ (your home) is expanded, not ~user", fmt.Errorf("unsupported ~user in path glob %q", p)
+	}
+	if strings.Contains(strings.ReplaceAll(p, "${workspace}", ""), "{") {
+		return "braces are not supported; use a list of paths", fmt.Errorf("unsupported '{' in path glob %q", p)
+	}
+	segs := strings.Split(strings.TrimPrefix(p, "/"), "/")
+	for i, s := range segs {
+		switch {
+		case s == "" && i == len(segs)-1 && i > 0:
+			return "remove the trailing '/'", fmt.Errorf("path glob %q ends with '/'", p)
+		case s == "" && p != "/":
+			return "", fmt.Errorf("empty segment ('//') in path glob %q", p)
+		case s == "." || s == "..":
+			return "paths are matched in canonical form; write the path without . and ..", fmt.Errorf("'%s' segment in path glob %q", s, p)
+		case strings.Contains(s, "**") && s != "**":
+			return "'**' must be a whole segment, as in dir/**/file; use '*' inside a segment", fmt.Errorf("bad '**' in path glob %q", p)
+		}
+	}
+	return "", nil
+}
+
+// compilePathGlob expands ${workspace} and ~ and compiles p (already checked).
+func compilePathGlob(p, workspace, home string) pathGlob {
+	g := pathGlob{raw: p}
+	expanded := p
+	if strings.Contains(p, "${workspace}") {
+		if workspace == "" {
+			return pathGlob{raw: p, never: true, why: "${workspace} is unknown here (no workspace), so this path matches nothing"}
+		}
+		expanded = strings.ReplaceAll(expanded, "${workspace}", "\x00W")
+	}
+	if expanded == "~" || strings.HasPrefix(expanded, "~/") {
+		if home == "" {
+			return pathGlob{raw: p, never: true, why: "~ is unknown here (no home directory), so this path matches nothing"}
+		}
+		expanded = "\x00H" + expanded[1:]
+	}
+	var segs []glob
+	absolute := strings.HasPrefix(expanded, "/") || strings.HasPrefix(expanded, "\x00")
+	if !absolute {
+		g.star = true
+		segs = append(segs, glob{pat: "**"})
+	}
+	for _, s := range strings.Split(expanded, "/") {
+		switch {
+		case s == "":
+			continue
+		case s == "\x00W" || s == "\x00H":
+			dir := workspace
+			if s == "\x00H" {
+				dir = home
+			}
+			// Expansions are literal segments: a '*' in a directory name
+			// must not become a wildcard.
+			for _, ds := range strings.Split(path.Clean(dir), "/") {
+				if ds != "" {
+					segs = append(segs, glob{pat: ds, lit: true})
+				}
+			}
+		case strings.Contains(s, "\x00W") || strings.Contains(s, "\x00H"):
+			// ${workspace} glued to other text inside one segment: expand literally
+			// and keep any wildcard of the rest.
+			s = strings.ReplaceAll(s, "\x00W", workspace)
+			s = strings.ReplaceAll(s, "\x00H", home)
+			segs = append(segs, newGlob(s, false))
+		case s == "**":
+			g.star = true
+			segs = append(segs, glob{pat: "**"})
+		default:
+			segs = append(segs, newGlob(s, false))
+		}
+	}
+	// Split into head ** middle ** ... ** tail.
+	var runs [][]glob
+	cur := []glob{}
+	for _, s := range segs {
+		if s.pat == "**" && !s.lit {
+			runs = append(runs, cur)
+			cur = []glob{}
+			continue
+		}
+		cur = append(cur, s)
+	}
+	runs = append(runs, cur)
+	g.head = runs[0]
+	if len(runs) > 1 {
+		g.tail = runs[len(runs)-1]
+		for _, r := range runs[1 : len(runs)-1] {
+			if len(r) > 0 {
+				g.middle = append(g.middle, r)
+			}
+		}
+	}
+	if absolute {
+		var b strings.Builder
+		for _, s := range g.head {
+			if !s.lit {
+				break
+			}
+			b.WriteByte('/')
+			b.WriteString(s.pat)
+		}
+		g.prefix = b.String()
+		if g.prefix == "" {
+			g.prefix = "/"
+		}
+	}
+	return g
+}
+
+// segments indexes the segments of an absolute or relative path into buf.
+func segments(p string, buf [][2]int32) [][2]int32 {
+	start := -1
+	for i := 0; i <= len(p); i++ {
+		if i == len(p) || p[i] == '/' {
+			if start >= 0 && i > start {
+				buf = append(buf, [2]int32{int32(start), int32(i)})
+			}
+			start = i + 1
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	return buf
+}
+
+func (g *pathGlob) match(p string) bool {
+	if g.never {
+		return false
+	}
+	var arr [48][2]int32
+	segs := segments(p, arr[:0])
+	seg := func(i int) string { return p[segs[i][0]:segs[i][1]] }
+	run := func(r []glob, at int) bool {
+		for j := range r {
+			if !r[j].match(seg(at + j)) {
+				return false
+			}
+		}
+		return true
+	}
+	n := len(segs)
+	if !g.star {
+		return n == len(g.head) && run(g.head, 0)
+	}
+	if len(g.head)+len(g.tail) > n || !run(g.head, 0) || !run(g.tail, n-len(g.tail)) {
+		return false
+	}
+	at, end := len(g.head), n-len(g.tail)
+	for _, r := range g.middle {
+		found := false
+		for ; at+len(r) <= end; at++ {
+			if run(r, at) {
+				at += len(r)
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// ancestorOf reports whether p is a proper ancestor of everything g can
+// match: deleting p would delete what g protects.
+func (g *pathGlob) ancestorOf(p string) bool {
+	if g.never || g.prefix == "" {
+		return false
+	}
+	if p == "/" {
+		return true
+	}
+	return len(g.prefix) > len(p) && strings.HasPrefix(g.prefix, p) && g.prefix[len(p)] == '/'
+}
+
+// hostMatcher matches a host by glob (case-insensitive), exact IP or CIDR.
+type hostMatcher struct {
+	raw    string
+	g      glob
+	addr   netip.Addr
+	prefix netip.Prefix
+	kind   uint8 // hostGlob, hostAddr, hostCIDR
+}
+
+const (
+	hostGlob uint8 = iota
+	hostAddr
+	hostCIDR
+)
+
+func parseHost(s string) (hostMatcher, string, error) {
+	h := hostMatcher{raw: s}
+	switch {
+	case s == "":
+		return h, "", fmt.Errorf("empty host")
+	case strings.Contains(s, "://"):
+		return h, "give the host name only; match whole URLs with url:", fmt.Errorf("bad host %q", s)
+	case strings.Contains(s, "/"):
+		pfx, err := netip.ParsePrefix(s)
+		if err != nil {
+			return h, "write a CIDR such as 10.0.0.0/8 or fd00::/8", fmt.Errorf("bad CIDR %q", s)
+		}
+		h.kind, h.prefix = hostCIDR, pfx.Masked()
+	default:
+		t := strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
+		if a, err := netip.ParseAddr(t); err == nil {
+			h.kind, h.addr = hostAddr, a.Unmap()
+			return h, "", nil
+		}
+		if strings.ContainsAny(s, " :@?#") {
+			return h, "give a host name, IP or CIDR without scheme, port or path", fmt.Errorf("bad host %q", s)
+		}
+		h.g = newGlob(strings.TrimSuffix(s, "."), true)
+	}
+	return h, "", nil
+}
+
+// looksLikeIP is a cheap pre-check so that parsing a host name never
+// allocates an error value in the hot path.
+func looksLikeIP(s string) bool {
+	if s == "" {
+		return false
+	}
+	colon := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9', c == '.':
+		case c == ':':
+			colon = true
+		case colon && (c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '%'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func (h *hostMatcher) match(host string) bool {
+	if len(host) > 1 && host[0] == '[' && host[len(host)-1] == ']' {
+		host = host[1 : len(host)-1]
+	}
+	switch h.kind {
+	case hostAddr, hostCIDR:
+		if !looksLikeIP(host) {
+			return false
+		}
+		a, err := netip.ParseAddr(host)
+		if err != nil {
+			return false
+		}
+		a = a.Unmap().WithZone("")
+		if h.kind == hostAddr {
+			return a == h.addr
+		}
+		return h.prefix.Contains(a)
+	}
+	if h.g.any {
+		return true
+	}
+	if len(host) > 1 && host[len(host)-1] == '.' {
+		host = host[:len(host)-1]
+	}
+	return host != "" && h.g.match(host)
+}
+
+// portRange is an inclusive range; any means "*" (unknown ports included).
+type portRange struct {
+	lo, hi int
+	any    bool
+}
+
+func (r portRange) match(port int) bool {
+	return r.any || (port >= r.lo && port <= r.hi)
+}
+
+func (r portRange) String() string {
+	switch {
+	case r.any:
+		return "*"
+	case r.lo == r.hi:
+		return fmt.Sprint(r.lo)
+	}
+	return fmt.Sprintf("%d-%d", r.lo, r.hi)
+}

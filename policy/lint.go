@@ -1,0 +1,423 @@
+package policy
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/safeclaw/safeclaw/action"
+)
+
+// Finding is one lint finding.
+type Finding struct {
+	Source  string `json:"source"` // file:line:col of the rule or key
+	Rule    string `json:"rule"`   // the rule's name, else its reason
+	Message string `json:"message"`
+}
+
+// wrappers run another command given as their arguments: an allow for them
+// allows whatever they run.
+var wrappers = map[string]bool{
+	"sudo": true, "doas": true, "su": true, "runuser": true, "env": true, "command": true, "exec": true, "builtin": true,
+	"nice": true, "ionice": true, "nohup": true, "setsid": true, "timeout": true, "time": true, "stdbuf": true,
+	"xargs": true, "watch": true, "strace": true, "ltrace": true, "chroot": true, "unshare": true, "nsenter": true,
+	"flock": true, "caffeinate": true, "script": true, "busybox": true, "eval": true, "source": true, ".": true,
+	"bash": true, "sh": true, "zsh": true, "dash": true, "ksh": true, "fish": true, "csh": true, "tcsh": true,
+	"npx": true, "pnpx": true, "bunx": true, "uvx": true, "pipx": true, "dlx": true, "parallel": true,
+	"docker": true, "podman": true, "kubectl": true, "ssh": true,
+}
+
+// codeRunners take code as an option value (-c, -e): an allow with a free
+// value allows any code.
+var codeRunners = map[string]string{
+	"bash": "-c", "sh": "-c", "zsh": "-c", "dash": "-c", "ksh": "-c", "fish": "-c",
+	"python": "-c", "node": "-e", "perl": "-e", "ruby": "-e", "php": "-r", "lua": "-e", "osascript": "-e",
+}
+
+// wordExamples are real words used to illustrate what a word glob also matches.
+var wordExamples = []string{"lsof", "lsblk", "serverless", "server", "http-server-x", "catdoc", "rmdir", "shred",
+	"gitk", "git-lfs", "nodemon", "python-config", "npm-run-all", "curlie", "sshd", "ncat", "netcat", "ngrok-agent",
+	"install-all", "test-and-deploy", "build-and-push", "status-all"}
+
+// Lint reports rules that are shadowed or unreachable, allow rules an
+// earlier deny makes dead, asks a broad earlier deny overrides, matchers that
+// match nothing where the policy runs, word globs that match more than they
+// seem to, and allows for wrapper programs.
+func Lint(p *Policy) []Finding {
+	var out []Finding
+	add := func(r *rule, key, format string, args ...any) {
+		src := r.sourceCol()
+		if pos, ok := r.keyPos[key]; ok && key != "" {
+			src = fmt.Sprintf("%s:%d:%d", r.file, pos[0], pos[1])
+		}
+		out = append(out, Finding{Source: src, Rule: r.ref.Name, Message: fmt.Sprintf(format, args...)})
+	}
+	for j, b := range p.rules {
+		for i := 0; i < j; i++ {
+			a := p.rules[i]
+			if !covers(a, b) {
+				continue
+			}
+			switch {
+			case a.effect == b.effect:
+				add(b, "", "unreachable: earlier rule %q (%s) already matches everything this rule matches, with the same effect; remove one", a.ref.Name, a.ref.Source)
+			case a.effect == action.Deny && b.effect != action.Deny:
+				add(b, "", "dead %s: earlier deny %q (%s) matches everything this rule matches, so it never applies; move it above that rule", b.effect, a.ref.Name, a.ref.Source)
+			default:
+				add(b, "", "shadowed: earlier rule %q (%s, %s) decides everything this rule matches, so this %s never applies", a.ref.Name, a.ref.Source, a.effect, b.effect)
+			}
+			break
+		}
+		// The brief's Step 6 exception (allow with human approval) only works
+		// above the general listener deny.
+		if b.approval && b.hasViewMatchers() {
+			for i := 0; i < j; i++ {
+				a := p.rules[i]
+				if a.effect == action.Deny && broadListenDeny(a) {
+					add(b, "", "earlier deny %q (%s) decides every part that listens on a port, so if this command starts a server it is denied, not asked; put this rule above it (the brief's Step 6 order)", a.ref.Name, a.ref.Source)
+					break
+				}
+			}
+		}
+		for _, g := range b.paths {
+			if g.never {
+				add(b, "path", "path %q: %s", g.raw, g.why)
+			}
+		}
+		for _, re := range b.canon.CommandRegex {
+			if strings.HasPrefix(re, "^/") || strings.HasPrefix(re, `^\/`) {
+				add(b, "command_regex", "command_regex %q can never match: the command line starts with the program name, without its directory", re)
+			}
+		}
+		for _, pat := range b.patterns {
+			lintPattern(b, pat, func(format string, args ...any) { add(b, "command_pattern", format, args...) })
+		}
+		for _, g := range b.programs {
+			if !g.lit && !g.any {
+				add(b, "program", "program %q is a word glob: it also matches %s; name programs exactly", g.pat, example(g))
+			}
+			if b.effect == action.Allow && (wrappers[g.pat] || g.any) && len(b.patterns) == 0 && len(b.args) == 0 && len(b.regexes) == 0 {
+				add(b, "program", "allowing program %q allows whatever it runs (%s rm -rf ~); allow the wrapped commands instead", g.pat, g.pat)
+			}
+		}
+	}
+	return out
+}
+
+func lintPattern(r *rule, pat *cmdPattern, add func(string, ...any)) {
+	switch {
+	case pat.prog.any:
+		if r.effect == action.Allow {
+			add("pattern %q allows every program", pat.raw)
+		}
+	case !pat.prog.lit:
+		add("pattern %q: program %q is a word glob, so it also matches %s; write the program name exactly", pat.raw, pat.prog.pat, example(pat.prog))
+	}
+	for _, w := range pat.pos {
+		if !w.any && extendsWord(w.g) {
+			base := strings.TrimSuffix(w.g.pat, "*")
+			add("pattern %q: %q is a word glob, so it also matches %s; to match %q followed by any arguments write %q", pat.raw, w.g.pat, example(w.g), base,
+				strings.Replace(pat.raw, w.g.pat, base+" *", 1))
+			break
+		}
+	}
+	for _, o := range pat.opts {
+		if o.hasValue && !o.value.any && extendsWord(o.value) {
+			base := strings.SplitN(o.value.pat, "*", 2)[0]
+			add("pattern %q: the value %q of %s is a word glob, so it also matches %s; write the value exactly if you mean %q", pat.raw, o.value.pat, o.name.pat, example(o.value), base)
+			break
+		}
+	}
+	if r.effect != action.Allow {
+		return
+	}
+	prog := pat.prog.pat
+	if opt, ok := codeRunners[prog]; ok {
+		for _, o := range pat.opts {
+			if o.name.pat == opt && (!o.hasValue || !o.value.lit) {
+				add("pattern %q allows any code (%s %s '...'); allow specific scripts instead", pat.raw, prog, opt)
+				return
+			}
+		}
+		if len(pat.opts) == 0 && len(pat.pos) > 0 && pat.pos[0].any {
+			add("pattern %q allows any script or code for %s", pat.raw, prog)
+			return
+		}
+	}
+	if wrappers[prog] {
+		if len(pat.pos) == 0 || pat.pos[0].any || !pat.pos[0].g.lit {
+			add("pattern %q allows whatever %s runs (it matches %q); allow the wrapped commands instead", pat.raw, prog, prog+" rm -rf ~")
+		}
+	}
+}
+
+// extendsWord reports whether a '*' directly follows a letter or digit
+// ("serve*"), so the glob matches longer words than the one it names.
+// "@*" or "*.txt" are deliberate and not reported.
+func extendsWord(g glob) bool {
+	for i := 1; i < len(g.pat); i++ {
+		c := g.pat[i-1]
+		if g.pat[i] == '*' && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return true
+		}
+	}
+	return false
+}
+
+func example(g glob) string {
+	base := strings.SplitN(g.pat, "*", 2)[0]
+	for _, w := range wordExamples {
+		if w != base && g.match(w) {
+			return fmt.Sprintf("%q", w)
+		}
+	}
+	return fmt.Sprintf("%q", strings.ReplaceAll(g.pat, "*", "xyz"))
+}
+
+// broadListenDeny reports whether r decides every part with a
+// network.listen facet (no matchers beyond its action and port "*").
+func broadListenDeny(r *rule) bool {
+	if !r.matchKind(action.NetworkListen) || r.hasViewMatchers() || len(r.hosts) > 0 || len(r.paths) > 0 ||
+		len(r.urls) > 0 || len(r.tools) > 0 || len(r.servers) > 0 || len(r.agents) > 0 || r.hasExpires || r.schedule != nil {
+		return false
+	}
+	for _, pr := range r.ports {
+		if pr.any {
+			return true
+		}
+	}
+	return len(r.ports) == 0
+}
+
+// covers reports whether every facet b can match is matched by a, i.e. b
+// can never decide a part (a comes first). It errs towards false.
+func covers(a, b *rule) bool {
+	if a.hasExpires || a.schedule != nil {
+		return false
+	}
+	for _, bk := range b.kinds {
+		if !kindCovered(a.kinds, bk) {
+			return false
+		}
+	}
+	if !globsCover(a.agents, b.agents) || !globsCover(a.urls, b.urls) || !globsCover(a.tools, b.tools) || !globsCover(a.servers, b.servers) {
+		return false
+	}
+	if len(a.ports) > 0 {
+		if len(b.ports) == 0 {
+			return false
+		}
+		for _, bp := range b.ports {
+			ok := false
+			for _, ap := range a.ports {
+				if ap.any || (!bp.any && ap.lo <= bp.lo && bp.hi <= ap.hi) {
+					ok = true
+					break
+				}
+			}
+			if !ok {
+				return false
+			}
+		}
+	}
+	if len(a.hosts) > 0 {
+		if len(b.hosts) == 0 {
+			return false
+		}
+		for _, bh := range b.hosts {
+			ok := false
+			for _, ah := range a.hosts {
+				if ah.raw == bh.raw || (ah.kind == hostGlob && ah.g.any) ||
+					(ah.kind == hostGlob && bh.kind == hostGlob && bh.g.lit && ah.g.match(bh.g.pat)) ||
+					(ah.kind == hostCIDR && bh.kind == hostAddr && ah.prefix.Contains(bh.addr)) ||
+					(ah.kind == hostCIDR && bh.kind == hostCIDR && ah.prefix.Bits() <= bh.prefix.Bits() && ah.prefix.Contains(bh.prefix.Addr())) {
+					ok = true
+					break
+				}
+			}
+			if !ok {
+				return false
+			}
+		}
+	}
+	if len(a.paths) > 0 {
+		if len(b.paths) == 0 {
+			return false
+		}
+		for k, bp := range b.paths {
+			ok := false
+			for l, ap := range a.paths {
+				if a.pathsRaw[l] == b.pathsRaw[k] && !ap.never {
+					ok = true
+					break
+				}
+				if lit, isLit := literalPath(bp); isLit && ap.match(lit) {
+					ok = true
+					break
+				}
+			}
+			if !ok {
+				return false
+			}
+		}
+	}
+	if !a.hasViewMatchers() {
+		return true
+	}
+	if !b.hasViewMatchers() {
+		return false
+	}
+	if len(a.regexes) > 0 {
+		for _, ar := range a.canon.CommandRegex {
+			if !contains(b.canon.CommandRegex, ar) {
+				return false
+			}
+		}
+	}
+	if len(a.programs) > 0 {
+		var bprogs []glob
+		switch {
+		case len(b.programs) > 0:
+			bprogs = b.programs
+		case len(b.patterns) > 0:
+			for _, bp := range b.patterns {
+				bprogs = append(bprogs, bp.prog)
+			}
+		default:
+			return false
+		}
+		for _, bg := range bprogs {
+			if !globsCover(a.programs, []glob{bg}) {
+				return false
+			}
+		}
+	}
+	if len(a.patterns) > 0 {
+		if len(b.patterns) == 0 {
+			return false
+		}
+		for _, bp := range b.patterns {
+			ok := false
+			for _, ap := range a.patterns {
+				if patternCovers(ap, bp) {
+					ok = true
+					break
+				}
+			}
+			if !ok {
+				return false
+			}
+		}
+	}
+	if len(a.args) > 0 {
+		for _, ag := range a.args {
+			if !argImplied(ag, b) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func argImplied(ag glob, b *rule) bool {
+	for _, bg := range b.args {
+		if bg.pat == ag.pat || (bg.lit && ag.match(bg.pat)) {
+			return true
+		}
+	}
+	if len(b.patterns) == 0 {
+		return false
+	}
+	for _, bp := range b.patterns {
+		found := false
+		for _, w := range bp.words[1:] {
+			if !strings.Contains(w, "*") && ag.match(w) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// patternCovers: every view bp matches, ap matches too. bp's words are
+// matched by ap as if they were a command, which is exact for literal
+// patterns and errs towards false for globs.
+func patternCovers(ap, bp *cmdPattern) bool {
+	if ap.raw == bp.raw {
+		return true
+	}
+	words := bp.words
+	if len(words) > 1 && words[len(words)-1] == "*" {
+		words = words[:len(words)-1]
+	}
+	for _, w := range words {
+		if w == "*" {
+			return false
+		}
+	}
+	v := action.ParseArgv(words)
+	return ap.matchView(&v)
+}
+
+func literalPath(g pathGlob) (string, bool) {
+	if g.star || g.never || len(g.middle) > 0 || g.prefix == "" {
+		return "", false
+	}
+	var b strings.Builder
+	for _, s := range g.head {
+		if !s.lit {
+			return "", false
+		}
+		b.WriteByte('/')
+		b.WriteString(s.pat)
+	}
+	return b.String(), true
+}
+
+func kindCovered(as []glob, bk glob) bool {
+	for _, ak := range as {
+		if ak.any || ak.pat == bk.pat || (bk.lit && ak.match(bk.pat)) {
+			return true
+		}
+		if !bk.lit && strings.HasSuffix(ak.pat, "*") && strings.HasPrefix(bk.pat, strings.TrimSuffix(ak.pat, "*")) {
+			return true
+		}
+	}
+	return false
+}
+
+// globsCover: a absent covers anything; otherwise every b glob must be
+// covered by some a glob.
+func globsCover(a, b []glob) bool {
+	if len(a) == 0 {
+		return true
+	}
+	if len(b) == 0 {
+		return false
+	}
+	for _, bg := range b {
+		ok := false
+		for _, ag := range a {
+			if ag.any || ag.pat == bg.pat || (bg.lit && ag.match(bg.pat)) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,618 @@
+package policy
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/internal/strictyaml"
+)
+
+// Error is a policy (or cases file) load error: file, 1-based line and
+// column, what is wrong and a hint. Error() renders "file:line:col: msg (hint)".
+type Error = strictyaml.Error
+
+// File is one parsed, checked policy file. Compile one or more into a
+// [Policy].
+type File struct {
+	// Name is the name given to Parse (a path, or [DefaultName]).
+	Name string
+	// Title is the file's top-level name:, if any.
+	Title       string
+	Description string
+	// Version is the file's version: (1), or 0 when absent.
+	Version int
+
+	def     *action.Effect
+	defLine int
+	defCol  int
+	rules   []*rule
+	tests   []TestCase
+}
+
+// Default returns the file's default effect and whether it sets one.
+func (f *File) Default() (action.Effect, bool) {
+	if f.def == nil {
+		return action.Deny, false
+	}
+	return *f.def, true
+}
+
+// RuleCount is the number of rules in the file.
+func (f *File) RuleCount() int { return len(f.rules) }
+
+var (
+	topKeys  = []string{"version", "name", "description", "default", "rules", "tests"}
+	ruleKeys = []string{"name", "id", "description", "action", "command_pattern", "command_regex", "program", "args",
+		"port", "host", "path", "url", "tool", "server", "agent", "effect", "reason", "conditions", "timeout"}
+	conditionKeys = []string{"human_approval", "expires", "schedule"}
+	scheduleKeys  = []string{"days", "hours", "timezone"}
+	effectNames   = []string{"allow", "deny", "ask", "require_approval", "prompt"}
+)
+
+func closestKey(s string, keys []string) string { return strictyaml.Closest(s, keys) }
+
+// Parse strictly loads one policy file: YAML, or JSON when the name ends in
+// .json or the text starts with '{'. name is used in errors and rule sources.
+// Every error is an [*Error].
+func Parse(name string, data []byte) (*File, error) {
+	root, err := strictyaml.Parse(name, data)
+	if err != nil {
+		return nil, err
+	}
+	if root == nil {
+		return nil, &Error{File: name, Line: 1, Col: 1, Msg: "empty policy: no rules and no default",
+			Hint: "add rules:, or write 'default: allow' (or deny) to decide everything by default"}
+	}
+	if err := root.CheckMap("the policy", topKeys); err != nil {
+		if root.Kind != strictyaml.Map && root.Kind == strictyaml.Seq {
+			return nil, root.Errorf("put the list under a top-level 'rules:' key", "the policy must be a mapping with rules:, not a list")
+		}
+		return nil, err
+	}
+	f := &File{Name: name}
+	if v := root.Get("version"); v != nil {
+		n, err := v.Int("version")
+		if err != nil {
+			return nil, err
+		}
+		if n != 1 {
+			return nil, v.Errorf("this safeclaw reads version 1 policies", "unsupported policy version %d", n)
+		}
+		f.Version = 1
+	}
+	if v := root.Get("name"); v != nil {
+		if f.Title, err = v.String("name"); err != nil {
+			return nil, err
+		}
+	}
+	if v := root.Get("description"); v != nil {
+		if f.Description, err = v.String("description"); err != nil {
+			return nil, err
+		}
+	}
+	if v := root.Get("default"); v != nil {
+		e, err := parseEffect(v, "default")
+		if err != nil {
+			return nil, err
+		}
+		f.def, f.defLine, f.defCol = &e, v.Line, v.Col
+	}
+	if v := root.Get("rules"); v != nil {
+		items, err := v.List("rules")
+		if err != nil {
+			return nil, err
+		}
+		names := map[string]*rule{}
+		for i, it := range items {
+			r, err := parseRule(it, name, i)
+			if err != nil {
+				return nil, err
+			}
+			if r.name != "" {
+				if prev, dup := names[r.name]; dup {
+					return nil, &Error{File: name, Line: r.keyPos["name"][0], Col: r.keyPos["name"][1],
+						Msg: fmt.Sprintf("duplicate rule name %q", r.name), Hint: "first used at " + prev.source() + "; names identify rules in decisions and tests"}
+				}
+				names[r.name] = r
+			}
+			f.rules = append(f.rules, r)
+		}
+	}
+	if v := root.Get("tests"); v != nil {
+		if f.tests, err = parseTests(v); err != nil {
+			return nil, err
+		}
+	}
+	if len(f.rules) == 0 && f.def == nil {
+		at := root
+		if k := root.Key("rules"); k != nil {
+			at = k
+		}
+		return nil, at.Errorf("add rules:, or write 'default: allow' (or deny) to decide everything by default", "empty policy: no rules and no default")
+	}
+	return f, nil
+}
+
+func parseEffect(v *strictyaml.Node, what string) (action.Effect, error) {
+	s, err := v.String(what)
+	if err != nil {
+		return action.Deny, err
+	}
+	e, ok := action.ParseEffect(s)
+	if !ok {
+		hint := strictyaml.DidYouMean(s, effectNames)
+		if hint == "" {
+			hint = "use allow, deny or ask (aliases: require_approval, prompt)"
+		}
+		return action.Deny, v.Errorf(hint, "unknown %s %q", what, s)
+	}
+	return e, nil
+}
+
+// kindNames lists every kind, for did-you-mean hints.
+func kindNames() []string {
+	out := make([]string, 0, len(action.Kinds)+1)
+	for _, k := range action.Kinds {
+		out = append(out, string(k))
+	}
+	return out
+}
+
+// kindGlobMatchesSomething reports whether a kind glob can match a kind a
+// classifier emits (a listed kind, or an open-ended tool.<name> kind).
+func kindGlobMatchesSomething(g glob) bool {
+	for _, k := range action.Kinds {
+		if g.match(string(k)) {
+			return true
+		}
+	}
+	lit := g.pat
+	if i := strings.IndexByte(lit, '*'); i >= 0 {
+		lit = lit[:i]
+	}
+	return strings.HasPrefix("tool.", lit) || (strings.HasPrefix(lit, "tool.") && strings.Contains(g.pat, "*"))
+}
+
+func parseRule(n *strictyaml.Node, file string, idx int) (*rule, error) {
+	if err := n.CheckMap("rule", ruleKeys); err != nil {
+		return nil, err
+	}
+	r := &rule{file: file, line: n.Line, col: n.Col, keyPos: map[string][2]int{}}
+	for _, k := range n.Keys {
+		r.keyPos[k.Value] = [2]int{k.Line, k.Col}
+	}
+	var err error
+	str := func(key string) (string, error) {
+		if v := n.Get(key); v != nil {
+			return v.String(key)
+		}
+		return "", nil
+	}
+	if n.Get("name") != nil && n.Get("id") != nil {
+		return nil, n.Key("id").Errorf("id is another spelling of name; keep one", "rule has both name and id")
+	}
+	if r.name, err = str("name"); err != nil {
+		return nil, err
+	}
+	if r.name == "" {
+		if r.name, err = str("id"); err != nil {
+			return nil, err
+		}
+		if n.Get("id") != nil {
+			r.keyPos["name"] = r.keyPos["id"]
+		}
+	}
+	if (n.Get("name") != nil || n.Get("id") != nil) && strings.TrimSpace(r.name) == "" {
+		return nil, n.Key(firstKey(n, "name", "id")).Errorf("remove it or give the rule a name", "empty rule name")
+	}
+	if r.desc, err = str("description"); err != nil {
+		return nil, err
+	}
+	if r.reason, err = str("reason"); err != nil {
+		return nil, err
+	}
+	r.canon.Name, r.canon.Description, r.canon.Reason = r.name, r.desc, r.reason
+
+	// effect (required)
+	ev := n.Get("effect")
+	if ev == nil {
+		return nil, n.Errorf("add effect: allow, deny or ask", "rule has no effect")
+	}
+	if r.declared, err = parseEffect(ev, "effect"); err != nil {
+		return nil, err
+	}
+	r.effect = r.declared
+
+	// View matchers.
+	if v := n.Get("command_pattern"); v != nil {
+		items, vals, err := v.StringOrList("command_pattern")
+		if err != nil {
+			return nil, err
+		}
+		for i, s := range vals {
+			p, err := compilePattern(s)
+			if err != nil {
+				pe := err.(*patternError)
+				e := items[i].Errorf(pe.hint, "%s", pe.msg)
+				if items[i].Plain && pe.off > 0 {
+					// Point inside the pattern when the text maps 1:1 to the file.
+					e.Col += pe.off
+					if items[i].Quoted {
+						e.Col++
+					}
+				}
+				return nil, e
+			}
+			r.patterns = append(r.patterns, p)
+			r.canon.CommandPattern = append(r.canon.CommandPattern, s)
+		}
+	}
+	if v := n.Get("command_regex"); v != nil {
+		items, vals, err := v.StringOrList("command_regex")
+		if err != nil {
+			return nil, err
+		}
+		for i, s := range vals {
+			re, err := regexp.Compile(s)
+			if err != nil {
+				return nil, items[i].Errorf("command_regex is RE2 syntax: no backreferences or lookaround", "bad command_regex: %v", err)
+			}
+			r.regexes = append(r.regexes, re)
+			r.canon.CommandRegex = append(r.canon.CommandRegex, s)
+		}
+	}
+	if v := n.Get("program"); v != nil {
+		items, vals, err := v.StringOrList("program")
+		if err != nil {
+			return nil, err
+		}
+		for i, s := range vals {
+			if strings.ContainsAny(s, " \t") {
+				return nil, items[i].Errorf("program matches the program name only; use command_pattern for arguments", "program %q contains a space", s)
+			}
+			name := action.ProgramName(s)
+			if name == "" {
+				return nil, items[i].Errorf("", "empty program name in %q", s)
+			}
+			r.programs = append(r.programs, newGlob(name, false))
+			r.canon.Program = append(r.canon.Program, name)
+		}
+	}
+	if v := n.Get("args"); v != nil {
+		items, err := v.List("args")
+		if err != nil {
+			return nil, n.Get("args").Errorf("args is a list of words, e.g. [\"--force\"]", "args must be a list, not %s", v.Describe())
+		}
+		if len(items) == 0 {
+			return nil, v.Errorf("remove the key or give at least one word", "args is an empty list")
+		}
+		for _, it := range items {
+			s, err := it.NonEmptyString("args item")
+			if err != nil {
+				return nil, err
+			}
+			r.args = append(r.args, newGlob(s, false))
+			r.canon.Args = append(r.canon.Args, s)
+		}
+	}
+
+	// action (kinds)
+	if v := n.Get("action"); v != nil {
+		items, vals, err := v.StringOrList("action")
+		if err != nil {
+			return nil, err
+		}
+		for i, s := range vals {
+			g := newGlob(s, false)
+			if g.lit {
+				if !action.Kind(s).Known() {
+					hint := strictyaml.DidYouMean(s, kindNames())
+					if hint == "" {
+						hint = "known actions: " + strings.Join(kindNames(), ", ") + ", tool.<name>"
+					}
+					return nil, items[i].Errorf(hint, "unknown action %q", s)
+				}
+			} else if !kindGlobMatchesSomething(g) {
+				return nil, items[i].Errorf("known actions: "+strings.Join(kindNames(), ", ")+", tool.<name>", "action glob %q matches no action", s)
+			}
+			r.kinds = append(r.kinds, g)
+			r.kindsRaw = append(r.kindsRaw, s)
+			switch action.Kind(s) {
+			case action.ShellOpaque:
+				r.namesOpaque = true
+			case action.ShellRemote:
+				r.namesRemote = true
+			}
+		}
+	} else if r.hasViewMatchers() {
+		r.implied = true
+		r.kinds = []glob{newGlob(string(action.ShellExecute), false)}
+		r.kindsRaw = []string{string(action.ShellExecute)}
+	} else {
+		return nil, n.Errorf("add action: KIND (e.g. network.listen), or action: \"*\" for every action", "rule has no action and no command matcher")
+	}
+	r.canon.Action = r.kindsRaw
+
+	// Facet matchers.
+	if v := n.Get("port"); v != nil {
+		if r.ports, err = parsePorts(v); err != nil {
+			return nil, err
+		}
+		for _, p := range r.ports {
+			r.canon.Port = append(r.canon.Port, p.String())
+		}
+	}
+	if v := n.Get("host"); v != nil {
+		items, vals, err := v.StringOrList("host")
+		if err != nil {
+			return nil, err
+		}
+		for i, s := range vals {
+			h, hint, err := parseHost(s)
+			if err != nil {
+				return nil, items[i].Errorf(hint, "%v", err)
+			}
+			r.hosts = append(r.hosts, h)
+			r.canon.Host = append(r.canon.Host, s)
+		}
+	}
+	if v := n.Get("path"); v != nil {
+		items, vals, err := v.StringOrList("path")
+		if err != nil {
+			return nil, err
+		}
+		for i, s := range vals {
+			if hint, err := checkPathGlob(s); err != nil {
+				return nil, items[i].Errorf(hint, "%v", err)
+			}
+			r.pathsRaw = append(r.pathsRaw, s)
+		}
+		r.canon.Path = r.pathsRaw
+	}
+	globList := func(key string, fold bool, dst *[]glob, canon *[]string) error {
+		v := n.Get(key)
+		if v == nil {
+			return nil
+		}
+		_, vals, err := v.StringOrList(key)
+		if err != nil {
+			return err
+		}
+		for _, s := range vals {
+			*dst = append(*dst, newGlob(s, fold))
+		}
+		*canon = vals
+		return nil
+	}
+	if err := globList("url", false, &r.urls, &r.canon.URL); err != nil {
+		return nil, err
+	}
+	if err := globList("tool", false, &r.tools, &r.canon.Tool); err != nil {
+		return nil, err
+	}
+	if err := globList("server", false, &r.servers, &r.canon.Server); err != nil {
+		return nil, err
+	}
+	if err := globList("agent", false, &r.agents, &r.canon.Agent); err != nil {
+		return nil, err
+	}
+
+	if v := n.Get("conditions"); v != nil {
+		if err := r.parseConditions(v); err != nil {
+			return nil, err
+		}
+	}
+	if v := n.Get("timeout"); v != nil {
+		s, err := v.String("timeout")
+		if err != nil {
+			return nil, err
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return nil, v.Errorf("write a Go duration such as 90s, 5m or 1h", "bad timeout %q", s)
+		}
+		if r.effect != action.Ask {
+			return nil, v.Errorf("timeout is how long an ask waits for a human; use it with effect: ask or human_approval", "timeout on a rule that never asks")
+		}
+		r.timeout = d
+		r.canon.Timeout = d.String()
+	}
+	r.canon.Effect = r.effect.String()
+	r.canon.HumanApproval = r.approval
+
+	if err := r.checkSatisfiable(n); err != nil {
+		return nil, err
+	}
+	r.pidx = newPatIndex(r.patterns)
+	return r, nil
+}
+
+func firstKey(n *strictyaml.Node, keys ...string) string {
+	for _, k := range keys {
+		if n.Get(k) != nil {
+			return k
+		}
+	}
+	return keys[0]
+}
+
+var portRangeRE = regexp.MustCompile(`^(\d{1,5})\s*-\s*(\d{1,5})$`)
+
+func parsePorts(v *strictyaml.Node) ([]portRange, error) {
+	items := []*strictyaml.Node{v}
+	if v.Kind == strictyaml.Seq {
+		if len(v.Items) == 0 {
+			return nil, v.Errorf("remove the key or list ports", "port is an empty list")
+		}
+		items = v.Items
+	}
+	var out []portRange
+	for _, it := range items {
+		if it.Kind != strictyaml.Scalar || (it.Tag != strictyaml.TagInt && it.Tag != strictyaml.TagStr) {
+			return nil, it.Errorf("write \"*\", 8080, \"8000-8999\" or a list of these", "port must be a number, a range or \"*\", not %s", it.Describe())
+		}
+		s := strings.TrimSpace(it.Value)
+		if s == "*" {
+			out = append(out, portRange{any: true})
+			continue
+		}
+		if m := portRangeRE.FindStringSubmatch(s); m != nil {
+			lo, _ := strconv.Atoi(m[1])
+			hi, _ := strconv.Atoi(m[2])
+			if lo < 1 || hi > 65535 || lo > hi {
+				return nil, it.Errorf("ports run from 1 to 65535, low-high", "bad port range %q", s)
+			}
+			out = append(out, portRange{lo: lo, hi: hi})
+			continue
+		}
+		p, err := strconv.Atoi(s)
+		if err != nil || p < 1 || p > 65535 {
+			hint := "ports run from 1 to 65535; \"*\" means any port"
+			if err == nil && p == 0 {
+				hint = "port 0 means \"unknown\"; write \"*\" for any port"
+			}
+			return nil, it.Errorf(hint, "bad port %q", s)
+		}
+		out = append(out, portRange{lo: p, hi: p})
+	}
+	return out, nil
+}
+
+func (r *rule) parseConditions(v *strictyaml.Node) error {
+	// Two spellings: the brief's list of one-key mappings, or one mapping.
+	var pairs [][2]*strictyaml.Node
+	switch v.Kind {
+	case strictyaml.Seq:
+		if len(v.Items) == 0 {
+			return v.Errorf("remove the key or list conditions", "conditions is an empty list")
+		}
+		for _, it := range v.Items {
+			if err := it.CheckMap("condition", conditionKeys); err != nil {
+				return err
+			}
+			if len(it.Keys) == 0 {
+				return it.Errorf("write e.g. - human_approval: required", "empty condition")
+			}
+			for i := range it.Keys {
+				pairs = append(pairs, [2]*strictyaml.Node{it.Keys[i], it.Vals[i]})
+			}
+		}
+	case strictyaml.Map:
+		if err := v.CheckMap("conditions", conditionKeys); err != nil {
+			return err
+		}
+		for i := range v.Keys {
+			pairs = append(pairs, [2]*strictyaml.Node{v.Keys[i], v.Vals[i]})
+		}
+	default:
+		return v.Errorf("write a list such as [ {human_approval: required} ]", "conditions must be a list or a mapping, not %s", v.Describe())
+	}
+	seen := map[string]bool{}
+	for _, p := range pairs {
+		k, val := p[0], p[1]
+		if seen[k.Value] {
+			return k.Errorf("give each condition once", "duplicate condition %q", k.Value)
+		}
+		seen[k.Value] = true
+		switch k.Value {
+		case "human_approval":
+			ok := false
+			if val.Kind == strictyaml.Scalar {
+				switch {
+				case val.Tag == strictyaml.TagStr && val.Value == "required":
+					ok = true
+				case val.Tag == strictyaml.TagBool && strings.EqualFold(val.Value, "true"):
+					ok = true
+				}
+			}
+			if !ok {
+				return val.Errorf("the only value is required", "bad human_approval %q", val.Value)
+			}
+			switch r.declared {
+			case action.Deny:
+				return k.Errorf("a deny never asks; use effect: ask or effect: allow with human_approval", "human_approval on a deny rule")
+			case action.Allow:
+				r.effect = action.Ask
+			}
+			r.approval = true
+		case "expires":
+			if val.Kind != strictyaml.Scalar || (val.Tag != strictyaml.TagStr && val.Tag != strictyaml.TagTimestamp) {
+				return val.Errorf("write 2026-01-31 or 2026-01-31T18:00:00Z", "expires must be a date or time, not %s", val.Describe())
+			}
+			t, err := parseExpiry(val.Value)
+			if err != nil {
+				return val.Errorf("write a date such as 2026-01-31, meaning 00:00 UTC that day, or an RFC 3339 time such as 2026-01-31T18:00:00+01:00", "bad expires %q", val.Value)
+			}
+			r.expires, r.hasExpires = t, true
+			r.canon.Expires = t.UTC().Format(time.RFC3339)
+		case "schedule":
+			s, err := parseSchedule(val)
+			if err != nil {
+				return err
+			}
+			r.schedule = s
+			r.canon.Schedule = &scheduleCanon{Days: s.daysRaw, Hours: s.hoursRaw, Timezone: s.tzName}
+		}
+	}
+	return nil
+}
+
+func parseExpiry(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Parse("2006-01-02", s)
+}
+
+func parseSchedule(v *strictyaml.Node) (*schedule, error) {
+	if err := v.CheckMap("schedule", scheduleKeys); err != nil {
+		return nil, err
+	}
+	s := &schedule{from: -1, to: -1, allDays: true, loc: time.UTC, tzName: "UTC"}
+	if d := v.Get("days"); d != nil {
+		items, vals, err := d.StringOrList("days")
+		if err != nil {
+			return nil, err
+		}
+		s.allDays = false
+		for i, it := range vals {
+			if hint, err := s.addDays(it); err != nil {
+				return nil, items[i].Errorf(hint, "%v", err)
+			}
+		}
+		s.daysRaw = vals
+	}
+	if h := v.Get("hours"); h != nil {
+		str, err := h.String("hours")
+		if err != nil {
+			return nil, err
+		}
+		if s.from, s.to, err = parseHours(str); err != nil {
+			return nil, h.Errorf("write a window such as \"09:00-17:00\"; 22:00-06:00 wraps past midnight", "%v", err)
+		}
+		s.hoursRaw = strings.TrimSpace(str)
+	}
+	if tz := v.Get("timezone"); tz != nil {
+		name, err := tz.NonEmptyString("timezone")
+		if err != nil {
+			return nil, err
+		}
+		if name == "Local" {
+			return nil, tz.Errorf("name the zone, e.g. Europe/Berlin, so the policy means the same on every machine", "timezone Local is not allowed")
+		}
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			return nil, tz.Errorf("use an IANA name such as Europe/Berlin, America/New_York or UTC", "unknown timezone %q", name)
+		}
+		s.loc, s.tzName = loc, name
+	}
+	if v.Get("days") == nil && v.Get("hours") == nil {
+		return nil, v.Errorf("give days:, hours: or both", "schedule has neither days nor hours")
+	}
+	return s, nil
+}

@@ -1,0 +1,294 @@
+package policy
+
+import (
+	"path"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/safeclaw/safeclaw/action"
+)
+
+// rule is one parsed and checked rule. Parse builds it; Compile copies it
+// and expands its path globs for the options at hand.
+type rule struct {
+	index  int    // position in the compiled policy
+	file   string // file name
+	line   int
+	col    int
+	name   string
+	reason string
+	desc   string
+
+	kinds      []glob // action kinds or globs over kinds (any matches)
+	kindsRaw   []string
+	implied    bool // action was implied by a command matcher
+	effect     action.Effect
+	declared   action.Effect // the effect as written (before human_approval)
+	approval   bool          // human_approval: required
+	expires    time.Time
+	hasExpires bool
+	schedule   *schedule
+	timeout    time.Duration
+
+	// View matchers (test the part's argv views; all must hold on one view).
+	patterns []*cmdPattern
+	pidx     *patIndex // patterns by program, for rules with many
+	regexes  []*regexp.Regexp
+	programs []glob
+	args     []glob
+
+	// Facet matchers (test the facet; each present one must hold).
+	ports    []portRange
+	hosts    []hostMatcher
+	pathsRaw []string
+	paths    []pathGlob // compiled by Compile
+	urls     []glob
+	tools    []glob
+	servers  []glob
+
+	agents []glob // tests the request
+
+	namesOpaque bool // action lists shell.opaque exactly
+	namesRemote bool // action lists shell.remote exactly
+
+	// keyPos remembers where each key was written, for lint findings.
+	keyPos map[string][2]int
+
+	ref   action.RuleRef // what decisions report
+	canon ruleCanon
+}
+
+func (r *rule) hasViewMatchers() bool {
+	return len(r.patterns) > 0 || len(r.regexes) > 0 || len(r.programs) > 0 || len(r.args) > 0
+}
+
+// label is the rule's name, else its reason, else its position.
+func (r *rule) label() string {
+	switch {
+	case r.name != "":
+		return r.name
+	case r.reason != "":
+		return r.reason
+	}
+	return "rule at " + r.source()
+}
+
+func (r *rule) source() string { return r.file + ":" + itoa(r.line) }
+
+func (r *rule) sourceCol() string { return r.file + ":" + itoa(r.line) + ":" + itoa(r.col) }
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
+
+func (r *rule) matchKind(k action.Kind) bool {
+	for i := range r.kinds {
+		if r.kinds[i].match(string(k)) {
+			return true
+		}
+	}
+	return false
+}
+
+// active reports whether the rule's time conditions hold at t. A zero t
+// (time unknown) fails closed: time-limited allow rules are off, time-limited
+// deny and ask rules are on.
+func (r *rule) active(t time.Time) bool {
+	if !r.hasExpires && r.schedule == nil {
+		return true
+	}
+	if t.IsZero() {
+		return r.effect != action.Allow
+	}
+	if r.hasExpires && !t.Before(r.expires) {
+		return false
+	}
+	if r.schedule != nil && !r.schedule.active(t) {
+		return false
+	}
+	return true
+}
+
+// matchFacet reports whether r matches facet f of part in req. It is the
+// hot path: no allocation (command_regex uses a pooled buffer).
+func (p *Policy) matchFacet(r *rule, req *action.Request, part *action.Part, f *action.Action) bool {
+	if !r.matchKind(f.Kind) {
+		return false
+	}
+	if len(r.ports) > 0 && !matchPorts(r.ports, f.Port) {
+		return false
+	}
+	if len(r.hosts) > 0 && !matchHosts(r.hosts, f.Host) {
+		return false
+	}
+	if len(r.paths) > 0 && !matchPaths(r.paths, canonicalPath(f.Path, req.Cwd)) {
+		return false
+	}
+	if len(r.urls) > 0 && !matchGlobs(r.urls, f.URL) {
+		return false
+	}
+	if len(r.tools) > 0 && !matchGlobs(r.tools, f.Tool) {
+		return false
+	}
+	if len(r.servers) > 0 && !matchGlobs(r.servers, f.Server) {
+		return false
+	}
+	if len(r.agents) > 0 && !matchGlobs(r.agents, req.Agent) {
+		return false
+	}
+	if !r.active(req.Time) {
+		return false
+	}
+	if r.hasViewMatchers() {
+		for i := range part.Views {
+			if p.matchView(r, &part.Views[i]) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+func (p *Policy) matchView(r *rule, v *action.Argv) bool {
+	if len(r.programs) > 0 && !matchGlobs(r.programs, v.Program) {
+		return false
+	}
+	if len(r.patterns) > 0 && !r.matchPatterns(v) {
+		return false
+	}
+	for i := range r.args {
+		found := false
+		for j := 1; j < len(v.Words); j++ {
+			if r.args[i].match(v.Words[j]) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	if len(r.regexes) > 0 {
+		return p.matchRegexes(r.regexes, v)
+	}
+	return true
+}
+
+// matchRegexes matches the view's words joined by single spaces, with the
+// program word replaced by the program name.
+func (p *Policy) matchRegexes(res []*regexp.Regexp, v *action.Argv) bool {
+	bp := p.bufs.Get().(*[]byte)
+	b := appendCommandLine((*bp)[:0], v)
+	ok := false
+	for _, re := range res {
+		if re.Match(b) {
+			ok = true
+			break
+		}
+	}
+	*bp = b
+	p.bufs.Put(bp)
+	return ok
+}
+
+func appendCommandLine(b []byte, v *action.Argv) []byte {
+	b = append(b, v.Program...)
+	for i := 1; i < len(v.Words); i++ {
+		b = append(b, ' ')
+		b = append(b, v.Words[i]...)
+	}
+	return b
+}
+
+func commandLine(v *action.Argv) string { return string(appendCommandLine(nil, v)) }
+
+func matchGlobs(gs []glob, s string) bool {
+	for i := range gs {
+		if gs[i].match(s) {
+			return true
+		}
+	}
+	return false
+}
+
+func matchPorts(rs []portRange, port int) bool {
+	for _, r := range rs {
+		if r.match(port) {
+			return true
+		}
+	}
+	return false
+}
+
+func matchHosts(hs []hostMatcher, host string) bool {
+	for i := range hs {
+		if hs[i].match(host) {
+			return true
+		}
+	}
+	return false
+}
+
+func matchPaths(ps []pathGlob, p string) bool {
+	if p == "" {
+		return false
+	}
+	for i := range ps {
+		if ps[i].match(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// canonicalPath cleans p and anchors a relative path at cwd. It allocates
+// only when p is not already clean and absolute.
+func canonicalPath(p, cwd string) string {
+	if p == "" {
+		return ""
+	}
+	if p[0] != '/' && cwd != "" && cwd[0] == '/' {
+		p = cwd + "/" + p
+	}
+	if isClean(p) {
+		return p
+	}
+	return path.Clean(p)
+}
+
+func isClean(p string) bool {
+	if len(p) > 1 && p[len(p)-1] == '/' {
+		return false
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] != '/' {
+			continue
+		}
+		rest := p[i+1:]
+		if strings.HasPrefix(rest, "/") || rest == "." || rest == ".." ||
+			strings.HasPrefix(rest, "./") || strings.HasPrefix(rest, "../") {
+			return false
+		}
+	}
+	return !(p == "." || p == ".." || strings.HasPrefix(p, "./") || strings.HasPrefix(p, "../"))
+}

@@ -1,0 +1,123 @@
+package policy
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// schedule limits a rule to some days and hours in a time zone. A window
+// that wraps past midnight (22:00-06:00) belongs to the day it starts on.
+type schedule struct {
+	days     [7]bool // indexed by time.Weekday; all true when days is absent
+	allDays  bool
+	from, to int // minutes since midnight; from == to == -1: all day
+	loc      *time.Location
+	tzName   string
+	daysRaw  []string
+	hoursRaw string
+}
+
+var dayNames = map[string]time.Weekday{
+	"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
+	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
+	"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday,
+	"thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday,
+}
+
+var dayKeys = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+
+// parseDay reads "mon" or "monday", or a range "mon-fri".
+func (s *schedule) addDays(item string) (hint string, err error) {
+	lo, hi, isRange := strings.Cut(strings.TrimSpace(item), "-")
+	a, ok := dayNames[lo]
+	if !ok {
+		return dayHint(lo), fmt.Errorf("unknown day %q", item)
+	}
+	if !isRange {
+		s.days[a] = true
+		return "", nil
+	}
+	b, ok := dayNames[hi]
+	if !ok {
+		return dayHint(hi), fmt.Errorf("unknown day %q", item)
+	}
+	// Ranges run forward from a to b, wrapping the week (fri-mon = fri,sat,sun,mon).
+	for d := a; ; d = (d + 1) % 7 {
+		s.days[d] = true
+		if d == b {
+			break
+		}
+	}
+	return "", nil
+}
+
+func dayHint(s string) string {
+	if c := closestKey(s, dayKeys); c != "" {
+		return fmt.Sprintf("did you mean %q?", c)
+	}
+	return "days are mon, tue, wed, thu, fri, sat, sun (or ranges like mon-fri)"
+}
+
+// parseHours reads "HH:MM-HH:MM".
+func parseHours(s string) (from, to int, err error) {
+	a, b, ok := strings.Cut(strings.TrimSpace(s), "-")
+	if !ok {
+		return 0, 0, fmt.Errorf("hours %q must be a range like \"09:00-17:00\"", s)
+	}
+	if from, err = parseClock(a); err != nil {
+		return 0, 0, err
+	}
+	if to, err = parseClock(b); err != nil {
+		return 0, 0, err
+	}
+	if from == to {
+		return 0, 0, fmt.Errorf("hours %q is an empty window", s)
+	}
+	return from, to, nil
+}
+
+func parseClock(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	if s == "24:00" {
+		return 24 * 60, nil
+	}
+	t, err := time.Parse("15:04", s)
+	if err != nil || len(s) != 5 {
+		return 0, fmt.Errorf("bad time of day %q: want HH:MM, 24-hour", s)
+	}
+	return t.Hour()*60 + t.Minute(), nil
+}
+
+func (s *schedule) active(t time.Time) bool {
+	t = t.In(s.loc)
+	day := t.Weekday()
+	if s.from < 0 {
+		return s.allDays || s.days[day]
+	}
+	m := t.Hour()*60 + t.Minute()
+	if s.from < s.to {
+		return m >= s.from && m < s.to && (s.allDays || s.days[day])
+	}
+	// Wrapping window: the evening belongs to today, the early morning to
+	// the window that started yesterday.
+	if m >= s.from {
+		return s.allDays || s.days[day]
+	}
+	if m < s.to {
+		return s.allDays || s.days[(day+6)%7]
+	}
+	return false
+}
+
+func (s *schedule) String() string {
+	var parts []string
+	if !s.allDays {
+		parts = append(parts, "days "+strings.Join(s.daysRaw, ","))
+	}
+	if s.hoursRaw != "" {
+		parts = append(parts, "hours "+s.hoursRaw)
+	}
+	parts = append(parts, "time zone "+s.tzName)
+	return strings.Join(parts, ", ")
+}

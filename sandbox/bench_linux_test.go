@@ -1,0 +1,54 @@
+//go:build linux && amd64
+
+package sandbox
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/safeclaw/safeclaw/action"
+)
+
+// benchConnects runs b.N UDP connect() calls in a target, sandboxed or not,
+// and reports the target's own time per call. The decision function is a
+// trivial allow: this measures the sandbox, not the policy or the audit.
+func benchConnects(b *testing.B, sandboxed bool) {
+	requireKernel(b)
+	self, _ := os.Executable()
+	args := []string{"connect-loop", strconv.Itoa(freePort(b)), strconv.Itoa(b.N)}
+	var out bytes.Buffer
+	if sandboxed {
+		allow := func(ctx context.Context, req *action.Request) (action.Decision, error) {
+			return action.Decision{Effect: action.Allow}, nil
+		}
+		if _, err := Run(context.Background(), Spec{Argv: append([]string{self}, args...), Env: []string{envTarget + "=1"},
+			Stdout: &out, Stderr: &out, Decide: allow}); err != nil {
+			b.Fatal(err)
+		}
+	} else {
+		cmd := exec.Command(self, args...)
+		cmd.Env = []string{envTarget + "=1"}
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			b.Fatal(err, out.String())
+		}
+	}
+	res := (outcome{out: out.String()}).result()
+	ns, err := strconv.ParseFloat(strings.TrimPrefix(res, "ns="), 64)
+	if err != nil {
+		b.Fatalf("target: %q", out.String())
+	}
+	b.ReportMetric(ns/1000, "µs/connect")
+}
+
+// BenchmarkInterceptedConnect is the cost of one intercepted, decided and
+// emulated connect() as the target sees it (target: ≤ 50 µs).
+func BenchmarkInterceptedConnect(b *testing.B) { benchConnects(b, true) }
+
+// BenchmarkBaselineConnect is the same call without the sandbox.
+func BenchmarkBaselineConnect(b *testing.B) { benchConnects(b, false) }

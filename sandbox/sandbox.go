@@ -1,0 +1,249 @@
+// Package sandbox runs a command (an agent, a shell, a build) so that the
+// kernel enforces safeclaw's policy on every process in its tree: listening
+// sockets, binds, outbound connections and program executions are
+// intercepted and decided by the same [action.DecideFunc] every other
+// surface uses, so they are audited the same way.
+//
+// # Layers (Linux, x86-64)
+//
+//   - seccomp user notification on bind, listen, connect, execve and
+//     execveat. Allowed socket operations on IPv4/IPv6 sockets are performed
+//     by the supervisor itself on a duplicate of the target's socket
+//     (pidfd_getfd), with its own copy of the address, so a thread of the
+//     target cannot change the address after the check (no pointer TOCTOU).
+//     listen is always performed by the supervisor, so an unbound socket is
+//     bound to its ephemeral port before the decision (autobind).
+//   - a static deny set in the same seccomp filter: non-native system call
+//     ABIs (i386 int 0x80, x32; the process is killed), io_uring, socket
+//     families other than unix/inet/inet6/netlink, socket types and
+//     protocols other than TCP and UDP (MPTCP, SCTP, raw, packet),
+//     MSG_FASTOPEN and TCP_FASTOPEN_CONNECT, ptrace and process_vm_writev.
+//     These are answered by the supervisor with an error and reported as
+//     [Event]s; if the supervisor is gone they fail with ENOSYS.
+//   - Landlock (ABI 4+): the target itself may not bind or connect any TCP
+//     port, so nothing works on the network without the supervisor; ABI 6+
+//     also scopes signals and abstract unix sockets, so the target cannot
+//     signal or reach the supervisor.
+//   - a private mount namespace, when the kernel lets us make one, hides
+//     safeclaw's own configuration and state from the target tree and makes
+//     the agents' hook settings read-only (see [Spec.Hide], [Spec.ReadOnly]).
+//
+// Exec decisions are advisory: the kernel re-reads the path after the
+// supervisor's check and interpreters or ld.so can run the same code, so a
+// matching shell.execute deny is applied at execve but reported as such. The
+// policy's default does not apply at execve (no agent could start node or
+// git otherwise): only a matching rule decides an exec.
+//
+// # Process-tree context
+//
+// When an exec is allowed by a rule (or an ask is approved), the exec's part
+// becomes the context of that process and its descendants: a later listen or
+// connect in that subtree is decided as a facet of the same part, so first
+// match works as in the shell analysis (an approved `npm run dev` may listen
+// while `python3 -m http.server` may not).
+//
+// # Current limitations
+//
+//   - Only linux/amd64 enforces; elsewhere [Run] returns [ErrUnsupported].
+//   - UDP sendto/sendmsg to an address (without connect) is not decided, and a
+//     UDP socket autobound by sendto can receive replies.
+//   - Host names are not resolved here: requests carry the peer IP, so only
+//     IP/CIDR rules match a kernel-level connect.
+//   - Asks are answered by [Spec.Ask]; when it is nil an ask is denied.
+//   - Without pidfd_getfd (containers without CAP_SYS_PTRACE) the supervisor
+//     cannot emulate and refuses to start in [Require] mode.
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/safeclaw/safeclaw/action"
+)
+
+// ShimArg is the hidden argument that makes a re-executed safeclaw binary
+// act as the sandbox's child stub. The binary's entry point must hand control
+// to [RunShim] when it sees it, before doing anything else.
+const ShimArg = "__safeclaw-sandbox-init"
+
+// Exit codes of [Run] when the target did not run (as docker run and env use them).
+const (
+	ExitSandboxFailed = 125 // safeclaw could not set up the sandbox
+	ExitCannotExec    = 126 // the command exists but cannot be executed (or was denied at execve)
+	ExitNotFound      = 127 // the command was not found
+)
+
+// ErrUnsupported is returned by [Run] where the kernel enforcement is not
+// implemented (anything but Linux on x86-64).
+var ErrUnsupported = errors.New("safeclaw run is unavailable on this platform: kernel enforcement needs Linux on x86-64")
+
+// Mode says how strictly [Run] enforces.
+type Mode int
+
+const (
+	// Require refuses to start unless every network rule kind and the
+	// bypass deny set are enforced by the kernel.
+	Require Mode = iota
+	// BestEffort starts with what the kernel offers and says what is missing.
+	BestEffort
+	// Off only audits: every decision is recorded but the target is never
+	// stopped.
+	Off
+)
+
+// ParseMode reads "require", "best-effort" or "off".
+func ParseMode(s string) (Mode, error) {
+	switch s {
+	case "require", "":
+		return Require, nil
+	case "best-effort", "besteffort":
+		return BestEffort, nil
+	case "off":
+		return Off, nil
+	}
+	return Require, fmt.Errorf("unknown enforcement mode %q (want require, best-effort or off)", s)
+}
+
+func (m Mode) String() string {
+	switch m {
+	case BestEffort:
+		return "best-effort"
+	case Off:
+		return "off"
+	default:
+		return "require"
+	}
+}
+
+// AskFunc resolves an ask decision while the system call is held: it
+// returns allow or deny. It must honour ctx, whose deadline is the deciding
+// rule's timeout. The approvals work fills this seam; until then a nil
+// AskFunc denies every ask.
+type AskFunc func(ctx context.Context, req *action.Request, d action.Decision) (action.Effect, error)
+
+// Spec describes one sandboxed run.
+type Spec struct {
+	// Argv is the command and its arguments; Argv[0] is looked up in the
+	// PATH of Env.
+	Argv []string
+	// Env is the target's environment; nil means an empty environment.
+	Env []string
+	// Dir is the target's working directory; "" means the current one.
+	Dir string
+	// Stdin, Stdout and Stderr are the target's standard streams. Pass
+	// *os.File values to give the target the terminal itself.
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+
+	// Mode is the enforcement mode.
+	Mode Mode
+	// Decide decides (and audits) each intercepted operation. It is
+	// required.
+	Decide action.DecideFunc
+	// Ask resolves asks; nil denies them.
+	Ask AskFunc
+	// AskTimeout bounds an ask when the decision carries no timeout; zero
+	// means 5 minutes.
+	AskTimeout time.Duration
+	// ExecRuleApplies, when set, says whether the rule that decided an exec
+	// counts at execve. safeclaw run uses it to ignore catch-all rules (a
+	// shell.execute rule that matches any command is the policy's default
+	// spelled as a rule). Nil: every matching rule counts.
+	ExecRuleApplies func(d action.Decision) bool
+	// OnEvent receives every operation the sandbox intercepted, with the
+	// layer that enforced it. It is called from several goroutines.
+	OnEvent func(Event)
+
+	// Hide lists directories the target tree may neither read nor write
+	// (safeclaw's configuration, state and keys).
+	Hide []string
+	// ReadOnly lists files and directories the target tree may read but not
+	// change (the agents' hook settings, policy files).
+	ReadOnly []string
+
+	// Signals, when set, are forwarded to the target (e.g. SIGTERM and
+	// SIGHUP sent to safeclaw alone).
+	Signals <-chan os.Signal
+
+	// ShimArgs are the arguments, after the program, that make this binary
+	// call [RunShim] (for safeclaw: "run", ShimArg). Empty means just ShimArg.
+	ShimArgs []string
+}
+
+// Layer names what enforced an operation.
+type Layer string
+
+const (
+	// LayerEmulate: decided by the supervisor and, if allowed, performed by
+	// it on a duplicate of the target's socket.
+	LayerEmulate Layer = "kernel:seccomp-emulate"
+	// LayerContinue: decided by the supervisor and then performed by the
+	// kernel from the target's own arguments (unix sockets); the Landlock
+	// TCP backstop covers a swapped descriptor.
+	LayerContinue Layer = "kernel:seccomp-continue"
+	// LayerStatic: refused by the static deny set.
+	LayerStatic Layer = "kernel:bpf-static"
+	// LayerLandlock: refused by Landlock inside the target.
+	LayerLandlock Layer = "kernel:landlock"
+	// LayerMount: hidden or read-only through a private mount namespace.
+	LayerMount Layer = "kernel:mount-namespace"
+	// LayerAdvisory: an exec decision; the kernel re-reads the path after
+	// the check and interpreters can run the same code.
+	LayerAdvisory Layer = "exec:advisory"
+	// LayerAudit: recorded only (mode off).
+	LayerAudit Layer = "audit-only"
+)
+
+// Event is one intercepted operation and what happened to it.
+type Event struct {
+	Time time.Time
+	// Op is the system call or operation: bind, listen, connect, execve,
+	// socket, sendto, io_uring_setup, syscall (foreign ABI), ...
+	Op   string
+	PID  int // thread group id
+	TID  int
+	Comm string
+	// Detail describes the operation: "tcp 127.0.0.1:8080", the argv of an exec.
+	Detail string
+	Effect action.Effect
+	Layer  Layer
+	// Reason explains the effect (the rule's reason, or why a static deny exists).
+	Reason string
+	// Result is what the target got: "ok", an errno name, or "killed".
+	Result string
+	// Request and Decision are set when the policy was asked.
+	Request  *action.Request
+	Decision *action.Decision
+}
+
+// Note reports whether the event is a note about the sandbox itself
+// (Op "sandbox") rather than an intercepted operation; Result is then
+// "note" or "warning" (a gap in enforcement).
+func (e Event) Note() bool { return e.Op == "sandbox" }
+
+// String formats an event as safeclaw's log line:
+// "[safeclaw] DENY  network.listen pid=42 comm=python3 tcp 0.0.0.0:8080 (reason) -> EACCES".
+func (e Event) String() string {
+	tag := strings.ToUpper(e.Effect.String())
+	what := e.Op
+	if e.Request != nil && len(e.Request.Parts) == 1 {
+		// The operation's own facet: the first one that is not the exec
+		// context of its process tree.
+		for _, f := range e.Request.Parts[0].Facets {
+			if f.Kind != action.ShellExecute || e.Op == "execve" || e.Op == "execveat" {
+				what = string(f.Kind)
+				break
+			}
+		}
+	}
+	reason := ""
+	if e.Reason != "" {
+		reason = " (" + e.Reason + ")"
+	}
+	return fmt.Sprintf("[safeclaw] %-5s %s pid=%d comm=%s %s%s -> %s [%s]", tag, what, e.PID, e.Comm, e.Detail, reason, e.Result, e.Layer)
+}

@@ -1,0 +1,262 @@
+//go:build linux && amd64
+
+package sandbox
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// shimFD is the descriptor number of the control socket in the child stub.
+const shimFD = 3
+
+// shimPlan is what the supervisor sends the child stub over the control
+// socket (never argv or the environment, which the target can read).
+type shimPlan struct {
+	Argv     []string `json:"argv"`
+	Static   bool     `json:"static"`   // install the bypass deny set
+	Landlock bool     `json:"landlock"` // apply the Landlock backstop and scopes
+	MountNS  bool     `json:"mount_ns"` // the stub runs in a private mount namespace
+	Hide     []string `json:"hide,omitempty"`
+	ReadOnly []string `json:"read_only,omitempty"`
+}
+
+// shimReply is the stub's answer, sent with the listener descriptor.
+type shimReply struct {
+	Err         string   `json:"err,omitempty"`
+	Code        int      `json:"code,omitempty"` // exit code the supervisor should report on Err
+	Killable    bool     `json:"killable"`
+	LandlockABI int      `json:"landlock_abi"`
+	Mounted     []string `json:"mounted,omitempty"` // what the mount namespace protects
+	Notes       []string `json:"notes,omitempty"`
+}
+
+// RunShim is the child stub: the supervisor re-executes its own binary with
+// [ShimArg], and the binary's entry point calls RunShim before anything else.
+// It applies Landlock and the seccomp filter to itself, hands the
+// notification listener to the supervisor and execs the target. It returns
+// only on failure, with the exit code to use.
+func RunShim() int {
+	ctl := os.NewFile(shimFD, "safeclaw-control")
+	if ctl == nil {
+		fmt.Fprintln(os.Stderr, "safeclaw: error: sandbox stub started without its control socket")
+		return ExitSandboxFailed
+	}
+	buf := make([]byte, 1<<20)
+	n, _, _, _, err := unix.Recvmsg(shimFD, buf, nil, 0)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "safeclaw: error: sandbox stub: read plan: %v\n", err)
+		return ExitSandboxFailed
+	}
+	var plan shimPlan
+	if err := json.Unmarshal(buf[:n], &plan); err != nil || len(plan.Argv) == 0 {
+		fmt.Fprintf(os.Stderr, "safeclaw: error: sandbox stub: bad plan: %v\n", err)
+		return ExitSandboxFailed
+	}
+	fail := func(code int, format string, args ...any) int {
+		msg := fmt.Sprintf(format, args...)
+		b, _ := json.Marshal(shimReply{Err: msg, Code: code})
+		_ = unix.Sendmsg(shimFD, b, nil, nil, 0)
+		return code
+	}
+
+	path, err := exec.LookPath(plan.Argv[0])
+	if err != nil {
+		code := ExitNotFound
+		if errors.Is(err, os.ErrPermission) {
+			code = ExitCannotExec
+		}
+		return fail(code, "%v", err)
+	}
+	if !filepath.IsAbs(path) {
+		if path, err = filepath.Abs(path); err != nil {
+			return fail(ExitSandboxFailed, "resolve %s: %v", plan.Argv[0], err)
+		}
+	}
+
+	var reply shimReply
+	if plan.MountNS {
+		mounted, notes, err := protectPaths(plan.Hide, plan.ReadOnly)
+		if err != nil {
+			return fail(ExitSandboxFailed, "protect safeclaw's files: %v", err)
+		}
+		reply.Mounted, reply.Notes = mounted, notes
+	}
+
+	// Everything from here on applies to this thread, which execs the target.
+	runtime.LockOSThread()
+	if err := dropCapabilities(); err != nil {
+		return fail(ExitSandboxFailed, "drop capabilities: %v", err)
+	}
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return fail(ExitSandboxFailed, "set no_new_privs: %v", err)
+	}
+	if plan.Landlock {
+		abi, err := restrictLandlock()
+		if err != nil {
+			return fail(ExitSandboxFailed, "landlock: %v", err)
+		}
+		reply.LandlockABI = abi
+	}
+	prog, err := buildFilter(plan.Static)
+	if err != nil {
+		return fail(ExitSandboxFailed, "build seccomp filter: %v", err)
+	}
+	listener, killable, err := installFilter(prog)
+	if err != nil {
+		return fail(ExitSandboxFailed, "install seccomp filter: %v", err)
+	}
+	reply.Killable = killable
+	b, _ := json.Marshal(reply)
+	if err := unix.Sendmsg(shimFD, b, unix.UnixRights(listener), nil, 0); err != nil {
+		return ExitSandboxFailed
+	}
+	// The target must never hold the listener: it could answer its own
+	// notifications.
+	unix.Close(listener)
+	ack := make([]byte, 16)
+	if n, _, _, _, err := unix.Recvmsg(shimFD, ack, nil, 0); err != nil || string(ack[:n]) != "go" {
+		return ExitSandboxFailed
+	}
+	ctl.Close()
+	err = syscall.Exec(path, plan.Argv, os.Environ())
+	// This execve was decided by the supervisor; EACCES is a denial.
+	fmt.Fprintf(os.Stderr, "safeclaw: %s: %v\n", plan.Argv[0], err)
+	if errors.Is(err, syscall.ENOENT) {
+		return ExitNotFound
+	}
+	return ExitCannotExec
+}
+
+// dropCapabilities clears every capability of this thread and its bounding
+// and ambient sets, so a target started as root (or as root of a user
+// namespace) cannot open raw sockets, ptrace or undo the mounts.
+func dropCapabilities() error {
+	var hdr = unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return err
+	}
+	if data[0].Permitted == 0 && data[1].Permitted == 0 && data[0].Inheritable == 0 && data[1].Inheritable == 0 {
+		return nil
+	}
+	if err := unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); err != nil && !errors.Is(err, unix.EINVAL) {
+		return fmt.Errorf("clear ambient: %w", err)
+	}
+	for c := 0; c < 64; c++ {
+		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil {
+			if errors.Is(err, unix.EINVAL) {
+				break // past the last capability
+			}
+			return fmt.Errorf("drop bounding capability %d: %w", c, err)
+		}
+	}
+	data = [2]unix.CapUserData{}
+	return unix.Capset(&hdr, &data[0])
+}
+
+// protectPaths runs in the stub's private mount namespace: each existing
+// directory in hide is covered by an empty read-only tmpfs, each existing
+// path in readOnly is bind-mounted read-only over itself.
+func protectPaths(hide, readOnly []string) (mounted, notes []string, err error) {
+	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+		return nil, nil, fmt.Errorf("make mounts private: %w", err)
+	}
+	hide = cleanPaths(hide)
+	for _, dir := range hide {
+		fi, err := os.Stat(dir)
+		if err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				notes = append(notes, dir+" does not exist yet: not hidden (created later by the target it would be visible)")
+				continue
+			}
+			return nil, nil, err
+		}
+		if !fi.IsDir() {
+			notes = append(notes, dir+" is not a directory: not hidden")
+			continue
+		}
+		if err := unix.Mount("safeclaw-hidden", dir, "tmpfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "mode=0"); err != nil {
+			return nil, nil, fmt.Errorf("hide %s: %w", dir, err)
+		}
+		mounted = append(mounted, "hidden "+dir)
+	}
+	for _, p := range cleanPaths(readOnly) {
+		if underAny(p, hide) {
+			continue
+		}
+		if _, err := os.Stat(p); err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				continue
+			}
+			return nil, nil, err
+		}
+		if err := unix.Mount(p, p, "", unix.MS_BIND, ""); err != nil {
+			return nil, nil, fmt.Errorf("bind %s: %w", p, err)
+		}
+		var st unix.Statfs_t
+		flags := uintptr(0)
+		if unix.Statfs(p, &st) == nil {
+			flags = mountFlagsOf(st.Flags)
+		}
+		if err := unix.Mount("", p, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY|flags, ""); err != nil {
+			return nil, nil, fmt.Errorf("make %s read-only: %w", p, err)
+		}
+		mounted = append(mounted, "read-only "+p)
+	}
+	return mounted, notes, nil
+}
+
+// mountFlagsOf keeps the locked flags of the mount a path lives on: a
+// remount in a user namespace may not clear them.
+func mountFlagsOf(f int64) uintptr {
+	var out uintptr
+	for st, ms := range map[int64]uintptr{unix.ST_NOSUID: unix.MS_NOSUID, unix.ST_NODEV: unix.MS_NODEV, unix.ST_NOEXEC: unix.MS_NOEXEC,
+		unix.ST_NOATIME: unix.MS_NOATIME, unix.ST_NODIRATIME: unix.MS_NODIRATIME, unix.ST_RELATIME: unix.MS_RELATIME} {
+		if f&st != 0 {
+			out |= ms
+		}
+	}
+	return out
+}
+
+func cleanPaths(ps []string) []string {
+	var out []string
+	for _, p := range ps {
+		if p == "" || !filepath.IsAbs(p) {
+			continue
+		}
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			p = r
+		}
+		out = append(out, filepath.Clean(p))
+	}
+	sort.Strings(out)
+	// Drop paths inside an earlier one: the outer mount already covers them.
+	var kept []string
+	for _, p := range out {
+		if !underAny(p, kept) {
+			kept = append(kept, p)
+		}
+	}
+	return kept
+}
+
+func underAny(p string, dirs []string) bool {
+	for _, d := range dirs {
+		if p == d || strings.HasPrefix(p, d+"/") || d == "/" {
+			return true
+		}
+	}
+	return false
+}

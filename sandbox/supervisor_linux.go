@@ -1,0 +1,688 @@
+//go:build linux && amd64
+
+package sandbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/safeclaw/safeclaw/action"
+)
+
+// supervisor answers the notifications of one sandboxed tree.
+type supervisor struct {
+	fd      int // the seccomp listener
+	spec    *Spec
+	rootPID int // the stub, then the target
+	lowPort int // net.ipv4.ip_unprivileged_port_start
+
+	mu       sync.Mutex
+	contexts map[int]execContext // tgid → the part of the exec that was allowed by a rule
+
+	handlers sync.WaitGroup
+}
+
+// execContext is a process's tree context: the part of an exec a rule
+// allowed (or a person approved), inherited by its descendants.
+type execContext struct {
+	start uint64  // the process's start time, against pid reuse
+	pre   imageID // the image before the exec: equal afterwards means the exec failed
+	part  action.Part
+}
+
+// imageID tells two program images of one process apart: an exec changes
+// the executable or (with ASLR) the stack address.
+type imageID struct {
+	exe        exeID
+	startStack uint64
+}
+
+func currentImage(pid int) (imageID, uint64, int, bool) {
+	st, err := readProcStat(pid)
+	if err != nil {
+		return imageID{}, 0, 0, false
+	}
+	return imageID{exe: procExeID(pid), startStack: st.startStack}, st.startTime, st.ppid, true
+}
+
+// target describes the thread a notification came from.
+type target struct {
+	tid, tgid int
+	comm      string
+	pidfd     int // a pidfd for the thread (or its process), -1 if none
+}
+
+// openTarget identifies the calling thread. The pidfd it opens names that
+// exact task once the notification is found still valid afterwards (see
+// dupSocket); callers close it.
+func (s *supervisor) openTarget(n *seccompNotif) target {
+	t := target{tid: int(n.PID), tgid: int(n.PID), pidfd: -1}
+	pfd, err := unix.PidfdOpen(t.tid, unix.PIDFD_THREAD)
+	if err == nil {
+		info := unix.PidfdInfo{Mask: unix.PIDFD_INFO_PID}
+		if unix.IoctlPidfdInfo(pfd, &info) == nil && info.Tgid != 0 {
+			t.tgid = int(info.Tgid) // one ioctl instead of parsing /proc/<tid>/status
+		} else if g, err := tgidOf(t.tid); err == nil {
+			t.tgid = g
+		}
+		t.pidfd = pfd
+	} else {
+		// Before Linux 6.9 only a thread group leader has a pidfd.
+		if g, err := tgidOf(t.tid); err == nil {
+			t.tgid = g
+		}
+		if pfd, err := unix.PidfdOpen(t.tgid, 0); err == nil {
+			t.pidfd = pfd
+		}
+	}
+	t.comm = procComm(t.tid)
+	return t
+}
+
+func (t *target) close() {
+	if t.pidfd >= 0 {
+		unix.Close(t.pidfd)
+		t.pidfd = -1
+	}
+}
+
+// serve receives notifications until stop is closed or no process uses the
+// filter any more. Each notification is handled on its own goroutine, so a
+// held ask or a slow connect does not stall the others.
+func (s *supervisor) serve(ctx context.Context, wake int) {
+	pfds := []unix.PollFd{{Fd: int32(s.fd), Events: unix.POLLIN}, {Fd: int32(wake), Events: unix.POLLIN}}
+	for {
+		pfds[0].Revents, pfds[1].Revents = 0, 0
+		if _, err := unix.Poll(pfds, -1); err != nil {
+			if errors.Is(err, unix.EINTR) {
+				continue
+			}
+			return
+		}
+		if pfds[1].Revents != 0 {
+			return
+		}
+		if pfds[0].Revents&unix.POLLIN == 0 {
+			if pfds[0].Revents&(unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) != 0 {
+				return // every process of the tree is gone
+			}
+			continue
+		}
+		n := new(seccompNotif)
+		if err := notifRecv(s.fd, n); err != nil {
+			if errors.Is(err, unix.ENOENT) {
+				continue // the caller was interrupted meanwhile
+			}
+			return
+		}
+		s.handlers.Add(1)
+		go func() {
+			defer s.handlers.Done()
+			s.handle(ctx, n)
+		}()
+	}
+}
+
+// reply answers a notification: an error, a return value, or continue.
+func (s *supervisor) reply(n *seccompNotif, val int64, errno unix.Errno, cont bool) {
+	r := seccompNotifResp{ID: n.ID, Val: val}
+	if errno != 0 {
+		r.Error = -int32(errno)
+		r.Val = 0
+	}
+	if cont {
+		r.Flags = notifFlagContinue
+		r.Val, r.Error = 0, 0
+	}
+	_ = notifSend(s.fd, &r) // ENOENT: the caller is gone; nothing to tell
+}
+
+func (s *supervisor) emit(e Event) {
+	if s.spec.OnEvent != nil {
+		e.Time = time.Now()
+		s.spec.OnEvent(e)
+	}
+}
+
+func errnoName(e unix.Errno) string {
+	if e == 0 {
+		return "ok"
+	}
+	if n := unix.ErrnoName(e); n != "" {
+		return n
+	}
+	return fmt.Sprintf("errno %d", int(e))
+}
+
+func (s *supervisor) handle(ctx context.Context, n *seccompNotif) {
+	d := &n.Data
+	if d.Arch != auditArchX8664 || uint32(d.Nr)&x32SyscallBit != 0 {
+		s.handleStatic(n)
+		return
+	}
+	switch d.Nr {
+	case sysBind:
+		s.handleBind(ctx, n)
+	case sysListen:
+		s.handleListen(ctx, n)
+	case sysConnect:
+		s.handleConnect(ctx, n)
+	case sysExecve, sysExecveat:
+		s.handleExec(ctx, n)
+	default:
+		s.handleStatic(n)
+	}
+}
+
+// handleStatic refuses a call of the static deny set and reports it.
+func (s *supervisor) handleStatic(n *seccompNotif) {
+	t := s.openTarget(n)
+	defer t.close()
+	v, ok := classifyStatic(n.Data.Arch, n.Data.Nr, n.Data.Args)
+	if !ok {
+		// The filter only routes known calls here; anything else is a bug:
+		// fail closed.
+		v = staticVerdict{op: "syscall", detail: fmt.Sprintf("nr=%d", n.Data.Nr), reason: "unexpected notification", errno: unix.EPERM}
+	}
+	result := errnoName(v.errno)
+	if v.kill && s.spec.Mode != Off {
+		// Kill before answering, so the process never runs past the call.
+		if pfd, err := unix.PidfdOpen(t.tgid, 0); err == nil {
+			if unix.PidfdSendSignal(pfd, unix.SIGKILL, nil, 0) == nil {
+				result = "killed"
+			}
+			unix.Close(pfd)
+		}
+	}
+	s.reply(n, 0, v.errno, false)
+	s.emit(Event{Op: v.op, PID: t.tgid, TID: t.tid, Comm: t.comm, Detail: v.detail, Effect: action.Deny,
+		Layer: LayerStatic, Reason: v.reason, Result: result})
+}
+
+// dupSocket duplicates the target's descriptor fd into the supervisor. The
+// duplicate shares the open file description: what the supervisor does to
+// it happens to the target's socket, whatever another thread does to the
+// descriptor number meanwhile.
+func (s *supervisor) dupSocket(n *seccompNotif, t target, fd int) (int, unix.Errno) {
+	if fd < 0 {
+		return -1, unix.EBADF
+	}
+	if t.pidfd < 0 {
+		return -1, unix.EACCES
+	}
+	if !notifValid(s.fd, n.ID) {
+		return -1, unix.EINTR
+	}
+	dup, err := unix.PidfdGetfd(t.pidfd, fd, 0)
+	if err != nil {
+		var e unix.Errno
+		if errors.As(err, &e) && e == unix.EBADF {
+			return -1, unix.EBADF
+		}
+		// EPERM: the target is not dumpable or otherwise not ours to
+		// inspect. Fail closed.
+		return -1, unix.EACCES
+	}
+	return dup, 0
+}
+
+// socketInfo reads the domain and type of a duplicated socket.
+func socketInfo(dup int) (domain, typ int, errno unix.Errno) {
+	domain, err := unix.GetsockoptInt(dup, unix.SOL_SOCKET, unix.SO_DOMAIN)
+	if err != nil {
+		return 0, 0, unix.ENOTSOCK
+	}
+	typ, err = unix.GetsockoptInt(dup, unix.SOL_SOCKET, unix.SO_TYPE)
+	if err != nil {
+		return 0, 0, unix.ENOTSOCK
+	}
+	return domain, typ, 0
+}
+
+func isIP(domain int) bool { return domain == unix.AF_INET || domain == unix.AF_INET6 }
+
+func protoName(typ int) string {
+	switch typ {
+	case unix.SOCK_STREAM:
+		return "tcp"
+	case unix.SOCK_DGRAM:
+		return "udp"
+	}
+	return fmt.Sprintf("type%d", typ)
+}
+
+// readSockaddr copies the address argument into the supervisor.
+func (s *supervisor) readSockaddr(n *seccompNotif, t target, addr uint64, length uint64) ([]byte, unix.Errno) {
+	if length > maxSockaddr {
+		return nil, unix.EINVAL
+	}
+	buf := make([]byte, length)
+	if length > 0 {
+		if m, err := readMem(t.tid, addr, buf); err != nil || m != len(buf) {
+			return nil, unix.EFAULT
+		}
+	}
+	if !notifValid(s.fd, n.ID) {
+		return nil, unix.EINTR
+	}
+	return buf, 0
+}
+
+func rawBind(fd int, sa []byte) unix.Errno {
+	var p unsafe.Pointer
+	if len(sa) > 0 {
+		p = unsafe.Pointer(&sa[0])
+	}
+	_, _, e := unix.Syscall(unix.SYS_BIND, uintptr(fd), uintptr(p), uintptr(len(sa)))
+	return e
+}
+
+func rawConnect(fd int, sa []byte) unix.Errno {
+	var p unsafe.Pointer
+	if len(sa) > 0 {
+		p = unsafe.Pointer(&sa[0])
+	}
+	_, _, e := unix.Syscall(unix.SYS_CONNECT, uintptr(fd), uintptr(p), uintptr(len(sa)))
+	return e
+}
+
+func rawListen(fd, backlog int) unix.Errno {
+	_, _, e := unix.Syscall(unix.SYS_LISTEN, uintptr(fd), uintptr(backlog), 0)
+	return e
+}
+
+func (s *supervisor) handleBind(ctx context.Context, n *seccompNotif) {
+	t := s.openTarget(n)
+	defer t.close()
+	args := n.Data.Args
+	dup, errno := s.dupSocket(n, t, int(int32(args[0])))
+	if errno != 0 {
+		s.reply(n, 0, errno, false)
+		return
+	}
+	defer unix.Close(dup)
+	domain, typ, errno := socketInfo(dup)
+	if errno != 0 {
+		s.reply(n, 0, errno, false)
+		return
+	}
+	if !isIP(domain) {
+		// unix and netlink addresses resolve in the target's own context
+		// (its cwd, its mounts); a descriptor swapped for a TCP socket
+		// meanwhile is stopped by the Landlock backstop.
+		s.reply(n, 0, 0, true)
+		return
+	}
+	sa, errno := s.readSockaddr(n, t, args[1], uint64(uint32(args[2])))
+	if errno != 0 {
+		s.reply(n, 0, errno, false)
+		return
+	}
+	ap, kind := parseIPSockaddr(sa, domain, true)
+	switch kind {
+	case addrShort:
+		s.reply(n, 0, unix.EINVAL, false)
+		return
+	case addrUnsupported, addrUnspec:
+		s.reply(n, 0, unix.EAFNOSUPPORT, false)
+		return
+	}
+	if ap.Port() != 0 && int(ap.Port()) < s.lowPort && !hasCap(t.tid, unix.CAP_NET_BIND_SERVICE) {
+		// The supervisor may hold privileges the target does not: answer
+		// what the kernel would have answered the target.
+		s.reply(n, 0, unix.EACCES, false)
+		return
+	}
+	detail := fmt.Sprintf("%s %s", protoName(typ), ap)
+	// A TCP bind is decided when the socket listens (a server) or connects
+	// (a client with a chosen source port); a UDP bind to a port is a server.
+	if typ == unix.SOCK_DGRAM && ap.Port() != 0 {
+		facets := []action.Action{
+			{Kind: action.NetworkBind, Port: int(ap.Port()), Host: ap.Addr().String(), Detail: "udp bind"},
+			{Kind: action.NetworkListen, Port: int(ap.Port()), Host: ap.Addr().String(), Detail: "udp server (bind)"},
+		}
+		if !s.decide(ctx, n, t, "bind", detail, facets) {
+			return
+		}
+	}
+	e := rawBind(dup, sa)
+	s.reply(n, 0, e, false)
+}
+
+func (s *supervisor) handleListen(ctx context.Context, n *seccompNotif) {
+	t := s.openTarget(n)
+	defer t.close()
+	args := n.Data.Args
+	dup, errno := s.dupSocket(n, t, int(int32(args[0])))
+	if errno != 0 {
+		s.reply(n, 0, errno, false)
+		return
+	}
+	defer unix.Close(dup)
+	backlog := int(int32(args[1]))
+	domain, typ, errno := socketInfo(dup)
+	if errno != 0 {
+		s.reply(n, 0, errno, false)
+		return
+	}
+	// listen has no pointer argument, so it is always performed here on the
+	// duplicate: a descriptor swapped meanwhile cannot change what listens.
+	if !isIP(domain) || typ != unix.SOCK_STREAM {
+		s.reply(n, 0, rawListen(dup, backlog), false)
+		return
+	}
+	ap, ok := boundAddr(dup)
+	if !ok {
+		s.reply(n, 0, unix.EINVAL, false)
+		return
+	}
+	explicit := ap.Port() != 0
+	note := ""
+	if !explicit {
+		// listen on an unbound socket binds an ephemeral port (autobind).
+		// Bind it here first so the decision is about the real port and no
+		// concurrent bind can change it.
+		if e := rawBind(dup, anyAddr(domain)); e != 0 && e != unix.EINVAL {
+			s.reply(n, 0, e, false)
+			return
+		}
+		if ap, ok = boundAddr(dup); !ok {
+			s.reply(n, 0, unix.EINVAL, false)
+			return
+		}
+		note = fmt.Sprintf(" (was unbound: autobound ephemeral port %d)", ap.Port())
+	}
+	facets := []action.Action{{Kind: action.NetworkListen, Port: int(ap.Port()), Host: ap.Addr().String(), Detail: "listen" + note}}
+	if explicit {
+		facets = append(facets, action.Action{Kind: action.NetworkBind, Port: int(ap.Port()), Host: ap.Addr().String(), Detail: "bound before listen"})
+	}
+	if !s.decide(ctx, n, t, "listen", fmt.Sprintf("tcp %s%s", ap, note), facets) {
+		return
+	}
+	s.reply(n, 0, rawListen(dup, backlog), false)
+}
+
+func boundAddr(fd int) (netip.AddrPort, bool) {
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		return netip.AddrPort{}, false
+	}
+	switch a := sa.(type) {
+	case *unix.SockaddrInet4:
+		return netip.AddrPortFrom(netip.AddrFrom4(a.Addr), uint16(a.Port)), true
+	case *unix.SockaddrInet6:
+		return netip.AddrPortFrom(netip.AddrFrom16(a.Addr).Unmap(), uint16(a.Port)), true
+	}
+	return netip.AddrPort{}, false
+}
+
+func (s *supervisor) handleConnect(ctx context.Context, n *seccompNotif) {
+	t := s.openTarget(n)
+	defer t.close()
+	args := n.Data.Args
+	dup, errno := s.dupSocket(n, t, int(int32(args[0])))
+	if errno != 0 {
+		s.reply(n, 0, errno, false)
+		return
+	}
+	defer unix.Close(dup)
+	domain, typ, errno := socketInfo(dup)
+	if errno != 0 {
+		s.reply(n, 0, errno, false)
+		return
+	}
+	if !isIP(domain) {
+		s.reply(n, 0, 0, true) // see handleBind
+		return
+	}
+	sa, errno := s.readSockaddr(n, t, args[1], uint64(uint32(args[2])))
+	if errno != 0 {
+		s.reply(n, 0, errno, false)
+		return
+	}
+	ap, kind := parseIPSockaddr(sa, domain, false)
+	switch kind {
+	case addrShort:
+		s.reply(n, 0, unix.EINVAL, false)
+		return
+	case addrUnsupported:
+		s.reply(n, 0, unix.EAFNOSUPPORT, false)
+		return
+	case addrUnspec:
+		s.reply(n, 0, rawConnect(dup, sa), false) // dissolves an association
+		return
+	}
+	facets := []action.Action{{Kind: action.NetworkConnect, Port: int(ap.Port()), Host: ap.Addr().String(), Detail: protoName(typ) + " connect"}}
+	if !s.decide(ctx, n, t, "connect", fmt.Sprintf("%s %s", protoName(typ), ap), facets) {
+		return
+	}
+	s.reply(n, 0, rawConnect(dup, sa), false)
+}
+
+// decide asks the policy about a network operation and, unless it is
+// allowed, answers the notification with EACCES. It reports whether the
+// caller should perform the operation.
+func (s *supervisor) decide(ctx context.Context, n *seccompNotif, t target, op, detail string, facets []action.Action) bool {
+	exe := procLink(t.tgid, "exe")
+	prog := action.ProgramName(exe)
+	if prog == "" {
+		prog = t.comm
+	}
+	for i := range facets {
+		facets[i].Program = prog
+	}
+	part := action.Part{Text: fmt.Sprintf("%s %s", op, detail), Facets: facets}
+	if ctxPart, ok := s.contextFor(t.tgid); ok {
+		// Decided as a facet of the exec that started this subtree, so a rule
+		// allowing that command (e.g. npm run dev) covers its listener.
+		part.Text, part.Views = ctxPart.Text, ctxPart.Views
+		part.Facets = append(append([]action.Action{}, ctxPart.Facets...), facets...)
+	}
+	req := &action.Request{
+		Surface: "run",
+		Cwd:     procLink(t.tgid, "cwd"),
+		Input:   fmt.Sprintf("%s(2) %s by pid %d (%s) [%s]", op, detail, t.tgid, t.comm, LayerEmulate),
+		Parts:   []action.Part{part},
+	}
+	eff, d, reason := s.ask(ctx, req)
+	ev := Event{Op: op, PID: t.tgid, TID: t.tid, Comm: t.comm, Detail: detail, Effect: eff, Layer: LayerEmulate,
+		Reason: reason, Request: req, Decision: d}
+	if s.spec.Mode == Off {
+		ev.Layer = LayerAudit
+		ev.Result = "ok (audit only)"
+		s.emit(ev)
+		return true
+	}
+	if eff != action.Allow {
+		s.reply(n, 0, unix.EACCES, false)
+		ev.Result = "EACCES"
+		s.emit(ev)
+		return false
+	}
+	ev.Result = "performed by the supervisor"
+	s.emit(ev)
+	return true
+}
+
+// ask runs the DecideFunc and resolves an ask. Any error denies.
+func (s *supervisor) ask(ctx context.Context, req *action.Request) (action.Effect, *action.Decision, string) {
+	d, err := s.spec.Decide(ctx, req)
+	if err != nil {
+		return action.Deny, &d, fmt.Sprintf("no decision (%v): %s", err, d.Reason)
+	}
+	eff, reason := s.resolve(ctx, req, d)
+	return eff, &d, reason
+}
+
+// resolve turns a decision into allow or deny, holding the call while a
+// person decides an ask.
+func (s *supervisor) resolve(ctx context.Context, req *action.Request, d action.Decision) (action.Effect, string) {
+	reason := d.Reason
+	switch d.Effect {
+	case action.Allow:
+		return action.Allow, reason
+	case action.Ask:
+		if s.spec.Ask == nil {
+			return action.Deny, "needs a person's approval and no approval channel is wired to run yet, so it is denied: " + reason
+		}
+		timeout := d.Timeout
+		if timeout <= 0 {
+			timeout = s.spec.AskTimeout
+		}
+		if timeout <= 0 {
+			timeout = 5 * time.Minute
+		}
+		actx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		eff, err := s.spec.Ask(actx, req, d)
+		if err != nil {
+			return action.Deny, fmt.Sprintf("approval failed (%v): %s", err, reason)
+		}
+		if eff == action.Allow {
+			return action.Allow, "approved: " + reason
+		}
+		return action.Deny, "not approved: " + reason
+	}
+	return action.Deny, reason
+}
+
+// contextFor returns the tree context of process tgid: the part of the
+// nearest ancestor exec (itself included) that a rule allowed.
+func (s *supervisor) contextFor(tgid int) (action.Part, bool) {
+	s.mu.Lock()
+	empty := len(s.contexts) == 0
+	s.mu.Unlock()
+	if empty {
+		return action.Part{}, false
+	}
+	pid := tgid
+	for depth := 0; depth < 128 && pid > 1; depth++ {
+		img, start, ppid, ok := currentImage(pid)
+		if !ok {
+			return action.Part{}, false
+		}
+		s.mu.Lock()
+		c, found := s.contexts[pid]
+		s.mu.Unlock()
+		if found && c.start == start && c.pre != img {
+			return c.part, true
+		}
+		if pid == s.rootPID {
+			break
+		}
+		pid = ppid
+	}
+	return action.Part{}, false
+}
+
+const noRuleAtExec = "no rule about this command; the default does not apply at execve"
+
+func (s *supervisor) handleExec(ctx context.Context, n *seccompNotif) {
+	t := s.openTarget(n)
+	defer t.close()
+	args := n.Data.Args
+	pathArg, argvArg := args[0], args[1]
+	op := "execve"
+	if n.Data.Nr == sysExecveat {
+		pathArg, argvArg, op = args[1], args[2], "execveat"
+	}
+	path, err := readString(t.tid, pathArg, 4096)
+	if err != nil {
+		s.reply(n, 0, unix.EFAULT, false)
+		return
+	}
+	argv, truncated, _ := readArgv(t.tid, argvArg, 64, 4096)
+	if !notifValid(s.fd, n.ID) {
+		return
+	}
+	img, start, _, imgOK := currentImage(t.tgid)
+	s.mu.Lock()
+	if c, ok := s.contexts[t.tgid]; ok && imgOK && c.start == start && c.pre == img {
+		// The exec that set this context failed; the process is still the old image.
+		delete(s.contexts, t.tgid)
+	}
+	s.mu.Unlock()
+
+	words := argv
+	if len(words) == 0 {
+		words = []string{path}
+	}
+	text := quoteWords(words)
+	if truncated {
+		text += " ..."
+	}
+	detail := path
+	if len(words) > 0 {
+		detail = fmt.Sprintf("%s [%s]", path, text)
+	}
+	part := action.Part{
+		Text:   text,
+		Views:  []action.Argv{action.ParseArgv(words)},
+		Facets: []action.Action{{Kind: action.ShellExecute, Command: text, Program: action.ProgramName(words[0]), Detail: "execve " + path}},
+	}
+	req := &action.Request{
+		Surface: "run",
+		Cwd:     procLink(t.tgid, "cwd"),
+		Input:   fmt.Sprintf("%s %s by pid %d (%s) [%s: the policy default does not apply at execve]", op, text, t.tgid, t.comm, LayerAdvisory),
+		Parts:   []action.Part{part},
+	}
+	ev := Event{Op: op, PID: t.tgid, TID: t.tid, Comm: t.comm, Detail: detail, Layer: LayerAdvisory, Request: req}
+	d, err := s.spec.Decide(ctx, req)
+	ev.Decision = &d
+	eff, reason := action.Deny, ""
+	switch {
+	case err != nil:
+		reason = fmt.Sprintf("no decision (%v): %s", err, d.Reason)
+	case d.Rule == nil || s.spec.ExecRuleApplies != nil && !s.spec.ExecRuleApplies(d):
+		// The policy default does not apply at execve, or no agent could
+		// start node or git: only a rule about this command decides an exec.
+		eff, reason = action.Allow, noRuleAtExec
+	default:
+		eff, reason = s.resolve(ctx, req, d)
+	}
+	ev.Reason = reason
+	switch {
+	case s.spec.Mode == Off:
+		ev.Effect, ev.Layer, ev.Result = action.Allow, LayerAudit, "ok (audit only)"
+	case eff == action.Allow:
+		ev.Effect, ev.Result = action.Allow, "ok"
+		if err == nil && d.Rule != nil && d.Effect != action.Deny && reason != noRuleAtExec && imgOK {
+			s.mu.Lock()
+			if s.contexts == nil {
+				s.contexts = map[int]execContext{}
+			}
+			s.contexts[t.tgid] = execContext{start: start, pre: img, part: part}
+			s.mu.Unlock()
+		}
+	default:
+		ev.Effect, ev.Result = action.Deny, "EACCES"
+		s.reply(n, 0, unix.EACCES, false)
+		s.emit(ev)
+		return
+	}
+	// CONTINUE: the kernel re-reads path and argv; the decision is advisory.
+	s.reply(n, 0, 0, true)
+	s.emit(ev)
+}
+
+// quoteWords joins words into a shell-like command line for display and
+// rule matching of the part's text.
+func quoteWords(words []string) string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		if w != "" && !strings.ContainsAny(w, " \t\n'\"\\$`;&|<>()*?[]{}!#~") {
+			out[i] = w
+			continue
+		}
+		out[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+	}
+	return strings.Join(out, " ")
+}

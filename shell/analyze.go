@@ -1,0 +1,574 @@
+package shell
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"sync"
+
+	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/shell/catalog"
+)
+
+// Env is what the analyser may know about where a command runs.
+type Env struct {
+	Cwd  string // absolute working directory; "" when unknown
+	Home string // the user's home directory; "" when unknown
+	// ReadFile reads a file a command leads to (package.json, a sourced
+	// script). nil means read nothing. It is passed on to the catalogue.
+	ReadFile func(name string) ([]byte, error)
+}
+
+// Limits. Inputs beyond them are not analysed but reported as shell.opaque.
+const (
+	// MaxTextBytes is the largest shell text analysed.
+	MaxTextBytes = 64 << 10
+	// MaxDepth bounds how deeply shell text may run shell text
+	// (bash -c, eval, $(...), ssh host CMD, scripts).
+	MaxDepth = 16
+	// maxNesting bounds bracket nesting inside one text, checked before
+	// parsing so the parser never recurses deeply.
+	maxNesting = 256
+	// maxWork bounds the bytes parsed for one Analyze call, across all
+	// nested texts and scripts.
+	maxWork = 1 << 20
+	// maxParts bounds the parts of one Analyze call.
+	maxParts = 4096
+	// maxViews bounds the wrappers peeled off one command.
+	maxViews = 32
+)
+
+// Analyze splits shell text into parts, one per simple command the shell
+// would run, each with its views and facets. It never fails: what cannot be
+// parsed or resolved becomes a part with a shell.opaque facet saying why.
+// A text that runs nothing (empty, comments, [[ ]], (( ))) has no parts.
+func Analyze(text string, env Env) (parts []action.Part) {
+	p := parsers.Get().(*syntax.Parser)
+	defer parsers.Put(p)
+	a := &analyzer{env: env, cwd: env.Cwd, parser: p}
+	defer func() {
+		// A bug must not turn into an allow: fail closed with one opaque part.
+		if r := recover(); r != nil {
+			parts = []action.Part{opaquePart(text, nil, nil, fmt.Sprintf("internal error: %v", r))}
+		}
+	}()
+	a.text(text, scope{})
+	return a.parts
+}
+
+// parsers caches bash parsers: making one allocates more than parsing a
+// typical command does. A parser resets itself on every Parse, so the pool
+// carries no state from one call to the next.
+var parsers = sync.Pool{New: func() any { return syntax.NewParser(syntax.Variant(syntax.LangBash)) }}
+
+// analyzer holds the state of one Analyze call.
+type analyzer struct {
+	env    Env
+	parser *syntax.Parser
+	zsh    *syntax.Parser // made on the first text bash cannot parse
+	parts  []action.Part
+	meta   []partMeta // parallel to parts
+	work   int        // bytes parsed so far
+	full   bool       // maxParts reached: stop adding parts
+
+	cwd string // working directory as tracked through cd; "" when unknown
+	// fds maps file descriptors opened by exec onto network endpoints.
+	fds map[string]endpoint
+	// files holds literal contents this text wrote to files (echo ... > s.sh),
+	// keyed by lexical absolute path, so later commands that run them are seen.
+	files map[string]string
+	// fifos are named pipes this text created (mkfifo).
+	fifos map[string]bool
+}
+
+// partMeta is what pipeline and script-level checks need to know about a part.
+type partMeta struct {
+	// shellIn: a shell or interpreter that reads commands from stdin, or an
+	// interactive shell.
+	shellIn bool
+	// rawNet: a raw socket tool talking to a peer, or a command whose stdio
+	// is wired to a network endpoint by redirection.
+	rawNet bool
+	// download: a part that fetches from the network.
+	download bool
+}
+
+// scope is what a statement inherits from where it appears.
+type scope struct {
+	src    string // the text positions refer to
+	depth  int    // shell texts nested around this one
+	prefix []action.Argv
+	// prefixFacets are the facets of the wrappers around this text
+	// (ssh's network.connect, an opaque facet for dynamic text).
+	prefixFacets []action.Action
+	remote       bool   // runs on another machine (ssh host CMD)
+	bg           bool   // started in the background
+	origin       string // why this text runs, e.g. "git -c core.pager"
+	// placeholders are words a wrapper substitutes at run time
+	// (xargs -I{}, find -exec {}); as a command name they are opaque.
+	placeholders []string
+	redirs       []redirect // redirections of enclosing compound commands
+	stdin        *stream    // what stdin carries, nil for the terminal
+}
+
+// text parses and walks one shell text.
+func (a *analyzer) text(src string, sc scope) {
+	if a.full {
+		return
+	}
+	if sc.depth > MaxDepth {
+		a.addOpaque(src, sc, fmt.Sprintf("nesting deeper than %d levels", MaxDepth))
+		return
+	}
+	if len(src) > MaxTextBytes {
+		a.addOpaque(src, sc, fmt.Sprintf("text longer than %d bytes", MaxTextBytes))
+		return
+	}
+	a.work += len(src)
+	if a.work > maxWork {
+		a.addOpaque(src, sc, "analysis budget exceeded")
+		return
+	}
+	if n := nesting(src); n > maxNesting {
+		a.addOpaque(src, sc, fmt.Sprintf("nesting deeper than %d brackets", maxNesting))
+		return
+	}
+	f, err := a.parser.Parse(strings.NewReader(src), "")
+	if err != nil {
+		// Text bash rejects runs nowhere under bash; under zsh it may run.
+		if a.zsh == nil {
+			a.zsh = syntax.NewParser(syntax.Variant(syntax.LangZsh))
+		}
+		if zf, zerr := a.zsh.Parse(strings.NewReader(src), ""); zerr == nil {
+			f, err = zf, nil
+		}
+	}
+	if err != nil {
+		msg := err.Error()
+		var pe syntax.ParseError
+		if errors.As(err, &pe) {
+			msg = pe.Error()
+		}
+		a.addOpaque(src, sc, "cannot parse: "+msg)
+		return
+	}
+	sc.src = src
+	a.stmts(f.Stmts, sc)
+}
+
+// nesting is a cheap upper bound of bracket nesting in src.
+func nesting(src string) int {
+	depth, max := 0, 0
+	for i := 0; i < len(src); i++ {
+		switch src[i] {
+		case '(', '{':
+			depth++
+			if depth > max {
+				max = depth
+			}
+		case ')', '}':
+			if depth > 0 {
+				depth--
+			}
+		}
+	}
+	return max
+}
+
+func (a *analyzer) stmts(list []*syntax.Stmt, sc scope) {
+	for _, s := range list {
+		a.stmt(s, sc)
+	}
+}
+
+// stmt walks one statement and returns what it writes to stdout.
+func (a *analyzer) stmt(s *syntax.Stmt, sc scope) *stream {
+	if a.full || s == nil {
+		return nil
+	}
+	sc.bg = sc.bg || s.Background || s.Coprocess || s.Disown
+	r := &resolver{src: sc.src, home: true, dir: a.env.Home, cwd: a.cwd}
+	own := a.redirects(s.Redirs, r)
+	a.substs(r.subs, nil, sc)
+	switch c := s.Cmd.(type) {
+	case *syntax.CallExpr:
+		return a.call(c, s, own, sc)
+	case nil:
+		// Only redirections: "> file" truncates a file.
+		a.simple(nil, nil, a.stmtText(s, sc.src), own, sc)
+		return nil
+	}
+	start := len(a.parts)
+	if len(own) > 0 {
+		sc.redirs = append(append([]redirect(nil), sc.redirs...), own...)
+	}
+	a.compound(s.Cmd, sc)
+	return a.rangeOutput(start, len(a.parts))
+}
+
+// compound walks the statements inside a compound command.
+func (a *analyzer) compound(cmd syntax.Command, sc scope) {
+	switch c := cmd.(type) {
+	case *syntax.BinaryCmd:
+		if c.Op == syntax.Pipe || c.Op == syntax.PipeAll {
+			a.pipeline(c, sc)
+			return
+		}
+		a.stmt(c.X, sc)
+		a.stmt(c.Y, sc)
+	case *syntax.Subshell:
+		a.stmts(c.Stmts, sc)
+	case *syntax.Block:
+		a.stmts(c.Stmts, sc)
+	case *syntax.IfClause:
+		for ic := c; ic != nil; ic = ic.Else {
+			a.stmts(ic.Cond, sc)
+			a.stmts(ic.Then, sc)
+		}
+	case *syntax.WhileClause:
+		a.stmts(c.Cond, sc)
+		a.stmts(c.Do, sc)
+	case *syntax.ForClause:
+		a.walkNode(c.Loop, sc)
+		a.stmts(c.Do, sc)
+	case *syntax.CaseClause:
+		a.walkNode(c.Word, sc)
+		for _, it := range c.Items {
+			for _, p := range it.Patterns {
+				a.walkNode(p, sc)
+			}
+			a.stmts(it.Stmts, sc)
+		}
+	case *syntax.FuncDecl:
+		// The body runs when the function is called; analyse it once here.
+		sc.stdin = nil
+		a.stmt(c.Body, sc)
+	case *syntax.TestDecl:
+		a.stmt(c.Body, sc)
+	case *syntax.TimeClause:
+		a.stmt(c.Stmt, sc)
+	case *syntax.CoprocClause:
+		sc.bg = true
+		a.stmt(c.Stmt, sc)
+	case *syntax.ArithmCmd, *syntax.TestClause, *syntax.LetClause:
+		// Harmless in themselves (a part with only its shell.execute facet,
+		// so a policy can allow it); substitutions inside still run.
+		a.walkNode(c, sc)
+		name := "[["
+		switch c.(type) {
+		case *syntax.ArithmCmd:
+			name = "(("
+		case *syntax.LetClause:
+			name = "let"
+		}
+		r := &resolver{src: sc.src}
+		a.simple([]word{lit(name)}, nil, r.text(c), nil, sc)
+	case *syntax.DeclClause:
+		a.decl(c, sc)
+	}
+}
+
+// walkNode analyses the command and process substitutions inside n.
+func (a *analyzer) walkNode(n syntax.Node, sc scope) {
+	if n == nil {
+		return
+	}
+	r := &resolver{src: sc.src, wordN: -1}
+	r.collect(n)
+	a.substs(r.subs, nil, sc)
+}
+
+// substs analyses substitutions as parts of their own; words, when given,
+// learn which of them fetch from the network.
+func (a *analyzer) substs(subs []subst, words []word, sc scope) {
+	if len(subs) == 0 {
+		return
+	}
+	sc.depth++
+	sc.stdin = nil
+	sc.redirs = nil
+	sc.bg = false
+	for _, s := range subs {
+		if sc.depth > MaxDepth {
+			a.addOpaque(sc.src, sc, fmt.Sprintf("substitutions nested deeper than %d levels", MaxDepth))
+			return
+		}
+		start := len(a.parts)
+		a.stmts(s.stmts, sc)
+		if s.word >= 0 && s.word < len(words) && a.rangeDownloads(start, len(a.parts)) {
+			words[s.word].net = true
+		}
+	}
+}
+
+// decl handles export/local/declare/readonly/typeset as a part.
+func (a *analyzer) decl(d *syntax.DeclClause, sc scope) {
+	r := &resolver{src: sc.src, home: true, dir: a.env.Home, cwd: a.cwd, wordN: -1}
+	words := []word{lit(d.Variant.Value)}
+	for _, as := range d.Args {
+		words = append(words, r.assign(as))
+	}
+	a.substs(r.subs, nil, sc)
+	a.simple(words, nil, r.text(d), nil, sc)
+}
+
+// assign resolves NAME=VALUE (or a naked word of a declare clause).
+func (r *resolver) assign(as *syntax.Assign) word {
+	switch {
+	case as.Name == nil && as.Value != nil:
+		return r.word(as.Value)
+	case as.Name == nil:
+		return word{}
+	}
+	var w word
+	if as.Value != nil {
+		w = r.word(as.Value)
+	} else if as.Array != nil {
+		r.collect(as.Array)
+		w = word{s: r.text(as.Array), dyn: dynParam}
+	}
+	op := "="
+	if as.Append {
+		op = "+="
+	}
+	if as.Naked {
+		op = ""
+	}
+	w.s = as.Name.Value + op + w.s
+	w.raw = r.text(as)
+	if w.dyn != 0 {
+		w.dynEnd += len(as.Name.Value) + len(op)
+	}
+	return w
+}
+
+// stmtText is the text of a statement from its source positions, without
+// here-document bodies and the trailing ; or &.
+func (a *analyzer) stmtText(s *syntax.Stmt, src string) string {
+	start, end := -1, -1
+	if s.Cmd != nil {
+		start, end = int(s.Cmd.Pos().Offset()), int(s.Cmd.End().Offset())
+	}
+	for _, r := range s.Redirs {
+		rs := int(r.Pos().Offset())
+		re := rs
+		if r.Word != nil {
+			re = int(r.Word.End().Offset())
+		}
+		if start < 0 || rs < start {
+			start = rs
+		}
+		if re > end {
+			end = re
+		}
+	}
+	if start < 0 || end > len(src) || start > end {
+		return ""
+	}
+	return src[start:end]
+}
+
+// addOpaque adds one part for text that could not be analysed. It carries
+// no shell.execute facet and no views of its own, so no command rule can
+// allow it by accident.
+func (a *analyzer) addOpaque(text string, sc scope, why string) {
+	a.add(opaquePart(text, sc.prefix, sc.prefixFacets, why), partMeta{})
+}
+
+func opaquePart(text string, prefix []action.Argv, prefixFacets []action.Action, why string) action.Part {
+	p := action.Part{Text: text, Views: clipViews(prefix)}
+	p.Facets = append(p.Facets, prefixFacets...)
+	p.Facets = append(p.Facets, action.Action{Kind: action.ShellOpaque, Command: text, Detail: why})
+	return p
+}
+
+func clipViews(v []action.Argv) []action.Argv {
+	if len(v) == 0 {
+		return nil
+	}
+	return append([]action.Argv(nil), v...)
+}
+
+// add appends a part, respecting maxParts.
+func (a *analyzer) add(p action.Part, m partMeta) int {
+	if a.full {
+		return -1
+	}
+	if len(a.parts) >= maxParts {
+		a.full = true
+		a.parts = append(a.parts, opaquePart("", nil, nil, fmt.Sprintf("more than %d commands", maxParts)))
+		a.meta = append(a.meta, partMeta{})
+		return -1
+	}
+	p.Facets = dedupe(p.Facets)
+	a.parts = append(a.parts, p)
+	a.meta = append(a.meta, m)
+	return len(a.parts) - 1
+}
+
+// dedupe removes repeated facets, keeping the first.
+func dedupe(fs []action.Action) []action.Action {
+	if len(fs) < 2 {
+		return fs
+	}
+	out := fs[:0:0]
+	for _, f := range fs {
+		dup := false
+		for _, g := range out {
+			if sameFacet(f, g) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func sameFacet(x, y action.Action) bool {
+	switch x.Kind {
+	case action.FileRead, action.FileWrite, action.FileDelete:
+		// One facet per file is enough; a second detector's wording adds nothing.
+		return x.Kind == y.Kind && x.Path == y.Path && x.Remote == y.Remote
+	}
+	return x.Args == nil && y.Args == nil &&
+		x.Kind == y.Kind && x.Command == y.Command && x.Program == y.Program &&
+		x.Port == y.Port && x.Host == y.Host && x.Path == y.Path && x.URL == y.URL &&
+		x.Tool == y.Tool && x.Server == y.Server && x.Remote == y.Remote &&
+		x.Background == y.Background && x.Detail == y.Detail
+}
+
+// hasKind reports whether facets contain one of kind k.
+func hasKind(fs []action.Action, k action.Kind) bool {
+	for _, f := range fs {
+		if f.Kind == k {
+			return true
+		}
+	}
+	return false
+}
+
+// rangeDownloads reports whether parts [start, end) fetch from the network.
+func (a *analyzer) rangeDownloads(start, end int) bool {
+	for i := start; i < end && i < len(a.parts); i++ {
+		if a.meta[i].download || a.meta[i].rawNet || hasKind(a.parts[i].Facets, action.NetworkConnect) {
+			return true
+		}
+	}
+	return false
+}
+
+// detect asks the catalogue about one command and folds the scripts it
+// runs indirectly into the returned facets.
+func (a *analyzer) detect(views []action.Argv, stdin string, sc scope) []action.Action {
+	res := catalog.Detect(catalog.Command{Views: views, Cwd: a.cwd, Home: a.env.Home, ReadFile: a.readFunc(), Stdin: stdin})
+	fs := res.Facets
+	for _, s := range res.Scripts {
+		fs = append(fs, a.fold(s.Text, s.Origin, sc)...)
+	}
+	return fs
+}
+
+// fold analyses a script a command runs indirectly and returns its parts'
+// facets (shell.execute excepted), marked as coming via origin.
+func (a *analyzer) fold(text, origin string, sc scope) []action.Action {
+	if a.full {
+		return nil
+	}
+	saveParts, saveCwd, saveFds := len(a.parts), a.cwd, a.fds
+	inner := scope{depth: sc.depth + 1, remote: sc.remote}
+	a.text(text, inner)
+	var out []action.Action
+	for _, p := range a.parts[saveParts:] {
+		for _, f := range p.Facets {
+			if f.Kind == action.ShellExecute {
+				continue
+			}
+			if f.Detail == "" {
+				f.Detail = "via " + origin
+			} else if !strings.Contains(f.Detail, "via ") {
+				f.Detail = "via " + origin + ": " + f.Detail
+			}
+			out = append(out, f)
+		}
+	}
+	a.parts, a.meta = a.parts[:saveParts], a.meta[:saveParts]
+	a.full = len(a.parts) >= maxParts
+	a.cwd, a.fds = saveCwd, saveFds
+	return out
+}
+
+// readFunc is the ReadFile handed to the catalogue: files this text wrote
+// with literal content first, then the caller's ReadFile.
+func (a *analyzer) readFunc() func(string) ([]byte, error) {
+	if len(a.files) == 0 {
+		return a.env.ReadFile
+	}
+	return func(name string) ([]byte, error) {
+		if s, ok := a.files[a.fileKey(name)]; ok {
+			return []byte(s), nil
+		}
+		if a.env.ReadFile == nil {
+			return nil, errNoRead
+		}
+		return a.env.ReadFile(name)
+	}
+}
+
+var errNoRead = errors.New("shell: file reading disabled")
+
+// readScript returns the content of a script file a command runs, from
+// this text's own writes or the caller's ReadFile.
+func (a *analyzer) readScript(name string) (string, bool) {
+	if s, ok := a.files[a.fileKey(name)]; ok {
+		return s, true
+	}
+	if a.env.ReadFile == nil || name == "" {
+		return "", false
+	}
+	p := catalog.CanonicalPath(name, a.cwd, a.env.Home)
+	if !path.IsAbs(p) {
+		p = a.fileKey(name)
+	}
+	if !path.IsAbs(p) {
+		return "", false
+	}
+	b, err := a.env.ReadFile(p)
+	if err != nil || len(b) > MaxTextBytes {
+		return "", false
+	}
+	return string(b), true
+}
+
+// fileKey is the lexical absolute form of a path, for the files overlay.
+func (a *analyzer) fileKey(name string) string {
+	if strings.HasPrefix(name, "~/") && a.env.Home != "" {
+		name = path.Join(a.env.Home, name[2:])
+	}
+	if !path.IsAbs(name) {
+		name = path.Join(a.cwd, name)
+	}
+	return path.Clean(name)
+}
+
+// rangeOutput describes what parts [start, end) of a compound stage write.
+func (a *analyzer) rangeOutput(start, end int) *stream {
+	out := &stream{kind: streamPipe}
+	for i := start; i < end && i < len(a.meta); i++ {
+		switch {
+		case a.meta[i].rawNet:
+			out.kind = streamNetwork
+			out.from = a.parts[i].Text
+			return out
+		case a.meta[i].download || hasKind(a.parts[i].Facets, action.NetworkConnect):
+			out.kind = streamDownload
+			out.from = a.parts[i].Text
+		}
+	}
+	return out
+}

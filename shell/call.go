@@ -1,0 +1,748 @@
+package shell
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"path"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/shell/catalog"
+)
+
+// call analyses one simple command from the syntax tree.
+func (a *analyzer) call(ce *syntax.CallExpr, s *syntax.Stmt, own []redirect, sc scope) *stream {
+	r := &resolver{src: sc.src, home: true, dir: a.env.Home, cwd: a.cwd, wordN: -1}
+	var assigns []word
+	for _, as := range ce.Assigns {
+		assigns = append(assigns, r.assign(as))
+	}
+	words := r.words(ce.Args)
+	a.substs(r.subs, words, sc)
+	return a.simple(words, assigns, a.stmtText(s, sc.src), own, sc)
+}
+
+func opaqueFacet(text, why string) action.Action {
+	return action.Action{Kind: action.ShellOpaque, Command: text, Detail: why}
+}
+
+func remoteFacet(prog string, e *endpoint, why string) action.Action {
+	f := action.Action{Kind: action.ShellRemote, Program: prog, Detail: why}
+	if e != nil {
+		f.Host, f.Port = e.host, e.port
+	}
+	return f
+}
+
+// opaqueName says why a command name cannot be known statically, or "".
+func opaqueName(w word, placeholders ...[]string) string {
+	for _, list := range placeholders {
+		for _, ph := range list {
+			if hasPlaceholder(w.s, ph) {
+				return "command name substituted at run time (" + ph + ")"
+			}
+		}
+	}
+	if w.dyn == 0 {
+		return ""
+	}
+	// $HOME/bin/tool: only the directory is unknown; the program is known.
+	if slash := strings.LastIndexByte(w.s, '/'); slash >= 0 && slash >= w.dynEnd && w.dyn&dynGlob == 0 {
+		return ""
+	}
+	return "command name from " + w.dyn.why() + ": " + clip(w.raw)
+}
+
+// simple analyses one simple command: its words (and leading assignments),
+// its text as written, and its redirections.
+func (a *analyzer) simple(words, assigns []word, text string, own []redirect, sc scope) *stream {
+	if a.full {
+		return nil
+	}
+	redirs := own
+	if len(sc.redirs) > 0 {
+		redirs = append(append([]redirect(nil), sc.redirs...), own...)
+	}
+	execOnly := len(words) == 1 && words[0].s == "exec" && len(assigns) == 0
+	wr := a.wire(redirs, execOnly)
+	stdin := sc.stdin
+	if wr.stdin != nil {
+		stdin = wr.stdin
+	}
+
+	ch := &chain{stdin: stdin, bg: sc.bg}
+	if len(assigns) > 0 {
+		all := append(append([]word(nil), assigns...), words...)
+		ch.views = append(ch.views, action.ParseArgv(strs(all)))
+		ch.last = all
+		for _, as := range assigns {
+			a.envCommand(as, ch)
+		}
+	}
+	for cur := words; len(cur) > 0 && len(ch.views) < maxViews; {
+		ch.views = append(ch.views, action.ParseArgv(strs(cur)))
+		ch.last = cur
+		if why := opaqueName(cur[0], sc.placeholders, ch.placeholders); why != "" {
+			ch.facets = append(ch.facets, opaqueFacet(text, why))
+			// while read c; do $c; done < /dev/tcp/h/p runs what the peer sends.
+			if e := networkPeer(ch.stdin, wr); e != nil {
+				ch.facets = append(ch.facets, remoteFacet("", e, "command name read from a network peer: "+e.path))
+			}
+			break
+		}
+		next := a.unwrap(cur, ch, sc)
+		if next == nil {
+			break
+		}
+		cur = next
+	}
+	var last action.Argv
+	if len(ch.views) > 0 {
+		last = ch.views[len(ch.views)-1]
+	}
+	prog := last.Program
+	views := ch.views
+	var m partMeta
+	var facets []action.Action
+
+	// An interpreter that takes its program from stdin.
+	if ch.run.kind == runNone && readsCodeFromStdin(last) {
+		switch in := ch.stdin; {
+		case in == nil:
+			m.shellIn = true
+		case in.kind == streamLiteral && in.known:
+			// The catalogue scans it as code (Command.Stdin).
+		case in.kind == streamFile:
+		case in.kind == streamNetwork:
+			m.shellIn = true
+			facets = append(facets, remoteFacet(prog, in.peer, "interpreter reads code from a network peer"))
+		default:
+			m.shellIn = true
+			facets = append(facets, opaqueFacet(text, "interpreter reads code from "+in.describe()))
+		}
+	}
+	// Code or a module that xargs or find supplies at run time.
+	if shells[prog] || isCodeRunner(prog) {
+		missing := ch.codeMissing || !shells[prog] && missingValue(last)
+		if ch.argsFromStdin && missing || codeFromPlaceholder(last, sc.placeholders, ch.placeholders) {
+			facets = append(facets, opaqueFacet(text, "code or module substituted at run time"))
+		}
+	}
+
+	stdinText := ""
+	if in := ch.stdin; in != nil && in.kind == streamLiteral && in.known && ch.run.kind == runNone {
+		stdinText = in.text
+	}
+	detected := a.detect(views, stdinText, sc)
+	m.rawNet = rawSocketUse(last, detected) || len(wr.net) > 0
+	m.download = downloaders[prog] || hasKind(detected, action.NetworkConnect)
+
+	// The catalogue's facets come right after shell.execute, then what the
+	// shell constructs imply.
+	facets = append(append(detected[:len(detected):len(detected)], facets...), ch.facets...)
+	facets = append(facets, wr.facets...)
+	if len(wr.net) > 0 && (shells[prog] || interpreters[prog]) {
+		facets = append(facets, remoteFacet(prog, wr.net[0], "shell or interpreter with its input or output on "+wr.net[0].path))
+	}
+	if execOnly && wr.std[0] != nil {
+		facets = append(facets, remoteFacet("", wr.std[0], "the shell reads its commands from "+wr.std[0].path))
+	}
+
+	// What the innermost command runs.
+	run := ch.run
+	if run.interactive {
+		m.shellIn = true
+	}
+	var textRun *word
+	innerStdin := ch.stdin
+	switch run.kind {
+	case runText:
+		t := run.text
+		textRun = &t
+		if run.interactive {
+			m.shellIn = true
+		}
+	case runStdin:
+		t, fs, shellIn := a.stdinShell(prog, ch.stdin, text, sc)
+		facets = append(facets, fs...)
+		m.shellIn = m.shellIn || shellIn
+		if t != nil {
+			textRun, innerStdin = t, nil
+		}
+	case runScript:
+		s := run.script
+		switch {
+		case s.net:
+			facets = append(facets, opaqueFacet(text, "script downloaded from the network: "+clip(s.raw)))
+		case s.dyn&dynProc != 0:
+			// The substitution's commands are parts of their own.
+		case s.s == "/dev/stdin" || s.s == "-":
+			t, fs, shellIn := a.stdinShell(prog, ch.stdin, text, sc)
+			facets = append(facets, fs...)
+			m.shellIn = m.shellIn || shellIn
+			if t != nil {
+				textRun, innerStdin = t, nil
+			}
+		case s.dyn == 0:
+			if content, ok := a.readScript(s.s); ok {
+				facets = append(facets, a.fold(content, s.s, sc)...)
+			}
+		}
+	}
+	if textRun == nil && len(views) > 0 && strings.Contains(last.Words[0], "/") && len(ch.last) > 0 && ch.last[0].dyn == 0 {
+		// ./script.sh written earlier in this text (or a shell script on disk).
+		if content, ok := a.scriptProgram(last.Words[0]); ok {
+			facets = append(facets, a.fold(content, last.Words[0], sc)...)
+		}
+	}
+
+	out := a.output(last, ch.last, ch.stdin, m, text)
+	if wr.outPath != "" && out != nil && out.kind == streamLiteral && out.known && out.dyn == 0 {
+		key := a.fileKey(wr.outPath)
+		if a.files == nil {
+			a.files = map[string]string{}
+		}
+		if wr.outAppend {
+			a.files[key] += out.text
+		} else {
+			a.files[key] = out.text
+		}
+	}
+	if wr.stdout {
+		out = nil
+	}
+
+	if textRun != nil {
+		a.runInner(*textRun, run.remote, run.what == "eval", views, facets, text, prog, ch, innerStdin, sc, m)
+	} else {
+		a.emit(text, views, prog, ch.bg, facets, sc, m)
+	}
+	a.runExtras(ch.extras, sc)
+	a.track(prog, ch.last)
+	return out
+}
+
+// hasPlaceholder reports whether s holds the placeholder ph. A one-letter
+// placeholder (xargs -Ix) must be the whole word: matching every x inside
+// "exec" would be exact but useless.
+func hasPlaceholder(s, ph string) bool {
+	if ph == "" {
+		return false
+	}
+	if len(ph) == 1 && (ph[0] >= 'a' && ph[0] <= 'z' || ph[0] >= 'A' && ph[0] <= 'Z' || ph[0] >= '0' && ph[0] <= '9') {
+		return s == ph
+	}
+	return strings.Contains(s, ph)
+}
+
+// networkPeer returns the network endpoint on a command's stdio, if any.
+func networkPeer(in *stream, wr wiring) *endpoint {
+	if in != nil && in.kind == streamNetwork {
+		if in.peer != nil {
+			return in.peer
+		}
+		return &endpoint{path: in.from}
+	}
+	for _, e := range wr.std {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// missingValue reports whether a code or module option lacks its value
+// (python -m with the module appended by xargs at run time).
+func missingValue(v action.Argv) bool {
+	for _, o := range v.Options {
+		if !o.HasValue {
+			switch o.Name {
+			case "-c", "-m", "-e", "-E", "-r":
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// codeFromPlaceholder reports whether a code or module option's value
+// holds a run-time placeholder (xargs -I{} python3 -m {}).
+func codeFromPlaceholder(v action.Argv, lists ...[]string) bool {
+	for _, o := range v.Options {
+		switch o.Name {
+		case "-c", "-m", "-e", "-E", "-r":
+		default:
+			continue
+		}
+		for _, l := range lists {
+			for _, ph := range l {
+				if hasPlaceholder(o.Value, ph) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// stdinShell decides what a shell reading commands from stdin runs: the
+// text itself when it is known, otherwise facets saying why it is not.
+func (a *analyzer) stdinShell(prog string, in *stream, text string, sc scope) (*word, []action.Action, bool) {
+	switch {
+	case in == nil:
+		return nil, nil, true
+	case (in.kind == streamLiteral || in.kind == streamDecoded) && in.known:
+		t := word{s: in.text, raw: in.text, dyn: in.dyn}
+		var fs []action.Action
+		if in.decoded {
+			fs = append(fs, opaqueFacet(text, "decoded text piped into a shell: "+clip(in.from)))
+		}
+		return &t, fs, false
+	case in.kind == streamFile:
+		if a.fifos[a.fileKey(in.path)] || in.dyn != 0 {
+			// A fifo: whatever another command writes into it.
+			return nil, nil, true
+		}
+		if content, ok := a.readScript(in.path); ok {
+			return nil, a.fold(content, in.path, sc), false
+		}
+		return nil, nil, false
+	case in.kind == streamNetwork:
+		return nil, []action.Action{remoteFacet(prog, in.peer, "shell reads commands from a network peer: "+clip(in.from))}, true
+	}
+	return nil, []action.Action{opaqueFacet(text, "shell reads commands from "+in.describe())}, true
+}
+
+// clip shortens text quoted in a detail.
+func clip(s string) string {
+	const max = 80
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
+}
+
+// describe names what a stream carries, for details.
+func (s *stream) describe() string {
+	from := clip(s.from)
+	switch s.kind {
+	case streamDownload:
+		return "a download: " + from
+	case streamDecoded:
+		return "decoded text: " + from
+	case streamNetwork:
+		return "a network peer: " + from
+	case streamFile:
+		return "a file: " + from
+	case streamLiteral:
+		return "literal text"
+	}
+	if from == "" {
+		return "a pipe"
+	}
+	return "a pipe: " + from
+}
+
+// emit adds one part.
+func (a *analyzer) emit(text string, views []action.Argv, prog string, bg bool, facets []action.Action, sc scope, m partMeta) {
+	p := action.Part{Text: text, Views: append(clipViews(sc.prefix), views...)}
+	p.Facets = make([]action.Action, 0, 1+len(sc.prefixFacets)+len(facets))
+	p.Facets = append(p.Facets, action.Action{
+		Kind: action.ShellExecute, Command: text, Program: prog,
+		Background: bg, Remote: sc.remote, Detail: sc.origin,
+	})
+	p.Facets = append(p.Facets, sc.prefixFacets...)
+	remote := false
+	for _, f := range facets {
+		if sc.remote {
+			f.Remote = true
+		}
+		if f.Kind == action.ShellRemote {
+			// One remote-shell facet per part says it; more repeat it.
+			if remote {
+				continue
+			}
+			remote = true
+		}
+		p.Facets = append(p.Facets, f)
+	}
+	a.add(p, m)
+}
+
+// runInner analyses shell text a command runs: its parts carry the
+// command's views first and its facets (outer). When the text runs
+// nothing, the command is a part by itself.
+func (a *analyzer) runInner(t word, remote, strict bool, views []action.Argv, outer []action.Action, text, prog string, ch *chain, stdin *stream, sc scope, m partMeta) {
+	if t.dyn != 0 && strict {
+		outer = append(outer, opaqueFacet(text, "shell text built from "+t.dyn.why()+": "+clip(t.raw)))
+	}
+	inner := sc
+	inner.depth++
+	inner.prefix = append(clipViews(sc.prefix), views...)
+	inner.prefixFacets = append([]action.Action(nil), sc.prefixFacets...)
+	for _, f := range outer {
+		if sc.remote {
+			f.Remote = true
+		}
+		inner.prefixFacets = append(inner.prefixFacets, f)
+	}
+	inner.remote = sc.remote || remote
+	inner.bg = ch.bg
+	if len(ch.placeholders) > 0 {
+		inner.placeholders = append(append([]string(nil), sc.placeholders...), ch.placeholders...)
+	}
+	inner.redirs = nil
+	inner.stdin = stdin
+	start := len(a.parts)
+	a.text(t.s, inner)
+	if len(a.parts) == start && !a.full {
+		a.emit(text, views, prog, ch.bg, outer, sc, m)
+	}
+}
+
+// runExtras analyses the commands a part starts besides itself.
+func (a *analyzer) runExtras(extras []extra, sc scope) {
+	for _, x := range extras {
+		esc := sc
+		esc.depth++
+		esc.origin = "via " + x.origin
+		esc.stdin, esc.redirs, esc.bg = nil, nil, false
+		if x.placeholder != "" {
+			esc.placeholders = append(append([]string(nil), sc.placeholders...), x.placeholder)
+		}
+		if esc.depth > MaxDepth {
+			a.addOpaque(x.origin, esc, "nesting too deep")
+			continue
+		}
+		if x.words != nil {
+			raws := make([]string, len(x.words))
+			for i, w := range x.words {
+				raws[i] = w.raw
+				if raws[i] == "" {
+					raws[i] = w.s
+				}
+			}
+			a.simple(x.words, nil, strings.Join(raws, " "), nil, esc)
+			continue
+		}
+		if x.text.dyn != 0 {
+			esc.prefixFacets = append(append([]action.Action(nil), sc.prefixFacets...),
+				opaqueFacet(x.text.raw, "command built from "+x.text.dyn.why()+": "+clip(x.text.raw)))
+		}
+		a.text(x.text.s, esc)
+	}
+}
+
+// track follows cd through the text so later commands see their directory.
+func (a *analyzer) track(prog string, ws []word) {
+	switch prog {
+	case "mkfifo", "mknod":
+		for i, w := range ws[1:] {
+			if strings.HasPrefix(w.s, "-") || prog == "mknod" && i > 0 {
+				continue
+			}
+			if prog == "mknod" && !(len(ws) > i+2 && ws[i+2].s == "p") {
+				continue
+			}
+			if a.fifos == nil {
+				a.fifos = map[string]bool{}
+			}
+			a.fifos[a.fileKey(w.s)] = true
+		}
+		return
+	case "ztcp":
+		// zsh's ztcp HOST PORT opens a connection on the descriptor in $REPLY.
+		if len(ws) == 3 && !strings.HasPrefix(ws[1].s, "-") {
+			e := endpoint{host: ws[1].s, proto: "tcp", path: "ztcp " + ws[1].s + " " + ws[2].s}
+			e.port, _ = strconv.Atoi(ws[2].s)
+			fds := make(map[string]endpoint, len(a.fds)+1)
+			for k, v := range a.fds {
+				fds[k] = v
+			}
+			fds["$REPLY"] = e
+			a.fds = fds
+		}
+		return
+	case "cd", "pushd", "popd":
+	default:
+		return
+	}
+	args := ws
+	for len(args) > 1 && strings.HasPrefix(args[1].s, "-") && args[1].s != "-" {
+		args = args[1:]
+	}
+	switch {
+	case prog == "popd":
+		a.cwd = ""
+	case len(args) < 2:
+		a.cwd = a.env.Home
+	case args[1].dyn != 0 || args[1].s == "-":
+		a.cwd = ""
+	default:
+		p := catalog.CanonicalPath(args[1].s, a.cwd, a.env.Home)
+		if !path.IsAbs(p) {
+			if a.cwd == "" {
+				p = ""
+			} else {
+				p = path.Join(a.cwd, p)
+			}
+		}
+		a.cwd = p
+	}
+}
+
+// scriptProgram returns the content of a program run by path when it is a
+// shell script this text wrote, or a *.sh file the caller lets us read.
+func (a *analyzer) scriptProgram(name string) (string, bool) {
+	if s, ok := a.files[a.fileKey(name)]; ok {
+		return s, true
+	}
+	if strings.HasSuffix(name, ".sh") || strings.HasSuffix(name, ".bash") {
+		return a.readScript(name)
+	}
+	return "", false
+}
+
+// output describes what a simple command writes to stdout.
+func (a *analyzer) output(v action.Argv, ws []word, in *stream, m partMeta, text string) *stream {
+	if m.rawNet {
+		return &stream{kind: streamNetwork, from: text}
+	}
+	switch v.Program {
+	case "echo":
+		return echoOutput(ws)
+	case "printf":
+		return printfOutput(ws)
+	case "cat", "tee", "tac", "dd":
+		passes := v.Program == "tee" || v.Program == "dd"
+		if v.Program != "tee" && v.Program != "dd" {
+			passes = len(v.Positionals) == 0 || (len(v.Positionals) == 1 && v.Positionals[0] == "-")
+		}
+		if passes && in != nil {
+			c := *in
+			return &c
+		}
+	}
+	if isDecoder(v) {
+		out := &stream{kind: streamDecoded, decoded: true, from: text}
+		if in != nil && in.known && in.dyn == 0 && len(v.Positionals) == 0 {
+			if s, ok := decode(v, in.text); ok {
+				out.text, out.known = s, true
+			}
+		}
+		return out
+	}
+	if m.download {
+		return &stream{kind: streamDownload, from: text}
+	}
+	return &stream{kind: streamPipe, from: text}
+}
+
+// echoOutput is what echo prints, when its words are known.
+func echoOutput(ws []word) *stream {
+	args := ws[1:]
+	newline, escapes := true, false
+	for len(args) > 0 && len(args[0].s) > 1 && args[0].s[0] == '-' && strings.Trim(args[0].s[1:], "neE") == "" {
+		for _, c := range args[0].s[1:] {
+			switch c {
+			case 'n':
+				newline = false
+			case 'e':
+				escapes = true
+			case 'E':
+				escapes = false
+			}
+		}
+		args = args[1:]
+	}
+	j := joinWords(args)
+	s := j.s
+	if escapes {
+		s = decodeEscapes(s, escEcho)
+	}
+	if newline {
+		s += "\n"
+	}
+	return &stream{kind: streamLiteral, text: s, known: true, dyn: j.dyn, from: "echo"}
+}
+
+// printfOutput is what printf prints, when its format and arguments are known.
+func printfOutput(ws []word) *stream {
+	args := ws[1:]
+	if len(args) > 0 && args[0].s == "--" {
+		args = args[1:]
+	}
+	if len(args) == 0 || strings.HasPrefix(args[0].s, "-v") {
+		return &stream{kind: streamPipe, from: "printf"}
+	}
+	var dyn dynKind
+	for _, w := range args {
+		dyn |= w.dyn
+	}
+	format := args[0].s
+	rest := strs(args[1:])
+	var b strings.Builder
+	for iter := 0; iter < 64; iter++ {
+		used := 0
+		for i := 0; i < len(format); i++ {
+			c := format[i]
+			if c == '\\' {
+				j := i + 1
+				for j < len(format) && j < i+4 && format[j] >= '0' && format[j] <= '7' {
+					j++
+				}
+				if j == i+1 && j < len(format) {
+					j++
+				}
+				if j > len(format) {
+					j = len(format)
+				}
+				b.WriteString(decodeEscapes(format[i:j], escPrintf))
+				i = j - 1
+				continue
+			}
+			if c != '%' || i+1 >= len(format) {
+				b.WriteByte(c)
+				continue
+			}
+			if format[i+1] == '%' {
+				b.WriteByte('%')
+				i++
+				continue
+			}
+			j := i + 1
+			for j < len(format) && strings.IndexByte("-+ #0123456789.*", format[j]) >= 0 {
+				j++
+			}
+			if j >= len(format) {
+				b.WriteString(format[i:])
+				break
+			}
+			arg := ""
+			if used < len(rest) {
+				arg = rest[used]
+			}
+			used++
+			if format[j] == 'b' {
+				arg = decodeEscapes(arg, escEcho)
+			}
+			b.WriteString(arg)
+			i = j
+		}
+		if used == 0 || used >= len(rest) {
+			break
+		}
+		rest = rest[used:]
+	}
+	return &stream{kind: streamLiteral, text: b.String(), known: true, dyn: dyn, from: "printf"}
+}
+
+// decode runs a decoder on known text, for the decoders simple enough to
+// run statically.
+func decode(v action.Argv, s string) (string, bool) {
+	switch v.Program {
+	case "base64":
+		clean := strings.Join(strings.Fields(s), "")
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+			if b, err := enc.DecodeString(clean); err == nil {
+				return string(b), true
+			}
+		}
+	case "xxd":
+		if v.Has("-p", "-plain", "-ps", "-postscript") {
+			if b, err := hex.DecodeString(strings.Join(strings.Fields(s), "")); err == nil {
+				return string(b), true
+			}
+		}
+	case "rev":
+		lines := strings.Split(s, "\n")
+		for i, l := range lines {
+			r := []rune(l)
+			for x, y := 0, len(r)-1; x < y; x, y = x+1, y-1 {
+				r[x], r[y] = r[y], r[x]
+			}
+			lines[i] = string(r)
+		}
+		return strings.Join(lines, "\n"), true
+	}
+	return "", false
+}
+
+// pipeline walks a pipeline stage by stage, feeding each stage's output to
+// the next, then wires shells to network peers in the same pipeline.
+func (a *analyzer) pipeline(c *syntax.BinaryCmd, sc scope) {
+	var stages []*syntax.Stmt
+	var flatten func(s *syntax.Stmt)
+	flatten = func(s *syntax.Stmt) {
+		if b, ok := s.Cmd.(*syntax.BinaryCmd); ok && (b.Op == syntax.Pipe || b.Op == syntax.PipeAll) && len(s.Redirs) == 0 && !s.Negated && !s.Background {
+			flatten(b.X)
+			flatten(b.Y)
+			return
+		}
+		stages = append(stages, s)
+	}
+	flatten(c.X)
+	flatten(c.Y)
+	start := len(a.parts)
+	in := sc.stdin
+	for _, st := range stages {
+		s := sc
+		s.stdin = in
+		in = a.stmt(st, s)
+		if in == nil {
+			in = &stream{kind: streamPipe}
+		}
+	}
+	a.wirePipeline(start, len(a.parts), "a pipeline")
+}
+
+// wirePipeline marks shells that share a pipeline with a network peer as
+// remote shells (nc h p | sh, sh -i 2>&1 | nc h p).
+func (a *analyzer) wirePipeline(start, end int, how string) {
+	var peer string
+	for i := start; i < end && i < len(a.meta); i++ {
+		if a.meta[i].rawNet {
+			peer = a.parts[i].Text
+			break
+		}
+	}
+	if peer == "" {
+		return
+	}
+	found := false
+	for i := start; i < end && i < len(a.meta); i++ {
+		if !a.meta[i].shellIn {
+			continue
+		}
+		found = true
+		p := &a.parts[i]
+		f := remoteFacet(programOf(p), nil, "shell in "+how+" with a network peer: "+clip(peer))
+		p.Facets = dedupe(append(p.Facets, f))
+	}
+	if !found {
+		return
+	}
+	for i := start; i < end && i < len(a.meta); i++ {
+		if a.meta[i].rawNet && !hasKind(a.parts[i].Facets, action.ShellRemote) {
+			p := &a.parts[i]
+			p.Facets = append(p.Facets, remoteFacet(programOf(p), nil, "network peer wired to a shell in "+how))
+		}
+	}
+}
+
+func programOf(p *action.Part) string {
+	for _, f := range p.Facets {
+		if f.Kind == action.ShellExecute {
+			return f.Program
+		}
+	}
+	return ""
+}

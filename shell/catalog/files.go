@@ -1,0 +1,414 @@
+package catalog
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/safeclaw/safeclaw/action"
+)
+
+// readers lists programs whose file arguments they read, with the options
+// of theirs that take a value and how many leading positionals are not
+// files (grep's pattern).
+var readers = map[string]struct {
+	valued  string
+	skip    int
+	skipOpt string // when one of these options is present, no positional is skipped (grep -e)
+}{
+	"cat": {}, "tac": {}, "nl": {valued: "-b -d -f -h -i -l -n -s -v -w"}, "less": {valued: "-b -h -j -k -o -O -p -P -t -T -x -y -z"}, "more": {},
+	"head": {valued: "-n -c --lines --bytes"}, "tail": {valued: "-n -c --lines --bytes -s --sleep-interval --pid"},
+	"grep":  {valued: "-e -f -m -A -B -C -d -D --regexp --file --max-count --include --exclude --exclude-dir --label --color:never", skip: 1, skipOpt: "-e -f --regexp --file"},
+	"egrep": {valued: "-e -f -m -A -B -C", skip: 1, skipOpt: "-e -f"}, "fgrep": {valued: "-e -f -m -A -B -C", skip: 1, skipOpt: "-e -f"},
+	"zgrep": {valued: "-e -f -m -A -B -C", skip: 1, skipOpt: "-e -f"},
+	"rg":    {valued: "-e -f -g -t -T -m -A -B -C -j -M --glob --type --type-not --max-count --regexp --file --iglob --max-depth --replace -r --sort --sortr --context-separator --field-match-separator --color --colors --encoding -E --engine --pre --pre-glob --threads", skip: 1, skipOpt: "-e -f --regexp --file --files"},
+	"ag":    {valued: "-G -A -B -C -m --ignore -g", skip: 1},
+	"wc":    {}, "strings": {valued: "-n -t -e"}, "xxd": {valued: "-c -g -l -s -o"}, "hexdump": {valued: "-n -s -e -f"}, "od": {valued: "-A -j -N -t -w"},
+	"base64": {valued: "-w --wrap"}, "base32": {valued: "-w"}, "md5sum": {}, "sha1sum": {}, "sha256sum": {}, "sha512sum": {}, "b2sum": {}, "cksum": {},
+	"sort": {valued: "-k -t -o -S -T --key --field-separator --output --buffer-size"}, "uniq": {valued: "-f -s -w"}, "cut": {valued: "-b -c -d -f"},
+	"file": {valued: "-m -e -F"}, "stat": {valued: "-c --format --printf"}, "bat": {valued: "-l --language -H --highlight-line -r --line-range --theme --style"},
+	"jq": {valued: "--arg --argjson --slurpfile --rawfile --indent -L", skip: 1}, "yq": {valued: "--arg -I", skip: 1},
+	"diff": {valued: "-U -C -x -X -I --label -L"}, "cmp": {valued: "-i -n"}, "source": {}, ".": {},
+	"openssl-x509": {}, "zcat": {}, "bzcat": {}, "xzcat": {}, "zless": {}, "view:never": {},
+}
+
+// fileOps records file.read, file.write and file.delete facets for the
+// programs that read, write or delete their arguments.
+func (f *finder) fileOps(prog string, args []string) bool {
+	switch prog {
+	case "tee":
+		for _, p := range positionals(args, "--output-error:never") {
+			f.file(action.FileWrite, prog, p, "tee writes "+p)
+		}
+	case "cp", "install", "mv":
+		f.copyLike(prog, args)
+	case "rsync":
+		if hasOpt(args, "--daemon") {
+			port := 873
+			if v, ok := optValue(args, "--port"); ok {
+				port = portNumber(v)
+			}
+			f.listen(prog, "", port, portDetail("rsync --daemon", port, port != 873))
+			return true
+		}
+		if !rsyncRemote(args) {
+			f.copyLike(prog, args)
+			return true
+		}
+		return false
+	case "rm", "unlink", "rmdir", "srm":
+		for _, p := range positionals(args, "--interactive:never") {
+			f.file(action.FileDelete, prog, p, prog+" deletes "+p)
+		}
+	case "shred":
+		del := hasOpt(args, "-u") || hasAnyOpt(args, "--remove --zero:never")
+		for _, p := range positionals(args, "-n --iterations -s --size --random-source") {
+			if del {
+				f.file(action.FileDelete, prog, p, "shred -u overwrites and deletes "+p)
+			} else {
+				f.file(action.FileWrite, prog, p, "shred overwrites "+p)
+			}
+		}
+	case "ln":
+		pos := positionals(args, "-t --target-directory -S --suffix")
+		if dir, ok := optValue(args, "-t --target-directory"); ok {
+			for _, p := range pos {
+				f.file(action.FileWrite, prog, filepath.Join(dir, filepath.Base(p)), "ln creates a link in "+dir)
+			}
+			return true
+		}
+		switch len(pos) {
+		case 0:
+		case 1:
+			f.file(action.FileWrite, prog, filepath.Base(pos[0]), "ln creates a link")
+		default:
+			f.file(action.FileWrite, prog, pos[len(pos)-1], "ln creates a link "+pos[len(pos)-1])
+		}
+	case "dd":
+		for _, a := range args {
+			if v, ok := strings.CutPrefix(a, "if="); ok {
+				f.file(action.FileRead, prog, v, "dd reads "+v)
+			} else if v, ok := strings.CutPrefix(a, "of="); ok {
+				f.file(action.FileWrite, prog, v, "dd writes "+v)
+			}
+		}
+	case "sed", "gsed":
+		inPlace := false
+		for _, a := range args {
+			if a == "--in-place" || strings.HasPrefix(a, "--in-place=") || (strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && strings.Contains(a, "i") && isLetters(strings.SplitN(a[1:], ".", 2)[0])) {
+				inPlace = true
+			}
+		}
+		pos := positionals(args, "-e -f --expression --file -l --line-length")
+		if !hasAnyOpt(args, "-e -f --expression --file") && len(pos) > 0 {
+			pos = pos[1:]
+		}
+		for _, p := range pos {
+			if inPlace {
+				f.file(action.FileWrite, prog, p, "sed -i edits "+p)
+			} else {
+				f.file(action.FileRead, prog, p, "sed reads "+p)
+			}
+		}
+	case "truncate":
+		for _, p := range positionals(args, "-s --size -r --reference") {
+			f.file(action.FileWrite, prog, p, "truncate writes "+p)
+		}
+	case "chmod", "chown", "chgrp", "chattr", "setfacl":
+		pos := positionals(args, "--reference:never -m -x -M -X")
+		if !hasAnyOpt(args, "--reference -m -x -M -X -b -k") && len(pos) > 0 {
+			pos = pos[1:]
+		}
+		for _, p := range pos {
+			f.file(action.FileWrite, prog, p, prog+" changes "+p)
+		}
+	case "touch":
+		for _, p := range positionals(args, "-d -t -r --date --reference") {
+			f.file(action.FileWrite, prog, p, "touch writes "+p)
+		}
+	case "mkdir", "mkfifo", "mknod":
+		pos := positionals(args, "-m --mode -Z:never --context:never")
+		if prog == "mknod" && len(pos) > 1 {
+			pos = pos[:1]
+		}
+		for _, p := range pos {
+			f.file(action.FileWrite, prog, p, prog+" creates "+p)
+		}
+	case "find":
+		f.find(prog, args)
+	case "tar", "bsdtar", "gtar":
+		f.tar(prog, args)
+	case "unzip":
+		pos := positionals(args, "-d -x -P")
+		if len(pos) > 0 {
+			f.file(action.FileRead, prog, pos[0], "unzip reads "+pos[0])
+			dir := "."
+			if d, ok := optValue(args, "-d"); ok {
+				dir = d
+			}
+			if !hasOpt(args, "-l") && !hasOpt(args, "-t") {
+				f.file(action.FileWrite, prog, dir, "unzip extracts into "+dir)
+			}
+		}
+	case "zip":
+		pos := positionals(args, "-x -i -P -b -n -t -tt -O")
+		for i, p := range pos {
+			if i == 0 {
+				f.file(action.FileWrite, prog, p, "zip writes "+p)
+			} else {
+				f.file(action.FileRead, prog, p, "zip reads "+p)
+			}
+		}
+	default:
+		r, ok := readers[prog]
+		if !ok {
+			return false
+		}
+		pos := positionals(args, r.valued)
+		skip := r.skip
+		if r.skipOpt != "" && hasAnyOpt(args, r.skipOpt) {
+			skip = 0
+		}
+		if skip > len(pos) {
+			skip = len(pos)
+		}
+		for _, p := range pos[skip:] {
+			if p == "-" {
+				continue
+			}
+			f.file(action.FileRead, prog, p, prog+" reads "+p)
+		}
+		if prog == "sort" {
+			if o, ok := optValue(args, "-o --output"); ok {
+				f.file(action.FileWrite, prog, o, "sort -o writes "+o)
+			}
+		}
+	}
+	return true
+}
+
+func rsyncRemote(args []string) bool {
+	for _, p := range positionals(args, clients["rsync"].valued) {
+		if strings.Contains(p, "::") || strings.HasPrefix(p, "rsync://") {
+			return true
+		}
+		if i := strings.IndexByte(p, ':'); i > 1 && !strings.ContainsAny(p[:i], "/\\") {
+			return true
+		}
+	}
+	return false
+}
+
+// copyLike handles cp, mv, install and local rsync: sources read (and for
+// mv deleted), the destination written.
+func (f *finder) copyLike(prog string, args []string) {
+	valued := "-t --target-directory -S --suffix -m --mode -o --owner -g --group"
+	if prog == "rsync" {
+		valued = clients["rsync"].valued
+	}
+	pos := positionals(args, valued)
+	if prog == "install" && hasOpt(args, "-d") {
+		for _, p := range pos {
+			f.file(action.FileWrite, prog, p, "install -d creates "+p)
+		}
+		return
+	}
+	dst, hasDir := optValue(args, "-t --target-directory")
+	srcs := pos
+	if !hasDir {
+		if len(pos) < 2 {
+			return
+		}
+		dst, srcs = pos[len(pos)-1], pos[:len(pos)-1]
+	}
+	for _, s := range srcs {
+		f.file(action.FileRead, prog, s, prog+" reads "+s)
+		if prog == "mv" {
+			f.file(action.FileDelete, prog, s, "mv removes "+s)
+		}
+	}
+	f.file(action.FileWrite, prog, dst, prog+" writes "+dst)
+}
+
+// find -delete deletes under its start directories.
+func (f *finder) find(prog string, args []string) {
+	i := 0
+	for i < len(args) && (args[i] == "-H" || args[i] == "-L" || args[i] == "-P" || strings.HasPrefix(args[i], "-O")) {
+		i++
+	}
+	if i < len(args) && args[i] == "-D" {
+		i += 2
+	}
+	var starts []string
+	for ; i < len(args); i++ {
+		a := args[i]
+		if strings.HasPrefix(a, "-") || a == "(" || a == "!" || a == `\(` {
+			break
+		}
+		starts = append(starts, a)
+	}
+	if indexOf(args, "-delete") < 0 {
+		return
+	}
+	if len(starts) == 0 {
+		starts = []string{"."}
+	}
+	for _, s := range starts {
+		f.file(action.FileDelete, prog, s, "find -delete deletes under "+s)
+	}
+}
+
+func (f *finder) tar(prog string, args []string) {
+	mode := byte(0)
+	archive, dir := "", ""
+	var files []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--extract" || a == "--get":
+			mode = 'x'
+		case a == "--create":
+			mode = 'c'
+		case a == "--append" || a == "--update":
+			mode = 'r'
+		case a == "--list":
+			mode = 't'
+		case a == "-f" || a == "--file":
+			if i+1 < len(args) {
+				archive = args[i+1]
+				i++
+			}
+		case strings.HasPrefix(a, "--file="):
+			archive = strings.TrimPrefix(a, "--file=")
+		case a == "-C" || a == "--directory":
+			if i+1 < len(args) {
+				dir = args[i+1]
+				i++
+			}
+		case strings.HasPrefix(a, "--directory="):
+			dir = strings.TrimPrefix(a, "--directory=")
+		case strings.HasPrefix(a, "--"):
+		case (i == 0 && !strings.HasPrefix(a, "-") && isLetters(a)) || (strings.HasPrefix(a, "-") && isLetters(a[1:])):
+			letters := strings.TrimPrefix(a, "-")
+			for j := 0; j < len(letters); j++ {
+				switch c := letters[j]; c {
+				case 'x', 'c', 't', 'r', 'u':
+					mode = c
+				case 'f':
+					if j == len(letters)-1 && i+1 < len(args) {
+						archive = args[i+1]
+						i++
+					}
+				case 'C':
+					if j == len(letters)-1 && i+1 < len(args) {
+						dir = args[i+1]
+						i++
+					}
+				}
+			}
+		default:
+			files = append(files, a)
+		}
+	}
+	switch mode {
+	case 'x':
+		if archive != "" && archive != "-" {
+			f.file(action.FileRead, prog, archive, "tar reads "+archive)
+		}
+		if dir == "" {
+			dir = "."
+		}
+		f.file(action.FileWrite, prog, dir, "tar extracts into "+dir)
+	case 'c', 'r', 'u':
+		if archive != "" && archive != "-" {
+			f.file(action.FileWrite, prog, archive, "tar writes "+archive)
+		}
+		for _, p := range files {
+			if dir != "" && !filepath.IsAbs(p) {
+				p = filepath.Join(dir, p)
+			}
+			f.file(action.FileRead, prog, p, "tar reads "+p)
+		}
+	case 't':
+		if archive != "" && archive != "-" {
+			f.file(action.FileRead, prog, archive, "tar lists "+archive)
+		}
+	}
+}
+
+// CanonicalPath makes p absolute and clean: ~ expanded with home, relative
+// paths joined to cwd, ".." and "//" resolved, symlinks on the existing prefix
+// resolved. It returns p cleaned when it cannot do better.
+func CanonicalPath(p, cwd, home string) string {
+	return canonicalPath(p, cwd, home, nil)
+}
+
+// canonicalPath is CanonicalPath with a cache of resolved directories, so
+// that one command's several paths under the same directory cost one walk.
+func canonicalPath(p, cwd, home string, cache map[string]string) string {
+	if p == "" {
+		return ""
+	}
+	switch {
+	case p == "~" && home != "":
+		p = home
+	case strings.HasPrefix(p, "~/") && home != "":
+		p = home + p[1:]
+	case strings.HasPrefix(p, "$HOME/") && home != "":
+		p = home + p[len("$HOME"):]
+	case strings.HasPrefix(p, "${HOME}/") && home != "":
+		p = home + p[len("${HOME}"):]
+	}
+	if !filepath.IsAbs(p) && cwd != "" && !strings.HasPrefix(p, "~") {
+		p = filepath.Join(cwd, p)
+	}
+	p = filepath.Clean(p)
+	if !filepath.IsAbs(p) {
+		return p
+	}
+	return resolvePrefix(p, cache)
+}
+
+// missing marks, in the cache, a path that does not exist.
+const missing = "\x00"
+
+// resolvePrefix resolves symlinks in the longest existing prefix of an
+// absolute, clean path and appends the rest unchanged.
+func resolvePrefix(p string, cache map[string]string) string {
+	rest := ""
+	cur := p
+	join := func(base string) string {
+		if rest == "" {
+			return base
+		}
+		return filepath.Join(base, rest)
+	}
+	for i := 0; i < 256; i++ {
+		r, ok := cache[cur]
+		if !ok {
+			r = missing
+			if _, err := os.Lstat(cur); err == nil {
+				if e, err := filepath.EvalSymlinks(cur); err == nil {
+					r = e
+				}
+			}
+			if cache != nil {
+				cache[cur] = r
+			}
+		}
+		if r != missing {
+			return join(r)
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur {
+			return p
+		}
+		if rest == "" {
+			rest = filepath.Base(cur)
+		} else {
+			rest = filepath.Join(filepath.Base(cur), rest)
+		}
+		cur = parent
+	}
+	return p
+}

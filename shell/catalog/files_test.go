@@ -1,0 +1,130 @@
+package catalog_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/shell/catalog"
+)
+
+func TestFiles(t *testing.T) {
+	const cwd, home = "/home/dev/project", "/home/dev"
+	type want struct {
+		kind action.Kind
+		path string
+	}
+	cases := []struct {
+		views string
+		want  []want
+		none  bool // no file facet at all
+	}{
+		{views: "tee -a out.log", want: []want{{action.FileWrite, cwd + "/out.log"}}},
+		{views: "cp a.txt ~/b.txt", want: []want{{action.FileRead, cwd + "/a.txt"}, {action.FileWrite, home + "/b.txt"}}},
+		{views: "cp -r src/ -t /tmp/dst", want: []want{{action.FileRead, cwd + "/src"}, {action.FileWrite, "/tmp/dst"}}},
+		{views: "mv old.txt ../new.txt", want: []want{{action.FileRead, cwd + "/old.txt"}, {action.FileDelete, cwd + "/old.txt"}, {action.FileWrite, home + "/new.txt"}}},
+		{views: "install -m 0755 bin/tool /usr/local/bin/tool", want: []want{{action.FileWrite, "/usr/local/bin/tool"}}},
+		{views: "rsync -a src/ backup/", want: []want{{action.FileRead, cwd + "/src"}, {action.FileWrite, cwd + "/backup"}}},
+		{views: "rm -rf ~", want: []want{{action.FileDelete, home}}},
+		{views: "rm -fr /", want: []want{{action.FileDelete, "/"}}},
+		{views: "rm -r -f build//cache/../out", want: []want{{action.FileDelete, cwd + "/build/out"}}},
+		{views: "rm --recursive --force /etc", want: []want{{action.FileDelete, "/etc"}}},
+		{views: "rmdir empty", want: []want{{action.FileDelete, cwd + "/empty"}}},
+		{views: "shred -u /var/log/auth.log", want: []want{{action.FileDelete, "/var/log/auth.log"}}},
+		{views: "shred secret.key", want: []want{{action.FileWrite, cwd + "/secret.key"}}},
+		{views: "unlink link", want: []want{{action.FileDelete, cwd + "/link"}}},
+		{views: "ln -s /etc/passwd ~/.ssh/authorized_keys", want: []want{{action.FileWrite, home + "/.ssh/authorized_keys"}}},
+		{views: "dd if=/dev/zero of=disk.img bs=1M count=1", want: []want{{action.FileRead, "/dev/zero"}, {action.FileWrite, cwd + "/disk.img"}}},
+		{views: "sed -i 's/a/b/' config.yaml", want: []want{{action.FileWrite, cwd + "/config.yaml"}}},
+		{views: "sed -i.bak -e 's/a/b/' x.conf", want: []want{{action.FileWrite, cwd + "/x.conf"}}},
+		{views: "sed 's/a/b/' in.txt", want: []want{{action.FileRead, cwd + "/in.txt"}}},
+		{views: "truncate -s 0 app.log", want: []want{{action.FileWrite, cwd + "/app.log"}}},
+		{views: "chmod 600 ~/.ssh/id_ed25519", want: []want{{action.FileWrite, home + "/.ssh/id_ed25519"}}},
+		{views: "chown -R www:www /srv/www", want: []want{{action.FileWrite, "/srv/www"}}},
+		{views: "touch a b", want: []want{{action.FileWrite, cwd + "/a"}, {action.FileWrite, cwd + "/b"}}},
+		{views: "mkdir -p -m 700 ~/.config/app", want: []want{{action.FileWrite, home + "/.config/app"}}},
+		{views: "cat ~/.aws/credentials", want: []want{{action.FileRead, home + "/.aws/credentials"}}},
+		{views: "head -n 5 /etc/passwd", want: []want{{action.FileRead, "/etc/passwd"}}},
+		{views: "grep -r TODO src", want: []want{{action.FileRead, cwd + "/src"}}},
+		{views: "grep -e PRIVATE -e KEY id_rsa", want: []want{{action.FileRead, cwd + "/id_rsa"}}},
+		{views: "rg -n secret .env", want: []want{{action.FileRead, cwd + "/.env"}}},
+		{views: "base64 key.pem", want: []want{{action.FileRead, cwd + "/key.pem"}}},
+		{views: "find . -name '*.log' -delete", want: []want{{action.FileDelete, cwd}}},
+		{views: "find /var/log -name v7 -delete", want: []want{{action.FileDelete, "/var/log"}}},
+		{views: "tar -xzf pkg.tgz -C /opt", want: []want{{action.FileRead, cwd + "/pkg.tgz"}, {action.FileWrite, "/opt"}}},
+		{views: "tar czf out.tgz docs", want: []want{{action.FileWrite, cwd + "/out.tgz"}, {action.FileRead, cwd + "/docs"}}},
+		{views: "find . -name x", none: true},
+		{views: "ls -la", none: true},
+		{views: "echo rm -rf /", none: true},
+		{views: "rm -f $TMPFILE", none: true},
+	}
+	for _, tc := range cases {
+		r := detect(cmd(tc.views))
+		var files []action.Action
+		for _, f := range r.Facets {
+			switch f.Kind {
+			case action.FileRead, action.FileWrite, action.FileDelete:
+				files = append(files, f)
+			}
+		}
+		if tc.none {
+			if len(files) > 0 {
+				t.Errorf("%s: unexpected file facets:%s", tc.views, describe(r))
+			}
+			continue
+		}
+		for _, w := range tc.want {
+			found := false
+			for _, f := range files {
+				found = found || (f.Kind == w.kind && f.Path == w.path)
+			}
+			if !found {
+				t.Errorf("%s: want %s %s:%s", tc.views, w.kind, w.path, describe(r))
+			}
+		}
+	}
+}
+
+func TestCanonicalPath(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real")
+	if err := os.MkdirAll(filepath.Join(real, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(real, filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	// The temp dir itself may sit under a symlink (macOS /var → /private/var).
+	realDir, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ in, cwd, home, want string }{
+		{"~/.bashrc", "/x", "/home/dev", "/home/dev/.bashrc"},
+		{"~", "/x", "/home/dev", "/home/dev"},
+		{"a/../b//c", "/srv/app", "", "/srv/app/b/c"},
+		{"/proj/../home/dev/.bashrc", "/", "", "/home/dev/.bashrc"},
+		{"/proj/" + strings.Repeat("a", 190) + "/../../../../etc/cron.d/x", "/", "", "/etc/cron.d/x"},
+		{"relative/file", "", "", "relative/file"},
+		{"~other/x", "/w", "/home/dev", "/w/~other/x"},
+		{filepath.Join(dir, "link", "sub", "new.txt"), "/", "", filepath.Join(realDir, "real", "sub", "new.txt")},
+		{filepath.Join(dir, "link", "missing", "deeper"), "/", "", filepath.Join(realDir, "real", "missing", "deeper")},
+		{"link/authorized_keys", dir, "", filepath.Join(realDir, "real", "authorized_keys")},
+		{"", "/x", "/h", ""},
+	}
+	for _, tt := range tests {
+		got := catalog.CanonicalPath(tt.in, tt.cwd, tt.home)
+		if tt.in == "~other/x" {
+			// ~user is not expanded; it stays a relative name.
+			if got == "" {
+				t.Errorf("CanonicalPath(%q) empty", tt.in)
+			}
+			continue
+		}
+		if got != tt.want {
+			t.Errorf("CanonicalPath(%q, %q, %q) = %q, want %q", tt.in, tt.cwd, tt.home, got, tt.want)
+		}
+	}
+}

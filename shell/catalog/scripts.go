@@ -1,0 +1,447 @@
+package catalog
+
+import (
+	"encoding/json"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/safeclaw/safeclaw/action"
+)
+
+// ---- package.json scripts ----
+
+// npmNetworkSubs are npm/pnpm/yarn subcommands that download or upload.
+const npmNetworkSubs = "install i in ins inst insta instal isnt isntall ci add update up upgrade udpate outdated publish unpublish view info show v audit login adduser logout whoami search s se dist-tag deprecate owner ping token doctor fetch create import dedupe rebuild:never link:never global"
+
+func (f *finder) npm(v action.Argv, prog string, args []string, depth int) {
+	if prog == "yarnpkg" {
+		prog = "yarn"
+	}
+	dir := ""
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		w := args[i]
+		switch {
+		case w == "--prefix" || w == "-C" || w == "--dir" || w == "--cwd":
+			if i+1 < len(args) {
+				dir = args[i+1]
+				i++
+			}
+		case strings.HasPrefix(w, "--prefix=") || strings.HasPrefix(w, "--dir=") || strings.HasPrefix(w, "--cwd="):
+			_, dir, _ = strings.Cut(w, "=")
+		case w == "-w" || w == "--workspace" || w == "--filter" || w == "-F" || w == "--loglevel" || w == "--registry" || w == "--userconfig":
+			i++
+		case strings.HasPrefix(w, "-") && len(rest) == 0:
+		default:
+			rest = append(rest, w)
+		}
+	}
+	if wantsHelp(args) {
+		return
+	}
+	if len(rest) == 0 {
+		if prog == "yarn" {
+			f.connect(prog, "", 0, "", "yarn installs dependencies")
+		}
+		return
+	}
+	sub := rest[0]
+	switch sub {
+	case "run", "run-script", "rum", "urn":
+		if len(rest) > 1 {
+			f.packageScriptIn(prog, dir, rest[1], rest[2:], depth, true)
+		}
+		return
+	case "start", "test", "t", "tst", "restart", "stop":
+		name := sub
+		if name == "t" || name == "tst" {
+			name = "test"
+		}
+		if name == "restart" {
+			name = "start"
+		}
+		f.packageScriptIn(prog, dir, name, rest[1:], depth, true)
+		return
+	case "exec", "x", "dlx":
+		f.runner("npx", rest[1:], depth)
+		return
+	case "init":
+		if len(rest) > 1 {
+			f.connect(prog, "", 0, "", prog+" init "+rest[1]+" downloads an initializer")
+		}
+		return
+	}
+	if inList(npmNetworkSubs, sub) {
+		f.connect(prog, "registry.npmjs.org", 443, "", prog+" "+sub+" talks to the package registry")
+		return
+	}
+	if prog == "yarn" || prog == "pnpm" {
+		// yarn dev, pnpm dev: a script name used as a subcommand.
+		f.packageScriptIn(prog, dir, sub, rest[1:], depth, false)
+	}
+}
+
+func (f *finder) packageScript(prog, name string, extra []string, depth int, explicit bool) {
+	f.packageScriptIn(prog, "", name, extra, depth, explicit)
+}
+
+// packageScriptIn reads package.json (in dir, relative to the working
+// directory) and, when it has the script, returns its body as a script and
+// its servers as facets.
+func (f *finder) packageScriptIn(prog, dir, name string, extra []string, depth int, explicit bool) {
+	data := f.read(filepath.Join(dir, "package.json"))
+	if data == nil {
+		return
+	}
+	var pkg struct {
+		Scripts map[string]string `json:"scripts"`
+	}
+	if json.Unmarshal(data, &pkg) != nil {
+		return
+	}
+	body, ok := pkg.Scripts[name]
+	if !ok {
+		if strings.ContainsAny(name, "./") && !explicit {
+			f.script(prog, name, extra, depth)
+		}
+		return
+	}
+	if len(extra) > 0 {
+		if extra[0] == "--" {
+			extra = extra[1:]
+		}
+		body += " " + shellJoin(extra)
+	}
+	for _, hook := range []string{"pre" + name, "", "post" + name} {
+		text, origin := body, "package.json scripts."+name
+		if hook != "" {
+			var ok bool
+			if text, ok = pkg.Scripts[hook]; !ok {
+				continue
+			}
+			origin = "package.json scripts." + hook
+		}
+		f.scriptText(text, origin)
+		f.scriptFacets(text, prog+" run "+name+" → "+origin, depth, pkg.Scripts)
+	}
+}
+
+// scriptFacets reads a script body naively (split on shell operators and
+// blanks) and keeps the facets that policy denies by default, so that a
+// rule matching the part (npm run dev) sees that it starts a server. The
+// shell package analyses the same text properly through Result.Scripts.
+func (f *finder) scriptFacets(body, via string, depth int, scripts map[string]string) {
+	if depth >= maxDepth {
+		return
+	}
+	sub := finder{cmd: f.cmd}
+	for _, words := range splitCommands(body) {
+		sub.words(words, depth+1)
+		if len(words) > 1 && (words[0] == "npm-run-all" || words[0] == "run-p" || words[0] == "run-s" || words[0] == "concurrently") {
+			sub.runAll(words[0], words[1:], depth+1, scripts)
+		}
+	}
+	for _, a := range sub.res.Facets {
+		switch a.Kind {
+		case action.NetworkListen, action.NetworkBind, action.NetworkTunnel, action.ShellRemote:
+			a.Detail = via + ": " + a.Detail
+			f.add(a)
+		}
+	}
+}
+
+// runAll handles npm-run-all / run-p / run-s (script names, with globs) and
+// concurrently (shell texts, or npm:NAME).
+func (f *finder) runAll(prog string, args []string, depth int, scripts map[string]string) {
+	for _, a := range positionals(args, "--names -n --prefix -p:never -c --prefix-colors --max-processes --restart-tries --kill-others-on-fail:never") {
+		if prog == "concurrently" {
+			if strings.HasPrefix(a, "npm:") {
+				a = strings.TrimPrefix(a, "npm:")
+			} else {
+				f.scriptFacets(a, "concurrently", depth, scripts)
+				continue
+			}
+		}
+		for _, name := range sortedKeys(scripts) {
+			if ok, _ := path.Match(a, name); ok || a == name {
+				f.scriptFacets(scripts[name], prog+" "+name, depth, scripts)
+			}
+		}
+	}
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// denoTask reads deno.json tasks like package.json scripts.
+func (f *finder) denoTask(name string, extra []string, depth int) {
+	for _, file := range []string{"deno.json", "deno.jsonc"} {
+		data := f.read(file)
+		if data == nil {
+			continue
+		}
+		var cfg struct {
+			Tasks map[string]json.RawMessage `json:"tasks"`
+		}
+		if json.Unmarshal(data, &cfg) != nil {
+			return
+		}
+		raw, ok := cfg.Tasks[name]
+		if !ok {
+			return
+		}
+		var body string
+		if json.Unmarshal(raw, &body) != nil {
+			var obj struct {
+				Command string `json:"command"`
+			}
+			if json.Unmarshal(raw, &obj) != nil {
+				return
+			}
+			body = obj.Command
+		}
+		if len(extra) > 0 {
+			body += " " + shellJoin(extra)
+		}
+		f.scriptText(body, file+" tasks."+name)
+		f.scriptFacets(body, "deno task "+name+" → "+file+" tasks."+name, depth, nil)
+		return
+	}
+}
+
+// ---- Makefile targets ----
+
+func (f *finder) make(prog string, args []string, depth int) {
+	dir, file := "", ""
+	var targets []string
+	for i := 0; i < len(args); i++ {
+		w := args[i]
+		switch {
+		case w == "-C" || w == "--directory":
+			if i+1 < len(args) {
+				dir = args[i+1]
+				i++
+			}
+		case w == "-f" || w == "--file" || w == "--makefile":
+			if i+1 < len(args) {
+				file = args[i+1]
+				i++
+			}
+		case strings.HasPrefix(w, "-C") && len(w) > 2:
+			dir = w[2:]
+		case strings.HasPrefix(w, "-f") && len(w) > 2:
+			file = w[2:]
+		case w == "-j" || w == "-l" || w == "-o" || w == "-W" || w == "-I":
+			if i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+				i++
+			}
+		case strings.HasPrefix(w, "-"), strings.Contains(w, "="):
+		default:
+			targets = append(targets, w)
+		}
+	}
+	names := []string{"GNUmakefile", "makefile", "Makefile"}
+	if file != "" {
+		names = []string{file}
+	}
+	for _, n := range names {
+		data := f.read(filepath.Join(dir, n))
+		if data == nil {
+			continue
+		}
+		recipes := makeRecipes(string(data))
+		if len(targets) == 0 && recipes.first != "" {
+			targets = []string{recipes.first}
+		}
+		for _, t := range targets {
+			body, ok := recipes.bodies[t]
+			if !ok {
+				continue
+			}
+			origin := n + " target " + t
+			f.scriptText(body, origin)
+			f.scriptFacets(body, prog+" "+t+" → "+origin, depth, nil)
+		}
+		return
+	}
+}
+
+type recipeSet struct {
+	first  string
+	bodies map[string]string
+}
+
+// makeRecipes reads a Makefile's explicit rules: "target: deps" followed by
+// tab-indented recipe lines. Variables are left as written.
+func makeRecipes(text string) recipeSet {
+	rs := recipeSet{bodies: map[string]string{}}
+	var current []string
+	var body strings.Builder
+	flush := func() {
+		for _, t := range current {
+			if _, seen := rs.bodies[t]; !seen {
+				rs.bodies[t] = body.String()
+			}
+		}
+		current = nil
+		body.Reset()
+	}
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, "\t") {
+			if current != nil {
+				cmd := strings.TrimLeft(strings.TrimSpace(line), "@-+")
+				body.WriteString(cmd + "\n")
+			}
+			continue
+		}
+		t := strings.TrimSpace(line)
+		if t == "" || strings.HasPrefix(t, "#") {
+			continue
+		}
+		flush()
+		head, _, ok := strings.Cut(t, ":")
+		if !ok || strings.HasPrefix(strings.TrimPrefix(t, head), ":=") || strings.Contains(head, "=") || strings.HasPrefix(head, ".") && !strings.Contains(head, "/") {
+			continue
+		}
+		for _, name := range strings.Fields(head) {
+			if rs.first == "" && !strings.ContainsAny(name, "%$") {
+				rs.first = name
+			}
+			current = append(current, name)
+		}
+	}
+	flush()
+	return rs
+}
+
+// ---- naive command splitting for script bodies ----
+
+// splitCommands splits a shell text into simple commands' words, resolving
+// quotes and backslashes, splitting on ; & | && || newlines and parentheses,
+// and dropping leading VAR=value assignments. It is deliberately simple:
+// the shell package parses the same text properly.
+func splitCommands(text string) [][]string {
+	var cmds [][]string
+	var words []string
+	var cur strings.Builder
+	inWord := false
+	endWord := func() {
+		if inWord {
+			words = append(words, cur.String())
+			cur.Reset()
+			inWord = false
+		}
+	}
+	endCmd := func() {
+		endWord()
+		for len(words) > 0 && isAssignment(words[0]) {
+			words = words[1:]
+		}
+		if len(words) > 0 {
+			cmds = append(cmds, words)
+		}
+		words = nil
+	}
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch c {
+		case ' ', '\t':
+			endWord()
+		case '\n', ';', '&', '|', '(', ')':
+			endCmd()
+		case '\\':
+			if i+1 < len(text) {
+				i++
+				if text[i] != '\n' {
+					cur.WriteByte(text[i])
+					inWord = true
+				}
+			}
+		case '\'', '"':
+			end := strings.IndexByte(text[i+1:], c)
+			if end < 0 {
+				end = len(text) - i - 1
+			}
+			cur.WriteString(text[i+1 : i+1+end])
+			inWord = true
+			i += end + 1
+		default:
+			cur.WriteByte(c)
+			inWord = true
+		}
+	}
+	endCmd()
+	return cmds
+}
+
+// shellJoin quotes words for appending to a script body.
+func shellJoin(words []string) string {
+	var b strings.Builder
+	for i, w := range words {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if w != "" && !strings.ContainsAny(w, " \t\n'\"\\$`;&|<>()*?[]{}!#~") {
+			b.WriteString(w)
+			continue
+		}
+		b.WriteString("'" + strings.ReplaceAll(w, "'", `'\''`) + "'")
+	}
+	return b.String()
+}
+
+// ---- stdin ----
+
+// stdin scans text fed to an interpreter's standard input as its program.
+func (f *finder) stdin(v action.Argv, text string) {
+	if len(text) > maxCode {
+		text = text[:maxCode]
+	}
+	switch v.Program {
+	case "python", "pypy", "python2", "py":
+		if _, ok := v.Option("-c"); ok {
+			return
+		}
+		if _, ok := v.Option("-m"); ok {
+			return
+		}
+		if len(v.Positionals) > 0 && v.Positionals[0] != "-" {
+			return
+		}
+		f.code(langPython, v.Program, text)
+	case "node", "nodejs", "deno", "bun", "jjs", "rhino", "jrunscript":
+		if len(v.Positionals) > 0 && v.Positionals[0] != "-" {
+			return
+		}
+		f.code(langJS, v.Program, text)
+	case "perl":
+		if len(v.Positionals) > 0 && v.Positionals[0] != "-" {
+			return
+		}
+		f.code(langPerl, v.Program, text)
+	case "ruby", "irb", "jruby":
+		f.code(langRuby, v.Program, text)
+	case "php":
+		f.code(langPHP, v.Program, text)
+	case "lua", "luajit":
+		f.code(langLua, v.Program, text)
+	case "tclsh", "wish", "expect":
+		f.code(langTcl, v.Program, text)
+	case "julia":
+		f.code(langJulia, v.Program, text)
+	case "R", "Rscript":
+		f.code(langR, v.Program, text)
+	case "pwsh", "powershell":
+		f.code(langPowerShell, v.Program, text)
+	case "cpan":
+		f.code(langPerl, v.Program, strings.ReplaceAll(text, "\n! ", "\n"))
+	}
+}

@@ -1,0 +1,568 @@
+package catalog
+
+import (
+	"path/filepath"
+	"strings"
+)
+
+// ---- git ----
+
+// gitScriptConfig lists git -c keys whose value is a command git runs.
+const gitScriptConfig = "core.pager core.sshcommand core.editor core.fsmonitor core.askpass sequence.editor diff.external credential.helper gpg.program pager.log pager.diff pager.show uploadpack.packobjectshook"
+
+func (f *finder) git(prog string, args []string, depth int) {
+	i := 0
+	for i < len(args) && strings.HasPrefix(args[i], "-") {
+		w := args[i]
+		switch {
+		case w == "-c" && i+1 < len(args):
+			f.gitConfig(args[i+1])
+			i++
+		case w == "-C" || w == "--git-dir" || w == "--work-tree" || w == "--namespace" || w == "--exec-path" || w == "--super-prefix" || w == "--config-env":
+			i++
+		case strings.HasPrefix(w, "-c") && len(w) > 2:
+			f.gitConfig(w[2:])
+		}
+		i++
+	}
+	if i >= len(args) || wantsHelp(args[i:]) {
+		return
+	}
+	sub, rest := args[i], args[i+1:]
+	switch sub {
+	case "daemon":
+		port := 9418
+		if v, ok := optValue(rest, "--port"); ok {
+			port = portNumber(v)
+		}
+		f.listen(prog, "", port, portDetail("git daemon", port, port != 9418))
+	case "instaweb":
+		if hasAnyOpt(rest, "--stop -stop") {
+			return
+		}
+		port, given := 1234, false
+		if v, ok := optValue(rest, "-p --port"); ok {
+			port, given = portNumber(v), true
+		}
+		f.listen(prog, "", port, portDetail("git instaweb (a web server for the repository)", port, given))
+	case "clone", "fetch", "pull", "push", "ls-remote", "archive", "submodule", "remote", "fetch-pack", "send-pack", "request-pull", "send-email", "svn", "lfs", "subtree", "p4":
+		if sub == "archive" && !hasOpt(rest, "--remote") {
+			return
+		}
+		if sub == "remote" {
+			p := positionals(rest, "")
+			if len(p) == 0 || !inList("update show prune set-head add", p[0]) {
+				return
+			}
+		}
+		if sub == "submodule" {
+			p := positionals(rest, "")
+			if len(p) == 0 || !inList("update add sync foreach:never", p[0]) {
+				return
+			}
+		}
+		url := ""
+		for _, p := range positionals(rest, "-o --origin -b --branch -u --upload-pack --reference --depth --shallow-since --shallow-exclude --separate-git-dir -j --jobs --filter --template --config -c --server-option --recurse-submodules:never --receive-pack --exec --to --from --smtp-server") {
+			if isRemoteURL(p) {
+				url = p
+				break
+			}
+		}
+		host, port := gitHost(url)
+		f.connect(prog, host, port, url, "git "+sub+" talks to a remote")
+	}
+}
+
+// gitConfig handles one -c key=value: values that are commands git runs
+// become scripts for the shell package to analyse.
+func (f *finder) gitConfig(kv string) {
+	k, v, ok := strings.Cut(kv, "=")
+	if !ok {
+		return
+	}
+	k = strings.ToLower(k)
+	switch {
+	case inList(gitScriptConfig, k):
+		f.scriptText(strings.TrimPrefix(v, "!"), "git -c "+k)
+	case strings.HasPrefix(k, "alias.") && strings.HasPrefix(v, "!"):
+		f.scriptText(v[1:], "git -c "+k)
+	}
+}
+
+// isRemoteURL reports whether a git argument names a remote repository.
+func isRemoteURL(s string) bool {
+	if strings.Contains(s, "://") {
+		return !strings.HasPrefix(s, "file://")
+	}
+	// scp-like user@host:path or host:path (not a Windows drive, not a path).
+	if i := strings.IndexByte(s, ':'); i > 1 && !strings.ContainsAny(s[:i], "/\\") {
+		return true
+	}
+	return false
+}
+
+func gitHost(url string) (string, int) {
+	if url == "" {
+		return "", 0
+	}
+	if strings.Contains(url, "://") {
+		return urlHost(url)
+	}
+	h, _ := sshHost(url)
+	return h, 0
+}
+
+// ---- cloud and platform CLIs ----
+
+func (f *finder) gcloud(prog string, args []string) {
+	if wantsHelp(args) {
+		return
+	}
+	pos := positionals(args, "--project --account --configuration --zone --region --format --verbosity --impersonate-service-account --billing-project --flags-file --flatten --ssh-flag --command --local-host-port --listen-on-stdin:never")
+	joined := strings.Join(pos, " ")
+	switch {
+	case strings.Contains(joined, "start-iap-tunnel"):
+		port := 0
+		if v, ok := optValue(args, "--local-host-port"); ok {
+			_, port = hostPort(v)
+		}
+		f.tunnel(prog, "", port, portDetail("gcloud start-iap-tunnel (forwards a local port to a VM)", port, port != 0))
+		return
+	case strings.Contains(joined, "emulators") && strings.Contains(joined, "start"):
+		f.listen(prog, "", 0, "gcloud emulators start (a local emulator server)")
+		return
+	case strings.Contains(joined, "compute ssh") || strings.Contains(joined, "tpu-vm ssh") || strings.Contains(joined, "workstations ssh"):
+		for i, a := range args {
+			if a == "--" {
+				f.sshTunnelFlags(prog, args[i+1:])
+				break
+			}
+		}
+		for i := 0; i < len(args); i++ {
+			if args[i] == "--ssh-flag" && i+1 < len(args) {
+				f.sshTunnelFlags(prog, strings.Fields(args[i+1]))
+			} else if strings.HasPrefix(args[i], "--ssh-flag=") {
+				f.sshTunnelFlags(prog, strings.Fields(strings.TrimPrefix(args[i], "--ssh-flag=")))
+			}
+		}
+	}
+	if len(pos) > 0 && !inList("config components topic info version help", pos[0]) {
+		f.connect(prog, "", 0, "", "gcloud "+pos[0]+" talks to Google Cloud")
+	}
+}
+
+// sshTunnelFlags looks for ssh forwarding flags in words passed to ssh by
+// another program (gcloud compute ssh -- -L ...).
+func (f *finder) sshTunnelFlags(prog string, words []string) {
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		if len(w) >= 2 && w[0] == '-' && strings.ContainsAny(w[1:2], "LRD") {
+			spec := w[2:]
+			if spec == "" && i+1 < len(words) {
+				spec = words[i+1]
+				i++
+			}
+			f.sshForward(prog, w[:2]+" "+spec, "the remote host")
+		}
+	}
+}
+
+func (f *finder) aws(prog string, args []string) {
+	if wantsHelp(args) {
+		return
+	}
+	pos := positionals(args, "--profile --region --output --endpoint-url --query --cli-read-timeout --cli-connect-timeout --ca-bundle --color --target --document-name --parameters --instance-id --reason")
+	if len(pos) == 0 || pos[0] == "configure" {
+		return
+	}
+	if len(pos) >= 2 && pos[0] == "ssm" && pos[1] == "start-session" {
+		doc, _ := optValue(args, "--document-name")
+		if strings.Contains(strings.ToLower(doc), "portforward") {
+			f.tunnel(prog, "", 0, "aws ssm start-session "+doc+" (forwards a local port)")
+			return
+		}
+	}
+	f.connect(prog, "", 0, "", "aws "+pos[0]+" talks to AWS")
+}
+
+func (f *finder) azure(prog string, args []string) {
+	if wantsHelp(args) {
+		return
+	}
+	pos := positionals(args, "--subscription --resource-group -g --name -n --output -o --query --port --resource-port --target-resource-id")
+	joined := strings.Join(pos, " ")
+	switch {
+	case strings.Contains(joined, "bastion tunnel") || strings.Contains(joined, "create-remote-connection") || strings.Contains(joined, "relay"):
+		port := 0
+		if v, ok := optValue(args, "--port"); ok {
+			port = portNumber(v)
+		}
+		f.tunnel(prog, "", port, portDetail("az "+joined+" (forwards a local port)", port, port != 0))
+		return
+	case strings.HasPrefix(joined, "ssh"):
+		for i, a := range args {
+			if a == "--" {
+				f.sshTunnelFlags(prog, args[i+1:])
+			}
+		}
+	}
+	if len(pos) > 0 && !inList("config configure version help find", pos[0]) {
+		f.connect(prog, "", 0, "", "az "+pos[0]+" talks to Azure")
+	}
+}
+
+func (f *finder) gh(prog string, args []string) {
+	if wantsHelp(args) {
+		return
+	}
+	pos := positionals(args, "-R --repo -c --codespace --hostname -q --jq -t --template")
+	if len(pos) == 0 || inList("config alias completion extension:never", pos[0]) {
+		return
+	}
+	if len(pos) >= 3 && pos[0] == "codespace" && pos[1] == "ports" && pos[2] == "forward" {
+		port := 0
+		if len(pos) > 3 {
+			l, _, _ := strings.Cut(pos[3], ":")
+			port = portNumber(l)
+		}
+		f.tunnel(prog, "", port, portDetail("gh codespace ports forward", port, port != 0))
+		return
+	}
+	if len(pos) >= 2 && pos[0] == "codespace" && (pos[1] == "ssh" || pos[1] == "cp") {
+		for i, a := range args {
+			if a == "--" {
+				f.sshTunnelFlags(prog, args[i+1:])
+			}
+		}
+	}
+	f.connect(prog, "api.github.com", 443, "", "gh "+pos[0]+" talks to GitHub")
+}
+
+func (f *finder) vscode(prog string, args []string) {
+	pos := positionals(args, "--name --accept-server-license-terms:never --host --port --server-data-dir --user-data-dir --extensions-dir --log")
+	if len(pos) == 0 || wantsHelp(args) {
+		return
+	}
+	switch pos[0] {
+	case "tunnel":
+		if len(pos) > 1 && inList("kill status prune unregister rename user restart:never service:never help", pos[1]) {
+			return
+		}
+		f.tunnel(prog, "", 0, prog+" tunnel (exposes this machine through a dev tunnel)")
+	case "serve-web":
+		port, given := 8000, false
+		if v, ok := optValue(args, "--port"); ok {
+			port, given = portNumber(v), true
+		}
+		host, _ := optValue(args, "--host")
+		f.listen(prog, host, port, portDetail(prog+" serve-web", port, given))
+	}
+}
+
+func (f *finder) adb(prog string, args []string) {
+	pos := positionals(args, "-s -t -H -P -L")
+	if len(pos) == 0 {
+		return
+	}
+	switch pos[0] {
+	case "reverse", "forward":
+		if hasAnyOpt(args, "--list --remove --remove-all") || len(pos) < 3 {
+			return
+		}
+		_, port := hostPort(strings.TrimPrefix(pos[1], "tcp:"))
+		f.tunnel(prog, "", port, portDetail("adb "+pos[0]+" "+pos[1]+" "+pos[2]+" (port forwarding with the device)", port, port != 0))
+	case "tcpip":
+		port := 5555
+		if len(pos) > 1 {
+			port = portNumber(pos[1])
+		}
+		f.listen(prog, "", port, portDetail("adb tcpip (the device listens for adb over the network)", port, len(pos) > 1))
+	case "connect", "pair":
+		if len(pos) > 1 {
+			h, p := hostPort(pos[1])
+			f.connect(prog, h, p, "", "adb "+pos[0])
+		}
+	}
+}
+
+func (f *finder) mirrord(prog string, args []string, depth int) {
+	pos := positionals(args, "-t --target -n --target-namespace -f --config-file -a --agent-namespace -e --extract:never -p --pause:never -s --steal:never")
+	if len(pos) == 0 || pos[0] != "exec" {
+		if len(pos) > 0 && pos[0] != "ls" {
+			f.connect(prog, "", 0, "", "mirrord "+pos[0]+" talks to the cluster")
+		}
+		return
+	}
+	f.tunnel(prog, "", 0, "mirrord exec mirrors cluster traffic into a local process")
+	for i, a := range args {
+		if a == "--" {
+			f.words(args[i+1:], depth)
+			return
+		}
+	}
+}
+
+func (f *finder) firejail(prog string, args []string, depth int) {
+	for i, a := range args {
+		if !strings.HasPrefix(a, "-") {
+			f.words(args[i:], depth)
+			return
+		}
+	}
+}
+
+// ---- wrappers and runners ----
+
+// wrapperSkips maps programs that run another command to the options of
+// theirs that take a value and how many positionals precede the command.
+// The shell package peels most of these itself; the catalogue peels them
+// too so that a command reached any way is seen.
+var wrapperSkips = map[string]struct {
+	valued string
+	skip   int
+}{
+	"sudo":         {valued: "-u --user -g --group -h --host -p --prompt -C --close-from -D --chdir -r --role -t --type -T --command-timeout -U --other-user -R --chroot", skip: 0},
+	"doas":         {valued: "-u -C", skip: 0},
+	"nohup":        {},
+	"setsid":       {},
+	"nice":         {valued: "-n --adjustment"},
+	"ionice":       {valued: "-c --class -n --classdata -p:never"},
+	"stdbuf":       {valued: "-i -o -e --input --output --error"},
+	"time":         {valued: "-f --format -o --output"},
+	"timeout":      {valued: "-s --signal -k --kill-after", skip: 1},
+	"command":      {},
+	"builtin":      {},
+	"exec":         {valued: "-a"},
+	"chroot":       {valued: "--userspec --groups", skip: 1},
+	"flock":        {valued: "-w --timeout -E --conflict-exit-code", skip: 1},
+	"unbuffer":     {},
+	"caffeinate":   {valued: "-t -w"},
+	"chrt":         {skip: 1},
+	"taskset":      {skip: 1},
+	"numactl":      {},
+	"strace":       {valued: "-e -o -p -s -u -E -a -b -O -P -S -X"},
+	"ltrace":       {valued: "-e -o -p -s -u -a -n -x -L:never"},
+	"valgrind":     {},
+	"catchsegv":    {},
+	"rlwrap":       {valued: "-a -b -f -H -l -p -P -q -s -S -t -w -z -o:never -e -O -C -g -m -M -D"},
+	"proxychains":  {valued: "-f"},
+	"proxychains4": {valued: "-f"},
+	"torsocks":     {valued: "-u -p -P -a"},
+	"tsocks":       {},
+	"torify":       {},
+	"sshpass":      {valued: "-p -f -d -e:never -P"},
+	"busybox":      {},
+	"toybox":       {},
+	"watch":        {valued: "-n --interval -d:never -q --equexit -g:never"},
+	"xargs":        {valued: "-I -i:never -n -P -L -s -d -E -a --arg-file --max-args --max-procs --max-lines --delimiter --replace"},
+	"parallel":     {valued: "-j --jobs -S --sshlogin -a --arg-file --delay --joblog --results"},
+	"env":          {valued: "-u --unset -C --chdir -S:never"},
+	"runuser":      {valued: "-u --user -g --group -G --supp-group"},
+	"sg":           {skip: 1},
+	"systemd-run":  {valued: "-u --unit -p --property --description --slice -E --setenv --uid --gid --nice -M --machine -H --host --working-directory --on-active --on-boot --on-calendar"},
+	"nix-shell":    {},
+	"dotenv":       {valued: "-e -v -c"},
+	"dotenvx":      {},
+	"cross-env":    {},
+	"env-cmd":      {valued: "-f --file -e --environments"},
+	"op":           {},
+	"doppler":      {},
+	"aws-vault":    {},
+	"direnv":       {},
+	"stack":        {},
+	"cabal":        {},
+	"uv":           {},
+	"poetry":       {},
+	"pipenv":       {},
+	"pdm":          {},
+	"hatch":        {},
+	"rye":          {},
+	"conda":        {valued: "-n --name -p --prefix"},
+	"mamba":        {valued: "-n --name -p --prefix"},
+	"micromamba":   {valued: "-n --name -p --prefix"},
+	"pixi":         {valued: "-e --environment --manifest-path"},
+	"bundle":       {},
+	"bundler":      {},
+	"be":           {},
+	"nix":          {},
+	"tmux":         {},
+	"screen":       {},
+	"script":       {},
+}
+
+// runnerSubs are the subcommands of package managers that run the command
+// that follows ("uv run", "poetry run", "bundle exec").
+const runnerSubs = "run exec x dlx"
+
+func (f *finder) wrapper(prog string, args []string, depth int) bool {
+	w, ok := wrapperSkips[prog]
+	if !ok {
+		return false
+	}
+	switch prog {
+	case "uv", "poetry", "pipenv", "pdm", "hatch", "rye", "conda", "mamba", "micromamba", "pixi", "bundle", "bundler", "stack", "cabal", "op", "doppler", "aws-vault", "dotenvx", "direnv":
+		return f.subRunner(prog, args, w.valued, depth)
+	case "be":
+		f.words(args, depth)
+		return true
+	case "nix":
+		return f.subRunner(prog, args, "", depth)
+	case "nix-shell":
+		if v, ok := optValue(args, "--run --command"); ok {
+			f.scriptText(v, "nix-shell --run")
+		}
+		return true
+	case "tmux", "screen":
+		// tmux new-session 'cmd', screen -dm cmd: the command is a shell text.
+		pos := positionals(args, "-s -n -t -c -x -y -S -L -f -e -F -T")
+		if len(pos) > 1 && inList("new-session new new-window neww split-window splitw send-keys:never", pos[0]) {
+			f.scriptText(strings.Join(pos[1:], " "), prog+" "+pos[0])
+		} else if prog == "screen" && len(pos) > 0 {
+			f.words(pos, depth)
+		}
+		return true
+	case "script":
+		if v, ok := optValue(args, "-c --command"); ok {
+			f.scriptText(v, "script -c")
+		}
+		return true
+	case "proxychains", "proxychains4", "torsocks", "tsocks", "torify":
+		f.connect(prog, "", 0, "", prog+" routes the command through a proxy")
+	}
+	inner := peel(args, w.valued, w.skip, prog == "env" || prog == "sudo")
+	f.words(inner, depth)
+	return true
+}
+
+// subRunner handles PM run/exec: "uv run CMD", "bundle exec CMD",
+// "poetry run CMD", "op run -- CMD".
+func (f *finder) subRunner(prog string, args []string, valued string, depth int) bool {
+	i := 0
+	for i < len(args) && strings.HasPrefix(args[i], "-") {
+		if valued != "" && inList(valued, args[i]) {
+			i++
+		}
+		i++
+	}
+	if i >= len(args) {
+		return true
+	}
+	sub := args[i]
+	switch {
+	case prog == "uv" && sub == "pip":
+		f.clientSub("pip", args[i+1:])
+	case prog == "uv" && sub == "tool" && i+1 < len(args) && args[i+1] == "run":
+		f.words(peel(args[i+2:], "--from --with -p --python", 0, false), depth)
+	case inList(runnerSubs, sub) || (prog == "nix" && sub == "shell"):
+		rest := args[i+1:]
+		if prog == "nix" {
+			// nix run PKG -- ARGS, nix shell PKGS -c CMD
+			for j, a := range rest {
+				if a == "-c" || a == "--command" {
+					f.words(rest[j+1:], depth)
+					return true
+				}
+			}
+			return true
+		}
+		f.words(peel(rest, "-p --python --with --from --env-file -e --environment -n --name --group --extra --package --directory --project --frozen:never -C --cwd", 0, false), depth)
+	case inList("add install sync lock update upgrade i publish download self", sub):
+		f.connect(prog, "", 0, "", prog+" "+sub+" downloads packages")
+	}
+	return true
+}
+
+// peel drops a wrapper's options (and the values of valued ones), its
+// leading positionals, and with assignments VAR=value words, returning the
+// command it runs.
+func peel(args []string, valued string, skip int, assignments bool) []string {
+	i := 0
+	for i < len(args) {
+		w := args[i]
+		if w == "--" {
+			i++
+			break
+		}
+		if strings.HasPrefix(w, "-") && len(w) > 1 {
+			if !strings.Contains(w, "=") && valued != "" && inList(valued, w) {
+				i++
+			}
+			i++
+			continue
+		}
+		if assignments && isAssignment(w) {
+			i++
+			continue
+		}
+		if skip > 0 {
+			skip--
+			i++
+			continue
+		}
+		break
+	}
+	if i > len(args) {
+		return nil
+	}
+	return args[i:]
+}
+
+func isAssignment(w string) bool {
+	name, _, ok := strings.Cut(w, "=")
+	if !ok || name == "" {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c != '_' && (c < 'a' || c > 'z') && (c < 'A' || c > 'Z') && (i == 0 || c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// runner handles npx, bunx, pnpx, uvx, pipx run: their own options, then
+// the package's command.
+func (f *finder) runner(prog string, args []string, depth int) {
+	switch prog {
+	case "pipx":
+		pos := positionals(args, "--spec --python --index-url -i --pip-args")
+		if len(pos) > 0 && pos[0] == "run" {
+			f.words(peel(args[indexOf(args, "run")+1:], "--spec --python --index-url -i --pip-args", 0, false), depth)
+		} else if len(pos) > 0 && inList("install upgrade reinstall inject upgrade-all install-all", pos[0]) {
+			f.connect(prog, "", 0, "", "pipx "+pos[0]+" downloads packages")
+		}
+		return
+	case "uvx":
+		f.words(peel(args, "--from --with -p --python --index-url --with-requirements", 0, false), depth)
+		return
+	}
+	f.words(peel(args, "-p --package -c --call --cache --registry --userconfig -w --workspace --node-options --shell:never", 0, false), depth)
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// read reads a file relative to the command's working directory.
+func (f *finder) read(name string) []byte {
+	if f.cmd.ReadFile == nil {
+		return nil
+	}
+	if !filepath.IsAbs(name) {
+		if f.cmd.Cwd == "" {
+			return nil
+		}
+		name = filepath.Join(f.cmd.Cwd, name)
+	}
+	data, err := f.cmd.ReadFile(name)
+	if err != nil || len(data) > 1<<20 {
+		return nil
+	}
+	return data
+}

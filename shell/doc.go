@@ -1,0 +1,143 @@
+// Package shell turns shell text into parts and facets: one [action.Part]
+// per simple command the shell would run, however it is spelled, each with
+// the argv views a command_pattern is matched against and the facets
+// (actions) a rule is matched against. [Analyze] is the only entry point;
+// it never fails.
+//
+// It parses with mvdan.cc/sh (bash syntax; text bash rejects is re-parsed
+// as zsh) and knows shell syntax, not programs: what a program does
+// (python -m http.server listens on 8000) comes from the catalogue in
+// shell/catalog, which [Analyze] asks about every command.
+//
+// # Parts
+//
+// Every simple command is a part: in pipelines, && || ; lists, background
+// jobs, subshells, { } groups, $(...) and backticks, <(...) >(...), function
+// bodies (analysed where they are defined), if/while/for/case bodies, and in
+// text that another command runs as shell text. [[ ]], (( )) and let are
+// parts with only a shell.execute facet (harmless, so a policy can allow
+// them); a bare assignment (x=1) is a part too. A text that runs nothing
+// (empty, a comment) has no parts. Substitutions run before the command
+// that contains them, so their parts come first.
+//
+// A part's Text is the command as written, from the source positions of the
+// text it appears in (the inner text for bash -c '...'; the substituted
+// command line for xargs and parallel when they read literal input).
+//
+// # Views
+//
+// Views[0] is the argv as written (assignments included: FOO=1 cmd), then
+// one view per wrapper peeled off, down to the program that runs:
+// sudo -u www nc -l 80 has the views [sudo -u www nc -l 80] and [nc -l 80].
+// Wrappers are peeled with their own options skipped: sudo, doas, run0,
+// pkexec, env (assignments, -i, -u, -C; -S is shell text), nohup, setsid,
+// timeout, nice, ionice, stdbuf, time, command (not -v/-V), exec, builtin,
+// xargs, busybox and toybox applets, chroot, unshare, nsenter, flock,
+// watch -x, strace, ltrace, valgrind, torsocks, proxychains, firejail,
+// systemd-run, taskset, chrt, numactl, prlimit, rlwrap, screen, gosu,
+// sshpass, start-stop-daemon, ip netns exec, and the package runners npx,
+// npm exec/x, pnpm dlx/exec, pnpx, yarn dlx/exec, bunx, bun x, uvx, uv run
+// (-m MODULE and *.py become python), uv tool run, pipx run, poetry run,
+// pdm run, hatch run, pipenv run, conda run, bundle exec, rbenv/pyenv/asdf
+// exec, mise exec, direnv exec, nvm exec/run, and the container runners
+// docker|podman|nerdctl [container] exec, docker compose exec|run,
+// docker-compose exec and kubectl exec (the command inside).
+//
+// A command that runs shell text is not a part of its own: the text's
+// commands are, and each carries the runner's views first, so that
+// "bash -c *" still matches them. This covers sh, bash, zsh, dash, ksh and
+// the other shells with -c (any option cluster: -lc, -ic, -xe -c), a shell
+// reading a here-document, here-string or literal pipe (echo CMD | sh),
+// su/runuser/sg -c, eval, watch, flock -c, script -c, env -S, npx -c,
+// tmux new-session/send-keys, GNU parallel, xargs fed literal input, and
+// ssh HOST CMD (the remote command; its facets are marked Remote). The
+// runner's own facets (ssh's network.connect, its redirections) are added
+// to each of those parts. When the text runs nothing (bash -c ""), the
+// runner is a part itself.
+//
+// Commands a part starts besides itself are parts of their own, without
+// the starter's views (an allow for "find *" must not cover what find
+// runs): find -exec/-execdir/-ok/-okdir, fd -x/-X, git -c core.pager,
+// core.sshCommand, core.editor, alias.X=!cmd, credential.helper=!cmd and
+// similar keys, git's ext:: remotes, and GIT_SSH_COMMAND-style variables.
+// Their shell.execute facet's Detail says where they come from
+// ("via find -exec").
+//
+// # Facets
+//
+// Each part's facets are, in order: shell.execute (Command is the part's
+// Text, Program the innermost program, Background for &, nohup, setsid and
+// the like, Remote for ssh's remote commands); the facets of the wrappers
+// around it; what the catalogue detects for its views; then what shell
+// constructs imply:
+//   - file.write for >, >>, >|, &>, &>>, >& FILE, 2> and <>, file.read for <
+//     and <>, with the path made canonical by catalog.CanonicalPath (not for
+//     /dev/null, /dev/tty, /dev/stdout, /dev/fd/N and the like); a path that
+//     is not static is reported as written, with a Detail saying so;
+//     file.delete for find -delete;
+//   - network.connect for /dev/tcp/HOST/PORT and /dev/udp/HOST/PORT in any
+//     redirection, including descriptors opened earlier (exec 5<>/dev/tcp/..)
+//     and zsh's ztcp;
+//   - shell.remote for a shell or interpreter with a redirection to a
+//     network endpoint, exec wiring the shell's own stdin to one, a shell
+//     or interpreter reading stdin from a network peer, and a shell reading
+//     commands (no -c, or -i) or an interpreter reading code in the same
+//     pipeline as a raw socket tool (nc, ncat, telnet, openssl s_client,
+//     socat, ...) talking to a peer: the mkfifo and mknod loops;
+//   - shell.opaque (Detail says why) for a command name from a variable,
+//     substitution or glob ($p -m http.server, $(which python3)), eval of
+//     text with any expansion, a shell or interpreter reading commands from
+//     a pipe whose content is not literal (curl ... | sh, base64 -d | sh,
+//     cat x | bash), a script from a process substitution that fetches from
+//     the network (source <(curl ...)), code or a command name that xargs or
+//     find substitutes at run time, text that does not parse, and the limits
+//     below.
+//
+// Decoded literal input (echo BASE64 | base64 -d | sh) is decoded and
+// analysed, and stays opaque. Scripts a command runs from files (bash x.sh,
+// source x.sh, ./x.sh, an npm script the catalogue finds) are read through
+// Env.ReadFile, or from what the text itself wrote with literal content
+// (printf ... > s.sh && sh s.sh), and their facets other than shell.execute
+// are added to the part with a Detail "via FILE". The same overlay is the
+// ReadFile the catalogue sees.
+//
+// Word resolution is static: quotes, escapes ($'\x70'), line continuations
+// and brace expansion are resolved; $HOME and ${HOME} at the start of a word
+// become ~ (the spelling patterns use), $PWD the known working directory;
+// other expansions keep their source text ("$X") and mark the word dynamic.
+// A command name whose dynamic part is only its directory ($HOME/bin/tool)
+// still names its program. cd and pushd with a static directory update the
+// working directory later commands are analysed in.
+//
+// # Limits
+//
+// Text over [MaxTextBytes], shell text nested deeper than [MaxDepth] levels
+// (-c, eval, $(...), scripts), brackets nested deeper than 256 (checked
+// before parsing, so the parser never recurses deeply), more than 4096 parts
+// or more than 1 MiB parsed across nested texts: each becomes a part with a
+// shell.opaque facet. Such a part, and a part for text that cannot be
+// parsed, has no shell.execute facet and no views of its own, so no command
+// rule can allow it by accident. A panic inside the analyser (a bug) also
+// becomes one opaque part.
+//
+// # Limitations
+//
+//   - Variables are not tracked: p=python3; $p is opaque, and an argument
+//     from a variable is matched as its spelling ("$PORT").
+//   - Text handed to another shell (sh -c "...$X...") is analysed with the
+//     outer expansions in place; a value that injects shell syntax is not
+//     seen. eval is the exception: any expansion in its text is opaque.
+//   - Function bodies are analysed where they are defined, not per call;
+//     aliases and PATH lookups are not resolved.
+//   - The working directory, descriptors, fifos and files written are
+//     followed through the text in order, ignoring subshell scopes and
+//     control flow.
+//   - Fifo loops are seen when the shell and the socket tool share a
+//     pipeline (the usual form); a loop split across separate background
+//     jobs is not.
+//   - Remote commands (ssh) are analysed as local shell text would be;
+//     docker and kubectl exec commands are not marked remote.
+//   - docker run's command is not peeled (the catalogue sees docker run).
+//   - Here-documents fed to interpreters are handed to the catalogue as
+//     Command.Stdin; what it scans is its business.
+package shell

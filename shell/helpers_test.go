@@ -1,0 +1,98 @@
+package shell
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/shell/catalog"
+)
+
+var testEnv = Env{Cwd: "/work/proj", Home: "/home/dev"}
+
+func analyze(text string) []action.Part { return Analyze(text, testEnv) }
+
+// texts lists the parts' texts.
+func texts(parts []action.Part) []string {
+	out := make([]string, len(parts))
+	for i, p := range parts {
+		out[i] = p.Text
+	}
+	return out
+}
+
+// views renders a part's views, one string per view, words joined by "|".
+func views(p action.Part) []string {
+	out := make([]string, len(p.Views))
+	for i, v := range p.Views {
+		out[i] = strings.Join(v.Words, "|")
+	}
+	return out
+}
+
+// facets returns every facet of kind k across parts.
+func facets(parts []action.Part, k action.Kind) []action.Action {
+	var out []action.Action
+	for _, p := range parts {
+		for _, f := range p.Facets {
+			if f.Kind == k {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
+}
+
+// partWith returns the first part whose shell.execute program is prog.
+func partWith(t *testing.T, parts []action.Part, prog string) action.Part {
+	t.Helper()
+	for _, p := range parts {
+		for _, f := range p.Facets {
+			if f.Kind == action.ShellExecute && f.Program == prog {
+				return p
+			}
+		}
+	}
+	t.Fatalf("no part runs %q in %s", prog, dump(parts))
+	return action.Part{}
+}
+
+func dump(parts []action.Part) string {
+	b, _ := json.MarshalIndent(parts, "", " ")
+	return string(b)
+}
+
+func equal(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// checkInvariants holds for every analysis: every part has facets, every
+// facet has a known kind, and a part with views has a shell.execute facet
+// first or is opaque.
+func checkInvariants(t testing.TB, text string, parts []action.Part) {
+	t.Helper()
+	for _, p := range parts {
+		if len(p.Facets) == 0 {
+			t.Fatalf("%q: part %q without facets", text, p.Text)
+		}
+		for _, f := range p.Facets {
+			if !f.Kind.Known() {
+				t.Fatalf("%q: unknown kind %q", text, f.Kind)
+			}
+		}
+		if p.Facets[0].Kind != action.ShellExecute && !hasKind(p.Facets, action.ShellOpaque) {
+			t.Fatalf("%q: part %q neither starts with shell.execute nor is opaque", text, p.Text)
+		}
+	}
+}
+
+func catalogCanonical(p, cwd, home string) string { return catalog.CanonicalPath(p, cwd, home) }

@@ -1,0 +1,148 @@
+package shell
+
+import (
+	"strings"
+
+	"github.com/safeclaw/safeclaw/action"
+)
+
+// Program families the analyser itself needs to know (the catalogue knows
+// the rest). Keys are normalised program names (action.ProgramName).
+
+// shells read shell text: -c TEXT, a script file, or commands on stdin.
+var shells = map[string]bool{
+	"sh": true, "bash": true, "zsh": true, "dash": true, "ksh": true, "ash": true,
+	"mksh": true, "pdksh": true, "yash": true, "rbash": true, "fish": true,
+	"csh": true, "tcsh": true, "posh": true, "oksh": true, "loksh": true, "hush": true,
+}
+
+// interpreters run code; a network peer on their stdio is a remote shell.
+var interpreters = map[string]bool{
+	"python": true, "pypy": true, "perl": true, "ruby": true, "irb": true, "php": true,
+	"node": true, "deno": true, "bun": true, "lua": true, "luajit": true,
+	"awk": true, "gawk": true, "mawk": true, "nawk": true, "tclsh": true, "wish": true,
+	"pwsh": true, "powershell": true, "expect": true, "Rscript": true, "R": true,
+	"osascript": true, "jshell": true, "julia": true, "guile": true, "racket": true,
+	"sbcl": true, "gdb": true, "vim": true, "vi": true, "nvim": true, "ed": true,
+}
+
+// rawSocketTools move bytes between stdio and a socket; piped to a shell
+// they make a remote shell.
+var rawSocketTools = map[string]bool{
+	"nc": true, "ncat": true, "netcat": true, "cryptcat": true, "telnet": true,
+	"socat": true, "openssl": true, "gnutls-cli": true, "sbd": true, "pwncat": true,
+	"websocat": true, "nping": true, "rcat": true,
+}
+
+// downloaders fetch content; piped into a shell they make it opaque. The
+// catalogue's network.connect facet is the main signal; this list covers
+// what it might not know.
+var downloaders = map[string]bool{
+	"curl": true, "wget": true, "fetch": true, "aria2c": true, "http": true, "https": true,
+	"xh": true, "xhs": true, "lwp-request": true, "lwp-download": true, "GET": true,
+	"POST": true, "lynx": true, "links": true, "elinks": true, "w3m": true, "curlie": true,
+	"httpie": true, "ftp": true, "tftp": true, "scp": true, "sftp": true, "rsync": true,
+	"gh": true, "ssh": true,
+}
+
+// codeOptions lists, for interpreters that can read their program from
+// stdin, the options that put code on the command line instead.
+var codeOptions = map[string][]string{
+	"python": {"-c", "-m"},
+	"pypy":   {"-c", "-m"},
+	"perl":   {"-e", "-E"},
+	"ruby":   {"-e"},
+	"irb":    nil,
+	"node":   {"-e", "-p", "--eval", "--print"},
+	"php":    {"-r", "-S", "-f"},
+	"lua":    {"-e"},
+	"luajit": {"-e"},
+	"tclsh":  nil,
+	"pwsh":   {"-c", "-Command", "-command", "-f", "-File", "-file"},
+	"expect": {"-c"},
+}
+
+// readsCodeFromStdin reports whether an interpreter invocation takes its
+// program from stdin (no code option, no script argument, or "-").
+func readsCodeFromStdin(v action.Argv) bool {
+	code, ok := codeOptions[v.Program]
+	if !ok {
+		return false
+	}
+	if v.Has(code...) {
+		return false
+	}
+	return len(v.Positionals) == 0 || v.Positionals[0] == "-"
+}
+
+// isNetworkKind reports whether k is one of the facets that mean "talks to
+// a network peer".
+func isNetworkKind(k action.Kind) bool {
+	switch k {
+	case action.NetworkConnect, action.NetworkListen, action.NetworkTunnel, action.NetworkBind:
+		return true
+	}
+	return false
+}
+
+// rawSocketUse reports whether v runs a raw socket tool against a peer. It
+// uses the catalogue's facets when it has them and a conservative reading
+// of the arguments otherwise.
+func rawSocketUse(v action.Argv, facets []action.Action) bool {
+	if !rawSocketTools[v.Program] {
+		return false
+	}
+	for _, f := range facets {
+		if isNetworkKind(f.Kind) || f.Kind == action.ShellRemote {
+			return true
+		}
+	}
+	if v.Has("-h", "--help", "-V", "--version", "-help") {
+		return false
+	}
+	switch v.Program {
+	case "openssl":
+		for _, w := range v.Words[1:] {
+			if w == "s_client" || w == "s_server" {
+				return true
+			}
+		}
+		return false
+	case "socat", "websocat":
+		for _, w := range v.Words[1:] {
+			lw := strings.ToLower(w)
+			for _, k := range []string{"tcp", "udp", "ssl", "openssl", "sctp", "ws:", "wss:", "unix-connect"} {
+				if strings.Contains(lw, k) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return len(v.Positionals) > 0 || v.Has("-l", "--listen")
+}
+
+// decoders turn an encoded stream back into text; piped into a shell the
+// text is hidden from view.
+func isDecoder(v action.Argv) bool {
+	switch v.Program {
+	case "base64", "base32", "basenc":
+		return v.Has("-d", "--decode", "-D")
+	case "xxd":
+		return v.Has("-r", "-revert")
+	case "openssl":
+		return v.Has("-d") || v.Has("-base64") || (len(v.Positionals) > 0 && v.Positionals[0] == "base64")
+	case "gzip", "bzip2", "xz", "zstd", "lzma", "lz4", "brotli":
+		return v.Has("-d", "--decompress", "--uncompress")
+	case "uudecode", "gunzip", "zcat", "bunzip2", "bzcat", "unxz", "xzcat", "unzstd",
+		"zstdcat", "unlzma", "lzcat", "rev", "tr", "gpg", "age", "uncompress", "recode", "iconv", "unzip":
+		return true
+	}
+	return false
+}
+
+// isCodeRunner reports whether prog takes code or a module on its command line.
+func isCodeRunner(prog string) bool {
+	_, ok := codeOptions[prog]
+	return ok
+}

@@ -55,8 +55,6 @@ func (s *FileStore) snapshot(ctx context.Context) (*snapshot, error) {
 // is vouched for by a prune record. It needs the audit key, except for a
 // trail that has never been written.
 func (s *FileStore) Verify(ctx context.Context) (*Report, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	snap, err := s.snapshot(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("audit: verify: %w", err)
@@ -70,19 +68,26 @@ func (s *FileStore) Verify(ctx context.Context) (*Report, error) {
 	if empty {
 		return &Report{Intact: true, Segments: len(snap.segs)}, nil
 	}
-	if err := s.loadKey(false); err != nil {
+	// Verify runs beside appends: it shares only the key with them.
+	s.mu.Lock()
+	err = s.loadKey(false)
+	key := s.key
+	s.mu.Unlock()
+	if err != nil {
 		return nil, fmt.Errorf("audit: verify: %w", err)
 	}
-	v := &verifier{seal: s.seal, rep: &Report{Segments: len(snap.segs)}}
+	seal := newSealer(key)
+	v := &verifier{seal: seal, rep: &Report{Segments: len(snap.segs)}}
 	if snap.head == nil {
 		v.headErr = "the head seal file is missing: records at the end may have been removed"
 		v.headKind = ProblemHeadMissing
-	} else if h, err := parseHead(snap.head, s.seal); err != nil {
+	} else if h, err := parseHead(snap.head, seal); err != nil {
 		v.headErr = err.Error()
 		v.headKind = ProblemHeadInvalid
 	} else {
 		v.head = &h
 	}
+	buf := make([]byte, 1<<20)
 	for i, name := range snap.segs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -92,7 +97,8 @@ func (s *FileStore) Verify(ctx context.Context) (*Report, error) {
 			return nil, fmt.Errorf("audit: verify: %w (pruned while verifying? run it again)", err)
 		}
 		v.seg, v.lineNo = name, 0
-		torn, err := s.readLines(f, 0, snap.sizes[i], func(line []byte, at int64) error {
+		var torn int64
+		buf, torn, err = readLines(f, 0, snap.sizes[i], buf, func(line []byte, at int64) error {
 			v.lineNo++
 			v.line(line)
 			return nil

@@ -112,6 +112,17 @@ func Compile(files []*File, opts Options) (*Policy, error) {
 		}
 		p.tests = append(p.tests, f.tests...)
 	}
+	// Sources identify rules (simulate's "never fired" summary); rules that
+	// share a line (one-line JSON) get the column too.
+	perLine := map[string]int{}
+	for _, r := range p.rules {
+		perLine[r.source()]++
+	}
+	for _, r := range p.rules {
+		if perLine[r.source()] > 1 {
+			r.ref.Source = r.sourceCol()
+		}
+	}
 	p.title = strings.Join(titles, " + ")
 	for _, list := range []struct {
 		in  []string

@@ -189,6 +189,21 @@ func TestJSONAndYAMLAgree(t *testing.T) {
 	}
 }
 
+func TestSourcesAreUnique(t *testing.T) {
+	f, err := Parse("p.json", []byte(`{"rules":[{"action":"network.listen","effect":"deny"},{"action":"network.bind","effect":"deny"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Compile([]*File{f}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := p.Rules()
+	if rs[0].Source != "p.json:1:11" || rs[1].Source != "p.json:1:55" {
+		t.Errorf("sources %q %q", rs[0].Source, rs[1].Source)
+	}
+}
+
 func TestParseLimits(t *testing.T) {
 	big := make([]byte, 4<<20+1)
 	for i := range big {

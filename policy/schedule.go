@@ -71,8 +71,11 @@ func parseHours(s string) (from, to int, err error) {
 	if to, err = parseClock(b); err != nil {
 		return 0, 0, err
 	}
-	if from == to {
-		return 0, 0, fmt.Errorf("hours %q is an empty window", s)
+	if from == 24*60 {
+		return 0, 0, fmt.Errorf("hours %q starts at 24:00; write 00:00", s)
+	}
+	if from == to || (from == 0 && to == 24*60) {
+		return 0, 0, fmt.Errorf("hours %q is not a window; leave hours out for the whole day", s)
 	}
 	return from, to, nil
 }

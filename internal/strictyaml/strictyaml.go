@@ -7,8 +7,9 @@
 // outright: anchors, aliases, merge keys (<<), explicit tags and multiple
 // documents. Input is capped at [MaxSize] bytes and must be valid UTF-8.
 //
-// JSON input is read with encoding/json's tokenizer (not as YAML), so JSON
-// documents get JSON semantics and exact positions.
+// JSON input (a .json name, or text that starts with '{' and is valid JSON)
+// is read with encoding/json's tokenizer, not as YAML, so JSON documents get
+// JSON semantics and exact positions.
 //
 // # Current limitations
 //
@@ -17,6 +18,7 @@ package strictyaml
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -95,7 +97,8 @@ type Node struct {
 }
 
 // Parse reads one YAML or JSON document. JSON is chosen when the name ends
-// in .json or the first non-space byte is '{'. An empty document (nothing
+// in .json, or when the text starts with '{' and is valid JSON (a YAML flow
+// mapping such as {rules: []} stays YAML). An empty document (nothing
 // but comments) returns a nil node and no error.
 func Parse(file string, data []byte) (*Node, error) {
 	if len(data) > MaxSize {
@@ -112,7 +115,7 @@ func Parse(file string, data []byte) (*Node, error) {
 	// A byte order mark is invisible in editors; columns count without it.
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
-	if strings.HasSuffix(strings.ToLower(file), ".json") || (len(trimmed) > 0 && trimmed[0] == '{') {
+	if strings.HasSuffix(strings.ToLower(file), ".json") || (len(trimmed) > 0 && trimmed[0] == '{' && json.Valid(data)) {
 		return parseJSON(file, data)
 	}
 	return parseYAML(file, data)

@@ -24,6 +24,16 @@ func TestParseShapes(t *testing.T) {
 	}
 }
 
+func TestFlowYAMLIsNotJSON(t *testing.T) {
+	n, err := Parse("p.yaml", []byte("{rules: [a, b]}"))
+	if err != nil || n.Get("rules") == nil {
+		t.Errorf("flow YAML: %v", err)
+	}
+	if _, err := Parse("p.json", []byte("{rules: [a, b]}")); err == nil || !strings.Contains(err.Error(), "invalid JSON") {
+		t.Errorf(".json is always JSON: %v", err)
+	}
+}
+
 func TestJSONPositions(t *testing.T) {
 	src := "{\n  \"rules\": [\n    {\"a\": 1,\n     \"b\": \"x\"}\n  ]\n}\n"
 	n, err := Parse("p.json", []byte(src))

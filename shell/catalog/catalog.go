@@ -189,11 +189,10 @@ func (f *finder) argv(v action.Argv, depth int) {
 	if len(v.Words) == 0 || depth > maxDepth {
 		return
 	}
-	if lp := strings.ToLower(v.Program); strings.HasSuffix(lp, ".exe") && len(lp) > 4 {
-		// Windows spellings (python.exe, powershell.exe, nc.exe) read
-		// like the program itself.
-		ws := append([]string{v.Program[:len(v.Program)-4]}, v.Words[1:]...)
-		v = action.ParseArgv(ws)
+	if name := windowsProgram(v.Program); name != v.Program {
+		// Windows spellings (C:\Python27\python.exe, nc.exe) read like the
+		// program itself.
+		v = action.ParseArgv(append([]string{name}, v.Words[1:]...))
 	}
 	prog := v.Program
 	args := v.Words[1:]
@@ -244,4 +243,27 @@ func (f *finder) codeWord(text string) {
 	for _, l := range []lang{langRuby, langPython, langJS, langPerl, langPHP, langPowerShell} {
 		f.code(l, "code", text)
 	}
+}
+
+// windowsProgram drops a Windows directory and an .exe suffix from a
+// program name.
+func windowsProgram(p string) string {
+	if i := strings.LastIndexByte(p, '\\'); i >= 0 {
+		p = p[i+1:]
+	}
+	if len(p) > 4 && strings.EqualFold(p[len(p)-4:], ".exe") {
+		p = p[:len(p)-4]
+		if len(p) > 2 && p[1] == ':' {
+			// C:\Python27\python.exe unquoted in bash loses its
+			// backslashes (C:Python27python.exe): keep a known name
+			// it ends with.
+			lower := strings.ToLower(p)
+			for _, name := range []string{"powershell", "pythonw", "python", "pwsh", "perl", "php", "ruby", "node", "ncat", "nc", "socat", "java", "cmd"} {
+				if strings.HasSuffix(lower, name) {
+					return name
+				}
+			}
+		}
+	}
+	return p
 }

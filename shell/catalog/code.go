@@ -23,9 +23,10 @@ const (
 	langJava
 	langAppleScript
 	langGo
+	langC
 )
 
-var langNames = [...]string{"python", "perl", "ruby", "php", "javascript", "lua", "awk", "tcl", "powershell", "julia", "R", "java", "applescript", "go"}
+var langNames = [...]string{"python", "perl", "ruby", "php", "javascript", "lua", "awk", "tcl", "powershell", "julia", "R", "java", "applescript", "go", "c"}
 
 // codeFacts is what a scan found in a code string.
 type codeFacts struct {
@@ -261,6 +262,8 @@ func scanCode(l lang, code string) codeFacts {
 		scanR(&c, code)
 	case langGo:
 		scanGo(&c, code)
+	case langC:
+		scanC(&c, code)
 	}
 	return c
 }
@@ -961,5 +964,33 @@ func scanGo(c *codeFacts, code string) {
 	if has(code, "syscall.Dup2(|syscall.Dup3(|unix.Dup2(|.Stdin = |.Stdout = |.Stdin=|.Stdout=") {
 		c.stdio = true
 		c.note("socket on stdio")
+	}
+}
+
+func scanC(c *codeFacts, code string) {
+	if !has(code, "socket(") {
+		return
+	}
+	if has(code, "connect(") {
+		c.connect = true
+		c.note("socket connect")
+		if args, ok := firstCall(code, "inet_addr("); ok && len(args) > 0 {
+			c.host = literal(args[0])
+		}
+		if args, ok := firstCall(code, "htons("); ok && len(args) > 0 {
+			c.port = portNumber(literal(args[0]))
+		}
+	}
+	if has(code, "bind(") && has(code, "listen(") {
+		c.listen = true
+		c.note("bind and listen")
+	}
+	if has(code, "dup2(") {
+		c.stdio = true
+		c.note("dup2")
+	}
+	if has(code, "execve(|execl(|execlp(|execv(|system(|popen(|/bin/sh") {
+		c.exec = true
+		c.note("runs a command")
 	}
 }

@@ -83,7 +83,6 @@ var clients = map[string]client{
 	"nmap":              {what: "nmap", peer: peerHost, valued: "-p -e -S -D -g -iL -iR -oN -oX -oG -oA -oS --script --script-args --exclude --excludefile --top-ports --max-retries --host-timeout --scan-delay --min-rate --max-rate --data-length --ttl -sI --dns-servers --source-port -T:never --version-intensity"},
 	"masscan":           {what: "masscan", peer: peerHost, valued: "-p --ports --rate -c --conf -oX -oG -oJ -oL --banners:never --source-ip --exclude --excludefile"},
 	"zmap":              {what: "zmap", peer: peerHost, valued: "-p -o -r -B -n -i -S"},
-	"netcat-scan":       {what: "nc -z", peer: peerHost},
 	"ntpdate":           {what: "ntpdate", peer: peerHost},
 	"sntp":              {what: "sntp", peer: peerHost},
 	"finger":            {what: "finger", peer: peerHost},
@@ -111,7 +110,6 @@ var clients = map[string]client{
 	"mosquitto_sub":     {what: "mosquitto_sub", peer: peerOpt, hostOp: "-h --host", portOp: "-p --port"},
 	"irssi":             {what: "irssi", peer: peerNone},
 	"weechat":           {what: "weechat", peer: peerNone},
-	"iperf-client":      {what: "iperf", peer: peerOpt, hostOp: "-c"},
 
 	// Package managers and installers.
 	"pip":              {what: "pip", subs: "install download wheel index search", host: "pypi.org"},
@@ -149,13 +147,11 @@ var clients = map[string]client{
 	"sdk":              {what: "sdkman", subs: "install upgrade selfupdate"},
 	"helm":             {what: "helm", subs: "install upgrade repo pull dependency search push registry"},
 	"skopeo":           {what: "skopeo", subs: "copy inspect sync login list-tags"},
-	"crane-client":     {what: "crane", subs: "pull push copy"},
 	"oras":             {what: "oras", subs: "pull push copy login"},
 	"nix-env":          {what: "nix-env"},
 	"nix-channel":      {what: "nix-channel", subs: "--update"},
 	"guix":             {what: "guix", subs: "install pull package"},
 	"opam":             {what: "opam", subs: "install update upgrade init"},
-	"mix-deps":         {what: "mix deps.get"},
 	"rebar3":           {what: "rebar3", subs: "get-deps upgrade"},
 	"nuget":            {what: "nuget", subs: "install restore push"},
 	"choco":            {what: "chocolatey", subs: "install upgrade"},
@@ -185,10 +181,8 @@ var clients = map[string]client{
 	"hub":              {what: "hub"},
 	"s3cmd":            {what: "s3cmd"},
 	"gsutil":           {what: "gsutil"},
-	"rclone-client":    {what: "rclone"},
 	"svn":              {what: "svn", subs: "checkout co update up commit ci list ls export import info log diff:never switch merge", peer: peerURL},
 	"steamcmd":         {what: "steamcmd"},
-	"tailscale-client": {what: "tailscale"},
 }
 
 // clients records a connect facet for client programs.

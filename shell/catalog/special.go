@@ -13,7 +13,7 @@ import (
 // service managers, ssh and the runners that start another command.
 func (f *finder) special(v action.Argv, prog string, args []string, depth int) bool {
 	switch prog {
-	case "python", "pypy", "py", "python2", "jython", "micropython":
+	case "python", "pypy", "py", "python2", "pythonw", "jython", "micropython":
 		f.python(v, depth)
 	case "pydoc":
 		f.pydoc(prog, args)
@@ -33,7 +33,7 @@ func (f *finder) special(v action.Argv, prog string, args []string, depth int) b
 		f.bun(v, depth)
 	case "lua", "luajit", "texlua":
 		f.lua(v, depth)
-	case "awk", "gawk", "nawk", "mawk", "busybox-awk", "goawk":
+	case "awk", "gawk", "nawk", "mawk", "goawk":
 		f.awk(v)
 	case "julia", "jrunscript", "rhino", "rscript", "Rscript", "groovy", "jshell", "osascript":
 		f.evalFlag(prog, args)
@@ -65,7 +65,7 @@ func (f *finder) special(v action.Argv, prog string, args []string, depth int) b
 		f.xterm(prog, args)
 	case "ssh", "autossh", "plink", "dbclient":
 		f.ssh(prog, args)
-	case "docker", "podman", "nerdctl", "finch", "lima", "colima-nerdctl":
+	case "docker", "podman", "nerdctl", "finch":
 		f.container(prog, args)
 	case "docker-compose", "podman-compose":
 		f.compose(prog, args)
@@ -166,6 +166,13 @@ func (f *finder) special(v action.Argv, prog string, args []string, depth int) b
 		}
 	case "pip", "pip3", "easy_install", "easy_install3":
 		f.pipInstall(prog, args)
+	case "gcc", "cc", "clang", "tcc", "g++", "c++", "clang++", "c99":
+		// Compiling a source this command line wrote: judge what it does.
+		for _, p := range positionals(args, "-o --output -I -L -l -D -U -x -include -isystem -MF -MT -MQ") {
+			if strings.HasSuffix(p, ".c") || strings.HasSuffix(p, ".cc") || strings.HasSuffix(p, ".cpp") {
+				f.fileCode(langC, prog, p)
+			}
+		}
 	case "go":
 		f.goTool(prog, args)
 	case "cargo":

@@ -61,8 +61,12 @@ type OptionSpec struct {
 	// Terminators are options whose value ends option parsing: everything
 	// after python's -m MODULE or -c CODE belongs to the module or code.
 	Terminators string
-	// StopAtPositional ends option parsing at the first positional (ssh HOST CMD...).
+	// StopAtPositional ends option parsing at the first positional (npx PKG ARGS...).
 	StopAtPositional bool
+	// StopAtSecondPositional lets options follow the first positional and
+	// ends option parsing at the second: OpenSSH reads ssh HOST -L 1:h:2 -N
+	// as options, and the remote command starts at the next plain word.
+	StopAtSecondPositional bool
 	// SingleDashLong marks programs with -name style options (find, java):
 	// their clusters are never split.
 	SingleDashLong bool
@@ -85,8 +89,8 @@ var optionSpecs = map[string]OptionSpec{
 	"netcat":         netcatSpec,
 	"nc.traditional": netcatSpec,
 	"nc.openbsd":     netcatSpec,
-	"ssh":            {Values: "BbcDEeFIiJLlmOoPpQRSWw", StopAtPositional: true},
-	"autossh":        {Values: "BbcDEeFIiJLlmOoPpQRSWwM", StopAtPositional: true},
+	"ssh":            {Values: "BbcDEeFIiJLlmOoPpQRSWw", StopAtSecondPositional: true},
+	"autossh":        {Values: "BbcDEeFIiJLlmOoPpQRSWwM", StopAtSecondPositional: true},
 	"npx": {Values: "pc", LongValues: []string{"--package", "--call", "--cache", "--registry", "--userconfig", "--workspace", "-w"},
 		Aliases: map[string]string{"--yes": "-y", "--package": "-p", "--call": "-c"}, StopAtPositional: true},
 	"rm": {Aliases: map[string]string{"--recursive": "-r", "-R": "-r", "--force": "-f", "--dir": "-d", "--verbose": "-v", "--interactive": "-i"}},
@@ -189,7 +193,7 @@ func ParseArgv(words []string) Argv {
 			return a
 		case len(w) < 2 || w[0] != '-':
 			a.Positionals = append(a.Positionals, w)
-			if spec.StopAtPositional {
+			if spec.StopAtPositional || spec.StopAtSecondPositional && len(a.Positionals) == 2 {
 				a.Positionals = append(a.Positionals, rest[i+1:]...)
 				return a
 			}

@@ -19,6 +19,7 @@ const (
 	DefaultRedeemWindow   = 15 * time.Minute
 	DefaultSessionTTL     = 12 * time.Hour
 	DefaultPoll           = 200 * time.Millisecond
+	DefaultRetention      = 30 * 24 * time.Hour
 )
 
 // Config wires a [Manager]. Only Store is required.
@@ -57,6 +58,9 @@ type Config struct {
 	SessionTTL time.Duration
 	// Poll is how often a waiting requester reads the store.
 	Poll time.Duration
+	// Retention is how long answered records are kept before [Manager.Sweep]
+	// deletes them.
+	Retention time.Duration
 	// Requester describes this process for approvers ("pid 123 on host").
 	Requester string
 }
@@ -89,6 +93,7 @@ func New(c Config) (*Manager, error) {
 	def(&c.RedeemWindow, DefaultRedeemWindow)
 	def(&c.SessionTTL, DefaultSessionTTL)
 	def(&c.Poll, DefaultPoll)
+	def(&c.Retention, DefaultRetention)
 	return &Manager{c: c}, nil
 }
 
@@ -179,9 +184,13 @@ func (m *Manager) Ask(ctx context.Context, req *action.Request, d action.Decisio
 		timeout = m.c.Timeout
 	}
 	if dl, ok := ctx.Deadline(); ok {
-		if left := time.Until(dl); left < timeout {
-			timeout = left
+		// End a little before the caller's deadline, so that the record
+		// says "timeout" and the caller still has time to answer its agent.
+		left := time.Until(dl)
+		if left > 4*time.Second {
+			left -= time.Second
 		}
+		timeout = min(timeout, left)
 	}
 	if timeout <= 0 {
 		return Outcome{Effect: action.Deny, Status: Expired, Via: ViaTimeout}, nil
@@ -617,9 +626,13 @@ func (m *Manager) List(ctx context.Context, f Filter) ([]*Record, error) {
 }
 
 // Sweep expires pending records past their deadline (their requester is
-// gone) and reports them.
+// gone) and reports them, and deletes answered records older than
+// Config.Retention.
 func (m *Manager) Sweep(ctx context.Context) ([]*Record, error) {
 	now := m.c.Now()
+	if _, err := m.c.Store.Purge(ctx, now.Add(-m.c.Retention)); err != nil {
+		m.c.Warn("safeclaw: warning: deleting old approval requests: " + err.Error())
+	}
 	recs, err := m.c.Store.ExpireDue(ctx, now)
 	for _, r := range recs {
 		ev := r.event(EventExpired, now)

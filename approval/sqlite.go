@@ -124,6 +124,14 @@ func OpenSQLite(path string) (*SQLite, error) {
 func (s *SQLite) Path() string { return s.path }
 
 func (s *SQLite) migrate(ctx context.Context) error {
+	// The common case, a store that is up to date, takes no write lock.
+	var cur int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&cur); err != nil {
+		return err
+	}
+	if cur == schemaVersion {
+		return nil
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err

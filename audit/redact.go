@@ -1,9 +1,8 @@
 package audit
 
 import (
-	"regexp"
+	"slices"
 	"strings"
-	"sync"
 )
 
 // Redacted replaces a secret in the stored copy of a request.
@@ -12,100 +11,6 @@ const Redacted = "[REDACTED]"
 // MaxRequestBytes bounds the stored copy of a request; the keyed hash of the
 // full original is kept when it is longer.
 const MaxRequestBytes = 64 << 10
-
-// redactRule finds one kind of secret. Each match's group 1 (or, when the
-// rule has a key group, group 3) is replaced by [Redacted]. The rule runs only
-// when one of its lower-case triggers occurs in the lower-cased text, which
-// keeps the common, secret-free case cheap.
-type redactRule struct {
-	name     string
-	triggers []string
-	// also, when set, is a second list of triggers of which one must occur too.
-	also []string
-	re   *regexp.Regexp
-	// keyed rules have groups (key)(separator)(value); secretAssignment
-	// decides from the key whether the value is a secret. Other rules redact
-	// their first group that took part in the match.
-	keyed bool
-	// accept, when set, can veto a value.
-	accept func(value string) bool
-}
-
-// valueChars is what a secret value may contain: it stops at white space,
-// quotes, backslashes (JSON escapes) and shell or URL separators.
-const valueChars = `[^\s"'\\&;,|<>(){}\[\]` + "`" + `]`
-
-// valueStart is the first character of a password after user: (not a /,
-// which would make user:// a URL scheme).
-const valueStart = `[^\s"'\\&;,|<>(){}\[\]/` + "`" + `]`
-
-// quotedValue is a value that may be quoted (and then hold spaces).
-const quotedValue = `(?:'([^']+)'|"([^"]+)"|(` + valueChars + `+))`
-
-// also adds a second trigger list to a rule.
-func also(r redactRule, triggers ...string) redactRule {
-	r.also = triggers
-	return r
-}
-
-var redactRules = sync.OnceValue(func() []redactRule {
-	r := func(name string, triggers []string, expr string) redactRule {
-		return redactRule{name: name, triggers: triggers, re: regexp.MustCompile(expr)}
-	}
-	return []redactRule{
-		r("private key", []string{"-----begin"},
-			`(?s)-----BEGIN[ A-Z0-9]*PRIVATE KEY-----(.+?)(?:-----END[ A-Z0-9]*PRIVATE KEY-----|$)`),
-		also(r("url password", []string{"://"},
-			`[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:'"\\]*:([^\s/?#'"\\]+)@`), "@"),
-		{name: "authorization header", triggers: []string{"authorization"},
-			re: regexp.MustCompile(`(?i)authorization["']?\s*[:=]\s*["']?(?:(?:bearer|basic|token|digest|bot|apikey)\s+)?(` + valueChars + `+)`),
-			accept: func(v string) bool {
-				switch strings.ToLower(v) {
-				case "bearer", "basic", "token", "digest", "bot", "apikey":
-					return false // the scheme of an already redacted header
-				}
-				return true
-			}},
-		r("bearer token", []string{"bearer"},
-			`(?i)\bbearer\s+([A-Za-z0-9._~+/=-]{8,})`),
-		also(r("user option", []string{"curl", "wget", "http", "xh", "aria2c"},
-			`\b(?:curl|wget|https?|xh|aria2c)\b[^;&|\n]*?[\s'"](?:-u|-U|--user|--proxy-user|--auth|--http-user)(?:\s+|=)?['"]?[^\s:'"\\/]+:(`+valueStart+valueChars+`*)`),
-			"-u", "--user", "--proxy-user", "--auth", "--http-user"),
-		also(r("mysql password", []string{"mysql", "mariadb"},
-			`\b(?:mysql\w*|mariadb[\w-]*)\b[^;&|\n]*?\s-p`+quotedValue), " -p"),
-		also(r("sshpass password", []string{"sshpass"},
-			`\bsshpass\b[^;&|\n]*?\s-p\s*`+quotedValue), "-p"),
-		r("aws access key", []string{"akia", "asia", "agpa", "aida", "aroa", "anpa", "anva", "aipa"},
-			`\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)([0-9A-Z]{16})\b`),
-		r("jwt", []string{"eyj"},
-			`\b(eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,})`),
-		r("stripe key", []string{"_live_", "_test_", "whsec_"},
-			`\b(?:(?:sk|rk)_(?:live|test)_|whsec_)([0-9A-Za-z]{10,})`),
-		r("slack token", []string{"xox", "xapp-"},
-			`\b(?:xox[abposr]|xapp)-([0-9A-Za-z-]{10,})`),
-		r("slack webhook", []string{"hooks.slack.com"},
-			`hooks\.slack\.com/services/([A-Za-z0-9/_-]+)`),
-		r("gitlab token", []string{"glpat"},
-			`\bglpat[-_]([0-9A-Za-z_-]{20,})`),
-		r("github token", []string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"},
-			`\b(?:gh[pousr]_|github_pat_)([0-9A-Za-z_]{20,})`),
-		r("anthropic key", []string{"sk-ant-"},
-			`\bsk-ant-([0-9A-Za-z_-]{20,})`),
-		r("openai key", []string{"sk-"},
-			`\bsk-(?:proj-|svcacct-|admin-)?([0-9A-Za-z_-]{20,})`),
-		r("google api key", []string{"aiza"},
-			`\bAIza([0-9A-Za-z_-]{30,})`),
-		r("npm token", []string{"npm_"},
-			`\bnpm_([0-9A-Za-z]{36})\b`),
-		r("hugging face token", []string{"hf_"},
-			`\bhf_([0-9A-Za-z]{30,})\b`),
-		{name: "secret assignment", keyed: true,
-			triggers: []string{"pass", "pwd", "secret", "token", "key", "auth", "credential", "cookie", "session"},
-			also:     []string{"=", ":", "-"},
-			re: regexp.MustCompile(`(?i)([A-Za-z0-9_.-]*(?:passw(?:or)?d|passphrase|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|auth|credential|cookie|session[_-]?id)[A-Za-z0-9_.-]*)` +
-				`(["']?\s*[:=]\s*["']?|\s+)(` + valueChars + `+)`)},
-	}
-})
 
 // Redact returns text with the secrets it recognises replaced by
 // [Redacted], and whether it changed anything. It knows passwords in URLs
@@ -118,76 +23,410 @@ var redactRules = sync.OnceValue(func() []redactRule {
 //
 // Redaction is for the stored and displayed copy only: the decision must
 // always be made on the original input, which the caller keeps. Redact is a
-// best effort: a secret in a form it does not know stays in the text.
+// best effort: a secret in a form it does not know stays in the text. It
+// runs in time linear in the text (hand-written scanners, no regular
+// expressions), since it is on the decision path.
 func Redact(text string) (string, bool) {
 	if text == "" {
 		return text, false
 	}
-	lower := ""
-	changed := false
-	for _, rule := range redactRules() {
-		if lower == "" {
-			lower = strings.ToLower(text)
-		}
-		if !containsAny(lower, rule.triggers) || (rule.also != nil && !containsAny(lower, rule.also)) {
-			continue
-		}
-		out, did := rule.apply(text)
-		if did {
-			text, changed, lower = out, true, ""
-		}
+	r := redactor{text: text, lower: lowerASCII(text)}
+	r.prefixedTokens()
+	r.jwts()
+	r.urlPasswords()
+	r.authorizationHeaders()
+	r.bearerTokens()
+	r.userOptions()
+	r.passwordOptions()
+	r.assignments()
+	r.privateKeys()
+	if len(r.spans) == 0 {
+		return text, false
 	}
-	return text, changed
+	slices.SortFunc(r.spans, func(a, b span) int { return a.start - b.start })
+	var out strings.Builder
+	last := 0
+	for i := 0; i < len(r.spans); i++ {
+		sp := r.spans[i]
+		for i+1 < len(r.spans) && r.spans[i+1].start < sp.end {
+			sp.end = max(sp.end, r.spans[i+1].end)
+			i++
+		}
+		if sp.start < last {
+			sp.start = last
+		}
+		out.WriteString(text[last:sp.start])
+		out.WriteString(Redacted)
+		last = sp.end
+	}
+	out.WriteString(text[last:])
+	return out.String(), true
 }
 
-func containsAny(s string, subs []string) bool {
-	for _, t := range subs {
-		if strings.Contains(s, t) {
+// redactor collects the spans of text that hold secrets.
+type redactor struct {
+	text, lower string // lower: ASCII letters lowered, same offsets
+	spans       []span
+}
+
+func (r *redactor) add(start, end int) {
+	if end > start && r.text[start:end] != Redacted {
+		r.spans = append(r.spans, span{start, end})
+	}
+}
+
+// holds reports whether a secret was already found inside text[start:end]
+// (GITHUB_TOKEN=ghp_... keeps its recognisable ghp_ prefix).
+func (r *redactor) holds(start, end int) bool {
+	for _, sp := range r.spans {
+		if sp.start >= start && sp.end <= end {
 			return true
 		}
 	}
 	return false
 }
 
-func (rule *redactRule) apply(text string) (string, bool) {
-	matches := rule.re.FindAllStringSubmatchIndex(text, -1)
-	if matches == nil {
-		return text, false
+// each calls fn with the offset of every occurrence of sub in s.
+func each(s, sub string, fn func(i int)) {
+	for from := 0; ; {
+		i := strings.Index(s[from:], sub)
+		if i < 0 {
+			return
+		}
+		fn(from + i)
+		from += i + len(sub)
 	}
-	var b strings.Builder
-	last := 0
-	for _, m := range matches {
-		g := 1
-		if rule.keyed {
-			g = 3
-		} else {
-			for g < len(m)/2-1 && m[2*g] < 0 {
-				g++
+}
+
+func isWord(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
+
+func isSpaceByte(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'
+}
+
+// isValue is what a secret value may contain: it stops at white space,
+// quotes, backslashes (JSON escapes) and shell or URL separators.
+func isValue(c byte) bool {
+	if isSpaceByte(c) {
+		return false
+	}
+	return strings.IndexByte("\"'\\&;,|<>(){}[]`", c) < 0
+}
+
+// run returns the end of the run of bytes from i that satisfy ok.
+func run(s string, i int, ok func(byte) bool) int {
+	for i < len(s) && ok(s[i]) {
+		i++
+	}
+	return i
+}
+
+func wordStart(s string, i int) bool { return i == 0 || !isWord(s[i-1]) }
+
+func alnum(c byte) bool     { return isWord(c) && c != '_' }
+func alnumDash(c byte) bool { return isWord(c) || c == '-' }
+func upperDigit(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+func base64URL(c byte) bool { return isWord(c) || c == '-' }
+
+// tokenFormat is a credential recognised by its prefix.
+type tokenFormat struct {
+	prefixes []string
+	chars    func(byte) bool
+	min, max int  // length of the secret part (max 0: no limit)
+	exact    bool // the token must end at a word boundary
+}
+
+var tokenFormats = []tokenFormat{
+	{[]string{"AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA"}, upperDigit, 16, 16, true},
+	{[]string{"sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_"}, alnum, 10, 0, false},
+	{[]string{"xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-", "xapp-"}, alnumDash, 10, 0, false},
+	{[]string{"glpat-", "glpat_"}, base64URL, 20, 0, false},
+	{[]string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}, isWord, 20, 0, false},
+	{[]string{"sk-ant-"}, base64URL, 20, 0, false},
+	{[]string{"sk-proj-", "sk-svcacct-", "sk-admin-"}, base64URL, 20, 0, false},
+	{[]string{"AIza"}, base64URL, 30, 0, false},
+	{[]string{"npm_"}, alnum, 36, 36, true},
+	{[]string{"hf_"}, alnum, 30, 0, true},
+	{[]string{"hooks.slack.com/services/"}, func(c byte) bool { return base64URL(c) || c == '/' }, 1, 0, false},
+}
+
+func (r *redactor) prefixedTokens() {
+	for _, f := range tokenFormats {
+		for _, p := range f.prefixes {
+			each(r.text, p, func(i int) {
+				if p[0] != 'h' && !wordStart(r.text, i) {
+					return
+				}
+				r.token(f, i+len(p))
+			})
+		}
+	}
+	// OpenAI's older keys are sk- and the secret; sk-ant- and sk-proj- are above.
+	each(r.text, "sk-", func(i int) {
+		rest := r.text[i+3:]
+		if !wordStart(r.text, i) || strings.HasPrefix(rest, "ant-") || strings.HasPrefix(rest, "proj-") ||
+			strings.HasPrefix(rest, "svcacct-") || strings.HasPrefix(rest, "admin-") {
+			return
+		}
+		r.token(tokenFormat{chars: base64URL, min: 20}, i+3)
+	})
+}
+
+func (r *redactor) token(f tokenFormat, start int) {
+	end := run(r.text, start, f.chars)
+	if f.max > 0 && end-start > f.max {
+		if f.exact {
+			return
+		}
+		end = start + f.max
+	}
+	if end-start < f.min || f.exact && end < len(r.text) && isWord(r.text[end]) {
+		return
+	}
+	r.add(start, end)
+}
+
+// jwts finds header.payload.signature tokens.
+func (r *redactor) jwts() {
+	each(r.text, "eyJ", func(i int) {
+		if !wordStart(r.text, i) {
+			return
+		}
+		a := run(r.text, i+3, base64URL)
+		if a-i < 8 || a >= len(r.text) || r.text[a] != '.' || !strings.HasPrefix(r.text[a+1:], "eyJ") {
+			return
+		}
+		b := run(r.text, a+4, base64URL)
+		if b-a < 9 || b >= len(r.text) || r.text[b] != '.' {
+			return
+		}
+		c := run(r.text, b+1, base64URL)
+		if c-b <= 10 {
+			return
+		}
+		r.add(i, c)
+	})
+}
+
+// urlPasswords finds scheme://user:password@host.
+func (r *redactor) urlPasswords() {
+	each(r.text, "://", func(i int) {
+		if i == 0 || !(isWord(r.text[i-1]) || strings.IndexByte("+.-", r.text[i-1]) >= 0) {
+			return
+		}
+		a := i + 3
+		e := run(r.text, a, func(c byte) bool { return !isSpaceByte(c) && strings.IndexByte("/?#'\"\\", c) < 0 })
+		at := strings.LastIndexByte(r.text[a:e], '@')
+		if at < 0 {
+			return
+		}
+		colon := strings.IndexByte(r.text[a:a+at], ':')
+		if colon < 0 {
+			return
+		}
+		r.add(a+colon+1, a+at)
+	})
+}
+
+var authSchemes = []string{"bearer", "basic", "token", "digest", "bot", "apikey"}
+
+// authorizationHeaders finds Authorization: [scheme] credentials, in header,
+// JSON and assignment form.
+func (r *redactor) authorizationHeaders() {
+	each(r.lower, "authorization", func(i int) {
+		j := i + len("authorization")
+		j = skipQuote(r.text, j)
+		j = run(r.text, j, isSpaceByte)
+		if j >= len(r.text) || (r.text[j] != ':' && r.text[j] != '=') {
+			return
+		}
+		j = run(r.text, j+1, isSpaceByte)
+		j = skipQuote(r.text, j)
+		for _, s := range authSchemes {
+			if strings.HasPrefix(r.lower[j:], s) {
+				k := run(r.text, j+len(s), isSpaceByte)
+				if k > j+len(s) {
+					j = k
+				}
+				break
 			}
 		}
-		start, end := m[2*g], m[2*g+1]
-		if start < 0 || start < last {
-			continue
+		end := run(r.text, j, isValue)
+		if slices.Contains(authSchemes, r.lower[j:end]) {
+			return // only a scheme: the credentials were redacted already
 		}
-		value := text[start:end]
-		if value == Redacted || strings.Contains(value, Redacted) {
-			continue
-		}
-		if rule.keyed && !secretAssignment(text[m[2]:m[3]], text[m[4]:m[5]], value) {
-			continue
-		}
-		if rule.accept != nil && !rule.accept(value) {
-			continue
-		}
-		b.WriteString(text[last:start])
-		b.WriteString(Redacted)
-		last = end
+		r.add(j, end)
+	})
+}
+
+func skipQuote(s string, i int) int {
+	if i < len(s) && (s[i] == '"' || s[i] == '\'') {
+		return i + 1
 	}
-	if last == 0 {
-		return text, false
+	return i
+}
+
+func (r *redactor) bearerTokens() {
+	each(r.lower, "bearer", func(i int) {
+		if !wordStart(r.text, i) {
+			return
+		}
+		j := run(r.text, i+6, isSpaceByte)
+		if j == i+6 {
+			return
+		}
+		end := run(r.text, j, func(c byte) bool { return isWord(c) || strings.IndexByte(".~+/=-", c) >= 0 })
+		if end-j >= 8 {
+			r.add(j, end)
+		}
+	})
+}
+
+// userOptions finds the user:password of curl -u and its relatives.
+func (r *redactor) userOptions() {
+	found := false
+	for _, w := range []string{"curl", "wget", "http", "xh", "aria2c"} {
+		if strings.Contains(r.lower, w) {
+			found = true
+			break
+		}
 	}
-	b.WriteString(text[last:])
-	return b.String(), true
+	if !found {
+		return
+	}
+	for _, opt := range []string{"-u", "-U", "--user", "--proxy-user", "--auth", "--http-user"} {
+		each(r.text, opt, func(i int) {
+			if i > 0 && !isSpaceByte(r.text[i-1]) && r.text[i-1] != '\'' && r.text[i-1] != '"' {
+				return
+			}
+			j := i + len(opt)
+			switch {
+			case j < len(r.text) && r.text[j] == '=':
+				j++
+			case j < len(r.text) && isSpaceByte(r.text[j]):
+				j = run(r.text, j, isSpaceByte)
+			case len(opt) > 2:
+				return // --username and the like
+			}
+			j = skipQuote(r.text, j)
+			u := run(r.text, j, func(c byte) bool { return !isSpaceByte(c) && strings.IndexByte(":'\"\\/", c) < 0 })
+			if u == j || u >= len(r.text) || r.text[u] != ':' {
+				return
+			}
+			p := u + 1
+			if p >= len(r.text) || r.text[p] == '/' {
+				return
+			}
+			r.add(p, run(r.text, p, isValue))
+		})
+	}
+}
+
+// passwordOptions finds mysql -pPASS (attached) and sshpass -p PASS.
+func (r *redactor) passwordOptions() {
+	mysql := strings.Contains(r.lower, "mysql") || strings.Contains(r.lower, "mariadb")
+	sshpass := strings.Contains(r.lower, "sshpass")
+	if !mysql && !sshpass {
+		return
+	}
+	each(r.text, "-p", func(i int) {
+		if i == 0 || !isSpaceByte(r.text[i-1]) {
+			return
+		}
+		// The command this option belongs to: back to the last separator.
+		seg := strings.LastIndexAny(r.lower[:i], ";&|\n") + 1
+		cmd := r.lower[seg:i]
+		j := i + 2
+		switch {
+		case sshpass && strings.Contains(cmd, "sshpass"):
+			j = run(r.text, j, isSpaceByte)
+		case mysql && (strings.Contains(cmd, "mysql") || strings.Contains(cmd, "mariadb")):
+		default:
+			return
+		}
+		r.quotedValue(j)
+	})
+}
+
+// quotedValue adds the value at i: quoted (and then it may hold spaces) or not.
+func (r *redactor) quotedValue(i int) {
+	if i >= len(r.text) {
+		return
+	}
+	if q := r.text[i]; q == '\'' || q == '"' {
+		if k := strings.IndexByte(r.text[i+1:], q); k > 0 {
+			r.add(i+1, i+1+k)
+		}
+		return
+	}
+	r.add(i, run(r.text, i, isValue))
+}
+
+// secretWords name the keys of secret assignments (password=..., "apiKey": ...).
+var secretWords = []string{"password", "passwd", "passphrase", "pwd", "secret", "token", "apikey", "api_key", "api-key",
+	"access_key", "access-key", "accesskey", "private_key", "private-key", "privatekey", "auth", "credential",
+	"cookie", "session_id", "session-id", "sessionid"}
+
+func isKeyChar(c byte) bool { return isWord(c) || c == '.' || c == '-' }
+
+// assignments finds key=value, key: value, "key":"value" and --key value
+// where the key names a secret.
+func (r *redactor) assignments() {
+	done := -1 // end of the last key examined
+	for _, w := range secretWords {
+		each(r.lower, w, func(i int) {
+			ks := i
+			for ks > 0 && isKeyChar(r.text[ks-1]) {
+				ks--
+			}
+			ke := run(r.text, i+len(w), isKeyChar)
+			if ke <= done && ks < done {
+				return
+			}
+			done = max(done, ke)
+			key := r.text[ks:ke]
+			j := skipQuote(r.text, ke)
+			j = run(r.text, j, isSpaceByte)
+			spaced := false
+			if j < len(r.text) && (r.text[j] == ':' || r.text[j] == '=') {
+				j = run(r.text, j+1, isSpaceByte)
+				j = skipQuote(r.text, j)
+			} else if j > ke && j == run(r.text, ke, isSpaceByte) {
+				spaced = true // --password hunter2
+			} else {
+				return
+			}
+			end := run(r.text, j, isValue)
+			sep := " "
+			if !spaced {
+				sep = "="
+			}
+			if end > j && secretAssignment(key, sep, r.text[j:end]) && !r.holds(j, end) {
+				r.add(j, end)
+			}
+		})
+	}
+}
+
+// privateKeys finds the body of PEM private key blocks.
+func (r *redactor) privateKeys() {
+	each(r.text, "-----BEGIN", func(i int) {
+		h := strings.Index(r.text[i:], "PRIVATE KEY-----")
+		if h < 0 || h > 64 {
+			return
+		}
+		body := i + h + len("PRIVATE KEY-----")
+		end := strings.Index(r.text[body:], "-----END")
+		if end < 0 {
+			r.add(body, len(r.text))
+			return
+		}
+		r.add(body, body+end)
+	})
 }
 
 // secretAssignment decides whether value, assigned to key, is a secret.

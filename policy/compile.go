@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -161,14 +162,21 @@ func (p *Policy) buildIndex() {
 		}
 	}
 	p.byKind = make(map[action.Kind]*bucket, len(kinds))
+	type kb struct {
+		k action.Kind
+		b *bucket
+	}
+	list := make([]kb, 0, len(kinds))
 	for k := range kinds {
-		p.byKind[k] = &bucket{}
+		b := &bucket{}
+		p.byKind[k] = b
+		list = append(list, kb{k, b})
 	}
 	p.wild = &bucket{}
 	for _, r := range p.rules {
-		for k, b := range p.byKind {
-			if r.matchKind(k) {
-				b.add(r)
+		for _, x := range list {
+			if r.matchKind(x.k) {
+				x.b.add(r)
 			}
 		}
 		for _, g := range r.kinds {
@@ -185,8 +193,16 @@ func (p *Policy) buildIndex() {
 // comments, tests and options are not covered).
 func (p *Policy) Hash() string { return p.hash }
 
-// Canonical returns the policy in canonical JSON form (what Hash covers).
-func (p *Policy) Canonical() []byte { return append([]byte(nil), p.canonical...) }
+// Canonical returns the policy in canonical JSON form, indented (Hash
+// covers the compact form).
+func (p *Policy) Canonical() []byte {
+	var b bytes.Buffer
+	if err := json.Indent(&b, p.canonical, "", "  "); err != nil {
+		return append([]byte(nil), p.canonical...)
+	}
+	b.WriteByte('\n')
+	return b.Bytes()
+}
 
 // Title is the policy's name: (the files' names joined with " + ").
 func (p *Policy) Title() string { return p.title }
@@ -206,12 +222,12 @@ func (p *Policy) canonicalJSON() []byte {
 	for _, r := range p.rules {
 		c.Rules = append(c.Rules, r.canon)
 	}
-	b, err := json.MarshalIndent(c, "", "  ")
+	b, err := json.Marshal(c)
 	if err != nil {
 		// Only plain strings and slices are marshalled; this cannot fail.
 		return []byte(fmt.Sprintf("%q", err.Error()))
 	}
-	return append(b, '\n')
+	return b
 }
 
 // RuleInfo describes one user rule, for listings and simulate's summary.

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -59,9 +60,16 @@ func closestKey(s string, keys []string) string { return strictyaml.Closest(s, k
 // .json or the text starts with '{'. name is used in errors and rule sources.
 // Every error is an [*Error].
 func Parse(name string, data []byte) (*File, error) {
-	root, err := strictyaml.Parse(name, data)
-	if err != nil {
-		return nil, err
+	var root *strictyaml.Node
+	var err error
+	if name == DefaultName && bytes.Equal(data, defaultPolicy) {
+		// The built-in default, pre-parsed (default_tree.go): hooks load it
+		// on every call, and YAML parsing would be most of their time.
+		root = defaultTree
+	} else {
+		if root, err = strictyaml.Parse(name, data); err != nil {
+			return nil, err
+		}
 	}
 	if root == nil {
 		return nil, &Error{File: name, Line: 1, Col: 1, Msg: "empty policy: no rules and no default",

@@ -191,6 +191,7 @@ func TestWrapperViews(t *testing.T) {
 		{"kubectl exec -it pod -c ctr -- nc -l 80", "nc", []string{"kubectl|exec|-it|pod|-c|ctr|--|nc|-l|80", "nc|-l|80"}},
 		{"kubectl -n x exec pod -- nc -l 80", "nc", []string{"kubectl|-n|x|exec|pod|--|nc|-l|80", "nc|-l|80"}},
 		{"sshpass -p pw ssh -R 1:h:2 host", "ssh", []string{"sshpass|-p|pw|ssh|-R|1:h:2|host", "ssh|-R|1:h:2|host"}},
+		{"ssh host -L 9999:h:80 -N", "ssh", []string{"ssh|host|-L|9999:h:80|-N"}},
 		{"strace -f -o log nc -l 1", "nc", []string{"strace|-f|-o|log|nc|-l|1", "nc|-l|1"}},
 		{"torsocks curl https://x", "curl", []string{"torsocks|curl|https://x", "curl|https://x"}},
 		{"proxychains4 -q nc h 1", "nc", []string{"proxychains4|-q|nc|h|1", "nc|h|1"}},

@@ -912,14 +912,21 @@ func (a *analyzer) unwrapFlock(ws []word, ch *chain) []word {
 // sshRunner reads ssh [OPTIONS] HOST [COMMAND...]: the remote command words
 // are joined into text for the remote shell.
 func (a *analyzer) sshRunner(ws []word, ch *chain) {
-	i, seen := parseOpts(ws, 1, optSpec{short: "BbcDEeFIiJLlmOoPpQRSWw"})
+	spec := optSpec{short: "BbcDEeFIiJLlmOoPpQRSWw"}
+	i, seen := parseOpts(ws, 1, spec)
 	if i >= len(ws) {
 		return
 	}
+	// OpenSSH also reads options after the destination (ssh host -L 1:h:2 -N);
+	// the remote command starts at the next plain word.
+	j, after := parseOpts(ws, i+1, spec)
 	if _, ok := hasOpt(seen, "-N"); ok {
 		return
 	}
-	rest := ws[i+1:]
+	if _, ok := hasOpt(after, "-N"); ok {
+		return
+	}
+	rest := ws[j:]
 	if len(rest) > 0 && rest[0].s == "--" {
 		rest = rest[1:]
 	}

@@ -15,6 +15,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/safeclaw/safeclaw/action"
@@ -109,44 +110,63 @@ func runApprovals(ctx context.Context, e *Env, args []string) int {
 }
 
 // approvals is this process's handle on the approval store: the manager,
-// the store, and the audit trail its events go to.
+// the store, and the audit trail its events go to. It opens the store on
+// first use, so that deciding surfaces pay nothing until a rule asks.
 type approvals struct {
+	e      *Env
+	trail  audit.Store
+	once   sync.Once
+	err    error
 	m      *approval.Manager
 	store  *approval.SQLite
-	trail  audit.Store
 	closeT func() error // closes the trail when this handle opened it
-	e      *Env
 }
 
 // openApprovals opens the approval store named by config.yaml (default
 // approvals.db in the state directory). Approval events go to trail; nil
 // opens the audit trail here (and Close closes it).
 func (e *Env) openApprovals(trail audit.Store) (*approvals, error) {
-	cfg, err := e.loadConfig()
-	if err != nil {
+	h := e.lazyApprovals(trail)
+	if err := h.open(); err != nil {
+		h.Close()
 		return nil, err
 	}
-	h := &approvals{trail: trail, e: e}
-	if trail == nil {
+	return h, nil
+}
+
+// lazyApprovals returns a handle that opens the store on first use.
+func (e *Env) lazyApprovals(trail audit.Store) *approvals {
+	return &approvals{e: e, trail: trail}
+}
+
+func (h *approvals) open() error {
+	h.once.Do(func() { h.err = h.doOpen() })
+	return h.err
+}
+
+func (h *approvals) doOpen() error {
+	e := h.e
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return err
+	}
+	if h.trail == nil {
 		fs, err := e.openAudit(cfg)
 		if err != nil {
-			return nil, fmt.Errorf("open audit trail: %w", err)
+			return fmt.Errorf("open audit trail: %w", err)
 		}
 		h.trail, h.closeT = fs, fs.Close
 	}
 	path, err := e.approvalsPath(cfg)
 	if err != nil {
-		h.Close()
-		return nil, err
+		return err
 	}
 	if h.store, err = approval.OpenSQLite(path); err != nil {
-		h.Close()
-		return nil, err
+		return err
 	}
 	targets, err := e.webhookTargets(cfg)
 	if err != nil {
-		h.Close()
-		return nil, err
+		return err
 	}
 	var names []string
 	for _, t := range targets {
@@ -163,11 +183,7 @@ func (e *Env) openApprovals(trail audit.Store) (*approvals, error) {
 		Timeout:   cfg.Approvals.Timeout,
 		Requester: e.requester(),
 	})
-	if err != nil {
-		h.Close()
-		return nil, err
-	}
-	return h, nil
+	return err
 }
 
 // Close closes the store and, when this handle opened it, the audit trail.
@@ -369,15 +385,15 @@ func (e *Env) ttyPrompter() approval.Prompter {
 // otherwise it answers Ask, which leaves the ask to the surface (the hook
 // adapter's native prompt, defer, wait or deny-with-instructions).
 func (e *Env) approver(_ context.Context, trail audit.Store) (gate.ApproveFunc, func() error, error) {
-	h, err := e.openApprovals(trail)
-	if err != nil {
-		return nil, nil, err
-	}
+	h := e.lazyApprovals(trail)
 	return h.Approve, h.Close, nil
 }
 
 // Approve implements gate.ApproveFunc (see [Env.approver]).
 func (h *approvals) Approve(ctx context.Context, req *action.Request, d action.Decision) (action.Effect, *gate.Approval, error) {
+	if err := h.open(); err != nil {
+		return action.Deny, nil, err
+	}
 	switch req.Surface {
 	case "check", "run":
 		out, err := h.m.Ask(ctx, req, d, approval.AskOptions{Prompt: h.e.ttyPrompter(), Filed: h.announce})
@@ -397,6 +413,9 @@ func (h *approvals) Approve(ctx context.Context, req *action.Request, d action.D
 // (hook.Options.Pending): the agent is told to have a person approve it and
 // to retry the same call, which [approvals.Approve] then redeems.
 func (h *approvals) Pending(ctx context.Context, req *action.Request, d action.Decision) (string, error) {
+	if err := h.open(); err != nil {
+		return "", err
+	}
 	r, err := h.m.Submit(ctx, req, d)
 	if err != nil {
 		return "", err
@@ -409,6 +428,10 @@ func (h *approvals) Pending(ctx context.Context, req *action.Request, d action.D
 // agent's terminal), or until the timeout or ctx's deadline
 // (hook.Options.Wait).
 func (h *approvals) Wait(ctx context.Context, req *action.Request, d action.Decision) (action.Decision, error) {
+	if err := h.open(); err != nil {
+		d.Effect, d.Reason = action.Deny, "approval unavailable ("+err.Error()+"): "+d.Reason
+		return d, err
+	}
 	out, err := h.m.Ask(ctx, req, d, approval.AskOptions{})
 	return approvedDecision(d, out), err
 }

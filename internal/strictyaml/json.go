@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // jsonParser builds a Node tree from JSON tokens, recovering each token's
@@ -15,10 +16,27 @@ type jsonParser struct {
 	file string
 	data []byte
 	dec  *json.Decoder
+	// Offsets only grow, so positions are computed incrementally.
+	posOff, posLine, posLineStart int
+}
+
+// pos is position(p.data, off) in amortised constant time.
+func (p *jsonParser) pos(off int) (line, col int) {
+	if off < p.posOff {
+		return position(p.data, off)
+	}
+	for i := p.posOff; i < off && i < len(p.data); i++ {
+		if p.data[i] == '\n' {
+			p.posLine++
+			p.posLineStart = i + 1
+		}
+	}
+	p.posOff = off
+	return p.posLine, 1 + utf8.RuneCount(p.data[p.posLineStart:min(off, len(p.data))])
 }
 
 func parseJSON(file string, data []byte) (*Node, error) {
-	p := &jsonParser{file: file, data: data, dec: json.NewDecoder(bytes.NewReader(data))}
+	p := &jsonParser{file: file, data: data, dec: json.NewDecoder(bytes.NewReader(data)), posLine: 1}
 	p.dec.UseNumber()
 	if len(bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\ufeff")))) == 0 {
 		return nil, nil
@@ -71,7 +89,7 @@ func (p *jsonParser) fail(off int, err error) error {
 
 func (p *jsonParser) value(depth int) (*Node, error) {
 	start := p.next()
-	line, col := position(p.data, start)
+	line, col := p.pos(start)
 	n := &Node{File: p.file, Line: line, Col: col}
 	if depth > maxDepth {
 		return nil, n.Errorf("", "document nested too deeply")
@@ -92,7 +110,7 @@ func (p *jsonParser) value(depth int) (*Node, error) {
 				if err != nil {
 					return nil, p.fail(kstart, err)
 				}
-				kl, kc := position(p.data, kstart)
+				kl, kc := p.pos(kstart)
 				ks, _ := ktok.(string)
 				k := &Node{File: p.file, Kind: Scalar, Tag: TagStr, Value: ks, Line: kl, Col: kc}
 				if prev, dup := seen[ks]; dup {

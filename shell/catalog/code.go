@@ -373,6 +373,13 @@ func (c *codeFacts) commandsOf(code, fn string) {
 		args := callArgs(code, at)
 		if len(args) > 0 {
 			if s := literal(args[0]); s != "" {
+				if strings.ContainsAny(s, "$`") {
+					// $x in a code string is the language's own variable
+					// (PHP, Perl, Ruby interpolation), not shell text: the
+					// shell package would read it as a dynamic command.
+					i = at
+					continue
+				}
 				c.commands = append(c.commands, s)
 			} else if t := tupleArgs(args[0]); t != nil {
 				var words []string

@@ -44,6 +44,9 @@
 //     eval of decoded data) and can be defeated by code that builds those
 //     names at run time (getattr(__import__(...), "conn"+"ect")); such code
 //     is ordinary unless it also evaluates decoded data.
+//   - Command strings found in code (os.system("..."), exec("...")) are
+//     handed to the shell package only when they hold no $ or backquote:
+//     there those are the language's own variables, not shell text.
 //   - Programs run from files (node server.js, python app.py, a compiled
 //     binary) are judged by name only; what a script does inside cannot be
 //     seen from its command line. Kernel enforcement is the backstop.

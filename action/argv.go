@@ -199,9 +199,9 @@ func ParseArgv(words []string) Argv {
 			}
 			continue
 		case strings.HasPrefix(w, "--") || spec.SingleDashLong:
-			name, val, hasVal := strings.Cut(w, "=")
-			name = canon(name)
-			if !hasVal && contains(spec.LongValues, name) && i+1 < len(rest) {
+			orig, val, hasVal := strings.Cut(w, "=")
+			name := canon(orig)
+			if !hasVal && takesValue(spec, orig, name) && i+1 < len(rest) {
 				val, hasVal = rest[i+1], true
 				i++
 			}
@@ -239,6 +239,15 @@ func ParseArgv(words []string) Argv {
 		}
 	}
 	return a
+}
+
+// takesValue reports whether a long option (as written, and as aliased)
+// takes a value: --data is curl's -d, which does.
+func takesValue(spec OptionSpec, orig, name string) bool {
+	if contains(spec.LongValues, orig) || contains(spec.LongValues, name) {
+		return true
+	}
+	return len(name) == 2 && name[0] == '-' && strings.IndexByte(spec.Values, name[1]) >= 0
 }
 
 func allLetters(s string) bool {

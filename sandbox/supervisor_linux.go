@@ -631,7 +631,7 @@ func (s *supervisor) handleExec(ctx context.Context, n *seccompNotif) {
 	req := &action.Request{
 		Surface: "run",
 		Cwd:     procLink(t.tgid, "cwd"),
-		Input:   fmt.Sprintf("%s %s by pid %d (%s) [%s: the policy default does not apply at execve]", op, text, t.tgid, t.comm, LayerAdvisory),
+		Input:   fmt.Sprintf("%s %s by pid %d (%s) [%s: only rules about this command apply at execve, not the default or a catch-all rule]", op, text, t.tgid, t.comm, LayerAdvisory),
 		Parts:   []action.Part{part},
 	}
 	ev := Event{Op: op, PID: t.tgid, TID: t.tid, Comm: t.comm, Detail: detail, Layer: LayerAdvisory, Request: req}

@@ -297,6 +297,15 @@ func runTarget(args []string) int {
 		return result("supervised=%v", Supervised())
 	case "signal-parent":
 		return result("kill=%s", errName(unix.Kill(os.Getppid(), 0)))
+	case "exec-loop": // n fork+exec of /bin/true; prints ns per run
+		n, _ := strconv.Atoi(arg(0))
+		start := time.Now()
+		for i := 0; i < n; i++ {
+			if err := exec.Command("/bin/true").Run(); err != nil {
+				return result("exec=%v", err)
+			}
+		}
+		return result("ns=%d", time.Since(start).Nanoseconds()/int64(max(n, 1)))
 	case "exit":
 		code, _ := strconv.Atoi(arg(0))
 		return code

@@ -405,3 +405,53 @@ func assertAuditEvents(t *testing.T, e *Env, id string, want ...string) {
 }
 
 var _ = approval.Pending // the CLI tests use the approval package's vocabulary
+
+// FuzzAlwaysRules: the rule written for an approved command is a valid
+// policy that allows exactly that argv, and not the same text split into
+// other words.
+func FuzzAlwaysRules(f *testing.F) {
+	for _, s := range []string{"npm\x00run\x00dev", "rm\x00-rf\x00dist dir", "echo\x00it's\x00\"q\"", "x\x00*\x00b", "sh\x00-c\x00a; b | c", "/usr/bin/python3.12\x00-m\x00http.server", "a\x00$HOME\x00\\n"} {
+		f.Add(s)
+	}
+	opts := policy.Options{Workspace: "/w", Home: "/h"}
+	f.Fuzz(func(t *testing.T, s string) {
+		words := strings.Split(s, "\x00")
+		if len(words) > 12 || len(s) > 400 || words[0] == "" || !utf8Valid(s) {
+			return
+		}
+		req := fuzzRequest(words)
+		rules, err := approval.AlwaysRules(&approval.Record{ID: "f", Input: req.Input, Request: req}, approval.Answer{Approver: "a", Channel: "cli"})
+		if err != nil {
+			return // refusing is always safe
+		}
+		file, err := policy.Parse("always.yaml", []byte(approval.AlwaysHeader+rules))
+		if err != nil {
+			t.Fatalf("always rules for %q do not parse: %v\n%s", words, err, rules)
+		}
+		p, err := policy.Compile([]*policy.File{file}, opts)
+		if err != nil {
+			t.Fatalf("always rules for %q do not compile: %v\n%s", words, err, rules)
+		}
+		if d := p.Decide(req); d.Effect != action.Allow {
+			t.Fatalf("always rule for %q does not allow it (%s)\n%s", words, d.Reason, rules)
+		}
+		if !strings.Contains(rules, "command_pattern:") {
+			return // regex only: word boundaries are not pinned (documented)
+		}
+		for i := 1; i+1 < len(words); i++ {
+			merged := append(append(append([]string{}, words[:i]...), words[i]+" "+words[i+1]), words[i+2:]...)
+			if d := p.Decide(fuzzRequest(merged)); d.Effect == action.Allow {
+				t.Fatalf("always rule for %q also allows %q\n%s", words, merged, rules)
+			}
+		}
+	})
+}
+
+func fuzzRequest(words []string) *action.Request {
+	argv := action.ParseArgv(words)
+	text := strings.Join(words, " ")
+	return &action.Request{Input: text, Cwd: "/w", Parts: []action.Part{{Text: text, Views: []action.Argv{argv},
+		Facets: []action.Action{{Kind: action.ShellExecute, Command: text, Program: argv.Program}}}}}
+}
+
+func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }

@@ -1,8 +1,6 @@
 package approval
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/safeclaw/safeclaw/action"
 )
@@ -96,13 +96,13 @@ func shellRule(b *strings.Builder, p *action.Part) error {
 }
 
 // patternFor writes argv as a command_pattern whose words are v's words,
-// or reports that a word cannot be quoted in pattern syntax.
+// or reports that a word cannot be written in pattern syntax.
 func patternFor(v action.Argv) (string, bool) {
-	words := []string{v.Program}
-	if strings.HasPrefix(v.Program, "-") || strings.HasSuffix(v.Program, "/") || strings.ContainsAny(v.Program, "*'\" \t\n") {
+	if v.Program == "" || strings.HasPrefix(v.Program, "-") || strings.HasSuffix(v.Program, "/") || strings.Contains(v.Program, "*") {
 		return "", false
 	}
-	for _, w := range v.Words[1:] {
+	words := make([]string, 0, len(v.Words))
+	for _, w := range append([]string{v.Program}, v.Words[1:]...) {
 		switch {
 		case w != "" && !strings.ContainsAny(w, " \t\r\n\"'|&;<>()`$\\"):
 			words = append(words, w)
@@ -155,14 +155,32 @@ func actionRule(b *strings.Builder, p *action.Part) error {
 	return nil
 }
 
-// yamlString quotes s as a YAML double-quoted scalar (JSON string syntax
-// is a subset of it).
+// yamlString quotes s as a YAML double-quoted scalar. Everything outside
+// printable ASCII and ordinary printable Unicode is escaped (YAML forbids
+// most control characters, and escaping format characters keeps the file
+// reviewable).
 func yamlString(s string) string {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	_ = enc.Encode(s) // a string always encodes
-	return strings.TrimSuffix(buf.String(), "\n")
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r >= 0x20 && r < 0x7f:
+			b.WriteRune(r)
+		case r >= 0xa0 && r != utf8.RuneError && r <= 0xfffd && !unicode.Is(unicode.Cf, r) && !(r >= 0xd800 && r < 0xe000) && unicode.IsPrint(r):
+			b.WriteRune(r)
+		case r >= 0x10000 && unicode.IsPrint(r):
+			b.WriteRune(r)
+		case r <= 0xffff:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		default:
+			fmt.Fprintf(&b, "\\U%08x", r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 func oneLine(s string) string {

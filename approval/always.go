@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -77,21 +78,48 @@ func AlwaysRules(r *Record, a Answer) (string, error) {
 }
 
 // shellRule writes the matchers of a shell part: its command as written
-// (the outermost view, wrappers included).
+// (the outermost view, wrappers included). Three matchers pin it together:
+// command_regex anchors the whole line, command_pattern pins the program and
+// the order of its positionals, and args requires each word as a whole
+// word. What they cannot tell apart (a word containing white space, an
+// option repeated, a word with both quote characters) is refused.
 func shellRule(b *strings.Builder, p *action.Part) error {
 	v := p.Views[0]
 	if len(v.Words) == 0 || v.Program == "" {
 		return errors.New("no command")
 	}
+	seen := map[string]bool{}
+	for i, w := range v.Words {
+		if strings.IndexFunc(w, unicode.IsSpace) >= 0 {
+			return fmt.Errorf("the word %q contains white space, which a rule cannot pin exactly; approve it once or for the session", w)
+		}
+		if i > 0 && strings.HasPrefix(w, "-") && seen[w] {
+			return fmt.Errorf("the option %q is repeated, which a rule cannot pin exactly; approve it once or for the session", w)
+		}
+		seen[w] = true
+	}
+	pat, ok := patternFor(v)
+	if !ok {
+		return errors.New("the command cannot be written as a command_pattern; approve it once or for the session")
+	}
 	line := v.Program
+	var args []string
 	for _, w := range v.Words[1:] {
 		line += " " + w
+		if w != "" && !slices.Contains(args, w) {
+			args = append(args, w)
+		}
 	}
 	b.WriteString("    action: shell.execute\n")
-	if pat, ok := patternFor(v); ok {
-		fmt.Fprintf(b, "    command_pattern: %s\n", yamlString(pat))
-	}
+	fmt.Fprintf(b, "    command_pattern: %s\n", yamlString(pat))
 	fmt.Fprintf(b, "    command_regex: %s\n", yamlString("^"+regexp.QuoteMeta(line)+"$"))
+	if len(args) > 0 {
+		quoted := make([]string, len(args))
+		for i, a := range args {
+			quoted[i] = yamlString(a)
+		}
+		fmt.Fprintf(b, "    args: [%s]\n", strings.Join(quoted, ", "))
+	}
 	return nil
 }
 

@@ -17,7 +17,7 @@ var alwaysAnswer = approval.Answer{Approve: true, Scope: approval.Always, Approv
 	Time: time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC), Reason: "daily dev server"}
 
 func TestAlwaysRulesShell(t *testing.T) {
-	req := shellRequest("s1", "rm", "-rf", "dist dir", "it's", `say "hi"`, "$HOME")
+	req := shellRequest("s1", "rm", "-rf", "dist", "it's", `"hi"`, "$HOME", "-f", "dist")
 	r := &approval.Record{ID: "abc", Agent: "claude", Cwd: "/p", Input: req.Input, Request: req}
 	got, err := approval.AlwaysRules(r, alwaysAnswer)
 	if err != nil {
@@ -28,13 +28,25 @@ func TestAlwaysRulesShell(t *testing.T) {
 		`# Reason: "daily dev server"`,
 		`- name: "always abc.1"`,
 		`action: shell.execute`,
-		`command_pattern: "rm -rf 'dist dir' \"it's\" 'say \"hi\"' '$HOME'"`,
-		`command_regex: "^rm -rf dist dir it's say \"hi\" \\$HOME$"`,
+		`command_pattern: "rm -rf dist \"it's\" '\"hi\"' '$HOME' -f dist"`,
+		`command_regex: "^rm -rf dist it's \"hi\" \\$HOME -f dist$"`,
+		`args: ["-rf", "dist", "it's", "\"hi\"", "$HOME", "-f"]`,
 		`agent: "claude"`,
 		`effect: allow`,
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("always rules lack %s:\n%s", want, got)
+		}
+	}
+	// What a rule cannot pin exactly is refused, never written broader.
+	for _, argv := range [][]string{
+		{"git", "commit", "-m", "fix the bug"},
+		{"gcc", "-I", "a", "-I", "b"},
+		{"echo", `it's"x"`},
+	} {
+		req := shellRequest("", argv...)
+		if got, err := approval.AlwaysRules(&approval.Record{ID: "x", Request: req}, alwaysAnswer); err == nil {
+			t.Errorf("AlwaysRules(%q) wrote a rule:\n%s", argv, got)
 		}
 	}
 }

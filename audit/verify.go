@@ -1,8 +1,8 @@
 package audit
 
 import (
+	"bytes"
 	"context"
-	"crypto/hmac"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -137,6 +137,10 @@ type verifier struct {
 	firstPrev [32]byte
 	prunes    []PrunedSegment
 
+	lastHex [64]byte // lastHash in hex
+	hexbuf  [64]byte
+	macbuf  [64]byte
+
 	head     *head
 	headErr  string
 	headKind string
@@ -184,38 +188,78 @@ func (v *verifier) line(line []byte) {
 	v.rep.Records++
 	v.rep.LastSeq = seq
 
-	var prev, hash, mac [32]byte
-	okPrev := v.sc.hasPrev && decodeHex32(&prev, v.sc.prev)
-	okHash := decodeHex32(&hash, v.sc.hash)
-	okMAC := decodeHex32(&mac, v.sc.mac)
+	// Hex is compared as text: decoding is only needed off the happy path.
+	var prev [32]byte
+	okPrev := false
+	if v.sc.hasPrev {
+		if v.haveLast && bytes.Equal(v.sc.prev, v.lastHex[:]) {
+			prev, okPrev = v.lastHash, true
+		} else {
+			okPrev = decodeHex32(&prev, v.sc.prev)
+		}
+	}
+	var stored [32]byte
+	okHash := decodeHex32Fast(v.sc.hash)
+	var computed [32]byte
+	if okPrev && okHash {
+		computed = v.sc.hashLine(line, &prev)
+		hex.Encode(v.hexbuf[:], computed[:])
+	}
 	switch {
 	case !okPrev:
 		v.problem(ProblemBrokenLink, seq, seq, "prev missing or malformed")
 	case !okHash:
 		v.problem(ProblemMalformed, seq, seq, "hash missing or malformed")
-	case v.sc.hashLine(line, &prev) != hash:
+	case !bytes.Equal(v.hexbuf[:], v.sc.hash):
 		v.problem(ProblemEdited, seq, seq, "content does not match its hash")
 	case v.haveLast && prev != v.lastHash:
 		v.problem(ProblemBrokenLink, seq, seq, "prev is not the previous record's hash")
-	case !okMAC || !hmac.Equal(mac[:], v.seal.record(seq, hash[:])):
+	case !bytes.Equal(hexInto(v.macbuf[:], v.seal.record(seq, computed[:])), v.sc.mac):
 		v.problem(ProblemUnsealed, seq, seq, "seal does not verify with the audit key (forged, or chain recomputed)")
 	default:
 		if string(v.sc.typ) == TypePrune {
 			v.notePrune(line)
 		}
 	}
+	okStored := false
+	if okPrev && okHash && bytes.Equal(v.hexbuf[:], v.sc.hash) {
+		stored, okStored = computed, true
+	} else if okHash {
+		okStored = decodeHex32(&stored, v.sc.hash)
+	}
 	if v.head != nil && seq == v.head.Seq {
-		if okHash && hash == v.head.hash {
+		if okStored && stored == v.head.hash {
 			v.headSeen = true
 		} else {
 			v.problem(ProblemEdited, seq, seq, "record differs from the one the head seal vouches for")
 		}
 	}
-	if okHash {
-		v.lastHash, v.haveLast = hash, true
+	if okStored {
+		// The next link is checked against what this record says its hash
+		// is, so one edited record is one problem, not two.
+		v.lastHash, v.haveLast = stored, true
+		copy(v.lastHex[:], v.sc.hash)
 	} else {
 		v.haveLast = false
 	}
+}
+
+// decodeHex32Fast reports whether src is 64 lower-case hex digits.
+func decodeHex32Fast(src []byte) bool {
+	if len(src) != 64 {
+		return false
+	}
+	for _, c := range src {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func hexInto(dst, src []byte) []byte {
+	hex.Encode(dst, src)
+	return dst
 }
 
 // outOfOrder handles a record whose sequence number was expected earlier: a

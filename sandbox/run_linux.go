@@ -136,12 +136,12 @@ func Run(ctx context.Context, s Spec) (int, error) {
 
 	shimArgs := s.ShimArgs
 	if len(shimArgs) == 0 {
-		shimArgs = []string{ShimArg}
+		shimArgs = []string{"safeclaw-sandbox", ShimArg}
 	}
 	newCmd := func(mountNS bool) *exec.Cmd {
 		cmd := &exec.Cmd{
 			Path:       "/proc/self/exe",
-			Args:       append([]string{"safeclaw-sandbox"}, shimArgs...),
+			Args:       shimArgs,
 			Env:        s.Env,
 			Dir:        s.Dir,
 			Stdin:      s.Stdin,

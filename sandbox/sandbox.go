@@ -170,8 +170,9 @@ type Spec struct {
 	// SIGHUP sent to safeclaw alone).
 	Signals <-chan os.Signal
 
-	// ShimArgs are the arguments, after the program, that make this binary
-	// call [RunShim] (for safeclaw: "run", ShimArg). Empty means just ShimArg.
+	// ShimArgs is the argv (argv[0] included) with which /proc/self/exe is
+	// re-executed so that it calls [RunShim]; for safeclaw: "safeclaw",
+	// "run", ShimArg. Empty means "safeclaw-sandbox", ShimArg.
 	ShimArgs []string
 }
 

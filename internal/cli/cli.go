@@ -43,6 +43,7 @@ func commands() []command {
 		// PENDING {"run", "run a command (an agent) with the policy enforced by the kernel", runRun},
 		{"install", "install safeclaw's hooks into an agent's settings", runInstall},
 		{"uninstall", "remove safeclaw's hooks from an agent's settings", runUninstall},
+		{"doctor", "check that safeclaw can decide: policy, config, state, audit, hooks", runDoctor},
 		{"init", "write the built-in default policy and config for editing", runInit},
 		{"trust", "trust a project policy's exact content", runTrust},
 		{"version", "print the version", runVersion},

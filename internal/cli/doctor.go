@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/safeclaw/safeclaw/hook"
+	"github.com/safeclaw/safeclaw/policy"
+)
+
+const doctorUsage = `Usage: safeclaw doctor [--policy F]...
+
+Checks that safeclaw can decide: the policy layers and config.yaml load, the
+state directory and keys are private, the audit trail verifies, and which
+agents have safeclaw's hooks installed. Exit 0 when everything is in order,
+1 when something needs attention (each problem is printed with a fix).
+`
+
+func runDoctor(ctx context.Context, e *Env, args []string) int {
+	fs := newFlags(e, "doctor", doctorUsage)
+	var policies stringList
+	fs.Var(&policies, "policy", "policy `file` or directory (repeatable)")
+	if code, ok := parseFlags(e, fs, args); !ok {
+		return code
+	}
+	problems := 0
+	ok := func(format string, a ...any) { fmt.Fprintf(e.Stdout, "ok    "+format+"\n", a...) }
+	bad := func(fix string, format string, a ...any) {
+		problems++
+		fmt.Fprintf(e.Stdout, "FAIL  "+format+"\n", a...)
+		if fix != "" {
+			fmt.Fprintf(e.Stdout, "      fix: %s\n", fix)
+		}
+	}
+	warn := func(format string, a ...any) { fmt.Fprintf(e.Stdout, "note  "+format+"\n", a...) }
+
+	ok("config directory %s, state directory %s", e.ConfigDir, e.StateDir)
+	if ps, err := e.loadPolicies(policies); err != nil {
+		bad("correct the policy, then run 'safeclaw policy validate'", "policy: %v", err)
+	} else {
+		for _, l := range ps.layers {
+			ok("%s layer: %s (%d rules, %s)", l.Name, strings.Join(ps.files[l.Name], ", "), len(l.Policy.Rules()), l.Policy.Hash())
+			if n := len(policy.Lint(l.Policy)); n > 0 {
+				warn("%s layer has %d lint findings: run 'safeclaw policy lint'", l.Name, n)
+			}
+		}
+		for _, n := range ps.notes {
+			warn("%s", n)
+		}
+	}
+	cfg, err := e.loadConfig()
+	if err != nil {
+		bad("correct config.yaml", "config: %v", err)
+	} else {
+		ok("config: mode %s, audit durability %s, on failure %s", cfg.Mode, cfg.Audit.Durability, cfg.Audit.OnFailure)
+		if cfg.Audit.OnFailure == "allow_warn" {
+			warn("audit.on_failure is allow_warn: a decision that cannot be recorded is still answered")
+		}
+		if cfg.Mode == "shadow" {
+			warn("mode is shadow: nothing is enforced")
+		}
+	}
+	for _, d := range []string{e.StateDir, e.KeyDir()} {
+		st, err := os.Stat(d)
+		switch {
+		case os.IsNotExist(err):
+			warn("%s does not exist yet (created on first use, or by 'safeclaw init')", d)
+		case err != nil:
+			bad("", "%s: %v", d, err)
+		case st.Mode().Perm()&0o077 != 0:
+			bad(fmt.Sprintf("chmod 700 %s", d), "%s is readable by others (%v)", d, st.Mode().Perm())
+		}
+	}
+	if st, err := os.Stat(e.auditKeyFile()); err == nil && st.Mode().Perm()&0o077 != 0 {
+		bad(fmt.Sprintf("chmod 600 %s", e.auditKeyFile()), "the audit key is readable by others (%v)", st.Mode().Perm())
+	}
+	if _, err := os.Stat(e.auditDir(cfg)); cfg != nil && os.IsNotExist(err) {
+		warn("no audit trail yet at %s (created by the first decision)", e.auditDir(cfg))
+	} else if cfg != nil {
+		if store, err := e.openAudit(cfg); err != nil {
+			bad("", "audit trail: %v", err)
+		} else {
+			rep, err := store.Verify(ctx)
+			switch {
+			case err != nil:
+				bad("", "audit verify: %v", err)
+			default:
+				if p, tampered := rep.FirstBad(); tampered {
+					bad("run 'safeclaw audit verify' for details", "audit trail: %s", p)
+				} else {
+					ok("audit trail %s verifies", e.auditDir(cfg))
+				}
+			}
+			store.Close()
+		}
+	}
+	for _, agent := range hook.Agents() {
+		path, err := e.settingsPath(agent, false, false)
+		if err != nil {
+			continue
+		}
+		data, err := os.ReadFile(path)
+		switch {
+		case err != nil:
+			warn("%s: no settings at %s ('safeclaw install %s' to protect it)", agent, path, agent)
+		case !strings.Contains(string(data), "safeclaw"):
+			warn("%s: safeclaw's hook is not installed in %s ('safeclaw install %s')", agent, path, agent)
+		default:
+			ok("%s: hook installed in %s", agent, path)
+			for _, w := range hook.SettingsWarnings(agent, data) {
+				warn("%s: %s", agent, w)
+			}
+		}
+	}
+	if problems > 0 {
+		fmt.Fprintf(e.Stdout, "%d problems\n", problems)
+		return exitFindings
+	}
+	fmt.Fprintln(e.Stdout, "no problems found")
+	return exitOK
+}

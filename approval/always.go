@@ -81,8 +81,8 @@ func AlwaysRules(r *Record, a Answer) (string, error) {
 // (the outermost view, wrappers included). Three matchers pin it together:
 // command_regex anchors the whole line, command_pattern pins the program and
 // the order of its positionals, and args requires each word as a whole
-// word. What they cannot tell apart (a word containing white space, an
-// option repeated, a word with both quote characters) is refused.
+// word. What they cannot tell apart (a word containing white space or '*',
+// an option repeated, a word with both quote characters) is refused.
 func shellRule(b *strings.Builder, p *action.Part) error {
 	v := p.Views[0]
 	if len(v.Words) == 0 || v.Program == "" {
@@ -92,6 +92,9 @@ func shellRule(b *strings.Builder, p *action.Part) error {
 	for i, w := range v.Words {
 		if strings.IndexFunc(w, unicode.IsSpace) >= 0 {
 			return fmt.Errorf("the word %q contains white space, which a rule cannot pin exactly; approve it once or for the session", w)
+		}
+		if strings.Contains(w, "*") {
+			return fmt.Errorf("the word %q contains '*', which a rule would read as a wildcard; approve it once or for the session", w)
 		}
 		if i > 0 && strings.HasPrefix(w, "-") && seen[w] {
 			return fmt.Errorf("the option %q is repeated, which a rule cannot pin exactly; approve it once or for the session", w)

@@ -199,7 +199,7 @@ func (v *verifier) line(line []byte) {
 		}
 	}
 	var stored [32]byte
-	okHash := decodeHex32Fast(v.sc.hash)
+	okHash := len(v.sc.hash) == 64 // its digits are checked by the comparison below
 	var computed [32]byte
 	if okPrev && okHash {
 		computed = v.sc.hashLine(line, &prev)
@@ -211,7 +211,11 @@ func (v *verifier) line(line []byte) {
 	case !okHash:
 		v.problem(ProblemMalformed, seq, seq, "hash missing or malformed")
 	case !bytes.Equal(v.hexbuf[:], v.sc.hash):
-		v.problem(ProblemEdited, seq, seq, "content does not match its hash")
+		if decodeHex32(&stored, v.sc.hash) {
+			v.problem(ProblemEdited, seq, seq, "content does not match its hash")
+		} else {
+			v.problem(ProblemMalformed, seq, seq, "hash malformed")
+		}
 	case v.haveLast && prev != v.lastHash:
 		v.problem(ProblemBrokenLink, seq, seq, "prev is not the previous record's hash")
 	case !bytes.Equal(hexInto(v.macbuf[:], v.seal.record(seq, computed[:])), v.sc.mac):
@@ -242,19 +246,6 @@ func (v *verifier) line(line []byte) {
 	} else {
 		v.haveLast = false
 	}
-}
-
-// decodeHex32Fast reports whether src is 64 lower-case hex digits.
-func decodeHex32Fast(src []byte) bool {
-	if len(src) != 64 {
-		return false
-	}
-	for _, c := range src {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 func hexInto(dst, src []byte) []byte {

@@ -205,7 +205,7 @@ func runRun(ctx context.Context, e *Env, args []string) int {
 		Hide:            []string{e.ConfigDir, e.StateDir},
 		ReadOnly:        e.protectedFiles(policies),
 		Signals:         forward,
-		ShimArgs:        []string{"run", sandbox.ShimArg},
+		ShimArgs:        []string{"safeclaw", "run", sandbox.ShimArg},
 	})
 	if err != nil {
 		fmt.Fprintf(e.Stderr, "safeclaw: error: run: %v\n", err)

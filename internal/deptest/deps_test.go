@@ -13,20 +13,25 @@ const mod = "github.com/safeclaw/safeclaw/"
 // allowed lists, per package, which of our packages it may import directly.
 // A package missing here may import nothing of ours.
 var allowed = map[string][]string{
-	"action":              {},
-	"internal/strictyaml": {},
-	"policy":              {"action", "internal/strictyaml"},
-	"config":              {"internal/strictyaml"},
-	"shell/catalog":       {"action"},
-	"shell":               {"action", "shell/catalog"},
-	"audit":               {"action"},
-	"audit/audittest":     {"action", "audit"},
-	"classify":            {"action", "shell", "shell/catalog"},
-	"hook":                {"action", "classify", "shell", "shell/catalog"},
-	"gate":                {"action", "policy", "audit"},
-	"internal/cli":        {"*"},
-	"cmd/safeclaw":        {"internal/cli"},
-	"internal/deptest":    {},
+	"action":                     {},
+	"internal/strictyaml":        {},
+	"policy":                     {"action", "internal/strictyaml"},
+	"config":                     {"internal/strictyaml"},
+	"shell/catalog":              {"action"},
+	"shell":                      {"action", "shell/catalog"},
+	"audit":                      {"action"},
+	"audit/audittest":            {"action", "audit"},
+	"approval":                   {"action"},
+	"approval/approvaltest":      {"action", "approval"},
+	"approval/notify":            {"action", "approval"},
+	"classify":                   {"action", "shell", "shell/catalog"},
+	"hook":                       {"action", "classify", "shell", "shell/catalog"},
+	"sandbox":                    {"action"},
+	"sandbox/internal/i386probe": {},
+	"gate":                       {"action", "policy", "audit", "approval"},
+	"internal/cli":               {"*"},
+	"cmd/safeclaw":               {"internal/cli"},
+	"internal/deptest":           {},
 }
 
 // forbiddenStd lists standard packages a pure package must not import.
@@ -36,6 +41,7 @@ var forbiddenStd = map[string][]string{
 	"shell":         {"net/http", "os/exec", "log", "log/slog"},
 	"shell/catalog": {"net/http", "os/exec", "log", "log/slog"},
 	"gate":          {"net/http", "os/exec"},
+	"approval":      {"net/http"},
 	"audit":         {"net/http", "os/exec"},
 }
 

@@ -31,7 +31,9 @@ const (
 	FileDelete     Kind = "file.delete"
 	HTTPRequest    Kind = "http.request"
 	WebSearch      Kind = "web.search"
-	MCPCall        Kind = "mcp.call"
+	MCPCall        Kind = "mcp.call"   // an MCP tools/call
+	MCPRead        Kind = "mcp.read"   // an MCP resources/read (or subscribe)
+	MCPPrompt      Kind = "mcp.prompt" // an MCP prompts/get
 	AgentSpawn     Kind = "agent.spawn"
 	AgentInternal  Kind = "agent.internal" // an agent's harmless internal tool (todo lists, plan mode)
 )
@@ -42,7 +44,7 @@ var Kinds = []Kind{
 	ShellExecute, ShellOpaque, ShellRemote,
 	NetworkListen, NetworkBind, NetworkConnect, NetworkTunnel,
 	FileRead, FileWrite, FileDelete,
-	HTTPRequest, WebSearch, MCPCall, AgentSpawn, AgentInternal,
+	HTTPRequest, WebSearch, MCPCall, MCPRead, MCPPrompt, AgentSpawn, AgentInternal,
 }
 
 // ToolKind is the kind of an agent tool that no classifier knows.

@@ -568,6 +568,21 @@ func (s *FileStore) readLines(f *os.File, from, to int64, fn func(line []byte, a
 }
 
 func readLines(f *os.File, from, to int64, buf []byte, fn func(line []byte, at int64) error) ([]byte, int64, error) {
+	return readBatches(f, from, to, buf, func(data []byte, base int64, lines []span) error {
+		for _, l := range lines {
+			if err := fn(data[l.start:l.end], base+int64(l.start)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// readBatches calls fn with each buffer-full of complete lines of f between
+// from and to (spans into data, without newlines; data[0] is at file offset
+// base), and returns the number of bytes after the last newline.
+func readBatches(f *os.File, from, to int64, buf []byte, fn func(data []byte, base int64, lines []span) error) ([]byte, int64, error) {
+	var lines []span
 	pos, n := from, 0 // buf[:n] holds the file from pos
 	for {
 		if n == len(buf) {
@@ -586,15 +601,19 @@ func readLines(f *os.File, from, to int64, buf []byte, fn func(line []byte, at i
 			}
 		}
 		start := 0
+		lines = lines[:0]
 		for {
 			k := bytes.IndexByte(buf[start:n], '\n')
 			if k < 0 {
 				break
 			}
-			if err := fn(buf[start:start+k], pos+int64(start)); err != nil {
+			lines = append(lines, span{start, start + k})
+			start += k + 1
+		}
+		if len(lines) > 0 {
+			if err := fn(buf[:n], pos, lines); err != nil {
 				return buf, 0, err
 			}
-			start += k + 1
 		}
 		copy(buf, buf[start:n])
 		pos += int64(start)

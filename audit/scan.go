@@ -15,10 +15,6 @@ type scanner struct {
 	members []span
 	hashIdx int
 	macIdx  int
-	// With fast set, members is unused and cut holds the hash and mac
-	// members, each with its leading comma.
-	fast bool
-	cut  [2]span
 
 	seq     uint64
 	hasSeq  bool
@@ -35,89 +31,8 @@ type span struct{ start, end int }
 
 var errLine = errors.New("not a record")
 
-var (
-	hashKey = []byte(`,"hash":"`)
-	macKey  = []byte(`,"mac":"`)
-	prevKey = []byte(`,"prev":"`)
-	seqKey  = []byte(`,"seq":`)
-	typeKey = []byte(`,"type":"`)
-)
-
-// scanFast reads a canonical line without walking it: in canonical member
-// order no object after the top-level hash, mac, prev and seq members has a
-// member of that name, and type is the last member, so the last occurrence
-// of each key is the top-level one (a quote inside a string is always
-// escaped, so a key pattern cannot occur inside a string). It returns false
-// for anything else, which the full scan then reads. Soundness does not
-// depend on the guess: the hash covers everything but the two cut members.
-func (s *scanner) scanFast(line []byte) bool {
-	n := len(line)
-	if n < 2 || line[0] != '{' || line[n-1] != '}' {
-		return false
-	}
-	hex64 := func(key []byte, after int) (start, end int, ok bool) {
-		i := bytes.LastIndex(line, key)
-		if i < after {
-			return 0, 0, false
-		}
-		v := i + len(key)
-		if v+65 > n || line[v+64] != '"' {
-			return 0, 0, false
-		}
-		return i, v + 65, true
-	}
-	hs, he, ok1 := hex64(hashKey, 1)
-	ms, me, ok2 := hex64(macKey, he)
-	ps, pe, ok3 := hex64(prevKey, me)
-	if !ok1 || !ok2 || !ok3 || line[he] != ',' || line[me] != ',' {
-		return false
-	}
-	ss := bytes.LastIndex(line, seqKey)
-	if ss < pe {
-		return false
-	}
-	d := ss + len(seqKey)
-	e := d
-	for e < n && line[e] >= '0' && line[e] <= '9' {
-		e++
-	}
-	if e == d || e-d > 16 || (line[d] == '0' && e-d > 1) || line[e] != ',' {
-		return false
-	}
-	ts := bytes.LastIndex(line, typeKey)
-	if ts < e {
-		return false
-	}
-	t := ts + len(typeKey)
-	q := bytes.IndexByte(line[t:], '"')
-	if q < 0 || t+q != n-2 {
-		return false
-	}
-	var seq uint64
-	for _, c := range line[d:e] {
-		seq = seq*10 + uint64(c-'0')
-	}
-	s.fast = true
-	s.cut = [2]span{{hs, he}, {ms, me}}
-	s.seq, s.hasSeq, s.hasPrev = seq, true, true
-	s.hash = line[hs+len(hashKey) : he-1]
-	s.mac = line[ms+len(macKey) : me-1]
-	s.prev = line[ps+len(prevKey) : pe-1]
-	s.typ = line[t : t+q]
-	return true
-}
-
 // scan parses line (without its newline).
 func (s *scanner) scan(line []byte) error {
-	if s.scanFast(line) {
-		return nil
-	}
-	return s.scanFull(line)
-}
-
-// scanFull walks every top-level member.
-func (s *scanner) scanFull(line []byte) error {
-	s.fast = false
 	s.members = s.members[:0]
 	s.hashIdx, s.macIdx = -1, -1
 	s.seq, s.hasSeq, s.hasPrev = 0, false, false
@@ -302,12 +217,6 @@ func skipValue(line []byte, i, depth int) (int, error) {
 // record without them.
 func (s *scanner) hashLine(line []byte, prev *[32]byte) [32]byte {
 	s.buf = append(s.buf[:0], prev[:]...)
-	if s.fast {
-		s.buf = append(s.buf, line[:s.cut[0].start]...)
-		s.buf = append(s.buf, line[s.cut[0].end:s.cut[1].start]...)
-		s.buf = append(s.buf, line[s.cut[1].end:]...)
-		return sha256.Sum256(s.buf)
-	}
 	s.buf = append(s.buf, '{')
 	n := 0
 	for i, m := range s.members {

@@ -3,6 +3,8 @@ package audit
 import (
 	"bytes"
 	"context"
+	"runtime"
+	"sync"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -87,6 +89,39 @@ func (s *FileStore) Verify(ctx context.Context) (*Report, error) {
 	} else {
 		v.head = &h
 	}
+	// Lines are checked in parallel (hashes and seals of different records
+	// are independent) and folded in order.
+	workers := max(1, min(runtime.GOMAXPROCS(0), 4))
+	checkers := make([]*checker, workers)
+	for w := range checkers {
+		checkers[w] = &checker{seal: newSealer(key)}
+	}
+	var results []lineCheck
+	batch := func(data []byte, _ int64, lines []span) error {
+		results = slices.Grow(results[:0], len(lines))[:len(lines)]
+		if workers == 1 || len(lines) < 256 {
+			for i, l := range lines {
+				checkers[0].check(data[l.start:l.end], &results[i])
+			}
+		} else {
+			var wg sync.WaitGroup
+			per := (len(lines) + workers - 1) / workers
+			for w := 0; w < workers; w++ {
+				lo, hi := w*per, min(len(lines), (w+1)*per)
+				wg.Go(func() {
+					for i := lo; i < hi; i++ {
+						checkers[w].check(data[lines[i].start:lines[i].end], &results[i])
+					}
+				})
+			}
+			wg.Wait()
+		}
+		for i, l := range lines {
+			v.lineNo++
+			v.apply(data[l.start:l.end], &results[i])
+		}
+		return nil
+	}
 	buf := make([]byte, 1<<20)
 	for i, name := range snap.segs {
 		if err := ctx.Err(); err != nil {
@@ -98,11 +133,7 @@ func (s *FileStore) Verify(ctx context.Context) (*Report, error) {
 		}
 		v.seg, v.lineNo = name, 0
 		var torn int64
-		buf, torn, err = readLines(f, 0, snap.sizes[i], buf, func(line []byte, at int64) error {
-			v.lineNo++
-			v.line(line)
-			return nil
-		})
+		buf, torn, err = readBatches(f, 0, snap.sizes[i], buf, batch)
 		f.Close()
 		if err != nil {
 			return nil, fmt.Errorf("audit: verify: %w", err)
@@ -123,7 +154,7 @@ func (s *FileStore) Verify(ctx context.Context) (*Report, error) {
 // verifier walks records in file order.
 type verifier struct {
 	seal *sealer
-	sc   scanner
+	chk  *checker
 	rep  *Report
 
 	seg    string
@@ -137,10 +168,6 @@ type verifier struct {
 	firstPrev [32]byte
 	prunes    []PrunedSegment
 
-	lastHex [64]byte // lastHash in hex
-	hexbuf  [64]byte
-	macbuf  [64]byte
-
 	head     *head
 	headErr  string
 	headKind string
@@ -149,31 +176,84 @@ type verifier struct {
 
 var zeroHash [32]byte
 
+// lineCheck is what can be learnt of one line on its own; checks of
+// different lines are independent and run in parallel.
+type lineCheck struct {
+	err      error // not a record
+	seq      uint64
+	prev     [32]byte
+	okPrev   bool
+	stored   [32]byte
+	okHash   bool // a hash member of the right length
+	okStored bool // and it is hex
+	hashOK   bool // it equals the recomputed hash
+	macOK    bool // and the seal verifies
+	prune    bool
+}
+
+// checker holds one worker's state.
+type checker struct {
+	sc     scanner
+	seal   *sealer
+	macbuf [64]byte
+}
+
+func (c *checker) check(line []byte, r *lineCheck) {
+	*r = lineCheck{}
+	if err := c.sc.scan(line); err != nil || !c.sc.hasSeq {
+		r.err = err
+		if err == nil {
+			r.err = errLine
+		}
+		return
+	}
+	r.seq = c.sc.seq
+	r.okPrev = c.sc.hasPrev && decodeHex32(&r.prev, c.sc.prev)
+	r.okHash = len(c.sc.hash) == 64
+	r.okStored = r.okHash && decodeHex32(&r.stored, c.sc.hash)
+	if r.okPrev && r.okStored {
+		computed := c.sc.hashLine(line, &r.prev)
+		r.hashOK = computed == r.stored
+		if r.hashOK {
+			hex.Encode(c.macbuf[:], c.seal.record(r.seq, computed[:]))
+			r.macOK = bytes.Equal(c.macbuf[:], c.sc.mac)
+		}
+	}
+	r.prune = string(c.sc.typ) == TypePrune
+}
+
+// line checks and applies one line (the sequential path).
 func (v *verifier) line(line []byte) {
-	if err := v.sc.scan(line); err != nil || !v.sc.hasSeq {
+	if v.chk == nil {
+		v.chk = &checker{seal: v.seal}
+	}
+	var r lineCheck
+	v.chk.check(line, &r)
+	v.apply(line, &r)
+}
+
+// apply folds one checked line, in file order, into the report.
+func (v *verifier) apply(line []byte, r *lineCheck) {
+	if r.err != nil {
 		seq := v.expect
 		if !v.started {
 			seq = 1
 		}
-		msg := "not a record"
-		if err != nil {
-			msg = err.Error()
-		}
-		v.problem(ProblemMalformed, seq, seq, msg)
+		v.problem(ProblemMalformed, seq, seq, r.err.Error())
 		if v.started {
 			v.expect++
 		}
 		v.haveLast = false
 		return
 	}
-	seq := v.sc.seq
+	seq := r.seq
 	if !v.started {
 		v.started = true
 		v.firstSeq = seq
 		v.expect = seq
 		v.rep.FirstSeq = seq
-		if !decodeHex32(&v.firstPrev, v.sc.prev) {
-			v.firstPrev = zeroHash
+		if r.okPrev {
+			v.firstPrev = r.prev
 		}
 	}
 	switch {
@@ -187,70 +267,30 @@ func (v *verifier) line(line []byte) {
 	v.expect = seq + 1
 	v.rep.Records++
 	v.rep.LastSeq = seq
-
-	// Hex is compared as text: decoding is only needed off the happy path.
-	var prev [32]byte
-	okPrev := false
-	if v.sc.hasPrev {
-		if v.haveLast && bytes.Equal(v.sc.prev, v.lastHex[:]) {
-			prev, okPrev = v.lastHash, true
-		} else {
-			okPrev = decodeHex32(&prev, v.sc.prev)
-		}
-	}
-	var stored [32]byte
-	okHash := len(v.sc.hash) == 64 // its digits are checked by the comparison below
-	var computed [32]byte
-	if okPrev && okHash {
-		computed = v.sc.hashLine(line, &prev)
-		hex.Encode(v.hexbuf[:], computed[:])
-	}
 	switch {
-	case !okPrev:
+	case !r.okPrev:
 		v.problem(ProblemBrokenLink, seq, seq, "prev missing or malformed")
-	case !okHash:
+	case !r.okStored:
 		v.problem(ProblemMalformed, seq, seq, "hash missing or malformed")
-	case !bytes.Equal(v.hexbuf[:], v.sc.hash):
-		if decodeHex32(&stored, v.sc.hash) {
-			v.problem(ProblemEdited, seq, seq, "content does not match its hash")
-		} else {
-			v.problem(ProblemMalformed, seq, seq, "hash malformed")
-		}
-	case v.haveLast && prev != v.lastHash:
+	case !r.hashOK:
+		v.problem(ProblemEdited, seq, seq, "content does not match its hash")
+	case v.haveLast && r.prev != v.lastHash:
 		v.problem(ProblemBrokenLink, seq, seq, "prev is not the previous record's hash")
-	case !bytes.Equal(hexInto(v.macbuf[:], v.seal.record(seq, computed[:])), v.sc.mac):
+	case !r.macOK:
 		v.problem(ProblemUnsealed, seq, seq, "seal does not verify with the audit key (forged, or chain recomputed)")
-	default:
-		if string(v.sc.typ) == TypePrune {
-			v.notePrune(line)
-		}
-	}
-	okStored := false
-	if okPrev && okHash && bytes.Equal(v.hexbuf[:], v.sc.hash) {
-		stored, okStored = computed, true
-	} else if okHash {
-		okStored = decodeHex32(&stored, v.sc.hash)
+	case r.prune:
+		v.notePrune(line)
 	}
 	if v.head != nil && seq == v.head.Seq {
-		if okStored && stored == v.head.hash {
+		if r.okStored && r.stored == v.head.hash {
 			v.headSeen = true
 		} else {
 			v.problem(ProblemEdited, seq, seq, "record differs from the one the head seal vouches for")
 		}
 	}
-	if okStored {
-		// The next link is checked against what this record says its hash
-		// is, so one edited record is one problem, not two.
-		v.lastHash, v.haveLast = stored, true
-		copy(v.lastHex[:], v.sc.hash)
-	} else {
-		v.haveLast = false
-	}
-}
-
-func hexInto(dst, src []byte) []byte {
-	hex.Encode(dst, src)
-	return dst
+	// The next link is checked against what this record says its hash is,
+	// so one edited record is one problem, not two.
+	v.lastHash, v.haveLast = r.stored, r.okStored
 }
 
 // outOfOrder handles a record whose sequence number was expected earlier: a

@@ -41,6 +41,8 @@ type Approval struct {
 	ID       string        `json:"id,omitempty"`
 	Outcome  string        `json:"outcome"` // approved, denied, expired, native (left to the agent's own prompt)
 	Approver string        `json:"approver,omitempty"`
+	Channel  string        `json:"channel,omitempty"` // cli, tty, webhook, agent, ...
+	Scope    string        `json:"scope,omitempty"`   // once, session, always
 	Waited   time.Duration `json:"waited,omitempty"`
 	Reason   string        `json:"reason,omitempty"`
 }
@@ -52,8 +54,9 @@ type Recorder interface {
 }
 
 // ApproveFunc asks a human about an ask decision and returns allow or deny
-// (deny on timeout), with what happened. It is nil when the surface answers
-// asks through the agent's own prompt.
+// (deny on timeout), with what happened; ask means "not answered here" (the
+// surface asks through the agent's own prompt, or denies with a hint). It is
+// nil when the surface answers every ask itself.
 type ApproveFunc func(ctx context.Context, req *action.Request, d action.Decision) (action.Effect, *Approval, error)
 
 // Config wires a gate.
@@ -118,6 +121,9 @@ func (g *Gate) Decide(ctx context.Context, req *action.Request) (d action.Decisi
 		case aerr != nil:
 			d.Effect = action.Deny
 			d.Reason = fmt.Sprintf("approval failed (%v); denied: %s", aerr, d.Reason)
+		case eff == action.Ask:
+			// Not answered here: the surface asks through its own channel
+			// (the agent's prompt) or denies with a hint; it never runs.
 		case eff == action.Allow:
 			d.Effect = action.Allow
 			d.Reason = "approved by a human: " + d.Reason

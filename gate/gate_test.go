@@ -50,6 +50,9 @@ func TestDecide(t *testing.T) {
 		{"expired ask denies", Config{Policy: fixed(action.Ask), Recorder: &memRecorder{}, Approve: func(context.Context, *action.Request, action.Decision) (action.Effect, *Approval, error) {
 			return action.Deny, &Approval{Outcome: "expired"}, nil
 		}}, action.Deny, false, 1},
+		{"unanswered ask stays ask", Config{Policy: fixed(action.Ask), Recorder: &memRecorder{}, Approve: func(context.Context, *action.Request, action.Decision) (action.Effect, *Approval, error) {
+			return action.Ask, nil, nil
+		}}, action.Ask, false, 1},
 		{"approval error denies", Config{Policy: fixed(action.Ask), Recorder: &memRecorder{}, Approve: func(context.Context, *action.Request, action.Decision) (action.Effect, *Approval, error) {
 			return action.Allow, nil, errors.New("store down")
 		}}, action.Deny, false, 1},

@@ -1,6 +1,9 @@
 package policy
 
 import (
+	"encoding/json"
+	"strings"
+
 	"github.com/safeclaw/safeclaw/action"
 	"github.com/safeclaw/safeclaw/internal/strictyaml"
 )
@@ -21,7 +24,7 @@ type TestCase struct {
 	Rule string `json:"rule,omitempty"`
 }
 
-var caseKeys = []string{"name", "command", "action", "port", "host", "path", "url", "tool", "server", "agent", "cwd", "expect", "rule"}
+var caseKeys = []string{"name", "command", "action", "port", "host", "path", "url", "uri", "tool", "server", "args", "agent", "cwd", "expect", "rule"}
 
 // ParseCases loads a cases file: a mapping whose only key is tests:, a list
 // of cases shaped like a policy's inline tests.
@@ -107,9 +110,23 @@ func parseTests(v *strictyaml.Node) ([]TestCase, error) {
 					return nil, err
 				}
 			}
+			if n := it.Get("uri"); n != nil {
+				if it.Get("url") != nil {
+					return nil, it.Key("uri").Errorf("uri is the resource URI of mcp.read; give url or uri", "test has both url and uri")
+				}
+				if err := str("uri", &a.URL); err != nil {
+					return nil, err
+				}
+			}
+			if n := it.Get("args"); n != nil {
+				if n.Kind != strictyaml.Map {
+					return nil, n.Errorf("write the tool arguments as a mapping: {sql: \"select 1\"}", "test args must be a mapping, not %s", n.Describe())
+				}
+				a.Args = nodeValue(n)
+			}
 			tc.Action = a
 		} else {
-			for _, key := range []string{"port", "host", "path", "url", "tool", "server"} {
+			for _, key := range []string{"port", "host", "path", "url", "uri", "tool", "server", "args"} {
 				if k := it.Key(key); k != nil {
 					return nil, k.Errorf("action fields go with action: KIND; a command's facets come from the command", "%s given with a command", key)
 				}
@@ -125,4 +142,32 @@ func parseTests(v *strictyaml.Node) ([]TestCase, error) {
 		out = append(out, tc)
 	}
 	return out, nil
+}
+
+// nodeValue converts a YAML/JSON node to the value decoding the same JSON
+// would give (numbers as json.Number), for test arguments.
+func nodeValue(n *strictyaml.Node) any {
+	switch n.Kind {
+	case strictyaml.Map:
+		m := make(map[string]any, len(n.Keys))
+		for i, k := range n.Keys {
+			m[k.Value] = nodeValue(n.Vals[i])
+		}
+		return m
+	case strictyaml.Seq:
+		out := make([]any, 0, len(n.Items))
+		for _, it := range n.Items {
+			out = append(out, nodeValue(it))
+		}
+		return out
+	}
+	switch n.Tag {
+	case strictyaml.TagInt, strictyaml.TagFloat:
+		return json.Number(n.Value)
+	case strictyaml.TagBool:
+		return strings.EqualFold(n.Value, "true")
+	case strictyaml.TagNull:
+		return nil
+	}
+	return n.Value
 }

@@ -19,7 +19,8 @@ var (
 	hostKinds   = kindSet(action.NetworkListen, action.NetworkBind, action.NetworkConnect, action.NetworkTunnel, action.HTTPRequest, action.ShellRemote)
 	pathKinds   = kindSet(action.FileRead, action.FileWrite, action.FileDelete)
 	urlKinds    = kindSet(action.HTTPRequest, action.WebSearch, action.MCPCall, action.NetworkConnect)
-	serverKinds = kindSet(action.MCPCall, toolKinds)
+	uriKinds    = kindSet(action.MCPRead)
+	serverKinds = kindSet(action.MCPCall, action.MCPRead, action.MCPPrompt, toolKinds)
 )
 
 // toolKinds stands for every open-ended tool.<name> kind.
@@ -34,8 +35,13 @@ func kindSet(ks ...action.Kind) map[action.Kind]bool {
 }
 
 // matcherKinds says which kinds a matcher key applies to; nil = all.
+// "args" is the list form (command words); "args map" the mapping form.
 func matcherKinds(key string) (map[action.Kind]bool, string) {
 	switch key {
+	case "args map":
+		return argKinds, "mcp.call, mcp.prompt and tool.* actions (tool arguments)"
+	case "uri":
+		return uriKinds, "mcp.read"
 	case "command_pattern", "command_regex", "program", "args":
 		return viewKinds, "shell commands (shell.*, network.*, file.*, http.request, agent.spawn)"
 	case "port":
@@ -47,7 +53,7 @@ func matcherKinds(key string) (map[action.Kind]bool, string) {
 	case "url":
 		return urlKinds, "http.request, web.search, mcp.call and network.connect"
 	case "server":
-		return serverKinds, "mcp.call and tool.* actions"
+		return serverKinds, "mcp.call, mcp.read, mcp.prompt and tool.* actions"
 	}
 	return nil, ""
 }
@@ -77,8 +83,12 @@ func (r *rule) checkSatisfiable(n *strictyaml.Node) error {
 	cands := r.candidateKinds()
 	present := []string{}
 	for _, k := range n.Keys {
-		if ks, _ := matcherKinds(k.Value); ks != nil {
-			present = append(present, k.Value)
+		key := k.Value
+		if key == "args" && len(r.argm) > 0 {
+			key = "args map"
+		}
+		if ks, _ := matcherKinds(key); ks != nil {
+			present = append(present, key)
 		}
 	}
 	for _, key := range present {
@@ -92,10 +102,15 @@ func (r *rule) checkSatisfiable(n *strictyaml.Node) error {
 		}
 		if !ok {
 			hint := fmt.Sprintf("only %s have a %s", desc, strings.ReplaceAll(key, "_", " "))
+			at := key
+			if key == "args map" {
+				at = "args"
+				hint = "only " + desc + " have argument values; a list of words matches shell commands"
+			}
 			if r.implied {
 				hint += "; this rule's action is shell.execute because it has a command matcher"
 			}
-			return n.Key(key).Errorf(hint, "%s never matches action %s, so this rule can match nothing", key, strings.Join(r.kindsRaw, ", "))
+			return n.Key(at).Errorf(hint, "%s never matches action %s, so this rule can match nothing", at, strings.Join(r.kindsRaw, ", "))
 		}
 	}
 	for _, c := range cands {
@@ -108,6 +123,11 @@ func (r *rule) checkSatisfiable(n *strictyaml.Node) error {
 		}
 		if all {
 			return nil
+		}
+	}
+	for i := range present {
+		if present[i] == "args map" {
+			present[i] = "args (a mapping)"
 		}
 	}
 	return n.Errorf("split it into one rule per action", "no single action has all of %s, so this rule can match nothing", strings.Join(present, ", "))
@@ -129,6 +149,8 @@ type ruleCanon struct {
 	URL            []string       `json:"url,omitempty"`
 	Tool           []string       `json:"tool,omitempty"`
 	Server         []string       `json:"server,omitempty"`
+	URI            []string       `json:"uri,omitempty"`
+	ArgValues      []argCanon     `json:"arg_values,omitempty"`
 	Agent          []string       `json:"agent,omitempty"`
 	Effect         string         `json:"effect"`
 	HumanApproval  bool           `json:"human_approval,omitempty"`

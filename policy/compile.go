@@ -54,6 +54,8 @@ type Policy struct {
 var (
 	protectWriteRef = action.RuleRef{Name: "Protect safeclaw's own files", Source: "builtin", Builtin: true,
 		Reason: "agents may not change or delete safeclaw's policy, config, state or keys, or the agent hook settings that call safeclaw"}
+	selfApproveRef = action.RuleRef{Name: "Agents may not approve or loosen safeclaw", Source: "builtin", Builtin: true,
+		Reason: "agents may not run safeclaw commands that approve requests, trust policies or change safeclaw's installation (approvals approve/deny/token, trust, install, uninstall, init, audit repair); a person must run them"}
 	protectReadRef = action.RuleRef{Name: "Protect safeclaw's keys", Source: "builtin", Builtin: true,
 		Reason: "agents may not read safeclaw's keys"}
 	opaqueRef = action.RuleRef{Name: "Deny commands that cannot be resolved", Source: "builtin", Builtin: true,

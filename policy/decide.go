@@ -17,6 +17,7 @@ type outcome struct {
 var (
 	protectWriteOutcome = outcome{effect: action.Deny, ref: &protectWriteRef, reason: protectWriteRef.Reason}
 	protectReadOutcome  = outcome{effect: action.Deny, ref: &protectReadRef, reason: protectReadRef.Reason}
+	selfApproveOutcome  = outcome{effect: action.Deny, ref: &selfApproveRef, reason: selfApproveRef.Reason}
 	opaqueOutcome       = outcome{effect: action.Deny, ref: &opaqueRef, reason: opaqueRef.Reason}
 	remoteOutcome       = outcome{effect: action.Deny, ref: &remoteRef, reason: remoteRef.Reason}
 )
@@ -80,6 +81,11 @@ func (r *rule) outcome() outcome {
 
 // protect applies built-in self-protection to the part's file facets.
 func (p *Policy) protect(req *action.Request, part *action.Part) (outcome, bool) {
+	for i := range part.Views {
+		if privilegedSafeclaw(&part.Views[i]) {
+			return selfApproveOutcome, true
+		}
+	}
 	if len(p.protectW) == 0 && len(p.protectR) == 0 {
 		return outcome{}, false
 	}
@@ -267,4 +273,30 @@ func decideLayersPart(layers []Layer, user *Policy, req *action.Request, part *a
 		t.policy, t.layer = o.policy, o.layer
 	}
 	return t
+}
+
+// privilegedSafeclaw reports whether v runs a safeclaw command that only a
+// person may run: approving or denying requests, minting approver tokens,
+// trusting a project policy, installing or removing hooks, rewriting the
+// policy (init) or cutting the audit trail (audit repair).
+func privilegedSafeclaw(v *action.Argv) bool {
+	if v.Program != "safeclaw" || len(v.Positionals) == 0 {
+		return false
+	}
+	sub := v.Positionals[0]
+	next := ""
+	if len(v.Positionals) > 1 {
+		next = v.Positionals[1]
+	}
+	switch sub {
+	case "trust", "install", "uninstall", "init":
+		return true
+	case "approvals":
+		return next == "approve" || next == "deny" || next == "token"
+	case "audit":
+		return next == "repair"
+	case "mcp":
+		return next == "trust"
+	}
+	return false
 }

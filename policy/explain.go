@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -148,6 +149,9 @@ func (p *Policy) explainFacet(r *rule, req *action.Request, part *action.Part, f
 	if len(r.servers) > 0 && !matchGlobs(r.servers, f.Server) {
 		return false, fmt.Sprintf("server %q does not match %q", f.Server, r.canon.Server)
 	}
+	if len(r.uris) > 0 && !matchGlobs(r.uris, f.URL) {
+		return false, fmt.Sprintf("uri %q does not match %q", f.URL, r.canon.URI)
+	}
 	if len(r.agents) > 0 && !matchGlobs(r.agents, req.Agent) {
 		return false, fmt.Sprintf("agent %q does not match %q", req.Agent, r.canon.Agent)
 	}
@@ -159,6 +163,9 @@ func (p *Policy) explainFacet(r *rule, req *action.Request, part *action.Part, f
 			return false, "expired at " + r.canon.Expires
 		}
 		return false, "outside its schedule (" + r.schedule.String() + ")"
+	}
+	if len(r.argm) > 0 && !r.matchArgs(f.Args) {
+		return false, r.argsWhyNot(f.Args)
 	}
 	if !r.hasViewMatchers() {
 		return true, "matched " + string(f.Kind)
@@ -305,6 +312,15 @@ func describeFacet(f *action.Action) string {
 	add("tool", f.Tool)
 	add("server", f.Server)
 	add("program", f.Program)
+	if f.Args != nil {
+		if b, err := json.Marshal(f.Args); err == nil {
+			s := string(b)
+			if len(s) > 200 {
+				s = s[:200] + "..."
+			}
+			add("args", s)
+		}
+	}
 	if f.Detail != "" {
 		fmt.Fprintf(&b, " (%s)", f.Detail)
 	}

@@ -177,7 +177,8 @@ func example(g glob) string {
 // network.listen facet (no matchers beyond its action and port "*").
 func broadListenDeny(r *rule) bool {
 	if !r.matchKind(action.NetworkListen) || r.hasViewMatchers() || len(r.hosts) > 0 || len(r.paths) > 0 ||
-		len(r.urls) > 0 || len(r.tools) > 0 || len(r.servers) > 0 || len(r.agents) > 0 || r.hasExpires || r.schedule != nil {
+		len(r.urls) > 0 || len(r.tools) > 0 || len(r.servers) > 0 || len(r.agents) > 0 || len(r.uris) > 0 || len(r.argm) > 0 ||
+		r.hasExpires || r.schedule != nil {
 		return false
 	}
 	for _, pr := range r.ports {
@@ -199,7 +200,8 @@ func covers(a, b *rule) bool {
 			return false
 		}
 	}
-	if !globsCover(a.agents, b.agents) || !globsCover(a.urls, b.urls) || !globsCover(a.tools, b.tools) || !globsCover(a.servers, b.servers) {
+	if !globsCover(a.agents, b.agents) || !globsCover(a.urls, b.urls) || !globsCover(a.tools, b.tools) || !globsCover(a.servers, b.servers) ||
+		!globsCover(a.uris, b.uris) || !argsCover(a, b) {
 		return false
 	}
 	if len(a.ports) > 0 {

@@ -48,7 +48,7 @@ func (f *File) RuleCount() int { return len(f.rules) }
 var (
 	topKeys  = []string{"version", "name", "description", "default", "rules", "tests"}
 	ruleKeys = []string{"name", "id", "description", "action", "command_pattern", "command_regex", "program", "args",
-		"port", "host", "path", "url", "tool", "server", "agent", "effect", "reason", "conditions", "timeout"}
+		"port", "host", "path", "url", "uri", "tool", "server", "agent", "effect", "reason", "conditions", "timeout"}
 	conditionKeys = []string{"human_approval", "expires", "schedule"}
 	scheduleKeys  = []string{"days", "hours", "timezone"}
 	effectNames   = []string{"allow", "deny", "ask", "require_approval", "prompt"}
@@ -290,10 +290,15 @@ func parseRule(n *strictyaml.Node, file string, idx int) (*rule, error) {
 			r.canon.Program = append(r.canon.Program, name)
 		}
 	}
-	if v := n.Get("args"); v != nil {
+	if v := n.Get("args"); v != nil && v.Kind == strictyaml.Map {
+		if r.argm, err = parseArgMap(v); err != nil {
+			return nil, err
+		}
+		r.canon.ArgValues = argsCanon(r.argm)
+	} else if v != nil {
 		items, err := v.List("args")
 		if err != nil {
-			return nil, n.Get("args").Errorf("args is a list of words, e.g. [\"--force\"]", "args must be a list, not %s", v.Describe())
+			return nil, n.Get("args").Errorf("args is a list of command words, e.g. [\"--force\"], or a mapping of tool arguments to globs, e.g. {sql: \"SELECT *\"}", "args must be a list or a mapping, not %s", v.Describe())
 		}
 		if len(items) == 0 {
 			return nil, v.Errorf("remove the key or give at least one word", "args is an empty list")
@@ -340,6 +345,8 @@ func parseRule(n *strictyaml.Node, file string, idx int) (*rule, error) {
 		r.implied = true
 		r.kinds = []glob{newGlob(string(action.ShellExecute), false)}
 		r.kindsRaw = []string{string(action.ShellExecute)}
+	} else if len(r.argm) > 0 {
+		return nil, n.Errorf("args as a mapping matches tool arguments: add action: mcp.call (or mcp.prompt, tool.NAME)", "rule has no action")
 	} else {
 		return nil, n.Errorf("add action: KIND (e.g. network.listen), or action: \"*\" for every action", "rule has no action and no command matcher")
 	}
@@ -403,6 +410,9 @@ func parseRule(n *strictyaml.Node, file string, idx int) (*rule, error) {
 		return nil, err
 	}
 	if err := globList("server", false, &r.servers, &r.canon.Server); err != nil {
+		return nil, err
+	}
+	if err := globList("uri", false, &r.uris, &r.canon.URI); err != nil {
 		return nil, err
 	}
 	if err := globList("agent", false, &r.agents, &r.canon.Agent); err != nil {

@@ -46,6 +46,8 @@ type rule struct {
 	urls     []glob
 	tools    []glob
 	servers  []glob
+	uris     []glob       // mcp.read resource URIs (the facet's URL)
+	argm     []argMatcher // args as a mapping: tool argument matchers
 
 	agents []glob // tests the request
 
@@ -152,10 +154,16 @@ func (p *Policy) matchFacet(r *rule, req *action.Request, part *action.Part, f *
 	if len(r.servers) > 0 && !matchGlobs(r.servers, f.Server) {
 		return false
 	}
+	if len(r.uris) > 0 && !matchGlobs(r.uris, f.URL) {
+		return false
+	}
 	if len(r.agents) > 0 && !matchGlobs(r.agents, req.Agent) {
 		return false
 	}
 	if !r.active(req.Time) {
+		return false
+	}
+	if len(r.argm) > 0 && !r.matchArgs(f.Args) {
 		return false
 	}
 	if r.hasViewMatchers() {

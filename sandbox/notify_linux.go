@@ -3,7 +3,6 @@
 package sandbox
 
 import (
-	"errors"
 	"runtime"
 	"unsafe"
 
@@ -98,4 +97,3 @@ func notifValid(fd int, id uint64) bool {
 	return errno == 0
 }
 
-var errNotifGone = errors.New("the notification is no longer valid")

@@ -54,10 +54,10 @@ type Report struct {
 	AskChannel bool
 }
 
-// Explain computes the report for a kernel and a mode. hasAsk says whether
-// an [AskFunc] will be wired.
-func Explain(c Capabilities, m Mode, hasAsk bool) Report {
-	r := Report{Caps: c, Mode: m, AskChannel: hasAsk}
+// Explain computes the report for a kernel and a mode. asks says whether an
+// ask can reach a person (through [Spec.Ask] or the DecideFunc itself).
+func Explain(c Capabilities, m Mode, asks bool) Report {
+	r := Report{Caps: c, Mode: m, AskChannel: asks}
 	if !c.Implemented {
 		why := fmt.Sprintf("no kernel enforcement on %s/%s", c.OS, c.Arch)
 		for _, s := range []string{"network.listen", "network.bind", "network.connect", "bypass deny set", "shell.execute", "self-protection"} {
@@ -167,7 +167,7 @@ func (r Report) Write(w io.Writer) {
 		if r.AskChannel {
 			fmt.Fprintf(w, "  %-34s held while a person decides; timeout denies\n", "ask rules")
 		} else {
-			fmt.Fprintf(w, "  %-34s denied: no approval channel is wired to run yet\n", "ask rules")
+			fmt.Fprintf(w, "  %-34s denied: no approval channel\n", "ask rules")
 		}
 	}
 	for _, n := range c.Notes {

@@ -261,7 +261,7 @@ func Run(ctx context.Context, s Spec) (int, error) {
 		cancel()
 		// Pending and future notifications of leftover processes now fail
 		// with ENOSYS.
-		unix.Close(listener)
+		sup.close()
 		unix.Close(wake[0])
 		unix.Close(wake[1])
 		done := make(chan struct{})

@@ -32,7 +32,8 @@
 // supervisor's check and interpreters or ld.so can run the same code, so a
 // matching shell.execute deny is applied at execve but reported as such. The
 // policy's default does not apply at execve (no agent could start node or
-// git otherwise): only a matching rule decides an exec.
+// git otherwise): only a decision with a rule decides an exec. (safeclaw run
+// also keeps catch-all rules out, see [ExecRequest].)
 //
 // # Process-tree context
 //
@@ -150,11 +151,6 @@ type Spec struct {
 	// AskTimeout bounds an ask when the decision carries no timeout; zero
 	// means 5 minutes.
 	AskTimeout time.Duration
-	// ExecRuleApplies, when set, says whether the rule that decided an exec
-	// counts at execve. safeclaw run uses it to ignore catch-all rules (a
-	// shell.execute rule that matches any command is the policy's default
-	// spelled as a rule). Nil: every matching rule counts.
-	ExecRuleApplies func(d action.Decision) bool
 	// OnEvent receives every operation the sandbox intercepted, with the
 	// layer that enforced it. It is called from several goroutines.
 	OnEvent func(Event)
@@ -174,6 +170,22 @@ type Spec struct {
 	// re-executed so that it calls [RunShim]; for safeclaw: "safeclaw",
 	// "run", ShimArg. Empty means "safeclaw-sandbox", ShimArg.
 	ShimArgs []string
+}
+
+// ExecRequest reports whether req is an exec the sandbox asks about (a
+// "run" request whose one part has only shell.execute facets), as opposed
+// to a socket operation. A DecideFunc may use it to keep catch-all rules
+// and the default out of exec decisions without asking a person.
+func ExecRequest(req *action.Request) bool {
+	if req == nil || req.Surface != "run" || len(req.Parts) != 1 || len(req.Parts[0].Facets) == 0 {
+		return false
+	}
+	for _, f := range req.Parts[0].Facets {
+		if f.Kind != action.ShellExecute {
+			return false
+		}
+	}
+	return true
 }
 
 // Layer names what enforced an operation.

@@ -27,6 +27,11 @@ type supervisor struct {
 	mu       sync.Mutex
 	contexts map[int]execContext // tgid → the part of the exec that was allowed by a rule
 
+	// fdMu guards fd against a late handler answering on a closed (and
+	// possibly reused) descriptor number.
+	fdMu   sync.RWMutex
+	closed bool
+
 	handlers sync.WaitGroup
 }
 
@@ -142,7 +147,30 @@ func (s *supervisor) reply(n *seccompNotif, val int64, errno unix.Errno, cont bo
 		r.Flags = notifFlagContinue
 		r.Val, r.Error = 0, 0
 	}
+	s.fdMu.RLock()
+	defer s.fdMu.RUnlock()
+	if s.closed {
+		return
+	}
 	_ = notifSend(s.fd, &r) // ENOENT: the caller is gone; nothing to tell
+}
+
+// valid reports whether notification id is still pending.
+func (s *supervisor) valid(id uint64) bool {
+	s.fdMu.RLock()
+	defer s.fdMu.RUnlock()
+	return !s.closed && notifValid(s.fd, id)
+}
+
+// close closes the listener: pending and future notifications of the tree
+// fail with ENOSYS from then on.
+func (s *supervisor) close() {
+	s.fdMu.Lock()
+	defer s.fdMu.Unlock()
+	if !s.closed {
+		s.closed = true
+		unix.Close(s.fd)
+	}
 }
 
 func (s *supervisor) emit(e Event) {
@@ -218,7 +246,7 @@ func (s *supervisor) dupSocket(n *seccompNotif, t target, fd int) (int, unix.Err
 	if t.pidfd < 0 {
 		return -1, unix.EACCES
 	}
-	if !notifValid(s.fd, n.ID) {
+	if !s.valid(n.ID) {
 		return -1, unix.EINTR
 	}
 	dup, err := unix.PidfdGetfd(t.pidfd, fd, 0)
@@ -270,7 +298,7 @@ func (s *supervisor) readSockaddr(n *seccompNotif, t target, addr uint64, length
 			return nil, unix.EFAULT
 		}
 	}
-	if !notifValid(s.fd, n.ID) {
+	if !s.valid(n.ID) {
 		return nil, unix.EINTR
 	}
 	return buf, 0
@@ -600,7 +628,7 @@ func (s *supervisor) handleExec(ctx context.Context, n *seccompNotif) {
 		return
 	}
 	argv, truncated, _ := readArgv(t.tid, argvArg, 64, 4096)
-	if !notifValid(s.fd, n.ID) {
+	if !s.valid(n.ID) {
 		return
 	}
 	img, start, _, imgOK := currentImage(t.tgid)
@@ -641,7 +669,7 @@ func (s *supervisor) handleExec(ctx context.Context, n *seccompNotif) {
 	switch {
 	case err != nil:
 		reason = fmt.Sprintf("no decision (%v): %s", err, d.Reason)
-	case d.Rule == nil || s.spec.ExecRuleApplies != nil && !s.spec.ExecRuleApplies(d):
+	case d.Rule == nil:
 		// The policy default does not apply at execve, or no agent could
 		// start node or git: only a rule about this command decides an exec.
 		eff, reason = action.Allow, noRuleAtExec
@@ -654,7 +682,7 @@ func (s *supervisor) handleExec(ctx context.Context, n *seccompNotif) {
 		ev.Effect, ev.Layer, ev.Result = action.Allow, LayerAudit, "ok (audit only)"
 	case eff == action.Allow:
 		ev.Effect, ev.Result = action.Allow, "ok"
-		if err == nil && d.Rule != nil && d.Effect != action.Deny && reason != noRuleAtExec && imgOK {
+		if err == nil && d.Rule != nil && imgOK {
 			s.mu.Lock()
 			if s.contexts == nil {
 				s.contexts = map[int]execContext{}

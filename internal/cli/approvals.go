@@ -359,8 +359,9 @@ func gateApproval(out approval.Outcome) *gate.Approval {
 			ap.Reason = out.Record.Answer.Reason
 		}
 	}
-	if who := out.Approver(); who != "" {
-		ap.Approver = who + " via " + out.Channel()
+	ap.Approver, ap.Channel = out.Approver(), out.Channel()
+	if out.Grant != nil {
+		ap.Scope = "session"
 	}
 	return ap
 }
@@ -665,7 +666,7 @@ func runApprovalsAnswer(ctx context.Context, e *Env, args []string, approve bool
 		if err := h.m.CheckBinding(r); err != nil {
 			return errorf(e, "%v; refusing to approve", err)
 		}
-		if a.Scope == approval.Always {
+		if a.Scope == approval.Always && r.Status == approval.Pending {
 			if err := e.checkAlways(r, a); err != nil {
 				return hintf(e, "approve it once or for the session instead", "cannot approve always: %v", err)
 			}

@@ -7,12 +7,13 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/safeclaw/safeclaw/action"
 )
 
 const checkUsage = `Usage:
-  safeclaw check [--policy F]... [--json] -- CMD ARGS...
+  safeclaw check [--policy F]... [--json] [--wait [--timeout D]] -- CMD ARGS...
   safeclaw check [--policy F]... [--json] --command 'SHELL TEXT'
   safeclaw check [--policy F]... [--json] --action KIND [--port N] [--host H] [--path P] [--url U] [--tool T]
 
@@ -22,6 +23,10 @@ record and never waits for a human.
 
 After --, several arguments are one command's argv; a single argument with
 spaces is read as a shell command line (like --command).
+
+With --wait, an ask files an approval request and blocks until a person
+answers ('safeclaw approvals approve ID', the terminal prompt, a webhook) or
+the timeout passes: exit 0 approved, 3 denied or expired.
 
 Exit codes: 0 allow, 3 deny, 4 ask, 2 bad input or bad policy.
 
@@ -45,6 +50,8 @@ type inputFlags struct {
 	server   string
 	agent    string
 	cwd      string
+	wait     bool
+	timeout  time.Duration
 }
 
 func (f *inputFlags) register(fs *flag.FlagSet) {
@@ -60,6 +67,12 @@ func (f *inputFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.server, "server", "", "the action's MCP server")
 	fs.StringVar(&f.agent, "agent", "", "the agent asking (claude, codex, ...), for agent: rules")
 	fs.StringVar(&f.cwd, "cwd", "", "the working directory to decide in (default: the current one)")
+}
+
+// registerWait adds check's --wait and --timeout.
+func (f *inputFlags) registerWait(fs *flag.FlagSet) {
+	fs.BoolVar(&f.wait, "wait", false, "on ask, file an approval request and wait for a person (exit 0 approved, 3 denied or expired)")
+	fs.DurationVar(&f.timeout, "timeout", 0, "with --wait, how long to wait (default: the rule's timeout, else config.yaml's approvals.timeout)")
 }
 
 // input builds the one input the flags and remaining args describe.
@@ -104,10 +117,11 @@ func (f *inputFlags) input(e *Env, rest []string) (input, error) {
 	return in, nil
 }
 
-func runCheck(_ context.Context, e *Env, args []string) int {
+func runCheck(ctx context.Context, e *Env, args []string) int {
 	var f inputFlags
 	fs := newFlags(e, "check", checkUsage)
 	f.register(fs)
+	f.registerWait(fs)
 	if code, ok := parseFlags(e, fs, args); !ok {
 		return code
 	}
@@ -121,6 +135,19 @@ func runCheck(_ context.Context, e *Env, args []string) int {
 	}
 	req := e.request(in, "check")
 	d := ps.decide(req)
+	if d.Effect == action.Ask && f.wait {
+		// check --wait is a requester: it files the request, waits for a
+		// person through any channel, and records what happened.
+		eff, ap, err := e.waitApproval(ctx, req, d, f.timeout)
+		if err != nil {
+			fmt.Fprintf(e.Stderr, "safeclaw: approval: %v; denied\n", err)
+			eff = action.Deny
+		}
+		d.Effect = eff
+		if ap != nil {
+			d.Notes = append(d.Notes, fmt.Sprintf("approval %s: %s", ap.ID, ap.Outcome))
+		}
+	}
 	if f.jsonOut {
 		if err := writeJSON(e.Stdout, decisionJSON(req, d)); err != nil {
 			return errorf(e, "write output: %v", err)

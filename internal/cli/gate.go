@@ -28,32 +28,62 @@ func (e *Env) loadConfig() (*config.Config, error) {
 	return config.Parse(path, data)
 }
 
+// gateHandle is a deciding surface's gate with what else the surface may
+// need: the approvals (for hooks that file a request and answer later) and
+// the audit trail.
+type gateHandle struct {
+	decide    action.DecideFunc
+	approvals *approvals
+	store     audit.Store
+}
+
+// close closes the approvals and seals the audit trail.
+func (h *gateHandle) close() error {
+	aerr := h.approvals.Close()
+	if err := h.store.Close(); err != nil {
+		return err
+	}
+	return aerr
+}
+
 // decider builds the gate for a deciding surface (hook, mcp, api, run):
-// policy layers, config, audit trail. The returned close function flushes
-// and seals the audit trail. Any error means the surface must deny.
+// policy layers, config, audit trail, approvals. The returned close function
+// flushes and seals the audit trail. Any error means the surface must deny.
 func (e *Env) decider(ctx context.Context, surface, agent string, policies ...string) (action.DecideFunc, func() error, error) {
-	ps, err := e.loadPolicies(policies)
+	h, err := e.openGate(ctx, surface, agent, policies...)
 	if err != nil {
 		return nil, nil, err
+	}
+	return h.decide, h.close, nil
+}
+
+// openGate is decider with the approvals handle exposed.
+func (e *Env) openGate(_ context.Context, surface, agent string, policies ...string) (*gateHandle, error) {
+	ps, err := e.loadPolicies(policies)
+	if err != nil {
+		return nil, err
 	}
 	cfg, err := e.loadConfig()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	store, err := e.openAudit(cfg)
 	if err != nil {
-		return nil, nil, fmt.Errorf("open audit trail: %w", err)
+		return nil, fmt.Errorf("open audit trail: %w", err)
 	}
 	mode := string(cfg.Mode)
 	if mode == "" {
 		mode = "enforce"
 	}
+	// Approvals open their store only when a rule actually asks.
+	apps := e.lazyApprovals(store)
 	g := gate.New(gate.Config{
 		Policy:          ps.decide,
 		Recorder:        &auditRecorder{store: store, mode: mode},
-		AllowUnrecorded: cfg.Audit.OnFailure == "allow_warn",
+		AllowUnrecorded: cfg.Audit.OnFailure == config.OnFailureAllowWarn,
 		Warn:            func(msg string) { fmt.Fprintln(e.Stderr, msg) },
-		Shadow:          mode == "shadow",
+		Approve:         apps.Approve,
+		Shadow:          mode == string(config.Shadow),
 		Now:             e.Now,
 	})
 	decide := func(ctx context.Context, req *action.Request) (action.Decision, error) {
@@ -65,7 +95,7 @@ func (e *Env) decider(ctx context.Context, surface, agent string, policies ...st
 		}
 		return g.Decide(ctx, req)
 	}
-	return decide, store.Close, nil
+	return &gateHandle{decide: decide, approvals: apps, store: store}, nil
 }
 
 // auditRecorder adapts the audit store to the gate's Recorder seam.
@@ -110,7 +140,8 @@ func auditRecord(en *gate.Entry, mode string) *audit.Record {
 		rec.Rule = &audit.Rule{Name: d.Rule.Name, Reason: d.Rule.Reason, Source: d.Rule.Source, Layer: d.Rule.Layer, Builtin: d.Rule.Builtin}
 	}
 	if ap := en.Approval; ap != nil {
-		rec.Approval = &audit.Approval{ID: ap.ID, Outcome: ap.Outcome, Approver: ap.Approver, Note: ap.Reason, WaitUS: ap.Waited.Microseconds()}
+		rec.Approval = &audit.Approval{ID: ap.ID, Outcome: ap.Outcome, Approver: ap.Approver, Channel: ap.Channel,
+			Scope: ap.Scope, Note: ap.Reason, WaitUS: ap.Waited.Microseconds()}
 	}
 	return rec
 }

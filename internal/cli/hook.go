@@ -58,17 +58,18 @@ func runHook(ctx context.Context, e *Env, args []string) int {
 		return hook.ExitBlock
 	}
 	opts := hook.Options{Ask: mode, Timeout: *timeout, Cwd: e.Cwd, Home: e.Home, Now: e.Now, ReadFile: readSmallFile}
-	// Approvals (Options.Pending, Options.Wait) and PostToolUse outcome
-	// records (Options.Record) are wired here once the approval store and
-	// the audit trail's outcome records exist; until then --ask wait denies
-	// with a hint, and outcomes are acknowledged without a record.
+	// PostToolUse outcome records (Options.Record) are acknowledged without
+	// a record until the audit trail has an outcome record type.
 
-	decide, closeGate, err := e.decider(ctx, "hook", agent, policies...)
-	if err != nil {
+	var decide action.DecideFunc
+	var closeGate func() error
+	if h, err := e.openGate(ctx, "hook", agent, policies...); err != nil {
 		// Still answer in the agent's own words: read its input and block.
 		why := err
 		decide = func(context.Context, *action.Request) (action.Decision, error) { return action.Decision{}, why }
-		closeGate = nil
+	} else {
+		decide, closeGate = h.decide, h.close
+		opts.Pending, opts.Wait = h.approvals.Pending, h.approvals.Wait
 	}
 	code = hook.Run(ctx, agent, e.Stdin, e.Stdout, e.Stderr, decide, opts)
 	if closeGate != nil {

@@ -116,6 +116,14 @@ func (e *Env) loadPolicies(files []string) (*policySet, error) {
 			ps.notes = append(ps.notes, fmt.Sprintf("project policy %s is not trusted: only its deny and ask rules count (run 'safeclaw trust' to trust it)", path))
 		}
 	}
+	// Always: exact-command allows written by "approve --always"; they only
+	// turn an ask into allow.
+	if p, err := compileFiles([]string{e.alwaysPolicyPath()}, opts, false); err != nil {
+		return nil, fmt.Errorf("always-approvals: %w", err)
+	} else if p != nil {
+		ps.layers = append(ps.layers, policy.Layer{Name: "always", Policy: p})
+		ps.files["always"] = []string{e.alwaysPolicyPath()}
+	}
 	return ps, nil
 }
 

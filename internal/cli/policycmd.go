@@ -94,7 +94,7 @@ func policyValidate(e *Env, args []string) int {
 
 func (ps *policySet) allFiles() []string {
 	var out []string
-	for _, layer := range []string{"managed", "user", "project"} {
+	for _, layer := range []string{"managed", "user", "project", "always"} {
 		out = append(out, ps.files[layer]...)
 	}
 	return out

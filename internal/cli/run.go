@@ -39,8 +39,9 @@ The strongest setup for an agent is: safeclaw run -- claude
 be enforced on this kernel; best-effort starts anyway with a warning; off
 only records. --explain prints which layer enforces each kind of rule.
 
-Rules that ask for a person's approval are denied under run for now (the
-approval channels are not wired to run yet).
+A rule that asks for a person's approval holds the system call until a
+person answers (safeclaw approvals, or the configured channels) or the rule's
+timeout denies it.
 
 Exit status: COMMAND's (128+N when signal N ended it); 125 when safeclaw fails
 before starting it, 126 when COMMAND cannot be executed or its exec is denied,
@@ -98,7 +99,8 @@ func runRun(ctx context.Context, e *Env, args []string) int {
 		return sandbox.ExitCannotExec
 	}
 
-	report := sandbox.Explain(sandbox.Probe(), mode, false)
+	// Asks on the run surface reach a person through the gate's approvals.
+	report := sandbox.Explain(sandbox.Probe(), mode, true)
 	if *explain {
 		report.Write(e.Stderr)
 		if len(argv) == 0 {
@@ -135,10 +137,11 @@ func runRun(ctx context.Context, e *Env, args []string) int {
 		}
 	}()
 
-	execRule, err := e.execRuleFilter(policies)
+	ps, err := e.loadPolicies(policies)
 	if err != nil {
 		return fail("%v", err)
 	}
+	runDecide := execDecider(decide, e.execUndecided(ps))
 
 	sock, stopSock, err := serveRunDecisions(ctx, decide)
 	if err != nil {
@@ -177,7 +180,7 @@ func runRun(ctx context.Context, e *Env, args []string) int {
 
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT)
-	defer signal.Stop(sigs)
+	defer func() { signal.Stop(sigs); close(sigs) }()
 	// SIGINT and SIGQUIT come from the terminal to the whole process group,
 	// the target included: safeclaw only stays alive. SIGTERM and SIGHUP
 	// may be meant for safeclaw alone: pass them on.
@@ -185,27 +188,29 @@ func runRun(ctx context.Context, e *Env, args []string) int {
 	go func() {
 		for s := range sigs {
 			if s == syscall.SIGTERM || s == syscall.SIGHUP {
-				forward <- s
+				select {
+				case forward <- s:
+				default:
+				}
 			}
 		}
 	}()
 
 	env := append(withoutEnv(os.Environ(), envRunSocket), envRunSocket+"="+sock)
 	code, err := sandbox.Run(ctx, sandbox.Spec{
-		Argv:            argv,
-		Env:             env,
-		Dir:             e.Cwd,
-		Stdin:           e.Stdin,
-		Stdout:          e.Stdout,
-		Stderr:          e.Stderr,
-		Mode:            mode,
-		Decide:          decide,
-		ExecRuleApplies: execRule,
-		OnEvent:         onEvent,
-		Hide:            []string{e.ConfigDir, e.StateDir},
-		ReadOnly:        e.protectedFiles(policies),
-		Signals:         forward,
-		ShimArgs:        []string{"safeclaw", "run", sandbox.ShimArg},
+		Argv:     argv,
+		Env:      env,
+		Dir:      e.Cwd,
+		Stdin:    e.Stdin,
+		Stdout:   e.Stdout,
+		Stderr:   e.Stderr,
+		Mode:     mode,
+		Decide:   runDecide,
+		OnEvent:  onEvent,
+		Hide:     []string{e.ConfigDir, e.StateDir},
+		ReadOnly: e.protectedFiles(policies),
+		Signals:  forward,
+		ShimArgs: []string{"safeclaw", "run", sandbox.ShimArg},
 	})
 	if err != nil {
 		fmt.Fprintf(e.Stderr, "safeclaw: error: run: %v\n", err)
@@ -213,29 +218,40 @@ func runRun(ctx context.Context, e *Env, args []string) int {
 	return code
 }
 
-// execRuleFilter tells catch-all rules from rules about a command: a
-// shell.execute rule that also decides a command no one has (the policy's
-// default spelled as a rule, like the default policy's "Commands not on the
-// allow list") does not count at execve, or no agent could start node or
-// git under run. The probe runs on the policy alone, unrecorded.
-func (e *Env) execRuleFilter(policies []string) (func(action.Decision) bool, error) {
-	ps, err := e.loadPolicies(policies)
-	if err != nil {
-		return nil, err
-	}
+// execUndecided tells whether no rule about the command decides an exec:
+// no rule matches, or the one that does is a catch-all (a shell.execute rule
+// that also decides a command no one has, like the built-in policy's
+// "Commands not on the allow list": the policy's default spelled as a rule).
+// The default does not apply at execve, or no agent could start node or git
+// under run. It evaluates the policy alone: nothing is recorded or asked.
+func (e *Env) execUndecided(ps *policySet) func(req *action.Request) bool {
 	const probe = "safeclaw-no-such-command-probe"
-	d := ps.decide(&action.Request{Surface: "run", Time: e.Now(), Parts: []action.Part{{
+	pd := ps.decide(&action.Request{Surface: "run", Time: e.Now(), Parts: []action.Part{{
 		Text:   probe,
 		Views:  []action.Argv{action.ParseArgv([]string{probe})},
 		Facets: []action.Action{{Kind: action.ShellExecute, Command: probe, Program: probe}},
 	}}})
-	if d.Rule == nil {
-		return nil, nil
+	catchAll := pd.Rule
+	return func(req *action.Request) bool {
+		r := *req
+		if r.Time.IsZero() {
+			r.Time = e.Now()
+		}
+		d := ps.decide(&r)
+		return d.Rule == nil || catchAll != nil && d.Rule.Source == catchAll.Source && d.Rule.Name == catchAll.Name
 	}
-	catchAll := *d.Rule
-	return func(d action.Decision) bool {
-		return d.Rule != nil && (d.Rule.Source != catchAll.Source || d.Rule.Name != catchAll.Name)
-	}, nil
+}
+
+// execDecider keeps execs that no rule about the command decides away from
+// the gate: they proceed without a record or a prompt (the sandbox reports
+// them as events). Everything else goes to decide.
+func execDecider(decide action.DecideFunc, undecided func(*action.Request) bool) action.DecideFunc {
+	return func(ctx context.Context, req *action.Request) (action.Decision, error) {
+		if sandbox.ExecRequest(req) && undecided(req) {
+			return action.Decision{Effect: action.Allow, Part: -1, Reason: "no rule about this command; the default does not apply at execve"}, nil
+		}
+		return decide(ctx, req)
+	}
 }
 
 // protectedFiles are made read-only for the target tree: the agents' hook

@@ -70,28 +70,41 @@ func TestRunDecisionSocket(t *testing.T) {
 	}
 }
 
-// TestExecRuleFilter: with the built-in policy, the catch-all "Commands not
-// on the allow list" does not count at execve; a rule about the command does.
-func TestExecRuleFilter(t *testing.T) {
+// TestExecUndecided: with the built-in policy, the catch-all "Commands not
+// on the allow list" does not decide an exec; a rule about the command does,
+// and only those reach the gate.
+func TestExecUndecided(t *testing.T) {
 	e := testEnv(t)
-	applies, err := e.execRuleFilter(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ps, err := e.loadPolicies(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	decideExec := func(words ...string) action.Decision {
+	undecided := e.execUndecided(ps)
+	execReq := func(words ...string) *action.Request {
 		text := strings.Join(words, " ")
-		return ps.decide(&action.Request{Surface: "run", Time: e.Now(), Parts: []action.Part{{Text: text,
+		return &action.Request{Surface: "run", Parts: []action.Part{{Text: text,
 			Views:  []action.Argv{action.ParseArgv(words)},
-			Facets: []action.Action{{Kind: action.ShellExecute, Command: text, Program: action.ProgramName(words[0])}}}}})
+			Facets: []action.Action{{Kind: action.ShellExecute, Command: text, Program: action.ProgramName(words[0])}}}}}
 	}
-	if d := decideExec("claude", "--resume"); d.Rule == nil || applies == nil || applies(d) {
-		t.Errorf("claude: %+v is the policy's catch-all and must not count at execve", d.Rule)
+	if !undecided(execReq("claude", "--resume")) {
+		t.Error("claude is only matched by the catch-all: it must not be decided at execve")
 	}
-	if d := decideExec("python3", "-m", "http.server", "8080"); d.Rule == nil || applies == nil || !applies(d) {
-		t.Errorf("python3 -m http.server: %+v must count at execve", d.Rule)
+	if undecided(execReq("python3", "-m", "http.server", "8080")) {
+		t.Error("python3 -m http.server has a rule: it must be decided at execve")
+	}
+	var gated []string
+	gate := func(ctx context.Context, req *action.Request) (action.Decision, error) {
+		gated = append(gated, req.Parts[0].Text)
+		return action.Decision{Effect: action.Deny, Rule: &action.RuleRef{Name: "r"}}, nil
+	}
+	d := execDecider(gate, undecided)
+	if got, _ := d(context.Background(), execReq("claude")); got.Effect != action.Allow || got.Rule != nil {
+		t.Errorf("claude at execve: %+v", got)
+	}
+	d(context.Background(), execReq("python3", "-m", "http.server"))
+	listen := &action.Request{Surface: "run", Parts: []action.Part{{Facets: []action.Action{{Kind: action.NetworkListen, Port: 80}}}}}
+	d(context.Background(), listen)
+	if len(gated) != 2 {
+		t.Errorf("reached the gate: %q, want the python exec and the listen", gated)
 	}
 }

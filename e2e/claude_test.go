@@ -1,0 +1,158 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// envClaude is the native Claude Code binary
+// (node_modules/@anthropic-ai/claude-code-linux-x64/claude).
+const envClaude = "SAFECLAW_E2E_CLAUDE"
+
+// claudeOutput is the part of `claude -p --output-format json` the tests
+// read.
+type claudeOutput struct {
+	Result            string `json:"result"`
+	IsError           bool   `json:"is_error"`
+	NumTurns          int    `json:"num_turns"`
+	SessionID         string `json:"session_id"`
+	PermissionDenials []struct {
+		ToolName  string          `json:"tool_name"`
+		ToolInput json.RawMessage `json:"tool_input"`
+	} `json:"permission_denials"`
+}
+
+func runClaude(t *testing.T, bin string, sc *scenario, m *mockModel) (agentResult, claudeOutput) {
+	t.Helper()
+	env := sc.baseEnv(
+		"ANTHROPIC_BASE_URL="+m.url,
+		"ANTHROPIC_API_KEY=sk-ant-dummy",
+		"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
+		"DISABLE_TELEMETRY=1",
+		"DISABLE_AUTOUPDATER=1",
+		"DISABLE_ERROR_REPORTING=1",
+	)
+	res := runAgent(t, sc.project, env, bin,
+		"-p", "Run the commands you are given, one at a time.",
+		"--output-format", "json", "--model", "claude-sonnet-4-5")
+	var out claudeOutput
+	if err := json.Unmarshal([]byte(strings.TrimSpace(res.stdout)), &out); err != nil {
+		res.log(t)
+		t.Fatalf("claude -p output is not one JSON object: %v", err)
+	}
+	return res, out
+}
+
+// deniedCommands lists the Bash commands Claude Code reports as denied.
+func (o claudeOutput) deniedCommands() []string {
+	var cmds []string
+	for _, d := range o.PermissionDenials {
+		var in struct {
+			Command string `json:"command"`
+		}
+		if json.Unmarshal(d.ToolInput, &in) == nil && in.Command != "" {
+			cmds = append(cmds, in.Command)
+		}
+	}
+	return cmds
+}
+
+func contains(list []string, s string) bool {
+	for _, e := range list {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}
+
+// TestClaudeCode drives Claude Code 2.1.332 in -p mode with the hooks
+// `safeclaw install claude` writes and the built-in policy.
+func TestClaudeCode(t *testing.T) {
+	bin := agentCLI(t, "Claude Code", envClaude)
+	sc := newScenario(t)
+	sc.install(t, "claude")
+	m := startMock(t, sc.steps(), anthropicHandler)
+	w := watchPort(t, sc.port)
+	res, out := runClaude(t, bin, sc, m)
+	m.logResults(t)
+	sc.checkScenario(t, "claude", m, w)
+
+	denied := out.deniedCommands()
+	for _, cmd := range []string{sc.listenCmd, sc.askCmd} {
+		if !contains(denied, cmd) {
+			t.Errorf("claude -p permission_denials lacks %q: %q", cmd, denied)
+		}
+	}
+	if contains(denied, sc.allowedCmd) {
+		t.Errorf("claude -p permission_denials holds the allowed command %q", sc.allowedCmd)
+	}
+	if t.Failed() {
+		res.log(t)
+	}
+}
+
+// TestClaudeCodeFailsClosed shows that a hook that cannot decide blocks the
+// tool call instead of letting it run.
+func TestClaudeCodeFailsClosed(t *testing.T) {
+	bin := agentCLI(t, "Claude Code", envClaude)
+
+	t.Run("broken policy", func(t *testing.T) {
+		sc := newScenario(t)
+		// A typo in a key: safeclaw refuses the whole policy.
+		writeFile(t, filepath.Join(sc.safeclawHome, "policy.yaml"),
+			"version: 1\ndefault: deny\nrules:\n  - name: harmless\n    command_pattern: \"printf *\"\n    efect: allow\n")
+		if out, code := sc.safeclaw(t, "check", "--command", sc.allowedCmd); code != 2 {
+			t.Fatalf("safeclaw check with the broken policy: exit %d, want 2 (bad policy)\n%s", code, out)
+		}
+		sc.install(t, "claude")
+		assertClaudeBlocks(t, bin, sc, "efect")
+	})
+
+	t.Run("hook binary missing", func(t *testing.T) {
+		// The hook command itself fails to start: only Claude Code's
+		// onFailure: block (which safeclaw install writes) stops the call.
+		sc := newScenario(t)
+		gone := filepath.Join(t.TempDir(), "safeclaw-removed")
+		out, code := sc.safeclaw(t, "install", "claude", "--binary", gone)
+		if code != 0 {
+			t.Fatalf("safeclaw install claude --binary: exit %d\n%s", code, out)
+		}
+		if _, err := os.Stat(gone); err == nil {
+			t.Fatalf("%s exists", gone)
+		}
+		assertClaudeBlocks(t, bin, sc, "")
+	})
+}
+
+// assertClaudeBlocks runs Claude Code with a script of one allowed command
+// and checks that it did not run; reasonPart, when set, must reach the
+// model.
+func assertClaudeBlocks(t *testing.T, bin string, sc *scenario, reasonPart string) {
+	t.Helper()
+	m := startMock(t, []string{sc.allowedCmd}, anthropicHandler)
+	res, out := runClaude(t, bin, sc, m)
+	m.logResults(t)
+	r, ok := m.toolResults()[0]
+	switch {
+	case !ok:
+		t.Errorf("mock model never received the result of %q", sc.allowedCmd)
+	case strings.Contains(r.Text, sc.allowedOut):
+		t.Errorf("%q ran although the hook could not decide:\n%s", sc.allowedCmd, r.Text)
+	case !strings.HasPrefix(r.Text, "[is_error]"):
+		t.Errorf("result of %q is not an error:\n%s", sc.allowedCmd, r.Text)
+	case reasonPart != "" && !strings.Contains(r.Text, reasonPart):
+		t.Errorf("result of %q does not name the cause %q:\n%s", sc.allowedCmd, reasonPart, r.Text)
+	}
+	if !contains(out.deniedCommands(), sc.allowedCmd) {
+		t.Errorf("claude -p permission_denials lacks %q", sc.allowedCmd)
+	}
+	if t.Failed() {
+		res.log(t)
+	}
+}

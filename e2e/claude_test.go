@@ -27,9 +27,15 @@ type claudeOutput struct {
 	} `json:"permission_denials"`
 }
 
-func runClaude(t *testing.T, bin string, sc *scenario, m *mockModel) (agentResult, claudeOutput) {
+// skipPermissions runs Claude Code with --dangerously-skip-permissions, so
+// that its own permission flow allows every call and safeclaw's hook is the
+// only gate (as root that flag needs IS_SANDBOX=1).
+var skipPermissions = []string{"--dangerously-skip-permissions"}
+
+func runClaude(t *testing.T, bin string, sc *scenario, m *mockModel, extraArgs ...string) (agentResult, claudeOutput) {
 	t.Helper()
 	env := sc.baseEnv(
+		"IS_SANDBOX=1",
 		"ANTHROPIC_BASE_URL="+m.url,
 		"ANTHROPIC_API_KEY=sk-ant-dummy",
 		"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
@@ -37,9 +43,9 @@ func runClaude(t *testing.T, bin string, sc *scenario, m *mockModel) (agentResul
 		"DISABLE_AUTOUPDATER=1",
 		"DISABLE_ERROR_REPORTING=1",
 	)
-	res := runAgent(t, sc.project, env, bin,
-		"-p", "Run the commands you are given, one at a time.",
-		"--output-format", "json", "--model", "claude-sonnet-4-5")
+	args := append([]string{"-p", "Run the commands you are given, one at a time.",
+		"--output-format", "json", "--model", "claude-sonnet-4-5"}, extraArgs...)
+	res := runAgent(t, sc.project, env, bin, args...)
 	var out claudeOutput
 	if err := json.Unmarshal([]byte(strings.TrimSpace(res.stdout)), &out); err != nil {
 		res.log(t)
@@ -72,14 +78,20 @@ func contains(list []string, s string) bool {
 }
 
 // TestClaudeCode drives Claude Code 2.1.332 in -p mode with the hooks
-// `safeclaw install claude` writes and the built-in policy.
+// `safeclaw install claude` writes and the built-in policy, once with
+// Claude's default permissions and once with them all skipped.
 func TestClaudeCode(t *testing.T) {
 	bin := agentCLI(t, "Claude Code", envClaude)
+	t.Run("default permissions", func(t *testing.T) { testClaudeScenario(t, bin) })
+	t.Run("skip permissions", func(t *testing.T) { testClaudeScenario(t, bin, skipPermissions...) })
+}
+
+func testClaudeScenario(t *testing.T, bin string, extraArgs ...string) {
 	sc := newScenario(t)
 	sc.install(t, "claude")
 	m := startMock(t, sc.steps(), anthropicHandler)
 	w := watchPort(t, sc.port)
-	res, out := runClaude(t, bin, sc, m)
+	res, out := runClaude(t, bin, sc, m, extraArgs...)
 	m.logResults(t)
 	sc.checkScenario(t, "claude", m, w)
 
@@ -98,9 +110,21 @@ func TestClaudeCode(t *testing.T) {
 }
 
 // TestClaudeCodeFailsClosed shows that a hook that cannot decide blocks the
-// tool call instead of letting it run.
+// tool call instead of letting it run. Claude Code's own permissions are
+// skipped, so nothing but the hook stands in the way; the control case
+// shows the command does run there without safeclaw.
 func TestClaudeCodeFailsClosed(t *testing.T) {
 	bin := agentCLI(t, "Claude Code", envClaude)
+
+	t.Run("control: no hook", func(t *testing.T) {
+		sc := newScenario(t)
+		m := startMock(t, []string{sc.allowedCmd}, anthropicHandler)
+		res, _ := runClaude(t, bin, sc, m, skipPermissions...)
+		if r := m.toolResults()[0]; !strings.Contains(r.Text, sc.allowedOut) {
+			res.log(t)
+			t.Fatalf("without safeclaw, %q did not run under --dangerously-skip-permissions, so the fail-closed cases prove nothing:\n%s", sc.allowedCmd, r.Text)
+		}
+	})
 
 	t.Run("broken policy", func(t *testing.T) {
 		sc := newScenario(t)
@@ -136,7 +160,7 @@ func TestClaudeCodeFailsClosed(t *testing.T) {
 func assertClaudeBlocks(t *testing.T, bin string, sc *scenario, reasonPart string) {
 	t.Helper()
 	m := startMock(t, []string{sc.allowedCmd}, anthropicHandler)
-	res, out := runClaude(t, bin, sc, m)
+	res, out := runClaude(t, bin, sc, m, skipPermissions...)
 	m.logResults(t)
 	r, ok := m.toolResults()[0]
 	switch {

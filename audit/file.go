@@ -344,21 +344,17 @@ func (s *FileStore) recoverTail(d *os.File) (tailState, error) {
 		if err != nil {
 			return t, err
 		}
-		var lineErr error
 		torn, err := s.readLines(f, from, fi.Size(), func(line []byte, at int64) error {
 			if err := s.sc.scan(line); err != nil {
-				lineErr = tampered("unreadable record after the head seal in %s at byte %d", segs[i], at)
-				return lineErr
+				return tampered("unreadable record after the head seal in %s at byte %d", segs[i], at)
 			}
 			var prev, hash, mac [32]byte
 			if !s.sc.hasSeq || s.sc.seq != t.seq+1 || !decodeHex32(&prev, s.sc.prev) || prev != t.hash ||
 				!decodeHex32(&hash, s.sc.hash) || !decodeHex32(&mac, s.sc.mac) {
-				lineErr = tampered("record after the head seal in %s at byte %d does not continue the chain", segs[i], at)
-				return lineErr
+				return tampered("record after the head seal in %s at byte %d does not continue the chain", segs[i], at)
 			}
 			if s.sc.hashLine(line, &prev) != hash || !hmac.Equal(mac[:], s.seal.record(s.sc.seq, hash[:])) {
-				lineErr = tampered("record %d after the head seal does not verify", s.sc.seq)
-				return lineErr
+				return tampered("record %d after the head seal does not verify", s.sc.seq)
 			}
 			t.seq, t.hash = s.sc.seq, hash
 			return nil

@@ -88,6 +88,22 @@ type Approvals struct {
 	Timeout time.Duration `json:"timeout"`
 	// ClaudeAsk is native (default), defer, wait or deny.
 	ClaudeAsk string `json:"claude_ask"`
+	// Webhooks are told about every approval request.
+	Webhooks []Webhook `json:"webhooks,omitempty"`
+}
+
+// Webhook is one notification target for approval requests.
+type Webhook struct {
+	Name string `json:"name"`
+	// URL, or URLFile: a file holding the URL (so a secret-bearing Slack
+	// URL need not sit in config.yaml). Exactly one is set.
+	URL     string `json:"url,omitempty"`
+	URLFile string `json:"url_file,omitempty"`
+	// Format is json (default), slack or discord.
+	Format string `json:"format"`
+	// SecretFile holds the HMAC key that signs each delivery (0600).
+	SecretFile string            `json:"secret_file,omitempty"`
+	Headers    map[string]string `json:"headers,omitempty"`
 }
 
 // Default returns the settings used when config.yaml is absent.
@@ -102,7 +118,8 @@ func Default() *Config {
 var (
 	topKeys       = []string{"version", "mode", "audit", "approvals", "store"}
 	auditKeys     = []string{"path", "durability", "on_failure", "rotate_size", "retention"}
-	approvalsKeys = []string{"timeout", "claude_ask"}
+	approvalsKeys = []string{"timeout", "claude_ask", "webhooks"}
+	webhookKeys   = []string{"name", "url", "url_file", "format", "secret_file", "headers"}
 	storeSchemes  = []string{"sqlite", "file", "postgres", "postgresql"}
 )
 
@@ -180,6 +197,11 @@ func Parse(name string, data []byte) (*Config, error) {
 				return nil, err
 			}
 		}
+		if w := v.Get("webhooks"); w != nil {
+			if c.Approvals.Webhooks, err = parseWebhooks(w); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if v := root.Get("store"); v != nil {
 		s, err := v.NonEmptyString("store")
@@ -200,6 +222,74 @@ func Parse(name string, data []byte) (*Config, error) {
 		c.Store = s
 	}
 	return c, nil
+}
+
+// parseWebhooks reads approvals.webhooks: a list of targets.
+func parseWebhooks(v *strictyaml.Node) ([]Webhook, error) {
+	items, err := v.List("approvals.webhooks")
+	if err != nil {
+		return nil, err
+	}
+	var out []Webhook
+	names := map[string]bool{}
+	for _, it := range items {
+		if err := it.CheckMap("a webhook", webhookKeys); err != nil {
+			return nil, err
+		}
+		w := Webhook{Format: "json"}
+		n := it.Get("name")
+		if n == nil {
+			return nil, it.Errorf("give each webhook a name: it appears in logs and audit records", "webhook without a name")
+		}
+		if w.Name, err = n.NonEmptyString("webhook name"); err != nil {
+			return nil, err
+		}
+		if names[w.Name] {
+			return nil, n.Errorf("", "duplicate webhook name %q", w.Name)
+		}
+		names[w.Name] = true
+		for key, dst := range map[string]*string{"url": &w.URL, "url_file": &w.URLFile, "secret_file": &w.SecretFile} {
+			if x := it.Get(key); x != nil {
+				if *dst, err = x.NonEmptyString("webhook " + key); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if (w.URL == "") == (w.URLFile == "") {
+			return nil, it.Errorf("give url or url_file", "webhook %q needs exactly one of url and url_file", w.Name)
+		}
+		if w.URL != "" {
+			u, err := url.Parse(w.URL)
+			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				return nil, it.Get("url").Errorf("write an http(s) URL", "webhook %q: bad url %q", w.Name, w.URL)
+			}
+		}
+		for _, f := range []struct{ key, path string }{{"url_file", w.URLFile}, {"secret_file", w.SecretFile}} {
+			if f.path != "" && !strings.HasPrefix(f.path, "/") && !strings.HasPrefix(f.path, "~/") {
+				return nil, it.Get(f.key).Errorf("write an absolute path or one starting with ~/", "webhook %q: %s %q is relative", w.Name, f.key, f.path)
+			}
+		}
+		if f := it.Get("format"); f != nil {
+			if w.Format, err = oneOf(f, "webhook format", []string{"json", "slack", "discord"}); err != nil {
+				return nil, err
+			}
+		}
+		if h := it.Get("headers"); h != nil {
+			if h.Kind != strictyaml.Map {
+				return nil, h.Errorf("", "webhook headers must be a mapping, not %s", h.Describe())
+			}
+			w.Headers = map[string]string{}
+			for i, k := range h.Keys {
+				val, err := h.Vals[i].String("header " + k.Value)
+				if err != nil {
+					return nil, err
+				}
+				w.Headers[k.Value] = val
+			}
+		}
+		out = append(out, w)
+	}
+	return out, nil
 }
 
 func oneOf(v *strictyaml.Node, what string, allowed []string) (string, error) {

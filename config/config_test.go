@@ -114,3 +114,37 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestWebhooks(t *testing.T) {
+	good := `approvals:
+  webhooks:
+  - name: team
+    url_file: ~/.config/safeclaw/slack.url
+    format: slack
+    secret_file: /etc/safeclaw/hook.key
+  - name: relay
+    url: https://relay.example/hook
+    headers: {X-Team: infra}
+`
+	c, err := Parse("config.yaml", []byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Approvals.Webhooks) != 2 || c.Approvals.Webhooks[0].Format != "slack" || c.Approvals.Webhooks[1].Format != "json" ||
+		c.Approvals.Webhooks[1].Headers["X-Team"] != "infra" {
+		t.Fatalf("webhooks = %+v", c.Approvals.Webhooks)
+	}
+	for _, bad := range []struct{ yaml, want string }{
+		{"approvals:\n  webhooks:\n  - url: https://x\n", "config.yaml:3:5: webhook without a name"},
+		{"approvals:\n  webhooks:\n  - name: a\n", "needs exactly one of url and url_file"},
+		{"approvals:\n  webhooks:\n  - name: a\n    url: ftp://x\n", "bad url"},
+		{"approvals:\n  webhooks:\n  - name: a\n    url: https://x\n    formt: slack\n", `unknown key "formt" in a webhook (did you mean "format"?)`},
+		{"approvals:\n  webhooks:\n  - name: a\n    url: https://x\n    format: teams\n", "webhook format"},
+		{"approvals:\n  webhooks:\n  - name: a\n    url: https://x\n    secret_file: key\n", "is relative"},
+	} {
+		_, err := Parse("config.yaml", []byte(bad.yaml))
+		if err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%q: error %v, want %q", bad.yaml, err, bad.want)
+		}
+	}
+}

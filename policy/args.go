@@ -2,6 +2,7 @@ package policy
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -91,11 +92,11 @@ func parseArgMap(v *strictyaml.Node) ([]argMatcher, error) {
 		default:
 			_, vals, err := val.StringOrList("args value")
 			if err != nil {
-				e := err.(*Error)
-				if e.Hint == "" {
+				var e *Error
+				if errors.As(err, &e) && e.Hint == "" {
 					e.Hint = argsMapHint
 				}
-				return nil, e
+				return nil, err
 			}
 			for _, s := range vals {
 				m.globs = append(m.globs, newGlob(s, false))

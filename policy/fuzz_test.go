@@ -20,6 +20,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte(`{"rules":[{"action":"network.listen","port":[8080,"1-2"],"effect":"deny"}]}`))
 	f.Add([]byte("rules:\n- comand_pattern: x\n  effect: deny\n"))
 	f.Add([]byte("default: allow\ntests:\n  - {command: ls, expect: allow}\n"))
+	f.Add([]byte("rules:\n  - {action: mcp.call, args: {sql: {regex: \"(?i)drop\"}, a.b: [x, \"y*\"]}, effect: deny}\n  - {action: mcp.read, uri: \"file:///*\", effect: allow}\n"))
 	f.Add([]byte("rules:\n  - {action: file.*, path: [\"${workspace}/**\", \"~/.ssh/*\"], effect: ask, conditions: {schedule: {days: [mon-fri], hours: \"22:00-06:00\", timezone: UTC}}}\n"))
 	reqs := benchRequests()
 	f.Fuzz(func(t *testing.T, data []byte) {

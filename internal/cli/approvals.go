@@ -219,14 +219,43 @@ func (e *Env) approvalsPath(cfg *config.Config) (string, error) {
 	return "", fmt.Errorf("store %q: approvals support only SQLite so far (sqlite:///path)", cfg.Store)
 }
 
-// webhookTargets are the notification webhooks from config.yaml.
-//
-// config.Approvals has no webhook settings yet (see docs/approvals.md for
-// the proposed approvals.webhooks keys); until it does, no notifications
-// are queued. Map them here: each webhook's secret_file must pass
-// approval.CheckPrivateFile.
-func (e *Env) webhookTargets(_ *config.Config) ([]notify.Target, error) {
-	return nil, nil
+// webhookTargets are the notification webhooks from config.yaml; the files
+// holding their URLs and secrets must be private (approval.CheckPrivateFile).
+func (e *Env) webhookTargets(cfg *config.Config) ([]notify.Target, error) {
+	if cfg == nil {
+		return nil, nil
+	}
+	var out []notify.Target
+	for _, w := range cfg.Approvals.Webhooks {
+		t := notify.Target{Name: w.Name, URL: w.URL, Format: notify.Format(w.Format), Headers: w.Headers}
+		if w.URLFile != "" {
+			data, err := e.readPrivate(w.URLFile)
+			if err != nil {
+				return nil, fmt.Errorf("webhook %q: url_file: %w", w.Name, err)
+			}
+			t.URL = strings.TrimSpace(string(data))
+		}
+		if w.SecretFile != "" {
+			data, err := e.readPrivate(w.SecretFile)
+			if err != nil {
+				return nil, fmt.Errorf("webhook %q: secret_file: %w", w.Name, err)
+			}
+			t.Secret = []byte(strings.TrimSpace(string(data)))
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// readPrivate reads a file that must be private to this user (a secret).
+func (e *Env) readPrivate(path string) ([]byte, error) {
+	if strings.HasPrefix(path, "~/") {
+		path = filepath.Join(e.Home, path[2:])
+	}
+	if err := approval.CheckPrivateFile(path); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(path)
 }
 
 // redactSecrets is what approvers and notifications see of an input.

@@ -1,0 +1,89 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// apiError is an error with a public half, sent to the client, and an
+// internal half, logged only (style.md C7).
+type apiError struct {
+	status   int
+	public   string
+	internal error  // nil when the public message says it all
+	reason   string // short label for metrics (token, host, origin, ...)
+	// deny adds {"result": {"decision": "deny"}} to the body, so that a
+	// client that only reads the decision still denies.
+	deny bool
+}
+
+func (e *apiError) Error() string {
+	if e.internal != nil {
+		return e.public + ": " + e.internal.Error()
+	}
+	return e.public
+}
+
+func badRequest(format string, args ...any) *apiError {
+	return &apiError{status: http.StatusBadRequest, public: fmt.Sprintf(format, args...), deny: true}
+}
+
+func notFound(format string, args ...any) *apiError {
+	return &apiError{status: http.StatusNotFound, public: fmt.Sprintf(format, args...)}
+}
+
+func refuse(status int, reason, format string, args ...any) *apiError {
+	return &apiError{status: status, public: fmt.Sprintf(format, args...), reason: reason, deny: true}
+}
+
+// internalError hides err behind a public message.
+func internalError(public string, err error) *apiError {
+	return &apiError{status: http.StatusInternalServerError, public: public, internal: err, deny: true}
+}
+
+// errorBody is what clients see of an error.
+type errorBody struct {
+	Status  int          `json:"status"`
+	Message string       `json:"message"`
+	Result  *errorResult `json:"result,omitempty"`
+}
+
+type errorResult struct {
+	Decision string `json:"decision"`
+	Reason   string `json:"reason"`
+}
+
+// fail writes e's public half and logs the rest.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, e *apiError) {
+	if e.internal != nil || e.status >= 500 {
+		h.c.Logf("safeclaw: serve: %s %s: %v", r.Method, r.URL.Path, e)
+	}
+	h.metrics.httpError(e.status)
+	body := errorBody{Status: e.status, Message: e.public}
+	if e.deny {
+		body.Result = &errorResult{Decision: "deny", Reason: "safeclaw: " + e.public}
+	}
+	if e.status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="safeclaw"`)
+	}
+	writeJSON(w, e.status, body)
+}
+
+// writeJSON writes v as the response body.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		status = http.StatusInternalServerError
+		b.Reset()
+		b.WriteString(`{"status":500,"message":"encoding the answer failed","result":{"decision":"deny","reason":"safeclaw: encoding the answer failed"}}` + "\n")
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(b.String()))
+}

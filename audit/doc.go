@@ -19,10 +19,12 @@
 // # Stores
 //
 // [Store] is the small interface the deciding surfaces use (append, query,
-// verify); [FileStore] is the embedded store (JSON Lines segments, flock for
-// many writer processes, fdatasync in durable mode). A fleet store can
-// implement the same contract; audit/audittest holds the tests every store
-// must pass.
+// verify); [FileStore] is the embedded store (JSON Lines segments, flock on
+// the directory for many writer processes, fdatasync in durable mode, size
+// rotation, retention with prune records, [FileStore.Repair] for a crash's
+// incomplete last line). A fleet store can implement the same contract;
+// audit/audittest holds the tests every store must pass, and [Export] writes
+// any store's records as JSON Lines or CSV.
 //
 // # Redaction
 //
@@ -45,4 +47,5 @@
 //     run) or an external, insert-only store closes these.
 //   - Redaction is pattern-based: secrets in forms it does not know stay.
 //   - Execution outcomes are not yet linked records.
+//   - The file store needs flock (Unix); elsewhere appends fail, and so deny.
 package audit

@@ -37,7 +37,7 @@ type Filter struct {
 	Newest int
 }
 
-// FilterKeys are the keys a filter expression accepts.
+// filterKeys are the keys a filter expression accepts.
 var filterKeys = []string{"action", "agent", "cwd", "decision", "rule", "session", "since", "surface", "type", "until"}
 
 // FilterError is a syntax error in a filter expression.
@@ -166,8 +166,8 @@ func (f *Filter) add(key, value string, col int, now time.Time) error {
 		f.Surfaces = append(f.Surfaces, strings.ToLower(value))
 	case "type":
 		t := strings.ToLower(value)
-		if t != TypeDecision && t != TypePrune {
-			return &FilterError{col, fmt.Sprintf("type %q: want decision or prune", value)}
+		if t != TypeDecision && t != TypePrune && t != TypeApproval {
+			return &FilterError{col, fmt.Sprintf("type %q: want decision, approval or prune", value)}
 		}
 		f.Types = append(f.Types, t)
 	case "since", "until":

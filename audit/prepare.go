@@ -25,11 +25,14 @@ func prepare(rec *Record, s *sealer, now time.Time) error {
 		rec.Type = TypeDecision
 	}
 	switch rec.Type {
-	case TypeDecision:
+	case TypeDecision, TypeApproval:
 		switch rec.Decision {
 		case Allow, Deny, Ask:
 		default:
 			return fmt.Errorf("record decision %q: want allow, deny or ask", rec.Decision)
+		}
+		if rec.Type == TypeApproval && rec.Approval == nil {
+			return fmt.Errorf("approval record without approval details")
 		}
 	case TypePrune:
 		if rec.Prune == nil {

@@ -8,6 +8,10 @@ const (
 	TypeDecision = "decision"
 	// TypePrune attests which segments retention removed (see [Prune]).
 	TypePrune = "prune"
+	// TypeApproval is an approval event (requested, approved, denied,
+	// expired, ...), with its Approval details; Decision is what the event
+	// means for the action (ask while pending, allow, deny).
+	TypeApproval = "approval"
 )
 
 // Decision values.
@@ -26,7 +30,7 @@ const (
 type Record struct {
 	Seq  uint64    `json:"seq"`
 	Time time.Time `json:"time"`
-	Type string    `json:"type"` // TypeDecision (default) or TypePrune
+	Type string    `json:"type"` // TypeDecision (default), TypeApproval or TypePrune
 
 	Surface string `json:"surface,omitempty"` // hook, mcp, api, run
 	Agent   string `json:"agent,omitempty"`   // claude, codex, gemini, cursor, ...

@@ -121,7 +121,7 @@ const (
 	FormatCSV   = "csv"
 )
 
-// CSVHeader is the header row of a CSV export.
+// csvHeader is the header row of a CSV export.
 var csvHeader = []string{"seq", "time", "type", "surface", "agent", "session", "cwd", "decision",
 	"actions", "request", "reason", "rule_name", "rule_reason", "rule_source", "policy_hash",
 	"approval_outcome", "approver", "latency_us", "redacted", "hash"}

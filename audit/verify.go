@@ -3,8 +3,6 @@ package audit
 import (
 	"bytes"
 	"context"
-	"runtime"
-	"sync"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -12,7 +10,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"sync"
 )
 
 // maxProblems bounds a report; coalescing keeps typical reports short.

@@ -330,21 +330,10 @@ func (e *Env) validateAlways(r *approval.Record) func([]byte) error {
 	}
 }
 
-// approvalAuditType is the audit record type of approval events.
-const approvalAuditType = "approval"
-
 // approvalAuditSink appends approval events to the audit trail.
 func approvalAuditSink(trail audit.Store) func(context.Context, approval.Event) error {
 	return func(ctx context.Context, ev approval.Event) error {
-		rec := approvalAuditRecord(ev)
-		_, err := trail.Append(ctx, rec)
-		if err != nil && strings.Contains(err.Error(), "unknown record type") {
-			// Until the audit trail knows approval records, they are
-			// stored as decision records that say what they are.
-			rec = approvalAuditRecord(ev)
-			rec.Type = audit.TypeDecision
-			_, err = trail.Append(ctx, rec)
-		}
+		_, err := trail.Append(ctx, approvalAuditRecord(ev))
 		return err
 	}
 }
@@ -358,7 +347,7 @@ func approvalAuditRecord(ev approval.Event) *audit.Record {
 		decision = audit.Deny
 	}
 	rec := &audit.Record{
-		Type: approvalAuditType, Time: ev.Time, Surface: ev.Surface, Agent: ev.Agent, Session: ev.Session, Cwd: ev.Cwd,
+		Type: audit.TypeApproval, Time: ev.Time, Surface: ev.Surface, Agent: ev.Agent, Session: ev.Session, Cwd: ev.Cwd,
 		Request: ev.Input, Decision: decision, Reason: ev.Reason, PolicyHash: ev.PolicyHash, Error: ev.Error,
 		Notes: []string{"approval " + string(ev.Type) + " (request " + ev.ID + ")"},
 		Approval: &audit.Approval{ID: ev.ID, Outcome: string(ev.Type), Approver: ev.Approver, Channel: ev.Channel,

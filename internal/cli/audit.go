@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
 	"github.com/safeclaw/safeclaw/audit"
@@ -45,15 +44,16 @@ Examples:
   safeclaw audit tail -f
 `
 
-// openAuditStore opens the audit trail under the state directory, with its
-// key in the key directory (outside the trail). Deciding surfaces add the
-// durability and retention settings from config.yaml.
-func (e *Env) openAuditStore(opts audit.FileOptions) (*audit.FileStore, error) {
-	opts.KeyFile = filepath.Join(e.KeyDir(), "audit.key")
-	if opts.Now == nil {
-		opts.Now = e.Now
+// openAuditTrail opens the audit trail that the deciding surfaces write
+// (config audit.path, else the state directory's) for reading, verifying or
+// repairing it. Unlike openAudit it creates nothing: looking at a trail that
+// was never written leaves no files behind.
+func (e *Env) openAuditTrail() (*audit.FileStore, error) {
+	cfg, err := e.loadConfig()
+	if err != nil {
+		return nil, err
 	}
-	return audit.OpenFile(e.AuditDir(), opts)
+	return audit.OpenFile(e.auditDir(cfg), audit.FileOptions{KeyFile: e.auditKeyFile(), Now: e.Now})
 }
 
 // runAudit implements `safeclaw audit`.
@@ -95,7 +95,7 @@ func runAudit(ctx context.Context, e *Env, args []string) int {
 		return errorf(e, "%v", err)
 	}
 	f.Newest = *limit
-	store, err := e.openAuditStore(audit.FileOptions{})
+	store, err := e.openAuditTrail()
 	if err != nil {
 		return errorf(e, "%v", err)
 	}
@@ -182,7 +182,7 @@ segments removed by retention. Exit 0 intact, 1 tampered, 2 error.
 	if fs.NArg() > 0 {
 		return errorf(e, "audit verify takes no arguments")
 	}
-	store, err := e.openAuditStore(audit.FileOptions{})
+	store, err := e.openAuditTrail()
 	if err != nil {
 		return errorf(e, "%v", err)
 	}
@@ -264,7 +264,7 @@ canonical, verifiable form) or CSV (one row per record).
 	if err != nil {
 		return errorf(e, "%v", err)
 	}
-	store, err := e.openAuditStore(audit.FileOptions{})
+	store, err := e.openAuditTrail()
 	if err != nil {
 		return errorf(e, "%v", err)
 	}
@@ -302,7 +302,7 @@ appended, until interrupted.
 	if err != nil {
 		return errorf(e, "%v", err)
 	}
-	store, err := e.openAuditStore(audit.FileOptions{})
+	store, err := e.openAuditTrail()
 	if err != nil {
 		return errorf(e, "%v", err)
 	}
@@ -379,7 +379,7 @@ as it is, as evidence.
 	if fs.NArg() > 0 {
 		return errorf(e, "audit repair takes no arguments")
 	}
-	store, err := e.openAuditStore(audit.FileOptions{})
+	store, err := e.openAuditTrail()
 	if err != nil {
 		return errorf(e, "%v", err)
 	}

@@ -1,0 +1,606 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/approval"
+	"github.com/safeclaw/safeclaw/audit"
+	"github.com/safeclaw/safeclaw/hook"
+	"github.com/safeclaw/safeclaw/server"
+)
+
+const serveUsage = `Usage: safeclaw serve [--policy F]... [--socket PATH] [--listen 127.0.0.1:PORT]
+                      [--token-file F] [--allow-public] [--ask MODE]
+
+Runs safeclaw's local decision API for SDK-based agents (Claude Agent SDK,
+OpenAI Agents SDK, LangChain, your own tool loop) and for Claude Code's
+"http" hook type. Every decision goes through the policy and the audit
+trail, exactly as 'safeclaw hook' does. docs/api.md describes the API.
+
+  POST /v1/decide          a tool call, command or action -> the decision
+  POST /v1/hook/claude     Claude Code's hook JSON -> Claude Code's answer
+  GET  /v1/approvals/ID    an approval request (?wait=60s long-polls)
+  GET  /healthz, /metrics  liveness; Prometheus metrics
+
+By default it listens on a Unix socket, serve.sock in the state directory,
+mode 0600, and accepts only your own user's processes. --listen serves a
+loopback TCP port instead (add --socket to serve both); TCP clients must
+send "Authorization: Bearer TOKEN" with the token from --token-file
+(default serve.token in the state directory, created 0600 on first use).
+Addresses other than loopback are refused unless --allow-public.
+
+The policy is reloaded when its files change (checked every second) and on
+SIGHUP; a policy that does not load keeps the previous one and says so on
+stderr. SIGINT or SIGTERM stops the server.
+
+--ask says how the hook routes answer an ask (native, defer, wait, deny;
+default: the agent's own, as for 'safeclaw hook').
+`
+
+// servePoll is how often serve checks the policy files for changes.
+const servePoll = time.Second
+
+func runServe(ctx context.Context, e *Env, args []string) int {
+	flags := newFlags(e, "serve", serveUsage)
+	var policies stringList
+	flags.Var(&policies, "policy", "policy `file` or directory (repeatable); replaces the user policy")
+	socket := flags.String("socket", "", "Unix socket `path` (default serve.sock in the state directory)")
+	listen := flags.String("listen", "", "serve loopback TCP on `host:port` (e.g. 127.0.0.1:7878) instead of the socket")
+	tokenFile := flags.String("token-file", "", "bearer token `file` for --listen (default serve.token in the state directory)")
+	allowPublic := flags.Bool("allow-public", false, "allow --listen on an address other than loopback")
+	ask := flags.String("ask", "", "how the hook routes answer an ask: native, defer, wait or deny")
+	if code, ok := parseFlags(e, flags, args); !ok {
+		return code
+	}
+	if flags.NArg() > 0 {
+		return errorf(e, "serve: unexpected argument %q", flags.Arg(0))
+	}
+	askMode, err := hook.ParseAskMode(*ask)
+	if err != nil {
+		return errorf(e, "serve: %v", err)
+	}
+	socketSet := false
+	flags.Visit(func(f *flag.Flag) {
+		if f.Name == "socket" {
+			socketSet = true
+		}
+	})
+	var tcpAddr string
+	if *listen != "" {
+		if tcpAddr, err = server.CheckListenAddr(*listen, *allowPublic); err != nil {
+			return errorf(e, "serve: %v", err)
+		}
+	}
+	socketPath := *socket
+	if socketPath == "" {
+		socketPath = filepath.Join(e.StateDir, "serve.sock")
+	}
+	useSocket := tcpAddr == "" || socketSet
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
+	logf := lockedLogf(e.Stderr)
+	live, err := e.newLiveGate(ctx, policies, logf)
+	if err != nil {
+		return errorf(e, "serve: %v", err)
+	}
+	defer live.close()
+
+	base := server.Config{
+		Decide:    live.Decide,
+		Approvals: live.approvalSeams(),
+		Hook:      hook.Options{Ask: askMode},
+		Cwd:       e.Cwd, Home: e.Home, ReadFile: readSmallFile, Now: e.Now,
+		Logf: logf,
+	}
+	type endpoint struct {
+		ln   net.Listener
+		h    *server.Handler
+		name string
+	}
+	var eps []endpoint
+	closeAll := func() {
+		for _, ep := range eps {
+			ep.ln.Close()
+		}
+	}
+	if useSocket {
+		ln, err := server.ListenUnix(socketPath, logf)
+		if err != nil {
+			return errorf(e, "serve: %v", err)
+		}
+		eps = append(eps, endpoint{ln, server.New(base), "unix:" + socketPath})
+	}
+	if tcpAddr != "" {
+		token, path, err := e.serveToken(*tokenFile)
+		if err != nil {
+			closeAll()
+			return errorf(e, "serve: %v", err)
+		}
+		ln, err := net.Listen("tcp", tcpAddr)
+		if err != nil {
+			closeAll()
+			return errorf(e, "serve: %v", err)
+		}
+		c := base
+		c.Token, c.CheckHost = token, true
+		eps = append(eps, endpoint{ln, server.New(c), fmt.Sprintf("http://%s (bearer token in %s)", ln.Addr(), path)})
+		if ip, err := netipOf(ln.Addr()); err == nil && !ip.IsLoopback() {
+			logf("safeclaw: serve: warning: listening on %s, which is not a loopback address (--allow-public)", ln.Addr())
+		}
+	}
+
+	errc := make(chan error, len(eps))
+	var servers []*http.Server
+	for _, ep := range eps {
+		srv := &http.Server{Handler: ep.h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
+		servers = append(servers, srv)
+		go func() {
+			if err := srv.Serve(ep.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("%s: %w", ep.name, err)
+			}
+		}()
+		logf("safeclaw: serve: listening on %s", ep.name)
+	}
+
+	// Reload on file changes and SIGHUP until the server stops.
+	reloadDone := make(chan struct{})
+	go func() {
+		defer close(reloadDone)
+		tick := time.NewTicker(servePoll)
+		defer tick.Stop()
+		for {
+			force := false
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			case <-hup:
+				force = true
+			}
+			changed, err := live.reload(ctx, force)
+			if !changed {
+				continue
+			}
+			for _, ep := range eps {
+				ep.h.CountReload(err == nil)
+			}
+		}
+	}()
+
+	code := exitOK
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		logf("safeclaw: serve: error: %v", err)
+		code = exitUsage
+	}
+	stop()
+	shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	for _, srv := range servers {
+		if err := srv.Shutdown(shutdown); err != nil {
+			srv.Close()
+		}
+	}
+	<-reloadDone
+	logf("safeclaw: serve: stopped")
+	return code
+}
+
+// netipOf returns the IP of a TCP address.
+func netipOf(a net.Addr) (netip.Addr, error) {
+	ap, err := netip.ParseAddrPort(a.String())
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	return ap.Addr().Unmap(), nil
+}
+
+// lockedLogf prints lines to w, one writer at a time.
+func lockedLogf(w io.Writer) func(format string, args ...any) {
+	var mu sync.Mutex
+	return func(format string, args ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(w, format+"\n", args...)
+	}
+}
+
+// serveToken returns the bearer token for TCP clients and its file: path,
+// else serve.token in the state directory. A missing file is created with a
+// new random token, readable by this user only; an existing one must be
+// private (mode 0600, owned by this user).
+func (e *Env) serveToken(path string) (token, file string, err error) {
+	if path == "" {
+		path = filepath.Join(e.StateDir, "serve.token")
+	}
+	if strings.HasPrefix(path, "~/") {
+		path = filepath.Join(e.Home, path[2:])
+	}
+	for range 2 {
+		data, err := e.readPrivate(path)
+		if err == nil {
+			tok := strings.TrimSpace(string(data))
+			if len(tok) < 16 || strings.ContainsAny(tok, " \t\r\n") {
+				return "", path, fmt.Errorf("token file %s: the token must be one word of at least 16 characters", path)
+			}
+			return tok, path, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return "", path, fmt.Errorf("token file: %w", err)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return "", path, err
+		}
+		var raw [32]byte
+		if _, err := rand.Read(raw[:]); err != nil {
+			return "", path, err
+		}
+		tok := hex.EncodeToString(raw[:])
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			continue // another process created it first: read theirs
+		}
+		if err != nil {
+			return "", path, err
+		}
+		_, werr := f.WriteString(tok + "\n")
+		if cerr := f.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			os.Remove(path)
+			return "", path, werr
+		}
+		return tok, path, nil
+	}
+	return "", path, fmt.Errorf("token file %s: could not be created or read", path)
+}
+
+// liveGate is serve's gate, rebuilt when the policy changes. Requests hold
+// a reference on the generation they use, so a replaced gate is closed only
+// after its last request finished.
+type liveGate struct {
+	e        *Env
+	policies []string
+	logf     func(format string, args ...any)
+
+	cur      atomic.Pointer[gateGen]
+	mu       sync.Mutex // serialises reloads
+	print    string     // fingerprint of the policy files at the last (re)load attempt
+	retiring sync.WaitGroup
+}
+
+type gateGen struct {
+	h    *gateHandle
+	refs atomic.Int64
+}
+
+func (e *Env) newLiveGate(ctx context.Context, policies []string, logf func(string, ...any)) (*liveGate, error) {
+	l := &liveGate{e: e, policies: policies, logf: logf}
+	l.print = e.policyFingerprint(policies)
+	h, err := e.openGate(ctx, "api", "", policies...)
+	if err != nil {
+		return nil, err
+	}
+	l.cur.Store(&gateGen{h: h})
+	return l, nil
+}
+
+// acquire returns the current generation with a reference held.
+func (l *liveGate) acquire() *gateGen {
+	for {
+		g := l.cur.Load()
+		g.refs.Add(1)
+		if l.cur.Load() == g {
+			return g
+		}
+		// Replaced in between: the retiring side may not count this one.
+		g.refs.Add(-1)
+	}
+}
+
+func (g *gateGen) release() { g.refs.Add(-1) }
+
+// Decide is serve's DecideFunc: the current gate's.
+func (l *liveGate) Decide(ctx context.Context, req *action.Request) (action.Decision, error) {
+	g := l.acquire()
+	defer g.release()
+	return g.h.decide(ctx, req)
+}
+
+// reload rebuilds the gate when the policy files changed since the last
+// attempt, or always when force (SIGHUP). changed says a reload was tried;
+// on error the previous gate stays in force.
+func (l *liveGate) reload(ctx context.Context, force bool) (changed bool, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	fp := l.e.policyFingerprint(l.policies)
+	if !force && fp == l.print {
+		return false, nil
+	}
+	// Remembered even when the load fails, so that a broken file is
+	// reported once, not every second; fixing it changes the print again.
+	l.print = fp
+	h, err := l.e.openGate(ctx, "api", "", l.policies...)
+	if err != nil {
+		l.logf("safeclaw: serve: policy reload failed; keeping the previous policy: %v", err)
+		return true, err
+	}
+	old := l.cur.Swap(&gateGen{h: h})
+	l.logf("safeclaw: serve: policy reloaded")
+	l.retiring.Add(1)
+	go func() {
+		defer l.retiring.Done()
+		l.retire(old)
+	}()
+	return true, nil
+}
+
+// retire closes a replaced generation once no request uses it (or after a
+// person's longest wait, when something holds it that long).
+func (l *liveGate) retire(g *gateGen) {
+	deadline := time.Now().Add(hook.WaitTimeout + 30*time.Second)
+	for g.refs.Load() > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := g.h.close(); err != nil {
+		l.logf("safeclaw: serve: warning: closing the previous gate: %v", err)
+	}
+}
+
+// close closes the current gate after the retiring ones.
+func (l *liveGate) close() {
+	l.retiring.Wait()
+	if g := l.cur.Load(); g != nil {
+		if err := g.h.close(); err != nil {
+			l.logf("safeclaw: serve: warning: closing the audit trail: %v", err)
+		}
+	}
+}
+
+// policyFingerprint describes every file the policy and the gate are built
+// from (size, mode and modification time, or absence), so that any edit,
+// creation or removal changes it.
+func (e *Env) policyFingerprint(policies []string) string {
+	var paths []string
+	add := func(p string) {
+		if p != "" {
+			paths = append(paths, p)
+		}
+	}
+	if len(policies) == 0 {
+		add(filepath.Join(e.ConfigDir, "policy.yaml"))
+	}
+	for _, p := range policies {
+		add(p)
+		if entries, err := os.ReadDir(p); err == nil {
+			for _, en := range entries {
+				add(filepath.Join(p, en.Name()))
+			}
+		}
+	}
+	managed := e.Getenv("SAFECLAW_MANAGED_POLICY")
+	if managed == "" {
+		managed = "/etc/safeclaw/policy.yaml"
+	}
+	add(managed)
+	add(filepath.Join(e.ConfigDir, "config.yaml"))
+	add(e.alwaysPolicyPath())
+	add(e.trustFile())
+	add(findProjectPolicy(e.Cwd))
+	for _, name := range projectPolicyNames {
+		add(filepath.Join(e.Cwd, name))
+	}
+	sort.Strings(paths)
+	var b strings.Builder
+	for _, p := range paths {
+		b.WriteString(p)
+		if st, err := os.Stat(p); err == nil {
+			fmt.Fprintf(&b, " %d %o %d\n", st.Size(), st.Mode(), st.ModTime().UnixNano())
+		} else {
+			b.WriteString(" -\n")
+		}
+	}
+	return b.String()
+}
+
+// approvalSeams connects the API's approval routes to the approval store
+// of the current gate.
+func (l *liveGate) approvalSeams() *server.Approvals {
+	return &server.Approvals{
+		Submit: func(ctx context.Context, req *action.Request, d action.Decision) (server.Approval, error) {
+			g := l.acquire()
+			defer g.release()
+			h := g.h.approvals
+			if err := h.open(); err != nil {
+				return server.Approval{}, err
+			}
+			r, err := h.m.Submit(ctx, req, d)
+			if err != nil {
+				return server.Approval{}, err
+			}
+			return apiApproval(r), nil
+		},
+		Ask: func(ctx context.Context, req *action.Request, d action.Decision) (action.Decision, error) {
+			g := l.acquire()
+			defer g.release()
+			return g.h.approvals.Wait(ctx, req, d)
+		},
+		Get: func(ctx context.Context, id string) (server.Approval, error) {
+			return l.getApproval(ctx, id)
+		},
+		Wait: func(ctx context.Context, id string, timeout time.Duration) (server.Approval, error) {
+			end := time.Now().Add(timeout)
+			for {
+				a, err := l.getApproval(ctx, id)
+				if err != nil || a.Status != string(approval.Pending) || !time.Now().Before(end) {
+					return a, err
+				}
+				select {
+				case <-ctx.Done():
+					return a, nil
+				case <-time.After(min(approval.DefaultPoll, time.Until(end))):
+				}
+			}
+		},
+	}
+}
+
+func (l *liveGate) getApproval(ctx context.Context, id string) (server.Approval, error) {
+	g := l.acquire()
+	defer g.release()
+	h := g.h.approvals
+	if err := h.open(); err != nil {
+		return server.Approval{}, err
+	}
+	r, err := h.m.Get(ctx, id)
+	if errors.Is(err, approval.ErrNotFound) {
+		return server.Approval{}, server.ErrApprovalNotFound
+	}
+	if err != nil {
+		return server.Approval{}, err
+	}
+	return apiApproval(r), nil
+}
+
+// apiApproval is what API clients see of an approval record.
+func apiApproval(r *approval.Record) server.Approval {
+	a := server.Approval{ID: r.ID, Status: string(r.Status), Created: r.Created, Deadline: r.Deadline, Used: !r.Used.IsZero()}
+	if ans := r.Answer; ans != nil {
+		a.Approver, a.Channel, a.Scope, a.Reason, a.Answered = ans.Approver, ans.Channel, string(ans.Scope), ans.Reason, ans.Time
+	}
+	return a
+}
+
+// groupCommit is an audit trail that writes the records of concurrent
+// decisions together: one lock, one write and one sync per batch instead
+// of per record, which is what lets a long-running server decide tens of
+// thousands of requests a second with every decision recorded (and
+// fsynced) before it is answered. Append returns only once its record is
+// stored, with the batch's error if the write failed.
+type groupCommit struct {
+	*audit.FileStore
+	wake    chan struct{}
+	stop    chan struct{}
+	stopped chan struct{}
+
+	mu     sync.Mutex
+	queue  []*queuedRecord
+	closed bool
+}
+
+type queuedRecord struct {
+	rec  *audit.Record
+	err  error
+	done chan struct{}
+}
+
+// maxBatch bounds one batch, so that one write stays short.
+const maxBatch = 512
+
+func newGroupCommit(fs *audit.FileStore) *groupCommit {
+	g := &groupCommit{FileStore: fs, wake: make(chan struct{}, 1), stop: make(chan struct{}), stopped: make(chan struct{})}
+	go g.loop()
+	return g
+}
+
+// Append implements audit.Store.
+func (g *groupCommit) Append(ctx context.Context, rec *audit.Record) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	q := &queuedRecord{rec: rec, done: make(chan struct{})}
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return 0, errors.New("audit: store closed")
+	}
+	g.queue = append(g.queue, q)
+	g.mu.Unlock()
+	select {
+	case g.wake <- struct{}{}:
+	default:
+	}
+	// Not abandoned on ctx: once queued the record will be written, and the
+	// caller must not answer differently from what the trail says.
+	<-q.done
+	return rec.Seq, q.err
+}
+
+func (g *groupCommit) loop() {
+	defer close(g.stopped)
+	for {
+		select {
+		case <-g.wake:
+			g.drain()
+		case <-g.stop:
+			g.drain()
+			return
+		}
+	}
+}
+
+// drain writes queued records until the queue is empty.
+func (g *groupCommit) drain() {
+	for {
+		g.mu.Lock()
+		n := min(len(g.queue), maxBatch)
+		batch := g.queue[:n:n]
+		g.queue = g.queue[n:]
+		g.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		recs := make([]*audit.Record, n)
+		for i, q := range batch {
+			recs[i] = q.rec
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		_, err := g.FileStore.AppendBatch(ctx, recs)
+		cancel()
+		for _, q := range batch {
+			q.err = err
+			close(q.done)
+		}
+	}
+}
+
+// Close writes what is queued, stops the writer and closes the store.
+func (g *groupCommit) Close() error {
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return nil
+	}
+	g.closed = true
+	g.mu.Unlock()
+	close(g.stop)
+	<-g.stopped
+	return g.FileStore.Close()
+}

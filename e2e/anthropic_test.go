@@ -55,11 +55,9 @@ func anthropicHandler(m *mockModel, w http.ResponseWriter, r *http.Request, body
 		writeJSON(w, http.StatusBadRequest, map[string]any{"type": "error", "error": map[string]any{"type": "invalid_request_error", "message": err.Error()}})
 		return
 	}
-	offersBash := false
+	offered := map[string]bool{}
 	for _, tool := range req.Tools {
-		if tool.Name == "Bash" {
-			offersBash = true
-		}
+		offered[tool.Name] = true
 	}
 	// Count the distinct tool results and record what each said.
 	seen := map[string]bool{}
@@ -85,17 +83,31 @@ func anthropicHandler(m *mockModel, w http.ResponseWriter, r *http.Request, body
 
 	var content []map[string]any
 	stop := "end_turn"
-	if !offersBash {
+	step, call, more := m.nextStep(len(seen))
+	name, input := "Bash", map[string]any{"command": call.Command, "description": fmt.Sprint("scripted step ", step)}
+	if call.Tool != "" {
+		name, input = call.Tool, call.Args
+	}
+	switch {
+	case !offered["Bash"]:
+		// Side requests (titles, summaries) come without the main tools.
 		content = []map[string]any{{"type": "text", "text": "MOCK-NOTE"}}
 		m.logf("POST %s stream=%v tools=%d results=%d -> text (no Bash offered)", r.URL, req.Stream, len(req.Tools), len(seen))
-	} else if step, cmd, ok := m.nextStep(len(seen)); ok {
-		input := map[string]any{"command": cmd, "description": "scripted step " + fmt.Sprint(step)}
-		content = []map[string]any{{"type": "tool_use", "id": fmt.Sprintf("%s%d", anthropicToolIDPrefix, step), "name": "Bash", "input": input}}
-		stop = "tool_use"
-		m.logf("POST %s stream=%v results=%d -> tool_use %d: %s", r.URL, req.Stream, len(seen), step, cmd)
-	} else {
+	case !more:
 		content = []map[string]any{{"type": "text", "text": "MOCK-DONE"}}
+		m.sentFinal()
 		m.logf("POST %s stream=%v results=%d -> final text", r.URL, req.Stream, len(seen))
+	case !offered[name]:
+		content = []map[string]any{{"type": "text", "text": "MOCK-MISSING-TOOL " + name}}
+		names := make([]string, 0, len(req.Tools))
+		for _, tool := range req.Tools {
+			names = append(names, tool.Name)
+		}
+		m.logf("POST %s stream=%v results=%d -> text: tool %s not offered (offered: %s)", r.URL, req.Stream, len(seen), name, strings.Join(names, " "))
+	default:
+		content = []map[string]any{{"type": "tool_use", "id": fmt.Sprintf("%s%d", anthropicToolIDPrefix, step), "name": name, "input": input}}
+		stop = "tool_use"
+		m.logf("POST %s stream=%v results=%d -> tool_use %d: %s", r.URL, req.Stream, len(seen), step, call)
 	}
 	model := req.Model
 	if model == "" {

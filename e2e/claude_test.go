@@ -30,19 +30,19 @@ type claudeOutput struct {
 // skipPermissions runs Claude Code with --dangerously-skip-permissions, so
 // that its own permission flow allows every call and safeclaw's hook is the
 // only gate (as root that flag needs IS_SANDBOX=1).
-var skipPermissions = []string{"--dangerously-skip-permissions"}
+const skipPermissions = "--dangerously-skip-permissions"
 
-func runClaude(t *testing.T, bin string, sc *scenario, m *mockModel, extraArgs ...string) (agentResult, claudeOutput) {
+func runClaude(t *testing.T, bin string, sc *scenario, m *mockModel, extraEnv []string, extraArgs ...string) (agentResult, claudeOutput) {
 	t.Helper()
-	env := sc.baseEnv(
+	env := sc.baseEnv(append([]string{
 		"IS_SANDBOX=1",
-		"ANTHROPIC_BASE_URL="+m.url,
+		"ANTHROPIC_BASE_URL=" + m.url,
 		"ANTHROPIC_API_KEY=sk-ant-dummy",
 		"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1",
 		"DISABLE_TELEMETRY=1",
 		"DISABLE_AUTOUPDATER=1",
 		"DISABLE_ERROR_REPORTING=1",
-	)
+	}, extraEnv...)...)
 	args := append([]string{"-p", "Run the commands you are given, one at a time.",
 		"--output-format", "json", "--model", "claude-sonnet-4-5"}, extraArgs...)
 	res := runAgent(t, sc.project, env, bin, args...)
@@ -83,15 +83,15 @@ func contains(list []string, s string) bool {
 func TestClaudeCode(t *testing.T) {
 	bin := agentCLI(t, "Claude Code", envClaude)
 	t.Run("default permissions", func(t *testing.T) { testClaudeScenario(t, bin) })
-	t.Run("skip permissions", func(t *testing.T) { testClaudeScenario(t, bin, skipPermissions...) })
+	t.Run("skip permissions", func(t *testing.T) { testClaudeScenario(t, bin, skipPermissions) })
 }
 
 func testClaudeScenario(t *testing.T, bin string, extraArgs ...string) {
 	sc := newScenario(t)
 	sc.install(t, "claude")
-	m := startMock(t, sc.steps(), anthropicHandler)
+	m := startMock(t, shellCalls(sc.steps()...), anthropicHandler)
 	w := watchPort(t, sc.port)
-	res, out := runClaude(t, bin, sc, m, extraArgs...)
+	res, out := runClaude(t, bin, sc, m, nil, extraArgs...)
 	m.logResults(t)
 	sc.checkScenario(t, "claude", m, w)
 
@@ -118,8 +118,8 @@ func TestClaudeCodeFailsClosed(t *testing.T) {
 
 	t.Run("control: no hook", func(t *testing.T) {
 		sc := newScenario(t)
-		m := startMock(t, []string{sc.allowedCmd}, anthropicHandler)
-		res, _ := runClaude(t, bin, sc, m, skipPermissions...)
+		m := startMock(t, shellCalls(sc.allowedCmd), anthropicHandler)
+		res, _ := runClaude(t, bin, sc, m, nil, skipPermissions)
 		if r := m.toolResults()[0]; !strings.Contains(r.Text, sc.allowedOut) {
 			res.log(t)
 			t.Fatalf("without safeclaw, %q did not run under --dangerously-skip-permissions, so the fail-closed cases prove nothing:\n%s", sc.allowedCmd, r.Text)
@@ -128,14 +128,9 @@ func TestClaudeCodeFailsClosed(t *testing.T) {
 
 	t.Run("broken policy", func(t *testing.T) {
 		sc := newScenario(t)
-		// A typo in a key: safeclaw refuses the whole policy.
-		writeFile(t, filepath.Join(sc.safeclawHome, "policy.yaml"),
-			"version: 1\ndefault: deny\nrules:\n  - name: harmless\n    command_pattern: \"printf *\"\n    efect: allow\n")
-		if out, code := sc.safeclaw(t, "check", "--command", sc.allowedCmd); code != 2 {
-			t.Fatalf("safeclaw check with the broken policy: exit %d, want 2 (bad policy)\n%s", code, out)
-		}
+		sc.breakPolicy(t)
 		sc.install(t, "claude")
-		assertClaudeBlocks(t, bin, sc, "efect")
+		assertClaudeBlocks(t, bin, sc, brokenPolicyCause)
 	})
 
 	t.Run("hook binary missing", func(t *testing.T) {
@@ -159,19 +154,12 @@ func TestClaudeCodeFailsClosed(t *testing.T) {
 // model.
 func assertClaudeBlocks(t *testing.T, bin string, sc *scenario, reasonPart string) {
 	t.Helper()
-	m := startMock(t, []string{sc.allowedCmd}, anthropicHandler)
-	res, out := runClaude(t, bin, sc, m, skipPermissions...)
+	m := startMock(t, shellCalls(sc.allowedCmd), anthropicHandler)
+	res, out := runClaude(t, bin, sc, m, nil, skipPermissions)
 	m.logResults(t)
-	r, ok := m.toolResults()[0]
-	switch {
-	case !ok:
-		t.Errorf("mock model never received the result of %q", sc.allowedCmd)
-	case strings.Contains(r.Text, sc.allowedOut):
-		t.Errorf("%q ran although the hook could not decide:\n%s", sc.allowedCmd, r.Text)
-	case !strings.HasPrefix(r.Text, "[is_error]"):
+	sc.checkBlocked(t, m, reasonPart)
+	if r := m.toolResults()[0]; !strings.HasPrefix(r.Text, "[is_error]") {
 		t.Errorf("result of %q is not an error:\n%s", sc.allowedCmd, r.Text)
-	case reasonPart != "" && !strings.Contains(r.Text, reasonPart):
-		t.Errorf("result of %q does not name the cause %q:\n%s", sc.allowedCmd, reasonPart, r.Text)
 	}
 	if !contains(out.deniedCommands(), sc.allowedCmd) {
 		t.Errorf("claude -p permission_denials lacks %q", sc.allowedCmd)

@@ -12,16 +12,14 @@ import (
 // (node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex).
 const envCodex = "SAFECLAW_E2E_CODEX"
 
-// TestCodex drives Codex CLI 0.169.0 (`codex exec`) with the hooks
-// `safeclaw install codex` writes and the built-in policy. Codex's sandbox
-// and approvals are off (danger-full-access, approval_policy never), so
-// safeclaw's hook is the only gate. Hook trust is bypassed for the run, as
-// a CI run without the TUI must.
-func TestCodex(t *testing.T) {
-	bin := agentCLI(t, "Codex CLI", envCodex)
-	sc := newScenario(t)
+// runCodex configures Codex for the mock provider, installs safeclaw's
+// hooks with `safeclaw install codex` and runs `codex exec`. Codex's
+// sandbox and approvals are off (danger-full-access, approval_policy
+// never), so safeclaw's hook is the only gate; hook trust is bypassed for
+// the run, as a CI run without Codex's TUI must.
+func runCodex(t *testing.T, bin string, sc *scenario, m *mockModel) agentResult {
+	t.Helper()
 	codexHome := filepath.Join(sc.home, ".codex")
-	m := startMock(t, sc.steps(), openaiHandler)
 	writeFile(t, filepath.Join(codexHome, "config.toml"), fmt.Sprintf(`model = "gpt-mock"
 model_provider = "mock"
 
@@ -32,15 +30,39 @@ wire_api = "responses"
 env_key = "MOCK_API_KEY"
 `, m.url))
 	sc.install(t, "codex", "CODEX_HOME="+codexHome)
-
-	w := watchPort(t, sc.port)
 	env := sc.baseEnv("CODEX_HOME="+codexHome, "MOCK_API_KEY=dummy")
-	res := runAgent(t, sc.project, env, bin, "exec",
+	return runAgent(t, sc.project, env, bin, "exec",
 		"--skip-git-repo-check", "--dangerously-bypass-hook-trust",
 		"-s", "danger-full-access", "-c", `approval_policy="never"`,
 		"Run the commands you are given, one at a time.")
+}
+
+// TestCodex drives Codex CLI 0.169.0 (`codex exec`) with safeclaw's hooks
+// and the built-in policy.
+func TestCodex(t *testing.T) {
+	bin := agentCLI(t, "Codex CLI", envCodex)
+	sc := newScenario(t)
+	m := startMock(t, shellCalls(sc.steps()...), openaiHandler)
+	w := watchPort(t, sc.port)
+	res := runCodex(t, bin, sc, m)
 	m.logResults(t)
 	sc.checkScenario(t, "codex", m, w)
+	if t.Failed() {
+		res.log(t)
+	}
+}
+
+// TestCodexFailsClosed: Codex has no onFailure setting and runs the
+// command after any hook exit but 2, so safeclaw's own failure path is all
+// that stands in the way of a broken policy.
+func TestCodexFailsClosed(t *testing.T) {
+	bin := agentCLI(t, "Codex CLI", envCodex)
+	sc := newScenario(t)
+	sc.breakPolicy(t)
+	m := startMock(t, shellCalls(sc.allowedCmd), openaiHandler)
+	res := runCodex(t, bin, sc, m)
+	m.logResults(t)
+	sc.checkBlocked(t, m, brokenPolicyCause)
 	if t.Failed() {
 		res.log(t)
 	}

@@ -83,12 +83,13 @@ func geminiHandler(m *mockModel, w http.ResponseWriter, r *http.Request, body []
 		parts = []any{map[string]any{"text": `{"reasoning":"mock","next_speaker":"user"}`}}
 		m.logf("POST %s results=%d shell=%v -> side text", r.URL, results, offersShell)
 	default:
-		if step, cmd, ok := m.nextStep(results); ok {
+		if step, call, ok := m.nextStep(results); ok {
 			parts = []any{map[string]any{"functionCall": map[string]any{"name": "run_shell_command",
-				"args": map[string]any{"command": cmd, "description": "scripted step"}}}}
-			m.logf("POST %s results=%d -> run_shell_command %d: %s", r.URL, results, step, cmd)
+				"args": map[string]any{"command": call.Command, "description": "scripted step"}}}}
+			m.logf("POST %s results=%d -> run_shell_command %d: %s", r.URL, results, step, call)
 		} else {
 			parts = []any{map[string]any{"text": "MOCK-DONE"}}
+			m.sentFinal()
 			m.logf("POST %s results=%d -> final text", r.URL, results)
 		}
 	}

@@ -46,6 +46,14 @@ func TestMain(m *testing.M) {
 }
 
 func runMain(m *testing.M) int {
+	if logPath := os.Getenv(envMCPUpstreamLog); logPath != "" {
+		// Started by an MCP test as the upstream server, not to test.
+		if err := serveMCPUpstream(os.Stdin, os.Stdout, logPath, os.Getenv(envMCPUpstreamMarker)); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e mcp upstream:", err)
+			return 1
+		}
+		return 0
+	}
 	safeclawBin = os.Getenv(envSafeclaw)
 	if safeclawBin == "" {
 		dir, err := os.MkdirTemp("", "safeclaw-e2e-bin-")
@@ -87,17 +95,24 @@ func agentCLI(t *testing.T, name, envVar string) string {
 		if why == "" {
 			why = envVar + " is not set (run scripts/e2e.sh, which installs the pinned CLI)"
 		}
-		msg := fmt.Sprintf("%s end-to-end test SKIPPED: %s", name, why)
-		if os.Getenv(envCI) == "true" {
-			banner := strings.Repeat("!", 78)
-			fmt.Fprintf(os.Stderr, "\n%s\n!!! %s\n%s\n\n", banner, msg, banner)
-		}
-		t.Skip(msg)
+		skipLoud(t, name, why)
 	}
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("%s: %s=%s: %v", name, envVar, path, err)
 	}
 	return path
+}
+
+// skipLoud skips the test; under CI it also prints a banner on stderr, so a
+// run that tested less than it should cannot pass unnoticed.
+func skipLoud(t *testing.T, name, why string) {
+	t.Helper()
+	msg := fmt.Sprintf("%s end-to-end test SKIPPED: %s", name, why)
+	if os.Getenv(envCI) == "true" {
+		banner := strings.Repeat("!", 78)
+		fmt.Fprintf(os.Stderr, "\n%s\n!!! %s\n%s\n\n", banner, msg, banner)
+	}
+	t.Skip(msg)
 }
 
 // scenario is one test's throwaway world: a HOME, a SAFECLAW_HOME, a git
@@ -263,6 +278,7 @@ type auditRecord struct {
 	Rule     struct {
 		Name string `json:"name"`
 	} `json:"rule"`
+	Raw string `json:"-"` // the whole line
 }
 
 // audit returns every record of the scenario's audit trail.
@@ -284,6 +300,7 @@ func (sc *scenario) audit(t *testing.T) []auditRecord {
 		if err := json.Unmarshal([]byte(line), &r); err != nil {
 			t.Fatalf("safeclaw audit --json: line %q: %v", line, err)
 		}
+		r.Raw = line
 		recs = append(recs, r)
 	}
 	return recs
@@ -356,6 +373,36 @@ func (sc *scenario) checkScenario(t *testing.T, agent string, m *mockModel, w *p
 		t.Errorf("the agent never came back for the final turn after the three calls")
 	}
 	sc.verifyAudit(t)
+}
+
+// brokenPolicyCause is the part of safeclaw's error about the policy
+// breakPolicy writes that must reach the model.
+const brokenPolicyCause = `unknown key "efect"`
+
+// breakPolicy writes a user policy with a typo in a key, which safeclaw
+// refuses as a whole, and checks that it does.
+func (sc *scenario) breakPolicy(t *testing.T) {
+	t.Helper()
+	writeFile(t, filepath.Join(sc.safeclawHome, "policy.yaml"),
+		"version: 1\ndefault: deny\nrules:\n  - name: harmless\n    command_pattern: \"printf *\"\n    efect: allow\n")
+	if out, code := sc.safeclaw(t, "check", "--command", sc.allowedCmd); code != 2 {
+		t.Fatalf("safeclaw check with the broken policy: exit %d, want 2 (bad policy)\n%s", code, out)
+	}
+}
+
+// checkBlocked asserts that the one scripted call, sc.allowedCmd, did not
+// run, and that the model was told why (reasonPart, when set).
+func (sc *scenario) checkBlocked(t *testing.T, m *mockModel, reasonPart string) {
+	t.Helper()
+	r, ok := m.toolResults()[0]
+	switch {
+	case !ok:
+		t.Errorf("mock model never received the result of %q", sc.allowedCmd)
+	case strings.Contains(r.Text, sc.allowedOut):
+		t.Errorf("%q ran although the hook could not decide:\n%s", sc.allowedCmd, r.Text)
+	case reasonPart != "" && !strings.Contains(r.Text, reasonPart):
+		t.Errorf("result of %q does not name the cause %q:\n%s", sc.allowedCmd, reasonPart, r.Text)
+	}
 }
 
 func (sc *scenario) verifyAudit(t *testing.T) {

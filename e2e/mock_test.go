@@ -18,6 +18,29 @@ import (
 	"time"
 )
 
+// toolCall is one scripted step: a shell command (through whichever shell
+// tool the agent offers) or, with Tool set, a call of that named tool.
+type toolCall struct {
+	Command string
+	Tool    string
+	Args    map[string]any
+}
+
+func shellCalls(commands ...string) []toolCall {
+	calls := make([]toolCall, len(commands))
+	for i, c := range commands {
+		calls[i] = toolCall{Command: c}
+	}
+	return calls
+}
+
+func (c toolCall) String() string {
+	if c.Tool == "" {
+		return c.Command
+	}
+	return fmt.Sprintf("%s %v", c.Tool, c.Args)
+}
+
 // toolResult is what the agent sent back to the model for one scripted call.
 type toolResult struct {
 	Step int
@@ -31,7 +54,7 @@ type toolResult struct {
 // and encode the wire format; this type keeps the script and what was seen.
 type mockModel struct {
 	t     *testing.T
-	steps []string
+	steps []toolCall
 	url   string
 
 	mu        sync.Mutex
@@ -44,7 +67,7 @@ type mockModel struct {
 // m.noteResult and picks the answer with m.nextStep.
 type vendorHandler func(m *mockModel, w http.ResponseWriter, r *http.Request, body []byte)
 
-func startMock(t *testing.T, steps []string, h vendorHandler) *mockModel {
+func startMock(t *testing.T, steps []toolCall, h vendorHandler) *mockModel {
 	t.Helper()
 	m := &mockModel{t: t, steps: steps, results: map[int]toolResult{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -67,9 +90,7 @@ func startMock(t *testing.T, steps []string, h vendorHandler) *mockModel {
 	go func() { _ = srv.Serve(ln) }()
 	t.Cleanup(func() {
 		_ = srv.Close()
-		if t.Failed() {
-			t.Logf("mock model requests:\n%s", strings.Join(m.requests(), "\n"))
-		}
+		t.Logf("mock model requests:\n%s", strings.Join(m.requests(), "\n"))
 	})
 	return m
 }
@@ -110,17 +131,23 @@ func (m *mockModel) noteResult(step int, text string) {
 	m.results[step] = toolResult{Step: step, Text: text}
 }
 
-// nextStep says which scripted command to ask for given the number of tool
+// nextStep says which scripted call to ask for given the number of tool
 // results already in the conversation; ok is false when the script is done
-// (the caller then answers with text and the run is finished).
-func (m *mockModel) nextStep(resultsSoFar int) (step int, command string, ok bool) {
+// (the caller then answers with text, see [mockModel.sentFinal]).
+func (m *mockModel) nextStep(resultsSoFar int) (step int, call toolCall, ok bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if resultsSoFar < len(m.steps) {
 		return resultsSoFar, m.steps[resultsSoFar], true
 	}
+	return 0, toolCall{}, false
+}
+
+// sentFinal notes that the text answer after the last step went out.
+func (m *mockModel) sentFinal() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	m.finalSent = true
-	return 0, "", false
 }
 
 func (m *mockModel) toolResults() map[int]toolResult {

@@ -82,7 +82,8 @@ func openaiHandler(m *mockModel, w http.ResponseWriter, r *http.Request, body []
 	}
 
 	var item map[string]any
-	if step, cmd, ok := m.nextStep(len(seen)); ok {
+	if step, call, ok := m.nextStep(len(seen)); ok {
+		cmd := call.Command
 		name, args, offered := openaiShellCall(tools, cmd)
 		if !offered {
 			m.logf("POST %s: no shell tool among %q", r.URL, names)
@@ -96,6 +97,7 @@ func openaiHandler(m *mockModel, w http.ResponseWriter, r *http.Request, body []
 	} else {
 		item = map[string]any{"type": "message", "role": "assistant", "id": "msg_mock", "status": "completed",
 			"content": []any{map[string]any{"type": "output_text", "text": "MOCK-DONE", "annotations": []any{}}}}
+		m.sentFinal()
 		m.logf("POST %s results=%d -> final message", r.URL, len(seen))
 	}
 	usage := map[string]any{"input_tokens": 10, "input_tokens_details": nil, "output_tokens": 5,

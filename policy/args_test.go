@@ -96,7 +96,7 @@ func TestAnyArgs(t *testing.T) {
 	}{
 		{"db", "query", action.Allow}, // some SELECT is allowed
 		{"gh", "push", action.Allow},
-		{"db", "rm", action.Deny},  // no rule allows it
+		{"db", "rm", action.Deny},   // no rule allows it
 		{"db", "nope", action.Deny}, // default deny
 	} {
 		if got := probe(c.server, c.tool); got != c.want {

@@ -50,7 +50,9 @@
 //     UDP socket autobound by sendto can receive replies.
 //   - Host names are not resolved here: requests carry the peer IP, so only
 //     IP/CIDR rules match a kernel-level connect.
-//   - Asks are answered by [Spec.Ask]; when it is nil an ask is denied.
+//   - An ask is held while [Spec.Ask] decides; when it is nil the DecideFunc
+//     must resolve asks itself (safeclaw's gate waits for a person), else
+//     the ask is denied.
 //   - Without pidfd_getfd (containers without CAP_SYS_PTRACE) the supervisor
 //     cannot emulate and refuses to start in [Require] mode.
 package sandbox
@@ -123,8 +125,9 @@ func (m Mode) String() string {
 
 // AskFunc resolves an ask decision while the system call is held: it
 // returns allow or deny. It must honour ctx, whose deadline is the deciding
-// rule's timeout. The approvals work fills this seam; until then a nil
-// AskFunc denies every ask.
+// rule's timeout. It is only consulted when the DecideFunc itself answers
+// ask (safeclaw's gate resolves asks through its approvals first); a nil
+// AskFunc then denies.
 type AskFunc func(ctx context.Context, req *action.Request, d action.Decision) (action.Effect, error)
 
 // Spec describes one sandboxed run.

@@ -559,7 +559,7 @@ func (s *supervisor) resolve(ctx context.Context, req *action.Request, d action.
 		return action.Allow, reason
 	case action.Ask:
 		if s.spec.Ask == nil {
-			return action.Deny, "needs a person's approval and no approval channel is wired to run yet, so it is denied: " + reason
+			return action.Deny, "needs a person's approval and nobody could be asked, so it is denied: " + reason
 		}
 		timeout := d.Timeout
 		if timeout <= 0 {
@@ -611,6 +611,16 @@ func (s *supervisor) contextFor(tgid int) (action.Part, bool) {
 	return action.Part{}, false
 }
 
+// sweepContexts forgets the contexts of processes that are gone. The
+// caller holds s.mu.
+func (s *supervisor) sweepContexts() {
+	for pid, c := range s.contexts {
+		if st, err := readProcStat(pid); err != nil || st.startTime != c.start {
+			delete(s.contexts, pid)
+		}
+	}
+}
+
 const noRuleAtExec = "no rule about this command; the default does not apply at execve"
 
 func (s *supervisor) handleExec(ctx context.Context, n *seccompNotif) {
@@ -659,7 +669,7 @@ func (s *supervisor) handleExec(ctx context.Context, n *seccompNotif) {
 	req := &action.Request{
 		Surface: "run",
 		Cwd:     procLink(t.tgid, "cwd"),
-		Input:   fmt.Sprintf("%s %s by pid %d (%s) [%s: only rules about this command apply at execve, not the default or a catch-all rule]", op, text, t.tgid, t.comm, LayerAdvisory),
+		Input:   fmt.Sprintf("%s %s by pid %d (%s) [%s]", op, text, t.tgid, t.comm, LayerAdvisory),
 		Parts:   []action.Part{part},
 	}
 	ev := Event{Op: op, PID: t.tgid, TID: t.tid, Comm: t.comm, Detail: detail, Layer: LayerAdvisory, Request: req}
@@ -686,6 +696,9 @@ func (s *supervisor) handleExec(ctx context.Context, n *seccompNotif) {
 			s.mu.Lock()
 			if s.contexts == nil {
 				s.contexts = map[int]execContext{}
+			}
+			if len(s.contexts) >= 1024 {
+				s.sweepContexts()
 			}
 			s.contexts[t.tgid] = execContext{start: start, pre: img, part: part}
 			s.mu.Unlock()

@@ -13,6 +13,7 @@ import (
 	"github.com/safeclaw/safeclaw/audit"
 	"github.com/safeclaw/safeclaw/config"
 	"github.com/safeclaw/safeclaw/gate"
+	"github.com/safeclaw/safeclaw/sandbox"
 )
 
 // loadConfig reads config.yaml beside the user policy; absent means defaults.
@@ -39,9 +40,14 @@ type gateHandle struct {
 
 // close closes the approvals and seals the audit trail.
 func (h *gateHandle) close() error {
-	aerr := h.approvals.Close()
-	if err := h.store.Close(); err != nil {
-		return err
+	var aerr error
+	if h.approvals != nil {
+		aerr = h.approvals.Close()
+	}
+	if h.store != nil {
+		if err := h.store.Close(); err != nil {
+			return err
+		}
 	}
 	return aerr
 }
@@ -59,6 +65,16 @@ func (e *Env) decider(ctx context.Context, surface, agent string, policies ...st
 
 // openGate is decider with the approvals handle exposed.
 func (e *Env) openGate(_ context.Context, surface, agent string, policies ...string) (*gateHandle, error) {
+	// Under safeclaw run, safeclaw's own files are hidden from everything
+	// the agent starts, hooks included: they ask the run supervisor, which
+	// holds the gate. Only a process the kernel really supervises may: an
+	// environment variable alone must not redirect decisions.
+	if decide, ok := e.runSocketDecider(surface, agent); ok {
+		if !sandbox.Supervised() {
+			return nil, fmt.Errorf("%s is set but this process is not under safeclaw run; refusing to ask that socket", envRunSocket)
+		}
+		return &gateHandle{decide: decide}, nil
+	}
 	ps, err := e.loadPolicies(policies)
 	if err != nil {
 		return nil, err

@@ -69,7 +69,9 @@ func runHook(ctx context.Context, e *Env, args []string) int {
 		decide = func(context.Context, *action.Request) (action.Decision, error) { return action.Decision{}, why }
 	} else {
 		decide, closeGate = h.decide, h.close
-		opts.Pending, opts.Wait = h.approvals.Pending, h.approvals.Wait
+		if h.approvals != nil {
+			opts.Pending, opts.Wait = h.approvals.Pending, h.approvals.Wait
+		}
 	}
 	code = hook.Run(ctx, agent, e.Stdin, e.Stdout, e.Stderr, decide, opts)
 	if closeGate != nil {

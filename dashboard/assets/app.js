@@ -1,0 +1,371 @@
+// safeclaw dashboard. Plain JavaScript, no dependencies. Every value from
+// the server is put in the page with textContent, never as HTML.
+"use strict";
+
+let csrf = "";
+
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") e.className = v;
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v);
+  }
+  for (const c of children) {
+    if (c === null || c === undefined) continue;
+    e.append(c instanceof Node ? c : String(c));
+  }
+  return e;
+}
+
+function $(id) { return document.getElementById(id); }
+
+function status(msg) { $("status").textContent = msg; }
+
+async function api(method, path, body) {
+  const opts = { method, headers: {}, credentials: "same-origin" };
+  if (method !== "GET") {
+    opts.headers["X-CSRF-Token"] = csrf;
+    opts.headers["Content-Type"] = "application/json";
+    opts.body = JSON.stringify(body || {});
+  }
+  const res = await fetch(path, opts);
+  let data = null;
+  try { data = await res.json(); } catch (e) { data = null; }
+  if (!res.ok) {
+    const err = new Error((data && data.message) || res.statusText);
+    err.status = res.status;
+    err.data = data;
+    throw err;
+  }
+  return data;
+}
+
+function when(t) {
+  if (!t) return "";
+  const d = new Date(t);
+  return isNaN(d) ? t : d.toLocaleString();
+}
+
+function ruleText(r) {
+  if (!r) return "default";
+  return (r.name || r.reason || "") + (r.source ? " (" + r.source + ")" : "");
+}
+
+// ---- navigation
+
+const pages = ["approvals", "audit", "policy", "setup"];
+const loaded = {};
+
+function show() {
+  const name = pages.includes(location.hash.slice(1)) ? location.hash.slice(1) : "approvals";
+  for (const p of pages) {
+    $(p).hidden = p !== name;
+    const a = $("nav-" + p);
+    if (p === name) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+  }
+  if (!loaded[name]) { loaded[name] = true; init[name](); }
+}
+
+// ---- approvals
+
+function renderApprovals(v) {
+  const box = $("pending");
+  box.replaceChildren();
+  $("pending-count").textContent = v.pending.length ? String(v.pending.length) : "";
+  document.title = (v.pending.length ? "(" + v.pending.length + ") " : "") + "safeclaw dashboard";
+  if (!v.pending.length) box.append(el("p", {}, "No pending requests."));
+  for (const r of v.pending) box.append(pendingCard(r));
+  const tb = $("history").tBodies[0];
+  tb.replaceChildren();
+  for (const r of v.history) {
+    const a = r.answer || {};
+    tb.append(el("tr", {},
+      el("td", {}, when(a.time || r.created)),
+      el("td", { class: r.status === "approved" ? "allow" : "deny" }, r.status + (a.scope ? " (" + a.scope + ")" : "")),
+      el("td", { class: "mono" }, r.input),
+      el("td", {}, a.approver || ""),
+      el("td", {}, a.reason || "")));
+  }
+}
+
+function pendingCard(r) {
+  const id = "req-" + r.id;
+  const reason = el("input", { type: "text", id: id + "-reason", autocomplete: "off" });
+  const parts = el("ul", {});
+  for (const p of r.parts || []) {
+    parts.append(el("li", {}, p.text ? el("code", {}, p.text) : "", p.text ? " → " : "", (p.actions || []).join(", ")));
+  }
+  const answer = async (approve, scope) => {
+    try {
+      const body = { approve, reason: reason.value };
+      if (approve) body.scope = scope;
+      await api("POST", "/api/approvals/" + encodeURIComponent(r.id) + "/answer", body);
+      status((approve ? "Approved " : "Denied ") + r.id + (approve ? " (" + scope + ")" : ""));
+      refreshApprovals();
+    } catch (e) { status("Could not answer " + r.id + ": " + e.message); }
+  };
+  return el("article", { class: "card", "aria-labelledby": id + "-h" },
+    el("h4", { id: id + "-h" }, "Request ", el("code", {}, r.id), " from ", r.agent || "an agent"),
+    el("pre", { "aria-label": "Full command" }, r.input),
+    el("p", {}, el("strong", {}, "Rule that asked: "), ruleText(r.rule)),
+    r.reason ? el("p", {}, el("strong", {}, "Reason: "), r.reason) : null,
+    el("p", {}, el("strong", {}, "Directory: "), r.cwd || "-", " · ", el("strong", {}, "Expires: "), when(r.deadline)),
+    r.requester ? el("p", { class: "help" }, "Waiting: " + r.requester) : null,
+    el("details", {}, el("summary", {}, "Parts and facets"), parts),
+    el("div", { class: "row" },
+      el("label", { for: id + "-reason" }, "Reason (optional)"), reason),
+    el("div", { class: "row" },
+      el("button", { type: "button", onclick: () => answer(true, "once") }, "Approve once"),
+      el("button", { type: "button", class: "secondary", onclick: () => answer(true, "session") }, "Approve for session"),
+      el("button", { type: "button", class: "secondary", onclick: () => answer(true, "always") }, "Approve always"),
+      el("button", { type: "button", class: "danger", onclick: () => answer(false) }, "Deny")));
+}
+
+async function refreshApprovals() {
+  try { renderApprovals(await api("GET", "/api/approvals")); } catch (e) { $("pending").textContent = e.message; }
+}
+
+function initApprovals() {
+  const src = new EventSource("/api/approvals/stream");
+  src.addEventListener("approvals", (ev) => renderApprovals(JSON.parse(ev.data)));
+  src.addEventListener("failure", () => status("Could not read the approval store; retrying."));
+  src.onerror = () => refreshApprovals();
+}
+
+// ---- audit
+
+let auditCursors = [];
+let auditBefore = 0;
+
+async function loadAudit(before) {
+  const f = $("audit-filter").value;
+  const q = new URLSearchParams({ filter: f, limit: "50" });
+  if (before) q.set("before", String(before));
+  $("export-jsonl").href = "/api/audit/export?" + new URLSearchParams({ filter: f, format: "jsonl" });
+  $("export-csv").href = "/api/audit/export?" + new URLSearchParams({ filter: f, format: "csv" });
+  $("audit-error").textContent = "";
+  try {
+    const page = await api("GET", "/api/audit?" + q);
+    const tb = $("audit-table").tBodies[0];
+    tb.replaceChildren();
+    for (const r of page.records) {
+      const kinds = (r.actions || []).map((a) => a.action + (a.port ? ":" + a.port : "")).join(", ");
+      tb.append(el("tr", {},
+        el("td", {}, r.seq), el("td", {}, when(r.time)),
+        el("td", { class: r.decision || "" }, r.decision || r.type),
+        el("td", { class: "mono" }, kinds),
+        el("td", { class: "mono" }, r.request || ""),
+        el("td", {}, r.rule ? ruleText(r.rule) : "")));
+    }
+    if (!page.records.length) tb.append(el("tr", {}, el("td", { colspan: "6" }, "No matching records.")));
+    auditBefore = page.before || 0;
+    $("audit-older").disabled = !auditBefore;
+  } catch (e) {
+    $("audit-error").textContent = e.message + (e.data && e.data.col ? " (column " + e.data.col + ")" : "");
+  }
+}
+
+function initAudit() {
+  $("audit-form").addEventListener("submit", (ev) => { ev.preventDefault(); auditCursors = []; loadAudit(0); });
+  $("audit-older").addEventListener("click", () => { auditCursors.push(auditBefore); loadAudit(auditBefore); });
+  $("audit-newer").addEventListener("click", () => { auditCursors = []; loadAudit(0); });
+  $("verify").addEventListener("click", async () => {
+    $("verify-status").textContent = "Verifying…";
+    try {
+      const v = await api("POST", "/api/audit/verify");
+      const r = v.report;
+      $("verify-status").textContent = r.intact
+        ? "Intact: " + r.records + " records verified (" + when(v.checked) + ")"
+        : "TAMPERED: " + (r.problems && r.problems[0] ? r.problems[0].message + " at #" + r.problems[0].seq : "problems found");
+      $("verify-status").className = r.intact ? "allow" : "deny";
+    } catch (e) { $("verify-status").textContent = e.message; }
+  });
+  loadAudit(0);
+}
+
+// ---- policy
+
+let validateTimer = 0;
+
+function showIssues(list) {
+  const box = $("policy-errors");
+  box.replaceChildren();
+  for (const i of list) {
+    const where = i.line ? "line " + i.line + ", column " + i.col + ": " : "";
+    const p = el("p", { class: "error" }, where + i.message + (i.hint ? " (" + i.hint + ")" : ""));
+    if (i.line) {
+      p.append(" ", el("button", { type: "button", class: "secondary", onclick: () => gotoLine(i.line, i.col) }, "Go to line " + i.line));
+    }
+    box.append(p);
+  }
+}
+
+function gotoLine(line, col) {
+  const ta = $("policy-text");
+  const lines = ta.value.split("\n");
+  let pos = 0;
+  for (let i = 0; i < line - 1 && i < lines.length; i++) pos += lines[i].length + 1;
+  pos += Math.max(0, (col || 1) - 1);
+  ta.focus();
+  ta.setSelectionRange(pos, pos);
+}
+
+async function validate() {
+  try {
+    const v = await api("POST", "/api/policy/validate", { text: $("policy-text").value });
+    $("policy-errors").replaceChildren(el("p", { class: "allow" }, "Valid: " + v.rules + " rules" + (v.lint && v.lint.length ? "; " + v.lint.length + " lint findings" : "")));
+    return true;
+  } catch (e) {
+    if (e.data && e.data.errors) showIssues(e.data.errors); else showIssues([{ message: e.message }]);
+    return false;
+  }
+}
+
+async function loadVersions() {
+  const tb = $("versions").tBodies[0];
+  tb.replaceChildren();
+  try {
+    const vs = await api("GET", "/api/policy/versions");
+    if (!vs.length) tb.append(el("tr", {}, el("td", { colspan: "4" }, "No saved versions yet.")));
+    vs.forEach((v, i) => {
+      tb.append(el("tr", {},
+        el("td", {}, v.time + (i === 0 ? " (current)" : "")),
+        el("td", { class: "mono" }, v.hash),
+        el("td", {}, v.bytes + " bytes"),
+        el("td", {}, i === 0 ? "" : el("button", { type: "button", class: "secondary", onclick: () => rollback(v.id) }, "Roll back to this"))));
+    });
+  } catch (e) { tb.append(el("tr", {}, el("td", { colspan: "4" }, e.message))); }
+}
+
+async function rollback(id) {
+  try {
+    await api("POST", "/api/policy/rollback", { id });
+    const p = await api("GET", "/api/policy");
+    $("policy-text").value = p.text;
+    $("policy-save-status").textContent = "Rolled back to " + id;
+    validate();
+    loadVersions();
+  } catch (e) {
+    if (e.data && e.data.errors) showIssues(e.data.errors);
+    $("policy-save-status").textContent = "Rollback failed: " + e.message;
+  }
+}
+
+function renderTry(d) {
+  const box = $("try-result");
+  const parts = el("ul", {});
+  for (const p of d.parts) {
+    parts.append(el("li", {}, p.text ? el("code", {}, p.text) : "(action)", " → ", p.facets.join(", ") || "no facets", p.deciding ? el("strong", {}, " (deciding part)") : ""));
+  }
+  box.replaceChildren(
+    el("p", {}, el("strong", { class: d.decision }, d.decision.toUpperCase()), " ", el("code", {}, d.input)),
+    el("p", {}, el("strong", {}, "Rule: "), ruleText(d.rule)),
+    d.reason ? el("p", {}, el("strong", {}, "Reason: "), d.reason) : null,
+    parts,
+    ...(d.notes || []).map((n) => el("p", { class: "help" }, "Note: " + n)));
+}
+
+function initPolicy() {
+  api("GET", "/api/policy").then((p) => {
+    $("policy-path").textContent = p.path + (p.exists ? "" : " (not written yet: showing the built-in default)");
+    $("policy-text").value = p.text;
+    validate();
+  }).catch((e) => showIssues([{ message: e.message }]));
+  $("policy-text").addEventListener("input", () => {
+    clearTimeout(validateTimer);
+    validateTimer = setTimeout(validate, 400);
+  });
+  $("policy-save").addEventListener("click", async () => {
+    try {
+      const v = await api("POST", "/api/policy/save", { text: $("policy-text").value });
+      $("policy-save-status").textContent = "Saved as version " + v.id;
+      loadVersions();
+    } catch (e) {
+      if (e.data && e.data.errors) showIssues(e.data.errors);
+      $("policy-save-status").textContent = "Not saved: " + e.message;
+    }
+  });
+  $("try-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      renderTry(await api("POST", "/api/policy/try", { text: $("policy-text").value, command: $("try-command").value }));
+    } catch (e) {
+      if (e.data && e.data.errors) showIssues(e.data.errors);
+      $("try-result").replaceChildren(el("p", { class: "error" }, e.message));
+    }
+  });
+  loadVersions();
+}
+
+// ---- setup
+
+let planAgent = "";
+
+async function loadAgents() {
+  const tb = $("agents").tBodies[0];
+  tb.replaceChildren();
+  try {
+    const s = await api("GET", "/api/setup");
+    for (const a of s.agents) {
+      tb.append(el("tr", {},
+        el("th", { scope: "row" }, a.name),
+        el("td", {}, a.detected ? "yes" : "no"),
+        el("td", { class: a.installed ? "allow" : "deny" }, a.installed ? "installed" : "not installed"),
+        el("td", { class: "mono" }, a.settings),
+        el("td", {}, el("button", { type: "button", class: "secondary", onclick: () => plan(a.name) }, "Show install diff"))));
+    }
+  } catch (e) { tb.append(el("tr", {}, el("td", { colspan: "5" }, e.message))); }
+}
+
+async function plan(name) {
+  planAgent = name;
+  $("plan").hidden = false;
+  $("plan-title").textContent = "Install plan for " + name;
+  $("plan-status").textContent = "";
+  const pre = $("plan-diff");
+  pre.replaceChildren("Loading…");
+  try {
+    const p = await api("GET", "/api/setup/plan?" + new URLSearchParams({ agent: name }));
+    pre.replaceChildren();
+    for (const line of p.diff.split("\n")) {
+      const cls = line.startsWith("+ ") ? "diff-add" : line.startsWith("- ") ? "diff-del" : "";
+      pre.append(el("span", { class: cls }, line + "\n"));
+    }
+    $("plan-apply").disabled = !p.changed;
+    if (!p.changed) $("plan-status").textContent = "Already installed; nothing to change.";
+  } catch (e) { pre.replaceChildren(e.message); }
+}
+
+function initSetup() {
+  loadAgents();
+  $("plan-apply").addEventListener("click", async () => {
+    try {
+      const r = await api("POST", "/api/setup/install", { agent: planAgent });
+      $("plan-status").textContent = r.output;
+      loadAgents();
+    } catch (e) { $("plan-status").textContent = "Install failed: " + e.message; }
+  });
+  $("plan-cancel").addEventListener("click", () => { $("plan").hidden = true; });
+  $("doctor-run").addEventListener("click", async () => {
+    $("doctor").textContent = "Running…";
+    try {
+      const d = await api("GET", "/api/setup/doctor");
+      $("doctor").textContent = d.output + (d.problem ? "\n" + d.problem : "");
+    } catch (e) { $("doctor").textContent = e.message; }
+  });
+}
+
+const init = { approvals: initApprovals, audit: initAudit, policy: initPolicy, setup: initSetup };
+
+document.addEventListener("DOMContentLoaded", async () => {
+  try {
+    const s = await api("GET", "/api/session");
+    csrf = s.csrf;
+  } catch (e) {
+    status("Not logged in: open the link 'safeclaw ui' printed.");
+    return;
+  }
+  window.addEventListener("hashchange", show);
+  show();
+});

@@ -1,0 +1,379 @@
+// Package dashboard is safeclaw's local web UI: an http.Handler serving
+// embedded pages (approvals, audit trail, policy editor, setup) and the JSON
+// API behind them. It decides nothing itself: decisions, policy compilation,
+// doctor and install come in as function seams from the command line, and
+// approvals, the audit trail and policies go through the approval, audit and
+// policy packages.
+//
+// Security model (R-12.2): the caller serves it on loopback only. A one-time
+// login token, printed by `safeclaw ui`, is exchanged for a session cookie
+// (HttpOnly, SameSite=Strict). Every request must carry a Host naming the
+// listener (DNS rebinding); every write must carry a same-origin Origin and
+// the session's CSRF token. There is no CORS, and a strict Content Security
+// Policy allows only the embedded script and style sheet.
+//
+// Limitations: sessions live in memory (a restart logs everyone out); the
+// approvals stream polls the shared store every few hundred milliseconds;
+// the policy editor edits the user policy file only; there is no syntax
+// highlighting, no starter-policy picker and no audit-trail simulation yet.
+package dashboard
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/approval"
+	"github.com/safeclaw/safeclaw/audit"
+	"github.com/safeclaw/safeclaw/policy"
+)
+
+//go:embed assets
+var assetFS embed.FS
+
+// CompileFunc compiles a user policy text with the options the command line
+// uses. Its errors are *policy.Error when they have a position.
+type CompileFunc func(text []byte) (*policy.Policy, error)
+
+// CheckFunc decides one shell command line as `safeclaw check --command`
+// does, with user in place of the user policy layer.
+type CheckFunc func(ctx context.Context, user *policy.Policy, command string) (*action.Request, action.Decision, error)
+
+// Agent is one agent the setup page knows about.
+type Agent struct {
+	Name      string `json:"name"`
+	Settings  string `json:"settings"`  // the settings file safeclaw's hook goes in
+	Detected  bool   `json:"detected"`  // the agent's configuration directory exists
+	Installed bool   `json:"installed"` // safeclaw's hook is in Settings
+}
+
+// InstallPlan is what installing safeclaw's hooks for an agent would change.
+type InstallPlan struct {
+	Path    string `json:"path"`
+	Old     []byte `json:"-"`
+	New     []byte `json:"-"`
+	Changed bool   `json:"changed"`
+}
+
+// Config wires a Server. Token and Addr are required; every seam left nil
+// makes its part of the dashboard answer 503 "not available".
+type Config struct {
+	// Token is the one-time login token (see NewToken).
+	Token string
+	// Addr is the listener's host:port; the Host header must name it (as
+	// 127.0.0.1, localhost or [::1] with the same port).
+	Addr string
+
+	Approvals *approval.Manager
+	// CheckAlways says, without writing, whether an "always" approval of r
+	// can be recorded; nil allows the Manager to try.
+	CheckAlways func(r *approval.Record, a approval.Answer) error
+	Approver    string // who answers from the dashboard (the user's login)
+
+	Audit audit.Store
+
+	PolicyPath string // the user policy file the editor reads and writes
+	VersionDir string // where saved versions are kept (private, in the state dir)
+	Compile    CompileFunc
+	Check      CheckFunc
+
+	Agents  func(ctx context.Context) ([]Agent, error)
+	Plan    func(ctx context.Context, agent string) (*InstallPlan, error)
+	Install func(ctx context.Context, agent string) (string, error)
+	Doctor  func(ctx context.Context) (string, error)
+
+	// Warn receives internal errors, which the browser never sees.
+	Warn func(msg string)
+	Now  func() time.Time
+	// Poll is how often the approvals stream reads the store (default 300ms).
+	Poll time.Duration
+}
+
+// Server is the dashboard's handler.
+type Server struct {
+	c      Config
+	mux    *http.ServeMux
+	mu     sync.Mutex
+	used   bool // the login token was exchanged
+	sess   map[string]*session
+	hosts  map[string]bool
+	origin map[string]bool
+	static fs.FS
+}
+
+type session struct {
+	csrf    string
+	expires time.Time
+}
+
+// sessionTTL bounds a session; the dashboard is for a sitting, not a day.
+const sessionTTL = 12 * time.Hour
+
+const cookieName = "safeclaw_session"
+
+// NewToken returns a fresh random token (256 bits, hex).
+func NewToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// New returns a Server for c.
+func New(c Config) (*Server, error) {
+	if len(c.Token) < 32 {
+		return nil, errors.New("dashboard: login token missing or shorter than 32 characters")
+	}
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("dashboard: listener address %q: %v", c.Addr, err)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Warn == nil {
+		c.Warn = func(string) {}
+	}
+	if c.Poll <= 0 {
+		c.Poll = 300 * time.Millisecond
+	}
+	static, err := fs.Sub(assetFS, "assets")
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{c: c, sess: map[string]*session{}, hosts: map[string]bool{}, origin: map[string]bool{}, static: static}
+	names := []string{host, "localhost", "127.0.0.1", "[::1]"}
+	for _, h := range names {
+		if strings.Contains(h, ":") && !strings.HasPrefix(h, "[") {
+			h = "[" + h + "]"
+		}
+		hp := h + ":" + port
+		s.hosts[hp] = true
+		s.origin["http://"+hp] = true
+	}
+	s.routes()
+	return s, nil
+}
+
+// LoginPath is the path (with the one-time token) that logs a browser in.
+func (s *Server) LoginPath() string { return "/login?token=" + s.c.Token }
+
+func (s *Server) routes() {
+	m := http.NewServeMux()
+	m.HandleFunc("GET /login", s.login)
+	m.HandleFunc("GET /{$}", s.page)
+	m.HandleFunc("GET /assets/{name}", s.asset)
+	m.Handle("GET /api/session", s.auth(s.session))
+	m.Handle("GET /api/approvals", s.auth(s.listApprovals))
+	m.Handle("GET /api/approvals/stream", s.auth(s.streamApprovals))
+	m.Handle("POST /api/approvals/{id}/answer", s.auth(s.answerApproval))
+	m.Handle("GET /api/audit", s.auth(s.queryAudit))
+	m.Handle("POST /api/audit/verify", s.auth(s.verifyAudit))
+	m.Handle("GET /api/audit/export", s.auth(s.exportAudit))
+	m.Handle("GET /api/policy", s.auth(s.getPolicy))
+	m.Handle("POST /api/policy/validate", s.auth(s.validatePolicy))
+	m.Handle("POST /api/policy/try", s.auth(s.tryPolicy))
+	m.Handle("POST /api/policy/save", s.auth(s.savePolicy))
+	m.Handle("GET /api/policy/versions", s.auth(s.listVersions))
+	m.Handle("GET /api/policy/versions/{id}", s.auth(s.getVersion))
+	m.Handle("POST /api/policy/rollback", s.auth(s.rollbackPolicy))
+	m.Handle("GET /api/setup", s.auth(s.setup))
+	m.Handle("GET /api/setup/plan", s.auth(s.plan))
+	m.Handle("POST /api/setup/install", s.auth(s.install))
+	m.Handle("GET /api/setup/doctor", s.auth(s.doctor))
+	s.mux = m
+}
+
+// ServeHTTP applies the checks every request passes, then routes it.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Cross-Origin-Resource-Policy", "same-origin")
+	h.Set("Cache-Control", "no-store")
+	// DNS rebinding: a foreign name resolving to 127.0.0.1 still carries
+	// its own name in Host.
+	if !s.hosts[strings.ToLower(r.Host)] {
+		writeError(w, http.StatusForbidden, "unexpected Host header")
+		return
+	}
+	// A page of another origin may send requests here (forms, fetch
+	// no-cors); it never gets a same-origin Origin or Sec-Fetch-Site.
+	if o := r.Header.Get("Origin"); o != "" && !s.origin[o] {
+		writeError(w, http.StatusForbidden, "cross-origin request refused")
+		return
+	}
+	if site := r.Header.Get("Sec-Fetch-Site"); site == "cross-site" || site == "same-site" {
+		// Opening the login link from another application is "none".
+		writeError(w, http.StatusForbidden, "cross-site request refused")
+		return
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		if r.Header.Get("Origin") == "" {
+			writeError(w, http.StatusForbidden, "write without an Origin header refused")
+			return
+		}
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// login exchanges the one-time token for a session cookie.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	tok := r.URL.Query().Get("token")
+	s.mu.Lock()
+	ok := !s.used && subtle.ConstantTimeCompare([]byte(tok), []byte(s.c.Token)) == 1
+	if ok {
+		s.used = true
+	}
+	s.mu.Unlock()
+	if !ok {
+		writeError(w, http.StatusUnauthorized, "login link invalid or already used; restart 'safeclaw ui' for a new one")
+		return
+	}
+	id, err1 := NewToken()
+	csrf, err2 := NewToken()
+	if err := errors.Join(err1, err2); err != nil {
+		s.internal(w, err)
+		return
+	}
+	s.mu.Lock()
+	s.sess[id] = &session{csrf: csrf, expires: s.c.Now().Add(sessionTTL)}
+	s.mu.Unlock()
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: id, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, MaxAge: int(sessionTTL / time.Second)})
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// sessionOf returns the request's live session, or nil.
+func (s *Server) sessionOf(r *http.Request) *session {
+	c, err := r.Cookie(cookieName)
+	if err != nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss := s.sess[c.Value]
+	if ss == nil {
+		return nil
+	}
+	if s.c.Now().After(ss.expires) {
+		delete(s.sess, c.Value)
+		return nil
+	}
+	return ss
+}
+
+// auth requires a session, and on writes the session's CSRF token.
+func (s *Server) auth(h http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ss := s.sessionOf(r)
+		if ss == nil {
+			writeError(w, http.StatusUnauthorized, "not logged in: open the link 'safeclaw ui' printed")
+			return
+		}
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			got := r.Header.Get("X-CSRF-Token")
+			if subtle.ConstantTimeCompare([]byte(got), []byte(ss.csrf)) != 1 {
+				writeError(w, http.StatusForbidden, "missing or wrong CSRF token")
+				return
+			}
+		}
+		h(w, r)
+	})
+}
+
+func (s *Server) page(w http.ResponseWriter, r *http.Request) {
+	if s.sessionOf(r) == nil {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprint(w, `<!doctype html><html lang="en"><meta charset="utf-8"><title>safeclaw: log in</title>`+
+			`<link rel="stylesheet" href="/assets/style.css"><main><h1>Not logged in</h1>`+
+			`<p>Open the login link that <code>safeclaw ui</code> printed in your terminal. Each link works once.</p></main></html>`)
+		return
+	}
+	s.serveAsset(w, "index.html")
+}
+
+func (s *Server) asset(w http.ResponseWriter, r *http.Request) {
+	s.serveAsset(w, r.PathValue("name"))
+}
+
+func (s *Server) serveAsset(w http.ResponseWriter, name string) {
+	types := map[string]string{".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+	i := strings.LastIndexByte(name, '.')
+	if i < 0 || types[name[i:]] == "" {
+		writeError(w, http.StatusNotFound, "not found")
+		return
+	}
+	data, err := fs.ReadFile(s.static, name)
+	if err != nil {
+		writeError(w, http.StatusNotFound, "not found")
+		return
+	}
+	w.Header().Set("Content-Type", types[name[i:]])
+	_, _ = w.Write(data)
+}
+
+func (s *Server) session(w http.ResponseWriter, r *http.Request) {
+	ss := s.sessionOf(r)
+	writeJSON(w, http.StatusOK, map[string]string{"csrf": ss.csrf, "approver": s.c.Approver})
+}
+
+// apiError is an error whose message is safe to show in the browser (C7).
+type apiError struct {
+	Status  int    `json:"status"`
+	Message string `json:"message"`
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, apiError{Status: status, Message: msg})
+}
+
+// internal logs err for the operator and tells the browser only that
+// something failed.
+func (s *Server) internal(w http.ResponseWriter, err error) {
+	s.c.Warn("dashboard: " + err.Error())
+	writeError(w, http.StatusInternalServerError, "internal error (see the terminal running 'safeclaw ui')")
+}
+
+func unavailable(w http.ResponseWriter, what string) {
+	writeError(w, http.StatusServiceUnavailable, what+" is not available in this dashboard")
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(true)
+	_ = enc.Encode(v)
+}
+
+// maxBody bounds request bodies: a policy is at most 4 MiB.
+const maxBody = 4<<20 + 4096
+
+func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeError(w, http.StatusBadRequest, "bad JSON body: "+err.Error())
+		return false
+	}
+	return true
+}

@@ -1,0 +1,204 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/safeclaw/safeclaw/audit"
+	"github.com/safeclaw/safeclaw/pgstore"
+)
+
+const storeUsage = `Usage:
+  safeclaw store status [--url URL] [--schema NAME] [--json]
+  safeclaw store migrate [--url URL] [--schema NAME] [--json]
+
+Manages the shared PostgreSQL store (config.yaml "store: postgres://...", or
+SAFECLAW_STORE) that holds the approvals and the audit trail of a fleet.
+
+status prints the schema version of the database and the migrations this
+safeclaw would apply; it exits 1 when migrations are pending or the database
+is newer than this safeclaw. migrate applies the pending migrations (run it
+once, with a role that may create tables, before the agent hosts connect);
+it refuses a database migrated by a newer safeclaw.
+
+Examples:
+  safeclaw store status
+  SAFECLAW_STORE=postgres://admin@db.internal/safeclaw safeclaw store migrate
+`
+
+// storeURL is the configured store: SAFECLAW_STORE, else config's store.
+func (e *Env) storeURL(cfgStore string) string {
+	if u := e.Getenv("SAFECLAW_STORE"); u != "" {
+		return u
+	}
+	return cfgStore
+}
+
+// isPostgresURL reports whether a store URL names PostgreSQL.
+func isPostgresURL(s string) bool {
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// pgSchema is the schema named by the URL's "schema" query parameter
+// (removed from the URL, which PostgreSQL would reject), else "safeclaw".
+func pgSchema(raw string) (string, string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", "", fmt.Errorf("store URL: %w", err)
+	}
+	q := u.Query()
+	schema := q.Get("schema")
+	q.Del("schema")
+	u.RawQuery = q.Encode()
+	return u.String(), schema, nil
+}
+
+// auditStream names this machine's audit chain: SAFECLAW_STREAM, else
+// host/user, so that machines never contend for one chain.
+func (e *Env) auditStream() string {
+	if s := e.Getenv("SAFECLAW_STREAM"); s != "" {
+		return s
+	}
+	host, _ := os.Hostname()
+	return host + "/" + e.whoami()
+}
+
+// openPGStores opens the PostgreSQL audit trail (this machine's stream,
+// sealed with the local audit key) and approval store at rawURL. Both share
+// one connection pool; close both.
+func (e *Env) openPGStores(ctx context.Context, rawURL string) (*pgstore.Audit, *pgstore.Approvals, error) {
+	u, schema, err := pgSchema(rawURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := os.MkdirAll(e.KeyDir(), 0o700); err != nil {
+		return nil, nil, err
+	}
+	key, err := audit.LoadOrCreateKey(e.auditKeyFile())
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := pgstore.Open(ctx, u, pgstore.Options{Schema: schema, Now: e.Now})
+	if err != nil {
+		return nil, nil, err
+	}
+	defer db.Close() // the stores keep their own references
+	trail, err := db.Audit(ctx, pgstore.AuditOptions{Stream: e.auditStream(), Key: &key})
+	if err != nil {
+		return nil, nil, err
+	}
+	appr, err := db.Approvals(ctx)
+	if err != nil {
+		trail.Close()
+		return nil, nil, err
+	}
+	return trail, appr, nil
+}
+
+// runStore implements `safeclaw store`.
+func runStore(ctx context.Context, e *Env, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(e.Stderr, storeUsage)
+		return exitUsage
+	}
+	sub := args[0]
+	if sub == "-h" || sub == "--help" || sub == "help" {
+		fmt.Fprint(e.Stdout, storeUsage)
+		return exitOK
+	}
+	if sub != "status" && sub != "migrate" {
+		if s := closest(sub, []string{"status", "migrate"}); s != "" {
+			return hintf(e, fmt.Sprintf("did you mean 'safeclaw store %s'?", s), "unknown store subcommand %q", sub)
+		}
+		return hintf(e, "see 'safeclaw store --help'", "unknown store subcommand %q", sub)
+	}
+	fs := newFlags(e, "store "+sub, storeUsage)
+	rawURL := fs.String("url", "", "the store URL (default: SAFECLAW_STORE, else config.yaml's store)")
+	schemaFlag := fs.String("schema", "", `the PostgreSQL schema (default: the URL's ?schema=, else "safeclaw")`)
+	asJSON := fs.Bool("json", false, "print the status as JSON")
+	if code, ok := parseFlags(e, fs, args[1:]); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		return errorf(e, "unexpected argument %q", fs.Arg(0))
+	}
+	target := *rawURL
+	if target == "" {
+		cfg, err := e.loadConfig()
+		if err != nil {
+			return errorf(e, "%v", err)
+		}
+		target = e.storeURL(cfg.Store)
+	}
+	if target == "" {
+		return hintf(e, `set "store: postgres://user@host/db" in config.yaml, or SAFECLAW_STORE`, "no store configured: the embedded store needs no migrations")
+	}
+	if !isPostgresURL(target) {
+		return errorf(e, "store %q is the embedded store: it migrates itself", redactStoreURL(target))
+	}
+	u, schema, err := pgSchema(target)
+	if err != nil {
+		return errorf(e, "%v", err)
+	}
+	if *schemaFlag != "" {
+		schema = *schemaFlag
+	}
+	db, err := pgstore.Open(ctx, u, pgstore.Options{Schema: schema})
+	if err != nil {
+		return errorf(e, "%v", err)
+	}
+	defer db.Close()
+	var applied []int
+	if sub == "migrate" {
+		if applied, err = db.Migrate(ctx); err != nil {
+			return errorf(e, "%v", err)
+		}
+	}
+	st, err := db.Status(ctx)
+	if err != nil {
+		return errorf(e, "%v", err)
+	}
+	if *asJSON {
+		out := struct {
+			*pgstore.Status
+			URL         string `json:"url"`
+			JustApplied []int  `json:"just_applied,omitempty"`
+		}{st, redactStoreURL(target), applied}
+		b, _ := json.MarshalIndent(out, "", "  ")
+		fmt.Fprintln(e.Stdout, string(b))
+	} else {
+		fmt.Fprintf(e.Stdout, "store:   %s (schema %s)\n", redactStoreURL(target), st.Schema)
+		fmt.Fprintf(e.Stdout, "version: %d (this safeclaw knows %d)\n", st.Version, st.Known)
+		for _, v := range applied {
+			fmt.Fprintf(e.Stdout, "applied: migration %04d\n", v)
+		}
+		for _, p := range st.Pending {
+			fmt.Fprintf(e.Stdout, "pending: %s\n", p)
+		}
+	}
+	switch {
+	case st.Newer():
+		fmt.Fprintf(e.Stderr, "safeclaw: the database schema (%d) is newer than this safeclaw knows (%d): it will refuse to write; upgrade safeclaw\n", st.Version, st.Known)
+		return exitFindings
+	case len(st.Pending) > 0:
+		fmt.Fprintln(e.Stderr, "safeclaw: migrations are pending: run 'safeclaw store migrate'")
+		return exitFindings
+	}
+	return exitOK
+}
+
+// redactStoreURL hides the password of a store URL.
+func redactStoreURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}

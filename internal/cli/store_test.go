@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/safeclaw/safeclaw/audit"
+)
+
+func runStoreCmd(e *Env, args ...string) (int, string, string) {
+	var out, errb bytes.Buffer
+	e.Stdout, e.Stderr = &out, &errb
+	code := runStore(context.Background(), e, args)
+	return code, out.String(), errb.String()
+}
+
+func TestStoreWithoutPostgres(t *testing.T) {
+	e := testEnv(t)
+	for _, tt := range []struct {
+		args []string
+		code int
+		err  string
+	}{
+		{nil, exitUsage, "Usage:"},
+		{[]string{"migrat"}, exitUsage, "did you mean 'safeclaw store migrate'"},
+		{[]string{"status"}, exitUsage, "no store configured"},
+		{[]string{"status", "--url", "sqlite:///tmp/x.db"}, exitUsage, "embedded store"},
+		{[]string{"status", "--url", "postgres://u:secret@127.0.0.1:1/db?connect_timeout=1"}, exitUsage, ""},
+	} {
+		code, _, stderr := runStoreCmd(e, tt.args...)
+		if code != tt.code || !strings.Contains(stderr, tt.err) {
+			t.Errorf("store %q: exit %d, stderr %q; want %d, %q", tt.args, code, stderr, tt.code, tt.err)
+		}
+		if strings.Contains(stderr, "secret") {
+			t.Errorf("store %q: password in the message: %s", tt.args, stderr)
+		}
+	}
+	if code, out, _ := runStoreCmd(e, "--help"); code != exitOK || !strings.Contains(out, "safeclaw store migrate") {
+		t.Errorf("--help: %d %q", code, out)
+	}
+}
+
+func TestStoreMigrateStatusPostgres(t *testing.T) {
+	base := os.Getenv("SAFECLAW_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("SAFECLAW_TEST_POSTGRES not set; run scripts/postgres-test.sh")
+	}
+	schema := fmt.Sprintf("cli%d", os.Getpid())
+	t.Cleanup(func() {
+		if c, err := pgx.Connect(context.Background(), base); err == nil {
+			c.Exec(context.Background(), `DROP SCHEMA IF EXISTS `+schema+` CASCADE`)
+			c.Close(context.Background())
+		}
+	})
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	u := base + sep + "schema=" + schema
+	e := testEnv(t)
+	env := map[string]string{"SAFECLAW_STORE": u, "SAFECLAW_HOME": e.ConfigDir, "SAFECLAW_STREAM": "laptop/dev"}
+	e.Getenv = func(k string) string { return env[k] }
+	if code, out, stderr := runStoreCmd(e, "status"); code != exitFindings || !strings.Contains(out, "pending: 0001_init") {
+		t.Fatalf("status before migrate: %d %q %q", code, out, stderr)
+	}
+	if code, out, stderr := runStoreCmd(e, "migrate"); code != exitOK || !strings.Contains(out, "applied: migration 0001") {
+		t.Fatalf("migrate: %d %q %q", code, out, stderr)
+	}
+	if code, out, _ := runStoreCmd(e, "status", "--json"); code != exitOK || !strings.Contains(out, `"version": 1`) {
+		t.Fatalf("status after migrate: %d %q", code, out)
+	}
+	trail, appr, err := e.openPGStores(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer appr.Close()
+	defer trail.Close()
+	if trail.Stream() != "laptop/dev" {
+		t.Fatalf("stream %q", trail.Stream())
+	}
+	if _, err := trail.Append(context.Background(), &audit.Record{Decision: audit.Deny, Request: "rm -rf /"}); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := trail.Verify(context.Background()); err != nil || !rep.Intact || rep.Records != 1 {
+		t.Fatalf("verify: %+v %v", rep, err)
+	}
+}

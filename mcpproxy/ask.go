@@ -1,0 +1,251 @@
+package mcpproxy
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/safeclaw/safeclaw/action"
+)
+
+// approvalInput is the id of safeclaw's input request in an input_required
+// result (2026-07-28 era).
+const approvalInput = "safeclaw-approval"
+
+// askState is what the request brings to an ask: a retry's approval state
+// and responses (2026-07-28 era), its progress token, and whether an
+// input_required result may be answered.
+type askState struct {
+	state            string
+	responses        mcp.InputResponseMap
+	progress         any
+	canInputRequired bool
+}
+
+// ask resolves an ask decision for the request identified by bind. It
+// returns whether the request may go on, else why not; or, for a
+// 2026-07-28 client that can be asked, the input_required result to send.
+//
+// In order: a retry carrying an approval for exactly this request; the
+// client's user by elicitation; safeclaw's approval queue (Approve); a
+// pending approval (Pending); deny.
+func (p *Proxy) ask(ctx context.Context, ss *mcp.ServerSession, req *action.Request, d action.Decision, bind string, st askState) (bool, string, mcp.Result) {
+	if st.state != "" {
+		if err := p.redeemState(st.state, bind); err != nil {
+			return false, notApprovedMessage(req, d, "the approval it carries is not valid for it ("+err.Error()+")"), nil
+		}
+		if ok, why := approvedBy(st.responses[approvalInput]); !ok {
+			return false, notApprovedMessage(req, d, why), nil
+		}
+		p.opts.Warn(fmt.Sprintf("safeclaw mcp: %s: the client's user approved %s", p.opts.Name, subject(req)))
+		return true, "", nil
+	}
+	if p.opts.Elicit && clientElicits(ss) {
+		if newEra(ss) {
+			if st.canInputRequired {
+				return false, "", p.inputRequired(req, d, bind)
+			}
+		} else {
+			ectx, cancel := context.WithTimeout(ctx, p.opts.ElicitTimeout)
+			res, err := ss.Elicit(ectx, elicitParams(req, d))
+			cancel()
+			if err == nil {
+				if ok, why := approvedBy(res); !ok {
+					return false, notApprovedMessage(req, d, why), nil
+				}
+				p.opts.Warn(fmt.Sprintf("safeclaw mcp: %s: the client's user approved %s", p.opts.Name, subject(req)))
+				return true, "", nil
+			}
+			// The client could not be asked (stateless HTTP cannot carry a
+			// request to the client): try the approval queue.
+		}
+	}
+	if p.opts.Approve != nil {
+		stop := p.keepAlive(ctx, ss, st.progress)
+		eff, err := p.opts.Approve(ctx, req, d)
+		stop()
+		switch {
+		case err != nil:
+			return false, notApprovedMessage(req, d, "the approval failed ("+err.Error()+")"), nil
+		case eff == action.Allow:
+			return true, "", nil
+		}
+		return false, notApprovedMessage(req, d, "no person approved it"), nil
+	}
+	id := ""
+	if p.opts.Pending != nil {
+		if got, err := p.opts.Pending(ctx, req, d); err == nil {
+			id = got
+		}
+	}
+	return false, askDeniedMessage(req, d, id), nil
+}
+
+// approvedBy reads an elicitation answer: only an accepted form with
+// approve: true approves.
+func approvedBy(r mcp.InputResponse) (bool, string) {
+	res, ok := r.(*mcp.ElicitResult)
+	if !ok || res == nil {
+		return false, "no approval came back"
+	}
+	switch res.Action {
+	case "accept":
+		if v, ok := res.Content["approve"].(bool); ok && v {
+			return true, ""
+		}
+		return false, "the user did not approve it"
+	case "decline":
+		return false, "the user declined it"
+	}
+	return false, "the user dismissed the question"
+}
+
+// clientElicits reports whether the client declared the elicitation
+// capability (form mode, or the pre-2025-11-25 empty object).
+func clientElicits(ss *mcp.ServerSession) bool {
+	if ss == nil {
+		return false
+	}
+	ip := ss.InitializeParams()
+	return ip != nil && ip.Capabilities != nil && ip.Capabilities.Elicitation != nil &&
+		(ip.Capabilities.Elicitation.Form != nil || ip.Capabilities.Elicitation.URL == nil)
+}
+
+// newEra reports whether the client speaks the stateless 2026-07-28 era,
+// where the server asks by answering input_required.
+func newEra(ss *mcp.ServerSession) bool {
+	ip := ss.InitializeParams()
+	return ip != nil && ip.ProtocolVersion >= "2026-07-28"
+}
+
+func elicitParams(req *action.Request, d action.Decision) *mcp.ElicitParams {
+	input := req.Input
+	if len(input) > 2000 {
+		input = input[:2000] + "..."
+	}
+	return &mcp.ElicitParams{
+		Mode: "form",
+		Message: "safeclaw: an agent wants to run\n\n" + input + "\n\nThis needs a person's approval (" + ruleText(d) + ")." + notes(d) +
+			"\nApprove this one call, with exactly these arguments?",
+		RequestedSchema: map[string]any{
+			"type": "object",
+			"properties": map[string]any{
+				"approve": map[string]any{"type": "boolean", "title": "Approve this call", "description": "Run it once, with exactly these arguments"},
+			},
+			"required": []string{"approve"},
+		},
+	}
+}
+
+// inputRequired is the 2026-07-28 answer that asks the client's user: an
+// elicitation input request and a signed state binding the approval to
+// exactly this request, once, for the elicitation timeout.
+func (p *Proxy) inputRequired(req *action.Request, d action.Decision, bind string) mcp.Result {
+	state := p.newState(bind)
+	ep, err := json.Marshal(elicitParams(req, d))
+	if err != nil {
+		return errorResult("safeclaw could not ask for approval: " + err.Error())
+	}
+	wire := fmt.Sprintf(`{"content":[],"resultType":"input_required","inputRequests":{%q:{"method":"elicitation/create","params":%s}},"requestState":%q}`,
+		approvalInput, ep, state)
+	var res mcp.CallToolResult
+	if err := json.Unmarshal([]byte(wire), &res); err != nil {
+		return errorResult("safeclaw could not ask for approval: " + err.Error())
+	}
+	return &res
+}
+
+type stateClaims struct {
+	Bind    string `json:"b"` // sha256 of the bound request
+	Nonce   string `json:"n"`
+	Expires int64  `json:"e"` // unix seconds
+}
+
+func (p *Proxy) newState(bind string) string {
+	var nonce [16]byte
+	_, _ = rand.Read(nonce[:])
+	sum := sha256.Sum256([]byte(bind))
+	c := stateClaims{Bind: hex.EncodeToString(sum[:]), Nonce: hex.EncodeToString(nonce[:]),
+		Expires: p.opts.Now().Add(p.opts.ElicitTimeout).Unix()}
+	body, _ := json.Marshal(c)
+	mac := hmac.New(sha256.New, p.stateKey[:])
+	mac.Write(body)
+	return base64.RawURLEncoding.EncodeToString(body) + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// redeemState checks a state this proxy signed for exactly bind, unexpired
+// and not redeemed before, and marks it redeemed.
+func (p *Proxy) redeemState(state, bind string) error {
+	b64, sig, ok := strings.Cut(state, ".")
+	if !ok {
+		return fmt.Errorf("malformed state")
+	}
+	body, err1 := base64.RawURLEncoding.DecodeString(b64)
+	got, err2 := base64.RawURLEncoding.DecodeString(sig)
+	if err1 != nil || err2 != nil {
+		return fmt.Errorf("malformed state")
+	}
+	mac := hmac.New(sha256.New, p.stateKey[:])
+	mac.Write(body)
+	if !hmac.Equal(got, mac.Sum(nil)) {
+		return fmt.Errorf("not issued by this safeclaw")
+	}
+	var c stateClaims
+	if err := json.Unmarshal(body, &c); err != nil {
+		return fmt.Errorf("malformed state")
+	}
+	sum := sha256.Sum256([]byte(bind))
+	if c.Bind != hex.EncodeToString(sum[:]) {
+		return fmt.Errorf("it was given for other arguments")
+	}
+	now := p.opts.Now()
+	if now.Unix() > c.Expires {
+		return fmt.Errorf("it expired")
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for n, exp := range p.used {
+		if now.After(exp) {
+			delete(p.used, n)
+		}
+	}
+	if _, dup := p.used[c.Nonce]; dup {
+		return fmt.Errorf("it was already used")
+	}
+	p.used[c.Nonce] = time.Unix(c.Expires+1, 0)
+	return nil
+}
+
+// keepAlive sends progress notifications while a person is being waited
+// for, when the client gave a progress token, so it does not time out.
+func (p *Proxy) keepAlive(ctx context.Context, ss *mcp.ServerSession, token any) (stop func()) {
+	if ss == nil || token == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(10 * time.Second)
+		defer t.Stop()
+		for n := 1; ; n++ {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				_ = ss.NotifyProgress(ctx, &mcp.ProgressNotificationParams{ProgressToken: token, Progress: float64(n),
+					Message: "waiting for a person's approval in safeclaw"})
+			}
+		}
+	}()
+	return func() { close(done) }
+}

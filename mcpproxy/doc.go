@@ -1,0 +1,56 @@
+// Package mcpproxy is safeclaw's MCP gating proxy: an MCP server to the
+// agent (downstream) and an MCP client to the real server (upstream), built
+// on the official Go SDK, that decides every request which does something
+// before the upstream sees it.
+//
+//   - tools/call becomes an mcp.call action (server, tool, decoded
+//     arguments); a string argument named command, cmd or script is also
+//     analysed as shell text (package shell) and its parts join the request,
+//     so shell rules apply to it. resources/read and resources/subscribe
+//     become mcp.read (the URI; a file: URI also a file.read of its path),
+//     prompts/get and completion/complete mcp.prompt or mcp.read. Every
+//     decision goes through the [action.DecideFunc], which audits it.
+//   - deny: a tools/call answers a result with isError and the reason, so
+//     the model can adapt; other methods a JSON-RPC error (code
+//     [CodeDenied]). ask: an elicitation to the client's user when the
+//     client supports it (legacy era: elicitation/create; 2026-07-28 era: an
+//     input_required result whose approval is bound to the exact arguments),
+//     else [Options.Approve] (safeclaw's approval queue), else
+//     [Options.Pending] (deny, telling how to approve).
+//   - tools/list shows only tools the policy could ever allow (each tool
+//     decided with [action.AnyArgs]) whose definitions match their pins:
+//     the first time a tool is seen, a hash of its name, title,
+//     description, schemas and annotations is recorded ([Pins]); a changed
+//     definition is reported and the tool hidden and denied until a person
+//     runs `safeclaw mcp trust NAME`.
+//   - Arguments are forwarded as safeclaw decoded and decided them
+//     (re-encoded), never as the raw bytes, so a duplicate key or odd
+//     encoding cannot make the upstream read something else.
+//   - Methods safeclaw does not know are refused (-32601); requests from the
+//     upstream to the client (sampling, elicitation, roots) are not relayed.
+//   - An upstream that fails or exits answers the pending and later requests
+//     with a JSON-RPC error, never silence; the stdio proxy then ends.
+//
+// Both protocol eras are spoken on both sides where the SDK allows it: the
+// downstream server answers initialize (2024-11-05 .. 2025-11-25) and the
+// stateless 2026-07-28 era (server/discover, per-request _meta); over HTTP
+// it is a stateless streamable-HTTP handler. The upstream client probes
+// server/discover and falls back to initialize.
+//
+// # Current limitations
+//
+//   - How an ask was resolved by elicitation is not yet written to the audit
+//     trail (the decision, "ask", is); nor are denials of a tool whose pin
+//     changed, which no policy made (they are reported through
+//     [Options.Warn]).
+//   - Elicitation trusts the MCP client to show the question to a person; a
+//     client that answers elicitations itself approves its own requests
+//     (disable with [Options.Elicit] false).
+//   - resources/list, resources/templates/list and prompts/list are
+//     forwarded (resources and prompts filtered like tools); reading is what
+//     is gated. Logging notifications from the upstream are forwarded; the
+//     log level is not.
+//   - The upstream's list_changed notifications are forwarded through the
+//     SDK's feature-change notification (a placeholder feature added and
+//     removed), the only public way to send them.
+package mcpproxy

@@ -1,0 +1,639 @@
+package mcpproxy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/shell"
+)
+
+// middleware is the single choke point: every method a client sends passes
+// here. Methods safeclaw answers itself go to the SDK; methods that reach
+// the upstream are decided first; everything else is refused.
+func (p *Proxy) middleware(next mcp.MethodHandler) mcp.MethodHandler {
+	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+		switch method {
+		case "initialize", "server/discover", "ping", "logging/setLevel", "subscriptions/listen",
+			"notifications/initialized", "notifications/cancelled", "notifications/progress",
+			"notifications/roots/list_changed":
+			return next(ctx, method, req)
+		case "resources/subscribe", "resources/unsubscribe":
+			// Decided in SubscribeHandler, which subscriptions/listen (the
+			// 2026-07-28 way) goes through too.
+			return next(ctx, method, req)
+		}
+		p.inflight.Add(1)
+		defer p.inflight.Add(-1)
+		if err := p.upstreamGone(); err != nil {
+			return nil, err
+		}
+		switch r := req.(type) {
+		case *mcp.CallToolRequest:
+			return p.callTool(ctx, r)
+		case *mcp.ListToolsRequest:
+			return p.listTools(ctx, r)
+		case *mcp.ReadResourceRequest:
+			return p.readResource(ctx, r)
+		case *mcp.GetPromptRequest:
+			return p.getPrompt(ctx, r)
+		case *mcp.CompleteRequest:
+			return p.complete(ctx, r)
+		case *mcp.ListResourcesRequest:
+			return p.listResources(ctx, r)
+		case *mcp.ListResourceTemplatesRequest:
+			return p.listResourceTemplates(ctx, r)
+		case *mcp.ListPromptsRequest:
+			return p.listPrompts(ctx, r)
+		}
+		return nil, &jsonrpc.Error{Code: jsonrpc.CodeMethodNotFound, Message: fmt.Sprintf("safeclaw does not relay %q", method)}
+	}
+}
+
+// upstreamGone is the error for every request once the upstream ended.
+func (p *Proxy) upstreamGone() error {
+	if err := p.UpstreamErr(); err != nil {
+		return &jsonrpc.Error{Code: CodeUpstream, Message: fmt.Sprintf("safeclaw: upstream MCP server %q is gone (%v); nothing was run", p.opts.Name, err)}
+	}
+	return nil
+}
+
+// upstreamError turns a failed upstream call into the client's error: the
+// upstream's own JSON-RPC errors pass through, anything else (a dead
+// connection, a timeout) becomes CodeUpstream.
+func (p *Proxy) upstreamError(err error) error {
+	var we *jsonrpc.Error
+	if errors.As(err, &we) {
+		return we
+	}
+	if gone := p.upstreamGone(); gone != nil {
+		return gone
+	}
+	return &jsonrpc.Error{Code: CodeUpstream, Message: fmt.Sprintf("safeclaw: upstream MCP server %q failed: %v", p.opts.Name, err)}
+}
+
+// ---- tools ----
+
+func (p *Proxy) callTool(ctx context.Context, r *mcp.CallToolRequest) (mcp.Result, error) {
+	name := r.Params.Name
+	args, err := decodeArgs(r.Params.Arguments)
+	if err != nil {
+		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("safeclaw: tools/call %q: %v", name, err)}
+	}
+	if p.toolStatus(ctx, name) == toolChanged {
+		p.opts.Warn(fmt.Sprintf("safeclaw mcp: %s: denied a call to tool %q: its definition changed since it was pinned (safeclaw mcp trust %s)", p.opts.Name, name, p.opts.Name))
+		return errorResult(fmt.Sprintf("Denied by safeclaw: the definition of tool %q changed since it was pinned, so it is held back until a person reviews it (safeclaw mcp trust %s). Do not retry it.", name, p.opts.Name)), nil
+	}
+	req := p.request(r.Session, "tools/call "+name+" "+compactJSON(args), p.callParts(name, args))
+	d := p.decide(ctx, req)
+	switch d.Effect {
+	case action.Allow:
+	case action.Ask:
+		bind := "tools/call\x00" + name + "\x00" + compactJSON(args)
+		ok, why, ir := p.ask(ctx, r.Session, req, d, bind, askState{
+			state: r.Params.RequestState, responses: r.Params.InputResponses, progress: r.Params.GetProgressToken(), canInputRequired: true})
+		if ir != nil {
+			return ir, nil
+		}
+		if !ok {
+			return errorResult(why), nil
+		}
+	default:
+		return errorResult(denyMessage(req, d)), nil
+	}
+	meta, release := p.forwardMeta(r.Session, r.Params.Meta, r.Params.GetProgressToken())
+	defer release()
+	res, err := p.up.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: args, Meta: meta})
+	if err != nil {
+		return nil, p.upstreamError(err)
+	}
+	return res, nil
+}
+
+func (p *Proxy) callParts(tool string, args map[string]any) []action.Part {
+	parts := []action.Part{{Facets: []action.Action{{Kind: action.MCPCall, Server: p.opts.Name, Tool: tool, Args: args}}}}
+	return append(parts, p.shellParts(args)...)
+}
+
+// shellArgs are the argument names whose string value is shell text.
+var shellArgs = map[string]bool{"command": true, "cmd": true, "script": true}
+
+// shellParts analyses shell-like arguments (command, cmd, script: a string,
+// or an argv list of strings) so that shell rules apply to them.
+func (p *Proxy) shellParts(args map[string]any) []action.Part {
+	var keys []string
+	for k := range args {
+		if shellArgs[strings.ToLower(k)] {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var parts []action.Part
+	for _, k := range keys {
+		text, ok := shellText(args[k])
+		if !ok {
+			continue
+		}
+		env := shell.Env{Cwd: p.argCwd(args), Home: p.opts.Home}
+		if p.local {
+			env.ReadFile = p.opts.ReadFile
+		}
+		parts = append(parts, shell.Analyze(text, env)...)
+	}
+	return parts
+}
+
+// shellText is a string argument, or an argv list quoted into shell text.
+func shellText(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, strings.TrimSpace(x) != ""
+	case []any:
+		if len(x) == 0 {
+			return "", false
+		}
+		words := make([]string, 0, len(x))
+		for _, w := range x {
+			s, ok := w.(string)
+			if !ok {
+				return "", false
+			}
+			words = append(words, "'"+strings.ReplaceAll(s, "'", `'\''`)+"'")
+		}
+		return strings.Join(words, " "), true
+	}
+	return "", false
+}
+
+// argCwd is where a shell-like argument runs: the call's own absolute cwd
+// argument, else the proxy's working directory for a local upstream.
+func (p *Proxy) argCwd(args map[string]any) string {
+	for _, k := range []string{"cwd", "workdir", "working_directory", "directory"} {
+		if s, ok := args[k].(string); ok && strings.HasPrefix(s, "/") {
+			return path.Clean(s)
+		}
+	}
+	if p.local {
+		return p.opts.Cwd
+	}
+	return ""
+}
+
+// listTools answers tools/list with the upstream's tools that the policy
+// could ever allow and whose definitions match their pins.
+func (p *Proxy) listTools(ctx context.Context, r *mcp.ListToolsRequest) (mcp.Result, error) {
+	if r.Params != nil && r.Params.Cursor != "" {
+		// Everything fits on the first page (see refreshTools).
+		return &mcp.ListToolsResult{Tools: []*mcp.Tool{}}, nil
+	}
+	tools, state, err := p.refreshTools(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*mcp.Tool, 0, len(tools))
+	for _, t := range tools {
+		if state[t.Name] != toolOK {
+			continue
+		}
+		if !p.couldAllow(ctx, r.Session, action.Action{Kind: action.MCPCall, Server: p.opts.Name, Tool: t.Name, Args: action.AnyArgs{}}) {
+			continue
+		}
+		out = append(out, t)
+	}
+	return &mcp.ListToolsResult{Tools: out}, nil
+}
+
+// refreshTools lists every upstream tool (all pages), checks them against
+// their pins and remembers their state for tools/call.
+func (p *Proxy) refreshTools(ctx context.Context) ([]*mcp.Tool, map[string]toolState, error) {
+	var tools []*mcp.Tool
+	cursor := ""
+	for page := 0; ; page++ {
+		res, err := p.up.ListTools(ctx, &mcp.ListToolsParams{Cursor: cursor})
+		if err != nil {
+			return nil, nil, p.upstreamError(err)
+		}
+		tools = append(tools, res.Tools...)
+		if res.NextCursor == "" || page >= 100 {
+			break
+		}
+		cursor = res.NextCursor
+	}
+	state := make(map[string]toolState, len(tools))
+	for _, t := range tools {
+		state[t.Name] = toolOK
+	}
+	if p.opts.Pins != nil {
+		changed, added, err := p.opts.Pins.check(tools, p.opts.Now())
+		if err != nil {
+			// Without pins, nothing can be shown safely.
+			return nil, nil, &jsonrpc.Error{Code: CodeDenied, Message: fmt.Sprintf("safeclaw: tool pins for %q: %v", p.opts.Name, err)}
+		}
+		for _, name := range changed {
+			state[name] = toolChanged
+			p.opts.Warn(fmt.Sprintf("safeclaw mcp: %s: the definition of tool %q changed since it was pinned; it is hidden and denied until a person reviews it and runs 'safeclaw mcp trust %s'", p.opts.Name, name, p.opts.Name))
+		}
+		if len(added) > 0 {
+			p.opts.Warn(fmt.Sprintf("safeclaw mcp: %s: pinned new tools: %s", p.opts.Name, strings.Join(added, ", ")))
+		}
+	}
+	p.mu.Lock()
+	p.tools = state
+	p.mu.Unlock()
+	return tools, state, nil
+}
+
+// toolStatus is a tool's state from the last listing, listing first when
+// there was none. A tool the upstream does not list is OK here: the
+// policy decides it and the upstream will say it does not exist.
+func (p *Proxy) toolStatus(ctx context.Context, name string) toolState {
+	p.mu.Lock()
+	st, known := p.tools[name]
+	empty := len(p.tools) == 0
+	p.mu.Unlock()
+	if known {
+		return st
+	}
+	if empty && p.opts.Pins != nil {
+		if _, state, err := p.refreshTools(ctx); err == nil {
+			if st, ok := state[name]; ok {
+				return st
+			}
+		}
+	}
+	return toolOK
+}
+
+// couldAllow asks the policy, without recording, whether a facet could be
+// allowed (or asked) at all.
+func (p *Proxy) couldAllow(ctx context.Context, ss *mcp.ServerSession, f action.Action) bool {
+	req := p.request(ss, "", []action.Part{{Facets: []action.Action{f}}})
+	d, err := p.opts.Check(ctx, req)
+	return err == nil && d.Effect != action.Deny
+}
+
+// ---- resources ----
+
+func (p *Proxy) readResource(ctx context.Context, r *mcp.ReadResourceRequest) (mcp.Result, error) {
+	uri := r.Params.URI
+	req := p.request(r.Session, "resources/read "+uri, p.readParts(uri, ""))
+	if err := p.gate(ctx, r.Session, req, "resources/read\x00"+uri); err != nil {
+		return nil, err
+	}
+	meta, release := p.forwardMeta(r.Session, r.Params.Meta, r.Params.GetProgressToken())
+	defer release()
+	res, err := p.up.ReadResource(ctx, &mcp.ReadResourceParams{URI: uri, Meta: meta})
+	if err != nil {
+		return nil, p.upstreamError(err)
+	}
+	return res, nil
+}
+
+// readParts are an mcp.read of uri and, for a file: URI, a file.read of
+// its path in a part of its own, so file rules (secrets, safeclaw's keys)
+// apply to it.
+func (p *Proxy) readParts(uri, detail string) []action.Part {
+	parts := []action.Part{{Facets: []action.Action{{Kind: action.MCPRead, Server: p.opts.Name, URL: uri, Detail: detail}}}}
+	if u, err := url.Parse(uri); err == nil && strings.EqualFold(u.Scheme, "file") && (u.Host == "" || u.Host == "localhost") && u.Path != "" {
+		parts = append(parts, action.Part{Facets: []action.Action{{Kind: action.FileRead, Path: path.Clean(u.Path), Detail: "MCP resource " + uri}}})
+	}
+	return parts
+}
+
+func (p *Proxy) subscribe(ctx context.Context, r *mcp.SubscribeRequest) error {
+	if err := p.upstreamGone(); err != nil {
+		return err
+	}
+	uri := r.Params.URI
+	req := p.request(r.Session, "resources/subscribe "+uri, p.readParts(uri, "subscribe"))
+	if err := p.gate(ctx, r.Session, req, "resources/subscribe\x00"+uri); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	first := p.subs[uri] == 0
+	p.subs[uri]++
+	p.mu.Unlock()
+	if first {
+		if err := p.up.Subscribe(ctx, &mcp.SubscribeParams{URI: uri}); err != nil {
+			p.mu.Lock()
+			p.subs[uri]--
+			p.mu.Unlock()
+			return p.upstreamError(err)
+		}
+	}
+	return nil
+}
+
+func (p *Proxy) unsubscribe(ctx context.Context, r *mcp.UnsubscribeRequest) error {
+	uri := r.Params.URI
+	p.mu.Lock()
+	n := p.subs[uri]
+	if n > 0 {
+		p.subs[uri]--
+	}
+	last := n == 1
+	p.mu.Unlock()
+	if last && p.UpstreamErr() == nil {
+		return p.up.Unsubscribe(ctx, &mcp.UnsubscribeParams{URI: uri})
+	}
+	return nil
+}
+
+func (p *Proxy) listResources(ctx context.Context, r *mcp.ListResourcesRequest) (mcp.Result, error) {
+	params := &mcp.ListResourcesParams{}
+	if r.Params != nil {
+		params.Cursor = r.Params.Cursor
+	}
+	res, err := p.up.ListResources(ctx, params)
+	if err != nil {
+		return nil, p.upstreamError(err)
+	}
+	out := &mcp.ListResourcesResult{NextCursor: res.NextCursor, Resources: make([]*mcp.Resource, 0, len(res.Resources))}
+	for _, rs := range res.Resources {
+		if p.couldAllow(ctx, r.Session, action.Action{Kind: action.MCPRead, Server: p.opts.Name, URL: rs.URI}) {
+			out.Resources = append(out.Resources, rs)
+		}
+	}
+	return out, nil
+}
+
+func (p *Proxy) listResourceTemplates(ctx context.Context, r *mcp.ListResourceTemplatesRequest) (mcp.Result, error) {
+	params := &mcp.ListResourceTemplatesParams{}
+	if r.Params != nil {
+		params.Cursor = r.Params.Cursor
+	}
+	res, err := p.up.ListResourceTemplates(ctx, params)
+	if err != nil {
+		return nil, p.upstreamError(err)
+	}
+	return &mcp.ListResourceTemplatesResult{NextCursor: res.NextCursor, ResourceTemplates: res.ResourceTemplates}, nil
+}
+
+// ---- prompts and completions ----
+
+func (p *Proxy) getPrompt(ctx context.Context, r *mcp.GetPromptRequest) (mcp.Result, error) {
+	name := r.Params.Name
+	args := make(map[string]any, len(r.Params.Arguments))
+	for k, v := range r.Params.Arguments {
+		args[k] = v
+	}
+	req := p.request(r.Session, "prompts/get "+name+" "+compactJSON(args),
+		[]action.Part{{Facets: []action.Action{{Kind: action.MCPPrompt, Server: p.opts.Name, Tool: name, Args: args}}}})
+	if err := p.gate(ctx, r.Session, req, "prompts/get\x00"+name+"\x00"+compactJSON(args)); err != nil {
+		return nil, err
+	}
+	meta, release := p.forwardMeta(r.Session, r.Params.Meta, r.Params.GetProgressToken())
+	defer release()
+	res, err := p.up.GetPrompt(ctx, &mcp.GetPromptParams{Name: name, Arguments: r.Params.Arguments, Meta: meta})
+	if err != nil {
+		return nil, p.upstreamError(err)
+	}
+	return res, nil
+}
+
+func (p *Proxy) listPrompts(ctx context.Context, r *mcp.ListPromptsRequest) (mcp.Result, error) {
+	params := &mcp.ListPromptsParams{}
+	if r.Params != nil {
+		params.Cursor = r.Params.Cursor
+	}
+	res, err := p.up.ListPrompts(ctx, params)
+	if err != nil {
+		return nil, p.upstreamError(err)
+	}
+	out := &mcp.ListPromptsResult{NextCursor: res.NextCursor, Prompts: make([]*mcp.Prompt, 0, len(res.Prompts))}
+	for _, pr := range res.Prompts {
+		if p.couldAllow(ctx, r.Session, action.Action{Kind: action.MCPPrompt, Server: p.opts.Name, Tool: pr.Name, Args: action.AnyArgs{}}) {
+			out.Prompts = append(out.Prompts, pr)
+		}
+	}
+	return out, nil
+}
+
+// complete gates completion/complete like what it completes: a prompt's
+// argument (mcp.prompt) or a resource template's (mcp.read).
+func (p *Proxy) complete(ctx context.Context, r *mcp.CompleteRequest) (mcp.Result, error) {
+	ref := r.Params.Ref
+	if ref == nil {
+		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "safeclaw: completion/complete without ref"}
+	}
+	args := map[string]any{r.Params.Argument.Name: r.Params.Argument.Value}
+	var f action.Action
+	switch ref.Type {
+	case "ref/prompt":
+		f = action.Action{Kind: action.MCPPrompt, Server: p.opts.Name, Tool: ref.Name, Args: args, Detail: "completion"}
+	case "ref/resource":
+		f = action.Action{Kind: action.MCPRead, Server: p.opts.Name, URL: ref.URI, Detail: "completion"}
+	default:
+		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("safeclaw: unknown completion ref type %q", ref.Type)}
+	}
+	req := p.request(r.Session, "completion/complete "+ref.Type+" "+ref.Name+ref.URI, []action.Part{{Facets: []action.Action{f}}})
+	if err := p.gate(ctx, r.Session, req, ""); err != nil {
+		return nil, err
+	}
+	res, err := p.up.Complete(ctx, &mcp.CompleteParams{Ref: ref, Argument: r.Params.Argument, Context: r.Params.Context})
+	if err != nil {
+		return nil, p.upstreamError(err)
+	}
+	return res, nil
+}
+
+// gate decides a request of a method other than tools/call: nil to go on,
+// else the JSON-RPC error to answer. bind identifies the exact request for
+// an elicited approval ("" allows no asking: completions deny on ask).
+func (p *Proxy) gate(ctx context.Context, ss *mcp.ServerSession, req *action.Request, bind string) error {
+	d := p.decide(ctx, req)
+	switch d.Effect {
+	case action.Allow:
+		return nil
+	case action.Ask:
+		if bind == "" {
+			return &jsonrpc.Error{Code: CodeDenied, Message: askDeniedMessage(req, d, "")}
+		}
+		ok, why, _ := p.ask(ctx, ss, req, d, bind, askState{})
+		if ok {
+			return nil
+		}
+		return &jsonrpc.Error{Code: CodeDenied, Message: why}
+	}
+	return &jsonrpc.Error{Code: CodeDenied, Message: denyMessage(req, d)}
+}
+
+// ---- requests and decisions ----
+
+// request builds the request for the gate. Nothing per-call (ids, tokens)
+// goes into it, so a retry of the same call is the same request (approvals
+// bind to it).
+func (p *Proxy) request(ss *mcp.ServerSession, input string, parts []action.Part) *action.Request {
+	req := &action.Request{Surface: "mcp", Agent: p.agentOf(ss), Input: input, Time: p.opts.Now(), Parts: parts}
+	if p.local {
+		req.Cwd = p.opts.Cwd
+	}
+	return req
+}
+
+// agentOf names the client from its clientInfo (claude-code is claude).
+func (p *Proxy) agentOf(ss *mcp.ServerSession) string {
+	if ss != nil {
+		if ip := ss.InitializeParams(); ip != nil && ip.ClientInfo != nil && ip.ClientInfo.Name != "" {
+			name := strings.ToLower(ip.ClientInfo.Name)
+			for _, a := range []string{"claude", "codex", "gemini", "cursor"} {
+				if strings.HasPrefix(name, a) {
+					return a
+				}
+			}
+			return name
+		}
+	}
+	return p.opts.Agent
+}
+
+// decide runs the gate; an error is a deny that says so.
+func (p *Proxy) decide(ctx context.Context, req *action.Request) action.Decision {
+	d, err := p.opts.Decide(ctx, req)
+	if err != nil {
+		d.Effect = action.Deny
+		if d.Reason == "" {
+			d.Reason = "safeclaw could not decide: " + err.Error()
+		}
+	}
+	return d
+}
+
+// forwardMeta is the _meta sent upstream: the client's, without the
+// protocol's own io.modelcontextprotocol/ keys (the upstream connection has
+// its own era and capabilities), and with the progress token replaced by
+// one unique to this call so that progress reaches the right client.
+func (p *Proxy) forwardMeta(ss *mcp.ServerSession, in mcp.Meta, progress any) (mcp.Meta, func()) {
+	var out mcp.Meta
+	for k, v := range in {
+		if strings.HasPrefix(k, "io.modelcontextprotocol/") || k == "progressToken" {
+			continue
+		}
+		if out == nil {
+			out = mcp.Meta{}
+		}
+		out[k] = v
+	}
+	if progress == nil || ss == nil {
+		return out, func() {}
+	}
+	tok := "safeclaw-" + strconv.FormatInt(p.nextTok.Add(1), 10)
+	p.mu.Lock()
+	p.progress[tok] = progressTarget{ss: ss, token: progress}
+	p.mu.Unlock()
+	if out == nil {
+		out = mcp.Meta{}
+	}
+	out["progressToken"] = tok
+	return out, func() {
+		p.mu.Lock()
+		delete(p.progress, tok)
+		p.mu.Unlock()
+	}
+}
+
+// decodeArgs decodes tools/call arguments: a JSON object (absent or null
+// is empty), numbers kept as written.
+func decodeArgs(raw json.RawMessage) (map[string]any, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return map[string]any{}, nil
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, fmt.Errorf("arguments are not JSON: %v", err)
+	}
+	if _, err := d.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("arguments have data after the JSON object")
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, errors.New("arguments must be a JSON object")
+	}
+	return m, nil
+}
+
+// compactJSON encodes v with sorted keys and without HTML escaping.
+func compactJSON(v any) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return fmt.Sprint(v)
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// errorResult is a tool result the model sees as a failed call.
+func errorResult(text string) *mcp.CallToolResult {
+	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: text}}, IsError: true}
+}
+
+func ruleText(d action.Decision) string {
+	if d.Rule == nil {
+		if d.Reason != "" {
+			return d.Reason
+		}
+		return "no rule allows it (default: deny)"
+	}
+	s := "rule " + strconv.Quote(d.Rule.Name)
+	if d.Rule.Source != "" {
+		s += " (" + d.Rule.Source + ")"
+	}
+	if d.Reason != "" && d.Reason != d.Rule.Name {
+		s += ": " + d.Reason
+	}
+	return s
+}
+
+func notes(d action.Decision) string {
+	if len(d.Notes) == 0 {
+		return ""
+	}
+	return " Note: " + strings.Join(d.Notes, "; ") + "."
+}
+
+// subject names what was asked for: the input, shortened.
+func subject(req *action.Request) string {
+	s := req.Input
+	if len(s) > 300 {
+		s = s[:300] + "..."
+	}
+	return s
+}
+
+func denyMessage(req *action.Request, d action.Decision) string {
+	return "Denied by safeclaw: " + subject(req) + ": " + ruleText(d) + "." + notes(d) +
+		" If this is needed, ask the user to change the safeclaw policy (safeclaw policy explain shows why); do not retry it in another form."
+}
+
+func approveHint(id string) string {
+	if id == "" {
+		return "Ask the user to approve it in safeclaw (safeclaw approvals list shows pending requests), then retry the same call unchanged."
+	}
+	return "Ask the user to approve it with: safeclaw approvals approve " + id + " ; then retry the same call unchanged."
+}
+
+func askDeniedMessage(req *action.Request, d action.Decision, id string) string {
+	return "safeclaw needs a person's approval for " + subject(req) + " (" + ruleText(d) + ") and cannot ask one here, so it is denied for now." +
+		notes(d) + " " + approveHint(id)
+}
+
+func notApprovedMessage(req *action.Request, d action.Decision, why string) string {
+	return "Denied by safeclaw: " + subject(req) + " needs a person's approval (" + ruleText(d) + ") and " + why + "." +
+		" Do not retry it in another form; ask the user."
+}

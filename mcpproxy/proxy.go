@@ -1,0 +1,371 @@
+package mcpproxy
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/safeclaw/safeclaw/action"
+)
+
+// CodeDenied is the JSON-RPC error code of a request safeclaw refused
+// (methods other than tools/call, whose denials are tool results).
+const CodeDenied = -32001
+
+// CodeUpstream is the JSON-RPC error code of a request the upstream server
+// could not answer (it failed or exited).
+const CodeUpstream = -32603
+
+// Options configure a [Proxy].
+type Options struct {
+	// Name is the server's name: the facet's Server, what rules match with
+	// server:, and the pin file's name. Required; see [ValidName].
+	Name string
+	// Decide decides and audits every request. Required. An error denies.
+	Decide action.DecideFunc
+	// Check decides without recording, to filter tools/list (each tool with
+	// [action.AnyArgs]); nil uses Decide.
+	Check action.DecideFunc
+	// Approve resolves an ask through safeclaw's approval queue (waiting
+	// for a person, deny on timeout) when the client cannot be asked by
+	// elicitation. Nil: Pending, else deny.
+	Approve func(ctx context.Context, req *action.Request, d action.Decision) (action.Effect, error)
+	// Pending files an ask nobody waits for and returns its id; the client
+	// is told to have a person approve it and to retry the same call.
+	Pending func(ctx context.Context, req *action.Request, d action.Decision) (string, error)
+	// Elicit asks the client's user (MCP elicitation) when the client
+	// supports it, before Approve.
+	Elicit bool
+	// Pins records tool definitions; nil disables pinning.
+	Pins *Pins
+	// Cwd and Home are where shell-like arguments are analysed, for an
+	// upstream that runs on this machine; ReadFile lets the analyser read
+	// files a command leads to (nil: none).
+	Cwd, Home string
+	ReadFile  func(name string) ([]byte, error)
+	// Agent names the client when it does not say (clientInfo).
+	Agent string
+	// Warn reports what a person should know: changed tool definitions,
+	// an upstream that ended. Nil: dropped.
+	Warn func(msg string)
+	// Now stamps requests; nil means time.Now.
+	Now func() time.Time
+	// ElicitTimeout bounds an elicitation; 0 means 5 minutes.
+	ElicitTimeout time.Duration
+}
+
+// Upstream is the real MCP server: a command speaking MCP on stdio
+// ([Command]) or a streamable-HTTP endpoint ([HTTP]).
+type Upstream struct {
+	transport mcp.Transport
+	desc      string
+	local     bool
+}
+
+// Command is an upstream server run as cmd, speaking MCP on its stdin and
+// stdout. Set cmd.Stderr to see its log. Closing the proxy closes its stdin
+// and, if it does not exit within two seconds, terminates it.
+func Command(cmd *exec.Cmd) Upstream {
+	return Upstream{transport: &mcp.CommandTransport{Command: cmd, TerminateDuration: 2 * time.Second},
+		desc: strings.Join(cmd.Args, " "), local: true}
+}
+
+// HTTP is an upstream streamable-HTTP MCP endpoint; client nil means
+// http.DefaultClient.
+func HTTP(endpoint string, client *http.Client) Upstream {
+	return Upstream{transport: &mcp.StreamableClientTransport{Endpoint: endpoint, HTTPClient: client, MaxRetries: 1, DisableStandaloneSSE: true},
+		desc: endpoint}
+}
+
+// String describes the upstream (its command line or URL).
+func (u Upstream) String() string { return u.desc }
+
+var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// ValidName reports whether name can name a server (and its pin file):
+// letters, digits, '.', '_' and '-', starting with a letter or digit, at
+// most 64 bytes.
+func ValidName(name string) bool { return validName.MatchString(name) }
+
+// Proxy relays one upstream MCP server to any number of downstream clients,
+// deciding every request. It is safe for concurrent use.
+type Proxy struct {
+	opts   Options
+	up     *mcp.ClientSession
+	server *mcp.Server
+	local  bool
+	source string
+
+	upDone   chan struct{}
+	upErr    error // set before upDone closes
+	inflight atomic.Int64
+
+	stateKey [32]byte // signs approval states (2026-07-28 elicitation)
+	nextTok  atomic.Int64
+
+	mu       sync.Mutex
+	tools    map[string]toolState // from the last tools/list
+	progress map[string]progressTarget
+	subs     map[string]int       // resource URI → downstream subscriptions
+	used     map[string]time.Time // approval nonces already redeemed → expiry
+}
+
+type toolState uint8
+
+const (
+	toolOK      toolState = iota + 1
+	toolChanged           // definition differs from its pin
+)
+
+type progressTarget struct {
+	ss    *mcp.ServerSession
+	token any
+}
+
+// New connects to the upstream server and returns a proxy ready to serve.
+// ctx bounds the connection handshake only.
+func New(ctx context.Context, up Upstream, opts Options) (*Proxy, error) {
+	if opts.Decide == nil {
+		return nil, errors.New("mcpproxy: no decide function")
+	}
+	if !ValidName(opts.Name) {
+		return nil, fmt.Errorf("mcpproxy: bad server name %q (letters, digits, '.', '_', '-')", opts.Name)
+	}
+	if opts.Check == nil {
+		opts.Check = opts.Decide
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Warn == nil {
+		opts.Warn = func(string) {}
+	}
+	if opts.ElicitTimeout <= 0 {
+		opts.ElicitTimeout = 5 * time.Minute
+	}
+	p := &Proxy{opts: opts, local: up.local, source: up.desc, upDone: make(chan struct{}),
+		tools: map[string]toolState{}, progress: map[string]progressTarget{}, subs: map[string]int{}, used: map[string]time.Time{}}
+	if _, err := rand.Read(p.stateKey[:]); err != nil {
+		return nil, err
+	}
+	client := mcp.NewClient(&mcp.Implementation{Name: "safeclaw-mcp", Version: "1"}, &mcp.ClientOptions{
+		// No roots, sampling or elicitation: requests from the upstream to
+		// the client are not relayed.
+		Capabilities:                &mcp.ClientCapabilities{},
+		ToolListChangedHandler:      func(context.Context, *mcp.ToolListChangedRequest) { p.listChanged("tools") },
+		PromptListChangedHandler:    func(context.Context, *mcp.PromptListChangedRequest) { p.listChanged("prompts") },
+		ResourceListChangedHandler:  func(context.Context, *mcp.ResourceListChangedRequest) { p.listChanged("resources") },
+		ResourceUpdatedHandler:      p.resourceUpdated,
+		LoggingMessageHandler:       p.logMessage,
+		ProgressNotificationHandler: p.upstreamProgress,
+	})
+	cs, err := client.Connect(ctx, up.transport, nil)
+	if err != nil {
+		return nil, fmt.Errorf("connect to upstream MCP server %s: %w", up.desc, err)
+	}
+	p.up = cs
+	go func() {
+		err := cs.Wait()
+		if err == nil {
+			err = errors.New("it closed the connection")
+		}
+		p.upErr = err
+		close(p.upDone)
+	}()
+	info := cs.InitializeResult()
+	impl := &mcp.Implementation{Name: opts.Name, Version: "safeclaw"}
+	caps := &mcp.ServerCapabilities{}
+	instructions := ""
+	if info != nil {
+		if info.ServerInfo != nil && info.ServerInfo.Name != "" {
+			impl = &mcp.Implementation{Name: info.ServerInfo.Name, Title: info.ServerInfo.Title, Version: info.ServerInfo.Version}
+		}
+		if uc := info.Capabilities; uc != nil {
+			if uc.Tools != nil {
+				caps.Tools = &mcp.ToolCapabilities{ListChanged: true}
+			}
+			if uc.Prompts != nil {
+				caps.Prompts = &mcp.PromptCapabilities{ListChanged: true}
+			}
+			if uc.Resources != nil {
+				caps.Resources = &mcp.ResourceCapabilities{ListChanged: true, Subscribe: uc.Resources.Subscribe}
+			}
+			if uc.Completions != nil {
+				caps.Completions = &mcp.CompletionCapabilities{}
+			}
+			if uc.Logging != nil {
+				caps.Logging = &mcp.LoggingCapabilities{}
+			}
+		}
+		instructions = p.checkInstructions(info.Instructions)
+	}
+	server := mcp.NewServer(impl, &mcp.ServerOptions{
+		Capabilities:       caps,
+		Instructions:       instructions,
+		SubscribeHandler:   p.subscribe,
+		UnsubscribeHandler: p.unsubscribe,
+	})
+	server.AddReceivingMiddleware(p.middleware)
+	p.mu.Lock()
+	p.server = server
+	p.mu.Unlock()
+	return p, nil
+}
+
+// checkInstructions pins the server's instructions (they reach the model
+// like tool descriptions do); changed ones are withheld.
+func (p *Proxy) checkInstructions(s string) string {
+	if s == "" || p.opts.Pins == nil {
+		return s
+	}
+	changed, err := p.opts.Pins.checkInstructions(s, p.opts.Now())
+	if err != nil {
+		p.opts.Warn(fmt.Sprintf("safeclaw mcp: %s: pins: %v; withholding the server's instructions", p.opts.Name, err))
+		return ""
+	}
+	if changed {
+		p.opts.Warn(fmt.Sprintf("safeclaw mcp: %s: the server's instructions changed since they were pinned; withholding them until a person runs 'safeclaw mcp trust %s'", p.opts.Name, p.opts.Name))
+		return ""
+	}
+	return s
+}
+
+// Close ends the upstream connection (for a command, closes its stdin and
+// terminates it if it does not exit).
+func (p *Proxy) Close() error { return p.up.Close() }
+
+// Done is closed when the upstream connection has ended.
+func (p *Proxy) Done() <-chan struct{} { return p.upDone }
+
+// UpstreamErr says why the upstream connection ended; nil while it lasts.
+func (p *Proxy) UpstreamErr() error {
+	select {
+	case <-p.upDone:
+		return p.upErr
+	default:
+		return nil
+	}
+}
+
+// ServeStdio serves one client on in and out (newline-delimited JSON-RPC)
+// until the client closes in, ctx ends or the upstream ends. When the
+// upstream ends, requests in flight are answered with errors first and the
+// returned error says what happened.
+func (p *Proxy) ServeStdio(ctx context.Context, in io.ReadCloser, out io.Writer) error {
+	ss, err := p.server.Connect(ctx, &mcp.IOTransport{Reader: in, Writer: nopWriteCloser{out}}, nil)
+	if err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- ss.Wait() }()
+	select {
+	case <-done:
+		return nil
+	case <-p.upDone:
+		// Close waits for the requests in flight, which fail fast now.
+		ss.Close()
+		return fmt.Errorf("upstream MCP server ended: %v", p.upErr)
+	case <-ctx.Done():
+		ss.Close()
+		return ctx.Err()
+	}
+}
+
+// Handler serves clients over streamable HTTP, statelessly (so clients of
+// the 2026-07-28 era are accepted too), with the SDK's DNS-rebinding
+// protection for loopback listeners.
+func (p *Proxy) Handler() http.Handler {
+	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return p.server },
+		&mcp.StreamableHTTPOptions{Stateless: true, MaxRequestBodyBytes: 8 << 20})
+}
+
+// srv is the downstream server, nil while New is still connecting.
+func (p *Proxy) srv() *mcp.Server {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.server
+}
+
+type nopWriteCloser struct{ io.Writer }
+
+func (nopWriteCloser) Close() error { return nil }
+
+// listChanged forwards an upstream list_changed notification by adding and
+// removing a placeholder feature: the SDK's only public way to notify every
+// session (both eras). Its tools/list, prompts/list and resources/list are
+// answered here, so the placeholder is never listed.
+func (p *Proxy) listChanged(what string) {
+	const placeholder = "safeclaw-list-changed"
+	p.mu.Lock()
+	server := p.server
+	if what == "tools" {
+		p.tools = map[string]toolState{}
+	}
+	p.mu.Unlock()
+	if server == nil {
+		return // still connecting: the first list is fresh anyway
+	}
+	switch what {
+	case "tools":
+		server.AddTool(&mcp.Tool{Name: placeholder, InputSchema: map[string]any{"type": "object"}},
+			func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+				return nil, errors.New("not a tool")
+			})
+		server.RemoveTools(placeholder)
+	case "prompts":
+		server.AddPrompt(&mcp.Prompt{Name: placeholder}, func(context.Context, *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
+			return nil, errors.New("not a prompt")
+		})
+		server.RemovePrompts(placeholder)
+	case "resources":
+		uri := "safeclaw:" + placeholder
+		server.AddResource(&mcp.Resource{URI: uri, Name: placeholder}, func(context.Context, *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {
+			return nil, errors.New("not a resource")
+		})
+		server.RemoveResources(uri)
+	}
+}
+
+func (p *Proxy) resourceUpdated(ctx context.Context, req *mcp.ResourceUpdatedNotificationRequest) {
+	if server := p.srv(); server != nil && req.Params != nil {
+		_ = server.ResourceUpdated(ctx, &mcp.ResourceUpdatedNotificationParams{URI: req.Params.URI})
+	}
+}
+
+func (p *Proxy) logMessage(ctx context.Context, req *mcp.LoggingMessageRequest) {
+	server := p.srv()
+	if server == nil || req.Params == nil {
+		return
+	}
+	for ss := range server.Sessions() {
+		_ = ss.Log(ctx, req.Params)
+	}
+}
+
+// upstreamProgress forwards a progress notification to the session whose
+// call it belongs to, under that session's own token.
+func (p *Proxy) upstreamProgress(ctx context.Context, req *mcp.ProgressNotificationClientRequest) {
+	if req.Params == nil {
+		return
+	}
+	tok, _ := req.Params.ProgressToken.(string)
+	p.mu.Lock()
+	t, ok := p.progress[tok]
+	p.mu.Unlock()
+	if !ok {
+		return
+	}
+	_ = t.ss.NotifyProgress(ctx, &mcp.ProgressNotificationParams{ProgressToken: t.token,
+		Progress: req.Params.Progress, Total: req.Params.Total, Message: req.Params.Message})
+}

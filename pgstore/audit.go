@@ -1,0 +1,281 @@
+package pgstore
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/safeclaw/safeclaw/audit"
+)
+
+// Seal inputs, as in the file trail (docs/audit.md): a record seal is
+// HMAC-SHA256(key, macRecord || uint64be(seq) || hash). A checkpoint seal
+// also binds the stream name.
+const (
+	macRecord     = "safeclaw audit v1 record\x00"
+	macCheckpoint = "safeclaw audit v1 pg checkpoint\x00"
+	macKeyID      = "safeclaw audit v1 key id\x00"
+	maxProblems   = 1000
+)
+
+var zeroHash = strings.Repeat("0", 64)
+
+// AuditOptions configure [DB.Audit].
+type AuditOptions struct {
+	// Stream names the chain this handle appends to, e.g. "host/claude".
+	// Required for Append; a reader may leave it empty.
+	Stream string
+	// Key seals records and checkpoints (the audit key). Required.
+	Key *audit.Key
+	// AllStreams makes Query read every stream (ordered by time, then
+	// stream, then seq) instead of the handle's own. AfterSeq then applies
+	// to each stream's own numbering.
+	AllStreams bool
+}
+
+// Audit is an [audit.Store] in PostgreSQL. It is safe for concurrent use,
+// also by many processes and machines.
+type Audit struct {
+	db    *DB
+	o     AuditOptions
+	keyID string
+
+	mu         sync.Mutex
+	registered bool
+	closed     bool
+}
+
+var (
+	_ audit.Store         = (*Audit)(nil)
+	_ audit.BatchAppender = (*Audit)(nil)
+)
+
+// Audit returns the audit store of d. It fails when the schema is not the
+// one this build knows.
+func (d *DB) Audit(ctx context.Context, o AuditOptions) (*Audit, error) {
+	if o.Key == nil {
+		return nil, errors.New("postgres audit: no audit key")
+	}
+	if err := d.Check(ctx); err != nil {
+		return nil, err
+	}
+	d.acquire()
+	return &Audit{db: d, o: o, keyID: keyID(o.Key)}, nil
+}
+
+// keyID identifies a key without revealing it.
+func keyID(k *audit.Key) string {
+	m := hmac.New(sha256.New, k[:])
+	m.Write([]byte(macKeyID))
+	return hex.EncodeToString(m.Sum(nil)[:8])
+}
+
+// Close implements [audit.Store].
+func (a *Audit) Close() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return nil
+	}
+	a.closed = true
+	return a.db.Close()
+}
+
+// Stream is the handle's stream.
+func (a *Audit) Stream() string { return a.o.Stream }
+
+func sealRecord(k *audit.Key, seq uint64, h []byte) string {
+	m := hmac.New(sha256.New, k[:])
+	buf := append([]byte(macRecord), binary.BigEndian.AppendUint64(nil, seq)...)
+	m.Write(append(buf, h...))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func sealCheckpoint(k *audit.Key, stream string, seq uint64, hash string) string {
+	m := hmac.New(sha256.New, k[:])
+	m.Write([]byte(macCheckpoint))
+	m.Write(binary.BigEndian.AppendUint64(nil, seq))
+	m.Write([]byte(hash))
+	m.Write([]byte(stream))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// unsealed returns the canonical form of r without its hash and mac
+// members, the input of the record hash. The canonical encoder writes them
+// as `"hash":"",` and `"mac":"",` when empty (never last: prev, seq, time
+// and type follow); the last occurrence is the top-level member, since
+// only facet args, which come before, can hold such keys.
+func unsealed(r *audit.Record) ([]byte, error) {
+	h, m := r.Hash, r.MAC
+	r.Hash, r.MAC = "", ""
+	b, err := r.MarshalJSON()
+	r.Hash, r.MAC = h, m
+	if err != nil {
+		return nil, err
+	}
+	for _, member := range []string{`"mac":"",`, `"hash":"",`} {
+		i := bytes.LastIndex(b, []byte(member))
+		if i < 0 {
+			return nil, errors.New("canonical record without hash or mac member")
+		}
+		b = append(b[:i], b[i+len(member):]...)
+	}
+	return b, nil
+}
+
+// chainHash is SHA-256 over the previous hash (raw) and the unsealed form.
+func chainHash(prev string, unsealed []byte) ([]byte, error) {
+	p, err := hex.DecodeString(prev)
+	if err != nil || len(p) != 32 {
+		return nil, fmt.Errorf("bad previous hash %q", prev)
+	}
+	s := sha256.New()
+	s.Write(p)
+	s.Write(unsealed)
+	return s.Sum(nil), nil
+}
+
+// Append implements [audit.Store].
+func (a *Audit) Append(ctx context.Context, rec *audit.Record) (uint64, error) {
+	return a.AppendBatch(ctx, []*audit.Record{rec})
+}
+
+func (a *Audit) register(ctx context.Context) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return errors.New("postgres audit: store closed")
+	}
+	if a.registered {
+		return nil
+	}
+	if _, err := a.db.pool.Exec(ctx, `INSERT INTO audit_streams (name, key_id) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,
+		a.o.Stream, a.keyID); err != nil {
+		return fmt.Errorf("postgres audit: register stream %q: %w", a.o.Stream, err)
+	}
+	var id string
+	if err := a.db.pool.QueryRow(ctx, `SELECT key_id FROM audit_streams WHERE name = $1`, a.o.Stream).Scan(&id); err != nil {
+		return fmt.Errorf("postgres audit: stream %q: %w", a.o.Stream, err)
+	}
+	if id != a.keyID {
+		return fmt.Errorf("postgres audit: stream %q is sealed with another audit key (id %s, ours %s)", a.o.Stream, id, a.keyID)
+	}
+	a.registered = true
+	return nil
+}
+
+// AppendBatch implements [audit.BatchAppender]: one transaction, one
+// checkpoint.
+func (a *Audit) AppendBatch(ctx context.Context, recs []*audit.Record) (uint64, error) {
+	if len(recs) == 0 {
+		return 0, errors.New("postgres audit: append of no records")
+	}
+	if a.o.Stream == "" {
+		return 0, errors.New("postgres audit: no stream to append to")
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	now := a.db.now()
+	for _, r := range recs {
+		if err := audit.Prepare(r, a.o.Key, now); err != nil {
+			return 0, fmt.Errorf("audit: %w", err)
+		}
+	}
+	if err := a.register(ctx); err != nil {
+		return 0, err
+	}
+	var last uint64
+	err := pgx.BeginFunc(ctx, a.db.pool, func(tx pgx.Tx) error {
+		// The lock serialises writers of this stream only.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('safeclaw audit ' || $1, 0))`, a.o.Stream); err != nil {
+			return err
+		}
+		seq, prev := uint64(0), zeroHash
+		err := tx.QueryRow(ctx, `SELECT seq, hash FROM audit_records WHERE stream = $1 ORDER BY seq DESC LIMIT 1`, a.o.Stream).Scan(&seq, &prev)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		var cpSeq uint64
+		var cpHash string
+		err = tx.QueryRow(ctx, `SELECT seq, hash FROM audit_checkpoints WHERE stream = $1 ORDER BY seq DESC LIMIT 1`, a.o.Stream).Scan(&cpSeq, &cpHash)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			return err
+		}
+		if cpSeq > seq || cpSeq == seq && cpSeq > 0 && cpHash != prev {
+			return fmt.Errorf("%w: stream %q ends at seq %d but its checkpoint vouches for seq %d", audit.ErrTampered, a.o.Stream, seq, cpSeq)
+		}
+		rows := make([][]any, 0, len(recs))
+		for _, r := range recs {
+			seq++
+			r.Seq, r.Prev, r.Hash, r.MAC = seq, prev, "", ""
+			u, err := unsealed(r)
+			if err != nil {
+				return err
+			}
+			h, err := chainHash(prev, u)
+			if err != nil {
+				return err
+			}
+			r.Hash, r.MAC = hex.EncodeToString(h), sealRecord(a.o.Key, seq, h)
+			line, err := r.MarshalJSON()
+			if err != nil {
+				return err
+			}
+			var rule audit.Rule
+			if r.Rule != nil {
+				rule = *r.Rule
+			}
+			kinds := r.Kinds()
+			if kinds == nil {
+				kinds = []string{}
+			}
+			rows = append(rows, []any{a.o.Stream, int64(seq), r.Time, r.Type, r.Surface, r.Agent, r.Session, r.Cwd,
+				r.Decision, rule.Name, rule.Reason, rule.Source, kinds, r.Hash, string(line)})
+			prev = r.Hash
+		}
+		if len(rows) == 1 {
+			if _, err := tx.Exec(ctx, `INSERT INTO audit_records (stream, seq, time, type, surface, agent, session, cwd,
+				decision, rule_name, rule_reason, rule_source, kinds, hash, line)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`, rows[0]...); err != nil {
+				return err
+			}
+		} else if _, err := tx.CopyFrom(ctx, pgx.Identifier{"audit_records"}, []string{"stream", "seq", "time", "type",
+			"surface", "agent", "session", "cwd", "decision", "rule_name", "rule_reason", "rule_source", "kinds", "hash", "line"},
+			pgx.CopyFromRows(rows)); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO audit_checkpoints (stream, seq, hash, mac) VALUES ($1, $2, $3, $4)`,
+			a.o.Stream, int64(seq), prev, sealCheckpoint(a.o.Key, a.o.Stream, seq, prev)); err != nil {
+			return err
+		}
+		last = seq
+		return nil
+	})
+	if err != nil {
+		if errors.Is(err, audit.ErrTampered) {
+			return 0, fmt.Errorf("audit: %w", err)
+		}
+		return 0, fmt.Errorf("postgres audit: append to stream %q: %w", a.o.Stream, err)
+	}
+	return last, nil
+}
+
+// decodeLine reads a stored record.
+func decodeLine(line string) (*audit.Record, error) {
+	var r audit.Record
+	d := json.NewDecoder(strings.NewReader(line))
+	if err := d.Decode(&r); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}

@@ -1,0 +1,790 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/classify"
+)
+
+// decideBody is a POST /v1/decide body. The flat form names a raw tool call
+// (tool + input), a command, an argv, an action, or several of them; the
+// envelope of agent-protocols.md §8 ({"input": {"agent", "action",
+// "context", "raw"}}) is unwrapped into the same fields.
+type decideBody struct {
+	Agent      json.RawMessage `json:"agent"` // a name, or §8's {"name", "session_id", ...}
+	Session    string          `json:"session"`
+	Cwd        string          `json:"cwd"`
+	Tool       string          `json:"tool"`
+	Input      json.RawMessage `json:"input"` // the tool's arguments: an object, or a string holding one
+	MCPServer  *mcpServer      `json:"mcp_server"`
+	Command    *string         `json:"command"`
+	Argv       []string        `json:"argv"`
+	Action     *actionSpec     `json:"action"`
+	Raw        *rawCall        `json:"raw"`
+	Context    *callContext    `json:"context"`
+	ToolCallID string          `json:"tool_call_id"`
+	// Wait, when set ("60s" or seconds), makes an ask block until a person
+	// answers, at most that long.
+	Wait json.RawMessage `json:"wait"`
+}
+
+type mcpServer struct {
+	Name   string `json:"name"`
+	Source string `json:"source"`
+}
+
+// agentInfo is §8's agent object.
+type agentInfo struct {
+	Name      string `json:"name"`
+	Version   string `json:"version"`
+	SessionID string `json:"session_id"`
+	RunID     string `json:"run_id"`
+	Subagent  any    `json:"subagent"`
+}
+
+type rawCall struct {
+	Name      string          `json:"name"`
+	Arguments json.RawMessage `json:"arguments"`
+}
+
+type callContext struct {
+	ToolCallID string `json:"tool_call_id"`
+	User       string `json:"user"`
+}
+
+// actionSpec is an action as a caller describes it: a kind and the fields
+// of agent-protocols.md §8's kind table.
+type actionSpec struct {
+	Kind         string          `json:"kind"`
+	Action       string          `json:"action"` // alias of kind, as in `safeclaw check` action objects
+	Tool         string          `json:"tool"`
+	Command      *string         `json:"command"`
+	Argv         []string        `json:"argv"`
+	Cwd          string          `json:"cwd"`
+	Path         string          `json:"path"`
+	URL          string          `json:"url"`
+	Method       string          `json:"method"`
+	Host         string          `json:"host"`
+	Addr         string          `json:"addr"`
+	Port         *int            `json:"port"`
+	Proto        string          `json:"proto"`
+	Program      string          `json:"program"`
+	Server       string          `json:"server"`
+	ServerSource string          `json:"server_source"`
+	Arguments    json.RawMessage `json:"arguments"`
+	Args         json.RawMessage `json:"args"`
+	URI          string          `json:"uri"`
+	Name         string          `json:"name"`
+	Type         string          `json:"type"`
+	Prompt       string          `json:"prompt"`
+	Query        string          `json:"query"`
+}
+
+// envelopeKeys are the members of §8's "input" object.
+var envelopeKeys = map[string]bool{"agent": true, "action": true, "context": true, "raw": true}
+
+// parseDecideBody reads a decide body strictly: one JSON object, no unknown
+// members, no trailing data.
+func parseDecideBody(data []byte) (*decideBody, error) {
+	var top map[string]json.RawMessage
+	if err := strictJSON(data, &top); err != nil {
+		return nil, err
+	}
+	if top == nil {
+		return nil, errors.New("the body must be a JSON object")
+	}
+	// The §8 envelope: {"input": {agent, action, context, raw}[, "wait"]}.
+	if in, ok := top["input"]; ok && top["tool"] == nil && isEnvelope(top, in) {
+		var inner map[string]json.RawMessage
+		if err := json.Unmarshal(in, &inner); err != nil {
+			return nil, fmt.Errorf("input: %v", err)
+		}
+		if w, ok := top["wait"]; ok {
+			inner["wait"] = w
+		}
+		merged, err := json.Marshal(inner)
+		if err != nil {
+			return nil, err
+		}
+		data = merged
+	}
+	var b decideBody
+	if err := strictJSON(data, &b); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+// isEnvelope reports whether top is §8's envelope: only "input" (and
+// "wait"), and input an object whose members are §8's.
+func isEnvelope(top map[string]json.RawMessage, in json.RawMessage) bool {
+	for k := range top {
+		if k != "input" && k != "wait" {
+			return false
+		}
+	}
+	var inner map[string]json.RawMessage
+	if json.Unmarshal(in, &inner) != nil || len(inner) == 0 {
+		return false
+	}
+	for k := range inner {
+		if !envelopeKeys[k] {
+			return false
+		}
+	}
+	return true
+}
+
+// strictJSON decodes exactly one JSON value into v, refusing unknown members.
+func strictJSON(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("bad JSON: data after the object")
+	}
+	return nil
+}
+
+// jsonError makes a decoding error readable for the client, with its offset.
+func jsonError(err error) error {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Errorf("bad JSON at byte %d: %v", syn.Offset, syn)
+	case errors.As(err, &typ):
+		if typ.Field != "" {
+			return fmt.Errorf("bad JSON: %q must be %s, not %s", typ.Field, jsonTypeName(typ.Type.Kind().String()), typ.Value)
+		}
+		return fmt.Errorf("bad JSON: want an object, not %s", typ.Value)
+	case errors.Is(err, io.EOF):
+		return errors.New("empty body: want a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New("bad JSON: the body ends early")
+	}
+	if msg, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return fmt.Errorf("unknown member %s", msg)
+	}
+	return fmt.Errorf("bad JSON: %v", err)
+}
+
+func jsonTypeName(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "int", "int64", "float64":
+		return "a number"
+	case "slice":
+		return "an array"
+	case "struct", "map", "ptr":
+		return "an object"
+	case "bool":
+		return "true or false"
+	}
+	return kind
+}
+
+// built is a decide body turned into a request.
+type built struct {
+	req        *action.Request
+	wait       time.Duration
+	toolCallID string
+}
+
+// build classifies everything b names into one request. What the caller
+// declares (an action's kind) never replaces what safeclaw finds: it is
+// added as a part of its own when no classified facet has that kind, so it
+// can only make the decision stricter.
+func (h *Handler) build(b *decideBody) (*built, error) {
+	out := &built{toolCallID: b.ToolCallID}
+	agent, session, err := agentOf(b.Agent)
+	if err != nil {
+		return nil, err
+	}
+	if b.Session != "" {
+		session = b.Session
+	}
+	if b.Context != nil && out.toolCallID == "" {
+		out.toolCallID = b.Context.ToolCallID
+	}
+	if len(b.Wait) > 0 {
+		if out.wait, err = waitOf(b.Wait); err != nil {
+			return nil, err
+		}
+		out.wait = min(out.wait, h.c.MaxWait)
+	}
+	cwd := b.Cwd
+	if cwd == "" && b.Action != nil {
+		cwd = b.Action.Cwd
+	}
+	if cwd == "" {
+		cwd = h.c.Cwd
+	}
+	c := &classifier{h: h, agent: agent, cwd: cwd}
+
+	if b.Tool != "" {
+		srv := mcpServer{}
+		if b.MCPServer != nil {
+			srv = *b.MCPServer
+		}
+		c.tool(b.Tool, b.Input, srv)
+	} else if len(b.Input) > 0 {
+		return nil, errors.New(`"input" (the tool's arguments) needs "tool" (its name)`)
+	}
+	if b.Raw != nil {
+		if b.Raw.Name == "" {
+			return nil, errors.New(`raw: missing "name"`)
+		}
+		c.tool(b.Raw.Name, b.Raw.Arguments, mcpServer{})
+	}
+	if b.Command != nil {
+		if err := c.command(*b.Command, "command"); err != nil {
+			return nil, err
+		}
+	}
+	if b.Argv != nil {
+		if err := c.argv(b.Argv, "argv"); err != nil {
+			return nil, err
+		}
+	}
+	if b.Action != nil {
+		if err := c.action(b.Action); err != nil {
+			return nil, fmt.Errorf("action: %w", err)
+		}
+	}
+	if len(c.parts) == 0 {
+		return nil, errors.New(`nothing to decide: give "tool" and "input", "command", "argv" or "action"`)
+	}
+	out.req = &action.Request{Surface: "api", Agent: agent, Session: session, Cwd: cwd,
+		Input: strings.Join(c.inputs, "\n"), Time: h.c.Now(), Parts: dedupe(c.parts)}
+	return out, nil
+}
+
+// agentOf reads "agent": a name, or §8's object (name and session_id).
+func agentOf(raw json.RawMessage) (name, session string, err error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", "", nil
+	}
+	if raw[0] == '"' {
+		err = json.Unmarshal(raw, &name)
+		return name, "", err
+	}
+	var a agentInfo
+	if err := strictJSON(raw, &a); err != nil {
+		return "", "", fmt.Errorf("agent: %w", err)
+	}
+	return a.Name, a.SessionID, nil
+}
+
+// waitOf reads "wait": "60s" or a number of seconds.
+func waitOf(raw json.RawMessage) (time.Duration, error) {
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		var n float64
+		if err := json.Unmarshal(raw, &n); err != nil {
+			return 0, errors.New(`wait: want a duration such as "60s" or a number of seconds`)
+		}
+		if n < 0 {
+			return 0, errors.New("wait: must not be negative")
+		}
+		return time.Duration(n * float64(time.Second)), nil
+	}
+	d, err := parseWait(s)
+	if err != nil {
+		return 0, fmt.Errorf("wait: %w", err)
+	}
+	return d, nil
+}
+
+// classifier collects the parts of one request.
+type classifier struct {
+	h      *Handler
+	agent  string
+	cwd    string
+	parts  []action.Part
+	inputs []string
+}
+
+func (c *classifier) call(tool string, input json.RawMessage, srv mcpServer) classify.Call {
+	return classify.Call{Agent: c.agent, Tool: tool, Input: toolArgs(input), Cwd: c.cwd, Home: c.h.c.Home,
+		MCPServer: srv.Name, MCPSource: srv.Source, ReadFile: c.h.c.ReadFile}
+}
+
+// tool classifies a raw tool call.
+func (c *classifier) tool(name string, input json.RawMessage, srv mcpServer) {
+	res := classify.ToolCall(c.call(name, input, srv))
+	c.add(res.Parts, res.Input)
+}
+
+func (c *classifier) add(parts []action.Part, input string) {
+	c.parts = append(c.parts, parts...)
+	if input != "" {
+		for _, s := range c.inputs {
+			if s == input {
+				return
+			}
+		}
+		c.inputs = append(c.inputs, input)
+	}
+}
+
+// command analyses a shell command line.
+func (c *classifier) command(cmd, field string) error {
+	if strings.TrimSpace(cmd) == "" {
+		return fmt.Errorf("%q is empty", field)
+	}
+	input, err := json.Marshal(map[string]string{"command": cmd})
+	if err != nil {
+		return err
+	}
+	c.tool("Bash", input, mcpServer{})
+	return nil
+}
+
+// argv analyses a command given as words.
+func (c *classifier) argv(argv []string, field string) error {
+	if len(argv) == 0 || argv[0] == "" {
+		return fmt.Errorf("%q is empty", field)
+	}
+	input, err := json.Marshal(map[string][]string{"command": argv})
+	if err != nil {
+		return err
+	}
+	c.tool("shell", input, mcpServer{})
+	return nil
+}
+
+// action classifies a declared action from its fields, then adds the
+// declared kind when what was found lacks it.
+func (c *classifier) action(a *actionSpec) error {
+	kind := action.Kind(a.Kind)
+	if a.Action != "" {
+		if a.Kind != "" && a.Kind != a.Action {
+			return fmt.Errorf(`"kind" %q and "action" %q disagree`, a.Kind, a.Action)
+		}
+		kind = action.Kind(a.Action)
+	}
+	if kind == "" {
+		return errors.New(`missing "kind"`)
+	}
+	if !kind.Known() {
+		return unknownKind(kind)
+	}
+	args := a.Arguments
+	if len(args) == 0 {
+		args = a.Args
+	} else if len(a.Args) > 0 {
+		return errors.New(`give "arguments" or "args", not both`)
+	}
+	port := 0
+	if a.Port != nil {
+		if *a.Port < 0 || *a.Port > 65535 {
+			return fmt.Errorf("port %d out of range 0-65535", *a.Port)
+		}
+		port = *a.Port
+	}
+	start := len(c.parts)
+
+	// Whatever the kind, a command or argv the caller sends is analysed.
+	if a.Command != nil {
+		if err := c.command(*a.Command, "command"); err != nil {
+			return err
+		}
+	}
+	if a.Argv != nil {
+		if err := c.argv(a.Argv, "argv"); err != nil {
+			return err
+		}
+	}
+	obj := func(kv ...any) json.RawMessage {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			if v := kv[i+1]; v != "" && v != nil {
+				m[kv[i].(string)] = v
+			}
+		}
+		data, _ := json.Marshal(m)
+		return data
+	}
+	declared := true // whether the kind says something the classifier must not lose
+	switch {
+	case kind == action.ShellExecute || kind == action.ShellOpaque || kind == action.ShellRemote:
+		if a.Command == nil && a.Argv == nil {
+			return fmt.Errorf(`%s needs "command" or "argv"`, kind)
+		}
+	case kind == action.FileRead || kind == action.FileWrite || kind == action.FileDelete:
+		if a.Path == "" {
+			return fmt.Errorf(`%s needs "path"`, kind)
+		}
+		tool := map[action.Kind]string{action.FileRead: "Read", action.FileWrite: "Write", action.FileDelete: "Delete"}[kind]
+		c.tool(tool, obj("file_path", a.Path), mcpServer{})
+	case kind == action.HTTPRequest:
+		if a.URL == "" {
+			return fmt.Errorf(`%s needs "url"`, kind)
+		}
+		c.tool("WebFetch", obj("url", a.URL), mcpServer{})
+	case kind == action.WebSearch:
+		c.tool("WebSearch", obj("query", a.Query), mcpServer{})
+	case strings.HasPrefix(string(kind), "network."):
+		host := a.Host
+		if host == "" && a.Addr != "" {
+			host = a.Addr
+			if hh, pp, err := splitAddr(a.Addr); err == nil {
+				host = hh
+				if port == 0 {
+					port = pp
+				}
+			}
+		}
+		if host == "" && port == 0 && a.Command == nil && a.Argv == nil {
+			return fmt.Errorf(`%s needs "host", "addr" or "port"`, kind)
+		}
+		norm, note := classify.NormalizeHost(host)
+		detail := "declared by the caller"
+		if note != "" {
+			detail += "; " + note
+		}
+		c.add([]action.Part{{Facets: []action.Action{{Kind: kind, Host: norm, Port: port, Program: a.Program, Detail: detail}}}},
+			fmt.Sprintf("%s %s", kind, strings.TrimSpace(hostPort(norm, port))))
+	case kind == action.MCPCall:
+		if a.Server == "" || a.Tool == "" {
+			return fmt.Errorf(`%s needs "server" and "tool"`, kind)
+		}
+		c.tool("mcp__"+a.Server+"__"+a.Tool, args, mcpServer{Name: a.Server, Source: a.ServerSource})
+	case kind == action.MCPRead:
+		if a.Server == "" {
+			return fmt.Errorf(`%s needs "server"`, kind)
+		}
+		c.tool("ReadMcpResourceTool", obj("server", a.Server, "uri", a.URI), mcpServer{})
+	case kind == action.MCPPrompt:
+		if a.Server == "" || a.Name == "" {
+			return fmt.Errorf(`%s needs "server" and "name"`, kind)
+		}
+		c.add([]action.Part{{Facets: []action.Action{{Kind: kind, Server: a.Server, Tool: a.Name, Args: anyOf(args), Detail: "declared by the caller"}}}},
+			fmt.Sprintf("%s %s %s", kind, a.Server, a.Name))
+	case kind == action.AgentSpawn:
+		c.tool("Task", obj("subagent_type", a.Type, "prompt", a.Prompt), mcpServer{})
+	default:
+		// agent.internal, tool.call and tool.<name> claim nothing about what
+		// the tool does: the tool is classified by its name, and the
+		// declared kind adds nothing (agent.internal would only loosen).
+		declared = false
+		name := a.Tool
+		if rest, ok := strings.CutPrefix(string(kind), "tool."); ok && rest != "call" {
+			if name != "" && name != rest {
+				return fmt.Errorf(`kind %q and "tool" %q disagree`, kind, name)
+			}
+			name = rest
+		}
+		if name == "" {
+			if len(c.parts) > start {
+				return nil // a command or argv said what runs
+			}
+			return fmt.Errorf(`%s needs "tool"`, kind)
+		}
+		c.tool(name, args, mcpServer{Name: a.Server, Source: a.ServerSource})
+	}
+	if declared && !hasKind(c.parts, kind) {
+		path := a.Path
+		if path != "" {
+			path = classify.CanonicalPath(path, c.cwd, c.h.c.Home)
+		}
+		host, _ := classify.NormalizeHost(a.Host)
+		cmd := ""
+		if a.Command != nil {
+			cmd = *a.Command
+		}
+		c.add([]action.Part{{Facets: []action.Action{{Kind: kind, Command: cmd, Host: host, Port: port, Path: path,
+			URL: a.URL, Tool: a.Tool, Server: a.Server, Args: anyOf(args), Detail: "declared by the caller"}}}}, "")
+	}
+	return nil
+}
+
+func unknownKind(k action.Kind) error {
+	names := make([]string, len(action.Kinds))
+	for i, x := range action.Kinds {
+		names[i] = string(x)
+	}
+	return fmt.Errorf("unknown action kind %q (known: %s, tool.<name>)", k, strings.Join(names, ", "))
+}
+
+func hasKind(parts []action.Part, k action.Kind) bool {
+	for _, p := range parts {
+		for _, f := range p.Facets {
+			if f.Kind == k {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// toolArgs normalises a tool's arguments: OpenAI clients send them as a JSON
+// string holding an object; that string is unwrapped.
+func toolArgs(raw json.RawMessage) json.RawMessage {
+	t := bytes.TrimSpace(raw)
+	if len(t) == 0 || t[0] != '"' {
+		return raw
+	}
+	var s string
+	if json.Unmarshal(t, &s) != nil {
+		return raw
+	}
+	inner := bytes.TrimSpace([]byte(s))
+	if len(inner) > 0 && inner[0] == '{' && json.Valid(inner) {
+		return inner
+	}
+	return raw
+}
+
+func anyOf(raw json.RawMessage) any {
+	if len(raw) == 0 {
+		return nil
+	}
+	var v any
+	if json.Unmarshal(toolArgs(raw), &v) != nil {
+		return string(raw)
+	}
+	return v
+}
+
+// splitAddr reads "host:port".
+func splitAddr(addr string) (string, int, error) {
+	i := strings.LastIndexByte(addr, ':')
+	if i < 0 {
+		return "", 0, errors.New("no port")
+	}
+	host := strings.TrimSuffix(strings.TrimPrefix(addr[:i], "["), "]")
+	p, err := strconv.Atoi(addr[i+1:])
+	if err != nil || p < 0 || p > 65535 {
+		return "", 0, errors.New("bad port")
+	}
+	return host, p, nil
+}
+
+func hostPort(host string, port int) string {
+	if port == 0 {
+		return host
+	}
+	return host + ":" + strconv.Itoa(port)
+}
+
+// dedupe drops parts identical to an earlier one (a raw tool call and the
+// same command sent beside it).
+func dedupe(parts []action.Part) []action.Part {
+	if len(parts) < 2 {
+		return parts
+	}
+	seen := make(map[string]bool, len(parts))
+	out := parts[:0:0]
+	for _, p := range parts {
+		key, err := json.Marshal(p)
+		if err == nil {
+			if seen[string(key)] {
+				continue
+			}
+			seen[string(key)] = true
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// decideResult is the "result" of a decide answer (agent-protocols.md §8).
+type decideResult struct {
+	Decision   string          `json:"decision"`
+	Reason     string          `json:"reason"`
+	Rule       *string         `json:"rule"` // the rule's name, else its reason; null when the default decided
+	RuleSource string          `json:"rule_source,omitempty"`
+	Policy     *policyRef      `json:"policy,omitempty"`
+	Ask        *askInfo        `json:"ask"`
+	Input      string          `json:"input"`
+	Actions    []action.Action `json:"actions"`
+	Notes      []string        `json:"notes,omitempty"`
+}
+
+type policyRef struct {
+	SHA256 string `json:"sha256"`
+}
+
+type askInfo struct {
+	ApprovalID  string    `json:"approval_id,omitempty"`
+	ApprovalURL string    `json:"approval_url,omitempty"`
+	Status      string    `json:"status,omitempty"`
+	ExpiresAt   time.Time `json:"expires_at,omitzero"`
+}
+
+type decideAnswer struct {
+	Result decideResult `json:"result"`
+	// Message is what to hand the model as the tool's result when the call
+	// does not run.
+	Message    string `json:"message,omitempty"`
+	ToolCallID string `json:"tool_call_id,omitempty"`
+}
+
+func (h *Handler) serveDecide(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	data, aerr := h.readBody(w, r)
+	if aerr != nil {
+		h.metrics.failure(routeDecide, time.Since(start))
+		h.fail(w, r, aerr)
+		return
+	}
+	b, err := parseDecideBody(data)
+	if err != nil {
+		h.metrics.failure(routeDecide, time.Since(start))
+		h.fail(w, r, badRequest("%v", err))
+		return
+	}
+	bt, err := h.build(b)
+	if err != nil {
+		h.metrics.failure(routeDecide, time.Since(start))
+		h.fail(w, r, badRequest("%v", err))
+		return
+	}
+	ans, aerr := h.decide(r.Context(), bt)
+	if aerr != nil {
+		h.metrics.failure(routeDecide, time.Since(start))
+		h.fail(w, r, aerr)
+		return
+	}
+	h.metrics.decided(routeDecide, effectOf(ans.Result.Decision), time.Since(start))
+	writeJSON(w, http.StatusOK, ans)
+}
+
+func effectOf(s string) action.Effect {
+	e, _ := action.ParseEffect(s)
+	return e
+}
+
+// readBody reads a JSON request body, bounded.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || !(mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+			return nil, &apiError{status: http.StatusUnsupportedMediaType, public: "Content-Type must be application/json", deny: true}
+		}
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.c.MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, &apiError{status: http.StatusRequestEntityTooLarge, public: fmt.Sprintf("body larger than %d bytes", h.c.MaxBody), deny: true}
+		}
+		return nil, badRequest("reading the body failed")
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, badRequest("empty body: want a JSON object")
+	}
+	return data, nil
+}
+
+// decide runs the DecideFunc and, for an ask, files or waits for an
+// approval. Any failure is an error: the client denies.
+func (h *Handler) decide(ctx context.Context, bt *built) (*decideAnswer, *apiError) {
+	if h.c.Decide == nil {
+		return nil, internalError("safeclaw is not configured to decide; denied", errNoDecide)
+	}
+	ctx, cancel := h.decideCtx(ctx, bt.wait)
+	defer cancel()
+	req := bt.req
+	d, err := h.safeDecide(ctx, req)
+	if err != nil {
+		return nil, internalError("no decision was reached (internal error, see safeclaw's log); denied", err)
+	}
+	var ask *askInfo
+	if d.Effect == action.Ask {
+		ap := h.c.Approvals
+		switch {
+		case bt.wait > 0 && ap != nil && ap.Ask != nil:
+			wctx, wcancel := context.WithTimeout(ctx, bt.wait)
+			got, err := ap.Ask(wctx, req, d)
+			wcancel()
+			if err != nil {
+				return nil, internalError("waiting for approval failed; denied", err)
+			}
+			if got.Effect != action.Allow {
+				got.Effect = action.Deny
+			}
+			d = got
+		case ap != nil && ap.Submit != nil:
+			got, err := ap.Submit(ctx, req, d)
+			if err != nil {
+				// The ask stands; it only carries no id to wait on.
+				h.c.Logf("safeclaw: serve: filing an approval request failed: %v", err)
+				ask = &askInfo{}
+				break
+			}
+			ask = &askInfo{ApprovalID: got.ID, ApprovalURL: approvalURL(got.ID), Status: got.Status, ExpiresAt: got.Deadline}
+		default:
+			ask = &askInfo{}
+		}
+	}
+	res := decideResult{Decision: d.Effect.String(), Reason: d.Reason, Ask: ask, Input: req.Input,
+		Actions: req.Actions(), Notes: d.Notes}
+	if res.Actions == nil {
+		res.Actions = []action.Action{}
+	}
+	if d.Rule != nil {
+		label := d.Rule.Name
+		if label == "" {
+			label = d.Rule.Reason
+		}
+		res.Rule, res.RuleSource = &label, d.Rule.Source
+	}
+	if d.PolicyHash != "" {
+		res.Policy = &policyRef{SHA256: strings.TrimPrefix(d.PolicyHash, "sha256:")}
+	}
+	return &decideAnswer{Result: res, Message: modelMessage(d, ask), ToolCallID: bt.toolCallID}, nil
+}
+
+// safeDecide calls the DecideFunc, turning a panic into an error.
+func (h *Handler) safeDecide(ctx context.Context, req *action.Request) (d action.Decision, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			d, err = action.Decision{}, fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return h.c.Decide(ctx, req)
+}
+
+// modelMessage is the tool result a client hands the model when the call
+// does not run.
+func modelMessage(d action.Decision, ask *askInfo) string {
+	rule := ""
+	if d.Rule != nil {
+		label := d.Rule.Name
+		if label == "" {
+			label = d.Rule.Reason
+		}
+		if label != "" {
+			rule = fmt.Sprintf(" (rule %q)", label)
+		}
+	}
+	switch d.Effect {
+	case action.Allow:
+		return ""
+	case action.Ask:
+		msg := "Needs a person's approval: " + d.Reason + rule + "."
+		if ask != nil && ask.ApprovalID != "" {
+			msg += fmt.Sprintf(" Approval request %s: a person can run 'safeclaw approvals approve %s', then the same call may be retried.", ask.ApprovalID, ask.ApprovalID)
+		}
+		return msg
+	}
+	return "Denied by safeclaw policy: " + d.Reason + rule + "."
+}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/audit"
 	"github.com/safeclaw/safeclaw/sandbox"
 )
 
@@ -127,10 +128,11 @@ func runRun(ctx context.Context, e *Env, args []string) int {
 	if *agent == "" {
 		*agent = action.ProgramName(argv[0])
 	}
-	decide, closeGate, err := e.decider(ctx, "run", *agent, policies...)
+	gh, err := e.openGate(ctx, "run", *agent, policies...)
 	if err != nil {
 		return fail("%v", err)
 	}
+	decide, closeGate := gh.decide, gh.close
 	defer func() {
 		if cerr := closeGate(); cerr != nil {
 			fmt.Fprintf(e.Stderr, "safeclaw: warning: run: close the audit trail: %v\n", cerr)
@@ -167,6 +169,19 @@ func runRun(ctx context.Context, e *Env, args []string) int {
 		}
 		logMu.Lock()
 		defer logMu.Unlock()
+		if ev.Request == nil && !ev.Note() && gh.store != nil {
+			// A static in-kernel deny (io_uring, MPTCP, a foreign ABI, ...):
+			// no policy was asked, but the trail must still say it happened.
+			rec := &audit.Record{Type: audit.TypeDecision, Time: ev.Time, Surface: "run", Agent: *agent,
+				Cwd: e.Cwd, Request: fmt.Sprintf("%s pid=%d comm=%s %s", ev.Op, ev.PID, ev.Comm, ev.Detail),
+				Actions:  []audit.Facet{{Kind: "sandbox." + ev.Op, Detail: ev.Detail}},
+				Decision: audit.Deny, Reason: ev.Reason,
+				Rule:     &audit.Rule{Name: "safeclaw run static deny", Reason: ev.Reason, Source: "builtin", Builtin: true},
+				Notes:    []string{"enforced by " + string(ev.Layer) + "; result " + ev.Result}}
+			if _, err := gh.store.Append(ctx, rec); err != nil {
+				fmt.Fprintf(e.Stderr, "[safeclaw] WARNING: could not record a static deny: %v\n", err)
+			}
+		}
 		if ev.Note() {
 			if ev.Result == "warning" {
 				fmt.Fprintf(e.Stderr, "[safeclaw] WARNING: %s\n", ev.Detail)

@@ -2,7 +2,10 @@ package cli
 
 import (
 	"context"
+	"bufio"
 	"encoding/json"
+	"net"
+	"strconv"
 	"io"
 	"net/http"
 	"os"
@@ -68,3 +71,40 @@ func BenchmarkTmpHTTP(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 }
+
+func BenchmarkTmpRawClient(b *testing.B) {
+	for _, real := range []bool{false, true} {
+		b.Run(map[bool]string{false: "trivial", true: "real"}[real], func(b *testing.B) {
+			e := tmpEnv(b)
+			sock := filepath.Join(e.Cwd, "b.sock")
+			ln, _ := server.ListenUnix(sock, nil)
+			var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.ReadAll(r.Body); w.Write([]byte("{}")) })
+			if real {
+				h = server.New(server.Config{Decide: benchGate(b, e, true, true), Cwd: e.Cwd, Home: e.Home})
+			}
+			srv := &http.Server{Handler: h}
+			go srv.Serve(ln)
+			defer srv.Close()
+			body := `{"command":"git status"}`
+			reqBytes := []byte("POST /v1/decide HTTP/1.1\r\nHost: safeclaw\r\nContent-Type: application/json\r\nContent-Length: " + itoa(len(body)) + "\r\n\r\n" + body)
+			b.SetParallelism(32)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				conn, err := net.Dial("unix", sock)
+				if err != nil { b.Error(err); return }
+				defer conn.Close()
+				br := bufio.NewReader(conn)
+				for pb.Next() {
+					if _, err := conn.Write(reqBytes); err != nil { b.Error(err); return }
+					resp, err := http.ReadResponse(br, nil)
+					if err != nil { b.Error(err); return }
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+		})
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

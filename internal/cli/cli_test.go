@@ -11,7 +11,7 @@ import (
 )
 
 // testEnv is an Env rooted in a temp dir: nothing of the real user's leaks in.
-func testEnv(t *testing.T) *Env {
+func testEnv(t testing.TB) *Env {
 	t.Helper()
 	dir := t.TempDir()
 	home := filepath.Join(dir, "home")
@@ -32,7 +32,7 @@ func testEnv(t *testing.T) *Env {
 }
 
 // run runs safeclaw in-process and returns its exit code, stdout and stderr.
-func run(t *testing.T, e *Env, stdin string, args ...string) (int, string, string) {
+func run(t testing.TB, e *Env, stdin string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	e.Stdin, e.Stdout, e.Stderr = strings.NewReader(stdin), &out, &errb

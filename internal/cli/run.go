@@ -176,8 +176,8 @@ func runRun(ctx context.Context, e *Env, args []string) int {
 				Cwd: e.Cwd, Request: fmt.Sprintf("%s pid=%d comm=%s %s", ev.Op, ev.PID, ev.Comm, ev.Detail),
 				Actions:  []audit.Facet{{Kind: "sandbox." + ev.Op, Detail: ev.Detail}},
 				Decision: audit.Deny, Reason: ev.Reason,
-				Rule:     &audit.Rule{Name: "safeclaw run static deny", Reason: ev.Reason, Source: "builtin", Builtin: true},
-				Notes:    []string{"enforced by " + string(ev.Layer) + "; result " + ev.Result}}
+				Rule:  &audit.Rule{Name: "safeclaw run static deny", Reason: ev.Reason, Source: "builtin", Builtin: true},
+				Notes: []string{"enforced by " + string(ev.Layer) + "; result " + ev.Result}}
 			if _, err := gh.store.Append(ctx, rec); err != nil {
 				fmt.Fprintf(e.Stderr, "[safeclaw] WARNING: could not record a static deny: %v\n", err)
 			}

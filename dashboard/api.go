@@ -76,7 +76,12 @@ func (s *Server) streamApprovals(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.WriteHeader(http.StatusOK)
+	fmt.Fprint(w, "retry: 2000\n\n")
 	fl.Flush()
+	var end <-chan time.Time
+	if s.c.StreamFor > 0 {
+		end = time.After(s.c.StreamFor)
+	}
 	var last []byte
 	t := time.NewTicker(s.c.Poll)
 	defer t.Stop()
@@ -95,6 +100,8 @@ func (s *Server) streamApprovals(w http.ResponseWriter, r *http.Request) {
 		fl.Flush()
 		select {
 		case <-r.Context().Done():
+			return
+		case <-end:
 			return
 		case <-t.C:
 		}

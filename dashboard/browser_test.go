@@ -39,6 +39,8 @@ func browse(t *testing.T, f *fixture, h *atomic.Pointer[Server], page, shotDir s
 		t.Fatal(err)
 	}
 	c.Token = tok
+	// Headless chromium waits for open connections before it dumps the page.
+	c.StreamFor = 300 * time.Millisecond
 	s, err := New(c)
 	if err != nil {
 		t.Fatal(err)
@@ -50,7 +52,7 @@ func browse(t *testing.T, f *fixture, h *atomic.Pointer[Server], page, shotDir s
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
 		args := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-			"--user-data-dir=" + t.TempDir(), "--window-size=412,1400", "--virtual-time-budget=4000"}, extra...)
+			"--user-data-dir=" + t.TempDir(), "--window-size=412,1400", "--virtual-time-budget=4000", "--timeout=5000"}, extra...)
 		out, err := exec.CommandContext(ctx, chromium(t), append(args, url)...).Output()
 		if err != nil {
 			t.Fatalf("chromium %v: %v", extra, err)

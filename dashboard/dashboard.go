@@ -99,6 +99,9 @@ type Config struct {
 	Now  func() time.Time
 	// Poll is how often the approvals stream reads the store (default 300ms).
 	Poll time.Duration
+	// StreamFor ends each approvals stream after this long (0: when the
+	// browser leaves); the browser reconnects by itself.
+	StreamFor time.Duration
 }
 
 // Server is the dashboard's handler.

@@ -164,7 +164,7 @@ func newScenario(t *testing.T) *scenario {
 		t.Helper()
 		cmd := exec.Command("git", append([]string{"-c", "user.name=e2e", "-c", "user.email=e2e@example.invalid", "-c", "init.defaultBranch=main"}, args...)...)
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "HOME="+sc.home, "GIT_CONFIG_NOSYSTEM=1")
+		cmd.Env = sc.baseEnv()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
@@ -289,10 +289,10 @@ func (sc *scenario) audit(t *testing.T) []auditRecord {
 		t.Fatalf("safeclaw audit --json: exit %d\n%s", code, out)
 	}
 	var recs []auditRecord
-	sc2 := bufio.NewScanner(strings.NewReader(out))
-	sc2.Buffer(make([]byte, 0, 64<<10), 4<<20)
-	for sc2.Scan() {
-		line := strings.TrimSpace(sc2.Text())
+	lines := bufio.NewScanner(strings.NewReader(out))
+	lines.Buffer(make([]byte, 0, 64<<10), 4<<20)
+	for lines.Scan() {
+		line := strings.TrimSpace(lines.Text())
 		if line == "" {
 			continue
 		}

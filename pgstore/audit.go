@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/safeclaw/safeclaw/audit"
@@ -52,6 +53,17 @@ type Audit struct {
 	mu         sync.Mutex
 	registered bool
 	closed     bool
+
+	// Group commit: concurrent appends on this handle share transactions.
+	gmu     sync.Mutex
+	queue   []*appendReq
+	leading bool
+}
+
+// appendReq is one caller's records waiting for a group transaction.
+type appendReq struct {
+	recs []*audit.Record
+	done chan error
 }
 
 var (
@@ -175,7 +187,75 @@ func (a *Audit) register(ctx context.Context) error {
 
 // AppendBatch implements [audit.BatchAppender]: one transaction, one
 // checkpoint.
+//
+// Concurrent callers on one handle are committed together: the first
+// becomes the leader and appends everything queued meanwhile in one
+// transaction (group commit), so a busy instance pays one lock, round
+// trip and sync per group, not per decision.
 func (a *Audit) AppendBatch(ctx context.Context, recs []*audit.Record) (uint64, error) {
+	if len(recs) == 0 {
+		return 0, errors.New("postgres audit: append of no records")
+	}
+	if a.o.Stream == "" {
+		return 0, errors.New("postgres audit: no stream to append to")
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	// Invalid records fail alone, before they can join a group.
+	now := a.db.now()
+	for _, r := range recs {
+		if err := audit.Prepare(r, a.o.Key, now); err != nil {
+			return 0, fmt.Errorf("audit: %w", err)
+		}
+	}
+	req := &appendReq{recs: recs, done: make(chan error, 1)}
+	a.gmu.Lock()
+	a.queue = append(a.queue, req)
+	if a.leading {
+		a.gmu.Unlock()
+		if err := <-req.done; err != nil {
+			return 0, err
+		}
+		return recs[len(recs)-1].Seq, nil
+	}
+	a.leading = true
+	a.gmu.Unlock()
+	for {
+		a.gmu.Lock()
+		group := a.queue
+		a.queue = nil
+		if len(group) == 0 {
+			a.leading = false
+			a.gmu.Unlock()
+			break
+		}
+		a.gmu.Unlock()
+		var all []*audit.Record
+		for _, q := range group {
+			all = append(all, q.recs...)
+		}
+		// Once the leader's own context is done, it still flushes for the
+		// others, bounded.
+		fctx, cancel := ctx, context.CancelFunc(func() {})
+		if ctx.Err() != nil {
+			fctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		}
+		_, err := a.appendBatch(fctx, all, "", nil)
+		cancel()
+		for _, q := range group {
+			q.done <- err
+		}
+	}
+	if err := <-req.done; err != nil {
+		return 0, err
+	}
+	return recs[len(recs)-1].Seq, nil
+}
+
+// appendBatch appends recs; with spoolID set, spoolSeqs are their sequence
+// numbers in that spool, stored in the same transaction.
+func (a *Audit) appendBatch(ctx context.Context, recs []*audit.Record, spoolID string, spoolSeqs []uint64) (uint64, error) {
 	if len(recs) == 0 {
 		return 0, errors.New("postgres audit: append of no records")
 	}
@@ -214,8 +294,23 @@ func (a *Audit) AppendBatch(ctx context.Context, recs []*audit.Record) (uint64, 
 		if cpSeq > seq || cpSeq == seq && cpSeq > 0 && cpHash != prev {
 			return fmt.Errorf("%w: stream %q ends at seq %d but its checkpoint vouches for seq %d", audit.ErrTampered, a.o.Stream, seq, cpSeq)
 		}
+		if spoolID != "" {
+			// Another process may have shipped some of recs meanwhile.
+			var cursor int64
+			if err := tx.QueryRow(ctx, `SELECT coalesce(max(spool_seq), 0) FROM audit_records WHERE stream = $1 AND spool_id = $2`,
+				a.o.Stream, spoolID).Scan(&cursor); err != nil {
+				return err
+			}
+			for len(recs) > 0 && spoolSeqs[0] <= uint64(cursor) {
+				recs, spoolSeqs = recs[1:], spoolSeqs[1:]
+			}
+			if len(recs) == 0 {
+				last = seq
+				return nil
+			}
+		}
 		rows := make([][]any, 0, len(recs))
-		for _, r := range recs {
+		for i, r := range recs {
 			seq++
 			r.Seq, r.Prev, r.Hash, r.MAC = seq, prev, "", ""
 			u, err := unsealed(r)
@@ -239,18 +334,24 @@ func (a *Audit) AppendBatch(ctx context.Context, recs []*audit.Record) (uint64, 
 			if kinds == nil {
 				kinds = []string{}
 			}
+			var sid *string
+			var sseq *int64
+			if spoolID != "" {
+				n := int64(spoolSeqs[i])
+				sid, sseq = &spoolID, &n
+			}
 			rows = append(rows, []any{a.o.Stream, int64(seq), r.Time, r.Type, r.Surface, r.Agent, r.Session, r.Cwd,
-				r.Decision, rule.Name, rule.Reason, rule.Source, kinds, r.Hash, string(line)})
+				r.Decision, rule.Name, rule.Reason, rule.Source, kinds, r.Hash, string(line), sid, sseq})
 			prev = r.Hash
 		}
 		if len(rows) == 1 {
 			if _, err := tx.Exec(ctx, `INSERT INTO audit_records (stream, seq, time, type, surface, agent, session, cwd,
-				decision, rule_name, rule_reason, rule_source, kinds, hash, line)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`, rows[0]...); err != nil {
+				decision, rule_name, rule_reason, rule_source, kinds, hash, line, spool_id, spool_seq)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`, rows[0]...); err != nil {
 				return err
 			}
 		} else if _, err := tx.CopyFrom(ctx, pgx.Identifier{"audit_records"}, []string{"stream", "seq", "time", "type",
-			"surface", "agent", "session", "cwd", "decision", "rule_name", "rule_reason", "rule_source", "kinds", "hash", "line"},
+			"surface", "agent", "session", "cwd", "decision", "rule_name", "rule_reason", "rule_source", "kinds", "hash", "line", "spool_id", "spool_seq"},
 			pgx.CopyFromRows(rows)); err != nil {
 			return err
 		}

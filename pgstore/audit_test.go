@@ -229,3 +229,24 @@ func BenchmarkAuditAppendBatch64(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAuditAppendGroup appends from 8 goroutines on one handle (one
+// stream), as a busy serve instance does: group commit applies.
+func BenchmarkAuditAppendGroup(b *testing.B) {
+	db := openDB(b, newSchema(b))
+	a := openAudit(b, db, "bench")
+	defer a.Close()
+	ctx := context.Background()
+	b.SetParallelism(4)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := 0
+		for pb.Next() {
+			if _, err := a.Append(ctx, audittest.Record(i)); err != nil {
+				b.Error(err)
+				return
+			}
+			i++
+		}
+	})
+}

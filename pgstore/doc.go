@@ -23,9 +23,14 @@
 // [DB.Status]); a database whose schema is newer than this build knows is
 // refused for reading and writing.
 //
-// Limitations: no local spool (when PostgreSQL is unreachable appends fail
-// and the caller must deny); no time-partitioned tables yet (retention is a
-// DELETE by an administrator, which Verify reports as an unproven prune);
-// checkpoints cannot detect the removal of a whole stream by a database
-// administrator.
+// [Spooled] wraps the audit store with a local file trail that takes the
+// records while PostgreSQL is unreachable and ships them, in order and
+// exactly once, when it is back.
+//
+// Limitations: no time-partitioned tables yet (retention is a DELETE by an
+// administrator, which Verify reports as an unproven prune); checkpoints
+// cannot detect the removal of a whole stream by a database administrator;
+// one audit key per fleet (a central Verify reports streams sealed with
+// another key); an append whose commit succeeded but whose acknowledgement
+// was lost to a timeout is spooled as well and then stored twice.
 package pgstore

@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null 2>&1; then
 	if [ "$(id -u)" = 0 ]; then
-		apt-get install -y chromium >/dev/null
+		apt-get install -y chromium >/dev/null || { apt-get update >/dev/null && apt-get install -y chromium >/dev/null; }
 	else
 		echo "browser.sh: chromium is not installed (apt-get install chromium)" >&2
 		exit 1

@@ -97,33 +97,40 @@ var envelopeKeys = map[string]bool{"agent": true, "action": true, "context": tru
 // parseDecideBody reads a decide body strictly: one JSON object, no unknown
 // members, no trailing data.
 func parseDecideBody(data []byte) (*decideBody, error) {
-	var top map[string]json.RawMessage
-	if err := strictJSON(data, &top); err != nil {
-		return nil, err
-	}
-	if top == nil {
+	if t := bytes.TrimSpace(data); len(t) == 0 || t[0] != '{' {
 		return nil, errors.New("the body must be a JSON object")
-	}
-	// The §8 envelope: {"input": {agent, action, context, raw}[, "wait"]}.
-	if in, ok := top["input"]; ok && top["tool"] == nil && isEnvelope(top, in) {
-		var inner map[string]json.RawMessage
-		if err := json.Unmarshal(in, &inner); err != nil {
-			return nil, fmt.Errorf("input: %v", err)
-		}
-		if w, ok := top["wait"]; ok {
-			inner["wait"] = w
-		}
-		merged, err := json.Marshal(inner)
-		if err != nil {
-			return nil, err
-		}
-		data = merged
 	}
 	var b decideBody
 	if err := strictJSON(data, &b); err != nil {
 		return nil, err
 	}
-	return &b, nil
+	if b.Tool != "" || len(b.Input) == 0 {
+		return &b, nil
+	}
+	// Maybe §8's envelope: {"input": {agent, action, context, raw}[, "wait"]}.
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return nil, jsonError(err)
+	}
+	if !isEnvelope(top, b.Input) {
+		return &b, nil
+	}
+	var inner map[string]json.RawMessage
+	if err := json.Unmarshal(b.Input, &inner); err != nil {
+		return nil, fmt.Errorf("input: %v", err)
+	}
+	if w, ok := top["wait"]; ok {
+		inner["wait"] = w
+	}
+	merged, err := json.Marshal(inner)
+	if err != nil {
+		return nil, err
+	}
+	var env decideBody
+	if err := strictJSON(merged, &env); err != nil {
+		return nil, fmt.Errorf("input: %w", err)
+	}
+	return &env, nil
 }
 
 // isEnvelope reports whether top is §8's envelope: only "input" (and
@@ -270,7 +277,10 @@ func (h *Handler) build(b *decideBody) (*built, error) {
 		return nil, errors.New(`nothing to decide: give "tool" and "input", "command", "argv" or "action"`)
 	}
 	out.req = &action.Request{Surface: "api", Agent: agent, Session: session, Cwd: cwd,
-		Input: strings.Join(c.inputs, "\n"), Time: h.c.Now(), Parts: dedupe(c.parts)}
+		Input: strings.Join(c.inputs, "\n"), Time: h.c.Now(), Parts: c.parts}
+	if c.sources > 1 {
+		out.req.Parts = dedupe(c.parts)
+	}
 	return out, nil
 }
 
@@ -318,6 +328,9 @@ type classifier struct {
 	cwd    string
 	parts  []action.Part
 	inputs []string
+	// sources counts what contributed parts (a tool call, a command, ...);
+	// only parts from different sources can repeat each other.
+	sources int
 }
 
 func (c *classifier) call(tool string, input json.RawMessage, srv mcpServer) classify.Call {
@@ -332,6 +345,7 @@ func (c *classifier) tool(name string, input json.RawMessage, srv mcpServer) {
 }
 
 func (c *classifier) add(parts []action.Part, input string) {
+	c.sources++
 	c.parts = append(c.parts, parts...)
 	if input != "" {
 		for _, s := range c.inputs {

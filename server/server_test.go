@@ -315,7 +315,7 @@ func TestMalformedFailsClosed(t *testing.T) {
 		{"syntax", `{"command": ls}`, "application/json", 400, "bad JSON at byte"},
 		{"trailing", `{"command":"ls"} {"command":"rm -rf /"}`, "application/json", 400, "data after"},
 		{"unknown member", `{"comand":"ls"}`, "application/json", 400, `unknown member "comand"`},
-		{"array", `[{"command":"ls"}]`, "application/json", 400, "want an object"},
+		{"array", `[{"command":"ls"}]`, "application/json", 400, "must be a JSON object"},
 		{"empty", ``, "application/json", 400, "empty body"},
 		{"null", `null`, "application/json", 400, "must be a JSON object"},
 		{"nothing to decide", `{"agent":"x"}`, "application/json", 400, "nothing to decide"},

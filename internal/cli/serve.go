@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"sync"
@@ -57,8 +58,12 @@ stderr. SIGINT or SIGTERM stops the server.
 default: the agent's own, as for 'safeclaw hook').
 `
 
-// servePoll is how often serve checks the policy files for changes.
-const servePoll = time.Second
+const (
+	// servePoll is how often serve checks the policy files for changes.
+	servePoll = time.Second
+	// serveGCPercent is serve's GOGC unless the environment sets one.
+	serveGCPercent = 400
+)
 
 func runServe(ctx context.Context, e *Env, args []string) int {
 	flags := newFlags(e, "serve", serveUsage)
@@ -103,6 +108,11 @@ func runServe(ctx context.Context, e *Env, args []string) int {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
+	if e.Getenv("GOGC") == "" {
+		// A long-running server with a small heap: collecting less often
+		// costs a few MB and saves about a fifth of the CPU per decision.
+		defer debug.SetGCPercent(debug.SetGCPercent(serveGCPercent))
+	}
 	logf := lockedLogf(e.Stderr)
 	live, err := e.newLiveGate(ctx, policies, logf)
 	if err != nil {

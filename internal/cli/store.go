@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/safeclaw/safeclaw/audit"
@@ -67,27 +68,78 @@ func (e *Env) auditStream() string {
 	return host + "/" + e.whoami()
 }
 
-// openPGStores opens the PostgreSQL audit trail (this machine's stream,
-// sealed with the local audit key) and approval store at rawURL. Both share
-// one connection pool; close both.
-func (e *Env) openPGStores(ctx context.Context, rawURL string) (*pgstore.Audit, *pgstore.Approvals, error) {
+// auditSpoolDir holds the audit records written while PostgreSQL is
+// unreachable, until they are shipped.
+func (e *Env) auditSpoolDir() string { return filepath.Join(e.StateDir, "audit-spool") }
+
+// openPGDB opens a pool on the store at rawURL (its ?schema= selects the
+// PostgreSQL schema). The caller closes it; stores made from it keep their
+// own reference.
+func (e *Env) openPGDB(ctx context.Context, rawURL string) (*pgstore.DB, error) {
 	u, schema, err := pgSchema(rawURL)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	return pgstore.Open(ctx, u, pgstore.Options{Schema: schema, Now: e.Now})
+}
+
+// pgAuditKey loads (creating it on first use) the local audit key.
+func (e *Env) pgAuditKey() (*audit.Key, error) {
 	if err := os.MkdirAll(e.KeyDir(), 0o700); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	key, err := audit.LoadOrCreateKey(e.auditKeyFile())
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	db, err := pgstore.Open(ctx, u, pgstore.Options{Schema: schema, Now: e.Now})
+	return &key, nil
+}
+
+// openPGAudit opens this machine's audit stream on db, spooling to the
+// state directory while PostgreSQL is unreachable.
+func (e *Env) openPGAudit(ctx context.Context, db *pgstore.DB) (*pgstore.Spooled, error) {
+	key, err := e.pgAuditKey()
+	if err != nil {
+		return nil, err
+	}
+	trail, err := db.Audit(ctx, pgstore.AuditOptions{Stream: e.auditStream(), Key: key})
+	if err != nil {
+		return nil, err
+	}
+	spool, err := audit.OpenFile(e.auditSpoolDir(), audit.FileOptions{KeyFile: e.auditKeyFile(), Durable: true, Now: e.Now})
+	if err != nil {
+		trail.Close()
+		return nil, err
+	}
+	return pgstore.NewSpooled(trail, spool, pgstore.SpoolOptions{Now: e.Now}), nil
+}
+
+// openPGAuditReader opens every stream of the PostgreSQL trail for
+// `safeclaw audit` (query, verify, export): Query reads all streams.
+func (e *Env) openPGAuditReader(ctx context.Context, rawURL string) (*pgstore.Audit, error) {
+	key, err := e.pgAuditKey()
+	if err != nil {
+		return nil, err
+	}
+	db, err := e.openPGDB(ctx, rawURL)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return db.Audit(ctx, pgstore.AuditOptions{Key: key, AllStreams: true})
+}
+
+// openPGStores opens the PostgreSQL audit trail (this machine's stream,
+// sealed with the local audit key, spooling to the state directory while
+// PostgreSQL is unreachable) and approval store at rawURL. Both share one
+// connection pool; close both.
+func (e *Env) openPGStores(ctx context.Context, rawURL string) (*pgstore.Spooled, *pgstore.Approvals, error) {
+	db, err := e.openPGDB(ctx, rawURL)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer db.Close() // the stores keep their own references
-	trail, err := db.Audit(ctx, pgstore.AuditOptions{Stream: e.auditStream(), Key: &key})
+	trail, err := e.openPGAudit(ctx, db)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -83,10 +83,22 @@ func TestStoreMigrateStatusPostgres(t *testing.T) {
 	if trail.Stream() != "laptop/dev" {
 		t.Fatalf("stream %q", trail.Stream())
 	}
+	if n, err := trail.Backlog(context.Background()); n != 0 || err != nil {
+		t.Fatalf("backlog %d, %v", n, err)
+	}
 	if _, err := trail.Append(context.Background(), &audit.Record{Decision: audit.Deny, Request: "rm -rf /"}); err != nil {
 		t.Fatal(err)
 	}
 	if rep, err := trail.Verify(context.Background()); err != nil || !rep.Intact || rep.Records != 1 {
 		t.Fatalf("verify: %+v %v", rep, err)
+	}
+	reader, err := e.openPGAuditReader(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	n := 0
+	if err := reader.Query(context.Background(), nil, func(*audit.Record) error { n++; return nil }); err != nil || n != 1 {
+		t.Fatalf("reader: %d records, %v", n, err)
 	}
 }

@@ -24,8 +24,14 @@ CREATE TABLE audit_records (
 	kinds       text[] NOT NULL DEFAULT '{}',
 	hash        text NOT NULL,
 	line        text NOT NULL,        -- the record's canonical JSON, as in the file trail
+	-- Set for records shipped from a local spool: which spool (the hash of
+	-- its first record) and the record's sequence number there, so that
+	-- shipping resumes exactly where it stopped.
+	spool_id    text,
+	spool_seq   bigint,
 	PRIMARY KEY (stream, seq)
 );
+CREATE INDEX audit_records_spool ON audit_records (stream, spool_id, spool_seq) WHERE spool_id IS NOT NULL;
 CREATE INDEX audit_records_time ON audit_records (time);
 CREATE INDEX audit_records_agent ON audit_records (agent, time);
 CREATE INDEX audit_records_decision ON audit_records (decision, time);

@@ -358,6 +358,14 @@ func (m *Manager) Wait(ctx context.Context, r *Record, prompt Prompter) (Outcome
 	defer timer.Stop()
 	tick := time.NewTicker(m.c.Poll)
 	defer tick.Stop()
+	// A store that can push changes (PostgreSQL LISTEN/NOTIFY) wakes the
+	// waiter at once; polling stays as the fallback.
+	var changed <-chan struct{}
+	if w, ok := m.c.Store.(Watcher); ok {
+		ch, stop := w.Watch(waitCtx, r.ID)
+		defer stop()
+		changed = ch
+	}
 	for {
 		cur, err := m.c.Store.Get(ctx, r.ID)
 		if err != nil && ctx.Err() == nil {
@@ -368,6 +376,7 @@ func (m *Manager) Wait(ctx context.Context, r *Record, prompt Prompter) (Outcome
 		}
 		select {
 		case <-tick.C:
+		case <-changed:
 		case err := <-answered:
 			if err != nil {
 				var np *NotPendingError
@@ -382,6 +391,13 @@ func (m *Manager) Wait(ctx context.Context, r *Record, prompt Prompter) (Outcome
 			return m.giveUp(ctx, r, start, ViaCancel, "the requester stopped waiting: "+ctx.Err().Error())
 		}
 	}
+}
+
+// Watcher is implemented by stores that can tell a waiter that a request
+// changed (an answer on another machine) without polling. The channel
+// receives a value per change; stop releases it.
+type Watcher interface {
+	Watch(ctx context.Context, id string) (changed <-chan struct{}, stop func())
 }
 
 // giveUp expires r; an answer that came first still counts.

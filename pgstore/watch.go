@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/safeclaw/safeclaw/approval"
 )
 
 // watcher holds one LISTEN connection per [Approvals] handle, started on
@@ -150,3 +152,6 @@ func (w *watcher) close() {
 		<-done
 	}
 }
+
+// Approvals wakes approval.Manager waiters through LISTEN/NOTIFY.
+var _ approval.Watcher = (*Approvals)(nil)

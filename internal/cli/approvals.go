@@ -118,8 +118,15 @@ type approvals struct {
 	once   sync.Once
 	err    error
 	m      *approval.Manager
-	store  *approval.SQLite
+	store  approvalStore
 	closeT func() error // closes the trail when this handle opened it
+}
+
+// approvalStore is what the manager needs of a store: SQLite on one
+// machine, PostgreSQL for a fleet.
+type approvalStore interface {
+	approval.Store
+	approval.Outbox
 }
 
 // openApprovals opens the approval store named by config.yaml (default
@@ -157,12 +164,24 @@ func (h *approvals) doOpen() error {
 		}
 		h.trail, h.closeT = fs, fs.Close
 	}
-	path, err := e.approvalsPath(cfg)
-	if err != nil {
-		return err
-	}
-	if h.store, err = approval.OpenSQLite(path); err != nil {
-		return err
+	if u := e.storeURL(cfg.Store); isPostgresURL(u) {
+		ctx := context.Background()
+		db, err := e.openPGDB(ctx, u)
+		if err != nil {
+			return err
+		}
+		defer db.Close() // the store keeps its own reference
+		if h.store, err = db.Approvals(ctx); err != nil {
+			return err
+		}
+	} else {
+		path, err := e.approvalsPath(cfg)
+		if err != nil {
+			return err
+		}
+		if h.store, err = approval.OpenSQLite(path); err != nil {
+			return err
+		}
 	}
 	targets, err := e.webhookTargets(cfg)
 	if err != nil {

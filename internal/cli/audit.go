@@ -48,10 +48,14 @@ Examples:
 // (config audit.path, else the state directory's) for reading, verifying or
 // repairing it. Unlike openAudit it creates nothing: looking at a trail that
 // was never written leaves no files behind.
-func (e *Env) openAuditTrail() (*audit.FileStore, error) {
+func (e *Env) openAuditTrail() (audit.Store, error) {
 	cfg, err := e.loadConfig()
 	if err != nil {
 		return nil, err
+	}
+	if u := e.storeURL(cfg.Store); isPostgresURL(u) {
+		// Every machine's stream: query, verify and export read them all.
+		return e.openPGAuditReader(context.Background(), u)
 	}
 	return audit.OpenFile(e.auditDir(cfg), audit.FileOptions{KeyFile: e.auditKeyFile(), Now: e.Now})
 }
@@ -384,7 +388,11 @@ as it is, as evidence.
 		return errorf(e, "%v", err)
 	}
 	defer store.Close()
-	torn, err := store.Repair(ctx)
+	fileStore, ok := store.(*audit.FileStore)
+	if !ok {
+		return errorf(e, "audit repair: the trail is in PostgreSQL, where appends are transactions and no record can be torn")
+	}
+	torn, err := fileStore.Repair(ctx)
 	if errors.Is(err, audit.ErrTampered) {
 		fmt.Fprintf(e.Stderr, "safeclaw: error: %v\n", err)
 		return exitFindings

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/safeclaw/safeclaw/hook"
+	"github.com/safeclaw/safeclaw/pgstore"
 	"github.com/safeclaw/safeclaw/policy"
 )
 
@@ -76,7 +77,7 @@ func runDoctor(ctx context.Context, e *Env, args []string) int {
 	if st, err := os.Stat(e.auditKeyFile()); err == nil && st.Mode().Perm()&0o077 != 0 {
 		bad(fmt.Sprintf("chmod 600 %s", e.auditKeyFile()), "the audit key is readable by others (%v)", st.Mode().Perm())
 	}
-	if _, err := os.Stat(e.auditDir(cfg)); cfg != nil && os.IsNotExist(err) {
+	if _, err := os.Stat(e.auditDir(cfg)); cfg != nil && !isPostgresURL(e.storeURL(cfg.Store)) && os.IsNotExist(err) {
 		warn("no audit trail yet at %s (created by the first decision)", e.auditDir(cfg))
 	} else if cfg != nil {
 		if store, err := e.openAudit(cfg); err != nil {
@@ -91,6 +92,13 @@ func runDoctor(ctx context.Context, e *Env, args []string) int {
 					bad("run 'safeclaw audit verify' for details", "audit trail: %s", p)
 				} else {
 					ok("audit trail %s verifies", e.auditDir(cfg))
+				}
+			}
+			if sp, isPG := store.(*pgstore.Spooled); isPG {
+				if n, err := sp.Backlog(ctx); err != nil {
+					bad("", "audit spool: %v", err)
+				} else if n > 0 {
+					warn("%d audit records are spooled locally, waiting for PostgreSQL", n)
 				}
 			}
 			store.Close()

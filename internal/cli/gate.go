@@ -178,10 +178,18 @@ func (e *Env) auditDir(cfg *config.Config) string {
 	return e.AuditDir()
 }
 
-// openAudit opens the file audit trail as the config says.
-func (e *Env) openAudit(cfg *config.Config) (*audit.FileStore, error) {
-	if cfg.Store != "" && !strings.HasPrefix(cfg.Store, "sqlite:") && !strings.HasPrefix(cfg.Store, "file:") {
-		return nil, fmt.Errorf("store %q: only the embedded store is available in this build", cfg.Store)
+// openAudit opens the audit trail the config names: the file trail in the
+// state directory, or this machine's stream of a PostgreSQL store (spooling
+// to the state directory while PostgreSQL is unreachable).
+func (e *Env) openAudit(cfg *config.Config) (audit.Store, error) {
+	if u := e.storeURL(cfg.Store); isPostgresURL(u) {
+		ctx := context.Background()
+		db, err := e.openPGDB(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		defer db.Close() // the store keeps its own reference
+		return e.openPGAudit(ctx, db)
 	}
 	if err := os.MkdirAll(e.KeyDir(), 0o700); err != nil {
 		return nil, err

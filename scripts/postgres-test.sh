@@ -59,5 +59,5 @@ export SAFECLAW_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port/safeclaw_test
 echo "postgres-test: PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 go test -count=1 "$@" ./pgstore/...
 if [ $# -eq 0 ]; then
-  go test -count=1 -run '^TestStore' ./internal/cli/
+  go test -count=1 -v -run "^TestStore" ./internal/cli/ | grep -E "^(--- |ok|FAIL|PASS)"
 fi

@@ -102,3 +102,40 @@ func TestStoreMigrateStatusPostgres(t *testing.T) {
 		t.Fatalf("reader: %d records, %v", n, err)
 	}
 }
+
+// TestStorePostgresEndToEnd: with SAFECLAW_STORE naming PostgreSQL, a hook's
+// decision lands in this machine's stream, `safeclaw audit` reads it back
+// with the brief's filter, and verify checks the chain.
+func TestStorePostgresEndToEnd(t *testing.T) {
+	base := os.Getenv("SAFECLAW_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("SAFECLAW_TEST_POSTGRES not set; run scripts/postgres-test.sh")
+	}
+	schema := fmt.Sprintf("e2e%d", os.Getpid())
+	t.Cleanup(func() {
+		if c, err := pgx.Connect(context.Background(), base); err == nil {
+			c.Exec(context.Background(), `DROP SCHEMA IF EXISTS `+schema+` CASCADE`)
+			c.Close(context.Background())
+		}
+	})
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	e := testEnv(t)
+	env := map[string]string{"SAFECLAW_STORE": base + sep + "schema=" + schema, "SAFECLAW_HOME": e.ConfigDir, "SAFECLAW_STREAM": "ci/root"}
+	e.Getenv = func(k string) string { return env[k] }
+	if code, out, stderr := runStoreCmd(e, "migrate"); code != exitOK {
+		t.Fatalf("migrate: %d %q %q", code, out, stderr)
+	}
+	payload := `{"session_id":"s","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"python3 -m http.server 8080"},"cwd":"/tmp"}`
+	if code, out, stderr := run(t, e, payload, "hook", "claude"); code != 0 || !strings.Contains(out, `"permissionDecision":"deny"`) {
+		t.Fatalf("hook: %d %q %q", code, out, stderr)
+	}
+	if code, out, stderr := run(t, e, "", "audit", "--filter", "action:network"); code != 0 || !strings.Contains(out, "http.server") {
+		t.Fatalf("audit: %d %q %q", code, out, stderr)
+	}
+	if code, out, stderr := run(t, e, "", "audit", "verify"); code != 0 {
+		t.Fatalf("audit verify: %d %q %q", code, out, stderr)
+	}
+}

@@ -25,7 +25,7 @@ type Filter struct {
 	Sessions []string
 	Cwds     []string // the directory or anything under it
 	Surfaces []string
-	Types    []string // decision, prune
+	Types    []string // decision, approval, outcome, prune
 	// Text entries are substrings of the request, the reason, the rule's
 	// name and reason, the error or a note, ignoring the case of ASCII letters.
 	Text     []string
@@ -166,8 +166,8 @@ func (f *Filter) add(key, value string, col int, now time.Time) error {
 		f.Surfaces = append(f.Surfaces, strings.ToLower(value))
 	case "type":
 		t := strings.ToLower(value)
-		if t != TypeDecision && t != TypePrune && t != TypeApproval {
-			return &FilterError{col, fmt.Sprintf("type %q: want decision, approval or prune", value)}
+		if t != TypeDecision && t != TypePrune && t != TypeApproval && t != TypeOutcome {
+			return &FilterError{col, fmt.Sprintf("type %q: want decision, approval, outcome or prune", value)}
 		}
 		f.Types = append(f.Types, t)
 	case "since", "until":

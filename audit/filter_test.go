@@ -53,7 +53,7 @@ func TestParseFilterErrors(t *testing.T) {
 		{`rule:"a"b`, "column 9: expected a space after the closing quote"},
 		{"since:yesterday", `column 7: time "yesterday"`},
 		{`ab"c`, "column 3: unexpected quote"},
-		{`type:x`, `type "x": want decision, approval or prune`},
+		{`type:x`, `type "x": want decision, approval, outcome or prune`},
 	}
 	for _, tt := range tests {
 		_, err := ParseFilter(tt.expr, t0)

@@ -31,10 +31,12 @@ func FormatLine(r *Record) string {
 		fmt.Fprintf(&b, "[PRUNED] %d record(s) %s in %d segment(s) removed by retention", n, seqRange(first, last), len(r.Prune.Segments))
 		return b.String()
 	}
-	switch r.Decision {
-	case Allow:
+	switch {
+	case r.Type == TypeOutcome:
+		b.WriteString("[OUTCOME]")
+	case r.Decision == Allow:
 		b.WriteString("[ALLOWED]")
-	case Ask:
+	case r.Decision == Ask:
 		b.WriteString("[APPROVAL]")
 	default:
 		b.WriteString("[DENIED]")

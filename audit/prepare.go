@@ -34,6 +34,11 @@ func prepare(rec *Record, s *sealer, now time.Time) error {
 		if rec.Type == TypeApproval && rec.Approval == nil {
 			return fmt.Errorf("approval record without approval details")
 		}
+	case TypeOutcome:
+		// The action already ran: an outcome decides nothing.
+		if rec.Decision != "" || rec.Approval != nil || rec.Prune != nil {
+			return fmt.Errorf("outcome record with a decision, approval or prune details")
+		}
 	case TypePrune:
 		if rec.Prune == nil {
 			return fmt.Errorf("prune record without prune details")

@@ -12,6 +12,10 @@ const (
 	// expired, ...), with its Approval details; Decision is what the event
 	// means for the action (ask while pending, allow, deny).
 	TypeApproval = "approval"
+	// TypeOutcome is what an agent reported after a tool ran (a hook's
+	// PostToolUse and its kin): no decision; the request is the tool call as
+	// received and the notes summarise the result (never the output itself).
+	TypeOutcome = "outcome"
 )
 
 // Decision values.
@@ -30,7 +34,7 @@ const (
 type Record struct {
 	Seq  uint64    `json:"seq"`
 	Time time.Time `json:"time"`
-	Type string    `json:"type"` // TypeDecision (default), TypeApproval or TypePrune
+	Type string    `json:"type"` // TypeDecision (default), TypeApproval, TypeOutcome or TypePrune
 
 	Surface string `json:"surface,omitempty"` // hook, mcp, api, run
 	Agent   string `json:"agent,omitempty"`   // claude, codex, gemini, cursor, ...

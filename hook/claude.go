@@ -102,15 +102,17 @@ func errorText(raw json.RawMessage) string {
 
 type claudePreToolOutput struct {
 	HookSpecificOutput struct {
-		HookEventName            string `json:"hookEventName"`
-		PermissionDecision       string `json:"permissionDecision"`
-		PermissionDecisionReason string `json:"permissionDecisionReason"`
+		HookEventName            string          `json:"hookEventName"`
+		PermissionDecision       string          `json:"permissionDecision"`
+		PermissionDecisionReason string          `json:"permissionDecisionReason"`
+		UpdatedInput             json.RawMessage `json:"updatedInput,omitempty"`
 	} `json:"hookSpecificOutput"`
 }
 
 // permissionOutput is the PermissionRequest answer of Claude Code and
 // Codex. It never carries updatedInput, updatedPermissions or interrupt:
-// safeclaw neither rewrites calls nor persists agent rules.
+// safeclaw does not persist agent rules, and Codex fails a PermissionRequest
+// answer with updatedInput closed.
 type permissionOutput struct {
 	HookSpecificOutput struct {
 		HookEventName string `json:"hookEventName"`
@@ -121,11 +123,16 @@ type permissionOutput struct {
 	} `json:"hookSpecificOutput"`
 }
 
-func preToolJSON(decision, reason string) []byte {
+// preToolJSON is the PreToolUse answer of Claude Code and Codex; updated,
+// when set, replaces the tool input (allow only).
+func preToolJSON(decision, reason string, updated json.RawMessage) []byte {
 	var o claudePreToolOutput
 	o.HookSpecificOutput.HookEventName = "PreToolUse"
 	o.HookSpecificOutput.PermissionDecision = decision
 	o.HookSpecificOutput.PermissionDecisionReason = reason
+	if decision == "allow" {
+		o.HookSpecificOutput.UpdatedInput = updated
+	}
 	return encodeLine(o)
 }
 
@@ -151,13 +158,13 @@ func (claude) answer(ev *event, v verdict) reply {
 	}
 	switch {
 	case v.deferred:
-		return reply{stdout: preToolJSON("defer", v.reason)}
+		return reply{stdout: preToolJSON("defer", v.reason, nil)}
 	case v.effect == action.Allow:
-		return reply{stdout: preToolJSON("allow", v.reason)}
+		return reply{stdout: preToolJSON("allow", v.reason, v.updated)}
 	case v.effect == action.Ask:
-		return reply{stdout: preToolJSON("ask", v.reason)}
+		return reply{stdout: preToolJSON("ask", v.reason, nil)}
 	}
-	return reply{stdout: preToolJSON("deny", v.reason)}
+	return reply{stdout: preToolJSON("deny", v.reason, nil)}
 }
 
 // block answers with the deny JSON for the event when it is known, the
@@ -168,7 +175,7 @@ func (claude) block(ev *event, reason string) reply {
 	if ev != nil {
 		switch ev.kind {
 		case evPreTool:
-			r.stdout = preToolJSON("deny", msg)
+			r.stdout = preToolJSON("deny", msg, nil)
 		case evPermission:
 			r.stdout = permissionJSON("deny", msg)
 		}
@@ -180,4 +187,7 @@ func (claude) recorded(*event) reply { return reply{stdout: []byte("{}\n")} }
 
 func (claude) canAsk(ev *event) bool   { return ev.kind == evPreTool }
 func (claude) canDefer(ev *event) bool { return ev.kind == evPreTool }
-func (claude) defaultAsk() AskMode     { return AskNative }
+
+// canRewrite: PreToolUse's updatedInput (observed working in 2.1.332).
+func (claude) canRewrite(ev *event) bool { return ev.kind == evPreTool }
+func (claude) defaultAsk() AskMode       { return AskNative }

@@ -3,6 +3,7 @@ package hook
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/safeclaw/safeclaw/action"
 )
@@ -44,24 +45,28 @@ func (codex) answer(ev *event, v verdict) reply {
 		case v.effect == action.Allow:
 			return reply{stdout: permissionJSON("allow", "")}
 		}
-		return reply{stdout: permissionJSON("deny", nonEmpty(v.reason))}
+		return reply{stdout: permissionJSON("deny", codexReason(v.reason))}
 	}
 	if v.effect == action.Allow && !v.deferred {
+		if len(v.updated) > 0 {
+			// The one allow Codex accepts: with updatedInput.
+			return reply{stdout: preToolJSON("allow", v.reason, v.updated)}
+		}
 		return reply{}
 	}
 	// Codex cannot ask or defer: anything but allow is a deny.
-	return reply{stdout: preToolJSON("deny", nonEmpty(v.reason))}
+	return reply{stdout: preToolJSON("deny", codexReason(v.reason), nil)}
 }
 
 // block: exit 2 with a non-empty stderr blocks in Codex whatever stdout says;
 // the deny JSON is there as well for the event when it is known.
 func (codex) block(ev *event, reason string) reply {
-	msg := errorMessage(reason)
+	msg := codexReason(errorMessage(reason))
 	r := reply{stderr: msg, code: ExitBlock}
 	if ev != nil {
 		switch ev.kind {
 		case evPreTool:
-			r.stdout = preToolJSON("deny", msg)
+			r.stdout = preToolJSON("deny", msg, nil)
 		case evPermission:
 			r.stdout = permissionJSON("deny", msg)
 		}
@@ -73,7 +78,17 @@ func (codex) recorded(*event) reply { return reply{} }
 
 func (codex) canAsk(*event) bool   { return false }
 func (codex) canDefer(*event) bool { return false }
-func (codex) defaultAsk() AskMode  { return AskDeny }
+
+// canRewrite: PreToolUse allow with updatedInput (not PermissionRequest,
+// where updatedInput makes the hook fail closed).
+func (codex) canRewrite(ev *event) bool { return ev.kind == evPreTool }
+func (codex) defaultAsk() AskMode       { return AskDeny }
+
+// codexReason is a deny reason for Codex: never empty, and without a final
+// full stop, since Codex appends ". Command: ..." to it.
+func codexReason(reason string) string {
+	return strings.TrimRight(nonEmpty(reason), ". ")
+}
 
 // nonEmpty guards Codex's rule that a deny without a reason does not block.
 func nonEmpty(reason string) string {

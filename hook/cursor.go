@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/safeclaw/safeclaw/action"
 )
@@ -28,6 +29,7 @@ type cursorInput struct {
 	Output       json.RawMessage `json:"output"`
 	Result       json.RawMessage `json:"result_json"`
 	ToolOutput   json.RawMessage `json:"tool_output"`
+	Duration     *float64        `json:"duration"` // milliseconds, on after* events
 }
 
 func (cursor) decode(data []byte) (*event, error) {
@@ -70,6 +72,9 @@ func (cursor) decode(data []byte) (*event, error) {
 			ev.call.Tool = in.Tool
 		}
 		ev.call.Input = cursorArgs(in.Input)
+		if in.Duration != nil && *in.Duration >= 0 {
+			ev.duration = time.Duration(*in.Duration * float64(time.Millisecond))
+		}
 		for _, r := range []json.RawMessage{in.Output, in.Result, in.ToolOutput} {
 			if len(r) > 0 {
 				ev.response = r
@@ -150,4 +155,8 @@ func (cursor) recorded(*event) reply { return reply{stdout: []byte("{}\n")} }
 
 func (cursor) canAsk(ev *event) bool { return ev.kind == evPreTool && ev.name != "beforeReadFile" }
 func (cursor) canDefer(*event) bool  { return false }
-func (cursor) defaultAsk() AskMode   { return AskNative }
+
+// canRewrite: Cursor's preToolUse documents updated_input, but no Cursor
+// build could be run to confirm how it is applied, so nothing is rewritten.
+func (cursor) canRewrite(*event) bool { return false }
+func (cursor) defaultAsk() AskMode    { return AskNative }

@@ -58,12 +58,22 @@ func (gemini) decode(data []byte) (*event, error) {
 type geminiOutput struct {
 	Decision string `json:"decision"`
 	Reason   string `json:"reason,omitempty"`
+	// HookSpecificOutput.ToolInput is merged into the tool's arguments.
+	HookSpecificOutput *geminiToolInput `json:"hookSpecificOutput,omitempty"`
+}
+
+type geminiToolInput struct {
+	ToolInput json.RawMessage `json:"tool_input"`
 }
 
 func (gemini) answer(ev *event, v verdict) reply {
 	switch {
 	case v.effect == action.Allow && !v.deferred && !v.abstain:
-		return reply{stdout: encodeLine(geminiOutput{Decision: "allow"})}
+		o := geminiOutput{Decision: "allow"}
+		if len(v.updated) > 0 {
+			o.HookSpecificOutput = &geminiToolInput{ToolInput: v.updated}
+		}
+		return reply{stdout: encodeLine(o)}
 	case v.effect == action.Ask && !v.deferred:
 		return reply{stdout: encodeLine(geminiOutput{Decision: "ask", Reason: v.reason})}
 	}
@@ -79,4 +89,7 @@ func (gemini) recorded(*event) reply { return reply{stdout: []byte("{}\n")} }
 
 func (gemini) canAsk(ev *event) bool { return ev.kind == evPreTool }
 func (gemini) canDefer(*event) bool  { return false }
-func (gemini) defaultAsk() AskMode   { return AskDeny }
+
+// canRewrite: BeforeTool's hookSpecificOutput.tool_input (observed 0.61.0).
+func (gemini) canRewrite(ev *event) bool { return ev.kind == evPreTool }
+func (gemini) defaultAsk() AskMode       { return AskDeny }

@@ -9,9 +9,13 @@
 //     allow/deny/ask/defer with a reason; PermissionRequest gets
 //     decision.behavior allow/deny (or no output, which leaves Claude's own
 //     dialog to a person); PostToolUse and PostToolUseFailure are recorded
-//     through [Options.Record] and answered with {}.
-//   - Codex CLI: PreToolUse allow prints nothing, deny prints a deny with a
-//     non-empty reason; Codex has no ask (an "ask" answer makes Codex run
+//     through [Options.Record] and answered with {}. With [Options.Fence]
+//     an allowed Bash call is answered with updatedInput running it under
+//     safeclaw run.
+//   - Codex CLI: PreToolUse allow prints nothing (or allow with
+//     updatedInput under [Options.Fence]), deny prints a deny with a
+//     non-empty reason without a final full stop (Codex appends
+//     ". Command: ..."); Codex has no ask (an "ask" answer makes Codex run
 //     the command), so ask becomes a deny that says how to approve, or waits
 //     on safeclaw's own approval. PermissionRequest as for Claude.
 //   - Gemini CLI: BeforeTool gets {"decision": allow|deny|ask, "reason"};
@@ -42,7 +46,12 @@
 //     Cursor sends no server name.
 //   - The agents' subagent ids, Codex turn ids and Claude tool-use ids are
 //     not part of [action.Request]; only PostToolUse outcomes carry the
-//     tool-use id.
+//     tool-use id, so an outcome is not linked to its decision record.
+//   - [Options.Fence] rewrites only Claude Code, Codex and Gemini shell
+//     calls answered allow by safeclaw (or approved while it waited); a
+//     call a person allows in the agent's own prompt runs unfenced. The
+//     fenced script runs in a fresh non-interactive bash, so shell state
+//     the agent keeps between calls (aliases, functions) is not there.
 //   - Whether a person is present (Gemini -p, Claude -p) cannot be seen from
 //     the payload; the ask mode is chosen by the caller.
 package hook
@@ -135,8 +144,17 @@ type Options struct {
 	// timeout passes, returning Allow or Deny. Nil: [AskWait] denies.
 	Wait func(ctx context.Context, req *action.Request, dec action.Decision) (action.Decision, error)
 	// Record receives what happened after a tool ran (PostToolUse and its
-	// kin), for the audit trail. Nil: outcomes are not recorded.
+	// kin), for the audit trail. Nil: outcomes are not recorded. A failed
+	// record is a warning on stderr, never a block: the tool already ran.
 	Record func(ctx context.Context, o Outcome) error
+	// Fence, when set, is the argv prefix an allowed shell command is
+	// rewritten to run under, e.g. {"/usr/local/bin/safeclaw", "run",
+	// "--agent", "claude", "--"}: the allow answer then carries the agent's
+	// updatedInput with the script replaced by `FENCE... bash -c 'SCRIPT'`,
+	// so the kernel fences what the parser let through. Only Claude Code's
+	// and Codex's PreToolUse and Gemini's BeforeTool can rewrite a call;
+	// other events and agents answer as without Fence.
+	Fence []string
 }
 
 // Outcome is what an agent reported after a tool ran.
@@ -270,7 +288,11 @@ func (h handler) handle(ctx context.Context, ev *event) reply {
 			o := Outcome{Agent: h.agent, Event: ev.name, Session: ev.session, ToolUseID: ev.toolUseID, Tool: ev.call.Tool,
 				Cwd: ev.call.Cwd, Input: ev.call.Input, Response: ev.response, Error: ev.errText, Duration: ev.duration, Time: h.opts.Now()}
 			if err := h.opts.Record(ctx, o); err != nil {
-				return h.a.block(ev, "recording the outcome failed: "+err.Error())
+				// The tool already ran: blocking would only tell the agent it
+				// failed. The person watching stderr learns the trail has a gap.
+				r := h.a.recorded(ev)
+				r.stderr = "safeclaw: warning: the outcome of " + ev.call.Tool + " was not recorded in the audit trail: " + err.Error()
+				return r
 			}
 		}
 		return h.a.recorded(ev)
@@ -287,7 +309,7 @@ func (h handler) handle(ctx context.Context, ev *event) reply {
 	}
 	switch dec.Effect {
 	case action.Allow:
-		return h.a.answer(ev, verdict{effect: action.Allow, reason: allowMessage(req, dec)})
+		return h.a.answer(ev, h.fence(ev, verdict{effect: action.Allow, reason: allowMessage(req, dec)}))
 	case action.Ask:
 		return h.ask(ctx, ev, req, dec)
 	}
@@ -323,12 +345,25 @@ func (h handler) ask(ctx context.Context, ev *event, req *action.Request, dec ac
 				return h.a.block(ev, "waiting for approval failed: "+err.Error())
 			}
 			if got.Effect == action.Allow {
-				return h.a.answer(ev, verdict{effect: action.Allow, reason: approvedMessage(req, dec)})
+				return h.a.answer(ev, h.fence(ev, verdict{effect: action.Allow, reason: approvedMessage(req, dec)}))
 			}
 			return h.a.answer(ev, verdict{effect: action.Deny, reason: notApprovedMessage(req, dec, got)})
 		}
 	}
 	return h.a.answer(ev, verdict{effect: action.Deny, reason: askDeniedMessage(req, dec, h.pending(ctx, req, dec))})
+}
+
+// fence rewrites an allowed shell call to run under [Options.Fence] where
+// the agent can take a rewritten input for this event.
+func (h handler) fence(ev *event, v verdict) verdict {
+	if len(h.opts.Fence) == 0 || !h.a.canRewrite(ev) {
+		return v
+	}
+	if in, ok := fenceInput(ev.call.Tool, ev.call.Input, h.opts.Fence); ok {
+		v.updated = in
+		v.reason += "; it runs under safeclaw run, so the kernel enforces the network rules too"
+	}
+	return v
 }
 
 // pending files a pending approval when the caller keeps them; "" otherwise.
@@ -370,6 +405,7 @@ type verdict struct {
 	deferred bool // Claude Code's defer
 	abstain  bool // no answer: the agent's own permission flow decides
 	reason   string
+	updated  json.RawMessage // allow only: the tool input to run instead ([Options.Fence])
 }
 
 // reply is what the process prints and returns.
@@ -391,6 +427,9 @@ type adapter interface {
 	recorded(ev *event) reply
 	canAsk(ev *event) bool
 	canDefer(ev *event) bool
+	// canRewrite reports whether an allow answer to ev can carry a
+	// rewritten tool input.
+	canRewrite(ev *event) bool
 	defaultAsk() AskMode
 }
 

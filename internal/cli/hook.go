@@ -1,16 +1,22 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/audit"
 	"github.com/safeclaw/safeclaw/hook"
+	"github.com/safeclaw/safeclaw/sandbox"
 )
 
-const hookUsage = `Usage: safeclaw hook claude|codex|gemini|cursor [--ask MODE] [--policy FILE]...
+const hookUsage = `Usage: safeclaw hook claude|codex|gemini|cursor [--ask MODE] [--run] [--policy FILE]...
 
 Answers one hook call of an AI agent: reads the agent's hook JSON on stdin,
 decides the tool call with the policy (recording the decision in the audit
@@ -28,6 +34,17 @@ a one-line reason on stderr, exit code 2.
   deny    deny, telling the agent how a person can approve it
 The default is native for claude and cursor, deny for codex and gemini
 (Codex runs a command whose hook answers "ask"; Gemini -p hangs on it).
+
+--run rewrites an allowed shell command (Claude Code Bash, Codex, Gemini
+run_shell_command) to run as 'safeclaw run -- bash -c COMMAND', through the
+agent's updatedInput, so the kernel still fences what passed the parser.
+Nothing is rewritten for Cursor (no confirmed rewrite), for calls a person
+allows in the agent's own prompt, or when the agent already runs under
+'safeclaw run'.
+
+Outcome events (Claude Code and Codex PostToolUse, PostToolUseFailure,
+Gemini AfterTool, Cursor after*) are recorded in the audit trail as
+"outcome" records; a failed record only warns on stderr.
 `
 
 func runHook(ctx context.Context, e *Env, args []string) int {
@@ -35,6 +52,7 @@ func runHook(ctx context.Context, e *Env, args []string) int {
 	ask := flags.String("ask", "", "how an approval is asked for: native, defer, wait or deny")
 	var policies stringList
 	flags.Var(&policies, "policy", "policy file or directory (repeatable); replaces the user policy")
+	fenced := flags.Bool("run", false, "rewrite allowed shell commands to run under safeclaw run (claude, codex, gemini)")
 	timeout := flags.Duration("timeout", 0, "safeclaw's own deadline (default 20s, 4m with --ask wait); keep it below the agent's hook timeout")
 	agent, rest, code, ok := agentAndFlags(e, flags, args)
 	if !ok {
@@ -58,8 +76,14 @@ func runHook(ctx context.Context, e *Env, args []string) int {
 		return hook.ExitBlock
 	}
 	opts := hook.Options{Ask: mode, Timeout: *timeout, Cwd: e.Cwd, Home: e.Home, Now: e.Now, ReadFile: readSmallFile}
-	// PostToolUse outcome records (Options.Record) are acknowledged without
-	// a record until the audit trail has an outcome record type.
+	if *fenced {
+		fence, err := runFence(agent, policies)
+		if err != nil {
+			fmt.Fprintf(e.Stderr, "safeclaw: blocked: hook: --run: %v\n", err)
+			return hook.ExitBlock
+		}
+		opts.Fence = fence
+	}
 
 	var decide action.DecideFunc
 	var closeGate func() error
@@ -67,10 +91,19 @@ func runHook(ctx context.Context, e *Env, args []string) int {
 		// Still answer in the agent's own words: read its input and block.
 		why := err
 		decide = func(context.Context, *action.Request) (action.Decision, error) { return action.Decision{}, why }
+		opts.Record = func(context.Context, hook.Outcome) error { return why }
 	} else {
 		decide, closeGate = h.decide, h.close
 		if h.approvals != nil {
 			opts.Pending, opts.Wait = h.approvals.Pending, h.approvals.Wait
+		}
+		// Under safeclaw run the trail belongs to the supervisor and is
+		// hidden from this process (h.store is nil): outcomes go unrecorded.
+		if store := h.store; store != nil {
+			opts.Record = func(ctx context.Context, o hook.Outcome) error {
+				_, err := store.Append(ctx, outcomeRecord(o))
+				return err
+			}
 		}
 	}
 	code = hook.Run(ctx, agent, e.Stdin, e.Stdout, e.Stderr, decide, opts)
@@ -89,4 +122,67 @@ func runHook(ctx context.Context, e *Env, args []string) int {
 		}
 	}
 	return code
+}
+
+// runFence is the argv prefix --run rewrites shell commands under: this
+// binary's absolute path, "run", the agent, the hook's own policy files, and
+// "--". Nil when this process already runs under safeclaw run (the outer
+// supervisor fences the command; a second one cannot start) or for an agent
+// whose calls cannot be rewritten.
+func runFence(agent string, policies []string) ([]string, error) {
+	if agent == "cursor" || sandbox.Supervised() {
+		return nil, nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("cannot find the safeclaw binary: %w", err)
+	}
+	if resolved, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = resolved
+	}
+	fence := []string{exe, "run", "--agent", agent}
+	for _, p := range policies {
+		abs, err := filepath.Abs(p)
+		if err != nil {
+			return nil, fmt.Errorf("policy %s: %w", p, err)
+		}
+		fence = append(fence, "--policy", abs)
+	}
+	return append(fence, "--"), nil
+}
+
+// outcomeRecord is the audit record of what an agent reported after a tool
+// ran: the tool call as received (Prepare redacts it), a summary of the
+// response (never the output itself), the failure, the run time and the
+// agent's tool-use id. Decision records carry no tool-use id, so the link to
+// the decision is the session, the time and this id.
+func outcomeRecord(o hook.Outcome) *audit.Record {
+	rec := &audit.Record{
+		Type:    audit.TypeOutcome,
+		Time:    o.Time,
+		Surface: "hook",
+		Agent:   o.Agent,
+		Session: o.Session,
+		Cwd:     o.Cwd,
+		Request: o.Tool,
+		Error:   o.Error,
+		Notes:   []string{"event " + o.Event},
+	}
+	var in bytes.Buffer
+	if len(o.Input) > 0 && json.Compact(&in, o.Input) == nil && in.String() != "null" {
+		rec.Request += " " + in.String()
+	}
+	if o.ToolUseID != "" {
+		rec.Notes = append(rec.Notes, "tool_use_id "+o.ToolUseID)
+	}
+	if s := hook.SummarizeResponse(o.Response); s != "" {
+		rec.Notes = append(rec.Notes, "response: "+s)
+	}
+	if d := o.Duration; d > 0 {
+		if d >= time.Millisecond {
+			d = d.Round(time.Millisecond)
+		}
+		rec.Notes = append(rec.Notes, "duration "+d.String())
+	}
+	return rec
 }

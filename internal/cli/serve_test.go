@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -220,6 +221,44 @@ func TestServeReload(t *testing.T) {
 	store.Query(context.Background(), &audit.Filter{Surfaces: []string{"api"}}, func(*audit.Record) error { n++; return nil })
 	if n < 3 {
 		t.Errorf("%d api decisions in the audit trail", n)
+	}
+}
+
+// TestServeShadow: with mode: shadow the API answers allow and says what
+// would have happened; the audit trail records the real decision.
+func TestServeShadow(t *testing.T) {
+	e := serveEnv(t)
+	if err := os.MkdirAll(e.ConfigDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(e.ConfigDir, "config.yaml"), []byte("mode: shadow\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	startServe(t, e)
+	c := socketClient(filepath.Join(e.StateDir, "serve.sock"))
+	resp, err := c.Post("http://safeclaw/v1/decide", "application/json", strings.NewReader(`{"command":"python3 -m http.server 8080"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ans struct {
+		Result struct {
+			Decision string   `json:"decision"`
+			Notes    []string `json:"notes"`
+		} `json:"result"`
+	}
+	json.NewDecoder(resp.Body).Decode(&ans)
+	resp.Body.Close()
+	if ans.Result.Decision != "allow" || !strings.Contains(strings.Join(ans.Result.Notes, ";"), "would have been deny") {
+		t.Errorf("shadow answer %+v", ans)
+	}
+	store, err := audit.OpenFile(e.AuditDir(), audit.FileOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []*audit.Record
+	store.Query(context.Background(), nil, func(r *audit.Record) error { got = append(got, r); return nil })
+	if len(got) != 1 || got[0].Decision != "deny" || got[0].Mode != "shadow" {
+		t.Errorf("audit %+v", got)
 	}
 }
 
@@ -465,9 +504,12 @@ func benchGate(b *testing.B, e *Env, durable, group bool) action.DecideFunc {
 	}
 }
 
+// benchConns is how many client connections BenchmarkServeUnix keeps busy.
+const benchConns = 64
+
 // BenchmarkServeUnix measures decisions per second over the Unix socket,
 // every decision recorded in a real audit trail (temp dir) before it is
-// answered, from 64 keep-alive connections. The client is a minimal
+// answered, from benchConns keep-alive connections. The client is a minimal
 // HTTP/1.1 writer so that the figure is mostly the server's; cpu-µs/op is
 // the whole process's CPU time (client included) per decision, which does
 // not depend on what else the machine runs.
@@ -475,10 +517,13 @@ func BenchmarkServeUnix(b *testing.B) {
 	for _, bc := range []struct {
 		name           string
 		durable, group bool
+		real           bool // the gate exactly as serve opens it (default config: fsync)
 	}{
-		{"fsync/group-commit", true, true},
-		{"nosync/group-commit", false, true},
-		{"nosync/append-each", false, false},
+		{"serve-gate", true, false, true},
+		{"fsync/group-commit", true, true, false},
+		{"nosync/group-commit", false, true, false},
+		{"fsync/append-each", true, false, false},
+		{"nosync/append-each", false, false, false},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			dir, err := os.MkdirTemp("", "scb")
@@ -490,7 +535,17 @@ func BenchmarkServeUnix(b *testing.B) {
 			e := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard, Now: time.Now,
 				Getenv: func(k string) string { return env[k] }, Cwd: dir, Home: filepath.Join(dir, "home"),
 				ConfigDir: filepath.Join(dir, "cfg"), StateDir: filepath.Join(dir, "st")}
-			decide := benchGate(b, e, bc.durable, bc.group)
+			var decide action.DecideFunc
+			if bc.real {
+				h, err := e.openGate(context.Background(), "api", "")
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer h.close()
+				decide = h.decide
+			} else {
+				decide = benchGate(b, e, bc.durable, bc.group)
+			}
 			sock := filepath.Join(dir, "b.sock")
 			ln, err := server.ListenUnix(sock, nil)
 			if err != nil {
@@ -505,7 +560,7 @@ func BenchmarkServeUnix(b *testing.B) {
 				reqs = append(reqs, []byte(fmt.Sprintf("POST /v1/decide HTTP/1.1\r\nHost: safeclaw\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)))
 			}
 			defer debug.SetGCPercent(debug.SetGCPercent(serveGCPercent)) // as runServe does
-			b.SetParallelism(32)                                         // 64 connections on 2 cores
+			b.SetParallelism(max(benchConns/runtime.GOMAXPROCS(0), 1))
 			var ru0, ru1 syscall.Rusage
 			syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 			b.ResetTimer()

@@ -18,6 +18,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/safeclaw/safeclaw/internal/strictyaml"
@@ -307,7 +308,8 @@ func oneOf(v *strictyaml.Node, what string, allowed []string) (string, error) {
 	return s, nil
 }
 
-var sizeRE = regexp.MustCompile(`^\s*([0-9]+)\s*([KMGT]i?B|B)?\s*$`)
+// sizeRE and daysRE are compiled on first use: package init is on every hook's path.
+var sizeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*([0-9]+)\s*([KMGT]i?B|B)?\s*$`) })
 
 // parseSize reads a byte count: 1048576, "64MiB", "100MB".
 func parseSize(v *strictyaml.Node) (int64, error) {
@@ -322,7 +324,7 @@ func parseSize(v *strictyaml.Node) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	m := sizeRE.FindStringSubmatch(s)
+	m := sizeRE().FindStringSubmatch(s)
 	if m == nil {
 		return 0, v.Errorf("write a byte count such as 67108864, \"64MiB\" or \"100MB\"", "bad audit.rotate_size %q", s)
 	}
@@ -338,7 +340,7 @@ func parseSize(v *strictyaml.Node) (int64, error) {
 	return n * mult, nil
 }
 
-var daysRE = regexp.MustCompile(`^([0-9]+)([dw])$`)
+var daysRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([0-9]+)([dw])$`) })
 
 // parseDuration reads a Go duration ("90s", "5m", "1h30m"), or with days a
 // whole number of days or weeks ("30d", "4w").
@@ -348,7 +350,7 @@ func parseDuration(v *strictyaml.Node, what string, days bool) (time.Duration, e
 		return 0, err
 	}
 	s = strings.TrimSpace(s)
-	if m := daysRE.FindStringSubmatch(s); m != nil && days {
+	if m := daysRE().FindStringSubmatch(s); m != nil && days {
 		n, _ := strconv.Atoi(m[1])
 		unit := 24 * time.Hour
 		if m[2] == "w" {

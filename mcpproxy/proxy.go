@@ -91,12 +91,13 @@ func HTTP(endpoint string, client *http.Client) Upstream {
 // String describes the upstream (its command line or URL).
 func (u Upstream) String() string { return u.desc }
 
-var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+// validName is compiled on first use: package init is on every hook's path.
+var validName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`) })
 
 // ValidName reports whether name can name a server (and its pin file):
 // letters, digits, '.', '_' and '-', starting with a letter or digit, at
 // most 64 bytes.
-func ValidName(name string) bool { return validName.MatchString(name) }
+func ValidName(name string) bool { return validName().MatchString(name) }
 
 // Proxy relays one upstream MCP server to any number of downstream clients,
 // deciding every request. It is safe for concurrent use.

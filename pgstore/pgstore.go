@@ -52,7 +52,8 @@ type DB struct {
 	refs int
 }
 
-var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]{0,40}$`)
+// schemaName is compiled on first use: package init is on every hook's path.
+var schemaName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z_][a-z0-9_]{0,40}$`) })
 
 // Open connects to the database at url (postgres://user@host/db?...). It
 // does not migrate or check the schema; see [DB.Migrate] and [DB.Check].
@@ -60,7 +61,7 @@ func Open(ctx context.Context, url string, o Options) (*DB, error) {
 	if o.Schema == "" {
 		o.Schema = "safeclaw"
 	}
-	if !schemaName.MatchString(o.Schema) {
+	if !schemaName().MatchString(o.Schema) {
 		return nil, fmt.Errorf("postgres store: schema name %q: want lower-case letters, digits and _", o.Schema)
 	}
 	if o.Now == nil {

@@ -123,3 +123,28 @@ rules:
 		}
 	}
 }
+
+// BenchmarkLoadDefault is what every hook pays for the built-in default:
+// parse and compile it with a workspace, a home and safeclaw's protected
+// paths.
+func BenchmarkLoadDefault(b *testing.B) {
+	data := Default()
+	opts := Options{Workspace: "/srv/project", Home: "/home/dev",
+		ProtectWrite: []string{"/home/dev/.config/safeclaw/**", "/home/dev/.local/state/safeclaw/**", "/etc/safeclaw/**",
+			"/home/dev/.claude/settings.json", "/home/dev/.claude/settings.local.json", "/home/dev/.codex/config.toml",
+			"/home/dev/.codex/hooks.json", "/home/dev/.gemini/settings.json", "/home/dev/.cursor/hooks.json",
+			"/srv/project/.claude/settings.json", "/srv/project/.claude/settings.local.json", "/srv/project/.codex/config.toml",
+			"/srv/project/.gemini/settings.json", "/srv/project/.cursor/hooks.json", "/srv/project/.safeclaw/**",
+			"/srv/project/safeclaw.policy.yaml"},
+		ProtectRead: []string{"/home/dev/.local/state/safeclaw/keys/**"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		f, err := Parse(DefaultName, data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Compile([]*File{f}, opts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -42,7 +42,7 @@ type Policy struct {
 	protectW  []pathGlob
 	protectR  []pathGlob
 	hash      string
-	canonical []byte
+	canonical func() []byte // computed on first use when the hash is known
 	files     []string
 	bufs      sync.Pool // *[]byte scratch for command_regex
 
@@ -148,9 +148,18 @@ func Compile(files []*File, opts Options) (*Policy, error) {
 	p.defReason = "no rule matched; default " + p.def.String()
 	p.defaultOutcome = outcome{effect: p.def, reason: p.defReason}
 	p.buildIndex()
-	p.canonical = p.canonicalJSON()
-	sum := sha256.Sum256(p.canonical)
-	p.hash = "sha256:" + hex.EncodeToString(sum[:])
+	if len(files) == 1 && files[0].builtin {
+		// The built-in default alone, as every hook without a user policy
+		// loads it: its hash is fixed (TestDefaultHash keeps it in step), so
+		// the canonical form is only built when asked for.
+		p.hash = defaultHash
+		p.canonical = sync.OnceValue(p.canonicalJSON)
+	} else {
+		canonical := p.canonicalJSON()
+		sum := sha256.Sum256(canonical)
+		p.hash = "sha256:" + hex.EncodeToString(sum[:])
+		p.canonical = func() []byte { return canonical }
+	}
 	return p, nil
 }
 
@@ -179,14 +188,15 @@ func (p *Policy) buildIndex() {
 	}
 	p.wild = &bucket{}
 	for _, r := range p.rules {
+		keys, wild := r.indexKeys()
 		for _, x := range list {
 			if r.matchKind(x.k) {
-				x.b.add(r)
+				x.b.add(r, keys, wild)
 			}
 		}
 		for _, g := range r.kinds {
 			if !g.lit {
-				p.wild.add(r)
+				p.wild.add(r, keys, wild)
 				break
 			}
 		}
@@ -202,8 +212,9 @@ func (p *Policy) Hash() string { return p.hash }
 // covers the compact form).
 func (p *Policy) Canonical() []byte {
 	var b bytes.Buffer
-	if err := json.Indent(&b, p.canonical, "", "  "); err != nil {
-		return append([]byte(nil), p.canonical...)
+	canonical := p.canonical()
+	if err := json.Indent(&b, canonical, "", "  "); err != nil {
+		return append([]byte(nil), canonical...)
 	}
 	b.WriteByte('\n')
 	return b.Bytes()

@@ -2,6 +2,8 @@ package policy
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"reflect"
@@ -93,5 +95,32 @@ func TestDefaultTree(t *testing.T) {
 	}
 	if !reflect.DeepEqual(root, defaultTree) {
 		t.Fatal("the generated tree differs from the parsed default")
+	}
+}
+
+// TestDefaultHash keeps defaultHash in step with default.yaml: the
+// precomputed hash must be the one computed from the canonical form.
+func TestDefaultHash(t *testing.T) {
+	p := compiledDefault(t)
+	sum := sha256.Sum256(p.canonical())
+	if got := "sha256:" + hex.EncodeToString(sum[:]); got != defaultHash || p.Hash() != got {
+		t.Fatalf("defaultHash is %s, the default's canonical form hashes to %s: set defaultHash in default_hash.go", defaultHash, got)
+	}
+	// Any other compilation of the same rules (here: with another file)
+	// computes the hash in full.
+	extra, err := Parse("extra.yaml", []byte("default: deny\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := Parse(DefaultName, Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	both, err := Compile([]*File{f, extra}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if both.Hash() != p.Hash() {
+		t.Fatalf("default + empty file hashes to %s, default alone to %s", both.Hash(), p.Hash())
 	}
 }

@@ -125,6 +125,8 @@ func checkPathGlob(p string) (hint string, err error) {
 }
 
 // compilePathGlob expands ${workspace} and ~ and compiles p (already checked).
+// Every hook compiles safeclaw's protected paths and the policy's path
+// globs, so it allocates little: the segments share one slice.
 func compilePathGlob(p, workspace, home string) pathGlob {
 	g := pathGlob{raw: p}
 	expanded := p
@@ -140,16 +142,16 @@ func compilePathGlob(p, workspace, home string) pathGlob {
 		}
 		expanded = "\x00H" + expanded[1:]
 	}
-	var segs []glob
 	absolute := strings.HasPrefix(expanded, "/") || strings.HasPrefix(expanded, "\x00")
+	segs := make([]glob, 0, strings.Count(expanded, "/")+strings.Count(workspace, "/")+strings.Count(home, "/")+2)
 	if !absolute {
 		g.star = true
 		segs = append(segs, glob{pat: "**"})
 	}
-	for _, s := range strings.Split(expanded, "/") {
+	for rest := expanded; ; {
+		s, after, more := strings.Cut(rest, "/")
 		switch {
 		case s == "":
-			continue
 		case s == "\x00W" || s == "\x00H":
 			dir := workspace
 			if s == "\x00H" {
@@ -157,9 +159,11 @@ func compilePathGlob(p, workspace, home string) pathGlob {
 			}
 			// Expansions are literal segments: a '*' in a directory name
 			// must not become a wildcard.
-			for _, ds := range strings.Split(path.Clean(dir), "/") {
-				if ds != "" {
-					segs = append(segs, glob{pat: ds, lit: true})
+			for ds, dmore := path.Clean(dir), true; dmore; {
+				var d string
+				d, ds, dmore = strings.Cut(ds, "/")
+				if d != "" {
+					segs = append(segs, glob{pat: d, lit: true})
 				}
 			}
 		case strings.Contains(s, "\x00W") || strings.Contains(s, "\x00H"):
@@ -174,40 +178,59 @@ func compilePathGlob(p, workspace, home string) pathGlob {
 		default:
 			segs = append(segs, newGlob(s, false))
 		}
-	}
-	// Split into head ** middle ** ... ** tail.
-	var runs [][]glob
-	cur := []glob{}
-	for _, s := range segs {
-		if s.pat == "**" && !s.lit {
-			runs = append(runs, cur)
-			cur = []glob{}
-			continue
+		if !more {
+			break
 		}
-		cur = append(cur, s)
+		rest = after
 	}
-	runs = append(runs, cur)
-	g.head = runs[0]
-	if len(runs) > 1 {
-		g.tail = runs[len(runs)-1]
-		for _, r := range runs[1 : len(runs)-1] {
-			if len(r) > 0 {
-				g.middle = append(g.middle, r)
+	// Split into head ** middle ** ... ** tail: runs of segs between the
+	// "**"s, sharing segs' storage (nothing appends to them later).
+	isStar := func(s glob) bool { return s.pat == "**" && !s.lit }
+	first, last := -1, -1
+	for i, s := range segs {
+		if isStar(s) {
+			if first < 0 {
+				first = i
 			}
+			last = i
+		}
+	}
+	if first < 0 {
+		g.head = segs[:len(segs):len(segs)]
+	} else {
+		g.head = segs[:first:first]
+		g.tail = segs[last+1 : len(segs) : len(segs)]
+		for i := first; i < last; {
+			j := i + 1
+			for !isStar(segs[j]) {
+				j++
+			}
+			if j > i+1 {
+				g.middle = append(g.middle, segs[i+1:j:j])
+			}
+			i = j
 		}
 	}
 	if absolute {
-		var b strings.Builder
+		n := 0
 		for _, s := range g.head {
 			if !s.lit {
 				break
 			}
-			b.WriteByte('/')
-			b.WriteString(s.pat)
+			n += 1 + len(s.pat)
 		}
-		g.prefix = b.String()
-		if g.prefix == "" {
+		if n == 0 {
 			g.prefix = "/"
+		} else {
+			b := make([]byte, 0, n)
+			for _, s := range g.head {
+				if !s.lit {
+					break
+				}
+				b = append(b, '/')
+				b = append(b, s.pat...)
+			}
+			g.prefix = string(b)
 		}
 	}
 	return g

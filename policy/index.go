@@ -89,10 +89,11 @@ type bucket struct {
 	byProg   map[string]*subIndex
 }
 
-func (b *bucket) add(r *rule) {
+// add files r under keys and wild, as r.indexKeys gives them (computed
+// once per rule by the caller: a rule goes into many buckets).
+func (b *bucket) add(r *rule, keys []progKey, wild bool) {
 	i := int32(r.index)
 	b.all = append(b.all, i)
-	keys, wild := r.indexKeys()
 	if len(keys) == 0 && !wild {
 		b.anyProg = append(b.anyProg, i)
 		return
@@ -186,7 +187,7 @@ func newPatIndex(pats []*cmdPattern) *patIndex {
 	if len(pats) < minIndexedPatterns {
 		return nil
 	}
-	x := &patIndex{byProg: map[string]*subIndex{}}
+	x := &patIndex{byProg: make(map[string]*subIndex, len(pats))}
 	for i, pat := range pats {
 		k, ok := patternKey(pat)
 		if !ok {

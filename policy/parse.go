@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/safeclaw/safeclaw/action"
@@ -32,6 +33,9 @@ type File struct {
 	defCol  int
 	rules   []*rule
 	tests   []TestCase
+	// builtin: parsed from the unmodified built-in default, whose hash
+	// is known in advance (defaultHash).
+	builtin bool
 }
 
 // Default returns the file's default effect and whether it sets one.
@@ -81,7 +85,7 @@ func Parse(name string, data []byte) (*File, error) {
 		}
 		return nil, err
 	}
-	f := &File{Name: name}
+	f := &File{Name: name, builtin: root == defaultTree}
 	if v := root.Get("version"); v != nil {
 		n, err := v.Int("version")
 		if err != nil {
@@ -458,7 +462,8 @@ func firstKey(n *strictyaml.Node, keys ...string) string {
 	return keys[0]
 }
 
-var portRangeRE = regexp.MustCompile(`^(\d{1,5})\s*-\s*(\d{1,5})$`)
+// portRangeRE is compiled on first use: package init is on every hook's path.
+var portRangeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(\d{1,5})\s*-\s*(\d{1,5})$`) })
 
 func parsePorts(v *strictyaml.Node) ([]portRange, error) {
 	items := []*strictyaml.Node{v}
@@ -478,7 +483,7 @@ func parsePorts(v *strictyaml.Node) ([]portRange, error) {
 			out = append(out, portRange{any: true})
 			continue
 		}
-		if m := portRangeRE.FindStringSubmatch(s); m != nil {
+		if m := portRangeRE().FindStringSubmatch(s); m != nil {
 			lo, _ := strconv.Atoi(m[1])
 			hi, _ := strconv.Atoi(m[2])
 			if lo < 1 || hi > 65535 || lo > hi {

@@ -42,6 +42,9 @@ func (e *patternError) Error() string { return e.msg }
 // group a word with spaces (the quotes are removed). Unquoted shell
 // operators are refused: a pattern matches one simple command.
 func splitPattern(s string) ([]string, error) {
+	if words, ok := splitPlainPattern(s); ok {
+		return words, nil
+	}
 	var words []string
 	var cur strings.Builder
 	inWord := false
@@ -95,6 +98,42 @@ func splitPattern(s string) ([]string, error) {
 	return words, nil
 }
 
+// splitPlainPattern splits a pattern without quotes or special characters
+// (most patterns) into substrings of s without copying; ok is false when
+// splitPattern must do the full job.
+func splitPlainPattern(s string) (words []string, ok bool) {
+	n := 0
+	inWord := false
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case ' ', '\t', '\n', '\r':
+			inWord = false
+		case '"', '\'', '|', '&', ';', '<', '>', '(', ')', '`', '$', '\\':
+			return nil, false
+		default:
+			if !inWord {
+				n++
+				inWord = true
+			}
+		}
+	}
+	words = make([]string, 0, n)
+	start := -1
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' {
+			if start >= 0 {
+				words = append(words, s[start:i])
+				start = -1
+			}
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	return words, true
+}
+
 func compilePattern(s string) (*cmdPattern, error) {
 	words, err := splitPattern(s)
 	if err != nil {
@@ -114,6 +153,12 @@ func compilePattern(s string) (*cmdPattern, error) {
 	}
 	argv := action.ParseArgv(words)
 	p := &cmdPattern{raw: s, words: words, prog: newGlob(argv.Program, false)}
+	if len(argv.Options) > 0 {
+		p.opts = make([]patOpt, 0, len(argv.Options))
+	}
+	if len(argv.Positionals) > 0 {
+		p.pos = make([]patWord, 0, len(argv.Positionals))
+	}
 	for _, o := range argv.Options {
 		po := patOpt{name: newGlob(o.Name, false), hasValue: o.HasValue}
 		if o.HasValue {

@@ -242,6 +242,15 @@ func TestDecide(t *testing.T) {
 	}
 }
 
+// TestSameCallTwice: a raw call and the same command beside it are one part.
+func TestSameCallTwice(t *testing.T) {
+	h, g, _ := newTestHandler(t, nil)
+	_, m, raw := do(t, h, "POST", "/v1/decide", `{"tool":"Bash","input":{"command":"ls -la"},"command":"ls -la","cwd":"/home/dev/project"}`)
+	if decisionOf(m) != "allow" || len(g.last().Parts) != 1 || g.last().Input != "ls -la" {
+		t.Errorf("%s: parts %+v input %q", raw, g.last().Parts, g.last().Input)
+	}
+}
+
 func TestDecideAskCarriesApproval(t *testing.T) {
 	h, _, _ := newTestHandler(t, func(c *Config) { c.Approvals = (&fakeApprovals{}).seams() })
 	_, m, raw := do(t, h, "POST", "/v1/decide", `{"command":"rm -rf build"}`)

@@ -87,6 +87,11 @@ func (e *Env) openGate(_ context.Context, surface, agent string, policies ...str
 	if err != nil {
 		return nil, fmt.Errorf("open audit trail: %w", err)
 	}
+	if fs, ok := store.(*audit.FileStore); ok && surface == "api" {
+		// serve decides for many clients at once: their records are written
+		// and synced together, each still acknowledged before its answer.
+		store = newGroupCommit(fs)
+	}
 	mode := string(cfg.Mode)
 	if mode == "" {
 		mode = "enforce"

@@ -30,10 +30,14 @@ skipped). With --jsonl each line is {"command": "..."} or an action object
 such as {"action": "network.listen", "port": 8080}.
 With --json, prints one check-style JSON object per input line instead.
 
+Started on a terminal with no input, simulate instead streams the decisions
+that the deciding surfaces (hooks, serve, mcp, run) record from now on, in
+the same format, until Ctrl-C.
+
 Exit codes: 0 when it ran (whatever it decided), 2 on bad input or policy.
 `
 
-func runSimulate(_ context.Context, e *Env, args []string) int {
+func runSimulate(ctx context.Context, e *Env, args []string) int {
 	fs := newFlags(e, "simulate", simulateUsage)
 	var policies stringList
 	var jsonOut, jsonl bool
@@ -47,6 +51,14 @@ func runSimulate(_ context.Context, e *Env, args []string) int {
 	}
 	if fs.NArg() > 1 {
 		return errorf(e, "simulate: give at most one input file (got %d)", fs.NArg())
+	}
+	if fs.NArg() == 0 && !jsonl {
+		// Started on a terminal with nothing piped in: stream the live
+		// decisions of every surface from the audit trail (the brief's
+		// Step 7: start it, ask the agent to start a server, watch).
+		if tty, _ := e.stdinTerminal(); tty {
+			return e.simulateLive(ctx)
+		}
 	}
 	var r io.Reader = e.Stdin
 	name := "stdin"

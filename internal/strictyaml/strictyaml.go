@@ -25,6 +25,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -121,11 +122,14 @@ func Parse(file string, data []byte) (*Node, error) {
 	return parseYAML(file, data)
 }
 
-var yamlErrRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?(?:column (\d+): )?(.*)$`)
+// yamlErrRE is compiled on first use: package init is on every hook's path.
+var yamlErrRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^yaml: (?:line (\d+): )?(?:column (\d+): )?(.*)$`)
+})
 
 func yamlError(file string, data []byte, err error) *Error {
 	e := &Error{File: file, Msg: err.Error()}
-	if m := yamlErrRE.FindStringSubmatch(err.Error()); m != nil {
+	if m := yamlErrRE().FindStringSubmatch(err.Error()); m != nil {
 		e.Line, _ = strconv.Atoi(m[1])
 		e.Col, _ = strconv.Atoi(m[2])
 		e.Msg = "invalid YAML: " + m[3]

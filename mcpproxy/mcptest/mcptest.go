@@ -225,8 +225,9 @@ func (f *Fake) addTools(s *mcp.Server) {
 	s.AddTool(&mcp.Tool{Name: "die", Description: "Exit mid-call", InputSchema: obj()},
 		func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			if f.OnDie != nil {
+				// The connection is gone: this answer reaches nobody.
 				f.OnDie()
-				select {}
+				return nil, errors.New("died")
 			}
 			os.Exit(3)
 			return nil, nil

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -57,8 +58,14 @@ func (p *Proxy) ask(ctx context.Context, ss *mcp.ServerSession, req *action.Requ
 		} else {
 			ectx, cancel := context.WithTimeout(ctx, p.opts.ElicitTimeout)
 			res, err := ss.Elicit(ectx, elicitParams(req, d))
+			timedOut := errors.Is(ectx.Err(), context.DeadlineExceeded)
 			cancel()
-			if err == nil {
+			switch {
+			case timedOut:
+				return false, notApprovedMessage(req, d, "nobody answered the question in time"), nil
+			case ctx.Err() != nil:
+				return false, notApprovedMessage(req, d, "the call was cancelled"), nil
+			case err == nil:
 				if ok, why := approvedBy(res); !ok {
 					return false, notApprovedMessage(req, d, why), nil
 				}
@@ -174,8 +181,11 @@ func (p *Proxy) newState(bind string) string {
 	var nonce [16]byte
 	_, _ = rand.Read(nonce[:])
 	sum := sha256.Sum256([]byte(bind))
-	c := stateClaims{Bind: hex.EncodeToString(sum[:]), Nonce: hex.EncodeToString(nonce[:]),
-		Expires: p.opts.Now().Add(p.opts.ElicitTimeout).Unix()}
+	return p.signState(stateClaims{Bind: hex.EncodeToString(sum[:]), Nonce: hex.EncodeToString(nonce[:]),
+		Expires: p.opts.Now().Add(p.opts.ElicitTimeout).Unix()})
+}
+
+func (p *Proxy) signState(c stateClaims) string {
 	body, _ := json.Marshal(c)
 	mac := hmac.New(sha256.New, p.stateKey[:])
 	mac.Write(body)

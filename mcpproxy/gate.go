@@ -35,8 +35,6 @@ func (p *Proxy) middleware(next mcp.MethodHandler) mcp.MethodHandler {
 			// 2026-07-28 way) goes through too.
 			return next(ctx, method, req)
 		}
-		p.inflight.Add(1)
-		defer p.inflight.Add(-1)
 		if err := p.upstreamGone(); err != nil {
 			return nil, err
 		}
@@ -250,7 +248,7 @@ func (p *Proxy) refreshTools(ctx context.Context) ([]*mcp.Tool, map[string]toolS
 		}
 	}
 	p.mu.Lock()
-	p.tools = state
+	p.tools, p.listed = state, true
 	p.mu.Unlock()
 	return tools, state, nil
 }
@@ -261,12 +259,12 @@ func (p *Proxy) refreshTools(ctx context.Context) ([]*mcp.Tool, map[string]toolS
 func (p *Proxy) toolStatus(ctx context.Context, name string) toolState {
 	p.mu.Lock()
 	st, known := p.tools[name]
-	empty := len(p.tools) == 0
+	listed := p.listed
 	p.mu.Unlock()
 	if known {
 		return st
 	}
-	if empty && p.opts.Pins != nil {
+	if !listed && p.opts.Pins != nil {
 		if _, state, err := p.refreshTools(ctx); err == nil {
 			if st, ok := state[name]; ok {
 				return st

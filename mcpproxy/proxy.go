@@ -108,15 +108,15 @@ type Proxy struct {
 	local  bool
 	source string
 
-	upDone   chan struct{}
-	upErr    error // set before upDone closes
-	inflight atomic.Int64
+	upDone chan struct{}
+	upErr  error // set before upDone closes
 
 	stateKey [32]byte // signs approval states (2026-07-28 elicitation)
 	nextTok  atomic.Int64
 
 	mu       sync.Mutex
 	tools    map[string]toolState // from the last tools/list
+	listed   bool                 // tools holds a listing
 	progress map[string]progressTarget
 	subs     map[string]int       // resource URI → downstream subscriptions
 	used     map[string]time.Time // approval nonces already redeemed → expiry
@@ -311,7 +311,7 @@ func (p *Proxy) listChanged(what string) {
 	p.mu.Lock()
 	server := p.server
 	if what == "tools" {
-		p.tools = map[string]toolState{}
+		p.tools, p.listed = map[string]toolState{}, false
 	}
 	p.mu.Unlock()
 	if server == nil {

@@ -399,3 +399,82 @@ func TestScanAndStarterPolicy(t *testing.T) {
 		t.Errorf("scan text:\n%s", tb.String())
 	}
 }
+
+// An upstream of the 2025-11-25 era only: the proxy's client falls back to
+// initialize, and clients of both eras are served.
+func TestLegacyUpstream(t *testing.T) {
+	for _, era := range eras {
+		t.Run(era.name, func(t *testing.T) {
+			s := start(t, setupOpts{era: era.version, fake: &mcptest.Fake{Legacy: true}})
+			if v := s.proxy.up.InitializeResult().ProtocolVersion; v != "2025-11-25" {
+				t.Errorf("upstream protocol %s", v)
+			}
+			if res := call(t, s.client, "run_query", map[string]any{"sql": "select 1"}); res.IsError {
+				t.Fatalf("allowed: %q", resultText(res))
+			}
+			if res := call(t, s.client, "run_query", map[string]any{"sql": "drop table x"}); !res.IsError {
+				t.Fatalf("denied: %q", resultText(res))
+			}
+			if got := calledWith(t, s.fake, "run_query"); len(got) != 1 {
+				t.Errorf("upstream got %v", got)
+			}
+		})
+	}
+}
+
+// Over stateless HTTP nothing can be sent to a legacy client outside a
+// response, so an ask falls back from elicitation to the approval queue.
+func TestHTTPAskFallsBackToQueue(t *testing.T) {
+	up, _ := pipeUpstream(t, &mcptest.Fake{})
+	g := newGate(t)
+	queued := 0
+	p, err := New(context.Background(), up, Options{Name: "db", Decide: g.decide, Check: g.check, Elicit: true,
+		Approve: func(context.Context, *action.Request, action.Decision) (action.Effect, error) {
+			queued++
+			return action.Allow, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	url, _ := listen(t, p.Handler())
+	client := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, approving(true, "accept"))
+	cs, err := client.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: url, MaxRetries: 1}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	if res := call(t, cs, "echo", map[string]any{"text": "secret"}); res.IsError || queued != 1 {
+		t.Fatalf("queued %d: %q", queued, resultText(res))
+	}
+}
+
+// A 2026-07-28 client over HTTP is asked by input_required elicitation.
+func TestHTTPAskByInputRequired(t *testing.T) {
+	fake := &mcptest.Fake{}
+	up, _ := pipeUpstream(t, fake)
+	g := newGate(t)
+	queued := 0
+	p, err := New(context.Background(), up, Options{Name: "db", Decide: g.decide, Check: g.check, Elicit: true,
+		Approve: func(context.Context, *action.Request, action.Decision) (action.Effect, error) {
+			queued++
+			return action.Deny, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	url, _ := listen(t, p.Handler())
+	client := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, approving(true, "accept"))
+	cs, err := client.Connect(context.Background(), &mcp.StreamableClientTransport{Endpoint: url, MaxRetries: 1}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cs.Close()
+	if res := call(t, cs, "echo", map[string]any{"text": "secret"}); res.IsError || queued != 0 || resultText(res) != "echo: secret" {
+		t.Fatalf("queued %d: %q", queued, resultText(res))
+	}
+	if got := calledWith(t, fake, "echo"); len(got) != 1 {
+		t.Errorf("upstream got %v", got)
+	}
+}

@@ -227,3 +227,38 @@ func BenchmarkDecideMCPArgs(b *testing.B) {
 		_ = p.Decide(reqs[i%len(reqs)])
 	}
 }
+
+// For any arguments: Decide and Explain agree, and when the AnyArgs probe
+// denies a tool, every call of it is denied (what tools/list filtering
+// relies on).
+//
+//	go test ./policy -run=- -fuzz=FuzzArgs -fuzztime=20s
+func FuzzArgs(f *testing.F) {
+	for _, s := range []string{`{"sql":"select 1"}`, `{"sql":"DROP x"}`, `{"options":{"force":true},"branch":"feature/a","remote":"origin"}`,
+		`{"paths":["/srv/a",["/tmp/b"]]}`, `{"limit":15}`, `{"a.b":1,"a":{"b":[2]}}`, `[]`, `"x"`} {
+		f.Add("query", s)
+		f.Add("push", s)
+	}
+	p := mustCompile(f, Options{}, mcpPolicy)
+	f.Fuzz(func(t *testing.T, tool, raw string) {
+		d := json.NewDecoder(strings.NewReader(raw))
+		d.UseNumber()
+		var args any
+		if d.Decode(&args) != nil {
+			return
+		}
+		for _, server := range []string{"db", "gh", "fs"} {
+			for _, kind := range []action.Kind{action.MCPCall, action.MCPPrompt, action.ToolKind("Frob")} {
+				real := request(actionPart(action.Action{Kind: kind, Server: server, Tool: tool, Args: args}))
+				got := p.Decide(real)
+				if ex := p.Explain(real); ex.Decision != got.Effect.String() {
+					t.Fatalf("explain %s, decide %s", ex.Decision, got.Effect)
+				}
+				probe := p.Decide(request(actionPart(action.Action{Kind: kind, Server: server, Tool: tool, Args: action.AnyArgs{}})))
+				if probe.Effect == action.Deny && got.Effect != action.Deny {
+					t.Fatalf("%s %s/%s %s: probe denies, call %s by %s", kind, server, tool, raw, got.Effect, ruleName(got))
+				}
+			}
+		}
+	})
+}

@@ -117,12 +117,16 @@ func Compile(files []*File, opts Options) (*Policy, error) {
 	}
 	// Sources identify rules (simulate's "never fired" summary); rules that
 	// share a line (one-line JSON) get the column too.
-	perLine := map[string]int{}
+	type fileLine struct {
+		file string
+		line int
+	}
+	perLine := make(map[fileLine]int, len(p.rules))
 	for _, r := range p.rules {
-		perLine[r.source()]++
+		perLine[fileLine{r.file, r.line}]++
 	}
 	for _, r := range p.rules {
-		if perLine[r.source()] > 1 {
+		if perLine[fileLine{r.file, r.line}] > 1 {
 			r.ref.Source = r.sourceCol()
 		}
 	}

@@ -12,8 +12,9 @@
 //     [Options.ProtectRead]), then the first rule in file order that matches
 //     one of the part's facets decides the part. A rule matches a facet when
 //     each of its matchers holds: command matchers test the part's views
-//     (one view must satisfy all of them), action/port/host/path/url/tool/
-//     server test the facet, agent tests the request, and its conditions
+//     (one view must satisfy all of them), action/port/host/path/url/uri/
+//     tool/server and args written as a mapping (tool argument values, see
+//     args.go) test the facet, agent tests the request, and its conditions
 //     (expiry, schedule) hold at the request's time.
 //  2. The built-in tail rules deny a part with a shell.opaque or shell.remote
 //     facet unless the deciding rule names that kind exactly; then the

@@ -245,6 +245,8 @@ func parseRule(n *strictyaml.Node, file string, idx int) (*rule, error) {
 		if err != nil {
 			return nil, err
 		}
+		r.patterns = make([]*cmdPattern, 0, len(vals))
+		r.canon.CommandPattern = make([]string, 0, len(vals))
 		for i, s := range vals {
 			p, err := compilePattern(s)
 			if err != nil {

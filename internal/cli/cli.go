@@ -44,6 +44,7 @@ func commands() []command {
 		{"install", "install safeclaw's hooks into an agent's settings", runInstall},
 		{"uninstall", "remove safeclaw's hooks from an agent's settings", runUninstall},
 		{"doctor", "check that safeclaw can decide: policy, config, state, audit, hooks", runDoctor},
+		{"mcp", "run an MCP server behind safeclaw: tool calls, reads and prompts decided and audited", runMCP},
 		{"serve", "run the local decision API (Unix socket or loopback TCP) for SDK agents and Claude Code's http hook", runServe},
 		{"ui", "serve the local dashboard: approvals, audit trail, policy editor, setup", runUI},
 		{"store", "migrate and inspect the shared PostgreSQL store", runStore},

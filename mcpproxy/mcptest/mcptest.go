@@ -52,6 +52,8 @@ type Fake struct {
 	DescFile string
 	// OnDie is called by the die tool; nil exits the process (status 3).
 	OnDie func()
+	// Legacy limits the fake to the 2025-11-25 era (initialize only).
+	Legacy bool
 
 	mu       sync.Mutex
 	reqs     []Request
@@ -129,9 +131,11 @@ func (f *Fake) description() string {
 
 // server builds the fake's MCP server.
 func (f *Fake) server() *mcp.Server {
-	s := mcp.NewServer(&mcp.Implementation{Name: "fake-upstream", Version: "0.0.1"}, &mcp.ServerOptions{
-		Instructions: "A fake server for safeclaw's tests.",
-	})
+	opts := &mcp.ServerOptions{Instructions: "A fake server for safeclaw's tests."}
+	if f.Legacy {
+		opts.SupportedProtocolVersions = []string{"2025-11-25", "2025-06-18"}
+	}
+	s := mcp.NewServer(&mcp.Implementation{Name: "fake-upstream", Version: "0.0.1"}, opts)
 	s.AddReceivingMiddleware(func(next mcp.MethodHandler) mcp.MethodHandler {
 		return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
 			r := Request{Method: method}

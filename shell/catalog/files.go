@@ -187,8 +187,14 @@ func (f *finder) fileOps(prog string, args []string) bool {
 	return true
 }
 
+// rsyncValued lists rsync's options that take a value (its clients row).
+func rsyncValued() string {
+	c, _ := clients.get("rsync")
+	return c.valued
+}
+
 func rsyncRemote(args []string) bool {
-	for _, p := range positionals(args, clients["rsync"].valued) {
+	for _, p := range positionals(args, rsyncValued()) {
 		if strings.Contains(p, "::") || strings.HasPrefix(p, "rsync://") {
 			return true
 		}
@@ -204,7 +210,7 @@ func rsyncRemote(args []string) bool {
 func (f *finder) copyLike(prog string, args []string) {
 	valued := "-t --target-directory -S --suffix -m --mode -o --owner -g --group"
 	if prog == "rsync" {
-		valued = clients["rsync"].valued
+		valued = rsyncValued()
 	}
 	pos := positionals(args, valued)
 	if prog == "install" && hasOpt(args, "-d") {

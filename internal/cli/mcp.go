@@ -1,0 +1,417 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/mcpproxy"
+)
+
+const mcpUsage = `Usage:
+  safeclaw mcp [--policy FILE]... [--name NAME] [--ask MODE] -- COMMAND [ARGS...]
+  safeclaw mcp --listen 127.0.0.1:PORT --upstream URL --name NAME [--policy FILE]...
+  safeclaw mcp scan [--name NAME] [--json] -- COMMAND [ARGS...]
+  safeclaw mcp trust NAME
+
+Runs an MCP server behind safeclaw: an MCP server to the agent, a client to
+the real server, deciding every tool call, resource read and prompt with
+the policy before the server sees it (and recording it in the audit trail).
+
+In an agent's MCP settings, replace
+  {"command": "npx", "args": ["-y", "@modelcontextprotocol/server-github"]}
+with
+  {"command": "safeclaw", "args": ["mcp", "--name", "github", "--",
+                                   "npx", "-y", "@modelcontextprotocol/server-github"]}
+
+Rules match MCP calls as action mcp.call with server (the --name) and tool,
+and on argument values (args: {query: "SELECT *"}); resource reads are
+mcp.read (uri:), prompts mcp.prompt. See docs/mcp.md.
+
+Denied tool calls come back to the agent as a failed tool call with the
+reason; other requests as an error. tools/list shows only tools the policy
+could allow. Tool definitions are pinned the first time they are seen: a
+changed description or schema is reported and the tool held back until a
+person runs 'safeclaw mcp trust NAME'.
+
+--listen serves clients over streamable HTTP on a loopback address
+instead of stdio; --upstream connects to a streamable-HTTP server instead of
+running COMMAND. Either may be used with the other form.
+
+--ask says what happens when a rule asks for a person's approval:
+  auto  ask the client's user (MCP elicitation) when the client supports
+        it, else wait for 'safeclaw approvals approve ID' (deny on timeout)
+  wait  always wait for 'safeclaw approvals approve ID'
+  deny  deny at once, filing a request the agent can retry once approved
+
+scan lists a server's tools, resources and prompts and prints a starter
+policy (deny by default, read-only tools allowed, the others asked).
+trust accepts the changed tool definitions recorded for server NAME.
+`
+
+func runMCP(ctx context.Context, e *Env, args []string) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "scan":
+			return runMCPScan(ctx, e, args[1:])
+		case "trust":
+			return runMCPTrust(e, args[1:])
+		}
+	}
+	flags := newFlags(e, "mcp", mcpUsage)
+	var policies stringList
+	flags.Var(&policies, "policy", "policy file or directory (repeatable); replaces the user policy")
+	name := flags.String("name", "", "the server's name in rules (server:), audit and pins; default: from COMMAND or URL")
+	listen := flags.String("listen", "", "serve streamable HTTP on this loopback address (127.0.0.1:PORT) instead of stdio")
+	upstream := flags.String("upstream", "", "the real server's streamable-HTTP URL, instead of COMMAND")
+	ask := flags.String("ask", "auto", "how an approval is asked for: auto, wait or deny")
+	if code, ok := parseFlags(e, flags, args); !ok {
+		return code
+	}
+	command := flags.Args()
+	switch {
+	case *upstream == "" && len(command) == 0:
+		return hintf(e, "give the server's command after --, or --upstream URL", "mcp: no upstream MCP server")
+	case *upstream != "" && len(command) > 0:
+		return errorf(e, "mcp: give --upstream or a command, not both")
+	}
+	if *ask != "auto" && *ask != "wait" && *ask != "deny" {
+		return errorf(e, "mcp: --ask must be auto, wait or deny, not %q", *ask)
+	}
+	if *name == "" {
+		*name = defaultServerName(command, *upstream)
+	}
+	if !mcpproxy.ValidName(*name) {
+		return hintf(e, "names use letters, digits, '.', '_' and '-'", "mcp: bad server name %q", *name)
+	}
+	if *listen != "" {
+		if err := checkLoopback(*listen); err != nil {
+			return errorf(e, "mcp: --listen: %v", err)
+		}
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// The server's log, warnings and the gate all write to stderr, from
+	// several goroutines.
+	stderr := &lockedWriter{w: e.Stderr}
+	local := *e
+	local.Stderr = stderr
+	e = &local
+
+	h, err := e.openGate(ctx, "mcp", "", policies...)
+	if err != nil {
+		return errorf(e, "mcp: %v", err)
+	}
+	defer func() {
+		if err := h.close(); err != nil {
+			fmt.Fprintf(e.Stderr, "safeclaw: warning: closing the audit trail: %v\n", err)
+		}
+	}()
+	ps, err := e.loadPolicies(policies)
+	if err != nil {
+		return errorf(e, "mcp: %v", err)
+	}
+	opts := mcpproxy.Options{
+		Name:   *name,
+		Decide: h.decide,
+		// Filtering tools/list asks the policy without recording.
+		Check: func(_ context.Context, req *action.Request) (action.Decision, error) {
+			if req.Surface == "" {
+				req.Surface = "mcp"
+			}
+			return ps.decide(req), nil
+		},
+		Elicit:   *ask == "auto",
+		Pins:     mcpproxy.OpenPins(e.mcpPinFile(*name)),
+		Cwd:      e.Cwd,
+		Home:     e.Home,
+		ReadFile: readSmallFile,
+		Warn:     func(msg string) { fmt.Fprintln(stderr, msg) },
+		Now:      e.Now,
+	}
+	if *ask == "deny" {
+		opts.Pending = h.approvals.Pending
+	} else {
+		opts.Approve = func(ctx context.Context, req *action.Request, d action.Decision) (action.Effect, error) {
+			got, err := h.approvals.Wait(ctx, req, d)
+			return got.Effect, err
+		}
+	}
+	var up mcpproxy.Upstream
+	if *upstream != "" {
+		u, err := url.Parse(*upstream)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errorf(e, "mcp: --upstream %q is not an http(s) URL", *upstream)
+		}
+		up = mcpproxy.HTTP(*upstream, &http.Client{Timeout: 0})
+	} else {
+		cmd := exec.Command(command[0], command[1:]...)
+		cmd.Dir = e.Cwd
+		cmd.Stderr = stderr // the server's log stays on stderr; stdout carries MCP only
+		up = mcpproxy.Command(cmd)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	p, err := mcpproxy.New(cctx, up, opts)
+	cancel()
+	if err != nil {
+		return errorf(e, "mcp: %v", err)
+	}
+	defer p.Close()
+	if e.Getenv("GOGC") == "" {
+		// The SDK allocates a 32 KiB decode buffer per JSON value; fewer
+		// collections keep relaying fast, in a process of a few MiB.
+		defer debug.SetGCPercent(debug.SetGCPercent(400))
+	}
+
+	if *listen != "" {
+		return serveMCPHTTP(ctx, e, p, *listen, *name, up)
+	}
+	in, ok := e.Stdin.(io.ReadCloser)
+	if !ok {
+		in = io.NopCloser(e.Stdin)
+	}
+	if err := p.ServeStdio(ctx, in, e.Stdout); err != nil && !errors.Is(err, context.Canceled) {
+		fmt.Fprintf(e.Stderr, "safeclaw: error: mcp %s: %v\n", *name, err)
+		return exitUsage
+	}
+	return exitOK
+}
+
+func serveMCPHTTP(ctx context.Context, e *Env, p *mcpproxy.Proxy, addr, name string, up mcpproxy.Upstream) int {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return errorf(e, "mcp: %v", err)
+	}
+	srv := &http.Server{Handler: p.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(e.Stderr, "safeclaw mcp: serving %s on http://%s/ (upstream %s)\n", name, ln.Addr(), up)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	code := exitOK
+	select {
+	case <-ctx.Done():
+	case <-p.Done():
+		fmt.Fprintf(e.Stderr, "safeclaw: error: mcp %s: upstream MCP server ended: %v\n", name, p.UpstreamErr())
+		code = exitUsage
+	case err := <-served:
+		fmt.Fprintf(e.Stderr, "safeclaw: error: mcp %s: %v\n", name, err)
+		return exitUsage
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	return code
+}
+
+// lockedWriter serialises writes to w.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// checkLoopback refuses non-loopback listen addresses: the proxy has no
+// authentication of its own.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if host == "localhost" {
+		return nil
+	}
+	ip := net.ParseIP(host)
+	if ip == nil || !ip.IsLoopback() {
+		return fmt.Errorf("%q is not a loopback address (127.0.0.1, ::1): the proxy has no authentication of its own", host)
+	}
+	return nil
+}
+
+// mcpPinFile is where a server's tool definitions are pinned.
+func (e *Env) mcpPinFile(name string) string { return filepath.Join(e.StateDir, "mcp", name+".json") }
+
+// defaultServerName names a server after its command (the package a
+// launcher runs: npx -y @scope/server-github → server-github) or its URL's
+// host.
+func defaultServerName(command []string, upstream string) string {
+	var base string
+	if upstream != "" {
+		if u, err := url.Parse(upstream); err == nil {
+			base = u.Hostname()
+		}
+	} else if len(command) > 0 {
+		base = filepath.Base(command[0])
+		switch action.ProgramName(base) {
+		case "npx", "pnpx", "bunx", "uvx", "pipx", "node", "python", "deno", "bun", "docker", "uv":
+			for _, a := range command[1:] {
+				if strings.HasPrefix(a, "-") || a == "run" || a == "exec" {
+					continue
+				}
+				a = strings.TrimPrefix(a, "@")
+				if i := strings.LastIndexByte(a, '@'); i > 0 {
+					a = a[:i] // a version
+				}
+				base = filepath.Base(a)
+				break
+			}
+		}
+	}
+	var b strings.Builder
+	for _, r := range base {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	name := strings.Trim(b.String(), "-._")
+	if len(name) > 64 {
+		name = name[:64]
+	}
+	if name == "" {
+		return "mcp"
+	}
+	return name
+}
+
+const mcpScanUsage = `Usage: safeclaw mcp scan [--name NAME] [--json] [--upstream URL] -- COMMAND [ARGS...]
+
+Connects to an MCP server, lists its tools, resources and prompts, and
+prints a starter policy for them (deny by default; tools the server marks
+read-only allowed, the others asked; listed resources allowed; prompts
+allowed), with the inventory as comments. Review it before use: the
+server's hints are its own claims.
+  safeclaw mcp scan --name github -- npx -y @modelcontextprotocol/server-github > github.policy.yaml
+`
+
+func runMCPScan(ctx context.Context, e *Env, args []string) int {
+	flags := newFlags(e, "mcp scan", mcpScanUsage)
+	name := flags.String("name", "", "the server's name in the policy; default: from COMMAND or URL")
+	upstream := flags.String("upstream", "", "the server's streamable-HTTP URL, instead of COMMAND")
+	asJSON := flags.Bool("json", false, "print the inventory as JSON instead of a policy")
+	if code, ok := parseFlags(e, flags, args); !ok {
+		return code
+	}
+	command := flags.Args()
+	if (*upstream == "") == (len(command) == 0) {
+		return hintf(e, "give the server's command after --, or --upstream URL", "mcp scan: one upstream MCP server, please")
+	}
+	if *name == "" {
+		*name = defaultServerName(command, *upstream)
+	}
+	if !mcpproxy.ValidName(*name) {
+		return errorf(e, "mcp scan: bad server name %q", *name)
+	}
+	var up mcpproxy.Upstream
+	if *upstream != "" {
+		up = mcpproxy.HTTP(*upstream, nil)
+	} else {
+		cmd := exec.Command(command[0], command[1:]...)
+		cmd.Dir = e.Cwd
+		cmd.Stderr = e.Stderr
+		up = mcpproxy.Command(cmd)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	inv, err := mcpproxy.Scan(cctx, up, *name)
+	if err != nil {
+		return errorf(e, "mcp scan: %v", err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(inv); err != nil {
+			return errorf(e, "mcp scan: %v", err)
+		}
+		return exitOK
+	}
+	var b strings.Builder
+	inv.WriteText(&b)
+	for _, line := range strings.Split(strings.TrimRight(b.String(), "\n"), "\n") {
+		fmt.Fprintln(e.Stdout, "# "+line)
+	}
+	inv.StarterPolicy(e.Stdout)
+	return exitOK
+}
+
+const mcpTrustUsage = `Usage: safeclaw mcp trust NAME
+
+Accepts the changed tool definitions safeclaw recorded for MCP server NAME
+(shown first), so that its proxy lists and relays those tools again. Run
+it after reviewing the change; an agent may not run it.
+`
+
+func runMCPTrust(e *Env, args []string) int {
+	flags := newFlags(e, "mcp trust", mcpTrustUsage)
+	if code, ok := parseFlags(e, flags, args); !ok {
+		return code
+	}
+	if flags.NArg() != 1 {
+		return hintf(e, "safeclaw mcp trust NAME", "mcp trust: which server?")
+	}
+	name := flags.Arg(0)
+	if !mcpproxy.ValidName(name) {
+		return errorf(e, "mcp trust: bad server name %q", name)
+	}
+	pins := mcpproxy.OpenPins(e.mcpPinFile(name))
+	if _, err := os.Stat(pins.Path()); err != nil {
+		return hintf(e, "the proxy records a server's tools the first time it lists them", "mcp trust: no pinned tools for %q (%s)", name, pins.Path())
+	}
+	f, err := pins.Load()
+	if err != nil {
+		return errorf(e, "mcp trust: %v", err)
+	}
+	if len(f.Changed) == 0 {
+		fmt.Fprintf(e.Stdout, "%s: no changed tool definitions to trust\n", name)
+		return exitOK
+	}
+	for tool, pin := range f.Changed {
+		old := f.Tools[tool]
+		fmt.Fprintf(e.Stdout, "%s: tool %q changed (seen %s)\n  was: %s\n  now: %s\n", name, tool, pin.Seen.Format(time.RFC3339),
+			oneLineText(old.Description), oneLineText(pin.Description))
+	}
+	names, err := pins.Trust()
+	if err != nil {
+		return errorf(e, "mcp trust: %v", err)
+	}
+	fmt.Fprintf(e.Stdout, "%s: trusted %s\n", name, strings.Join(names, ", "))
+	return exitOK
+}
+
+// oneLineText flattens text from a server for the terminal.
+func oneLineText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 300 {
+		s = s[:300] + "..."
+	}
+	if s == "" {
+		return "(no description)"
+	}
+	return s
+}

@@ -412,14 +412,16 @@ func mcpParts(c Call, in args, name string) []action.Part {
 	return []action.Part{{Facets: []action.Action{{Kind: action.MCPCall, Server: server, Tool: tool, Args: in.any(), Detail: detail}}}}
 }
 
-// mcpResourceParts gates Claude Code's ReadMcpResourceTool: an mcp.call on
-// the server and, for file: URIs, a file.read of that path in its own part
+// mcpResourceParts gates Claude Code's ReadMcpResourceTool: an mcp.read of
+// the URI on the server (the kind safeclaw mcp gives resources/read, so one
+// rule covers both surfaces) and, for file: URIs, a file.read of that path
+// in its own part
 // ReadMcpResourceTool{uri: file:///etc/shadow} must reach the file
 // rules).
 func mcpResourceParts(c Call, in args) []action.Part {
 	server, _ := in.str("server")
 	uri, _ := in.str("uri")
-	parts := []action.Part{{Facets: []action.Action{{Kind: action.MCPCall, Server: server, Tool: "resources/read", URL: uri, Args: in.any(), Detail: "reads MCP resource " + uri}}}}
+	parts := []action.Part{{Facets: []action.Action{{Kind: action.MCPRead, Server: server, URL: uri, Args: in.any(), Detail: "reads MCP resource " + uri}}}}
 	if p, ok := fileURLPath(uri); ok {
 		parts = append(parts, fileFacet(c, in, action.FileRead, CanonicalPath(p, c.Cwd, c.Home), "MCP resource "+uri))
 	}

@@ -132,7 +132,7 @@ func TestToolMapping(t *testing.T) {
 		{"H26 mcp get is not safe", call("mcp__evil__get", `{}`), action.MCPCall, "", "", 0},
 		{"mcp without tool", call("mcp__broken", `{}`), action.ToolKind("mcp__broken"), "", "", 0},
 		{"ReadMcpResourceTool file", call("ReadMcpResourceTool", `{"server":"fs","uri":"file:///etc/shadow"}`), action.FileRead, "/etc/shadow", "", 0},
-		{"ReadMcpResourceTool mcp", call("ReadMcpResourceTool", `{"server":"fs","uri":"file:///etc/shadow"}`), action.MCPCall, "", "", 0},
+		{"ReadMcpResourceTool mcp", call("ReadMcpResourceTool", `{"server":"fs","uri":"file:///etc/shadow"}`), action.MCPRead, "", "", 0},
 		{"Task", call("Task", `{"description":"x","prompt":"y","subagent_type":"general-purpose"}`), action.AgentSpawn, "", "", 0},
 		{"Agent", call("Agent", `{"description":"x","prompt":"y","subagent_type":"general-purpose"}`), action.AgentSpawn, "", "", 0},
 		{"TodoWrite", call("TodoWrite", `{"todos":[]}`), action.AgentInternal, "", "", 0},

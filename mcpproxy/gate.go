@@ -25,6 +25,9 @@ import (
 // the upstream are decided first; everything else is refused.
 func (p *Proxy) middleware(next mcp.MethodHandler) mcp.MethodHandler {
 	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+		if method == "server/discover" && p.legacyUpstream {
+			return nil, &jsonrpc.Error{Code: jsonrpc.CodeMethodNotFound, Message: "server/discover: this server speaks the initialize handshake"}
+		}
 		switch method {
 		case "initialize", "server/discover", "ping", "logging/setLevel", "subscriptions/listen",
 			"notifications/initialized", "notifications/cancelled", "notifications/progress",

@@ -110,6 +110,10 @@ type Proxy struct {
 
 	upDone chan struct{}
 	upErr  error // set before upDone closes
+	// legacyUpstream: the upstream speaks only the handshake era
+	// (initialize), so the proxy does too, as the bare server would: a
+	// client probing server/discover gets "method not found" and falls back.
+	legacyUpstream bool
 
 	stateKey [32]byte // signs approval states (2026-07-28 elicitation)
 	nextTok  atomic.Int64
@@ -189,6 +193,7 @@ func New(ctx context.Context, up Upstream, opts Options) (*Proxy, error) {
 	caps := &mcp.ServerCapabilities{}
 	instructions := ""
 	if info != nil {
+		p.legacyUpstream = info.ProtocolVersion != "" && info.ProtocolVersion < "2026-07-28"
 		if info.ServerInfo != nil && info.ServerInfo.Name != "" {
 			impl = &mcp.Implementation{Name: info.ServerInfo.Name, Title: info.ServerInfo.Title, Version: info.ServerInfo.Version}
 		}

@@ -68,7 +68,7 @@ if [ -z "${SAFECLAW_E2E_BIN:-}" ]; then
   work=$(mktemp -d)
   trap 'rm -rf "$work"' EXIT
   echo "e2e: building safeclaw"
-  go build -o "$work/safeclaw" ./cmd/safeclaw
+  CGO_ENABLED=0 go build -o "$work/safeclaw" ./cmd/safeclaw
   export SAFECLAW_E2E_BIN="$work/safeclaw"
 fi
 

@@ -97,7 +97,10 @@ var optionSpecs = map[string]OptionSpec{
 	"lt": {Values: "phsl", LongValues: []string{"--port", "--host", "--subdomain", "--local-host"}, Aliases: map[string]string{"--port": "-p", "--subdomain": "-s", "--host": "-h", "--local-host": "-l"}},
 	"curl": {Values: "dHXuoOTAeEFxCmrbcKwyYzQ", LongValues: []string{"--data", "--data-raw", "--data-binary", "--data-urlencode", "--header", "--request", "--user", "--output", "--upload-file", "--user-agent", "--referer", "--form", "--proxy", "--config", "--max-time", "--cookie", "--cookie-jar", "--write-out", "--retry", "--connect-timeout", "--resolve", "--cacert", "--cert", "--key", "--url"},
 		Aliases: map[string]string{"--data": "-d", "--header": "-H", "--request": "-X", "--user": "-u", "--output": "-o", "--upload-file": "-T", "--user-agent": "-A", "--form": "-F", "--proxy": "-x", "--insecure": "-k", "--silent": "-s", "--location": "-L", "--fail": "-f"}},
-	"find":   {SingleDashLong: true},
+	"find": {SingleDashLong: true},
+	// pytest -k EXPR and -m MARKERS take values, so "pytest -k server" is a
+	// test selection, not a server subcommand.
+	"pytest": {Values: "kmpcor", LongValues: []string{"--maxfail", "--rootdir", "--basetemp", "--junitxml", "--cov", "--log-level", "--durations", "--tb", "--deselect", "--ignore"}},
 	"java":   {SingleDashLong: true},
 	"pydoc":  {Values: "pkn"},
 	"lua":    {Values: "el"},

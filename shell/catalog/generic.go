@@ -106,6 +106,11 @@ var serveSubs = map[string]bool{
 // genericSub: PROGRAM serve|server ... (hg serve, p5 server, resume serve).
 func (f *finder) genericSub(name string, args []string) bool {
 	pos := positionals(args, "")
+	if _, known := action.SpecFor(name); known {
+		// The option table knows which options take values (pytest -k
+		// server selects tests; it is not a server subcommand).
+		pos = action.ParseArgv(append([]string{name}, args...)).Positionals
+	}
 	if len(pos) == 0 {
 		return false
 	}

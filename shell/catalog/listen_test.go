@@ -240,6 +240,8 @@ func TestListen(t *testing.T) {
 		{views: "man nc", want: false},
 		{views: "which ngrok", want: false},
 		{views: "lsof -i :8080", want: false},
+		{views: "pytest -k server", want: false},
+		{views: "pytest -m server tests/", want: false},
 		{views: "ss -ltnp", want: false},
 		{views: "pkill -f http.server", want: false},
 		{views: "tldr python", want: false},

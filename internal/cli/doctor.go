@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
+	"time"
 
 	"github.com/safeclaw/safeclaw/hook"
 	"github.com/safeclaw/safeclaw/pgstore"
@@ -105,6 +107,9 @@ func runDoctor(ctx context.Context, e *Env, args []string) int {
 		}
 	}
 	for _, agent := range hook.Agents() {
+		if v := agentVersion(ctx, agent); v != "" {
+			ok("%s: %s", agent, v)
+		}
 		path, err := e.settingsPath(agent, false, false)
 		if err != nil {
 			continue
@@ -128,4 +133,32 @@ func runDoctor(ctx context.Context, e *Env, args []string) int {
 	}
 	fmt.Fprintln(e.Stdout, "no problems found")
 	return exitOK
+}
+
+// agentCommands are the CLI names of the agents safeclaw installs into.
+var agentCommands = map[string]string{"claude": "claude", "codex": "codex", "gemini": "gemini", "cursor": "cursor-agent"}
+
+// agentVersion runs the agent's CLI with --version (bounded to 3 s), so the
+// report says which version the hook protocol has to match; "" when the
+// agent is not installed.
+func agentVersion(ctx context.Context, agent string) string {
+	name, known := agentCommands[agent]
+	if !known {
+		return ""
+	}
+	path, err := exec.LookPath(name)
+	if err != nil {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, path, "--version").Output()
+	if err != nil {
+		return path + " (version unknown: " + err.Error() + ")"
+	}
+	v := strings.TrimSpace(string(out))
+	if i := strings.IndexByte(v, '\n'); i >= 0 {
+		v = v[:i]
+	}
+	return path + " " + v
 }

@@ -14,8 +14,9 @@
 //
 // Limitations: sessions live in memory (a restart logs everyone out); the
 // approvals stream polls the shared store every few hundred milliseconds;
-// the policy editor edits the user policy file only; there is no syntax
-// highlighting, no starter-policy picker and no audit-trail simulation yet.
+// the policy editor edits the user policy file only; the audit-trail
+// simulation re-decides recorded shell commands only (not other tool calls,
+// nor requests whose stored text was redacted or shortened).
 package dashboard
 
 import (
@@ -190,6 +191,9 @@ func (s *Server) routes() {
 	m.Handle("POST /api/policy/validate", s.auth(s.validatePolicy))
 	m.Handle("POST /api/policy/try", s.auth(s.tryPolicy))
 	m.Handle("POST /api/policy/save", s.auth(s.savePolicy))
+	m.Handle("POST /api/policy/simulate", s.auth(s.simulatePolicy))
+	m.Handle("GET /api/policy/starters", s.auth(s.listStarters))
+	m.Handle("POST /api/policy/starter", s.auth(s.useStarter))
 	m.Handle("GET /api/policy/versions", s.auth(s.listVersions))
 	m.Handle("GET /api/policy/versions/{id}", s.auth(s.getVersion))
 	m.Handle("POST /api/policy/rollback", s.auth(s.rollbackPolicy))

@@ -36,19 +36,30 @@ type askState struct {
 // returns whether the request may go on, else why not; or, for a
 // 2026-07-28 client that can be asked, the input_required result to send.
 //
-// In order: a retry carrying an approval for exactly this request; the
+// In order: a retry carrying an approval for exactly this request; a
+// person's approval of the same call moments earlier (Approved); the
 // client's user by elicitation; safeclaw's approval queue (Approve); a
 // pending approval (Pending); deny.
 func (p *Proxy) ask(ctx context.Context, ss *mcp.ServerSession, req *action.Request, d action.Decision, bind string, st askState) (bool, string, mcp.Result) {
 	if st.state != "" {
 		if err := p.redeemState(st.state, bind); err != nil {
+			p.recordElicitation(ctx, approverOf(ss), req, d, "invalid", 0)
 			return false, notApprovedMessage(req, d, "the approval it carries is not valid for it ("+err.Error()+")"), nil
 		}
-		if ok, why := approvedBy(st.responses[approvalInput]); !ok {
+		ok, why, outcome := approvedBy(st.responses[approvalInput])
+		p.recordElicitation(ctx, approverOf(ss), req, d, outcome, p.stateWaited(st.state))
+		if !ok {
 			return false, notApprovedMessage(req, d, why), nil
 		}
 		p.opts.Warn(fmt.Sprintf("safeclaw mcp: %s: the client's user approved %s", p.opts.Name, subject(req)))
 		return true, "", nil
+	}
+	if p.opts.Approved != nil {
+		if who, ok := p.opts.Approved(ctx, req); ok {
+			p.record(context.WithoutCancel(ctx), Event{Kind: EventPriorApproval, Request: req,
+				Decision: withEffect(d, action.Allow), Outcome: "approved", Approver: who})
+			return true, "", nil
+		}
 	}
 	if p.opts.Elicit && clientElicits(ss) {
 		if newEra(ss) {
@@ -57,16 +68,22 @@ func (p *Proxy) ask(ctx context.Context, ss *mcp.ServerSession, req *action.Requ
 			}
 		} else {
 			ectx, cancel := context.WithTimeout(ctx, p.opts.ElicitTimeout)
+			asked := p.opts.Now()
 			res, err := ss.Elicit(ectx, elicitParams(req, d))
 			timedOut := errors.Is(ectx.Err(), context.DeadlineExceeded)
 			cancel()
+			waited := p.opts.Now().Sub(asked)
 			switch {
 			case timedOut:
+				p.recordElicitation(ctx, approverOf(ss), req, d, "expired", waited)
 				return false, notApprovedMessage(req, d, "nobody answered the question in time"), nil
 			case ctx.Err() != nil:
+				p.recordElicitation(ctx, approverOf(ss), req, d, "cancelled", waited)
 				return false, notApprovedMessage(req, d, "the call was cancelled"), nil
 			case err == nil:
-				if ok, why := approvedBy(res); !ok {
+				ok, why, outcome := approvedBy(res)
+				p.recordElicitation(ctx, approverOf(ss), req, d, outcome, waited)
+				if !ok {
 					return false, notApprovedMessage(req, d, why), nil
 				}
 				p.opts.Warn(fmt.Sprintf("safeclaw mcp: %s: the client's user approved %s", p.opts.Name, subject(req)))
@@ -98,22 +115,48 @@ func (p *Proxy) ask(ctx context.Context, ss *mcp.ServerSession, req *action.Requ
 }
 
 // approvedBy reads an elicitation answer: only an accepted form with
-// approve: true approves.
-func approvedBy(r mcp.InputResponse) (bool, string) {
-	res, ok := r.(*mcp.ElicitResult)
-	if !ok || res == nil {
-		return false, "no approval came back"
+// approve: true approves. outcome is the audit's word for the answer.
+func approvedBy(r mcp.InputResponse) (ok bool, why, outcome string) {
+	res, isElicit := r.(*mcp.ElicitResult)
+	if !isElicit || res == nil {
+		return false, "no approval came back", "dismissed"
 	}
 	switch res.Action {
 	case "accept":
-		if v, ok := res.Content["approve"].(bool); ok && v {
-			return true, ""
+		if v, isBool := res.Content["approve"].(bool); isBool && v {
+			return true, "", "approved"
 		}
-		return false, "the user did not approve it"
+		return false, "the user did not approve it", "denied"
 	case "decline":
-		return false, "the user declined it"
+		return false, "the user declined it", "denied"
 	}
-	return false, "the user dismissed the question"
+	return false, "the user dismissed the question", "dismissed"
+}
+
+// approverOf names who answers an elicitation: the client's user, as the
+// client names itself (unauthenticated).
+func approverOf(ss *mcp.ServerSession) string {
+	if ss != nil {
+		if ip := ss.InitializeParams(); ip != nil && ip.ClientInfo != nil && ip.ClientInfo.Name != "" {
+			return "user of " + ip.ClientInfo.Name
+		}
+	}
+	return "the MCP client's user"
+}
+
+// stateWaited is how long ago a (verified) approval state was issued.
+func (p *Proxy) stateWaited(state string) time.Duration {
+	b64, _, _ := strings.Cut(state, ".")
+	body, err := base64.RawURLEncoding.DecodeString(b64)
+	var c stateClaims
+	if err != nil || json.Unmarshal(body, &c) != nil {
+		return 0
+	}
+	issued := time.Unix(c.Expires, 0).Add(-p.opts.ElicitTimeout)
+	if w := p.opts.Now().Sub(issued); w > 0 {
+		return w
+	}
+	return 0
 }
 
 // clientElicits reports whether the client declared the elicitation

@@ -39,10 +39,13 @@
 //
 // # Current limitations
 //
-//   - How an ask was resolved by elicitation is not yet written to the audit
-//     trail (the decision, "ask", is); nor are denials of a tool whose pin
-//     changed, which no policy made (they are reported through
-//     [Options.Warn]).
+//   - How an ask was resolved by elicitation, and denials of a tool whose
+//     pin changed (which no policy made), reach the audit trail only through
+//     [Options.Record]; a failure to record them is reported, not fatal (the
+//     request was decided already).
+//   - [Options.Approved] (a person approved the same call through the
+//     agent's hook moments earlier) is only as good as its caller's match of
+//     server, tool and arguments.
 //   - Elicitation trusts the MCP client to show the question to a person; a
 //     client that answers elicitations itself approves its own requests
 //     (disable with [Options.Elicit] false).

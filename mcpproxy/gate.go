@@ -95,7 +95,10 @@ func (p *Proxy) callTool(ctx context.Context, r *mcp.CallToolRequest) (mcp.Resul
 	}
 	if p.toolStatus(ctx, name) == toolChanged {
 		p.opts.Warn(fmt.Sprintf("safeclaw mcp: %s: denied a call to tool %q: its definition changed since it was pinned (safeclaw mcp trust %s)", p.opts.Name, name, p.opts.Name))
-		return errorResult(fmt.Sprintf("Denied by safeclaw: the definition of tool %q changed since it was pinned, so it is held back until a person reviews it (safeclaw mcp trust %s). Do not retry it.", name, p.opts.Name)), nil
+		why := fmt.Sprintf("the definition of tool %q changed since it was pinned, so it is held back until a person reviews it (safeclaw mcp trust %s)", name, p.opts.Name)
+		p.record(ctx, Event{Kind: EventPinDenied, Request: p.request(r.Session, "tools/call "+name+" "+compactJSON(args), p.callParts(name, args)),
+			Decision: action.Decision{Effect: action.Deny, Reason: why, Part: -1}})
+		return errorResult("Denied by safeclaw: " + why + ". Do not retry it."), nil
 	}
 	req := p.request(r.Session, "tools/call "+name+" "+compactJSON(args), p.callParts(name, args))
 	d := p.decide(ctx, req)

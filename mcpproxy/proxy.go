@@ -63,6 +63,16 @@ type Options struct {
 	Now func() time.Time
 	// ElicitTimeout bounds an elicitation; 0 means 5 minutes.
 	ElicitTimeout time.Duration
+	// Record receives what the proxy resolves outside Decide, for the
+	// audit trail: each elicitation's answer, and calls denied because a
+	// tool's pinned definition changed. Nil: not recorded. An error is
+	// reported through Warn (the request was decided already).
+	Record func(ctx context.Context, ev Event) error
+	// Approved reports that a person approved exactly this request moments
+	// earlier through another surface (the agent's hook deciding the same
+	// MCP call), and who; the proxy then does not ask again. It must
+	// consume what it reports (one approval, one call). Nil: always ask.
+	Approved func(ctx context.Context, req *action.Request) (approver string, ok bool)
 }
 
 // Upstream is the real MCP server: a command speaking MCP on stdio

@@ -181,6 +181,9 @@ func (a *Audit) register(ctx context.Context) error {
 	if id != a.keyID {
 		return fmt.Errorf("postgres audit: stream %q is sealed with another audit key (id %s, ours %s)", a.o.Stream, id, a.keyID)
 	}
+	// Best effort: next months' partitions exist before anyone needs them
+	// (records of a missing month land in the default partition).
+	a.db.pool.Exec(ctx, `SELECT audit_ensure_partitions(now(), 2)`)
 	a.registered = true
 	return nil
 }
@@ -276,6 +279,24 @@ func (a *Audit) appendBatch(ctx context.Context, recs []*audit.Record, spoolID s
 	}
 	var last uint64
 	err := pgx.BeginFunc(ctx, a.db.pool, func(tx pgx.Tx) error {
+		var err error
+		last, err = a.appendInTx(ctx, tx, recs, spoolID, spoolSeqs)
+		return err
+	})
+	if err != nil {
+		if errors.Is(err, audit.ErrTampered) {
+			return 0, fmt.Errorf("audit: %w", err)
+		}
+		return 0, fmt.Errorf("postgres audit: append to stream %q: %w", a.o.Stream, err)
+	}
+	return last, nil
+}
+
+// appendInTx chains, seals and inserts prepared records in tx, with a
+// checkpoint, under the stream's advisory lock (held until tx ends).
+func (a *Audit) appendInTx(ctx context.Context, tx pgx.Tx, recs []*audit.Record, spoolID string, spoolSeqs []uint64) (uint64, error) {
+	var last uint64
+	err := func() error {
 		// The lock serialises writers of this stream only.
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended('safeclaw audit ' || $1, 0))`, a.o.Stream); err != nil {
 			return err
@@ -361,14 +382,8 @@ func (a *Audit) appendBatch(ctx context.Context, recs []*audit.Record, spoolID s
 		}
 		last = seq
 		return nil
-	})
-	if err != nil {
-		if errors.Is(err, audit.ErrTampered) {
-			return 0, fmt.Errorf("audit: %w", err)
-		}
-		return 0, fmt.Errorf("postgres audit: append to stream %q: %w", a.o.Stream, err)
-	}
-	return last, nil
+	}()
+	return last, err
 }
 
 // decodeLine reads a stored record.

@@ -89,6 +89,10 @@ func (a *Audit) verifyStream(ctx context.Context, stream, kid string) (*audit.Re
 		seq      int64
 		hash     string
 		line     string
+		// firstPrev is the first stored record's prev; prunes are the
+		// ranges sealed prune records vouch for.
+		firstPrev string
+		prunes    []audit.PrunedSegment
 	)
 	for rows.Next() {
 		if err := rows.Scan(&seq, &hash, &line); err != nil {
@@ -98,9 +102,6 @@ func (a *Audit) verifyStream(ctx context.Context, stream, kid string) (*audit.Re
 		rep.Records++
 		if rep.FirstSeq == 0 {
 			rep.FirstSeq = s
-			if s != 1 {
-				problem(audit.ProblemUnprovenGap, 1, s-1, "stream starts at seq %d", s)
-			}
 		} else if s != lastSeq+1 {
 			problem(audit.ProblemMissing, lastSeq+1, s-1, "records %d-%d are missing", lastSeq+1, s-1)
 		}
@@ -122,6 +123,12 @@ func (a *Audit) verifyStream(ctx context.Context, stream, kid string) (*audit.Re
 		} else if !hmac.Equal([]byte(sealRecord(a.o.Key, s, h)), []byte(r.MAC)) {
 			problem(audit.ProblemUnsealed, s, s, "seal does not match")
 		}
+		if rep.FirstSeq == s {
+			firstPrev = r.Prev
+		}
+		if r.Type == audit.TypePrune && r.Prune != nil && rep.Intact {
+			prunes = append(prunes, r.Prune.Segments...)
+		}
 		if r.Prev != prevHash && (rep.FirstSeq != s || s == 1) {
 			problem(audit.ProblemBrokenLink, s, s, "prev does not match the previous record's hash")
 		}
@@ -131,6 +138,21 @@ func (a *Audit) verifyStream(ctx context.Context, stream, kid string) (*audit.Re
 		return nil, fmt.Errorf("postgres audit: verify %s: %w", stream, err)
 	}
 	rows.Close()
+	// A stream that starts after seq 1 must carry a sealed prune record
+	// (see [DB.Prune]) vouching for the removed range.
+	if rep.FirstSeq > 1 {
+		vouched := false
+		for _, p := range prunes {
+			if p.LastSeq == rep.FirstSeq-1 && p.LastHash == firstPrev {
+				vouched = true
+			}
+		}
+		if vouched {
+			rep.Pruned = rep.FirstSeq - 1
+		} else {
+			problem(audit.ProblemUnprovenGap, 1, rep.FirstSeq-1, "stream starts at seq %d and no prune record vouches for records 1-%d", rep.FirstSeq, rep.FirstSeq-1)
+		}
+	}
 	rep.LastSeq, rep.LastHash = lastSeq, ""
 	if lastSeq > 0 {
 		rep.LastHash = prevHash

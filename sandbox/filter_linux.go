@@ -47,7 +47,8 @@ const (
 // past a 64-bit compare.
 func offArg(i int) uint32 { return uint32(16 + 8*i) }
 
-// notifiedSyscalls are decided by the supervisor.
+// notifiedSyscalls are decided by the supervisor (and sendto with an
+// address, sendmsg, sendmmsg: see buildFilter).
 var notifiedSyscalls = []uint32{sysBind, sysListen, sysConnect, sysExecve, sysExecveat}
 
 // buildFilter returns the seccomp program. With static set, the bypass deny
@@ -72,17 +73,32 @@ func buildFilter(static bool) ([]bpf.RawInstruction, error) {
 	for _, nr := range notifiedSyscalls {
 		p.jeq(nr, "notify", "")
 	}
+	// A datagram to an address is a connect: sendto with an address, and
+	// every sendmsg and sendmmsg (the address is behind a pointer the
+	// filter cannot follow), go to the supervisor, which continues them on
+	// non-UDP sockets.
+	p.jeq(sysSendto, "sendto", "")
+	p.jeq(sysSendmsg, "notify", "")
+	p.jeq(sysSendmmsg, "notify", "")
 	if static {
 		for _, nr := range []uint32{sysIOUringSetup, sysIOUringEnter, sysIOUringRegister, sysPtrace, sysProcessVMWritev} {
 			p.jeq(nr, "notify", "")
 		}
 		p.jeq(sysSocket, "socket", "")
-		p.jeq(sysSendto, "flags3", "")
-		p.jeq(sysSendmmsg, "flags3", "")
-		p.jeq(sysSendmsg, "flags2", "")
 		p.jeq(sysSetsockopt, "setsockopt", "")
 	}
 	p.ret(retAllow)
+
+	p.label("sendto")
+	if static {
+		p.load(offArg(3))
+		p.jset(msgFastOpen, "notify", "")
+	}
+	// The address is a pointer: both halves must be zero for "none".
+	p.load(offArg(4))
+	p.jeq(0, "", "notify")
+	p.load(offArg(4) + 4)
+	p.jeq(0, "allow", "notify")
 
 	if static {
 		p.label("socket")
@@ -105,13 +121,6 @@ func buildFilter(static bool) ([]bpf.RawInstruction, error) {
 		p.load(offArg(2))
 		p.jeq(0, "allow", "")
 		p.jeq(unix.IPPROTO_UDP, "allow", "notify")
-
-		p.label("flags3")
-		p.load(offArg(3))
-		p.jset(msgFastOpen, "notify", "allow")
-		p.label("flags2")
-		p.load(offArg(2))
-		p.jset(msgFastOpen, "notify", "allow")
 
 		p.label("setsockopt")
 		p.load(offArg(1))

@@ -48,8 +48,9 @@
 //   - Only linux/amd64 enforces; elsewhere [Run] returns [ErrUnsupported].
 //   - UDP sendto/sendmsg to an address (without connect) is not decided, and a
 //     UDP socket autobound by sendto can receive replies.
-//   - Host names are not resolved here: requests carry the peer IP, so only
-//     IP/CIDR rules match a kernel-level connect.
+//   - Host names: requests carry the peer IP plus, with [Spec.Hosts], a
+//     facet per host name of a connect rule that recently resolved to it
+//     (see [HostTable] for where that falls short).
 //   - An ask is held while [Spec.Ask] decides; when it is nil the DecideFunc
 //     must resolve asks itself (safeclaw's gate waits for a person), else
 //     the ask is denied.
@@ -154,6 +155,10 @@ type Spec struct {
 	// AskTimeout bounds an ask when the decision carries no timeout; zero
 	// means 5 minutes.
 	AskTimeout time.Duration
+	// Hosts names the addresses of connect rules' host names: a connect
+	// (or UDP send) to an address gets one extra network.connect facet per
+	// name it resolved from. Nil: only IP/CIDR rules match kernel connects.
+	Hosts *HostTable
 	// OnEvent receives every operation the sandbox intercepted, with the
 	// layer that enforced it. It is called from several goroutines.
 	OnEvent func(Event)

@@ -119,6 +119,12 @@ func (o outcome) result() string {
 // happened.
 func sandboxed(t testing.TB, rec *recorder, mode Mode, args ...string) outcome {
 	t.Helper()
+	return sandboxedHosts(t, rec, mode, nil, args...)
+}
+
+// sandboxedHosts is sandboxed with a host table for connect rules.
+func sandboxedHosts(t testing.TB, rec *recorder, mode Mode, hosts *HostTable, args ...string) outcome {
+	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -134,6 +140,7 @@ func sandboxed(t testing.TB, rec *recorder, mode Mode, args ...string) outcome {
 		Mode:    mode,
 		Decide:  rec.decide,
 		OnEvent: rec.event,
+		Hosts:   hosts,
 	})
 	return outcome{code, err, out.String()}
 }
@@ -292,6 +299,104 @@ func TestConnectRules(t *testing.T) {
 	saw := rec.sawFacet(action.NetworkConnect, other)
 	if len(saw) != 1 || saw[0].d.Effect != action.Deny || saw[0].req.Parts[0].Facets[0].Host != "127.0.0.1" {
 		t.Errorf("the denied connect was not decided on its address; events:\n%s", rec.dump())
+	}
+}
+
+// udpSink counts the datagrams that reach a UDP socket on 127.0.0.1.
+func udpSink(t testing.TB) (int, func() int) {
+	c, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	var mu sync.Mutex
+	n := 0
+	go func() {
+		buf := make([]byte, 2048)
+		for {
+			if _, _, err := c.ReadFrom(buf); err != nil {
+				return
+			}
+			mu.Lock()
+			n++
+			mu.Unlock()
+		}
+	}()
+	return c.LocalAddr().(*net.UDPAddr).Port, func() int {
+		// Loopback delivery is synchronous with the send; allow the reader
+		// goroutine to catch up.
+		for i := 0; i < 100; i++ {
+			mu.Lock()
+			got := n
+			mu.Unlock()
+			if got >= 6 {
+				return got
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return n
+	}
+}
+
+// TestUDPSendIsAConnect: datagrams to an address without connect() are
+// decided as network.connect, once per socket and destination, and
+// performed by the supervisor; a denied destination gets EACCES.
+func TestUDPSendIsAConnect(t *testing.T) {
+	requireKernel(t)
+	allowed, received := udpSink(t)
+	denied, receivedDenied := udpSink(t)
+	rec := policy(0, allowed)
+	o := sandboxed(t, rec, Require, "udpsend", strconv.Itoa(allowed))
+	if got, want := o.result(), "sendto=ok,ok,ok sendmsg=ok sendmmsg=2(len 8,8)"; got != want {
+		t.Errorf("allowed destination: %q, want %q\n%s", got, want, o.out)
+	}
+	if n := received(); n != 6 {
+		t.Errorf("the allowed destination received %d datagrams, want 6", n)
+	}
+	if saw := rec.sawFacet(action.NetworkConnect, allowed); len(saw) != 1 || saw[0].d.Effect != action.Allow {
+		t.Errorf("want one allowed decision for the socket and destination, got %d; events:\n%s", len(saw), rec.dump())
+	}
+	o = sandboxed(t, rec, Require, "udpsend", strconv.Itoa(denied))
+	if got, want := o.result(), "sendto=EACCES,EACCES,EACCES sendmsg=EACCES sendmmsg=EACCES"; got != want {
+		t.Errorf("denied destination: %q, want %q\n%s", got, want, o.out)
+	}
+	if saw := rec.sawFacet(action.NetworkConnect, denied); len(saw) != 1 || saw[0].d.Effect != action.Deny ||
+		saw[0].req.Parts[0].Facets[0].Host != "127.0.0.1" {
+		t.Errorf("want one denied decision on the address, got %d; events:\n%s", len(saw), rec.dump())
+	}
+	time.Sleep(50 * time.Millisecond)
+	if n := receivedDenied(); n != 0 {
+		t.Errorf("the denied destination received %d datagrams", n)
+	}
+}
+
+// TestConnectRuleByHostName: a rule naming a host matches a connect to an
+// address the name resolved to (through a fake resolver), and not another.
+func TestConnectRuleByHostName(t *testing.T) {
+	requireKernel(t)
+	port := greeter(t)
+	rec := &recorder{rules: []testRule{
+		{"api by name", action.Allow, func(p action.Part, a action.Action) bool {
+			return a.Kind == action.NetworkConnect && a.Host == "api.example.com"
+		}},
+		{"Block connections", action.Deny, func(p action.Part, a action.Action) bool { return a.Kind == action.NetworkConnect }},
+	}}
+	dns := &fakeDNS{answers: map[string][]string{"api.example.com": {"127.0.0.1"}}}
+	hosts := NewHostTable([]string{"api.example.com"}, dns.lookup, nil)
+	if err := hosts.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	o := sandboxedHosts(t, rec, Require, hosts, "dial", strconv.Itoa(port))
+	if got := o.result(); got != `dial=ok read="hello from the test"` {
+		t.Errorf("connect to the name's address: %q\n%s", got, o.out)
+	}
+	dns.set("api.example.com", "192.0.2.1")
+	other := NewHostTable([]string{"api.example.com"}, dns.lookup, nil)
+	o = sandboxedHosts(t, rec, Require, other, "connect", strconv.Itoa(port))
+	if got := o.result(); got != "connect=EACCES" {
+		t.Errorf("connect to an address the name does not resolve to: %q\n%s", got, o.out)
 	}
 }
 

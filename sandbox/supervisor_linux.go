@@ -26,6 +26,7 @@ type supervisor struct {
 
 	mu       sync.Mutex
 	contexts map[int]execContext // tgid → the part of the exec that was allowed by a rule
+	sends    sendCache           // UDP send decisions per socket and destination
 
 	// fdMu guards fd against a late handler answering on a closed (and
 	// possibly reused) descriptor number.
@@ -205,6 +206,12 @@ func (s *supervisor) handle(ctx context.Context, n *seccompNotif) {
 		s.handleConnect(ctx, n)
 	case sysExecve, sysExecveat:
 		s.handleExec(ctx, n)
+	case sysSendto, sysSendmsg, sysSendmmsg:
+		if s.spec.Mode != Off && sendFlags(d.Nr, d.Args)&msgFastOpen != 0 {
+			s.handleStatic(n)
+			return
+		}
+		s.handleSend(ctx, n)
 	default:
 		s.handleStatic(n)
 	}
@@ -488,16 +495,33 @@ func (s *supervisor) handleConnect(ctx context.Context, n *seccompNotif) {
 		s.reply(n, 0, rawConnect(dup, sa), false) // dissolves an association
 		return
 	}
-	facets := []action.Action{{Kind: action.NetworkConnect, Port: int(ap.Port()), Host: ap.Addr().String(), Detail: protoName(typ) + " connect"}}
-	if !s.decide(ctx, n, t, "connect", fmt.Sprintf("%s %s", protoName(typ), ap), facets) {
+	facets, names := s.connectFacets(ctx, ap, protoName(typ)+" connect")
+	if !s.decide(ctx, n, t, "connect", fmt.Sprintf("%s %s%s", protoName(typ), ap, names), facets) {
 		return
 	}
 	s.reply(n, 0, rawConnect(dup, sa), false)
 }
 
+// connectFacets are the network.connect facets of a connect to ap: one for
+// the address and one per host name of the policy's connect rules that
+// recently resolved to it (the kernel sees no names). names is a note for
+// the event's detail (" (api.example.com)"), empty without names.
+func (s *supervisor) connectFacets(ctx context.Context, ap netip.AddrPort, detail string) ([]action.Action, string) {
+	facets := []action.Action{{Kind: action.NetworkConnect, Port: int(ap.Port()), Host: ap.Addr().String(), Detail: detail}}
+	hostNames := s.spec.Hosts.Names(ctx, ap.Addr())
+	for _, name := range hostNames {
+		facets = append(facets, action.Action{Kind: action.NetworkConnect, Port: int(ap.Port()), Host: name,
+			Detail: detail + " (" + ap.Addr().String() + " resolved from " + name + ")"})
+	}
+	if len(hostNames) == 0 {
+		return facets, ""
+	}
+	return facets, " (" + strings.Join(hostNames, ", ") + ")"
+}
+
 // decide asks the policy about a network operation and, unless it is
-// allowed, answers the notification with EACCES. It reports whether the
-// caller should perform the operation.
+// allowed, answers the notification with EACCES (n nil: the caller
+// answers). It reports whether the caller should perform the operation.
 func (s *supervisor) decide(ctx context.Context, n *seccompNotif, t target, op, detail string, facets []action.Action) bool {
 	exe := procLink(t.tgid, "exe")
 	prog := action.ProgramName(exe)
@@ -530,7 +554,9 @@ func (s *supervisor) decide(ctx context.Context, n *seccompNotif, t target, op, 
 		return true
 	}
 	if eff != action.Allow {
-		s.reply(n, 0, unix.EACCES, false)
+		if n != nil {
+			s.reply(n, 0, unix.EACCES, false)
+		}
 		ev.Result = "EACCES"
 		s.emit(ev)
 		return false

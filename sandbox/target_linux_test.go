@@ -46,6 +46,30 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// sendmmsgTwo sends two datagrams to 127.0.0.1:port with one sendmmsg and
+// returns how many went, or the error's name.
+func sendmmsgTwo(fd, port int) string {
+	sa := unix.RawSockaddrInet4{Family: unix.AF_INET, Port: uint16(port>>8 | port<<8&0xff00), Addr: [4]byte{127, 0, 0, 1}}
+	payload := []byte("sendmmsg")
+	iov := unix.Iovec{Base: &payload[0], Len: uint64(len(payload))}
+	type mmsghdr struct {
+		hdr unix.Msghdr
+		n   uint32
+		_   [4]byte
+	}
+	var msgs [2]mmsghdr
+	for i := range msgs {
+		msgs[i].hdr.Name = (*byte)(unsafe.Pointer(&sa))
+		msgs[i].hdr.Namelen = unix.SizeofSockaddrInet4
+		msgs[i].hdr.Iov, msgs[i].hdr.Iovlen = &iov, 1
+	}
+	r, _, e := unix.Syscall6(unix.SYS_SENDMMSG, uintptr(fd), uintptr(unsafe.Pointer(&msgs[0])), 2, 0, 0, 0)
+	if e != 0 {
+		return unix.ErrnoName(e)
+	}
+	return fmt.Sprintf("%d(len %d,%d)", r, msgs[0].n, msgs[1].n)
+}
+
 // result prints the line the tests parse.
 func result(format string, args ...any) int {
 	fmt.Printf("RESULT "+format+"\n", args...)
@@ -205,6 +229,17 @@ func runTarget(args []string) int {
 			return result("socket=%s", errName(err))
 		}
 		return result("connect=%s", errName(unix.Connect(fd, loopback(port))))
+	case "udpsend": // datagrams to 127.0.0.1:port without connect: sendto x3, sendmsg, sendmmsg of 2
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM, 0)
+		if err != nil {
+			return result("socket=%s", errName(err))
+		}
+		var to []string
+		for i := 0; i < 3; i++ {
+			to = append(to, errName(unix.Sendto(fd, []byte("sendto"), 0, loopback(port))))
+		}
+		_, err = unix.SendmsgN(fd, []byte("sendmsg"), nil, loopback(port), 0)
+		return result("sendto=%s sendmsg=%s sendmmsg=%s", strings.Join(to, ","), errName(err), sendmmsgTwo(fd, port))
 	case "dial": // Go's net.Dial and a read of the greeting
 		c, err := net.DialTimeout("tcp", "127.0.0.1:"+arg(0), 5*time.Second)
 		if err != nil {

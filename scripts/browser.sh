@@ -15,4 +15,6 @@ fi
 SAFECLAW_SCREENSHOTS=${SAFECLAW_SCREENSHOTS:-$PWD/browser-screenshots}
 export SAFECLAW_SCREENSHOTS
 go test -tags browser -run TestBrowser -count=1 -v ./dashboard
+# The scenario builds cmd/safeclaw and runs `safeclaw ui` and `safeclaw hook
+# claude --ask wait` as separate processes.
 echo "screenshots: $SAFECLAW_SCREENSHOTS"

@@ -4,7 +4,12 @@
 # listening on 127.0.0.1 only, on a free port, and removed afterwards.
 #
 #   scripts/postgres-test.sh            # go test -count=1 ./pgstore/...
-#   scripts/postgres-test.sh -run X -v  # extra go test arguments
+#   scripts/postgres-test.sh -run X -v  # extra go test arguments (./pgstore/... only)
+#   scripts/postgres-test.sh --cli -run TestStoreFleet -v   # ./internal/cli/ only
+#
+# Without arguments it also runs the internal/cli store tests (^TestStore),
+# among them TestStoreFleet: 3 `safeclaw serve` processes, 10,000 decisions,
+# a PostgreSQL outage in the middle (about a minute).
 #
 # As root it installs Debian's postgresql package when missing and runs the
 # server as the postgres user; as another user it runs the server itself.
@@ -57,7 +62,12 @@ trap stop EXIT
 
 export SAFECLAW_TEST_POSTGRES="postgres://postgres@127.0.0.1:$port/safeclaw_test?sslmode=disable"
 echo "postgres-test: PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
+if [ "${1:-}" = "--cli" ]; then
+  shift
+  go test -count=1 "$@" ./internal/cli/
+  exit
+fi
 go test -count=1 "$@" ./pgstore/...
 if [ $# -eq 0 ]; then
-  go test -count=1 -v -run "^TestStore" ./internal/cli/ | grep -E "^(--- |ok|FAIL|PASS)"
+  go test -count=1 -v -run "^TestStore" ./internal/cli/ | grep -E "^(--- |ok|FAIL|PASS)|fleet_test.go"
 fi

@@ -64,6 +64,7 @@ function show() {
     const a = $("nav-" + p);
     if (p === name) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
   }
+  status("");
   if (!loaded[name]) { loaded[name] = true; init[name](); }
 }
 
@@ -187,10 +188,56 @@ function initAudit() {
 // ---- policy
 
 let validateTimer = 0;
+let errorLines = new Set();
+
+// highlightLine splits one line of YAML into [class, text] tokens: a
+// comment, a key, list dashes, quoted strings, numbers and the effects. It
+// is a display aid only; the loader on the server is the judge.
+function highlightLine(line) {
+  const out = [];
+  let rest = line;
+  const lead = /^(\s*)((?:-\s+)*)/.exec(rest);
+  if (lead[1]) out.push(["", lead[1]]);
+  if (lead[2]) out.push(["hl-dash", lead[2]]);
+  rest = rest.slice(lead[0].length);
+  const key = /^([^\s#'"][^:#]*?|"[^"]*"|'[^']*'):(?=\s|$)/.exec(rest);
+  if (key) { out.push(["hl-key", key[1]]); out.push(["", ":"]); rest = rest.slice(key[0].length); }
+  while (rest) {
+    const m = /^(\s+)|^(#.*)|^("(?:[^"\\]|\\.)*"?|'(?:[^']|'')*'?)|^(-?\d+(?:\.\d+)?)(?=[\s,\]}]|$)|^(allow|deny|ask)(?=[\s,\]}]|$)|^([^\s"'][^\s"']*)/.exec(rest);
+    if (!m) { out.push(["", rest]); break; }
+    if (m[1]) out.push(["", m[1]]);
+    else if (m[2]) out.push(["hl-com", m[2]]);
+    else if (m[3]) out.push(["hl-str", m[3]]);
+    else if (m[4]) out.push(["hl-num", m[4]]);
+    else if (m[5]) out.push(["hl-" + m[5], m[5]]);
+    else out.push(["", m[6]]);
+    rest = rest.slice(m[0].length);
+  }
+  return out;
+}
+
+function highlight() {
+  const ta = $("policy-text");
+  const pre = $("policy-hl");
+  const frag = document.createDocumentFragment();
+  ta.value.split("\n").forEach((line, i) => {
+    const holder = errorLines.has(i + 1) ? el("span", { class: "hl-errline" }) : frag;
+    for (const [cls, text] of highlightLine(line)) holder.append(cls ? el("span", { class: cls }, text) : text);
+    if (holder !== frag) frag.append(holder);
+    frag.append("\n");
+  });
+  // A trailing space keeps the last empty line as tall as the textarea's.
+  frag.append(" ");
+  pre.replaceChildren(frag);
+  pre.scrollTop = ta.scrollTop;
+  pre.scrollLeft = ta.scrollLeft;
+}
 
 function showIssues(list) {
   const box = $("policy-errors");
   box.replaceChildren();
+  errorLines = new Set(list.filter((i) => i.line).map((i) => i.line));
+  highlight();
   for (const i of list) {
     const where = i.line ? "line " + i.line + ", column " + i.col + ": " : "";
     const p = el("p", { class: "error" }, where + i.message + (i.hint ? " (" + i.hint + ")" : ""));
@@ -214,6 +261,8 @@ function gotoLine(line, col) {
 async function validate() {
   try {
     const v = await api("POST", "/api/policy/validate", { text: $("policy-text").value });
+    errorLines = new Set();
+    highlight();
     $("policy-errors").replaceChildren(el("p", { class: "allow" }, "Valid: " + v.rules + " rules" + (v.lint && v.lint.length ? "; " + v.lint.length + " lint findings" : "")));
     return true;
   } catch (e) {
@@ -243,6 +292,7 @@ async function rollback(id) {
     await api("POST", "/api/policy/rollback", { id });
     const p = await api("GET", "/api/policy");
     $("policy-text").value = p.text;
+    highlight();
     $("policy-save-status").textContent = "Rolled back to " + id;
     validate();
     loadVersions();
@@ -270,9 +320,15 @@ function initPolicy() {
   api("GET", "/api/policy").then((p) => {
     $("policy-path").textContent = p.path + (p.exists ? "" : " (not written yet: showing the built-in default)");
     $("policy-text").value = p.text;
+    highlight();
     validate();
   }).catch((e) => showIssues([{ message: e.message }]));
+  $("policy-text").addEventListener("scroll", () => {
+    $("policy-hl").scrollTop = $("policy-text").scrollTop;
+    $("policy-hl").scrollLeft = $("policy-text").scrollLeft;
+  });
   $("policy-text").addEventListener("input", () => {
+    highlight();
     clearTimeout(validateTimer);
     validateTimer = setTimeout(validate, 400);
   });
@@ -295,7 +351,38 @@ function initPolicy() {
       $("try-result").replaceChildren(el("p", { class: "error" }, e.message));
     }
   });
+  $("sim-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const box = $("sim-result");
+    box.replaceChildren(el("p", {}, "Simulating…"));
+    try {
+      const r = await api("POST", "/api/policy/simulate", { text: $("policy-text").value, limit: Number($("sim-limit").value) || 200 });
+      renderSimulation(r);
+    } catch (e) {
+      if (e.data && e.data.errors) showIssues(e.data.errors);
+      box.replaceChildren(el("p", { class: "error" }, e.message));
+    }
+  });
   loadVersions();
+}
+
+function renderSimulation(r) {
+  const box = $("sim-result");
+  const summary = el("p", {}, r.changed.length + " of " + r.checked + " recent shell commands would be decided differently" +
+    (r.failed ? " (" + r.failed + " could not be decided)" : "") + ".");
+  if (!r.changed.length) { box.replaceChildren(summary); return; }
+  const tb = el("tbody", {});
+  for (const c of r.changed) {
+    tb.append(el("tr", {},
+      el("td", {}, c.seq),
+      el("td", { class: "mono" }, c.request),
+      el("td", { class: c.was }, c.was, c.was_rule ? el("br", {}) : null, c.was_rule ? c.was_rule : null),
+      el("td", { class: c.now }, c.now, el("br", {}), c.now_rule)));
+  }
+  box.replaceChildren(summary, el("div", { class: "scroll" }, el("table", { id: "sim-table" },
+    el("caption", { class: "sr" }, "Past decisions the edited policy would change"),
+    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "#"), el("th", { scope: "col" }, "Command"),
+      el("th", { scope: "col" }, "Was"), el("th", { scope: "col" }, "Would be"))), tb)));
 }
 
 // ---- setup
@@ -337,8 +424,56 @@ async function plan(name) {
   } catch (e) { pre.replaceChildren(e.message); }
 }
 
+let starters = [];
+
+async function loadStarters() {
+  const box = $("starters");
+  try {
+    starters = await api("GET", "/api/policy/starters");
+    box.replaceChildren();
+    starters.forEach((st, i) => {
+      const id = "starter-" + st.name;
+      const input = el("input", { type: "radio", name: "starter", id, value: st.name });
+      if (i === 0) input.checked = true;
+      box.append(el("div", { class: "starter" }, input,
+        el("label", { for: id }, el("strong", {}, st.title), el("br", {}), st.about)));
+    });
+  } catch (e) { box.replaceChildren(el("p", { class: "error" }, e.message)); }
+}
+
+function pickedStarter() {
+  const c = document.querySelector("input[name=starter]:checked");
+  return starters.find((s) => c && s.name === c.value);
+}
+
 function initSetup() {
   loadAgents();
+  loadStarters();
+  $("starter-preview").addEventListener("click", () => {
+    const st = pickedStarter();
+    if (!st) return;
+    $("starter-text").hidden = false;
+    $("starter-text").textContent = st.text;
+  });
+  $("starter-form").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const st = pickedStarter();
+    if (!st) return;
+    try {
+      const v = await api("POST", "/api/policy/starter", { name: st.name });
+      $("starter-status").textContent = st.title + " is now your policy (version " + v.id + ").";
+      if (loaded.policy) {
+        const p = await api("GET", "/api/policy");
+        $("policy-text").value = p.text;
+        highlight();
+        validate();
+        loadVersions();
+      }
+    } catch (e) {
+      $("starter-status").textContent = "Not saved: " + e.message +
+        (e.data && e.data.errors ? " (" + e.data.errors.map((i) => (i.line ? "line " + i.line + ": " : "") + i.message).join("; ") + ")" : "");
+    }
+  });
   $("plan-apply").addEventListener("click", async () => {
     try {
       const r = await api("POST", "/api/setup/install", { agent: planAgent });

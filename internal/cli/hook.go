@@ -95,7 +95,19 @@ func runHook(ctx context.Context, e *Env, args []string) int {
 	} else {
 		decide, closeGate = h.decide, h.close
 		if h.approvals != nil {
-			opts.Pending, opts.Wait = h.approvals.Pending, h.approvals.Wait
+			opts.Pending = h.approvals.Pending
+			wait := h.approvals.Wait
+			opts.Wait = func(ctx context.Context, req *action.Request, d action.Decision) (action.Decision, error) {
+				out, err := wait(ctx, req, d)
+				if err == nil && out.Effect == action.Allow {
+					// A person approved this MCP call here: safeclaw mcp, which
+					// sees the same call moments later, must not ask again.
+					if nerr := e.noteMCPApproval(req, "approved through the "+agent+" hook"); nerr != nil {
+						fmt.Fprintf(e.Stderr, "safeclaw: warning: could not note the approval for safeclaw mcp: %v\n", nerr)
+					}
+				}
+				return out, err
+			}
 		}
 		// Under safeclaw run the trail belongs to the supervisor and is
 		// hidden from this process (h.store is nil): outcomes go unrecorded.

@@ -14,7 +14,7 @@ import (
 )
 
 const installUsage = `Usage: safeclaw install claude|codex|gemini|cursor [--user|--project|--managed] [--settings FILE]
-                        [--ask MODE] [--dry-run] [--uninstall]
+                        [--ask MODE] [--dry-run] [--uninstall] [--mcp]
        safeclaw uninstall AGENT [flags]
 
 Adds safeclaw's hooks to an agent's settings, where the agent loads them:
@@ -31,6 +31,12 @@ and the new one is written atomically. --uninstall removes safeclaw's entries on
 
 Each hook's timeout is 300 s, above safeclaw's own deadlines (20 s, or 4 min
 when waiting for an approval), so safeclaw always answers first.
+
+--mcp instead rewrites the agent's stdio MCP servers to run through
+'safeclaw mcp --name NAME -- COMMAND ARGS...' (claude: ~/.claude.json, or
+.mcp.json with --project; gemini: ~/.gemini/settings.json; cursor:
+~/.cursor/mcp.json); uninstall --mcp restores them. Remote servers are listed,
+not changed; codex's TOML is not rewritten yet.
 
 Scopes: --user (default) for your account; --project for this directory's
 settings (a cloned repository can change those: prefer --user); --managed for
@@ -52,6 +58,7 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 	binary := flags.String("binary", "", "path of the safeclaw binary the hook runs (default: this one)")
 	dryRun := flags.Bool("dry-run", false, "print the new settings file instead of writing it")
 	uninstall := flags.Bool("uninstall", false, "remove safeclaw's hooks")
+	wrapMCP := flags.Bool("mcp", false, "wrap the agent's stdio MCP servers in 'safeclaw mcp' instead of installing hooks (see docs/mcp.md)")
 	agent, rest, code, ok := agentAndFlags(e, flags, args)
 	if !ok {
 		return code
@@ -99,6 +106,9 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 	}
 	if exe, err = filepath.Abs(exe); err != nil {
 		return errorf(e, "install: %v", err)
+	}
+	if *wrapMCP {
+		return e.installMCP(agent, *project, *managed, *settings, exe, *dryRun, *uninstall)
 	}
 	argv := []string{exe, "hook", agent}
 	if mode != hook.AskDefault {

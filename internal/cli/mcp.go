@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +22,8 @@ import (
 	"time"
 
 	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/audit"
+	"github.com/safeclaw/safeclaw/gate"
 	"github.com/safeclaw/safeclaw/mcpproxy"
 )
 
@@ -143,6 +147,8 @@ func runMCP(ctx context.Context, e *Env, args []string) int {
 		ReadFile: readSmallFile,
 		Warn:     func(msg string) { fmt.Fprintln(stderr, msg) },
 		Now:      e.Now,
+		Record:   h.recordMCPEvent,
+		Approved: func(_ context.Context, req *action.Request) (string, bool) { return e.takeMCPApproval(req) },
 	}
 	if *ask == "deny" {
 		opts.Pending = h.approvals.Pending
@@ -215,6 +221,117 @@ func serveMCPHTTP(ctx context.Context, e *Env, p *mcpproxy.Proxy, addr, name str
 	defer cancel()
 	_ = srv.Shutdown(sctx)
 	return code
+}
+
+// recordMCPEvent writes what the proxy resolved outside the gate to the
+// audit trail: an elicitation's answer as an approval record, a pin denial
+// as a decision. Under safeclaw run (no local trail) it is not recorded.
+func (h *gateHandle) recordMCPEvent(ctx context.Context, ev mcpproxy.Event) error {
+	if h.store == nil || ev.Request == nil {
+		return nil
+	}
+	rec := auditRecord(&gate.Entry{Request: ev.Request, Decision: ev.Decision}, "")
+	switch ev.Kind {
+	case mcpproxy.EventElicitation:
+		rec.Type = audit.TypeApproval
+		rec.Time = ev.Request.Time.Add(ev.Waited)
+		rec.Approval = &audit.Approval{Outcome: ev.Outcome, Approver: ev.Approver, Channel: "mcp-elicitation", Scope: "once",
+			WaitUS: ev.Waited.Microseconds()}
+		rec.Notes = append(rec.Notes, "approval "+ev.Outcome+" by MCP elicitation (the client's user, as the client reports)")
+	case mcpproxy.EventPriorApproval:
+		rec.Type = audit.TypeApproval
+		rec.Approval = &audit.Approval{Outcome: ev.Outcome, Approver: ev.Approver, Channel: "hook", Scope: "once"}
+		rec.Notes = append(rec.Notes, "not asked again: a person approved the same call moments earlier through the agent's hook")
+	case mcpproxy.EventPinDenied:
+		rec.Notes = append(rec.Notes, "tool definition changed since it was pinned")
+	}
+	_, err := h.store.Append(ctx, rec)
+	return err
+}
+
+// mcpApprovalTTL is how long a person's approval of an MCP call in the
+// agent's hook spares the proxy's question for the identical call.
+const mcpApprovalTTL = 2 * time.Minute
+
+// mcpApproval is the note the hook path leaves when a person approved an
+// MCP call (see noteMCPApproval).
+type mcpApproval struct {
+	Approver string    `json:"approver,omitempty"`
+	Expires  time.Time `json:"expires"`
+}
+
+// mcpCallKey identifies an MCP call across surfaces: the hash of its
+// server, tool and canonical arguments (the hook's mcp__server__tool and
+// the proxy's tools/call give the same key when the proxy's --name is the
+// agent's server name, as 'safeclaw install --mcp' writes it).
+func mcpCallKey(req *action.Request) (string, bool) {
+	acts := req.Actions()
+	if len(acts) == 0 || acts[0].Kind != action.MCPCall || acts[0].Server == "" || acts[0].Tool == "" {
+		return "", false
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	args := acts[0].Args
+	if args == nil {
+		args = map[string]any{} // no arguments, as the proxy decodes them
+	}
+	if err := enc.Encode(args); err != nil { // maps encode with sorted keys
+		return "", false
+	}
+	sum := sha256.Sum256([]byte(acts[0].Server + "\x00" + acts[0].Tool + "\x00" + strings.TrimSpace(b.String())))
+	return hex.EncodeToString(sum[:]), true
+}
+
+func (e *Env) mcpApprovalFile(key string) string {
+	return filepath.Join(e.StateDir, "mcp", "approved", key+".json")
+}
+
+// noteMCPApproval records that a person just approved req, an MCP call
+// decided in an agent's hook, so that the proxy in front of that server
+// does not ask again for the identical call within mcpApprovalTTL. It is
+// for the hook path, after a person's approval and before the tool runs.
+func (e *Env) noteMCPApproval(req *action.Request, approver string) error {
+	key, ok := mcpCallKey(req)
+	if !ok {
+		return nil
+	}
+	data, err := json.Marshal(mcpApproval{Approver: approver, Expires: e.Now().Add(mcpApprovalTTL)})
+	if err != nil {
+		return err
+	}
+	path := e.mcpApprovalFile(key)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	return writeFileAtomic(path, data, 0o600)
+}
+
+// takeMCPApproval consumes a fresh approval note for exactly req: one note,
+// one call (removing the file is the claim, so two proxies cannot both use
+// it).
+func (e *Env) takeMCPApproval(req *action.Request) (string, bool) {
+	key, ok := mcpCallKey(req)
+	if !ok {
+		return "", false
+	}
+	path := e.mcpApprovalFile(key)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", false
+	}
+	if os.Remove(path) != nil {
+		return "", false
+	}
+	var n mcpApproval
+	if json.Unmarshal(data, &n) != nil || !e.Now().Before(n.Expires) || n.Expires.After(e.Now().Add(mcpApprovalTTL)) {
+		return "", false
+	}
+	who := n.Approver
+	if who == "" {
+		who = "a person, through the agent's hook"
+	}
+	return who, true
 }
 
 // lockedWriter serialises writes to w.

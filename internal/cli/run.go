@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -145,6 +146,16 @@ func runRun(ctx context.Context, e *Env, args []string) int {
 	}
 	runDecide := execDecider(decide, e.execUndecided(ps))
 
+	hosts := runHostTable(ps, func(ctx context.Context, host string) ([]netip.Addr, error) {
+		return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+	}, e.Now)
+	if err := hosts.Refresh(ctx); err != nil {
+		fmt.Fprintf(e.Stderr, "[safeclaw] WARNING: %v; connects to them are decided on their address alone until they resolve\n", err)
+	}
+	hostCtx, stopHosts := context.WithCancel(ctx)
+	defer stopHosts()
+	go hosts.Run(hostCtx, sandbox.HostRefresh, nil)
+
 	sock, stopSock, err := serveRunDecisions(ctx, decide)
 	if err != nil {
 		return fail("decision socket: %v", err)
@@ -221,6 +232,7 @@ func runRun(ctx context.Context, e *Env, args []string) int {
 		Stderr:   e.Stderr,
 		Mode:     mode,
 		Decide:   runDecide,
+		Hosts:    hosts,
 		OnEvent:  onEvent,
 		Hide:     []string{e.ConfigDir, e.StateDir},
 		ReadOnly: e.protectedFiles(policies),
@@ -231,6 +243,26 @@ func runRun(ctx context.Context, e *Env, args []string) int {
 		fmt.Fprintf(e.Stderr, "safeclaw: error: run: %v\n", err)
 	}
 	return code
+}
+
+// runHostTable returns the table naming the addresses of the literal host
+// names in the connect rules of every layer (nil when there are none): the
+// kernel sees only addresses.
+func runHostTable(ps *policySet, lookup sandbox.LookupFunc, now func() time.Time) *sandbox.HostTable {
+	seen := map[string]bool{}
+	var names []string
+	for _, l := range ps.layers {
+		for _, n := range l.Policy.HostNames(action.NetworkConnect) {
+			if !seen[n] {
+				seen[n] = true
+				names = append(names, n)
+			}
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	return sandbox.NewHostTable(names, lookup, now)
 }
 
 // execUndecided tells whether no rule about the command decides an exec:

@@ -2,12 +2,15 @@ package cli
 
 import (
 	"context"
+	"net/netip"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/policy"
 	"github.com/safeclaw/safeclaw/sandbox"
 )
 
@@ -106,5 +109,44 @@ func TestExecUndecided(t *testing.T) {
 	d(context.Background(), listen)
 	if len(gated) != 2 {
 		t.Errorf("reached the gate: %q, want the python exec and the listen", gated)
+	}
+}
+
+// TestRunHostTable: the literal host names of every layer's connect rules
+// are resolved for the sandbox, through the lookup given.
+func TestRunHostTable(t *testing.T) {
+	layer := func(name, src string) policy.Layer {
+		f, err := policy.Parse(name+".yaml", []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := policy.Compile([]*policy.File{f}, policy.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return policy.Layer{Name: name, Policy: p}
+	}
+	ps := &policySet{layers: []policy.Layer{
+		layer("user", "rules:\n  - {action: network.connect, host: [api.example.com, 10.0.0.0/8, \"*.cdn.example\"], effect: allow}\ndefault: deny\n"),
+		layer("project", "rules:\n  - {action: network.connect, host: [evil.example, api.example.com], effect: deny}\ndefault: deny\n"),
+	}}
+	var asked []string
+	lookup := func(_ context.Context, host string) ([]netip.Addr, error) {
+		asked = append(asked, host)
+		return []netip.Addr{netip.MustParseAddr("192.0.2.1")}, nil
+	}
+	h := runHostTable(ps, lookup, time.Now)
+	if err := h.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"api.example.com", "evil.example"}; !slices.Equal(asked, want) {
+		t.Errorf("resolved %q, want %q", asked, want)
+	}
+	if got := h.Names(context.Background(), netip.MustParseAddr("192.0.2.1")); !slices.Equal(got, []string{"api.example.com", "evil.example"}) {
+		t.Errorf("names of 192.0.2.1: %q", got)
+	}
+	none := &policySet{layers: []policy.Layer{layer("user", "rules:\n  - {action: network.connect, host: 10.0.0.1, effect: allow}\ndefault: deny\n")}}
+	if h := runHostTable(none, lookup, time.Now); h != nil {
+		t.Error("a table without names")
 	}
 }

@@ -32,6 +32,7 @@ import (
 
 const serveUsage = `Usage: safeclaw serve [--policy F]... [--socket PATH] [--listen 127.0.0.1:PORT]
                       [--token-file F] [--allow-public] [--ask MODE]
+                      [--ui] [--ui-listen 127.0.0.1:0]
 
 Runs safeclaw's local decision API for SDK-based agents (Claude Agent SDK,
 OpenAI Agents SDK, LangChain, your own tool loop) and for Claude Code's
@@ -56,6 +57,9 @@ stderr. SIGINT or SIGTERM stops the server.
 
 --ask says how the hook routes answer an ask (native, defer, wait, deny;
 default: the agent's own, as for 'safeclaw hook').
+
+--ui also serves the dashboard ('safeclaw ui') on its own loopback listener
+(--ui-listen, default a free port) and prints its one-time login link.
 `
 
 const (
@@ -74,6 +78,8 @@ func runServe(ctx context.Context, e *Env, args []string) int {
 	tokenFile := flags.String("token-file", "", "bearer token `file` for --listen (default serve.token in the state directory)")
 	allowPublic := flags.Bool("allow-public", false, "allow --listen on an address other than loopback")
 	ask := flags.String("ask", "", "how the hook routes answer an ask: native, defer, wait or deny")
+	withUI := flags.Bool("ui", false, "also serve the dashboard (as 'safeclaw ui --no-open')")
+	uiListen := flags.String("ui-listen", "127.0.0.1:0", "loopback `host:port` for the dashboard with --ui")
 	if code, ok := parseFlags(e, flags, args); !ok {
 		return code
 	}
@@ -164,7 +170,7 @@ func runServe(ctx context.Context, e *Env, args []string) int {
 		}
 	}
 
-	errc := make(chan error, len(eps))
+	errc := make(chan error, len(eps)+1)
 	var servers []*http.Server
 	for _, ep := range eps {
 		srv := &http.Server{Handler: ep.h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute}
@@ -175,6 +181,20 @@ func runServe(ctx context.Context, e *Env, args []string) int {
 			}
 		}()
 		logf("safeclaw: serve: listening on %s", ep.name)
+	}
+
+	// The dashboard runs beside the API until ctx ends; it cannot start
+	// (or stops) only with an error, which stops serve too.
+	uiDone := make(chan struct{})
+	if *withUI {
+		go func() {
+			defer close(uiDone)
+			if code := e.runDashboard(ctx, *uiListen, true, false); code != exitOK && ctx.Err() == nil {
+				errc <- errors.New("dashboard failed (see above)")
+			}
+		}()
+	} else {
+		close(uiDone)
 	}
 
 	// Reload on file changes and SIGHUP until the server stops.
@@ -218,6 +238,7 @@ func runServe(ctx context.Context, e *Env, args []string) int {
 		}
 	}
 	<-reloadDone
+	<-uiDone
 	logf("safeclaw: serve: stopped")
 	return code
 }

@@ -7,7 +7,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/safeclaw/safeclaw/audit"
 	"github.com/safeclaw/safeclaw/pgstore"
@@ -16,6 +18,7 @@ import (
 const storeUsage = `Usage:
   safeclaw store status [--url URL] [--schema NAME] [--json]
   safeclaw store migrate [--url URL] [--schema NAME] [--json]
+  safeclaw store prune --older-than AGE [--url URL] [--schema NAME] [--json]
 
 Manages the shared PostgreSQL store (config.yaml "store: postgres://...", or
 SAFECLAW_STORE) that holds the approvals and the audit trail of a fleet.
@@ -24,11 +27,19 @@ status prints the schema version of the database and the migrations this
 safeclaw would apply; it exits 1 when migrations are pending or the database
 is newer than this safeclaw. migrate applies the pending migrations (run it
 once, with a role that may create tables, before the agent hosts connect);
-it refuses a database migrated by a newer safeclaw.
+it refuses a database migrated by a newer safeclaw; it also creates the
+audit trail's monthly partitions for the next months.
+
+prune applies audit retention: it drops every monthly partition of the
+audit trail whose month ended more than AGE ago (90d, 12w, 2160h), after
+appending to each affected stream a prune record sealed with the local
+audit key, so that 'safeclaw audit verify' accepts the stream's new start.
+Run it as the schema owner (it drops tables), e.g. daily from cron.
 
 Examples:
   safeclaw store status
   SAFECLAW_STORE=postgres://admin@db.internal/safeclaw safeclaw store migrate
+  safeclaw store prune --older-than 90d
 `
 
 // storeURL is the configured store: SAFECLAW_STORE, else config's store.
@@ -162,8 +173,8 @@ func runStore(ctx context.Context, e *Env, args []string) int {
 		fmt.Fprint(e.Stdout, storeUsage)
 		return exitOK
 	}
-	if sub != "status" && sub != "migrate" {
-		if s := closest(sub, []string{"status", "migrate"}); s != "" {
+	if sub != "status" && sub != "migrate" && sub != "prune" {
+		if s := closest(sub, []string{"status", "migrate", "prune"}); s != "" {
 			return hintf(e, fmt.Sprintf("did you mean 'safeclaw store %s'?", s), "unknown store subcommand %q", sub)
 		}
 		return hintf(e, "see 'safeclaw store --help'", "unknown store subcommand %q", sub)
@@ -172,11 +183,22 @@ func runStore(ctx context.Context, e *Env, args []string) int {
 	rawURL := fs.String("url", "", "the store URL (default: SAFECLAW_STORE, else config.yaml's store)")
 	schemaFlag := fs.String("schema", "", `the PostgreSQL schema (default: the URL's ?schema=, else "safeclaw")`)
 	asJSON := fs.Bool("json", false, "print the status as JSON")
+	olderThan := fs.String("older-than", "", "prune: drop audit partitions whose month ended longer ago than this (90d, 12w, 2160h)")
 	if code, ok := parseFlags(e, fs, args[1:]); !ok {
 		return code
 	}
 	if fs.NArg() > 0 {
 		return errorf(e, "unexpected argument %q", fs.Arg(0))
+	}
+	var retain time.Duration
+	if sub == "prune" {
+		d, err := parseAge(*olderThan)
+		if err != nil {
+			return hintf(e, "write an age such as 90d, 12w or 2160h", "store prune --older-than: %v", err)
+		}
+		retain = d
+	} else if *olderThan != "" {
+		return hintf(e, "--older-than belongs to 'safeclaw store prune'", "store %s: unexpected --older-than", sub)
 	}
 	target := *rawURL
 	if target == "" {
@@ -204,9 +226,15 @@ func runStore(ctx context.Context, e *Env, args []string) int {
 		return errorf(e, "%v", err)
 	}
 	defer db.Close()
+	if sub == "prune" {
+		return runStorePrune(ctx, e, db, retain, *asJSON)
+	}
 	var applied []int
 	if sub == "migrate" {
 		if applied, err = db.Migrate(ctx); err != nil {
+			return errorf(e, "%v", err)
+		}
+		if _, err := db.EnsurePartitions(ctx, 3); err != nil {
 			return errorf(e, "%v", err)
 		}
 	}
@@ -253,4 +281,63 @@ func redactStoreURL(s string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+// runStorePrune implements `safeclaw store prune`.
+func runStorePrune(ctx context.Context, e *Env, db *pgstore.DB, retain time.Duration, asJSON bool) int {
+	key, err := e.pgAuditKey()
+	if err != nil {
+		return errorf(e, "%v", err)
+	}
+	before := e.Now().Add(-retain)
+	res, err := db.Prune(ctx, key, before)
+	if err != nil {
+		return errorf(e, "%v", err)
+	}
+	if _, err := db.EnsurePartitions(ctx, 3); err != nil {
+		return errorf(e, "%v", err)
+	}
+	if asJSON {
+		b, _ := json.MarshalIndent(res, "", "  ")
+		fmt.Fprintln(e.Stdout, string(b))
+		return exitOK
+	}
+	if len(res.Partitions) == 0 {
+		fmt.Fprintf(e.Stdout, "nothing to prune: no audit partition ended before %s\n", before.UTC().Format(time.DateOnly))
+		return exitOK
+	}
+	for _, p := range res.Partitions {
+		fmt.Fprintf(e.Stdout, "dropped:  %s\n", p)
+	}
+	for _, s := range res.Streams {
+		fmt.Fprintf(e.Stdout, "stream:   %s: %d record(s) through seq %d removed, prune record seq %d\n", s.Stream, s.Records, s.LastSeq, s.PruneSeq)
+	}
+	return exitOK
+}
+
+// parseAge reads a retention age: Nd, Nw or a Go duration, positive.
+func parseAge(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, fmt.Errorf("missing")
+	}
+	unit := time.Duration(0)
+	switch {
+	case strings.HasSuffix(s, "d"):
+		unit = 24 * time.Hour
+	case strings.HasSuffix(s, "w"):
+		unit = 7 * 24 * time.Hour
+	}
+	if unit != 0 {
+		n, err := strconv.Atoi(s[:len(s)-1])
+		if err != nil || n <= 0 || n > 100000 {
+			return 0, fmt.Errorf("bad age %q", s)
+		}
+		return time.Duration(n) * unit, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("bad age %q", s)
+	}
+	return d, nil
 }

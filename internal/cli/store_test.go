@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/safeclaw/safeclaw/audit"
@@ -137,5 +138,96 @@ func TestStorePostgresEndToEnd(t *testing.T) {
 	}
 	if code, out, stderr := run(t, e, "", "audit", "verify"); code != 0 {
 		t.Fatalf("audit verify: %d %q %q", code, out, stderr)
+	}
+}
+
+func TestParseAge(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"90d", 90 * 24 * time.Hour, true},
+		{"12w", 12 * 7 * 24 * time.Hour, true},
+		{"2160h", 2160 * time.Hour, true},
+		{"", 0, false},
+		{"0d", 0, false},
+		{"-5d", 0, false},
+		{"d", 0, false},
+		{"90x", 0, false},
+		{"-1h", 0, false},
+	} {
+		got, err := parseAge(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("parseAge(%q) = %v, %v; want %v, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+	e := testEnv(t)
+	if code, _, stderr := runStoreCmd(e, "prune"); code != exitUsage || !strings.Contains(stderr, "--older-than") {
+		t.Errorf("prune without --older-than: %d %q", code, stderr)
+	}
+	if code, _, stderr := runStoreCmd(e, "status", "--older-than", "5d"); code != exitUsage || !strings.Contains(stderr, "store prune") {
+		t.Errorf("status --older-than: %d %q", code, stderr)
+	}
+}
+
+// TestStorePrunePostgres: `safeclaw store prune --older-than` drops the old
+// months and `safeclaw audit verify` still passes.
+func TestStorePrunePostgres(t *testing.T) {
+	base := os.Getenv("SAFECLAW_TEST_POSTGRES")
+	if base == "" {
+		t.Skip("SAFECLAW_TEST_POSTGRES not set; run scripts/postgres-test.sh")
+	}
+	schema := fmt.Sprintf("prune%d", os.Getpid())
+	ctx := context.Background()
+	t.Cleanup(func() {
+		if c, err := pgx.Connect(context.Background(), base); err == nil {
+			c.Exec(context.Background(), `DROP SCHEMA IF EXISTS `+schema+` CASCADE`)
+			c.Close(context.Background())
+		}
+	})
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+	}
+	u := base + sep + "schema=" + schema
+	e := testEnv(t)
+	env := map[string]string{"SAFECLAW_STORE": u, "SAFECLAW_HOME": e.ConfigDir, "SAFECLAW_STREAM": "ci/prune"}
+	e.Getenv = func(k string) string { return env[k] }
+	if code, out, stderr := runStoreCmd(e, "migrate"); code != exitOK {
+		t.Fatalf("migrate: %d %q %q", code, out, stderr)
+	}
+	old := time.Now().UTC().AddDate(0, -6, 0)
+	c, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	if _, err := c.Exec(ctx, `SET search_path TO `+schema); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, `SELECT audit_ensure_partitions($1, 1)`, old); err != nil {
+		t.Fatal(err)
+	}
+	trail, appr, err := e.openPGStores(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ts := range []time.Time{old, old, {}} {
+		if _, err := trail.Append(ctx, &audit.Record{Decision: audit.Deny, Request: fmt.Sprintf("rm -rf /%d", i), Time: ts}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appr.Close()
+	trail.Close()
+	code, out, stderr := runStoreCmd(e, "prune", "--older-than", "90d")
+	if code != exitOK || !strings.Contains(out, "ci/prune: 2 record(s) through seq 2 removed, prune record seq 4") {
+		t.Fatalf("prune: %d %q %q", code, out, stderr)
+	}
+	if code, out, stderr := run(t, e, "", "audit", "verify"); code != 0 {
+		t.Fatalf("audit verify after prune: %d %q %q", code, out, stderr)
+	}
+	if code, out, _ := runStoreCmd(e, "prune", "--older-than", "90d"); code != exitOK || !strings.Contains(out, "nothing to prune") {
+		t.Fatalf("second prune: %d %q", code, out)
 	}
 }

@@ -30,7 +30,8 @@ const uiUsage = `Usage: safeclaw ui [--listen 127.0.0.1:0] [--no-open] [--allow-
 
 Serves safeclaw's dashboard in your browser: pending approvals (live),
 the audit trail, the policy editor with live validation, "try a command",
-saved versions and rollback, and setup (agents, install diffs, doctor).
+a simulation of the recent audit trail, saved versions and rollback, and
+setup (agents, install diffs, starter policies, doctor).
 
 It listens on 127.0.0.1 on a free port, prints a login link holding a
 one-time token, and opens your browser when there is one. The link works
@@ -56,13 +57,21 @@ func runUI(ctx context.Context, e *Env, args []string) int {
 	if fs.NArg() > 0 {
 		return errorf(e, "ui: unexpected argument %q", fs.Arg(0))
 	}
-	host, _, err := net.SplitHostPort(*listen)
+	return e.runDashboard(ctx, *listen, *noOpen, *allowRemote)
+}
+
+// runDashboard serves the dashboard on listen until ctx ends or a signal
+// stops it: for `safeclaw ui`, and beside the API for `safeclaw serve --ui`.
+// It opens its own handles on the audit trail and the approval store (both
+// are shared between processes anyway).
+func (e *Env) runDashboard(ctx context.Context, listen string, noOpen, allowRemote bool) int {
+	host, _, err := net.SplitHostPort(listen)
 	if err != nil {
-		return errorf(e, "ui: --listen %q: %v", *listen, err)
+		return errorf(e, "ui: --listen %q: %v", listen, err)
 	}
-	if ip := net.ParseIP(host); !*allowRemote && host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+	if ip := net.ParseIP(host); !allowRemote && host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return hintf(e, "give --allow-remote to serve beyond this machine (anyone who can reach it and steal the link can approve)",
-			"ui: --listen %s is not a loopback address", *listen)
+			"ui: --listen %s is not a loopback address", listen)
 	}
 
 	cfg, err := e.loadConfig()
@@ -83,7 +92,7 @@ func runUI(ctx context.Context, e *Env, args []string) int {
 	}
 	defer h.Close()
 
-	ln, err := net.Listen("tcp", *listen)
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return errorf(e, "ui: %v", err)
 	}
@@ -141,7 +150,7 @@ func runUI(ctx context.Context, e *Env, args []string) int {
 
 	fmt.Fprintf(e.Stdout, "safeclaw dashboard: %s\n", url)
 	fmt.Fprintln(e.Stdout, "The link logs in once. Press Ctrl-C to stop.")
-	if !*noOpen {
+	if !noOpen {
 		if err := e.openBrowser(url); err != nil {
 			fmt.Fprintf(e.Stderr, "safeclaw: note: %v; open the link yourself\n", err)
 		}

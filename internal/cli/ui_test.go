@@ -83,3 +83,43 @@ func TestUIServes(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, e.Stderr)
 	}
 }
+
+// TestServeUI: `safeclaw serve --ui` serves the dashboard beside the API
+// and stops it with the server.
+func TestServeUI(t *testing.T) {
+	e := testEnv(t)
+	e.Now = time.Now
+	ready := make(chan string, 1)
+	testOnlyUIReady = func(url string) { ready <- url }
+	t.Cleanup(func() { testOnlyUIReady = nil })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() { done <- runServe(ctx, e, []string{"--ui"}) }()
+	var url string
+	select {
+	case url = <-ready:
+	case code := <-done:
+		t.Fatalf("serve exited %d: %s", code, e.Stderr)
+	case <-time.After(30 * time.Second):
+		t.Fatal("dashboard did not start")
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 20 * time.Second}
+	res, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("login: %d", res.StatusCode)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, e.Stderr)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}

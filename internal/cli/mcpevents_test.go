@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/mcpproxy"
+)
+
+// The proxy's elicitation answers and pin denials land in the audit trail.
+func TestMCPEventsAudited(t *testing.T) {
+	e := testEnv(t)
+	h, err := e.openGate(context.Background(), "mcp", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := func() *action.Request {
+		return &action.Request{Surface: "mcp", Agent: "claude", Time: e.Now(), Input: `tools/call echo {"text":"hi"}`,
+			Parts: []action.Part{{Facets: []action.Action{{Kind: action.MCPCall, Server: "db", Tool: "echo", Args: map[string]any{"text": "hi"}}}}}}
+	}
+	ctx := context.Background()
+	if err := h.recordMCPEvent(ctx, mcpproxy.Event{Kind: mcpproxy.EventElicitation, Request: req(), Outcome: "approved",
+		Approver: "user of claude-code", Waited: 3 * time.Second,
+		Decision: action.Decision{Effect: action.Allow, Rule: &action.RuleRef{Name: "Ask before MCP tools"}, Part: -1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.recordMCPEvent(ctx, mcpproxy.Event{Kind: mcpproxy.EventPinDenied, Request: req(),
+		Decision: action.Decision{Effect: action.Deny, Reason: "the definition of tool \"echo\" changed since it was pinned", Part: -1}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.close(); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, e, "", "audit", "--json")
+	if code != 0 {
+		t.Fatalf("audit: %d %s", code, errOut)
+	}
+	for _, want := range []string{`"type":"approval"`, `"decision":"allow"`, `"outcome":"approved"`, `"approver":"user of claude-code"`,
+		`"channel":"mcp-elicitation"`, `"wait_us":3000000`, `"decision":"deny"`, `changed since it was pinned`, `"server":"db"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("audit lacks %s:\n%s", want, out)
+		}
+	}
+}
+
+// A hook's note that a person approved an MCP call spares the proxy's
+// question for exactly that call, once, within the TTL.
+func TestMCPApprovalNote(t *testing.T) {
+	e := testEnv(t)
+	call := func(server, tool string, args map[string]any) *action.Request {
+		return &action.Request{Parts: []action.Part{{Facets: []action.Action{{Kind: action.MCPCall, Server: server, Tool: tool, Args: args}}}}}
+	}
+	a := call("db", "query", map[string]any{"sql": "delete from t", "n": 1.0})
+	if err := e.noteMCPApproval(a, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	for _, other := range []*action.Request{
+		call("db", "query", map[string]any{"sql": "drop table t", "n": 1.0}),
+		call("db2", "query", map[string]any{"sql": "delete from t", "n": 1.0}),
+		call("db", "exec", map[string]any{"sql": "delete from t", "n": 1.0}),
+	} {
+		if _, ok := e.takeMCPApproval(other); ok {
+			t.Errorf("another call took the approval: %+v", other.Actions()[0])
+		}
+	}
+	// Same call, arguments in another order.
+	if who, ok := e.takeMCPApproval(call("db", "query", map[string]any{"n": 1.0, "sql": "delete from t"})); !ok || who != "alice" {
+		t.Fatalf("take: %q %v", who, ok)
+	}
+	if _, ok := e.takeMCPApproval(a); ok {
+		t.Error("an approval was used twice")
+	}
+	// Expired.
+	if err := e.noteMCPApproval(a, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	now := e.Now()
+	e.Now = func() time.Time { return now.Add(mcpApprovalTTL + time.Second) }
+	if _, ok := e.takeMCPApproval(a); ok {
+		t.Error("an expired approval was used")
+	}
+	// Not an MCP call: nothing noted.
+	if err := e.noteMCPApproval(&action.Request{Parts: []action.Part{{Facets: []action.Action{{Kind: action.ShellExecute, Command: "ls"}}}}}, "x"); err != nil {
+		t.Error(err)
+	}
+}

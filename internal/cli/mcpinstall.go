@@ -1,0 +1,475 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/safeclaw/safeclaw/mcpproxy"
+)
+
+// installMCP is `safeclaw install AGENT --mcp` (and uninstall): it rewrites
+// each stdio MCP server configured for agent to run through `safeclaw mcp`
+// (exe is safeclaw's absolute path), or back. settings, when given, is the
+// one file to edit.
+//
+// The wrapped entry keeps everything the original had; only command and args
+// change, to exe and ["mcp", "--name", NAME, "--", COMMAND, ARGS...], so the
+// original is recoverable from the entry itself and uninstall restores it
+// (an empty "args" list comes back as no "args" key, which agents read the
+// same). Remote (HTTP/SSE) servers are left as they are and listed.
+func (e *Env) installMCP(agent string, project, managed bool, settings, exe string, dryRun, uninstall bool) int {
+	if managed {
+		return errorf(e, "install --mcp: --managed is not supported; give --settings FILE")
+	}
+	if agent == "codex" && settings == "" {
+		return hintf(e, `in each [mcp_servers.NAME] table, set command = "`+exe+`" and args = ["mcp", "--name", "NAME", "--", ORIGINAL_COMMAND, ORIGINAL_ARGS...]`,
+			"install --mcp: Codex keeps MCP servers in TOML (%s), which safeclaw does not rewrite yet; nothing changed",
+			e.codexConfigPath(project))
+	}
+	paths := []string{settings}
+	if settings != "" {
+		abs, err := filepath.Abs(settings)
+		if err != nil {
+			return errorf(e, "install --mcp: %v", err)
+		}
+		paths[0] = abs
+	} else {
+		var err error
+		if paths, err = e.mcpConfigPaths(agent, project); err != nil {
+			return errorf(e, "install --mcp: %v", err)
+		}
+	}
+	found := false
+	for _, path := range paths {
+		old, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return errorf(e, "install --mcp: %v", err)
+		}
+		found = true
+		out, changes, err := editMCPServers(old, exe, uninstall)
+		if err != nil {
+			return hintf(e, "fix the file by hand (it was not changed), or give --settings FILE", "install --mcp: %s: %v", path, err)
+		}
+		if len(changes) == 0 {
+			fmt.Fprintf(e.Stdout, "%s: no MCP servers configured\n", path)
+			continue
+		}
+		changed := false
+		for _, c := range changes {
+			fmt.Fprintf(e.Stdout, "%s: %s: %s\n", path, c.where, c.status)
+			if c.changed() {
+				changed = true
+			}
+		}
+		if dryRun {
+			if changed {
+				fmt.Fprintf(e.Stderr, "safeclaw: dry run: would write %s\n", path)
+				writeMCPDiff(e, path, changes)
+			}
+			continue
+		}
+		if !changed {
+			continue
+		}
+		perm := os.FileMode(0o600)
+		if fi, err := os.Stat(path); err == nil {
+			perm = fi.Mode().Perm()
+		}
+		backup := path + ".safeclaw-backup-" + e.Now().UTC().Format("20060102T150405Z")
+		if err := writeFileAtomic(backup, old, 0o600); err != nil {
+			return errorf(e, "install --mcp: back up %s: %v (nothing changed)", path, err)
+		}
+		fmt.Fprintf(e.Stdout, "backup: %s\n", backup)
+		if err := writeFileAtomic(path, out, perm); err != nil {
+			return errorf(e, "install --mcp: write %s: %v", path, err)
+		}
+	}
+	if !found {
+		fmt.Fprintf(e.Stdout, "no MCP server settings for %s (looked in %s); nothing changed\n", agent, strings.Join(paths, ", "))
+	} else if !uninstall && !dryRun {
+		fmt.Fprintln(e.Stdout, "note: restart the agent (or reload its MCP servers) for the change to take effect; 'safeclaw uninstall "+agent+" --mcp' undoes it")
+	}
+	return exitOK
+}
+
+// mcpConfigPaths lists the files where agent keeps its MCP servers.
+func (e *Env) mcpConfigPaths(agent string, project bool) ([]string, error) {
+	base := e.Home
+	if project {
+		base = e.Cwd
+	}
+	if base == "" {
+		return nil, errors.New("no home directory; give --settings FILE")
+	}
+	switch agent {
+	case "claude":
+		if project {
+			return []string{filepath.Join(base, ".mcp.json")}, nil
+		}
+		// User and local scopes (projects.PATH.mcpServers) are both in .claude.json.
+		if d := e.Getenv("CLAUDE_CONFIG_DIR"); d != "" {
+			return []string{filepath.Join(d, ".claude.json")}, nil
+		}
+		return []string{filepath.Join(base, ".claude.json")}, nil
+	case "gemini":
+		return []string{filepath.Join(base, ".gemini", "settings.json")}, nil
+	case "cursor":
+		return []string{filepath.Join(base, ".cursor", "mcp.json")}, nil
+	}
+	return nil, fmt.Errorf("no MCP settings known for %q", agent)
+}
+
+func (e *Env) codexConfigPath(project bool) string {
+	if d := e.Getenv("CODEX_HOME"); d != "" && !project {
+		return filepath.Join(d, "config.toml")
+	}
+	base := e.Home
+	if project {
+		base = e.Cwd
+	}
+	return filepath.Join(base, ".codex", "config.toml")
+}
+
+// mcpEntryChange is what happened to one server entry.
+type mcpEntryChange struct {
+	where         string // mcpServers.NAME or projects.PATH.mcpServers.NAME
+	status        string
+	before, after json.RawMessage
+}
+
+func (c mcpEntryChange) changed() bool { return !bytes.Equal(c.before, c.after) }
+
+// editMCPServers wraps (or, with remove, unwraps) the stdio server entries
+// under "mcpServers" and "projects.*.mcpServers" of a JSON settings file.
+func editMCPServers(data []byte, exe string, remove bool) ([]byte, []mcpEntryChange, error) {
+	root, err := parseJSONObject(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	var changes []mcpEntryChange
+	edit := func(raw json.RawMessage, prefix string) (json.RawMessage, error) {
+		servers, err := parseJSONObject(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", prefix, err)
+		}
+		for i, m := range servers.members {
+			where := prefix + "." + m.key
+			after, status, err := editMCPEntry(m.key, m.val, exe, remove)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", where, err)
+			}
+			if status == "" {
+				continue
+			}
+			changes = append(changes, mcpEntryChange{where: where, status: status, before: m.val, after: after})
+			servers.members[i].val = after
+		}
+		return servers.marshal(), nil
+	}
+	for i, m := range root.members {
+		switch m.key {
+		case "mcpServers":
+			v, err := edit(m.val, "mcpServers")
+			if err != nil {
+				return nil, nil, err
+			}
+			root.members[i].val = v
+		case "projects":
+			projects, err := parseJSONObject(m.val)
+			if err != nil {
+				continue // not Claude Code's projects map; not ours to judge
+			}
+			for j, p := range projects.members {
+				proj, err := parseJSONObject(p.val)
+				if err != nil {
+					continue
+				}
+				for k, pm := range proj.members {
+					if pm.key != "mcpServers" {
+						continue
+					}
+					v, err := edit(pm.val, "projects."+p.key+".mcpServers")
+					if err != nil {
+						return nil, nil, err
+					}
+					proj.members[k].val = v
+				}
+				projects.members[j].val = proj.marshal()
+			}
+			root.members[i].val = projects.marshal()
+		}
+	}
+	changed := false
+	for _, c := range changes {
+		changed = changed || c.changed()
+	}
+	if !changed {
+		return data, changes, nil
+	}
+	var b bytes.Buffer
+	if err := json.Indent(&b, root.marshal(), "", "  "); err != nil {
+		return nil, nil, fmt.Errorf("re-encoding the settings: %w", err)
+	}
+	b.WriteByte('\n')
+	return b.Bytes(), changes, nil
+}
+
+// editMCPEntry wraps or unwraps one server entry; status is empty for an
+// entry the operation does not concern (uninstalling an unwrapped one).
+func editMCPEntry(name string, raw json.RawMessage, exe string, remove bool) (json.RawMessage, string, error) {
+	entry, err := parseJSONObject(raw)
+	if err != nil {
+		return nil, "", err
+	}
+	var command string
+	cmdRaw, hasCommand := entry.get("command")
+	if hasCommand {
+		if err := json.Unmarshal(cmdRaw, &command); err != nil || command == "" {
+			return raw, `not wrapped: "command" is not a non-empty string`, nil
+		}
+	}
+	var args []string
+	if a, ok := entry.get("args"); ok {
+		if err := json.Unmarshal(a, &args); err != nil {
+			return raw, `not wrapped: "args" is not a list of strings`, nil
+		}
+	}
+	if !hasCommand {
+		if remove {
+			return raw, "", nil
+		}
+		url := ""
+		for _, k := range []string{"url", "httpUrl", "serverUrl"} {
+			if v, ok := entry.get(k); ok && json.Unmarshal(v, &url) == nil && url != "" {
+				break
+			}
+		}
+		if url == "" {
+			return raw, "not wrapped: no command", nil
+		}
+		return raw, fmt.Sprintf("not wrapped: a remote server (%s); to gate it, run 'safeclaw mcp --listen 127.0.0.1:PORT --upstream URL --name %s' (streamable HTTP only) and point the agent at http://127.0.0.1:PORT/", url, mcpWrapName(name)), nil
+	}
+	inner, wrapped := unwrapMCPArgv(command, args, exe)
+	switch {
+	case remove && !wrapped:
+		return raw, "", nil
+	case remove:
+		entry.set("command", mustJSON(inner[0]))
+		if len(inner) > 1 {
+			entry.set("args", mustJSON(inner[1:]))
+		} else {
+			entry.del("args")
+		}
+		return entry.marshal(), "unwrapped: runs " + strings.Join(inner, " "), nil
+	case wrapped && command == exe:
+		return raw, "already wrapped", nil
+	case wrapped:
+		entry.set("command", mustJSON(exe))
+		return entry.marshal(), "wrapped (safeclaw's path updated)", nil
+	}
+	wrappedArgs := append([]string{"mcp", "--name", mcpWrapName(name), "--", command}, args...)
+	if _, ok := entry.get("args"); ok {
+		entry.set("command", mustJSON(exe))
+		entry.set("args", mustJSON(wrappedArgs))
+	} else {
+		// Put args right after command, where a person would look.
+		var ms []jsonMember
+		for _, m := range entry.members {
+			if m.key == "command" {
+				ms = append(ms, jsonMember{"command", mustJSON(exe)}, jsonMember{"args", mustJSON(wrappedArgs)})
+				continue
+			}
+			ms = append(ms, m)
+		}
+		entry.members = ms
+	}
+	return entry.marshal(), "wrapped: safeclaw mcp --name " + mcpWrapName(name), nil
+}
+
+// unwrapMCPArgv returns the server's own argv when command and args run it
+// through `safeclaw mcp ... -- ARGV`.
+func unwrapMCPArgv(command string, args []string, exe string) ([]string, bool) {
+	base := filepath.Base(command)
+	if base != "safeclaw" && base != filepath.Base(exe) && command != exe {
+		return nil, false
+	}
+	if len(args) == 0 || args[0] != "mcp" {
+		return nil, false
+	}
+	for i, a := range args {
+		if a == "--" && i+1 < len(args) {
+			return args[i+1:], true
+		}
+	}
+	return nil, false
+}
+
+// mcpWrapName is a settings key made into a valid server name.
+func mcpWrapName(key string) string {
+	if mcpproxy.ValidName(key) {
+		return key
+	}
+	var b strings.Builder
+	for _, r := range key {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('-')
+		}
+	}
+	name := strings.Trim(b.String(), "-._")
+	if len(name) > 64 {
+		name = name[:64]
+	}
+	if !mcpproxy.ValidName(name) {
+		return "mcp"
+	}
+	return name
+}
+
+// writeMCPDiff prints the changed entries as a unified-style diff.
+func writeMCPDiff(e *Env, path string, changes []mcpEntryChange) {
+	fmt.Fprintf(e.Stdout, "--- %s\n+++ %s (new)\n", path, path)
+	for _, c := range changes {
+		if !c.changed() {
+			continue
+		}
+		fmt.Fprintf(e.Stdout, "@@ %s @@\n", c.where)
+		for _, l := range indentLines(c.before) {
+			fmt.Fprintln(e.Stdout, "-"+l)
+		}
+		for _, l := range indentLines(c.after) {
+			fmt.Fprintln(e.Stdout, "+"+l)
+		}
+	}
+}
+
+func indentLines(raw json.RawMessage) []string {
+	var b bytes.Buffer
+	if json.Indent(&b, raw, "", "  ") != nil {
+		return []string{string(raw)}
+	}
+	return strings.Split(b.String(), "\n")
+}
+
+func mustJSON(v any) json.RawMessage {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return json.RawMessage("null") // strings and string lists always encode
+	}
+	return bytes.TrimSpace(b.Bytes())
+}
+
+// jsonObject is a JSON object that keeps its keys' order and its values' bytes.
+type jsonObject struct{ members []jsonMember }
+
+type jsonMember struct {
+	key string
+	val json.RawMessage
+}
+
+// parseJSONObject reads one JSON object; empty input is the empty object.
+func parseJSONObject(data []byte) (*jsonObject, error) {
+	o := &jsonObject{}
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 {
+		return o, nil
+	}
+	if data[0] != '{' {
+		return nil, errors.New("not a JSON object")
+	}
+	d := json.NewDecoder(bytes.NewReader(data))
+	if _, err := d.Token(); err != nil {
+		return nil, fmt.Errorf("invalid JSON at byte %d: %w", d.InputOffset(), err)
+	}
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return nil, fmt.Errorf("invalid JSON at byte %d: %w", d.InputOffset(), err)
+		}
+		key, ok := t.(string)
+		if !ok {
+			return nil, errors.New("object key is not a string")
+		}
+		var v json.RawMessage
+		if err := d.Decode(&v); err != nil {
+			return nil, fmt.Errorf("invalid JSON at byte %d: %w", d.InputOffset(), err)
+		}
+		o.members = append(o.members, jsonMember{key, v})
+	}
+	if _, err := d.Token(); err != nil {
+		return nil, fmt.Errorf("invalid JSON at byte %d: %w", d.InputOffset(), err)
+	}
+	if _, err := d.Token(); err == nil {
+		return nil, errors.New("data after the JSON object")
+	}
+	return o, nil
+}
+
+// get returns the value of k (the last one, as JSON parsers read duplicates).
+func (o *jsonObject) get(k string) (json.RawMessage, bool) {
+	for i := len(o.members) - 1; i >= 0; i-- {
+		if o.members[i].key == k {
+			return o.members[i].val, true
+		}
+	}
+	return nil, false
+}
+
+// set replaces k's value where k first appears (dropping duplicates), or
+// appends it.
+func (o *jsonObject) set(k string, v json.RawMessage) {
+	out := o.members[:0]
+	done := false
+	for _, m := range o.members {
+		if m.key != k {
+			out = append(out, m)
+			continue
+		}
+		if !done {
+			out = append(out, jsonMember{k, v})
+			done = true
+		}
+	}
+	o.members = out
+	if !done {
+		o.members = append(o.members, jsonMember{k, v})
+	}
+}
+
+func (o *jsonObject) del(k string) {
+	out := o.members[:0]
+	for _, m := range o.members {
+		if m.key != k {
+			out = append(out, m)
+		}
+	}
+	o.members = out
+}
+
+func (o *jsonObject) marshal() json.RawMessage {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, m := range o.members {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(mustJSON(m.key))
+		b.WriteByte(':')
+		b.Write(bytes.TrimSpace(m.val))
+	}
+	b.WriteByte('}')
+	return b.Bytes()
+}

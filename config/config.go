@@ -55,6 +55,12 @@ const (
 	ClaudeAskDeny   = "deny"   // treat ask as deny
 )
 
+// What an ask does when the shared approval store is unreachable.
+const (
+	StoreDownDeny  = "deny"  // deny: no person can be asked through the fleet
+	StoreDownLocal = "local" // fall back to this machine's store and channels
+)
+
 // Config is the parsed settings file.
 type Config struct {
 	// Mode is enforce (default) or shadow.
@@ -89,6 +95,10 @@ type Approvals struct {
 	Timeout time.Duration `json:"timeout"`
 	// ClaudeAsk is native (default), defer, wait or deny.
 	ClaudeAsk string `json:"claude_ask"`
+	// OnStoreDown says what an ask does when the shared (PostgreSQL)
+	// approval store is unreachable: deny (default) or local (this
+	// machine's SQLite store and channels decide).
+	OnStoreDown string `json:"on_store_down"`
 	// Webhooks are told about every approval request.
 	Webhooks []Webhook `json:"webhooks,omitempty"`
 }
@@ -112,14 +122,14 @@ func Default() *Config {
 	return &Config{
 		Mode:      Enforce,
 		Audit:     Audit{Durability: DurabilityFsync, OnFailure: OnFailureDeny},
-		Approvals: Approvals{Timeout: 5 * time.Minute, ClaudeAsk: ClaudeAskNative},
+		Approvals: Approvals{Timeout: 5 * time.Minute, ClaudeAsk: ClaudeAskNative, OnStoreDown: StoreDownDeny},
 	}
 }
 
 var (
 	topKeys       = []string{"version", "mode", "audit", "approvals", "store"}
 	auditKeys     = []string{"path", "durability", "on_failure", "rotate_size", "retention"}
-	approvalsKeys = []string{"timeout", "claude_ask", "webhooks"}
+	approvalsKeys = []string{"timeout", "claude_ask", "webhooks", "on_store_down"}
 	webhookKeys   = []string{"name", "url", "url_file", "format", "secret_file", "headers"}
 	storeSchemes  = []string{"sqlite", "file", "postgres", "postgresql"}
 )
@@ -195,6 +205,11 @@ func Parse(name string, data []byte) (*Config, error) {
 		}
 		if a := v.Get("claude_ask"); a != nil {
 			if c.Approvals.ClaudeAsk, err = oneOf(a, "approvals.claude_ask", []string{ClaudeAskNative, ClaudeAskDefer, ClaudeAskWait, ClaudeAskDeny}); err != nil {
+				return nil, err
+			}
+		}
+		if o := v.Get("on_store_down"); o != nil {
+			if c.Approvals.OnStoreDown, err = oneOf(o, "approvals.on_store_down", []string{StoreDownDeny, StoreDownLocal}); err != nil {
 				return nil, err
 			}
 		}
@@ -395,7 +410,7 @@ func (c *Config) String() string {
 	if c.Audit.Retention > 0 {
 		fmt.Fprintf(&b, "  retention: %s\n", c.Audit.Retention)
 	}
-	fmt.Fprintf(&b, "approvals:\n  timeout: %s\n  claude_ask: %s\n", c.Approvals.Timeout, c.Approvals.ClaudeAsk)
+	fmt.Fprintf(&b, "approvals:\n  timeout: %s\n  claude_ask: %s\n  on_store_down: %s\n", c.Approvals.Timeout, c.Approvals.ClaudeAsk, c.Approvals.OnStoreDown)
 	if c.Store != "" {
 		fmt.Fprintf(&b, "store: %q\n", c.Store)
 	}

@@ -50,7 +50,7 @@ store: postgres://safeclaw@db.internal/safeclaw
 		t.Fatal(err)
 	}
 	want := &Config{Mode: Shadow, Audit: Audit{Path: "~/audit.log", Durability: "none", OnFailure: "allow_warn", RotateSize: 64 << 20, Retention: 30 * 24 * time.Hour},
-		Approvals: Approvals{Timeout: 90 * time.Second, ClaudeAsk: "wait"}, Store: "postgres://safeclaw@db.internal/safeclaw"}
+		Approvals: Approvals{Timeout: 90 * time.Second, ClaudeAsk: "wait", OnStoreDown: StoreDownDeny}, Store: "postgres://safeclaw@db.internal/safeclaw"}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("got %+v", c)
 	}
@@ -146,5 +146,15 @@ func TestWebhooks(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("%q: error %v, want %q", bad.yaml, err, bad.want)
 		}
+	}
+}
+
+func TestOnStoreDown(t *testing.T) {
+	c, err := Parse("config.yaml", []byte("approvals:\n  on_store_down: local\n"))
+	if err != nil || c.Approvals.OnStoreDown != StoreDownLocal {
+		t.Fatalf("%+v, %v", c, err)
+	}
+	if _, err := Parse("config.yaml", []byte("approvals:\n  on_store_down: allow\n")); err == nil || !strings.Contains(err.Error(), "config.yaml:2:18") {
+		t.Fatalf("on_store_down: allow: %v", err)
 	}
 }

@@ -62,6 +62,11 @@ func NewSpooled(pg *Audit, spool *audit.FileStore, o SpoolOptions) *Spooled {
 	return &Spooled{pg: pg, spool: spool, o: o, backlog: true}
 }
 
+// Unreachable reports whether err (from [Open] or a store call) means
+// PostgreSQL could not be reached, as opposed to refusing the statement or
+// the trail being tampered with: callers may then decide locally and spool.
+func Unreachable(err error) bool { return err != nil && unreachable(err) }
+
 // unreachable reports whether err means PostgreSQL could not be reached
 // (as opposed to refusing the statement, or the trail being tampered).
 func unreachable(err error) bool {

@@ -122,6 +122,22 @@ type approvals struct {
 	closeT func() error // closes the trail when this handle opened it
 }
 
+// openPGApprovals opens the approval store of the PostgreSQL store at u.
+func (e *Env) openPGApprovals(ctx context.Context, u string) (approvalStore, error) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	db, err := e.openPGDB(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close() // the store keeps its own reference
+	st, err := db.Approvals(ctx)
+	if err != nil {
+		return nil, err // a nil interface, not a typed nil *pgstore.Approvals
+	}
+	return st, nil
+}
+
 // approvalStore is what the manager needs of a store: SQLite on one
 // machine, PostgreSQL for a fleet.
 type approvalStore interface {
@@ -166,12 +182,18 @@ func (h *approvals) doOpen() error {
 	}
 	if u := e.storeURL(cfg.Store); isPostgresURL(u) {
 		ctx := context.Background()
-		db, err := e.openPGDB(ctx, u)
-		if err != nil {
-			return err
+		h.store, err = e.openPGApprovals(ctx, u)
+		if err != nil && cfg.Approvals.OnStoreDown == config.StoreDownLocal {
+			// The shared store is down and the config allows local
+			// approvals: this machine's store and channels decide.
+			fmt.Fprintf(e.Stderr, "safeclaw: warning: shared approval store unreachable (%v); using this machine's approvals (approvals.on_store_down: local)\n", err)
+			path, perr := e.approvalsPath(&config.Config{})
+			if perr != nil {
+				return perr
+			}
+			h.store, err = approval.OpenSQLite(path)
 		}
-		defer db.Close() // the store keeps its own reference
-		if h.store, err = db.Approvals(ctx); err != nil {
+		if err != nil {
 			return err
 		}
 	} else {

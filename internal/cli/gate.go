@@ -8,11 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/safeclaw/safeclaw/action"
 	"github.com/safeclaw/safeclaw/audit"
 	"github.com/safeclaw/safeclaw/config"
 	"github.com/safeclaw/safeclaw/gate"
+	"github.com/safeclaw/safeclaw/pgstore"
 	"github.com/safeclaw/safeclaw/sandbox"
 )
 
@@ -188,13 +190,17 @@ func (e *Env) auditDir(cfg *config.Config) string {
 // to the state directory while PostgreSQL is unreachable).
 func (e *Env) openAudit(cfg *config.Config) (audit.Store, error) {
 	if u := e.storeURL(cfg.Store); isPostgresURL(u) {
-		ctx := context.Background()
-		db, err := e.openPGDB(ctx, u)
-		if err != nil {
+		store, err := e.openPGAuditStore(u)
+		if err == nil || !pgstore.Unreachable(err) {
+			return store, err
+		}
+		// PostgreSQL is down: decide locally and write to the spool, which
+		// the next process that reaches PostgreSQL ships, in order.
+		fmt.Fprintf(e.Stderr, "safeclaw: warning: audit store unreachable (%v); recording to the local spool %s\n", err, e.auditSpoolDir())
+		if err := os.MkdirAll(e.KeyDir(), 0o700); err != nil {
 			return nil, err
 		}
-		defer db.Close() // the store keeps its own reference
-		return e.openPGAudit(ctx, db)
+		return audit.OpenFile(e.auditSpoolDir(), audit.FileOptions{KeyFile: e.auditKeyFile(), Durable: true, Now: e.Now})
 	}
 	if err := os.MkdirAll(e.KeyDir(), 0o700); err != nil {
 		return nil, err
@@ -209,6 +215,18 @@ func (e *Env) openAudit(cfg *config.Config) (audit.Store, error) {
 		opts.MaxSegmentBytes = cfg.Audit.RotateSize
 	}
 	return audit.OpenFile(e.auditDir(cfg), opts)
+}
+
+// openPGAuditStore opens this machine's stream of the PostgreSQL trail at u.
+func (e *Env) openPGAuditStore(u string) (audit.Store, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	db, err := e.openPGDB(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close() // the store keeps its own reference
+	return e.openPGAudit(ctx, db)
 }
 
 // initState creates the private state directory and the audit key.

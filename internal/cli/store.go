@@ -18,7 +18,8 @@ import (
 const storeUsage = `Usage:
   safeclaw store status [--url URL] [--schema NAME] [--json]
   safeclaw store migrate [--url URL] [--schema NAME] [--json]
-  safeclaw store prune --older-than AGE [--url URL] [--schema NAME] [--json]
+  safeclaw store prune [--older-than AGE] [--url URL] [--schema NAME] [--json]
+                    (default AGE: config.yaml's audit.retention; run it daily from cron)
 
 Manages the shared PostgreSQL store (config.yaml "store: postgres://...", or
 SAFECLAW_STORE) that holds the approvals and the audit trail of a fleet.
@@ -191,7 +192,17 @@ func runStore(ctx context.Context, e *Env, args []string) int {
 		return errorf(e, "unexpected argument %q", fs.Arg(0))
 	}
 	var retain time.Duration
-	if sub == "prune" {
+	if sub == "prune" && *olderThan == "" {
+		// The retention setting: config.yaml's audit.retention.
+		cfg, err := e.loadConfig()
+		if err != nil {
+			return errorf(e, "%v", err)
+		}
+		if cfg.Audit.Retention <= 0 {
+			return hintf(e, "give --older-than AGE, or set audit.retention in config.yaml", "store prune: no retention set")
+		}
+		retain = cfg.Audit.Retention
+	} else if sub == "prune" {
 		d, err := parseAge(*olderThan)
 		if err != nil {
 			return hintf(e, "write an age such as 90d, 12w or 2160h", "store prune --older-than: %v", err)

@@ -1,6 +1,7 @@
 // Package dashboard is safeclaw's local web UI: an http.Handler serving
-// embedded pages (approvals, audit trail, policy editor, setup) and the JSON
-// API behind them. It decides nothing itself: decisions, policy compilation,
+// embedded pages (approvals, audit trail, policy editor with highlighting,
+// "try a command" and a simulation of the recent audit trail, setup with
+// starter policies) and the JSON API behind them. It decides nothing itself: decisions, policy compilation,
 // doctor and install come in as function seams from the command line, and
 // approvals, the audit trail and policies go through the approval, audit and
 // policy packages.

@@ -68,3 +68,17 @@ func BenchmarkInterceptedConnect(b *testing.B) { benchConnects(b, true) }
 
 // BenchmarkBaselineConnect is the same call without the sandbox.
 func BenchmarkBaselineConnect(b *testing.B) { benchConnects(b, false) }
+
+// BenchmarkInterceptedSendto is one UDP datagram to an address without
+// connect(): notified, decided once per socket and destination (then
+// cached), and sent by the supervisor with its own copy of the payload.
+func BenchmarkInterceptedSendto(b *testing.B) {
+	requireKernel(b)
+	benchTarget(b, true, "µs/sendto", "sendto-loop", strconv.Itoa(freePort(b)), strconv.Itoa(b.N))
+}
+
+// BenchmarkBaselineSendto is the same datagram without the sandbox.
+func BenchmarkBaselineSendto(b *testing.B) {
+	requireKernel(b)
+	benchTarget(b, false, "µs/sendto", "sendto-loop", strconv.Itoa(freePort(b)), strconv.Itoa(b.N))
+}

@@ -207,8 +207,7 @@ func Run(ctx context.Context, s Spec) (int, error) {
 		return abort(ExitSandboxFailed, fmt.Errorf("send the plan: %w", err))
 	}
 	buf := make([]byte, 64<<10)
-	oob := make([]byte, unix.CmsgSpace(4))
-	n, oobn, _, _, err := unix.Recvmsg(pair[0], buf, oob, unix.MSG_CMSG_CLOEXEC)
+	n, _, _, _, err := unix.Recvmsg(pair[0], buf, nil, 0)
 	if err != nil || n == 0 {
 		return abort(ExitSandboxFailed, fmt.Errorf("the sandbox stub did not answer: %v", err))
 	}
@@ -224,14 +223,9 @@ func Run(ctx context.Context, s Spec) (int, error) {
 		}
 		return code, errors.New(reply.Err)
 	}
-	listener := -1
-	if msgs, err := unix.ParseSocketControlMessage(oob[:oobn]); err == nil && len(msgs) == 1 {
-		if fds, err := unix.ParseUnixRights(&msgs[0]); err == nil && len(fds) == 1 {
-			listener = fds[0]
-		}
-	}
-	if listener < 0 {
-		return abort(ExitSandboxFailed, errors.New("the sandbox stub sent no seccomp listener"))
+	listener, err := stubListener(cmd.Process.Pid, reply.Listener)
+	if err != nil {
+		return abort(ExitSandboxFailed, err)
 	}
 	for _, m := range reply.Mounted {
 		s.note("self-protection: " + m)
@@ -341,4 +335,19 @@ func Supervised() bool {
 		busy <- errno == unix.EBUSY
 	}()
 	return <-busy
+}
+
+// stubListener copies the seccomp listener out of the stub: the stub cannot
+// send it with SCM_RIGHTS, since its own sendmsg is already notified.
+func stubListener(pid, fd int) (int, error) {
+	pfd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return -1, fmt.Errorf("open the sandbox stub: %w", err)
+	}
+	defer unix.Close(pfd)
+	l, err := unix.PidfdGetfd(pfd, fd, 0)
+	if err != nil {
+		return -1, fmt.Errorf("copy the seccomp listener from the sandbox stub: %w", err)
+	}
+	return l, nil
 }

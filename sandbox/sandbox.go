@@ -6,13 +6,16 @@
 //
 // # Layers (Linux, x86-64)
 //
-//   - seccomp user notification on bind, listen, connect, execve and
-//     execveat. Allowed socket operations on IPv4/IPv6 sockets are performed
+//   - seccomp user notification on bind, listen, connect, execve,
+//     execveat, sendto with an address, sendmsg and sendmmsg. Allowed socket operations on IPv4/IPv6 sockets are performed
 //     by the supervisor itself on a duplicate of the target's socket
 //     (pidfd_getfd), with its own copy of the address, so a thread of the
 //     target cannot change the address after the check (no pointer TOCTOU).
 //     listen is always performed by the supervisor, so an unbound socket is
-//     bound to its ephemeral port before the decision (autobind).
+//     bound to its ephemeral port before the decision (autobind). A UDP
+//     datagram to an address is decided as network.connect (once per
+//     socket, process and destination for a minute) and sent by the
+//     supervisor with its own copies of address, payload and control data.
 //   - a static deny set in the same seccomp filter: non-native system call
 //     ABIs (i386 int 0x80, x32; the process is killed), io_uring, socket
 //     families other than unix/inet/inet6/netlink, socket types and
@@ -46,8 +49,12 @@
 // # Current limitations
 //
 //   - Only linux/amd64 enforces; elsewhere [Run] returns [ErrUnsupported].
-//   - UDP sendto/sendmsg to an address (without connect) is not decided, and a
-//     UDP socket autobound by sendto can receive replies.
+//   - Receiving on UDP is not decided: a socket autobound by an allowed
+//     sendto gets whatever is sent to its port. Cached UDP decisions last a
+//     minute. Every sendmsg/sendmmsg of the tree is notified (≈ 50 µs).
+//   - unix/netlink bind and connect, and sendmsg on TCP and unix sockets,
+//     continue in the target: a descriptor swapped for a UDP socket in
+//     between is not checked (Landlock has no UDP rules).
 //   - Host names: requests carry the peer IP plus, with [Spec.Hosts], a
 //     facet per host name of a connect rule that recently resolved to it
 //     (see [HostTable] for where that falls short).

@@ -290,11 +290,11 @@ func TestConnectRules(t *testing.T) {
 	rec := policy(0, allowed)
 	o := sandboxed(t, rec, Require, "dial", strconv.Itoa(allowed))
 	if got := o.result(); got != `dial=ok read="hello from the test"` {
-		t.Errorf("allowed destination: %q\n%s", got, o.out)
+		t.Errorf("allowed destination: %q (%d %v)\n%s", got, o.code, o.err, o.out)
 	}
 	o = sandboxed(t, rec, Require, "connect", strconv.Itoa(other))
 	if got := o.result(); got != "connect=EACCES" {
-		t.Errorf("reverse-shell style connect: %q\n%s", got, o.out)
+		t.Errorf("reverse-shell style connect: %q (%d %v)\n%s", got, o.code, o.err, o.out)
 	}
 	saw := rec.sawFacet(action.NetworkConnect, other)
 	if len(saw) != 1 || saw[0].d.Effect != action.Deny || saw[0].req.Parts[0].Facets[0].Host != "127.0.0.1" {
@@ -578,6 +578,8 @@ func TestRealPrograms(t *testing.T) {
 		{"python3 -m http.server", []string{"python3", "-m", "http.server", "--bind", "127.0.0.1", lp}, action.NetworkListen, listenPort, "Permission denied"},
 		{"python3 -c listen", []string{"python3", "-c", "import socket; s = socket.socket(); s.bind(('127.0.0.1', " + lp + ")); s.listen()"}, action.NetworkListen, listenPort, "PermissionError"},
 		{"python3 -c connect", []string{"python3", "-c", "import socket; socket.create_connection(('127.0.0.1', " + cp + "))"}, action.NetworkConnect, connectPort, "PermissionError"},
+		{"python3 -c udp sendto", []string{"python3", "-c", "import socket; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'x', ('127.0.0.1', " + cp + "))"}, action.NetworkConnect, connectPort, "PermissionError"},
+		{"bash /dev/udp", []string{"bash", "-c", "echo x > /dev/udp/127.0.0.1/" + cp + " && echo sent"}, action.NetworkConnect, connectPort, "Permission denied"},
 		{"bash /dev/tcp", []string{"bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/" + cp + " && echo connected"}, action.NetworkConnect, connectPort, "Permission denied"},
 		{"node -e listen", []string{"node", "-e", "require('net').createServer().listen(" + lp + ", '127.0.0.1', () => console.log('listening'))"}, action.NetworkListen, listenPort, "EACCES"},
 	}

@@ -31,11 +31,13 @@ type shimPlan struct {
 	ReadOnly []string `json:"read_only,omitempty"`
 }
 
-// shimReply is the stub's answer, sent with the listener descriptor.
+// shimReply is the stub's answer; the supervisor copies the listener
+// descriptor it names out of the stub.
 type shimReply struct {
 	Err         string   `json:"err,omitempty"`
 	Code        int      `json:"code,omitempty"` // exit code the supervisor should report on Err
 	Killable    bool     `json:"killable"`
+	Listener    int      `json:"listener"` // the listener's descriptor number in the stub
 	LandlockABI int      `json:"landlock_abi"`
 	Mounted     []string `json:"mounted,omitempty"` // what the mount namespace protects
 	Notes       []string `json:"notes,omitempty"`
@@ -117,15 +119,20 @@ func RunShim() int {
 		return fail(ExitSandboxFailed, "install seccomp filter: %v", err)
 	}
 	reply.Killable = killable
+	reply.Listener = listener
 	b, _ := json.Marshal(reply)
-	if err := unix.Sendmsg(shimFD, b, unix.UnixRights(listener), nil, 0); err != nil {
+	// write, not sendmsg: sendmsg is now notified, and nobody listens yet.
+	// The supervisor copies the listener out of this process (pidfd_getfd)
+	// before it answers "go".
+	if _, err := unix.Write(shimFD, b); err != nil {
 		return ExitSandboxFailed
 	}
+	ack := make([]byte, 16)
+	n, _, _, _, err = unix.Recvmsg(shimFD, ack, nil, 0)
 	// The target must never hold the listener: it could answer its own
 	// notifications.
 	unix.Close(listener)
-	ack := make([]byte, 16)
-	if n, _, _, _, err := unix.Recvmsg(shimFD, ack, nil, 0); err != nil || string(ack[:n]) != "go" {
+	if err != nil || string(ack[:n]) != "go" {
 		return ExitSandboxFailed
 	}
 	ctl.Close()

@@ -310,6 +310,20 @@ func runTarget(args []string) int {
 			}
 		}
 		return result("ns=%d", time.Since(start).Nanoseconds()/int64(max(n, 1)))
+	case "sendto-loop": // n UDP datagrams to 127.0.0.1:port without connect; prints ns per call
+		n, _ := strconv.Atoi(arg(1))
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM, 0)
+		if err != nil {
+			return result("socket=%s", errName(err))
+		}
+		sa := loopback(port)
+		start := time.Now()
+		for i := 0; i < n; i++ {
+			if err := unix.Sendto(fd, []byte("x"), 0, sa); err != nil {
+				return result("sendto=%s", errName(err))
+			}
+		}
+		return result("ns=%d", time.Since(start).Nanoseconds()/int64(max(n, 1)))
 	case "landlock": // restrict this thread as the stub does, then exec the rest
 		runtime.LockOSThread()
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {

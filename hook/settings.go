@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/safeclaw/safeclaw/internal/jsonobj"
 	"path/filepath"
 	"strings"
 )
@@ -34,13 +35,13 @@ func EditSettings(agent string, data []byte, argv []string, remove bool) (out []
 	if len(argv) < 2 || !filepath.IsAbs(argv[0]) {
 		return nil, false, errors.New("the hook command must start with safeclaw's absolute path")
 	}
-	root, err := parseObject(data)
+	root, err := jsonobj.Parse(data)
 	if err != nil {
 		return nil, false, err
 	}
-	hooks := &object{}
-	if raw, ok := root.get("hooks"); ok {
-		if hooks, err = parseObject(raw); err != nil {
+	hooks := &jsonobj.Object{}
+	if raw, ok := root.Get("hooks"); ok {
+		if hooks, err = jsonobj.Parse(raw); err != nil {
 			return nil, false, fmt.Errorf(`"hooks": %w`, err)
 		}
 	}
@@ -56,52 +57,54 @@ func EditSettings(agent string, data []byte, argv []string, remove bool) (out []
 	flat := agent == "cursor"
 
 	// Remove safeclaw's handlers from every event, then add the desired ones.
-	for _, ev := range hooks.keys() {
-		raw, _ := hooks.get(ev)
+	for _, ev := range hooks.Keys() {
+		raw, _ := hooks.Get(ev)
 		kept, err := removeOwn(raw, flat, ours)
 		if err != nil {
 			return nil, false, fmt.Errorf(`"hooks.%s": %w`, ev, err)
 		}
 		if len(kept) == 0 && len(want[ev]) == 0 {
-			hooks.del(ev)
+			hooks.Del(ev)
 			continue
 		}
-		hooks.set(ev, marshalArray(append(kept, want[ev]...)))
+		hooks.Set(ev, marshalArray(append(kept, want[ev]...)))
 	}
 	for _, ev := range order {
-		if _, ok := hooks.get(ev); !ok {
-			hooks.set(ev, marshalArray(want[ev]))
+		if _, ok := hooks.Get(ev); !ok {
+			hooks.Set(ev, marshalArray(want[ev]))
 		}
 	}
-	if len(hooks.members) == 0 {
-		root.del("hooks")
+	if len(hooks.Members) == 0 {
+		root.Del("hooks")
 	} else {
-		root.set("hooks", hooks.marshal())
+		root.Set("hooks", hooks.Marshal())
 	}
 	if flat && !remove {
-		if _, ok := root.get("version"); !ok {
-			root.members = append([]member{{"version", json.RawMessage("1")}}, root.members...)
+		if _, ok := root.Get("version"); !ok {
+			root.Members = append([]jsonobj.Member{{Key: "version", Val: json.RawMessage("1")}}, root.Members...)
 		}
 	}
-	out = root.marshalIndent()
+	if out, err = root.MarshalIndent(); err != nil {
+		return nil, false, fmt.Errorf("bug: settings do not render: %v", err)
+	}
 	return out, !sameJSON(data, out), nil
 }
 
 // SettingsWarnings lists what in an agent's settings file would stop
 // safeclaw's hooks from running.
 func SettingsWarnings(agent string, data []byte) []string {
-	root, err := parseObject(data)
+	root, err := jsonobj.Parse(data)
 	if err != nil {
 		return nil
 	}
 	var warn []string
 	if agent == "claude" {
-		if raw, ok := root.get("disableAllHooks"); ok && bytes.Equal(bytes.TrimSpace(raw), []byte("true")) {
+		if raw, ok := root.Get("disableAllHooks"); ok && bytes.Equal(bytes.TrimSpace(raw), []byte("true")) {
 			warn = append(warn, `"disableAllHooks": true turns every hook off, safeclaw's included; remove it`)
 		}
 	}
 	if agent == "gemini" {
-		if raw, ok := root.get("hooksConfig"); ok {
+		if raw, ok := root.Get("hooksConfig"); ok {
 			var hc struct {
 				Enabled *bool `json:"enabled"`
 			}
@@ -220,12 +223,12 @@ func removeOwn(raw json.RawMessage, flat bool, ours func(json.RawMessage) bool) 
 			}
 			continue
 		}
-		g, err := parseObject(item)
+		g, err := jsonobj.Parse(item)
 		if err != nil {
 			kept = append(kept, item) // not ours to judge
 			continue
 		}
-		hraw, ok := g.get("hooks")
+		hraw, ok := g.Get("hooks")
 		var handlers []json.RawMessage
 		if !ok || json.Unmarshal(hraw, &handlers) != nil {
 			kept = append(kept, item)
@@ -241,8 +244,8 @@ func removeOwn(raw json.RawMessage, flat bool, ours func(json.RawMessage) bool) 
 		case len(rest) == len(handlers):
 			kept = append(kept, item)
 		case len(rest) > 0:
-			g.set("hooks", marshalArray(rest))
-			kept = append(kept, g.marshal())
+			g.Set("hooks", marshalArray(rest))
+			kept = append(kept, g.Marshal())
 		}
 	}
 	return kept, nil
@@ -275,128 +278,6 @@ func sameJSON(a, b []byte) bool {
 		return false
 	}
 	return bytes.Equal(ca.Bytes(), cb.Bytes())
-}
-
-// object is a JSON object that keeps its keys' order and its values' bytes.
-type object struct{ members []member }
-
-type member struct {
-	key string
-	val json.RawMessage
-}
-
-// parseObject reads one JSON object; empty input is the empty object.
-func parseObject(data []byte) (*object, error) {
-	o := &object{}
-	data = bytes.TrimSpace(data)
-	if len(data) == 0 {
-		return o, nil
-	}
-	if data[0] != '{' {
-		return nil, errors.New("not a JSON object")
-	}
-	d := json.NewDecoder(bytes.NewReader(data))
-	if _, err := d.Token(); err != nil {
-		return nil, describeJSONError(data, err)
-	}
-	for d.More() {
-		t, err := d.Token()
-		if err != nil {
-			return nil, describeJSONError(data, err)
-		}
-		key, ok := t.(string)
-		if !ok {
-			return nil, errors.New("object key is not a string")
-		}
-		var v json.RawMessage
-		if err := d.Decode(&v); err != nil {
-			return nil, describeJSONError(data, err)
-		}
-		o.members = append(o.members, member{key, v})
-	}
-	if _, err := d.Token(); err != nil {
-		return nil, describeJSONError(data, err)
-	}
-	if _, err := d.Token(); err == nil {
-		return nil, errors.New("data after the JSON object")
-	}
-	return o, nil
-}
-
-func (o *object) keys() []string {
-	ks := make([]string, len(o.members))
-	for i, m := range o.members {
-		ks[i] = m.key
-	}
-	return ks
-}
-
-// get returns the value of k (the last one, as JSON parsers read duplicates).
-func (o *object) get(k string) (json.RawMessage, bool) {
-	for i := len(o.members) - 1; i >= 0; i-- {
-		if o.members[i].key == k {
-			return o.members[i].val, true
-		}
-	}
-	return nil, false
-}
-
-// set replaces k's value where k first appears (dropping duplicates), or
-// appends it.
-func (o *object) set(k string, v json.RawMessage) {
-	out := o.members[:0]
-	done := false
-	for _, m := range o.members {
-		if m.key != k {
-			out = append(out, m)
-			continue
-		}
-		if !done {
-			out = append(out, member{k, v})
-			done = true
-		}
-	}
-	o.members = out
-	if !done {
-		o.members = append(o.members, member{k, v})
-	}
-}
-
-func (o *object) del(k string) {
-	out := o.members[:0]
-	for _, m := range o.members {
-		if m.key != k {
-			out = append(out, m)
-		}
-	}
-	o.members = out
-}
-
-func (o *object) marshal() json.RawMessage {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, m := range o.members {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		key, _ := json.Marshal(m.key)
-		b.Write(key)
-		b.WriteByte(':')
-		b.Write(bytes.TrimSpace(m.val))
-	}
-	b.WriteByte('}')
-	return b.Bytes()
-}
-
-// marshalIndent renders the object with two-space indentation and a final newline.
-func (o *object) marshalIndent() []byte {
-	var b bytes.Buffer
-	if err := json.Indent(&b, o.marshal(), "", "  "); err != nil {
-		// Every value came from the JSON decoder or from our encoder.
-		panic(fmt.Sprintf("bug: indent settings: %v", err))
-	}
-	b.WriteByte('\n')
-	return b.Bytes()
 }
 
 // shellJoin quotes argv for agents that run the hook command through a shell.

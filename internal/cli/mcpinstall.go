@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/safeclaw/safeclaw/internal/jsonobj"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -151,61 +152,61 @@ func (c mcpEntryChange) changed() bool { return !bytes.Equal(c.before, c.after) 
 // editMCPServers wraps (or, with remove, unwraps) the stdio server entries
 // under "mcpServers" and "projects.*.mcpServers" of a JSON settings file.
 func editMCPServers(data []byte, exe string, remove bool) ([]byte, []mcpEntryChange, error) {
-	root, err := parseJSONObject(data)
+	root, err := jsonobj.Parse(data)
 	if err != nil {
 		return nil, nil, err
 	}
 	var changes []mcpEntryChange
 	edit := func(raw json.RawMessage, prefix string) (json.RawMessage, error) {
-		servers, err := parseJSONObject(raw)
+		servers, err := jsonobj.Parse(raw)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", prefix, err)
 		}
-		for i, m := range servers.members {
-			where := prefix + "." + m.key
-			after, status, err := editMCPEntry(m.key, m.val, exe, remove)
+		for i, m := range servers.Members {
+			where := prefix + "." + m.Key
+			after, status, err := editMCPEntry(m.Key, m.Val, exe, remove)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", where, err)
 			}
 			if status == "" {
 				continue
 			}
-			changes = append(changes, mcpEntryChange{where: where, status: status, before: m.val, after: after})
-			servers.members[i].val = after
+			changes = append(changes, mcpEntryChange{where: where, status: status, before: m.Val, after: after})
+			servers.Members[i].Val = after
 		}
-		return servers.marshal(), nil
+		return servers.Marshal(), nil
 	}
-	for i, m := range root.members {
-		switch m.key {
+	for i, m := range root.Members {
+		switch m.Key {
 		case "mcpServers":
-			v, err := edit(m.val, "mcpServers")
+			v, err := edit(m.Val, "mcpServers")
 			if err != nil {
 				return nil, nil, err
 			}
-			root.members[i].val = v
+			root.Members[i].Val = v
 		case "projects":
-			projects, err := parseJSONObject(m.val)
+			projects, err := jsonobj.Parse(m.Val)
 			if err != nil {
 				continue // not Claude Code's projects map; not ours to judge
 			}
-			for j, p := range projects.members {
-				proj, err := parseJSONObject(p.val)
+			for j, p := range projects.Members {
+				proj, err := jsonobj.Parse(p.Val)
 				if err != nil {
 					continue
 				}
-				for k, pm := range proj.members {
-					if pm.key != "mcpServers" {
+				for k, pm := range proj.Members {
+					if pm.Key != "mcpServers" {
 						continue
 					}
-					v, err := edit(pm.val, "projects."+p.key+".mcpServers")
+					v, err := edit(pm.Val, "projects."+p.Key+".mcpServers")
 					if err != nil {
 						return nil, nil, err
 					}
-					proj.members[k].val = v
+					proj.Members[k].Val = v
 				}
-				projects.members[j].val = proj.marshal()
+				projects.Members[j].Val = proj.Marshal()
 			}
-			root.members[i].val = projects.marshal()
+			root.Members[i].Val = projects.Marshal()
 		}
 	}
 	changed := false
@@ -216,7 +217,7 @@ func editMCPServers(data []byte, exe string, remove bool) ([]byte, []mcpEntryCha
 		return data, changes, nil
 	}
 	var b bytes.Buffer
-	if err := json.Indent(&b, root.marshal(), "", "  "); err != nil {
+	if err := json.Indent(&b, root.Marshal(), "", "  "); err != nil {
 		return nil, nil, fmt.Errorf("re-encoding the settings: %w", err)
 	}
 	b.WriteByte('\n')
@@ -226,19 +227,19 @@ func editMCPServers(data []byte, exe string, remove bool) ([]byte, []mcpEntryCha
 // editMCPEntry wraps or unwraps one server entry; status is empty for an
 // entry the operation does not concern (uninstalling an unwrapped one).
 func editMCPEntry(name string, raw json.RawMessage, exe string, remove bool) (json.RawMessage, string, error) {
-	entry, err := parseJSONObject(raw)
+	entry, err := jsonobj.Parse(raw)
 	if err != nil {
 		return nil, "", err
 	}
 	var command string
-	cmdRaw, hasCommand := entry.get("command")
+	cmdRaw, hasCommand := entry.Get("command")
 	if hasCommand {
 		if err := json.Unmarshal(cmdRaw, &command); err != nil || command == "" {
 			return raw, `not wrapped: "command" is not a non-empty string`, nil
 		}
 	}
 	var args []string
-	if a, ok := entry.get("args"); ok {
+	if a, ok := entry.Get("args"); ok {
 		if err := json.Unmarshal(a, &args); err != nil {
 			return raw, `not wrapped: "args" is not a list of strings`, nil
 		}
@@ -249,7 +250,7 @@ func editMCPEntry(name string, raw json.RawMessage, exe string, remove bool) (js
 		}
 		url := ""
 		for _, k := range []string{"url", "httpUrl", "serverUrl"} {
-			if v, ok := entry.get(k); ok && json.Unmarshal(v, &url) == nil && url != "" {
+			if v, ok := entry.Get(k); ok && json.Unmarshal(v, &url) == nil && url != "" {
 				break
 			}
 		}
@@ -263,36 +264,36 @@ func editMCPEntry(name string, raw json.RawMessage, exe string, remove bool) (js
 	case remove && !wrapped:
 		return raw, "", nil
 	case remove:
-		entry.set("command", mustJSON(inner[0]))
+		entry.Set("command", mustJSON(inner[0]))
 		if len(inner) > 1 {
-			entry.set("args", mustJSON(inner[1:]))
+			entry.Set("args", mustJSON(inner[1:]))
 		} else {
-			entry.del("args")
+			entry.Del("args")
 		}
-		return entry.marshal(), "unwrapped: runs " + strings.Join(inner, " "), nil
+		return entry.Marshal(), "unwrapped: runs " + strings.Join(inner, " "), nil
 	case wrapped && command == exe:
 		return raw, "already wrapped", nil
 	case wrapped:
-		entry.set("command", mustJSON(exe))
-		return entry.marshal(), "wrapped (safeclaw's path updated)", nil
+		entry.Set("command", mustJSON(exe))
+		return entry.Marshal(), "wrapped (safeclaw's path updated)", nil
 	}
 	wrappedArgs := append([]string{"mcp", "--name", mcpWrapName(name), "--", command}, args...)
-	if _, ok := entry.get("args"); ok {
-		entry.set("command", mustJSON(exe))
-		entry.set("args", mustJSON(wrappedArgs))
+	if _, ok := entry.Get("args"); ok {
+		entry.Set("command", mustJSON(exe))
+		entry.Set("args", mustJSON(wrappedArgs))
 	} else {
 		// Put args right after command, where a person would look.
-		var ms []jsonMember
-		for _, m := range entry.members {
-			if m.key == "command" {
-				ms = append(ms, jsonMember{"command", mustJSON(exe)}, jsonMember{"args", mustJSON(wrappedArgs)})
+		var ms []jsonobj.Member
+		for _, m := range entry.Members {
+			if m.Key == "command" {
+				ms = append(ms, jsonobj.Member{Key: "command", Val: mustJSON(exe)}, jsonobj.Member{Key: "args", Val: mustJSON(wrappedArgs)})
 				continue
 			}
 			ms = append(ms, m)
 		}
-		entry.members = ms
+		entry.Members = ms
 	}
-	return entry.marshal(), "wrapped: safeclaw mcp --name " + mcpWrapName(name), nil
+	return entry.Marshal(), "wrapped: safeclaw mcp --name " + mcpWrapName(name), nil
 }
 
 // unwrapMCPArgv returns the server's own argv when command and args run it
@@ -370,106 +371,4 @@ func mustJSON(v any) json.RawMessage {
 		return json.RawMessage("null") // strings and string lists always encode
 	}
 	return bytes.TrimSpace(b.Bytes())
-}
-
-// jsonObject is a JSON object that keeps its keys' order and its values' bytes.
-type jsonObject struct{ members []jsonMember }
-
-type jsonMember struct {
-	key string
-	val json.RawMessage
-}
-
-// parseJSONObject reads one JSON object; empty input is the empty object.
-func parseJSONObject(data []byte) (*jsonObject, error) {
-	o := &jsonObject{}
-	data = bytes.TrimSpace(data)
-	if len(data) == 0 {
-		return o, nil
-	}
-	if data[0] != '{' {
-		return nil, errors.New("not a JSON object")
-	}
-	d := json.NewDecoder(bytes.NewReader(data))
-	if _, err := d.Token(); err != nil {
-		return nil, fmt.Errorf("invalid JSON at byte %d: %w", d.InputOffset(), err)
-	}
-	for d.More() {
-		t, err := d.Token()
-		if err != nil {
-			return nil, fmt.Errorf("invalid JSON at byte %d: %w", d.InputOffset(), err)
-		}
-		key, ok := t.(string)
-		if !ok {
-			return nil, errors.New("object key is not a string")
-		}
-		var v json.RawMessage
-		if err := d.Decode(&v); err != nil {
-			return nil, fmt.Errorf("invalid JSON at byte %d: %w", d.InputOffset(), err)
-		}
-		o.members = append(o.members, jsonMember{key, v})
-	}
-	if _, err := d.Token(); err != nil {
-		return nil, fmt.Errorf("invalid JSON at byte %d: %w", d.InputOffset(), err)
-	}
-	if _, err := d.Token(); err == nil {
-		return nil, errors.New("data after the JSON object")
-	}
-	return o, nil
-}
-
-// get returns the value of k (the last one, as JSON parsers read duplicates).
-func (o *jsonObject) get(k string) (json.RawMessage, bool) {
-	for i := len(o.members) - 1; i >= 0; i-- {
-		if o.members[i].key == k {
-			return o.members[i].val, true
-		}
-	}
-	return nil, false
-}
-
-// set replaces k's value where k first appears (dropping duplicates), or
-// appends it.
-func (o *jsonObject) set(k string, v json.RawMessage) {
-	out := o.members[:0]
-	done := false
-	for _, m := range o.members {
-		if m.key != k {
-			out = append(out, m)
-			continue
-		}
-		if !done {
-			out = append(out, jsonMember{k, v})
-			done = true
-		}
-	}
-	o.members = out
-	if !done {
-		o.members = append(o.members, jsonMember{k, v})
-	}
-}
-
-func (o *jsonObject) del(k string) {
-	out := o.members[:0]
-	for _, m := range o.members {
-		if m.key != k {
-			out = append(out, m)
-		}
-	}
-	o.members = out
-}
-
-func (o *jsonObject) marshal() json.RawMessage {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, m := range o.members {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.Write(mustJSON(m.key))
-		b.WriteByte(':')
-		b.Write(bytes.TrimSpace(m.val))
-	}
-	b.WriteByte('}')
-	return b.Bytes()
 }

@@ -38,7 +38,7 @@ func (p *Policy) Decide(req *action.Request) action.Decision {
 	var best outcome
 	for i := range req.Parts {
 		o := p.decidePart(req, &req.Parts[i], false)
-		if d.Part < 0 || worse(o, best) {
+		if d.Part < 0 || worse(o, best) || tieToCommand(o, best, req, i, d.Part) {
 			best, d.Part = o, i
 		}
 	}
@@ -58,6 +58,17 @@ func worse(o, cur outcome) bool {
 		return o.effect.Rank() > cur.effect.Rank()
 	}
 	return cur.ref == nil && o.ref != nil
+}
+
+// tieToCommand breaks a tie between equally decided parts in favour of a
+// command over a redirection part (no views): for `echo x > notes.txt`,
+// allowed, the report names the rule that allowed echo, not the one that
+// allowed writing notes.txt.
+func tieToCommand(o, cur outcome, req *action.Request, i, curPart int) bool {
+	if o.effect != cur.effect || (o.ref == nil) != (cur.ref == nil) {
+		return false
+	}
+	return len(req.Parts[curPart].Views) == 0 && len(req.Parts[i].Views) > 0
 }
 
 func (p *Policy) decidePart(req *action.Request, part *action.Part, skipAllow bool) outcome {
@@ -203,7 +214,7 @@ func DecideLayers(layers []Layer, req *action.Request) action.Decision {
 	var best outcome
 	for i := range req.Parts {
 		o := decideLayersPart(layers, user, req, &req.Parts[i])
-		if d.Part < 0 || worse(o, best) {
+		if d.Part < 0 || worse(o, best) || tieToCommand(o, best, req, i, d.Part) {
 			best, d.Part = o, i
 		}
 	}

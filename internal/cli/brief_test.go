@@ -104,3 +104,23 @@ func TestBuiltinDefault(t *testing.T) {
 		}
 	}
 }
+
+// TestReportsTheCommandRule: when every part is allowed, the decision names
+// the rule that allowed the command, not the one that allowed its
+// redirection (which is a part of its own).
+func TestReportsTheCommandRule(t *testing.T) {
+	e := testEnv(t)
+	code, stdout, _ := run(t, e, "", "check", "--json", "--command", `echo "nc -l 4444" > notes.txt`)
+	var out decisionOut
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil || code != 0 {
+		t.Fatalf("exit %d %q", code, stdout)
+	}
+	if out.Rule == nil || out.Rule.Name != "Shell built-ins and harmless commands" {
+		t.Errorf("rule %+v, want the echo rule", out.Rule)
+	}
+	for _, a := range out.Actions {
+		if a.Kind == "network.listen" {
+			t.Errorf("data mistaken for a listener: %+v", a)
+		}
+	}
+}

@@ -139,7 +139,7 @@ Exit codes: 0 allow/success, 3 deny, 4 ask, 2 bad input or bad policy,
 }
 
 func runHelp(ctx context.Context, e *Env, args []string) int {
-	if len(args) == 0 {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
 		usage(e.Stdout)
 		return exitOK
 	}

@@ -14,7 +14,7 @@ echo "== go vet"
 go vet ./...
 echo "== go test"
 go test -count=1 ./...
-if [ -x ../shared/checks/contract.sh ]; then
+if [ -f ../shared/checks/contract.sh ]; then
   echo "== contract"
   bash ../shared/checks/contract.sh
 fi

@@ -909,6 +909,11 @@ func scanJulia(c *codeFacts, code string) {
 		c.listen = true
 		c.note("Sockets.listen")
 	}
+	// HTTP.jl and Genie servers.
+	if has(code, "HTTP.serve(|HTTP.serve!(|HTTP.listen(|HTTP.listen!(|Genie.up(") && has(code, "HTTP.|Genie") {
+		c.listen = true
+		c.note("HTTP server")
+	}
 	if has(code, "download(|HTTP.get|HTTP.request") {
 		c.fetch = true
 		c.url = firstURL(code)
@@ -928,6 +933,11 @@ func scanR(c *codeFacts, code string) {
 			c.connect = true
 			c.note("socketConnection")
 		}
+	}
+	// Shiny, plumber, httpuv and servr web servers.
+	if has(code, "runApp(|shinyApp(|pr_run(|$run(|startServer(|runServer(|startDaemonizedServer(|httd(|httw(") {
+		c.listen = true
+		c.note("web server")
 	}
 	if has(code, "download.file(|url(|httr::|curl::") {
 		c.fetch = true

@@ -234,6 +234,12 @@ func TestListen(t *testing.T) {
 		{views: "adb kill-server", want: false},
 		{views: "neo4j-admin server stop", want: false},
 		{views: "typescript-language-server --stdio", want: false},
+		{views: "websocat -s 8080", want: true, port: 8080},
+		{views: "websocat -E -t ws-l:127.0.0.1:1234 tcp:127.0.0.1:22", want: true, port: 1234, host: "127.0.0.1"},
+		{views: "websocat ws://example.com/ws", want: false},
+		{views: `julia -e "using HTTP; HTTP.serve(r->HTTP.Response(200), 8080)"`, want: true},
+		{views: `Rscript -e "shiny::runApp(port=8080)"`, want: true},
+		{views: `R -e "print(1)"`, want: false},
 		// Mentions that are not listeners.
 		{views: `echo "nc -l 4444"`, want: false},
 		{views: "grep -r http.server .", want: false},

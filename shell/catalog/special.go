@@ -35,8 +35,10 @@ func (f *finder) special(v action.Argv, prog string, args []string, depth int) b
 		f.lua(v, depth)
 	case "awk", "gawk", "nawk", "mawk", "goawk":
 		f.awk(v)
-	case "julia", "jrunscript", "rhino", "rscript", "Rscript", "groovy", "jshell", "osascript":
+	case "julia", "jrunscript", "rhino", "rscript", "Rscript", "R", "groovy", "jshell", "osascript":
 		f.evalFlag(prog, args)
+	case "websocat":
+		f.websocat(prog, args)
 	case "pwsh", "powershell", "powershell.exe", "pwsh.exe":
 		f.powershell(prog, args)
 	case "powercat":
@@ -619,6 +621,30 @@ func (f *finder) awk(v action.Argv) {
 	}
 }
 
+// websocat listens with -s/--server-mode PORT or a listening address
+// (ws-l:, ws-listen:, tcp-l:, tcp-listen:, l-ws:, ...); otherwise it is a
+// client (the clients table).
+func (f *finder) websocat(prog string, args []string) {
+	for i, a := range args {
+		if (a == "-s" || a == "--server-mode") && i+1 < len(args) {
+			host, port := hostPort(args[i+1])
+			f.listen(prog, host, port, portDetail("websocat server mode", port, port != 0))
+			return
+		}
+		low := strings.ToLower(a)
+		for _, pre := range []string{"ws-l:", "ws-listen:", "tcp-l:", "tcp-listen:", "l-ws:", "wss-l:", "unix-l:"} {
+			if strings.HasPrefix(low, pre) {
+				if pre == "unix-l:" {
+					return
+				}
+				host, port := hostPort(a[len(pre):])
+				f.listen(prog, host, port, portDetail("websocat "+strings.TrimSuffix(pre, ":")+" address", port, port != 0))
+				return
+			}
+		}
+	}
+}
+
 // evalFlag handles interpreters whose code follows -e (julia, jrunscript,
 // Rscript, groovy).
 func (f *finder) evalFlag(prog string, args []string) {
@@ -626,7 +652,7 @@ func (f *finder) evalFlag(prog string, args []string) {
 	switch prog {
 	case "julia":
 		lang = langJulia
-	case "rscript", "Rscript":
+	case "rscript", "Rscript", "R":
 		lang = langR
 	case "groovy", "jshell":
 		lang = langJava

@@ -104,20 +104,12 @@ func sendFlags(nr int32, args [6]uint64) uint32 {
 // TCP Fast Open is in the static deny set), unix addresses resolve in the
 // target's own context.
 func (s *supervisor) handleSend(ctx context.Context, n *seccompNotif) {
-	t := s.openTarget(n)
-	defer t.close()
-	args := n.Data.Args
-	dup, errno := s.dupSocket(n, t, int(int32(args[0])))
-	if errno != 0 {
-		s.reply(n, 0, errno, false)
+	ns, ok := s.openSocket(n)
+	if !ok {
 		return
 	}
-	defer unix.Close(dup)
-	domain, typ, errno := socketInfo(dup)
-	if errno != 0 {
-		s.reply(n, 0, errno, false)
-		return
-	}
+	defer ns.close()
+	t, dup, domain, typ, args := ns.t, ns.fd, ns.domain, ns.typ, n.Data.Args
 	if !isIP(domain) || typ != unix.SOCK_DGRAM {
 		s.reply(n, 0, 0, true)
 		return

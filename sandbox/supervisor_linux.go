@@ -270,6 +270,40 @@ func (s *supervisor) dupSocket(n *seccompNotif, t target, fd int) (int, unix.Err
 }
 
 // socketInfo reads the domain and type of a duplicated socket.
+// notifiedSocket is the socket a notified call names in its first
+// argument: the calling target, the supervisor's duplicate of the
+// descriptor, and the socket's domain and type.
+type notifiedSocket struct {
+	t           target
+	fd          int
+	domain, typ int
+}
+
+// openSocket duplicates the socket a notified call names. On failure it
+// has already answered the call with the error and returns false.
+func (s *supervisor) openSocket(n *seccompNotif) (*notifiedSocket, bool) {
+	ns := &notifiedSocket{t: s.openTarget(n), fd: -1}
+	fd, errno := s.dupSocket(n, ns.t, int(int32(n.Data.Args[0])))
+	if errno == 0 {
+		ns.fd = fd
+		ns.domain, ns.typ, errno = socketInfo(fd)
+	}
+	if errno != 0 {
+		s.reply(n, 0, errno, false)
+		ns.close()
+		return nil, false
+	}
+	return ns, true
+}
+
+// close releases the duplicate and the target's handles.
+func (ns *notifiedSocket) close() {
+	if ns.fd >= 0 {
+		unix.Close(ns.fd)
+	}
+	ns.t.close()
+}
+
 func socketInfo(dup int) (domain, typ int, errno unix.Errno) {
 	domain, err := unix.GetsockoptInt(dup, unix.SOL_SOCKET, unix.SO_DOMAIN)
 	if err != nil {
@@ -335,20 +369,12 @@ func rawListen(fd, backlog int) unix.Errno {
 }
 
 func (s *supervisor) handleBind(ctx context.Context, n *seccompNotif) {
-	t := s.openTarget(n)
-	defer t.close()
-	args := n.Data.Args
-	dup, errno := s.dupSocket(n, t, int(int32(args[0])))
-	if errno != 0 {
-		s.reply(n, 0, errno, false)
+	ns, ok := s.openSocket(n)
+	if !ok {
 		return
 	}
-	defer unix.Close(dup)
-	domain, typ, errno := socketInfo(dup)
-	if errno != 0 {
-		s.reply(n, 0, errno, false)
-		return
-	}
+	defer ns.close()
+	t, dup, domain, typ, args := ns.t, ns.fd, ns.domain, ns.typ, n.Data.Args
 	if !isIP(domain) {
 		// unix and netlink addresses resolve in the target's own context
 		// (its cwd, its mounts); a descriptor swapped for a TCP socket
@@ -393,21 +419,13 @@ func (s *supervisor) handleBind(ctx context.Context, n *seccompNotif) {
 }
 
 func (s *supervisor) handleListen(ctx context.Context, n *seccompNotif) {
-	t := s.openTarget(n)
-	defer t.close()
-	args := n.Data.Args
-	dup, errno := s.dupSocket(n, t, int(int32(args[0])))
-	if errno != 0 {
-		s.reply(n, 0, errno, false)
+	ns, ok := s.openSocket(n)
+	if !ok {
 		return
 	}
-	defer unix.Close(dup)
+	defer ns.close()
+	t, dup, domain, typ, args := ns.t, ns.fd, ns.domain, ns.typ, n.Data.Args
 	backlog := int(int32(args[1]))
-	domain, typ, errno := socketInfo(dup)
-	if errno != 0 {
-		s.reply(n, 0, errno, false)
-		return
-	}
 	// listen has no pointer argument, so it is always performed here on the
 	// duplicate: a descriptor swapped meanwhile cannot change what listens.
 	if !isIP(domain) || typ != unix.SOCK_STREAM {
@@ -460,20 +478,12 @@ func boundAddr(fd int) (netip.AddrPort, bool) {
 }
 
 func (s *supervisor) handleConnect(ctx context.Context, n *seccompNotif) {
-	t := s.openTarget(n)
-	defer t.close()
-	args := n.Data.Args
-	dup, errno := s.dupSocket(n, t, int(int32(args[0])))
-	if errno != 0 {
-		s.reply(n, 0, errno, false)
+	ns, ok := s.openSocket(n)
+	if !ok {
 		return
 	}
-	defer unix.Close(dup)
-	domain, typ, errno := socketInfo(dup)
-	if errno != 0 {
-		s.reply(n, 0, errno, false)
-		return
-	}
+	defer ns.close()
+	t, dup, domain, typ, args := ns.t, ns.fd, ns.domain, ns.typ, n.Data.Args
 	if !isIP(domain) {
 		s.reply(n, 0, 0, true) // see handleBind
 		return

@@ -3,8 +3,6 @@ package pgstore
 import (
 	"context"
 	"fmt"
-	"io"
-	"net"
 	"net/url"
 	"sync"
 	"testing"
@@ -12,74 +10,8 @@ import (
 
 	"github.com/safeclaw/safeclaw/audit"
 	"github.com/safeclaw/safeclaw/audit/audittest"
+	"github.com/safeclaw/safeclaw/pgstore/pgtest"
 )
-
-// proxy forwards 127.0.0.1:port to the test server; down() cuts every
-// connection and stops listening, as a PostgreSQL outage would.
-type proxy struct {
-	t      *testing.T
-	addr   string
-	target string
-
-	mu    sync.Mutex
-	ln    net.Listener
-	conns []net.Conn
-}
-
-func startProxy(t *testing.T, target string) *proxy {
-	p := &proxy{t: t, target: target, addr: "127.0.0.1:0"}
-	p.up()
-	t.Cleanup(p.down)
-	return p
-}
-
-func (p *proxy) up() {
-	var ln net.Listener
-	var err error
-	for i := 0; i < 50; i++ { // the old port may linger for a moment
-		if ln, err = net.Listen("tcp", p.addr); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	p.mu.Lock()
-	p.ln, p.addr = ln, ln.Addr().String()
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", p.target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, s)
-			p.mu.Unlock()
-			go func() { io.Copy(s, c); s.Close() }()
-			go func() { io.Copy(c, s); c.Close() }()
-		}
-	}()
-}
-
-func (p *proxy) down() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close()
-		p.ln = nil
-	}
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
 
 // TestSpoolShipsAfterOutage: records appended while PostgreSQL is down go
 // to the local spool and reach the stream, in order and exactly once, when
@@ -90,8 +22,8 @@ func TestSpoolShipsAfterOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	px := startProxy(t, u.Host)
-	u.Host = px.addr
+	px := pgtest.StartProxy(t, u.Host)
+	u.Host = px.Addr()
 	ctx := context.Background()
 	db, err := Open(ctx, u.String(), Options{Schema: schema})
 	if err != nil {
@@ -123,14 +55,14 @@ func TestSpoolShipsAfterOutage(t *testing.T) {
 		}
 	}
 	appendN(10)
-	px.down()
+	px.Down()
 	start := time.Now()
 	appendN(20) // the outage: every append must still be acknowledged
 	t.Logf("20 appends during the outage took %v", time.Since(start))
 	if n, _ := s.Backlog(ctx); n != 20 {
 		t.Fatalf("backlog %d during the outage, want 20", n)
 	}
-	px.up()
+	px.Up()
 	time.Sleep(100 * time.Millisecond)
 	appendN(5) // ships the backlog first, then appends
 	if n, err := s.Backlog(ctx); n != 0 || err != nil {

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -25,74 +24,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/safeclaw/safeclaw/audit"
+	"github.com/safeclaw/safeclaw/pgstore/pgtest"
 )
-
-// fleetProxy forwards a loopback port to PostgreSQL; down() cuts every
-// connection and refuses new ones, as an outage would, up() ends it.
-type fleetProxy struct {
-	t      *testing.T
-	addr   string
-	target string
-
-	mu    sync.Mutex
-	ln    net.Listener
-	conns []net.Conn
-}
-
-func startFleetProxy(t *testing.T, target string) *fleetProxy {
-	p := &fleetProxy{t: t, target: target, addr: "127.0.0.1:0"}
-	p.up()
-	t.Cleanup(p.down)
-	return p
-}
-
-func (p *fleetProxy) up() {
-	var ln net.Listener
-	var err error
-	for range 100 { // the old port may linger for a moment
-		if ln, err = net.Listen("tcp", p.addr); err == nil {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	p.mu.Lock()
-	p.ln, p.addr = ln, ln.Addr().String()
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", p.target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, s)
-			p.mu.Unlock()
-			go func() { io.Copy(s, c); s.Close() }()
-			go func() { io.Copy(c, s); c.Close() }()
-		}
-	}()
-}
-
-func (p *fleetProxy) down() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close()
-		p.ln = nil
-	}
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
 
 // buildSafeclaw compiles cmd/safeclaw into dir.
 func buildSafeclaw(t *testing.T, dir string) string {
@@ -191,8 +124,8 @@ func TestStoreFleet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	px := startFleetProxy(t, pu.Host)
-	pu.Host = px.addr
+	px := pgtest.StartProxy(t, pu.Host)
+	pu.Host = px.Addr()
 	proxied := withSchema(pu.String())
 
 	pol := filepath.Join(dir, "policy.yaml")
@@ -424,13 +357,13 @@ func TestStoreFleet(t *testing.T) {
 	}
 	const total = 10000
 	d1 := phase(0, 5000, false)
-	px.down()
+	px.Down()
 	d2 := phase(5000, 7000, true)
 	// doctor shows the backlog (the instances ship on their next append).
 	if code, out := runBin(envFor(homes[0], "fleet/0", direct), "doctor"); !strings.Contains(out, "spooled locally") {
 		t.Errorf("doctor during the backlog: %d\n%s", code, out)
 	}
-	px.up()
+	px.Up()
 	d3 := phase(7000, total, false)
 	// The instances retry PostgreSQL 2 s after a failure; then the next
 	// append ships the spool first.

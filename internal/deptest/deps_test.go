@@ -35,6 +35,7 @@ var allowed = map[string][]string{
 	"server":                     {"action", "classify", "hook"},
 	"dashboard":                  {"action", "policy", "approval", "audit"},
 	"pgstore":                    {"action", "approval", "audit"},
+	"pgstore/pgtest":             {},
 	"e2e":                        {},
 	"internal/cli":               {"*"},
 	"cmd/safeclaw":               {"internal/cli"},

@@ -17,6 +17,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/safeclaw/safeclaw/action"
 )
 
 // File store layout inside its directory.
@@ -37,7 +39,10 @@ type FileOptions struct {
 	KeyFile string
 	// Durable makes every append wait until the record is on disk
 	// (fdatasync). Without it a crash of the process loses nothing, a crash
-	// of the machine may lose the last records.
+	// of the machine may lose the last records. An append whose context
+	// carries an [action.Barrier] writes the record before it returns and
+	// starts the sync on the barrier: the record is durable once the
+	// barrier is passed.
 	Durable bool
 	// MaxSegmentBytes starts a new segment when the current one would grow
 	// past it (default [DefaultMaxSegmentBytes]).
@@ -70,6 +75,12 @@ type FileStore struct {
 	lbuf   []byte // lines to write
 	hbuf   []byte // hash input
 	rbuf   []byte // read buffer
+
+	// lastHead is the head this store last wrote, and what it says, so that
+	// the next append need not decode and check it again while no other
+	// writer has changed it.
+	lastHead       []byte
+	lastHeadParsed head
 
 	// splitWrites writes each batch in two parts with a pause between, so
 	// that crash tests can kill a writer in the middle of a line.
@@ -112,8 +123,9 @@ func OpenFile(dir string, opts FileOptions) (*FileStore, error) {
 // Dir returns the log directory.
 func (s *FileStore) Dir() string { return s.dir }
 
-// Close releases the store. Appends are durable when they return, so there
-// is nothing to flush.
+// Close releases the store. Appends are durable when they return (or, for a
+// caller that carries an [action.Barrier], when the barrier is passed), so
+// there is nothing to flush.
 func (s *FileStore) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -270,11 +282,18 @@ func (s *FileStore) writeHead(t *tailState) error {
 	// The head is not synced even in durable mode: after a machine crash it
 	// may lag behind the (synced) log, which verify and append accept, since
 	// the records after it carry their own seals. One sync per append.
-	if _, err := f.WriteAt(s.encodeHead(t.seq, &t.hash, t.seg, t.size), 0); err != nil {
+	data := s.encodeHead(t.seq, &t.hash, t.seg, t.size)
+	s.lastHead = nil
+	if _, err := f.WriteAt(data, 0); err != nil {
 		f.Close()
 		return err
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		return err
+	}
+	s.lastHead = data
+	s.lastHeadParsed = head{Seq: t.seq, Segment: t.seg, Size: t.size, V: 1, hash: t.hash}
+	return nil
 }
 
 // tailState is where the chain ends: the last record and the active segment.
@@ -311,6 +330,9 @@ func (s *FileStore) recoverTail(d *os.File) (tailState, error) {
 				return t, tampered("the head seal is missing but %s holds records", name)
 			}
 		}
+	} else if s.lastHead != nil && bytes.Equal(data, s.lastHead) {
+		// The head this store last wrote, unchanged: already checked.
+		h = s.lastHeadParsed
 	} else if h, err = parseHead(data, s.seal); err != nil {
 		return t, tampered("%v", err)
 	}
@@ -416,9 +438,23 @@ func (s *FileStore) AppendBatch(ctx context.Context, recs []*Record) (uint64, er
 	if err != nil {
 		return 0, fmt.Errorf("audit: %w", err)
 	}
-	rotated, err := s.write(&t, recs)
+	// A caller holding a barrier overlaps the final sync with its own work.
+	var bar *action.Barrier
+	if s.opts.Durable {
+		bar = action.BarrierFrom(ctx)
+	}
+	rotated, pending, err := s.write(&t, recs, bar != nil)
 	if err != nil {
 		return 0, fmt.Errorf("audit: %w", err)
+	}
+	if pending != nil {
+		bar.Go(func() error {
+			defer pending.Close()
+			if err := datasync(pending); err != nil {
+				return fmt.Errorf("audit: sync: %w", err)
+			}
+			return nil
+		})
 	}
 	last := t.seq
 	if rotated && (s.opts.RetainSegments > 0 || s.opts.RetainAge > 0) {
@@ -430,8 +466,10 @@ func (s *FileStore) AppendBatch(ctx context.Context, recs []*Record) (uint64, er
 }
 
 // write appends recs after t, rotating segments as needed, then seals the
-// new head. t is advanced to the new end.
-func (s *FileStore) write(t *tailState, recs []*Record) (rotated bool, err error) {
+// new head. t is advanced to the new end. With deferSync (durable mode only)
+// the last write is not synced: its file is returned open, for the caller to
+// sync and close.
+func (s *FileStore) write(t *tailState, recs []*Record, deferSync bool) (rotated bool, pending *os.File, err error) {
 	var f *os.File
 	defer func() {
 		if f != nil {
@@ -460,14 +498,14 @@ func (s *FileStore) write(t *tailState, recs []*Record) (rotated bool, err error
 	if t.seg == "" {
 		t.seg, t.size = segmentName(t.seq+1), 0
 		if err := open(t.seg, true); err != nil {
-			return false, err
+			return false, nil, err
 		}
 	} else if err := open(t.seg, false); err != nil {
-		return false, err
+		return false, nil, err
 	}
 	buf := s.lbuf[:0]
 	written := *t // what is on disk, for the head if a later write fails
-	flush := func() error {
+	flush := func(final bool) error {
 		if len(buf) == 0 {
 			return nil
 		}
@@ -476,7 +514,7 @@ func (s *FileStore) write(t *tailState, recs []*Record) (rotated bool, err error
 			f.Truncate(t.size)
 			return err
 		}
-		if s.opts.Durable {
+		if s.opts.Durable && !(final && deferSync) {
 			if err := datasync(f); err != nil {
 				return err
 			}
@@ -491,7 +529,7 @@ func (s *FileStore) write(t *tailState, recs []*Record) (rotated bool, err error
 		r.Prev = hex.EncodeToString(next.hash[:])
 		r.Hash, r.MAC = "", ""
 		if s.ubuf, err = appendRecord(s.ubuf[:0], r, false); err != nil {
-			return rotated, err
+			return rotated, nil, err
 		}
 		var h [32]byte
 		h, s.hbuf = recordHash(&next.hash, s.ubuf, s.hbuf)
@@ -499,35 +537,41 @@ func (s *FileStore) write(t *tailState, recs []*Record) (rotated bool, err error
 		r.MAC = hex.EncodeToString(s.seal.record(r.Seq, h[:]))
 		lineStart := len(buf)
 		if buf, err = appendRecord(buf, r, true); err != nil {
-			return rotated, err
+			return rotated, nil, err
 		}
 		buf = append(buf, '\n')
 		if pending := t.size + int64(lineStart); pending > 0 && pending+int64(len(buf)-lineStart) > s.opts.MaxSegmentBytes {
 			line := slices.Clone(buf[lineStart:])
 			buf = buf[:lineStart]
-			if err := flush(); err != nil {
+			if err := flush(false); err != nil {
 				s.sealPartial(&written)
-				return rotated, err
+				return rotated, nil, err
 			}
 			written = *t
 			written.seq, written.hash = next.seq, next.hash
 			t.seg, t.size = segmentName(r.Seq), 0
 			if err := open(t.seg, true); err != nil {
 				s.sealPartial(&written)
-				return rotated, err
+				return rotated, nil, err
 			}
 			rotated = true
 			buf = append(buf, line...)
 		}
 		next.seq, next.hash = r.Seq, h
 	}
-	if err := flush(); err != nil {
+	if err := flush(true); err != nil {
 		s.sealPartial(&written)
-		return rotated, err
+		return rotated, nil, err
 	}
 	s.lbuf = buf[:0]
 	t.seq, t.hash = next.seq, next.hash
-	return rotated, s.writeHead(t)
+	if err := s.writeHead(t); err != nil {
+		return rotated, nil, err
+	}
+	if deferSync {
+		pending, f = f, nil
+	}
+	return rotated, pending, nil
 }
 
 // sealPartial seals what a failed batch did write, best effort, so that the
@@ -738,7 +782,7 @@ func (s *FileStore) prune(d *os.File, t *tailState) error {
 		if err := prepare(rec, s.seal, s.opts.Now()); err != nil {
 			return err
 		}
-		if _, err := s.write(t, []*Record{rec}); err != nil {
+		if _, _, err := s.write(t, []*Record{rec}, false); err != nil {
 			return err
 		}
 	}

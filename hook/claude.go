@@ -29,7 +29,14 @@ type claudeInput struct {
 	Response json.RawMessage `json:"tool_response"`
 	Error    json.RawMessage `json:"error"`
 	Duration *float64        `json:"duration_ms"`
+	// PermissionMode says whether Claude Code puts an ask to a person.
+	PermissionMode string `json:"permission_mode"`
 }
+
+// claudePrompts are the permission modes in which Claude Code shows a person
+// its permission dialog for a hook's ask. Other modes (bypassPermissions,
+// dontAsk, auto, or none given) may settle it without one.
+var claudePrompts = map[string]bool{"default": true, "acceptEdits": true, "plan": true}
 
 func (claude) decode(data []byte) (*event, error) {
 	var in claudeInput
@@ -40,6 +47,7 @@ func (claude) decode(data []byte) (*event, error) {
 	switch in.Event {
 	case "PreToolUse":
 		ev.kind = evPreTool
+		ev.promptsPerson = claudePrompts[in.PermissionMode]
 	case "PermissionRequest":
 		ev.kind = evPermission
 	case "PostToolUse", "PostToolUseFailure":

@@ -155,6 +155,10 @@ type Options struct {
 	// and Codex's PreToolUse and Gemini's BeforeTool can rewrite a call;
 	// other events and agents answer as without Fence.
 	Fence []string
+	// Prompted is told of a call the agent is about to put to a person in
+	// its own permission dialog (Claude Code in a mode that prompts): if the
+	// call then runs, a person allowed it. Nil: nobody is told.
+	Prompted func(ctx context.Context, req *action.Request)
 }
 
 // Outcome is what an agent reported after a tool ran.
@@ -331,6 +335,9 @@ func (h handler) ask(ctx context.Context, ev *event, req *action.Request, dec ac
 			return h.a.answer(ev, verdict{abstain: true})
 		}
 		if h.a.canAsk(ev) {
+			if ev.promptsPerson && h.opts.Prompted != nil {
+				h.opts.Prompted(ctx, req)
+			}
 			return h.a.answer(ev, verdict{effect: action.Ask, reason: askMessage(req, dec)})
 		}
 	case AskDefer:
@@ -397,6 +404,9 @@ type event struct {
 	response  json.RawMessage
 	errText   string
 	duration  time.Duration
+	// promptsPerson: the agent shows a person its own permission dialog
+	// when this event is answered with ask.
+	promptsPerson bool
 }
 
 // verdict is what safeclaw answers, before it is put in the agent's words.

@@ -101,7 +101,15 @@ func (p *Proxy) callTool(ctx context.Context, r *mcp.CallToolRequest) (mcp.Resul
 		return errorResult("Denied by safeclaw: " + why + ". Do not retry it."), nil
 	}
 	req := p.request(r.Session, "tools/call "+name+" "+compactJSON(args), p.callParts(name, args))
-	d := p.decide(ctx, req)
+	// The decision's audit record is written before the call is forwarded;
+	// its sync to disk runs meanwhile, and the answer waits for it.
+	dctx, durable := action.WithBarrier(ctx)
+	d := p.decide(dctx, req)
+	if d.Effect != action.Allow {
+		if err := durable.Wait(); err != nil {
+			return errorResult(p.unrecorded(err)), nil
+		}
+	}
 	switch d.Effect {
 	case action.Allow:
 	case action.Ask:
@@ -120,10 +128,22 @@ func (p *Proxy) callTool(ctx context.Context, r *mcp.CallToolRequest) (mcp.Resul
 	meta, release := p.forwardMeta(r.Session, r.Params.Meta, r.Params.GetProgressToken())
 	defer release()
 	res, err := p.up.CallTool(ctx, &mcp.CallToolParams{Name: name, Arguments: args, Meta: meta})
+	if serr := durable.Wait(); serr != nil {
+		// The call ran, but the record that allowed it may not be on disk:
+		// withhold the result rather than answer as if all were in order.
+		return errorResult(p.unrecorded(serr)), nil
+	}
 	if err != nil {
 		return nil, p.upstreamError(err)
 	}
 	return res, nil
+}
+
+// unrecorded is the tool error for a decision whose audit record could not
+// be made durable.
+func (p *Proxy) unrecorded(err error) string {
+	p.opts.Warn(fmt.Sprintf("safeclaw mcp: %s: %v", p.opts.Name, err))
+	return "Denied by safeclaw: the audit record of this call could not be written to disk (" + err.Error() + ")."
 }
 
 func (p *Proxy) callParts(tool string, args map[string]any) []action.Part {

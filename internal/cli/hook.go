@@ -109,6 +109,14 @@ func runHook(ctx context.Context, e *Env, args []string) int {
 				return out, err
 			}
 		}
+		// A call Claude Code puts to a person in its own dialog reaches the
+		// MCP proxy only if the person allowed it: the proxy must not ask
+		// again.
+		opts.Prompted = func(_ context.Context, req *action.Request) {
+			if err := e.noteMCPPrompted(req, agent); err != nil {
+				fmt.Fprintf(e.Stderr, "safeclaw: warning: could not note the prompt for safeclaw mcp: %v\n", err)
+			}
+		}
 		// Under safeclaw run the trail belongs to the supervisor and is
 		// hidden from this process (h.store is nil): outcomes go unrecorded.
 		if store := h.store; store != nil {

@@ -108,6 +108,7 @@ func runMCP(ctx context.Context, e *Env, args []string) int {
 			return errorf(e, "mcp: --listen: %v", err)
 		}
 	}
+	relayGC(e)
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// The server's log, warnings and the gate all write to stderr, from
@@ -241,7 +242,7 @@ func (h *gateHandle) recordMCPEvent(ctx context.Context, ev mcpproxy.Event) erro
 	case mcpproxy.EventPriorApproval:
 		rec.Type = audit.TypeApproval
 		rec.Approval = &audit.Approval{Outcome: ev.Outcome, Approver: ev.Approver, Channel: "hook", Scope: "once"}
-		rec.Notes = append(rec.Notes, "not asked again: a person approved the same call moments earlier through the agent's hook")
+		rec.Notes = append(rec.Notes, "not asked again: a person approved the same call moments earlier ("+ev.Approver+")")
 	case mcpproxy.EventPinDenied:
 		rec.Notes = append(rec.Notes, "tool definition changed since it was pinned")
 	}
@@ -249,13 +250,26 @@ func (h *gateHandle) recordMCPEvent(ctx context.Context, ev mcpproxy.Event) erro
 	return err
 }
 
-// mcpApprovalTTL is how long a person's approval of an MCP call in the
-// agent's hook spares the proxy's question for the identical call.
-const mcpApprovalTTL = 2 * time.Minute
+// The notes the hook path leaves for the proxy in front of the same server,
+// so that a person is not asked twice about one call.
+const (
+	// mcpNoteApproved: a person approved the call through safeclaw (the
+	// hook's --ask wait).
+	mcpNoteApproved = "approved"
+	// mcpNotePrompted: the hook handed the call's ask to the agent's own
+	// permission dialog. The call reaches the proxy only if the person
+	// allowed it there (the agent runs nothing a person declined, and a
+	// headless agent turns the ask into a denial).
+	mcpNotePrompted = "prompted"
+)
 
-// mcpApproval is the note the hook path leaves when a person approved an
-// MCP call (see noteMCPApproval).
-type mcpApproval struct {
+// mcpNoteTTL is how long a note spares the proxy's question for the
+// identical call: a person answers safeclaw's own question before the hook
+// returns, but may leave the agent's dialog open for a while.
+var mcpNoteTTL = map[string]time.Duration{mcpNoteApproved: 2 * time.Minute, mcpNotePrompted: 5 * time.Minute}
+
+// mcpNote is a note the hook path leaves (see noteMCP).
+type mcpNote struct {
 	Approver string    `json:"approver,omitempty"`
 	Expires  time.Time `json:"expires"`
 }
@@ -283,39 +297,73 @@ func mcpCallKey(req *action.Request) (string, bool) {
 	return hex.EncodeToString(sum[:]), true
 }
 
-func (e *Env) mcpApprovalFile(key string) string {
-	return filepath.Join(e.StateDir, "mcp", "approved", key+".json")
+func (e *Env) mcpNoteFile(kind, key string) string {
+	return filepath.Join(e.StateDir, "mcp", kind, key+".json")
 }
 
 // noteMCPApproval records that a person just approved req, an MCP call
 // decided in an agent's hook, so that the proxy in front of that server
-// does not ask again for the identical call within mcpApprovalTTL. It is
-// for the hook path, after a person's approval and before the tool runs.
+// does not ask again for the identical call. It is for the hook path, after
+// a person's approval and before the tool runs.
 func (e *Env) noteMCPApproval(req *action.Request, approver string) error {
+	return e.noteMCP(mcpNoteApproved, req, approver)
+}
+
+// noteMCPPrompted records that the hook handed req's ask to the agent's own
+// permission dialog.
+func (e *Env) noteMCPPrompted(req *action.Request, agent string) error {
+	return e.noteMCP(mcpNotePrompted, req, "a person, in "+agentTitle(agent)+"'s own permission dialog (the call arrived after it)")
+}
+
+// agentTitle is an agent's product name, for messages.
+func agentTitle(agent string) string {
+	switch agent {
+	case "claude":
+		return "Claude Code"
+	case "codex":
+		return "Codex"
+	case "gemini":
+		return "Gemini CLI"
+	case "cursor":
+		return "Cursor"
+	}
+	return agent
+}
+
+func (e *Env) noteMCP(kind string, req *action.Request, approver string) error {
 	key, ok := mcpCallKey(req)
 	if !ok {
 		return nil
 	}
-	data, err := json.Marshal(mcpApproval{Approver: approver, Expires: e.Now().Add(mcpApprovalTTL)})
+	data, err := json.Marshal(mcpNote{Approver: approver, Expires: e.Now().Add(mcpNoteTTL[kind])})
 	if err != nil {
 		return err
 	}
-	path := e.mcpApprovalFile(key)
+	path := e.mcpNoteFile(kind, key)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
 	return writeFileAtomic(path, data, 0o600)
 }
 
-// takeMCPApproval consumes a fresh approval note for exactly req: one note,
-// one call (removing the file is the claim, so two proxies cannot both use
-// it).
+// takeMCPApproval consumes a fresh note for exactly req, safeclaw's own
+// approval first: one note, one call (removing the file is the claim, so
+// two proxies cannot both use it).
 func (e *Env) takeMCPApproval(req *action.Request) (string, bool) {
 	key, ok := mcpCallKey(req)
 	if !ok {
 		return "", false
 	}
-	path := e.mcpApprovalFile(key)
+	for _, kind := range []string{mcpNoteApproved, mcpNotePrompted} {
+		if who, ok := e.takeMCPNote(kind, key); ok {
+			return who, true
+		}
+	}
+	return "", false
+}
+
+func (e *Env) takeMCPNote(kind, key string) (string, bool) {
+	path := e.mcpNoteFile(kind, key)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return "", false
@@ -323,8 +371,8 @@ func (e *Env) takeMCPApproval(req *action.Request) (string, bool) {
 	if os.Remove(path) != nil {
 		return "", false
 	}
-	var n mcpApproval
-	if json.Unmarshal(data, &n) != nil || !e.Now().Before(n.Expires) || n.Expires.After(e.Now().Add(mcpApprovalTTL)) {
+	var n mcpNote
+	if json.Unmarshal(data, &n) != nil || !e.Now().Before(n.Expires) || n.Expires.After(e.Now().Add(mcpNoteTTL[kind])) {
 		return "", false
 	}
 	who := n.Approver
@@ -532,3 +580,17 @@ func oneLineText(s string) string {
 	}
 	return s
 }
+
+// relayGC trades memory for latency in a long-running relay: the MCP SDK
+// decodes every message with a fresh 32 KiB buffer, so with Go's default
+// GOGC a proxy whose live heap is a few MiB collects every few dozen calls,
+// and the collector competes with the relay for the CPU. A GOGC the user
+// sets wins.
+func relayGC(e *Env) {
+	if e.Getenv("GOGC") == "" {
+		debug.SetGCPercent(relayGCPercent)
+	}
+}
+
+// relayGCPercent lets the heap grow to 9x its live size between collections.
+const relayGCPercent = 800

@@ -78,12 +78,42 @@ func TestMCPApprovalNote(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := e.Now()
-	e.Now = func() time.Time { return now.Add(mcpApprovalTTL + time.Second) }
+	e.Now = func() time.Time { return now.Add(mcpNoteTTL[mcpNoteApproved] + time.Second) }
 	if _, ok := e.takeMCPApproval(a); ok {
 		t.Error("an expired approval was used")
 	}
 	// Not an MCP call: nothing noted.
 	if err := e.noteMCPApproval(&action.Request{Parts: []action.Part{{Facets: []action.Action{{Kind: action.ShellExecute, Command: "ls"}}}}}, "x"); err != nil {
 		t.Error(err)
+	}
+}
+
+// A call Claude Code put to a person in its own dialog spares the proxy's
+// question once; safeclaw's own approval of the same call is used first.
+func TestMCPPromptedNote(t *testing.T) {
+	e := testEnv(t)
+	req := &action.Request{Parts: []action.Part{{Facets: []action.Action{{Kind: action.MCPCall, Server: "db", Tool: "query", Args: map[string]any{"sql": "x"}}}}}}
+	if err := e.noteMCPPrompted(req, "claude"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.noteMCPApproval(req, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	if who, ok := e.takeMCPApproval(req); !ok || who != "alice" {
+		t.Fatalf("first take: %q %v", who, ok)
+	}
+	if who, ok := e.takeMCPApproval(req); !ok || !strings.Contains(who, "Claude Code's own permission dialog") {
+		t.Fatalf("second take: %q %v", who, ok)
+	}
+	if _, ok := e.takeMCPApproval(req); ok {
+		t.Fatal("a note was used twice")
+	}
+	if err := e.noteMCPPrompted(req, "claude"); err != nil {
+		t.Fatal(err)
+	}
+	now := e.Now()
+	e.Now = func() time.Time { return now.Add(mcpNoteTTL[mcpNotePrompted] + time.Second) }
+	if _, ok := e.takeMCPApproval(req); ok {
+		t.Error("an expired note was used")
 	}
 }

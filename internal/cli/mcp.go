@@ -55,7 +55,12 @@ person runs 'safeclaw mcp trust NAME'.
 
 --listen serves clients over streamable HTTP on a loopback address
 instead of stdio; --upstream connects to a streamable-HTTP server instead of
-running COMMAND. Either may be used with the other form.
+running COMMAND. Either may be used with the other form. --header
+"Name: value" (repeatable) is sent with every request to the --upstream
+server; write secrets as ${VAR} to have safeclaw read them from its
+environment instead of its command line:
+  safeclaw mcp --name api --upstream https://mcp.example.com/mcp \
+      --header 'Authorization: Bearer ${API_TOKEN}'
 
 --ask says what happens when a rule asks for a person's approval:
   auto  ask the client's user (MCP elicitation) when the client supports
@@ -83,6 +88,8 @@ func runMCP(ctx context.Context, e *Env, args []string) int {
 	name := flags.String("name", "", "the server's name in rules (server:), audit and pins; default: from COMMAND or URL")
 	listen := flags.String("listen", "", "serve streamable HTTP on this loopback address (127.0.0.1:PORT) instead of stdio")
 	upstream := flags.String("upstream", "", "the real server's streamable-HTTP URL, instead of COMMAND")
+	var headers stringList
+	flags.Var(&headers, "header", "\"Name: value\" sent to the --upstream server (repeatable; ${VAR} is read from the environment)")
 	ask := flags.String("ask", "auto", "how an approval is asked for: auto, wait or deny")
 	if code, ok := parseFlags(e, flags, args); !ok {
 		return code
@@ -93,6 +100,8 @@ func runMCP(ctx context.Context, e *Env, args []string) int {
 		return hintf(e, "give the server's command after --, or --upstream URL", "mcp: no upstream MCP server")
 	case *upstream != "" && len(command) > 0:
 		return errorf(e, "mcp: give --upstream or a command, not both")
+	case len(headers) > 0 && *upstream == "":
+		return errorf(e, "mcp: --header is for an --upstream server")
 	}
 	if *ask != "auto" && *ask != "wait" && *ask != "deny" {
 		return errorf(e, "mcp: --ask must be auto, wait or deny, not %q", *ask)
@@ -165,7 +174,11 @@ func runMCP(ctx context.Context, e *Env, args []string) int {
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return errorf(e, "mcp: --upstream %q is not an http(s) URL", *upstream)
 		}
-		up = mcpproxy.HTTP(*upstream, &http.Client{Timeout: 0})
+		h, err := upstreamHeaders(e, headers)
+		if err != nil {
+			return errorf(e, "mcp: %v", err)
+		}
+		up = mcpproxy.HTTP(*upstream, upstreamClient(h))
 	} else {
 		cmd := exec.Command(command[0], command[1:]...)
 		cmd.Dir = e.Cwd
@@ -473,6 +486,8 @@ func runMCPScan(ctx context.Context, e *Env, args []string) int {
 	flags := newFlags(e, "mcp scan", mcpScanUsage)
 	name := flags.String("name", "", "the server's name in the policy; default: from COMMAND or URL")
 	upstream := flags.String("upstream", "", "the server's streamable-HTTP URL, instead of COMMAND")
+	var headers stringList
+	flags.Var(&headers, "header", "\"Name: value\" sent to the --upstream server (repeatable; ${VAR} is read from the environment)")
 	asJSON := flags.Bool("json", false, "print the inventory as JSON instead of a policy")
 	if code, ok := parseFlags(e, flags, args); !ok {
 		return code
@@ -489,7 +504,11 @@ func runMCPScan(ctx context.Context, e *Env, args []string) int {
 	}
 	var up mcpproxy.Upstream
 	if *upstream != "" {
-		up = mcpproxy.HTTP(*upstream, nil)
+		h, err := upstreamHeaders(e, headers)
+		if err != nil {
+			return errorf(e, "mcp scan: %v", err)
+		}
+		up = mcpproxy.HTTP(*upstream, upstreamClient(h))
 	} else {
 		cmd := exec.Command(command[0], command[1:]...)
 		cmd.Dir = e.Cwd

@@ -3,7 +3,8 @@
 // written in Go on 127.0.0.1, which asks for three shell commands (a
 // listening server, a harmless command, a command under an "ask" rule), and
 // the tests check what ran, what the model was told and what the audit
-// trail holds.
+// trail holds. It also runs the OpenAI Agents SDK (TypeScript) example of
+// docs/examples against safeclaw serve and a mock Responses API.
 //
 // The tests sit behind the build tag e2e, so the default `go test ./...`
 // never runs them; scripts/e2e.sh installs the pinned CLIs from npm into a

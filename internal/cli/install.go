@@ -36,7 +36,7 @@ when waiting for an approval), so safeclaw always answers first.
 'safeclaw mcp --name NAME -- COMMAND ARGS...' (claude: ~/.claude.json, or
 .mcp.json with --project; gemini: ~/.gemini/settings.json; cursor:
 ~/.cursor/mcp.json); uninstall --mcp restores them. Remote servers are listed,
-not changed; codex's TOML is not rewritten yet.
+not changed; codex: ~/.codex/config.toml [mcp_servers.NAME], edited in place.
 
 Scopes: --user (default) for your account; --project for this directory's
 settings (a cloned repository can change those: prefer --user); --managed for

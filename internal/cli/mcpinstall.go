@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/safeclaw/safeclaw/internal/jsonobj"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/safeclaw/safeclaw/internal/jsonobj"
 	"github.com/safeclaw/safeclaw/mcpproxy"
 )
 
@@ -23,15 +23,15 @@ import (
 // change, to exe and ["mcp", "--name", NAME, "--", COMMAND, ARGS...], so the
 // original is recoverable from the entry itself and uninstall restores it
 // (an empty "args" list comes back as no "args" key, which agents read the
-// same). Remote (HTTP/SSE) servers are left as they are and listed.
+// same). Remote (HTTP/SSE) servers are left as they are and listed. Codex's
+// config.toml is edited as text by editCodexMCPServers, the same way.
 func (e *Env) installMCP(agent string, project, managed bool, settings, exe string, dryRun, uninstall bool) int {
 	if managed {
 		return errorf(e, "install --mcp: --managed is not supported; give --settings FILE")
 	}
-	if agent == "codex" && settings == "" {
-		return hintf(e, `in each [mcp_servers.NAME] table, set command = "`+exe+`" and args = ["mcp", "--name", "NAME", "--", ORIGINAL_COMMAND, ORIGINAL_ARGS...]`,
-			"install --mcp: Codex keeps MCP servers in TOML (%s), which safeclaw does not rewrite yet; nothing changed",
-			e.codexConfigPath(project))
+	edit := editMCPServers
+	if agent == "codex" {
+		edit = editCodexMCPServers // config.toml
 	}
 	paths := []string{settings}
 	if settings != "" {
@@ -56,7 +56,7 @@ func (e *Env) installMCP(agent string, project, managed bool, settings, exe stri
 			return errorf(e, "install --mcp: %v", err)
 		}
 		found = true
-		out, changes, err := editMCPServers(old, exe, uninstall)
+		out, changes, err := edit(old, exe, uninstall)
 		if err != nil {
 			return hintf(e, "fix the file by hand (it was not changed), or give --settings FILE", "install --mcp: %s: %v", path, err)
 		}
@@ -85,7 +85,7 @@ func (e *Env) installMCP(agent string, project, managed bool, settings, exe stri
 		if fi, err := os.Stat(path); err == nil {
 			perm = fi.Mode().Perm()
 		}
-		backup := path + ".safeclaw-backup-" + e.Now().UTC().Format("20060102T150405Z")
+		backup := freeBackupPath(path + ".safeclaw-backup-" + e.Now().UTC().Format("20060102T150405Z"))
 		if err := writeFileAtomic(backup, old, 0o600); err != nil {
 			return errorf(e, "install --mcp: back up %s: %v (nothing changed)", path, err)
 		}
@@ -100,6 +100,19 @@ func (e *Env) installMCP(agent string, project, managed bool, settings, exe stri
 		fmt.Fprintln(e.Stdout, "note: restart the agent (or reload its MCP servers) for the change to take effect; 'safeclaw uninstall "+agent+" --mcp' undoes it")
 	}
 	return exitOK
+}
+
+// freeBackupPath is name, or name.N when name exists already: an install
+// and an uninstall within the same second each keep their own backup.
+func freeBackupPath(base string) string {
+	name := base
+	for i := 1; i < 1000; i++ {
+		if _, err := os.Lstat(name); err != nil {
+			return name // absent (or not knowable: writing it will tell)
+		}
+		name = fmt.Sprintf("%s.%d", base, i)
+	}
+	return name
 }
 
 // mcpConfigPaths lists the files where agent keeps its MCP servers.
@@ -125,26 +138,21 @@ func (e *Env) mcpConfigPaths(agent string, project bool) ([]string, error) {
 		return []string{filepath.Join(base, ".gemini", "settings.json")}, nil
 	case "cursor":
 		return []string{filepath.Join(base, ".cursor", "mcp.json")}, nil
+	case "codex":
+		if d := e.Getenv("CODEX_HOME"); d != "" && !project {
+			return []string{filepath.Join(d, "config.toml")}, nil
+		}
+		return []string{filepath.Join(base, ".codex", "config.toml")}, nil
 	}
 	return nil, fmt.Errorf("no MCP settings known for %q", agent)
 }
 
-func (e *Env) codexConfigPath(project bool) string {
-	if d := e.Getenv("CODEX_HOME"); d != "" && !project {
-		return filepath.Join(d, "config.toml")
-	}
-	base := e.Home
-	if project {
-		base = e.Cwd
-	}
-	return filepath.Join(base, ".codex", "config.toml")
-}
-
 // mcpEntryChange is what happened to one server entry.
 type mcpEntryChange struct {
-	where         string // mcpServers.NAME or projects.PATH.mcpServers.NAME
+	where         string // mcpServers.NAME, projects.PATH.mcpServers.NAME or mcp_servers.NAME
 	status        string
-	before, after json.RawMessage
+	before, after []byte // the entry's JSON, or with plain, the file's lines that change
+	plain         bool
 }
 
 func (c mcpEntryChange) changed() bool { return !bytes.Equal(c.before, c.after) }
@@ -257,7 +265,7 @@ func editMCPEntry(name string, raw json.RawMessage, exe string, remove bool) (js
 		if url == "" {
 			return raw, "not wrapped: no command", nil
 		}
-		return raw, fmt.Sprintf("not wrapped: a remote server (%s); to gate it, run 'safeclaw mcp --listen 127.0.0.1:PORT --upstream URL --name %s' (streamable HTTP only) and point the agent at http://127.0.0.1:PORT/", url, mcpWrapName(name)), nil
+		return raw, remoteMCPStatus(url, name), nil
 	}
 	inner, wrapped := unwrapMCPArgv(command, args, exe)
 	switch {
@@ -294,6 +302,12 @@ func editMCPEntry(name string, raw json.RawMessage, exe string, remove bool) (js
 		entry.Members = ms
 	}
 	return entry.Marshal(), "wrapped: safeclaw mcp --name " + mcpWrapName(name), nil
+}
+
+// remoteMCPStatus says why a remote server entry is left alone and how to
+// gate it.
+func remoteMCPStatus(url, name string) string {
+	return fmt.Sprintf("not wrapped: a remote server (%s); to gate it, run 'safeclaw mcp --listen 127.0.0.1:PORT --upstream URL --name %s' (streamable HTTP only) and point the agent at http://127.0.0.1:PORT/", url, mcpWrapName(name))
 }
 
 // unwrapMCPArgv returns the server's own argv when command and args run it
@@ -346,19 +360,20 @@ func writeMCPDiff(e *Env, path string, changes []mcpEntryChange) {
 			continue
 		}
 		fmt.Fprintf(e.Stdout, "@@ %s @@\n", c.where)
-		for _, l := range indentLines(c.before) {
+		for _, l := range diffLines(c.before, c.plain) {
 			fmt.Fprintln(e.Stdout, "-"+l)
 		}
-		for _, l := range indentLines(c.after) {
+		for _, l := range diffLines(c.after, c.plain) {
 			fmt.Fprintln(e.Stdout, "+"+l)
 		}
 	}
 }
 
-func indentLines(raw json.RawMessage) []string {
+// diffLines is an entry's JSON, indented, or plain text, as lines.
+func diffLines(raw []byte, plain bool) []string {
 	var b bytes.Buffer
-	if json.Indent(&b, raw, "", "  ") != nil {
-		return []string{string(raw)}
+	if plain || json.Indent(&b, raw, "", "  ") != nil {
+		return strings.Split(strings.ReplaceAll(string(raw), "\r\n", "\n"), "\n")
 	}
 	return strings.Split(b.String(), "\n")
 }

@@ -100,12 +100,12 @@ func parseDecideBody(data []byte) (*decideBody, error) {
 	if t := bytes.TrimSpace(data); len(t) == 0 || t[0] != '{' {
 		return nil, errors.New("the body must be a JSON object")
 	}
-	var b decideBody
-	if err := strictJSON(data, &b); err != nil {
+	b := &decideBody{}
+	if err := strictJSON(data, b); err != nil {
 		return nil, err
 	}
 	if b.Tool != "" || len(b.Input) == 0 {
-		return &b, nil
+		return b, nil
 	}
 	// Maybe §8's envelope: {"input": {agent, action, context, raw}[, "wait"]}.
 	var top map[string]json.RawMessage
@@ -113,7 +113,7 @@ func parseDecideBody(data []byte) (*decideBody, error) {
 		return nil, jsonError(err)
 	}
 	if !isEnvelope(top, b.Input) {
-		return &b, nil
+		return b, nil
 	}
 	var inner map[string]json.RawMessage
 	if err := json.Unmarshal(b.Input, &inner); err != nil {
@@ -688,7 +688,7 @@ func effectOf(s string) action.Effect {
 
 // readBody reads a JSON request body, bounded.
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
+	if ct := r.Header.Get("Content-Type"); ct != "" && ct != "application/json" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || !(mt == "application/json" || strings.HasSuffix(mt, "+json")) {
 			return nil, &apiError{status: http.StatusUnsupportedMediaType, public: "Content-Type must be application/json", deny: true}
@@ -787,7 +787,7 @@ func modelMessage(d action.Decision, ask *askInfo) string {
 			label = d.Rule.Reason
 		}
 		if label != "" {
-			rule = fmt.Sprintf(" (rule %q)", label)
+			rule = " (rule " + strconv.Quote(label) + ")"
 		}
 	}
 	switch d.Effect {

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 )
@@ -69,21 +67,4 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, e *apiError) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="safeclaw"`)
 	}
 	writeJSON(w, e.status, body)
-}
-
-// writeJSON writes v as the response body.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		status = http.StatusInternalServerError
-		b.Reset()
-		b.WriteString(`{"status":500,"message":"encoding the answer failed","result":{"decision":"deny","reason":"safeclaw: encoding the answer failed"}}` + "\n")
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = w.Write(b.Bytes())
 }

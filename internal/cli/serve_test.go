@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -15,6 +16,8 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/debug"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -432,6 +435,33 @@ func TestGroupCommit(t *testing.T) {
 	if err != nil || !rep.Intact || rep.Records != 200 {
 		t.Errorf("verify: %+v %v", rep, err)
 	}
+	if batches, recs := g.stats(); recs != 200 || batches == 0 || batches > 200 {
+		t.Errorf("stats: %d batches, %d records", batches, recs)
+	}
+}
+
+// TestGroupCommitFailsEveryRecord: when a batch cannot be written, every
+// decision in it gets the error (and is denied), none a sequence number.
+func TestGroupCommitFailsEveryRecord(t *testing.T) {
+	dir := t.TempDir()
+	fs, err := audit.OpenFile(filepath.Join(dir, "audit"), audit.FileOptions{KeyFile: filepath.Join(dir, "key")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := newGroupCommit(fs)
+	defer g.Close()
+	fs.Close() // the store underneath refuses appends from now on
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if seq, err := g.Append(context.Background(), &audit.Record{Decision: "allow", Request: fmt.Sprint("cmd ", i)}); err == nil || seq != 0 {
+				t.Errorf("append %d: seq %d, err %v", i, seq, err)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // TestSimulateLive: decisions recorded after the live view starts are
@@ -479,122 +509,229 @@ func TestSimulateLive(t *testing.T) {
 	}
 }
 
-// benchGate is serve's gate as openGate builds it, with the audit trail
-// behind a group commit, on the built-in policy.
-func benchGate(b *testing.B, e *Env, durable, group bool) action.DecideFunc {
+// appendEachGate is serve's gate as openGate builds it, on the built-in
+// policy, but with every decision written and synced on its own (no group
+// commit).
+func appendEachGate(b *testing.B, e *Env) (action.DecideFunc, audit.Store) {
 	ps, err := e.loadPolicies(nil)
 	if err != nil {
 		b.Fatal(err)
 	}
 	os.MkdirAll(e.KeyDir(), 0o700)
-	fs, err := audit.OpenFile(e.AuditDir(), audit.FileOptions{KeyFile: e.auditKeyFile(), Durable: durable})
+	fs, err := audit.OpenFile(e.AuditDir(), audit.FileOptions{KeyFile: e.auditKeyFile(), Durable: true})
 	if err != nil {
 		b.Fatal(err)
 	}
-	var store audit.Store = fs
-	if group {
-		gc := newGroupCommit(fs)
-		b.Cleanup(func() { gc.Close() })
-		store = gc
-	}
-	g := gate.New(gate.Config{Policy: ps.decide, Recorder: &auditRecorder{store: store, mode: "enforce"}, Now: time.Now})
+	b.Cleanup(func() { fs.Close() })
+	g := gate.New(gate.Config{Policy: ps.decide, Recorder: &auditRecorder{store: fs, mode: "enforce"}, Now: time.Now})
 	return func(ctx context.Context, req *action.Request) (action.Decision, error) {
 		req.Surface = "api"
 		return g.Decide(ctx, req)
-	}
+	}, fs
 }
 
 // benchConns is how many client connections BenchmarkServeUnix keeps busy.
 const benchConns = 64
 
-// BenchmarkServeUnix measures decisions per second over the Unix socket,
-// every decision recorded in a real audit trail (temp dir) before it is
-// answered, from benchConns keep-alive connections. The client is a minimal
-// HTTP/1.1 writer so that the figure is mostly the server's; cpu-µs/op is
-// the whole process's CPU time (client included) per decision, which does
-// not depend on what else the machine runs.
+// benchCalls are the tool calls BenchmarkServeUnix sends, as an SDK-based
+// agent would, each with the decision the built-in policy gives it.
+var benchCalls = []struct{ command, decision string }{
+	{"git status --short", "allow"},
+	{"python3 -m http.server 8080", "deny"},
+	{"ls -la src/internal", "allow"},
+	{"grep -rn TODO --include=*.go .", "allow"},
+}
+
+// BenchmarkServeUnix measures decisions per second (completed requests per
+// second) over the Unix socket, each request a Bash tool call and every
+// decision recorded in a real audit trail (temp dir) before it is
+// answered. Every answer's status and decision are checked, and the trail
+// is verified afterwards: it must hold exactly one record per request.
+// The client writes and reads HTTP/1.1 itself, so that the figure is
+// mostly the server's; cpu-µs/op is the whole process's CPU time (client
+// included) per decision, which depends less than decisions/s on what else
+// the machine runs; recs/sync is the group commit's records per write (and
+// fsync, when durable).
+//
+//   - fsync: the gate exactly as serve opens it with the default config
+//     (durability fsync, group commit), from benchConns keep-alive
+//     connections. This is the throughput figure.
+//   - fsync-1conn: the same from one connection, one request at a time:
+//     ns/op is a decision's round trip.
+//   - none: durability none, group commit.
+//   - fsync-append-each: fsync without the group commit (one write and
+//     sync per decision).
 func BenchmarkServeUnix(b *testing.B) {
 	for _, bc := range []struct {
-		name           string
-		durable, group bool
-		real           bool // the gate exactly as serve opens it (default config: fsync)
+		name   string
+		config string // config.yaml
+		each   bool   // no group commit
+		conns  int
 	}{
-		{"serve-gate", true, false, true},
-		{"fsync/group-commit", true, true, false},
-		{"nosync/group-commit", false, true, false},
-		{"fsync/append-each", true, false, false},
-		{"nosync/append-each", false, false, false},
+		{name: "fsync", conns: benchConns},
+		{name: "fsync-1conn", conns: 1},
+		{name: "none", config: "audit:\n  durability: none\n", conns: benchConns},
+		{name: "fsync-append-each", each: true, conns: benchConns},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			dir, err := os.MkdirTemp("", "scb")
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer os.RemoveAll(dir)
-			env := map[string]string{"SAFECLAW_MANAGED_POLICY": ""}
-			e := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard, Now: time.Now,
-				Getenv: func(k string) string { return env[k] }, Cwd: dir, Home: filepath.Join(dir, "home"),
-				ConfigDir: filepath.Join(dir, "cfg"), StateDir: filepath.Join(dir, "st")}
-			var decide action.DecideFunc
-			if bc.real {
-				h, err := e.openGate(context.Background(), "api", "")
-				if err != nil {
-					b.Fatal(err)
-				}
-				defer h.close()
-				decide = h.decide
-			} else {
-				decide = benchGate(b, e, bc.durable, bc.group)
-			}
-			sock := filepath.Join(dir, "b.sock")
-			ln, err := server.ListenUnix(sock, nil)
-			if err != nil {
-				b.Fatal(err)
-			}
-			srv := &http.Server{Handler: server.New(server.Config{Decide: decide, Cwd: e.Cwd, Home: e.Home})}
-			go srv.Serve(ln)
-			defer srv.Close()
-			var reqs [][]byte
-			for _, body := range []string{`{"command":"git status"}`, `{"command":"python3 -m http.server 8080"}`,
-				`{"tool":"Read","input":{"file_path":"README.md"}}`, `{"command":"ls -la"}`} {
-				reqs = append(reqs, []byte(fmt.Sprintf("POST /v1/decide HTTP/1.1\r\nHost: safeclaw\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)))
-			}
-			defer debug.SetGCPercent(debug.SetGCPercent(serveGCPercent)) // as runServe does
-			b.SetParallelism(max(benchConns/runtime.GOMAXPROCS(0), 1))
-			var ru0, ru1 syscall.Rusage
-			syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				conn, err := net.Dial("unix", sock)
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				defer conn.Close()
-				br := bufio.NewReader(conn)
-				for i := 0; pb.Next(); i++ {
-					if _, err := conn.Write(reqs[i%len(reqs)]); err != nil {
-						b.Error(err)
-						return
-					}
-					resp, err := http.ReadResponse(br, nil)
-					if err != nil {
-						b.Error(err)
-						return
-					}
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if resp.StatusCode != 200 {
-						b.Errorf("status %d", resp.StatusCode)
-						return
-					}
-				}
-			})
-			b.StopTimer()
-			syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
-			cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "decisions/s")
-			b.ReportMetric(float64(cpu.Nanoseconds())/1e3/float64(b.N), "cpu-µs/op")
+			benchServe(b, bc.config, bc.each, bc.conns)
 		})
 	}
+}
+
+func benchServe(b *testing.B, config string, each bool, conns int) {
+	dir, err := os.MkdirTemp("", "scb")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	env := map[string]string{"SAFECLAW_MANAGED_POLICY": ""}
+	e := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard, Now: time.Now,
+		Getenv: func(k string) string { return env[k] }, Cwd: dir, Home: filepath.Join(dir, "home"),
+		ConfigDir: filepath.Join(dir, "cfg"), StateDir: filepath.Join(dir, "st")}
+	if config != "" {
+		os.MkdirAll(e.ConfigDir, 0o700)
+		if err := os.WriteFile(filepath.Join(e.ConfigDir, "config.yaml"), []byte(config), 0o600); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var decide action.DecideFunc
+	var store audit.Store
+	if each {
+		decide, store = appendEachGate(b, e)
+	} else {
+		h, err := e.openGate(context.Background(), "api", "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer h.close()
+		decide, store = h.decide, h.store
+	}
+	sock := filepath.Join(dir, "b.sock")
+	ln, err := server.ListenUnix(sock, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := &http.Server{Handler: server.New(server.Config{Decide: decide, Cwd: e.Cwd, Home: e.Home})}
+	go srv.Serve(ln)
+	defer srv.Close()
+	var calls []benchCall
+	for i, c := range benchCalls {
+		body := fmt.Sprintf(`{"agent":"bench","session":"s-%d","cwd":%q,"tool":"Bash","input":{"command":%q}}`, i, dir, c.command)
+		calls = append(calls, benchCall{
+			req:  []byte(fmt.Sprintf("POST /v1/decide HTTP/1.1\r\nHost: safeclaw\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)),
+			want: []byte(`{"result":{"decision":"` + c.decision + `"`),
+		})
+	}
+	batches0, recs0 := groupStats(store)
+	defer debug.SetGCPercent(debug.SetGCPercent(serveGCPercent)) // as runServe does
+	var ru0, ru1 syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+	b.ResetTimer()
+	if conns == 1 {
+		n := 0
+		benchClient(b, sock, calls, func() bool { n++; return n <= b.N })
+	} else {
+		b.SetParallelism(max(conns/runtime.GOMAXPROCS(0), 1))
+		b.RunParallel(func(pb *testing.PB) { benchClient(b, sock, calls, pb.Next) })
+	}
+	b.StopTimer()
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "decisions/s")
+	b.ReportMetric(float64(cpu.Nanoseconds())/1e3/float64(b.N), "cpu-µs/op")
+	if batches, recs := groupStats(store); batches > batches0 {
+		b.ReportMetric(float64(recs-recs0)/float64(batches-batches0), "recs/sync")
+	}
+	srv.Close()
+	if err := store.Close(); err != nil {
+		b.Fatal(err)
+	}
+	fs, err := audit.OpenFile(e.AuditDir(), audit.FileOptions{KeyFile: e.auditKeyFile()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer fs.Close()
+	rep, err := fs.Verify(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	if !rep.Intact || rep.Records != uint64(b.N) {
+		b.Fatalf("audit trail: intact %v, %d records for %d decisions: %v", rep.Intact, rep.Records, b.N, rep.Problems)
+	}
+}
+
+// benchCall is one request of BenchmarkServeUnix and how its answer starts.
+type benchCall struct {
+	req, want []byte
+}
+
+// benchClient sends calls in turn over one keep-alive connection while
+// next says so, and checks every answer.
+func benchClient(b *testing.B, sock string, calls []benchCall, next func() bool) {
+	conn, err := net.Dial("unix", sock)
+	if err != nil {
+		b.Error(err)
+		return
+	}
+	defer conn.Close()
+	br := bufio.NewReaderSize(conn, 8<<10)
+	var body []byte
+	for i := 0; next(); i++ {
+		c := calls[i%len(calls)]
+		if _, err := conn.Write(c.req); err != nil {
+			b.Error(err)
+			return
+		}
+		if body, err = readBenchResponse(br, body); err != nil {
+			b.Error(err)
+			return
+		}
+		if !bytes.HasPrefix(body, c.want) {
+			b.Errorf("answer %.200s, want %s...", body, c.want)
+			return
+		}
+	}
+}
+
+// groupStats returns a group commit's batches and records so far (zero for
+// other stores).
+func groupStats(s audit.Store) (batches, records uint64) {
+	if g, ok := s.(*groupCommit); ok {
+		return g.stats()
+	}
+	return 0, 0
+}
+
+// readBenchResponse reads one HTTP/1.1 response with a Content-Length from
+// br and returns its body (in buf's storage); any status but 200 is an error.
+func readBenchResponse(br *bufio.Reader, buf []byte) ([]byte, error) {
+	line, err := br.ReadSlice('\n')
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.HasPrefix(line, []byte("HTTP/1.1 200 ")) {
+		return nil, fmt.Errorf("status line %q", line)
+	}
+	n := -1
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return nil, err
+		}
+		if len(line) <= 2 {
+			break
+		}
+		if k, v, ok := bytes.Cut(line, []byte(":")); ok && strings.EqualFold(string(k), "Content-Length") {
+			if n, err = strconv.Atoi(string(bytes.TrimSpace(v))); err != nil {
+				return nil, fmt.Errorf("header %q", line)
+			}
+		}
+	}
+	if n < 0 {
+		return nil, errors.New("response without Content-Length")
+	}
+	buf = slices.Grow(buf[:0], n)[:n]
+	_, err = io.ReadFull(br, buf)
+	return buf, err
 }

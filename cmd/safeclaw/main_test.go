@@ -5,17 +5,23 @@ import (
 	"encoding/json"
 	"flag"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/safeclaw/safeclaw/internal/cli"
+	"github.com/safeclaw/safeclaw/mcpproxy/mcptest"
 )
 
 var update = flag.Bool("u", false, "update testscript golden files")
 
 func TestMain(m *testing.M) {
+	if filepath.Base(os.Args[0]) != "safeclaw" {
+		// BenchmarkMCPRelay's upstream: this binary as a fake MCP server.
+		mcptest.ServeChildIfAsked()
+	}
 	testscript.Main(m, map[string]func(){
 		"safeclaw": func() { os.Exit(cli.Main(context.Background(), os.Args[1:], cli.OSEnv())) },
 	})

@@ -191,9 +191,13 @@ func (h *approvals) doOpen() error {
 			if perr != nil {
 				return perr
 			}
-			h.store, err = approval.OpenSQLite(path)
+			var st *approval.SQLite
+			if st, err = approval.OpenSQLite(path); err == nil {
+				h.store = st // never a typed nil: Close would call through it
+			}
 		}
 		if err != nil {
+			h.store = nil
 			return err
 		}
 	} else {
@@ -201,9 +205,11 @@ func (h *approvals) doOpen() error {
 		if err != nil {
 			return err
 		}
-		if h.store, err = approval.OpenSQLite(path); err != nil {
-			return err
+		st, err := approval.OpenSQLite(path)
+		if err != nil {
+			return err // h.store stays a nil interface, not a typed nil
 		}
+		h.store = st
 	}
 	targets, err := e.webhookTargets(cfg)
 	if err != nil {

@@ -32,11 +32,14 @@ and the new one is written atomically. --uninstall removes safeclaw's entries on
 Each hook's timeout is 300 s, above safeclaw's own deadlines (20 s, or 4 min
 when waiting for an approval), so safeclaw always answers first.
 
---mcp instead rewrites the agent's stdio MCP servers to run through
-'safeclaw mcp --name NAME -- COMMAND ARGS...' (claude: ~/.claude.json, or
-.mcp.json with --project; gemini: ~/.gemini/settings.json; cursor:
-~/.cursor/mcp.json); uninstall --mcp restores them. Remote servers are listed,
-not changed; codex: ~/.codex/config.toml [mcp_servers.NAME], edited in place.
+--mcp instead rewrites the agent's MCP servers to run through safeclaw
+mcp: stdio servers as 'safeclaw mcp --name NAME -- COMMAND ARGS...', remote
+streamable-HTTP servers as 'safeclaw mcp --name NAME --upstream URL
+[--header ...]' (claude: ~/.claude.json, or .mcp.json with --project;
+gemini: ~/.gemini/settings.json; cursor: ~/.cursor/mcp.json; codex:
+~/.codex/config.toml [mcp_servers.NAME], edited in place); uninstall --mcp
+restores them. SSE servers and servers the agent signs in to itself (OAuth)
+are listed, not changed.
 
 Scopes: --user (default) for your account; --project for this directory's
 settings (a cloned repository can change those: prefer --user); --managed for

@@ -238,14 +238,18 @@ func TestTOMLString(t *testing.T) {
 func TestInstallMCPCodex(t *testing.T) {
 	e := testEnv(t)
 	path := filepath.Join(e.Home, ".codex", "config.toml")
-	orig := "model = \"o3\"\n\n[mcp_servers.db]\ncommand = \"npx\"\nargs = [\"-y\", \"@foo/server\"] # pinned\n\n[mcp_servers.remote]\nurl = \"https://mcp.example.com/mcp\"\n"
+	orig := "model = \"o3\"\n\n[mcp_servers.db]\ncommand = \"npx\"\nargs = [\"-y\", \"@foo/server\"] # pinned\n\n[mcp_servers.remote]\nurl = \"https://mcp.example.com/mcp\"\nbearer_token_env_var = \"API_TOKEN\"\n"
 	writeFile(t, path, orig, 0o640)
 
 	code, out, errOut := run(t, e, "", "install", "codex", "--mcp", "--dry-run", "--binary", fakeBinary)
 	if code != 0 {
 		t.Fatalf("dry run: exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"--- " + path, "@@ mcp_servers.db @@", `-command = "npx"`, `+command = "` + fakeBinary + `"`, `+args = ["mcp", "--name", "db", "--", "npx", "-y", "@foo/server"] # pinned`, "mcp_servers.remote: not wrapped: a remote server (https://mcp.example.com/mcp)"} {
+	for _, want := range []string{"--- " + path, "@@ mcp_servers.db @@", `-command = "npx"`, `+command = "` + fakeBinary + `"`, `+args = ["mcp", "--name", "db", "--", "npx", "-y", "@foo/server"] # pinned`,
+		"mcp_servers.remote: wrapped: safeclaw mcp --name remote --upstream https://mcp.example.com/mcp (headers: Authorization)",
+		"@@ mcp_servers.remote @@", `-url = "https://mcp.example.com/mcp"`, `+#safeclaw-original: url = "https://mcp.example.com/mcp"`,
+		`+args = ["mcp", "--name", "remote", "--upstream", "https://mcp.example.com/mcp", "--header", "Authorization: Bearer ${API_TOKEN}"]`,
+		"note: safeclaw now connects to the wrapped remote servers itself"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("dry run lacks %q:\n%s", want, out)
 		}
@@ -259,7 +263,9 @@ func TestInstallMCPCodex(t *testing.T) {
 		t.Fatalf("install: exit %d\n%s%s", code, out, errOut)
 	}
 	wrapped, _ := os.ReadFile(path)
-	if want := strings.Replace(strings.Replace(orig, `command = "npx"`, `command = "`+fakeBinary+`"`, 1), `args = ["-y"`, `args = ["mcp", "--name", "db", "--", "npx", "-y"`, 1); string(wrapped) != want {
+	want := strings.Replace(strings.Replace(orig, `command = "npx"`, `command = "`+fakeBinary+`"`, 1), `args = ["-y"`, `args = ["mcp", "--name", "db", "--", "npx", "-y"`, 1)
+	want = strings.Replace(want, "url = \"https://mcp.example.com/mcp\"\nbearer_token_env_var", "command = \""+fakeBinary+"\"\nargs = [\"mcp\", \"--name\", \"remote\", \"--upstream\", \"https://mcp.example.com/mcp\", \"--header\", \"Authorization: Bearer ${API_TOKEN}\"]\n#safeclaw-original: url = \"https://mcp.example.com/mcp\"\n#safeclaw-original: bearer_token_env_var", 1)
+	if string(wrapped) != want {
 		t.Errorf("wrapped:\n%s\nwant:\n%s", wrapped, want)
 	}
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o640 {
@@ -278,7 +284,7 @@ func TestInstallMCPCodex(t *testing.T) {
 	}
 
 	code, out, errOut = run(t, e, "", "uninstall", "codex", "--mcp", "--binary", fakeBinary)
-	if code != 0 || !strings.Contains(out, "mcp_servers.db: unwrapped: runs npx -y @foo/server") {
+	if code != 0 || !strings.Contains(out, "mcp_servers.db: unwrapped: runs npx -y @foo/server") || !strings.Contains(out, "mcp_servers.remote: unwrapped: remote server https://mcp.example.com/mcp") {
 		t.Fatalf("uninstall: exit %d\n%s%s", code, out, errOut)
 	}
 	if got, _ := os.ReadFile(path); string(got) != orig {

@@ -86,18 +86,7 @@ func (a *agentsResponses) handle(m *mockModel, w http.ResponseWriter, r *http.Re
 	for _, tool := range req.Tools {
 		offered = offered || tool.Name == openaiAgentsTool
 	}
-	var items []openaiItem
-	_ = json.Unmarshal(req.Input, &items) // a plain string input has no results
-	seen := map[string]bool{}
-	for _, it := range items {
-		if it.Type != "function_call_output" || seen[it.CallID] {
-			continue
-		}
-		seen[it.CallID] = true
-		if step, ok := stepFromID(it.CallID, openaiAgentsCallPrefix); ok {
-			m.noteResult(step, flattenStrings(it.Output))
-		}
-	}
+	seen := m.noteOpenAIResults(req.Input, openaiAgentsCallPrefix)
 
 	var item map[string]any
 	if step, call, ok := m.nextStep(len(seen)); ok {

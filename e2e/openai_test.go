@@ -68,18 +68,7 @@ func openaiHandler(m *mockModel, w http.ResponseWriter, r *http.Request, body []
 		tools[tool.Name] = true
 		names = append(names, tool.Name)
 	}
-	var items []openaiItem
-	_ = json.Unmarshal(req.Input, &items) // a plain string input has no results
-	seen := map[string]bool{}
-	for _, it := range items {
-		if it.Type != "function_call_output" || seen[it.CallID] {
-			continue
-		}
-		seen[it.CallID] = true
-		if step, ok := stepFromID(it.CallID, openaiCallIDPrefix); ok {
-			m.noteResult(step, flattenStrings(it.Output))
-		}
-	}
+	seen := m.noteOpenAIResults(req.Input, openaiCallIDPrefix)
 
 	var item map[string]any
 	if step, call, ok := m.nextStep(len(seen)); ok {
@@ -112,4 +101,23 @@ func openaiHandler(m *mockModel, w http.ResponseWriter, r *http.Request, body []
 	s.event("response.output_item.done", map[string]any{"type": "response.output_item.done", "output_index": 0, "item": item})
 	s.event("response.completed", map[string]any{"type": "response.completed", "response": map[string]any{"id": "resp_mock", "usage": usage}})
 	s.write(w)
+}
+
+// noteOpenAIResults records the tool results a Responses API request's
+// input carries (each call once; a plain string input has none) and
+// returns the calls answered so far.
+func (m *mockModel) noteOpenAIResults(input json.RawMessage, callPrefix string) map[string]bool {
+	var items []openaiItem
+	_ = json.Unmarshal(input, &items)
+	seen := map[string]bool{}
+	for _, it := range items {
+		if it.Type != "function_call_output" || seen[it.CallID] {
+			continue
+		}
+		seen[it.CallID] = true
+		if step, ok := stepFromID(it.CallID, callPrefix); ok {
+			m.noteResult(step, flattenStrings(it.Output))
+		}
+	}
+	return seen
 }

@@ -161,7 +161,7 @@ func (s *FileStore) lockDir(ctx context.Context, create, exclusive bool) (*os.Fi
 			return nil, err
 		}
 	}
-	d, err := os.Open(s.dir)
+	d, err := openFile(s.dir, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -259,9 +259,36 @@ func parseHead(data []byte, seal *sealer) (head, error) {
 	return h, nil
 }
 
+// readFile reads a small file whole; more than 64 KiB is cut off (a head
+// that long is not one safeclaw wrote, and fails to parse).
+func readFile(name string) ([]byte, error) {
+	f, err := openFile(name, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	buf := make([]byte, 0, headSize+1)
+	for {
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF || (err == nil && n == 0) {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(buf) == cap(buf) {
+			if len(buf) >= 64<<10 {
+				return buf, nil
+			}
+			buf = slices.Grow(buf, len(buf))
+		}
+	}
+}
+
 // readHeadFile returns the head file's bytes, or nil when it does not exist.
 func (s *FileStore) readHeadFile() ([]byte, error) {
-	data, err := os.ReadFile(filepath.Join(s.dir, headFile))
+	data, err := readFile(filepath.Join(s.dir, headFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -275,7 +302,7 @@ func (s *FileStore) readHeadFile() ([]byte, error) {
 }
 
 func (s *FileStore) writeHead(t *tailState) error {
-	f, err := os.OpenFile(filepath.Join(s.dir, headFile), os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := openFile(filepath.Join(s.dir, headFile), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return err
 	}
@@ -486,7 +513,7 @@ func (s *FileStore) write(t *tailState, recs []*Record, deferSync bool) (rotated
 			flags |= os.O_CREATE | os.O_EXCL
 		}
 		var err error
-		f, err = os.OpenFile(filepath.Join(s.dir, name), flags, 0o600)
+		f, err = openFile(filepath.Join(s.dir, name), flags, 0o600)
 		if err != nil {
 			return err
 		}

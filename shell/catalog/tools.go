@@ -18,7 +18,17 @@ func (f *finder) git(prog string, args []string, depth int) {
 		case w == "-c" && i+1 < len(args):
 			f.gitConfig(args[i+1])
 			i++
-		case w == "-C" || w == "--git-dir" || w == "--work-tree" || w == "--namespace" || w == "--exec-path" || w == "--super-prefix" || w == "--config-env":
+		case w == "--config-env" && i+1 < len(args):
+			// The value comes from the environment, out of sight.
+			if k, _, _ := strings.Cut(args[i+1], "="); !gitHarmlessConfig(strings.ToLower(k)) {
+				f.opaque("git", "git --config-env "+k+": a configuration from the environment that can make git run programs")
+			}
+			i++
+		case strings.HasPrefix(w, "--config-env="):
+			if k, _, _ := strings.Cut(strings.TrimPrefix(w, "--config-env="), "="); !gitHarmlessConfig(strings.ToLower(k)) {
+				f.opaque("git", "git --config-env "+k+": a configuration from the environment that can make git run programs")
+			}
+		case w == "-C" || w == "--git-dir" || w == "--work-tree" || w == "--namespace" || w == "--exec-path" || w == "--super-prefix":
 			i++
 		case strings.HasPrefix(w, "-c") && len(w) > 2:
 			f.gitConfig(w[2:])
@@ -86,7 +96,26 @@ func (f *finder) gitConfig(kv string) {
 		f.scriptText(strings.TrimPrefix(v, "!"), "git -c "+k)
 	case strings.HasPrefix(k, "alias.") && strings.HasPrefix(v, "!"):
 		f.scriptText(v[1:], "git -c "+k)
+	case !gitHarmlessConfig(k):
+		// Hooks, includes, filters, proxies, URL rewrites: many keys make git
+		// run code or talk to other hosts, and only some are listed above.
+		f.opaque("git", "git -c "+k+": a configuration that can make git run programs or connect elsewhere")
 	}
+}
+
+// gitHarmlessConfig reports keys that only change how git formats, names or
+// merges: user identity, colours, advice, log and status output, and the
+// like. Every other key given with -c is treated as able to run code.
+func gitHarmlessConfig(k string) bool {
+	for _, p := range []string{"user.", "author.", "committer.", "color.", "advice.", "log.", "status.", "column.", "i18n.", "blame.", "format."} {
+		if strings.HasPrefix(k, p) {
+			return true
+		}
+	}
+	return inList("init.defaultbranch core.quotepath core.autocrlf core.safecrlf core.filemode core.ignorecase core.abbrev commit.gpgsign "+
+		"tag.gpgsign pull.rebase pull.ff merge.ff rebase.autostash rebase.autosquash push.default push.autosetupremote fetch.prune "+
+		"gc.auto maintenance.auto safe.directory diff.renames diff.algorithm diff.colormoved merge.conflictstyle branch.sort tag.sort "+
+		"help.autocorrect commit.verbose", k)
 }
 
 // isRemoteURL reports whether a git argument names a remote repository.

@@ -104,7 +104,7 @@ func OpenSQLite(path string) (*SQLite, error) {
 		return nil, fmt.Errorf("approval store: %w", err)
 	}
 	u := url.URL{Scheme: "file", Path: abs}
-	dsn := u.String() + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	dsn := u.String() + "?_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("approval store %s: %w", abs, err)
@@ -112,12 +112,52 @@ func OpenSQLite(path string) (*SQLite, error) {
 	// A handful of connections is plenty for one process; other processes
 	// have their own.
 	db.SetMaxOpenConns(4)
+	if err := useWAL(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("approval store %s: %w", abs, err)
+	}
 	s := &SQLite{db: db, path: abs}
 	if err := s.migrate(context.Background()); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("approval store %s: %w", abs, err)
 	}
 	return s, nil
+}
+
+// useWAL puts the database in WAL mode (a setting the file keeps). Switching
+// needs the database to itself, and SQLite reports "busy" at once, without
+// waiting, while another process or handle opens the same new file: so it
+// retries, for as long as the busy timeout would have waited.
+func useWAL(db *sql.DB) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var mode string
+		err := db.QueryRow("PRAGMA journal_mode").Scan(&mode)
+		if err == nil && strings.EqualFold(mode, "wal") {
+			return nil
+		}
+		if err == nil {
+			// A file system without WAL support answers with the mode it
+			// kept; the store works in that mode too.
+			if err = db.QueryRow("PRAGMA journal_mode=WAL").Scan(&mode); err == nil {
+				return nil
+			}
+		}
+		if !isBusy(err) || time.Now().After(deadline) {
+			return fmt.Errorf("set WAL mode: %w", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// isBusy reports SQLite's "database is locked" (SQLITE_BUSY) and "table is
+// locked" (SQLITE_LOCKED) answers.
+func isBusy(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_LOCKED")
 }
 
 // Path is the store's file.

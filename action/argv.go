@@ -78,7 +78,6 @@ type OptionSpec struct {
 var optionSpecs = map[string]OptionSpec{
 	"python": {Values: "mcWXQ", Terminators: "mc"},
 	"pypy":   {Values: "mcWXQ", Terminators: "mc"},
-	"pip":    {},
 	"php":    {Values: "SdtcrfzBEFRn", Terminators: "r"},
 	"ruby":   {Values: "reIECxF", LongValues: []string{"--encoding"}},
 	"perl":   {Values: "eEIMmxl"},
@@ -119,6 +118,35 @@ var optionSpecs = map[string]OptionSpec{
 	"make": {Values: "CfIjlWoE", LongValues: []string{"--directory", "--file", "--makefile", "--include-dir", "--jobs", "--load-average", "--what-if", "--new-file", "--assume-new", "--old-file", "--assume-old", "--eval"},
 		Aliases: map[string]string{"--directory": "-C", "--file": "-f", "--makefile": "-f", "--include-dir": "-I", "--jobs": "-j"}},
 	"go": {Values: "C"},
+	"aws": {LongValues: []string{"--profile", "--region", "--output", "--endpoint-url", "--query", "--cli-input-json", "--cli-input-yaml", "--ca-bundle",
+		"--cli-read-timeout", "--cli-connect-timeout", "--color", "--cli-binary-format"}},
+	"gcloud": {LongValues: []string{"--project", "--account", "--configuration", "--format", "--zone", "--region", "--billing-project",
+		"--impersonate-service-account", "--verbosity", "--access-token-file", "--flags-file", "--flatten", "--filter", "--trace-token"}},
+	"az": {Values: "gno", LongValues: []string{"--subscription", "--resource-group", "--name", "--output", "--query", "--location"},
+		Aliases: map[string]string{"--resource-group": "-g", "--name": "-n", "--output": "-o"}},
+	"gh": {Values: "R", LongValues: []string{"--repo", "--hostname"}, Aliases: map[string]string{"--repo": "-R"}},
+	"pip": {Values: "ircet", LongValues: []string{"--proxy", "--index-url", "--extra-index-url", "--trusted-host", "--cert", "--client-cert",
+		"--cache-dir", "--log", "--requirement", "--constraint", "--editable", "--target", "--prefix", "--root", "--src", "--python",
+		"--find-links", "--platform", "--python-version", "--implementation", "--abi", "--timeout", "--retries", "--exists-action", "--progress-bar"},
+		Aliases: map[string]string{"--index-url": "-i", "--requirement": "-r", "--constraint": "-c", "--editable": "-e", "--target": "-t"}},
+	"uv": {Values: "p", LongValues: []string{"--directory", "--project", "--python", "--with", "--with-requirements", "--index", "--default-index",
+		"--index-url", "--extra-index-url", "--cache-dir", "--config-file", "--env-file", "--package", "--group", "--extra", "--from"},
+		Aliases: map[string]string{"--python": "-p"}},
+	"poetry":   {Values: "CP", LongValues: []string{"--directory", "--project"}, Aliases: map[string]string{"--directory": "-C", "--project": "-P"}},
+	"bun":      {LongValues: []string{"--cwd", "--config", "--env-file", "--filter", "--preload"}},
+	"composer": {Values: "d", LongValues: []string{"--working-dir"}, Aliases: map[string]string{"--working-dir": "-d"}},
+	"mvn": {Values: "fsPplt", LongValues: []string{"--file", "--settings", "--global-settings", "--activate-profiles", "--projects", "--log-file",
+		"--threads", "--toolchains", "--builder"},
+		Aliases: map[string]string{"--file": "-f", "--settings": "-s", "--activate-profiles": "-P", "--projects": "-pl", "--log-file": "-l", "--threads": "-T"}},
+	"gradle": {Values: "pbcIgx", LongValues: []string{"--project-dir", "--build-file", "--settings-file", "--init-script", "--gradle-user-home",
+		"--exclude-task", "--console", "--warning-mode", "--max-workers", "--priority", "--project-cache-dir", "--include-build"},
+		Aliases: map[string]string{"--project-dir": "-p", "--build-file": "-b", "--settings-file": "-c", "--init-script": "-I",
+			"--gradle-user-home": "-g", "--exclude-task": "-x"}},
+	"flask": {Values: "Ahpe", LongValues: []string{"--app", "--env-file", "--host", "--port", "--cert", "--key", "--extra-files", "--exclude-patterns"},
+		Aliases: map[string]string{"--app": "-A", "--host": "-h", "--port": "-p", "--env-file": "-e"}},
+	"heroku": {Values: "ar", LongValues: []string{"--app", "--remote"}, Aliases: map[string]string{"--app": "-a", "--remote": "-r"}},
+	"flyctl": flySpec,
+	"fly":    flySpec,
 	"cargo": {Values: "pjZ", LongValues: []string{"--manifest-path", "--package", "--target", "--target-dir", "--features", "--config", "--bin", "--example", "--test", "--bench", "--jobs", "--profile", "--color"},
 		Aliases: map[string]string{"--package": "-p", "--jobs": "-j"}},
 	// pytest -k EXPR and -m MARKERS take values, so "pytest -k server" is a
@@ -152,6 +180,10 @@ var containerSpec = OptionSpec{Values: "Hclpvewu", LongValues: []string{"--host"
 	"--cpus", "--platform", "--restart", "--hostname", "--add-host", "--dns", "--device", "--expose", "--pull", "--cap-add", "--cap-drop",
 	"--security-opt", "--tmpfs", "--ipc", "--pid", "--userns", "--volumes-from", "--link", "--log-driver", "--log-opt", "--shm-size", "--gpus", "--ulimit", "--cidfile"},
 	Aliases: map[string]string{"--host": "-H", "--context": "-c", "--log-level": "-l", "--publish": "-p", "--volume": "-v", "--env": "-e", "--workdir": "-w", "--user": "-u"}}
+
+// flySpec is flyctl's: -a APP, -c CONFIG, -o ORG, -r REGION.
+var flySpec = OptionSpec{Values: "acor", LongValues: []string{"--app", "--config", "--org", "--region", "--access-token"},
+	Aliases: map[string]string{"--app": "-a", "--config": "-c", "--org": "-o", "--region": "-r"}}
 
 // awkSpec: -v var=value, -f progfile, -F sep, gawk's -e/--source program text.
 var awkSpec = OptionSpec{Values: "vfFeil", LongValues: []string{"--assign", "--file", "--field-separator", "--source", "--include", "--load"},

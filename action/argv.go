@@ -15,6 +15,9 @@ type Argv struct {
 	Program     string   `json:"program"`
 	Options     []Option `json:"options,omitempty"`
 	Positionals []string `json:"positionals,omitempty"`
+	// Guess marks a reading made without the program's option table (see
+	// [GuessValues]); only deny and ask rules match it.
+	Guess bool `json:"guess,omitempty"`
 }
 
 // Option is one option of a command: "-l", "--port" (Value "8080").

@@ -176,7 +176,14 @@ func (p *Policy) explainFacet(r *rule, req *action.Request, part *action.Part, f
 	var whys []string
 	for i := range part.Views {
 		v := &part.Views[i]
+		if v.Guess && r.effect == action.Allow {
+			whys = append(whys, fmt.Sprintf("view %q (options guessed to take values): only deny and ask rules match a guessed reading", commandLine(v)))
+			continue
+		}
 		if p.matchView(r, v) {
+			if v.Guess {
+				return true, fmt.Sprintf("matched view %q, reading its options as taking the word after them (%s)", commandLine(v), guessedValues(v))
+			}
 			return true, fmt.Sprintf("matched view %q", commandLine(v))
 		}
 		whys = append(whys, fmt.Sprintf("view %q: %s", commandLine(v), p.viewWhyNot(r, v)))
@@ -248,7 +255,11 @@ func (ex Explanation) String() string {
 		}
 		b.WriteByte('\n')
 		for i, v := range pe.Views {
-			fmt.Fprintf(&b, "  view %d: %s\n", i, describeArgv(&v))
+			guess := ""
+			if v.Guess {
+				guess = " (guessed: options take the next word; deny and ask rules only)"
+			}
+			fmt.Fprintf(&b, "  view %d: %s%s\n", i, describeArgv(&v), guess)
 		}
 		for i, f := range pe.Facets {
 			fmt.Fprintf(&b, "  facet %d: %s\n", i, describeFacet(&f))
@@ -325,4 +336,15 @@ func describeFacet(f *action.Action) string {
 		fmt.Fprintf(&b, " (%s)", f.Detail)
 	}
 	return b.String()
+}
+
+// guessedValues lists a guessed view's options with their values.
+func guessedValues(v *action.Argv) string {
+	var b []string
+	for _, o := range v.Options {
+		if o.HasValue {
+			b = append(b, o.Name+" "+o.Value)
+		}
+	}
+	return strings.Join(b, ", ")
 }

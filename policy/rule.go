@@ -168,6 +168,9 @@ func (p *Policy) matchFacet(r *rule, req *action.Request, part *action.Part, f *
 	}
 	if r.hasViewMatchers() {
 		for i := range part.Views {
+			if part.Views[i].Guess && r.effect == action.Allow {
+				continue // a guessed reading never allows (action.GuessValues)
+			}
 			if p.matchView(r, &part.Views[i]) {
 				return true
 			}

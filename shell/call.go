@@ -382,6 +382,14 @@ func (s *stream) describe() string {
 // emit adds one part.
 func (a *analyzer) emit(text string, views []action.Argv, prog string, bg bool, facets []action.Action, sc scope, m partMeta) {
 	p := action.Part{Text: text, Views: append(clipViews(sc.prefix), views...)}
+	// The command that runs (the last view, past any wrappers) is also read
+	// guessing which of its options take a value, for deny and ask rules
+	// only (action.GuessValues).
+	if n := len(p.Views); n > 0 {
+		if g, ok := action.GuessValues(&p.Views[n-1]); ok {
+			p.Views = append(p.Views, g)
+		}
+	}
 	p.Facets = make([]action.Action, 0, 1+len(sc.prefixFacets)+len(facets))
 	p.Facets = append(p.Facets, action.Action{
 		Kind: action.ShellExecute, Command: text, Program: prog,

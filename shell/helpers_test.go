@@ -22,11 +22,14 @@ func texts(parts []action.Part) []string {
 	return out
 }
 
-// views renders a part's views, one string per view, words joined by "|".
+// views renders a part's views, one string per view, words joined by "|";
+// guessed readings (action.GuessValues) are left out.
 func views(p action.Part) []string {
-	out := make([]string, len(p.Views))
-	for i, v := range p.Views {
-		out[i] = strings.Join(v.Words, "|")
+	out := make([]string, 0, len(p.Views))
+	for _, v := range p.Views {
+		if !v.Guess {
+			out = append(out, strings.Join(v.Words, "|"))
+		}
 	}
 	return out
 }

@@ -82,6 +82,10 @@ type Action struct {
 	Background bool `json:"background,omitempty"`
 	// Detail says why this facet was derived, e.g. "python http.server (default port 8000)".
 	Detail string `json:"detail,omitempty"`
+	// Recursive marks a file.read of everything under Path (grep -r, rg,
+	// cp -r, tar c, find -exec): a deny or ask rule for a path inside it
+	// applies to it too.
+	Recursive bool `json:"recursive,omitempty"`
 }
 
 // Part is one simple command inside a shell text (or, for non-shell requests,

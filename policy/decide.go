@@ -127,7 +127,7 @@ func (p *Policy) protect(req *action.Request, part *action.Part) (outcome, bool)
 				continue
 			}
 			for j := range p.protectR {
-				if p.protectR[j].match(path) {
+				if p.protectR[j].match(path) || (f.Recursive && p.protectR[j].ancestorOf(path)) {
 					return protectReadOutcome, true
 				}
 			}

@@ -126,7 +126,7 @@ func (p *Policy) explainFacet(r *rule, req *action.Request, part *action.Part, f
 	}
 	if len(r.paths) > 0 {
 		path := canonicalPath(f.Path, req.Cwd)
-		if !matchPaths(r.paths, path) {
+		if !r.matchPath(f, path) {
 			var never []string
 			for _, g := range r.paths {
 				if g.never {

@@ -142,7 +142,7 @@ func (p *Policy) matchFacet(r *rule, req *action.Request, part *action.Part, f *
 	if len(r.hosts) > 0 && !matchHosts(r.hosts, f.Host) {
 		return false
 	}
-	if len(r.paths) > 0 && !matchPaths(r.paths, canonicalPath(f.Path, req.Cwd)) {
+	if len(r.paths) > 0 && !r.matchPath(f, canonicalPath(f.Path, req.Cwd)) {
 		return false
 	}
 	if len(r.urls) > 0 && !matchGlobs(r.urls, f.URL) {
@@ -254,6 +254,26 @@ func matchPorts(rs []portRange, port int) bool {
 func matchHosts(hs []hostMatcher, host string) bool {
 	for i := range hs {
 		if hs[i].match(host) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchPath reports whether facet f's path (canonical p) meets the rule's
+// path matcher. A deny or ask rule also matches a read of a whole tree
+// (f.Recursive) or a delete of a directory that contains paths it names: a
+// rule for ~/.ssh/** applies to grep -r x ~ and rm -rf ~. Allow rules match
+// only what they name.
+func (r *rule) matchPath(f *action.Action, p string) bool {
+	if matchPaths(r.paths, p) {
+		return true
+	}
+	if r.effect == action.Allow || p == "" || !(f.Recursive || f.Kind == action.FileDelete) {
+		return false
+	}
+	for i := range r.paths {
+		if r.paths[i].ancestorOf(p) {
 			return true
 		}
 	}

@@ -165,13 +165,22 @@ func (f *finder) opaque(prog, detail string) {
 }
 
 func (f *finder) file(kind action.Kind, prog, path, detail string) {
+	f.fileFacet(kind, prog, path, detail, false)
+}
+
+func (f *finder) fileFacet(kind action.Kind, prog, path, detail string, recursive bool) {
 	if path == "" || path == "-" || strings.HasPrefix(path, "-") || strings.Contains(path, "{}") || strings.ContainsAny(path, "$`") {
 		return
 	}
 	if f.paths == nil {
 		f.paths = make(map[string]string)
 	}
-	f.add(action.Action{Kind: kind, Program: prog, Path: canonicalPath(path, f.cmd.Cwd, f.cmd.Home, f.paths), Detail: detail})
+	f.add(action.Action{Kind: kind, Program: prog, Path: canonicalPath(path, f.cmd.Cwd, f.cmd.Home, f.paths), Detail: detail, Recursive: recursive})
+}
+
+// fileAll records a read of everything under path (see action.Action.Recursive).
+func (f *finder) fileAll(prog, path, detail string) {
+	f.fileFacet(action.FileRead, prog, path, detail, true)
 }
 
 // words re-parses a word list (a runner's inner command) into an Argv.

@@ -155,6 +155,8 @@ func (f *finder) fileOps(prog string, args []string) bool {
 		for i, p := range pos {
 			if i == 0 {
 				f.file(action.FileWrite, prog, p, "zip writes "+p)
+			} else if hasAnyOpt(args, "-r -R --recurse-paths") {
+				f.fileAll(prog, p, "zip reads everything under "+p)
 			} else {
 				f.file(action.FileRead, prog, p, "zip reads "+p)
 			}
@@ -172,8 +174,13 @@ func (f *finder) fileOps(prog string, args []string) bool {
 		if skip > len(pos) {
 			skip = len(pos)
 		}
+		recursive := recursiveReader(prog, args)
 		for _, p := range pos[skip:] {
 			if p == "-" {
+				continue
+			}
+			if recursive {
+				f.fileAll(prog, p, prog+" reads everything under "+p)
 				continue
 			}
 			f.file(action.FileRead, prog, p, prog+" reads "+p)
@@ -227,8 +234,14 @@ func (f *finder) copyLike(prog string, args []string) {
 		}
 		dst, srcs = pos[len(pos)-1], pos[:len(pos)-1]
 	}
+	recursive := prog == "rsync" && hasAnyOpt(args, "-r -a --recursive --archive") ||
+		prog == "cp" && hasAnyOpt(args, "-r -R -a --recursive --archive")
 	for _, s := range srcs {
-		f.file(action.FileRead, prog, s, prog+" reads "+s)
+		if recursive {
+			f.fileAll(prog, s, prog+" reads everything under "+s)
+		} else {
+			f.file(action.FileRead, prog, s, prog+" reads "+s)
+		}
 		if prog == "mv" {
 			f.file(action.FileDelete, prog, s, "mv removes "+s)
 		}
@@ -253,11 +266,20 @@ func (f *finder) find(prog string, args []string) {
 		}
 		starts = append(starts, a)
 	}
-	if indexOf(args, "-delete") < 0 {
-		return
-	}
 	if len(starts) == 0 {
 		starts = []string{"."}
+	}
+	// A program run on what find finds may read any file under its starts.
+	for _, act := range []string{"-exec", "-execdir", "-ok", "-okdir"} {
+		if indexOf(args, act) >= 0 {
+			for _, s := range starts {
+				f.fileAll(prog, s, "find "+act+" may read anything under "+s)
+			}
+			break
+		}
+	}
+	if indexOf(args, "-delete") < 0 {
+		return
 	}
 	for _, s := range starts {
 		f.file(action.FileDelete, prog, s, "find -delete deletes under "+s)
@@ -333,7 +355,7 @@ func (f *finder) tar(prog string, args []string) {
 			if dir != "" && !filepath.IsAbs(p) {
 				p = filepath.Join(dir, p)
 			}
-			f.file(action.FileRead, prog, p, "tar reads "+p)
+			f.fileAll(prog, p, "tar reads everything under "+p)
 		}
 	case 't':
 		if archive != "" && archive != "-" {
@@ -417,4 +439,20 @@ func resolvePrefix(p string, cache map[string]string) string {
 		cur = parent
 	}
 	return p
+}
+
+// recursiveReader reports readers that read whole directory trees here:
+// grep -r (and -R, -d recurse), and the searchers that recurse by default.
+func recursiveReader(prog string, args []string) bool {
+	switch prog {
+	case "rg", "ag", "ack":
+		return true
+	case "grep", "egrep", "fgrep":
+		if hasAnyOpt(args, "-r -R --recursive --dereference-recursive --directories=recurse") {
+			return true
+		}
+		v, ok := optValue(args, "-d --directories")
+		return ok && v == "recurse"
+	}
+	return false
 }

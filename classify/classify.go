@@ -304,6 +304,16 @@ func searchParts(c Call, in args) []action.Part {
 		detail = c.Tool + " pattern " + strconvQuote(pat)
 	}
 	parts := []action.Part{fileFacet(c, in, action.FileRead, dir, detail)}
+	switch c.Tool {
+	case "Grep", "grep_search", "search_file_content", "grep_files":
+		// A content search reads the files below its path (some agents'
+		// grep includes hidden ones): rules for paths inside it apply.
+		for i := range parts[0].Facets {
+			if parts[0].Facets[i].Kind == action.FileRead {
+				parts[0].Facets[i].Recursive = true
+			}
+		}
+	}
 	if c.Tool == "Glob" || c.Tool == "glob" {
 		if pat, ok := in.str("pattern"); ok {
 			if p := globDir(pat); p != "" && escapes(pat) {

@@ -348,3 +348,23 @@ func mustJSON(v any) string {
 	}
 	return string(b)
 }
+
+// Content searches read the whole tree below their path; listings do not.
+func TestSearchesAreRecursiveReads(t *testing.T) {
+	for _, tc := range []struct {
+		tool      string
+		recursive bool
+	}{
+		{"Grep", true}, {"grep_search", true}, {"search_file_content", true},
+		{"Glob", false}, {"glob", false}, {"LS", false}, {"list_directory", false},
+	} {
+		parts := Parts(call(tc.tool, `{"pattern":"x","path":"/home/dev"}`))
+		if len(parts) == 0 || len(parts[0].Facets) == 0 {
+			t.Fatalf("%s: no facets", tc.tool)
+		}
+		f := parts[0].Facets[0]
+		if f.Kind != action.FileRead || f.Recursive != tc.recursive {
+			t.Errorf("%s: %+v, want recursive=%v", tc.tool, f, tc.recursive)
+		}
+	}
+}

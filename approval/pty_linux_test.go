@@ -7,33 +7,13 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/safeclaw/safeclaw/action"
 	"github.com/safeclaw/safeclaw/approval"
+	"github.com/safeclaw/safeclaw/internal/ptytest"
 )
-
-// openPTY returns a pseudo-terminal's master and the path of its slave.
-func openPTY(t *testing.T) (*os.File, string) {
-	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	t.Cleanup(func() { m.Close() })
-	var unlock int32
-	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, m.Fd(), syscall.TIOCSPTLCK, uintptr(unsafe.Pointer(&unlock))); e != 0 {
-		t.Skipf("unlockpt: %v", e)
-	}
-	var n uint32
-	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, m.Fd(), syscall.TIOCGPTN, uintptr(unsafe.Pointer(&n))); e != 0 {
-		t.Skipf("ptsname: %v", e)
-	}
-	return m, fmt.Sprintf("/dev/pts/%d", n)
-}
 
 // answerPrompts reads the terminal's output and types the next answer
 // after each "Allow it?" prompt. It returns everything shown once the
@@ -61,7 +41,7 @@ func answerPrompts(master *os.File, answers ...string) chan string {
 }
 
 func TestTTYAvailable(t *testing.T) {
-	_, slave := openPTY(t)
+	_, slave := ptytest.Open(t)
 	if !approval.TTYAvailable(slave) {
 		t.Fatal("a pseudo-terminal is not seen as a terminal")
 	}
@@ -90,7 +70,7 @@ func TestTTYPromptAnswers(t *testing.T) {
 		{[]string{""}, "", false, ""},
 	} {
 		t.Run(strings.Join(tt.typed, ","), func(t *testing.T) {
-			master, slave := openPTY(t)
+			master, slave := ptytest.Open(t)
 			shown := answerPrompts(master, tt.typed...)
 			p := &approval.TTYPrompter{Path: slave, Approver: "alice"}
 			r := &approval.Record{ID: "abc", Status: approval.Pending, Session: tt.session, Input: "npm run dev \x1b[2J",
@@ -116,7 +96,7 @@ func TestTTYPromptAnswers(t *testing.T) {
 // TestAskAtTerminal: a requester that prompts on its terminal gets the
 // person's answer there, recorded with the tty channel.
 func TestAskAtTerminal(t *testing.T) {
-	master, slave := openPTY(t)
+	master, slave := ptytest.Open(t)
 	answerPrompts(master, "y")
 	ev := &events{}
 	m := newManager(t, openSQLite(t), ev, nil)
@@ -130,7 +110,7 @@ func TestAskAtTerminal(t *testing.T) {
 // TestPromptGivesWayToOtherChannels: when another channel answers first, the
 // terminal prompt ends and says so.
 func TestPromptGivesWayToOtherChannels(t *testing.T) {
-	master, slave := openPTY(t)
+	master, slave := ptytest.Open(t)
 	shown := answerPrompts(master) // never types
 	m := newManager(t, openSQLite(t), &events{}, nil)
 	req := shellRequest("", "npm", "run", "dev")

@@ -331,8 +331,9 @@ func decisionFor(t *testing.T, recs []auditRecord, agent, command, want string) 
 	return found[0]
 }
 
-// checkScenario asserts the outcome every agent's run must have.
-func (sc *scenario) checkScenario(t *testing.T, agent string, m *mockModel, w *portWatch) {
+// checkListenerNeverOpened asserts that the denied listener never ran: the
+// watcher never connected during the run, and a last connect fails.
+func (sc *scenario) checkListenerNeverOpened(t *testing.T, w *portWatch) {
 	t.Helper()
 	if w.opened() {
 		t.Errorf("port %d was opened during the run: the listener command ran", sc.port)
@@ -341,6 +342,12 @@ func (sc *scenario) checkScenario(t *testing.T, agent string, m *mockModel, w *p
 		c.Close()
 		t.Errorf("port %d accepts connections after the run", sc.port)
 	}
+}
+
+// checkScenario asserts the outcome every agent's run must have.
+func (sc *scenario) checkScenario(t *testing.T, agent string, m *mockModel, w *portWatch) {
+	t.Helper()
+	sc.checkListenerNeverOpened(t, w)
 
 	recs := sc.audit(t)
 	deny := decisionFor(t, recs, agent, sc.listenCmd, "deny")

@@ -8,18 +8,17 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/safeclaw/safeclaw/internal/ptytest"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
-	"unsafe"
 )
 
 // envOpenAIAgents is a node_modules directory holding @openai/agents, the
@@ -258,20 +257,12 @@ func waitForApproval(t *testing.T, sc *scenario, exited <-chan struct{}) pending
 // script.
 func (sc *scenario) approveAtTerminal(t *testing.T, id string) string {
 	t.Helper()
-	master, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	master, slaveName, err := ptytest.New()
 	if err != nil {
 		t.Fatalf("no pseudo-terminal to approve at: %v", err)
 	}
 	defer master.Close()
-	var unlock int32
-	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, master.Fd(), syscall.TIOCSPTLCK, uintptr(unsafe.Pointer(&unlock))); e != 0 {
-		t.Fatalf("unlockpt: %v", e)
-	}
-	var n uint32
-	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, master.Fd(), syscall.TIOCGPTN, uintptr(unsafe.Pointer(&n))); e != 0 {
-		t.Fatalf("ptsname: %v", e)
-	}
-	slave, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR, 0)
+	slave, err := os.OpenFile(slaveName, os.O_RDWR, 0)
 	if err != nil {
 		t.Fatalf("open the pseudo-terminal: %v", err)
 	}
@@ -438,13 +429,7 @@ func TestOpenAIAgentsExample(t *testing.T) {
 	m.logResults(t)
 
 	// 1. The listener was denied and never opened; the model got the reason.
-	if w.opened() {
-		t.Errorf("port %d was opened during the run: the listener command ran", sc.port)
-	}
-	if c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(sc.port)), time.Second); err == nil {
-		c.Close()
-		t.Errorf("port %d accepts connections after the run", sc.port)
-	}
+	sc.checkListenerNeverOpened(t, w)
 	recs := sc.audit(t)
 	deny := decisionFor(t, recs, openaiAgentsName, sc.listenCmd, "deny")
 	results := m.toolResults()

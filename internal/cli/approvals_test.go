@@ -4,20 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/safeclaw/safeclaw/action"
 	"github.com/safeclaw/safeclaw/approval"
 	"github.com/safeclaw/safeclaw/audit"
 	"github.com/safeclaw/safeclaw/gate"
+	"github.com/safeclaw/safeclaw/internal/ptytest"
 	"github.com/safeclaw/safeclaw/policy"
 )
 
@@ -45,29 +42,7 @@ func clone(e *Env) *Env {
 // terminal a person types at).
 func pty(t *testing.T) (master, slave *os.File) {
 	t.Helper()
-	if runtime.GOOS != "linux" {
-		t.Skip("pseudo-terminal helper is Linux-only")
-	}
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminals: %v", err)
-	}
-	var unlock int32
-	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, m.Fd(), syscall.TIOCSPTLCK, uintptr(unsafe.Pointer(&unlock))); e != 0 {
-		m.Close()
-		t.Skipf("unlockpt: %v", e)
-	}
-	var n uint32
-	if _, _, e := syscall.Syscall(syscall.SYS_IOCTL, m.Fd(), syscall.TIOCGPTN, uintptr(unsafe.Pointer(&n))); e != 0 {
-		m.Close()
-		t.Skipf("ptsname: %v", e)
-	}
-	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR, 0)
-	if err != nil {
-		m.Close()
-		t.Skipf("open pty slave: %v", err)
-	}
-	t.Cleanup(func() { s.Close(); m.Close() })
+	m, s := ptytest.Pair(t)
 	// Drain the terminal's echo so that it never fills up.
 	go func() {
 		buf := make([]byte, 1024)

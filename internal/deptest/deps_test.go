@@ -27,6 +27,7 @@ var allowed = map[string][]string{
 	"classify":                   {"action", "shell", "shell/catalog"},
 	"hook":                       {"action", "classify", "shell", "shell/catalog", "internal/jsonobj"},
 	"internal/jsonobj":           {},
+	"internal/ptytest":           {},
 	"sandbox":                    {"action"},
 	"sandbox/internal/i386probe": {},
 	"gate":                       {"action", "policy", "audit", "approval"},

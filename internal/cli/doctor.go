@@ -127,6 +127,18 @@ func runDoctor(ctx context.Context, e *Env, args []string) int {
 			}
 		}
 	}
+	for _, agent := range hook.Agents() {
+		open, covered, others := e.mcpCoverage(agent)
+		if len(open) > 0 {
+			warn("%s: MCP servers not behind safeclaw mcp: %s ('safeclaw install %s --mcp' wraps them)", agent, strings.Join(open, ", "), agent)
+		}
+		if len(covered) > 0 {
+			ok("%s: MCP servers behind safeclaw mcp: %s", agent, strings.Join(covered, ", "))
+		}
+		for _, o := range others {
+			warn("%s: %s", agent, o)
+		}
+	}
 	if problems > 0 {
 		fmt.Fprintf(e.Stdout, "%d problems\n", problems)
 		return exitFindings
@@ -161,4 +173,47 @@ func agentVersion(ctx context.Context, agent string) string {
 		v = v[:i]
 	}
 	return path + " " + v
+}
+
+// mcpCoverage reads agent's MCP server settings (user scope) the way
+// 'safeclaw install AGENT --mcp' would, without writing: the servers it
+// would wrap (open), those already behind safeclaw mcp (covered), and what
+// it would say of the others.
+func (e *Env) mcpCoverage(agent string) (open, covered, others []string) {
+	paths, err := e.mcpConfigPaths(agent, false)
+	if err != nil {
+		return nil, nil, nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		exe = "safeclaw"
+	}
+	for _, path := range paths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		var changes []mcpEntryChange
+		if agent == "codex" {
+			_, changes, err = editCodexMCPServers(data, exe, false)
+		} else {
+			_, changes, err = editMCPServers(data, agent, exe, false)
+		}
+		if err != nil {
+			others = append(others, fmt.Sprintf("%s: MCP servers unreadable: %v", path, err))
+			continue
+		}
+		for _, c := range changes {
+			name := c.where[strings.LastIndex(c.where, ".")+1:]
+			switch {
+			case strings.HasPrefix(c.status, "wrapped:"):
+				open = append(open, name)
+			case c.status == "already wrapped" || strings.HasPrefix(c.status, "wrapped ("):
+				covered = append(covered, name)
+			case c.status != "":
+				others = append(others, fmt.Sprintf("MCP server %s (%s): %s", name, path, c.status))
+			}
+		}
+	}
+	return open, covered, others
 }

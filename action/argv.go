@@ -104,10 +104,11 @@ var optionSpecs = map[string]OptionSpec{
 	// value (git -C DIR push): without their tables the value would read as
 	// the subcommand, and a rule for "git push" would miss the command.
 	"git": {Values: "Cc", LongValues: []string{"--git-dir", "--work-tree", "--namespace", "--super-prefix", "--config-env", "--list-cmds"}},
-	"kubectl": {Values: "nslfoc", LongValues: []string{"--namespace", "--context", "--cluster", "--kubeconfig", "--server", "--user", "--token",
+	// kubectl -f is a file for apply but "follow" for logs: it is left a flag.
+	"kubectl": {Values: "nsloc", LongValues: []string{"--namespace", "--context", "--cluster", "--kubeconfig", "--server", "--user", "--token",
 		"--as", "--as-group", "--as-uid", "--request-timeout", "--cache-dir", "--certificate-authority", "--client-certificate", "--client-key",
 		"--tls-server-name", "--selector", "--output", "--filename", "--container", "--address", "--pod-running-timeout", "--field-selector", "--profile", "--profile-output"},
-		Aliases: map[string]string{"--namespace": "-n", "--server": "-s", "--selector": "-l", "--filename": "-f", "--output": "-o", "--container": "-c"}},
+		Aliases: map[string]string{"--namespace": "-n", "--server": "-s", "--selector": "-l", "--output": "-o", "--container": "-c"}},
 	"helm": {Values: "nfo", LongValues: []string{"--namespace", "--kube-context", "--kubeconfig", "--kube-apiserver", "--kube-token", "--registry-config",
 		"--repository-config", "--repository-cache", "--values", "--set", "--set-string", "--set-file", "--version", "--output", "--timeout", "--repo"},
 		Aliases: map[string]string{"--namespace": "-n", "--values": "-f", "--output": "-o"}},
@@ -138,9 +139,10 @@ var optionSpecs = map[string]OptionSpec{
 	"poetry":   {Values: "CP", LongValues: []string{"--directory", "--project"}, Aliases: map[string]string{"--directory": "-C", "--project": "-P"}},
 	"bun":      {LongValues: []string{"--cwd", "--config", "--env-file", "--filter", "--preload"}},
 	"composer": {Values: "d", LongValues: []string{"--working-dir"}, Aliases: map[string]string{"--working-dir": "-d"}},
-	"mvn": {Values: "fsPplt", LongValues: []string{"--file", "--settings", "--global-settings", "--activate-profiles", "--projects", "--log-file",
-		"--threads", "--toolchains", "--builder"},
-		Aliases: map[string]string{"--file": "-f", "--settings": "-s", "--activate-profiles": "-P", "--projects": "-pl", "--log-file": "-l", "--threads": "-T"}},
+	// Maven's short options are words (-pl, -am, -rf, -DskipTests).
+	"mvn": {SingleDashLong: true, LongValues: []string{"-f", "-s", "-gs", "-P", "-pl", "-rf", "-l", "-T", "-t", "-b",
+		"--file", "--settings", "--global-settings", "--activate-profiles", "--projects", "--resume-from", "--log-file", "--threads",
+		"--toolchains", "--builder"}},
 	"gradle": {Values: "pbcIgx", LongValues: []string{"--project-dir", "--build-file", "--settings-file", "--init-script", "--gradle-user-home",
 		"--exclude-task", "--console", "--warning-mode", "--max-workers", "--priority", "--project-cache-dir", "--include-build"},
 		Aliases: map[string]string{"--project-dir": "-p", "--build-file": "-b", "--settings-file": "-c", "--init-script": "-I",

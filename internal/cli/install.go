@@ -157,7 +157,7 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 		if fi, err := os.Stat(path); err == nil {
 			perm = fi.Mode().Perm()
 		}
-		backup := path + ".safeclaw-backup-" + e.Now().UTC().Format("20060102T150405Z")
+		backup := freeBackupPath(path + ".safeclaw-backup-" + e.Now().UTC().Format("20060102T150405Z"))
 		if err := writeFileAtomic(backup, old, 0o600); err != nil {
 			return errorf(e, "install: back up %s: %v (nothing changed)", path, err)
 		}

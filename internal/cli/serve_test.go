@@ -587,8 +587,11 @@ func benchServe(b *testing.B, config string, each bool, conns int) {
 	defer os.RemoveAll(dir)
 	env := map[string]string{"SAFECLAW_MANAGED_POLICY": ""}
 	e := &Env{Stdin: strings.NewReader(""), Stdout: io.Discard, Stderr: io.Discard, Now: time.Now,
-		Getenv: func(k string) string { return env[k] }, Cwd: dir, Home: filepath.Join(dir, "home"),
+		Getenv: func(k string) string { return env[k] }, Cwd: filepath.Join(dir, "proj"), Home: filepath.Join(dir, "home"),
 		ConfigDir: filepath.Join(dir, "cfg"), StateDir: filepath.Join(dir, "st")}
+	// The project is beside safeclaw's state, not around it: a grep -r of
+	// a tree holding safeclaw's keys is denied.
+	os.MkdirAll(e.Cwd, 0o700)
 	if config != "" {
 		os.MkdirAll(e.ConfigDir, 0o700)
 		if err := os.WriteFile(filepath.Join(e.ConfigDir, "config.yaml"), []byte(config), 0o600); err != nil {
@@ -617,7 +620,7 @@ func benchServe(b *testing.B, config string, each bool, conns int) {
 	defer srv.Close()
 	var calls []benchCall
 	for i, c := range benchCalls {
-		body := fmt.Sprintf(`{"agent":"bench","session":"s-%d","cwd":%q,"tool":"Bash","input":{"command":%q}}`, i, dir, c.command)
+		body := fmt.Sprintf(`{"agent":"bench","session":"s-%d","cwd":%q,"tool":"Bash","input":{"command":%q}}`, i, e.Cwd, c.command)
 		calls = append(calls, benchCall{
 			req:  []byte(fmt.Sprintf("POST /v1/decide HTTP/1.1\r\nHost: safeclaw\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)),
 			want: []byte(`{"result":{"decision":"` + c.decision + `"`),

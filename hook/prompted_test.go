@@ -58,3 +58,17 @@ func TestPromptedOnlyWhenAPersonIsAsked(t *testing.T) {
 		})
 	}
 }
+
+// In shadow mode the allow answer says what enforcing would have done.
+func TestShadowAllowMessage(t *testing.T) {
+	shadow := func(context.Context, *action.Request) (action.Decision, error) {
+		return action.Decision{Effect: action.Allow, Reason: "Block Python HTTP server",
+			Rule:  &action.RuleRef{Name: "Block Python HTTP server", Source: "builtin:default.yaml:42"},
+			Notes: []string{"shadow mode: would have been deny"}}, nil
+	}
+	in := []byte(`{"session_id":"s","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"python3 -m http.server"},"cwd":"/tmp"}`)
+	r := run(t, "claude", in, shadow, Options{})
+	if !strings.Contains(r.stdout, `"permissionDecision":"allow"`) || !strings.Contains(r.stdout, "shadow mode") || !strings.Contains(r.stdout, "would have been deny") {
+		t.Fatalf("stdout: %s", r.stdout)
+	}
+}

@@ -325,6 +325,12 @@ func (a *Audit) appendInTx(ctx context.Context, tx pgx.Tx, recs []*audit.Record,
 			for len(recs) > 0 && spoolSeqs[0] <= uint64(cursor) {
 				recs, spoolSeqs = recs[1:], spoolSeqs[1:]
 			}
+			// A record whose direct append committed after its caller had
+			// given up (and spooled it) is in the stream already.
+			var err error
+			if recs, spoolSeqs, err = a.skipCommitted(ctx, tx, recs, spoolSeqs); err != nil {
+				return err
+			}
 			if len(recs) == 0 {
 				last = seq
 				return nil
@@ -384,6 +390,66 @@ func (a *Audit) appendInTx(ctx context.Context, tx pgx.Tx, recs []*audit.Record,
 		return nil
 	}()
 	return last, err
+}
+
+// skipCommitted drops the spooled records that the stream already holds
+// from a direct append: same record, chain fields aside. The direct append
+// held the stream's lock until it committed, so under the lock it is seen.
+func (a *Audit) skipCommitted(ctx context.Context, tx pgx.Tx, recs []*audit.Record, spoolSeqs []uint64) ([]*audit.Record, []uint64, error) {
+	if len(recs) == 0 {
+		return recs, spoolSeqs, nil
+	}
+	times := make([]time.Time, len(recs))
+	for i, r := range recs {
+		times[i] = r.Time
+	}
+	rows, err := tx.Query(ctx, `SELECT line FROM audit_records WHERE stream = $1 AND spool_id IS NULL AND time = ANY($2)`, a.o.Stream, times)
+	if err != nil {
+		return nil, nil, err
+	}
+	stored := map[string]bool{}
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			rows.Close()
+			return nil, nil, err
+		}
+		r, err := decodeLine(line)
+		if err != nil {
+			continue // not one of ours to match; verify reports it
+		}
+		if id, err := recordIdentity(r); err == nil {
+			stored[id] = true
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	if len(stored) == 0 {
+		return recs, spoolSeqs, nil
+	}
+	keepR, keepS := recs[:0:0], spoolSeqs[:0:0]
+	for i, r := range recs {
+		id, err := recordIdentity(r)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !stored[id] {
+			keepR, keepS = append(keepR, r), append(keepS, spoolSeqs[i])
+		}
+	}
+	return keepR, keepS, nil
+}
+
+// recordIdentity is a record's canonical form without its chain fields
+// (sequence number, previous hash, hash, seal), which differ between the
+// spool and the stream.
+func recordIdentity(r *audit.Record) (string, error) {
+	c := *r
+	c.Seq, c.Prev, c.Hash, c.MAC = 0, "", "", ""
+	b, err := c.MarshalJSON()
+	return string(b), err
 }
 
 // decodeLine reads a stored record.

@@ -134,3 +134,47 @@ func TestSpoolShippedOnce(t *testing.T) {
 		t.Fatalf("after concurrent shipping (%d + %d): %+v, %v", na, nb, rep, err)
 	}
 }
+
+// A record whose direct append committed although its caller gave up (the
+// commit outran the deadline) and spooled it is not shipped a second time.
+func TestSpoolSkipsRecordsAlreadyCommitted(t *testing.T) {
+	schema := newSchema(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := writeKey(dir+"/key", testKey()); err != nil {
+		t.Fatal(err)
+	}
+	pg := openAudit(t, openDB(t, schema), "h")
+	spool, err := audit.OpenFile(dir+"/spool", audit.FileOptions{KeyFile: dir + "/key"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed := audittest.Record(1)
+	if _, err := pg.AppendBatch(ctx, []*audit.Record{committed}); err != nil {
+		t.Fatal(err)
+	}
+	// The same record in the spool (as after an ambiguous timeout), then a
+	// genuinely new one.
+	if _, err := spool.Append(ctx, committed); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := spool.Append(ctx, audittest.Record(2)); err != nil {
+		t.Fatal(err)
+	}
+	s := NewSpooled(pg, spool, SpoolOptions{})
+	defer s.Close()
+	if _, err := s.Ship(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := pg.Verify(ctx)
+	if err != nil || !rep.Intact || rep.Records != 2 {
+		t.Fatalf("stream after shipping: %+v, %v; want 2 records (the committed one once, the new one)", rep, err)
+	}
+	// Shipping again changes nothing.
+	if _, err := s.Ship(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := pg.Verify(ctx); err != nil || rep.Records != 2 {
+		t.Fatalf("after shipping again: %+v, %v", rep, err)
+	}
+}

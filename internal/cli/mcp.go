@@ -192,11 +192,6 @@ func runMCP(ctx context.Context, e *Env, args []string) int {
 		return errorf(e, "mcp: %v", err)
 	}
 	defer p.Close()
-	if e.Getenv("GOGC") == "" {
-		// The SDK allocates a 32 KiB decode buffer per JSON value; fewer
-		// collections keep relaying fast, in a process of a few MiB.
-		defer debug.SetGCPercent(debug.SetGCPercent(400))
-	}
 
 	if *listen != "" {
 		return serveMCPHTTP(ctx, e, p, *listen, *name, up)
@@ -611,5 +606,5 @@ func relayGC(e *Env) {
 	}
 }
 
-// relayGCPercent lets the heap grow to 9x its live size between collections.
-const relayGCPercent = 800
+// relayGCPercent lets the heap grow to 5x its live size between collections.
+const relayGCPercent = 400

@@ -44,6 +44,9 @@ type Options struct {
 	// Pending files an ask nobody waits for and returns its id; the client
 	// is told to have a person approve it and to retry the same call.
 	Pending func(ctx context.Context, req *action.Request, d action.Decision) (string, error)
+	// NoFastPath sends every tools/call through the SDK's sessions (see
+	// fast.go), for comparison and as a way out.
+	NoFastPath bool
 	// Elicit asks the client's user (MCP elicitation) when the client
 	// supports it, before Approve.
 	Elicit bool
@@ -125,6 +128,10 @@ type Proxy struct {
 	// client probing server/discover gets "method not found" and falls back.
 	legacyUpstream bool
 
+	// fast carries allowed tools/call requests past the SDK's sessions
+	// (fast.go); nil when the upstream is not a local process.
+	fast *fastPath
+
 	stateKey [32]byte // signs approval states (2026-07-28 elicitation)
 	nextTok  atomic.Int64
 
@@ -185,7 +192,12 @@ func New(ctx context.Context, up Upstream, opts Options) (*Proxy, error) {
 		LoggingMessageHandler:       p.logMessage,
 		ProgressNotificationHandler: p.upstreamProgress,
 	})
-	cs, err := client.Connect(ctx, up.transport, nil)
+	transport := up.transport
+	if up.local && !opts.NoFastPath {
+		p.fast = newFastPath(p)
+		transport = &fastUpTransport{inner: transport, f: p.fast}
+	}
+	cs, err := client.Connect(ctx, transport, nil)
 	if err != nil {
 		return nil, fmt.Errorf("connect to upstream MCP server %s: %w", up.desc, err)
 	}
@@ -279,9 +291,18 @@ func (p *Proxy) UpstreamErr() error {
 // upstream ends, requests in flight are answered with errors first and the
 // returned error says what happened.
 func (p *Proxy) ServeStdio(ctx context.Context, in io.ReadCloser, out io.Writer) error {
-	ss, err := p.server.Connect(ctx, &mcp.IOTransport{Reader: in, Writer: nopWriteCloser{out}}, nil)
+	var transport mcp.Transport = &mcp.IOTransport{Reader: in, Writer: nopWriteCloser{out}}
+	if p.fast != nil {
+		transport = &fastDownTransport{inner: transport, f: p.fast}
+	}
+	ss, err := p.server.Connect(ctx, transport, nil)
 	if err != nil {
 		return err
+	}
+	if p.fast != nil {
+		p.fast.mu.Lock()
+		p.fast.ss = ss
+		p.fast.mu.Unlock()
 	}
 	done := make(chan error, 1)
 	go func() { done <- ss.Wait() }()

@@ -1,0 +1,159 @@
+package mcpproxy
+
+import (
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/safeclaw/safeclaw/mcpproxy/mcptest"
+)
+
+// fastProxy is stdioProxy with the gate at hand and the fast path on or off.
+func fastProxy(t testing.TB, noFast bool) (*mcp.ClientSession, *gateRec, *Proxy) {
+	t.Helper()
+	ctx := context.Background()
+	up, _ := childUpstream(t)
+	g := newGate(t)
+	p, err := New(ctx, up, Options{Name: "db", Decide: g.decide, Check: g.check, NoFastPath: noFast,
+		Pins: OpenPins(filepath.Join(t.TempDir(), "db.json"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	go func() {
+		p.ServeStdio(ctx, inR, outW)
+		outW.Close()
+	}()
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil).Connect(ctx,
+		&mcp.IOTransport{Reader: outR, Writer: inW}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cs.Close(); inW.Close() })
+	return cs, g, p
+}
+
+// The fast path answers exactly as the SDK's path does: the same results,
+// denials and errors, one recorded decision per call, and progress tokens
+// kept.
+func TestFastPathMatchesSDKPath(t *testing.T) {
+	type outcome struct {
+		text    string
+		isError bool
+		err     string
+	}
+	run := func(noFast bool) ([]outcome, int, *Proxy) {
+		cs, g, p := fastProxy(t, noFast)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		toolNames(t, cs) // lists (and pins) the tools, as clients do first
+		var out []outcome
+		for _, c := range []struct {
+			name string
+			args map[string]any
+			meta mcp.Meta
+		}{
+			{"run_query", map[string]any{"sql": "select 1"}, nil},
+			{"run_query", map[string]any{"sql": "select 2"}, mcp.Meta{"progressToken": "tok-1", "claudecode/toolUseId": "toolu_1"}},
+			{"run_query", map[string]any{"sql": "drop table users"}, nil},
+			{"echo", map[string]any{"text": "hello"}, mcp.Meta{"progressToken": 7}},
+			{"nope", map[string]any{}, nil},
+		} {
+			res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: c.name, Arguments: c.args, Meta: c.meta})
+			o := outcome{}
+			if err != nil {
+				o.err = err.Error()
+			} else {
+				o.text, o.isError = resultText(res), res.IsError
+			}
+			out = append(out, o)
+		}
+		return out, g.count(), p
+	}
+	slow, slowDecisions, _ := run(true)
+	fast, fastDecisions, p := run(false)
+	if !reflect.DeepEqual(slow, fast) {
+		t.Errorf("answers differ:\nSDK path:  %+v\nfast path: %+v", slow, fast)
+	}
+	if slowDecisions != fastDecisions {
+		t.Errorf("recorded decisions: SDK path %d, fast path %d", slowDecisions, fastDecisions)
+	}
+	if n := p.fast.next.Load(); n < 3 {
+		t.Errorf("the fast path carried %d calls, want the 3 allowed ones", n)
+	}
+	if !strings.Contains(fast[2].text, "No DROP") || !fast[2].isError {
+		t.Errorf("denied call: %+v", fast[2])
+	}
+}
+
+// A fast call cancelled by the client is cancelled upstream, and the
+// client's later calls still work.
+func TestFastPathCancel(t *testing.T) {
+	cs, _, p := fastProxy(t, false)
+	toolNames(t, cs)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	_, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "slow", Arguments: map[string]any{"ms": 3000}})
+	cancel()
+	if err == nil {
+		t.Fatal("a cancelled call succeeded")
+	}
+	if res := call(t, cs, "run_query", map[string]any{"sql": "select 3"}); res.IsError || resultText(res) != "rows: 0 for select 3" {
+		t.Fatalf("after the cancel: %q", resultText(res))
+	}
+	if p.fast.next.Load() < 2 {
+		t.Error("the calls did not take the fast path")
+	}
+}
+
+// BenchmarkFastPath compares, call for call, a direct tools/call to an
+// upstream process, the same call through the proxy's fast path and through
+// the SDK's sessions (NoFastPath); it reports the medians of what each adds
+// to the direct call.
+func BenchmarkFastPath(b *testing.B) {
+	ctx := context.Background()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), mcptest.ChildEnv+"="+filepath.Join(b.TempDir(), "direct.log"))
+	direct, err := mcp.NewClient(&mcp.Implementation{Name: "bench", Version: "1"}, nil).Connect(ctx,
+		&mcp.CommandTransport{Command: cmd}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer direct.Close()
+	fast, _, _ := fastProxy(b, false)
+	sdk, _, _ := fastProxy(b, true)
+	params := func() *mcp.CallToolParams {
+		return &mcp.CallToolParams{Name: "run_query", Arguments: map[string]any{"sql": "select 1"}}
+	}
+	timed := func(cs *mcp.ClientSession) time.Duration {
+		t := time.Now()
+		if res, err := cs.CallTool(ctx, params()); err != nil || res.IsError {
+			b.Fatal(err, res)
+		}
+		return time.Since(t)
+	}
+	for i := 0; i < 100; i++ {
+		timed(direct)
+		timed(fast)
+		timed(sdk)
+	}
+	var f, s []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		d := timed(direct)
+		f = append(f, timed(fast)-d)
+		s = append(s, timed(sdk)-d)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(median(f).Microseconds()), "fast-added-µs")
+	b.ReportMetric(float64(median(s).Microseconds()), "sdk-added-µs")
+}

@@ -1,9 +1,11 @@
 package mcpproxy
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -20,14 +22,16 @@ import (
 //
 //   - the client's connection hands it a tools/call request first; it takes
 //     the request only when nothing about it needs the SDK's sessions: the
-//     client speaks the handshake era, the upstream the same version (or the
-//     2026-07-28 era, whose per-request _meta it adds as the SDK's client
-//     does), the call's progress token is not in use, its tool is not held
-//     back by pinning, and the policy allows it (checked without recording
-//     first, so that every other call takes the ordinary path, asks and
-//     messages included);
+//     client and the upstream speak the same version, or the upstream the
+//     2026-07-28 era (whose per-request _meta triple it gives the call, the
+//     proxy's own, as the SDK's client does), the call carries no
+//     multi-round-trip answers, its progress token is not in use, its tool
+//     is not held back by pinning, and the policy allows it (checked without
+//     recording first, so that every other call takes the ordinary path,
+//     asks and messages included);
 //   - it then decides the call through the gate (recording it), forwards
-//     the request under an ID of its own on the upstream connection, and
+//     the request (params rebuilt as the SDK path builds them) under an ID
+//     of its own on the upstream connection, and
 //     the upstream connection hands the response back to the client under
 //     the client's ID once the decision's audit record is on disk; progress
 //     notifications for the call go straight to the client;
@@ -96,44 +100,55 @@ func (f *fastPath) eligible() (*mcp.ServerSession, mcp.Connection, mcp.Connectio
 	}
 	ip, ir := ss.InitializeParams(), f.p.up.InitializeResult()
 	switch {
-	case ip == nil || ir == nil || ip.ProtocolVersion == "" || newVersion(ip.ProtocolVersion):
-		return nil, nil, nil, false // a client of the new era: the SDK translates
-	case newVersion(ir.ProtocolVersion) && !known:
+	case ip == nil || ir == nil || ip.ProtocolVersion == "":
 		return nil, nil, nil, false
-	case !newVersion(ir.ProtocolVersion) && ip.ProtocolVersion != ir.ProtocolVersion:
-		return nil, nil, nil, false
+	case newVersion(ir.ProtocolVersion):
+		// Forwarded calls carry the proxy's own _meta triple, as the SDK's
+		// client sends it; until it has been seen, the SDK path.
+		if !known {
+			return nil, nil, nil, false
+		}
+	case newVersion(ip.ProtocolVersion) || ip.ProtocolVersion != ir.ProtocolVersion:
+		return nil, nil, nil, false // the SDK translates between versions
 	}
 	return ss, down, up, true
 }
 
-// upstreamParams are the client's tools/call params as the upstream takes
-// them: with the era's _meta triple when the upstream speaks 2026-07-28.
-func (f *fastPath) upstreamParams(raw json.RawMessage) (json.RawMessage, bool) {
-	if ir := f.p.up.InitializeResult(); ir == nil || !newVersion(ir.ProtocolVersion) {
-		return raw, true
+// upstreamParams are the params the upstream gets for the client's call,
+// as the SDK path builds them: name, arguments (an empty object when there
+// are none) and _meta without the client's io.modelcontextprotocol/ keys,
+// plus the proxy's own per-request triple for an upstream of the
+// 2026-07-28 era.
+func (f *fastPath) upstreamParams(name string, args json.RawMessage, meta map[string]json.RawMessage) (json.RawMessage, bool) {
+	out := struct {
+		Name      string                     `json:"name"`
+		Arguments json.RawMessage            `json:"arguments"`
+		Meta      map[string]json.RawMessage `json:"_meta,omitempty"`
+	}{Name: name, Arguments: args}
+	if t := bytes.TrimSpace(args); len(t) == 0 || string(t) == "null" {
+		out.Arguments = json.RawMessage("{}")
 	}
-	var params map[string]json.RawMessage
-	if json.Unmarshal(raw, &params) != nil || params == nil {
-		return nil, false
-	}
-	meta := map[string]json.RawMessage{}
-	if m, ok := params["_meta"]; ok && json.Unmarshal(m, &meta) != nil {
-		return nil, false
-	}
-	f.mu.Lock()
-	for k, v := range f.meta {
-		if _, ok := meta[k]; !ok {
-			meta[k] = v
+	for k, v := range meta {
+		if strings.HasPrefix(k, "io.modelcontextprotocol/") {
+			continue
 		}
+		if out.Meta == nil {
+			out.Meta = map[string]json.RawMessage{}
+		}
+		out.Meta[k] = v
 	}
-	f.mu.Unlock()
-	m, err := json.Marshal(meta)
-	if err != nil {
-		return nil, false
+	if ir := f.p.up.InitializeResult(); ir != nil && newVersion(ir.ProtocolVersion) {
+		f.mu.Lock()
+		for k, v := range f.meta {
+			if out.Meta == nil {
+				out.Meta = map[string]json.RawMessage{}
+			}
+			out.Meta[k] = v
+		}
+		f.mu.Unlock()
 	}
-	params["_meta"] = m
-	out, err := json.Marshal(params)
-	return out, err == nil
+	b, err := json.Marshal(out)
+	return b, err == nil
 }
 
 // noteMeta keeps the _meta triple of the SDK client's first request that
@@ -192,8 +207,12 @@ func (f *fastPath) intercept(ctx context.Context, msg jsonrpc.Message) bool {
 		Name      string                     `json:"name"`
 		Arguments json.RawMessage            `json:"arguments"`
 		Meta      map[string]json.RawMessage `json:"_meta"`
+		// Multi-round-trip answers of the 2026-07-28 era: the SDK path
+		// checks them.
+		RequestState   json.RawMessage `json:"requestState"`
+		InputResponses json.RawMessage `json:"inputResponses"`
 	}
-	if json.Unmarshal(req.Params, &params) != nil || params.Name == "" {
+	if json.Unmarshal(req.Params, &params) != nil || params.Name == "" || params.RequestState != nil || params.InputResponses != nil {
 		return false
 	}
 	token := ""
@@ -206,7 +225,7 @@ func (f *fastPath) intercept(ctx context.Context, msg jsonrpc.Message) bool {
 			return false // the ordinary path keeps such tokens apart
 		}
 	}
-	fwd, ok := f.upstreamParams(req.Params)
+	fwd, ok := f.upstreamParams(params.Name, params.Arguments, params.Meta)
 	if !ok {
 		return false
 	}

@@ -17,7 +17,7 @@ import (
 )
 
 // fastProxy is stdioProxy with the gate at hand and the fast path on or off.
-func fastProxy(t testing.TB, noFast bool) (*mcp.ClientSession, *gateRec, *Proxy) {
+func fastProxy(t testing.TB, noFast bool, era ...string) (*mcp.ClientSession, *gateRec, *Proxy) {
 	t.Helper()
 	ctx := context.Background()
 	up, _ := childUpstream(t)
@@ -34,8 +34,12 @@ func fastProxy(t testing.TB, noFast bool) (*mcp.ClientSession, *gateRec, *Proxy)
 		p.ServeStdio(ctx, inR, outW)
 		outW.Close()
 	}()
+	version := "2025-11-25"
+	if len(era) > 0 {
+		version = era[0]
+	}
 	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil).Connect(ctx,
-		&mcp.IOTransport{Reader: outR, Writer: inW}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+		&mcp.IOTransport{Reader: outR, Writer: inW}, &mcp.ClientSessionOptions{ProtocolVersion: version})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,13 +51,19 @@ func fastProxy(t testing.TB, noFast bool) (*mcp.ClientSession, *gateRec, *Proxy)
 // denials and errors, one recorded decision per call, and progress tokens
 // kept.
 func TestFastPathMatchesSDKPath(t *testing.T) {
+	for _, era := range eras {
+		t.Run(era.name, func(t *testing.T) { testFastPathMatches(t, era.version) })
+	}
+}
+
+func testFastPathMatches(t *testing.T, era string) {
 	type outcome struct {
 		text    string
 		isError bool
 		err     string
 	}
 	run := func(noFast bool) ([]outcome, int, *Proxy) {
-		cs, g, p := fastProxy(t, noFast)
+		cs, g, p := fastProxy(t, noFast, era)
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		toolNames(t, cs) // lists (and pins) the tools, as clients do first

@@ -236,11 +236,11 @@ func (f *fastPath) intercept(ctx context.Context, msg jsonrpc.Message) bool {
 	if f.p.toolStatus(ctx, params.Name) != toolOK {
 		return false
 	}
-	input := "tools/call " + params.Name + " " + compactJSON(args)
-	if pre, err := f.p.opts.Check(ctx, f.p.request(ss, input, f.p.callParts(params.Name, args))); err != nil || pre.Effect != action.Allow {
+	// One request, analysed once, for the check and the decision.
+	sreq := f.p.request(ss, "tools/call "+params.Name+" "+compactJSON(args), f.p.callParts(params.Name, args))
+	if pre, err := f.p.opts.Check(ctx, sreq); err != nil || pre.Effect != action.Allow {
 		return false
 	}
-	sreq := f.p.request(ss, input, f.p.callParts(params.Name, args))
 	dctx, durable := action.WithBarrier(ctx)
 	d := f.p.decide(dctx, sreq)
 	if d.Effect != action.Allow {

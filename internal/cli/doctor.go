@@ -205,10 +205,10 @@ func (e *Env) mcpCoverage(agent string) (open, covered, others []string) {
 		}
 		for _, c := range changes {
 			name := c.where[strings.LastIndex(c.where, ".")+1:]
-			switch {
-			case strings.HasPrefix(c.status, "wrapped:"):
+			switch wraps, already := c.coverage(); {
+			case wraps:
 				open = append(open, name)
-			case c.status == "already wrapped" || strings.HasPrefix(c.status, "wrapped ("):
+			case already:
 				covered = append(covered, name)
 			case c.status != "":
 				others = append(others, fmt.Sprintf("MCP server %s (%s): %s", name, path, c.status))

@@ -351,7 +351,35 @@ func (e *Env) noteMCP(kind string, req *action.Request, approver string) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	return writeFileAtomic(path, data, 0o600)
+	if err := writeFileAtomic(path, data, 0o600); err != nil {
+		return err
+	}
+	e.pruneMCPNotes(filepath.Dir(path))
+	return nil
+}
+
+// pruneMCPNotes removes the expired notes in dir (never taken: the call
+// went elsewhere, or the person declined), so that they do not pile up.
+func (e *Env) pruneMCPNotes(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	now := e.Now()
+	for _, de := range entries {
+		if !de.Type().IsRegular() || !strings.HasSuffix(de.Name(), ".json") {
+			continue
+		}
+		path := filepath.Join(dir, de.Name())
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		var n mcpNote
+		if json.Unmarshal(data, &n) != nil || !now.Before(n.Expires) {
+			os.Remove(path)
+		}
+	}
 }
 
 // takeMCPApproval consumes a fresh note for exactly req, safeclaw's own

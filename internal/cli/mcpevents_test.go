@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -115,5 +116,28 @@ func TestMCPPromptedNote(t *testing.T) {
 	e.Now = func() time.Time { return now.Add(mcpNoteTTL[mcpNotePrompted] + time.Second) }
 	if _, ok := e.takeMCPApproval(req); ok {
 		t.Error("an expired note was used")
+	}
+}
+
+// Notes nobody took are removed once they have expired.
+func TestMCPNotesPruned(t *testing.T) {
+	e := testEnv(t)
+	stale := &action.Request{Parts: []action.Part{{Facets: []action.Action{{Kind: action.MCPCall, Server: "db", Tool: "q", Args: map[string]any{"n": 1.0}}}}}}
+	if err := e.noteMCPPrompted(stale, "claude"); err != nil {
+		t.Fatal(err)
+	}
+	key, _ := mcpCallKey(stale)
+	path := e.mcpNoteFile(mcpNotePrompted, key)
+	now := e.Now()
+	e.Now = func() time.Time { return now.Add(mcpNoteTTL[mcpNotePrompted] + time.Second) }
+	fresh := &action.Request{Parts: []action.Part{{Facets: []action.Action{{Kind: action.MCPCall, Server: "db", Tool: "q", Args: map[string]any{"n": 2.0}}}}}}
+	if err := e.noteMCPPrompted(fresh, "claude"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("the expired note is still there: %v", err)
+	}
+	if _, ok := e.takeMCPApproval(fresh); !ok {
+		t.Error("the fresh note was removed too")
 	}
 }

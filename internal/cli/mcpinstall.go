@@ -186,6 +186,20 @@ type mcpEntryChange struct {
 
 func (c mcpEntryChange) changed() bool { return !bytes.Equal(c.before, c.after) }
 
+// The statuses that say whether an entry runs through safeclaw mcp; install
+// prints them and doctor reads them.
+const (
+	statusWrapped        = "wrapped: " // newly wrapped, followed by the command
+	statusAlreadyWrapped = "already wrapped"
+	statusRepointed      = "wrapped (safeclaw's path updated)"
+)
+
+// coverage tells what installing does to the entry: wraps it now, or finds
+// it behind safeclaw mcp already (another safeclaw's path counts).
+func (c mcpEntryChange) coverage() (wraps, already bool) {
+	return strings.HasPrefix(c.status, statusWrapped), c.status == statusAlreadyWrapped || c.status == statusRepointed
+}
+
 // editMCPServers wraps (or, with remove, unwraps) the server entries under
 // "mcpServers" and "projects.*.mcpServers" of agent's JSON settings file.
 func editMCPServers(data []byte, agent, exe string, remove bool) ([]byte, []mcpEntryChange, error) {
@@ -318,10 +332,10 @@ func editMCPEntry(agent, name string, raw json.RawMessage, exe string, remove bo
 		}
 		return mcpEntryChange{status: "unwrapped: runs " + strings.Join(inner, " "), after: entry.Marshal()}, nil
 	case wrapped && command == exe:
-		return keep("already wrapped")
+		return keep(statusAlreadyWrapped)
 	case wrapped:
 		entry.Set("command", mustJSON(exe))
-		return mcpEntryChange{status: "wrapped (safeclaw's path updated)", after: entry.Marshal()}, nil
+		return mcpEntryChange{status: statusRepointed, after: entry.Marshal()}, nil
 	}
 	wrappedArgs := append([]string{"mcp", "--name", mcpWrapName(name), "--", command}, args...)
 	if _, ok := entry.Get("args"); ok {
@@ -339,7 +353,7 @@ func editMCPEntry(agent, name string, raw json.RawMessage, exe string, remove bo
 		}
 		entry.Members = ms
 	}
-	return mcpEntryChange{status: "wrapped: safeclaw mcp --name " + mcpWrapName(name), after: entry.Marshal()}, nil
+	return mcpEntryChange{status: statusWrapped + "safeclaw mcp --name " + mcpWrapName(name), after: entry.Marshal()}, nil
 }
 
 // remoteMCP is a remote streamable-HTTP server safeclaw can reach for the
@@ -364,7 +378,7 @@ func (r remoteMCP) args(name string) []string {
 // status says what wrapping the server did, and where its literal header
 // values now also are.
 func (r remoteMCP) status(name string) string {
-	s := "wrapped: safeclaw mcp --name " + mcpWrapName(name) + " --upstream " + r.url
+	s := statusWrapped + "safeclaw mcp --name " + mcpWrapName(name) + " --upstream " + r.url
 	if len(r.headers) > 0 {
 		names := make([]string, len(r.headers))
 		for i, h := range r.headers {

@@ -201,21 +201,21 @@ func editCodexEntry(data []byte, s *codexServer, entry map[string]any, exe strin
 		}
 		return unwrapCodexEntry(data, s, cmd), "unwrapped: runs " + strings.Join(inner, " "), false, nil
 	case wrapped && command == exe:
-		return nil, "already wrapped", false, nil
+		return nil, statusAlreadyWrapped, false, nil
 	case wrapped:
 		if why := s.unrestorable(data, entry, w); why != "" {
 			// Re-pointed, it could not be taken back to what it was.
 			return nil, "not wrapped: runs safeclaw mcp --upstream already, and would not uninstall (" + why + ")", false, nil
 		}
 		entry["command"] = exe
-		return []textEdit{{start: s.command.valStart, end: s.command.end, text: tomlString(exe)}}, "wrapped (safeclaw's path updated)", false, nil
+		return []textEdit{{start: s.command.valStart, end: s.command.end, text: tomlString(exe)}}, statusRepointed, false, nil
 	}
 
 	name := mcpWrapName(s.name)
 	prefix := `["mcp", "--name", ` + tomlString(name) + `, "--", ` + string(data[s.command.valStart:s.command.end])
 	entry["command"] = exe
 	entry["args"] = stringsToAny(append([]string{"mcp", "--name", name, "--", command}, args...))
-	status = "wrapped: safeclaw mcp --name " + name
+	status = statusWrapped + "safeclaw mcp --name " + name
 	setCommand := textEdit{start: s.command.valStart, end: s.command.end, text: tomlString(exe)}
 	if s.args != nil {
 		// The original elements follow, as written: only "[" is replaced

@@ -18,14 +18,17 @@ func (f *finder) git(prog string, args []string, depth int) {
 		case w == "-c" && i+1 < len(args):
 			f.gitConfig(args[i+1])
 			i++
-		case w == "--config-env" && i+1 < len(args):
-			// The value comes from the environment, out of sight.
-			if k, _, _ := strings.Cut(args[i+1], "="); !gitHarmlessConfig(strings.ToLower(k)) {
-				f.opaque("git", "git --config-env "+k+": a configuration from the environment that can make git run programs")
+		case w == "--config-env" || strings.HasPrefix(w, "--config-env="):
+			kv, joined := strings.CutPrefix(w, "--config-env=")
+			if !joined {
+				if i+1 >= len(args) {
+					break
+				}
+				kv = args[i+1]
+				i++
 			}
-			i++
-		case strings.HasPrefix(w, "--config-env="):
-			if k, _, _ := strings.Cut(strings.TrimPrefix(w, "--config-env="), "="); !gitHarmlessConfig(strings.ToLower(k)) {
+			// The value comes from the environment, out of sight.
+			if k, _, _ := strings.Cut(kv, "="); !gitHarmlessConfig(strings.ToLower(k)) {
 				f.opaque("git", "git --config-env "+k+": a configuration from the environment that can make git run programs")
 			}
 		case w == "-C" || w == "--git-dir" || w == "--work-tree" || w == "--namespace" || w == "--exec-path" || w == "--super-prefix":

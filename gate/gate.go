@@ -147,7 +147,7 @@ func (g *Gate) Decide(ctx context.Context, req *action.Request) (d action.Decisi
 		err = nil
 	}
 	if g.c.Shadow && d.Effect != action.Allow {
-		d.Notes = append(d.Notes, "shadow mode: would have been "+d.Effect.String())
+		d.Notes = append(d.Notes, action.ShadowNote+d.Effect.String())
 		d.Effect = action.Allow
 	}
 	return d, nil

@@ -97,7 +97,7 @@ func denyMessage(req *action.Request, dec action.Decision) string {
 
 func allowMessage(req *action.Request, dec action.Decision) string {
 	for _, n := range dec.Notes {
-		if would, ok := strings.CutPrefix(n, "shadow mode: would have been "); ok {
+		if would, ok := strings.CutPrefix(n, action.ShadowNote); ok {
 			// Shadow mode lets everything run: say what enforcing would do.
 			return "safeclaw is in shadow mode and let it run; enforcing, it would have been " + would + ": " + ruleText(dec)
 		}

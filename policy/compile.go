@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 
@@ -288,13 +287,3 @@ func (p *Policy) Rules() []RuleInfo {
 
 // Tests returns the inline tests: of the compiled files, in order.
 func (p *Policy) Tests() []TestCase { return append([]TestCase(nil), p.tests...) }
-
-// sortedKinds is for deterministic iteration in Explain and Lint.
-func sortedKinds(m map[action.Kind]*bucket) []action.Kind {
-	out := make([]action.Kind, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
-}

@@ -224,9 +224,6 @@ func matchPrefix(pat []patWord, words []string) bool {
 	return true
 }
 
-// programs returns the literal program name and whether it is literal.
-func (p *cmdPattern) program() (string, bool) { return p.prog.pat, p.prog.lit }
-
 // whyNot explains, for Explain, why the pattern does not match view v.
 func (p *cmdPattern) whyNot(v *action.Argv) string {
 	if !p.prog.match(v.Program) {

@@ -91,18 +91,6 @@ func loopback(port int) *unix.SockaddrInet4 {
 	return &unix.SockaddrInet4{Port: port, Addr: [4]byte{127, 0, 0, 1}}
 }
 
-func parseHostPort(s string) (*unix.SockaddrInet4, error) {
-	_, p, err := net.SplitHostPort(s)
-	if err != nil {
-		return nil, err
-	}
-	port, err := strconv.Atoi(p)
-	if err != nil {
-		return nil, err
-	}
-	return loopback(port), nil
-}
-
 // runTarget attempts one operation and prints its result.
 func runTarget(args []string) int {
 	if len(args) < 1 {

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -620,14 +619,4 @@ func TestHostAllowed(t *testing.T) {
 			t.Errorf("hostAllowed(%q) = %v", host, got)
 		}
 	}
-}
-
-// readAll is io.ReadAll that fails the test.
-func readAll(t testing.TB, r io.Reader) string {
-	t.Helper()
-	b, err := io.ReadAll(r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }

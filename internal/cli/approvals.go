@@ -441,21 +441,12 @@ func (e *Env) ttyPrompter() approval.Prompter {
 	return &approval.TTYPrompter{Path: path, Approver: e.whoami(), AllowAlways: true, Now: e.Now}
 }
 
-// approver returns the gate's Approve seam for a deciding surface, with a
-// close function. Approval events go to trail (the gate's audit trail).
-//
-// For surfaces that may block on a person (req.Surface "check" or "run") it
-// files a request and waits, prompting on the controlling terminal when
-// there is one. For the others (hook, mcp, api) it never blocks: an earlier
-// approval or a session grant for the same exact request allows it, and
-// otherwise it answers Ask, which leaves the ask to the surface (the hook
-// adapter's native prompt, defer, wait or deny-with-instructions).
-func (e *Env) approver(_ context.Context, trail audit.Store) (gate.ApproveFunc, func() error, error) {
-	h := e.lazyApprovals(trail)
-	return h.Approve, h.Close, nil
-}
-
-// Approve implements gate.ApproveFunc (see [Env.approver]).
+// Approve implements gate.ApproveFunc. A surface that can wait (check,
+// run) files a request and waits, prompting on the controlling terminal
+// when there is one. For the others (hook, mcp, api) it never blocks: an
+// earlier approval or a session grant for the same exact request allows it,
+// and otherwise it answers Ask, which leaves the ask to the surface (the
+// hook adapter's native prompt, defer, wait or deny-with-instructions).
 func (h *approvals) Approve(ctx context.Context, req *action.Request, d action.Decision) (action.Effect, *gate.Approval, error) {
 	if err := h.open(); err != nil {
 		return action.Deny, nil, err

@@ -54,18 +54,9 @@ func (h *gateHandle) close() error {
 	return aerr
 }
 
-// decider builds the gate for a deciding surface (hook, mcp, api, run):
-// policy layers, config, audit trail, approvals. The returned close function
-// flushes and seals the audit trail. Any error means the surface must deny.
-func (e *Env) decider(ctx context.Context, surface, agent string, policies ...string) (action.DecideFunc, func() error, error) {
-	h, err := e.openGate(ctx, surface, agent, policies...)
-	if err != nil {
-		return nil, nil, err
-	}
-	return h.decide, h.close, nil
-}
-
-// openGate is decider with the approvals handle exposed.
+// openGate builds the gate for a deciding surface (hook, mcp, api, run):
+// policy layers, config, audit trail, approvals. Closing the handle flushes
+// and seals the audit trail. Any error means the surface must deny.
 func (e *Env) openGate(_ context.Context, surface, agent string, policies ...string) (*gateHandle, error) {
 	// Under safeclaw run, safeclaw's own files are hidden from everything
 	// the agent starts, hooks included: they ask the run supervisor, which

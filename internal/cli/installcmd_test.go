@@ -79,7 +79,7 @@ func TestInstallClaudeUser(t *testing.T) {
 	e.Now = func() time.Time { return prev().Add(time.Second) }
 	var ob, eb bytes.Buffer
 	e.Stdout, e.Stderr = &ob, &eb
-	code, out, errOut = runUninstall(context.Background(), e, []string{"claude", "--binary", fakeBinary}), ob.String(), eb.String()
+	code, errOut = runUninstall(context.Background(), e, []string{"claude", "--binary", fakeBinary}), eb.String()
 	if code != 0 {
 		t.Fatalf("uninstall: %d %s", code, errOut)
 	}

@@ -822,16 +822,6 @@ func parseWrappedMCP(command string, args []string, exe string) (wrappedMCP, boo
 	return w, true
 }
 
-// unwrapMCPArgv returns the server's own argv when command and args run it
-// through `safeclaw mcp ... -- ARGV`.
-func unwrapMCPArgv(command string, args []string, exe string) ([]string, bool) {
-	w, ok := parseWrappedMCP(command, args, exe)
-	if !ok || w.other != "" || w.upstream != "" {
-		return nil, false
-	}
-	return w.inner, true
-}
-
 // mcpWrapName is a settings key made into a valid server name.
 func mcpWrapName(key string) string {
 	if mcpproxy.ValidName(key) {

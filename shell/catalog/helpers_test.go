@@ -1,7 +1,6 @@
 package catalog_test
 
 import (
-	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
@@ -155,5 +154,3 @@ func anyHost(fs []action.Action, h string) bool {
 	}
 	return false
 }
-
-var errNope = errors.New("no such file")

@@ -1052,7 +1052,6 @@ func (f *finder) goTool(prog string, args []string) {
 type wordListen struct {
 	what    string
 	markers string // |-separated substrings of an argument
-	kind    string // "listen" (default) or "bind"
 }
 
 func wordListener(prog string) (wordListen, bool) {

@@ -29,6 +29,48 @@ const maxSafeInt = 1 << 53
 
 var errNotCanonical = errors.New("value has no canonical JSON form")
 
+// object writes one JSON object, member by member: the callers give the
+// members in key order, and the optional ones are left out when empty.
+type object struct {
+	b     []byte
+	first bool
+}
+
+func openObject(b []byte) object { return object{b: append(b, '{'), first: true} }
+
+func (o *object) key(k string) {
+	if !o.first {
+		o.b = append(o.b, ',')
+	}
+	o.first = false
+	o.b = append(o.b, '"')
+	o.b = append(o.b, k...)
+	o.b = append(o.b, '"', ':')
+}
+
+func (o *object) str(k, v string) {
+	if v != "" {
+		o.key(k)
+		o.b = appendString(o.b, v)
+	}
+}
+
+func (o *object) num(k string, v int64) {
+	if v != 0 {
+		o.key(k)
+		o.b = strconv.AppendInt(o.b, v, 10)
+	}
+}
+
+func (o *object) flag(k string, v bool) {
+	if v {
+		o.key(k)
+		o.b = append(o.b, "true"...)
+	}
+}
+
+func (o *object) close() []byte { return append(o.b, '}') }
+
 // appendRecord appends the canonical JSON of r. With sealed false the hash
 // and mac members are left out: that is the input of the record hash.
 func appendRecord(b []byte, r *Record, sealed bool) ([]byte, error) {
@@ -38,216 +80,125 @@ func appendRecord(b []byte, r *Record, sealed bool) ([]byte, error) {
 	if r.Seq > maxSafeInt {
 		return b, fmt.Errorf("sequence number %d too large", r.Seq)
 	}
-	b = append(b, '{')
-	first := true
-	key := func(k string) {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, '"')
-		b = append(b, k...)
-		b = append(b, '"', ':')
-	}
-	str := func(k, v string) {
-		if v != "" {
-			key(k)
-			b = appendString(b, v)
-		}
-	}
-	num := func(k string, v int64) {
-		if v != 0 {
-			key(k)
-			b = strconv.AppendInt(b, v, 10)
-		}
-	}
+	o := openObject(b)
 	var err error
 	if len(r.Actions) > 0 {
-		key("actions")
-		b = append(b, '[')
+		o.key("actions")
+		o.b = append(o.b, '[')
 		for i := range r.Actions {
 			if i > 0 {
-				b = append(b, ',')
+				o.b = append(o.b, ',')
 			}
-			if b, err = appendFacet(b, &r.Actions[i]); err != nil {
-				return b, err
+			if o.b, err = appendFacet(o.b, &r.Actions[i]); err != nil {
+				return o.b, err
 			}
 		}
-		b = append(b, ']')
+		o.b = append(o.b, ']')
 	}
-	str("agent", r.Agent)
+	o.str("agent", r.Agent)
 	if r.Approval != nil {
-		key("approval")
-		b = appendApproval(b, r.Approval)
+		o.key("approval")
+		o.b = appendApproval(o.b, r.Approval)
 	}
-	str("cwd", r.Cwd)
-	str("decision", r.Decision)
-	str("error", r.Error)
+	o.str("cwd", r.Cwd)
+	o.str("decision", r.Decision)
+	o.str("error", r.Error)
 	if sealed {
-		key("hash")
-		b = appendString(b, r.Hash)
+		o.key("hash")
+		o.b = appendString(o.b, r.Hash)
 	}
-	num("latency_us", r.LatencyUS)
+	o.num("latency_us", r.LatencyUS)
 	if sealed {
-		key("mac")
-		b = appendString(b, r.MAC)
+		o.key("mac")
+		o.b = appendString(o.b, r.MAC)
 	}
-	str("mode", r.Mode)
+	o.str("mode", r.Mode)
 	if len(r.Notes) > 0 {
-		key("notes")
-		b = append(b, '[')
+		o.key("notes")
+		o.b = append(o.b, '[')
 		for i, n := range r.Notes {
 			if i > 0 {
-				b = append(b, ',')
+				o.b = append(o.b, ',')
 			}
-			b = appendString(b, n)
+			o.b = appendString(o.b, n)
 		}
-		b = append(b, ']')
+		o.b = append(o.b, ']')
 	}
-	str("policy_hash", r.PolicyHash)
-	key("prev")
-	b = appendString(b, r.Prev)
+	o.str("policy_hash", r.PolicyHash)
+	o.key("prev")
+	o.b = appendString(o.b, r.Prev)
 	if r.Prune != nil {
-		key("prune")
-		b = appendPrune(b, r.Prune)
+		o.key("prune")
+		o.b = appendPrune(o.b, r.Prune)
 	}
-	str("reason", r.Reason)
-	if r.Redacted {
-		key("redacted")
-		b = append(b, "true"...)
-	}
-	str("request", r.Request)
-	num("request_bytes", int64(r.RequestBytes))
-	str("request_hmac", r.RequestHMAC)
+	o.str("reason", r.Reason)
+	o.flag("redacted", r.Redacted)
+	o.str("request", r.Request)
+	o.num("request_bytes", int64(r.RequestBytes))
+	o.str("request_hmac", r.RequestHMAC)
 	if r.Rule != nil {
-		key("rule")
-		b = appendRule(b, r.Rule)
+		o.key("rule")
+		o.b = appendRule(o.b, r.Rule)
 	}
-	key("seq")
-	b = strconv.AppendUint(b, r.Seq, 10)
-	str("session", r.Session)
-	str("surface", r.Surface)
-	key("time")
-	b = append(b, '"')
-	b = r.Time.UTC().AppendFormat(b, timeLayout)
-	b = append(b, '"')
-	key("type")
-	b = appendString(b, r.Type)
-	b = append(b, '}')
-	return b, nil
+	o.key("seq")
+	o.b = strconv.AppendUint(o.b, r.Seq, 10)
+	o.str("session", r.Session)
+	o.str("surface", r.Surface)
+	o.key("time")
+	o.b = append(o.b, '"')
+	o.b = r.Time.UTC().AppendFormat(o.b, timeLayout)
+	o.b = append(o.b, '"')
+	o.key("type")
+	o.b = appendString(o.b, r.Type)
+	return o.close(), nil
 }
 
 func appendFacet(b []byte, f *Facet) ([]byte, error) {
-	b = append(b, '{')
-	first := true
-	key := func(k string) {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, '"')
-		b = append(b, k...)
-		b = append(b, '"', ':')
-	}
-	str := func(k, v string) {
-		if v != "" {
-			key(k)
-			b = appendString(b, v)
-		}
-	}
-	flag := func(k string, v bool) {
-		if v {
-			key(k)
-			b = append(b, "true"...)
-		}
-	}
-	key("action")
-	b = appendString(b, f.Kind)
+	o := openObject(b)
+	o.key("action")
+	o.b = appendString(o.b, f.Kind)
 	if f.Args != nil {
-		key("args")
+		o.key("args")
 		var err error
-		if b, err = appendAny(b, f.Args); err != nil {
-			return b, err
+		if o.b, err = appendAny(o.b, f.Args); err != nil {
+			return o.b, err
 		}
 	}
-	flag("background", f.Background)
-	str("command", f.Command)
-	str("detail", f.Detail)
-	str("host", f.Host)
-	if f.Part != 0 {
-		key("part")
-		b = strconv.AppendInt(b, int64(f.Part), 10)
-	}
-	str("path", f.Path)
-	if f.Port != 0 {
-		key("port")
-		b = strconv.AppendInt(b, int64(f.Port), 10)
-	}
-	str("program", f.Program)
-	flag("remote", f.Remote)
-	str("server", f.Server)
-	str("tool", f.Tool)
-	str("url", f.URL)
-	return append(b, '}'), nil
+	o.flag("background", f.Background)
+	o.str("command", f.Command)
+	o.str("detail", f.Detail)
+	o.str("host", f.Host)
+	o.num("part", int64(f.Part))
+	o.str("path", f.Path)
+	o.num("port", int64(f.Port))
+	o.str("program", f.Program)
+	o.flag("remote", f.Remote)
+	o.str("server", f.Server)
+	o.str("tool", f.Tool)
+	o.str("url", f.URL)
+	return o.close(), nil
 }
 
 func appendRule(b []byte, r *Rule) []byte {
-	b = append(b, '{')
-	sep := false
-	add := func(k, v string) {
-		if v == "" {
-			return
-		}
-		if sep {
-			b = append(b, ',')
-		}
-		sep = true
-		b = append(b, '"')
-		b = append(b, k...)
-		b = append(b, '"', ':')
-		b = appendString(b, v)
-	}
-	if r.Builtin {
-		b = append(b, `"builtin":true`...)
-		sep = true
-	}
-	add("layer", r.Layer)
-	add("name", r.Name)
-	add("reason", r.Reason)
-	add("source", r.Source)
-	return append(b, '}')
+	o := openObject(b)
+	o.flag("builtin", r.Builtin)
+	o.str("layer", r.Layer)
+	o.str("name", r.Name)
+	o.str("reason", r.Reason)
+	o.str("source", r.Source)
+	return o.close()
 }
 
 func appendApproval(b []byte, a *Approval) []byte {
-	b = append(b, '{')
-	sep := false
-	add := func(k, v string) {
-		if v == "" {
-			return
-		}
-		if sep {
-			b = append(b, ',')
-		}
-		sep = true
-		b = append(b, '"')
-		b = append(b, k...)
-		b = append(b, '"', ':')
-		b = appendString(b, v)
-	}
-	add("approver", a.Approver)
-	add("channel", a.Channel)
-	add("id", a.ID)
-	add("note", a.Note)
-	add("outcome", a.Outcome)
-	add("scope", a.Scope)
-	if a.WaitUS != 0 {
-		if sep {
-			b = append(b, ',')
-		}
-		b = append(b, `"wait_us":`...)
-		b = strconv.AppendInt(b, a.WaitUS, 10)
-	}
-	return append(b, '}')
+	o := openObject(b)
+	o.str("approver", a.Approver)
+	o.str("channel", a.Channel)
+	o.str("id", a.ID)
+	o.str("note", a.Note)
+	o.str("outcome", a.Outcome)
+	o.str("scope", a.Scope)
+	o.num("wait_us", a.WaitUS)
+	return o.close()
 }
 
 func appendPrune(b []byte, p *Prune) []byte {

@@ -46,8 +46,8 @@ type fastPath struct {
 
 	mu      sync.Mutex
 	ss      *mcp.ServerSession // the stdio session, once connected
-	down    mcp.Connection     // the client's connection, once connected
-	up      mcp.Connection     // the upstream connection, once connected
+	down    *lineWriter        // to the client, once connected
+	up      *lineWriter        // to the upstream, once connected
 	pending map[string]*fastCall
 	byOrig  map[string]string // the client's request ID → ours
 	tokens  map[string]bool   // progress tokens of fast calls in flight
@@ -91,7 +91,7 @@ func tokenKey(raw json.RawMessage) string {
 }
 
 // eligible reports whether the session is set up for the fast path.
-func (f *fastPath) eligible() (*mcp.ServerSession, mcp.Connection, mcp.Connection, bool) {
+func (f *fastPath) eligible() (*mcp.ServerSession, *lineWriter, *lineWriter, bool) {
 	f.mu.Lock()
 	ss, down, up, known := f.ss, f.down, f.up, f.meta != nil
 	f.mu.Unlock()
@@ -151,17 +151,21 @@ func (f *fastPath) upstreamParams(name string, args json.RawMessage, meta map[st
 	return b, err == nil
 }
 
-// noteMeta keeps the _meta triple of the SDK client's first request that
-// carries it.
-func (f *fastPath) noteMeta(msg jsonrpc.Message) {
-	req, ok := msg.(*jsonrpc.Request)
-	if !ok || !req.IsCall() {
-		return
-	}
+// noteMetaLine keeps the _meta triple of the first request the SDK's
+// client sends upstream that carries it.
+func (f *fastPath) noteMetaLine(line []byte) {
 	f.mu.Lock()
 	known := f.meta != nil
 	f.mu.Unlock()
 	if known {
+		return
+	}
+	msg, ok := decodeLine(line)
+	if !ok {
+		return
+	}
+	req, ok := msg.(*jsonrpc.Request)
+	if !ok || !req.IsCall() {
 		return
 	}
 	var params struct {
@@ -225,19 +229,22 @@ func (f *fastPath) intercept(ctx context.Context, msg jsonrpc.Message) bool {
 			return false // the ordinary path keeps such tokens apart
 		}
 	}
-	fwd, ok := f.upstreamParams(params.Name, params.Arguments, params.Meta)
-	if !ok {
-		return false
-	}
 	args, err := decodeArgs(params.Arguments)
 	if err != nil {
+		return false
+	}
+	// The upstream gets the arguments as decided, re-encoded as the SDK
+	// path sends them: no duplicate keys for its parser to read otherwise.
+	argsJSON := compactJSON(args)
+	fwd, ok := f.upstreamParams(params.Name, json.RawMessage(argsJSON), params.Meta)
+	if !ok {
 		return false
 	}
 	if f.p.toolStatus(ctx, params.Name) != toolOK {
 		return false
 	}
 	// One request, analysed once, for the check and the decision.
-	sreq := f.p.request(ss, "tools/call "+params.Name+" "+compactJSON(args), f.p.callParts(params.Name, args))
+	sreq := f.p.request(ss, "tools/call "+params.Name+" "+argsJSON, f.p.callParts(params.Name, args))
 	if pre, err := f.p.opts.Check(ctx, sreq); err != nil || pre.Effect != action.Allow {
 		return false
 	}
@@ -267,7 +274,7 @@ func (f *fastPath) intercept(ctx context.Context, msg jsonrpc.Message) bool {
 		f.tokens[token] = true
 	}
 	f.mu.Unlock()
-	if err := up.Write(ctx, &jsonrpc.Request{ID: id, Method: req.Method, Params: fwd}); err != nil {
+	if err := up.send(&jsonrpc.Request{ID: id, Method: req.Method, Params: fwd}); err != nil {
 		if fc := f.take(ourID); fc != nil {
 			durable.Wait()
 			f.fail(ctx, down, fc.orig, f.p.upstreamError(err))
@@ -300,7 +307,7 @@ func (f *fastPath) forwardCancel(ctx context.Context, req *jsonrpc.Request) bool
 	if err != nil {
 		return false
 	}
-	up.Write(ctx, &jsonrpc.Request{Method: req.Method, Params: body})
+	up.send(&jsonrpc.Request{Method: req.Method, Params: body})
 	return true
 }
 
@@ -336,15 +343,16 @@ func (f *fastPath) response(ctx context.Context, msg jsonrpc.Message) bool {
 	f.mu.Lock()
 	down := f.down
 	f.mu.Unlock()
-	go func() {
-		if err := fc.durable.Wait(); err != nil {
-			// The call ran, but the record that allowed it may not be on
-			// disk: withhold the result, as the ordinary path does.
-			f.answer(ctx, down, fc.orig, errorResult(f.p.unrecorded(err)))
-			return
-		}
-		down.Write(ctx, &jsonrpc.Response{ID: fc.orig, Result: resp.Result, Error: resp.Error})
-	}()
+	// The sync started before the call was forwarded; it is usually done
+	// by now. Waiting here holds back the upstream's later messages only
+	// while it finishes.
+	if err := fc.durable.Wait(); err != nil {
+		// The call ran, but the record that allowed it may not be on
+		// disk: withhold the result, as the ordinary path does.
+		f.answer(ctx, down, fc.orig, errorResult(f.p.unrecorded(err)))
+		return true
+	}
+	down.send(&jsonrpc.Response{ID: fc.orig, Result: resp.Result, Error: resp.Error})
 	return true
 }
 
@@ -369,7 +377,7 @@ func (f *fastPath) progress(ctx context.Context, msg jsonrpc.Message) bool {
 	if !mine || down == nil {
 		return false
 	}
-	down.Write(ctx, &jsonrpc.Request{Method: req.Method, Params: req.Params})
+	down.send(&jsonrpc.Request{Method: req.Method, Params: req.Params})
 	return true
 }
 
@@ -387,95 +395,17 @@ func (f *fastPath) upstreamEnded(ctx context.Context, cause error) {
 	}
 }
 
-func (f *fastPath) answer(ctx context.Context, down mcp.Connection, id jsonrpc.ID, res *mcp.CallToolResult) {
+func (f *fastPath) answer(ctx context.Context, down *lineWriter, id jsonrpc.ID, res *mcp.CallToolResult) {
 	body, err := json.Marshal(res)
 	if err != nil {
 		f.fail(ctx, down, id, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "safeclaw: encoding the answer failed"})
 		return
 	}
-	down.Write(ctx, &jsonrpc.Response{ID: id, Result: body})
+	down.send(&jsonrpc.Response{ID: id, Result: body})
 }
 
-func (f *fastPath) fail(ctx context.Context, down mcp.Connection, id jsonrpc.ID, err error) {
+func (f *fastPath) fail(_ context.Context, down *lineWriter, id jsonrpc.ID, err error) {
 	if down != nil {
-		down.Write(ctx, &jsonrpc.Response{ID: id, Error: err})
-	}
-}
-
-// fastUpTransport connects to the upstream and routes the answers to fast
-// calls.
-type fastUpTransport struct {
-	inner mcp.Transport
-	f     *fastPath
-}
-
-func (t *fastUpTransport) Connect(ctx context.Context) (mcp.Connection, error) {
-	c, err := t.inner.Connect(ctx)
-	if err != nil {
-		return nil, err
-	}
-	t.f.mu.Lock()
-	t.f.up = c
-	t.f.mu.Unlock()
-	return &fastUpConn{Connection: c, f: t.f}, nil
-}
-
-type fastUpConn struct {
-	mcp.Connection
-	f *fastPath
-}
-
-func (c *fastUpConn) Read(ctx context.Context) (jsonrpc.Message, error) {
-	for {
-		msg, err := c.Connection.Read(ctx)
-		if err != nil {
-			c.f.upstreamEnded(context.WithoutCancel(ctx), err)
-			return nil, err
-		}
-		if c.f.response(context.WithoutCancel(ctx), msg) || c.f.progress(context.WithoutCancel(ctx), msg) {
-			continue
-		}
-		return msg, nil
-	}
-}
-
-func (c *fastUpConn) Write(ctx context.Context, msg jsonrpc.Message) error {
-	c.f.noteMeta(msg)
-	return c.Connection.Write(ctx, msg)
-}
-
-// fastDownTransport serves the client and takes the calls the fast path
-// can carry.
-type fastDownTransport struct {
-	inner mcp.Transport
-	f     *fastPath
-}
-
-func (t *fastDownTransport) Connect(ctx context.Context) (mcp.Connection, error) {
-	c, err := t.inner.Connect(ctx)
-	if err != nil {
-		return nil, err
-	}
-	t.f.mu.Lock()
-	t.f.down = c
-	t.f.mu.Unlock()
-	return &fastDownConn{Connection: c, f: t.f}, nil
-}
-
-type fastDownConn struct {
-	mcp.Connection
-	f *fastPath
-}
-
-func (c *fastDownConn) Read(ctx context.Context) (jsonrpc.Message, error) {
-	for {
-		msg, err := c.Connection.Read(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if c.f.intercept(ctx, msg) {
-			continue
-		}
-		return msg, nil
+		down.send(&jsonrpc.Response{ID: id, Error: err})
 	}
 }

@@ -1,10 +1,12 @@
 package mcpproxy
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -63,6 +65,54 @@ func FuzzDecodeArgs(f *testing.F) {
 			b1, _ := json.Marshal(m)
 			b2, _ := json.Marshal(again)
 			t.Fatalf("round trip changed the arguments: %s vs %s", b1, b2)
+		}
+	})
+}
+
+// The lane loses, adds and reorders nothing: the lines taken and the
+// bytes passed on to the SDK make up the input, and a taken line is one
+// whole JSON-RPC message.
+//
+//	go test ./mcpproxy -run=- -fuzz=FuzzSplitLines -fuzztime=20s
+func FuzzSplitLines(f *testing.F) {
+	f.Add([]byte(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{}}`+"\n"+`[{"jsonrpc":"2.0"}]`+"\n{\n}\n"), uint8(1))
+	f.Add([]byte(`{"jsonrpc":"2.0","id":"safeclaw-1","result":{}}`), uint8(3))
+	f.Add([]byte("\n\r\n \t{\"jsonrpc\":\"2.0\",\"method\":\"x\"}\r\n"), uint8(0xff))
+	f.Fuzz(func(t *testing.T, input []byte, pattern uint8) {
+		var taken [][]byte
+		n := 0
+		take := func(line []byte) bool {
+			n++
+			if _, ok := decodeLine(line); !ok || pattern&(1<<(n%8)) == 0 {
+				return false
+			}
+			taken = append(taken, bytes.Clone(line))
+			return true
+		}
+		passed, err := io.ReadAll(splitLines(io.NopCloser(bytes.NewReader(input)), take, nil))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Put the taken lines back where they were: each sits at a line
+		// start of the input.
+		var rebuilt []byte
+		rest := input
+		for _, line := range taken {
+			i := bytes.Index(rest, line)
+			if i < 0 || (len(rebuilt)+i > 0 && input[len(input)-len(rest)+i-1] != '\n') {
+				t.Fatalf("taken line %q is not a line of the input", line)
+			}
+			if !bytes.HasPrefix(passed, rest[:i]) {
+				t.Fatalf("passed %q does not continue with %q", passed, rest[:i])
+			}
+			rebuilt = append(rebuilt, rest[:i]...)
+			rebuilt = append(rebuilt, line...)
+			passed = passed[i:]
+			rest = rest[i+len(line):]
+		}
+		rebuilt = append(rebuilt, passed...)
+		if !bytes.Equal(rebuilt, input) {
+			t.Fatalf("rebuilt %q, input %q", rebuilt, input)
 		}
 	})
 }

@@ -97,7 +97,7 @@ func pipeUpstream(t testing.TB, fake *mcptest.Fake) (up Upstream, kill func()) {
 		upR.Close()
 	}
 	t.Cleanup(func() { kill(); cancel(); <-done })
-	return Upstream{transport: &mcp.IOTransport{Reader: upR, Writer: upW}, desc: "fake (pipes)", local: true}, kill
+	return Upstream{open: func() (io.ReadCloser, io.WriteCloser, error) { return upR, upW, nil }, desc: "fake (pipes)"}, kill
 }
 
 type setup struct {

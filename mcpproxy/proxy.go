@@ -81,17 +81,19 @@ type Options struct {
 // Upstream is the real MCP server: a command speaking MCP on stdio
 // ([Command]) or a streamable-HTTP endpoint ([HTTP]).
 type Upstream struct {
-	transport mcp.Transport
-	desc      string
-	local     bool
+	transport mcp.Transport // streamable HTTP
+	// open starts a local server and returns its output and input; nil
+	// for HTTP.
+	open func() (io.ReadCloser, io.WriteCloser, error)
+	desc string
 }
 
 // Command is an upstream server run as cmd, speaking MCP on its stdin and
 // stdout. Set cmd.Stderr to see its log. Closing the proxy closes its stdin
 // and, if it does not exit within two seconds, terminates it.
 func Command(cmd *exec.Cmd) Upstream {
-	return Upstream{transport: &mcp.CommandTransport{Command: cmd, TerminateDuration: 2 * time.Second},
-		desc: strings.Join(cmd.Args, " "), local: true}
+	return Upstream{open: func() (io.ReadCloser, io.WriteCloser, error) { return commandStreams(cmd, 2*time.Second) },
+		desc: strings.Join(cmd.Args, " ")}
 }
 
 // HTTP is an upstream streamable-HTTP MCP endpoint; client nil means
@@ -103,6 +105,18 @@ func HTTP(endpoint string, client *http.Client) Upstream {
 
 // String describes the upstream (its command line or URL).
 func (u Upstream) String() string { return u.desc }
+
+// local reports an upstream on this machine, spoken to over stdio.
+func (u Upstream) local() bool { return u.open != nil }
+
+// connect returns the transport to the upstream; fast, when set, sees
+// a local upstream's messages first.
+func (u Upstream) connect(fast *fastPath) mcp.Transport {
+	if u.open == nil {
+		return u.transport
+	}
+	return &stdioUpstream{open: u.open, fast: fast}
+}
 
 // validName is compiled on first use: package init is on every hook's path.
 var validName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`) })
@@ -176,7 +190,7 @@ func New(ctx context.Context, up Upstream, opts Options) (*Proxy, error) {
 	if opts.ElicitTimeout <= 0 {
 		opts.ElicitTimeout = 5 * time.Minute
 	}
-	p := &Proxy{opts: opts, local: up.local, source: up.desc, upDone: make(chan struct{}),
+	p := &Proxy{opts: opts, local: up.local(), source: up.desc, upDone: make(chan struct{}),
 		tools: map[string]toolState{}, progress: map[string]progressTarget{}, subs: map[string]int{}, used: map[string]time.Time{}}
 	if _, err := rand.Read(p.stateKey[:]); err != nil {
 		return nil, err
@@ -192,12 +206,10 @@ func New(ctx context.Context, up Upstream, opts Options) (*Proxy, error) {
 		LoggingMessageHandler:       p.logMessage,
 		ProgressNotificationHandler: p.upstreamProgress,
 	})
-	transport := up.transport
-	if up.local && !opts.NoFastPath {
+	if up.local() && !opts.NoFastPath {
 		p.fast = newFastPath(p)
-		transport = &fastUpTransport{inner: transport, f: p.fast}
 	}
-	cs, err := client.Connect(ctx, transport, nil)
+	cs, err := client.Connect(ctx, up.connect(p.fast), nil)
 	if err != nil {
 		return nil, fmt.Errorf("connect to upstream MCP server %s: %w", up.desc, err)
 	}
@@ -292,8 +304,16 @@ func (p *Proxy) UpstreamErr() error {
 // returned error says what happened.
 func (p *Proxy) ServeStdio(ctx context.Context, in io.ReadCloser, out io.Writer) error {
 	var transport mcp.Transport = &mcp.IOTransport{Reader: in, Writer: nopWriteCloser{out}}
-	if p.fast != nil {
-		transport = &fastDownTransport{inner: transport, f: p.fast}
+	if f := p.fast; f != nil {
+		lw := &lineWriter{w: nopWriteCloser{out}}
+		f.mu.Lock()
+		f.down = lw
+		f.mu.Unlock()
+		take := func(line []byte) bool {
+			msg, ok := decodeLine(line)
+			return ok && f.intercept(ctx, msg)
+		}
+		transport = &mcp.IOTransport{Reader: splitLines(in, take, nil), Writer: lw}
 	}
 	ss, err := p.server.Connect(ctx, transport, nil)
 	if err != nil {

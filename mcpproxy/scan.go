@@ -48,7 +48,7 @@ type PromptInfo struct {
 // Scan connects to the upstream, lists what it offers and disconnects.
 func Scan(ctx context.Context, up Upstream, name string) (*Inventory, error) {
 	client := mcp.NewClient(&mcp.Implementation{Name: "safeclaw-mcp-scan", Version: "1"}, &mcp.ClientOptions{Capabilities: &mcp.ClientCapabilities{}})
-	cs, err := client.Connect(ctx, up.transport, nil)
+	cs, err := client.Connect(ctx, up.connect(nil), nil)
 	if err != nil {
 		return nil, fmt.Errorf("connect to upstream MCP server %s: %w", up.desc, err)
 	}

@@ -82,6 +82,8 @@ type FileStore struct {
 	lastHead       []byte
 	lastHeadParsed head
 
+	h appendHandles
+
 	// splitWrites writes each batch in two parts with a pause between, so
 	// that crash tests can kill a writer in the middle of a line.
 	splitWrites time.Duration
@@ -130,6 +132,7 @@ func (s *FileStore) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closed = true
+	s.h.close()
 	return nil
 }
 
@@ -302,20 +305,12 @@ func (s *FileStore) readHeadFile() ([]byte, error) {
 }
 
 func (s *FileStore) writeHead(t *tailState) error {
-	f, err := openFile(filepath.Join(s.dir, headFile), os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return err
-	}
 	// The head is not synced even in durable mode: after a machine crash it
 	// may lag behind the (synced) log, which verify and append accept, since
 	// the records after it carry their own seals. One sync per append.
 	data := s.encodeHead(t.seq, &t.hash, t.seg, t.size)
 	s.lastHead = nil
-	if _, err := f.WriteAt(data, 0); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
+	if err := s.writeAppendHead(data); err != nil {
 		return err
 	}
 	s.lastHead = data
@@ -325,10 +320,11 @@ func (s *FileStore) writeHead(t *tailState) error {
 
 // tailState is where the chain ends: the last record and the active segment.
 type tailState struct {
-	seq  uint64
-	hash [32]byte
-	seg  string // active (last) segment, "" when there is none
-	size int64
+	seq   uint64
+	hash  [32]byte
+	seg   string // active (last) segment, "" when there is none
+	segID fileID // the file seg named when it was looked at
+	size  int64
 }
 
 func tampered(format string, args ...any) error {
@@ -346,7 +342,7 @@ func (s *FileStore) recoverTail(d *os.File) (tailState, error) {
 	if err != nil {
 		return t, err
 	}
-	data, err := s.readHeadFile()
+	data, err := s.readAppendHead()
 	if err != nil {
 		return t, err
 	}
@@ -385,7 +381,7 @@ func (s *FileStore) recoverTail(d *os.File) (tailState, error) {
 		if fi.Size() < from {
 			return t, tampered("segment %s is shorter (%d bytes) than the head seal says (%d)", segs[i], fi.Size(), from)
 		}
-		t.seg, t.size = segs[i], fi.Size()
+		t.seg, t.segID, t.size = segs[i], infoID(fi), fi.Size()
 		if fi.Size() == from {
 			continue
 		}
@@ -456,11 +452,19 @@ func (s *FileStore) AppendBatch(ctx context.Context, recs []*Record) (uint64, er
 			return 0, fmt.Errorf("audit: %w", err)
 		}
 	}
-	d, err := s.lockDir(ctx, true, true)
+	d, err := s.lockAppendDir(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("audit: %w", err)
 	}
-	defer unlockDir(d)
+	defer funlock(d)
+	// After a failure nothing kept open is trusted: the next append
+	// opens everything afresh.
+	ok := false
+	defer func() {
+		if !ok {
+			s.h.close()
+		}
+	}()
 	t, err := s.recoverTail(d)
 	if err != nil {
 		return 0, fmt.Errorf("audit: %w", err)
@@ -475,9 +479,10 @@ func (s *FileStore) AppendBatch(ctx context.Context, recs []*Record) (uint64, er
 		return 0, fmt.Errorf("audit: %w", err)
 	}
 	if pending != nil {
+		pending.acquire()
 		bar.Go(func() error {
-			defer pending.Close()
-			if err := datasync(pending); err != nil {
+			defer pending.release()
+			if err := datasync(pending.File); err != nil {
 				return fmt.Errorf("audit: sync: %w", err)
 			}
 			return nil
@@ -489,45 +494,27 @@ func (s *FileStore) AppendBatch(ctx context.Context, recs []*Record) (uint64, er
 			return 0, fmt.Errorf("audit: retention: %w", err)
 		}
 	}
+	ok = true
 	return last, nil
 }
 
 // write appends recs after t, rotating segments as needed, then seals the
 // new head. t is advanced to the new end. With deferSync (durable mode only)
-// the last write is not synced: its file is returned open, for the caller to
-// sync and close.
-func (s *FileStore) write(t *tailState, recs []*Record, deferSync bool) (rotated bool, pending *os.File, err error) {
-	var f *os.File
-	defer func() {
-		if f != nil {
-			f.Close()
-		}
-	}()
-	open := func(name string, create bool) error {
-		if f != nil {
-			f.Close()
-			f = nil
-		}
-		flags := os.O_WRONLY | os.O_APPEND
-		if create {
-			flags |= os.O_CREATE | os.O_EXCL
-		}
+// the last write is not synced: its file is returned (a kept handle, not to
+// be closed) for the caller to sync.
+func (s *FileStore) write(t *tailState, recs []*Record, deferSync bool) (rotated bool, pending *keptFile, err error) {
+	var f *keptFile
+	open := func(name string, id fileID, create bool) error {
 		var err error
-		f, err = openFile(filepath.Join(s.dir, name), flags, 0o600)
-		if err != nil {
-			return err
-		}
-		if create && s.opts.Durable {
-			syncDir(s.dir)
-		}
-		return nil
+		f, err = s.appendSegment(name, id, create)
+		return err
 	}
 	if t.seg == "" {
 		t.seg, t.size = segmentName(t.seq+1), 0
-		if err := open(t.seg, true); err != nil {
+		if err := open(t.seg, fileID{}, true); err != nil {
 			return false, nil, err
 		}
-	} else if err := open(t.seg, false); err != nil {
+	} else if err := open(t.seg, t.segID, false); err != nil {
 		return false, nil, err
 	}
 	buf := s.lbuf[:0]
@@ -536,13 +523,13 @@ func (s *FileStore) write(t *tailState, recs []*Record, deferSync bool) (rotated
 		if len(buf) == 0 {
 			return nil
 		}
-		if err := s.writeAll(f, buf); err != nil {
+		if err := s.writeAll(f.File, buf); err != nil {
 			// Take back a partial write so that no torn line stays behind.
 			f.Truncate(t.size)
 			return err
 		}
 		if s.opts.Durable && !(final && deferSync) {
-			if err := datasync(f); err != nil {
+			if err := datasync(f.File); err != nil {
 				return err
 			}
 		}
@@ -577,7 +564,7 @@ func (s *FileStore) write(t *tailState, recs []*Record, deferSync bool) (rotated
 			written = *t
 			written.seq, written.hash = next.seq, next.hash
 			t.seg, t.size = segmentName(r.Seq), 0
-			if err := open(t.seg, true); err != nil {
+			if err := open(t.seg, fileID{}, true); err != nil {
 				s.sealPartial(&written)
 				return rotated, nil, err
 			}
@@ -596,7 +583,7 @@ func (s *FileStore) write(t *tailState, recs []*Record, deferSync bool) (rotated
 		return rotated, nil, err
 	}
 	if deferSync {
-		pending, f = f, nil
+		pending = f
 	}
 	return rotated, pending, nil
 }

@@ -18,10 +18,10 @@ import (
 // The fast path carries an allowed tools/call past the SDK's typed server
 // and client: relaying through them costs about 350 µs per call on the
 // project's VM, a raw relay of the same JSON-RPC message about 25 µs. It
-// works on the SDK's connections (jsonrpc messages), below its sessions:
+// works on the stdio byte streams, below the SDK's transports (lane.go):
 //
-//   - the client's connection hands it a tools/call request first; it takes
-//     the request only when nothing about it needs the SDK's sessions: the
+//   - the client's lane offers it every line first; it takes a tools/call
+//     request only when nothing about it needs the SDK's sessions: the
 //     client and the upstream speak the same version, or the upstream the
 //     2026-07-28 era (whose per-request _meta triple it gives the call, the
 //     proxy's own, as the SDK's client does), the call carries no
@@ -30,9 +30,9 @@ import (
 //     recording first, so that every other call takes the ordinary path,
 //     asks and messages included);
 //   - it then decides the call through the gate (recording it), forwards
-//     the request (params rebuilt as the SDK path builds them) under an ID
-//     of its own on the upstream connection, and
-//     the upstream connection hands the response back to the client under
+//     the request (params rebuilt from what was decided, as the SDK path
+//     builds them) under an ID of its own to the upstream, and the
+//     upstream's lane hands the response back to the client under
 //     the client's ID once the decision's audit record is on disk; progress
 //     notifications for the call go straight to the client;
 //   - a cancellation of such a call is forwarded; when the upstream ends,

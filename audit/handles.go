@@ -1,0 +1,204 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+)
+
+// appendHandles are the directory, head and active segment a store keeps
+// open between appends, so that an append makes about ten system calls
+// rather than twenty. Each is used only while its path still names the
+// same file (checked with one stat per append, which the append needs
+// anyway): a directory, head or segment removed or replaced since is
+// reopened, exactly as a fresh open would find it. They are guarded by
+// the store's mutex.
+type appendHandles struct {
+	dir     *os.File
+	dirID   fileID
+	head    *os.File
+	headID  fileID
+	seg     *keptFile
+	segName string
+	segID   fileID
+	headBuf []byte
+}
+
+func (h *appendHandles) close() {
+	h.closeHead()
+	h.closeSeg()
+	if h.dir != nil {
+		h.dir.Close()
+		h.dir = nil
+	}
+}
+
+func (h *appendHandles) closeHead() {
+	if h.head != nil {
+		h.head.Close()
+		h.head = nil
+	}
+}
+
+func (h *appendHandles) closeSeg() {
+	if h.seg != nil {
+		h.seg.release()
+		h.seg, h.segName = nil, ""
+	}
+}
+
+// keptFile is a segment handle shared by the store and the syncs started
+// on barriers: it is closed when the last of them lets go, so that a sync
+// still to run never finds it closed (or its number reused).
+type keptFile struct {
+	*os.File
+	refs atomic.Int32
+}
+
+func keep(f *os.File) *keptFile {
+	k := &keptFile{File: f}
+	k.refs.Store(1)
+	return k
+}
+
+func (k *keptFile) acquire() { k.refs.Add(1) }
+
+func (k *keptFile) release() {
+	if k.refs.Add(-1) == 0 {
+		k.File.Close()
+	}
+}
+
+// lockAppendDir creates the log directory if needed and locks it for an
+// append. Unlock with funlock; the handle stays open.
+func (s *FileStore) lockAppendDir(ctx context.Context) (*os.File, error) {
+	h := &s.h
+	id, err := statID(s.dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err = os.MkdirAll(s.dir, 0o700); err == nil {
+			id, err = statID(s.dir)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if h.dir == nil || !id.known() || h.dirID != id {
+		h.close()
+		d, err := openFile(s.dir, os.O_RDONLY, 0)
+		if err != nil {
+			return nil, err
+		}
+		if h.dirID, err = fstatID(d); err != nil {
+			d.Close()
+			return nil, err
+		}
+		h.dir = d
+	} else if _, err := h.dir.Seek(0, io.SeekStart); err != nil { // to list it again
+		h.close()
+		return nil, err
+	}
+	if err := flock(ctx, h.dir, true); err != nil {
+		return nil, fmt.Errorf("lock %s: %w", s.dir, err)
+	}
+	return h.dir, nil
+}
+
+// readAppendHead is readHeadFile through the kept handle.
+func (s *FileStore) readAppendHead() ([]byte, error) {
+	h := &s.h
+	name := filepath.Join(s.dir, headFile)
+	id, err := statID(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		h.closeHead()
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if h.head == nil || !id.known() || h.headID != id {
+		h.closeHead()
+		f, err := openFile(name, os.O_RDWR, 0)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if h.headID, err = fstatID(f); err != nil {
+			f.Close()
+			return nil, err
+		}
+		h.head = f
+	}
+	if h.headBuf == nil {
+		h.headBuf = make([]byte, headSize+1)
+	}
+	n, err := h.head.ReadAt(h.headBuf, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		h.closeHead()
+		return nil, err
+	}
+	if n == len(h.headBuf) {
+		// Longer than any head safeclaw writes: read it as a fresh open
+		// would, for the parser to refuse.
+		return s.readHeadFile()
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	return h.headBuf[:n], nil
+}
+
+// writeAppendHead writes data over the head, through the kept handle
+// (creating the head the first time).
+func (s *FileStore) writeAppendHead(data []byte) error {
+	h := &s.h
+	if h.head == nil {
+		f, err := openFile(filepath.Join(s.dir, headFile), os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return err
+		}
+		if h.headID, err = fstatID(f); err != nil {
+			f.Close()
+			return err
+		}
+		h.head = f
+	}
+	if _, err := h.head.WriteAt(data, 0); err != nil {
+		h.closeHead()
+		return err
+	}
+	return nil
+}
+
+// appendSegment returns the handle to write the segment name (at id, as
+// the append's stat found it), creating the segment when create is set.
+func (s *FileStore) appendSegment(name string, id fileID, create bool) (*keptFile, error) {
+	h := &s.h
+	if !create && h.seg != nil && h.segName == name && id.known() && h.segID == id {
+		return h.seg, nil
+	}
+	h.closeSeg()
+	flags := os.O_WRONLY | os.O_APPEND
+	if create {
+		flags |= os.O_CREATE | os.O_EXCL
+	}
+	f, err := openFile(filepath.Join(s.dir, name), flags, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if h.segID, err = fstatID(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if create && s.opts.Durable {
+		syncDir(s.dir)
+	}
+	h.seg, h.segName = keep(f), name
+	return h.seg, nil
+}

@@ -18,6 +18,9 @@ type Barrier struct {
 	wg   sync.WaitGroup
 	mu   sync.Mutex
 	errs []error
+
+	deferred bool
+	queued   []func() error
 }
 
 type barrierKey struct{}
@@ -28,29 +31,63 @@ func WithBarrier(ctx context.Context) (context.Context, *Barrier) {
 	return context.WithValue(ctx, barrierKey{}, b), b
 }
 
+// WithDeferredBarrier is WithBarrier for a surface that has a moment of its
+// own to do the work in: Go only queues it, and it runs in the goroutine
+// that calls [Barrier.Run] or [Barrier.Wait], whichever comes first. The
+// MCP proxy runs the sync right after forwarding a call, in the goroutine
+// that forwarded it, which saves starting a goroutine and waking a thread
+// for it.
+func WithDeferredBarrier(ctx context.Context) (context.Context, *Barrier) {
+	b := &Barrier{deferred: true}
+	return context.WithValue(ctx, barrierKey{}, b), b
+}
+
 // BarrierFrom returns the barrier ctx carries, or nil.
 func BarrierFrom(ctx context.Context) *Barrier {
 	b, _ := ctx.Value(barrierKey{}).(*Barrier)
 	return b
 }
 
-// Go starts fn; [Barrier.Wait] returns only after it has finished.
+// Go starts fn (queues it, on a deferred barrier); [Barrier.Wait] returns
+// only after it has finished.
 func (b *Barrier) Go(fn func() error) {
 	b.wg.Add(1)
-	go func() {
-		defer b.wg.Done()
-		if err := fn(); err != nil {
-			b.mu.Lock()
-			b.errs = append(b.errs, err)
-			b.mu.Unlock()
-		}
-	}()
+	if b.deferred {
+		b.mu.Lock()
+		b.queued = append(b.queued, fn)
+		b.mu.Unlock()
+		return
+	}
+	go b.run(fn)
 }
 
-// Wait waits for everything started with Go and returns their errors
-// joined. A failed wait means the answer must not be given as if all went
-// well (the record it vouches for may not be on disk).
+func (b *Barrier) run(fn func() error) {
+	defer b.wg.Done()
+	if err := fn(); err != nil {
+		b.mu.Lock()
+		b.errs = append(b.errs, err)
+		b.mu.Unlock()
+	}
+}
+
+// Run runs the work queued on a deferred barrier, in the caller's
+// goroutine; nothing for another barrier.
+func (b *Barrier) Run() {
+	b.mu.Lock()
+	queued := b.queued
+	b.queued = nil
+	b.mu.Unlock()
+	for _, fn := range queued {
+		b.run(fn)
+	}
+}
+
+// Wait waits for everything started with Go (running what is still queued)
+// and returns their errors joined. A failed wait means the answer must not
+// be given as if all went well (the record it vouches for may not be on
+// disk).
 func (b *Barrier) Wait() error {
+	b.Run()
 	b.wg.Wait()
 	b.mu.Lock()
 	defer b.mu.Unlock()

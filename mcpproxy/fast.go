@@ -248,7 +248,7 @@ func (f *fastPath) intercept(ctx context.Context, msg jsonrpc.Message) bool {
 	if pre, err := f.p.opts.Check(ctx, sreq); err != nil || pre.Effect != action.Allow {
 		return false
 	}
-	dctx, durable := action.WithBarrier(ctx)
+	dctx, durable := action.WithDeferredBarrier(ctx)
 	d := f.p.decide(dctx, sreq)
 	if d.Effect != action.Allow {
 		// The policy changed between the check and the decision, or the
@@ -279,7 +279,11 @@ func (f *fastPath) intercept(ctx context.Context, msg jsonrpc.Message) bool {
 			durable.Wait()
 			f.fail(ctx, down, fc.orig, f.p.upstreamError(err))
 		}
+		return true
 	}
+	// The record's sync runs here while the upstream works on the call
+	// (unless its answer came first and the upstream's lane runs it).
+	durable.Run()
 	return true
 }
 

@@ -228,7 +228,19 @@ type head struct {
 
 func (s *FileStore) encodeHead(seq uint64, hash *[32]byte, segment string, size int64) []byte {
 	mac := s.seal.head(seq, hash[:], segment, size)
-	b := fmt.Appendf(nil, `{"hash":"%x","mac":"%x","segment":%q,"seq":%d,"size":%d,"v":1}`, hash[:], mac, segment, seq, size)
+	// Built by appending, not fmt: this runs on every append.
+	b := make([]byte, 0, headSize)
+	b = append(b, `{"hash":"`...)
+	b = hex.AppendEncode(b, hash[:])
+	b = append(b, `","mac":"`...)
+	b = hex.AppendEncode(b, mac)
+	b = append(b, `","segment":`...)
+	b = strconv.AppendQuote(b, segment)
+	b = append(b, `,"seq":`...)
+	b = strconv.AppendUint(b, seq, 10)
+	b = append(b, `,"size":`...)
+	b = strconv.AppendInt(b, size, 10)
+	b = append(b, `,"v":1}`...)
 	for len(b) < headSize-1 {
 		b = append(b, ' ')
 	}

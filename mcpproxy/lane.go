@@ -40,57 +40,62 @@ const maxInspect = mcp.DefaultMaxLineLength
 func splitLines(src io.ReadCloser, take func(line []byte) bool, ended func(error)) io.ReadCloser {
 	pr, pw := io.Pipe()
 	go func() {
-		br := bufio.NewReaderSize(src, 64<<10)
-		var long []byte
-		for {
-			line, err := br.ReadSlice('\n')
-			if errors.Is(err, bufio.ErrBufferFull) {
-				// Gather the rest of a long line, up to maxInspect.
-				long = append(long[:0], line...)
-				for errors.Is(err, bufio.ErrBufferFull) && len(long) <= maxInspect {
-					line, err = br.ReadSlice('\n')
-					long = append(long, line...)
-				}
-				line = long
-				if errors.Is(err, bufio.ErrBufferFull) {
-					// Too long to inspect: the SDK gets it, and the rest of
-					// the line with it.
-					if _, werr := pw.Write(line); werr != nil {
-						src.Close()
-						return
-					}
-					for errors.Is(err, bufio.ErrBufferFull) {
-						line, err = br.ReadSlice('\n')
-						if _, werr := pw.Write(line); werr != nil {
-							src.Close()
-							return
-						}
-					}
-					line = nil
-				}
-			}
-			if len(line) > 0 && (err != nil || !take(line)) {
-				if _, werr := pw.Write(line); werr != nil {
-					src.Close() // the SDK closed its end
-					return
-				}
-			}
-			if cap(long) > 64<<10 {
-				long = nil // a rare long line's buffer is not kept
-			}
-			if err != nil {
-				if ended != nil {
-					ended(err)
-				}
-				if errors.Is(err, io.EOF) {
-					err = nil
-				}
-				pw.CloseWithError(err)
-				return
-			}
+		err := relayLines(src, pw, take)
+		if ended != nil {
+			ended(err)
 		}
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
+		src.Close()
+		pw.CloseWithError(err)
 	}()
 	return &laneReader{PipeReader: pr, src: src}
+}
+
+// relayLines offers src's lines to take and writes the others to sdk, until
+// src ends or the SDK closes its end; it returns why it stopped.
+func relayLines(src io.Reader, sdk io.Writer, take func(line []byte) bool) error {
+	br := bufio.NewReaderSize(src, 64<<10)
+	var long []byte
+	for {
+		line, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			// Gather the rest of a long line, up to maxInspect.
+			long = append(long[:0], line...)
+			for errors.Is(err, bufio.ErrBufferFull) && len(long) <= maxInspect {
+				line, err = br.ReadSlice('\n')
+				long = append(long, line...)
+			}
+			line = long
+			// Too long to inspect: the SDK gets it, and the rest of the
+			// line with it.
+			for errors.Is(err, bufio.ErrBufferFull) {
+				if _, werr := sdk.Write(line); werr != nil {
+					return werr
+				}
+				line, err = br.ReadSlice('\n')
+				long = nil
+			}
+			if long == nil {
+				if _, werr := sdk.Write(line); werr != nil {
+					return werr
+				}
+				line = nil
+			}
+		}
+		if len(line) > 0 && (err != nil || !take(line)) {
+			if _, werr := sdk.Write(line); werr != nil {
+				return werr // the SDK closed its end
+			}
+		}
+		if cap(long) > 64<<10 {
+			long = nil // a rare long line's buffer is not kept
+		}
+		if err != nil {
+			return err
+		}
+	}
 }
 
 type laneReader struct {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -36,8 +37,8 @@ type Policy struct {
 	def       action.Effect
 	defReason string
 	tests     []TestCase
-	byKind    map[action.Kind]*bucket
-	wild      *bucket // rules with a glob action, for kinds not in byKind
+	byKind    map[action.Kind]*lazyBucket
+	wild      *lazyBucket // rules with a glob action, for kinds not in byKind
 	protectW  []pathGlob
 	protectR  []pathGlob
 	hash      string
@@ -178,32 +179,39 @@ func (p *Policy) buildIndex() {
 			}
 		}
 	}
-	p.byKind = make(map[action.Kind]*bucket, len(kinds))
-	type kb struct {
-		k action.Kind
-		b *bucket
-	}
-	list := make([]kb, 0, len(kinds))
+	p.byKind = make(map[action.Kind]*lazyBucket, len(kinds))
 	for k := range kinds {
-		b := &bucket{}
-		p.byKind[k] = b
-		list = append(list, kb{k, b})
+		p.byKind[k] = &lazyBucket{build: func() *bucket { return p.buildBucket(func(r *rule) bool { return r.matchKind(k) }) }}
 	}
-	p.wild = &bucket{}
+	p.wild = &lazyBucket{build: func() *bucket {
+		return p.buildBucket(func(r *rule) bool { return slices.ContainsFunc(r.kinds, func(g glob) bool { return !g.lit }) })
+	}}
+}
+
+// lazyBucket is one kind's index, built when a decision first needs it: a
+// hook process decides one or two kinds and exits, so indexing the other
+// twenty was most of the cost of compiling the built-in policy.
+type lazyBucket struct {
+	once  sync.Once
+	build func() *bucket
+	b     *bucket
+}
+
+func (l *lazyBucket) get() *bucket {
+	l.once.Do(func() { l.b, l.build = l.build(), nil })
+	return l.b
+}
+
+// buildBucket indexes the rules in, in policy order.
+func (p *Policy) buildBucket(in func(*rule) bool) *bucket {
+	b := &bucket{}
 	for _, r := range p.rules {
-		keys, wild := r.indexKeys()
-		for _, x := range list {
-			if r.matchKind(x.k) {
-				x.b.add(r, keys, wild)
-			}
-		}
-		for _, g := range r.kinds {
-			if !g.lit {
-				p.wild.add(r, keys, wild)
-				break
-			}
+		if in(r) {
+			keys, wild := r.indexKeys()
+			b.add(r, keys, wild)
 		}
 	}
+	return b
 }
 
 // Hash is "sha256:" and the hex digest of the canonical compiled policy

@@ -165,11 +165,11 @@ func (p *Policy) firstMatch(req *action.Request, part *action.Part, skipAllow bo
 	best := int32(len(p.rules))
 	for i := range part.Facets {
 		f := &part.Facets[i]
-		b := p.byKind[f.Kind]
-		if b == nil {
-			b = p.wild
+		lb := p.byKind[f.Kind]
+		if lb == nil {
+			lb = p.wild
 		}
-		if m := p.scan(b, req, part, f, best, skipAllow); m < best {
+		if m := p.scan(lb.get(), req, part, f, best, skipAllow); m < best {
 			best = m
 		}
 	}

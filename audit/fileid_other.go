@@ -9,9 +9,12 @@ type fileID struct{}
 
 func (fileID) known() bool { return false }
 
-func statID(name string) (fileID, error) {
-	_, err := os.Stat(name)
-	return fileID{}, err
+func statID(name string) (fileID, int64, error) {
+	fi, err := os.Stat(name)
+	if err != nil {
+		return fileID{}, 0, err
+	}
+	return fileID{}, fi.Size(), nil
 }
 
 func fstatID(*os.File) (fileID, error) { return fileID{}, nil }

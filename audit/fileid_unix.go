@@ -13,7 +13,8 @@ type fileID struct{ dev, ino uint64 }
 
 func (id fileID) known() bool { return id != fileID{} }
 
-func statID(name string) (fileID, error) {
+// statID returns the file name names and its size.
+func statID(name string) (fileID, int64, error) {
 	var st syscall.Stat_t
 	for {
 		err := syscall.Stat(name, &st)
@@ -21,9 +22,9 @@ func statID(name string) (fileID, error) {
 			continue
 		}
 		if err != nil {
-			return fileID{}, &os.PathError{Op: "stat", Path: name, Err: err}
+			return fileID{}, 0, &os.PathError{Op: "stat", Path: name, Err: err}
 		}
-		return fileID{uint64(st.Dev), uint64(st.Ino)}, nil
+		return fileID{uint64(st.Dev), uint64(st.Ino)}, st.Size, nil
 	}
 }
 

@@ -78,10 +78,10 @@ func (k *keptFile) release() {
 // append. Unlock with funlock; the handle stays open.
 func (s *FileStore) lockAppendDir(ctx context.Context) (*os.File, error) {
 	h := &s.h
-	id, err := statID(s.dir)
+	id, _, err := statID(s.dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err = os.MkdirAll(s.dir, 0o700); err == nil {
-			id, err = statID(s.dir)
+			id, _, err = statID(s.dir)
 		}
 	}
 	if err != nil {
@@ -112,7 +112,7 @@ func (s *FileStore) lockAppendDir(ctx context.Context) (*os.File, error) {
 func (s *FileStore) readAppendHead() ([]byte, error) {
 	h := &s.h
 	name := filepath.Join(s.dir, headFile)
-	id, err := statID(name)
+	id, size, err := statID(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		h.closeHead()
 		return nil, nil
@@ -135,18 +135,20 @@ func (s *FileStore) readAppendHead() ([]byte, error) {
 		}
 		h.head = f
 	}
-	if h.headBuf == nil {
-		h.headBuf = make([]byte, headSize+1)
-	}
-	n, err := h.head.ReadAt(h.headBuf, 0)
-	if err != nil && !errors.Is(err, io.EOF) {
-		h.closeHead()
-		return nil, err
-	}
-	if n == len(h.headBuf) {
+	if size > headSize {
 		// Longer than any head safeclaw writes: read it as a fresh open
 		// would, for the parser to refuse.
 		return s.readHeadFile()
+	}
+	if h.headBuf == nil {
+		h.headBuf = make([]byte, headSize)
+	}
+	// The size the stat found is read in one call: a head is rewritten in
+	// place, under the lock this append holds.
+	n, err := h.head.ReadAt(h.headBuf[:size], 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		h.closeHead()
+		return nil, err
 	}
 	if n == 0 {
 		return nil, nil

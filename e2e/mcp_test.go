@@ -4,10 +4,14 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // mcpPolicy is the user policy of the MCP test: destructive SQL is denied,
@@ -194,4 +198,127 @@ func TestClaudeCodeMCP(t *testing.T) {
 			res.log(t)
 		}
 	})
+}
+
+// TestCodexMCP runs Codex CLI with the MCP server in its config.toml
+// wrapped by `safeclaw install codex --mcp`: a stdio server, and a remote
+// streamable-HTTP one (which install turns into `safeclaw mcp --upstream
+// URL`). The denied call never reaches the server and Codex hands the
+// model the reason; the allowed one returns the server's result; both are
+// decided by the proxy (surface mcp) and recorded. No safeclaw hook is
+// installed, and Codex's approvals are off, so the proxy is the only gate.
+func TestCodexMCP(t *testing.T) {
+	bin := agentCLI(t, "Codex CLI", envCodex)
+	for _, remote := range []bool{false, true} {
+		name := "stdio server"
+		if remote {
+			name = "remote server"
+		}
+		t.Run(name, func(t *testing.T) {
+			w := newMCPWorld(t)
+			m := startMock(t, []toolCall{
+				{Tool: "echodb/" + mcpUpstreamTool, Args: map[string]any{"sql": mcpDeniedSQL}},
+				{Tool: "echodb/" + mcpUpstreamTool, Args: map[string]any{"sql": mcpAllowedSQL}},
+			}, openaiHandler)
+			entry := fmt.Sprintf("[mcp_servers.echodb]\ncommand = %q\nargs = []\nenv = { %s = %q, %s = %q, SAFECLAW_HOME = %q }\n",
+				w.self, envMCPUpstreamLog, w.logPath, envMCPUpstreamMarker, w.marker, w.sc.safeclawHome)
+			// Codex starts MCP servers with a short list of variables (HOME,
+			// PATH, ...) and an entry's own env; a wrapped remote entry has
+			// none, so its proxy finds safeclaw's files under HOME.
+			var auditEnv []string
+			writeFile(t, filepath.Join(w.sc.safeclawHome, "policy.yaml"), mcpPolicy)
+			if remote {
+				srv := &http.Server{Handler: mcpUpstreamHandler(w.logPath, w.marker), ReadHeaderTimeout: 10 * time.Second}
+				ln, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					t.Fatal(err)
+				}
+				go srv.Serve(ln)
+				t.Cleanup(func() { srv.Close() })
+				entry = fmt.Sprintf("[mcp_servers.echodb]\nurl = %q\n", "http://"+ln.Addr().String()+"/mcp")
+				writeFile(t, filepath.Join(w.sc.home, ".config", "safeclaw", "policy.yaml"), mcpPolicy)
+				auditEnv = []string{"SAFECLAW_HOME="}
+			}
+			codexHome := filepath.Join(w.sc.home, ".codex")
+			config := filepath.Join(codexHome, "config.toml")
+			writeFile(t, config, fmt.Sprintf(`model = "gpt-mock"
+model_provider = "mock"
+
+[model_providers.mock]
+name = "mock"
+base_url = "%s/v1"
+wire_api = "responses"
+env_key = "MOCK_API_KEY"
+
+%s`, m.url, entry))
+			original, err := os.ReadFile(config)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out, code := w.sc.safeclawEnv(t, []string{"CODEX_HOME=" + codexHome}, "install", "codex", "--mcp"); code != 0 {
+				t.Fatalf("safeclaw install codex --mcp: exit %d\n%s", code, out)
+			}
+			if data, _ := os.ReadFile(config); !strings.Contains(string(data), safeclawBin) {
+				t.Fatalf("install --mcp did not wrap the server:\n%s", data)
+			}
+			env := w.sc.baseEnv("CODEX_HOME="+codexHome, "MOCK_API_KEY=dummy")
+			res := runAgent(t, w.sc.project, env, bin, "exec", "--skip-git-repo-check",
+				"-s", "danger-full-access", "-c", `approval_policy="never"`,
+				"Call the tools you are given, one at a time.")
+			m.logResults(t)
+
+			calls := w.calls(t)
+			if anyContains(calls, mcpDeniedSQL) {
+				t.Errorf("the denied call reached the upstream: %q", calls)
+			}
+			if !anyContains(calls, mcpAllowedSQL) {
+				t.Errorf("the allowed call never reached the upstream: %q", calls)
+			}
+			results := m.toolResults()
+			if r, ok := results[0]; !ok {
+				t.Errorf("mock model never received the result of the denied call")
+			} else if strings.Contains(r.Text, w.marker) || !strings.Contains(r.Text, "No destructive SQL through MCP") {
+				t.Errorf("result of the denied call does not carry safeclaw's reason:\n%s", r.Text)
+			}
+			if r, ok := results[1]; !ok {
+				t.Errorf("mock model never received the result of the allowed call")
+			} else if !strings.Contains(r.Text, w.marker) {
+				t.Errorf("result of the allowed call does not come from the upstream:\n%s", r.Text)
+			}
+
+			out, code := w.sc.safeclawEnv(t, auditEnv, "audit", "--json")
+			if code != 0 {
+				t.Fatalf("safeclaw audit --json: exit %d\n%s", code, out)
+			}
+			for sql, want := range map[string]string{mcpDeniedSQL: "deny", mcpAllowedSQL: "allow"} {
+				found := false
+				for _, line := range strings.Split(out, "\n") {
+					var r auditRecord
+					if json.Unmarshal([]byte(line), &r) != nil || r.Type != "decision" || !strings.Contains(line, sql) {
+						continue
+					}
+					found = true
+					if r.Decision != want || r.Surface != "mcp" {
+						t.Errorf("audit record for %q: decision %s by %s, want %s by mcp", sql, r.Decision, r.Surface, want)
+					}
+				}
+				if !found {
+					t.Errorf("audit trail has no decision for the call with %q:\n%s", sql, out)
+				}
+			}
+			if out, code := w.sc.safeclawEnv(t, auditEnv, "audit", "verify"); code != 0 {
+				t.Errorf("safeclaw audit verify: exit %d\n%s", code, out)
+			}
+			if out, code := w.sc.safeclawEnv(t, []string{"CODEX_HOME=" + codexHome}, "uninstall", "codex", "--mcp"); code != 0 {
+				t.Errorf("safeclaw uninstall codex --mcp: exit %d\n%s", code, out)
+			} else if restored, _ := os.ReadFile(config); string(restored) != string(original) {
+				t.Errorf("uninstall --mcp did not restore config.toml:\n%s\nwant:\n%s", restored, original)
+			}
+			if t.Failed() {
+				res.log(t)
+				log, _ := os.ReadFile(w.logPath)
+				t.Logf("upstream log:\n%s", log)
+			}
+		})
+	}
 }

@@ -16,13 +16,20 @@ import (
 const openaiCallIDPrefix = "call_mock_"
 
 type openaiRequest struct {
-	Model  string `json:"model"`
-	Stream bool   `json:"stream"`
-	Tools  []struct {
-		Type string `json:"type"`
+	Model  string          `json:"model"`
+	Stream bool            `json:"stream"`
+	Tools  []openaiTool    `json:"tools"`
+	Input  json.RawMessage `json:"input"`
+}
+
+// openaiTool is an offered tool; Codex offers an MCP server's tools as a
+// namespace (mcp__SERVER) holding them.
+type openaiTool struct {
+	Type  string `json:"type"`
+	Name  string `json:"name"`
+	Tools []struct {
 		Name string `json:"name"`
 	} `json:"tools"`
-	Input json.RawMessage `json:"input"`
 }
 
 type openaiItem struct {
@@ -43,6 +50,30 @@ func openaiShellCall(tools map[string]bool, cmd string) (name string, args any, 
 		return "shell", map[string]any{"command": []string{"bash", "-lc", cmd}}, true
 	}
 	return "", nil, false
+}
+
+// openaiNamedTool finds the offered tool a scripted call names, exactly or,
+// for "SERVER/TOOL" (an MCP tool), as the agent offers it: TOOL inside a
+// namespace naming SERVER (Codex), or a name with SERVER in it ending in
+// _TOOL.
+func openaiNamedTool(offered []openaiTool, call toolCall) (name, namespace string, ok bool) {
+	server, tool, isMCP := strings.Cut(call.Tool, "/")
+	for _, t := range offered {
+		switch {
+		case t.Name == call.Tool:
+			return t.Name, "", true
+		case !isMCP || !strings.Contains(t.Name, server):
+		case t.Type == "namespace":
+			for _, sub := range t.Tools {
+				if sub.Name == tool {
+					return tool, t.Name, true
+				}
+			}
+		case strings.HasSuffix(t.Name, "_"+tool):
+			return t.Name, "", true
+		}
+	}
+	return "", "", false
 }
 
 func openaiHandler(m *mockModel, w http.ResponseWriter, r *http.Request, body []byte) {
@@ -74,14 +105,22 @@ func openaiHandler(m *mockModel, w http.ResponseWriter, r *http.Request, body []
 	if step, call, ok := m.nextStep(len(seen)); ok {
 		cmd := call.Command
 		name, args, offered := openaiShellCall(tools, cmd)
+		namespace := ""
+		if call.Tool != "" {
+			name, namespace, offered = openaiNamedTool(req.Tools, call)
+			args, cmd = call.Args, call.String()
+		}
 		if !offered {
-			m.logf("POST %s: no shell tool among %q", r.URL, names)
-			writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{"message": "mock: no shell tool offered", "type": "invalid_request_error"}})
+			m.logf("POST %s: no tool for %s among %q", r.URL, call, names)
+			writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{"message": "mock: the tool asked for is not offered", "type": "invalid_request_error"}})
 			return
 		}
 		argJSON, _ := json.Marshal(args)
 		item = map[string]any{"type": "function_call", "id": fmt.Sprintf("fc_mock_%d", step), "name": name,
 			"arguments": string(argJSON), "call_id": fmt.Sprintf("%s%d", openaiCallIDPrefix, step), "status": "completed"}
+		if namespace != "" {
+			item["namespace"] = namespace
+		}
 		m.logf("POST %s results=%d -> %s %d: %s", r.URL, len(seen), name, step, cmd)
 	} else {
 		item = map[string]any{"type": "message", "role": "assistant", "id": "msg_mock", "status": "completed",

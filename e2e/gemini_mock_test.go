@@ -55,11 +55,13 @@ func geminiHandler(m *mockModel, w http.ResponseWriter, r *http.Request, body []
 		return
 	}
 	offersShell := false
+	var offered []string
 	for _, tool := range req.Tools {
 		for _, fd := range tool.FunctionDeclarations {
 			if fd.Name == "run_shell_command" {
 				offersShell = true
 			}
+			offered = append(offered, fd.Name)
 		}
 	}
 	// Gemini function responses carry no id the mock chose reliably: the
@@ -84,9 +86,17 @@ func geminiHandler(m *mockModel, w http.ResponseWriter, r *http.Request, body []
 		m.logf("POST %s results=%d shell=%v -> side text", r.URL, results, offersShell)
 	default:
 		if step, call, ok := m.nextStep(results); ok {
-			parts = []any{map[string]any{"functionCall": map[string]any{"name": "run_shell_command",
-				"args": map[string]any{"command": call.Command, "description": "scripted step"}}}}
-			m.logf("POST %s results=%d -> run_shell_command %d: %s", r.URL, results, step, call)
+			name, args := "run_shell_command", map[string]any{"command": call.Command, "description": "scripted step"}
+			if call.Tool != "" {
+				if name = geminiNamedTool(offered, call.Tool); name == "" {
+					m.logf("POST %s: no tool for %s among %q", r.URL, call, offered)
+					writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]any{"code": 400, "message": "mock: the tool asked for is not offered", "status": "INVALID_ARGUMENT"}})
+					return
+				}
+				args = call.Args
+			}
+			parts = []any{map[string]any{"functionCall": map[string]any{"name": name, "args": args}}}
+			m.logf("POST %s results=%d -> %s %d: %s", r.URL, results, name, step, call)
 		} else {
 			parts = []any{map[string]any{"text": "MOCK-DONE"}}
 			m.sentFinal()
@@ -106,4 +116,17 @@ func geminiHandler(m *mockModel, w http.ResponseWriter, r *http.Request, body []
 	}
 	b, _ := json.Marshal(answer)
 	writeFull(w, http.StatusOK, "text/event-stream", []byte("data: "+string(b)+"\r\n\r\n"))
+}
+
+// geminiNamedTool finds the declared function a scripted call names,
+// exactly or, for "SERVER/TOOL" (an MCP tool), as TOOL itself or a name
+// with SERVER in it ending in _TOOL; "" when none is offered.
+func geminiNamedTool(offered []string, want string) string {
+	server, tool, isMCP := strings.Cut(want, "/")
+	for _, n := range offered {
+		if n == want || isMCP && (n == tool || strings.Contains(n, server) && strings.HasSuffix(n, "_"+tool)) {
+			return n
+		}
+	}
+	return ""
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -320,5 +321,82 @@ env_key = "MOCK_API_KEY"
 				t.Logf("upstream log:\n%s", log)
 			}
 		})
+	}
+}
+
+// TestGeminiCLIMCP runs Gemini CLI with the stdio MCP server in its
+// settings.json wrapped by `safeclaw install gemini --mcp`, with the same
+// calls and checks as TestCodexMCP. --yolo approves every call on Gemini's
+// side and no safeclaw hook is installed, so the proxy is the only gate.
+func TestGeminiCLIMCP(t *testing.T) {
+	bundle := agentCLI(t, "Gemini CLI", envGemini)
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Fatalf("Gemini CLI needs node on PATH: %v", err)
+	}
+	w := newMCPWorld(t)
+	writeFile(t, filepath.Join(w.sc.safeclawHome, "policy.yaml"), mcpPolicy)
+	m := startMock(t, []toolCall{
+		{Tool: "echodb/" + mcpUpstreamTool, Args: map[string]any{"sql": mcpDeniedSQL}},
+		{Tool: "echodb/" + mcpUpstreamTool, Args: map[string]any{"sql": mcpAllowedSQL}},
+	}, geminiHandler)
+	settings := filepath.Join(w.sc.home, ".gemini", "settings.json")
+	cfg, err := json.MarshalIndent(map[string]any{
+		"security": map[string]any{"auth": map[string]any{"selectedType": "gemini-api-key"}, "folderTrust": map[string]any{"enabled": false}},
+		"mcpServers": map[string]any{"echodb": map[string]any{"command": w.self, "args": []string{},
+			"env": map[string]string{envMCPUpstreamLog: w.logPath, envMCPUpstreamMarker: w.marker, "SAFECLAW_HOME": w.sc.safeclawHome}}},
+	}, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, settings, string(cfg)+"\n")
+	if out, code := w.sc.safeclawEnv(t, nil, "install", "gemini", "--mcp"); code != 0 {
+		t.Fatalf("safeclaw install gemini --mcp: exit %d\n%s", code, out)
+	}
+	if data, _ := os.ReadFile(settings); !strings.Contains(string(data), safeclawBin) {
+		t.Fatalf("install --mcp did not wrap the server:\n%s", data)
+	}
+	env := w.sc.baseEnv("GOOGLE_GEMINI_BASE_URL="+m.url, "GEMINI_API_KEY=dummy")
+	res := runAgent(t, w.sc.project, env, node, bundle,
+		"-p", "Call the tools you are given, one at a time.", "-m", "gemini-2.5-pro", "--yolo")
+	m.logResults(t)
+
+	calls := w.calls(t)
+	if anyContains(calls, mcpDeniedSQL) {
+		t.Errorf("the denied call reached the upstream: %q", calls)
+	}
+	if !anyContains(calls, mcpAllowedSQL) {
+		t.Errorf("the allowed call never reached the upstream: %q", calls)
+	}
+	results := m.toolResults()
+	if r, ok := results[0]; !ok {
+		t.Errorf("mock model never received the result of the denied call")
+	} else if strings.Contains(r.Text, w.marker) || !strings.Contains(r.Text, "No destructive SQL through MCP") {
+		t.Errorf("result of the denied call does not carry safeclaw's reason:\n%s", r.Text)
+	}
+	if r, ok := results[1]; !ok {
+		t.Errorf("mock model never received the result of the allowed call")
+	} else if !strings.Contains(r.Text, w.marker) {
+		t.Errorf("result of the allowed call does not come from the upstream:\n%s", r.Text)
+	}
+	for sql, want := range map[string]string{mcpDeniedSQL: "deny", mcpAllowedSQL: "allow"} {
+		found := false
+		for _, r := range w.sc.audit(t) {
+			if r.Type == "decision" && strings.Contains(r.Raw, sql) {
+				found = true
+				if r.Decision != want || r.Surface != "mcp" {
+					t.Errorf("audit record for %q: decision %s by %s, want %s by mcp", sql, r.Decision, r.Surface, want)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("audit trail has no decision for the call with %q", sql)
+		}
+	}
+	w.sc.verifyAudit(t)
+	if t.Failed() {
+		res.log(t)
+		log, _ := os.ReadFile(w.logPath)
+		t.Logf("upstream log:\n%s", log)
 	}
 }

@@ -288,6 +288,12 @@ func (sc *scenario) audit(t *testing.T) []auditRecord {
 	if code != 0 {
 		t.Fatalf("safeclaw audit --json: exit %d\n%s", code, out)
 	}
+	return parseAudit(t, out)
+}
+
+// parseAudit reads the lines of `safeclaw audit --json`.
+func parseAudit(t *testing.T, out string) []auditRecord {
+	t.Helper()
 	var recs []auditRecord
 	lines := bufio.NewScanner(strings.NewReader(out))
 	lines.Buffer(make([]byte, 0, 64<<10), 4<<20)

@@ -120,6 +120,46 @@ func anyContains(list []string, s string) bool {
 	return false
 }
 
+// checkGated checks a run through safeclaw mcp: the denied call never
+// reached the upstream and the model got safeclaw's reason instead, the
+// allowed one returned the upstream's result, and recs (the audit trail)
+// hold both decisions, made by the proxy.
+func (w *mcpWorld) checkGated(t *testing.T, m *mockModel, recs []auditRecord) {
+	t.Helper()
+	calls := w.calls(t)
+	if anyContains(calls, mcpDeniedSQL) {
+		t.Errorf("the denied call reached the upstream: %q", calls)
+	}
+	if !anyContains(calls, mcpAllowedSQL) {
+		t.Errorf("the allowed call never reached the upstream: %q", calls)
+	}
+	results := m.toolResults()
+	if r, ok := results[0]; !ok {
+		t.Errorf("mock model never received the result of the denied call")
+	} else if strings.Contains(r.Text, w.marker) || !strings.Contains(r.Text, "No destructive SQL through MCP") {
+		t.Errorf("result of the denied call does not carry safeclaw's reason:\n%s", r.Text)
+	}
+	if r, ok := results[1]; !ok {
+		t.Errorf("mock model never received the result of the allowed call")
+	} else if !strings.Contains(r.Text, w.marker) {
+		t.Errorf("result of the allowed call does not come from the upstream:\n%s", r.Text)
+	}
+	for sql, want := range map[string]string{mcpDeniedSQL: "deny", mcpAllowedSQL: "allow"} {
+		found := false
+		for _, r := range recs {
+			if r.Type == "decision" && strings.Contains(r.Raw, sql) {
+				found = true
+				if r.Decision != want || r.Surface != "mcp" {
+					t.Errorf("audit record for %q: decision %s by %s, want %s by mcp", sql, r.Decision, r.Surface, want)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("audit trail has no decision for the call with %q", sql)
+		}
+	}
+}
+
 // TestClaudeCodeMCP runs Claude Code with a stdio MCP server wrapped by
 // `safeclaw mcp`: the denied call never reaches the server and the model
 // gets the reason; the allowed one does and returns the server's result.
@@ -160,40 +200,7 @@ func TestClaudeCodeMCP(t *testing.T) {
 		res, _ := runClaude(t, bin, w.sc, m, []string{mcpClaudeEnv}, "--mcp-config", cfg, "--strict-mcp-config", skipPermissions)
 		m.logResults(t)
 
-		calls := w.calls(t)
-		if anyContains(calls, mcpDeniedSQL) {
-			t.Errorf("the denied call reached the upstream: %q", calls)
-		}
-		if !anyContains(calls, mcpAllowedSQL) {
-			t.Errorf("the allowed call never reached the upstream: %q", calls)
-		}
-		results := m.toolResults()
-		if r, ok := results[0]; !ok {
-			t.Errorf("mock model never received the result of the denied call")
-		} else if strings.Contains(r.Text, w.marker) || !strings.Contains(r.Text, "No destructive SQL through MCP") {
-			t.Errorf("result of the denied call does not carry safeclaw's reason:\n%s", r.Text)
-		}
-		if r, ok := results[1]; !ok {
-			t.Errorf("mock model never received the result of the allowed call")
-		} else if !strings.Contains(r.Text, w.marker) {
-			t.Errorf("result of the allowed call does not come from the upstream:\n%s", r.Text)
-		}
-
-		recs := w.sc.audit(t)
-		for sql, want := range map[string]string{mcpDeniedSQL: "deny", mcpAllowedSQL: "allow"} {
-			found := false
-			for _, r := range recs {
-				if r.Type == "decision" && strings.Contains(r.Raw, sql) {
-					found = true
-					if r.Decision != want {
-						t.Errorf("audit decision for %q = %s, want %s", sql, r.Decision, want)
-					}
-				}
-			}
-			if !found {
-				t.Errorf("audit trail has no decision for the call with %q", sql)
-			}
-		}
+		w.checkGated(t, m, w.sc.audit(t))
 		w.sc.verifyAudit(t)
 		if t.Failed() {
 			res.log(t)
@@ -268,45 +275,11 @@ env_key = "MOCK_API_KEY"
 				"Call the tools you are given, one at a time.")
 			m.logResults(t)
 
-			calls := w.calls(t)
-			if anyContains(calls, mcpDeniedSQL) {
-				t.Errorf("the denied call reached the upstream: %q", calls)
-			}
-			if !anyContains(calls, mcpAllowedSQL) {
-				t.Errorf("the allowed call never reached the upstream: %q", calls)
-			}
-			results := m.toolResults()
-			if r, ok := results[0]; !ok {
-				t.Errorf("mock model never received the result of the denied call")
-			} else if strings.Contains(r.Text, w.marker) || !strings.Contains(r.Text, "No destructive SQL through MCP") {
-				t.Errorf("result of the denied call does not carry safeclaw's reason:\n%s", r.Text)
-			}
-			if r, ok := results[1]; !ok {
-				t.Errorf("mock model never received the result of the allowed call")
-			} else if !strings.Contains(r.Text, w.marker) {
-				t.Errorf("result of the allowed call does not come from the upstream:\n%s", r.Text)
-			}
-
 			out, code := w.sc.safeclawEnv(t, auditEnv, "audit", "--json")
 			if code != 0 {
 				t.Fatalf("safeclaw audit --json: exit %d\n%s", code, out)
 			}
-			for sql, want := range map[string]string{mcpDeniedSQL: "deny", mcpAllowedSQL: "allow"} {
-				found := false
-				for _, line := range strings.Split(out, "\n") {
-					var r auditRecord
-					if json.Unmarshal([]byte(line), &r) != nil || r.Type != "decision" || !strings.Contains(line, sql) {
-						continue
-					}
-					found = true
-					if r.Decision != want || r.Surface != "mcp" {
-						t.Errorf("audit record for %q: decision %s by %s, want %s by mcp", sql, r.Decision, r.Surface, want)
-					}
-				}
-				if !found {
-					t.Errorf("audit trail has no decision for the call with %q:\n%s", sql, out)
-				}
-			}
+			w.checkGated(t, m, parseAudit(t, out))
 			if out, code := w.sc.safeclawEnv(t, auditEnv, "audit", "verify"); code != 0 {
 				t.Errorf("safeclaw audit verify: exit %d\n%s", code, out)
 			}
@@ -361,38 +334,7 @@ func TestGeminiCLIMCP(t *testing.T) {
 		"-p", "Call the tools you are given, one at a time.", "-m", "gemini-2.5-pro", "--yolo")
 	m.logResults(t)
 
-	calls := w.calls(t)
-	if anyContains(calls, mcpDeniedSQL) {
-		t.Errorf("the denied call reached the upstream: %q", calls)
-	}
-	if !anyContains(calls, mcpAllowedSQL) {
-		t.Errorf("the allowed call never reached the upstream: %q", calls)
-	}
-	results := m.toolResults()
-	if r, ok := results[0]; !ok {
-		t.Errorf("mock model never received the result of the denied call")
-	} else if strings.Contains(r.Text, w.marker) || !strings.Contains(r.Text, "No destructive SQL through MCP") {
-		t.Errorf("result of the denied call does not carry safeclaw's reason:\n%s", r.Text)
-	}
-	if r, ok := results[1]; !ok {
-		t.Errorf("mock model never received the result of the allowed call")
-	} else if !strings.Contains(r.Text, w.marker) {
-		t.Errorf("result of the allowed call does not come from the upstream:\n%s", r.Text)
-	}
-	for sql, want := range map[string]string{mcpDeniedSQL: "deny", mcpAllowedSQL: "allow"} {
-		found := false
-		for _, r := range w.sc.audit(t) {
-			if r.Type == "decision" && strings.Contains(r.Raw, sql) {
-				found = true
-				if r.Decision != want || r.Surface != "mcp" {
-					t.Errorf("audit record for %q: decision %s by %s, want %s by mcp", sql, r.Decision, r.Surface, want)
-				}
-			}
-		}
-		if !found {
-			t.Errorf("audit trail has no decision for the call with %q", sql)
-		}
-	}
+	w.checkGated(t, m, w.sc.audit(t))
 	w.sc.verifyAudit(t)
 	if t.Failed() {
 		res.log(t)

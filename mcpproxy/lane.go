@@ -34,9 +34,9 @@ const maxInspect = mcp.DefaultMaxLineLength
 
 // splitLines returns the reader the SDK's transport reads from: src minus
 // the lines take accepted. take sees each complete line, newline
-// included, and must not keep it. ended is called with the reason src
-// ended, before the SDK sees the end. Closing the returned reader closes
-// src.
+// included, and must not keep it. ended, if set, is called with the
+// reason the lane stopped (src ended or failed, or the SDK closed its end)
+// before the SDK sees the end. Closing the returned reader closes src.
 func splitLines(src io.ReadCloser, take func(line []byte) bool, ended func(error)) io.ReadCloser {
 	pr, pw := io.Pipe()
 	go func() {

@@ -638,24 +638,3 @@ func relayGC(e *Env) {
 
 // relayGCPercent lets the heap grow to 5x its live size between collections.
 const relayGCPercent = 400
-
-// pollable returns f switched to non-blocking mode and read through the Go
-// runtime's poller, when f is a pipe or a socket: a goroutine waiting for
-// the client's next message then parks instead of holding a thread in a
-// blocking read, which otherwise keeps the runtime's monitor waking every
-// 20 µs and costs each relayed call about a tenth of its CPU. Terminals and
-// files are left as they are (their blocking mode is shared with the
-// processes around us).
-func pollable(f *os.File) *os.File {
-	var st syscall.Stat_t
-	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
-		return f
-	}
-	if m := st.Mode & syscall.S_IFMT; m != syscall.S_IFIFO && m != syscall.S_IFSOCK {
-		return f
-	}
-	if err := syscall.SetNonblock(int(f.Fd()), true); err != nil {
-		return f
-	}
-	return os.NewFile(f.Fd(), f.Name())
-}

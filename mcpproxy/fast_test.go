@@ -19,8 +19,21 @@ import (
 // fastProxy is stdioProxy with the gate at hand and the fast path on or off.
 func fastProxy(t testing.TB, noFast bool, era ...string) (*mcp.ClientSession, *gateRec, *Proxy) {
 	t.Helper()
+	version := "2025-11-25"
+	if len(era) > 0 {
+		version = era[0]
+	}
+	cs, g, p, _ := fastProxyEditing(t, noFast, version, nil)
+	return cs, g, p
+}
+
+// fastProxyEditing is fastProxy whose client writes through edit (nil:
+// directly), so that a test can send bytes the SDK's client never would; it
+// also returns the upstream, to read what it received.
+func fastProxyEditing(t testing.TB, noFast bool, version string, edit func(io.WriteCloser) io.WriteCloser) (*mcp.ClientSession, *gateRec, *Proxy, *mcptest.Fake) {
+	t.Helper()
 	ctx := context.Background()
-	up, _ := childUpstream(t)
+	up, fake := childUpstream(t)
 	g := newGate(t)
 	p, err := New(ctx, up, Options{Name: "db", Decide: g.decide, Check: g.check, NoFastPath: noFast,
 		Pins: OpenPins(filepath.Join(t.TempDir(), "db.json"))})
@@ -34,17 +47,17 @@ func fastProxy(t testing.TB, noFast bool, era ...string) (*mcp.ClientSession, *g
 		p.ServeStdio(ctx, inR, outW)
 		outW.Close()
 	}()
-	version := "2025-11-25"
-	if len(era) > 0 {
-		version = era[0]
+	var w io.WriteCloser = inW
+	if edit != nil {
+		w = edit(inW)
 	}
 	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil).Connect(ctx,
-		&mcp.IOTransport{Reader: outR, Writer: inW}, &mcp.ClientSessionOptions{ProtocolVersion: version})
+		&mcp.IOTransport{Reader: outR, Writer: w}, &mcp.ClientSessionOptions{ProtocolVersion: version})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cs.Close(); inW.Close() })
-	return cs, g, p
+	return cs, g, p, fake
 }
 
 // The fast path answers exactly as the SDK's path does: the same results,

@@ -2,15 +2,12 @@ package mcpproxy
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
-	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // The SDK sees exactly the bytes the fast path declines, in order,
@@ -141,29 +138,11 @@ func TestDecodeLine(t *testing.T) {
 // upstream whose parser keeps the first of two duplicate keys cannot run
 // something other than what the policy saw.
 func TestFastPathForwardsDecidedArguments(t *testing.T) {
-	ctx := context.Background()
-	up, fake := childUpstream(t)
-	g := newGate(t)
-	p, err := New(ctx, up, Options{Name: "db", Decide: g.decide, Check: g.check, Pins: OpenPins(filepath.Join(t.TempDir(), "db.json"))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
-	inR, inW := io.Pipe()
-	outR, outW := io.Pipe()
-	go func() {
-		p.ServeStdio(ctx, inR, outW)
-		outW.Close()
-	}()
 	// The client's bytes are edited on the way: its marker becomes two
 	// "sql" keys, the later one what the policy decides.
-	dup := &rewriter{w: inW, old: `"sql":"MARK"`, new: `"sql":"drop table users","sql":"select 1"`}
-	cs, err := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil).Connect(ctx,
-		&mcp.IOTransport{Reader: outR, Writer: dup}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cs.Close(); inW.Close() })
+	cs, _, p, fake := fastProxyEditing(t, false, "2025-11-25", func(w io.WriteCloser) io.WriteCloser {
+		return &rewriter{w: w, old: `"sql":"MARK"`, new: `"sql":"drop table users","sql":"select 1"`}
+	})
 	toolNames(t, cs)
 	res := call(t, cs, "run_query", map[string]any{"sql": "MARK"})
 	if res.IsError {

@@ -89,15 +89,11 @@ func (s *FileStore) lockAppendDir(ctx context.Context) (*os.File, error) {
 	}
 	if h.dir == nil || !id.known() || h.dirID != id {
 		h.close()
-		d, err := openFile(s.dir, os.O_RDONLY, 0)
+		d, id, err := openKept(s.dir, os.O_RDONLY, 0)
 		if err != nil {
 			return nil, err
 		}
-		if h.dirID, err = fstatID(d); err != nil {
-			d.Close()
-			return nil, err
-		}
-		h.dir = d
+		h.dir, h.dirID = d, id
 	} else if _, err := h.dir.Seek(0, io.SeekStart); err != nil { // to list it again
 		h.close()
 		return nil, err
@@ -122,18 +118,14 @@ func (s *FileStore) readAppendHead() ([]byte, error) {
 	}
 	if h.head == nil || !id.known() || h.headID != id {
 		h.closeHead()
-		f, err := openFile(name, os.O_RDWR, 0)
+		f, id, err := openKept(name, os.O_RDWR, 0)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
 		if err != nil {
 			return nil, err
 		}
-		if h.headID, err = fstatID(f); err != nil {
-			f.Close()
-			return nil, err
-		}
-		h.head = f
+		h.head, h.headID = f, id
 	}
 	if size > headSize {
 		// Longer than any head safeclaw writes: read it as a fresh open
@@ -161,15 +153,11 @@ func (s *FileStore) readAppendHead() ([]byte, error) {
 func (s *FileStore) writeAppendHead(data []byte) error {
 	h := &s.h
 	if h.head == nil {
-		f, err := openFile(filepath.Join(s.dir, headFile), os.O_RDWR|os.O_CREATE, 0o600)
+		f, id, err := openKept(filepath.Join(s.dir, headFile), os.O_RDWR|os.O_CREATE, 0o600)
 		if err != nil {
 			return err
 		}
-		if h.headID, err = fstatID(f); err != nil {
-			f.Close()
-			return err
-		}
-		h.head = f
+		h.head, h.headID = f, id
 	}
 	if _, err := h.head.WriteAt(data, 0); err != nil {
 		h.closeHead()
@@ -190,17 +178,29 @@ func (s *FileStore) appendSegment(name string, id fileID, create bool) (*keptFil
 	if create {
 		flags |= os.O_CREATE | os.O_EXCL
 	}
-	f, err := openFile(filepath.Join(s.dir, name), flags, 0o600)
+	f, id, err := openKept(filepath.Join(s.dir, name), flags, 0o600)
 	if err != nil {
 		return nil, err
 	}
-	if h.segID, err = fstatID(f); err != nil {
-		f.Close()
-		return nil, err
-	}
+	h.segID = id
 	if create && s.opts.Durable {
 		syncDir(s.dir)
 	}
 	h.seg, h.segName = keep(f), name
 	return h.seg, nil
+}
+
+// openKept opens a file to keep, with the identity its path is checked
+// against on later appends.
+func openKept(name string, flag int, perm os.FileMode) (*os.File, fileID, error) {
+	f, err := openFile(name, flag, perm)
+	if err != nil {
+		return nil, fileID{}, err
+	}
+	id, err := fstatID(f)
+	if err != nil {
+		f.Close()
+		return nil, fileID{}, err
+	}
+	return f, id, nil
 }

@@ -20,15 +20,7 @@ const envCodex = "SAFECLAW_E2E_CODEX"
 func runCodex(t *testing.T, bin string, sc *scenario, m *mockModel) agentResult {
 	t.Helper()
 	codexHome := filepath.Join(sc.home, ".codex")
-	writeFile(t, filepath.Join(codexHome, "config.toml"), fmt.Sprintf(`model = "gpt-mock"
-model_provider = "mock"
-
-[model_providers.mock]
-name = "mock"
-base_url = "%s/v1"
-wire_api = "responses"
-env_key = "MOCK_API_KEY"
-`, m.url))
+	writeFile(t, filepath.Join(codexHome, "config.toml"), codexConfig(m))
 	sc.install(t, "codex", "CODEX_HOME="+codexHome)
 	env := sc.baseEnv("CODEX_HOME="+codexHome, "MOCK_API_KEY=dummy")
 	return runAgent(t, sc.project, env, bin, "exec",
@@ -66,4 +58,18 @@ func TestCodexFailsClosed(t *testing.T) {
 	if t.Failed() {
 		res.log(t)
 	}
+}
+
+// codexConfig is a config.toml that points Codex at the mock model (a
+// provider with wire_api "responses"); callers may append tables.
+func codexConfig(m *mockModel) string {
+	return fmt.Sprintf(`model = "gpt-mock"
+model_provider = "mock"
+
+[model_providers.mock]
+name = "mock"
+base_url = "%s/v1"
+wire_api = "responses"
+env_key = "MOCK_API_KEY"
+`, m.url)
 }

@@ -249,16 +249,7 @@ func TestCodexMCP(t *testing.T) {
 			}
 			codexHome := filepath.Join(w.sc.home, ".codex")
 			config := filepath.Join(codexHome, "config.toml")
-			writeFile(t, config, fmt.Sprintf(`model = "gpt-mock"
-model_provider = "mock"
-
-[model_providers.mock]
-name = "mock"
-base_url = "%s/v1"
-wire_api = "responses"
-env_key = "MOCK_API_KEY"
-
-%s`, m.url, entry))
+			writeFile(t, config, codexConfig(m)+"\n"+entry)
 			original, err := os.ReadFile(config)
 			if err != nil {
 				t.Fatal(err)

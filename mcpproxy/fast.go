@@ -198,7 +198,7 @@ func (f *fastPath) intercept(ctx context.Context, msg jsonrpc.Message) bool {
 		return false
 	}
 	if !req.IsCall() {
-		return req.Method == "notifications/cancelled" && f.forwardCancel(ctx, req)
+		return req.Method == "notifications/cancelled" && f.forwardCancel(req)
 	}
 	if req.Method != "tools/call" {
 		return false
@@ -257,14 +257,14 @@ func (f *fastPath) intercept(ctx context.Context, msg jsonrpc.Message) bool {
 		if err := durable.Wait(); err != nil {
 			text = f.p.unrecorded(err)
 		}
-		f.answer(ctx, down, req.ID, errorResult(text))
+		f.answer(down, req.ID, errorResult(text))
 		return true
 	}
 	ourID := fmt.Sprintf("safeclaw-%d", f.next.Add(1))
 	id, err := jsonrpc.MakeID(ourID)
 	if err != nil {
 		durable.Wait()
-		f.fail(ctx, down, req.ID, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "safeclaw: " + err.Error()})
+		f.fail(down, req.ID, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "safeclaw: " + err.Error()})
 		return true
 	}
 	f.mu.Lock()
@@ -277,7 +277,7 @@ func (f *fastPath) intercept(ctx context.Context, msg jsonrpc.Message) bool {
 	if err := up.send(&jsonrpc.Request{ID: id, Method: req.Method, Params: fwd}); err != nil {
 		if fc := f.take(ourID); fc != nil {
 			durable.Wait()
-			f.fail(ctx, down, fc.orig, f.p.upstreamError(err))
+			f.fail(down, fc.orig, f.p.upstreamError(err))
 		}
 		return true
 	}
@@ -288,7 +288,7 @@ func (f *fastPath) intercept(ctx context.Context, msg jsonrpc.Message) bool {
 }
 
 // forwardCancel passes on the client's cancellation of a fast call.
-func (f *fastPath) forwardCancel(ctx context.Context, req *jsonrpc.Request) bool {
+func (f *fastPath) forwardCancel(req *jsonrpc.Request) bool {
 	var params struct {
 		RequestID any    `json:"requestId"`
 		Reason    string `json:"reason,omitempty"`
@@ -331,7 +331,7 @@ func (f *fastPath) take(ourID string) *fastCall {
 // response hands the upstream's answer to a fast call back to the client,
 // once the call's audit record is on disk. It reports false for messages
 // that are not answers to fast calls.
-func (f *fastPath) response(ctx context.Context, msg jsonrpc.Message) bool {
+func (f *fastPath) response(msg jsonrpc.Message) bool {
 	resp, ok := msg.(*jsonrpc.Response)
 	if !ok {
 		return false
@@ -347,13 +347,14 @@ func (f *fastPath) response(ctx context.Context, msg jsonrpc.Message) bool {
 	f.mu.Lock()
 	down := f.down
 	f.mu.Unlock()
-	// The sync started before the call was forwarded; it is usually done
-	// by now. Waiting here holds back the upstream's later messages only
-	// while it finishes.
+	// The record's sync ran (or is running) in the client's lane right
+	// after the call was forwarded; if it has not started yet, Wait runs it
+	// here. Waiting holds back the upstream's later messages only while it
+	// finishes.
 	if err := fc.durable.Wait(); err != nil {
 		// The call ran, but the record that allowed it may not be on
 		// disk: withhold the result, as the ordinary path does.
-		f.answer(ctx, down, fc.orig, errorResult(f.p.unrecorded(err)))
+		f.answer(down, fc.orig, errorResult(f.p.unrecorded(err)))
 		return true
 	}
 	down.send(&jsonrpc.Response{ID: fc.orig, Result: resp.Result, Error: resp.Error})
@@ -362,7 +363,7 @@ func (f *fastPath) response(ctx context.Context, msg jsonrpc.Message) bool {
 
 // progress passes the upstream's progress notification for a fast call to
 // the client; false for other messages.
-func (f *fastPath) progress(ctx context.Context, msg jsonrpc.Message) bool {
+func (f *fastPath) progress(msg jsonrpc.Message) bool {
 	req, ok := msg.(*jsonrpc.Request)
 	if !ok || req.IsCall() || req.Method != "notifications/progress" {
 		return false
@@ -386,7 +387,7 @@ func (f *fastPath) progress(ctx context.Context, msg jsonrpc.Message) bool {
 }
 
 // upstreamEnded answers every fast call in flight with an error.
-func (f *fastPath) upstreamEnded(ctx context.Context, cause error) {
+func (f *fastPath) upstreamEnded(cause error) {
 	f.mu.Lock()
 	calls := f.pending
 	f.pending, f.byOrig, f.tokens = map[string]*fastCall{}, map[string]string{}, map[string]bool{}
@@ -394,21 +395,21 @@ func (f *fastPath) upstreamEnded(ctx context.Context, cause error) {
 	f.mu.Unlock()
 	for _, fc := range calls {
 		fc.durable.Wait()
-		f.fail(ctx, down, fc.orig, &jsonrpc.Error{Code: CodeUpstream,
+		f.fail(down, fc.orig, &jsonrpc.Error{Code: CodeUpstream,
 			Message: fmt.Sprintf("safeclaw: upstream MCP server %q is gone (%v)", f.p.opts.Name, cause)})
 	}
 }
 
-func (f *fastPath) answer(ctx context.Context, down *lineWriter, id jsonrpc.ID, res *mcp.CallToolResult) {
+func (f *fastPath) answer(down *lineWriter, id jsonrpc.ID, res *mcp.CallToolResult) {
 	body, err := json.Marshal(res)
 	if err != nil {
-		f.fail(ctx, down, id, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "safeclaw: encoding the answer failed"})
+		f.fail(down, id, &jsonrpc.Error{Code: jsonrpc.CodeInternalError, Message: "safeclaw: encoding the answer failed"})
 		return
 	}
 	down.send(&jsonrpc.Response{ID: id, Result: body})
 }
 
-func (f *fastPath) fail(_ context.Context, down *lineWriter, id jsonrpc.ID, err error) {
+func (f *fastPath) fail(down *lineWriter, id jsonrpc.ID, err error) {
 	if down != nil {
 		down.send(&jsonrpc.Response{ID: id, Error: err})
 	}

@@ -206,16 +206,15 @@ func (t *stdioUpstream) Connect(ctx context.Context) (mcp.Connection, error) {
 	f.mu.Lock()
 	f.up = lw
 	f.mu.Unlock()
-	bg := context.WithoutCancel(ctx)
 	take := func(line []byte) bool {
 		msg, ok := decodeLine(line)
-		return ok && (f.response(bg, msg) || f.progress(bg, msg))
+		return ok && (f.response(msg) || f.progress(msg))
 	}
 	ended := func(err error) {
 		if err == io.EOF {
 			err = errors.New("it closed its output")
 		}
-		f.upstreamEnded(bg, err)
+		f.upstreamEnded(err)
 	}
 	return (&mcp.IOTransport{Reader: splitLines(r, take, ended), Writer: lw}).Connect(ctx)
 }

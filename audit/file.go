@@ -464,19 +464,19 @@ func (s *FileStore) AppendBatch(ctx context.Context, recs []*Record) (uint64, er
 			return 0, fmt.Errorf("audit: %w", err)
 		}
 	}
-	d, err := s.lockAppendDir(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("audit: %w", err)
-	}
-	defer funlock(d)
-	// After a failure nothing kept open is trusted: the next append
-	// opens everything afresh.
+	// After a failure nothing kept open is trusted: the next append opens
+	// everything afresh. (Registered first, so it runs after the unlock.)
 	ok := false
 	defer func() {
 		if !ok {
 			s.h.close()
 		}
 	}()
+	d, err := s.lockAppendDir(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("audit: %w", err)
+	}
+	defer funlock(d)
 	t, err := s.recoverTail(d)
 	if err != nil {
 		return 0, fmt.Errorf("audit: %w", err)

@@ -478,8 +478,15 @@ func defaultServerName(command []string, upstream string) string {
 			}
 		}
 	}
+	return serverName(base)
+}
+
+// serverName makes s a valid server name: characters a name may not hold
+// become '-', leading and trailing punctuation goes, and it is cut at 64
+// bytes; "mcp" when nothing is left.
+func serverName(s string) string {
 	var b strings.Builder
-	for _, r := range base {
+	for _, r := range s {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
 			b.WriteRune(r)

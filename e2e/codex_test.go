@@ -15,8 +15,10 @@ const envCodex = "SAFECLAW_E2E_CODEX"
 // runCodex configures Codex for the mock provider, installs safeclaw's
 // hooks with `safeclaw install codex` and runs `codex exec`. Codex's
 // sandbox and approvals are off (danger-full-access, approval_policy
-// never), so safeclaw's hook is the only gate; hook trust is bypassed for
-// the run, as a CI run without Codex's TUI must.
+// never), so safeclaw's hook is the only gate. Hook trust is not bypassed:
+// Codex skips, without a word, a hook whose trust record in config.toml
+// does not match, so these tests also prove that the trust `install`
+// records is the one Codex checks.
 func runCodex(t *testing.T, bin string, sc *scenario, m *mockModel) agentResult {
 	t.Helper()
 	codexHome := filepath.Join(sc.home, ".codex")
@@ -24,7 +26,7 @@ func runCodex(t *testing.T, bin string, sc *scenario, m *mockModel) agentResult 
 	sc.install(t, "codex", "CODEX_HOME="+codexHome)
 	env := sc.baseEnv("CODEX_HOME="+codexHome, "MOCK_API_KEY=dummy")
 	return runAgent(t, sc.project, env, bin, "exec",
-		"--skip-git-repo-check", "--dangerously-bypass-hook-trust",
+		"--skip-git-repo-check",
 		"-s", "danger-full-access", "-c", `approval_policy="never"`,
 		"Run the commands you are given, one at a time.")
 }

@@ -38,12 +38,19 @@ type claudeInput struct {
 // dontAsk, auto, or none given) may settle it without one.
 var claudePrompts = map[string]bool{"default": true, "acceptEdits": true, "plan": true}
 
+// claudeInteractions are Claude Code's tools whose permission dialog is the
+// person's part of the call itself: AskUserQuestion's question picker and
+// ExitPlanMode's plan approval. A hook "allow" skips that dialog (the question
+// returns no answers; the plan is approved unread), so safeclaw gives no
+// decision when it allows them and Claude Code shows its dialog.
+var claudeInteractions = map[string]bool{"AskUserQuestion": true, "ExitPlanMode": true}
+
 func (claude) decode(data []byte) (*event, error) {
 	var in claudeInput
 	if err := decodeObject(data, &in); err != nil {
 		return nil, err
 	}
-	ev := &event{name: in.Event, session: in.Session, toolUseID: in.ToolUseID}
+	ev := &event{name: in.Event, session: in.Session, toolUseID: in.ToolUseID, interaction: claudeInteractions[in.Tool]}
 	switch in.Event {
 	case "PreToolUse":
 		ev.kind = evPreTool
@@ -155,10 +162,12 @@ func permissionJSON(behavior, message string) []byte {
 }
 
 func (claude) answer(ev *event, v verdict) reply {
+	if v.abstain {
+		// No decision: Claude Code's own permission flow goes on.
+		return reply{}
+	}
 	if ev.kind == evPermission {
 		switch {
-		case v.abstain:
-			return reply{}
 		case v.effect == action.Allow:
 			return reply{stdout: permissionJSON("allow", "")}
 		}
@@ -192,6 +201,10 @@ func (claude) block(ev *event, reason string) reply {
 }
 
 func (claude) recorded(*event) reply { return reply{stdout: []byte("{}\n")} }
+
+func (claude) outcomeEvent(name string) bool {
+	return name == "PostToolUse" || name == "PostToolUseFailure"
+}
 
 func (claude) canAsk(ev *event) bool   { return ev.kind == evPreTool }
 func (claude) canDefer(ev *event) bool { return ev.kind == evPreTool }

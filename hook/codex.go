@@ -33,8 +33,9 @@ func (codex) decode(data []byte) (*event, error) {
 	default:
 		return nil, fmt.Errorf("unsupported event %q (safeclaw answers PreToolUse, PermissionRequest, PostToolUse)", in.Event)
 	}
-	// apply_patch may arrive as a bare patch string.
-	return ev, toolCall(ev, in.Tool, in.Input, in.Cwd, true)
+	// Only apply_patch's freeform patch may arrive as a bare string; Codex
+	// passes every other tool's arguments as an object.
+	return ev, toolCall(ev, in.Tool, in.Input, in.Cwd, in.Tool == "apply_patch")
 }
 
 func (codex) answer(ev *event, v verdict) reply {
@@ -76,6 +77,8 @@ func (codex) block(ev *event, reason string) reply {
 
 func (codex) recorded(*event) reply { return reply{} }
 
+func (codex) outcomeEvent(name string) bool { return name == "PostToolUse" }
+
 func (codex) canAsk(*event) bool   { return false }
 func (codex) canDefer(*event) bool { return false }
 
@@ -84,15 +87,18 @@ func (codex) canDefer(*event) bool { return false }
 func (codex) canRewrite(ev *event) bool { return ev.kind == evPreTool }
 func (codex) defaultAsk() AskMode       { return AskDeny }
 
-// codexReason is a deny reason for Codex: never empty, and without a final
-// full stop, since Codex appends ". Command: ..." to it.
+// codexReason is a deny reason for Codex: never blank, and without a final
+// full stop, since Codex appends ". Command: ..." to it. Codex trims the
+// reason and reads a blank one as an invalid answer that lets the command
+// run, so the trimming comes before the blank check.
 func codexReason(reason string) string {
-	return strings.TrimRight(nonEmpty(reason), ". ")
+	return strings.TrimRight(nonEmpty(strings.TrimRight(reason, ". \t\r\n")), ". ")
 }
 
-// nonEmpty guards Codex's rule that a deny without a reason does not block.
+// nonEmpty guards the agents' rule that a deny needs a reason: Codex does
+// not block on a blank one, Gemini requires one.
 func nonEmpty(reason string) string {
-	if reason == "" {
+	if strings.TrimSpace(reason) == "" {
 		return "safeclaw denied this tool call."
 	}
 	return reason

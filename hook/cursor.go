@@ -1,6 +1,7 @@
 package hook
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -58,13 +59,21 @@ func (cursor) decode(data []byte) (*event, error) {
 		if in.Tool == "" {
 			return ev, errors.New(`missing "tool_name"`)
 		}
+		args, err := cursorToolInput(in.Input)
+		if err != nil {
+			return ev, err
+		}
 		server, tool := cursorMCPName(in)
-		ev.call.Tool, ev.call.Input, ev.call.MCPServer = "mcp__"+server+"__"+tool, cursorArgs(in.Input), server
+		ev.call.Tool, ev.call.Input, ev.call.MCPServer = "mcp__"+server+"__"+tool, args, server
 	case "preToolUse":
 		if in.Tool == "" {
 			return ev, errors.New(`missing "tool_name"`)
 		}
-		ev.call.Tool, ev.call.Input = in.Tool, cursorArgs(in.Input)
+		args, err := cursorToolInput(in.Input)
+		if err != nil {
+			return ev, err
+		}
+		ev.call.Tool, ev.call.Input = in.Tool, args
 	case "afterShellExecution", "afterMCPExecution", "afterFileEdit", "postToolUse":
 		ev.kind = evPostTool
 		ev.call.Tool = in.Event
@@ -72,6 +81,15 @@ func (cursor) decode(data []byte) (*event, error) {
 			ev.call.Tool = in.Tool
 		}
 		ev.call.Input = cursorArgs(in.Input)
+		// afterShellExecution and afterFileEdit carry the call in their own
+		// fields: keep it, so the outcome record says what ran.
+		switch {
+		case len(ev.call.Input) > 0:
+		case in.Command != nil:
+			ev.call.Input = encodeJSON(map[string]string{"command": *in.Command})
+		case in.FilePath != nil:
+			ev.call.Input = encodeJSON(map[string]string{"file_path": *in.FilePath})
+		}
 		if in.Duration != nil && *in.Duration >= 0 {
 			ev.duration = time.Duration(*in.Duration * float64(time.Millisecond))
 		}
@@ -109,8 +127,22 @@ func cursorMCPName(in cursorInput) (server, tool string) {
 	return server, in.Tool
 }
 
+// cursorToolInput reads the tool_input of a call about to run: an object,
+// or a string holding one (the documentation shows both). Anything else is
+// input safeclaw cannot read, so the call is blocked.
+func cursorToolInput(raw json.RawMessage) (json.RawMessage, error) {
+	s := bytes.TrimSpace(raw)
+	if len(s) == 0 || bytes.Equal(s, []byte("null")) {
+		return nil, errors.New(`missing "tool_input"`)
+	}
+	if args := cursorArgs(raw); isObject(args) && json.Valid(args) {
+		return args, nil
+	}
+	return nil, errors.New(`"tool_input" is neither an object nor a string holding one`)
+}
+
 // cursorArgs accepts tool_input as an object or as a string holding one
-// (the documentation shows both).
+// (the documentation shows both), and returns anything else as it came.
 func cursorArgs(raw json.RawMessage) json.RawMessage {
 	if isObject(raw) {
 		return raw
@@ -152,6 +184,14 @@ func (cursor) block(ev *event, reason string) reply {
 }
 
 func (cursor) recorded(*event) reply { return reply{stdout: []byte("{}\n")} }
+
+func (cursor) outcomeEvent(name string) bool {
+	switch name {
+	case "afterShellExecution", "afterMCPExecution", "afterFileEdit", "postToolUse":
+		return true
+	}
+	return false
+}
 
 func (cursor) canAsk(ev *event) bool { return ev.kind == evPreTool && ev.name != "beforeReadFile" }
 func (cursor) canDefer(*event) bool  { return false }

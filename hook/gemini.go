@@ -87,6 +87,8 @@ func (gemini) block(ev *event, reason string) reply {
 
 func (gemini) recorded(*event) reply { return reply{stdout: []byte("{}\n")} }
 
+func (gemini) outcomeEvent(name string) bool { return name == "AfterTool" }
+
 func (gemini) canAsk(ev *event) bool { return ev.kind == evPreTool }
 func (gemini) canDefer(*event) bool  { return false }
 

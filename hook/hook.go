@@ -11,7 +11,9 @@
 //     dialog to a person); PostToolUse and PostToolUseFailure are recorded
 //     through [Options.Record] and answered with {}. With [Options.Fence]
 //     an allowed Bash call is answered with updatedInput running it under
-//     safeclaw run.
+//     safeclaw run. An allowed AskUserQuestion or ExitPlanMode gets no
+//     decision: their permission dialog is the question picker or the plan
+//     approval itself, which an allow would skip.
 //   - Codex CLI: PreToolUse allow prints nothing (or allow with
 //     updatedInput under [Options.Fence]), deny prints a deny with a
 //     non-empty reason without a final full stop (Codex appends
@@ -32,8 +34,13 @@
 // exit code 2 (the only exit code every agent treats as "block"; exit 1 and
 // timeouts let the tool run in Codex and Gemini, and in Claude Code without
 // onFailure). Failures are: no input, input over [MaxInput], input that is
-// not one JSON object, an unknown event, a missing tool name or tool input, a
-// DecideFunc error, a panic anywhere below [Run], and running out of time.
+// not one JSON object, an unknown event, a missing tool name or a tool input
+// not of the shape the agent documents, a DecideFunc error, a panic anywhere
+// below [Run], and running out of time. The exception are outcome events
+// (PostToolUse, AfterTool, after*): the tool already ran, so a failure there
+// is a one-line warning on stderr with the agent's usual answer, never a
+// block (Gemini and Codex would put the blocking answer in place of the
+// tool's result).
 // safeclaw's own deadline ([DecideTimeout], or [WaitTimeout] when waiting for
 // a person) is always shorter than the hook timeout that `safeclaw install`
 // writes ([AgentTimeout]), so safeclaw answers deny before the agent gives up
@@ -191,7 +198,7 @@ func Run(ctx context.Context, agent string, in io.Reader, out, errOut io.Writer,
 	var ev *event
 	defer func() {
 		if p := recover(); p != nil {
-			code = emit(out, errOut, a.block(ev, fmt.Sprintf("internal error: %v", p)))
+			code = emit(out, errOut, fail(a, ev, fmt.Sprintf("internal error: %v", p)))
 		}
 	}()
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
@@ -203,7 +210,12 @@ func Run(ctx context.Context, agent string, in io.Reader, out, errOut io.Writer,
 	}
 	ev, err = a.decode(data)
 	if err != nil {
-		return emit(out, errOut, a.block(ev, "unreadable hook input: "+err.Error()))
+		if ev == nil {
+			if name := peekEvent(data); a.outcomeEvent(name) {
+				ev = &event{name: name, kind: evPostTool}
+			}
+		}
+		return emit(out, errOut, fail(a, ev, "unreadable hook input: "+err.Error()))
 	}
 	ev.call.Agent = agent
 	if ev.call.Cwd == "" {
@@ -217,7 +229,7 @@ func Run(ctx context.Context, agent string, in io.Reader, out, errOut io.Writer,
 	go func() {
 		defer func() {
 			if p := recover(); p != nil {
-				done <- a.block(ev, fmt.Sprintf("internal error: %v", p))
+				done <- fail(a, ev, fmt.Sprintf("internal error: %v", p))
 			}
 		}()
 		h := handler{a: a, agent: agent, decide: decide, opts: opts}
@@ -227,8 +239,43 @@ func Run(ctx context.Context, agent string, in io.Reader, out, errOut io.Writer,
 	case r := <-done:
 		return emit(out, errOut, r)
 	case <-ctx.Done():
-		return emit(out, errOut, a.block(ev, fmt.Sprintf("no decision within %s (%v)", opts.Timeout, context.Cause(ctx))))
+		return emit(out, errOut, fail(a, ev, fmt.Sprintf("no decision within %s (%v)", opts.Timeout, context.Cause(ctx))))
 	}
+}
+
+// fail answers a failure inside safeclaw. Before a tool runs that is the
+// agent's blocking answer. After it ran (an outcome event) there is nothing
+// left to block, and the blocking answer would do harm (Gemini's AfterTool
+// and Codex's PostToolUse put it in place of the tool's result, telling the
+// model nothing ran): it is a warning with the agent's usual answer.
+func fail(a adapter, ev *event, reason string) reply {
+	if ev != nil && ev.kind == evPostTool {
+		return unrecorded(a, ev, reason)
+	}
+	return a.block(ev, reason)
+}
+
+// unrecorded is the answer to an outcome event whose record was not written.
+func unrecorded(a adapter, ev *event, why string) reply {
+	what := "a tool call"
+	if ev.call.Tool != "" {
+		what = ev.call.Tool
+	}
+	r := a.recorded(ev)
+	r.stderr = "safeclaw: warning: the outcome of " + what + " was not recorded in the audit trail: " + why
+	return r
+}
+
+// peekEvent reads only the event name of a hook input that is one JSON
+// object, for input whose other fields safeclaw could not read; "" if none.
+func peekEvent(data []byte) string {
+	var head struct {
+		Event string `json:"hook_event_name"`
+	}
+	if decodeObject(data, &head) != nil {
+		return ""
+	}
+	return head.Event
 }
 
 func (o Options) withDefaults() Options {
@@ -294,9 +341,7 @@ func (h handler) handle(ctx context.Context, ev *event) reply {
 			if err := h.opts.Record(ctx, o); err != nil {
 				// The tool already ran: blocking would only tell the agent it
 				// failed. The person watching stderr learns the trail has a gap.
-				r := h.a.recorded(ev)
-				r.stderr = "safeclaw: warning: the outcome of " + ev.call.Tool + " was not recorded in the audit trail: " + err.Error()
-				return r
+				return unrecorded(h.a, ev, err.Error())
 			}
 		}
 		return h.a.recorded(ev)
@@ -313,6 +358,9 @@ func (h handler) handle(ctx context.Context, ev *event) reply {
 	}
 	switch dec.Effect {
 	case action.Allow:
+		if ev.interaction {
+			return h.a.answer(ev, verdict{effect: action.Allow, abstain: true})
+		}
 		return h.a.answer(ev, h.fence(ev, verdict{effect: action.Allow, reason: allowMessage(req, dec)}))
 	case action.Ask:
 		return h.ask(ctx, ev, req, dec)
@@ -407,6 +455,10 @@ type event struct {
 	// promptsPerson: the agent shows a person its own permission dialog
 	// when this event is answered with ask.
 	promptsPerson bool
+	// interaction: the tool's permission dialog is the person's part of the
+	// call (a question picker, a plan approval), so an allow must not skip
+	// it: safeclaw then gives no decision.
+	interaction bool
 }
 
 // verdict is what safeclaw answers, before it is put in the agent's words.
@@ -435,6 +487,9 @@ type adapter interface {
 	block(ev *event, reason string) reply
 	// recorded answers an event after its outcome was recorded.
 	recorded(ev *event) reply
+	// outcomeEvent reports whether the event named so only reports what
+	// already ran.
+	outcomeEvent(name string) bool
 	canAsk(ev *event) bool
 	canDefer(ev *event) bool
 	// canRewrite reports whether an allow answer to ev can carry a

@@ -181,24 +181,7 @@ func desiredHooks(agent string, argv []string) (map[string][]json.RawMessage, []
 // ownHandler reports whether a handler object runs safeclaw's hook.
 func ownHandler(binName string) func(json.RawMessage) bool {
 	return func(raw json.RawMessage) bool {
-		var h struct {
-			Command json.RawMessage `json:"command"`
-			Args    []string        `json:"args"`
-		}
-		if json.Unmarshal(raw, &h) != nil {
-			return false
-		}
-		var words []string
-		var s string
-		if json.Unmarshal(h.Command, &s) == nil {
-			if len(h.Args) > 0 {
-				words = append([]string{s}, h.Args...)
-			} else {
-				words = shellSplit(s)
-			}
-		} else if json.Unmarshal(h.Command, &words) != nil {
-			return false
-		}
+		words := handlerWords(raw)
 		if len(words) < 2 || words[1] != "hook" {
 			return false
 		}

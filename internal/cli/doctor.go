@@ -106,26 +106,9 @@ func runDoctor(ctx context.Context, e *Env, args []string) int {
 			store.Close()
 		}
 	}
+	report := doctorReport{ok: ok, note: warn, bad: bad}
 	for _, agent := range hook.Agents() {
-		if v := agentVersion(ctx, agent); v != "" {
-			ok("%s: %s", agent, v)
-		}
-		path, err := e.settingsPath(agent, false, false)
-		if err != nil {
-			continue
-		}
-		data, err := os.ReadFile(path)
-		switch {
-		case err != nil:
-			warn("%s: no settings at %s ('safeclaw install %s' to protect it)", agent, path, agent)
-		case !strings.Contains(string(data), "safeclaw"):
-			warn("%s: safeclaw's hook is not installed in %s ('safeclaw install %s')", agent, path, agent)
-		default:
-			ok("%s: hook installed in %s", agent, path)
-			for _, w := range hook.SettingsWarnings(agent, data) {
-				warn("%s: %s", agent, w)
-			}
-		}
+		e.checkAgentHooks(ctx, agent, report)
 	}
 	for _, agent := range hook.Agents() {
 		open, covered, others := e.mcpCoverage(agent)

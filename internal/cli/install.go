@@ -146,10 +146,16 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 			state = "not installed"
 		}
 		fmt.Fprintf(e.Stdout, "safeclaw hooks for %s %s in %s; nothing changed\n", agent, state, path)
-		return exitOK
+		return e.codexTrustStep(agent, path, out, exe, false)
 	}
 	if *uninstall && !existed {
 		return exitOK
+	}
+	if *uninstall {
+		// Trust is taken back while the handlers it names are still known.
+		if code := e.codexTrustStep(agent, path, old, exe, true); code != exitOK {
+			return code
+		}
 	}
 
 	perm := os.FileMode(0o644)
@@ -169,10 +175,35 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 		return errorf(e, "install: write %s: %v", path, err)
 	}
 	fmt.Fprintf(e.Stdout, "%s safeclaw hooks for %s in %s\n", verb, agent, path)
-	if !*uninstall {
-		for _, n := range installNotes(agent, *project) {
-			fmt.Fprintf(e.Stdout, "note: %s\n", n)
+	if *uninstall {
+		return exitOK
+	}
+	code = e.codexTrustStep(agent, path, out, exe, false)
+	for _, n := range installNotes(agent, *project) {
+		fmt.Fprintf(e.Stdout, "note: %s\n", n)
+	}
+	return code
+}
+
+// codexTrustStep records (remove: takes back) Codex's trust in the
+// safeclaw handlers of the hooks file at path (content data); a no-op for
+// the other agents. Failing to record it fails the install: Codex would
+// skip the hooks without a word.
+func (e *Env) codexTrustStep(agent, path string, data []byte, exe string, remove bool) int {
+	if agent != "codex" {
+		return exitOK
+	}
+	msg, err := e.trustCodexHooks(path, data, filepath.Base(exe), remove)
+	if err != nil {
+		if remove {
+			fmt.Fprintf(e.Stderr, "safeclaw: warning: Codex's trust in safeclaw's hooks was not removed: %v\n", err)
+			return exitOK
 		}
+		return hintf(e, "trust safeclaw's hooks in Codex's /hooks view, or fix config.toml and run 'safeclaw install codex' again",
+			"install: Codex's trust in safeclaw's hooks was not recorded, so Codex skips them: %v", err)
+	}
+	if msg != "" {
+		fmt.Fprintf(e.Stdout, "%s\n", msg)
 	}
 	return exitOK
 }
@@ -244,8 +275,7 @@ func installNotes(agent string, project bool) []string {
 		notes = append(notes, "onFailure: block needs Claude Code 2.1.295 or later (older versions let a failed hook through); 'safeclaw doctor' checks it")
 	case "codex":
 		notes = append(notes,
-			"Codex runs a hook only once it is trusted: start codex, open /hooks and trust the safeclaw entries; until then Codex silently skips them",
-			"for CI runs, 'codex exec --dangerously-bypass-hook-trust' runs them without trust")
+			"Codex trusts a hook by its exact content: after editing safeclaw's entries in hooks.json, run 'safeclaw install codex' again (or trust them in Codex's /hooks view); 'safeclaw doctor' checks the trust")
 	case "gemini":
 		notes = append(notes, "Gemini's -p mode hangs on an 'ask' answer, so safeclaw denies with an approval hint instead; use --ask native for interactive sessions only")
 	case "cursor":

@@ -244,16 +244,17 @@ func tableSpan(lines [][]byte, path []string) (start, end int, ok bool) {
 	return 0, 0, false
 }
 
-// deleteTOMLTable removes the table at path (header and body lines) and a
-// blank line before it; data is unchanged when the table has no header of
-// its own (the check in editCodexTrust then refuses the edit).
+// deleteTOMLTable removes the table at path (header and body lines, with
+// the blank line before it when it is the last table); data is unchanged
+// when the table has no header of its own (the check in editCodexTrust then
+// refuses the edit).
 func deleteTOMLTable(data []byte, path []string) []byte {
 	lines := tomlLines(data)
 	start, end, ok := tableSpan(lines, path)
 	if !ok {
 		return data
 	}
-	if start > 0 && len(bytes.TrimSpace(lines[start-1])) == 0 {
+	if end == len(lines) && start > 0 && len(bytes.TrimSpace(lines[start-1])) == 0 {
 		start--
 	}
 	return bytes.Join(append(lines[:start:start], lines[end:]...), nil)

@@ -130,11 +130,18 @@ func validID(id string) bool {
 	}) < 0
 }
 
+// maxWaitSpec caps a parsed wait before it is bounded by [Config.MaxWait],
+// so that a huge number of seconds never overflows a Duration.
+const maxWaitSpec = 24 * time.Hour
+
 // parseWait reads a wait: a Go duration ("60s", "2m") or whole seconds ("60").
 func parseWait(s string) (time.Duration, error) {
-	if n, err := strconv.Atoi(s); err == nil {
+	if n, err := strconv.Atoi(s); err == nil || errors.Is(err, strconv.ErrRange) {
 		if n < 0 {
 			return 0, errors.New("must not be negative")
+		}
+		if n >= int(maxWaitSpec/time.Second) {
+			return maxWaitSpec, nil
 		}
 		return time.Duration(n) * time.Second, nil
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -251,6 +252,8 @@ func (h *Handler) build(b *decideBody) (*built, error) {
 		c.tool(b.Tool, b.Input, srv)
 	} else if len(b.Input) > 0 {
 		return nil, errors.New(`"input" (the tool's arguments) needs "tool" (its name)`)
+	} else if b.MCPServer != nil {
+		return nil, errors.New(`"mcp_server" (the MCP server of a raw tool call) needs "tool"`)
 	}
 	if b.Raw != nil {
 		if b.Raw.Name == "" {
@@ -311,6 +314,9 @@ func waitOf(raw json.RawMessage) (time.Duration, error) {
 		}
 		if n < 0 {
 			return 0, errors.New("wait: must not be negative")
+		}
+		if n >= maxWaitSpec.Seconds() {
+			return maxWaitSpec, nil // capped later; never converted past what a Duration holds
 		}
 		return time.Duration(n * float64(time.Second)), nil
 	}
@@ -384,7 +390,11 @@ func (c *classifier) argv(argv []string, field string) error {
 }
 
 // action classifies a declared action from its fields, then adds the
-// declared kind when what was found lacks it.
+// declared kind when what was found lacks it. The agent's tool, when the
+// action names it, is classified too (with its arguments, else with the
+// action's fields): the kind is the caller's claim, the tool call is what
+// runs, so {"kind": "file.read", "tool": "Bash", "arguments": {"command":
+// "rm -rf /"}} is decided on rm as well.
 func (c *classifier) action(a *actionSpec) error {
 	kind := action.Kind(a.Kind)
 	if a.Action != "" {
@@ -398,6 +408,9 @@ func (c *classifier) action(a *actionSpec) error {
 	}
 	if !kind.Known() {
 		return unknownKind(kind)
+	}
+	if err := checkFields(a, kind); err != nil {
+		return err
 	}
 	args := a.Arguments
 	if len(args) == 0 {
@@ -428,14 +441,24 @@ func (c *classifier) action(a *actionSpec) error {
 	obj := func(kv ...any) json.RawMessage {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {
-			if v := kv[i+1]; v != "" && v != nil {
+			if v := kv[i+1]; v != "" && v != nil && v != 0 {
 				m[kv[i].(string)] = v
 			}
 		}
 		data, _ := json.Marshal(m)
 		return data
 	}
-	declared := true // whether the kind says something the classifier must not lose
+	// fields is the action's own description as a tool's arguments, for an
+	// agent tool the action names without "arguments".
+	var fields json.RawMessage
+	switch {
+	case a.Command != nil:
+		fields = obj("command", *a.Command)
+	case a.Argv != nil:
+		fields = obj("command", a.Argv)
+	}
+	declared := true  // whether the kind says something the classifier must not lose
+	namesTool := true // whether "tool" is the agent's tool (not an MCP tool)
 	switch {
 	case kind == action.ShellExecute || kind == action.ShellOpaque || kind == action.ShellRemote:
 		if a.Command == nil && a.Argv == nil {
@@ -446,14 +469,17 @@ func (c *classifier) action(a *actionSpec) error {
 			return fmt.Errorf(`%s needs "path"`, kind)
 		}
 		tool := map[action.Kind]string{action.FileRead: "Read", action.FileWrite: "Write", action.FileDelete: "Delete"}[kind]
-		c.tool(tool, obj("file_path", a.Path), mcpServer{})
+		fields = obj("file_path", a.Path)
+		c.tool(tool, fields, mcpServer{})
 	case kind == action.HTTPRequest:
 		if a.URL == "" {
 			return fmt.Errorf(`%s needs "url"`, kind)
 		}
-		c.tool("WebFetch", obj("url", a.URL), mcpServer{})
+		fields = obj("url", a.URL)
+		c.tool("WebFetch", fields, mcpServer{})
 	case kind == action.WebSearch:
-		c.tool("WebSearch", obj("query", a.Query), mcpServer{})
+		fields = obj("query", a.Query)
+		c.tool("WebSearch", fields, mcpServer{})
 	case strings.HasPrefix(string(kind), "network."):
 		host := a.Host
 		if host == "" && a.Addr != "" {
@@ -468,6 +494,9 @@ func (c *classifier) action(a *actionSpec) error {
 		if host == "" && port == 0 && a.Command == nil && a.Argv == nil {
 			return fmt.Errorf(`%s needs "host", "addr" or "port"`, kind)
 		}
+		if fields == nil {
+			fields = obj("host", host, "port", port)
+		}
 		norm, note := classify.NormalizeHost(host)
 		detail := "declared by the caller"
 		if note != "" {
@@ -479,12 +508,14 @@ func (c *classifier) action(a *actionSpec) error {
 		if a.Server == "" || a.Tool == "" {
 			return fmt.Errorf(`%s needs "server" and "tool"`, kind)
 		}
+		namesTool = false // the MCP server's tool, classified here
 		c.tool("mcp__"+a.Server+"__"+a.Tool, args, mcpServer{Name: a.Server, Source: a.ServerSource})
 	case kind == action.MCPRead:
 		if a.Server == "" {
 			return fmt.Errorf(`%s needs "server"`, kind)
 		}
-		c.tool("ReadMcpResourceTool", obj("server", a.Server, "uri", a.URI), mcpServer{})
+		fields = obj("server", a.Server, "uri", a.URI)
+		c.tool("ReadMcpResourceTool", fields, mcpServer{})
 	case kind == action.MCPPrompt:
 		if a.Server == "" || a.Name == "" {
 			return fmt.Errorf(`%s needs "server" and "name"`, kind)
@@ -492,12 +523,13 @@ func (c *classifier) action(a *actionSpec) error {
 		c.add([]action.Part{{Facets: []action.Action{{Kind: kind, Server: a.Server, Tool: a.Name, Args: anyOf(args), Detail: "declared by the caller"}}}},
 			fmt.Sprintf("%s %s %s", kind, a.Server, a.Name))
 	case kind == action.AgentSpawn:
-		c.tool("Task", obj("subagent_type", a.Type, "prompt", a.Prompt), mcpServer{})
+		fields = obj("subagent_type", a.Type, "prompt", a.Prompt)
+		c.tool("Task", fields, mcpServer{})
 	default:
 		// agent.internal, tool.call and tool.<name> claim nothing about what
 		// the tool does: the tool is classified by its name, and the
 		// declared kind adds nothing (agent.internal would only loosen).
-		declared = false
+		declared, namesTool = false, false
 		name := a.Tool
 		if rest, ok := strings.CutPrefix(string(kind), "tool."); ok && rest != "call" {
 			if name != "" && name != rest {
@@ -506,12 +538,25 @@ func (c *classifier) action(a *actionSpec) error {
 			name = rest
 		}
 		if name == "" {
+			if len(args) > 0 {
+				return fmt.Errorf(`%s: "arguments" need "tool" (the tool they are for)`, kind)
+			}
 			if len(c.parts) > start {
 				return nil // a command or argv said what runs
 			}
 			return fmt.Errorf(`%s needs "tool"`, kind)
 		}
 		c.tool(name, args, mcpServer{Name: a.Server, Source: a.ServerSource})
+	}
+	if namesTool {
+		switch {
+		case a.Tool != "" && len(args) > 0:
+			c.tool(a.Tool, args, mcpServer{})
+		case a.Tool != "":
+			c.tool(a.Tool, fields, mcpServer{})
+		case len(args) > 0 && kind != action.MCPPrompt:
+			return fmt.Errorf(`%s: "arguments" need "tool" (the tool they are for)`, kind)
+		}
 	}
 	if declared && !hasKind(c.parts, kind) {
 		path := a.Path
@@ -525,6 +570,59 @@ func (c *classifier) action(a *actionSpec) error {
 		}
 		c.add([]action.Part{{Facets: []action.Action{{Kind: kind, Command: cmd, Host: host, Port: port, Path: path,
 			URL: a.URL, Tool: a.Tool, Server: a.Server, Args: anyOf(args), Detail: "declared by the caller"}}}}, "")
+	}
+	return nil
+}
+
+// kindFields are the fields each kind reads besides kind, action, tool,
+// arguments, command, argv and cwd, which every kind takes. A field the
+// declared kind does not read is refused: it would be ignored, and the
+// decision would not cover what the caller described (a network.connect
+// that also names /etc/shadow as its "path").
+func kindFields(k action.Kind) []string {
+	switch {
+	case k == action.FileRead || k == action.FileWrite || k == action.FileDelete:
+		return []string{"path"}
+	case k == action.HTTPRequest:
+		return []string{"url", "method"}
+	case k == action.WebSearch:
+		return []string{"query"}
+	case strings.HasPrefix(string(k), "network."):
+		return []string{"host", "addr", "port", "proto", "program"}
+	case k == action.MCPCall:
+		return []string{"server", "server_source"}
+	case k == action.MCPRead:
+		return []string{"server", "uri"}
+	case k == action.MCPPrompt:
+		return []string{"server", "name"}
+	case k == action.AgentSpawn:
+		return []string{"type", "prompt"}
+	case strings.HasPrefix(string(k), "shell."):
+		return nil
+	}
+	// agent.internal, tool.call, tool.<name>: the server of an mcp__ tool.
+	return []string{"server", "server_source"}
+}
+
+// checkFields refuses the fields of a that kind does not read.
+func checkFields(a *actionSpec, kind action.Kind) error {
+	present := []struct {
+		name string
+		set  bool
+	}{
+		{"path", a.Path != ""}, {"url", a.URL != ""}, {"method", a.Method != ""}, {"query", a.Query != ""},
+		{"host", a.Host != ""}, {"addr", a.Addr != ""}, {"port", a.Port != nil}, {"proto", a.Proto != ""},
+		{"program", a.Program != ""}, {"server", a.Server != ""}, {"server_source", a.ServerSource != ""},
+		{"uri", a.URI != ""}, {"name", a.Name != ""}, {"type", a.Type != ""}, {"prompt", a.Prompt != ""},
+	}
+	allowed := kindFields(kind)
+	for _, f := range present {
+		if f.set && !slices.Contains(allowed, f.name) {
+			if len(allowed) == 0 {
+				return fmt.Errorf(`%q is not a field of %s (it takes "command" or "argv")`, f.name, kind)
+			}
+			return fmt.Errorf(`%q is not a field of %s (its fields: %s)`, f.name, kind, strings.Join(allowed, ", "))
+		}
 	}
 	return nil
 }
@@ -688,17 +786,19 @@ func effectOf(s string) action.Effect {
 
 // readBody reads a JSON request body, bounded.
 func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
-	if ct := r.Header.Get("Content-Type"); ct != "" && ct != "application/json" {
+	// A body without a type is refused too: the routes take JSON only, and
+	// a client that cannot say so is not one of ours.
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
 		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || !(mt == "application/json" || strings.HasSuffix(mt, "+json")) {
-			return nil, &apiError{status: http.StatusUnsupportedMediaType, public: "Content-Type must be application/json", deny: true}
+		if ct == "" || err != nil || !(mt == "application/json" || strings.HasSuffix(mt, "+json")) {
+			return nil, &apiError{status: http.StatusUnsupportedMediaType, public: "Content-Type must be application/json"}
 		}
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.c.MaxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, &apiError{status: http.StatusRequestEntityTooLarge, public: fmt.Sprintf("body larger than %d bytes", h.c.MaxBody), deny: true}
+			return nil, &apiError{status: http.StatusRequestEntityTooLarge, public: fmt.Sprintf("body larger than %d bytes", h.c.MaxBody)}
 		}
 		return nil, badRequest("reading the body failed")
 	}

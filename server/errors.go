@@ -12,9 +12,6 @@ type apiError struct {
 	public   string
 	internal error  // nil when the public message says it all
 	reason   string // short label for metrics (token, host, origin, ...)
-	// deny adds {"result": {"decision": "deny"}} to the body, so that a
-	// client that only reads the decision still denies.
-	deny bool
 }
 
 func (e *apiError) Error() string {
@@ -25,7 +22,7 @@ func (e *apiError) Error() string {
 }
 
 func badRequest(format string, args ...any) *apiError {
-	return &apiError{status: http.StatusBadRequest, public: fmt.Sprintf(format, args...), deny: true}
+	return &apiError{status: http.StatusBadRequest, public: fmt.Sprintf(format, args...)}
 }
 
 func notFound(format string, args ...any) *apiError {
@@ -33,19 +30,19 @@ func notFound(format string, args ...any) *apiError {
 }
 
 func refuse(status int, reason, format string, args ...any) *apiError {
-	return &apiError{status: status, public: fmt.Sprintf(format, args...), reason: reason, deny: true}
+	return &apiError{status: status, public: fmt.Sprintf(format, args...), reason: reason}
 }
 
 // internalError hides err behind a public message.
 func internalError(public string, err error) *apiError {
-	return &apiError{status: http.StatusInternalServerError, public: public, internal: err, deny: true}
+	return &apiError{status: http.StatusInternalServerError, public: public, internal: err}
 }
 
 // errorBody is what clients see of an error.
 type errorBody struct {
 	Status  int          `json:"status"`
 	Message string       `json:"message"`
-	Result  *errorResult `json:"result,omitempty"`
+	Result  *errorResult `json:"result"`
 }
 
 type errorResult struct {
@@ -59,10 +56,10 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, e *apiError) {
 		h.c.Logf("safeclaw: serve: %s %s: %v", r.Method, r.URL.Path, e)
 	}
 	h.metrics.httpError(e.status)
-	body := errorBody{Status: e.status, Message: e.public}
-	if e.deny {
-		body.Result = &errorResult{Decision: "deny", Reason: "safeclaw: " + e.public}
-	}
+	// Every error body says deny, on every route, so that a client that
+	// only reads the decision denies whatever went wrong.
+	body := errorBody{Status: e.status, Message: e.public,
+		Result: &errorResult{Decision: "deny", Reason: "safeclaw: " + e.public}}
 	if e.status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="safeclaw"`)
 	}

@@ -16,6 +16,9 @@ func FuzzDecideBody(f *testing.F) {
 		`{"action":{"kind":"tool.call","tool":"Read","args":{"file_path":"a"}}}`,
 		`{"action":{"kind":"agent.spawn","type":"general","prompt":"p"}}`,
 		`{"action":{"kind":"mcp.prompt","server":"s","name":"n"}}`,
+		`{"action":{"kind":"file.read","path":"x","tool":"Bash","arguments":{"command":"rm -rf /"}}}`,
+		`{"action":{"kind":"network.connect","host":"h","port":1,"tool":"terminal"}}`,
+		`{"action":{"kind":"shell.execute","command":"ls","url":"https://x"}}`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -65,7 +65,7 @@ func (h *Handler) serveHook(w http.ResponseWriter, r *http.Request) {
 		if msg == "" {
 			msg = "blocked: the hook input could not be answered"
 		}
-		h.fail(w, r, &apiError{status: http.StatusBadRequest, public: msg, deny: true})
+		h.fail(w, r, &apiError{status: http.StatusBadRequest, public: msg})
 		return
 	}
 	body := out.Bytes()
@@ -74,6 +74,7 @@ func (h *Handler) serveHook(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(body)
 }

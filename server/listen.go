@@ -13,7 +13,8 @@ import (
 )
 
 // ListenUnix listens on a Unix socket at path, readable and writable by
-// this user only (0600, in a directory created 0700 when missing), and
+// this user only (0600, in a directory created 0700 when missing; a
+// directory others may write to without the sticky bit is refused), and
 // accepts only peers running as this process's uid (checked with
 // SO_PEERCRED on Linux). A stale socket left by a crashed server is
 // replaced; a live one is an error. Refused peers are reported to logf.
@@ -21,8 +22,17 @@ func ListenUnix(path string, logf func(format string, args ...any)) (net.Listene
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
+	}
+	// Where others may write (and the sticky bit does not stop them), they
+	// could remove the socket and put their own in its place, which would
+	// answer the agents' questions.
+	if st, err := os.Stat(dir); err != nil {
+		return nil, err
+	} else if st.Mode().Perm()&0o022 != 0 && st.Mode()&fs.ModeSticky == 0 {
+		return nil, fmt.Errorf("%s: the socket's directory is writable by others (mode %04o); use a private directory", path, st.Mode().Perm())
 	}
 	if st, err := os.Lstat(path); err == nil {
 		if st.Mode()&fs.ModeSocket == 0 {

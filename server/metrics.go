@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -113,13 +114,13 @@ func (m *metrics) write(w *bufio.Writer) {
 	fmt.Fprintln(w, "# TYPE safeclaw_decisions_total counter")
 	for r, route := range []string{routeDecide, routeHook} {
 		for e, eff := range []string{"deny", "allow", "ask"} {
-			fmt.Fprintf(w, "safeclaw_decisions_total{route=%q,effect=%q} %d\n", route, eff, m.decisions[r][e].Load())
+			fmt.Fprintf(w, "safeclaw_decisions_total{route=\"%s\",effect=\"%s\"} %d\n", escapeLabel(route), escapeLabel(eff), m.decisions[r][e].Load())
 		}
 	}
 	fmt.Fprintln(w, "# HELP safeclaw_decision_failures_total Requests denied because no decision was reached (bad input, internal error, timeout).")
 	fmt.Fprintln(w, "# TYPE safeclaw_decision_failures_total counter")
 	for r, route := range []string{routeDecide, routeHook} {
-		fmt.Fprintf(w, "safeclaw_decision_failures_total{route=%q} %d\n", route, m.failed[r].Load())
+		fmt.Fprintf(w, "safeclaw_decision_failures_total{route=\"%s\"} %d\n", escapeLabel(route), m.failed[r].Load())
 	}
 
 	fmt.Fprintln(w, "# HELP safeclaw_decision_duration_seconds Time to answer a decision, waits for a person included.")
@@ -127,7 +128,7 @@ func (m *metrics) write(w *bufio.Writer) {
 	var cum uint64
 	for i, b := range latencyBuckets {
 		cum += m.buckets[i].Load()
-		fmt.Fprintf(w, "safeclaw_decision_duration_seconds_bucket{le=%q} %d\n", strconv.FormatFloat(b, 'g', -1, 64), cum)
+		fmt.Fprintf(w, "safeclaw_decision_duration_seconds_bucket{le=\"%s\"} %d\n", strconv.FormatFloat(b, 'g', -1, 64), cum)
 	}
 	cum += m.buckets[len(latencyBuckets)].Load()
 	fmt.Fprintf(w, "safeclaw_decision_duration_seconds_bucket{le=\"+Inf\"} %d\n", cum)
@@ -158,7 +159,15 @@ func (m *metrics) write(w *bufio.Writer) {
 	fmt.Fprintln(w, "# HELP safeclaw_http_refused_total Requests refused before routing, by reason (origin, host, token).")
 	fmt.Fprintln(w, "# TYPE safeclaw_http_refused_total counter")
 	for _, r := range reasons {
-		fmt.Fprintf(w, "safeclaw_http_refused_total{reason=%q} %d\n", r, m.refusal[r])
+		fmt.Fprintf(w, "safeclaw_http_refused_total{reason=\"%s\"} %d\n", escapeLabel(r), m.refusal[r])
 	}
 	m.mu.Unlock()
 }
+
+// labelEscaper escapes a label value as the text format wants it: only
+// backslash, double quote and line feed (Go's %q would also escape tabs and
+// other runes, which the format does not know).
+var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+
+// escapeLabel returns s escaped for use between a label's quotes.
+func escapeLabel(s string) string { return labelEscaper.Replace(s) }

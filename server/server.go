@@ -11,7 +11,9 @@
 //     with an approval id when a person must approve. safeclaw classifies
 //     everything it is sent itself (package classify); a kind the caller
 //     declares only adds to what is decided, so it can tighten the decision
-//     and never loosen it.
+//     and never loosen it. An action's agent tool (and its arguments) is
+//     classified whatever the kind, and a field the kind does not read is
+//     refused rather than ignored.
 //   - POST /v1/hook/{agent}: the agent's hook JSON as body (Claude Code's
 //     http hook sends exactly what a command hook reads on stdin) → the
 //     agent's own answer, through [hook.Run].
@@ -21,16 +23,18 @@
 //
 // # Safety
 //
-// Every failure denies: malformed input is a 400 whose body still says
-// "deny", a [action.DecideFunc] error is a 500 that says "deny", and the
-// hook route answers with the agent's blocking form. Errors sent to clients
-// are public-safe ({status, message}); internal details go to
-// [Config.Logf] only. A TCP listener needs [Config.Token] (sent as
-// "Authorization: Bearer ...") and [Config.CheckHost] (the Host header
-// must be localhost or an IP literal, which defeats DNS rebinding); any
-// request carrying a browser's Origin or Sec-Fetch-Site header is refused.
-// Unix sockets are created 0600 and accept only peers with this process's
-// uid (SO_PEERCRED, Linux).
+// Every failure denies: every error body, on every route, says "deny"
+// (malformed input is a 400, a [action.DecideFunc] error a 500, a body
+// that is not declared application/json a 415), and the hook route answers
+// with the agent's blocking form when it knows the event. Nothing
+// redirects. Errors sent to clients are public-safe ({status, message});
+// internal details go to [Config.Logf] only. A TCP listener needs
+// [Config.Token] (sent as "Authorization: Bearer ...", compared in constant
+// time) and [Config.CheckHost] (the Host header must be localhost or an IP
+// literal, which defeats DNS rebinding); any request carrying a browser's
+// Origin or Sec-Fetch-Site header is refused. Unix sockets are created
+// 0600, never in a directory others may write to (unless sticky), and
+// accept only peers with this process's uid (SO_PEERCRED, Linux).
 //
 // # Current limitations
 //
@@ -45,12 +49,14 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/netip"
+	"path"
 	"strings"
 	"time"
 
@@ -104,9 +110,10 @@ type Config struct {
 
 // Handler serves the decision API. It is safe for concurrent use.
 type Handler struct {
-	c       Config
-	mux     *http.ServeMux
-	metrics *metrics
+	c        Config
+	mux      *http.ServeMux
+	metrics  *metrics
+	tokenSum [sha256.Size]byte // of c.Token
 }
 
 // New returns the API handler for c.
@@ -126,7 +133,7 @@ func New(c Config) *Handler {
 	if c.MaxBody <= 0 {
 		c.MaxBody = MaxBody
 	}
-	h := &Handler{c: c, mux: http.NewServeMux(), metrics: newMetrics()}
+	h := &Handler{c: c, mux: http.NewServeMux(), metrics: newMetrics(), tokenSum: sha256.Sum256([]byte(c.Token))}
 	h.mux.HandleFunc("/v1/decide", h.method(http.MethodPost, h.serveDecide))
 	h.mux.HandleFunc("/v1/hook/{agent}", h.method(http.MethodPost, h.serveHook))
 	h.mux.HandleFunc("/v1/approvals/{id}", h.method(http.MethodGet, h.serveApproval))
@@ -146,6 +153,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	// ServeMux would answer a path that is not clean ("//v1/decide",
+	// "/v1/./decide") with a bodiless redirect; a client gets a clear
+	// error that says deny instead.
+	if p := r.URL.Path; p == "" || path.Clean(p) != p && path.Clean(p)+"/" != p {
+		h.fail(w, r, notFound("no such route: %s (the path is not clean)", p))
+		return
+	}
 	h.mux.ServeHTTP(w, r)
 }
 
@@ -154,7 +168,7 @@ func (h *Handler) admit(r *http.Request) *apiError {
 	// Browsers send Origin on cross-origin requests and Sec-Fetch-Site on
 	// all of them; agents and SDK clients send neither. No browser page may
 	// reach the API, whatever its origin.
-	if r.Header.Get("Origin") != "" {
+	if _, ok := r.Header["Origin"]; ok { // present at all, even empty
 		return refuse(http.StatusForbidden, "origin", "requests from web pages are refused (Origin header present)")
 	}
 	if s := r.Header.Get("Sec-Fetch-Site"); s != "" && s != "none" {
@@ -163,13 +177,23 @@ func (h *Handler) admit(r *http.Request) *apiError {
 	if h.c.CheckHost && !hostAllowed(r.Host) {
 		return refuse(http.StatusForbidden, "host", "Host %q refused: use localhost or an IP address", r.Host)
 	}
-	if h.c.Token != "" && r.URL.Path != "/healthz" {
-		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), []byte(h.c.Token)) != 1 {
-			return refuse(http.StatusUnauthorized, "token", "missing or wrong bearer token")
-		}
+	if h.c.Token != "" && r.URL.Path != "/healthz" && !h.tokenOK(r.Header.Get("Authorization")) {
+		return refuse(http.StatusUnauthorized, "token", "missing or wrong bearer token")
 	}
 	return nil
+}
+
+// tokenOK checks an Authorization header: the scheme "Bearer" (in any case,
+// RFC 9110 §11.1) and the token. The digests are compared, in constant
+// time and at a fixed length, so that the time taken says nothing about
+// the token, its length included.
+func (h *Handler) tokenOK(header string) bool {
+	scheme, got, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return false
+	}
+	sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
+	return subtle.ConstantTimeCompare(sum[:], h.tokenSum[:]) == 1
 }
 
 // hostAllowed accepts "localhost" and IP literals, with or without a port. A

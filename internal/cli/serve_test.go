@@ -738,3 +738,147 @@ func readBenchResponse(br *bufio.Reader, buf []byte) ([]byte, error) {
 	_, err = io.ReadFull(br, buf)
 	return buf, err
 }
+
+// TestServeApprovalsCannotBeAnsweredOverAPI: the agent's credential (here
+// the bearer token of the TCP listener) reads its approval request but
+// cannot answer it by any method (I11); the request stays pending in the
+// real approval store.
+func TestServeApprovalsCannotBeAnsweredOverAPI(t *testing.T) {
+	e := serveEnv(t)
+	pol := filepath.Join(t.TempDir(), "policy.yaml")
+	writePolicy(t, pol, "default: deny\nrules:\n- name: ask for rm\n  command_pattern: \"rm *\"\n  effect: ask\n")
+	errb := startServe(t, e, "--policy", pol, "--listen", "127.0.0.1:0")
+	m := regexp.MustCompile(`listening on http://(127\.0\.0\.1:\d+) \(bearer token in (\S+)\)`).FindStringSubmatch(errb.String())
+	if m == nil {
+		t.Fatalf("no address in %q", errb)
+	}
+	base := "http://" + m[1]
+	tok, _ := os.ReadFile(m[2])
+	auth := "Bearer " + strings.TrimSpace(string(tok))
+	c := &http.Client{Timeout: 10 * time.Second}
+	do := func(method, path, body string) (int, map[string]any) {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", auth)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out map[string]any
+		json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	code, ans := do("POST", "/v1/decide", `{"command":"rm -rf build","cwd":"/tmp","session":"s1","context":{"user":"alice"}}`)
+	ask, _ := ans["result"].(map[string]any)["ask"].(map[string]any)
+	id, _ := ask["approval_id"].(string)
+	if code != 200 || id == "" {
+		t.Fatalf("ask: %d %v", code, ans)
+	}
+	for _, method := range []string{"POST", "PUT", "PATCH", "DELETE"} {
+		for _, path := range []string{"/v1/approvals/" + id, "/v1/approvals/" + id + "/approve", "/v1/approvals"} {
+			code, body := do(method, path, `{"approve":true,"by":"alice","scope":"once","status":"approved"}`)
+			res, _ := body["result"].(map[string]any)
+			if (code != 404 && code != 405) || res["decision"] != "deny" {
+				t.Errorf("%s %s: %d %v", method, path, code, body)
+			}
+		}
+	}
+	code, ap := do("GET", "/v1/approvals/"+id, "")
+	if code != 200 || ap["status"] != "pending" || ap["decision"] != "ask" || ap["approver"] != nil {
+		t.Errorf("after the attempts: %d %v", code, ap)
+	}
+	// The same call again is still an ask, not an allow.
+	if _, d, _ := apiDecide(t, c, base, `{"command":"rm -rf build","cwd":"/tmp","session":"s1"}`, "Authorization", auth); d != "ask" {
+		t.Errorf("retry: %s", d)
+	}
+}
+
+// TestServeHookClaudeMatchesCLI: over the Unix socket, every Claude Code
+// payload of package hook gets byte for byte what `safeclaw hook claude`
+// prints for it.
+func TestServeHookClaudeMatchesCLI(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("..", "..", "hook", "testdata", "payloads", "claude.*.json"))
+	if len(files) == 0 {
+		t.Skip("no payloads")
+	}
+	e := serveEnv(t)
+	startServe(t, e)
+	c := socketClient(filepath.Join(e.StateDir, "serve.sock"))
+	cliEnv := serveEnv(t)
+	cliEnv.Home, cliEnv.Cwd = e.Home, e.Cwd
+	for _, f := range files {
+		payload, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := c.Post("http://safeclaw/v1/hook/claude", "application/json", bytes.NewReader(payload))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		code, want, _ := run(t, cliEnv, string(payload), "hook", "claude")
+		if strings.TrimSpace(want) == "" {
+			want = "{}\n"
+		}
+		if resp.StatusCode != 200 || string(got) != want {
+			t.Errorf("%s: http %d\n%s\nwant (hook exit %d)\n%s", filepath.Base(f), resp.StatusCode, got, code, want)
+		}
+	}
+}
+
+// TestServeTCPRefusesBrowsers: on the real TCP listener, a rebound Host
+// name, an Origin or a cross-site fetch is refused (403) even with the
+// token, and the refusal says deny.
+func TestServeTCPRefusesBrowsers(t *testing.T) {
+	e := serveEnv(t)
+	errb := startServe(t, e, "--listen", "127.0.0.1:0")
+	m := regexp.MustCompile(`listening on http://(127\.0\.0\.1:(\d+)) `).FindStringSubmatch(errb.String())
+	if m == nil {
+		t.Fatalf("no address in %q", errb)
+	}
+	base, port := "http://"+m[1], m[2]
+	tok, _ := os.ReadFile(filepath.Join(e.StateDir, "serve.token"))
+	auth := "Bearer " + strings.TrimSpace(string(tok))
+	c := &http.Client{Timeout: 10 * time.Second}
+	for _, tc := range []struct {
+		name string
+		hdr  []string
+		want int
+	}{
+		{"token", nil, 200},
+		{"localhost", []string{"Host", "localhost:" + port}, 200},
+		{"rebound name", []string{"Host", "rebind.attacker.example:" + port}, 403},
+		{"origin", []string{"Origin", "http://127.0.0.1:" + port}, 403},
+		{"cross-site", []string{"Sec-Fetch-Site", "cross-site"}, 403},
+	} {
+		req, _ := http.NewRequest("POST", base+"/v1/decide", strings.NewReader(`{"command":"git status"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", auth)
+		for i := 0; i+1 < len(tc.hdr); i += 2 {
+			if tc.hdr[i] == "Host" {
+				req.Host = tc.hdr[i+1]
+			} else {
+				req.Header.Set(tc.hdr[i], tc.hdr[i+1])
+			}
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ans struct {
+			Result struct {
+				Decision string `json:"decision"`
+			} `json:"result"`
+		}
+		json.NewDecoder(resp.Body).Decode(&ans)
+		resp.Body.Close()
+		if resp.StatusCode != tc.want || (tc.want != 200 && ans.Result.Decision != "deny") {
+			t.Errorf("%s: %d %q", tc.name, resp.StatusCode, ans.Result.Decision)
+		}
+	}
+	if !strings.Contains(errb.String(), "listening on") {
+		t.Error(errb)
+	}
+}

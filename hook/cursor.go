@@ -199,4 +199,4 @@ func (cursor) canDefer(*event) bool  { return false }
 // canRewrite: Cursor's preToolUse documents updated_input, but no Cursor
 // build could be run to confirm how it is applied, so nothing is rewritten.
 func (cursor) canRewrite(*event) bool { return false }
-func (cursor) defaultAsk() AskMode    { return AskNative }
+func (cursor) defaultAsk() AskMode    { return AskDeny }

@@ -24,8 +24,9 @@
 //     ask is only used when asked for explicitly ([AskNative]), because
 //     Gemini's -p mode hangs on it. AfterTool is recorded.
 //   - Cursor: beforeShellExecution, beforeMCPExecution and preToolUse get
-//     {"permission": allow|deny|ask, "user_message", "agent_message"};
-//     beforeReadFile gets the permission only. after* events are recorded.
+//     {"permission": allow|deny|ask, "user_message", "agent_message"}
+//     ("ask" only with [AskNative]); beforeReadFile gets the permission
+//     only. after* events are recorded.
 //
 // # Failing closed
 //
@@ -100,8 +101,9 @@ func Agents() []string { return []string{"claude", "codex", "gemini", "cursor"} 
 type AskMode string
 
 const (
-	// AskDefault picks the agent's best form: Claude Code's and Cursor's own
-	// prompt; for Codex and Gemini, [AskDeny].
+	// AskDefault picks the agent's best form: Claude Code's own prompt; for
+	// Codex, Gemini and Cursor (whose "ask" is reported to be ignored in its
+	// Auto-review mode, where the call then runs), [AskDeny].
 	AskDefault AskMode = ""
 	// AskNative hands the question to the agent's own prompt where the agent
 	// has one (Claude Code, Cursor, Gemini interactive, and Codex's

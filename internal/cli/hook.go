@@ -32,8 +32,9 @@ a one-line reason on stderr, exit code 2.
   defer   Claude Code -p: end the run with the call deferred, resume after approval
   wait    wait for an approval through safeclaw (safeclaw approvals approve ID)
   deny    deny, telling the agent how a person can approve it
-The default is native for claude and cursor, deny for codex and gemini
-(Codex runs a command whose hook answers "ask"; Gemini -p hangs on it).
+The default is native for claude, deny for codex, gemini and cursor (Codex
+runs a command whose hook answers "ask"; Gemini -p hangs on it; Cursor is
+reported to run it in Auto-review mode).
 
 --run rewrites an allowed shell command (Claude Code Bash, Codex, Gemini
 run_shell_command) to run as 'safeclaw run -- bash -c COMMAND', through the

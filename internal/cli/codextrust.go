@@ -313,19 +313,23 @@ func (e *Env) trustCodexHooks(hooksPath string, hooksData []byte, binName string
 		}
 		return fmt.Sprintf("Codex already trusts safeclaw's hooks (%s)", cfg), nil
 	}
+	target, err := settingsTarget(cfg)
+	if err != nil {
+		return "", err
+	}
 	perm := os.FileMode(0o600)
 	if existed {
-		if fi, err := os.Stat(cfg); err == nil {
+		if fi, err := os.Stat(target); err == nil {
 			perm = fi.Mode().Perm()
 		}
-		backup := freeBackupPath(cfg + ".safeclaw-backup-" + e.Now().UTC().Format("20060102T150405Z"))
+		backup := freeBackupPath(target + ".safeclaw-backup-" + e.Now().UTC().Format("20060102T150405Z"))
 		if err := writeFileAtomic(backup, old, 0o600); err != nil {
 			return "", fmt.Errorf("back up %s: %v", cfg, err)
 		}
-	} else if err := os.MkdirAll(filepath.Dir(cfg), 0o700); err != nil {
+	} else if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
 		return "", err
 	}
-	if err := writeFileAtomic(cfg, out, perm); err != nil {
+	if err := writeFileAtomic(target, out, perm); err != nil {
 		return "", err
 	}
 	if remove {

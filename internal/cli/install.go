@@ -158,21 +158,25 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 		}
 	}
 
+	target, err := settingsTarget(path)
+	if err != nil {
+		return errorf(e, "install: %v", err)
+	}
 	perm := os.FileMode(0o644)
 	if existed {
-		if fi, err := os.Stat(path); err == nil {
+		if fi, err := os.Stat(target); err == nil {
 			perm = fi.Mode().Perm()
 		}
-		backup := freeBackupPath(path + ".safeclaw-backup-" + e.Now().UTC().Format("20060102T150405Z"))
+		backup := freeBackupPath(target + ".safeclaw-backup-" + e.Now().UTC().Format("20060102T150405Z"))
 		if err := writeFileAtomic(backup, old, 0o600); err != nil {
 			return errorf(e, "install: back up %s: %v (nothing changed)", path, err)
 		}
 		fmt.Fprintf(e.Stdout, "backup: %s\n", backup)
-	} else if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	} else if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
 		return errorf(e, "install: %v", err)
 	}
-	if err := writeFileAtomic(path, out, perm); err != nil {
-		return errorf(e, "install: write %s: %v", path, err)
+	if err := writeFileAtomic(target, out, perm); err != nil {
+		return errorf(e, "install: write %s: %v", target, err)
 	}
 	fmt.Fprintf(e.Stdout, "%s safeclaw hooks for %s in %s\n", verb, agent, path)
 	if *uninstall {
@@ -206,6 +210,22 @@ func (e *Env) codexTrustStep(agent, path string, data []byte, exe string, remove
 		fmt.Fprintf(e.Stdout, "%s\n", msg)
 	}
 	return exitOK
+}
+
+// settingsTarget is the file to write for settings at path: the link's
+// target when path is a symbolic link, so that settings kept in a dotfiles
+// repository stay linked (a rename over the link would cut it), else path.
+// A dangling link is an error rather than a file created somewhere else.
+func settingsTarget(path string) (string, error) {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		return path, nil
+	}
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", fmt.Errorf("%s is a symbolic link that cannot be followed: %v", path, err)
+	}
+	return target, nil
 }
 
 // agentAndFlags parses a command line of one agent name and flags, in any

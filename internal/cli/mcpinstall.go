@@ -89,17 +89,21 @@ func (e *Env) installMCP(agent string, project, managed bool, settings, exe stri
 		if !changed {
 			continue
 		}
+		target, err := settingsTarget(path)
+		if err != nil {
+			return errorf(e, "install --mcp: %v", err)
+		}
 		perm := os.FileMode(0o600)
-		if fi, err := os.Stat(path); err == nil {
+		if fi, err := os.Stat(target); err == nil {
 			perm = fi.Mode().Perm()
 		}
-		backup := freeBackupPath(path + ".safeclaw-backup-" + e.Now().UTC().Format("20060102T150405Z"))
+		backup := freeBackupPath(target + ".safeclaw-backup-" + e.Now().UTC().Format("20060102T150405Z"))
 		if err := writeFileAtomic(backup, old, 0o600); err != nil {
 			return errorf(e, "install --mcp: back up %s: %v (nothing changed)", path, err)
 		}
 		fmt.Fprintf(e.Stdout, "backup: %s\n", backup)
-		if err := writeFileAtomic(path, out, perm); err != nil {
-			return errorf(e, "install --mcp: write %s: %v", path, err)
+		if err := writeFileAtomic(target, out, perm); err != nil {
+			return errorf(e, "install --mcp: write %s: %v", target, err)
 		}
 	}
 	if !found {

@@ -30,6 +30,7 @@ type askState struct {
 	responses        mcp.InputResponseMap
 	progress         any
 	canInputRequired bool
+	meta             mcp.Meta // the request's own
 }
 
 // ask resolves an ask decision for the request identified by bind. It
@@ -61,8 +62,9 @@ func (p *Proxy) ask(ctx context.Context, ss *mcp.ServerSession, req *action.Requ
 			return true, "", nil
 		}
 	}
-	if p.opts.Elicit && clientElicits(ss) {
-		if newEra(ss) {
+	version, caps := clientOf(ss, st.meta)
+	if p.opts.Elicit && ss != nil && elicits(caps) {
+		if version >= "2026-07-28" {
 			if st.canInputRequired {
 				return false, "", p.inputRequired(req, d, bind)
 			}
@@ -159,22 +161,31 @@ func (p *Proxy) stateWaited(state string) time.Duration {
 	return 0
 }
 
-// clientElicits reports whether the client declared the elicitation
-// capability (form mode, or the pre-2025-11-25 empty object).
-func clientElicits(ss *mcp.ServerSession) bool {
-	if ss == nil {
-		return false
+// clientOf is the protocol version and capabilities of the client making
+// a request: in the 2026-07-28 era each request names its own (in _meta),
+// which count for it; otherwise the session's, from initialize (or, on
+// stdio, the first request of the 2026-07-28 era).
+func clientOf(ss *mcp.ServerSession, meta mcp.Meta) (version string, caps *mcp.ClientCapabilities) {
+	if v, ok := meta[mcp.MetaKeyProtocolVersion].(string); ok && v >= "2026-07-28" {
+		var c mcp.ClientCapabilities
+		if b, err := json.Marshal(meta[mcp.MetaKeyClientCapabilities]); err == nil && json.Unmarshal(b, &c) == nil {
+			return v, &c
+		}
+		return v, nil
 	}
-	ip := ss.InitializeParams()
-	return ip != nil && ip.Capabilities != nil && ip.Capabilities.Elicitation != nil &&
-		(ip.Capabilities.Elicitation.Form != nil || ip.Capabilities.Elicitation.URL == nil)
+	if ss == nil {
+		return "", nil
+	}
+	if ip := ss.InitializeParams(); ip != nil {
+		return ip.ProtocolVersion, ip.Capabilities
+	}
+	return "", nil
 }
 
-// newEra reports whether the client speaks the stateless 2026-07-28 era,
-// where the server asks by answering input_required.
-func newEra(ss *mcp.ServerSession) bool {
-	ip := ss.InitializeParams()
-	return ip != nil && ip.ProtocolVersion >= "2026-07-28"
+// elicits reports whether capabilities declare elicitation (form mode, or
+// the pre-2025-11-25 empty object).
+func elicits(caps *mcp.ClientCapabilities) bool {
+	return caps != nil && caps.Elicitation != nil && (caps.Elicitation.Form != nil || caps.Elicitation.URL == nil)
 }
 
 func elicitParams(req *action.Request, d action.Decision) *mcp.ElicitParams {

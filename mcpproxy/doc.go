@@ -23,13 +23,26 @@
 //     description, schemas and annotations is recorded ([Pins]); a changed
 //     definition is reported and the tool hidden and denied until a person
 //     runs `safeclaw mcp trust NAME`.
+//   - A tool named like the pinned server instructions ("(server
+//     instructions)") is held back; when the tools cannot be checked against
+//     their pins (an unreadable pin file), every call is denied.
+//   - In the 2026-07-28 era an ask is put to the user by elicitation only
+//     when the request's own client capabilities declare it.
 //   - Arguments are forwarded as safeclaw decoded and decided them
 //     (re-encoded), never as the raw bytes, so a duplicate key or odd
 //     encoding cannot make the upstream read something else.
 //   - Methods safeclaw does not know are refused (-32601); requests from the
-//     upstream to the client (sampling, elicitation, roots) are not relayed.
-//   - An upstream that fails or exits answers the pending and later requests
-//     with a JSON-RPC error, never silence; the stdio proxy then ends.
+//     upstream to the client (sampling, elicitation, roots) are not relayed:
+//     in the legacy era the proxy's own client answers them (no sampling or
+//     elicitation, no roots), in the 2026-07-28 era a result asking the
+//     client for input (input_required) is refused with a JSON-RPC error.
+//   - An upstream that fails, exits or breaks the protocol answers the
+//     pending and later requests with a JSON-RPC error, never silence; the
+//     stdio proxy writes those answers, then ends.
+//   - The stdio fast path (fast.go) reads each line as the SDK does (keys
+//     case-sensitive, the last of duplicates) and takes only calls whose
+//     per-request _meta is the session's own era; anything else, and every
+//     line after one that is not whole JSON, goes to the SDK.
 //
 // Both protocol eras are spoken on both sides where the SDK allows it: the
 // downstream server answers initialize (2024-11-05 .. 2025-11-25) and the
@@ -53,6 +66,9 @@
 //     forwarded (resources and prompts filtered like tools); reading is what
 //     is gated. Logging notifications from the upstream are forwarded; the
 //     log level is not.
+//   - On stdio, requests sent as a batch are not tracked for the answers
+//     written when the upstream ends; a client's cancellation of a fast call
+//     is forwarded only when it comes on a line of its own.
 //   - The upstream's list_changed notifications are forwarded through the
 //     SDK's feature-change notification (a placeholder feature added and
 //     removed), the only public way to send them.

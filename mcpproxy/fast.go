@@ -51,6 +51,7 @@ type fastPath struct {
 	pending map[string]*fastCall
 	byOrig  map[string]string // the client's request ID → ours
 	tokens  map[string]bool   // progress tokens of fast calls in flight
+	ended   error             // why the upstream ended, once it has
 	// meta is the per-request _meta triple (protocol version, client info
 	// and capabilities) the SDK's client sends an upstream of the
 	// 2026-07-28 era, as seen on its first request; a forwarded call
@@ -73,6 +74,68 @@ var metaKeys = []string{mcp.MetaKeyProtocolVersion, mcp.MetaKeyClientInfo, mcp.M
 
 // newVersion reports a protocol version of the stateless 2026-07-28 era.
 func newVersion(v string) bool { return v >= "2026-07-28" }
+
+// fastParams is what the fast path reads of a tools/call request's params.
+type fastParams struct {
+	Name      string
+	Arguments json.RawMessage
+	Meta      map[string]json.RawMessage
+}
+
+// parseCall reads a tools/call request's params as the SDK reads them
+// (exact keys, the last of duplicates), for a session of protocol version
+// session. It declines (false) whatever the SDK's path should judge: params
+// it would refuse or read otherwise, a multi-round-trip answer
+// (requestState, inputResponses), and per-request _meta of the 2026-07-28
+// era that is not the session's own version with its capabilities (the
+// SDK refuses an unsupported version or missing capabilities, and answers a
+// request of another era in that era's shape).
+func parseCall(raw json.RawMessage, session string) (fastParams, bool) {
+	var out fastParams
+	fields, ok := objectFields(raw)
+	if !ok {
+		return out, false
+	}
+	if _, ok := fields["requestState"]; ok {
+		return out, false
+	}
+	if _, ok := fields["inputResponses"]; ok {
+		return out, false
+	}
+	if json.Unmarshal(fields["name"], &out.Name) != nil || out.Name == "" {
+		return out, false
+	}
+	out.Arguments = fields["arguments"]
+	if m, ok := fields["_meta"]; ok && json.Unmarshal(m, &out.Meta) != nil {
+		return out, false
+	}
+	var version string
+	perRequest := json.Unmarshal(out.Meta[mcp.MetaKeyProtocolVersion], &version) == nil && newVersion(version)
+	if !perRequest {
+		return out, !newVersion(session)
+	}
+	if version != session || !isObject(out.Meta[mcp.MetaKeyClientCapabilities]) {
+		return out, false
+	}
+	var caps mcp.ClientCapabilities
+	if json.Unmarshal(out.Meta[mcp.MetaKeyClientCapabilities], &caps) != nil {
+		return out, false
+	}
+	if info, ok := out.Meta[mcp.MetaKeyClientInfo]; ok {
+		var impl mcp.Implementation
+		if !isObject(info) || json.Unmarshal(info, &impl) != nil {
+			return out, false
+		}
+	}
+	return out, true
+}
+
+// isObject reports whether raw is a JSON object (by its first byte; the
+// value was decoded already).
+func isObject(raw json.RawMessage) bool {
+	t := bytes.TrimLeft(raw, " \t\r\n")
+	return len(t) > 0 && t[0] == '{'
+}
 
 func idKey(id jsonrpc.ID) string { return fmt.Sprintf("%T:%v", id.Raw(), id.Raw()) }
 
@@ -207,16 +270,9 @@ func (f *fastPath) intercept(ctx context.Context, msg jsonrpc.Message) bool {
 	if !ok || f.p.upstreamGone() != nil {
 		return false
 	}
-	var params struct {
-		Name      string                     `json:"name"`
-		Arguments json.RawMessage            `json:"arguments"`
-		Meta      map[string]json.RawMessage `json:"_meta"`
-		// Multi-round-trip answers of the 2026-07-28 era: the SDK path
-		// checks them.
-		RequestState   json.RawMessage `json:"requestState"`
-		InputResponses json.RawMessage `json:"inputResponses"`
-	}
-	if json.Unmarshal(req.Params, &params) != nil || params.Name == "" || params.RequestState != nil || params.InputResponses != nil {
+	ip := ss.InitializeParams()
+	params, ok := parseCall(req.Params, ip.ProtocolVersion)
+	if !ok {
 		return false
 	}
 	token := ""
@@ -268,6 +324,13 @@ func (f *fastPath) intercept(ctx context.Context, msg jsonrpc.Message) bool {
 		return true
 	}
 	f.mu.Lock()
+	if cause := f.ended; cause != nil {
+		// upstreamEnded has run: nobody would answer the call.
+		f.mu.Unlock()
+		durable.Wait()
+		f.fail(down, req.ID, f.goneError(cause))
+		return true
+	}
 	f.pending[ourID] = &fastCall{orig: req.ID, durable: durable, token: token}
 	f.byOrig[idKey(req.ID)] = ourID
 	if token != "" {
@@ -289,14 +352,19 @@ func (f *fastPath) intercept(ctx context.Context, msg jsonrpc.Message) bool {
 
 // forwardCancel passes on the client's cancellation of a fast call.
 func (f *fastPath) forwardCancel(req *jsonrpc.Request) bool {
-	var params struct {
-		RequestID any    `json:"requestId"`
-		Reason    string `json:"reason,omitempty"`
-	}
-	if json.Unmarshal(req.Params, &params) != nil || params.RequestID == nil {
+	fields, ok := objectFields(req.Params)
+	if !ok {
 		return false
 	}
-	orig, err := jsonrpc.MakeID(params.RequestID)
+	var requestID any
+	var reason string
+	if json.Unmarshal(fields["requestId"], &requestID) != nil || requestID == nil {
+		return false
+	}
+	if r, ok := fields["reason"]; ok && json.Unmarshal(r, &reason) != nil {
+		return false
+	}
+	orig, err := jsonrpc.MakeID(requestID)
 	if err != nil {
 		return false
 	}
@@ -307,7 +375,7 @@ func (f *fastPath) forwardCancel(req *jsonrpc.Request) bool {
 	if !ok || up == nil {
 		return false
 	}
-	body, err := json.Marshal(map[string]any{"requestId": ourID, "reason": params.Reason})
+	body, err := json.Marshal(map[string]any{"requestId": ourID, "reason": reason})
 	if err != nil {
 		return false
 	}
@@ -357,8 +425,36 @@ func (f *fastPath) response(msg jsonrpc.Message) bool {
 		f.answer(down, fc.orig, errorResult(f.p.unrecorded(err)))
 		return true
 	}
+	if resp.Error == nil && asksForInput(resp.Result) {
+		f.fail(down, fc.orig, f.p.inputRequested("tools/call"))
+		return true
+	}
 	down.send(&jsonrpc.Response{ID: fc.orig, Result: resp.Result, Error: resp.Error})
 	return true
+}
+
+// asksForInput reports whether a result the fast path relays as it came
+// asks the client for input (2026-07-28 era: inputRequests, or a
+// resultType other than complete), which the proxy does not relay. Keys
+// are compared ignoring case, as a client's decoder may; a result that is
+// not an object is passed on for the client to judge.
+func asksForInput(result json.RawMessage) bool {
+	fields, ok := objectFields(result)
+	if !ok {
+		return false
+	}
+	for k, v := range fields {
+		switch {
+		case strings.EqualFold(k, "inputRequests"):
+			return true
+		case strings.EqualFold(k, "resultType"):
+			var rt string
+			if json.Unmarshal(v, &rt) != nil || rt != "complete" {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // progress passes the upstream's progress notification for a fast call to
@@ -368,13 +464,11 @@ func (f *fastPath) progress(msg jsonrpc.Message) bool {
 	if !ok || req.IsCall() || req.Method != "notifications/progress" {
 		return false
 	}
-	var params struct {
-		Token json.RawMessage `json:"progressToken"`
-	}
-	if json.Unmarshal(req.Params, &params) != nil {
+	fields, ok := objectFields(req.Params)
+	if !ok {
 		return false
 	}
-	key := tokenKey(params.Token)
+	key := tokenKey(fields["progressToken"])
 	f.mu.Lock()
 	mine := key != "" && f.tokens[key]
 	down := f.down
@@ -386,18 +480,25 @@ func (f *fastPath) progress(msg jsonrpc.Message) bool {
 	return true
 }
 
-// upstreamEnded answers every fast call in flight with an error.
+// upstreamEnded answers every fast call in flight with an error; later
+// calls fail at once.
 func (f *fastPath) upstreamEnded(cause error) {
 	f.mu.Lock()
 	calls := f.pending
 	f.pending, f.byOrig, f.tokens = map[string]*fastCall{}, map[string]string{}, map[string]bool{}
+	if f.ended == nil {
+		f.ended = cause
+	}
 	down := f.down
 	f.mu.Unlock()
 	for _, fc := range calls {
 		fc.durable.Wait()
-		f.fail(down, fc.orig, &jsonrpc.Error{Code: CodeUpstream,
-			Message: fmt.Sprintf("safeclaw: upstream MCP server %q is gone (%v)", f.p.opts.Name, cause)})
+		f.fail(down, fc.orig, f.goneError(cause))
 	}
+}
+
+func (f *fastPath) goneError(cause error) error {
+	return &jsonrpc.Error{Code: CodeUpstream, Message: fmt.Sprintf("safeclaw: upstream MCP server %q is gone (%v)", f.p.opts.Name, cause)}
 }
 
 func (f *fastPath) answer(down *lineWriter, id jsonrpc.ID, res *mcp.CallToolResult) {

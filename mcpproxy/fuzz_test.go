@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 )
 
 // Approval states: only what this proxy signed, for exactly that request,
@@ -113,6 +115,50 @@ func FuzzSplitLines(f *testing.F) {
 		rebuilt = append(rebuilt, passed...)
 		if !bytes.Equal(rebuilt, input) {
 			t.Fatalf("rebuilt %q, input %q", rebuilt, input)
+		}
+	})
+}
+
+// The fast path reads a line as the SDK does: whatever line decodeLine
+// accepts, the SDK's decoder reads as the same kind of message, with the
+// same method, ID and params.
+//
+//	go test ./mcpproxy -run=- -fuzz=FuzzDecodeLineAgreesWithSDK -fuzztime=20s
+func FuzzDecodeLineAgreesWithSDK(f *testing.F) {
+	for _, s := range []string{
+		`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","arguments":{}}}`,
+		`{"jsonrpc":"2.0","id":1,"method":"ping","METHOD":"tools/call"}`,
+		`{"jsonrpc":"2.0","id":1,"method":"ping","method":"tools/call","params":{"a":1},"params":{"b":2}}`,
+		`{"jsonrpc":"2.0","id":"a","id":2.5,"method":null}`,
+		`{"jsonrpc":"2.0","id":"safeclaw-1","result":{"content":[]},"error":null}`,
+		`{"jsonrpc":"2.0","me\u0074hod":"tools/call","id":3}`,
+		`{"jsonrpc":"2.0","id":3,"error":{"code":-32601,"message":"no"}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		ours, ok := decodeLine(line)
+		if !ok {
+			return
+		}
+		sdk, err := jsonrpc.DecodeMessage(line)
+		if err != nil {
+			// The SDK refuses it (its own limits): it goes to the SDK,
+			// which refuses it, unless the fast path takes it; the fast
+			// path takes only tools/call requests it decides itself.
+			return
+		}
+		switch o := ours.(type) {
+		case *jsonrpc.Request:
+			s, isReq := sdk.(*jsonrpc.Request)
+			if !isReq || s.Method != o.Method || s.ID != o.ID || !bytes.Equal(bytes.TrimSpace(s.Params), bytes.TrimSpace(o.Params)) {
+				t.Fatalf("%q: ours %+v, the SDK's %+v", line, o, sdk)
+			}
+		case *jsonrpc.Response:
+			s, isResp := sdk.(*jsonrpc.Response)
+			if !isResp || s.ID != o.ID {
+				t.Fatalf("%q: ours %+v, the SDK's %+v", line, o, sdk)
+			}
 		}
 	})
 }

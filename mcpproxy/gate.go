@@ -93,7 +93,15 @@ func (p *Proxy) callTool(ctx context.Context, r *mcp.CallToolRequest) (mcp.Resul
 	if err != nil {
 		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("safeclaw: tools/call %q: %v", name, err)}
 	}
-	if p.toolStatus(ctx, name) == toolChanged {
+	switch p.toolStatus(ctx, name) {
+	case toolUnchecked:
+		why := fmt.Sprintf("the tools of %q could not be checked against their pins (safeclaw mcp shows why on its standard error), so none is run", p.opts.Name)
+		p.record(ctx, Event{Kind: EventPinDenied, Request: p.request(r.Session, "tools/call "+name+" "+compactJSON(args), p.callParts(name, args)),
+			Decision: action.Decision{Effect: action.Deny, Reason: why, Part: -1}})
+		return errorResult("Denied by safeclaw: " + why + "."), nil
+	case toolReserved:
+		return errorResult(fmt.Sprintf("Denied by safeclaw: the tool name %q is reserved by safeclaw. Do not retry it.", name)), nil
+	case toolChanged:
 		p.opts.Warn(fmt.Sprintf("safeclaw mcp: %s: denied a call to tool %q: its definition changed since it was pinned (safeclaw mcp trust %s)", p.opts.Name, name, p.opts.Name))
 		why := fmt.Sprintf("the definition of tool %q changed since it was pinned, so it is held back until a person reviews it (safeclaw mcp trust %s)", name, p.opts.Name)
 		p.record(ctx, Event{Kind: EventPinDenied, Request: p.request(r.Session, "tools/call "+name+" "+compactJSON(args), p.callParts(name, args)),
@@ -115,7 +123,8 @@ func (p *Proxy) callTool(ctx context.Context, r *mcp.CallToolRequest) (mcp.Resul
 	case action.Ask:
 		bind := "tools/call\x00" + name + "\x00" + compactJSON(args)
 		ok, why, ir := p.ask(ctx, r.Session, req, d, bind, askState{
-			state: r.Params.RequestState, responses: r.Params.InputResponses, progress: r.Params.GetProgressToken(), canInputRequired: true})
+			state: r.Params.RequestState, responses: r.Params.InputResponses, progress: r.Params.GetProgressToken(), canInputRequired: true,
+			meta: r.Params.Meta})
 		if ir != nil {
 			return ir, nil
 		}
@@ -136,7 +145,17 @@ func (p *Proxy) callTool(ctx context.Context, r *mcp.CallToolRequest) (mcp.Resul
 	if err != nil {
 		return nil, p.upstreamError(err)
 	}
+	if res.NeedsInput() || res.InputRequests != nil {
+		return nil, p.inputRequested("tools/call " + name)
+	}
 	return res, nil
+}
+
+// inputRequested is the error for an upstream result that asks the client
+// for input (2026-07-28 era: elicitation, sampling, roots), which the proxy
+// does not relay, as it does not relay such requests of the legacy era.
+func (p *Proxy) inputRequested(what string) error {
+	return &jsonrpc.Error{Code: CodeUpstream, Message: fmt.Sprintf("safeclaw: upstream MCP server %q asked the client for input (elicitation, sampling or roots) to answer %s; safeclaw does not relay requests from the server to the client", p.opts.Name, what)}
 }
 
 // unrecorded is the tool error for a decision whose audit record could not
@@ -260,7 +279,18 @@ func (p *Proxy) refreshTools(ctx context.Context) ([]*mcp.Tool, map[string]toolS
 		state[t.Name] = toolOK
 	}
 	if p.opts.Pins != nil {
-		changed, added, err := p.opts.Pins.check(tools, p.opts.Now())
+		// The server's instructions are pinned under a name no tool
+		// should have; a tool that has it is held back, so that its
+		// definition can never pass for the instructions or the reverse.
+		pinned := make([]*mcp.Tool, 0, len(tools))
+		for _, t := range tools {
+			if t.Name == instructionsKey {
+				state[t.Name] = toolReserved
+				continue
+			}
+			pinned = append(pinned, t)
+		}
+		changed, added, err := p.opts.Pins.check(pinned, p.opts.Now())
 		if err != nil {
 			// Without pins, nothing can be shown safely.
 			return nil, nil, &jsonrpc.Error{Code: CodeDenied, Message: fmt.Sprintf("safeclaw: tool pins for %q: %v", p.opts.Name, err)}
@@ -281,7 +311,9 @@ func (p *Proxy) refreshTools(ctx context.Context) ([]*mcp.Tool, map[string]toolS
 
 // toolStatus is a tool's state from the last listing, listing first when
 // there was none. A tool the upstream does not list is OK here: the
-// policy decides it and the upstream will say it does not exist.
+// policy decides it and the upstream will say it does not exist. When the
+// listing or the pins fail, no tool is known to match its pin
+// (toolUnchecked).
 func (p *Proxy) toolStatus(ctx context.Context, name string) toolState {
 	p.mu.Lock()
 	st, known := p.tools[name]
@@ -291,10 +323,13 @@ func (p *Proxy) toolStatus(ctx context.Context, name string) toolState {
 		return st
 	}
 	if !listed && p.opts.Pins != nil {
-		if _, state, err := p.refreshTools(ctx); err == nil {
-			if st, ok := state[name]; ok {
-				return st
-			}
+		_, state, err := p.refreshTools(ctx)
+		if err != nil {
+			p.opts.Warn(fmt.Sprintf("safeclaw mcp: %s: checking the tools against their pins: %v", p.opts.Name, err))
+			return toolUnchecked
+		}
+		if st, ok := state[name]; ok {
+			return st
 		}
 	}
 	return toolOK
@@ -313,7 +348,7 @@ func (p *Proxy) couldAllow(ctx context.Context, ss *mcp.ServerSession, f action.
 func (p *Proxy) readResource(ctx context.Context, r *mcp.ReadResourceRequest) (mcp.Result, error) {
 	uri := r.Params.URI
 	req := p.request(r.Session, "resources/read "+uri, p.readParts(uri, ""))
-	if err := p.gate(ctx, r.Session, req, "resources/read\x00"+uri); err != nil {
+	if err := p.gate(ctx, r.Session, r.Params.Meta, req, "resources/read\x00"+uri); err != nil {
 		return nil, err
 	}
 	meta, release := p.forwardMeta(r.Session, r.Params.Meta, r.Params.GetProgressToken())
@@ -321,6 +356,9 @@ func (p *Proxy) readResource(ctx context.Context, r *mcp.ReadResourceRequest) (m
 	res, err := p.up.ReadResource(ctx, &mcp.ReadResourceParams{URI: uri, Meta: meta})
 	if err != nil {
 		return nil, p.upstreamError(err)
+	}
+	if res.NeedsInput() || res.InputRequests != nil {
+		return nil, p.inputRequested("resources/read " + uri)
 	}
 	return res, nil
 }
@@ -342,7 +380,7 @@ func (p *Proxy) subscribe(ctx context.Context, r *mcp.SubscribeRequest) error {
 	}
 	uri := r.Params.URI
 	req := p.request(r.Session, "resources/subscribe "+uri, p.readParts(uri, "subscribe"))
-	if err := p.gate(ctx, r.Session, req, "resources/subscribe\x00"+uri); err != nil {
+	if err := p.gate(ctx, r.Session, r.Params.Meta, req, "resources/subscribe\x00"+uri); err != nil {
 		return err
 	}
 	p.mu.Lock()
@@ -415,7 +453,7 @@ func (p *Proxy) getPrompt(ctx context.Context, r *mcp.GetPromptRequest) (mcp.Res
 	}
 	req := p.request(r.Session, "prompts/get "+name+" "+compactJSON(args),
 		[]action.Part{{Facets: []action.Action{{Kind: action.MCPPrompt, Server: p.opts.Name, Tool: name, Args: args}}}})
-	if err := p.gate(ctx, r.Session, req, "prompts/get\x00"+name+"\x00"+compactJSON(args)); err != nil {
+	if err := p.gate(ctx, r.Session, r.Params.Meta, req, "prompts/get\x00"+name+"\x00"+compactJSON(args)); err != nil {
 		return nil, err
 	}
 	meta, release := p.forwardMeta(r.Session, r.Params.Meta, r.Params.GetProgressToken())
@@ -423,6 +461,9 @@ func (p *Proxy) getPrompt(ctx context.Context, r *mcp.GetPromptRequest) (mcp.Res
 	res, err := p.up.GetPrompt(ctx, &mcp.GetPromptParams{Name: name, Arguments: r.Params.Arguments, Meta: meta})
 	if err != nil {
 		return nil, p.upstreamError(err)
+	}
+	if res.NeedsInput() || res.InputRequests != nil {
+		return nil, p.inputRequested("prompts/get " + name)
 	}
 	return res, nil
 }
@@ -458,12 +499,17 @@ func (p *Proxy) complete(ctx context.Context, r *mcp.CompleteRequest) (mcp.Resul
 	case "ref/prompt":
 		f = action.Action{Kind: action.MCPPrompt, Server: p.opts.Name, Tool: ref.Name, Args: args, Detail: "completion"}
 	case "ref/resource":
-		f = action.Action{Kind: action.MCPRead, Server: p.opts.Name, URL: ref.URI, Detail: "completion"}
 	default:
 		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("safeclaw: unknown completion ref type %q", ref.Type)}
 	}
-	req := p.request(r.Session, "completion/complete "+ref.Type+" "+ref.Name+ref.URI, []action.Part{{Facets: []action.Action{f}}})
-	if err := p.gate(ctx, r.Session, req, ""); err != nil {
+	parts := []action.Part{{Facets: []action.Action{f}}}
+	if ref.Type == "ref/resource" {
+		// Like a read of the resource: a file: URI is a file.read too,
+		// so that file rules apply to completing it.
+		parts = p.readParts(ref.URI, "completion")
+	}
+	req := p.request(r.Session, "completion/complete "+ref.Type+" "+ref.Name+ref.URI, parts)
+	if err := p.gate(ctx, r.Session, nil, req, ""); err != nil {
 		return nil, err
 	}
 	res, err := p.up.Complete(ctx, &mcp.CompleteParams{Ref: ref, Argument: r.Params.Argument, Context: r.Params.Context})
@@ -474,9 +520,10 @@ func (p *Proxy) complete(ctx context.Context, r *mcp.CompleteRequest) (mcp.Resul
 }
 
 // gate decides a request of a method other than tools/call: nil to go on,
-// else the JSON-RPC error to answer. bind identifies the exact request for
-// an elicited approval ("" allows no asking: completions deny on ask).
-func (p *Proxy) gate(ctx context.Context, ss *mcp.ServerSession, req *action.Request, bind string) error {
+// else the JSON-RPC error to answer. meta is the request's own _meta; bind
+// identifies the exact request for an elicited approval ("" allows no
+// asking: completions deny on ask).
+func (p *Proxy) gate(ctx context.Context, ss *mcp.ServerSession, meta mcp.Meta, req *action.Request, bind string) error {
 	d := p.decide(ctx, req)
 	switch d.Effect {
 	case action.Allow:
@@ -485,7 +532,7 @@ func (p *Proxy) gate(ctx context.Context, ss *mcp.ServerSession, req *action.Req
 		if bind == "" {
 			return &jsonrpc.Error{Code: CodeDenied, Message: askDeniedMessage(req, d, "")}
 		}
-		ok, why, _ := p.ask(ctx, ss, req, d, bind, askState{})
+		ok, why, _ := p.ask(ctx, ss, req, d, bind, askState{meta: meta})
 		if ok {
 			return nil
 		}

@@ -30,7 +30,7 @@ rules:
   - {name: no drop, action: mcp.call, server: db, tool: run_query, args: {sql: {regex: "(?i)\\bdrop\\b"}}, effect: deny, reason: "No DROP statements"}
   - {name: queries, action: mcp.call, server: db, tool: run_query, effect: allow}
   - {name: secrets ask, action: mcp.call, server: db, tool: echo, args: {text: "secret*"}, effect: ask}
-  - {name: echo, action: mcp.call, server: db, tool: [echo, slow, die], effect: allow}
+  - {name: echo, action: mcp.call, server: db, tool: [echo, slow, die, ask_client], effect: allow}
   - {name: commands, action: mcp.call, server: db, tool: run_command, effect: allow}
   - {name: no rm, command_pattern: "rm *", effect: deny, reason: "no rm"}
   - {name: ls, command_pattern: ls, effect: allow}

@@ -114,15 +114,20 @@ func (r *laneReader) Close() error {
 type lineWriter struct {
 	mu sync.Mutex
 	w  io.WriteCloser
-	// seen, if set, sees each line the SDK writes (not the fast path's).
-	seen func(line []byte)
+	// seen, if set, sees each line the SDK writes (not the fast path's);
+	// wrote, if set, each such line once it is written.
+	seen, wrote func(line []byte)
 }
 
 func (l *lineWriter) Write(p []byte) (int, error) {
 	if l.seen != nil {
 		l.seen(p)
 	}
-	return l.write(p)
+	n, err := l.write(p)
+	if err == nil && l.wrote != nil {
+		l.wrote(p)
+	}
+	return n, err
 }
 
 func (l *lineWriter) write(p []byte) (int, error) {
@@ -145,10 +150,11 @@ func (l *lineWriter) send(msg jsonrpc.Message) error {
 
 // decodeLine decodes one line holding a single JSON-RPC message; false
 // for anything else (a batch, a fragment, garbage), which the SDK judges.
-// It decodes with encoding/json: the SDK's decoder allocates 64 KiB per
-// message. What the fast path forwards it builds from these fields, so a
-// message the two decoders would read differently is still relayed as
-// it was decided.
+// It decodes with encoding/json (the SDK's decoder allocates 64 KiB per
+// message) but reads as the SDK does: object keys case-sensitively (a
+// "METHOD" key is not the method), the last of duplicate keys. What the
+// fast path forwards it builds from these fields, so even a message the
+// two decoders read differently is relayed as it was decided.
 func decodeLine(line []byte) (jsonrpc.Message, bool) {
 	i := 0
 	for i < len(line) && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r') {
@@ -157,32 +163,51 @@ func decodeLine(line []byte) (jsonrpc.Message, bool) {
 	if i == len(line) || line[i] != '{' {
 		return nil, false
 	}
-	var w struct {
-		Version string          `json:"jsonrpc"`
-		ID      any             `json:"id"`
-		Method  *string         `json:"method"`
-		Params  json.RawMessage `json:"params"`
-		Result  json.RawMessage `json:"result"`
-		Error   *jsonrpc.Error  `json:"error"`
-	}
-	if json.Unmarshal(line, &w) != nil || w.Version != "2.0" {
+	fields, ok := objectFields(line)
+	if !ok {
 		return nil, false
 	}
-	id, err := jsonrpc.MakeID(w.ID)
+	var version string
+	if json.Unmarshal(fields["jsonrpc"], &version) != nil || version != "2.0" {
+		return nil, false
+	}
+	var rawID any
+	if v, ok := fields["id"]; ok && json.Unmarshal(v, &rawID) != nil {
+		return nil, false
+	}
+	id, err := jsonrpc.MakeID(rawID)
 	if err != nil {
 		return nil, false
 	}
-	if w.Method != nil {
-		return &jsonrpc.Request{ID: id, Method: *w.Method, Params: w.Params}, true
+	if m, ok := fields["method"]; ok {
+		var method string
+		if json.Unmarshal(m, &method) != nil {
+			return nil, false
+		}
+		return &jsonrpc.Request{ID: id, Method: method, Params: fields["params"]}, true
 	}
 	if !id.IsValid() {
 		return nil, false
 	}
-	resp := &jsonrpc.Response{ID: id, Result: w.Result}
-	if w.Error != nil {
-		resp.Error = w.Error
+	resp := &jsonrpc.Response{ID: id, Result: fields["result"]}
+	if e, ok := fields["error"]; ok && string(e) != "null" {
+		var we jsonrpc.Error
+		if json.Unmarshal(e, &we) != nil {
+			return nil, false
+		}
+		resp.Error = &we
 	}
 	return resp, true
+}
+
+// objectFields decodes a JSON object into its members by exact key (the
+// last of duplicates); false for anything else. JSON null is no object.
+func objectFields(data []byte) (map[string]json.RawMessage, bool) {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(data, &fields) != nil || fields == nil {
+		return nil, false
+	}
+	return fields, true
 }
 
 // stdioUpstream is the transport to an upstream server on a byte stream
@@ -216,7 +241,29 @@ func (t *stdioUpstream) Connect(ctx context.Context) (mcp.Connection, error) {
 		}
 		f.upstreamEnded(err)
 	}
-	return (&mcp.IOTransport{Reader: splitLines(r, take, ended), Writer: lw}).Connect(ctx)
+	conn, err := (&mcp.IOTransport{Reader: splitLines(r, take, ended), Writer: lw}).Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &upstreamConn{Connection: conn, fast: f}, nil
+}
+
+// upstreamConn is the SDK's connection to a local upstream, which hands the
+// fast path what the lane could not recognise as its own: an answer to a
+// fast call spread over lines, or in a batch, reaches the client all the
+// same. (The SDK's client has no connection hooks of its own to lose.)
+type upstreamConn struct {
+	mcp.Connection
+	fast *fastPath
+}
+
+func (c *upstreamConn) Read(ctx context.Context) (jsonrpc.Message, error) {
+	for {
+		msg, err := c.Connection.Read(ctx)
+		if err != nil || !(c.fast.response(msg) || c.fast.progress(msg)) {
+			return msg, err
+		}
+	}
 }
 
 // commandStreams starts cmd and returns its stdout and stdin. Closing the

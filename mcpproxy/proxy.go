@@ -1,8 +1,10 @@
 package mcpproxy
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -147,7 +149,10 @@ type Proxy struct {
 	fast *fastPath
 
 	stateKey [32]byte // signs approval states (2026-07-28 elicitation)
-	nextTok  atomic.Int64
+	// settleWait bounds the wait for the answers of requests in flight
+	// when the upstream ends (ServeStdio).
+	settleWait time.Duration
+	nextTok    atomic.Int64
 
 	mu       sync.Mutex
 	tools    map[string]toolState // from the last tools/list
@@ -160,8 +165,10 @@ type Proxy struct {
 type toolState uint8
 
 const (
-	toolOK      toolState = iota + 1
-	toolChanged           // definition differs from its pin
+	toolOK        toolState = iota + 1
+	toolChanged             // definition differs from its pin
+	toolUnchecked           // the pins could not be checked
+	toolReserved            // named like what safeclaw pins besides tools
 )
 
 type progressTarget struct {
@@ -190,15 +197,19 @@ func New(ctx context.Context, up Upstream, opts Options) (*Proxy, error) {
 	if opts.ElicitTimeout <= 0 {
 		opts.ElicitTimeout = 5 * time.Minute
 	}
-	p := &Proxy{opts: opts, local: up.local(), source: up.desc, upDone: make(chan struct{}),
+	p := &Proxy{opts: opts, local: up.local(), source: up.desc, upDone: make(chan struct{}), settleWait: 5 * time.Second,
 		tools: map[string]toolState{}, progress: map[string]progressTarget{}, subs: map[string]int{}, used: map[string]time.Time{}}
 	if _, err := rand.Read(p.stateKey[:]); err != nil {
 		return nil, err
 	}
 	client := mcp.NewClient(&mcp.Implementation{Name: "safeclaw-mcp", Version: "1"}, &mcp.ClientOptions{
 		// No roots, sampling or elicitation: requests from the upstream to
-		// the client are not relayed.
+		// the client are not relayed. Nor are those of the 2026-07-28 era
+		// (input_required results): the SDK would answer them itself (its
+		// empty roots, errors for the rest) and retry; the proxy refuses
+		// such results instead, on both paths alike (inputRequested).
 		Capabilities:                &mcp.ClientCapabilities{},
+		MultiRoundTrip:              &mcp.MultiRoundTripOptions{Disabled: true},
 		ToolListChangedHandler:      func(context.Context, *mcp.ToolListChangedRequest) { p.listChanged("tools") },
 		PromptListChangedHandler:    func(context.Context, *mcp.PromptListChangedRequest) { p.listChanged("prompts") },
 		ResourceListChangedHandler:  func(context.Context, *mcp.ResourceListChangedRequest) { p.listChanged("resources") },
@@ -218,6 +229,13 @@ func New(ctx context.Context, up Upstream, opts Options) (*Proxy, error) {
 		err := cs.Wait()
 		if err == nil {
 			err = errors.New("it closed the connection")
+		}
+		// The fast path's calls in flight are answered before anyone
+		// learns that the upstream ended (and ends the proxy): its lane
+		// may still be waiting on an upstream that broke the protocol but
+		// keeps its output open.
+		if p.fast != nil {
+			p.fast.upstreamEnded(err)
 		}
 		p.upErr = err
 		close(p.upDone)
@@ -303,26 +321,46 @@ func (p *Proxy) UpstreamErr() error {
 // upstream ends, requests in flight are answered with errors first and the
 // returned error says what happened.
 func (p *Proxy) ServeStdio(ctx context.Context, in io.ReadCloser, out io.Writer) error {
-	var transport mcp.Transport = &mcp.IOTransport{Reader: in, Writer: nopWriteCloser{out}}
-	if f := p.fast; f != nil {
-		lw := &lineWriter{w: nopWriteCloser{out}}
+	calls := newCallTracker()
+	lw := &lineWriter{w: nopWriteCloser{out}, wrote: calls.wrote}
+	f := p.fast
+	if f != nil {
 		f.mu.Lock()
 		f.down = lw
 		f.mu.Unlock()
-		take := func(line []byte) bool {
-			msg, ok := decodeLine(line)
-			return ok && f.intercept(ctx, msg)
-		}
-		transport = &mcp.IOTransport{Reader: splitLines(in, take, nil), Writer: lw}
 	}
-	ss, err := p.server.Connect(ctx, transport, nil)
+	// The lane offers each line to the fast path and notes the requests
+	// the SDK gets, to answer them when the upstream ends. After a line
+	// that is not whole JSON, the SDK may be in the middle of a message
+	// spread over lines, where a line that looks like a message of its own
+	// is not one: from then on every line goes to the SDK as it is.
+	fragment := false
+	take := func(line []byte) bool {
+		if fragment {
+			return false
+		}
+		msg, ok := decodeLine(line)
+		if !ok {
+			if t := bytes.TrimSpace(line); len(t) > 0 && !json.Valid(t) {
+				fragment = true
+			}
+			return false
+		}
+		if f != nil && f.intercept(ctx, msg) {
+			return true
+		}
+		calls.received(msg)
+		return false
+	}
+	reader := splitLines(in, take, nil)
+	ss, err := p.server.Connect(ctx, &mcp.IOTransport{Reader: reader, Writer: lw}, nil)
 	if err != nil {
 		return err
 	}
-	if p.fast != nil {
-		p.fast.mu.Lock()
-		p.fast.ss = ss
-		p.fast.mu.Unlock()
+	if f != nil {
+		f.mu.Lock()
+		f.ss = ss
+		f.mu.Unlock()
 	}
 	done := make(chan error, 1)
 	go func() { done <- ss.Wait() }()
@@ -330,7 +368,13 @@ func (p *Proxy) ServeStdio(ctx context.Context, in io.ReadCloser, out io.Writer)
 	case <-done:
 		return nil
 	case <-p.upDone:
-		// Close waits for the requests in flight, which fail fast now.
+		// The requests in flight fail fast now, but closing the session
+		// would drop their answers: they are written first (the fast
+		// path's were, before upDone closed).
+		calls.settle(p.settleWait, lw, p.upstreamGone())
+		// Closing the client's input ends the requests still being
+		// handled (an approval being waited for), which Close waits for.
+		reader.Close()
 		ss.Close()
 		return fmt.Errorf("upstream MCP server ended: %v", p.upErr)
 	case <-ctx.Done():

@@ -8,7 +8,10 @@
 // die {} (the process exits mid-call), delete_all {}. Resources:
 // docs://readme and file:///etc/shadow (fake content). Prompt: summarise
 // {table}. The echo tool's description can be changed while running
-// ([Fake.DescFile]) to play a "rug pull".
+// ([Fake.DescFile]) to play a "rug pull". With [Fake.AskClient], the tool
+// ask_client {} answers input_required (2026-07-28 multi-round-trip: an
+// elicitation, a sampling and a roots request). Resource subscriptions are
+// accepted and completions answered (the value with "_done" appended).
 package mcptest
 
 import (
@@ -40,6 +43,9 @@ type Request struct {
 	Name   string          `json:"name,omitempty"` // tool or prompt name
 	URI    string          `json:"uri,omitempty"`
 	Args   json.RawMessage `json:"args,omitempty"`
+	// Input: the call carried multi-round-trip answers (inputResponses
+	// or requestState).
+	Input bool `json:"input,omitempty"`
 }
 
 // Fake is a fake upstream server. The zero value works.
@@ -54,6 +60,10 @@ type Fake struct {
 	OnDie func()
 	// Legacy limits the fake to the 2025-11-25 era (initialize only).
 	Legacy bool
+	// AskClient adds the tool ask_client {}, which asks the client for
+	// input (multi-round-trip: an elicitation, a sampling request and a
+	// roots listing) before it answers.
+	AskClient bool
 
 	mu       sync.Mutex
 	reqs     []Request
@@ -131,7 +141,12 @@ func (f *Fake) description() string {
 
 // server builds the fake's MCP server.
 func (f *Fake) server() *mcp.Server {
-	opts := &mcp.ServerOptions{Instructions: "A fake server for safeclaw's tests."}
+	opts := &mcp.ServerOptions{Instructions: "A fake server for safeclaw's tests.",
+		SubscribeHandler:   func(context.Context, *mcp.SubscribeRequest) error { return nil },
+		UnsubscribeHandler: func(context.Context, *mcp.UnsubscribeRequest) error { return nil },
+		CompletionHandler: func(_ context.Context, r *mcp.CompleteRequest) (*mcp.CompleteResult, error) {
+			return &mcp.CompleteResult{Completion: mcp.CompletionResultDetails{Values: []string{r.Params.Argument.Value + "_done"}}}, nil
+		}}
 	if f.Legacy {
 		opts.SupportedProtocolVersions = []string{"2025-11-25", "2025-06-18"}
 	}
@@ -142,8 +157,18 @@ func (f *Fake) server() *mcp.Server {
 			switch x := req.(type) {
 			case *mcp.CallToolRequest:
 				r.Name, r.Args = x.Params.Name, x.Params.Arguments
+				r.Input = x.Params.InputResponses != nil || x.Params.RequestState != ""
 			case *mcp.ReadResourceRequest:
 				r.URI = x.Params.URI
+			case *mcp.SubscribeRequest:
+				r.URI = x.Params.URI
+			case *mcp.SubscriptionsListenRequest:
+				if n := x.Params.Notifications; n != nil {
+					r.URI = strings.Join(n.ResourceSubscriptions, " ")
+				}
+			case *mcp.CompleteRequest:
+				r.Name, r.URI = x.Params.Ref.Name, x.Params.Ref.URI
+				r.Args, _ = json.Marshal(x.Params.Argument)
 			case *mcp.GetPromptRequest:
 				r.Name = x.Params.Name
 				r.Args, _ = json.Marshal(x.Params.Arguments)
@@ -161,6 +186,20 @@ func (f *Fake) server() *mcp.Server {
 		}
 	})
 	f.addTools(s)
+	if f.AskClient {
+		s.AddTool(&mcp.Tool{Name: "ask_client", Description: "Ask the client for input", InputSchema: obj()},
+			func(_ context.Context, r *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+				if r.Params.InputResponses != nil {
+					return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "got the client's input"}}}, nil
+				}
+				return &mcp.CallToolResult{RequestState: "fake-state", InputRequests: mcp.InputRequestMap{
+					"password": &mcp.ElicitParams{Mode: "form", Message: "Enter your password",
+						RequestedSchema: map[string]any{"type": "object", "properties": map[string]any{"password": map[string]any{"type": "string"}}}},
+					"model": &mcp.CreateMessageParams{MaxTokens: 10, Messages: []*mcp.SamplingMessage{{Role: "user", Content: &mcp.TextContent{Text: "hi"}}}},
+					"roots": &mcp.ListRootsParams{},
+				}}, nil
+			})
+	}
 	s.AddResource(&mcp.Resource{URI: "docs://readme", Name: "readme", MIMEType: "text/plain"}, textResource("read me"))
 	s.AddResource(&mcp.Resource{URI: "file:///etc/shadow", Name: "shadow", MIMEType: "text/plain"}, textResource("root:*:0:0"))
 	s.AddPrompt(&mcp.Prompt{Name: "summarise", Arguments: []*mcp.PromptArgument{{Name: "table", Required: true}}},

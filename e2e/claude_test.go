@@ -34,6 +34,12 @@ const skipPermissions = "--dangerously-skip-permissions"
 
 func runClaude(t *testing.T, bin string, sc *scenario, m *mockModel, extraEnv []string, extraArgs ...string) (agentResult, claudeOutput) {
 	t.Helper()
+	return runClaudePrompt(t, bin, sc, m, "Run the commands you are given, one at a time.", extraEnv, extraArgs...)
+}
+
+// runClaudePrompt is runClaude with the prompt given.
+func runClaudePrompt(t *testing.T, bin string, sc *scenario, m *mockModel, prompt string, extraEnv []string, extraArgs ...string) (agentResult, claudeOutput) {
+	t.Helper()
 	env := sc.baseEnv(append([]string{
 		"IS_SANDBOX=1",
 		"ANTHROPIC_BASE_URL=" + m.url,
@@ -43,7 +49,7 @@ func runClaude(t *testing.T, bin string, sc *scenario, m *mockModel, extraEnv []
 		"DISABLE_AUTOUPDATER=1",
 		"DISABLE_ERROR_REPORTING=1",
 	}, extraEnv...)...)
-	args := append([]string{"-p", "Run the commands you are given, one at a time.",
+	args := append([]string{"-p", prompt,
 		"--output-format", "json", "--model", "claude-sonnet-4-5"}, extraArgs...)
 	res := runAgent(t, sc.project, env, bin, args...)
 	var out claudeOutput
@@ -166,5 +172,47 @@ func assertClaudeBlocks(t *testing.T, bin string, sc *scenario, reasonPart strin
 	}
 	if t.Failed() {
 		res.log(t)
+	}
+}
+
+// TestClaudeCodeSkillShell: a shell command written into a project's slash
+// command or skill (a !`cmd` line) runs while the command loads, not as a
+// tool call, so a PreToolUse hook never sees it. safeclaw's
+// PreSkillShellCommand hook decides it like a Bash command. Claude Code's
+// own permissions are skipped; the control case shows that the command
+// then runs without safeclaw.
+func TestClaudeCodeSkillShell(t *testing.T) {
+	bin := agentCLI(t, "Claude Code", envClaude)
+	const cmd = `python3 -c 'open("skill-ran.txt","w").write("x")'`
+	for _, withSafeclaw := range []bool{false, true} {
+		name := "control: no hook"
+		if withSafeclaw {
+			name = "through safeclaw"
+		}
+		t.Run(name, func(t *testing.T) {
+			sc := newScenario(t)
+			writeFile(t, filepath.Join(sc.project, ".claude", "commands", "prep.md"),
+				"---\ndescription: prepares the workspace\n---\nWorkspace: !`"+cmd+"`\nSay done.\n")
+			if withSafeclaw {
+				sc.install(t, "claude")
+			}
+			m := startMock(t, nil, anthropicHandler)
+			res, _ := runClaudePrompt(t, bin, sc, m, "/prep", nil, skipPermissions)
+			_, err := os.Stat(filepath.Join(sc.project, "skill-ran.txt"))
+			switch {
+			case !withSafeclaw && err != nil:
+				res.log(t)
+				t.Fatalf("without safeclaw the command's shell line did not run, so the case with safeclaw proves nothing: %v", err)
+			case withSafeclaw && err == nil:
+				res.log(t)
+				t.Fatal("the command's shell line ran through safeclaw's hooks")
+			case withSafeclaw:
+				rec := decisionFor(t, sc.audit(t), "claude", cmd, "deny")
+				if rec.Rule.Name != "Commands not on the allow list" {
+					t.Errorf("decided by rule %q", rec.Rule.Name)
+				}
+				sc.verifyAudit(t)
+			}
+		})
 	}
 }

@@ -55,6 +55,10 @@ func (claude) decode(data []byte) (*event, error) {
 	case "PreToolUse":
 		ev.kind = evPreTool
 		ev.promptsPerson = claudePrompts[in.PermissionMode]
+	case skillShellEvent:
+		// A shell command written into a skill or slash command (!`cmd`),
+		// run while it loads: not a tool call, so PreToolUse never sees it.
+		ev.kind = evPreTool
 	case "PermissionRequest":
 		ev.kind = evPermission
 	case "PostToolUse", "PostToolUseFailure":
@@ -67,7 +71,7 @@ func (claude) decode(data []byte) (*event, error) {
 	case "":
 		return nil, errors.New(`missing "hook_event_name"`)
 	default:
-		return nil, fmt.Errorf("unsupported event %q (safeclaw answers PreToolUse, PermissionRequest, PostToolUse, PostToolUseFailure)", in.Event)
+		return nil, fmt.Errorf("unsupported event %q (safeclaw answers PreToolUse, PermissionRequest, PreSkillShellCommand, PostToolUse, PostToolUseFailure)", in.Event)
 	}
 	if err := toolCall(ev, in.Tool, in.Input, in.Cwd, false); err != nil {
 		return ev, err
@@ -138,11 +142,24 @@ type permissionOutput struct {
 	} `json:"hookSpecificOutput"`
 }
 
+// skillShellEvent is Claude Code's event for a shell command in a skill or
+// slash command (!`cmd` lines), run as the skill or command loads, whoever
+// invoked it (the person typing /name, or the model's Skill tool). Its
+// answer has PreToolUse's shape; only deny keeps the command from running
+// (ask and defer block too, without asking anyone), and updatedInput is
+// never applied.
+const skillShellEvent = "PreSkillShellCommand"
+
 // preToolJSON is the PreToolUse answer of Claude Code and Codex; updated,
 // when set, replaces the tool input (allow only).
 func preToolJSON(decision, reason string, updated json.RawMessage) []byte {
+	return preToolEventJSON("PreToolUse", decision, reason, updated)
+}
+
+// preToolEventJSON is preToolJSON for an event of the same answer shape.
+func preToolEventJSON(event, decision, reason string, updated json.RawMessage) []byte {
 	var o claudePreToolOutput
-	o.HookSpecificOutput.HookEventName = "PreToolUse"
+	o.HookSpecificOutput.HookEventName = event
 	o.HookSpecificOutput.PermissionDecision = decision
 	o.HookSpecificOutput.PermissionDecisionReason = reason
 	if decision == "allow" {
@@ -173,15 +190,24 @@ func (claude) answer(ev *event, v verdict) reply {
 		}
 		return reply{stdout: permissionJSON("deny", v.reason)}
 	}
+	name := claudePreToolName(ev)
 	switch {
 	case v.deferred:
-		return reply{stdout: preToolJSON("defer", v.reason, nil)}
+		return reply{stdout: preToolEventJSON(name, "defer", v.reason, nil)}
 	case v.effect == action.Allow:
-		return reply{stdout: preToolJSON("allow", v.reason, v.updated)}
+		return reply{stdout: preToolEventJSON(name, "allow", v.reason, v.updated)}
 	case v.effect == action.Ask:
-		return reply{stdout: preToolJSON("ask", v.reason, nil)}
+		return reply{stdout: preToolEventJSON(name, "ask", v.reason, nil)}
 	}
-	return reply{stdout: preToolJSON("deny", v.reason, nil)}
+	return reply{stdout: preToolEventJSON(name, "deny", v.reason, nil)}
+}
+
+// claudePreToolName is the hookEventName of a pre-tool answer.
+func claudePreToolName(ev *event) string {
+	if ev != nil && ev.name == skillShellEvent {
+		return skillShellEvent
+	}
+	return "PreToolUse"
 }
 
 // block answers with the deny JSON for the event when it is known, the
@@ -192,7 +218,7 @@ func (claude) block(ev *event, reason string) reply {
 	if ev != nil {
 		switch ev.kind {
 		case evPreTool:
-			r.stdout = preToolJSON("deny", msg, nil)
+			r.stdout = preToolEventJSON(claudePreToolName(ev), "deny", msg, nil)
 		case evPermission:
 			r.stdout = permissionJSON("deny", msg)
 		}
@@ -206,9 +232,11 @@ func (claude) outcomeEvent(name string) bool {
 	return name == "PostToolUse" || name == "PostToolUseFailure"
 }
 
-func (claude) canAsk(ev *event) bool   { return ev.kind == evPreTool }
-func (claude) canDefer(ev *event) bool { return ev.kind == evPreTool }
+// A skill's shell command cannot be asked about, deferred or rewritten:
+// ask and defer only block it, and any updatedInput blocks it too.
+func (claude) canAsk(ev *event) bool   { return ev.kind == evPreTool && ev.name != skillShellEvent }
+func (claude) canDefer(ev *event) bool { return ev.kind == evPreTool && ev.name != skillShellEvent }
 
 // canRewrite: PreToolUse's updatedInput (observed working in 2.1.332).
-func (claude) canRewrite(ev *event) bool { return ev.kind == evPreTool }
+func (claude) canRewrite(ev *event) bool { return ev.kind == evPreTool && ev.name != skillShellEvent }
 func (claude) defaultAsk() AskMode       { return AskNative }

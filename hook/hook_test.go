@@ -143,6 +143,19 @@ func checkAnswer(t testing.TB, agent string, input []byte, r result) {
 			} else if agent == "codex" && pd == "allow" {
 				t.Fatal("codex allow without updatedInput (Codex ignores it)")
 			}
+		case "PreSkillShellCommand":
+			// Only deny keeps a skill's command from running; ask, defer
+			// and any updatedInput would block it without a word.
+			pd := str(hso, "permissionDecision")
+			if agent != "claude" || (pd != "allow" && pd != "deny") {
+				t.Fatalf("%s PreSkillShellCommand decision %q", agent, pd)
+			}
+			if pd == "deny" && str(hso, "permissionDecisionReason") == "" {
+				t.Fatal("deny without a reason")
+			}
+			if _, has := hso["updatedInput"]; has {
+				t.Fatalf("PreSkillShellCommand answer carries updatedInput: %q", r.stdout)
+			}
 		case "PermissionRequest":
 			dec, _ := hso["decision"].(map[string]any)
 			switch str(dec, "behavior") {

@@ -105,7 +105,7 @@ func TestInstalledHandlers(t *testing.T) {
 			t.Errorf("%s: another tool's handler listed as safeclaw's", agent)
 		}
 	}
-	if got := DecidingEvents("claude"); !reflect.DeepEqual(got, []string{"PreToolUse", "PermissionRequest"}) {
+	if got := DecidingEvents("claude"); !reflect.DeepEqual(got, []string{"PreToolUse", "PermissionRequest", "PreSkillShellCommand"}) {
 		t.Errorf("claude deciding events %v", got)
 	}
 	if _, err := InstalledHandlers("vim", nil, "safeclaw"); err == nil {

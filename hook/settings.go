@@ -22,8 +22,9 @@ import (
 // file. changed is false when the result means the same as data.
 //
 // Files per agent (what goes where is the installer's business):
-//   - claude: settings.json, hooks.PreToolUse/PermissionRequest (onFailure
-//     block) and PostToolUse (async), in exec form (command and args);
+//   - claude: settings.json, hooks.PreToolUse/PermissionRequest/
+//     PreSkillShellCommand (onFailure block) and PostToolUse (async), in
+//     exec form (command and args);
 //   - codex: hooks.json, hooks.PreToolUse/PermissionRequest;
 //   - gemini: settings.json, hooks.BeforeTool (timeout in milliseconds);
 //   - cursor: hooks.json, version 1, beforeShellExecution,
@@ -139,8 +140,8 @@ func desiredHooks(agent string, argv []string) (map[string][]json.RawMessage, []
 		gate := enc(group{"*", []any{handler{Type: "command", Command: argv[0], Args: argv[1:], Timeout: deciding, OnFailure: "block"}}})
 		post := enc(group{"*", []any{handler{Type: "command", Command: argv[0], Args: argv[1:], Timeout: 10, Async: true}}})
 		return map[string][]json.RawMessage{
-			"PreToolUse": {gate}, "PermissionRequest": {gate}, "PostToolUse": {post},
-		}, []string{"PreToolUse", "PermissionRequest", "PostToolUse"}
+			"PreToolUse": {gate}, "PermissionRequest": {gate}, skillShellEvent: {gate}, "PostToolUse": {post},
+		}, []string{"PreToolUse", "PermissionRequest", skillShellEvent, "PostToolUse"}
 	case "codex":
 		type handler struct {
 			Type          string `json:"type"`

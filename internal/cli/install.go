@@ -19,7 +19,8 @@ const installUsage = `Usage: safeclaw install claude|codex|gemini|cursor [--user
 
 Adds safeclaw's hooks to an agent's settings, where the agent loads them:
   claude   ~/.claude/settings.json (or $CLAUDE_CONFIG_DIR/settings.json)
-           PreToolUse and PermissionRequest with onFailure: block, PostToolUse async
+           PreToolUse, PermissionRequest and PreSkillShellCommand with
+           onFailure: block, PostToolUse async
   codex    ~/.codex/hooks.json (or $CODEX_HOME/hooks.json): PreToolUse, PermissionRequest
   gemini   ~/.gemini/settings.json: BeforeTool
   cursor   ~/.cursor/hooks.json: beforeShellExecution, beforeMCPExecution,

@@ -32,6 +32,17 @@ type InstalledHandler struct {
 // running a program of that name or "safeclaw", followed by "hook", are
 // safeclaw's).
 func InstalledHandlers(agent string, data []byte, binName string) ([]InstalledHandler, error) {
+	return listHandlers(agent, data, binName, true)
+}
+
+// OtherHandlers lists the handlers in an agent's settings file that are not
+// safeclaw's: commands the agent runs on its events without asking
+// safeclaw.
+func OtherHandlers(agent string, data []byte, binName string) ([]InstalledHandler, error) {
+	return listHandlers(agent, data, binName, false)
+}
+
+func listHandlers(agent string, data []byte, binName string, own bool) ([]InstalledHandler, error) {
 	if _, _, known := deciding(agent); !known {
 		return nil, fmt.Errorf("unknown agent %q", agent)
 	}
@@ -50,7 +61,7 @@ func InstalledHandlers(agent string, data []byte, binName string) ([]InstalledHa
 	ours := ownHandler(binName)
 	var found []InstalledHandler
 	add := func(ev string, group, index int, matcher *string, h json.RawMessage) {
-		if !ours(h) {
+		if ours(h) != own {
 			return
 		}
 		found = append(found, InstalledHandler{Event: ev, Group: group, Index: index, Matcher: matcher, Command: handlerWords(h), Raw: h})

@@ -104,6 +104,10 @@ func TestInstalledHandlers(t *testing.T) {
 		if events["X"] {
 			t.Errorf("%s: another tool's handler listed as safeclaw's", agent)
 		}
+		others, err := OtherHandlers(agent, data, "safeclaw")
+		if err != nil || len(others) != 1 || others[0].Event != "X" || !reflect.DeepEqual(others[0].Command, []string{"other"}) {
+			t.Errorf("%s: other handlers %+v, %v", agent, others, err)
+		}
 	}
 	if got := DecidingEvents("claude"); !reflect.DeepEqual(got, []string{"PreToolUse", "PermissionRequest", "PreSkillShellCommand"}) {
 		t.Errorf("claude deciding events %v", got)

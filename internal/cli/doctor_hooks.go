@@ -98,6 +98,7 @@ func (e *Env) checkAgentHooks(ctx context.Context, agent string, r doctorReport)
 				}
 			}
 		}
+		e.noteProjectHooks(binName, r)
 		if v, ok := parseVersion(version); installed && ok && versionLess(v, claudeOnFailureSince) {
 			r.bad("upgrade Claude Code (npm install -g @anthropic-ai/claude-code)",
 				"claude: version %d.%d.%d ignores onFailure: block (added in %d.%d.%d): a hook that fails lets the tool call through",
@@ -273,4 +274,32 @@ func versionLess(a, b [3]int) bool {
 		}
 	}
 	return false
+}
+
+// noteProjectHooks lists the hook commands a project's Claude Code
+// settings add: Claude Code runs them on its events (even in a folder never
+// trusted, under -p) and they are not tool calls, so safeclaw does not see
+// them. Only managed settings with allowManagedHooksOnly turn them off.
+func (e *Env) noteProjectHooks(binName string, r doctorReport) {
+	if e.Cwd == "" {
+		return
+	}
+	for _, name := range []string{"settings.json", "settings.local.json"} {
+		path := filepath.Join(e.Cwd, ".claude", name)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		hs, err := hook.OtherHandlers("claude", data, binName)
+		if err != nil {
+			continue // reported with the settings checks
+		}
+		for _, h := range hs {
+			cmd := strings.Join(h.Command, " ")
+			if cmd == "" {
+				cmd = string(h.Raw)
+			}
+			r.note("claude: %s runs %q on %s, outside safeclaw's checks (allowManagedHooksOnly in Claude Code's managed settings turns project hooks off)", path, cmd, h.Event)
+		}
+	}
 }

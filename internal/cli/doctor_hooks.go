@@ -105,6 +105,9 @@ func (e *Env) checkAgentHooks(ctx context.Context, agent string, r doctorReport)
 				v[0], v[1], v[2], claudeOnFailureSince[0], claudeOnFailureSince[1], claudeOnFailureSince[2])
 		}
 	}
+	if agent == "gemini" {
+		e.noteGeminiCommandShell(r)
+	}
 }
 
 // checkHandlers checks safeclaw's handlers hs in one settings file.
@@ -301,5 +304,31 @@ func (e *Env) noteProjectHooks(binName string, r doctorReport) {
 			}
 			r.note("claude: %s runs %q on %s, outside safeclaw's checks (allowManagedHooksOnly in Claude Code's managed settings turns project hooks off)", path, cmd, h.Event)
 		}
+	}
+}
+
+// noteGeminiCommandShell lists Gemini CLI custom commands (user and
+// project) whose prompt injects a shell command's output (!{cmd}). Gemini
+// runs those commands when the custom command is used, checking only its
+// own policy engine (which --yolo opens): they never reach a hook, so
+// safeclaw cannot decide them.
+func (e *Env) noteGeminiCommandShell(r doctorReport) {
+	var dirs []string
+	if e.Home != "" {
+		dirs = append(dirs, filepath.Join(e.Home, ".gemini", "commands"))
+	}
+	if e.Cwd != "" && e.Cwd != e.Home {
+		dirs = append(dirs, filepath.Join(e.Cwd, ".gemini", "commands"))
+	}
+	for _, dir := range dirs {
+		_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".toml") {
+				return nil
+			}
+			if data, err := os.ReadFile(path); err == nil && strings.Contains(string(data), "!{") {
+				r.note("gemini: %s runs shell commands (!{...}) when used; Gemini CLI does not pass them to hooks, so safeclaw cannot decide them ('safeclaw run -- gemini' still fences them in the kernel)", path)
+			}
+			return nil
+		})
 	}
 }

@@ -293,6 +293,9 @@ func (e *Env) noteProjectHooks(binName string, r doctorReport) {
 		if err != nil {
 			continue
 		}
+		for key, cmd := range claudeHelperCommands(data) {
+			r.note("claude: %s runs %q as its %s, outside safeclaw's checks", path, cmd, key)
+		}
 		hs, err := hook.OtherHandlers("claude", data, binName)
 		if err != nil {
 			continue // reported with the settings checks
@@ -331,4 +334,28 @@ func (e *Env) noteGeminiCommandShell(r doctorReport) {
 			return nil
 		})
 	}
+}
+
+// claudeHelperCommands are the commands a Claude Code settings file names
+// outside its hooks, which Claude Code runs itself: the status line and
+// the credential and header helpers.
+func claudeHelperCommands(data []byte) map[string]string {
+	var settings map[string]json.RawMessage
+	if json.Unmarshal(data, &settings) != nil {
+		return nil
+	}
+	out := map[string]string{}
+	for _, key := range []string{"apiKeyHelper", "awsAuthRefresh", "awsCredentialExport", "otelHeadersHelper"} {
+		var cmd string
+		if json.Unmarshal(settings[key], &cmd) == nil && cmd != "" {
+			out[key] = cmd
+		}
+	}
+	var line struct {
+		Command string `json:"command"`
+	}
+	if json.Unmarshal(settings["statusLine"], &line) == nil && line.Command != "" {
+		out["statusLine"] = line.Command
+	}
+	return out
 }

@@ -149,7 +149,7 @@ func classify(c Call, in args) ([]action.Part, string) {
 		return fileParts(c, in, action.FileWrite, "")
 	case "Delete":
 		return fileParts(c, in, action.FileDelete, "")
-	case "Read", "NotebookRead", "read_file", "beforeReadFile", "view_image":
+	case "Read", "NotebookRead", "read_file", "beforeReadFile", "view_image", "LSP":
 		return fileParts(c, in, action.FileRead, "")
 	case "Glob", "glob", "Grep", "grep_search", "search_file_content", "grep_files", "LS", "list_directory", "list_dir":
 		return searchParts(c, in), ""
@@ -167,7 +167,7 @@ func classify(c Call, in args) ([]action.Part, string) {
 	case "WebSearch", "google_web_search", "web_search":
 		return []action.Part{searchFacet(c, in)}, ""
 
-	case "Task", "Agent", "invoke_agent", "delegate_to_agent", "spawn_agent", "codebase_investigator":
+	case "Task", "Agent", "Workflow", "invoke_agent", "delegate_to_agent", "spawn_agent", "codebase_investigator":
 		return []action.Part{spawn(c, in)}, ""
 
 	case "ReadMcpResourceTool":
@@ -178,6 +178,13 @@ func classify(c Call, in args) ([]action.Part, string) {
 
 	case "TodoWrite", "TodoRead", "AskUserQuestion", "ExitPlanMode", "EnterPlanMode",
 		"BashOutput", "TaskOutput", "KillShell", "KillBash", "TaskStop",
+		// Claude Code 2.1's task list, tool loading (its deferred tools,
+		// Grep and WebFetch among them, are only reachable through
+		// ToolSearch), agent bookkeeping and scheduling of its own later
+		// turns (whatever those turns do is decided then).
+		"TaskCreate", "TaskGet", "TaskList", "TaskUpdate", "ToolSearch", "DeferredToolPlaceholder",
+		"ListAgents", "ReportFindings", "StructuredOutput", "SendMessage",
+		"ScheduleWakeup", "CronCreate", "CronDelete", "CronList",
 		"write_todos", "enter_plan_mode", "exit_plan_mode", "ask_user", "get_internal_docs",
 		"update_plan", "request_user_input":
 		return []action.Part{internal(c, in)}, ""

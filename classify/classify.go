@@ -167,7 +167,7 @@ func classify(c Call, in args) ([]action.Part, string) {
 	case "WebSearch", "google_web_search", "web_search":
 		return []action.Part{searchFacet(c, in)}, ""
 
-	case "Task", "Agent", "Workflow", "invoke_agent", "delegate_to_agent", "spawn_agent", "codebase_investigator":
+	case "Task", "Agent", "Workflow", "invoke_agent", "delegate_to_agent", "spawn_agent", "multi_agent_v1", "codebase_investigator":
 		return []action.Part{spawn(c, in)}, ""
 
 	case "ReadMcpResourceTool":
@@ -185,6 +185,10 @@ func classify(c Call, in args) ([]action.Part, string) {
 		"TaskCreate", "TaskGet", "TaskList", "TaskUpdate", "ToolSearch", "DeferredToolPlaceholder",
 		"ListAgents", "ReportFindings", "StructuredOutput", "SendMessage",
 		"ScheduleWakeup", "CronCreate", "CronDelete", "CronList",
+		// Codex 0.169's goals; Gemini CLI 0.61's topic and its view of the
+		// background processes its shell tool started.
+		"get_goal", "create_goal", "update_goal",
+		"update_topic", "list_background_processes", "read_background_output",
 		"write_todos", "enter_plan_mode", "exit_plan_mode", "ask_user", "get_internal_docs",
 		"update_plan", "request_user_input":
 		return []action.Part{internal(c, in)}, ""

@@ -26,6 +26,7 @@ func testEnv(t testing.TB) *Env {
 		Getenv: func(k string) string { return env[k] },
 		Now:    func() time.Time { return time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC) },
 		Cwd:    proj, Home: home,
+		SystemDir: filepath.Join(dir, "root"),
 	}
 	e.resolveDirs()
 	return e

@@ -73,10 +73,15 @@ func (e *Env) checkAgentHooks(ctx context.Context, agent string, r doctorReport)
 			}
 			continue
 		}
-		for _, w := range hook.SettingsWarnings(agent, data) {
-			r.bad("edit "+path, "%s: %s: %s", agent, path, w)
+		var hs []hook.InstalledHandler
+		if agent == "codex" && scope == "managed" {
+			hs, err = codexManagedHandlers(data, binName)
+		} else {
+			for _, w := range hook.SettingsWarnings(agent, data) {
+				r.bad("edit "+path, "%s: %s: %s", agent, path, w)
+			}
+			hs, err = hook.InstalledHandlers(agent, data, binName)
 		}
-		hs, err := hook.InstalledHandlers(agent, data, binName)
 		if err != nil {
 			r.bad("correct the file (its agent cannot read it either)", "%s: %s: %v", agent, path, err)
 			continue
@@ -114,7 +119,7 @@ func (e *Env) checkAgentHooks(ctx context.Context, agent string, r doctorReport)
 func (e *Env) checkHandlers(agent, scope, path string, data []byte, hs []hook.InstalledHandler, binName string, r doctorReport) {
 	reinstall := "run 'safeclaw install " + agent + "'"
 	if scope != "user" {
-		reinstall += " --" + scope
+		reinstall = "run 'safeclaw install " + agent + " --" + scope + "'"
 	}
 	events := map[string]bool{}
 	var names []string
@@ -158,7 +163,10 @@ func (e *Env) checkHandlers(agent, scope, path string, data []byte, hs []hook.In
 			r.bad(reinstall, "cursor: %s: the %s hook has no failClosed: true: if it fails, Cursor lets the call through", path, h.Event)
 		}
 	}
-	if agent == "codex" {
+	switch {
+	case agent == "codex" && scope == "managed":
+		r.ok("codex: %s holds managed hooks, which Codex runs without asking for trust", path)
+	case agent == "codex":
 		e.checkCodexTrust(path, data, binName, reinstall, r)
 	}
 }

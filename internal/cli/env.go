@@ -20,6 +20,17 @@ type Env struct {
 	// trail, approvals and keys. Under SAFECLAW_HOME when set, else XDG.
 	ConfigDir string
 	StateDir  string
+	// SystemDir is the root of the agents' machine-wide (managed) settings:
+	// "" is "/", as in /etc/claude-code. Tests point it elsewhere.
+	SystemDir string
+}
+
+// systemPath is a machine-wide path (rooted at SystemDir).
+func (e *Env) systemPath(path string) string {
+	if e.SystemDir == "" {
+		return path
+	}
+	return filepath.Join(e.SystemDir, path)
 }
 
 // OSEnv returns the Env of this process.

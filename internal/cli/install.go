@@ -44,8 +44,13 @@ are listed, not changed.
 
 Scopes: --user (default) for your account; --project for this directory's
 settings (a cloned repository can change those: prefer --user); --managed for
-Claude Code's machine-wide managed settings (needs root). --settings FILE
-writes exactly FILE.
+the machine-wide managed settings (needs root): Claude Code's
+/etc/claude-code/managed-settings.json, where it also sets
+allowManagedHooksOnly, or Codex's /etc/codex/requirements.toml (managed hooks
+need no trust), where it also sets allow_managed_hooks_only; then no user or
+project settings can add hooks that run outside safeclaw's checks
+(--keep-other-hooks leaves them on).
+--settings FILE writes exactly FILE.
 `
 
 func runUninstall(ctx context.Context, e *Env, args []string) int {
@@ -63,6 +68,7 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 	dryRun := flags.Bool("dry-run", false, "print the new settings file instead of writing it")
 	uninstall := flags.Bool("uninstall", false, "remove safeclaw's hooks")
 	wrapMCP := flags.Bool("mcp", false, "wrap the agent's stdio MCP servers in 'safeclaw mcp' instead of installing hooks (see docs/mcp.md)")
+	keepOthers := flags.Bool("keep-other-hooks", false, "with --managed: leave user and project hooks on (no allowManagedHooksOnly)")
 	agent, rest, code, ok := agentAndFlags(e, flags, args)
 	if !ok {
 		return code
@@ -124,10 +130,28 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return errorf(e, "install: %v", err)
 	}
-	out, changed, err := hook.EditSettings(agent, old, argv, *uninstall)
-	if err != nil {
+	codexManaged := *managed && agent == "codex"
+	var out []byte
+	var changed bool
+	if codexManaged {
+		block, err := codexManagedBlock(argv)
+		if err == nil {
+			out, changed, err = editCodexRequirements(old, block, !*keepOthers, *uninstall)
+		}
+		if err != nil {
+			return hintf(e, "fix the file by hand (it was not changed)", "install: %s: %v", path, err)
+		}
+	} else if out, changed, err = hook.EditSettings(agent, old, argv, *uninstall); err != nil {
 		return hintf(e, "fix the file by hand (it was not changed), or give --settings FILE",
 			"install: %s: %v", path, err)
+	}
+	onlyManaged := *managed && !*uninstall && !*keepOthers
+	if onlyManaged && agent == "claude" {
+		var set bool
+		if out, set, err = hook.RequireManagedHooks(out); err != nil {
+			return errorf(e, "install: %s: %v", path, err)
+		}
+		changed = changed || set
 	}
 	for _, w := range hook.SettingsWarnings(agent, out) {
 		fmt.Fprintf(e.Stderr, "safeclaw: warning: %s: %s\n", path, w)
@@ -147,12 +171,15 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 			state = "not installed"
 		}
 		fmt.Fprintf(e.Stdout, "safeclaw hooks for %s %s in %s; nothing changed\n", agent, state, path)
+		if codexManaged {
+			return exitOK
+		}
 		return e.codexTrustStep(agent, path, out, exe, false)
 	}
 	if *uninstall && !existed {
 		return exitOK
 	}
-	if *uninstall {
+	if *uninstall && !codexManaged {
 		// Trust is taken back while the handlers it names are still known.
 		if code := e.codexTrustStep(agent, path, old, exe, true); code != exitOK {
 			return code
@@ -183,9 +210,19 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 	if *uninstall {
 		return exitOK
 	}
-	code = e.codexTrustStep(agent, path, out, exe, false)
-	for _, n := range installNotes(agent, *project) {
-		fmt.Fprintf(e.Stdout, "note: %s\n", n)
+	if codexManaged {
+		fmt.Fprintf(e.Stdout, "note: managed hooks need no trust: Codex runs them as they are\n")
+	} else {
+		code = e.codexTrustStep(agent, path, out, exe, false)
+		for _, n := range installNotes(agent, *project) {
+			fmt.Fprintf(e.Stdout, "note: %s\n", n)
+		}
+	}
+	switch {
+	case onlyManaged && agent == "claude":
+		fmt.Fprintf(e.Stdout, "note: allowManagedHooksOnly is set: Claude Code now runs only managed hooks, none from user or project settings (--keep-other-hooks leaves them on)\n")
+	case onlyManaged:
+		fmt.Fprintf(e.Stdout, "note: allow_managed_hooks_only is set: Codex now runs only managed hooks, none from user or project settings (--keep-other-hooks leaves them on)\n")
 	}
 	return code
 }
@@ -257,10 +294,13 @@ func isAgent(name string) bool {
 // settingsPath is where agent loads hooks from, for the chosen scope.
 func (e *Env) settingsPath(agent string, project, managed bool) (string, error) {
 	if managed {
-		if agent != "claude" {
-			return "", fmt.Errorf("--managed is only known for claude; give --settings FILE for %s's managed settings", agent)
+		switch agent {
+		case "claude":
+			return e.systemPath("/etc/claude-code/managed-settings.json"), nil
+		case "codex":
+			return e.systemPath(codexManagedPath), nil
 		}
-		return "/etc/claude-code/managed-settings.json", nil
+		return "", fmt.Errorf("--managed is only known for claude and codex; give --settings FILE for %s's managed settings", agent)
 	}
 	base := e.Home
 	if project {

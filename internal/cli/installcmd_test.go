@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/pelletier/go-toml/v2"
 )
 
 const fakeBinary = "/opt/safeclaw/bin/safeclaw"
@@ -162,7 +164,7 @@ func TestInstallErrors(t *testing.T) {
 		{"install", "copilot"},
 		{"install", "claud"},
 		{"install", "claude", "--project", "--managed"},
-		{"install", "codex", "--managed"},
+		{"install", "gemini", "--managed"},
 		{"install", "claude", "--ask", "sometimes"},
 		{"install", "claude", "extra"},
 		{"install", "claude", "--binary", fakeBinary}, // the settings file is broken
@@ -177,5 +179,119 @@ func TestInstallErrors(t *testing.T) {
 	}
 	if code, out, _ := run(t, e, "", "install", "--help"); code != 0 || !strings.Contains(out, "Usage: safeclaw install") {
 		t.Errorf("--help: %d %q", code, out)
+	}
+}
+
+// TestInstallClaudeManaged: --managed writes Claude Code's machine-wide
+// settings with allowManagedHooksOnly, unless --keep-other-hooks; another
+// install keeps what the administrator had there.
+func TestInstallClaudeManaged(t *testing.T) {
+	e := testEnv(t)
+	path := filepath.Join(e.SystemDir, "etc", "claude-code", "managed-settings.json")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(`{"permissions":{"deny":["Bash(curl:*)"]}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	read := func() map[string]any {
+		t.Helper()
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	code, out, errOut := run(t, e, "", "install", "claude", "--managed", "--binary", fakeBinary)
+	if code != 0 || !strings.Contains(out, "allowManagedHooksOnly is set") {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+	m := read()
+	if m["allowManagedHooksOnly"] != true || m["permissions"] == nil || m["hooks"] == nil {
+		t.Errorf("managed settings %v", m)
+	}
+	if code, out, _ := run(t, e, "", "install", "claude", "--managed", "--binary", fakeBinary); code != 0 || !strings.Contains(out, "nothing changed") {
+		t.Errorf("second install: exit %d: %s", code, out)
+	}
+
+	if err := os.WriteFile(path, []byte(`{}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := run(t, e, "", "install", "claude", "--managed", "--keep-other-hooks", "--binary", fakeBinary); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if m := read(); m["allowManagedHooksOnly"] != nil || m["hooks"] == nil {
+		t.Errorf("--keep-other-hooks: %v", m)
+	}
+}
+
+// TestInstallCodexManaged: --managed writes safeclaw's hooks into Codex's
+// requirements.toml between markers (with allow_managed_hooks_only before
+// the first table), keeps the administrator's own requirements, changes
+// nothing the second time and takes exactly its part back on uninstall.
+func TestInstallCodexManaged(t *testing.T) {
+	e := testEnv(t)
+	path := filepath.Join(e.SystemDir, "etc", "codex", "requirements.toml")
+	bin := filepath.Join(t.TempDir(), "safeclaw") // doctor checks that the hook's program exists
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const admin = "# company requirements\nallowed_sandbox_modes = [\"read-only\", \"workspace-write\"]\n\n[features]\nhooks = true\n"
+	if err := os.WriteFile(path, []byte(admin), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, e, "", "install", "codex", "--managed", "--binary", bin)
+	if code != 0 || !strings.Contains(out, "allow_managed_hooks_only is set") || strings.Contains(out, "trust") && !strings.Contains(out, "need no trust") {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+	data, _ := os.ReadFile(path)
+	var doc struct {
+		OnlyManaged bool     `toml:"allow_managed_hooks_only"`
+		Sandbox     []string `toml:"allowed_sandbox_modes"`
+		Features    struct{ Hooks bool }
+	}
+	if err := toml.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("%v\n%s", err, data)
+	}
+	if !doc.OnlyManaged || len(doc.Sandbox) != 2 || !doc.Features.Hooks {
+		t.Errorf("requirements %+v:\n%s", doc, data)
+	}
+	hs, err := codexManagedHandlers(data, "safeclaw")
+	if err != nil || len(hs) != 2 || hs[0].Event == hs[1].Event || strings.Join(hs[0].Command, " ") != bin+" hook codex" {
+		t.Errorf("managed handlers %+v, %v\n%s", hs, err, data)
+	}
+	if _, err := os.Stat(filepath.Join(e.Home, ".codex", "config.toml")); err == nil {
+		t.Error("a managed install wrote trust records into the user's config.toml")
+	}
+	if code, out, _ := run(t, e, "", "install", "codex", "--managed", "--binary", bin); code != 0 || !strings.Contains(out, "nothing changed") {
+		t.Errorf("second install: exit %d: %s", code, out)
+	}
+	if _, out, _ := run(t, e, "", "doctor"); !strings.Contains(out, "ok    codex: hook installed in "+path+" (PermissionRequest, PreToolUse)") ||
+		!strings.Contains(out, "holds managed hooks, which Codex runs without asking for trust") || strings.Contains(out, "FAIL  codex") {
+		t.Errorf("doctor:\n%s", out)
+	}
+	if code, _, errOut := run(t, e, "", "uninstall", "codex", "--managed", "--binary", bin); code != 0 {
+		t.Fatalf("uninstall: exit %d: %s", code, errOut)
+	}
+	if data, _ := os.ReadFile(path); string(data) != admin {
+		t.Errorf("uninstall left:\n%s\nwant:\n%s", data, admin)
+	}
+
+	// The administrator's own allow_managed_hooks_only = false is not overruled.
+	if err := os.WriteFile(path, []byte("allow_managed_hooks_only = false\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := run(t, e, "", "install", "codex", "--managed", "--binary", bin); code == 0 || !strings.Contains(errOut, "--keep-other-hooks") {
+		t.Errorf("exit %d: %s", code, errOut)
+	}
+	if code, _, errOut := run(t, e, "", "install", "codex", "--managed", "--keep-other-hooks", "--binary", bin); code != 0 {
+		t.Errorf("--keep-other-hooks: exit %d: %s", code, errOut)
 	}
 }

@@ -1,0 +1,27 @@
+package hook
+
+import (
+	"encoding/json"
+
+	"github.com/safeclaw/safeclaw/internal/jsonobj"
+)
+
+// RequireManagedHooks returns Claude Code managed settings (data) with
+// "allowManagedHooksOnly": true: Claude Code then runs the managed
+// settings' hooks only, so no user or project settings (a cloned
+// repository's among them) can add hooks of their own, which run outside
+// safeclaw's checks. changed is false when it was set already.
+func RequireManagedHooks(data []byte) (out []byte, changed bool, err error) {
+	root, err := jsonobj.Parse(data)
+	if err != nil {
+		return nil, false, err
+	}
+	if raw, ok := root.Get("allowManagedHooksOnly"); ok && sameJSON(raw, []byte("true")) {
+		return data, false, nil
+	}
+	root.Set("allowManagedHooksOnly", json.RawMessage("true"))
+	if out, err = root.MarshalIndent(); err != nil {
+		return nil, false, err
+	}
+	return out, true, nil
+}

@@ -469,16 +469,46 @@ func defaultServerName(command []string, upstream string) string {
 				if strings.HasPrefix(a, "-") || a == "run" || a == "exec" {
 					continue
 				}
-				a = strings.TrimPrefix(a, "@")
-				if i := strings.LastIndexByte(a, '@'); i > 0 {
-					a = a[:i] // a version
-				}
-				base = filepath.Base(a)
+				base = packageName(a)
 				break
 			}
 		}
 	}
 	return serverName(base)
+}
+
+// packageName is the name a launcher's argument gives a server: the
+// package of a spec (@scope/server-x@1.2 → server-x), the package a script
+// under node_modules belongs to, or a script's name (its directory's for
+// index.js, main.py, ..., below dist, build, src or lib).
+func packageName(a string) string {
+	if _, after, ok := strings.Cut(a, "node_modules/"); ok {
+		parts := strings.Split(after, "/")
+		if strings.HasPrefix(parts[0], "@") && len(parts) > 1 {
+			return parts[1]
+		}
+		return parts[0]
+	}
+	if !strings.HasPrefix(a, "@") && strings.ContainsRune(a, '/') || filepath.Ext(a) != "" && !strings.ContainsRune(a, '@') {
+		dir, file := filepath.Split(filepath.Clean(a))
+		name := strings.TrimSuffix(file, filepath.Ext(file))
+		for name == "index" || name == "main" || name == "server" || name == "cli" || name == "__main__" ||
+			name == "dist" || name == "build" || name == "src" || name == "lib" || name == "bin" {
+			dir = filepath.Clean(dir)
+			if dir == "." || dir == "/" {
+				break
+			}
+			dir, name = filepath.Split(dir)
+		}
+		if name != "" {
+			return name
+		}
+	}
+	a = strings.TrimPrefix(a, "@")
+	if i := strings.LastIndexByte(a, '@'); i > 0 {
+		a = a[:i] // a version
+	}
+	return filepath.Base(a)
 }
 
 // serverName makes s a valid server name: characters a name may not hold

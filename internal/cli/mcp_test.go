@@ -214,10 +214,16 @@ func TestMCPArgs(t *testing.T) {
 		}
 	}
 	for in, want := range map[string]string{
-		"npx -y @modelcontextprotocol/server-github": "server-github",
-		"uvx mcp-server-fetch@1.2":                   "mcp-server-fetch",
-		"/usr/local/bin/my-server --port 3":          "my-server",
-		"docker run -i --rm ghcr.io/x/y:latest":      "y-latest",
+		"npx -y @modelcontextprotocol/server-github":                              "server-github",
+		"uvx mcp-server-fetch@1.2":                                                "mcp-server-fetch",
+		"/usr/local/bin/my-server --port 3":                                       "my-server",
+		"docker run -i --rm ghcr.io/x/y:latest":                                   "y-latest",
+		"node node_modules/@modelcontextprotocol/server-everything/dist/index.js": "server-everything",
+		"node /opt/mcp/node_modules/left-pad-mcp/index.js":                        "left-pad-mcp",
+		"node ./weather/build/index.js":                                           "weather",
+		"python3 /srv/tools/db_server.py":                                         "db_server",
+		"python -m mcp_server_fetch":                                              "mcp_server_fetch",
+		"npx -y @scope/server-x@1.2.3":                                            "server-x",
 	} {
 		if got := defaultServerName(strings.Fields(in), ""); got != want {
 			t.Errorf("defaultServerName(%q) = %q, want %q", in, got, want)

@@ -82,6 +82,9 @@ type analyzer struct {
 	files map[string]string
 	// fifos are named pipes this text created (mkfifo).
 	fifos map[string]bool
+	// procOut holds what each input process substitution writes, by its
+	// source text (equal texts write alike).
+	procOut map[string]*stream
 	// redirSeen holds the redirection facets already given a part of their
 	// own: a loop's redirection applies to every command in its body but is
 	// one action.
@@ -209,17 +212,21 @@ func (a *analyzer) stmt(s *syntax.Stmt, sc scope) *stream {
 	if len(own) > 0 {
 		sc.redirs = append(append([]redirect(nil), sc.redirs...), own...)
 	}
-	a.compound(s.Cmd, sc)
+	last := a.compound(s.Cmd, sc)
+	if last != nil && len(own) == 0 && (last.kind == streamLiteral || last.kind == streamDecoded) {
+		// echo B64 | base64 -d: the pipeline's text is known.
+		return last
+	}
 	return a.rangeOutput(start, len(a.parts))
 }
 
-// compound walks the statements inside a compound command.
-func (a *analyzer) compound(cmd syntax.Command, sc scope) {
+// compound walks the statements inside a compound command. It returns the
+// output of a pipeline's last stage, nil for other commands.
+func (a *analyzer) compound(cmd syntax.Command, sc scope) *stream {
 	switch c := cmd.(type) {
 	case *syntax.BinaryCmd:
 		if c.Op == syntax.Pipe || c.Op == syntax.PipeAll {
-			a.pipeline(c, sc)
-			return
+			return a.pipeline(c, sc)
 		}
 		a.stmt(c.X, sc)
 		a.stmt(c.Y, sc)
@@ -273,6 +280,7 @@ func (a *analyzer) compound(cmd syntax.Command, sc scope) {
 	case *syntax.DeclClause:
 		a.decl(c, sc)
 	}
+	return nil
 }
 
 // walkNode analyses the command and process substitutions inside n.
@@ -301,7 +309,21 @@ func (a *analyzer) substs(subs []subst, words []word, sc scope) {
 			return
 		}
 		start := len(a.parts)
-		a.stmts(s.stmts, sc)
+		if s.proc != "" && len(s.stmts) > 0 {
+			// <(...): keep what it writes for the command reading it
+			// (bash <(echo CMD), sh < <(nc HOST PORT)).
+			a.stmts(s.stmts[:len(s.stmts)-1], sc)
+			out := a.stmt(s.stmts[len(s.stmts)-1], sc)
+			if out == nil || start == len(a.parts) {
+				out = &stream{kind: streamPipe, from: s.proc}
+			}
+			if a.procOut == nil {
+				a.procOut = map[string]*stream{}
+			}
+			a.procOut[s.proc] = out
+		} else {
+			a.stmts(s.stmts, sc)
+		}
 		if s.word >= 0 && s.word < len(words) && a.rangeDownloads(start, len(a.parts)) {
 			words[s.word].net = true
 		}

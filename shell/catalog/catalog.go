@@ -84,7 +84,9 @@ func Detect(c Command) Result {
 func outerMatters(prog string) bool {
 	switch prog {
 	case "ssh", "autossh", "plink", "docker", "podman", "nerdctl", "kubectl", "oc",
-		"mirrord", "proxychains", "proxychains4", "torsocks", "tsocks", "gcloud", "sshpass":
+		"mirrord", "proxychains", "proxychains4", "torsocks", "tsocks", "gcloud", "sshpass",
+		// A terminal emulator's own -display may name a remote X server.
+		"xterm", "uxterm", "urxvt", "rxvt", "xfce4-terminal", "gnome-terminal":
 		return true
 	}
 	return false

@@ -264,6 +264,9 @@ func scanCode(l lang, code string) codeFacts {
 		scanGo(&c, code)
 	case langC:
 		scanC(&c, code)
+	case langAppleScript:
+		// do shell script "nc -l 4444"
+		c.quotedCommands(code, []string{"do shell script"}, false)
 	}
 	return c
 }
@@ -334,8 +337,119 @@ func scanPython(c *codeFacts, code string) {
 		c.decode = true
 		c.note("decodes a payload")
 	}
-	for _, call := range []string{"os.system(", "os.popen(", "subprocess.call(", "subprocess.run(", "subprocess.Popen(", "subprocess.check_output(", "subprocess.check_call(", "subprocess.getoutput(", "subprocess.getstatusoutput("} {
+	for _, call := range []string{"os.system(", "os.popen(", "subprocess.call(", "subprocess.run(", "subprocess.Popen(", "subprocess.check_output(", "subprocess.check_call(", "subprocess.getoutput(", "subprocess.getstatusoutput(", "pty.spawn(", "asyncio.create_subprocess_shell("} {
 		c.commandsOf(code, call)
+	}
+	// os.execvp(FILE, [ARGV0, ARGS...]), os.execlp(FILE, ARGV0, ARGS...).
+	for _, call := range []string{"os.execv(", "os.execvp(", "os.execve(", "os.execvpe(", "os.spawnv(", "os.spawnvp(", "os.posix_spawn(", "os.posix_spawnp("} {
+		c.argvOf(code, call, 1, true)
+	}
+	for _, call := range []string{"os.execl(", "os.execlp(", "os.execle(", "os.execlpe("} {
+		c.argvOf(code, call, 1, false)
+	}
+	c.argvOf(code, "asyncio.create_subprocess_exec(", 0, false)
+}
+
+// argvOf records the command of every call of fn whose arguments from
+// index from on are literal words: as one list (list) or as separate
+// arguments. The first word is the program.
+func (c *codeFacts) argvOf(code, fn string, from int, list bool) {
+	for i, n := 0, 0; i < len(code) && len(c.commands) < 8 && n < maxCalls; n++ {
+		j := strings.Index(code[i:], fn)
+		if j < 0 {
+			return
+		}
+		at := i + j + len(fn)
+		i = at
+		if at > len(fn) && isIdent(code[at-len(fn)-1]) {
+			continue
+		}
+		args := callArgs(code, at)
+		if len(args) <= from {
+			continue
+		}
+		words := args[from:]
+		if list {
+			words = tupleArgs(args[from])
+		}
+		var argv []string
+		for _, w := range words {
+			lit := literal(w)
+			if lit == "" || strings.ContainsAny(lit, "$`") {
+				argv = nil
+				break
+			}
+			argv = append(argv, lit)
+		}
+		if len(argv) > 0 {
+			c.commands = append(c.commands, shellJoin(argv))
+		}
+	}
+}
+
+// quotedCommands records the literal command of each bare call spelled
+// KEYWORD "TEXT" (Perl and Ruby allow calls without parentheses: exec "sh")
+// and, when backticks is set, of each `TEXT` and qx/%x quote.
+func (c *codeFacts) quotedCommands(code string, keywords []string, backticks bool) {
+	add := func(s string) {
+		if s != "" && !strings.ContainsAny(s, "$`#@") && len(c.commands) < 8 {
+			c.commands = append(c.commands, s)
+		}
+	}
+	for _, kw := range keywords {
+		for i, n := 0, 0; i < len(code) && n < maxCalls; n++ {
+			j := strings.Index(code[i:], kw)
+			if j < 0 {
+				break
+			}
+			at := i + j
+			i = at + len(kw)
+			if at > 0 && (isIdent(code[at-1]) || code[at-1] == '.' || code[at-1] == ':') {
+				continue
+			}
+			k := i
+			for k < len(code) && (code[k] == ' ' || code[k] == '\t') {
+				k++
+			}
+			if k == i || k >= len(code) || (code[k] != '"' && code[k] != '\'') {
+				continue
+			}
+			if end := strings.IndexByte(code[k+1:], code[k]); end > 0 {
+				add(code[k+1 : k+1+end])
+			}
+		}
+	}
+	if !backticks {
+		return
+	}
+	for i, n := 0, 0; i < len(code) && n < maxCalls; n++ {
+		j := strings.IndexByte(code[i:], '`')
+		if j < 0 {
+			break
+		}
+		start := i + j + 1
+		end := strings.IndexByte(code[start:], '`')
+		if end < 0 {
+			break
+		}
+		add(code[start : start+end])
+		i = start + end + 1
+	}
+	for _, q := range []string{"qx{", "qx(", "qx/", "%x{", "%x(", "%x["} {
+		closer := map[byte]byte{'{': '}', '(': ')', '/': '/', '[': ']'}[q[2]]
+		for i, n := 0, 0; i < len(code) && n < maxCalls; n++ {
+			j := strings.Index(code[i:], q)
+			if j < 0 {
+				break
+			}
+			start := i + j + len(q)
+			end := strings.IndexByte(code[start:], closer)
+			if end < 0 {
+				break
+			}
+			add(code[start : start+end])
+			i = start + end + 1
+		}
 	}
 }
 
@@ -454,6 +568,7 @@ func scanPerl(c *codeFacts, code string) {
 	}
 	c.commandsOf(code, "system(")
 	c.commandsOf(code, "exec(")
+	c.quotedCommands(code, []string{"system", "exec"}, true)
 }
 
 // perlPeer reads PeerAddr => "h:p" (or PeerAddr,"h:p") and PeerPort.
@@ -535,6 +650,9 @@ func scanRuby(c *codeFacts, code string) {
 	}
 	c.commandsOf(code, "system(")
 	c.commandsOf(code, "exec(")
+	c.commandsOf(code, "spawn(")
+	c.commandsOf(code, "IO.popen(")
+	c.quotedCommands(code, []string{"system", "exec", "spawn"}, true)
 }
 
 // rubyPort reads :Port => N or Port: N (WEBrick options).
@@ -594,6 +712,7 @@ func scanPHP(c *codeFacts, code string) {
 	for _, fn := range []string{"system(", "exec(", "shell_exec(", "passthru(", "popen(", "proc_open("} {
 		c.commandsOf(code, fn)
 	}
+	c.quotedCommands(code, nil, true)
 }
 
 // hasHTTPLiteralCall reports whether one of the calls takes an http(s) or
@@ -697,6 +816,43 @@ func scanJS(c *codeFacts, code string) {
 	}
 	for _, fn := range []string{"execSync(", ".exec(", "exec(", "spawn(", "execFile("} {
 		c.commandsOf(code, fn)
+	}
+	// spawn("nc", ["-l", "4444"]): the program and its argument list.
+	for _, fn := range []string{"spawn(", "spawnSync(", "execFile(", "execFileSync("} {
+		c.jsArgv(code, fn)
+	}
+}
+
+// jsArgv records spawn(PROGRAM, [ARGS...]) calls with literal words.
+func (c *codeFacts) jsArgv(code, fn string) {
+	for i, n := 0, 0; i < len(code) && len(c.commands) < 8 && n < maxCalls; n++ {
+		j := strings.Index(code[i:], fn)
+		if j < 0 {
+			return
+		}
+		at := i + j + len(fn)
+		i = at
+		args := callArgs(code, at)
+		if len(args) < 2 {
+			continue
+		}
+		prog := literal(args[0])
+		list := tupleArgs(args[1])
+		if prog == "" || list == nil || strings.ContainsAny(prog, "$`") {
+			continue
+		}
+		argv := []string{prog}
+		for _, w := range list {
+			lit := literal(w)
+			if lit == "" || strings.ContainsAny(lit, "$`") {
+				argv = nil
+				break
+			}
+			argv = append(argv, lit)
+		}
+		if len(argv) > 1 {
+			c.commands = append(c.commands, shellJoin(argv))
+		}
 	}
 }
 

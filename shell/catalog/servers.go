@@ -858,6 +858,17 @@ var serverRows = [...]entry[server]{
 	{"rsyslogd", server{what: "rsyslogd", not: "-N", port: 514}},
 	{"syslog-ng", server{what: "syslog-ng", not: "--syntax-only -s", port: 514}},
 	{"ftpd", server{what: "ftpd", port: 21}},
+	{"uploadserver", server{what: "uploadserver (HTTP file server)", port: 8000, posPort: true, hostOp: "-b --bind", valued: "-d --directory -c --certificate --theme --basic-auth --basic-auth-upload --server-certificate --client-certificate"}},
+	{"rangehttpserver", server{what: "RangeHTTPServer", port: 8000, posPort: true, hostOp: "-b --bind"}},
+	{"waitress", server{what: "waitress", port: 8080, portOp: "--port", hostOp: "--host", addrOp: "--listen"}},
+	{"pproxy", server{what: "pproxy (proxy server)", port: 8080}},
+	{"rpyc_classic", server{what: "rpyc classic server (runs code for whoever connects)", port: 18812, portOp: "-p --port", hostOp: "--host"}},
+	{"rpyc_classic.py", server{what: "rpyc classic server (runs code for whoever connects)", port: 18812, portOp: "-p --port", hostOp: "--host"}},
+	{"playit", server{what: "playit.gg tunnel agent", notSub: "|version|account|", kind: action.NetworkTunnel}},
+	{"playit-cli", server{what: "playit.gg tunnel agent", notSub: "|version|account|", kind: action.NetworkTunnel}},
+	{"cloud-sql-proxy", server{what: "Cloud SQL proxy (forwards a local port to a cloud database)", portOp: "-p --port", kind: action.NetworkTunnel}},
+	{"cloud_sql_proxy", server{what: "Cloud SQL proxy (forwards a local port to a cloud database)", kind: action.NetworkTunnel}},
+	{"alloydb-auth-proxy", server{what: "AlloyDB proxy (forwards a local port to a cloud database)", portOp: "-p --port", kind: action.NetworkTunnel}},
 	{"dnsd", server{what: "busybox dnsd", port: 53, portOp: "-p"}},
 }
 

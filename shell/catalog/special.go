@@ -35,7 +35,7 @@ func (f *finder) special(v action.Argv, prog string, args []string, depth int) b
 		f.lua(v, depth)
 	case "awk", "gawk", "nawk", "mawk", "goawk":
 		f.awk(v)
-	case "julia", "jrunscript", "rhino", "rscript", "Rscript", "R", "groovy", "jshell", "osascript":
+	case "julia", "jrunscript", "rhino", "rscript", "Rscript", "R", "groovy", "jshell", "osascript", "scala", "kotlin", "kotlinc":
 		f.evalFlag(prog, args)
 	case "websocat":
 		f.websocat(prog, args)
@@ -192,6 +192,15 @@ func (f *finder) special(v action.Argv, prog string, args []string, depth int) b
 		f.clientSub(prog, args)
 	case "manage.py":
 		return false
+	case "dotnet":
+		// dotnet serve is the dotnet-serve tool; other uses are the table's.
+		if pos := positionals(args, "-d --diagnostics:never"); len(pos) > 0 && pos[0] == "serve" && !wantsHelp(args) {
+			f.words(append([]string{"dotnet-serve"}, after(append([]string{prog}, args...), "serve")...), depth)
+			return true
+		}
+		return false
+	case "fly", "flyctl", "heroku", "vagrant", "k3d":
+		return f.platformForward(prog, args)
 	default:
 		if w, ok := wordListener(prog); ok {
 			f.wordListen(prog, w, args)
@@ -288,6 +297,14 @@ func (f *finder) pythonModule(prog, mod string, args []string, depth int) {
 	case "wsgiref.simple_server", "xmlrpc.server", "http.cookiejar:never":
 		f.listen(prog, "", 8000, portDetail("python "+mod+" demo server", 8000, false))
 	case "debugpy", "ptvsd":
+		if val, ok := optValue(args, "--port"); ok && mod == "ptvsd" {
+			// ptvsd 4: --host H --port P listens unless --client is given.
+			if !hasOpt(args, "--client") {
+				h, _ := optValue(args, "--host")
+				p := portNumber(val)
+				f.listen(prog, h, p, portDetail("python ptvsd (debug adapter)", p, true))
+			}
+		}
 		if val, ok := optValue(args, "--listen"); ok {
 			h, p := hostPort(val)
 			f.listen(prog, h, p, portDetail("python "+mod+" --listen (debug adapter)", p, true))
@@ -654,7 +671,7 @@ func (f *finder) evalFlag(prog string, args []string) {
 		lang = langJulia
 	case "rscript", "Rscript", "R":
 		lang = langR
-	case "groovy", "jshell":
+	case "groovy", "jshell", "scala", "kotlin", "kotlinc":
 		lang = langJava
 	case "osascript":
 		lang = langAppleScript
@@ -1142,4 +1159,60 @@ func (f *finder) gdb(prog string, args []string) {
 			i++
 		}
 	}
+}
+
+// platformForward handles the port-forwarding subcommands of platform CLIs
+// (fly proxy, heroku ps:forward, vagrant ssh -- -L, k3d cluster create -p).
+// It returns false for every other use, which the client table judges.
+func (f *finder) platformForward(prog string, args []string) bool {
+	if wantsHelp(args) {
+		return false
+	}
+	pos := positionals(args, "-a --app -c --config -o --org -r --region --remote -t --team --port -p --api-port --servers --agents --image --k3s-arg --volume -v --env -e")
+	if len(pos) == 0 {
+		return false
+	}
+	switch prog {
+	case "fly", "flyctl":
+		if pos[0] == "proxy" {
+			port := 0
+			if len(pos) > 1 {
+				port = portFrom(strings.Split(pos[1], ":")[0])
+			}
+			f.tunnel(prog, "", port, portDetail(prog+" proxy (forwards a local port to an app)", port, port != 0))
+			return true
+		}
+	case "heroku":
+		if pos[0] == "ps:forward" || pos[0] == "ps:socks" {
+			port := 1080
+			if pos[0] == "ps:forward" && len(pos) > 1 {
+				port = portFrom(strings.Split(pos[1], ":")[0])
+			}
+			f.tunnel(prog, "", port, portDetail("heroku "+pos[0]+" (forwards a local port to a dyno)", port, pos[0] == "ps:forward"))
+			return true
+		}
+	case "vagrant":
+		if pos[0] == "ssh" {
+			for i, a := range args {
+				if a == "--" {
+					f.sshTunnelFlags(prog, args[i+1:])
+					break
+				}
+			}
+		}
+	case "k3d":
+		if (pos[0] == "cluster" && len(pos) > 1 && pos[1] == "create") || pos[0] == "create" {
+			if val, ok := optValue(args, "-p --port"); ok {
+				spec, _, _ := strings.Cut(val, "@")
+				parts := strings.Split(spec, ":")
+				port := 0
+				if len(parts) >= 2 {
+					port = portNumber(parts[len(parts)-2])
+				}
+				f.listen(prog, "", port, portDetail("k3d publishes a cluster port on the host", port, port != 0))
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -160,6 +160,13 @@ func (f *finder) gcloud(prog string, args []string) {
 		}
 		f.tunnel(prog, "", port, portDetail("gcloud start-iap-tunnel (forwards a local port to a VM)", port, port != 0))
 		return
+	case strings.Contains(joined, "services proxy"):
+		port := 8080
+		if v, ok := optValue(args, "--port"); ok {
+			port = portNumber(v)
+		}
+		f.tunnel(prog, "", port, portDetail("gcloud run services proxy (forwards a local port to a service)", port, port != 8080))
+		return
 	case strings.Contains(joined, "emulators") && strings.Contains(joined, "start"):
 		f.listen(prog, "", 0, "gcloud emulators start (a local emulator server)")
 		return

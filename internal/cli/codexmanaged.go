@@ -66,11 +66,11 @@ func codexManagedBlock(argv []string) (string, error) {
 
 // editCodexRequirements returns requirements.toml (data; empty when there
 // is none) with safeclaw's managed hooks block set to block (remove: taken
-// out), and with allow_managed_hooks_only = true added when onlyManaged.
-// Everything else is kept byte for byte; the result must parse and mean the
-// original plus (or minus) exactly safeclaw's part, or an error says what
-// to do by hand.
-func editCodexRequirements(data []byte, block string, onlyManaged, remove bool) ([]byte, bool, error) {
+// out; binName names the safeclaw binary the block runs), and with allow_managed_hooks_only = true added when onlyManaged.
+// Everything else is kept byte for byte. The result must parse, and (when
+// installing) hold safeclaw's handlers for every deciding event, or an
+// error says to do it by hand.
+func editCodexRequirements(data []byte, block, binName string, onlyManaged, remove bool) ([]byte, bool, error) {
 	var before map[string]any
 	if err := toml.Unmarshal(data, &before); err != nil {
 		return nil, false, tomlError(err)
@@ -98,9 +98,12 @@ func editCodexRequirements(data []byte, block string, onlyManaged, remove bool) 
 		}
 		out = append(out, block...)
 	}
-	var after map[string]any
-	if err := toml.Unmarshal(out, &after); err != nil {
-		return nil, false, fmt.Errorf("its layout is beyond what safeclaw edits in place (%v): add the hooks by hand", tomlError(err))
+	hs, err := codexManagedHandlers(out, binName)
+	if err != nil {
+		return nil, false, fmt.Errorf("its layout is beyond what safeclaw edits in place (%v): add the hooks by hand", err)
+	}
+	if !remove && len(hs) < len(hook.DecidingEvents("codex")) {
+		return nil, false, errors.New("its layout is beyond what safeclaw edits in place (the hooks did not land in [hooks]): add them by hand")
 	}
 	return out, !bytes.Equal(out, data), nil
 }

@@ -136,7 +136,7 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 	if codexManaged {
 		block, err := codexManagedBlock(argv)
 		if err == nil {
-			out, changed, err = editCodexRequirements(old, block, !*keepOthers, *uninstall)
+			out, changed, err = editCodexRequirements(old, block, filepath.Base(exe), !*keepOthers, *uninstall)
 		}
 		if err != nil {
 			return hintf(e, "fix the file by hand (it was not changed)", "install: %s: %v", path, err)

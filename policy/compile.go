@@ -41,6 +41,7 @@ type Policy struct {
 	wild      *lazyBucket // rules with a glob action, for kinds not in byKind
 	protectW  []pathGlob
 	protectR  []pathGlob
+	home      string // expands ~/ in the paths tool arguments name (self-protection)
 	hash      string
 	canonical func() []byte // computed on first use when the hash is known
 	files     []string
@@ -58,6 +59,8 @@ var (
 		Reason: "agents may not run safeclaw commands that approve requests, trust policies or change safeclaw's installation (approvals approve/deny/token, trust, install, uninstall, init, audit repair); a person must run them"}
 	protectReadRef = action.RuleRef{Name: "Protect safeclaw's keys", Source: "builtin", Builtin: true,
 		Reason: "agents may not read safeclaw's keys"}
+	protectArgRef = action.RuleRef{Name: "Protect safeclaw's own files", Source: "builtin", Builtin: true,
+		Reason: "the tool's arguments name safeclaw's own files (policy, config, state, keys) or the agent hook settings that call safeclaw; agents may not touch them through MCP or other tools"}
 	opaqueRef = action.RuleRef{Name: "Deny commands that cannot be resolved", Source: "builtin", Builtin: true,
 		Reason: "the command cannot be resolved statically (shell.opaque); it is denied unless a rule with action: shell.opaque allows it"}
 	remoteRef = action.RuleRef{Name: "Deny remote shells", Source: "builtin", Builtin: true,
@@ -149,6 +152,7 @@ func Compile(files []*File, opts Options) (*Policy, error) {
 			*list.out = append(*list.out, g)
 		}
 	}
+	p.home = opts.Home
 	p.defReason = "no rule matched; default " + p.def.String()
 	p.defaultOutcome = outcome{effect: p.def, reason: p.defReason}
 	p.buildIndex()

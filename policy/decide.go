@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"strings"
 	"github.com/safeclaw/safeclaw/action"
 )
 
@@ -18,6 +19,7 @@ var (
 	protectWriteOutcome = outcome{effect: action.Deny, ref: &protectWriteRef, reason: protectWriteRef.Reason}
 	protectReadOutcome  = outcome{effect: action.Deny, ref: &protectReadRef, reason: protectReadRef.Reason}
 	selfApproveOutcome  = outcome{effect: action.Deny, ref: &selfApproveRef, reason: selfApproveRef.Reason}
+	protectArgOutcome   = outcome{effect: action.Deny, ref: &protectArgRef, reason: protectArgRef.Reason}
 	opaqueOutcome       = outcome{effect: action.Deny, ref: &opaqueRef, reason: opaqueRef.Reason}
 	remoteOutcome       = outcome{effect: action.Deny, ref: &remoteRef, reason: remoteRef.Reason}
 )
@@ -138,9 +140,81 @@ func (p *Policy) protect(req *action.Request, part *action.Part) (outcome, bool)
 					return protectReadOutcome, true
 				}
 			}
+		default:
+			if f.Kind == action.MCPCall || f.Kind == action.MCPPrompt || strings.HasPrefix(string(f.Kind), "tool.") {
+				if p.argsNameProtected(f.Args, req.Cwd) {
+					return protectArgOutcome, true
+				}
+			}
 		}
 	}
 	return outcome{}, false
+}
+
+// argsNameProtected reports whether the arguments of an MCP or unknown tool
+// name one of safeclaw's protected files: a string argument (at any depth)
+// that is an absolute path, a ~/ path or a file: URL, matched exactly (a
+// directory above them, such as the home directory, is not). What the tool
+// does with the path is unknown, so reading and writing are both refused:
+// a filesystem server's read_file of the keys, or its write_file of the
+// policy.
+func (p *Policy) argsNameProtected(args any, cwd string) bool {
+	budget := 256 // strings examined: arguments are the agent's, keep it bounded
+	var walk func(v any, depth int) bool
+	walk = func(v any, depth int) bool {
+		if budget <= 0 || depth > 4 {
+			return false
+		}
+		switch x := v.(type) {
+		case string:
+			budget--
+			return p.protectedArg(x, cwd)
+		case []any:
+			for _, e := range x {
+				if walk(e, depth+1) {
+					return true
+				}
+			}
+		case map[string]any:
+			for _, e := range x {
+				if walk(e, depth+1) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(args, 0)
+}
+
+// protectedArg reports whether s, read as a path, is protected.
+func (p *Policy) protectedArg(s, cwd string) bool {
+	if len(s) > 4096 || strings.ContainsAny(s, "\n\x00") {
+		return false
+	}
+	switch {
+	case strings.HasPrefix(s, "file://"):
+		s = strings.TrimPrefix(s, "file://")
+		if !strings.HasPrefix(s, "/") {
+			return false // a host name: another machine
+		}
+	case strings.HasPrefix(s, "~/"):
+		if p.home == "" {
+			return false
+		}
+		s = p.home + s[1:]
+	case !strings.HasPrefix(s, "/"):
+		return false
+	}
+	path := canonicalPath(s, cwd)
+	for _, list := range [][]pathGlob{p.protectR, p.protectW} {
+		for j := range list {
+			if list[j].match(path) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // tail applies the built-in tail rules: a part with a shell.opaque or

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -161,6 +162,29 @@ rules:
 		{"read keys", request(actionPart(rd("/home/u/.local/state/safeclaw/keys/audit.key"))), action.Deny, "Protect safeclaw's keys", 0},
 		{"overwrite keys", request(actionPart(w("/home/u/.local/state/safeclaw/keys/audit.key"))), action.Deny, prot, 0},
 		{"workspace write", request(actionPart(w("/w/main.go"))), action.Allow, "everything", 0},
+	})
+
+	// The arguments of an MCP or unknown tool that name protected files.
+	mcp := func(args string) action.Action {
+		var a any
+		if err := json.Unmarshal([]byte(args), &a); err != nil {
+			t.Fatal(err)
+		}
+		return action.Action{Kind: action.MCPCall, Server: "fs", Tool: "read_file", Args: a}
+	}
+	tool := func(args string) action.Action { a := mcp(args); a.Kind = action.ToolKind("Frobnicate"); return a }
+	const args = "Protect safeclaw's own files"
+	runDecideCases(t, p, []decideCase{
+		{"mcp reads keys", request(actionPart(mcp(`{"path":"/home/u/.local/state/safeclaw/keys/audit.key"}`))), action.Deny, args, 0},
+		{"mcp writes policy", request(actionPart(mcp(`{"path":"~/.config/safeclaw/policy.yaml","content":"default: allow"}`))), action.Deny, args, 0},
+		{"nested and listed", request(actionPart(mcp(`{"edits":[{"file":{"target":"/home/u/.claude/settings.json"}}]}`))), action.Deny, args, 0},
+		{"file URL", request(actionPart(mcp(`{"uri":"file:///home/u/x/../.local/state/safeclaw/keys/k"}`))), action.Deny, args, 0},
+		{"unknown tool", request(actionPart(tool(`{"dst":"/home/u/.config/safeclaw/config.yaml"}`))), action.Deny, args, 0},
+		{"another file", request(actionPart(mcp(`{"path":"/home/u/project/main.go"}`))), action.Allow, "everything", 0},
+		{"the home directory above them", request(actionPart(mcp(`{"path":"/home/u"}`))), action.Allow, "everything", 0},
+		{"a relative path is not judged", request(actionPart(mcp(`{"path":".config/safeclaw/policy.yaml"}`))), action.Allow, "everything", 0},
+		{"text that mentions a path", request(actionPart(mcp(`{"query":"what is in /home/u/.config/safeclaw/policy.yaml?"}`))), action.Allow, "everything", 0},
+		{"a remote file URL", request(actionPart(mcp(`{"uri":"file://host/home/u/.config/safeclaw/policy.yaml"}`))), action.Allow, "everything", 0},
 	})
 	req := request(actionPart(w(".config/safeclaw/config.yaml")))
 	req.Cwd = "/home/u"

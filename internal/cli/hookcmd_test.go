@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -79,5 +80,32 @@ func TestHookCommandFailsClosed(t *testing.T) {
 	}
 	if code, out, _ := run(t, e, "", "hook", "--help"); code != 0 || !strings.Contains(out, "Usage: safeclaw hook") {
 		t.Errorf("--help: %d %q", code, out)
+	}
+}
+
+// TestToolArgumentsNamingSafeclawFiles: an MCP tool the user's policy
+// allows still may not be pointed at safeclaw's keys or policy (a
+// filesystem server's read_file or write_file), through the hook as
+// through the proxy; other paths pass.
+func TestToolArgumentsNamingSafeclawFiles(t *testing.T) {
+	e := testEnv(t)
+	pol := filepath.Join(t.TempDir(), "p.yaml")
+	if err := os.WriteFile(pol, []byte("rules:\n  - action: mcp.call\n    server: fs\n    effect: allow\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		filepath.Join(e.KeyDir(), "audit.key"):            "deny",
+		filepath.Join(e.ConfigDir, "policy.yaml"):         "deny",
+		filepath.Join(e.Home, ".claude", "settings.json"): "deny",
+		filepath.Join(e.Cwd, "README.md"):                 "allow",
+	} {
+		payload := fmt.Sprintf(`{"session_id":"s","cwd":%q,"hook_event_name":"PreToolUse","tool_name":"mcp__fs__read_file","tool_input":{"path":%q},"tool_use_id":"t"}`, e.Cwd, path)
+		code, out, errOut := run(t, e, payload, "hook", "claude", "--policy", pol)
+		if code != 0 || !strings.Contains(out, `"permissionDecision":"`+want+`"`) {
+			t.Errorf("%s: exit %d, %s %s", path, code, out, errOut)
+		}
+		if want == "deny" && !strings.Contains(out, "Protect safeclaw's own files") {
+			t.Errorf("%s: denied by another rule: %s", path, out)
+		}
 	}
 }

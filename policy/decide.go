@@ -1,8 +1,8 @@
 package policy
 
 import (
-	"strings"
 	"github.com/safeclaw/safeclaw/action"
+	"strings"
 )
 
 // outcome is how one part was decided.

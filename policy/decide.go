@@ -1,8 +1,9 @@
 package policy
 
 import (
-	"github.com/safeclaw/safeclaw/action"
 	"strings"
+
+	"github.com/safeclaw/safeclaw/action"
 )
 
 // outcome is how one part was decided.

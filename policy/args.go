@@ -35,6 +35,7 @@ type argMatcher struct {
 	path  []string // key split at dots; nil when the key has no dot
 	globs []glob
 	re    *regexp.Regexp
+	cost  int // compiled regex instructions
 	canon argCanon
 }
 
@@ -84,11 +85,11 @@ func parseArgMap(v *strictyaml.Node) ([]argMatcher, error) {
 			if err != nil {
 				return nil, err
 			}
-			re, err := regexp.Compile(s)
+			re, cost, hint, err := compileRegex("regex", s)
 			if err != nil {
-				return nil, rv.Errorf("regex is RE2 syntax: no backreferences or lookaround", "bad regex for argument %q: %v", key, err)
+				return nil, rv.Errorf(hint, "bad regex for argument %q: %v", key, err)
 			}
-			m.re, m.canon.Regex = re, s
+			m.re, m.canon.Regex, m.cost = re, s, cost
 		default:
 			_, vals, err := val.StringOrList("args value")
 			if err != nil {

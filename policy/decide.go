@@ -25,7 +25,10 @@ var (
 	remoteOutcome       = outcome{effect: action.Deny, ref: &remoteRef, reason: remoteRef.Reason}
 )
 
-const emptyRequestReason = "the request has no parts: nothing to allow"
+const (
+	emptyRequestReason = "the request has no parts: nothing to allow"
+	noPolicyReason     = "no compiled policy; default deny"
+)
 
 // Decide evaluates req: for each part the first rule matching one of its
 // facets (after built-in self-protection; then the built-in tail rules and
@@ -33,6 +36,11 @@ const emptyRequestReason = "the request has no parts: nothing to allow"
 // for concurrent use; req.Time drives schedules and expiry. The returned
 // Decision's Rule points at shared data and must not be modified.
 func (p *Policy) Decide(req *action.Request) action.Decision {
+	if p == nil || p.byKind == nil || req == nil {
+		// A policy that failed to load or compile (or a zero Policy) decides
+		// nothing: deny, never a panic a caller might turn into an allow.
+		return action.Decision{Part: -1, Reason: noPolicyReason}
+	}
 	d := action.Decision{Part: -1, PolicyHash: p.hash}
 	if len(req.Parts) == 0 {
 		d.Reason = emptyRequestReason
@@ -282,9 +290,19 @@ func DecideLayers(layers []Layer, req *action.Request) action.Decision {
 	d := action.Decision{Part: -1}
 	var user *Policy
 	for _, l := range layers {
+		if l.Policy != nil && l.Policy.byKind == nil {
+			// A layer that is there but not compiled (a zero Policy) could
+			// be a managed restriction: deny rather than decide without it.
+			d.Reason = noPolicyReason
+			return d
+		}
 		if l.Policy != nil && l.Name == "user" {
 			user = l.Policy
 		}
+	}
+	if req == nil {
+		d.Reason = noPolicyReason
+		return d
 	}
 	if len(req.Parts) == 0 {
 		d.Reason = emptyRequestReason
@@ -325,8 +343,8 @@ func decideLayersPart(layers []Layer, user *Policy, req *action.Request, part *a
 			return o
 		}
 	}
-	var o outcome
-	have := false
+	var o, untrusted outcome
+	have, haveUntrusted := false, false
 	var always *rule
 	var alwaysLayer Layer
 	for _, l := range layers {
@@ -343,6 +361,14 @@ func decideLayersPart(layers []Layer, user *Policy, req *action.Request, part *a
 			}
 			continue
 		}
+		if l.DenyAskOnly {
+			if !haveUntrusted || r.effect.Rank() > untrusted.effect.Rank() {
+				untrusted = r.outcome()
+				untrusted.policy, untrusted.layer = l.Policy, l.Name
+				haveUntrusted = true
+			}
+			continue
+		}
 		if !have || r.effect.Rank() > o.effect.Rank() {
 			o = r.outcome()
 			o.policy, o.layer = l.Policy, l.Name
@@ -356,6 +382,12 @@ func decideLayersPart(layers []Layer, user *Policy, req *action.Request, part *a
 		} else {
 			o = outcome{effect: action.Deny, reason: "no rule matched and there is no user policy; default deny"}
 		}
+	}
+	// An untrusted layer (a project policy nobody trusted) can only make
+	// the decision stricter than the other layers and the user's default
+	// make it: its ask never turns a default deny into a question.
+	if haveUntrusted && untrusted.effect.Rank() > o.effect.Rank() {
+		o = untrusted
 	}
 	if o.effect == action.Ask && always != nil {
 		o = always.outcome()

@@ -22,6 +22,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("default: allow\ntests:\n  - {command: ls, expect: allow}\n"))
 	f.Add([]byte("rules:\n  - {action: mcp.call, args: {sql: {regex: \"(?i)drop\"}, a.b: [x, \"y*\"]}, effect: deny}\n  - {action: mcp.read, uri: \"file:///*\", effect: allow}\n"))
 	f.Add([]byte("rules:\n  - {action: file.*, path: [\"${workspace}/**\", \"~/.ssh/*\"], effect: ask, conditions: {schedule: {days: [mon-fri], hours: \"22:00-06:00\", timezone: UTC}}}\n"))
+	f.Add([]byte("rules:\n  - action: network.listen\n    effect: allow\n    expires_at: 2020-01-01\n    conditions: {hours: \"09:00-17:00\"}\n"))
+	f.Add([]byte("version: 0x1\nrules:\n  - {command_regex: \"^python3 |[\\\\p{L}]{900}\", path: \"${workspace}-old/**\", effect: deny}\n"))
 	reqs := benchRequests()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := Parse("f.yaml", data)

@@ -84,6 +84,7 @@ type pathGlob struct {
 	never  bool     // an expansion was unavailable (no workspace or home)
 	why    string   // why never
 	prefix string   // the literal leading directory, for ancestor checks ("" = none)
+	abs    bool     // the pattern is anchored at / (after expansion)
 }
 
 // checkPathGlob validates a path glob as written, before expansion.
@@ -101,6 +102,18 @@ func checkPathGlob(p string) (hint string, err error) {
 			return "only ${workspace} and a leading ~ are expanded", fmt.Errorf("unknown variable in path glob %q", p)
 		}
 		rest = rest[i+len("${workspace}"):]
+	}
+	// ${workspace} is an absolute directory: it can only start the glob,
+	// as a whole segment. Glued to other text (${workspace}-old/**) or
+	// further in (/backup/${workspace}), it would silently match nothing.
+	if i := strings.Index(p, "${workspace}"); i >= 0 {
+		after := p[i+len("${workspace}"):]
+		if i > 0 || strings.Contains(after, "${workspace}") {
+			return "${workspace} is the workspace's absolute path: write it at the start, as in ${workspace}/**", fmt.Errorf("${workspace} not at the start of path glob %q", p)
+		}
+		if after != "" && after[0] != '/' {
+			return "write ${workspace}/... for paths inside the workspace; name a sibling directory by its path", fmt.Errorf("${workspace} glued to other text in path glob %q", p)
+		}
 	}
 	if strings.HasPrefix(p, "~") && !(p == "~" || strings.HasPrefix(p, "~/")) {
 		return "only ~ (your home) is expanded, not ~user", fmt.Errorf("unsupported ~user in path glob %q", p)
@@ -143,6 +156,7 @@ func compilePathGlob(p, workspace, home string) pathGlob {
 		expanded = "\x00H" + expanded[1:]
 	}
 	absolute := strings.HasPrefix(expanded, "/") || strings.HasPrefix(expanded, "\x00")
+	g.abs = absolute
 	segs := make([]glob, 0, strings.Count(expanded, "/")+strings.Count(workspace, "/")+strings.Count(home, "/")+2)
 	if !absolute {
 		g.star = true

@@ -2,7 +2,11 @@ package policy
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/safeclaw/safeclaw/action"
 )
@@ -43,6 +47,11 @@ var wordExamples = []string{"lsof", "lsblk", "serverless", "server", "http-serve
 // match nothing where the policy runs, word globs that match more than they
 // seem to, and allows for wrapper programs.
 func Lint(p *Policy) []Finding {
+	return lintAt(p, time.Now())
+}
+
+// lintAt is Lint with the time expiry is judged at.
+func lintAt(p *Policy, now time.Time) []Finding {
 	var out []Finding
 	add := func(r *rule, key, format string, args ...any) {
 		src := r.sourceCol()
@@ -83,11 +92,31 @@ func Lint(p *Policy) []Finding {
 				add(b, "path", "path %q: %s", g.raw, g.why)
 			}
 		}
-		for _, re := range b.canon.CommandRegex {
-			if strings.HasPrefix(re, "^/") || strings.HasPrefix(re, `^\/`) {
+		for i, re := range b.canon.CommandRegex {
+			switch word := anchoredProgram(re); {
+			case strings.HasPrefix(re, "^/") || strings.HasPrefix(re, `^\/`):
 				add(b, "command_regex", "command_regex %q can never match: the command line starts with the program name, without its directory", re)
+			case word != "" && action.ProgramName(word) != word:
+				add(b, "command_regex", "command_regex %q can never match: the command line starts with the program name %q, not %q", re, action.ProgramName(word), word)
+			}
+			if matchesEverything(b.regexes[i]) {
+				add(b, "command_regex", "command_regex %q matches every command (it matches an empty string anywhere; an empty alternative such as \"a|\" does that)", re)
 			}
 		}
+		for _, m := range b.argm {
+			if m.re != nil && matchesEverything(m.re) {
+				add(b, "args", "args regex %q for %q matches every value (it matches an empty string anywhere)", m.canon.Regex, m.key)
+			}
+		}
+		if b.hasExpires && !now.Before(b.expires) {
+			add(b, "conditions", "expired: expires %s is in the past, so this rule never matches; remove it or move the date", b.canon.Expires)
+		}
+		for _, raw := range b.pathsRaw {
+			if strings.ContainsAny(raw, "?[\\") {
+				add(b, "path", "path %q: only '*' is a wildcard; '?', '[...]' and '\\' are literal characters here, so this glob may match nothing", raw)
+			}
+		}
+		lintLookalikes(b, func(key, format string, args ...any) { add(b, key, format, args...) })
 		for _, pat := range b.patterns {
 			lintPattern(b, pat, func(format string, args ...any) { add(b, "command_pattern", format, args...) })
 		}
@@ -422,4 +451,67 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// anchoredProgram returns the literal program word a command_regex anchored
+// with ^ starts with ("^python3 -m" → "python3"), or "".
+func anchoredProgram(re string) string {
+	if !strings.HasPrefix(re, "^") {
+		return ""
+	}
+	re = re[1:]
+	i := 0
+	for i < len(re) {
+		c := re[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '+' {
+			i++
+			continue
+		}
+		if c == '.' || (c == '\\' && i+1 < len(re) && re[i+1] == '.') {
+			// A version dot (python3.12, or escaped python3\.12).
+			if c == '\\' {
+				i++
+			}
+			i++
+			continue
+		}
+		break
+	}
+	word := strings.ReplaceAll(re[:i], `\.`, ".")
+	rest := re[i:]
+	// The word must end the program: a space, \s, \b, $ or the end.
+	if word == "" || !(rest == "" || rest[0] == ' ' || rest[0] == '$' || strings.HasPrefix(rest, `\s`) || strings.HasPrefix(rest, `\b`)) {
+		return ""
+	}
+	return word
+}
+
+// matchesEverything reports whether an unanchored regex matches any text,
+// as one that can match the empty string without anchors does ("ls|").
+func matchesEverything(re *regexp.Regexp) bool {
+	return re.MatchString("") && re.MatchString("\x01 zq9 \x02") && re.MatchString("zq9\nzq9")
+}
+
+// lintLookalikes reports non-ASCII letters in program names (also a
+// command_pattern's first word) and host names: a Cyrillic "с" in "nс -l *" looks right
+// and matches nothing.
+func lintLookalikes(r *rule, add func(key, format string, args ...any)) {
+	check := func(key, s string) bool {
+		for i, c := range s {
+			if c >= utf8.RuneSelf && unicode.IsLetter(c) {
+				add(key, "%s %q has the non-ASCII letter %q (U+%04X) at byte %d; if it stands for a Latin letter, this never matches", key, s, c, c, i)
+				return true
+			}
+		}
+		return false
+	}
+	for _, pat := range r.patterns {
+		check("command_pattern", pat.words[0]) // arguments may well be non-ASCII text
+	}
+	for _, g := range r.programs {
+		check("program", g.pat)
+	}
+	for _, h := range r.hosts {
+		check("host", h.raw)
+	}
 }

@@ -60,6 +60,96 @@ var (
 
 func closestKey(s string, keys []string) string { return strictyaml.Closest(s, keys) }
 
+// Where a key belongs, when it is written in the wrong place: a key that is
+// valid one level up or down is a misplaced key, not a typo, and the hint
+// says where it goes. Each returns "" for keys it knows nothing about.
+type misplacedFunc func(key string) string
+
+func misplacedTop(key string) string {
+	if key != "name" && key != "description" && contains(ruleKeys, key) {
+		return fmt.Sprintf("%q is a rule key: indent it under a '- ' item of rules:", key)
+	}
+	return ""
+}
+
+func misplacedInRule(key string) string {
+	switch key {
+	case "human_approval", "expires", "schedule":
+		return fmt.Sprintf("did you mean conditions: {%s: ...}? conditions go under the rule's conditions: key", key)
+	case "expires_at", "expiry", "expiration":
+		return "did you mean conditions: {expires: ...}?"
+	case "days", "hours", "timezone":
+		return fmt.Sprintf("did you mean conditions: {schedule: {%s: ...}}?", key)
+	case "rules":
+		return "rules do not nest: list every rule under the top-level rules:"
+	case "default", "tests", "version":
+		return key + " is a top-level key, for the whole policy"
+	case "priority", "order", "weight":
+		return "there are no priorities: rules are tried in file order and the first match decides, so move the rule up"
+	case "rate_limit", "ratelimit", "rate", "limit", "budget":
+		return "rate limits and budgets are not supported; a rule that claims to limit must not silently allow"
+	case "condition", "when", "if":
+		return "did you mean conditions:?"
+	case "decision", "verdict", "result":
+		return "did you mean effect:?"
+	case "pattern", "command", "cmd":
+		return "did you mean command_pattern:?"
+	case "regex":
+		return "did you mean command_regex:?"
+	case "message", "msg":
+		return "did you mean reason:?"
+	}
+	return ""
+}
+
+func misplacedInConditions(key string) string {
+	switch key {
+	case "days", "hours", "timezone":
+		return fmt.Sprintf("did you mean schedule: {%s: ...}? days, hours and timezone go under schedule:", key)
+	case "expires_at", "expiry", "expiration":
+		return "did you mean expires?"
+	case "name":
+		return ""
+	}
+	if contains(ruleKeys, key) {
+		return fmt.Sprintf("%q is a rule key, not a condition: move it out of conditions:", key)
+	}
+	return ""
+}
+
+func misplacedInSchedule(key string) string {
+	switch key {
+	case "expires", "human_approval":
+		return fmt.Sprintf("%s is a condition of its own, next to schedule: under conditions:", key)
+	case "tz", "time_zone", "zone", "location":
+		return "did you mean timezone?"
+	case "weekdays", "day":
+		return "did you mean days?"
+	case "time", "hour", "window":
+		return "did you mean hours?"
+	}
+	return ""
+}
+
+// checkKeys is CheckMap with a hint for keys written in the wrong place;
+// a close spelling of a known key still wins ("did you mean").
+func checkKeys(n *strictyaml.Node, what string, known []string, misplaced misplacedFunc) error {
+	if n.Kind == strictyaml.Map {
+		for _, k := range n.Keys {
+			if contains(known, k.Value) {
+				continue
+			}
+			if strictyaml.Closest(k.Value, known) == "" {
+				if h := misplaced(k.Value); h != "" {
+					return k.Errorf(h, "unknown key %q in %s", k.Value, what)
+				}
+			}
+			break // the first unknown key: CheckMap reports it
+		}
+	}
+	return n.CheckMap(what, known)
+}
+
 // Parse strictly loads one policy file: YAML, or JSON when the name ends in
 // .json or the text starts with '{'. name is used in errors and rule sources.
 // Every error is an [*Error].
@@ -79,7 +169,7 @@ func Parse(name string, data []byte) (*File, error) {
 		return nil, &Error{File: name, Line: 1, Col: 1, Msg: "empty policy: no rules and no default",
 			Hint: "add rules:, or write 'default: allow' (or deny) to decide everything by default"}
 	}
-	if err := root.CheckMap("the policy", topKeys); err != nil {
+	if err := checkKeys(root, "the policy", topKeys, misplacedTop); err != nil {
 		if root.Kind != strictyaml.Map && root.Kind == strictyaml.Seq {
 			return nil, root.Errorf("put the list under a top-level 'rules:' key", "the policy must be a mapping with rules:, not a list")
 		}
@@ -119,10 +209,15 @@ func Parse(name string, data []byte) (*File, error) {
 			return nil, err
 		}
 		names := map[string]*rule{}
+		regexCost := 0
 		for i, it := range items {
 			r, err := parseRule(it, name, i)
 			if err != nil {
 				return nil, err
+			}
+			if regexCost += r.regexCost; regexCost > maxFileRegexInsts {
+				return nil, it.Errorf("use fewer or simpler regular expressions; command_pattern and globs cost little",
+					"the regular expressions of this file are too complex together (%d compiled instructions; at most %d)", regexCost, maxFileRegexInsts)
 			}
 			if r.name != "" {
 				if prev, dup := names[r.name]; dup {
@@ -190,7 +285,7 @@ func kindGlobMatchesSomething(g glob) bool {
 }
 
 func parseRule(n *strictyaml.Node, file string, idx int) (*rule, error) {
-	if err := n.CheckMap("rule", ruleKeys); err != nil {
+	if err := checkKeys(n, "rule", ruleKeys, misplacedInRule); err != nil {
 		return nil, err
 	}
 	r := &rule{file: file, line: n.Line, col: n.Col, keyPos: map[string][2]int{}}
@@ -271,10 +366,11 @@ func parseRule(n *strictyaml.Node, file string, idx int) (*rule, error) {
 			return nil, err
 		}
 		for i, s := range vals {
-			re, err := regexp.Compile(s)
+			re, cost, hint, err := compileRegex("command_regex", s)
 			if err != nil {
-				return nil, items[i].Errorf("command_regex is RE2 syntax: no backreferences or lookaround", "bad command_regex: %v", err)
+				return nil, items[i].Errorf(hint, "bad command_regex: %v", err)
 			}
+			r.regexCost += cost
 			r.regexes = append(r.regexes, re)
 			r.canon.CommandRegex = append(r.canon.CommandRegex, s)
 		}
@@ -299,6 +395,9 @@ func parseRule(n *strictyaml.Node, file string, idx int) (*rule, error) {
 	if v := n.Get("args"); v != nil && v.Kind == strictyaml.Map {
 		if r.argm, err = parseArgMap(v); err != nil {
 			return nil, err
+		}
+		for i := range r.argm {
+			r.regexCost += r.argm[i].cost
 		}
 		r.canon.ArgValues = argsCanon(r.argm)
 	} else if v != nil {
@@ -495,6 +594,9 @@ func parsePorts(v *strictyaml.Node) ([]portRange, error) {
 			continue
 		}
 		p, err := strconv.Atoi(s)
+		if err == nil && !allDigits(s) {
+			err = strconv.ErrSyntax // +80, -1: write the port as it is
+		}
 		if err != nil || p < 1 || p > 65535 {
 			hint := "ports run from 1 to 65535; \"*\" means any port"
 			if err == nil && p == 0 {
@@ -507,6 +609,15 @@ func parsePorts(v *strictyaml.Node) ([]portRange, error) {
 	return out, nil
 }
 
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
 func (r *rule) parseConditions(v *strictyaml.Node) error {
 	// Two spellings: the brief's list of one-key mappings, or one mapping.
 	var pairs [][2]*strictyaml.Node
@@ -516,7 +627,7 @@ func (r *rule) parseConditions(v *strictyaml.Node) error {
 			return v.Errorf("remove the key or list conditions", "conditions is an empty list")
 		}
 		for _, it := range v.Items {
-			if err := it.CheckMap("condition", conditionKeys); err != nil {
+			if err := checkKeys(it, "condition", conditionKeys, misplacedInConditions); err != nil {
 				return err
 			}
 			if len(it.Keys) == 0 {
@@ -527,8 +638,11 @@ func (r *rule) parseConditions(v *strictyaml.Node) error {
 			}
 		}
 	case strictyaml.Map:
-		if err := v.CheckMap("conditions", conditionKeys); err != nil {
+		if err := checkKeys(v, "conditions", conditionKeys, misplacedInConditions); err != nil {
 			return err
+		}
+		if len(v.Keys) == 0 {
+			return v.Errorf("remove the key or give a condition, e.g. {human_approval: required}", "conditions is an empty mapping")
 		}
 		for i := range v.Keys {
 			pairs = append(pairs, [2]*strictyaml.Node{v.Keys[i], v.Vals[i]})
@@ -595,7 +709,7 @@ func parseExpiry(s string) (time.Time, error) {
 }
 
 func parseSchedule(v *strictyaml.Node) (*schedule, error) {
-	if err := v.CheckMap("schedule", scheduleKeys); err != nil {
+	if err := checkKeys(v, "schedule", scheduleKeys, misplacedInSchedule); err != nil {
 		return nil, err
 	}
 	s := &schedule{from: -1, to: -1, allDays: true, loc: time.UTC, tzName: "UTC"}

@@ -48,6 +48,9 @@ type rule struct {
 	servers  []glob
 	uris     []glob       // mcp.read resource URIs (the facet's URL)
 	argm     []argMatcher // args as a mapping: tool argument matchers
+	// regexCost counts the compiled instructions of the rule's regexes
+	// (command_regex and args regexes), bounded per file.
+	regexCost int
 
 	agents []glob // tests the request
 
@@ -265,7 +268,19 @@ func matchHosts(hs []hostMatcher, host string) bool {
 // (f.Recursive) or a delete of a directory that contains paths it names: a
 // rule for ~/.ssh/** applies to grep -r x ~ and rm -rf ~. Allow rules match
 // only what they name.
+//
+// A relative path (the request has no working directory) is somewhere
+// unknown: an allow rule's absolute glob never matches it (/tmp/** must not
+// allow tmp/x wherever that is), while deny and ask rules still test it.
 func (r *rule) matchPath(f *action.Action, p string) bool {
+	if r.effect == action.Allow && p != "" && p[0] != '/' {
+		for i := range r.paths {
+			if !r.paths[i].abs && r.paths[i].match(p) {
+				return true
+			}
+		}
+		return false
+	}
 	if matchPaths(r.paths, p) {
 		return true
 	}

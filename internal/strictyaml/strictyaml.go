@@ -383,16 +383,35 @@ func (n *Node) NonEmptyString(what string) (string, error) {
 	return s, err
 }
 
-// Int requires an integer scalar.
+// Int requires an integer scalar written in plain decimal. The YAML
+// library also reads 0x1F, 0o17, 0b11, 1_000 and (YAML 1.1 style) 017 as
+// octal 15; a policy must mean what it reads as, so those are refused.
 func (n *Node) Int(what string) (int64, error) {
 	if n.Kind != Scalar || n.Tag != TagInt {
 		return 0, n.Errorf("", "%s must be an integer, not %s", what, n.Describe())
 	}
-	v, err := strconv.ParseInt(strings.ReplaceAll(n.Value, "_", ""), 0, 64)
+	if !isDecimal(n.Value) {
+		return 0, n.Errorf("write the number in plain decimal digits, without a leading zero, prefix, sign or '_'", "%s: %q is not a plain decimal integer", what, n.Value)
+	}
+	v, err := strconv.ParseInt(n.Value, 10, 64)
 	if err != nil {
 		return 0, n.Errorf("", "%s: invalid integer %q", what, n.Value)
 	}
 	return v, nil
+}
+
+// isDecimal reports whether s is -?(0|[1-9][0-9]*).
+func isDecimal(s string) bool {
+	s = strings.TrimPrefix(s, "-")
+	if s == "" || (len(s) > 1 && s[0] == '0') {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Bool requires a boolean scalar.

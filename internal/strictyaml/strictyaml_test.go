@@ -90,3 +90,78 @@ func TestDidYouMean(t *testing.T) {
 		}
 	}
 }
+
+// Numbers must mean what they read as: the YAML library reads 017 as octal
+// 15 and accepts 0x1F, 0o17, 0b11 and 1_000, so Int refuses all of them.
+func TestIntIsPlainDecimal(t *testing.T) {
+	for src, want := range map[string]int64{"a: 0\n": 0, "a: 42\n": 42, "a: -1\n": -1, `{"a": 8080}`: 8080} {
+		name := "t.yaml"
+		if src[0] == '{' {
+			name = "t.json"
+		}
+		n, err := Parse(name, []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := n.Get("a").Int("a"); err != nil || got != want {
+			t.Errorf("%q: %d, %v; want %d", src, got, err, want)
+		}
+	}
+	for _, v := range []string{"017", "0x1F", "0o17", "0b11", "1_000", "+5", "-017"} {
+		n, err := Parse("t.yaml", []byte("a: "+v+"\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := n.Get("a").Int("a")
+		if err == nil || !strings.Contains(err.Error(), "t.yaml:1:4: a: ") || !strings.Contains(err.Error(), "plain decimal") {
+			t.Errorf("%s: got %d, %v; want a plain-decimal error", v, got, err)
+		}
+	}
+}
+
+// FuzzParse: Parse never panics, fails only with *Error naming the file, and
+// is deterministic; accepted trees respect the depth bound.
+//
+//	go test ./internal/strictyaml -run=- -fuzz=FuzzParse -fuzztime=20s
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{
+		"a: 1\nb: [x, \"y\"]\nc: {d: true, e: null, f: 2025-01-02, g: 1.5}\n",
+		`{"a": 1, "b": ["x", "y"], "c": {"d": true, "e": null}}`,
+		"a: &x 1\nb: *x\n", "<<: {a: 1}\n", "a: !!str 1\n", "a: 1\n---\nb: 2\n", "\ufeffa: 017\r\n",
+		"a: ! 1\n", "%YAML 1.1\n---\na: 0x1F\n", "? [a]\n: 1\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n, err := Parse("f.yaml", data)
+		n2, err2 := Parse("f.yaml", data)
+		if (err == nil) != (err2 == nil) || (err != nil && err.Error() != err2.Error()) {
+			t.Fatalf("nondeterministic: %v / %v", err, err2)
+		}
+		if err != nil {
+			e, ok := err.(*Error)
+			if !ok || e.File != "f.yaml" {
+				t.Fatalf("error %T %v", err, err)
+			}
+			return
+		}
+		var walk func(*Node, int)
+		walk = func(x *Node, depth int) {
+			if x == nil {
+				return
+			}
+			if depth > maxDepth+1 {
+				t.Fatalf("tree deeper than %d", maxDepth)
+			}
+			if x.Kind == Scalar {
+				_, _ = x.Int("v")
+				_, _ = x.Bool("v")
+			}
+			for _, c := range append(append(append([]*Node(nil), x.Keys...), x.Vals...), x.Items...) {
+				walk(c, depth+1)
+			}
+		}
+		walk(n, 0)
+		_ = n2
+	})
+}

@@ -43,8 +43,10 @@
 //   - Someone who can read the key (an agent running as the same user outside
 //     `safeclaw run`) can forge a consistent trail; someone who can write the
 //     state directory can roll the whole trail and head back to an earlier
-//     state together. Only keeping the state away from the agent (safeclaw
-//     run) or an external, insert-only store closes these.
+//     state together, or, with a copy of an old head, cut records after it
+//     (verify notes a head behind the log but cannot call it tampering, as a
+//     crash leaves the same). Only keeping the state away from the agent
+//     (safeclaw run) or an external, insert-only store closes these.
 //   - Redaction is pattern-based: secrets in forms it does not know stay.
 //   - Execution outcomes are not yet linked records.
 //   - The file store needs flock (Unix); elsewhere appends fail, and so deny.

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/safeclaw/safeclaw/action"
@@ -30,6 +31,11 @@ const (
 
 	// DefaultMaxSegmentBytes is the segment size at which a new one starts.
 	DefaultMaxSegmentBytes = 64 << 20
+
+	// maxLineBytes bounds one stored line (newline included): appends
+	// refuse a longer record, and readers treat a longer line as not a
+	// record instead of holding it in memory.
+	maxLineBytes = 64 << 20
 )
 
 // FileOptions configures a [FileStore].
@@ -87,6 +93,9 @@ type FileStore struct {
 	// splitWrites writes each batch in two parts with a pause between, so
 	// that crash tests can kill a writer in the middle of a line.
 	splitWrites time.Duration
+	// diskLeft, when set, is how many more bytes segment writes may
+	// store before they fail as on a full disk (tests only).
+	diskLeft *int64
 }
 
 var _ Store = (*FileStore)(nil)
@@ -227,7 +236,12 @@ type head struct {
 }
 
 func (s *FileStore) encodeHead(seq uint64, hash *[32]byte, segment string, size int64) []byte {
-	mac := s.seal.head(seq, hash[:], segment, size)
+	return encodeHead(s.seal, seq, hash, segment, size)
+}
+
+// encodeHead returns the head file's bytes for the given end of the trail.
+func encodeHead(seal *sealer, seq uint64, hash *[32]byte, segment string, size int64) []byte {
+	mac := seal.head(seq, hash[:], segment, size)
 	// Built by appending, not fmt: this runs on every append.
 	b := make([]byte, 0, headSize)
 	b = append(b, `{"hash":"`...)
@@ -270,6 +284,12 @@ func parseHead(data []byte, seal *sealer) (head, error) {
 		if _, ok := segmentFirst(h.Segment); !ok {
 			return h, errors.New("head seal names no segment")
 		}
+	}
+	// A head has exactly one form: trailing data, repeated or re-spelt
+	// members and padding other than safeclaw's are refused, so the file
+	// says nothing the seal does not cover.
+	if !bytes.Equal(data, encodeHead(seal, h.Seq, &h.hash, h.Segment, h.Size)) {
+		return h, errors.New("head seal is not in the form safeclaw writes")
 	}
 	return h, nil
 }
@@ -416,6 +436,10 @@ func (s *FileStore) recoverTail(d *os.File) (tailState, error) {
 			t.seq, t.hash = s.sc.seq, hash
 			return nil
 		})
+		var long errLongLine
+		if errors.As(err, &long) {
+			err = tampered("%s: %v", segs[i], err)
+		}
 		if err == nil && torn > 0 {
 			if i != len(segs)-1 {
 				err = tampered("segment %s ends inside a line", segs[i])
@@ -431,6 +455,17 @@ func (s *FileStore) recoverTail(d *os.File) (tailState, error) {
 		f.Close()
 		if err != nil {
 			return t, err
+		}
+	}
+	// An empty active segment not named after the next record (a rotation
+	// whose records a machine crash lost, or a file someone created) would
+	// hold records its name does not announce: start a proper one instead.
+	if t.seg != "" && t.size == 0 && t.seg != h.Segment {
+		if first, _ := segmentFirst(t.seg); first != t.seq+1 {
+			if err := os.Remove(filepath.Join(s.dir, t.seg)); err != nil {
+				return t, err
+			}
+			t.seg, t.segID = "", fileID{}
 		}
 	}
 	return t, nil
@@ -502,8 +537,13 @@ func (s *FileStore) AppendBatch(ctx context.Context, recs []*Record) (uint64, er
 	}
 	last := t.seq
 	if rotated && (s.opts.RetainSegments > 0 || s.opts.RetainAge > 0) {
+		// The records are stored and sealed: a failed retention must not
+		// make the caller deny what the trail says it decided. The trail
+		// stays consistent (a prune record is taken back, segments are
+		// removed only after it), and the next rotation tries again.
 		if err := s.prune(d, &t); err != nil {
-			return 0, fmt.Errorf("audit: retention: %w", err)
+			// Nothing kept open is trusted after a failure (see above).
+			return last, nil
 		}
 	}
 	ok = true
@@ -514,23 +554,39 @@ func (s *FileStore) AppendBatch(ctx context.Context, recs []*Record) (uint64, er
 // new head. t is advanced to the new end. With deferSync (durable mode only)
 // the last write is not synced: its file is returned (a kept handle, not to
 // be closed) for the caller to sync.
+//
+// A batch is all or nothing: when any write, sync, rotation or the head
+// fails, what the batch wrote is taken back (the caller denies every record
+// of it, so the trail must not say otherwise). Only when taking back fails
+// too is what was written sealed, so that the head does not lag behind it.
 func (s *FileStore) write(t *tailState, recs []*Record, deferSync bool) (rotated bool, pending *keptFile, err error) {
+	orig := *t
+	var created []string // segments this batch created
 	var f *keptFile
 	open := func(name string, id fileID, create bool) error {
 		var err error
 		f, err = s.appendSegment(name, id, create)
+		if err == nil && create {
+			created = append(created, name)
+		}
 		return err
+	}
+	written := *t // what is on disk, for the head if taking back fails
+	fail := func(err error) (bool, *keptFile, error) {
+		if s.undo(&orig, created) != nil {
+			s.sealPartial(&written)
+		}
+		return rotated, nil, err
 	}
 	if t.seg == "" {
 		t.seg, t.size = segmentName(t.seq+1), 0
 		if err := open(t.seg, fileID{}, true); err != nil {
-			return false, nil, err
+			return fail(err)
 		}
 	} else if err := open(t.seg, t.segID, false); err != nil {
-		return false, nil, err
+		return fail(err)
 	}
 	buf := s.lbuf[:0]
-	written := *t // what is on disk, for the head if a later write fails
 	flush := func(final bool) error {
 		if len(buf) == 0 {
 			return nil
@@ -555,7 +611,7 @@ func (s *FileStore) write(t *tailState, recs []*Record, deferSync bool) (rotated
 		r.Prev = hex.EncodeToString(next.hash[:])
 		r.Hash, r.MAC = "", ""
 		if s.ubuf, err = appendRecord(s.ubuf[:0], r, false); err != nil {
-			return rotated, nil, err
+			return fail(err)
 		}
 		var h [32]byte
 		h, s.hbuf = recordHash(&next.hash, s.ubuf, s.hbuf)
@@ -563,22 +619,23 @@ func (s *FileStore) write(t *tailState, recs []*Record, deferSync bool) (rotated
 		r.MAC = hex.EncodeToString(s.seal.record(r.Seq, h[:]))
 		lineStart := len(buf)
 		if buf, err = appendRecord(buf, r, true); err != nil {
-			return rotated, nil, err
+			return fail(err)
 		}
 		buf = append(buf, '\n')
+		if n := len(buf) - lineStart; n > maxLineBytes {
+			return fail(fmt.Errorf("record of %d bytes is longer than the %d a line may hold", n, maxLineBytes))
+		}
 		if pending := t.size + int64(lineStart); pending > 0 && pending+int64(len(buf)-lineStart) > s.opts.MaxSegmentBytes {
 			line := slices.Clone(buf[lineStart:])
 			buf = buf[:lineStart]
 			if err := flush(false); err != nil {
-				s.sealPartial(&written)
-				return rotated, nil, err
+				return fail(err)
 			}
 			written = *t
 			written.seq, written.hash = next.seq, next.hash
 			t.seg, t.size = segmentName(r.Seq), 0
 			if err := open(t.seg, fileID{}, true); err != nil {
-				s.sealPartial(&written)
-				return rotated, nil, err
+				return fail(err)
 			}
 			rotated = true
 			buf = append(buf, line...)
@@ -586,18 +643,52 @@ func (s *FileStore) write(t *tailState, recs []*Record, deferSync bool) (rotated
 		next.seq, next.hash = r.Seq, h
 	}
 	if err := flush(true); err != nil {
-		s.sealPartial(&written)
-		return rotated, nil, err
+		return fail(err)
 	}
 	s.lbuf = buf[:0]
 	t.seq, t.hash = next.seq, next.hash
 	if err := s.writeHead(t); err != nil {
-		return rotated, nil, err
+		written = *t
+		return fail(err)
 	}
 	if deferSync {
 		pending = f
 	}
 	return rotated, pending, nil
+}
+
+// undo takes back what a failed batch wrote: the segment it started in is
+// cut back to where the batch began, and the segments it created (holding
+// only its records) are removed.
+func (s *FileStore) undo(orig *tailState, created []string) error {
+	var first error
+	keep := func(err error) {
+		if first == nil {
+			first = err
+		}
+	}
+	if orig.seg != "" {
+		f, err := os.OpenFile(filepath.Join(s.dir, orig.seg), os.O_WRONLY, 0)
+		if err == nil {
+			if err = f.Truncate(orig.size); err == nil && s.opts.Durable {
+				err = datasync(f)
+			}
+			f.Close()
+		}
+		keep(err)
+	}
+	for _, name := range created {
+		if name == orig.seg {
+			continue
+		}
+		if err := os.Remove(filepath.Join(s.dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			keep(err)
+		}
+	}
+	if len(created) > 0 && s.opts.Durable {
+		syncDir(s.dir)
+	}
+	return first
 }
 
 // sealPartial seals what a failed batch did write, best effort, so that the
@@ -609,6 +700,14 @@ func (s *FileStore) sealPartial(written *tailState) {
 }
 
 func (s *FileStore) writeAll(f *os.File, b []byte) error {
+	if s.diskLeft != nil && int64(len(b)) > *s.diskLeft {
+		n, _ := f.Write(b[:*s.diskLeft])
+		*s.diskLeft -= int64(n)
+		return &fs.PathError{Op: "write", Path: f.Name(), Err: syscall.ENOSPC}
+	}
+	if s.diskLeft != nil {
+		*s.diskLeft -= int64(len(b))
+	}
 	if s.splitWrites > 0 && len(b) > 1 {
 		half := len(b) / 2
 		if _, err := f.Write(b[:half]); err != nil {
@@ -623,17 +722,18 @@ func (s *FileStore) writeAll(f *os.File, b []byte) error {
 
 // readLines calls fn for every complete line in f between from and to, with
 // the line's offset, and returns the number of bytes after the last newline.
+// A line longer than maxLineBytes is an error.
 func (s *FileStore) readLines(f *os.File, from, to int64, fn func(line []byte, at int64) error) (int64, error) {
 	if s.rbuf == nil {
 		s.rbuf = make([]byte, 1<<20)
 	}
 	var torn int64
 	var err error
-	s.rbuf, torn, err = readLines(f, from, to, s.rbuf, fn)
+	s.rbuf, torn, err = readLines(f, from, to, s.rbuf, fn, nil)
 	return torn, err
 }
 
-func readLines(f *os.File, from, to int64, buf []byte, fn func(line []byte, at int64) error) ([]byte, int64, error) {
+func readLines(f *os.File, from, to int64, buf []byte, fn func(line []byte, at int64) error, long func(at int64) error) ([]byte, int64, error) {
 	return readBatches(f, from, to, buf, func(data []byte, base int64, lines []span) error {
 		for _, l := range lines {
 			if err := fn(data[l.start:l.end], base+int64(l.start)); err != nil {
@@ -641,17 +741,45 @@ func readLines(f *os.File, from, to int64, buf []byte, fn func(line []byte, at i
 			}
 		}
 		return nil
-	})
+	}, long)
+}
+
+// errLongLine is a line longer than any record safeclaw writes.
+type errLongLine struct{ at int64 }
+
+func (e errLongLine) Error() string {
+	return fmt.Sprintf("line at byte %d is longer than %d bytes: not a record", e.at, maxLineBytes)
 }
 
 // readBatches calls fn with each buffer-full of complete lines of f between
 // from and to (spans into data, without newlines; data[0] is at file offset
-// base), and returns the number of bytes after the last newline.
-func readBatches(f *os.File, from, to int64, buf []byte, fn func(data []byte, base int64, lines []span) error) ([]byte, int64, error) {
+// base), and returns the number of bytes after the last newline. A line
+// longer than maxLineBytes is passed to long (its offset) and skipped, or
+// with long nil is an errLongLine; such a line at the end, unterminated,
+// counts as passed, not as bytes after the last newline.
+func readBatches(f *os.File, from, to int64, buf []byte, fn func(data []byte, base int64, lines []span) error, long func(at int64) error) ([]byte, int64, error) {
 	var lines []span
 	pos, n := from, 0 // buf[:n] holds the file from pos
 	for {
 		if n == len(buf) {
+			if len(buf) >= maxLineBytes {
+				// buf holds the start of one line and no newline.
+				if long == nil {
+					return buf, 0, errLongLine{pos}
+				}
+				if err := long(pos); err != nil {
+					return buf, 0, err
+				}
+				next, err := skipLine(f, pos+int64(n), to, buf)
+				if err != nil {
+					return buf, 0, err
+				}
+				if next >= to {
+					return buf, 0, nil
+				}
+				pos, n = next, 0
+				continue
+			}
 			buf = append(buf, make([]byte, len(buf))...) // a line longer than the buffer
 		}
 		want := min(int64(len(buf)-n), to-(pos+int64(n)))
@@ -688,6 +816,25 @@ func readBatches(f *os.File, from, to int64, buf []byte, fn func(data []byte, ba
 			return buf, int64(n), nil
 		}
 	}
+}
+
+// skipLine returns the offset just after the first newline in f at or after
+// off (to when there is none before to), reading through buf.
+func skipLine(f *os.File, off, to int64, buf []byte) (int64, error) {
+	for off < to {
+		m, err := f.ReadAt(buf[:min(int64(len(buf)), to-off)], off)
+		if k := bytes.IndexByte(buf[:m], '\n'); k >= 0 {
+			return off + int64(k) + 1, nil
+		}
+		off += int64(m)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return to, nil
+			}
+			return 0, err
+		}
+	}
+	return to, nil
 }
 
 // Repair removes an incomplete last line left by a writer that crashed, and
@@ -858,6 +1005,9 @@ func (s *FileStore) segmentInfo(name string) (segInfo, error) {
 	startLast, err := lastNewlineEnd(f, end-1)
 	if err != nil {
 		return info, err
+	}
+	if end-1-startLast > maxLineBytes {
+		return info, fmt.Errorf("segment %s: last line too long", name)
 	}
 	line := make([]byte, end-1-startLast)
 	if _, err := f.ReadAt(line, startLast); err != nil && !errors.Is(err, io.EOF) {

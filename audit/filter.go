@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,9 +79,11 @@ func ParseFilter(expr string, now time.Time) (*Filter, error) {
 			if err := endOfTerm(expr, i); err != nil {
 				return nil, err
 			}
-			if text != "" {
-				f.Text = append(f.Text, text)
+			if text == "" {
+				// It would match everything: surely not what was meant.
+				return nil, &FilterError{start + 1, "empty quoted text"}
 			}
+			f.Text = append(f.Text, text)
 			continue
 		}
 		j := i
@@ -90,6 +93,9 @@ func ParseFilter(expr string, now time.Time) (*Filter, error) {
 		if j >= len(expr) || expr[j] != ':' {
 			if j < len(expr) && expr[j] == '"' {
 				return nil, &FilterError{j + 1, "unexpected quote inside a word (quote the whole term)"}
+			}
+			if err := checkWord(expr[i:j], i); err != nil {
+				return nil, err
 			}
 			f.Text = append(f.Text, expr[i:j])
 			i = j
@@ -134,6 +140,21 @@ func ParseFilter(expr string, now time.Time) (*Filter, error) {
 		}
 	}
 	return f, nil
+}
+
+// checkWord refuses free text that is surely a mistyped term: key=value for
+// a filter key, and the operators OR, AND and NOT, which the
+// language does not have (so they would be searched for as text, and match
+// almost nothing). Quoted, any text is free text.
+func checkWord(w string, at int) error {
+	switch w {
+	case "OR", "AND", "NOT", "||", "&&", "!":
+		return &FilterError{at + 1, fmt.Sprintf("%q is not an operator here: terms with different keys must all match, repeat a key for alternatives (action:network action:file); quote it to search for the text", w)}
+	}
+	if k := strings.IndexByte(w, '='); k > 0 && slices.Contains(filterKeys, strings.ToLower(w[:k])) {
+		return &FilterError{at + 1, fmt.Sprintf("%q: write %s:%s (quote it to search for the text)", w, w[:k], w[k+1:])}
+	}
+	return nil
 }
 
 func (f *Filter) add(key, value string, col int, now time.Time) error {
@@ -303,7 +324,7 @@ func parseAgo(s string) (time.Duration, bool) {
 			mult = 7 * 24 * time.Hour
 		case "h", "m", "s", "ms":
 			d, err := time.ParseDuration(num + unit)
-			if err != nil {
+			if err != nil || d > math.MaxInt64-total {
 				return 0, false
 			}
 			total += d
@@ -313,8 +334,8 @@ func parseAgo(s string) (time.Duration, bool) {
 			return 0, false
 		}
 		n, err := strconv.ParseFloat(num, 64)
-		if err != nil {
-			return 0, false
+		if err != nil || n*float64(mult) >= float64(math.MaxInt64-total) {
+			return 0, false // out of range: not a duration
 		}
 		total += time.Duration(n * float64(mult))
 		rest = rest[k:]

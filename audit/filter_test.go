@@ -54,6 +54,17 @@ func TestParseFilterErrors(t *testing.T) {
 		{"since:yesterday", `column 7: time "yesterday"`},
 		{`ab"c`, "column 3: unexpected quote"},
 		{`type:x`, `type "x": want decision, approval, outcome or prune`},
+		// Filters that would otherwise match everything, or silently
+		// nothing, are errors.
+		{`""`, "column 1: empty quoted text"},
+		{`action:network ""`, "column 16: empty quoted text"},
+		{`action=network`, `column 1: "action=network": write action:network`},
+		{`decision:deny Decision=allow`, `column 15: "Decision=allow": write Decision:allow`},
+		{`action:network OR action:file`, `column 16: "OR" is not an operator here`},
+		{`NOT decision:deny`, `column 1: "NOT" is not an operator here`},
+		{`since:106000d106000d106000d`, `column 7: time "106000d106000d106000d"`},
+		{`since:99999999999999999999d`, `column 7: time`},
+		{`until:3000000h3000000h3000000h3000000h`, `column 7: time`},
 	}
 	for _, tt := range tests {
 		_, err := ParseFilter(tt.expr, t0)

@@ -42,13 +42,13 @@ func FormatLine(r *Record) string {
 		b.WriteString("[DENIED]")
 	}
 	if r.Agent != "" {
-		b.WriteString(" " + r.Agent)
+		b.WriteString(" " + plain(r.Agent))
 	}
 	kinds := r.Kinds()
 	if len(kinds) == 0 {
 		kinds = []string{"-"}
 	}
-	b.WriteString(" " + strings.Join(kinds, ",") + ": ")
+	b.WriteString(" " + plain(strings.Join(kinds, ",")) + ": ")
 	b.WriteString(strconv.Quote(summary(r)))
 	if r.Rule != nil {
 		name := r.Rule.Name
@@ -57,21 +57,35 @@ func FormatLine(r *Record) string {
 		}
 		fmt.Fprintf(&b, "  Rule: %q", name)
 		if r.Rule.Source != "" {
-			fmt.Fprintf(&b, " (%s)", r.Rule.Source)
+			fmt.Fprintf(&b, " (%s)", plain(r.Rule.Source))
 		}
 	} else if r.Reason != "" {
 		fmt.Fprintf(&b, "  Reason: %q", r.Reason)
 	}
 	if a := r.Approval; a != nil && a.Outcome != "" {
-		fmt.Fprintf(&b, "  Approval: %s", a.Outcome)
+		fmt.Fprintf(&b, "  Approval: %s", plain(a.Outcome))
 		if a.Approver != "" {
-			fmt.Fprintf(&b, " by %s", a.Approver)
+			fmt.Fprintf(&b, " by %s", plain(a.Approver))
 		}
 	}
 	if r.Mode != "" && r.Mode != "enforce" {
-		fmt.Fprintf(&b, "  (%s)", r.Mode)
+		fmt.Fprintf(&b, "  (%s)", plain(r.Mode))
 	}
 	return b.String()
+}
+
+// plain returns s for a terminal: a field an agent can set (the agent name
+// comes with an API request) must not carry escape sequences or line breaks
+// that rewrite what the reader sees, so anything not printable is written
+// as a Go escape, as the quoted fields are.
+func plain(s string) string {
+	for _, c := range s {
+		if !strconv.IsPrint(c) || c == '\\' {
+			q := strconv.Quote(s)
+			return q[1 : len(q)-1]
+		}
+	}
+	return s
 }
 
 // summary is the command (or request) a line shows, shortened.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -153,6 +154,38 @@ func FuzzScan(f *testing.F) {
 			if (errA == nil) != (errB == nil) || !bytes.Equal(a, b) {
 				t.Fatalf("decoders disagree on %q:\n%s\n%s", data, a, b)
 			}
+		}
+	})
+}
+
+// FuzzVerifyHead: any change to any byte of the head file (its padding
+// included) is reported, since a head has exactly one form.
+func FuzzVerifyHead(f *testing.F) {
+	dir, key, segs, names := fuzzTrail(f)
+	m := newMutator(f, dir, key, segs, names)
+	head, err := os.ReadFile(filepath.Join(m.work, headFile))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(uint(0), byte('x'))
+	f.Add(uint(len(head)-1), byte(' '))
+	f.Add(uint(len(head)-2), byte('\n'))
+	f.Fuzz(func(t *testing.T, off uint, b byte) {
+		o := int(off % uint(len(head)))
+		if head[o] == b {
+			return
+		}
+		changed := slices.Clone(head)
+		changed[o] = b
+		path := filepath.Join(m.work, headFile)
+		os.WriteFile(path, changed, 0o600)
+		defer os.WriteFile(path, head, 0o600)
+		rep, err := m.store.Verify(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Intact {
+			t.Fatalf("head byte %d set to %q: verify passed", o, b)
 		}
 	})
 }

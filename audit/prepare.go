@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"slices"
 	"time"
 	"unicode/utf8"
 )
@@ -9,13 +10,15 @@ import (
 // Prepare makes rec ready to be stored, as every [Store] does in Append:
 // Type defaults to decision; a zero Time becomes now; facet args are
 // normalised to decoded JSON; secrets are redacted from the request, the
-// facets' command, url, detail and args, the reason, error and notes (see
-// [Redact]); the request is shortened to [MaxRequestBytes]; and when the
+// facets' command, url, host, path, server, detail and args, the reason,
+// error, notes and approval note (see [Redact]); the request is shortened to [MaxRequestBytes]; and when the
 // stored request differs from the original, RequestHMAC gets the keyed hash
 // of the original. It fails for a record that cannot be stored (unknown type
 // or decision, numbers out of range).
 //
-// The caller must decide on the original input: Prepare changes rec.
+// The caller must decide on the original input: Prepare changes rec, but
+// not what rec shares with the caller (the facets, notes, args and approval
+// are copied before they are redacted).
 func Prepare(rec *Record, key *Key, now time.Time) error {
 	return prepare(rec, newSealer(key), now)
 }
@@ -65,6 +68,15 @@ func prepare(rec *Record, s *sealer, now time.Time) error {
 		}
 	}
 	original := rec.Request
+	// The slices and the approval may be shared with the caller's decision
+	// (its notes, its facets): redact copies, never what the caller holds.
+	rec.Actions = slices.Clone(rec.Actions)
+	rec.Notes = slices.Clone(rec.Notes)
+	if rec.Approval != nil {
+		a := *rec.Approval
+		rec.Approval = &a
+		red(&a.Note)
+	}
 	for i := range rec.Actions {
 		f := &rec.Actions[i]
 		if f.Kind == "" {
@@ -73,6 +85,9 @@ func prepare(rec *Record, s *sealer, now time.Time) error {
 		red(&f.Command)
 		red(&f.URL)
 		red(&f.Detail)
+		red(&f.Host)
+		red(&f.Path)
+		red(&f.Server)
 		if f.Args != nil {
 			a, err := normalizeAny(f.Args)
 			if err != nil {

@@ -109,7 +109,7 @@ func (s *FileStore) queryForward(q *query, segs []string) error {
 				return err
 			}
 			return q.fn(r)
-		})
+		}, func(int64) error { return nil }) // not a record: verify reports it
 		f.Close()
 		if err != nil {
 			return err
@@ -232,7 +232,8 @@ func readLinesBackward(f *os.File, size int64, fn func(line []byte) error) error
 		return err
 	}
 	chunk := int64(1 << 20)
-	var carry []byte // the start of a line whose end was in a later chunk
+	var carry []byte  // the start of a line whose end was in a later chunk
+	skipping := false // inside a line longer than maxLineBytes: not a record
 	buf := make([]byte, chunk)
 	for end > 0 {
 		start := max(0, end-chunk)
@@ -240,11 +241,24 @@ func readLinesBackward(f *os.File, size int64, fn func(line []byte) error) error
 		if _, err := f.ReadAt(b, start); err != nil && !errors.Is(err, io.EOF) {
 			return err
 		}
-		data := append(b, carry...)
-		// data ends with a newline (or holds only part of the first line).
-		stop := len(data)
-		if stop > 0 && data[stop-1] == '\n' {
-			stop--
+		var data []byte
+		stop := 0
+		if skipping {
+			// Drop the rest of the long line: up to the newline before it.
+			data = b
+			k := bytes.LastIndexByte(data, '\n')
+			if k < 0 {
+				end = start
+				continue
+			}
+			skipping, stop = false, k
+		} else {
+			data = append(b, carry...)
+			// data ends with a newline (or holds only part of the first line).
+			stop = len(data)
+			if stop > 0 && data[stop-1] == '\n' {
+				stop--
+			}
 		}
 		for {
 			k := bytes.LastIndexByte(data[:stop], '\n')
@@ -264,8 +278,12 @@ func readLinesBackward(f *os.File, size int64, fn func(line []byte) error) error
 			}
 			return nil
 		}
-		carry = append([]byte(nil), data[:stop]...)
-		carry = append(carry, '\n')
+		if stop > maxLineBytes {
+			carry, skipping = nil, true
+		} else {
+			carry = append(carry[:0], data[:stop]...)
+			carry = append(carry, '\n')
+		}
 		end = start
 	}
 	return nil

@@ -133,6 +133,28 @@ func runMax(s string, i int, ok func(byte) bool) int {
 	return run(s[:min(len(s), i+maxValue)], i, ok)
 }
 
+// runMemo remembers the last run one scanner measured, so that the many
+// starts a hostile text offers inside one long run (-eyJ-eyJ...) cost one
+// pass, not one pass each: a run from any position inside [from, end] ends
+// at end. Each scanner visits positions in increasing order.
+type runMemo struct {
+	from, end int
+	ok        func(byte) bool
+}
+
+// run is run(text, i, ok), remembered.
+func (m *runMemo) run(text string, i int, ok func(byte) bool) int {
+	if m.ok == nil || i < m.from || i > m.end {
+		m.from, m.end, m.ok = i, run(text, i, ok), ok
+	}
+	return m.end
+}
+
+// runMax is runMax(text, i, ok), remembered.
+func (m *runMemo) runMax(text string, i int, ok func(byte) bool) int {
+	return min(m.run(text, i, ok), i+maxValue, len(text))
+}
+
 func wordStart(s string, i int) bool { return i == 0 || !isWord(s[i-1]) }
 
 func alnum(c byte) bool     { return isWord(c) && c != '_' }
@@ -167,27 +189,29 @@ var tokenFormats = []tokenFormat{
 func (r *redactor) prefixedTokens() {
 	for _, f := range tokenFormats {
 		for _, p := range f.prefixes {
+			var m runMemo
 			each(r.text, p, func(i int) {
 				if p[0] != 'h' && !wordStart(r.text, i) {
 					return
 				}
-				r.token(f, i+len(p))
+				r.token(&m, f, i+len(p))
 			})
 		}
 	}
 	// OpenAI's older keys are sk- and the secret; sk-ant- and sk-proj- are above.
+	var m runMemo
 	each(r.text, "sk-", func(i int) {
 		rest := r.text[i+3:]
 		if !wordStart(r.text, i) || strings.HasPrefix(rest, "ant-") || strings.HasPrefix(rest, "proj-") ||
 			strings.HasPrefix(rest, "svcacct-") || strings.HasPrefix(rest, "admin-") {
 			return
 		}
-		r.token(tokenFormat{chars: base64URL, min: 20}, i+3)
+		r.token(&m, tokenFormat{chars: base64URL, min: 20}, i+3)
 	})
 }
 
-func (r *redactor) token(f tokenFormat, start int) {
-	end := runMax(r.text, start, f.chars)
+func (r *redactor) token(m *runMemo, f tokenFormat, start int) {
+	end := m.runMax(r.text, start, f.chars)
 	if f.max > 0 && end-start > f.max {
 		if f.exact {
 			return
@@ -202,19 +226,20 @@ func (r *redactor) token(f tokenFormat, start int) {
 
 // jwts finds header.payload.signature tokens.
 func (r *redactor) jwts() {
+	var ma, mb, mc runMemo
 	each(r.text, "eyJ", func(i int) {
 		if !wordStart(r.text, i) {
 			return
 		}
-		a := run(r.text, i+3, base64URL)
+		a := ma.run(r.text, i+3, base64URL)
 		if a-i < 8 || a >= len(r.text) || r.text[a] != '.' || !strings.HasPrefix(r.text[a+1:], "eyJ") {
 			return
 		}
-		b := run(r.text, a+4, base64URL)
+		b := mb.run(r.text, a+4, base64URL)
 		if b-a < 9 || b >= len(r.text) || r.text[b] != '.' {
 			return
 		}
-		c := run(r.text, b+1, base64URL)
+		c := mc.run(r.text, b+1, base64URL)
 		if c-b <= 10 {
 			return
 		}
@@ -224,12 +249,14 @@ func (r *redactor) jwts() {
 
 // urlPasswords finds scheme://user:password@host.
 func (r *redactor) urlPasswords() {
+	var m runMemo
+	authority := func(c byte) bool { return !isSpaceByte(c) && strings.IndexByte("/?#'\"\\", c) < 0 }
 	each(r.text, "://", func(i int) {
 		if i == 0 || !(isWord(r.text[i-1]) || strings.IndexByte("+.-", r.text[i-1]) >= 0) {
 			return
 		}
 		a := i + 3
-		e := runMax(r.text, a, func(c byte) bool { return !isSpaceByte(c) && strings.IndexByte("/?#'\"\\", c) < 0 })
+		e := m.runMax(r.text, a, authority)
 		at := strings.LastIndexByte(r.text[a:e], '@')
 		if at < 0 {
 			return
@@ -247,6 +274,7 @@ var authSchemes = []string{"bearer", "basic", "token", "digest", "bot", "apikey"
 // authorizationHeaders finds Authorization: [scheme] credentials, in header,
 // JSON and assignment form.
 func (r *redactor) authorizationHeaders() {
+	var m runMemo
 	each(r.lower, "authorization", func(i int) {
 		j := i + len("authorization")
 		j = skipQuote(r.text, j)
@@ -265,7 +293,7 @@ func (r *redactor) authorizationHeaders() {
 				break
 			}
 		}
-		end := runMax(r.text, j, isValue)
+		end := m.runMax(r.text, j, isValue)
 		if slices.Contains(authSchemes, r.lower[j:end]) {
 			return // only a scheme: the credentials were redacted already
 		}
@@ -281,6 +309,8 @@ func skipQuote(s string, i int) int {
 }
 
 func (r *redactor) bearerTokens() {
+	var m runMemo
+	bearer := func(c byte) bool { return isWord(c) || strings.IndexByte(".~+/=-", c) >= 0 }
 	each(r.lower, "bearer", func(i int) {
 		if !wordStart(r.text, i) {
 			return
@@ -289,7 +319,7 @@ func (r *redactor) bearerTokens() {
 		if j == i+6 {
 			return
 		}
-		end := runMax(r.text, j, func(c byte) bool { return isWord(c) || strings.IndexByte(".~+/=-", c) >= 0 })
+		end := m.runMax(r.text, j, bearer)
 		if end-j >= 8 {
 			r.add(j, end)
 		}
@@ -343,24 +373,61 @@ func (r *redactor) passwordOptions() {
 	if !mysql && !sshpass {
 		return
 	}
+	// The command an option belongs to runs back to the last separator (at
+	// most 4096 bytes: commands are short). Options are visited left to
+	// right, so the last separator and the last program names seen are
+	// carried along instead of searched for again: this stays linear.
+	lastSep := -1 // the last ; & | or newline before the option
+	scanned := 0  // lastSep covers r.lower[:scanned]
+	progs := newOccurrences(r.lower, "mysql", "mariadb")
+	sshs := newOccurrences(r.lower, "sshpass")
 	each(r.text, "-p", func(i int) {
 		if i == 0 || !isSpaceByte(r.text[i-1]) {
 			return
 		}
-		// The command this option belongs to: back to the last separator.
-		from := max(0, i-4096) // commands are short; keeps this linear
-		seg := from + strings.LastIndexAny(r.lower[from:i], ";&|\n") + 1
-		cmd := r.lower[seg:i]
+		for ; scanned < i; scanned++ {
+			if strings.IndexByte(";&|\n", r.lower[scanned]) >= 0 {
+				lastSep = scanned
+			}
+		}
+		seg := max(lastSep+1, i-4096)
 		j := i + 2
 		switch {
-		case sshpass && strings.Contains(cmd, "sshpass"):
+		case sshpass && sshs.within(seg, i):
 			j = run(r.text, j, isSpaceByte)
-		case mysql && (strings.Contains(cmd, "mysql") || strings.Contains(cmd, "mariadb")):
+		case mysql && progs.within(seg, i):
 		default:
 			return
 		}
 		r.quotedValue(j)
 	})
+}
+
+// occurrences are the offsets of some words in a text, to be asked, for
+// increasing ends, whether one lies wholly inside a range.
+type occurrences struct {
+	at   []span // start and end of each occurrence, by end
+	next int    // at[:next] end at or before the last end asked
+	last int    // the greatest start among at[:next] (-1: none)
+}
+
+func newOccurrences(text string, words ...string) *occurrences {
+	o := &occurrences{last: -1}
+	for _, w := range words {
+		each(text, w, func(i int) { o.at = append(o.at, span{i, i + len(w)}) })
+	}
+	slices.SortFunc(o.at, func(a, b span) int { return a.end - b.end })
+	return o
+}
+
+// within reports whether an occurrence lies in text[from:to]; to must not
+// decrease from one call to the next.
+func (o *occurrences) within(from, to int) bool {
+	for o.next < len(o.at) && o.at[o.next].end <= to {
+		o.last = max(o.last, o.at[o.next].start)
+		o.next++
+	}
+	return o.last >= from
 }
 
 // quotedValue adds the value at i: quoted (and then it may hold spaces) or not.
@@ -428,18 +495,22 @@ func (r *redactor) assignments() {
 
 // privateKeys finds the body of PEM private key blocks.
 func (r *redactor) privateKeys() {
+	const label = "PRIVATE KEY-----"
+	nextEnd := -1 // where the next -----END at or after a body starts (len: none)
 	each(r.text, "-----BEGIN", func(i int) {
-		h := strings.Index(r.text[i:], "PRIVATE KEY-----")
-		if h < 0 || h > 64 {
+		// Only the label within 64 bytes counts: search no further.
+		h := strings.Index(r.text[i:min(len(r.text), i+64+len(label))], label)
+		if h < 0 {
 			return
 		}
-		body := i + h + len("PRIVATE KEY-----")
-		end := strings.Index(r.text[body:], "-----END")
-		if end < 0 {
-			r.add(body, len(r.text))
-			return
+		body := i + h + len(label)
+		if nextEnd < body {
+			nextEnd = len(r.text)
+			if k := strings.Index(r.text[body:], "-----END"); k >= 0 {
+				nextEnd = body + k
+			}
 		}
-		r.add(body, body+end)
+		r.add(body, nextEnd)
 	})
 }
 
@@ -497,8 +568,8 @@ func redactAny(v any) (any, bool) {
 		changed := false
 		for k, e := range x {
 			n, did := redactAny(e)
-			if !did && isSecretKey(k) {
-				if s, ok := e.(string); ok && s != "" && s != Redacted {
+			if !did {
+				if s, ok := e.(string); ok && s != "" && s != Redacted && (isSecretKey(k) || isTokenKey(k) && looksRandom(s)) {
 					n, did = Redacted, true
 				}
 			}
@@ -521,4 +592,17 @@ func isSecretKey(k string) bool {
 		}
 	}
 	return k == "token" || k == "pwd"
+}
+
+// isTokenKey reports whether an args key names something that holds a
+// secret when its value looks random ({"GITHUB_TOKEN": "..."} in an env
+// map), as the assignments in text do.
+func isTokenKey(k string) bool {
+	k = strings.ToLower(k)
+	for _, w := range secretWords {
+		if strings.Contains(k, w) {
+			return true
+		}
+	}
+	return false
 }

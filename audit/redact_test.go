@@ -135,10 +135,81 @@ func FuzzRedact(f *testing.F) {
 // Redaction is on the decision path: it must stay linear on hostile input
 // (a quadratic regression shows as this test taking minutes).
 func TestRedactHostileInput(t *testing.T) {
-	for _, unit := range []string{"token", " -p", "mysql -pX ", "://a:b@", "Authorization: ", "eyJ", "ghp_", "x=", "password="} {
+	for _, unit := range []string{"token", " -p", "mysql -pX ", "://a:b@", "Authorization: ", "eyJ", "ghp_", "x=", "password=",
+		// Starts inside one long run of value bytes, each of which once
+		// measured the run anew (-eyJ: 40 s for 256 KiB), and searches
+		// that once ran to the end of the text from every start.
+		"-eyJ", "-eyJa.eyJ", "-sk-ant-", "-AIza", "-sk-", "hooks.slack.com/services/", "authorization:", "a://",
+		"mysql -p", "sshpass -p ", "-----BEGIN", "-----BEGIN PRIVATE KEY-----", "bearer -"} {
 		text := strings.Repeat(unit, (256<<10)/len(unit))
 		start := time.Now()
 		Redact(text)
 		t.Logf("%q×%d: %v", unit, len(text)/len(unit), time.Since(start))
+	}
+}
+
+// Redaction changes the stored copy only: nothing the caller holds (the
+// decision's notes, the facets, the args, the approval) is changed.
+func TestPrepareLeavesCallerData(t *testing.T) {
+	var k Key
+	notes := []string{"password=hunter2"}
+	args := map[string]any{"password": "hunter2", "env": map[string]any{"GITHUB_TOKEN": "x7Hk29fLq0pZ3mWv8rT1"}, "list": []any{"token=ghp_abcdefghijklmnopqrstuvwxyz0123456789"}}
+	facets := []Facet{{Kind: "shell.execute", Command: "curl -u a:hunter2 x", Args: args}}
+	ap := &Approval{Outcome: "approved", Note: "ok, the password is password=hunter2"}
+	r := &Record{Decision: Allow, Notes: notes, Actions: facets, Approval: ap}
+	if err := Prepare(r, &k, t0); err != nil {
+		t.Fatal(err)
+	}
+	if notes[0] != "password=hunter2" || facets[0].Command != "curl -u a:hunter2 x" || ap.Note != "ok, the password is password=hunter2" ||
+		args["password"] != "hunter2" || args["env"].(map[string]any)["GITHUB_TOKEN"] != "x7Hk29fLq0pZ3mWv8rT1" ||
+		args["list"].([]any)[0] != "token=ghp_abcdefghijklmnopqrstuvwxyz0123456789" {
+		t.Fatalf("caller's data changed: %q %+v %+v %v", notes, facets, ap, args)
+	}
+	b, _ := appendRecord(nil, r, true)
+	for _, secret := range []string{"hunter2", "x7Hk29fLq0pZ3mWv8rT1", "ghp_abc"} {
+		if strings.Contains(string(b), secret) {
+			t.Errorf("%s stored: %s", secret, b)
+		}
+	}
+}
+
+// Notes shared between decisions (a policy's constant notes) are prepared
+// concurrently without a race (run with -race).
+func TestPrepareSharedNotesConcurrently(t *testing.T) {
+	var k Key
+	shared := []string{"token=ghp_abcdefghijklmnopqrstuvwxyz0123456789", "project policy not trusted"}
+	done := make(chan bool)
+	for i := 0; i < 4; i++ {
+		go func() {
+			for j := 0; j < 50; j++ {
+				r := &Record{Decision: Deny, Notes: shared}
+				Prepare(r, &k, t0)
+			}
+			done <- true
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		<-done
+	}
+	if !strings.HasPrefix(shared[0], "token=ghp_abc") {
+		t.Fatalf("shared notes changed: %q", shared)
+	}
+}
+
+// Every free-text field of a record that can carry a secret is redacted.
+func TestPrepareRedactsEveryField(t *testing.T) {
+	var k Key
+	secret := "ghp_abcdefghijklmnopqrstuvwxyz0123456789"
+	r := &Record{Decision: Deny, Request: "x " + secret, Reason: secret, Error: secret, Notes: []string{secret},
+		Approval: &Approval{Outcome: "denied", Note: secret},
+		Actions: []Facet{{Kind: "mcp.call", Command: secret, URL: "https://a:pw@x/" + secret, Host: "u:pass@" + secret,
+			Path: "/tmp/" + secret, Server: "https://mcp.example/?token=" + secret, Detail: secret,
+			Args: map[string]any{"a": []any{map[string]any{"b": secret}}}}}}
+	if err := Prepare(r, &k, t0); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := appendRecord(nil, r, true)
+	if strings.Contains(string(b), "abcdefghijklmnop") {
+		t.Fatalf("secret stored: %s", b)
 	}
 }

@@ -47,6 +47,7 @@ func (s *scanner) scan(line []byte) error {
 		}
 		return nil
 	}
+	var prevKey []byte
 	for {
 		start := i
 		if i >= len(line) || line[i] != '"' {
@@ -57,6 +58,13 @@ func (s *scanner) scan(line []byte) error {
 			return err
 		}
 		key := line[i+1 : end-1]
+		// Canonical members are in key order, each once: so the hash and
+		// mac members (which the record hash leaves out) cannot be moved
+		// or repeated, and a stored line has exactly one accepted form.
+		if prevKey != nil && bytes.Compare(prevKey, key) >= 0 {
+			return fmt.Errorf("%w: member %q out of key order or repeated", errLine, key)
+		}
+		prevKey = key
 		i = end
 		if i >= len(line) || line[i] != ':' {
 			return fmt.Errorf("%w: no colon after key %q", errLine, key)

@@ -56,6 +56,7 @@ const (
 	ProblemHeadMissing = "head-missing"   // the head seal file is gone but records exist
 	ProblemHeadInvalid = "head-invalid"   // the head seal does not verify
 	ProblemUnprovenGap = "unproven-prune" // the trail starts after seq 1 without a valid prune record
+	ProblemMisplaced   = "misplaced"      // records moved between segments: a segment not named after its first record, or the head's record not where the head says
 )
 
 // Problem is one finding of Verify. Seq..Through is the range of sequence

@@ -97,7 +97,7 @@ func (s *FileStore) Verify(ctx context.Context) (*Report, error) {
 		checkers[w] = &checker{seal: newSealer(key)}
 	}
 	var results []lineCheck
-	batch := func(data []byte, _ int64, lines []span) error {
+	batch := func(data []byte, base int64, lines []span) error {
 		results = slices.Grow(results[:0], len(lines))[:len(lines)]
 		if workers == 1 || len(lines) < 256 {
 			for i, l := range lines {
@@ -118,7 +118,7 @@ func (s *FileStore) Verify(ctx context.Context) (*Report, error) {
 		}
 		for i, l := range lines {
 			v.lineNo++
-			v.apply(data[l.start:l.end], &results[i])
+			v.apply(data[l.start:l.end], &results[i], base+int64(l.end)+1)
 		}
 		return nil
 	}
@@ -133,7 +133,11 @@ func (s *FileStore) Verify(ctx context.Context) (*Report, error) {
 		}
 		v.seg, v.lineNo = name, 0
 		var torn int64
-		buf, torn, err = readBatches(f, 0, snap.sizes[i], buf, batch)
+		buf, torn, err = readBatches(f, 0, snap.sizes[i], buf, batch, func(at int64) error {
+			v.lineNo++
+			v.apply(nil, &lineCheck{err: errLongLine{at}}, -1)
+			return nil
+		})
 		f.Close()
 		if err != nil {
 			return nil, fmt.Errorf("audit: verify: %w", err)
@@ -229,11 +233,12 @@ func (v *verifier) line(line []byte) {
 	}
 	var r lineCheck
 	v.chk.check(line, &r)
-	v.apply(line, &r)
+	v.apply(line, &r, -1)
 }
 
-// apply folds one checked line, in file order, into the report.
-func (v *verifier) apply(line []byte, r *lineCheck) {
+// apply folds one checked line, in file order, into the report. end is the
+// offset just after the line's newline in its segment (-1: not known).
+func (v *verifier) apply(line []byte, r *lineCheck, end int64) {
 	if r.err != nil {
 		seq := v.expect
 		if !v.started {
@@ -247,6 +252,13 @@ func (v *verifier) apply(line []byte, r *lineCheck) {
 		return
 	}
 	seq := r.seq
+	if v.lineNo == 1 && v.seg != "" {
+		// A segment is named after its first record: appends and queries
+		// find records by these names.
+		if first, ok := segmentFirst(v.seg); ok && first != seq {
+			v.problem(ProblemMisplaced, seq, seq, fmt.Sprintf("segment %s is named for seq %d but starts with seq %d", v.seg, first, seq))
+		}
+	}
 	if !v.started {
 		v.started = true
 		v.firstSeq = seq
@@ -284,6 +296,13 @@ func (v *verifier) apply(line []byte, r *lineCheck) {
 	if v.head != nil && seq == v.head.Seq {
 		if r.okStored && r.stored == v.head.hash {
 			v.headSeen = true
+			// The head also says where the trail ended: appends continue
+			// from there, so a record moved across a segment boundary is
+			// a problem even though every link still holds.
+			if end >= 0 && (v.seg != v.head.Segment || end != v.head.Size) {
+				v.problem(ProblemMisplaced, seq, seq, fmt.Sprintf("the head seal puts record %d at the end of %s (byte %d), but it ends in %s at byte %d",
+					seq, v.head.Segment, v.head.Size, v.seg, end))
+			}
 		} else {
 			v.problem(ProblemEdited, seq, seq, "record differs from the one the head seal vouches for")
 		}

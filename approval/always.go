@@ -45,7 +45,7 @@ func AlwaysRules(r *Record, a Answer) (string, error) {
 	}
 	var b strings.Builder
 	when := a.Time.UTC().Format(time.RFC3339)
-	fmt.Fprintf(&b, "\n  # Approved always by %s via %s at %s (request %s", oneLine(a.Approver), oneLine(a.Channel), when, r.ID)
+	fmt.Fprintf(&b, "\n  # Approved always by %s via %s at %s (request %s", oneLine(a.Approver), oneLine(a.Channel), when, oneLine(r.ID))
 	if r.Agent != "" {
 		fmt.Fprintf(&b, ", agent %s", oneLine(r.Agent))
 	}

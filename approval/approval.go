@@ -39,7 +39,15 @@
 //   - Approvers are not authenticated beyond their channel: anyone who can
 //     write the store file, or answer the requester's terminal, can
 //     approve. docs/approvals.md states the threat model.
-//   - There is no quorum (several approvers for one request).
+//   - There is no quorum (several approvers for one request): the first
+//     answer decides, and a second one, under any name, has no effect.
+//   - Times are wall-clock times. A clock that moves back cannot stretch an
+//     approval or a grant (one dated ahead of the clock by more than
+//     [MaxClockSkew] is not used), but a pending request's deadline moves
+//     with the clock.
+//   - The terminal prompt ([TTYPrompter]) makes an approval type a random
+//     code, against keystrokes pushed into a shared terminal (TIOCSTI); a
+//     multiplexer the agent can drive defeats it.
 package approval
 
 import (

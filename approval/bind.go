@@ -13,13 +13,15 @@ import (
 
 // bindVersion changes whenever the canonical form below changes, so that an
 // old approval never matches a new request by accident.
-const bindVersion = "safeclaw-approval-v1"
+// v2 added each view's program, options, positionals and guess flag, and
+// each facet's recursive flag: fields the policy reads.
+const bindVersion = "safeclaw-approval-v2"
 
 // Bind returns the binding hash of req decided under the policy with hash
 // policyHash: "sha256:" and the hex SHA-256 of a canonical encoding of the
-// full input, every part (its text, argv views and facets, which carry what
-// a command leads to, such as an npm script's body), cwd, agent, session and
-// surface. Request time is not covered. Two requests have the same hash only
+// full input, every part (its text, argv views with every field the policy
+// reads, and facets, which carry what a command leads to, such as an npm
+// script's body), cwd, agent, session and surface. Request time is not covered. Two requests have the same hash only
 // when safeclaw would see them as the same action in the same place.
 //
 // Strings are encoded as their raw bytes with a length prefix (not as JSON,
@@ -39,11 +41,8 @@ func Bind(req *action.Request, policyHash string) string {
 	for _, p := range req.Parts {
 		w.str(p.Text)
 		w.num(len(p.Views))
-		for _, v := range p.Views {
-			w.num(len(v.Words))
-			for _, word := range v.Words {
-				w.str(word)
-			}
+		for i := range p.Views {
+			w.view(&p.Views[i])
 		}
 		w.num(len(p.Facets))
 		for i := range p.Facets {
@@ -76,6 +75,25 @@ func (b *binder) str(s string) {
 
 func (b *binder) flag(v bool) { b.str(strconv.FormatBool(v)) }
 
+func (b *binder) view(v *action.Argv) {
+	b.num(len(v.Words))
+	for _, word := range v.Words {
+		b.str(word)
+	}
+	b.str(v.Program)
+	b.num(len(v.Options))
+	for _, o := range v.Options {
+		b.str(o.Name)
+		b.str(o.Value)
+		b.flag(o.HasValue)
+	}
+	b.num(len(v.Positionals))
+	for _, p := range v.Positionals {
+		b.str(p)
+	}
+	b.flag(v.Guess)
+}
+
 func (b *binder) facet(a *action.Action) {
 	b.str(string(a.Kind))
 	b.str(a.Command)
@@ -96,6 +114,7 @@ func (b *binder) facet(a *action.Action) {
 	b.flag(a.Remote)
 	b.flag(a.Background)
 	b.str(a.Detail)
+	b.flag(a.Recursive)
 }
 
 // bindable reports whether h is a hash Bind produced for a bindable request.

@@ -22,6 +22,12 @@ const (
 	DefaultRetention      = 30 * 24 * time.Hour
 )
 
+// MaxClockSkew is how far times written by another process (or machine) may
+// be ahead of this one's clock. A record, answer or grant dated further in
+// the future means a clock moved backwards: its age is unknown, so it is
+// not trusted to allow anything (a denial still goes through).
+const MaxClockSkew = time.Minute
+
 // Config wires a [Manager]. Only Store is required.
 type Config struct {
 	Store Store
@@ -372,7 +378,7 @@ func (m *Manager) Wait(ctx context.Context, r *Record, prompt Prompter) (Outcome
 			return Outcome{Effect: action.Deny}, err
 		}
 		if err == nil && cur.Status != Pending {
-			return m.resolved(ctx, cur, start)
+			return m.resolved(ctx, cur, r.Hash, start)
 		}
 		select {
 		case <-tick.C:
@@ -411,7 +417,7 @@ func (m *Manager) giveUp(ctx context.Context, r *Record, start time.Time, via Vi
 		return Outcome{Effect: action.Deny, Status: Expired, Via: via}, err
 	}
 	if !did {
-		return m.resolved(sctx, cur, start)
+		return m.resolved(sctx, cur, r.Hash, start)
 	}
 	ev := cur.event(EventExpired, now)
 	ev.Note, ev.Waited = why, now.Sub(start)
@@ -423,8 +429,9 @@ func (m *Manager) giveUp(ctx context.Context, r *Record, start time.Time, via Vi
 	return Outcome{Effect: action.Deny, Status: Expired, Via: via, Record: cur, Waited: now.Sub(start)}, nil
 }
 
-// resolved turns an answered record into an outcome, using an approval.
-func (m *Manager) resolved(ctx context.Context, r *Record, start time.Time) (Outcome, error) {
+// resolved turns an answered record into an outcome, using an approval
+// for hash, the binding the waiter computed itself.
+func (m *Manager) resolved(ctx context.Context, r *Record, hash string, start time.Time) (Outcome, error) {
 	waited := m.c.Now().Sub(start)
 	out := Outcome{Effect: action.Deny, Status: r.Status, Via: ViaAnswer, Record: r, Waited: waited}
 	if r.Status == Expired {
@@ -433,12 +440,27 @@ func (m *Manager) resolved(ctx context.Context, r *Record, start time.Time) (Out
 	if r.Status != Approved {
 		return out, nil
 	}
-	if err := m.use(ctx, r, r.Hash); err != nil {
+	if err := consistentApproval(r, hash); err != nil {
+		out.Status = Denied
+		return out, err
+	}
+	if err := m.use(ctx, r, hash); err != nil {
 		out.Status = Denied
 		return out, err
 	}
 	out.Effect = action.Allow
 	return out, nil
+}
+
+// consistentApproval checks that an approved record says so throughout: an
+// answer that approves, and the binding hash hash. A row that says
+// approved without such an answer was not written by [Store.Answer]
+// (a corrupted or hand-edited store) and allows nothing.
+func consistentApproval(r *Record, hash string) error {
+	if r.Hash != hash || r.Answer == nil || !r.Answer.Approve || r.Answer.Approver == "" {
+		return fmt.Errorf("approval request %s is marked approved without an approving answer for this request: %w", r.ID, ErrTampered)
+	}
+	return nil
 }
 
 // use marks an approval used and reports it; the report is mandatory.
@@ -465,6 +487,13 @@ func (m *Manager) Redeem(ctx context.Context, req *action.Request, d action.Deci
 	now := m.c.Now()
 	if req.Session != "" {
 		g, err := m.c.Store.FindGrant(ctx, hash, now)
+		if err == nil && g.Created.After(now.Add(MaxClockSkew)) {
+			// Granted "in the future": the clock moved back, and the
+			// grant's age is unknown.
+			m.c.Warn(fmt.Sprintf("safeclaw: warning: ignoring session grant from request %s, dated %s, after this clock's %s (did the clock move back?)",
+				g.RequestID, g.Created.Format(time.RFC3339), now.Format(time.RFC3339)))
+			err = ErrNotFound
+		}
 		switch {
 		case err == nil:
 			ev := Event{Type: EventUsed, Time: now, ID: g.RequestID, Hash: hash, Surface: req.Surface, Agent: req.Agent,
@@ -484,8 +513,16 @@ func (m *Manager) Redeem(ctx context.Context, req *action.Request, d action.Deci
 		return Outcome{Effect: action.Deny}, false, err
 	}
 	for _, r := range recs {
-		if !r.Used.IsZero() || r.Answer == nil || now.Sub(r.Answer.Time) > m.c.RedeemWindow {
+		if !r.Used.IsZero() || r.Answer == nil || !r.Answer.Approve {
 			continue
+		}
+		// An answer dated ahead of this clock means the clock moved back:
+		// the approval's age is unknown, so it is not used.
+		if age := now.Sub(r.Answer.Time); age > m.c.RedeemWindow || age < -MaxClockSkew {
+			continue
+		}
+		if err := consistentApproval(r, hash); err != nil {
+			return Outcome{Effect: action.Deny}, false, err
 		}
 		if err := m.use(ctx, r, hash); err != nil {
 			if errors.Is(err, ErrUsed) {
@@ -504,8 +541,13 @@ func (m *Manager) Redeem(ctx context.Context, req *action.Request, d action.Deci
 // that comes too late returns a [*NotPendingError] and is reported as a
 // late_answer event.
 func (m *Manager) Answer(ctx context.Context, id string, a Answer) (*Record, error) {
-	if a.Time.IsZero() {
-		a.Time = m.c.Now()
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
+	// An answer counts from when it is recorded: a time given by the caller
+	// can move it later, never earlier (before the deadline it missed).
+	if now := m.c.Now(); a.Time.Before(now) {
+		a.Time = now
 	}
 	if !a.Approve {
 		a.Scope = ""
@@ -523,6 +565,10 @@ func (m *Manager) Answer(ctx context.Context, id string, a Answer) (*Record, err
 	if a.Approve {
 		if err := m.CheckBinding(cur); err != nil {
 			return nil, err
+		}
+		if cur.Status == Pending && a.Time.Before(cur.Created.Add(-MaxClockSkew)) {
+			return nil, fmt.Errorf("approval request %s was created at %s, after this clock's %s: the clock moved back, so its age is unknown; refusing to approve it (deny it, or fix the clock)",
+				id, cur.Created.Format(time.RFC3339), a.Time.Format(time.RFC3339))
 		}
 		switch a.Scope {
 		case Session:
@@ -617,6 +663,9 @@ func (m *Manager) show(r *Record) {
 // Get returns the record id, expiring overdue records first. Its Input and
 // Parts are derived from the bound request.
 func (m *Manager) Get(ctx context.Context, id string) (*Record, error) {
+	if err := checkID(id); err != nil {
+		return nil, err
+	}
 	if _, err := m.Sweep(ctx); err != nil {
 		m.c.Warn("safeclaw: warning: expiring old approval requests: " + err.Error())
 	}
@@ -702,6 +751,27 @@ func (m *Manager) notify(ctx context.Context, ev Event) {
 	if err := m.c.Outbox.Enqueue(ctx, ns); err != nil {
 		m.c.Warn("safeclaw: warning: queue approval notification: " + err.Error())
 	}
+}
+
+// maxIDLen bounds a record id; ids safeclaw makes are 10 characters.
+const maxIDLen = 64
+
+// checkID refuses, as unknown, an id that no store holds: empty, longer
+// than maxIDLen, or with characters other than ASCII letters, digits, '-'
+// and '_' (what a person may paste: spaces, invisible or look-alike
+// Unicode, quotes). Its error quotes at most a prefix of the id, escaped.
+func checkID(id string) error {
+	ok := id != "" && len(id) <= maxIDLen && strings.IndexFunc(id, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_')
+	}) < 0
+	if ok {
+		return nil
+	}
+	shown := id
+	if len(shown) > 24 {
+		shown = shown[:24] + "..."
+	}
+	return fmt.Errorf("%w: %+q is not a request id (%d bytes)", ErrNotFound, shown, len(id))
 }
 
 // idAlphabet avoids letters that read alike (0/o, 1/l/i) so that ids can be

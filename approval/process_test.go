@@ -25,6 +25,8 @@ func TestMain(m *testing.M) {
 		os.Exit(helperAsk())
 	case "approve":
 		os.Exit(helperApprove())
+	case "inject":
+		os.Exit(helperInject())
 	}
 	os.Exit(m.Run())
 }

@@ -40,7 +40,16 @@ func TTYAvailable(path string) bool {
 
 // Prompt implements [Prompter]. It shows the record in full and reads one
 // answer line: y (once), s (this session), a (always), n or an empty line
-// (deny). It gives up when ctx is done, saying so on the terminal.
+// (deny). An approval must then be confirmed by typing a short random code
+// shown on the terminal; anything else denies. It gives up when ctx is
+// done, saying so on the terminal.
+//
+// The code is there because the terminal may be shared with the agent
+// (safeclaw run): a process whose controlling terminal it is can push
+// keystrokes into its input queue (TIOCSTI, where the kernel still allows
+// it), but cannot read what safeclaw writes to it, so it can type "y" but
+// not the code. The input queue is also emptied before each question, so
+// that nothing typed (or pushed) before the question answers it.
 func (p *TTYPrompter) Prompt(ctx context.Context, r *Record) (Answer, error) {
 	path := p.Path
 	if path == "" {
@@ -75,19 +84,27 @@ func (p *TTYPrompter) Prompt(ctx context.Context, r *Record) (Answer, error) {
 	choices += ", [N] deny"
 	fmt.Fprintf(f, "\nsafeclaw: a person's approval is needed.\n%s", Render(r, now()))
 	in := bufio.NewReader(f)
-	for {
-		fmt.Fprintf(f, "Allow it? %s: ", choices)
+	readLine := func() (string, error) {
 		line, err := in.ReadString('\n')
 		if err != nil {
 			if ctx.Err() != nil {
-				return Answer{}, ctx.Err()
+				return "", ctx.Err()
 			}
 			if errors.Is(err, os.ErrClosed) || line == "" {
-				return Answer{}, fmt.Errorf("read terminal: %w", err)
+				return "", fmt.Errorf("read terminal: %w", err)
 			}
 		}
+		return strings.ToLower(strings.TrimSpace(line)), nil
+	}
+	for {
+		flush(f)
+		fmt.Fprintf(f, "Allow it? %s: ", choices)
+		line, err := readLine()
+		if err != nil {
+			return Answer{}, err
+		}
 		a := Answer{Approver: p.Approver, Channel: "tty", Time: now()}
-		switch strings.ToLower(strings.TrimSpace(line)) {
+		switch line {
 		case "y", "yes":
 			a.Approve, a.Scope = true, Once
 		case "s", "session":
@@ -108,6 +125,37 @@ func (p *TTYPrompter) Prompt(ctx context.Context, r *Record) (Answer, error) {
 			fmt.Fprintf(f, "Please answer with one of: %s.\n", choices)
 			continue
 		}
+		if a.Approve {
+			id, err := newID()
+			if err != nil {
+				return Answer{}, err
+			}
+			code := id[:confirmCodeLen]
+			flush(f)
+			fmt.Fprintf(f, "To approve (%s), type the code %s (anything else denies): ", a.Scope, code)
+			typed, err := readLine()
+			if err != nil {
+				return Answer{}, err
+			}
+			if typed != code {
+				fmt.Fprintln(f, "Wrong code: the request is denied.")
+				a = Answer{Approver: p.Approver, Channel: "tty", Time: now(),
+					Reason: "wrong confirmation code typed at the terminal (keystrokes injected by another process?)"}
+			}
+			a.Time = now()
+		}
 		return a, nil
 	}
 }
+
+// flush empties f's input queue. It goes through SyscallConn, not Fd, which
+// would put f in blocking mode, where closing it no longer ends a read.
+func flush(f *os.File) {
+	if c, err := f.SyscallConn(); err == nil {
+		_ = c.Control(flushInput)
+	}
+}
+
+// confirmCodeLen is the length of the code that confirms an approval at the
+// terminal: 31^4, about 920,000 values, and one try.
+const confirmCodeLen = 4

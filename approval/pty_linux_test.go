@@ -16,20 +16,53 @@ import (
 )
 
 // answerPrompts reads the terminal's output and types the next answer
-// after each "Allow it?" prompt. It returns everything shown once the
+// after each question ("Allow it?", or the confirmation code's); the answer
+// "=code" types the code shown. It returns everything shown once the
 // terminal closes (every slave descriptor closed, or the master closed).
 func answerPrompts(master *os.File, answers ...string) chan string {
 	shown := make(chan string, 1)
 	go func() {
 		var all strings.Builder
 		buf := make([]byte, 4096)
-		prompts := 0
+		done := 0 // output before done has been answered
 		for {
 			n, err := master.Read(buf)
 			all.Write(buf[:n])
-			for c := strings.Count(all.String(), "Allow it?"); prompts < c && len(answers) > 0; prompts++ {
-				fmt.Fprint(master, answers[0]+"\n")
+			for len(answers) > 0 {
+				out := all.String()[done:]
+				q, c := strings.Index(out, "Allow it?"), strings.Index(out, "type the code ")
+				var end int
+				switch {
+				case q >= 0 && (c < 0 || q < c):
+					end = q + len("Allow it?")
+				case c >= 0:
+					end = c + len("type the code ")
+				default:
+					end = -1
+				}
+				if end < 0 {
+					break
+				}
+				answer := answers[0]
+				if answer == "=code" {
+					// The code follows the marker, up to a space.
+					rest := out[end:]
+					sp := strings.IndexByte(rest, ' ')
+					if sp < 0 {
+						break // not all shown yet
+					}
+					answer = rest[:sp]
+				}
+				// Type only once the question is shown in full, since the
+				// prompt empties the input queue before asking.
+				if !strings.Contains(out[end:], ": ") {
+					break
+				}
+				end += strings.Index(out[end:], ": ") + 2
+				time.Sleep(10 * time.Millisecond)
+				fmt.Fprint(master, answer+"\n")
 				answers = answers[1:]
+				done += end
 			}
 			if err != nil {
 				break
@@ -62,12 +95,15 @@ func TestTTYPromptAnswers(t *testing.T) {
 		approve bool
 		scope   approval.Scope
 	}{
-		{[]string{"y"}, "", true, approval.Once},
-		{[]string{"yes"}, "", true, approval.Once},
+		{[]string{"y", "=code"}, "", true, approval.Once},
+		{[]string{"yes", "=code"}, "", true, approval.Once},
 		{[]string{"maybe", "s", "N"}, "", false, ""}, // no session: s is refused, asked again
-		{[]string{"s"}, "sess", true, approval.Session},
+		{[]string{"s", "=code"}, "sess", true, approval.Session},
 		{[]string{"a", "n"}, "", false, ""}, // always not offered
 		{[]string{""}, "", false, ""},
+		{[]string{"y", "y"}, "", false, ""},    // a wrong code denies
+		{[]string{"y", ""}, "", false, ""},     // so does none
+		{[]string{"y", "zzzz"}, "", false, ""}, // and a guess
 	} {
 		t.Run(strings.Join(tt.typed, ","), func(t *testing.T) {
 			master, slave := ptytest.Open(t)
@@ -97,7 +133,7 @@ func TestTTYPromptAnswers(t *testing.T) {
 // person's answer there, recorded with the tty channel.
 func TestAskAtTerminal(t *testing.T) {
 	master, slave := ptytest.Open(t)
-	answerPrompts(master, "y")
+	answerPrompts(master, "y", "=code")
 	ev := &events{}
 	m := newManager(t, openSQLite(t), ev, nil)
 	out, err := m.Ask(context.Background(), shellRequest("", "npm", "run", "dev"), askDecision,

@@ -22,6 +22,7 @@ const (
 	sysBind            = unix.SYS_BIND
 	sysListen          = unix.SYS_LISTEN
 	sysSetsockopt      = unix.SYS_SETSOCKOPT
+	sysIoctl           = unix.SYS_IOCTL
 	sysExecve          = unix.SYS_EXECVE
 	sysExecveat        = unix.SYS_EXECVEAT
 	sysPtrace          = unix.SYS_PTRACE
@@ -35,6 +36,8 @@ const (
 
 	msgFastOpen        = unix.MSG_FASTOPEN
 	tcpFastOpenConnect = unix.TCP_FASTOPEN_CONNECT
+	tiocsti            = unix.TIOCSTI
+	tioclinux          = unix.TIOCLINUX
 	ipprotoMPTCP       = 262
 
 	offNr   = 0
@@ -86,6 +89,7 @@ func buildFilter(static bool) ([]bpf.RawInstruction, error) {
 		}
 		p.jeq(sysSocket, "socket", "")
 		p.jeq(sysSetsockopt, "setsockopt", "")
+		p.jeq(sysIoctl, "ioctl", "")
 	}
 	p.ret(retAllow)
 
@@ -124,9 +128,27 @@ func buildFilter(static bool) ([]bpf.RawInstruction, error) {
 
 		p.label("setsockopt")
 		p.load(offArg(1))
-		p.jeq(unix.IPPROTO_TCP, "", "allow")
+		p.jeq(unix.IPPROTO_TCP, "", "setsockopt6")
 		p.load(offArg(2))
 		p.jeq(tcpFastOpenConnect, "notify", "allow")
+		// An IPv6 routing header makes its first segment the first hop:
+		// the packets of a socket connected to an allowed address go
+		// elsewhere. The kernel allows it without privileges. (IPv4 source
+		// routes in IP_OPTIONS need CAP_NET_RAW, which the target lacks.)
+		p.label("setsockopt6")
+		p.jeq(unix.IPPROTO_IPV6, "", "allow")
+		p.load(offArg(2))
+		p.jeq(unix.IPV6_RTHDR, "notify", "")
+		p.jeq(unix.IPV6_2292RTHDR, "notify", "")
+		p.jeq(unix.IPV6_2292PKTOPTIONS, "notify", "allow")
+
+		// TIOCSTI types into the terminal: what the target pushes there runs
+		// in the user's shell, outside the run. TIOCLINUX can paste the
+		// console selection.
+		p.label("ioctl")
+		p.load(offArg(1))
+		p.jeq(tiocsti, "notify", "")
+		p.jeq(tioclinux, "notify", "allow")
 	}
 	p.label("allow")
 	p.ret(retAllow)
@@ -178,7 +200,18 @@ func classifyStatic(arch uint32, nr int32, args [6]uint64) (staticVerdict, bool)
 		name := map[int32]string{sysSendto: "sendto", sysSendmsg: "sendmsg", sysSendmmsg: "sendmmsg"}[nr]
 		return staticVerdict{op: name, detail: "MSG_FASTOPEN", reason: "TCP Fast Open connects without connect()", errno: unix.EOPNOTSUPP}, true
 	case sysSetsockopt:
+		if a(1) == unix.IPPROTO_IPV6 {
+			return staticVerdict{op: "setsockopt", detail: fmt.Sprintf("IPv6 routing header (option %d)", a(2)),
+				reason: "a routing header sends the socket's packets to another host first", errno: unix.EPERM}, true
+		}
 		return staticVerdict{op: "setsockopt", detail: "TCP_FASTOPEN_CONNECT", reason: "TCP Fast Open connects without a checked connect()", errno: unix.EOPNOTSUPP}, true
+	case sysIoctl:
+		name := "TIOCSTI"
+		if a(1) == tioclinux {
+			name = "TIOCLINUX"
+		}
+		return staticVerdict{op: "ioctl", detail: fmt.Sprintf("%s on fd %d", name, a(0)),
+			reason: "input typed into the terminal would run outside the sandbox", errno: unix.EPERM}, true
 	}
 	return staticVerdict{}, false
 }

@@ -109,6 +109,17 @@ func TestFilter(t *testing.T) {
 		{"setsockopt TCP_FASTOPEN_CONNECT", x86(sysSetsockopt, 3, unix.IPPROTO_TCP, unix.TCP_FASTOPEN_CONNECT), retNotify, retAllow},
 		{"setsockopt TCP_NODELAY", x86(sysSetsockopt, 3, unix.IPPROTO_TCP, unix.TCP_NODELAY), retAllow, retAllow},
 		{"setsockopt SOL_SOCKET 30", x86(sysSetsockopt, 3, unix.SOL_SOCKET, 30), retAllow, retAllow},
+		{"setsockopt IPV6_RTHDR", x86(sysSetsockopt, 3, unix.IPPROTO_IPV6, unix.IPV6_RTHDR), retNotify, retAllow},
+		{"setsockopt IPV6_RTHDR, high bits set", x86(sysSetsockopt, 3, hi|unix.IPPROTO_IPV6, hi|unix.IPV6_RTHDR), retNotify, retAllow},
+		{"setsockopt IPV6_2292RTHDR", x86(sysSetsockopt, 3, unix.IPPROTO_IPV6, unix.IPV6_2292RTHDR), retNotify, retAllow},
+		{"setsockopt IPV6_2292PKTOPTIONS", x86(sysSetsockopt, 3, unix.IPPROTO_IPV6, unix.IPV6_2292PKTOPTIONS), retNotify, retAllow},
+		{"setsockopt IPV6_V6ONLY", x86(sysSetsockopt, 3, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY), retAllow, retAllow},
+		{"setsockopt IP_TOS", x86(sysSetsockopt, 3, unix.IPPROTO_IP, unix.IP_TOS), retAllow, retAllow},
+		{"ioctl TIOCSTI", x86(sysIoctl, 0, unix.TIOCSTI, 0x7ffc1000), retNotify, retAllow},
+		{"ioctl TIOCSTI, high bits set", x86(sysIoctl, 0, hi|unix.TIOCSTI, 0x7ffc1000), retNotify, retAllow},
+		{"ioctl TIOCLINUX", x86(sysIoctl, 0, unix.TIOCLINUX, 0x7ffc1000), retNotify, retAllow},
+		{"ioctl TIOCGWINSZ", x86(sysIoctl, 1, unix.TIOCGWINSZ, 0x7ffc1000), retAllow, retAllow},
+		{"ioctl FIONBIO", x86(sysIoctl, 3, 0x5421 /* FIONBIO */, 0x7ffc1000), retAllow, retAllow},
 	}
 	for _, tt := range tests {
 		if got := runSeccompBPF(t, full, tt.d); got != tt.full {

@@ -189,6 +189,35 @@ func hasCap(tid int, c uint) bool {
 	return v&(1<<c) != 0
 }
 
+// mayBindPrivileged reports whether thread tid could bind a port below
+// net.ipv4.ip_unprivileged_port_start on socket sock itself: it needs
+// CAP_NET_BIND_SERVICE over the user namespace owning the socket's network
+// namespace. /proc shows capabilities relative to the thread's own user
+// namespace, and any process can create one and hold every capability
+// there, so the bit counts only when the thread's user namespace is the
+// socket's. (A thread in an ancestor namespace is refused too: fail
+// closed.)
+func mayBindPrivileged(tid, sock int) bool {
+	if !hasCap(tid, unix.CAP_NET_BIND_SERVICE) {
+		return false
+	}
+	netns, _, e := unix.Syscall(unix.SYS_IOCTL, uintptr(sock), unix.SIOCGSKNS, 0)
+	if e != 0 {
+		return false
+	}
+	defer unix.Close(int(netns))
+	owner, _, e := unix.Syscall(unix.SYS_IOCTL, netns, unix.NS_GET_USERNS, 0)
+	if e != 0 {
+		return false
+	}
+	defer unix.Close(int(owner))
+	var own, theirs unix.Stat_t
+	if unix.Fstat(int(owner), &own) != nil || unix.Stat(fmt.Sprintf("/proc/%d/ns/user", tid), &theirs) != nil {
+		return false
+	}
+	return own.Dev == theirs.Dev && own.Ino == theirs.Ino
+}
+
 // unprivilegedPortStart is net.ipv4.ip_unprivileged_port_start (1024 when unreadable).
 func unprivilegedPortStart() int {
 	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_unprivileged_port_start")

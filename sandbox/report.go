@@ -108,7 +108,7 @@ func Explain(c Capabilities, m Mode, asks bool) Report {
 	)
 	if c.SeccompNotify {
 		r.Items = append(r.Items, Coverage{Subject: "bypass deny set", Layers: []Layer{LayerStatic}, Network: true,
-			Gap: "denied: i386/x32 system calls (process killed), io_uring, MPTCP/SCTP/raw/packet sockets, TCP Fast Open, ptrace"})
+			Gap: "denied: i386/x32 system calls (process killed), io_uring, MPTCP/SCTP/raw/packet sockets, TCP Fast Open, IPv6 routing headers, terminal input injection (TIOCSTI), ptrace"})
 	} else {
 		r.Items = append(r.Items, Coverage{Subject: "bypass deny set", Gap: netGap, Network: true})
 	}

@@ -122,6 +122,12 @@ func Run(ctx context.Context, s Spec) (int, error) {
 		Hide:     s.Hide,
 		ReadOnly: s.ReadOnly,
 	}
+	if caps.Root && s.Mode != Off {
+		// uid 0 without capabilities may still write kernel settings that
+		// only check file permissions: kernel.core_pattern names a program
+		// the kernel runs as root, outside the run, at the next crash.
+		plan.Knobs = kernelKnobs
+	}
 	if !useFilter {
 		return ExitSandboxFailed, errors.New("seccomp user notification with pidfd_getfd is required, even in best-effort mode")
 	}
@@ -177,7 +183,7 @@ func Run(ctx context.Context, s Spec) (int, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 
-	wantMount := caps.MountNamespace && len(s.Hide)+len(s.ReadOnly) > 0 && s.Mode != Off
+	wantMount := caps.MountNamespace && len(s.Hide)+len(s.ReadOnly)+len(plan.Knobs) > 0 && s.Mode != Off
 	cmd := newCmd(wantMount)
 	err = cmd.Start()
 	if err != nil && wantMount {
@@ -196,6 +202,9 @@ func Run(ctx context.Context, s Spec) (int, error) {
 		s.warn("self-protection NOT ENFORCED: no private mount namespace on this system")
 	}
 	plan.MountNS = wantMount
+	if !wantMount && len(plan.Knobs) > 0 && s.Mode != Off {
+		s.warn("kernel settings NOT protected: a root target could write /proc/sys (kernel.core_pattern runs a program as root outside the run)")
+	}
 	abort := func(code int, err error) (int, error) {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
@@ -232,6 +241,9 @@ func Run(ctx context.Context, s Spec) (int, error) {
 	}
 	for _, m := range reply.Notes {
 		s.note("self-protection: " + m)
+	}
+	for _, fd := range reply.Closed {
+		s.warn(fmt.Sprintf("closed inherited descriptor %d (an IP socket or io_uring): safeclaw's own parent left it open, and what the target did with it would not be decided", fd))
 	}
 	if !reply.Killable {
 		s.note("held system calls restart on signals on this kernel (no WAIT_KILLABLE_RECV)")

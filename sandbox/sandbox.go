@@ -15,12 +15,19 @@
 //     bound to its ephemeral port before the decision (autobind). A UDP
 //     datagram to an address is decided as network.connect (once per
 //     socket, process and destination for a minute) and sent by the
-//     supervisor with its own copies of address, payload and control data.
+//     supervisor with its own copies of address, payload and control data;
+//     only control messages that need no privilege and keep the route pass
+//     (the supervisor's privileges must not be borrowed). A destination of
+//     0.0.0.0 or :: is decided, and used, as the loopback (or bound)
+//     address the kernel substitutes for it.
 //   - a static deny set in the same seccomp filter: non-native system call
 //     ABIs (i386 int 0x80, x32; the process is killed), io_uring, socket
 //     families other than unix/inet/inet6/netlink, socket types and
 //     protocols other than TCP and UDP (MPTCP, SCTP, raw, packet),
-//     MSG_FASTOPEN and TCP_FASTOPEN_CONNECT, ptrace and process_vm_writev.
+//     MSG_FASTOPEN and TCP_FASTOPEN_CONNECT, IPv6 routing headers (a first
+//     hop other than the decided address), the TIOCSTI and TIOCLINUX
+//     ioctls (input typed into the user's terminal), ptrace and
+//     process_vm_writev.
 //     These are answered by the supervisor with an error and reported as
 //     [Event]s; if the supervisor is gone they fail with ENOSYS.
 //   - Landlock (ABI 4+): the target itself may not bind or connect any TCP
@@ -29,7 +36,11 @@
 //     signal or reach the supervisor.
 //   - a private mount namespace, when the kernel lets us make one, hides
 //     safeclaw's own configuration and state from the target tree and makes
-//     the agents' hook settings read-only (see [Spec.Hide], [Spec.ReadOnly]).
+//     the agents' hook settings read-only (see [Spec.Hide], [Spec.ReadOnly]);
+//     for a root target it also makes /proc/sys and /proc/sysrq-trigger
+//     read-only (uid 0 without capabilities passes their permission checks).
+//   - the stub closes IPv4/IPv6 sockets inherited above fd 2, drops every
+//     capability and sets no_new_privs.
 //
 // Exec decisions are advisory: the kernel re-reads the path after the
 // supervisor's check and interpreters or ld.so can run the same code, so a
@@ -63,6 +74,9 @@
 //     the ask is denied.
 //   - Without pidfd_getfd (containers without CAP_SYS_PTRACE) the supervisor
 //     cannot emulate and refuses to start in [Require] mode.
+//   - Sockets received from outside the run (SCM_RIGHTS, standard
+//     descriptors) are used undecided; file writes are not restricted (a
+//     root target can write root-owned files such as /etc/cron.d).
 package sandbox
 
 import (

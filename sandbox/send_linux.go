@@ -12,6 +12,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/safeclaw/safeclaw/action"
 )
 
 // Limits of an emulated UDP send. A datagram (also a GSO batch with
@@ -171,6 +173,7 @@ func (u *udpSend) destination(ctx context.Context, addr uint64, length uint32) (
 	case addrUnspec:
 		return nil, 0
 	}
+	ap, sa = pinUnspecified(ap, sa, u.dup)
 	k := sendKey{ino: u.ino, tgid: u.t.tgid, dest: ap}
 	allow := u.s.sends.decideOnce(ctx, k, func() bool {
 		facets, names := u.s.connectFacets(ctx, ap, "udp send")
@@ -308,6 +311,9 @@ func (u *udpSend) oneMsg(ctx context.Context, addr uint64, flags uint32) (uintpt
 			return 0, unix.EFAULT
 		}
 	}
+	if errno := u.checkControl(control); errno != 0 {
+		return 0, errno
+	}
 	sa, errno := u.destination(ctx, name, namelen)
 	if errno != 0 {
 		return 0, errno
@@ -342,4 +348,50 @@ func writeMem(pid int, addr uint64, buf []byte) (int, error) {
 	local := []unix.Iovec{{Base: &buf[0], Len: uint64(len(buf))}}
 	remote := []unix.RemoteIovec{{Base: uintptr(addr), Len: len(buf)}}
 	return unix.ProcessVMWritev(pid, local, remote, 0)
+}
+
+// sendControl are the control messages an emulated send passes on: the
+// ones UDP clients (DNS, QUIC) use, which change neither the destination
+// nor need a privilege. The supervisor sends with its own credentials, so
+// anything else could borrow them (SO_MARK, IPv6 hop-by-hop options need
+// CAP_NET_ADMIN or CAP_NET_RAW) or route the datagram elsewhere (an
+// IP_RETOPTS source route sends it to its first hop, a host no rule
+// allowed).
+var sendControl = map[[2]int32]bool{
+	{unix.SOL_SOCKET, unix.SO_TIMESTAMPING_OLD}: true,
+	{unix.SOL_SOCKET, unix.SCM_TXTIME}:          true,
+	{unix.IPPROTO_IP, unix.IP_PKTINFO}:          true,
+	{unix.IPPROTO_IP, unix.IP_TTL}:              true,
+	{unix.IPPROTO_IP, unix.IP_TOS}:              true,
+	{unix.IPPROTO_IPV6, unix.IPV6_PKTINFO}:      true,
+	{unix.IPPROTO_IPV6, unix.IPV6_2292PKTINFO}:  true,
+	{unix.IPPROTO_IPV6, unix.IPV6_HOPLIMIT}:     true,
+	{unix.IPPROTO_IPV6, unix.IPV6_2292HOPLIMIT}: true,
+	{unix.IPPROTO_IPV6, unix.IPV6_TCLASS}:       true,
+	{unix.IPPROTO_IPV6, unix.IPV6_DONTFRAG}:     true,
+	{unix.IPPROTO_UDP, unix.UDP_SEGMENT}:        true,
+}
+
+// checkControl refuses a datagram whose control data holds a message
+// outside sendControl (EPERM, reported as a static deny), or that does not
+// parse (EINVAL, as the kernel).
+func (u *udpSend) checkControl(control []byte) unix.Errno {
+	if len(control) == 0 {
+		return 0
+	}
+	msgs, err := unix.ParseSocketControlMessage(control)
+	if err != nil {
+		return unix.EINVAL
+	}
+	for _, m := range msgs {
+		if sendControl[[2]int32{m.Header.Level, m.Header.Type}] {
+			continue
+		}
+		u.s.emit(Event{Op: u.op(), PID: u.t.tgid, TID: u.t.tid, Comm: u.t.comm, Effect: action.Deny, Layer: LayerStatic,
+			Detail: fmt.Sprintf("control message level %d type %d", m.Header.Level, m.Header.Type),
+			Reason: "the supervisor sends datagrams with its own privileges: only control messages that neither need one nor change the route pass",
+			Result: "EPERM"})
+		return unix.EPERM
+	}
+	return 0
 }

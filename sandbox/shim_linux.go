@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -29,7 +30,13 @@ type shimPlan struct {
 	MountNS  bool     `json:"mount_ns"` // the stub runs in a private mount namespace
 	Hide     []string `json:"hide,omitempty"`
 	ReadOnly []string `json:"read_only,omitempty"`
+	Knobs    []string `json:"knobs,omitempty"` // kernel settings made read-only where they exist (root targets)
 }
+
+// kernelKnobs are the kernel settings a root target (uid 0, no
+// capabilities) could otherwise write: most of /proc/sys checks only file
+// permissions, and /proc/sysrq-trigger can reboot the machine.
+var kernelKnobs = []string{"/proc/sys", "/proc/sysrq-trigger"}
 
 // shimReply is the stub's answer; the supervisor copies the listener
 // descriptor it names out of the stub.
@@ -41,6 +48,7 @@ type shimReply struct {
 	LandlockABI int      `json:"landlock_abi"`
 	Mounted     []string `json:"mounted,omitempty"` // what the mount namespace protects
 	Notes       []string `json:"notes,omitempty"`
+	Closed      []int    `json:"closed,omitempty"` // inherited IP sockets and io_uring instances the stub closed
 }
 
 // RunShim is the child stub: the supervisor re-executes its own binary with
@@ -87,10 +95,24 @@ func RunShim() int {
 	}
 
 	var reply shimReply
+	if plan.Static {
+		reply.Closed = closeInheritedNetwork()
+	}
 	if plan.MountNS {
 		mounted, notes, err := protectPaths(plan.Hide, plan.ReadOnly)
 		if err != nil {
 			return fail(ExitSandboxFailed, "protect safeclaw's files: %v", err)
+		}
+		for _, k := range plan.Knobs {
+			if _, err := os.Stat(k); err != nil {
+				continue
+			}
+			if err := bindReadOnly(k); err != nil {
+				// Not fatal: containers often mount /proc/sys read-only already.
+				notes = append(notes, fmt.Sprintf("%s not made read-only: %v", k, err))
+				continue
+			}
+			mounted = append(mounted, "read-only "+k)
 		}
 		reply.Mounted, reply.Notes = mounted, notes
 	}
@@ -143,6 +165,38 @@ func RunShim() int {
 		return ExitNotFound
 	}
 	return ExitCannotExec
+}
+
+// closeInheritedNetwork closes the IPv4 and IPv6 sockets this process
+// inherited above the standard descriptors (left open by whoever started
+// safeclaw): the target's accept() and send() on a socket that already
+// listens or is connected are never decided. io_uring instances go too: a
+// ring with a kernel polling thread runs what is written into its
+// (mmap'ed) queue without any system call. Standard input, output and
+// error stay, whatever they are. It returns the descriptors closed.
+func closeInheritedNetwork() []int {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return nil
+	}
+	var closed []int
+	for _, e := range entries {
+		fd, err := strconv.Atoi(e.Name())
+		if err != nil || fd <= 2 || fd == shimFD {
+			continue
+		}
+		dom, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_DOMAIN)
+		ring := false
+		if err != nil {
+			link, _ := os.Readlink("/proc/self/fd/" + e.Name())
+			ring = link == "anon_inode:[io_uring]"
+		}
+		if ring || err == nil && (dom == unix.AF_INET || dom == unix.AF_INET6) {
+			unix.Close(fd)
+			closed = append(closed, fd)
+		}
+	}
+	return closed
 }
 
 // dropCapabilities clears every capability of this thread and its bounding
@@ -208,20 +262,28 @@ func protectPaths(hide, readOnly []string) (mounted, notes []string, err error) 
 			}
 			return nil, nil, err
 		}
-		if err := unix.Mount(p, p, "", unix.MS_BIND, ""); err != nil {
-			return nil, nil, fmt.Errorf("bind %s: %w", p, err)
-		}
-		var st unix.Statfs_t
-		flags := uintptr(0)
-		if unix.Statfs(p, &st) == nil {
-			flags = mountFlagsOf(st.Flags)
-		}
-		if err := unix.Mount("", p, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY|flags, ""); err != nil {
-			return nil, nil, fmt.Errorf("make %s read-only: %w", p, err)
+		if err := bindReadOnly(p); err != nil {
+			return nil, nil, err
 		}
 		mounted = append(mounted, "read-only "+p)
 	}
 	return mounted, notes, nil
+}
+
+// bindReadOnly bind-mounts p read-only over itself.
+func bindReadOnly(p string) error {
+	if err := unix.Mount(p, p, "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("bind %s: %w", p, err)
+	}
+	var st unix.Statfs_t
+	flags := uintptr(0)
+	if unix.Statfs(p, &st) == nil {
+		flags = mountFlagsOf(st.Flags)
+	}
+	if err := unix.Mount("", p, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY|flags, ""); err != nil {
+		return fmt.Errorf("make %s read-only: %w", p, err)
+	}
+	return nil
 }
 
 // mountFlagsOf keeps the locked flags of the mount a path lives on: a

@@ -3,6 +3,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"encoding/binary"
 	"net/netip"
 
@@ -65,4 +66,49 @@ func anyAddr(domain int) []byte {
 	b := make([]byte, 16)
 	binary.NativeEndian.PutUint16(b, unix.AF_INET)
 	return b
+}
+
+// pinUnspecified resolves a destination the kernel does not take
+// literally: a connect or datagram to 0.0.0.0 goes to the socket's bound
+// IPv4 address or else to 127.0.0.1, and to :: goes to ::1 (to
+// ::ffff:127.0.0.1 on a socket bound to a v4-mapped address). A policy
+// denying loopback must see loopback. It returns the real destination and
+// a copy of sa naming it, which the supervisor then uses, so what is
+// decided is what happens even if the socket is bound meanwhile.
+func pinUnspecified(ap netip.AddrPort, sa []byte, sock int) (netip.AddrPort, []byte) {
+	if !ap.Addr().IsUnspecified() || len(sa) < 2 {
+		return ap, sa
+	}
+	var bound netip.Addr
+	if b, err := unix.Getsockname(sock); err == nil {
+		switch b := b.(type) {
+		case *unix.SockaddrInet4:
+			bound = netip.AddrFrom4(b.Addr)
+		case *unix.SockaddrInet6:
+			bound = netip.AddrFrom16(b.Addr)
+		}
+	}
+	out := bytes.Clone(sa)
+	loop4 := netip.AddrFrom4([4]byte{127, 0, 0, 1})
+	inet6 := binary.NativeEndian.Uint16(sa) == unix.AF_INET6
+	if ap.Addr().Is4() { // 0.0.0.0, or ::ffff:0.0.0.0 on an IPv6 socket
+		dst := loop4
+		if u := bound.Unmap(); u.Is4() && !u.IsUnspecified() {
+			dst = u
+		}
+		a := dst.As4()
+		if inet6 {
+			copy(out[20:24], a[:])
+		} else {
+			copy(out[4:8], a[:])
+		}
+		return netip.AddrPortFrom(dst, ap.Port()), out
+	}
+	dst, wire := netip.IPv6Loopback(), netip.IPv6Loopback()
+	if bound.Is4In6() {
+		dst, wire = loop4, netip.AddrFrom16(loop4.As16())
+	}
+	a := wire.As16()
+	copy(out[8:24], a[:])
+	return netip.AddrPortFrom(dst, ap.Port()), out
 }

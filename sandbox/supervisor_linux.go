@@ -396,7 +396,7 @@ func (s *supervisor) handleBind(ctx context.Context, n *seccompNotif) {
 		s.reply(n, 0, unix.EAFNOSUPPORT, false)
 		return
 	}
-	if ap.Port() != 0 && int(ap.Port()) < s.lowPort && !hasCap(t.tid, unix.CAP_NET_BIND_SERVICE) {
+	if ap.Port() != 0 && int(ap.Port()) < s.lowPort && !mayBindPrivileged(t.tid, dup) {
 		// The supervisor may hold privileges the target does not: answer
 		// what the kernel would have answered the target.
 		s.reply(n, 0, unix.EACCES, false)
@@ -505,6 +505,7 @@ func (s *supervisor) handleConnect(ctx context.Context, n *seccompNotif) {
 		s.reply(n, 0, rawConnect(dup, sa), false) // dissolves an association
 		return
 	}
+	ap, sa = pinUnspecified(ap, sa, dup)
 	facets, names := s.connectFacets(ctx, ap, protoName(typ)+" connect")
 	if !s.decide(ctx, n, t, "connect", fmt.Sprintf("%s %s%s", protoName(typ), ap, names), facets) {
 		return
@@ -519,6 +520,13 @@ func (s *supervisor) handleConnect(ctx context.Context, n *seccompNotif) {
 func (s *supervisor) connectFacets(ctx context.Context, ap netip.AddrPort, detail string) ([]action.Action, string) {
 	facets := []action.Action{{Kind: action.NetworkConnect, Port: int(ap.Port()), Host: ap.Addr().String(), Detail: detail}}
 	hostNames := s.spec.Hosts.Names(ctx, ap.Addr())
+	if v4, ok := nat64Embedded(ap.Addr()); ok {
+		// A NAT64 gateway forwards this to the IPv4 address: rules about
+		// that address (a denied CIDR) must see it.
+		facets = append(facets, action.Action{Kind: action.NetworkConnect, Port: int(ap.Port()), Host: v4.String(),
+			Detail: detail + " (" + ap.Addr().String() + " is NAT64 for " + v4.String() + ")"})
+		hostNames = append(hostNames, s.spec.Hosts.Names(ctx, v4)...)
+	}
 	for _, name := range hostNames {
 		facets = append(facets, action.Action{Kind: action.NetworkConnect, Port: int(ap.Port()), Host: name,
 			Detail: detail + " (" + ap.Addr().String() + " resolved from " + name + ")"})
@@ -527,6 +535,19 @@ func (s *supervisor) connectFacets(ctx context.Context, ap netip.AddrPort, detai
 		return facets, ""
 	}
 	return facets, " (" + strings.Join(hostNames, ", ") + ")"
+}
+
+// nat64Prefix is the well-known NAT64 prefix (RFC 6052): 64:ff9b::/96
+// followed by the IPv4 address.
+var nat64Prefix = netip.MustParsePrefix("64:ff9b::/96")
+
+// nat64Embedded returns the IPv4 address a NAT64 address stands for.
+func nat64Embedded(a netip.Addr) (netip.Addr, bool) {
+	if !a.Is6() || a.Is4In6() || !nat64Prefix.Contains(a.WithZone("")) {
+		return netip.Addr{}, false
+	}
+	b := a.As16()
+	return netip.AddrFrom4([4]byte(b[12:16])), true
 }
 
 // decide asks the policy about a network operation and, unless it is

@@ -347,6 +347,9 @@ func runTarget(args []string) int {
 		code, _ := strconv.Atoi(arg(0))
 		return code
 	}
+	if code, ok := runEscapeTarget(op, rest); ok {
+		return code
+	}
 	fmt.Fprintf(os.Stderr, "unknown target op %q\n", op)
 	return 2
 }

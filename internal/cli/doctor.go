@@ -107,6 +107,7 @@ func runDoctor(ctx context.Context, e *Env, args []string) int {
 		}
 	}
 	report := doctorReport{ok: ok, note: warn, bad: bad}
+	noteTIOCSTI(report)
 	for _, agent := range hook.Agents() {
 		e.checkAgentHooks(ctx, agent, report)
 	}

@@ -367,3 +367,18 @@ func claudeHelperCommands(data []byte) map[string]string {
 	}
 	return out
 }
+
+// legacyTIOCSTI is the Linux setting that lets a process push keystrokes
+// into its terminal's input (TIOCSTI), 1 where still allowed.
+var legacyTIOCSTI = "/proc/sys/dev/tty/legacy_tiocsti"
+
+// noteTIOCSTI notes when any process sharing a terminal may type into it:
+// an agent outside safeclaw run (which refuses the call) could then type a
+// command into the person's shell, or an answer into a prompt.
+func noteTIOCSTI(r doctorReport) {
+	data, err := os.ReadFile(legacyTIOCSTI)
+	if err != nil || strings.TrimSpace(string(data)) != "1" {
+		return
+	}
+	r.note("this kernel lets a process type into its terminal (dev.tty.legacy_tiocsti=1): an agent sharing your terminal outside 'safeclaw run' could type commands into your shell; 'sysctl -w dev.tty.legacy_tiocsti=0' turns it off")
+}

@@ -295,3 +295,20 @@ func TestInstallCodexManaged(t *testing.T) {
 		t.Errorf("--keep-other-hooks: exit %d: %s", code, errOut)
 	}
 }
+
+// TestDoctorNotesTIOCSTI: doctor says when the kernel lets a process type
+// into its terminal, and is quiet otherwise.
+func TestDoctorNotesTIOCSTI(t *testing.T) {
+	setting := filepath.Join(t.TempDir(), "legacy_tiocsti")
+	defer func(old string) { legacyTIOCSTI = old }(legacyTIOCSTI)
+	legacyTIOCSTI = setting
+	for value, want := range map[string]bool{"1\n": true, "0\n": false} {
+		if err := os.WriteFile(setting, []byte(value), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, out, _ := run(t, testEnv(t), "", "doctor")
+		if got := strings.Contains(out, "dev.tty.legacy_tiocsti=1"); got != want {
+			t.Errorf("legacy_tiocsti %q: note %v, want %v\n%s", value, got, want, out)
+		}
+	}
+}

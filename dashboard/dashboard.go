@@ -7,11 +7,14 @@
 // policy packages.
 //
 // Security model (R-12.2): the caller serves it on loopback only. A one-time
-// login token, printed by `safeclaw ui`, is exchanged for a session cookie
-// (HttpOnly, SameSite=Strict). Every request must carry a Host naming the
-// listener (DNS rebinding); every write must carry a same-origin Origin and
-// the session's CSRF token. There is no CORS, and a strict Content Security
-// Policy allows only the embedded script and style sheet.
+// login token, printed by `safeclaw ui`, is exchanged for a session: an
+// HttpOnly, SameSite=Strict session cookie and a second secret that only the
+// login page carries and the page keeps in its own (port-scoped) storage.
+// Every API request needs both, because browsers send a 127.0.0.1 cookie to
+// every port of 127.0.0.1, including a dev server the watched agent runs.
+// Every request must carry a Host naming the listener (DNS rebinding); every
+// write must carry a same-origin Origin. There is no CORS, and a strict
+// Content Security Policy allows only the embedded script and style sheet.
 //
 // Limitations: sessions live in memory (a restart logs everyone out); the
 // approvals stream polls the shared store every few hundred milliseconds;
@@ -115,6 +118,7 @@ type Server struct {
 	sess   map[string]*session
 	hosts  map[string]bool
 	origin map[string]bool
+	cookie string // the session cookie's name, one per listener
 	static fs.FS
 }
 
@@ -126,7 +130,9 @@ type session struct {
 // sessionTTL bounds a session; the dashboard is for a sitting, not a day.
 const sessionTTL = 12 * time.Hour
 
-const cookieName = "safeclaw_session"
+// cookiePrefix starts the session cookie's name; the listener's port ends it,
+// so that two dashboards on one host (ui, serve --ui) keep their own.
+const cookiePrefix = "safeclaw_session_"
 
 // NewToken returns a fresh random token (256 bits, hex).
 func NewToken() (string, error) {
@@ -159,7 +165,8 @@ func New(c Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{c: c, sess: map[string]*session{}, hosts: map[string]bool{}, origin: map[string]bool{}, static: static}
+	s := &Server{c: c, sess: map[string]*session{}, hosts: map[string]bool{}, origin: map[string]bool{},
+		cookie: cookiePrefix + port, static: static}
 	names := []string{host, "localhost", "127.0.0.1", "[::1]"}
 	for _, h := range names {
 		if strings.Contains(h, ":") && !strings.HasPrefix(h, "[") {
@@ -241,7 +248,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-// login exchanges the one-time token for a session cookie.
+// login exchanges the one-time token for a session: a cookie, and the page
+// with the session's second secret in a meta element, which the script moves
+// into the tab's storage. Cookies are shared by every port of the host; the
+// page's storage is not.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	tok := r.URL.Query().Get("token")
 	s.mu.Lock()
@@ -260,17 +270,31 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, err)
 		return
 	}
+	page, err := fs.ReadFile(s.static, "index.html")
+	if err != nil {
+		s.internal(w, err)
+		return
+	}
+	const head = "<head>\n"
+	if !strings.Contains(string(page), head) {
+		s.internal(w, errors.New("index.html has no <head> for the session token"))
+		return
+	}
+	page = []byte(strings.Replace(string(page), head, head+`<meta name="safeclaw-csrf" content="`+csrf+`">`+"\n", 1))
 	s.mu.Lock()
 	s.sess[id] = &session{csrf: csrf, expires: s.c.Now().Add(sessionTTL)}
 	s.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: id, Path: "/", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, MaxAge: int(sessionTTL / time.Second)})
-	http.Redirect(w, r, "/", http.StatusSeeOther)
+	// No Max-Age or Expires: a session cookie stays in the browser's memory
+	// instead of its cookie file, which the agent (same user) could read.
+	// The server ends the session after sessionTTL all the same.
+	http.SetCookie(w, &http.Cookie{Name: s.cookie, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write(page)
 }
 
 // sessionOf returns the request's live session, or nil.
 func (s *Server) sessionOf(r *http.Request) *session {
-	c, err := r.Cookie(cookieName)
+	c, err := r.Cookie(s.cookie)
 	if err != nil {
 		return nil
 	}
@@ -287,7 +311,9 @@ func (s *Server) sessionOf(r *http.Request) *session {
 	return ss
 }
 
-// auth requires a session, and on writes the session's CSRF token.
+// auth requires a session: its cookie and, on every request, reads too, the
+// session's second secret in X-CSRF-Token. The cookie alone is not enough,
+// since every server on another port of this host receives it.
 func (s *Server) auth(h http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ss := s.sessionOf(r)
@@ -295,12 +321,10 @@ func (s *Server) auth(h http.HandlerFunc) http.Handler {
 			writeError(w, http.StatusUnauthorized, "not logged in: open the link 'safeclaw ui' printed")
 			return
 		}
-		if r.Method != http.MethodGet && r.Method != http.MethodHead {
-			got := r.Header.Get("X-CSRF-Token")
-			if subtle.ConstantTimeCompare([]byte(got), []byte(ss.csrf)) != 1 {
-				writeError(w, http.StatusForbidden, "missing or wrong CSRF token")
-				return
-			}
+		got := r.Header.Get("X-CSRF-Token")
+		if subtle.ConstantTimeCompare([]byte(got), []byte(ss.csrf)) != 1 {
+			writeError(w, http.StatusForbidden, "missing or wrong session token: open a new login link from 'safeclaw ui'")
+			return
 		}
 		h(w, r)
 	})
@@ -338,9 +362,9 @@ func (s *Server) serveAsset(w http.ResponseWriter, name string) {
 	_, _ = w.Write(data)
 }
 
+// session tells the page who answers; the page already holds the secret.
 func (s *Server) session(w http.ResponseWriter, r *http.Request) {
-	ss := s.sessionOf(r)
-	writeJSON(w, http.StatusOK, map[string]string{"csrf": ss.csrf, "approver": s.c.Approver})
+	writeJSON(w, http.StatusOK, map[string]string{"approver": s.c.Approver})
 }
 
 // apiError is an error whose message is safe to show in the browser (C7).

@@ -108,9 +108,6 @@ func newFixture(t *testing.T) *fixture {
 	t.Cleanup(ts.Close)
 	f.srv, f.ts = srv, ts
 	f.client = f.login()
-	var s struct{ CSRF string }
-	f.getJSON("/api/session", &s)
-	f.csrf = s.CSRF
 	return f
 }
 
@@ -119,16 +116,23 @@ func newClient() *http.Client {
 	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
+// login logs a client in and keeps the session token the login page carries.
 func (f *fixture) login() *http.Client {
 	c := newClient()
 	res, err := c.Get(f.ts.URL + f.srv.LoginPath())
 	if err != nil {
 		f.t.Fatal(err)
 	}
+	page, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	if res.StatusCode != http.StatusSeeOther {
+	if res.StatusCode != http.StatusOK {
 		f.t.Fatalf("login: status %d", res.StatusCode)
 	}
+	m := csrfMeta.FindSubmatch(page)
+	if m == nil {
+		f.t.Fatalf("login page without a session token:\n%s", page)
+	}
+	f.csrf = string(m[1])
 	return c
 }
 
@@ -143,9 +147,9 @@ func (f *fixture) do(c *http.Client, method, path, body string, hdr map[string]s
 	if err != nil {
 		f.t.Fatal(err)
 	}
+	req.Header.Set("X-CSRF-Token", f.csrf)
 	if method != http.MethodGet {
 		req.Header.Set("Origin", f.ts.URL)
-		req.Header.Set("X-CSRF-Token", f.csrf)
 		req.Header.Set("Content-Type", "application/json")
 	}
 	for k, v := range hdr {
@@ -239,6 +243,8 @@ func TestAuthAndOrigin(t *testing.T) {
 		{"cross-site fetch", f.client, "GET", "/api/approvals", map[string]string{"Sec-Fetch-Site": "cross-site"}, 403},
 		{"same-site fetch (other port)", f.client, "GET", "/api/approvals", map[string]string{"Sec-Fetch-Site": "same-site"}, 403},
 		{"missing CSRF", f.client, "POST", "/api/policy/validate", map[string]string{"X-CSRF-Token": ""}, 403},
+		{"read without the session token", f.client, "GET", "/api/approvals", map[string]string{"X-CSRF-Token": ""}, 403},
+		{"stream without the session token", f.client, "GET", "/api/approvals/stream", map[string]string{"X-CSRF-Token": ""}, 403},
 		{"wrong CSRF", f.client, "POST", "/api/policy/validate", map[string]string{"X-CSRF-Token": "nope"}, 403},
 		{"preflight refused", f.client, "OPTIONS", "/api/approvals", map[string]string{"Origin": f.ts.URL}, 405},
 		{"unknown asset", f.client, "GET", "/assets/nothing.js", nil, 404},
@@ -301,13 +307,19 @@ func TestLoginCookie(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	page, _ := io.ReadAll(res.Body)
 	res.Body.Close()
 	cs := res.Cookies()
 	if len(cs) != 1 || !cs[0].HttpOnly || cs[0].SameSite != http.SameSiteStrictMode || cs[0].Value == testToken {
 		t.Fatalf("cookie %+v", cs)
 	}
-	if loc := res.Header.Get("Location"); loc != "/" {
-		t.Errorf("redirect to %q, want / (the token must leave the address bar)", loc)
+	// The page takes the token out of the address bar itself
+	// (history.replaceState); the page does not repeat it.
+	if strings.Contains(string(page), testToken) || !csrfMeta.Match(page) {
+		t.Errorf("login page:\n%s", page)
+	}
+	if ct := res.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
+		t.Errorf("login page type %q", ct)
 	}
 }
 
@@ -429,6 +441,7 @@ func TestDenyWithReason(t *testing.T) {
 func TestApprovalStream(t *testing.T) {
 	f := newFixture(t)
 	req, _ := http.NewRequest("GET", f.ts.URL+"/api/approvals/stream", nil)
+	req.Header.Set("X-CSRF-Token", f.csrf)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	req = req.WithContext(ctx)

@@ -1,15 +1,23 @@
 // safeclaw dashboard. Plain JavaScript, no dependencies. Every value from
-// the server is put in the page with textContent, never as HTML.
+// the server is put in the page with textContent, never as HTML, and never
+// in a URL, style or handler attribute.
 "use strict";
 
+// The session's second secret: the login page carries it, this tab keeps
+// it (sessionStorage is per origin, so per port, unlike the cookie), and
+// every API request sends it.
 let csrf = "";
+
+// Attributes whose value is a URL, markup or style: el() never sets them.
+const unsafeAttr = /^(href|src|srcdoc|srcset|action|formaction|data|style|xlink:href|poster|background|ping)$/i;
 
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
     if (k === "class") e.className = v;
-    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v);
+    else if (k.startsWith("on") && typeof v === "function") e.addEventListener(k.slice(2), v);
+    else if (k.startsWith("on") || unsafeAttr.test(k)) throw new Error("el: attribute " + k + " refused");
+    else e.setAttribute(k, String(v));
   }
   for (const c of children) {
     if (c === null || c === undefined) continue;
@@ -23,9 +31,8 @@ function $(id) { return document.getElementById(id); }
 function status(msg) { $("status").textContent = msg; }
 
 async function api(method, path, body) {
-  const opts = { method, headers: {}, credentials: "same-origin" };
+  const opts = { method, headers: { "X-CSRF-Token": csrf }, credentials: "same-origin", cache: "no-store" };
   if (method !== "GET") {
-    opts.headers["X-CSRF-Token"] = csrf;
     opts.headers["Content-Type"] = "application/json";
     opts.body = JSON.stringify(body || {});
   }
@@ -127,11 +134,47 @@ async function refreshApprovals() {
   try { renderApprovals(await api("GET", "/api/approvals")); } catch (e) { $("pending").textContent = e.message; }
 }
 
+// streamApprovals reads the server-sent events with fetch, which (unlike
+// EventSource) can send the session token header; it reconnects by itself.
+async function streamApprovals() {
+  for (;;) {
+    try {
+      const res = await fetch("/api/approvals/stream", { headers: { "X-CSRF-Token": csrf }, credentials: "same-origin", cache: "no-store" });
+      if (res.status === 401 || res.status === 403) {
+        status("Session ended: open a new login link from 'safeclaw ui'.");
+        return;
+      }
+      if (!res.ok || !res.body) throw new Error(res.statusText);
+      const reader = res.body.getReader();
+      const dec = new TextDecoder();
+      let buf = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buf += dec.decode(value, { stream: true });
+        let end;
+        while ((end = buf.indexOf("\n\n")) >= 0) {
+          const block = buf.slice(0, end);
+          buf = buf.slice(end + 2);
+          let event = "message";
+          let data = "";
+          for (const line of block.split("\n")) {
+            if (line.startsWith("event: ")) event = line.slice(7);
+            else if (line.startsWith("data: ")) data += line.slice(6);
+          }
+          if (event === "approvals") renderApprovals(JSON.parse(data));
+          else if (event === "failure") status("Could not read the approval store; retrying.");
+        }
+      }
+    } catch (e) {
+      refreshApprovals();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
+
 function initApprovals() {
-  const src = new EventSource("/api/approvals/stream");
-  src.addEventListener("approvals", (ev) => renderApprovals(JSON.parse(ev.data)));
-  src.addEventListener("failure", () => status("Could not read the approval store; retrying."));
-  src.onerror = () => refreshApprovals();
+  streamApprovals();
 }
 
 // ---- audit
@@ -143,8 +186,6 @@ async function loadAudit(before) {
   const f = $("audit-filter").value;
   const q = new URLSearchParams({ filter: f, limit: "50" });
   if (before) q.set("before", String(before));
-  $("export-jsonl").href = "/api/audit/export?" + new URLSearchParams({ filter: f, format: "jsonl" });
-  $("export-csv").href = "/api/audit/export?" + new URLSearchParams({ filter: f, format: "csv" });
   $("audit-error").textContent = "";
   try {
     const page = await api("GET", "/api/audit?" + q);
@@ -167,7 +208,31 @@ async function loadAudit(before) {
   }
 }
 
+// exportAudit downloads the filtered trail: fetched with the session token,
+// then saved from a blob, since a plain link cannot send the header.
+async function exportAudit(format) {
+  const q = new URLSearchParams({ filter: $("audit-filter").value, format });
+  try {
+    const res = await fetch("/api/audit/export?" + q, { headers: { "X-CSRF-Token": csrf }, credentials: "same-origin", cache: "no-store" });
+    if (!res.ok) {
+      let msg = res.statusText;
+      try { msg = (await res.json()).message || msg; } catch (e) { /* not JSON */ }
+      throw new Error(msg);
+    }
+    const blob = await res.blob();
+    const a = document.createElement("a");
+    a.setAttribute("download", "safeclaw-audit." + format);
+    a.href = URL.createObjectURL(blob);
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+  } catch (e) { $("audit-error").textContent = "Export failed: " + e.message; }
+}
+
 function initAudit() {
+  $("export-jsonl").addEventListener("click", () => exportAudit("jsonl"));
+  $("export-csv").addEventListener("click", () => exportAudit("csv"));
   $("audit-form").addEventListener("submit", (ev) => { ev.preventDefault(); auditCursors = []; loadAudit(0); });
   $("audit-older").addEventListener("click", () => { auditCursors.push(auditBefore); loadAudit(auditBefore); });
   $("audit-newer").addEventListener("click", () => { auditCursors = []; loadAudit(0); });
@@ -494,11 +559,18 @@ function initSetup() {
 const init = { approvals: initApprovals, audit: initAudit, policy: initPolicy, setup: initSetup };
 
 document.addEventListener("DOMContentLoaded", async () => {
+  const meta = document.querySelector('meta[name="safeclaw-csrf"]');
+  if (meta) {
+    sessionStorage.setItem("safeclaw-csrf", meta.getAttribute("content"));
+    meta.remove();
+    // The spent login token leaves the address bar.
+    history.replaceState(null, "", "/" + location.hash);
+  }
+  csrf = sessionStorage.getItem("safeclaw-csrf") || "";
   try {
-    const s = await api("GET", "/api/session");
-    csrf = s.csrf;
+    await api("GET", "/api/session");
   } catch (e) {
-    status("Not logged in: open the link 'safeclaw ui' printed.");
+    status("Not logged in in this tab: open a new login link from 'safeclaw ui' (each link works once).");
     return;
   }
   window.addEventListener("hashchange", show);

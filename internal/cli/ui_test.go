@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -44,18 +45,17 @@ func TestUIServes(t *testing.T) {
 	if !strings.HasPrefix(url, "http://127.0.0.1:") || !strings.Contains(url, "/login?token=") {
 		t.Fatalf("url %q", url)
 	}
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: 20 * time.Second}
-	res, err := c.Get(url) // follows the redirect to the page
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != 200 {
-		t.Fatalf("login: %d", res.StatusCode)
-	}
+	c, token := uiLogin(t, url)
 	base := url[:strings.Index(url, "/login")]
-	res, err = c.Get(base + "/api/audit?filter=action:network")
+	get := func(path string) (*http.Response, error) {
+		req, err := http.NewRequest(http.MethodGet, base+path, nil)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("X-CSRF-Token", token)
+		return c.Do(req)
+	}
+	res, err := get("/api/audit?filter=action:network")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestUIServes(t *testing.T) {
 	if err := json.Unmarshal(body, &page); err != nil || len(page.Records) != 1 || page.Records[0].Surface != "ui" {
 		t.Fatalf("audit: %v %s", err, body)
 	}
-	res, err = c.Get(base + "/api/setup")
+	res, err = get("/api/setup")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,4 +122,27 @@ func TestServeUI(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not stop")
 	}
+}
+
+// uiLogin opens the dashboard's login link as a browser would: the page
+// sets the session cookie and carries the tab's token, which every API call
+// must send.
+func uiLogin(t *testing.T, url string) (*http.Client, string) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 20 * time.Second}
+	res, err := c.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("login: %d", res.StatusCode)
+	}
+	m := regexp.MustCompile(`<meta name="safeclaw-csrf" content="([0-9a-f]+)">`).FindSubmatch(page)
+	if m == nil {
+		t.Fatalf("login page without its token:\n%s", page)
+	}
+	return c, string(m[1])
 }

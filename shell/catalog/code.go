@@ -372,19 +372,24 @@ func (c *codeFacts) argvOf(code, fn string, from int, list bool) {
 		if list {
 			words = tupleArgs(args[from])
 		}
-		var argv []string
-		for _, w := range words {
-			lit := literal(w)
-			if lit == "" || strings.ContainsAny(lit, "$`") {
-				argv = nil
-				break
-			}
-			argv = append(argv, lit)
-		}
-		if len(argv) > 0 {
+		if argv := literalArgv(words); len(argv) > 0 {
 			c.commands = append(c.commands, shellJoin(argv))
 		}
 	}
+}
+
+// literalArgv is words as an argv when every one is a plain literal (no
+// variable or command substitution), else nil.
+func literalArgv(words []string) []string {
+	argv := make([]string, 0, len(words))
+	for _, w := range words {
+		lit := literal(w)
+		if lit == "" || strings.ContainsAny(lit, "$`") {
+			return nil
+		}
+		argv = append(argv, lit)
+	}
+	return argv
 }
 
 // quotedCommands records the literal command of each bare call spelled
@@ -836,21 +841,11 @@ func (c *codeFacts) jsArgv(code, fn string) {
 		if len(args) < 2 {
 			continue
 		}
-		prog := literal(args[0])
 		list := tupleArgs(args[1])
-		if prog == "" || list == nil || strings.ContainsAny(prog, "$`") {
+		if list == nil {
 			continue
 		}
-		argv := []string{prog}
-		for _, w := range list {
-			lit := literal(w)
-			if lit == "" || strings.ContainsAny(lit, "$`") {
-				argv = nil
-				break
-			}
-			argv = append(argv, lit)
-		}
-		if len(argv) > 1 {
+		if argv := literalArgv(append([]string{args[0]}, list...)); len(argv) > 1 {
 			c.commands = append(c.commands, shellJoin(argv))
 		}
 	}

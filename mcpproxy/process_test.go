@@ -33,27 +33,8 @@ func childUpstream(t testing.TB) (Upstream, *mcptest.Fake) {
 // stdioProxy serves a proxy for up on pipes, as `safeclaw mcp` does on its
 // stdin and stdout, and connects a client to it over those pipes.
 func stdioProxy(t testing.TB, up Upstream, era string) (*mcp.ClientSession, chan error) {
-	ctx := context.Background()
-	g := newGate(t)
-	p, err := New(ctx, up, Options{Name: "db", Decide: g.decide, Check: g.check, Pins: OpenPins(filepath.Join(t.TempDir(), "db.json"))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.Close() })
-	inR, inW := io.Pipe()
-	outR, outW := io.Pipe()
-	served := make(chan error, 1)
-	go func() {
-		err := p.ServeStdio(ctx, inR, outW)
-		outW.Close()
-		served <- err
-	}()
-	client := mcp.NewClient(&mcp.Implementation{Name: "test", Version: "1"}, nil)
-	cs, err := client.Connect(ctx, &mcp.IOTransport{Reader: outR, Writer: inW}, &mcp.ClientSessionOptions{ProtocolVersion: era})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cs.Close(); inW.Close() })
+	t.Helper()
+	cs, _, served := sdkOverStdio(t, up, false, era, nil, nil)
 	return cs, served
 }
 

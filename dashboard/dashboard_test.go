@@ -292,17 +292,8 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 func TestLoginCookie(t *testing.T) {
-	f := newFixture(t)
-	_ = f
 	// A fresh server, to see the login response itself.
-	ts := httptest.NewUnstartedServer(nil)
-	srv, err := New(Config{Token: testToken, Addr: ts.Listener.Addr().String()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.Config.Handler = srv
-	ts.Start()
-	defer ts.Close()
+	ts, srv := bareServer(t)
 	res, err := newClient().Get(ts.URL + srv.LoginPath())
 	if err != nil {
 		t.Fatal(err)
@@ -324,14 +315,7 @@ func TestLoginCookie(t *testing.T) {
 }
 
 func TestUnavailableSeams(t *testing.T) {
-	ts := httptest.NewUnstartedServer(nil)
-	srv, err := New(Config{Token: testToken, Addr: ts.Listener.Addr().String()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.Config.Handler = srv
-	ts.Start()
-	defer ts.Close()
+	ts, srv := bareServer(t)
 	f := &fixture{t: t, srv: srv, ts: ts}
 	f.client = f.login()
 	for _, p := range []string{"/api/approvals", "/api/audit", "/api/policy", "/api/setup", "/api/setup/doctor", "/api/policy/versions"} {
@@ -743,4 +727,19 @@ func TestDiff(t *testing.T) {
 	if got := Diff("f", nil, []byte("x\n")); !strings.HasSuffix(got, "+ x\n") {
 		t.Fatalf("new file: %q", got)
 	}
+}
+
+// bareServer is a dashboard with no seams (no approvals, audit, policy or
+// setup), on a test server closed with the test.
+func bareServer(t *testing.T) (*httptest.Server, *Server) {
+	t.Helper()
+	ts := httptest.NewUnstartedServer(nil)
+	srv, err := New(Config{Token: testToken, Addr: ts.Listener.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Config.Handler = srv
+	ts.Start()
+	t.Cleanup(ts.Close)
+	return ts, srv
 }

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -190,14 +189,7 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 		})
 	}
 	// The login response itself, on a server of its own.
-	ts := httptest.NewUnstartedServer(nil)
-	srv, err := New(Config{Token: testToken, Addr: ts.Listener.Addr().String()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts.Config.Handler = srv
-	ts.Start()
-	defer ts.Close()
+	ts, srv := bareServer(t)
 	res, err := newClient().Get(ts.URL + srv.LoginPath())
 	if err != nil {
 		t.Fatal(err)

@@ -354,19 +354,9 @@ func scanPython(c *codeFacts, code string) {
 // index from on are literal words: as one list (list) or as separate
 // arguments. The first word is the program.
 func (c *codeFacts) argvOf(code, fn string, from int, list bool) {
-	for i, n := 0, 0; i < len(code) && len(c.commands) < 8 && n < maxCalls; n++ {
-		j := strings.Index(code[i:], fn)
-		if j < 0 {
-			return
-		}
-		at := i + j + len(fn)
-		i = at
-		if at > len(fn) && isIdent(code[at-len(fn)-1]) {
-			continue
-		}
-		args := callArgs(code, at)
+	c.eachCall(code, fn, true, func(args []string) {
 		if len(args) <= from {
-			continue
+			return
 		}
 		words := args[from:]
 		if list {
@@ -375,6 +365,25 @@ func (c *codeFacts) argvOf(code, fn string, from int, list bool) {
 		if argv := literalArgv(words); len(argv) > 0 {
 			c.commands = append(c.commands, shellJoin(argv))
 		}
+	})
+}
+
+// eachCall calls each with the arguments of every call of fn in code
+// (at most maxCalls), until eight commands are recorded. With wholeName, an
+// fn preceded by an identifier character is another name (myos.execv( is
+// not os.execv() and skipped.
+func (c *codeFacts) eachCall(code, fn string, wholeName bool, each func(args []string)) {
+	for i, n := 0, 0; i < len(code) && len(c.commands) < 8 && n < maxCalls; n++ {
+		j := strings.Index(code[i:], fn)
+		if j < 0 {
+			return
+		}
+		at := i + j + len(fn)
+		i = at
+		if wholeName && at > len(fn) && isIdent(code[at-len(fn)-1]) {
+			continue
+		}
+		each(callArgs(code, at))
 	}
 }
 
@@ -483,40 +492,31 @@ func portFromKeyword(args []string, name string) int {
 // commandsOf records the literal command string passed to every call of fn
 // (a string, or a list of strings joined with spaces).
 func (c *codeFacts) commandsOf(code, fn string) {
-	for i, n := 0, 0; i < len(code) && len(c.commands) < 8 && n < maxCalls; n++ {
-		j := strings.Index(code[i:], fn)
-		if j < 0 {
+	c.eachCall(code, fn, false, func(args []string) {
+		if len(args) == 0 {
 			return
 		}
-		at := i + j + len(fn)
-		args := callArgs(code, at)
-		if len(args) > 0 {
-			if s := literal(args[0]); s != "" {
-				if strings.ContainsAny(s, "$`") {
-					// $x in a code string is the language's own variable
-					// (PHP, Perl, Ruby interpolation), not shell text: the
-					// shell package would read it as a dynamic command.
-					i = at
-					continue
-				}
+		if s := literal(args[0]); s != "" {
+			// $x in a code string is the language's own variable (PHP,
+			// Perl, Ruby interpolation), not shell text: the shell package
+			// would read it as a dynamic command.
+			if !strings.ContainsAny(s, "$`") {
 				c.commands = append(c.commands, s)
-			} else if t := tupleArgs(args[0]); t != nil {
-				var words []string
-				for _, w := range t {
-					if lit := literal(w); lit != "" {
-						words = append(words, lit)
-					} else {
-						words = nil
-						break
-					}
+			}
+		} else if t := tupleArgs(args[0]); t != nil {
+			var words []string
+			for _, w := range t {
+				lit := literal(w)
+				if lit == "" {
+					return
 				}
-				if len(words) > 0 {
-					c.commands = append(c.commands, shellJoin(words))
-				}
+				words = append(words, lit)
+			}
+			if len(words) > 0 {
+				c.commands = append(c.commands, shellJoin(words))
 			}
 		}
-		i = at
-	}
+	})
 }
 
 // firstURL returns the first literal http(s)/ftp URL in code.
@@ -830,25 +830,16 @@ func scanJS(c *codeFacts, code string) {
 
 // jsArgv records spawn(PROGRAM, [ARGS...]) calls with literal words.
 func (c *codeFacts) jsArgv(code, fn string) {
-	for i, n := 0, 0; i < len(code) && len(c.commands) < 8 && n < maxCalls; n++ {
-		j := strings.Index(code[i:], fn)
-		if j < 0 {
+	c.eachCall(code, fn, false, func(args []string) {
+		if len(args) < 2 {
 			return
 		}
-		at := i + j + len(fn)
-		i = at
-		args := callArgs(code, at)
-		if len(args) < 2 {
-			continue
+		if list := tupleArgs(args[1]); list != nil {
+			if argv := literalArgv(append([]string{args[0]}, list...)); len(argv) > 1 {
+				c.commands = append(c.commands, shellJoin(argv))
+			}
 		}
-		list := tupleArgs(args[1])
-		if list == nil {
-			continue
-		}
-		if argv := literalArgv(append([]string{args[0]}, list...)); len(argv) > 1 {
-			c.commands = append(c.commands, shellJoin(argv))
-		}
-	}
+	})
 }
 
 // objectField reads key: value from a JavaScript object literal argument.

@@ -190,6 +190,81 @@ type Decision struct {
 	// Timeout is how long an ask may wait for a human (the deciding rule's
 	// timeout); zero means the surface's default.
 	Timeout time.Duration `json:"timeout,omitempty"`
+	// Approval is what an ask needs before it may run, when its rules ask
+	// for more than one answer from anyone: the most demanding of every
+	// asking rule's quorum and approvers. Nil: one approval, from anyone
+	// who can answer.
+	Approval *ApprovalNeeds `json:"approval,omitempty"`
+}
+
+// ApprovalNeeds is what an ask needs to be approved.
+type ApprovalNeeds struct {
+	// Quorum is how many distinct approvers must approve (at least 1).
+	Quorum int `json:"quorum"`
+	// Approvers lists who may approve (authenticated principals, such as
+	// login names); empty means anyone who can answer.
+	Approvers []string `json:"approvers,omitempty"`
+	// None is set when asking rules name approvers but none in common:
+	// nobody can approve.
+	None bool `json:"none,omitempty"`
+}
+
+// Impossible reports whether nobody can meet n: the asking rules share no
+// approver, or name fewer approvers than the quorum.
+func (n *ApprovalNeeds) Impossible() bool {
+	return n != nil && (n.None || (len(n.Approvers) > 0 && len(n.Approvers) < n.Quorum))
+}
+
+// Restricted reports whether n asks for more than one approval from anyone:
+// such an ask cannot be handed to an agent's own prompt, where whoever sits
+// at the agent answers once.
+func (n *ApprovalNeeds) Restricted() bool {
+	return n != nil && (n.Quorum > 1 || len(n.Approvers) > 0 || n.None)
+}
+
+// Allows reports whether principal may approve under n.
+func (n *ApprovalNeeds) Allows(principal string) bool {
+	if n == nil || len(n.Approvers) == 0 {
+		return principal != ""
+	}
+	for _, a := range n.Approvers {
+		if a == principal {
+			return true
+		}
+	}
+	return false
+}
+
+// Merge returns the needs of both n and o: the larger quorum and, where
+// both name approvers, only those named by both (None when they share
+// nobody; see [ApprovalNeeds.Impossible]).
+func (n *ApprovalNeeds) Merge(o *ApprovalNeeds) *ApprovalNeeds {
+	switch {
+	case n == nil:
+		return o
+	case o == nil:
+		return n
+	}
+	out := &ApprovalNeeds{Quorum: max(n.Quorum, o.Quorum), None: n.None || o.None}
+	switch {
+	case len(n.Approvers) == 0:
+		out.Approvers = o.Approvers
+	case len(o.Approvers) == 0:
+		out.Approvers = n.Approvers
+	default:
+		for _, a := range n.Approvers {
+			for _, b := range o.Approvers {
+				if a == b {
+					out.Approvers = append(out.Approvers, a)
+					break
+				}
+			}
+		}
+		if len(out.Approvers) == 0 {
+			out.None = true
+		}
+	}
+	return out
 }
 
 // Actions returns every facet of every part of r, in order.

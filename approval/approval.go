@@ -51,6 +51,7 @@
 package approval
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -115,9 +116,15 @@ type Record struct {
 	// Parts describe each simple command (or action) of the request, redacted.
 	Parts []PartSummary `json:"parts"`
 
-	Rule       *action.RuleRef `json:"rule,omitempty"` // the rule that asked
-	Reason     string          `json:"reason,omitempty"`
-	PolicyHash string          `json:"policy_hash,omitempty"`
+	Rule *action.RuleRef `json:"rule,omitempty"` // the rule that asked
+	// Needs is what approving takes beyond one answer from anyone: a
+	// quorum of distinct approvers, or named approvers. Nil: one approval.
+	Needs *action.ApprovalNeeds `json:"needs,omitempty"`
+	// Votes are the approvals given so far to a record that needs a quorum,
+	// one per principal, in order.
+	Votes      []Answer `json:"votes,omitempty"`
+	Reason     string   `json:"reason,omitempty"`
+	PolicyHash string   `json:"policy_hash,omitempty"`
 	// Requester says who waits (process and host), for approvers.
 	Requester string `json:"requester,omitempty"`
 
@@ -141,8 +148,14 @@ type PartSummary struct {
 type Answer struct {
 	Approve bool  `json:"approve"`
 	Scope   Scope `json:"scope,omitempty"`
-	// Approver names who answered (a login, a token's name, "timeout").
+	// Approver names who answered (a login, a token's name, "timeout"), as
+	// approvers read it (it may say where, such as a terminal).
 	Approver string `json:"approver"`
+	// Principal is who answered as authenticated by the channel: the login
+	// of the uid that ran the command, a database role. Quorums count
+	// distinct principals and approver lists name them; an answer without
+	// one cannot approve a record that has [Record.Needs].
+	Principal string `json:"principal,omitempty"`
 	// Channel says how: cli, tty, webhook, timeout, ...
 	Channel string    `json:"channel"`
 	Reason  string    `json:"reason,omitempty"`
@@ -175,6 +188,10 @@ var ErrNotFound = errors.New("no such approval request")
 // ErrUsed is returned by [Store.Use] when the approval is not an approved,
 // unused record for that hash.
 var ErrUsed = errors.New("approval already used, not approved, or bound to another request")
+
+// ErrVoted is returned by [Store.Vote] when the principal has approved the
+// record already: a quorum counts each principal once.
+var ErrVoted = errors.New("this approver has approved the request already; it needs approvals from different people")
 
 // ErrTampered is returned when a stored request no longer matches its
 // binding hash: what an approver would see is not what would be allowed.
@@ -223,6 +240,7 @@ const (
 	EventExpired      EventType = "expired"
 	EventLateAnswer   EventType = "late_answer" // an answer that came too late and had no effect
 	EventUsed         EventType = "used"        // an approval (or session grant) allowed the request
+	EventVoted        EventType = "voted"       // one approval of several a quorum needs
 )
 
 // Event is one thing that happened to an approval request.
@@ -254,4 +272,101 @@ func (r *Record) event(t EventType, at time.Time) Event {
 	return Event{Type: t, Time: at, ID: r.ID, Hash: r.Hash, Surface: r.Surface, Agent: r.Agent,
 		Session: r.Session, Cwd: r.Cwd, Input: r.Input, Rule: r.Rule, Reason: r.Reason,
 		PolicyHash: r.PolicyHash, Deadline: r.Deadline}
+}
+
+// Tally adds the approving answer a to r's votes, for a store's
+// [Store.Vote]: it returns the new votes and, when they reach r's quorum of
+// distinct principals, the final answer (approving, in the narrowest scope
+// any vote gave, naming every approver). A principal that voted already
+// gives [ErrVoted].
+func Tally(r *Record, a Answer) (votes []Answer, final *Answer, err error) {
+	if !a.Approve || a.Principal == "" {
+		return nil, nil, errors.New("approval: a vote must approve and name its principal")
+	}
+	for _, v := range r.Votes {
+		if v.Principal == a.Principal {
+			return nil, nil, ErrVoted
+		}
+	}
+	votes = append(append([]Answer(nil), r.Votes...), a)
+	quorum := 1
+	if r.Needs != nil {
+		quorum = r.Needs.Quorum
+	}
+	if len(votes) < quorum {
+		return votes, nil, nil
+	}
+	f := Answer{Approve: true, Scope: Always, Time: a.Time}
+	var approvers, principals, channels, reasons []string
+	for _, v := range votes {
+		f.Scope = narrower(f.Scope, v.Scope)
+		approvers, principals = append(approvers, v.Approver), append(principals, v.Principal)
+		if !contains(channels, v.Channel) {
+			channels = append(channels, v.Channel)
+		}
+		if v.Reason != "" {
+			reasons = append(reasons, v.Reason)
+		}
+	}
+	f.Approver = strings.Join(approvers, " + ")
+	f.Principal = strings.Join(principals, ", ")
+	f.Channel = strings.Join(channels, " + ")
+	f.Reason = strings.Join(reasons, "; ")
+	return votes, &f, nil
+}
+
+// narrower returns the narrower of two scopes: once, then session, then
+// always.
+func narrower(a, b Scope) Scope {
+	rank := map[Scope]int{Once: 0, "": 0, Session: 1, Always: 2}
+	if rank[b] < rank[a] {
+		if b == "" {
+			return Once
+		}
+		return b
+	}
+	return a
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// EncodeNeeds is how stores keep [Record.Needs]: JSON, "" for none.
+func EncodeNeeds(n *action.ApprovalNeeds) (string, error) {
+	if n == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(n)
+	return string(b), err
+}
+
+// EncodeVotes is how stores keep [Record.Votes]: JSON, "" for none.
+func EncodeVotes(votes []Answer) (string, error) {
+	if len(votes) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(votes)
+	return string(b), err
+}
+
+// DecodeVoting reads what [EncodeNeeds] and [EncodeVotes] wrote into r.
+func DecodeVoting(r *Record, needs, votes string) error {
+	if needs != "" {
+		r.Needs = new(action.ApprovalNeeds)
+		if err := json.Unmarshal([]byte(needs), r.Needs); err != nil {
+			return fmt.Errorf("approval request %s: bad needs: %w", r.ID, err)
+		}
+	}
+	if votes != "" {
+		if err := json.Unmarshal([]byte(votes), &r.Votes); err != nil {
+			return fmt.Errorf("approval request %s: bad votes: %w", r.ID, err)
+		}
+	}
+	return nil
 }

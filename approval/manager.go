@@ -262,6 +262,12 @@ func (m *Manager) file(ctx context.Context, req *action.Request, d action.Decisi
 		Rule: d.Rule, Reason: m.c.Redact(d.Reason), PolicyHash: d.PolicyHash,
 		Requester: m.c.Requester, Request: &back,
 	}
+	if d.Approval.Restricted() {
+		if d.Approval.Impossible() {
+			return nil, errors.New("approval: nobody can approve this request (its rules name no approver in common)")
+		}
+		r.Needs = d.Approval
+	}
 	for attempt := 0; ; attempt++ {
 		r.ID, err = newID()
 		if err != nil {
@@ -562,6 +568,20 @@ func (m *Manager) Answer(ctx context.Context, id string, a Answer) (*Record, err
 		return nil, err
 	}
 	m.show(cur)
+	if au, ok := m.c.Store.(Authenticator); ok {
+		p, err := au.Principal(ctx)
+		if err != nil {
+			return nil, err
+		}
+		a.Principal = p
+	}
+	vote := false
+	if a.Approve && cur.Needs.Restricted() {
+		if err := checkApprover(cur, a); err != nil {
+			return nil, err
+		}
+		vote = cur.Needs.Quorum > 1
+	}
 	if a.Approve {
 		if err := m.CheckBinding(cur); err != nil {
 			return nil, err
@@ -584,7 +604,12 @@ func (m *Manager) Answer(ctx context.Context, id string, a Answer) (*Record, err
 			}
 		}
 	}
-	r, err := m.c.Store.Answer(ctx, id, a)
+	var r *Record
+	if vote {
+		r, err = m.c.Store.Vote(ctx, id, a)
+	} else {
+		r, err = m.c.Store.Answer(ctx, id, a)
+	}
 	if err != nil {
 		var np *NotPendingError
 		if errors.As(err, &np) {
@@ -603,6 +628,21 @@ func (m *Manager) Answer(ctx context.Context, id string, a Answer) (*Record, err
 		return nil, err
 	}
 	m.show(r)
+	if r.Status == Pending {
+		// A vote that has not reached the quorum yet.
+		ev := r.event(EventVoted, a.Time)
+		ev.Approver, ev.Channel, ev.Scope = a.Approver, a.Channel, a.Scope
+		ev.Note = fmt.Sprintf("approval %d of %d", len(r.Votes), r.Needs.Quorum)
+		if a.Reason != "" {
+			ev.Note += ": " + a.Reason
+		}
+		err := m.emit(ctx, ev, false)
+		m.notify(ctx, ev)
+		return r, err
+	}
+	if a.Approve && r.Answer != nil {
+		a = *r.Answer // the final answer: every vote, the narrowest scope
+	}
 	typ := EventDenied
 	if a.Approve {
 		typ = EventApproved
@@ -630,6 +670,43 @@ func (m *Manager) Answer(ctx context.Context, id string, a Answer) (*Record, err
 	}
 	m.notify(ctx, ev)
 	return r, errors.Join(errs...)
+}
+
+// checkApprover checks that a may approve r, which has needs: an
+// authenticated principal, one of the approvers the rules name, and not
+// "always" (one person's standing rule must not stand in for the others).
+func checkApprover(r *Record, a Answer) error {
+	switch {
+	case a.Principal == "":
+		return fmt.Errorf("approval request %s needs %s, and this channel does not say who you are; approve it with 'safeclaw approvals approve' in a terminal", r.ID, DescribeNeeds(r.Needs))
+	case !r.Needs.Allows(a.Principal):
+		return fmt.Errorf("%s may not approve request %s: it needs %s", a.Principal, r.ID, DescribeNeeds(r.Needs))
+	case a.Scope == Always:
+		return fmt.Errorf("approval request %s needs %s, so it cannot be approved always; approve it once or for the session", r.ID, DescribeNeeds(r.Needs))
+	}
+	return nil
+}
+
+// DescribeNeeds says what approving takes, for people: "approvals from 2
+// different people among alice, bob and carol".
+func DescribeNeeds(n *action.ApprovalNeeds) string {
+	if !n.Restricted() {
+		return "one approval"
+	}
+	var b strings.Builder
+	if n.Quorum > 1 {
+		fmt.Fprintf(&b, "approvals from %d different people", n.Quorum)
+	} else {
+		b.WriteString("an approval")
+	}
+	switch len(n.Approvers) {
+	case 0:
+	case 1:
+		fmt.Fprintf(&b, " by %s", n.Approvers[0])
+	default:
+		fmt.Fprintf(&b, " among %s and %s", strings.Join(n.Approvers[:len(n.Approvers)-1], ", "), n.Approvers[len(n.Approvers)-1])
+	}
+	return b.String()
 }
 
 func verb(approve bool) string {

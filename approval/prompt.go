@@ -17,6 +17,9 @@ type TTYPrompter struct {
 	Path string
 	// Approver names the person at the terminal in the answer.
 	Approver string
+	// Principal is who runs the prompt as the system knows them (the login
+	// of the process's uid), for quorums and approver lists.
+	Principal string
 	// AllowAlways offers "always" (the caller can write always rules).
 	AllowAlways bool
 	// Now is the clock; nil means time.Now.
@@ -103,7 +106,7 @@ func (p *TTYPrompter) Prompt(ctx context.Context, r *Record) (Answer, error) {
 		if err != nil {
 			return Answer{}, err
 		}
-		a := Answer{Approver: p.Approver, Channel: "tty", Time: now()}
+		a := Answer{Approver: p.Approver, Principal: p.Principal, Channel: "tty", Time: now()}
 		switch line {
 		case "y", "yes":
 			a.Approve, a.Scope = true, Once
@@ -139,7 +142,7 @@ func (p *TTYPrompter) Prompt(ctx context.Context, r *Record) (Answer, error) {
 			}
 			if typed != code {
 				fmt.Fprintln(f, "Wrong code: the request is denied.")
-				a = Answer{Approver: p.Approver, Channel: "tty", Time: now(),
+				a = Answer{Approver: p.Approver, Principal: p.Principal, Channel: "tty", Time: now(),
 					Reason: "wrong confirmation code typed at the terminal (keystrokes injected by another process?)"}
 			}
 			a.Time = now()

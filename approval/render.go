@@ -47,6 +47,18 @@ func Render(r *Record, now time.Time) string {
 		field("Rule", rule)
 	}
 	field("Reason", r.Reason)
+	if r.Needs.Restricted() {
+		needs := DescribeNeeds(r.Needs)
+		if r.Status == Pending && r.Needs.Quorum > 1 {
+			needs += fmt.Sprintf(" (%d so far)", len(r.Votes))
+		}
+		field("Needs", needs)
+	}
+	for _, v := range r.Votes {
+		if r.Status == Pending {
+			field("Approved", fmt.Sprintf("by %s via %s at %s", v.Approver, v.Channel, v.Time.Local().Format(time.RFC3339)))
+		}
+	}
 	field("Requester", r.Requester)
 	field("Created", r.Created.Local().Format(time.RFC3339))
 	b.WriteString("  Input:\n")

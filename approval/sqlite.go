@@ -18,7 +18,7 @@ import (
 
 // schemaVersion is stored in PRAGMA user_version. A store written by a newer
 // safeclaw (a higher version) is refused rather than misread.
-const schemaVersion = 1
+const schemaVersion = 2
 
 const schema = `
 CREATE TABLE IF NOT EXISTS requests (
@@ -39,7 +39,9 @@ CREATE TABLE IF NOT EXISTS requests (
 	requester    TEXT NOT NULL DEFAULT '',
 	request_json TEXT NOT NULL,
 	answer_json  TEXT NOT NULL DEFAULT '',
-	used_ns      INTEGER NOT NULL DEFAULT 0
+	used_ns      INTEGER NOT NULL DEFAULT 0,
+	needs_json   TEXT NOT NULL DEFAULT '',
+	votes_json   TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS requests_status ON requests(status, deadline_ns);
 CREATE INDEX IF NOT EXISTS requests_hash ON requests(hash);
@@ -184,6 +186,13 @@ func (s *SQLite) migrate(ctx context.Context) error {
 	if v > schemaVersion {
 		return fmt.Errorf("written by a newer safeclaw (schema %d, this one knows %d)", v, schemaVersion)
 	}
+	if v == 1 {
+		// Schema 2 adds what a quorum needs to the requests table.
+		if _, err := tx.ExecContext(ctx, `ALTER TABLE requests ADD COLUMN needs_json TEXT NOT NULL DEFAULT '';
+			ALTER TABLE requests ADD COLUMN votes_json TEXT NOT NULL DEFAULT ''`); err != nil {
+			return fmt.Errorf("upgrading the store to schema 2: %w", err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, schema); err != nil {
 		return err
 	}
@@ -199,7 +208,7 @@ func (s *SQLite) migrate(ctx context.Context) error {
 func (s *SQLite) Close() error { return s.db.Close() }
 
 const requestColumns = `id, hash, status, created_ns, deadline_ns, surface, agent, session, cwd, input,
-	parts_json, rule_json, reason, policy_hash, requester, request_json, answer_json, used_ns`
+	parts_json, rule_json, reason, policy_hash, requester, request_json, answer_json, used_ns, needs_json, votes_json`
 
 // Create implements [Store].
 func (s *SQLite) Create(ctx context.Context, r *Record) error {
@@ -220,10 +229,14 @@ func (s *SQLite) Create(ctx context.Context, r *Record) error {
 	if err != nil {
 		return err
 	}
+	needs, err := EncodeNeeds(r.Needs)
+	if err != nil {
+		return err
+	}
 	_, err = s.db.ExecContext(ctx, `INSERT INTO requests (`+requestColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', 0, ?, '')`,
 		r.ID, r.Hash, string(Pending), r.Created.UnixNano(), r.Deadline.UnixNano(), r.Surface, r.Agent, r.Session,
-		r.Cwd, r.Input, string(parts), string(rule), r.Reason, r.PolicyHash, r.Requester, string(req))
+		r.Cwd, r.Input, string(parts), string(rule), r.Reason, r.PolicyHash, r.Requester, string(req), needs)
 	if err != nil {
 		return fmt.Errorf("store approval request: %w", err)
 	}
@@ -237,10 +250,14 @@ func scanRecord(row rowScanner) (*Record, error) {
 	var (
 		r                                Record
 		status, parts, rule, req, answer string
+		needs, votes                     string
 		created, deadline, used          int64
 	)
 	if err := row.Scan(&r.ID, &r.Hash, &status, &created, &deadline, &r.Surface, &r.Agent, &r.Session, &r.Cwd,
-		&r.Input, &parts, &rule, &r.Reason, &r.PolicyHash, &r.Requester, &req, &answer, &used); err != nil {
+		&r.Input, &parts, &rule, &r.Reason, &r.PolicyHash, &r.Requester, &req, &answer, &used, &needs, &votes); err != nil {
+		return nil, err
+	}
+	if err := DecodeVoting(&r, needs, votes); err != nil {
 		return nil, err
 	}
 	r.Status = Status(status)
@@ -355,6 +372,50 @@ func (s *SQLite) Answer(ctx context.Context, id string, a Answer) (*Record, erro
 		return nil, &NotPendingError{ID: id, Status: Expired, Answer: r.Answer, Expired: did}
 	}
 	return nil, &NotPendingError{ID: id, Status: r.Status, Answer: r.Answer}
+}
+
+// Vote implements [Store]: a compare-and-swap on the votes, retried when
+// another approver's vote came in between.
+func (s *SQLite) Vote(ctx context.Context, id string, a Answer) (*Record, error) {
+	for attempt := 0; attempt < 64; attempt++ {
+		r, err := s.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if r.Status != Pending || !r.Deadline.After(a.Time) {
+			return s.Answer(ctx, id, a) // says why, expiring when due
+		}
+		votes, final, err := Tally(r, a)
+		if err != nil {
+			return nil, err
+		}
+		oldVotes, err := EncodeVotes(r.Votes)
+		if err != nil {
+			return nil, err
+		}
+		newVotes, err := EncodeVotes(votes)
+		if err != nil {
+			return nil, err
+		}
+		status, answer := string(Pending), ""
+		if final != nil {
+			data, err := json.Marshal(final)
+			if err != nil {
+				return nil, err
+			}
+			status, answer = string(Approved), string(data)
+		}
+		res, err := s.db.ExecContext(ctx, `UPDATE requests SET votes_json = ?, status = ?, answer_json = ?
+			WHERE id = ? AND status = 'pending' AND deadline_ns > ? AND votes_json = ?`,
+			newVotes, status, answer, id, a.Time.UnixNano(), oldVotes)
+		if err != nil {
+			return nil, fmt.Errorf("vote on approval request %s: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 1 {
+			return s.Get(ctx, id)
+		}
+	}
+	return nil, fmt.Errorf("vote on approval request %s: too many concurrent changes; try again", id)
 }
 
 // Expire implements [Store].

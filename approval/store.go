@@ -23,6 +23,15 @@ type Store interface {
 	// [*NotPendingError]; a pending record past its deadline is expired by
 	// the call (NotPendingError.Expired).
 	Answer(ctx context.Context, id string, a Answer) (*Record, error)
+	// Vote adds the approving answer a, by a.Principal, to a pending record
+	// that needs a quorum ([Record.Needs]) before its deadline, as [Tally]
+	// counts it: a principal that voted already gets [ErrVoted]; the vote
+	// that reaches the quorum moves the record to approved with the final
+	// answer; before that the record stays pending with the vote added. A
+	// record that is not pending, or past its deadline, is treated as by
+	// Answer. A store that authenticates its clients itself (a database
+	// role) may put its own principal in a.
+	Vote(ctx context.Context, id string, a Answer) (*Record, error)
 	// Expire moves a pending record to expired with the given answer
 	// (Approver "timeout" or the like) whatever its deadline, and reports
 	// whether this call did it. It returns the record as it is after the
@@ -43,6 +52,13 @@ type Store interface {
 	// expired before it, and returns how many records it deleted.
 	Purge(ctx context.Context, before time.Time) (int, error)
 	Close() error
+}
+
+// Authenticator is implemented by stores that know who their client is
+// (a database role): that principal, not the one a channel named, is the
+// answer's [Answer.Principal] for quorums and approver lists.
+type Authenticator interface {
+	Principal(ctx context.Context) (string, error)
 }
 
 // Notification is one queued delivery of an event to one target.

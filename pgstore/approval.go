@@ -27,8 +27,9 @@ type Approvals struct {
 }
 
 var (
-	_ approval.Store  = (*Approvals)(nil)
-	_ approval.Outbox = (*Approvals)(nil)
+	_ approval.Store         = (*Approvals)(nil)
+	_ approval.Outbox        = (*Approvals)(nil)
+	_ approval.Authenticator = (*Approvals)(nil)
 )
 
 // Approvals returns the approval store of d. It fails when the schema is
@@ -54,7 +55,7 @@ func (s *Approvals) Close() error {
 }
 
 const requestColumns = `id, hash, status, created_ns, deadline_ns, surface, agent, session, cwd, input,
-	parts_json, rule_json, reason, policy_hash, requester, request_json, answer_json, used_ns`
+	parts_json, rule_json, reason, policy_hash, requester, request_json, answer_json, used_ns, needs_json, votes_json`
 
 // Create implements [approval.Store].
 func (s *Approvals) Create(ctx context.Context, r *approval.Record) error {
@@ -75,10 +76,14 @@ func (s *Approvals) Create(ctx context.Context, r *approval.Record) error {
 	if err != nil {
 		return err
 	}
+	needs, err := approval.EncodeNeeds(r.Needs)
+	if err != nil {
+		return err
+	}
 	_, err = s.db.pool.Exec(ctx, `INSERT INTO approval_requests (`+requestColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, '', 0)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, '', 0, $17, '')`,
 		r.ID, r.Hash, string(approval.Pending), r.Created.UnixNano(), r.Deadline.UnixNano(), r.Surface, r.Agent, r.Session,
-		r.Cwd, r.Input, string(parts), string(rule), r.Reason, r.PolicyHash, r.Requester, string(req))
+		r.Cwd, r.Input, string(parts), string(rule), r.Reason, r.PolicyHash, r.Requester, string(req), needs)
 	if err != nil {
 		return fmt.Errorf("store approval request: %w", err)
 	}
@@ -90,10 +95,14 @@ func scanRequest(row pgx.Row) (*approval.Record, error) {
 	var (
 		r                                approval.Record
 		status, parts, rule, req, answer string
+		needs, votes                     string
 		created, deadline, used          int64
 	)
 	if err := row.Scan(&r.ID, &r.Hash, &status, &created, &deadline, &r.Surface, &r.Agent, &r.Session, &r.Cwd,
-		&r.Input, &parts, &rule, &r.Reason, &r.PolicyHash, &r.Requester, &req, &answer, &used); err != nil {
+		&r.Input, &parts, &rule, &r.Reason, &r.PolicyHash, &r.Requester, &req, &answer, &used, &needs, &votes); err != nil {
+		return nil, err
+	}
+	if err := approval.DecodeVoting(&r, needs, votes); err != nil {
 		return nil, err
 	}
 	r.Status = approval.Status(status)
@@ -207,6 +216,66 @@ func (s *Approvals) Answer(ctx context.Context, id string, a approval.Answer) (*
 		return nil, &approval.NotPendingError{ID: id, Status: approval.Expired, Answer: r.Answer, Expired: did}
 	}
 	return nil, &approval.NotPendingError{ID: id, Status: r.Status, Answer: r.Answer}
+}
+
+// Principal implements [approval.Authenticator]: the database role this
+// store connects as, which the schema's guard holds every vote to.
+func (s *Approvals) Principal(ctx context.Context) (string, error) {
+	var role string
+	if err := s.db.pool.QueryRow(ctx, `SELECT current_user`).Scan(&role); err != nil {
+		return "", fmt.Errorf("postgres store: reading the database role: %w", err)
+	}
+	return role, nil
+}
+
+// Vote implements [approval.Store]: a compare-and-swap on the votes,
+// retried when another approver's vote came in between. The vote names
+// this connection's role, whatever a.Principal said.
+func (s *Approvals) Vote(ctx context.Context, id string, a approval.Answer) (*approval.Record, error) {
+	role, err := s.Principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.Principal = role
+	for attempt := 0; attempt < 64; attempt++ {
+		r, err := s.Get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if r.Status != approval.Pending || !r.Deadline.After(a.Time) {
+			return s.Answer(ctx, id, a) // says why, expiring when due
+		}
+		votes, final, err := approval.Tally(r, a)
+		if err != nil {
+			return nil, err
+		}
+		oldVotes, err := approval.EncodeVotes(r.Votes)
+		if err != nil {
+			return nil, err
+		}
+		newVotes, err := approval.EncodeVotes(votes)
+		if err != nil {
+			return nil, err
+		}
+		status, answer, approver := string(approval.Pending), "", ""
+		if final != nil {
+			data, err := json.Marshal(final)
+			if err != nil {
+				return nil, err
+			}
+			status, answer, approver = string(approval.Approved), string(data), final.Approver
+		}
+		r, err = scanRequest(s.db.pool.QueryRow(ctx, `UPDATE approval_requests SET votes_json = $1, status = $2, answer_json = $3, approver = $4
+			WHERE id = $5 AND status = 'pending' AND deadline_ns > $6 AND votes_json = $7 RETURNING `+requestColumns,
+			newVotes, status, answer, approver, id, a.Time.UnixNano(), oldVotes))
+		if err == nil {
+			return r, nil
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return nil, fmt.Errorf("vote on approval request %s: %w", id, err)
+		}
+	}
+	return nil, fmt.Errorf("vote on approval request %s: too many concurrent changes; try again", id)
 }
 
 // Expire implements [approval.Store].

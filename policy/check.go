@@ -157,6 +157,8 @@ type ruleCanon struct {
 	Expires        string         `json:"expires,omitempty"`
 	Schedule       *scheduleCanon `json:"schedule,omitempty"`
 	Timeout        string         `json:"timeout,omitempty"`
+	Quorum         int            `json:"quorum,omitempty"`
+	Approvers      []string       `json:"approvers,omitempty"`
 	Reason         string         `json:"reason,omitempty"`
 }
 

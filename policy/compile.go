@@ -272,6 +272,8 @@ type RuleInfo struct {
 	Kinds       []string      `json:"action"`
 	Approval    bool          `json:"human_approval,omitempty"`
 	Timeout     string        `json:"timeout,omitempty"`
+	Quorum      int           `json:"quorum,omitempty"`
+	Approvers   []string      `json:"approvers,omitempty"`
 }
 
 // MarshalJSON adds the effect by name.
@@ -291,6 +293,9 @@ func (p *Policy) Rules() []RuleInfo {
 			Effect: r.effect, Kinds: append([]string(nil), r.kindsRaw...), Approval: r.approval}
 		if r.timeout > 0 {
 			ri.Timeout = r.timeout.String()
+		}
+		if r.needs != nil {
+			ri.Quorum, ri.Approvers = r.needs.Quorum, append([]string(nil), r.needs.Approvers...)
 		}
 		out = append(out, ri)
 	}

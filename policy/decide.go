@@ -14,6 +14,9 @@ type outcome struct {
 	rule   *rule // the user rule that decided, if any
 	policy *Policy
 	layer  string
+	// needs is what an ask needs (quorum, approvers): of every rule that
+	// asked about the part, in every layer.
+	needs *action.ApprovalNeeds
 }
 
 var (
@@ -47,8 +50,12 @@ func (p *Policy) Decide(req *action.Request) action.Decision {
 		return d
 	}
 	var best outcome
+	var needs *action.ApprovalNeeds
 	for i := range req.Parts {
 		o := p.decidePart(req, &req.Parts[i], false)
+		if o.effect == action.Ask {
+			needs = needs.Merge(o.needs)
+		}
 		if d.Part < 0 || worse(o, best) || tieToCommand(o, best, req, i, d.Part) {
 			best, d.Part = o, i
 		}
@@ -57,6 +64,22 @@ func (p *Policy) Decide(req *action.Request) action.Decision {
 	if best.rule != nil {
 		d.Timeout = best.rule.timeout
 	}
+	return withNeeds(d, needs)
+}
+
+// withNeeds gives an ask decision the approval needs of its asking rules.
+// Needs nobody can meet (approver lists that share nobody) make it a deny:
+// an ask that can never be approved would only wait for its timeout.
+func withNeeds(d action.Decision, needs *action.ApprovalNeeds) action.Decision {
+	if d.Effect != action.Ask || !needs.Restricted() {
+		return d
+	}
+	if needs.Impossible() {
+		d.Effect = action.Deny
+		d.Reason += " (and nobody can approve it: the rules that ask name no approver in common)"
+		return d
+	}
+	d.Approval = needs
 	return d
 }
 
@@ -105,7 +128,7 @@ func (r *rule) outcome() outcome {
 	if reason == "" {
 		reason = r.ref.Name
 	}
-	return outcome{effect: r.effect, ref: &r.ref, reason: reason, rule: r}
+	return outcome{effect: r.effect, ref: &r.ref, reason: reason, rule: r, needs: r.needs}
 }
 
 // protect applies built-in self-protection to the part's file facets.
@@ -312,8 +335,12 @@ func DecideLayers(layers []Layer, req *action.Request) action.Decision {
 		return d
 	}
 	var best outcome
+	var needs *action.ApprovalNeeds
 	for i := range req.Parts {
 		o := decideLayersPart(layers, user, req, &req.Parts[i])
+		if o.effect == action.Ask {
+			needs = needs.Merge(o.needs)
+		}
 		if d.Part < 0 || worse(o, best) || tieToCommand(o, best, req, i, d.Part) {
 			best, d.Part = o, i
 		}
@@ -330,7 +357,7 @@ func DecideLayers(layers []Layer, req *action.Request) action.Decision {
 	if best.rule != nil {
 		d.Timeout = best.rule.timeout
 	}
-	return d
+	return withNeeds(d, needs)
 }
 
 func decideLayersPart(layers []Layer, user *Policy, req *action.Request, part *action.Part) outcome {
@@ -347,6 +374,7 @@ func decideLayersPart(layers []Layer, user *Policy, req *action.Request, part *a
 	have, haveUntrusted := false, false
 	var always *rule
 	var alwaysLayer Layer
+	var needs *action.ApprovalNeeds // of every layer's asking rule
 	for _, l := range layers {
 		if l.Policy == nil {
 			continue
@@ -354,6 +382,9 @@ func decideLayersPart(layers []Layer, user *Policy, req *action.Request, part *a
 		r := l.Policy.firstMatch(req, part, l.DenyAskOnly)
 		if r == nil {
 			continue
+		}
+		if r.effect == action.Ask {
+			needs = needs.Merge(r.needs)
 		}
 		if l.Name == "always" && r.effect == action.Allow {
 			if always == nil {
@@ -389,7 +420,13 @@ func decideLayersPart(layers []Layer, user *Policy, req *action.Request, part *a
 	if haveUntrusted && untrusted.effect.Rank() > o.effect.Rank() {
 		o = untrusted
 	}
-	if o.effect == action.Ask && always != nil {
+	if o.effect == action.Ask {
+		o.needs = needs
+	}
+	// An "always" approval answers a plain ask, never one that needs a
+	// quorum or named approvers: one person's "always" must not stand in
+	// for the others.
+	if o.effect == action.Ask && always != nil && !needs.Restricted() {
 		o = always.outcome()
 		o.policy, o.layer = alwaysLayer.Policy, alwaysLayer.Name
 	}

@@ -52,7 +52,8 @@ func (f *File) RuleCount() int { return len(f.rules) }
 var (
 	topKeys  = []string{"version", "name", "description", "default", "rules", "tests"}
 	ruleKeys = []string{"name", "id", "description", "action", "command_pattern", "command_regex", "program", "args",
-		"port", "host", "path", "url", "uri", "tool", "server", "agent", "effect", "reason", "conditions", "timeout"}
+		"port", "host", "path", "url", "uri", "tool", "server", "agent", "effect", "reason", "conditions", "timeout",
+		"quorum", "approvers"}
 	conditionKeys = []string{"human_approval", "expires", "schedule"}
 	scheduleKeys  = []string{"days", "hours", "timezone"}
 	effectNames   = []string{"allow", "deny", "ask", "require_approval", "prompt"}
@@ -544,6 +545,9 @@ func parseRule(n *strictyaml.Node, file string, idx int) (*rule, error) {
 		r.timeout = d
 		r.canon.Timeout = d.String()
 	}
+	if err := r.parseApprovalNeeds(n); err != nil {
+		return nil, err
+	}
 	r.canon.Effect = r.effect.String()
 	r.canon.HumanApproval = r.approval
 
@@ -754,4 +758,69 @@ func parseSchedule(v *strictyaml.Node) (*schedule, error) {
 		return nil, v.Errorf("give days:, hours: or both", "schedule has neither days nor hours")
 	}
 	return s, nil
+}
+
+// maxQuorum bounds quorum: a larger one is a typo, not a committee.
+const maxQuorum = 16
+
+// parseApprovalNeeds reads quorum (how many distinct people must approve)
+// and approvers (who may), which only a rule that asks can have.
+func (r *rule) parseApprovalNeeds(n *strictyaml.Node) error {
+	qv, av := n.Get("quorum"), n.Get("approvers")
+	if qv == nil && av == nil {
+		return nil
+	}
+	if r.effect != action.Ask {
+		v := qv
+		if v == nil {
+			v = av
+		}
+		return v.Errorf("quorum and approvers say who must approve an ask; use them with effect: ask or human_approval", "%s on a rule that never asks", firstKey(n, "quorum", "approvers"))
+	}
+	needs := &action.ApprovalNeeds{Quorum: 1}
+	if qv != nil {
+		q, err := qv.Int("quorum")
+		if err != nil {
+			return err
+		}
+		if q < 1 || q > maxQuorum {
+			return qv.Errorf(fmt.Sprintf("write a number of people from 1 to %d", maxQuorum), "bad quorum %d", q)
+		}
+		needs.Quorum = int(q)
+		r.canon.Quorum = needs.Quorum
+	}
+	if av != nil {
+		items, names, err := av.StringOrList("approvers")
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for i, name := range names {
+			at := av
+			if i < len(items) {
+				at = items[i]
+			}
+			switch {
+			case strings.TrimSpace(name) == "" || name != strings.TrimSpace(name):
+				return at.Errorf("write login names such as alice", "bad approver %q", name)
+			case strings.ContainsAny(name, "*?["):
+				return at.Errorf("list each approver by name", "approver %q is a pattern; approvers are exact names", name)
+			case seen[name]:
+				return at.Errorf("list each approver once", "approver %q is listed twice", name)
+			}
+			seen[name] = true
+		}
+		if len(names) == 0 {
+			return av.Errorf("name who may approve, or remove the key", "approvers is empty, so nobody could approve")
+		}
+		if len(names) < needs.Quorum {
+			return av.Errorf("name at least as many approvers as the quorum", "quorum %d but only %d approver(s): nobody could approve", needs.Quorum, len(names))
+		}
+		needs.Approvers = names
+		r.canon.Approvers = names
+	}
+	if needs.Restricted() {
+		r.needs = needs
+	}
+	return nil
 }

@@ -30,6 +30,7 @@ type rule struct {
 	hasExpires bool
 	schedule   *schedule
 	timeout    time.Duration
+	needs      *action.ApprovalNeeds // quorum and approvers; nil: one approval from anyone
 
 	// View matchers (test the part's argv views; all must hold on one view).
 	patterns []*cmdPattern

@@ -39,6 +39,10 @@ func Run(t *testing.T, open Open) {
 		{"ConcurrentAnswers", testConcurrentAnswers},
 		{"ConcurrentUse", testConcurrentUse},
 		{"Outbox", testOutbox},
+		{"Quorum", testQuorum},
+		{"QuorumOnePrincipal", testQuorumOnePrincipal},
+		{"QuorumLate", testQuorumLate},
+		{"ConcurrentVotes", testConcurrentVotes},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -427,5 +431,138 @@ func testOutbox(t *testing.T, _ approval.Store, o approval.Outbox) {
 	}
 	if q, _ := o.Queued(ctx); q != 0 {
 		t.Fatalf("Queued = %d after every delivery finished, want 0", q)
+	}
+}
+
+// quorumRecord is a pending record that needs n distinct approvers.
+func quorumRecord(t *testing.T, s approval.Store, command string, n int) *approval.Record {
+	t.Helper()
+	r := Record(command, base, time.Minute)
+	r.Needs = &action.ApprovalNeeds{Quorum: n}
+	if err := s.Create(context.Background(), r); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	return r
+}
+
+func vote(principal string, scope approval.Scope, at time.Time) approval.Answer {
+	return approval.Answer{Approve: true, Scope: scope, Approver: principal + " (tty)", Principal: principal, Channel: "cli", Time: at}
+}
+
+// authenticated reports whether s names principals itself (a database
+// role): every vote from this test's connection is then one principal's.
+func authenticated(s approval.Store) bool {
+	_, ok := s.(approval.Authenticator)
+	return ok
+}
+
+func testQuorum(t *testing.T, s approval.Store, _ approval.Outbox) {
+	if authenticated(s) {
+		t.Skip("the store names the principal itself: one connection is one approver (see QuorumOnePrincipal)")
+	}
+	ctx := context.Background()
+	r := quorumRecord(t, s, "kubectl apply -f prod.yaml", 2)
+	got, err := s.Vote(ctx, r.ID, vote("alice", approval.Session, base.Add(time.Second)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != approval.Pending || len(got.Votes) != 1 || got.Votes[0].Principal != "alice" || got.Answer != nil {
+		t.Fatalf("after one vote of two: %+v", got)
+	}
+	if got.Needs == nil || got.Needs.Quorum != 2 {
+		t.Fatalf("needs not kept: %+v", got.Needs)
+	}
+	// The same principal under another display name counts once.
+	a := vote("alice", approval.Once, base.Add(2*time.Second))
+	a.Approver = "someone else"
+	if _, err := s.Vote(ctx, r.ID, a); !errors.Is(err, approval.ErrVoted) {
+		t.Fatalf("second vote by alice: %v, want ErrVoted", err)
+	}
+	got, err = s.Vote(ctx, r.ID, vote("bob", approval.Once, base.Add(3*time.Second)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != approval.Approved || got.Answer == nil || !got.Answer.Approve || got.Answer.Scope != approval.Once ||
+		len(got.Votes) != 2 || got.Answer.Principal != "alice, bob" {
+		t.Fatalf("after the quorum: %+v answer %+v", got, got.Answer)
+	}
+	if _, err := s.Vote(ctx, r.ID, vote("carol", approval.Once, base.Add(4*time.Second))); err == nil {
+		t.Fatal("a vote on an approved record succeeded")
+	}
+	if err := s.Use(ctx, r.ID, r.Hash, base.Add(5*time.Second)); err != nil {
+		t.Fatalf("Use after the quorum: %v", err)
+	}
+
+	// A deny from anyone ends it at once.
+	r2 := quorumRecord(t, s, "kubectl delete ns prod", 2)
+	if _, err := s.Vote(ctx, r2.ID, vote("alice", approval.Once, base.Add(time.Second))); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.Answer(ctx, r2.ID, answer(false, base.Add(2*time.Second)))
+	if err != nil || got.Status != approval.Denied {
+		t.Fatalf("deny after one vote: %+v %v", got, err)
+	}
+	if err := s.Use(ctx, r2.ID, r2.Hash, base.Add(3*time.Second)); !errors.Is(err, approval.ErrUsed) {
+		t.Fatalf("Use of a denied record: %v", err)
+	}
+}
+
+// testQuorumOnePrincipal is invariant I12: one approver sending two
+// approvals under different names does not make a quorum of two.
+func testQuorumOnePrincipal(t *testing.T, s approval.Store, _ approval.Outbox) {
+	ctx := context.Background()
+	r := quorumRecord(t, s, "terraform apply", 2)
+	first, second := vote("alice", approval.Once, base.Add(time.Second)), vote("alice", approval.Once, base.Add(2*time.Second))
+	second.Approver = "mallory"
+	if authenticated(s) {
+		second.Principal = "mallory" // a name the client chose: the store must not count it
+	}
+	if _, err := s.Vote(ctx, r.ID, first); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Vote(ctx, r.ID, second); !errors.Is(err, approval.ErrVoted) {
+		t.Fatalf("second vote from the same approver: %v, want ErrVoted", err)
+	}
+	if got, _ := s.Get(ctx, r.ID); got.Status != approval.Pending || len(got.Votes) != 1 {
+		t.Fatalf("one approver made a quorum of two: %+v", got)
+	}
+}
+
+func testQuorumLate(t *testing.T, s approval.Store, _ approval.Outbox) {
+	ctx := context.Background()
+	r := quorumRecord(t, s, "rm -rf build", 2)
+	_, err := s.Vote(ctx, r.ID, vote("alice", approval.Once, base.Add(2*time.Minute)))
+	notPending(t, err, approval.Expired, true)
+}
+
+func testConcurrentVotes(t *testing.T, s approval.Store, _ approval.Outbox) {
+	if authenticated(s) {
+		t.Skip("one connection is one approver")
+	}
+	ctx := context.Background()
+	r := quorumRecord(t, s, "make release", 3)
+	var wg sync.WaitGroup
+	errs := make([]error, 6)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = s.Vote(ctx, r.ID, vote(fmt.Sprintf("p%d", i%4), approval.Once, base.Add(time.Second)))
+		}()
+	}
+	wg.Wait()
+	got, err := s.Get(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, v := range got.Votes {
+		if seen[v.Principal] {
+			t.Fatalf("principal %s counted twice: %+v", v.Principal, got.Votes)
+		}
+		seen[v.Principal] = true
+	}
+	if got.Status != approval.Approved || len(got.Votes) != 3 {
+		t.Fatalf("after concurrent votes of 4 principals: status %s, %d votes (errors %v)", got.Status, len(got.Votes), errs)
 	}
 }

@@ -1,0 +1,161 @@
+package approval_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/approval"
+)
+
+func quorumDecision(n int, approvers ...string) action.Decision {
+	d := askDecision
+	d.Approval = &action.ApprovalNeeds{Quorum: n, Approvers: approvers}
+	return d
+}
+
+func answerAs(principal string, scope approval.Scope) approval.Answer {
+	return approval.Answer{Approve: true, Scope: scope, Approver: principal + " (/dev/pts/3)", Principal: principal, Channel: "cli"}
+}
+
+// TestQuorumLifeCycle: a request that needs two people waits through the
+// first approval, counts one person once (I12), and runs after the second.
+func TestQuorumLifeCycle(t *testing.T) {
+	ctx := context.Background()
+	ev := &events{}
+	m := newManager(t, openSQLite(t), ev, nil)
+	req := shellRequest("s1", "kubectl", "apply", "-f", "prod.yaml")
+	ch := make(chan askResult, 1)
+	go func() {
+		out, err := m.Ask(ctx, req, quorumDecision(2), approval.AskOptions{Timeout: 30 * time.Second})
+		ch <- askResult{out, err}
+	}()
+	r := pendingFor(t, m, req.Input)
+	if r.Needs == nil || r.Needs.Quorum != 2 {
+		t.Fatalf("record needs %+v", r.Needs)
+	}
+	if !strings.Contains(approval.Render(r, time.Now()), "Needs:     approvals from 2 different people (0 so far)") {
+		t.Errorf("render does not say what is needed:\n%s", approval.Render(r, time.Now()))
+	}
+	got, err := m.Answer(ctx, r.ID, answerAs("alice", approval.Session))
+	if err != nil || got.Status != approval.Pending || len(got.Votes) != 1 {
+		t.Fatalf("first approval: %+v, %v", got, err)
+	}
+	// The same person again, under another name: still one approval.
+	again := answerAs("alice", approval.Once)
+	again.Approver = "root"
+	if _, err := m.Answer(ctx, r.ID, again); !errors.Is(err, approval.ErrVoted) {
+		t.Fatalf("second approval by alice: %v, want ErrVoted", err)
+	}
+	select {
+	case res := <-ch:
+		t.Fatalf("the request ran after one approval of two: %+v", res.out)
+	case <-time.After(100 * time.Millisecond):
+	}
+	if _, err := m.Answer(ctx, r.ID, answerAs("bob", approval.Session)); err != nil {
+		t.Fatal(err)
+	}
+	res := <-ch
+	if res.err != nil || res.out.Effect != action.Allow || res.out.Approver() != "alice (/dev/pts/3) + bob (/dev/pts/3)" {
+		t.Fatalf("Ask = %+v (%v), want allow by alice and bob", res.out, res.err)
+	}
+	types := ev.types(r.ID)
+	if !slices.Contains(types, "voted") || !slices.Contains(types, "approved") || !slices.Contains(types, "used") {
+		t.Errorf("events %v, want voted, approved and used", types)
+	}
+	// Both approved for the session: the grant covers the same request.
+	if out, ok, err := m.Redeem(ctx, req, quorumDecision(2)); err != nil || !ok || out.Via != approval.ViaSession {
+		t.Errorf("session grant after a session quorum: %+v %v %v", out, ok, err)
+	}
+}
+
+func TestQuorumNarrowestScope(t *testing.T) {
+	ctx := context.Background()
+	m := newManager(t, openSQLite(t), &events{}, nil)
+	req := shellRequest("s1", "terraform", "apply")
+	r, err := m.Submit(ctx, req, quorumDecision(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Answer(ctx, r.ID, answerAs("alice", approval.Session)); err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.Answer(ctx, r.ID, answerAs("bob", approval.Once))
+	if err != nil || got.Status != approval.Approved || got.Answer.Scope != approval.Once {
+		t.Fatalf("after alice (session) and bob (once): %+v %v", got.Answer, err)
+	}
+	if _, ok, _ := m.Redeem(ctx, req, quorumDecision(2)); !ok {
+		t.Fatal("the approval was not usable once")
+	}
+	if _, ok, _ := m.Redeem(ctx, req, quorumDecision(2)); ok {
+		t.Fatal("a once-approval became a session grant")
+	}
+}
+
+func TestApproversEnforced(t *testing.T) {
+	ctx := context.Background()
+	m := newManager(t, openSQLite(t), &events{}, func(c *approval.Config) {
+		c.Always = func(context.Context, *approval.Record, approval.Answer) error { return nil }
+	})
+	r, err := m.Submit(ctx, shellRequest("s1", "git", "push", "--force"), quorumDecision(1, "ops", "lead"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		a    approval.Answer
+		want string
+	}{
+		{"not an approver", answerAs("dev", approval.Once), "dev may not approve"},
+		{"no principal", approval.Answer{Approve: true, Approver: "ops", Channel: "webhook"}, "does not say who you are"},
+		{"always", answerAs("ops", approval.Always), "cannot be approved always"},
+	}
+	for _, tt := range tests {
+		if _, err := m.Answer(ctx, r.ID, tt.a); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want %q", tt.name, err, tt.want)
+		}
+	}
+	if got, _ := m.Get(ctx, r.ID); got.Status != approval.Pending {
+		t.Fatalf("refused answers changed the record: %s", got.Status)
+	}
+	// Anyone may deny: refusing is always safe.
+	got, err := m.Answer(ctx, r.ID, approval.Answer{Approve: false, Approver: "dev", Principal: "dev", Channel: "cli"})
+	if err != nil || got.Status != approval.Denied {
+		t.Fatalf("deny by a non-approver: %+v %v", got, err)
+	}
+	r2, _ := m.Submit(ctx, shellRequest("s1", "git", "push", "origin"), quorumDecision(1, "ops", "lead"))
+	got, err = m.Answer(ctx, r2.ID, answerAs("lead", approval.Once))
+	if err != nil || got.Status != approval.Approved {
+		t.Fatalf("approval by a listed approver: %+v %v", got, err)
+	}
+}
+
+func TestImpossibleNeedsAreNotFiled(t *testing.T) {
+	m := newManager(t, openSQLite(t), &events{}, nil)
+	d := askDecision
+	d.Approval = &action.ApprovalNeeds{Quorum: 1, None: true}
+	if _, err := m.Submit(context.Background(), shellRequest("", "ls"), d); err == nil {
+		t.Fatal("a request nobody can approve was filed")
+	}
+}
+
+func TestDescribeNeeds(t *testing.T) {
+	tests := []struct {
+		n    *action.ApprovalNeeds
+		want string
+	}{
+		{nil, "one approval"},
+		{&action.ApprovalNeeds{Quorum: 2}, "approvals from 2 different people"},
+		{&action.ApprovalNeeds{Quorum: 1, Approvers: []string{"ops"}}, "an approval by ops"},
+		{&action.ApprovalNeeds{Quorum: 2, Approvers: []string{"a", "b", "c"}}, "approvals from 2 different people among a, b and c"},
+	}
+	for _, tt := range tests {
+		if got := approval.DescribeNeeds(tt.n); got != tt.want {
+			t.Errorf("DescribeNeeds(%+v) = %q, want %q", tt.n, got, tt.want)
+		}
+	}
+}

@@ -9,6 +9,7 @@
 package action
 
 import (
+	"fmt"
 	"strings"
 	"time"
 )
@@ -220,6 +221,31 @@ func (n *ApprovalNeeds) Impossible() bool {
 // at the agent answers once.
 func (n *ApprovalNeeds) Restricted() bool {
 	return n != nil && (n.Quorum > 1 || len(n.Approvers) > 0 || n.None)
+}
+
+// Describe says what approving takes, for people: "approvals from 2
+// different people among alice, bob and carol".
+func (n *ApprovalNeeds) Describe() string {
+	if !n.Restricted() {
+		return "one approval"
+	}
+	if n.Impossible() {
+		return "an approval nobody can give (the rules name no approver in common)"
+	}
+	var b strings.Builder
+	if n.Quorum > 1 {
+		fmt.Fprintf(&b, "approvals from %d different people", n.Quorum)
+	} else {
+		b.WriteString("an approval")
+	}
+	switch len(n.Approvers) {
+	case 0:
+	case 1:
+		fmt.Fprintf(&b, " by %s", n.Approvers[0])
+	default:
+		fmt.Fprintf(&b, " among %s and %s", strings.Join(n.Approvers[:len(n.Approvers)-1], ", "), n.Approvers[len(n.Approvers)-1])
+	}
+	return b.String()
 }
 
 // Allows reports whether principal may approve under n.

@@ -189,6 +189,11 @@ var ErrNotFound = errors.New("no such approval request")
 // unused record for that hash.
 var ErrUsed = errors.New("approval already used, not approved, or bound to another request")
 
+// ErrNotApprover is returned by [Manager.Answer] for an approval the
+// record's needs do not accept: from someone its rules do not name, from a
+// channel that cannot say who answered, or "always".
+var ErrNotApprover = errors.New("approval refused")
+
 // ErrVoted is returned by [Store.Vote] when the principal has approved the
 // record already: a quorum counts each principal once.
 var ErrVoted = errors.New("this approver has approved the request already; it needs approvals from different people")

@@ -678,36 +678,18 @@ func (m *Manager) Answer(ctx context.Context, id string, a Answer) (*Record, err
 func checkApprover(r *Record, a Answer) error {
 	switch {
 	case a.Principal == "":
-		return fmt.Errorf("approval request %s needs %s, and this channel does not say who you are; approve it with 'safeclaw approvals approve' in a terminal", r.ID, DescribeNeeds(r.Needs))
+		return fmt.Errorf("%w: approval request %s needs %s, and this channel does not say who you are; approve it with 'safeclaw approvals approve' in a terminal", ErrNotApprover, r.ID, DescribeNeeds(r.Needs))
 	case !r.Needs.Allows(a.Principal):
-		return fmt.Errorf("%s may not approve request %s: it needs %s", a.Principal, r.ID, DescribeNeeds(r.Needs))
+		return fmt.Errorf("%w: %s may not approve request %s: it needs %s", ErrNotApprover, a.Principal, r.ID, DescribeNeeds(r.Needs))
 	case a.Scope == Always:
-		return fmt.Errorf("approval request %s needs %s, so it cannot be approved always; approve it once or for the session", r.ID, DescribeNeeds(r.Needs))
+		return fmt.Errorf("%w: approval request %s needs %s, so it cannot be approved always; approve it once or for the session", ErrNotApprover, r.ID, DescribeNeeds(r.Needs))
 	}
 	return nil
 }
 
-// DescribeNeeds says what approving takes, for people: "approvals from 2
-// different people among alice, bob and carol".
-func DescribeNeeds(n *action.ApprovalNeeds) string {
-	if !n.Restricted() {
-		return "one approval"
-	}
-	var b strings.Builder
-	if n.Quorum > 1 {
-		fmt.Fprintf(&b, "approvals from %d different people", n.Quorum)
-	} else {
-		b.WriteString("an approval")
-	}
-	switch len(n.Approvers) {
-	case 0:
-	case 1:
-		fmt.Fprintf(&b, " by %s", n.Approvers[0])
-	default:
-		fmt.Fprintf(&b, " among %s and %s", strings.Join(n.Approvers[:len(n.Approvers)-1], ", "), n.Approvers[len(n.Approvers)-1])
-	}
-	return b.String()
-}
+// DescribeNeeds says what approving takes, for people (see
+// [action.ApprovalNeeds.Describe]).
+func DescribeNeeds(n *action.ApprovalNeeds) string { return n.Describe() }
 
 func verb(approve bool) string {
 	if approve {

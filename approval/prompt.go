@@ -77,11 +77,14 @@ func (p *TTYPrompter) Prompt(ctx context.Context, r *Record) (Answer, error) {
 		}
 	}()
 
+	// A quorum or named approvers rule out "always": one person's standing
+	// rule must not stand in for the others.
+	always := p.AllowAlways && !r.Needs.Restricted()
 	choices := "[y] once"
 	if r.Session != "" {
 		choices += ", [s] this session"
 	}
-	if p.AllowAlways {
+	if always {
 		choices += ", [a] always"
 	}
 	choices += ", [N] deny"
@@ -117,7 +120,7 @@ func (p *TTYPrompter) Prompt(ctx context.Context, r *Record) (Answer, error) {
 			}
 			a.Approve, a.Scope = true, Session
 		case "a", "always":
-			if !p.AllowAlways {
+			if !always {
 				fmt.Fprintln(f, "\"always\" is not available here.")
 				continue
 			}

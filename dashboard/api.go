@@ -124,7 +124,8 @@ func (s *Server) answerApproval(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	a := approval.Answer{Approve: b.Approve, Reason: b.Reason, Approver: s.c.Approver + " (dashboard)", Channel: "dashboard", Time: s.c.Now()}
+	a := approval.Answer{Approve: b.Approve, Reason: b.Reason, Approver: s.c.Approver + " (dashboard)",
+		Principal: s.c.Principal, Channel: "dashboard", Time: s.c.Now()}
 	if b.Approve {
 		sc, err := approval.ParseScope(b.Scope)
 		if err != nil {
@@ -163,6 +164,12 @@ func (s *Server) answerApproval(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.As(err, &np):
 		writeError(w, http.StatusConflict, np.Error())
+		return
+	case errors.Is(err, approval.ErrNotApprover):
+		writeError(w, http.StatusForbidden, err.Error())
+		return
+	case errors.Is(err, approval.ErrVoted):
+		writeError(w, http.StatusConflict, err.Error())
 		return
 	case got == nil && err != nil:
 		s.internal(w, err)

@@ -86,6 +86,10 @@ type Config struct {
 	// can be recorded; nil allows the Manager to try.
 	CheckAlways func(r *approval.Record, a approval.Answer) error
 	Approver    string // who answers from the dashboard (the user's login)
+	// Principal is the login of the uid the dashboard runs as: whoever
+	// holds its session answers as that user, for quorums and approver
+	// lists.
+	Principal string
 
 	Audit audit.Store
 

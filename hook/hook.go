@@ -380,6 +380,11 @@ func (h handler) ask(ctx context.Context, ev *event, req *action.Request, dec ac
 	}
 	switch mode {
 	case AskNative:
+		if dec.Approval.Restricted() {
+			// Whoever sits at the agent answers its prompt, once: not a
+			// quorum, nor a named approver. safeclaw's own approval it is.
+			break
+		}
 		if ev.kind == evPermission {
 			// No answer leaves the agent's own permission dialog to a person.
 			return h.a.answer(ev, verdict{abstain: true})

@@ -122,6 +122,10 @@ func approveHint(id string) string {
 
 // askDeniedMessage answers an ask that could not be put to a person here.
 func askDeniedMessage(req *action.Request, dec action.Decision, id string) string {
+	if dec.Approval.Restricted() {
+		return "safeclaw needs " + dec.Approval.Describe() + " for " + subject(req, dec) + " (" + ruleText(dec) +
+			") and cannot ask for it here, so it is denied for now." + notes(dec) + " " + approveHint(id)
+	}
 	return "safeclaw needs a person's approval for " + subject(req, dec) + " (" + ruleText(dec) + ") and cannot ask one here, so it is denied for now." +
 		notes(dec) + " " + approveHint(id)
 }

@@ -42,6 +42,11 @@ type askState struct {
 // client's user by elicitation; safeclaw's approval queue (Approve); a
 // pending approval (Pending); deny.
 func (p *Proxy) ask(ctx context.Context, ss *mcp.ServerSession, req *action.Request, d action.Decision, bind string, st askState) (bool, string, mcp.Result) {
+	if d.Approval.Restricted() {
+		// A quorum or named approvers: the client's user answering once,
+		// here or at the agent's prompt, is neither. safeclaw's queue only.
+		return p.queue(ctx, ss, req, d, st)
+	}
 	if st.state != "" {
 		if err := p.redeemState(st.state, bind); err != nil {
 			p.recordElicitation(ctx, approverOf(ss), req, d, "invalid", 0)
@@ -95,6 +100,12 @@ func (p *Proxy) ask(ctx context.Context, ss *mcp.ServerSession, req *action.Requ
 			// request to the client): try the approval queue.
 		}
 	}
+	return p.queue(ctx, ss, req, d, st)
+}
+
+// queue puts an ask to safeclaw's approval queue: waiting on it (Approve),
+// else filing it (Pending) and denying with how to approve.
+func (p *Proxy) queue(ctx context.Context, ss *mcp.ServerSession, req *action.Request, d action.Decision, st askState) (bool, string, mcp.Result) {
 	if p.opts.Approve != nil {
 		stop := p.keepAlive(ctx, ss, st.progress)
 		eff, err := p.opts.Approve(ctx, req, d)

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -328,6 +329,17 @@ func (e *Env) whoami() string {
 	return fmt.Sprintf("uid %d", os.Getuid())
 }
 
+// principal is who runs this process as the system knows them: the login
+// of its real uid (never an environment variable, which anyone can set),
+// else "uid N". Quorums count principals, and approver lists name them.
+func principal() string {
+	uid := strconv.Itoa(os.Getuid())
+	if u, err := user.LookupId(uid); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "uid " + uid
+}
+
 // alwaysPolicyPath is the "always" policy layer's file.
 func (e *Env) alwaysPolicyPath() string { return filepath.Join(e.ConfigDir, "always.yaml") }
 
@@ -438,7 +450,7 @@ func (e *Env) ttyPrompter() approval.Prompter {
 	if path == "-" || !approval.TTYAvailable(path) {
 		return nil
 	}
-	return &approval.TTYPrompter{Path: path, Approver: e.whoami(), AllowAlways: true, Now: e.Now}
+	return &approval.TTYPrompter{Path: path, Approver: e.whoami(), Principal: principal(), AllowAlways: true, Now: e.Now}
 }
 
 // Approve implements gate.ApproveFunc. A surface that can wait (check,
@@ -683,7 +695,7 @@ func runApprovalsAnswer(ctx context.Context, e *Env, args []string, approve bool
 		return errorf(e, "approvals %s takes one request ID", name)
 	}
 	id := pos[0]
-	a := approval.Answer{Approve: approve, Reason: *reason, Approver: e.whoami(), Channel: "cli"}
+	a := approval.Answer{Approve: approve, Reason: *reason, Approver: e.whoami(), Principal: principal(), Channel: "cli"}
 	interactive, tty := e.stdinTerminal()
 	if approve {
 		switch {
@@ -750,9 +762,19 @@ func runApprovalsAnswer(ctx context.Context, e *Env, args []string, approve bool
 	if approve {
 		verb = "Approved"
 	}
+	if approve && got.Status == approval.Pending {
+		// One approval of the several the request needs.
+		fmt.Fprintf(e.Stdout, "Approved request %s as %s: %s\n", got.ID, a.Principal, approval.Printable(got.Input))
+		fmt.Fprintf(e.Stdout, "It needs %s: %d so far; it stays pending until the others approve.\n",
+			approval.DescribeNeeds(got.Needs), len(got.Votes))
+		if err != nil {
+			fmt.Fprintf(e.Stderr, "safeclaw: warning: %v\n", err)
+		}
+		return exitOK
+	}
 	fmt.Fprintf(e.Stdout, "%s request %s", verb, got.ID)
 	if approve {
-		fmt.Fprintf(e.Stdout, " (%s)", a.Scope)
+		fmt.Fprintf(e.Stdout, " (%s)", got.Answer.Scope)
 	}
 	fmt.Fprintf(e.Stdout, ": %s\n", approval.Printable(got.Input))
 	if a.Scope == approval.Always && err == nil {

@@ -109,6 +109,7 @@ func (e *Env) runDashboard(ctx context.Context, listen string, noOpen, allowRemo
 		Approvals:   h.m,
 		CheckAlways: e.checkAlways,
 		Approver:    e.whoami(),
+		Principal:   principal(),
 		Audit:       trail,
 		PolicyPath:  filepath.Join(e.ConfigDir, "policy.yaml"),
 		VersionDir:  filepath.Join(e.StateDir, "policy-versions"),

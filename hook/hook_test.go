@@ -621,3 +621,25 @@ func TestParseAskMode(t *testing.T) {
 		t.Error("ask mode allow accepted")
 	}
 }
+
+// TestQuorumAskNeverGoesToTheAgentsPrompt: an ask that needs several people
+// or named approvers is not handed to the agent's own prompt (whoever sits
+// there answers once), on any event: it is filed with safeclaw and denied
+// with how to approve.
+func TestQuorumAskNeverGoesToTheAgentsPrompt(t *testing.T) {
+	pending := func(context.Context, *action.Request, action.Decision) (string, error) { return "01JDX7Q0", nil }
+	for _, p := range []string{"claude.pretooluse.bash-background.json", "claude.permissionrequest.bash.json", "gemini.beforetool.shell.json", "cursor.beforeshellexecution.json"} {
+		t.Run(p, func(t *testing.T) {
+			d := decision("ask")
+			d.Approval = &action.ApprovalNeeds{Quorum: 2, Approvers: []string{"alice", "bob"}}
+			g := &gate{dec: d}
+			r := run(t, agentOf(p), readPayload(t, p), g.decide, Options{Ask: AskNative, Pending: pending})
+			if !strings.Contains(r.stdout, "deny") || strings.Contains(r.stdout, `"ask"`) {
+				t.Fatalf("stdout %s: want a deny, never the agent's ask", r.stdout)
+			}
+			if !strings.Contains(r.stdout, "approvals from 2 different people among alice and bob") || !strings.Contains(r.stdout, "01JDX7Q0") {
+				t.Errorf("the denial does not say what approving takes and how: %s", r.stdout)
+			}
+		})
+	}
+}

@@ -700,6 +700,10 @@ func approveHint(id string) string {
 }
 
 func askDeniedMessage(req *action.Request, d action.Decision, id string) string {
+	if d.Approval.Restricted() {
+		return "safeclaw needs " + d.Approval.Describe() + " for " + subject(req) + " (" + ruleText(d) +
+			") and cannot ask for it here, so it is denied for now." + notes(d) + " " + approveHint(id)
+	}
 	return "safeclaw needs a person's approval for " + subject(req) + " (" + ruleText(d) + ") and cannot ask one here, so it is denied for now." +
 		notes(d) + " " + approveHint(id)
 }

@@ -30,6 +30,7 @@ rules:
   - {name: no drop, action: mcp.call, server: db, tool: run_query, args: {sql: {regex: "(?i)\\bdrop\\b"}}, effect: deny, reason: "No DROP statements"}
   - {name: queries, action: mcp.call, server: db, tool: run_query, effect: allow}
   - {name: secrets ask, action: mcp.call, server: db, tool: echo, args: {text: "secret*"}, effect: ask}
+  - {name: two for wipes, action: mcp.call, server: db, tool: echo, args: {text: "wipe*"}, effect: ask, quorum: 2}
   - {name: echo, action: mcp.call, server: db, tool: [echo, slow, die, ask_client], effect: allow}
   - {name: commands, action: mcp.call, server: db, tool: run_command, effect: allow}
   - {name: no rm, command_pattern: "rm *", effect: deny, reason: "no rm"}

@@ -478,3 +478,29 @@ func TestHTTPAskByInputRequired(t *testing.T) {
 		t.Errorf("upstream got %v", got)
 	}
 }
+
+// An ask that needs two people is not put to the client's user by
+// elicitation (one person, once): it goes to safeclaw's queue.
+func TestQuorumAskSkipsElicitation(t *testing.T) {
+	for _, era := range eras {
+		t.Run(era.name, func(t *testing.T) {
+			var filed *action.Request
+			s := start(t, setupOpts{era: era.version, client: approving(true, "accept"), configure: func(o *Options) {
+				o.Pending = func(_ context.Context, req *action.Request, d action.Decision) (string, error) {
+					filed = req
+					return "q1", nil
+				}
+			}})
+			res := call(t, s.client, "echo", map[string]any{"text": "wipe all"})
+			if !res.IsError || !strings.Contains(resultText(res), "approvals from 2 different people") || !strings.Contains(resultText(res), "q1") {
+				t.Fatalf("quorum ask: %q", resultText(res))
+			}
+			if filed == nil {
+				t.Error("the ask was not filed with safeclaw")
+			}
+			if got := calledWith(t, s.fake, "echo"); len(got) != 0 {
+				t.Errorf("upstream got %v", got)
+			}
+		})
+	}
+}

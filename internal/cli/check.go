@@ -179,6 +179,8 @@ type decisionOut struct {
 	Parts      []partOut       `json:"parts"`
 	PolicyHash string          `json:"policy_hash,omitempty"`
 	Notes      []string        `json:"notes,omitempty"`
+	// Approval is what an ask needs beyond one approval from anyone.
+	Approval *action.ApprovalNeeds `json:"approval,omitempty"`
 }
 
 type partOut struct {
@@ -190,7 +192,7 @@ type partOut struct {
 func decisionJSON(req *action.Request, d action.Decision) decisionOut {
 	out := decisionOut{
 		Decision: d.Effect.String(), Rule: d.Rule, Reason: d.Reason, Input: req.Input,
-		Actions: req.Actions(), PolicyHash: d.PolicyHash, Notes: d.Notes,
+		Actions: req.Actions(), PolicyHash: d.PolicyHash, Notes: d.Notes, Approval: d.Approval,
 	}
 	if out.Actions == nil {
 		out.Actions = []action.Action{}
@@ -224,6 +226,9 @@ func printDecision(w io.Writer, in input, req *action.Request, d action.Decision
 	}
 	if d.Reason != "" {
 		fmt.Fprintf(w, "  Reason: %s\n", d.Reason)
+	}
+	if d.Approval.Restricted() {
+		fmt.Fprintf(w, "  Needs: %s\n", d.Approval.Describe())
 	}
 	if d.Part >= 0 && d.Part < len(req.Parts) && len(req.Parts) > 1 {
 		fmt.Fprintf(w, "  Decided by: %s\n", req.Parts[d.Part].Text)

@@ -16,6 +16,13 @@
 // "always" appends a narrow allow rule to a separate policy file
 // ([AlwaysRules], [AppendAlways]).
 //
+// # Quorum
+//
+// A record can need more than one approval ([Record.Needs], from the
+// rules' quorum and approvers): approvals are votes ([Store.Vote], counted
+// once per principal by [Tally]) until the quorum is reached; a deny from
+// anyone ends the request; "always" is refused.
+//
 // # Time
 //
 // Every record has a deadline. A requester that stops waiting marks its
@@ -39,8 +46,11 @@
 //   - Approvers are not authenticated beyond their channel: anyone who can
 //     write the store file, or answer the requester's terminal, can
 //     approve. docs/approvals.md states the threat model.
-//   - There is no quorum (several approvers for one request): the first
-//     answer decides, and a second one, under any name, has no effect.
+//   - A quorum counts principals as the channels name them
+//     ([Answer.Principal]): locally the login of the answering process's
+//     uid, which any process of that user can also claim by writing the
+//     store; the PostgreSQL store names the database role itself
+//     ([Authenticator]) and its schema enforces it.
 //   - Times are wall-clock times. A clock that moves back cannot stretch an
 //     approval or a grant (one dated ahead of the clock by more than
 //     [MaxClockSkew] is not used), but a pending request's deadline moves

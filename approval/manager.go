@@ -221,7 +221,9 @@ func (m *Manager) Submit(ctx context.Context, req *action.Request, d action.Deci
 		return nil, fmt.Errorf("approval: request cannot be bound: %s", hash)
 	}
 	now := m.c.Now()
-	if _, err := m.Sweep(ctx); err != nil {
+	// On the decision path: a bounded sweep, so that thousands of abandoned
+	// requests cost a hook no more than a few.
+	if _, err := m.sweep(ctx, submitSweep); err != nil {
 		m.c.Warn("safeclaw: warning: expiring old approval requests: " + err.Error())
 	}
 	same, err := m.c.Store.List(ctx, Filter{Status: []Status{Pending}, Hash: hash, Limit: 1})
@@ -752,12 +754,17 @@ func (m *Manager) List(ctx context.Context, f Filter) ([]*Record, error) {
 // Sweep expires pending records past their deadline (their requester is
 // gone) and reports them, and deletes answered records older than
 // Config.Retention.
-func (m *Manager) Sweep(ctx context.Context) ([]*Record, error) {
+func (m *Manager) Sweep(ctx context.Context) ([]*Record, error) { return m.sweep(ctx, 0) }
+
+// submitSweep bounds how many overdue requests one filing expires.
+const submitSweep = 16
+
+func (m *Manager) sweep(ctx context.Context, max int) ([]*Record, error) {
 	now := m.c.Now()
 	if _, err := m.c.Store.Purge(ctx, now.Add(-m.c.Retention)); err != nil {
 		m.c.Warn("safeclaw: warning: deleting old approval requests: " + err.Error())
 	}
-	recs, err := m.c.Store.ExpireDue(ctx, now)
+	recs, err := m.c.Store.ExpireDue(ctx, now, max)
 	for _, r := range recs {
 		ev := r.event(EventExpired, now)
 		ev.Approver, ev.Channel = "timeout", "timeout"

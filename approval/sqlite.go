@@ -436,10 +436,14 @@ func (s *SQLite) Expire(ctx context.Context, id string, a Answer) (*Record, bool
 }
 
 // ExpireDue implements [Store].
-func (s *SQLite) ExpireDue(ctx context.Context, now time.Time) ([]*Record, error) {
+func (s *SQLite) ExpireDue(ctx context.Context, now time.Time, max int) ([]*Record, error) {
 	// Find candidates first, then expire each with the conditional UPDATE,
 	// so that only records this call moved are reported.
-	rows, err := s.db.QueryContext(ctx, `SELECT id, deadline_ns FROM requests WHERE status = 'pending' AND deadline_ns <= ?`, now.UnixNano())
+	if max <= 0 {
+		max = -1 // SQLite: no limit
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, deadline_ns FROM requests WHERE status = 'pending' AND deadline_ns <= ?
+		ORDER BY deadline_ns LIMIT ?`, now.UnixNano(), max)
 	if err != nil {
 		return nil, err
 	}

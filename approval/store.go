@@ -37,9 +37,10 @@ type Store interface {
 	// whether this call did it. It returns the record as it is after the
 	// call: possibly approved or denied by an answer that came first.
 	Expire(ctx context.Context, id string, a Answer) (*Record, bool, error)
-	// ExpireDue expires every pending record whose deadline is at or before
-	// now and returns the records this call expired.
-	ExpireDue(ctx context.Context, now time.Time) ([]*Record, error)
+	// ExpireDue expires pending records whose deadline is at or before now,
+	// the most overdue first and at most max of them (max <= 0: all), and
+	// returns the records this call expired.
+	ExpireDue(ctx context.Context, now time.Time, max int) ([]*Record, error)
 	// Use marks an approved, unused record bound to hash as used. It
 	// returns [ErrUsed] when the record is not approved, already used, or
 	// bound to another hash.

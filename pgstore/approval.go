@@ -298,8 +298,13 @@ func (s *Approvals) Expire(ctx context.Context, id string, a approval.Answer) (*
 }
 
 // ExpireDue implements [approval.Store].
-func (s *Approvals) ExpireDue(ctx context.Context, now time.Time) ([]*approval.Record, error) {
-	rows, err := s.db.pool.Query(ctx, `SELECT id, deadline_ns FROM approval_requests WHERE status = 'pending' AND deadline_ns <= $1`, now.UnixNano())
+func (s *Approvals) ExpireDue(ctx context.Context, now time.Time, max int) ([]*approval.Record, error) {
+	var limit *int // NULL: no limit
+	if max > 0 {
+		limit = &max
+	}
+	rows, err := s.db.pool.Query(ctx, `SELECT id, deadline_ns FROM approval_requests WHERE status = 'pending' AND deadline_ns <= $1
+		ORDER BY deadline_ns LIMIT $2`, now.UnixNano(), limit)
 	if err != nil {
 		return nil, err
 	}

@@ -186,14 +186,14 @@ func testExpireDue(t *testing.T, s approval.Store, _ approval.Outbox) {
 	if _, err := s.Answer(ctx, done.ID, answer(false, base.Add(time.Second))); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.ExpireDue(ctx, base.Add(time.Minute))
+	got, err := s.ExpireDue(ctx, base.Add(time.Minute), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 1 || got[0].ID != due.ID || got[0].Status != approval.Expired {
 		t.Fatalf("ExpireDue = %+v, want only %s", got, due.ID)
 	}
-	if again, _ := s.ExpireDue(ctx, base.Add(time.Minute)); len(again) != 0 {
+	if again, _ := s.ExpireDue(ctx, base.Add(time.Minute), 0); len(again) != 0 {
 		t.Fatalf("second ExpireDue = %d records, want none", len(again))
 	}
 	if r, _ := s.Get(ctx, later.ID); r.Status != approval.Pending {
@@ -201,6 +201,22 @@ func testExpireDue(t *testing.T, s approval.Store, _ approval.Outbox) {
 	}
 	if r, _ := s.Get(ctx, done.ID); r.Status != approval.Denied {
 		t.Fatalf("answered record is %s after ExpireDue", r.Status)
+	}
+
+	// A bound: the most overdue first, no more than asked.
+	var overdue []*approval.Record
+	for i := range 5 {
+		overdue = append(overdue, create(t, s, fmt.Sprintf("d%d", i), base.Add(time.Duration(5-i)*time.Second), time.Minute))
+	}
+	got, err = s.ExpireDue(ctx, base.Add(time.Hour), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != overdue[4].ID || got[1].ID != overdue[3].ID {
+		t.Fatalf("ExpireDue(max 2) = %d records, want the two most overdue", len(got))
+	}
+	if rest, _ := s.ExpireDue(ctx, base.Add(time.Hour), 0); len(rest) != 4 {
+		t.Fatalf("the rest: %d records, want 4 (3 of these and %s)", len(rest), later.ID)
 	}
 }
 

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -28,11 +31,14 @@ func ListenUnix(path string, logf func(format string, args ...any)) (net.Listene
 	}
 	// Where others may write (and the sticky bit does not stop them), they
 	// could remove the socket and put their own in its place, which would
-	// answer the agents' questions.
+	// answer the agents' questions; a directory another user owns is theirs
+	// to do that in.
 	if st, err := os.Stat(dir); err != nil {
 		return nil, err
 	} else if st.Mode().Perm()&0o022 != 0 && st.Mode()&fs.ModeSticky == 0 {
 		return nil, fmt.Errorf("%s: the socket's directory is writable by others (mode %04o); use a private directory", path, st.Mode().Perm())
+	} else if owner, ok := fileOwner(st); ok && owner != os.Getuid() && owner != 0 {
+		return nil, fmt.Errorf("%s: the socket's directory belongs to uid %d, not to you (uid %d); use a directory of your own", path, owner, os.Getuid())
 	}
 	if st, err := os.Lstat(path); err == nil {
 		if st.Mode()&fs.ModeSocket == 0 {
@@ -46,16 +52,54 @@ func ListenUnix(path string, logf func(format string, args ...any)) (net.Listene
 			return nil, fmt.Errorf("removing the stale socket: %w", err)
 		}
 	}
-	ln, err := net.Listen("unix", path)
+	ln, err := listenPrivate(path)
 	if err != nil {
 		return nil, err
 	}
-	// The directory is private already; the mode is the second fence.
-	if err := os.Chmod(path, 0o600); err != nil {
-		ln.Close()
+	return &peerListener{Listener: ln, uid: os.Getuid(), logf: logf}, nil
+}
+
+// listenPrivate listens on a Unix socket at path that is 0600 from the
+// moment it is reachable: it is bound under a temporary name, given its
+// mode, and only then renamed into place, so there is no moment when the
+// umask's mode lets others connect.
+func listenPrivate(path string) (net.Listener, error) {
+	var suffix [6]byte
+	if _, err := rand.Read(suffix[:]); err != nil {
 		return nil, err
 	}
-	return &peerListener{Listener: ln, uid: os.Getuid(), logf: logf}, nil
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+"."+hex.EncodeToString(suffix[:]))
+	l, err := net.Listen("unix", tmp)
+	if err != nil {
+		return nil, err
+	}
+	ul := l.(*net.UnixListener)
+	// Close must not remove the temporary name: it will not exist.
+	ul.SetUnlinkOnClose(false)
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		ul.Close()
+		os.Remove(tmp)
+		return nil, err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		ul.Close()
+		os.Remove(tmp)
+		return nil, err
+	}
+	return &unlinkOnClose{UnixListener: ul, path: path}, nil
+}
+
+// unlinkOnClose removes the socket's final name when the listener closes.
+type unlinkOnClose struct {
+	*net.UnixListener
+	path string
+	once sync.Once
+}
+
+func (l *unlinkOnClose) Close() error {
+	err := l.UnixListener.Close()
+	l.once.Do(func() { os.Remove(l.path) })
+	return err
 }
 
 // peerListener drops connections from other users.

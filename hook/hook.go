@@ -412,7 +412,13 @@ func (h handler) ask(ctx context.Context, ev *event, req *action.Request, dec ac
 			return h.a.answer(ev, verdict{effect: action.Deny, reason: notApprovedMessage(req, dec, got)})
 		}
 	}
-	return h.a.answer(ev, verdict{effect: action.Deny, reason: askDeniedMessage(req, dec, h.pending(ctx, req, dec))})
+	msg := askDeniedMessage(req, dec, h.pending(ctx, req, dec))
+	if ev.name == skillShellEvent {
+		// Not a tool call the agent can retry: the line runs again when
+		// the skill or command is loaded again.
+		msg = strings.Replace(msg, "retry the same call unchanged.", "load the same skill or command again.", 1)
+	}
+	return h.a.answer(ev, verdict{effect: action.Deny, reason: msg})
 }
 
 // fence rewrites an allowed shell call to run under [Options.Fence] where

@@ -118,7 +118,11 @@ type Server struct {
 	c      Config
 	mux    *http.ServeMux
 	mu     sync.Mutex
-	used   bool // the login token was exchanged
+	used   bool // the login token or code was exchanged
+	// code is the short login code a person types into the login page;
+	// tries counts wrong codes (after maxCodeTries the code is dead).
+	code  string
+	tries int
 	sess   map[string]*session
 	hosts  map[string]bool
 	origin map[string]bool
@@ -169,8 +173,12 @@ func New(c Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	code, err := newCode()
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{c: c, sess: map[string]*session{}, hosts: map[string]bool{}, origin: map[string]bool{},
-		cookie: cookiePrefix + port, static: static}
+		cookie: cookiePrefix + port, static: static, code: code}
 	names := []string{host, "localhost", "127.0.0.1", "[::1]"}
 	for _, h := range names {
 		if strings.Contains(h, ":") && !strings.HasPrefix(h, "[") {
@@ -187,9 +195,53 @@ func New(c Config) (*Server, error) {
 // LoginPath is the path (with the one-time token) that logs a browser in.
 func (s *Server) LoginPath() string { return "/login?token=" + s.c.Token }
 
+// LoginCode is the one-time code that logs a browser in through the login
+// page, for a browser opened without the token: a URL given to a browser
+// opener is on its command line, where any process can read it.
+func (s *Server) LoginCode() string { return s.code }
+
+// codeAlphabet has no look-alike characters (0/O, 1/I/L).
+const codeAlphabet = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+// maxCodeTries wrong codes end code logins: 12 characters of 31 are ~59
+// bits, and a handful of guesses leaves nothing to brute-force.
+const maxCodeTries = 5
+
+// newCode returns a login code such as "K7QM-2XPA-9WNC".
+func newCode() (string, error) {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	var out strings.Builder
+	for i, x := range b {
+		if i > 0 && i%4 == 0 {
+			out.WriteByte('-')
+		}
+		// 256 = 8*31 + 8: the bias toward the first 8 symbols is small, and
+		// the count of tries, not the last bit of entropy, is the defence.
+		out.WriteByte(codeAlphabet[int(x)%len(codeAlphabet)])
+	}
+	return out.String(), nil
+}
+
+// normCode reads a typed code: case, spaces and dashes do not matter.
+func normCode(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '-' || r == ' ' || r == '\t':
+			return -1
+		case r >= 'a' && r <= 'z':
+			return r - 'a' + 'A'
+		}
+		return r
+	}, s)
+}
+
 func (s *Server) routes() {
 	m := http.NewServeMux()
 	m.HandleFunc("GET /login", s.login)
+	m.HandleFunc("POST /login", s.loginCode)
 	m.HandleFunc("GET /{$}", s.page)
 	m.HandleFunc("GET /assets/{name}", s.asset)
 	m.Handle("GET /api/session", s.auth(s.session))
@@ -268,6 +320,54 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, "login link invalid or already used; restart 'safeclaw ui' for a new one")
 		return
 	}
+	s.startSession(w)
+}
+
+// loginCode is the login page's form: the code from the terminal, once.
+func (s *Server) loginCode(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 1024)
+	typed := ""
+	if err := r.ParseForm(); err == nil {
+		typed = normCode(r.PostForm.Get("code"))
+	}
+	s.mu.Lock()
+	dead := s.used || s.tries >= maxCodeTries
+	ok := !dead && subtle.ConstantTimeCompare([]byte(typed), []byte(normCode(s.code))) == 1
+	switch {
+	case ok:
+		s.used = true
+	case !dead:
+		s.tries++
+		dead = s.tries >= maxCodeTries
+	}
+	s.mu.Unlock()
+	switch {
+	case ok:
+		s.startSession(w)
+	case dead:
+		s.loginPage(w, "This login code no longer works (it was used, or mistyped too often). Restart <code>safeclaw ui</code> for a new one.")
+	default:
+		s.loginPage(w, "That is not the code. Check it in the terminal where <code>safeclaw ui</code> runs.")
+	}
+}
+
+// loginPage asks for the code that 'safeclaw ui' printed (401).
+func (s *Server) loginPage(w http.ResponseWriter, problem string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusUnauthorized)
+	if problem != "" {
+		problem = `<p class="error" role="alert">` + problem + `</p>`
+	}
+	fmt.Fprint(w, `<!doctype html><html lang="en"><meta charset="utf-8"><title>safeclaw: log in</title>`+
+		`<link rel="stylesheet" href="/assets/style.css"><main><h1>Log in to the safeclaw dashboard</h1>`+problem+
+		`<p>Enter the login code that <code>safeclaw ui</code> printed in your terminal (or open the login link it printed). Each works once.</p>`+
+		`<form method="post" action="/login"><label>Login code <input name="code" autocomplete="off" autofocus required maxlength="40"></label> `+
+		`<button type="submit">Log in</button></form></main></html>`)
+}
+
+// startSession gives the browser a session: a cookie, and the page with the
+// session's second secret in a meta element.
+func (s *Server) startSession(w http.ResponseWriter) {
 	id, err1 := NewToken()
 	csrf, err2 := NewToken()
 	if err := errors.Join(err1, err2); err != nil {
@@ -336,11 +436,7 @@ func (s *Server) auth(h http.HandlerFunc) http.Handler {
 
 func (s *Server) page(w http.ResponseWriter, r *http.Request) {
 	if s.sessionOf(r) == nil {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.WriteHeader(http.StatusUnauthorized)
-		fmt.Fprint(w, `<!doctype html><html lang="en"><meta charset="utf-8"><title>safeclaw: log in</title>`+
-			`<link rel="stylesheet" href="/assets/style.css"><main><h1>Not logged in</h1>`+
-			`<p>Open the login link that <code>safeclaw ui</code> printed in your terminal. Each link works once.</p></main></html>`)
+		s.loginPage(w, "")
 		return
 	}
 	s.serveAsset(w, "index.html")

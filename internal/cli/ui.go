@@ -34,8 +34,10 @@ a simulation of the recent audit trail, saved versions and rollback, and
 setup (agents, install diffs, starter policies, doctor).
 
 It listens on 127.0.0.1 on a free port, prints a login link holding a
-one-time token, and opens your browser when there is one. The link works
-once; it turns into a session cookie. Stop it with Ctrl-C.
+one-time token and a login code, and opens your browser on the login page
+when there is one (never with the token: a browser opener's command line is
+visible to every process). Enter the code there, or open the link yourself;
+either works once and turns into a session cookie. Stop it with Ctrl-C.
 
 The listener is recorded in the audit trail. Only loopback addresses are
 accepted unless --allow-remote is given (the dashboard still checks Host and
@@ -129,6 +131,7 @@ func (e *Env) runDashboard(ctx context.Context, listen string, noOpen, allowRemo
 	if err != nil {
 		return errorf(e, "ui: %v", err)
 	}
+	base := "http://" + addr.String() + "/"
 	url := "http://" + addr.String() + srv.LoginPath()
 
 	// The dashboard's listener is the one socket safeclaw itself opens: it
@@ -150,10 +153,16 @@ func (e *Env) runDashboard(ctx context.Context, listen string, noOpen, allowRemo
 	go func() { served <- hs.Serve(ln) }()
 
 	fmt.Fprintf(e.Stdout, "safeclaw dashboard: %s\n", url)
-	fmt.Fprintln(e.Stdout, "The link logs in once. Press Ctrl-C to stop.")
+	fmt.Fprintf(e.Stdout, "Login code: %s\n", srv.LoginCode())
+	fmt.Fprintln(e.Stdout, "The link, or the code on the login page, logs in once. Press Ctrl-C to stop.")
 	if !noOpen {
-		if err := e.openBrowser(url); err != nil {
+		// The browser opens on the login page, without the token: a URL
+		// handed to a browser opener is on its command line, where any
+		// process (an agent, another user) can read it and log in first.
+		if err := e.openBrowser(base); err != nil {
 			fmt.Fprintf(e.Stderr, "safeclaw: note: %v; open the link yourself\n", err)
+		} else {
+			fmt.Fprintln(e.Stdout, "Opened the login page in your browser: enter the login code there.")
 		}
 	}
 	if testOnlyUIReady != nil {

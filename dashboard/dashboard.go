@@ -115,14 +115,14 @@ type Config struct {
 
 // Server is the dashboard's handler.
 type Server struct {
-	c      Config
-	mux    *http.ServeMux
-	mu     sync.Mutex
-	used   bool // the login token or code was exchanged
+	c    Config
+	mux  *http.ServeMux
+	mu   sync.Mutex
+	used bool // the login token or code was exchanged
 	// code is the short login code a person types into the login page;
 	// tries counts wrong codes (after maxCodeTries the code is dead).
-	code  string
-	tries int
+	code   string
+	tries  int
 	sess   map[string]*session
 	hosts  map[string]bool
 	origin map[string]bool

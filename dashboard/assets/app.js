@@ -97,6 +97,12 @@ function renderApprovals(v) {
   }
 }
 
+// needsText says what a request needs beyond one approval from anyone.
+function needsText(n) {
+  const who = (n.approvers || []).length ? " from " + n.approvers.join(", ") : "";
+  return n.quorum > 1 ? n.quorum + " different approvers" + who : "an approval" + who;
+}
+
 function pendingCard(r) {
   const id = "req-" + r.id;
   const reason = el("input", { type: "text", id: id + "-reason", autocomplete: "off" });
@@ -108,8 +114,13 @@ function pendingCard(r) {
     try {
       const body = { approve, reason: reason.value };
       if (approve) body.scope = scope;
-      await api("POST", "/api/approvals/" + encodeURIComponent(r.id) + "/answer", body);
-      status((approve ? "Approved " : "Denied ") + r.id + (approve ? " (" + scope + ")" : ""));
+      const got = await api("POST", "/api/approvals/" + encodeURIComponent(r.id) + "/answer", body);
+      const rec = got.record || {};
+      if (approve && rec.status === "pending") {
+        status("Approved " + r.id + ": " + (rec.votes || []).length + " of " + rec.needs.quorum + " approvals; it waits for the others");
+      } else {
+        status((approve ? "Approved " : "Denied ") + r.id + (approve ? " (" + scope + ")" : ""));
+      }
       refreshApprovals();
     } catch (e) { status("Could not answer " + r.id + ": " + e.message); }
   };
@@ -120,13 +131,15 @@ function pendingCard(r) {
     r.reason ? el("p", {}, el("strong", {}, "Reason: "), r.reason) : null,
     el("p", {}, el("strong", {}, "Directory: "), r.cwd || "-", " · ", el("strong", {}, "Expires: "), when(r.deadline)),
     r.requester ? el("p", { class: "help" }, "Waiting: " + r.requester) : null,
+    r.needs ? el("p", {}, el("strong", {}, "Needs: "), needsText(r.needs),
+      (r.votes || []).length ? " · approved so far by " + r.votes.map((v) => v.approver).join(", ") : "") : null,
     el("details", {}, el("summary", {}, "Parts and facets"), parts),
     el("div", { class: "row" },
       el("label", { for: id + "-reason" }, "Reason (optional)"), reason),
     el("div", { class: "row" },
       el("button", { type: "button", onclick: () => answer(true, "once") }, "Approve once"),
       el("button", { type: "button", class: "secondary", onclick: () => answer(true, "session") }, "Approve for session"),
-      el("button", { type: "button", class: "secondary", onclick: () => answer(true, "always") }, "Approve always"),
+      r.needs ? null : el("button", { type: "button", class: "secondary", onclick: () => answer(true, "always") }, "Approve always"),
       el("button", { type: "button", class: "danger", onclick: () => answer(false) }, "Deny")));
 }
 

@@ -739,6 +739,8 @@ type askInfo struct {
 	ApprovalURL string    `json:"approval_url,omitempty"`
 	Status      string    `json:"status,omitempty"`
 	ExpiresAt   time.Time `json:"expires_at,omitzero"`
+	// Needs says what approving takes beyond one approval from anyone.
+	Needs *action.ApprovalNeeds `json:"needs,omitempty"`
 }
 
 type decideAnswer struct {
@@ -848,6 +850,9 @@ func (h *Handler) decide(ctx context.Context, bt *built) (*decideAnswer, *apiErr
 		default:
 			ask = &askInfo{}
 		}
+	}
+	if ask != nil && d.Effect == action.Ask {
+		ask.Needs = d.Approval
 	}
 	res := decideResult{Decision: d.Effect.String(), Reason: d.Reason, Ask: ask, Input: req.Input,
 		Actions: req.Actions(), Notes: d.Notes}

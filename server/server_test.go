@@ -51,6 +51,9 @@ func (g *fakeGate) decide(_ context.Context, req *action.Request) (action.Decisi
 			}
 			if e.Rank() > d.Effect.Rank() {
 				d = action.Decision{Effect: e, Rule: rule, Reason: "because " + string(f.Kind), Part: i, PolicyHash: "sha256:abc"}
+				if e == action.Ask && strings.Contains(f.Command, " -rf /srv") {
+					d.Approval = &action.ApprovalNeeds{Quorum: 2, Approvers: []string{"alice", "bob"}}
+				}
 			}
 		}
 	}
@@ -259,6 +262,15 @@ func TestDecideAskCarriesApproval(t *testing.T) {
 	}
 	if !strings.Contains(m["message"].(string), "safeclaw approvals approve ap1") {
 		t.Errorf("message %q", m["message"])
+	}
+	if _, ok := ask["needs"]; ok {
+		t.Errorf("a plain ask carries needs: %v", ask)
+	}
+	// An ask that needs two approvers says so.
+	_, m, raw = do(t, h, "POST", "/v1/decide", `{"command":"rm -rf /srv/www"}`)
+	ask, _ = m["result"].(map[string]any)["ask"].(map[string]any)
+	if needs, _ := ask["needs"].(map[string]any); needs == nil || needs["quorum"] != 2.0 {
+		t.Errorf("quorum ask %v: %s", ask, raw)
 	}
 	// A deny or allow has "ask": null.
 	_, m, _ = do(t, h, "POST", "/v1/decide", `{"command":"ls"}`)

@@ -49,6 +49,10 @@ type Approval struct {
 	Answered time.Time `json:"answered_at,omitzero"`
 	// Used says the approval already allowed its request (single use).
 	Used bool `json:"used,omitempty"`
+	// Needs says what approving takes beyond one approval from anyone;
+	// Approvals counts those given so far while a quorum is not reached.
+	Needs     *action.ApprovalNeeds `json:"needs,omitempty"`
+	Approvals int                   `json:"approvals,omitempty"`
 }
 
 // approvalBody is the approval route's answer.

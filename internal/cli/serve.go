@@ -523,7 +523,8 @@ func (l *liveGate) getApproval(ctx context.Context, id string) (server.Approval,
 
 // apiApproval is what API clients see of an approval record.
 func apiApproval(r *approval.Record) server.Approval {
-	a := server.Approval{ID: r.ID, Status: string(r.Status), Created: r.Created, Deadline: r.Deadline, Used: !r.Used.IsZero()}
+	a := server.Approval{ID: r.ID, Status: string(r.Status), Created: r.Created, Deadline: r.Deadline, Used: !r.Used.IsZero(),
+		Needs: r.Needs, Approvals: len(r.Votes)}
 	if ans := r.Answer; ans != nil {
 		a.Approver, a.Channel, a.Scope, a.Reason, a.Answered = ans.Approver, ans.Channel, string(ans.Scope), ans.Reason, ans.Time
 	}

@@ -47,8 +47,11 @@
 // Both protocol eras are spoken on both sides where the SDK allows it: the
 // downstream server answers initialize (2024-11-05 .. 2025-11-25) and the
 // stateless 2026-07-28 era (server/discover, per-request _meta); over HTTP
-// it is a stateless streamable-HTTP handler. The upstream client probes
-// server/discover and falls back to initialize.
+// it is a stateless streamable-HTTP handler ([Proxy.HTTPHandler]: an
+// optional bearer token, browsers of other origins and DNS-rebinding host
+// names refused). The upstream client probes server/discover and falls
+// back to initialize; over HTTP it follows redirects only within the
+// endpoint's origin and bounds response bodies ([HTTP]).
 //
 // # Current limitations
 //
@@ -69,6 +72,11 @@
 //   - On stdio, requests sent as a batch are not tracked for the answers
 //     written when the upstream ends; a client's cancellation of a fast call
 //     is forwarded only when it comes on a line of its own.
+//   - Over HTTP, a legacy client's clientInfo comes only with its
+//     initialize (stateless: no session), so its later requests carry no
+//     agent; and no standalone event stream is opened to an HTTP upstream,
+//     so a legacy stateful upstream's list_changed notifications outside a
+//     call are not seen.
 //   - The upstream's list_changed notifications are forwarded through the
 //     SDK's feature-change notification (a placeholder feature added and
 //     removed), the only public way to send them.

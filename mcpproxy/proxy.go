@@ -99,10 +99,12 @@ func Command(cmd *exec.Cmd) Upstream {
 }
 
 // HTTP is an upstream streamable-HTTP MCP endpoint; client nil means
-// http.DefaultClient.
+// http.DefaultClient. The proxy uses a copy of client that follows
+// redirects only within the endpoint's origin and reads at most 32 MiB of
+// a response that is not an event stream (see upstreamClient).
 func HTTP(endpoint string, client *http.Client) Upstream {
-	return Upstream{transport: &mcp.StreamableClientTransport{Endpoint: endpoint, HTTPClient: client, MaxRetries: 1, DisableStandaloneSSE: true},
-		desc: endpoint}
+	return Upstream{transport: &mcp.StreamableClientTransport{Endpoint: endpoint, HTTPClient: upstreamClient(client), MaxRetries: 1, DisableStandaloneSSE: true},
+		desc: redactURL(endpoint)}
 }
 
 // String describes the upstream (its command line or URL).
@@ -381,14 +383,6 @@ func (p *Proxy) ServeStdio(ctx context.Context, in io.ReadCloser, out io.Writer)
 		ss.Close()
 		return ctx.Err()
 	}
-}
-
-// Handler serves clients over streamable HTTP, statelessly (so clients of
-// the 2026-07-28 era are accepted too), with the SDK's DNS-rebinding
-// protection for loopback listeners.
-func (p *Proxy) Handler() http.Handler {
-	return mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return p.server },
-		&mcp.StreamableHTTPOptions{Stateless: true, MaxRequestBodyBytes: 8 << 20})
 }
 
 // srv is the downstream server, nil while New is still connecting.

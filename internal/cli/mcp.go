@@ -29,7 +29,7 @@ import (
 
 const mcpUsage = `Usage:
   safeclaw mcp [--policy FILE]... [--name NAME] [--ask MODE] -- COMMAND [ARGS...]
-  safeclaw mcp --listen 127.0.0.1:PORT --upstream URL --name NAME [--policy FILE]...
+  safeclaw mcp --listen 127.0.0.1:PORT [--token-env VAR] --upstream URL --name NAME [--policy FILE]...
   safeclaw mcp scan [--name NAME] [--json] -- COMMAND [ARGS...]
   safeclaw mcp trust NAME
 
@@ -55,7 +55,10 @@ person runs 'safeclaw mcp trust NAME'.
 
 --listen serves clients over streamable HTTP on a loopback address
 instead of stdio; --upstream connects to a streamable-HTTP server instead of
-running COMMAND. Either may be used with the other form. --header
+running COMMAND. Either may be used with the other form. --token-env VAR
+makes --listen require "Authorization: Bearer $VAR" of every client;
+without it any local process or user can use the server, so its asks are
+never put to the client (elicitation), only to safeclaw's queue. --header
 "Name: value" (repeatable) is sent with every request to the --upstream
 server; write secrets as ${VAR} to have safeclaw read them from its
 environment instead of its command line:
@@ -87,6 +90,7 @@ func runMCP(ctx context.Context, e *Env, args []string) int {
 	flags.Var(&policies, "policy", "policy file or directory (repeatable); replaces the user policy")
 	name := flags.String("name", "", "the server's name in rules (server:), audit and pins; default: from COMMAND or URL")
 	listen := flags.String("listen", "", "serve streamable HTTP on this loopback address (127.0.0.1:PORT) instead of stdio")
+	tokenEnv := flags.String("token-env", "", "with --listen, require the bearer token in this environment variable of every client")
 	upstream := flags.String("upstream", "", "the real server's streamable-HTTP URL, instead of COMMAND")
 	var headers stringList
 	flags.Var(&headers, "header", "\"Name: value\" sent to the --upstream server (repeatable; ${VAR} is read from the environment)")
@@ -102,6 +106,8 @@ func runMCP(ctx context.Context, e *Env, args []string) int {
 		return errorf(e, "mcp: give --upstream or a command, not both")
 	case len(headers) > 0 && *upstream == "":
 		return errorf(e, "mcp: --header is for an --upstream server")
+	case *tokenEnv != "" && *listen == "":
+		return errorf(e, "mcp: --token-env is for --listen")
 	}
 	if *ask != "auto" && *ask != "wait" && *ask != "deny" {
 		return errorf(e, "mcp: --ask must be auto, wait or deny, not %q", *ask)
@@ -112,9 +118,18 @@ func runMCP(ctx context.Context, e *Env, args []string) int {
 	if !mcpproxy.ValidName(*name) {
 		return hintf(e, "names use letters, digits, '.', '_' and '-'", "mcp: bad server name %q", *name)
 	}
+	token := ""
 	if *listen != "" {
 		if err := checkLoopback(*listen); err != nil {
 			return errorf(e, "mcp: --listen: %v", err)
+		}
+		if *tokenEnv != "" {
+			if token = e.Getenv(*tokenEnv); token == "" {
+				return errorf(e, "mcp: --token-env: environment variable %s is not set or empty", *tokenEnv)
+			}
+			if len(token) < minListenToken {
+				return errorf(e, "mcp: --token-env: the token in %s must be at least %d characters", *tokenEnv, minListenToken)
+			}
 		}
 	}
 	relayGC(e)
@@ -150,7 +165,10 @@ func runMCP(ctx context.Context, e *Env, args []string) int {
 			}
 			return ps.decide(req), nil
 		},
-		Elicit:   *ask == "auto",
+		// Whoever reaches a listener without a token could answer the
+		// question itself: only the agent that started this process over
+		// stdio, or a client holding the token, is asked.
+		Elicit:   *ask == "auto" && (*listen == "" || token != ""),
 		Pins:     mcpproxy.OpenPins(e.mcpPinFile(*name)),
 		Cwd:      e.Cwd,
 		Home:     e.Home,
@@ -178,6 +196,9 @@ func runMCP(ctx context.Context, e *Env, args []string) int {
 		if err != nil {
 			return errorf(e, "mcp: %v", err)
 		}
+		if cleartextCredentials(u, h) {
+			fmt.Fprintf(e.Stderr, "safeclaw mcp: warning: %s is plain HTTP to another machine: the --header values (or the URL's password) cross the network unencrypted\n", u.Redacted())
+		}
 		up = mcpproxy.HTTP(*upstream, upstreamClient(h))
 	} else {
 		cmd := exec.Command(command[0], command[1:]...)
@@ -194,7 +215,10 @@ func runMCP(ctx context.Context, e *Env, args []string) int {
 	defer p.Close()
 
 	if *listen != "" {
-		return serveMCPHTTP(ctx, e, p, *listen, *name, up)
+		if token == "" {
+			fmt.Fprintf(e.Stderr, "safeclaw mcp: warning: %s has no --token-env: any local process or user can use it (with the upstream's credentials, within the policy); asks go to 'safeclaw approvals', never to the client\n", *name)
+		}
+		return serveMCPHTTP(ctx, e, p, *listen, token, *name, up)
 	}
 	in, ok := e.Stdin.(io.ReadCloser)
 	if f, isFile := e.Stdin.(*os.File); isFile {
@@ -209,12 +233,18 @@ func runMCP(ctx context.Context, e *Env, args []string) int {
 	return exitOK
 }
 
-func serveMCPHTTP(ctx context.Context, e *Env, p *mcpproxy.Proxy, addr, name string, up mcpproxy.Upstream) int {
+func serveMCPHTTP(ctx context.Context, e *Env, p *mcpproxy.Proxy, addr, token, name string, up mcpproxy.Upstream) int {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return errorf(e, "mcp: %v", err)
 	}
-	srv := &http.Server{Handler: p.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// A name (localhost) may resolve to something else than loopback.
+	if err := checkLoopback(ln.Addr().String()); err != nil {
+		ln.Close()
+		return errorf(e, "mcp: --listen %s: %v", addr, err)
+	}
+	srv := &http.Server{Handler: p.HTTPHandler(mcpproxy.HTTPOptions{Token: token}), ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	fmt.Fprintf(e.Stderr, "safeclaw mcp: serving %s on http://%s/ (upstream %s)\n", name, ln.Addr(), up)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
@@ -432,8 +462,11 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 	return l.w.Write(p)
 }
 
-// checkLoopback refuses non-loopback listen addresses: the proxy has no
-// authentication of its own.
+// minListenToken is the shortest --token-env token accepted.
+const minListenToken = 16
+
+// checkLoopback refuses non-loopback listen addresses: a token is only as
+// good as the channel it crosses, which is plain HTTP.
 func checkLoopback(addr string) error {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -444,7 +477,7 @@ func checkLoopback(addr string) error {
 	}
 	ip := net.ParseIP(host)
 	if ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("%q is not a loopback address (127.0.0.1, ::1): the proxy has no authentication of its own", host)
+		return fmt.Errorf("%q is not a loopback address (127.0.0.1, ::1): the proxy serves plain HTTP", host)
 	}
 	return nil
 }

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"fmt"
+	"net"
 	"net/http"
 	"net/textproto"
+	"net/url"
 	"os"
 	"strings"
 
@@ -67,4 +69,17 @@ func upstreamClient(h http.Header) *http.Client {
 		return &http.Client{}
 	}
 	return &http.Client{Transport: &headerTransport{base: http.DefaultTransport, header: h}}
+}
+
+// cleartextCredentials reports credentials (headers, or a password in the
+// URL) bound for another machine over plain HTTP.
+func cleartextCredentials(u *url.URL, h http.Header) bool {
+	if u.Scheme != "http" || (len(h) == 0 && u.User == nil) {
+		return false
+	}
+	host := u.Hostname()
+	if ip := net.ParseIP(host); ip != nil {
+		return !ip.IsLoopback()
+	}
+	return host != "localhost"
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -69,5 +70,31 @@ func TestMCPHeaderNeedsUpstream(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "--header is for an --upstream server") {
 		t.Errorf("stderr: %s", out.String())
+	}
+}
+
+func TestCleartextCredentials(t *testing.T) {
+	auth := http.Header{"Authorization": {"Bearer t"}}
+	for _, tc := range []struct {
+		url  string
+		h    http.Header
+		want bool
+	}{
+		{"http://mcp.example.com/mcp", auth, true},
+		{"http://user:pw@mcp.example.com/mcp", nil, true},
+		{"http://10.0.0.5:8080/mcp", auth, true},
+		{"https://mcp.example.com/mcp", auth, false},
+		{"http://mcp.example.com/mcp", nil, false},
+		{"http://127.0.0.1:8080/mcp", auth, false},
+		{"http://[::1]:8080/mcp", auth, false},
+		{"http://localhost:8080/mcp", auth, false},
+	} {
+		u, err := url.Parse(tc.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cleartextCredentials(u, tc.h); got != tc.want {
+			t.Errorf("%s %v: %v, want %v", tc.url, tc.h, got, tc.want)
+		}
 	}
 }

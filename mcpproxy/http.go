@@ -1,0 +1,147 @@
+package mcpproxy
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// maxUpstreamBody bounds what is read of one HTTP response from the
+// upstream that is not an event stream (the SDK bounds each event of a
+// stream, at 16 MiB, but reads a JSON body whole).
+const maxUpstreamBody = 32 << 20
+
+// maxRequestBody bounds a downstream HTTP request's body.
+const maxRequestBody = 8 << 20
+
+// HTTPOptions configure [Proxy.HTTPHandler].
+type HTTPOptions struct {
+	// Token, when set, must come with every request as
+	// "Authorization: Bearer TOKEN"; others are refused (401) before
+	// anything is decided.
+	Token string
+}
+
+// Handler serves clients over streamable HTTP without a token; see
+// [Proxy.HTTPHandler].
+func (p *Proxy) Handler() http.Handler { return p.HTTPHandler(HTTPOptions{}) }
+
+// HTTPHandler serves clients over streamable HTTP, statelessly (so clients
+// of the 2026-07-28 era are accepted too). Requests from a browser page of
+// another origin (Origin, Sec-Fetch-Site) are refused, and so, on a
+// loopback listener, are requests for a host name that is not a loopback
+// one (DNS rebinding; the SDK's check); with a token, requests without it.
+func (p *Proxy) HTTPHandler(o HTTPOptions) http.Handler {
+	var h http.Handler = mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return p.server },
+		&mcp.StreamableHTTPOptions{Stateless: true, MaxRequestBodyBytes: maxRequestBody})
+	h = http.NewCrossOriginProtection().Handler(h)
+	if o.Token != "" {
+		h = bearer(o.Token, h)
+	}
+	return h
+}
+
+// bearer refuses requests that do not carry token.
+func bearer(token string, next http.Handler) http.Handler {
+	want := sha256.Sum256([]byte(token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, got, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="safeclaw mcp"`)
+			http.Error(w, "safeclaw mcp: a bearer token is required", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// upstreamClient is the proxy's copy of the HTTP client for an upstream:
+// a redirect is followed only to the same origin (scheme, host and port),
+// so that neither the request nor the credentials a client's transport
+// adds to every request (--header) go to another server or over plain
+// HTTP; and a response that is not an event stream is read up to
+// maxUpstreamBody.
+func upstreamClient(c *http.Client) *http.Client {
+	if c == nil {
+		c = http.DefaultClient
+	}
+	cp := *c
+	base := cp.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	cp.Transport = limitTransport{base}
+	check := c.CheckRedirect
+	cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		first := via[0].URL
+		if req.URL.Scheme != first.Scheme || !strings.EqualFold(req.URL.Host, first.Host) {
+			return fmt.Errorf("safeclaw: the upstream MCP server %s redirected to another origin (%s); not followed", redactURL(first.String()), redactURL(req.URL.String()))
+		}
+		if check != nil {
+			return check(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("safeclaw: the upstream MCP server redirected 10 times")
+		}
+		return nil
+	}
+	return &cp
+}
+
+// limitTransport bounds the bodies of responses that are not event streams.
+type limitTransport struct{ base http.RoundTripper }
+
+func (t limitTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := t.base.RoundTrip(req)
+	if err != nil || resp.Body == nil {
+		return resp, err
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); mt != "text/event-stream" {
+		resp.Body = &limitedBody{rc: resp.Body, left: maxUpstreamBody}
+	}
+	return resp, nil
+}
+
+// limitedBody fails a read past its limit (where io.LimitReader would end
+// quietly and the SDK would read a cut message).
+type limitedBody struct {
+	rc   io.ReadCloser
+	left int64
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// A body of exactly the limit ends here; a longer one fails.
+		var one [1]byte
+		if n, err := b.rc.Read(one[:]); n == 0 && err != nil {
+			return 0, err
+		}
+		return 0, fmt.Errorf("safeclaw: the upstream MCP server's response exceeds %d bytes", int64(maxUpstreamBody))
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.rc.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *limitedBody) Close() error { return b.rc.Close() }
+
+// redactURL hides a password in a URL, for messages.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	return u.Redacted()
+}

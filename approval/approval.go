@@ -21,7 +21,10 @@
 // A record can need more than one approval ([Record.Needs], from the
 // rules' quorum and approvers): approvals are votes ([Store.Vote], counted
 // once per principal by [Tally]) until the quorum is reached; a deny from
-// anyone ends the request; "always" is refused.
+// anyone ends the request; "always" is refused. An earlier approval, a
+// session grant or a pending record counts for an ask only when its needs
+// cover the ask's ([Manager.Redeem], [Manager.Submit]); a grant counts only
+// while the session approval it came from stands.
 //
 // # Time
 //
@@ -297,6 +300,12 @@ func (r *Record) event(t EventType, at time.Time) Event {
 func Tally(r *Record, a Answer) (votes []Answer, final *Answer, err error) {
 	if !a.Approve || a.Principal == "" {
 		return nil, nil, errors.New("approval: a vote must approve and name its principal")
+	}
+	// Stores add a vote by comparing the votes they read, encoded again,
+	// with the stored ones: text that JSON would not give back byte for
+	// byte (invalid UTF-8) would make every later vote fail.
+	for _, f := range []*string{&a.Approver, &a.Principal, &a.Channel, &a.Reason} {
+		*f = strings.ToValidUTF8(*f, "\uFFFD")
 	}
 	for _, v := range r.Votes {
 		if v.Principal == a.Principal {

@@ -230,7 +230,9 @@ func (m *Manager) Submit(ctx context.Context, req *action.Request, d action.Deci
 	if err != nil {
 		return nil, err
 	}
-	if len(same) == 1 && same[0].Deadline.After(now) {
+	// A pending request filed under other needs (a layer changed since)
+	// would be approved by the wrong people: file one with these.
+	if len(same) == 1 && same[0].Deadline.After(now) && sameNeeds(same[0].Needs, d.Approval) {
 		return same[0], nil
 	}
 	timeout := d.Timeout
@@ -502,6 +504,9 @@ func (m *Manager) Redeem(ctx context.Context, req *action.Request, d action.Deci
 				g.RequestID, g.Created.Format(time.RFC3339), now.Format(time.RFC3339)))
 			err = ErrNotFound
 		}
+		if err == nil {
+			err = m.grantStands(ctx, g, hash, d.Approval, now)
+		}
 		switch {
 		case err == nil:
 			ev := Event{Type: EventUsed, Time: now, ID: g.RequestID, Hash: hash, Surface: req.Surface, Agent: req.Agent,
@@ -524,6 +529,11 @@ func (m *Manager) Redeem(ctx context.Context, req *action.Request, d action.Deci
 		if !r.Used.IsZero() || r.Answer == nil || !r.Answer.Approve {
 			continue
 		}
+		// Approved under weaker needs than the rules now have (or a row
+		// written into the store without them): not this request's approval.
+		if !needsCover(r.Needs, d.Approval) {
+			continue
+		}
 		// An answer dated ahead of this clock means the clock moved back:
 		// the approval's age is unknown, so it is not used.
 		if age := now.Sub(r.Answer.Time); age > m.c.RedeemWindow || age < -MaxClockSkew {
@@ -541,6 +551,51 @@ func (m *Manager) Redeem(ctx context.Context, req *action.Request, d action.Deci
 		return Outcome{Effect: action.Allow, Status: Approved, Via: ViaEarlier, Record: r}, true, nil
 	}
 	return Outcome{}, false, nil
+}
+
+// grantStands checks that g, a session grant for hash, stands on what a
+// grant is made from: its request, approved for the session, for the same
+// hash, less than a session's length before now, under needs that cover
+// want (the needs of the ask it would answer). [ErrNotFound] means the
+// grant does not count, and the ask goes on.
+func (m *Manager) grantStands(ctx context.Context, g *Grant, hash string, want *action.ApprovalNeeds, now time.Time) error {
+	r, err := m.c.Store.Get(ctx, g.RequestID)
+	if err != nil {
+		return err
+	}
+	if r.Status != Approved || r.Hash != hash || g.Hash != hash || r.Answer == nil || !r.Answer.Approve ||
+		r.Answer.Scope != Session || !needsCover(r.Needs, want) || now.Sub(r.Answer.Time) > m.c.SessionTTL {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// needsCover reports whether an approval given under the needs have also
+// meets want: at least as large a quorum, from approvers want names.
+func needsCover(have, want *action.ApprovalNeeds) bool {
+	if !want.Restricted() {
+		return true
+	}
+	if want.Impossible() || have == nil || have.None || max(have.Quorum, 1) < want.Quorum {
+		return false
+	}
+	if len(want.Approvers) == 0 {
+		return true
+	}
+	if len(have.Approvers) == 0 {
+		return false
+	}
+	for _, a := range have.Approvers {
+		if !want.Allows(a) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameNeeds reports whether a and b ask for the same approvals.
+func sameNeeds(a, b *action.ApprovalNeeds) bool {
+	return needsCover(a, b) && needsCover(b, a)
 }
 
 // Answer records a person's answer to the record id. The stored request
@@ -635,6 +690,9 @@ func (m *Manager) Answer(ctx context.Context, id string, a Answer) (*Record, err
 		ev := r.event(EventVoted, a.Time)
 		ev.Approver, ev.Channel, ev.Scope = a.Approver, a.Channel, a.Scope
 		ev.Note = fmt.Sprintf("approval %d of %d", len(r.Votes), r.Needs.Quorum)
+		// Whom the vote counted for (a store that authenticates its
+		// clients named a.Principal above).
+		ev.Note += " by principal " + a.Principal
 		if a.Reason != "" {
 			ev.Note += ": " + a.Reason
 		}
@@ -651,6 +709,10 @@ func (m *Manager) Answer(ctx context.Context, id string, a Answer) (*Record, err
 	}
 	ev := r.event(typ, a.Time)
 	ev.Approver, ev.Channel, ev.Scope, ev.Note = a.Approver, a.Channel, a.Scope, a.Reason
+	if a.Approve && r.Needs.Restricted() && a.Principal != "" {
+		// Who counted toward the needs, as the channels authenticated them.
+		ev.Note = strings.TrimSuffix("approved by "+a.Principal+"; "+a.Reason, "; ")
+	}
 	ev.Waited = a.Time.Sub(r.Created)
 	var errs []error
 	if err := m.emit(ctx, ev, false); err != nil {

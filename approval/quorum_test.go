@@ -159,3 +159,178 @@ func TestDescribeNeeds(t *testing.T) {
 		}
 	}
 }
+
+// TestEarlierApprovalMustMeetTheNeeds: an approval, session grant or
+// pending request filed under weaker needs (a layer that named no quorum
+// when it was given, or a row an agent wrote into the store) never stands
+// in for a request whose rules now need a quorum or named approvers,
+// though the request and the deciding layer's hash are the same.
+func TestEarlierApprovalMustMeetTheNeeds(t *testing.T) {
+	ctx := context.Background()
+	m := newManager(t, openSQLite(t), &events{}, nil)
+
+	once := shellRequest("s1", "kubectl", "apply", "-f", "prod.yaml")
+	r, err := m.Submit(ctx, once, askDecision)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Answer(ctx, r.ID, answerAs("alice", approval.Once)); err != nil {
+		t.Fatal(err)
+	}
+	if out, ok, err := m.Redeem(ctx, once, quorumDecision(2)); ok || out.Effect == action.Allow {
+		t.Errorf("one person's earlier approval allowed a request that needs two: %+v %v", out, err)
+	}
+	if out, ok, err := m.Redeem(ctx, once, quorumDecision(1, "ops")); ok || out.Effect == action.Allow {
+		t.Errorf("anyone's earlier approval allowed a request only ops may approve: %+v %v", out, err)
+	}
+
+	session := shellRequest("s1", "helm", "install", "prod")
+	r, err = m.Submit(ctx, session, askDecision)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Answer(ctx, r.ID, answerAs("alice", approval.Session)); err != nil {
+		t.Fatal(err)
+	}
+	if out, ok, err := m.Redeem(ctx, session, quorumDecision(2)); ok || out.Effect == action.Allow {
+		t.Errorf("one person's session grant allowed a request that needs two: %+v %v", out, err)
+	}
+
+	// A pending request filed without the needs is not the one to approve.
+	pending := shellRequest("s1", "terraform", "destroy")
+	weak, err := m.Submit(ctx, pending, askDecision)
+	if err != nil {
+		t.Fatal(err)
+	}
+	strict, err := m.Submit(ctx, pending, quorumDecision(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strict.ID == weak.ID || strict.Needs == nil || strict.Needs.Quorum != 2 {
+		t.Errorf("Submit under a quorum returned the request filed without it: %s needs %+v", strict.ID, strict.Needs)
+	}
+
+	// Stricter earlier needs still cover a laxer ask: a larger quorum, from
+	// fewer of the approvers.
+	strong := shellRequest("s1", "make", "release")
+	r, err = m.Submit(ctx, strong, quorumDecision(3, "alice", "bob", "carol"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"alice", "bob", "carol"} {
+		if _, err := m.Answer(ctx, r.ID, answerAs(p, approval.Once)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ok, err := m.Redeem(ctx, strong, quorumDecision(2, "alice", "bob", "carol", "dave")); !ok || err != nil {
+		t.Errorf("three approvals among alice, bob and carol did not cover two among them and dave: %v %v", ok, err)
+	}
+}
+
+// TestQuorumEventsNamePrincipals: the audit trail says who counted toward
+// a quorum as the channel authenticated them, not only the names answers
+// gave themselves.
+func TestQuorumEventsNamePrincipals(t *testing.T) {
+	ctx := context.Background()
+	ev := &events{}
+	m := newManager(t, openSQLite(t), ev, nil)
+	r, err := m.Submit(ctx, shellRequest("s1", "terraform", "apply"), quorumDecision(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"alice", "bob"} {
+		a := answerAs(p, approval.Once)
+		a.Approver = "someone"
+		if _, err := m.Answer(ctx, r.ID, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	notes := map[approval.EventType]string{}
+	ev.mu.Lock()
+	for _, e := range ev.evs {
+		if e.ID == r.ID {
+			notes[e.Type] = e.Note
+		}
+	}
+	ev.mu.Unlock()
+	if !strings.Contains(notes[approval.EventVoted], "alice") {
+		t.Errorf("voted event note %q does not name the principal alice", notes[approval.EventVoted])
+	}
+	if !strings.Contains(notes[approval.EventApproved], "alice, bob") {
+		t.Errorf("approved event note %q does not name the principals alice, bob", notes[approval.EventApproved])
+	}
+}
+
+// TestVoteWithInvalidUTF8: a vote whose reason is not valid UTF-8 must not
+// stop the votes after it (stores compare the votes they read with the
+// stored ones before adding another).
+func TestVoteWithInvalidUTF8(t *testing.T) {
+	ctx := context.Background()
+	m := newManager(t, openSQLite(t), &events{}, nil)
+	r, err := m.Submit(ctx, shellRequest("s1", "terraform", "apply"), quorumDecision(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := answerAs("alice", approval.Once)
+	a.Reason = "ok \xff"
+	if _, err := m.Answer(ctx, r.ID, a); err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.Answer(ctx, r.ID, answerAs("bob", approval.Once))
+	if err != nil || got.Status != approval.Approved {
+		t.Fatalf("the second vote: %+v, %v", got, err)
+	}
+}
+
+// TestGrantStandsOnItsApproval: a session grant row allows a request only
+// while the approval it came from says so: a grant whose request was not
+// approved for the session, or one stretched past the session's length by
+// whoever can write the store, allows nothing.
+func TestGrantStandsOnItsApproval(t *testing.T) {
+	ctx := context.Background()
+	start := time.Now()
+	c := &clock{t: start}
+	s := openSQLite(t)
+	m := newManager(t, s, &events{}, func(cfg *approval.Config) { cfg.Now = c.Now; cfg.SessionTTL = time.Hour })
+	req := shellRequest("s1", "npm", "run", "dev")
+	hash := approval.Bind(req, askDecision.PolicyHash)
+
+	// A grant nobody gave: its request was approved once.
+	r, err := m.Submit(ctx, req, askDecision)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Answer(ctx, r.ID, approval.Answer{Approve: true, Scope: approval.Once, Approver: "alice", Channel: "cli"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, _ := m.Redeem(ctx, req, askDecision); !ok { // uses the once-approval
+		t.Fatal("the once-approval was not usable")
+	}
+	forged := approval.Grant{Hash: hash, RequestID: r.ID, Approver: "alice", Channel: "cli", Created: start, Expires: start.Add(time.Hour)}
+	if err := s.PutGrant(ctx, forged); err != nil {
+		t.Fatal(err)
+	}
+	if out, ok, err := m.Redeem(ctx, req, askDecision); ok || out.Effect == action.Allow {
+		t.Errorf("a grant on a once-approval allowed the request again: %+v %v", out, err)
+	}
+
+	// A real session grant, stretched to a year.
+	r2, err := m.Submit(ctx, req, askDecision)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Answer(ctx, r2.ID, approval.Answer{Approve: true, Scope: approval.Session, Approver: "alice", Channel: "cli"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := m.Redeem(ctx, req, askDecision); !ok {
+		t.Fatalf("the session grant did not allow the request: %v", err)
+	}
+	stretched := approval.Grant{Hash: hash, RequestID: r2.ID, Approver: "alice", Channel: "cli", Created: start, Expires: start.Add(365 * 24 * time.Hour)}
+	if err := s.PutGrant(ctx, stretched); err != nil {
+		t.Fatal(err)
+	}
+	c.Set(start.Add(2 * time.Hour))
+	if out, ok, err := m.Redeem(ctx, req, askDecision); ok || out.Effect == action.Allow {
+		t.Errorf("a grant stretched past the session length allowed the request: %+v %v", out, err)
+	}
+}

@@ -21,6 +21,10 @@ func TestApprovalNeedsParseErrors(t *testing.T) {
 		{"rules:\n  - {command_pattern: git, effect: ask, approvers: [\" alice\"]}\n", "bad approver"},
 		{"rules:\n  - {command_pattern: git, effect: ask, quorum: 3, approvers: [alice, bob]}\n", "nobody could approve"},
 		{"rules:\n  - {command_pattern: git, effect: ask, quorom: 2}\n", `did you mean "quorum"`},
+		// One name that reads as two: nobody has it, so nobody could approve.
+		{"rules:\n  - {command_pattern: git, effect: ask, approvers: \"alice, bob\"}\n", "write a list"},
+		{"rules:\n  - command_pattern: git\n    effect: ask\n    approvers: alice bob\n", "write a list"},
+		{"rules:\n  - {command_pattern: git, effect: ask, approvers: [\"alice\\tbob\"]}\n", "bad approver"},
 	}
 	for _, tt := range tests {
 		_, err := Parse("p.yaml", []byte(tt.src))

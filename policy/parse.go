@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/safeclaw/safeclaw/action"
 	"github.com/safeclaw/safeclaw/internal/strictyaml"
@@ -801,8 +802,12 @@ func (r *rule) parseApprovalNeeds(n *strictyaml.Node) error {
 				at = items[i]
 			}
 			switch {
-			case strings.TrimSpace(name) == "" || name != strings.TrimSpace(name):
+			case strings.TrimSpace(name) == "" || name != strings.TrimSpace(name) || strings.ContainsFunc(name, unicode.IsControl):
 				return at.Errorf("write login names such as alice", "bad approver %q", name)
+			case strings.ContainsFunc(name, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }):
+				// No login or role is named so: this is a list written as
+				// one name, which nobody could ever match.
+				return at.Errorf("write a list: approvers: [alice, bob]", "approver %q is not one name", name)
 			case strings.ContainsAny(name, "*?["):
 				return at.Errorf("list each approver by name", "approver %q is a pattern; approvers are exact names", name)
 			case seen[name]:

@@ -284,9 +284,27 @@ func testList(t *testing.T, s approval.Store, _ approval.Outbox) {
 	check(approval.Filter{Limit: 1}, c.ID)
 }
 
+// sessionApproved files a request for command and approves it for the
+// session: what a grant stands on (a store may check that it does).
+func sessionApproved(t *testing.T, s approval.Store, command string) *approval.Record {
+	t.Helper()
+	r := Record(command, base, time.Hour)
+	if err := s.Create(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	a := answer(true, base.Add(time.Second))
+	a.Scope = approval.Session
+	got, err := s.Answer(context.Background(), r.ID, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
 func testGrants(t *testing.T, s approval.Store, _ approval.Outbox) {
 	ctx := context.Background()
-	g := approval.Grant{Hash: "sha256:x", RequestID: "r1", Approver: "alice", Channel: "cli", Created: base, Expires: base.Add(time.Hour)}
+	r1 := sessionApproved(t, s, "npm run dev")
+	g := approval.Grant{Hash: r1.Hash, RequestID: r1.ID, Approver: "alice", Channel: "cli", Created: base, Expires: base.Add(time.Hour)}
 	if _, err := s.FindGrant(ctx, g.Hash, base); !errors.Is(err, approval.ErrNotFound) {
 		t.Fatalf("FindGrant before PutGrant = %v, want ErrNotFound", err)
 	}
@@ -294,7 +312,7 @@ func testGrants(t *testing.T, s approval.Store, _ approval.Outbox) {
 		t.Fatal(err)
 	}
 	got, err := s.FindGrant(ctx, g.Hash, base.Add(time.Minute))
-	if err != nil || got.RequestID != "r1" || got.Approver != "alice" {
+	if err != nil || got.RequestID != r1.ID || got.Approver != "alice" {
 		t.Fatalf("FindGrant = %+v, %v", got, err)
 	}
 	if _, err := s.FindGrant(ctx, g.Hash, base.Add(time.Hour)); !errors.Is(err, approval.ErrNotFound) {
@@ -303,11 +321,12 @@ func testGrants(t *testing.T, s approval.Store, _ approval.Outbox) {
 	if _, err := s.FindGrant(ctx, "sha256:other", base); !errors.Is(err, approval.ErrNotFound) {
 		t.Fatalf("FindGrant(other hash) = %v, want ErrNotFound", err)
 	}
-	g.RequestID, g.Expires = "r2", base.Add(2*time.Hour)
+	r2 := sessionApproved(t, s, "npm run dev") // the same request, approved again
+	g.RequestID, g.Expires = r2.ID, base.Add(2*time.Hour)
 	if err := s.PutGrant(ctx, g); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := s.FindGrant(ctx, g.Hash, base.Add(90*time.Minute)); err != nil || got.RequestID != "r2" {
+	if got, err := s.FindGrant(ctx, g.Hash, base.Add(90*time.Minute)); err != nil || got.RequestID != r2.ID {
 		t.Fatalf("replaced grant = %+v, %v", got, err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -763,8 +764,13 @@ func runApprovalsAnswer(ctx context.Context, e *Env, args []string, approve bool
 		verb = "Approved"
 	}
 	if approve && got.Status == approval.Pending {
-		// One approval of the several the request needs.
-		fmt.Fprintf(e.Stdout, "Approved request %s as %s: %s\n", got.ID, a.Principal, approval.Printable(got.Input))
+		// One approval of the several the request needs, counted for the
+		// principal the store recorded (a database role names its own).
+		as := a.Principal
+		if n := len(got.Votes); n > 0 && !slices.ContainsFunc(got.Votes, func(v approval.Answer) bool { return v.Principal == as }) {
+			as = got.Votes[n-1].Principal
+		}
+		fmt.Fprintf(e.Stdout, "Approved request %s as %s: %s\n", got.ID, approval.Printable(as), approval.Printable(got.Input))
 		fmt.Fprintf(e.Stdout, "It needs %s: %d so far; it stays pending until the others approve.\n",
 			approval.DescribeNeeds(got.Needs), len(got.Votes))
 		if err != nil {

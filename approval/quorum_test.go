@@ -334,3 +334,25 @@ func TestGrantStandsOnItsApproval(t *testing.T) {
 		t.Errorf("a grant stretched past the session length allowed the request: %+v %v", out, err)
 	}
 }
+
+// TestSQLiteAnswerRefusesQuorumApproval: the store itself will not let one
+// answer settle a request that needs a quorum; only votes do.
+func TestSQLiteAnswerRefusesQuorumApproval(t *testing.T) {
+	ctx := context.Background()
+	s := openSQLite(t)
+	m := newManager(t, s, &events{}, nil)
+	r, err := m.Submit(ctx, shellRequest("", "make", "deploy"), quorumDecision(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Answer(ctx, r.ID, answerAs("alice", approval.Once)); err == nil || !strings.Contains(err.Error(), "is a vote") {
+		t.Fatalf("a plain approve of a quorum request: %v", err)
+	}
+	if got, _ := s.Get(ctx, r.ID); got.Status != approval.Pending {
+		t.Fatalf("status %s", got.Status)
+	}
+	deny := approval.Answer{Approve: false, Approver: "bob", Principal: "bob", Channel: "cli", Time: time.Now()}
+	if got, err := s.Answer(ctx, r.ID, deny); err != nil || got.Status != approval.Denied {
+		t.Fatalf("a deny: %+v %v", got, err)
+	}
+}

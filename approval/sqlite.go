@@ -345,8 +345,12 @@ func (s *SQLite) Answer(ctx context.Context, id string, a Answer) (*Record, erro
 	if err != nil {
 		return nil, err
 	}
+	// An approval of a request that needs a quorum is a vote (Vote), never
+	// an answer: one approver must not settle it.
 	res, err := s.db.ExecContext(ctx, `UPDATE requests SET status = ?, answer_json = ?
-		WHERE id = ? AND status = 'pending' AND deadline_ns > ?`, string(status), string(data), id, a.Time.UnixNano())
+		WHERE id = ? AND status = 'pending' AND deadline_ns > ?
+		AND (? = 0 OR needs_json = '' OR coalesce(json_extract(needs_json, '$.quorum'), 1) <= 1)`,
+		string(status), string(data), id, a.Time.UnixNano(), a.Approve)
 	if err != nil {
 		return nil, fmt.Errorf("answer approval request %s: %w", id, err)
 	}
@@ -357,6 +361,9 @@ func (s *SQLite) Answer(ctx context.Context, id string, a Answer) (*Record, erro
 	r, err := s.Get(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	if r.Status == Pending && a.Approve && r.Deadline.After(a.Time) && r.Needs != nil && r.Needs.Quorum > 1 {
+		return nil, fmt.Errorf("approval request %s needs %s: an approval of it is a vote", id, r.Needs.Describe())
 	}
 	if r.Status == Pending {
 		exp := Answer{Approver: "timeout", Channel: "timeout", Time: a.Time,

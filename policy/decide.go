@@ -79,7 +79,11 @@ func withNeeds(d action.Decision, needs *action.ApprovalNeeds) action.Decision {
 		d.Reason += " (and nobody can approve it: the rules that ask name no approver in common)"
 		return d
 	}
-	d.Approval = needs
+	// A copy: the needs may be a compiled rule's own, which callers must
+	// not be able to change.
+	c := *needs
+	c.Approvers = append([]string(nil), needs.Approvers...)
+	d.Approval = &c
 	return d
 }
 

@@ -373,19 +373,31 @@ func TestBrowserScenario(t *testing.T) {
 			t.Logf("safeclaw ui stderr:\n%s", uiErr.String())
 		}
 	})
-	line, err := bufio.NewReader(uiOut).ReadString('\n')
+	out := bufio.NewReader(uiOut)
+	line, err := out.ReadString('\n')
 	if err != nil {
 		t.Fatalf("safeclaw ui printed no link: %v (%s)", err, uiErr.String())
 	}
 	loginURL := strings.TrimSpace(strings.TrimPrefix(line, "safeclaw dashboard: "))
 	base := loginURL[:strings.Index(loginURL, "/login")]
-	go func() { _, _ = io.Copy(io.Discard, uiOut) }()
+	line, err = out.ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "Login code: ") {
+		t.Fatalf("safeclaw ui printed no login code: %q %v", line, err)
+	}
+	loginCode := strings.TrimSpace(strings.TrimPrefix(line, "Login code: "))
+	go func() { _, _ = io.Copy(io.Discard, out) }()
 
 	b := startChromium(t)
 	shot := func(name string) { b.screenshot(filepath.Join(shotDir, name+".png")) }
 
-	// 1. Log in with the token; the approvals page shows.
-	b.navigate(loginURL)
+	// 1. Log in as a person does when safeclaw opened the browser: the
+	// login page (no token in the URL), the code from the terminal; the
+	// approvals page shows.
+	b.navigate(base + "/")
+	b.waitFor("the login page", `document.querySelector("input[name=code]") !== null`, 10*time.Second)
+	shot("00-login")
+	b.typeInto("input[name=code]", strings.ToLower(loginCode))
+	b.click("button[type=submit]")
 	b.waitFor("the approvals page", `document.getElementById("pending") && document.getElementById("pending").textContent.includes("No pending requests")`, 10*time.Second)
 
 	// 2. A hook in another process waits for an approval; it shows up live.

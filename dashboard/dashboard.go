@@ -353,6 +353,9 @@ func (s *Server) loginCode(w http.ResponseWriter, r *http.Request) {
 
 // loginPage asks for the code that 'safeclaw ui' printed (401).
 func (s *Server) loginPage(w http.ResponseWriter, problem string) {
+	// Under no-referrer a browser sends "Origin: null" with the form's
+	// POST, which the Origin check refuses; this page holds no secret.
+	w.Header().Set("Referrer-Policy", "same-origin")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(http.StatusUnauthorized)
 	if problem != "" {

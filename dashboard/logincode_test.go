@@ -47,6 +47,11 @@ func TestLoginCode(t *testing.T) {
 	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(string(page), `<form method="post" action="/login">`) {
 		t.Fatalf("GET / without a session: %d\n%s", res.StatusCode, page)
 	}
+	// Under no-referrer, browsers send the form's POST with "Origin: null",
+	// which the Origin check refuses (found with Chromium).
+	if rp := res.Header.Get("Referrer-Policy"); rp != "same-origin" {
+		t.Errorf("login page Referrer-Policy %q, want same-origin", rp)
+	}
 	if st, _ := postCode(t, c, ts.URL, code, false); st != http.StatusForbidden {
 		t.Errorf("a form without Origin: %d, want 403", st)
 	}

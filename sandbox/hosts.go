@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -37,13 +38,13 @@ const (
 // target got from elsewhere (another resolver, DNS over HTTPS, a CDN edge
 // that only its resolver returns) is not named. It is safe for concurrent use.
 type HostTable struct {
-	names  []string
 	lookup LookupFunc
 	now    func() time.Time
 	keep   time.Duration
 
 	refreshMu sync.Mutex // one refresh at a time
 	mu        sync.RWMutex
+	names     []string                            // the names to resolve (SetNames replaces them)
 	seen      map[netip.Addr]map[string]time.Time // address → name → last resolved
 	last      time.Time                           // start of the last refresh
 	errs      []string                            // names that failed at the last refresh
@@ -59,11 +60,47 @@ func NewHostTable(names []string, lookup LookupFunc, now func() time.Time) *Host
 		seen: map[netip.Addr]map[string]time.Time{}}
 }
 
+// hasNames reports whether the table has names to resolve.
+func (h *HostTable) hasNames() bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.names) > 0
+}
+
+// SetNames replaces the names to resolve (a policy reloaded with other
+// connect rules) and forgets the addresses of names no longer there. It
+// reports whether the names changed; new names are resolved by the next
+// [HostTable.Refresh].
+func (h *HostTable) SetNames(names []string) bool {
+	next := append([]string(nil), names...)
+	sort.Strings(next)
+	next = slices.Compact(next)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	cur := append([]string(nil), h.names...)
+	sort.Strings(cur)
+	if slices.Equal(cur, next) {
+		return false
+	}
+	h.names = next
+	for addr, m := range h.seen {
+		for name := range m {
+			if !slices.Contains(next, name) {
+				delete(m, name)
+			}
+		}
+		if len(m) == 0 {
+			delete(h.seen, addr)
+		}
+	}
+	return true
+}
+
 // Refresh resolves every name once. It returns an error naming the names
 // that could not be resolved; the others are recorded anyway, and
 // addresses resolved before stay until they expire.
 func (h *HostTable) Refresh(ctx context.Context) error {
-	if h == nil || len(h.names) == 0 {
+	if h == nil {
 		return nil
 	}
 	h.refreshMu.Lock()
@@ -71,7 +108,11 @@ func (h *HostTable) Refresh(ctx context.Context) error {
 	start := h.now()
 	h.mu.Lock()
 	h.last = start
+	names := h.names
 	h.mu.Unlock()
+	if len(names) == 0 {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, hostLookupTimeout)
 	defer cancel()
 	var failed []string
@@ -80,7 +121,7 @@ func (h *HostTable) Refresh(ctx context.Context) error {
 		addrs []netip.Addr
 	}
 	var answers []answer
-	for _, name := range h.names {
+	for _, name := range names {
 		addrs, err := h.lookup(ctx, name)
 		if err != nil {
 			failed = append(failed, fmt.Sprintf("%s (%v)", name, err))
@@ -91,6 +132,9 @@ func (h *HostTable) Refresh(ctx context.Context) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, a := range answers {
+		if !slices.Contains(h.names, a.name) {
+			continue // dropped by SetNames meanwhile
+		}
 		for _, addr := range a.addrs {
 			addr = addr.Unmap().WithZone("")
 			m := h.seen[addr]
@@ -128,7 +172,7 @@ func (h *HostTable) expire(now time.Time) {
 // resolves the names again, unless that was done in the last few seconds,
 // so a connect to a freshly rotated CDN address is still named.
 func (h *HostTable) Names(ctx context.Context, addr netip.Addr) []string {
-	if h == nil || len(h.names) == 0 {
+	if h == nil || !h.hasNames() {
 		return nil
 	}
 	addr = addr.Unmap().WithZone("")
@@ -169,7 +213,7 @@ func (h *HostTable) cached(addr netip.Addr) []string {
 // Run refreshes the table every interval (zero: [HostRefresh]) until ctx
 // ends. Failures are passed to report (which may be nil).
 func (h *HostTable) Run(ctx context.Context, interval time.Duration, report func(error)) {
-	if h == nil || len(h.names) == 0 {
+	if h == nil {
 		return
 	}
 	if interval <= 0 {

@@ -38,6 +38,9 @@ type gateHandle struct {
 	decide    action.DecideFunc
 	approvals *approvals
 	store     audit.Store
+	// ps is the policy the gate decides with (nil for a gate that asks the
+	// run supervisor).
+	ps *policySet
 }
 
 // close closes the approvals and seals the audit trail.
@@ -109,7 +112,7 @@ func (e *Env) openGate(_ context.Context, surface, agent string, policies ...str
 		}
 		return g.Decide(ctx, req)
 	}
-	return &gateHandle{decide: decide, approvals: apps, store: store}, nil
+	return &gateHandle{decide: decide, approvals: apps, store: store, ps: ps}, nil
 }
 
 // auditRecorder adapts the audit store to the gate's Recorder seam.

@@ -142,28 +142,35 @@ func runMCP(ctx context.Context, e *Env, args []string) int {
 	local.Stderr = stderr
 	e = &local
 
-	h, err := e.openGate(ctx, "mcp", "", policies...)
+	// The gate follows the policy files: a change (or SIGHUP) reloads it;
+	// a policy that does not load keeps the previous one, and says so.
+	live, err := e.newLiveGate(ctx, "mcp", "", "mcp", policies, func(format string, args ...any) {
+		fmt.Fprintf(stderr, format+"\n", args...)
+	})
 	if err != nil {
 		return errorf(e, "mcp: %v", err)
 	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() { defer close(watched); live.watch(watchCtx, hup, nil) }()
 	defer func() {
-		if err := h.close(); err != nil {
-			fmt.Fprintf(e.Stderr, "safeclaw: warning: closing the audit trail: %v\n", err)
-		}
+		// No reload may start once the gate is being closed.
+		signal.Stop(hup)
+		stopWatch()
+		<-watched
+		live.close()
 	}()
-	ps, err := e.loadPolicies(policies)
-	if err != nil {
-		return errorf(e, "mcp: %v", err)
-	}
 	opts := mcpproxy.Options{
 		Name:   *name,
-		Decide: h.decide,
+		Decide: live.Decide,
 		// Filtering tools/list asks the policy without recording.
 		Check: func(_ context.Context, req *action.Request) (action.Decision, error) {
 			if req.Surface == "" {
 				req.Surface = "mcp"
 			}
-			return ps.decide(req), nil
+			return live.Check(req), nil
 		},
 		// Whoever reaches a listener without a token could answer the
 		// question itself: only the agent that started this process over
@@ -175,14 +182,24 @@ func runMCP(ctx context.Context, e *Env, args []string) int {
 		ReadFile: readSmallFile,
 		Warn:     func(msg string) { fmt.Fprintln(stderr, msg) },
 		Now:      e.Now,
-		Record:   h.recordMCPEvent,
+		Record: func(ctx context.Context, ev mcpproxy.Event) error {
+			g := live.acquire()
+			defer g.release()
+			return g.h.recordMCPEvent(ctx, ev)
+		},
 		Approved: func(_ context.Context, req *action.Request) (string, bool) { return e.takeMCPApproval(req) },
 	}
 	if *ask == "deny" {
-		opts.Pending = h.approvals.Pending
+		opts.Pending = func(ctx context.Context, req *action.Request, d action.Decision) (string, error) {
+			g := live.acquire()
+			defer g.release()
+			return g.h.approvals.Pending(ctx, req, d)
+		}
 	} else {
 		opts.Approve = func(ctx context.Context, req *action.Request, d action.Decision) (action.Effect, error) {
-			got, err := h.approvals.Wait(ctx, req, d)
+			g := live.acquire()
+			defer g.release()
+			got, err := g.h.approvals.Wait(ctx, req, d)
 			return got.Effect, err
 		}
 	}

@@ -388,3 +388,66 @@ func BenchmarkMCPCommand(b *testing.B) {
 	b.ReportMetric(float64(mp.Microseconds()), "proxied-µs")
 	b.ReportMetric(float64((mp - md).Microseconds()), "added-µs")
 }
+
+// safeclaw mcp follows its policy file: an edit takes effect without a
+// restart, and a policy that does not load keeps the previous one, and
+// says so.
+func TestMCPReloadsPolicy(t *testing.T) {
+	e := testEnv(t)
+	pol := filepath.Join(t.TempDir(), "mcp.yaml")
+	if err := os.WriteFile(pol, []byte(mcpTestPolicy), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	upCmd, _ := fakeUpstreamCommand(t)
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	var stderr syncBuffer
+	e.Stdin, e.Stdout, e.Stderr = inR, outW, &stderr
+	done := make(chan int, 1)
+	go func() {
+		code := runMCP(context.Background(), e, append([]string{"--policy", pol, "--name", "db", "--"}, upCmd...))
+		outW.Close()
+		done <- code
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "claude-code", Version: "test"}, nil).Connect(ctx,
+		&mcp.IOTransport{Reader: outR, Writer: inW}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+	if err != nil {
+		t.Fatalf("connect: %v\n%s", err, stderr.String())
+	}
+	denied := func(sql string) bool {
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "run_query", Arguments: map[string]any{"sql": sql}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res.IsError
+	}
+	if denied("select 1") {
+		t.Fatal("allowed before the edit: denied")
+	}
+	edited := strings.Replace(mcpTestPolicy, "{name: queries, action: mcp.call, server: db, tool: run_query, effect: allow}",
+		"{name: queries, action: mcp.call, server: db, tool: run_query, effect: deny, reason: read-only day}", 1)
+	if err := os.WriteFile(pol, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the edited policy in force", func() bool { return denied("select 1") })
+	if !strings.Contains(stderr.String(), "safeclaw: mcp: policy reloaded") {
+		t.Errorf("no reload message:\n%s", stderr.String())
+	}
+	// A broken policy: the previous one (the edited one) stays.
+	if err := os.WriteFile(pol, []byte("rules: [\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the reload error", func() bool {
+		return strings.Contains(stderr.String(), "policy reload failed; keeping the previous policy")
+	})
+	if !denied("select 1") {
+		t.Error("a broken policy file changed the decision")
+	}
+	cs.Close()
+	inW.Close()
+	if code := <-done; code != 0 {
+		t.Errorf("exit %d\n%s", code, stderr.String())
+	}
+}

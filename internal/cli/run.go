@@ -129,26 +129,46 @@ func runRun(ctx context.Context, e *Env, args []string) int {
 	if *agent == "" {
 		*agent = action.ProgramName(argv[0])
 	}
-	gh, err := e.openGate(ctx, "run", *agent, policies...)
+	// The gate follows the policy files: a change (or SIGHUP) reloads it;
+	// a policy that does not load keeps the previous one, and says so.
+	var logMu sync.Mutex
+	logf := func(format string, args ...any) {
+		logMu.Lock()
+		defer logMu.Unlock()
+		fmt.Fprintf(e.Stderr, "[safeclaw] %s\n", strings.TrimPrefix(fmt.Sprintf(format, args...), "safeclaw: "))
+	}
+	live, err := e.newLiveGate(ctx, "run", *agent, "run", policies, logf)
 	if err != nil {
 		return fail("%v", err)
 	}
-	decide, closeGate := gh.decide, gh.close
-	defer func() {
-		if cerr := closeGate(); cerr != nil {
-			fmt.Fprintf(e.Stderr, "safeclaw: warning: run: close the audit trail: %v\n", cerr)
-		}
-	}()
+	decide := live.Decide
+	runDecide := execDecider(decide, e.execUndecided(live.policy))
 
-	ps, err := e.loadPolicies(policies)
-	if err != nil {
-		return fail("%v", err)
-	}
-	runDecide := execDecider(decide, e.execUndecided(ps))
-
-	hosts := runHostTable(ps, func(ctx context.Context, host string) ([]netip.Addr, error) {
+	hosts := sandbox.NewHostTable(hostNames(live.policy()), func(ctx context.Context, host string) ([]netip.Addr, error) {
 		return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 	}, e.Now)
+	live.reloaded = func(h *gateHandle) {
+		// New connect rules may name new hosts: resolve them now.
+		if hosts.SetNames(hostNames(h.ps)) {
+			go func() {
+				if err := hosts.Refresh(context.WithoutCancel(ctx)); err != nil {
+					logf("safeclaw: WARNING: %v", err)
+				}
+			}()
+		}
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	watched := make(chan struct{})
+	go func() { defer close(watched); live.watch(watchCtx, hup, nil) }()
+	defer func() {
+		// No reload may start once the gate is being closed.
+		signal.Stop(hup)
+		stopWatch()
+		<-watched
+		live.close()
+	}()
 	if err := hosts.Refresh(ctx); err != nil {
 		fmt.Fprintf(e.Stderr, "[safeclaw] WARNING: %v; connects to them are decided on their address alone until they resolve\n", err)
 	}
@@ -171,7 +191,6 @@ func runRun(ctx context.Context, e *Env, args []string) int {
 		}
 	}
 
-	var logMu sync.Mutex
 	onEvent := func(ev sandbox.Event) {
 		// Allowed operations are in the audit trail; the terminal gets what
 		// was refused and what the sandbox itself has to say.
@@ -180,7 +199,9 @@ func runRun(ctx context.Context, e *Env, args []string) int {
 		}
 		logMu.Lock()
 		defer logMu.Unlock()
-		if ev.Request == nil && !ev.Note() && gh.store != nil {
+		g := live.acquire()
+		defer g.release()
+		if ev.Request == nil && !ev.Note() && g.h.store != nil {
 			// A static in-kernel deny (io_uring, MPTCP, a foreign ABI, ...):
 			// no policy was asked, but the trail must still say it happened.
 			rec := &audit.Record{Type: audit.TypeDecision, Time: ev.Time, Surface: "run", Agent: *agent,
@@ -189,7 +210,7 @@ func runRun(ctx context.Context, e *Env, args []string) int {
 				Decision: audit.Deny, Reason: ev.Reason,
 				Rule:  &audit.Rule{Name: "safeclaw run static deny", Reason: ev.Reason, Source: "builtin", Builtin: true},
 				Notes: []string{"enforced by " + string(ev.Layer) + "; result " + ev.Result}}
-			if _, err := gh.store.Append(ctx, rec); err != nil {
+			if _, err := g.h.store.Append(ctx, rec); err != nil {
 				fmt.Fprintf(e.Stderr, "[safeclaw] WARNING: could not record a static deny: %v\n", err)
 			}
 		}
@@ -205,15 +226,16 @@ func runRun(ctx context.Context, e *Env, args []string) int {
 	}
 
 	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGQUIT)
 	defer func() { signal.Stop(sigs); close(sigs) }()
 	// SIGINT and SIGQUIT come from the terminal to the whole process group,
-	// the target included: safeclaw only stays alive. SIGTERM and SIGHUP
-	// may be meant for safeclaw alone: pass them on.
+	// the target included: safeclaw only stays alive. SIGTERM may be meant
+	// for safeclaw alone: pass it on. SIGHUP reloads the policy (above); a
+	// terminal's hangup reaches the target through its process group.
 	forward := make(chan os.Signal, 4)
 	go func() {
 		for s := range sigs {
-			if s == syscall.SIGTERM || s == syscall.SIGHUP {
+			if s == syscall.SIGTERM {
 				select {
 				case forward <- s:
 				default:
@@ -245,10 +267,9 @@ func runRun(ctx context.Context, e *Env, args []string) int {
 	return code
 }
 
-// runHostTable returns the table naming the addresses of the literal host
-// names in the connect rules of every layer (nil when there are none): the
-// kernel sees only addresses.
-func runHostTable(ps *policySet, lookup sandbox.LookupFunc, now func() time.Time) *sandbox.HostTable {
+// hostNames returns the literal host names of the connect rules of every
+// layer: the kernel sees only addresses, so the run resolves them.
+func hostNames(ps *policySet) []string {
 	seen := map[string]bool{}
 	var names []string
 	for _, l := range ps.layers {
@@ -259,10 +280,7 @@ func runHostTable(ps *policySet, lookup sandbox.LookupFunc, now func() time.Time
 			}
 		}
 	}
-	if len(names) == 0 {
-		return nil
-	}
-	return sandbox.NewHostTable(names, lookup, now)
+	return names
 }
 
 // execUndecided tells whether no rule about the command decides an exec:
@@ -271,15 +289,28 @@ func runHostTable(ps *policySet, lookup sandbox.LookupFunc, now func() time.Time
 // "Commands not on the allow list": the policy's default spelled as a rule).
 // The default does not apply at execve, or no agent could start node or git
 // under run. It evaluates the policy alone: nothing is recorded or asked.
-func (e *Env) execUndecided(ps *policySet) func(req *action.Request) bool {
+func (e *Env) execUndecided(current func() *policySet) func(req *action.Request) bool {
 	const probe = "safeclaw-no-such-command-probe"
-	pd := ps.decide(&action.Request{Surface: "run", Time: e.Now(), Parts: []action.Part{{
-		Text:   probe,
-		Views:  []action.Argv{action.ParseArgv([]string{probe})},
-		Facets: []action.Action{{Kind: action.ShellExecute, Command: probe, Program: probe}},
-	}}})
-	catchAll := pd.Rule
+	// The catch-all of each policy generation, found once per generation.
+	var mu sync.Mutex
+	var probed *policySet
+	var catchAll *action.RuleRef
+	catchAllOf := func(ps *policySet) *action.RuleRef {
+		mu.Lock()
+		defer mu.Unlock()
+		if ps != probed {
+			pd := ps.decide(&action.Request{Surface: "run", Time: e.Now(), Parts: []action.Part{{
+				Text:   probe,
+				Views:  []action.Argv{action.ParseArgv([]string{probe})},
+				Facets: []action.Action{{Kind: action.ShellExecute, Command: probe, Program: probe}},
+			}}})
+			probed, catchAll = ps, pd.Rule
+		}
+		return catchAll
+	}
 	return func(req *action.Request) bool {
+		ps := current()
+		catchAll := catchAllOf(ps)
 		r := *req
 		if r.Time.IsZero() {
 			r.Time = e.Now()

@@ -82,7 +82,7 @@ func TestExecUndecided(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	undecided := e.execUndecided(ps)
+	undecided := e.execUndecided(func() *policySet { return ps })
 	execReq := func(words ...string) *action.Request {
 		text := strings.Join(words, " ")
 		return &action.Request{Surface: "run", Parts: []action.Part{{Text: text,
@@ -135,7 +135,7 @@ func TestRunHostTable(t *testing.T) {
 		asked = append(asked, host)
 		return []netip.Addr{netip.MustParseAddr("192.0.2.1")}, nil
 	}
-	h := runHostTable(ps, lookup, time.Now)
+	h := sandbox.NewHostTable(hostNames(ps), lookup, time.Now)
 	if err := h.Refresh(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,19 @@ func TestRunHostTable(t *testing.T) {
 		t.Errorf("names of 192.0.2.1: %q", got)
 	}
 	none := &policySet{layers: []policy.Layer{layer("user", "rules:\n  - {action: network.connect, host: 10.0.0.1, effect: allow}\ndefault: deny\n")}}
-	if h := runHostTable(none, lookup, time.Now); h != nil {
-		t.Error("a table without names")
+	if names := hostNames(none); len(names) != 0 {
+		t.Errorf("names of a policy with addresses only: %q", names)
+	}
+	// A reloaded policy with other names: the new ones are resolved, the
+	// dropped ones forgotten.
+	if !h.SetNames([]string{"new.example"}) || h.SetNames([]string{"new.example"}) {
+		t.Error("SetNames does not report changes")
+	}
+	if got := h.Names(context.Background(), netip.MustParseAddr("192.0.2.1")); len(got) != 0 {
+		t.Errorf("dropped names still attached: %q", got)
+	}
+	asked = nil
+	if err := h.Refresh(context.Background()); err != nil || !slices.Equal(asked, []string{"new.example"}) {
+		t.Errorf("after SetNames resolved %q (%v)", asked, err)
 	}
 }

@@ -17,10 +17,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
-	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -64,8 +62,6 @@ default: the agent's own, as for 'safeclaw hook').
 `
 
 const (
-	// servePoll is how often serve checks the policy files for changes.
-	servePoll = time.Second
 	// serveGCPercent is serve's GOGC unless the environment sets one.
 	serveGCPercent = 400
 )
@@ -121,7 +117,7 @@ func runServe(ctx context.Context, e *Env, args []string) int {
 		defer debug.SetGCPercent(debug.SetGCPercent(serveGCPercent))
 	}
 	logf := lockedLogf(e.Stderr)
-	live, err := e.newLiveGate(ctx, policies, logf)
+	live, err := e.newLiveGate(ctx, "api", "", "serve", policies, logf)
 	if err != nil {
 		return errorf(e, "serve: %v", err)
 	}
@@ -202,25 +198,11 @@ func runServe(ctx context.Context, e *Env, args []string) int {
 	reloadDone := make(chan struct{})
 	go func() {
 		defer close(reloadDone)
-		tick := time.NewTicker(servePoll)
-		defer tick.Stop()
-		for {
-			force := false
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			case <-hup:
-				force = true
-			}
-			changed, err := live.reload(ctx, force)
-			if !changed {
-				continue
-			}
+		live.watch(ctx, hup, func(err error) {
 			for _, ep := range eps {
 				ep.h.CountReload(err == nil)
 			}
-		}
+		})
 	}()
 
 	code := exitOK
@@ -312,154 +294,6 @@ func (e *Env) serveToken(path string) (token, file string, err error) {
 		return tok, path, nil
 	}
 	return "", path, fmt.Errorf("token file %s: could not be created or read", path)
-}
-
-// liveGate is serve's gate, rebuilt when the policy changes. Requests hold
-// a reference on the generation they use, so a replaced gate is closed only
-// after its last request finished.
-type liveGate struct {
-	e        *Env
-	policies []string
-	logf     func(format string, args ...any)
-
-	cur      atomic.Pointer[gateGen]
-	mu       sync.Mutex // serialises reloads
-	print    string     // fingerprint of the policy files at the last (re)load attempt
-	retiring sync.WaitGroup
-}
-
-type gateGen struct {
-	h    *gateHandle
-	refs atomic.Int64
-}
-
-func (e *Env) newLiveGate(ctx context.Context, policies []string, logf func(string, ...any)) (*liveGate, error) {
-	l := &liveGate{e: e, policies: policies, logf: logf}
-	l.print = e.policyFingerprint(policies)
-	h, err := e.openGate(ctx, "api", "", policies...)
-	if err != nil {
-		return nil, err
-	}
-	l.cur.Store(&gateGen{h: h})
-	return l, nil
-}
-
-// acquire returns the current generation with a reference held.
-func (l *liveGate) acquire() *gateGen {
-	for {
-		g := l.cur.Load()
-		g.refs.Add(1)
-		if l.cur.Load() == g {
-			return g
-		}
-		// Replaced in between: the retiring side may not count this one.
-		g.refs.Add(-1)
-	}
-}
-
-func (g *gateGen) release() { g.refs.Add(-1) }
-
-// Decide is serve's DecideFunc: the current gate's.
-func (l *liveGate) Decide(ctx context.Context, req *action.Request) (action.Decision, error) {
-	g := l.acquire()
-	defer g.release()
-	return g.h.decide(ctx, req)
-}
-
-// reload rebuilds the gate when the policy files changed since the last
-// attempt, or always when force (SIGHUP). changed says a reload was tried;
-// on error the previous gate stays in force.
-func (l *liveGate) reload(ctx context.Context, force bool) (changed bool, err error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	fp := l.e.policyFingerprint(l.policies)
-	if !force && fp == l.print {
-		return false, nil
-	}
-	// Remembered even when the load fails, so that a broken file is
-	// reported once, not every second; fixing it changes the print again.
-	l.print = fp
-	h, err := l.e.openGate(ctx, "api", "", l.policies...)
-	if err != nil {
-		l.logf("safeclaw: serve: policy reload failed; keeping the previous policy: %v", err)
-		return true, err
-	}
-	old := l.cur.Swap(&gateGen{h: h})
-	l.logf("safeclaw: serve: policy reloaded")
-	l.retiring.Add(1)
-	go func() {
-		defer l.retiring.Done()
-		l.retire(old)
-	}()
-	return true, nil
-}
-
-// retire closes a replaced generation once no request uses it (or after a
-// person's longest wait, when something holds it that long).
-func (l *liveGate) retire(g *gateGen) {
-	deadline := time.Now().Add(hook.WaitTimeout + 30*time.Second)
-	for g.refs.Load() > 0 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if err := g.h.close(); err != nil {
-		l.logf("safeclaw: serve: warning: closing the previous gate: %v", err)
-	}
-}
-
-// close closes the current gate after the retiring ones.
-func (l *liveGate) close() {
-	l.retiring.Wait()
-	if g := l.cur.Load(); g != nil {
-		if err := g.h.close(); err != nil {
-			l.logf("safeclaw: serve: warning: closing the audit trail: %v", err)
-		}
-	}
-}
-
-// policyFingerprint describes every file the policy and the gate are built
-// from (size, mode and modification time, or absence), so that any edit,
-// creation or removal changes it.
-func (e *Env) policyFingerprint(policies []string) string {
-	var paths []string
-	add := func(p string) {
-		if p != "" {
-			paths = append(paths, p)
-		}
-	}
-	if len(policies) == 0 {
-		add(filepath.Join(e.ConfigDir, "policy.yaml"))
-	}
-	for _, p := range policies {
-		add(p)
-		if entries, err := os.ReadDir(p); err == nil {
-			for _, en := range entries {
-				add(filepath.Join(p, en.Name()))
-			}
-		}
-	}
-	managed := e.Getenv("SAFECLAW_MANAGED_POLICY")
-	if managed == "" {
-		managed = "/etc/safeclaw/policy.yaml"
-	}
-	add(managed)
-	add(filepath.Join(e.ConfigDir, "config.yaml"))
-	add(e.alwaysPolicyPath())
-	add(e.trustFile())
-	add(findProjectPolicy(e.Cwd))
-	for _, name := range projectPolicyNames {
-		add(filepath.Join(e.Cwd, name))
-	}
-	sort.Strings(paths)
-	var b strings.Builder
-	for _, p := range paths {
-		b.WriteString(p)
-		if st, err := os.Stat(p); err == nil {
-			fmt.Fprintf(&b, " %d %o %d\n", st.Size(), st.Mode(), st.ModTime().UnixNano())
-		} else {
-			b.WriteString(" -\n")
-		}
-	}
-	return b.String()
 }
 
 // approvalSeams connects the API's approval routes to the approval store

@@ -634,7 +634,9 @@ func (m *Manager) Answer(ctx context.Context, id string, a Answer) (*Record, err
 	}
 	vote := false
 	if a.Approve && cur.Needs.Restricted() {
-		if err := checkApprover(cur, a); err != nil {
+		// A request no longer pending says so (the store's answer below),
+		// whoever answers late.
+		if err := checkApprover(cur, a); err != nil && cur.Status == Pending {
 			return nil, err
 		}
 		vote = cur.Needs.Quorum > 1

@@ -356,3 +356,22 @@ func TestSQLiteAnswerRefusesQuorumApproval(t *testing.T) {
 		t.Fatalf("a deny: %+v %v", got, err)
 	}
 }
+
+// A late approval says the request is no longer pending, even from
+// someone who could not have approved it.
+func TestLateAnswerFromNonApprover(t *testing.T) {
+	ctx := context.Background()
+	m := newManager(t, openSQLite(t), &events{}, nil)
+	r, err := m.Submit(ctx, shellRequest("", "git", "push"), quorumDecision(1, "ops"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Answer(ctx, r.ID, approval.Answer{Approve: false, Approver: "ops", Principal: "ops", Channel: "cli"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = m.Answer(ctx, r.ID, answerAs("dev", approval.Once))
+	var np *approval.NotPendingError
+	if !errors.As(err, &np) || np.Status != approval.Denied {
+		t.Fatalf("late approval by a non-approver: %v, want not pending (denied)", err)
+	}
+}

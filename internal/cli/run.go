@@ -433,8 +433,15 @@ func answerRunDecision(ctx context.Context, c net.Conn, decide action.DecideFunc
 		json.NewEncoder(c).Encode(runDecision{Error: "bad request"})
 		return
 	}
-	if in.Request.Surface == "" {
+	switch in.Request.Surface {
+	case "":
 		in.Request.Surface = "hook"
+	case "hook", "mcp", "api", "check":
+	default:
+		// "run" records are the supervisor's own (what the kernel asked):
+		// a process inside the run may not write one, nor invent surfaces.
+		json.NewEncoder(c).Encode(runDecision{Effect: action.Deny.String(), Error: fmt.Sprintf("surface %q may not ask over the run socket", in.Request.Surface)})
+		return
 	}
 	d, err := decide(ctx, in.Request)
 	out := runDecision{Effect: d.Effect.String(), Decision: &d}

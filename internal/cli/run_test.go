@@ -62,6 +62,17 @@ func TestRunDecisionSocket(t *testing.T) {
 	if seen == nil || seen.Surface != "hook" || seen.Agent != "claude" || seen.Input != "rm -rf /" {
 		t.Errorf("the supervisor saw %+v", seen)
 	}
+	// A process inside the run cannot pass its question off as one the
+	// kernel asked (surface "run"), nor invent a surface.
+	for _, surface := range []string{"run", "ui", "x"} {
+		seen = nil
+		d, _ := e.runSocketDecider(surface, "claude")
+		r := *req
+		r.Surface = ""
+		if got, err := d(context.Background(), &r); err == nil || got.Effect != action.Deny || seen != nil {
+			t.Errorf("surface %q: %+v %v (decided: %v)", surface, got, err, seen != nil)
+		}
+	}
 	env[envRunSocket] = filepath.Join(t.TempDir(), "gone.sock")
 	d, _ = e.runSocketDecider("hook", "claude")
 	if _, err := d(context.Background(), req); err == nil {

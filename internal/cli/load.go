@@ -130,8 +130,14 @@ func (e *Env) loadPolicies(files []string) (*policySet, error) {
 // policyOptions gives the compiler the workspace, home and the paths that
 // built-in self-protection guards.
 func (e *Env) policyOptions() policy.Options {
-	ws := findWorkspace(e.Cwd)
 	home := e.Home
+	ws := findWorkspace(e.Cwd)
+	if !usableWorkspace(ws, home) {
+		// ${workspace} rules (the built-in "edit files in the workspace")
+		// then match nothing: editing the whole disk, or the home with its
+		// keys and shell startup files, is no workspace.
+		ws = ""
+	}
 	protectWrite := []string{
 		filepath.Join(e.ConfigDir, "**"),
 		filepath.Join(e.StateDir, "**"),
@@ -180,6 +186,47 @@ func findWorkspace(dir string) string {
 			return dir
 		}
 	}
+}
+
+// systemDirs are directories whose files no agent edits as "its workspace",
+// nor anything under them, even when they hold a .git (etckeeper).
+var systemDirs = []string{"/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/root",
+	"/run", "/sbin", "/snap", "/sys", "/usr", "/var/lib", "/var/log", "/var/spool", "/var/mail", "/var/cache"}
+
+// usableWorkspace reports whether dir may be the workspace, whose files the
+// built-in policy lets agents edit. It may not be the filesystem root, the
+// home directory or one above it, a hidden directory of the home (~/.ssh,
+// ~/.config) or anything in one, or a system directory: an agent started
+// there, or a server started in /, would otherwise be allowed to edit them.
+func usableWorkspace(dir, home string) bool {
+	if dir == "" || !filepath.IsAbs(dir) {
+		return false
+	}
+	dir = filepath.Clean(dir)
+	if dir == "/" {
+		return false
+	}
+	within := func(d, root string) bool { return d == root || strings.HasPrefix(d, root+"/") }
+	if home != "" && home != "/" {
+		home = filepath.Clean(home)
+		if within(home, dir) {
+			return false // the home, or a directory above it
+		}
+		if rel, ok := strings.CutPrefix(dir, home+"/"); ok {
+			for _, part := range strings.Split(rel, "/") {
+				if strings.HasPrefix(part, ".") {
+					return false
+				}
+			}
+			return true // a project in the home (also root's, /root/proj)
+		}
+	}
+	for _, sys := range systemDirs {
+		if within(dir, sys) {
+			return false
+		}
+	}
+	return true
 }
 
 // findProjectPolicy walks up from dir to the workspace root looking for a

@@ -94,8 +94,14 @@ func (e *Env) openGate(_ context.Context, surface, agent string, policies ...str
 	}
 	// Approvals open their store only when a rule actually asks.
 	apps := e.lazyApprovals(store)
+	decidePolicy := ps.decide
+	if surface == "api" {
+		// serve decides for clients working in many projects: each request
+		// by the policy of its own directory.
+		decidePolicy = newCwdPolicies(e, policies, ps).decide
+	}
 	g := gate.New(gate.Config{
-		Policy:          ps.decide,
+		Policy:          decidePolicy,
 		Recorder:        &auditRecorder{store: store, mode: mode},
 		AllowUnrecorded: cfg.Audit.OnFailure == config.OnFailureAllowWarn,
 		Warn:            func(msg string) { fmt.Fprintln(e.Stderr, msg) },

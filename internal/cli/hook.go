@@ -88,7 +88,7 @@ func runHook(ctx context.Context, e *Env, args []string) int {
 
 	var decide action.DecideFunc
 	var closeGate func() error
-	if h, err := e.openGate(ctx, "hook", agent, policies...); err != nil {
+	if h, err := e.inProject(agent).openGate(ctx, "hook", agent, policies...); err != nil {
 		// Still answer in the agent's own words: read its input and block.
 		why := err
 		decide = func(context.Context, *action.Request) (action.Decision, error) { return action.Decision{}, why }
@@ -206,4 +206,32 @@ func outcomeRecord(o hook.Outcome) *audit.Record {
 		rec.Notes = append(rec.Notes, "duration "+d.String())
 	}
 	return rec
+}
+
+// inProject returns e with its working directory moved to the project the
+// agent was started in, when the agent names it (Claude Code's
+// CLAUDE_PROJECT_DIR, Gemini CLI's GEMINI_PROJECT_DIR): the workspace and
+// the project policy follow the project, not the directory a command has
+// cd'd into since, which the model chooses.
+func (e *Env) inProject(agent string) *Env {
+	var names []string
+	switch agent {
+	case "claude":
+		names = []string{"CLAUDE_PROJECT_DIR"}
+	case "gemini":
+		names = []string{"GEMINI_PROJECT_DIR", "CLAUDE_PROJECT_DIR"}
+	}
+	for _, name := range names {
+		dir := e.Getenv(name)
+		if dir == "" || !filepath.IsAbs(dir) {
+			continue
+		}
+		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+			continue
+		}
+		local := *e
+		local.Cwd = filepath.Clean(dir)
+		return &local
+	}
+	return e
 }

@@ -109,3 +109,60 @@ func TestToolArgumentsNamingSafeclawFiles(t *testing.T) {
 		}
 	}
 }
+
+// TestHookWorkspaceIsTheAgentsProject: the workspace follows the project
+// Claude Code was started in (CLAUDE_PROJECT_DIR), not the directory a
+// command cd'd into since; a hook run from / edits nothing as "its
+// workspace".
+func TestHookWorkspaceIsTheAgentsProject(t *testing.T) {
+	// Outside /tmp, which the built-in policy lets agents write anyway.
+	root, err := os.MkdirTemp("/var/tmp", "schp")
+	if err != nil {
+		t.Skip(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(root) })
+	proj := filepath.Join(root, "proj")
+	elsewhere := filepath.Join(root, "elsewhere")
+	for _, d := range []string{filepath.Join(proj, ".git"), elsewhere} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write := func(cwd, projectDir, path string) string {
+		e := testEnv(t)
+		e.Cwd = cwd
+		get := e.Getenv
+		e.Getenv = func(k string) string {
+			if k == "CLAUDE_PROJECT_DIR" {
+				return projectDir
+			}
+			return get(k)
+		}
+		payload := fmt.Sprintf(`{"session_id":"s","cwd":%q,"hook_event_name":"PreToolUse","tool_name":"Write","tool_input":{"file_path":%q,"content":"x"}}`, cwd, path)
+		code, out, errOut := run(t, e, payload, "hook", "claude")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		var ans struct {
+			HookSpecificOutput struct{ PermissionDecision string }
+		}
+		if err := json.Unmarshal([]byte(out), &ans); err != nil {
+			t.Fatalf("%v: %q", err, out)
+		}
+		return ans.HookSpecificOutput.PermissionDecision
+	}
+	tests := []struct {
+		name, cwd, projectDir, path, want string
+	}{
+		{"in the project", proj, proj, filepath.Join(proj, "main.go"), "allow"},
+		{"cd'd elsewhere: the project still", elsewhere, proj, filepath.Join(proj, "main.go"), "allow"},
+		{"cd'd elsewhere: not a workspace", elsewhere, proj, filepath.Join(elsewhere, "x.go"), "deny"},
+		{"run from / without a project", "/", "", "/usr/local/bin/evil", "deny"},
+		{"a relative project dir is ignored", proj, "rel/dir", filepath.Join(proj, "main.go"), "allow"},
+	}
+	for _, tt := range tests {
+		if got := write(tt.cwd, tt.projectDir, tt.path); got != tt.want {
+			t.Errorf("%s: %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}

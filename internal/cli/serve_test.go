@@ -882,3 +882,51 @@ func TestServeTCPRefusesBrowsers(t *testing.T) {
 		t.Error(errb)
 	}
 }
+
+// TestServeWorkspaceOfEachRequest: serve decides each request by the
+// policy of the directory it names, not the server's own: a file write is
+// "in the workspace" only in the project the request works in, and a
+// server started in / allows no write anywhere by the built-in policy.
+func TestServeWorkspaceOfEachRequest(t *testing.T) {
+	e := serveEnv(t)
+	// Outside /tmp, which the built-in policy lets agents write anyway.
+	root, err := os.MkdirTemp("/var/tmp", "scws")
+	if err != nil {
+		t.Skip(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(root) })
+	projA, projB := filepath.Join(root, "a"), filepath.Join(root, "b")
+	for _, p := range []string{projA, projB} {
+		if err := os.MkdirAll(filepath.Join(p, ".git"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.Cwd = "/"
+	sock := filepath.Join(e.StateDir, "serve.sock")
+	startServe(t, e)
+	c := socketClient(sock)
+	write := func(path, cwd string) string {
+		body := fmt.Sprintf(`{"tool":"Write","input":{"file_path":%q,"content":"x"}`, path)
+		if cwd != "" {
+			body += fmt.Sprintf(`,"cwd":%q`, cwd)
+		}
+		_, decision, _ := apiDecide(t, c, "http://safeclaw", body+"}")
+		return decision
+	}
+	tests := []struct {
+		path, cwd, want string
+	}{
+		{filepath.Join(projA, "main.go"), projA, "allow"},
+		{filepath.Join(projB, "main.go"), projB, "allow"},
+		{filepath.Join(projB, "main.go"), projA, "deny"},
+		{"/usr/local/bin/evil", projA, "deny"},
+		{"/usr/local/bin/evil", "", "deny"}, // the server's own directory, /, is no workspace
+		{filepath.Join(projA, "main.go"), "", "deny"},
+		{filepath.Join(projA, ".claude", "settings.local.json"), projA, "deny"},
+	}
+	for _, tt := range tests {
+		if got := write(tt.path, tt.cwd); got != tt.want {
+			t.Errorf("write %s from %q: %s, want %s", tt.path, tt.cwd, got, tt.want)
+		}
+	}
+}

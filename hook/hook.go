@@ -167,7 +167,7 @@ type Options struct {
 	// Prompted is told of a call the agent is about to put to a person in
 	// its own permission dialog (Claude Code in a mode that prompts): if the
 	// call then runs, a person allowed it. Nil: nobody is told.
-	Prompted func(ctx context.Context, req *action.Request)
+	Prompted func(ctx context.Context, req *action.Request, toolUseID string)
 }
 
 // Outcome is what an agent reported after a tool ran.
@@ -391,7 +391,7 @@ func (h handler) ask(ctx context.Context, ev *event, req *action.Request, dec ac
 		}
 		if h.a.canAsk(ev) {
 			if ev.promptsPerson && h.opts.Prompted != nil {
-				h.opts.Prompted(ctx, req)
+				h.opts.Prompted(ctx, req, ev.toolUseID)
 			}
 			return h.a.answer(ev, verdict{effect: action.Ask, reason: askMessage(req, dec)})
 		}

@@ -44,7 +44,7 @@ func TestPromptedOnlyWhenAPersonIsAsked(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []*action.Request
-			opts := Options{Ask: tc.ask, Prompted: func(_ context.Context, req *action.Request) { got = append(got, req) }}
+			opts := Options{Ask: tc.ask, Prompted: func(_ context.Context, req *action.Request, _ string) { got = append(got, req) }}
 			run(t, "claude", tc.input, tc.decide, opts)
 			if (len(got) == 1) != tc.want || len(got) > 1 {
 				t.Fatalf("Prompted called %d times, want %v", len(got), tc.want)

@@ -61,7 +61,10 @@ func (p *Proxy) ask(ctx context.Context, ss *mcp.ServerSession, req *action.Requ
 		return true, "", nil
 	}
 	if p.opts.Approved != nil {
-		if who, ok := p.opts.Approved(ctx, req); ok {
+		// Claude Code names the tool call in each MCP request it makes: a
+		// note from its hook counts only for that very call.
+		toolUseID, _ := st.meta["claudecode/toolUseId"].(string)
+		if who, ok := p.opts.Approved(ctx, req, toolUseID); ok {
 			p.record(context.WithoutCancel(ctx), Event{Kind: EventPriorApproval, Request: req,
 				Decision: withEffect(d, action.Allow), Outcome: "approved", Approver: who})
 			return true, "", nil

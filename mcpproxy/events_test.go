@@ -100,7 +100,7 @@ func TestPriorApprovalSkipsAsk(t *testing.T) {
 	}}
 	s := start(t, setupOpts{era: "2025-11-25", client: client, configure: func(o *Options) {
 		o.Record = log.record
-		o.Approved = func(_ context.Context, req *action.Request) (string, bool) {
+		o.Approved = func(_ context.Context, req *action.Request, _ string) (string, bool) {
 			a := req.Actions()[0]
 			args, _ := a.Args.(map[string]any)
 			return "hook", a.Tool == "echo" && args["text"] == "secret one"

@@ -77,7 +77,7 @@ type Options struct {
 	// earlier through another surface (the agent's hook deciding the same
 	// MCP call), and who; the proxy then does not ask again. It must
 	// consume what it reports (one approval, one call). Nil: always ask.
-	Approved func(ctx context.Context, req *action.Request) (approver string, ok bool)
+	Approved func(ctx context.Context, req *action.Request, toolUseID string) (approver string, ok bool)
 }
 
 // Upstream is the real MCP server: a command speaking MCP on stdio

@@ -113,8 +113,8 @@ func runHook(ctx context.Context, e *Env, args []string) int {
 		// A call Claude Code puts to a person in its own dialog reaches the
 		// MCP proxy only if the person allowed it: the proxy must not ask
 		// again.
-		opts.Prompted = func(_ context.Context, req *action.Request) {
-			if err := e.noteMCPPrompted(req, agent); err != nil {
+		opts.Prompted = func(_ context.Context, req *action.Request, toolUseID string) {
+			if err := e.noteMCPPrompted(req, agent, toolUseID); err != nil {
 				fmt.Fprintf(e.Stderr, "safeclaw: warning: could not note the prompt for safeclaw mcp: %v\n", err)
 			}
 		}

@@ -187,7 +187,9 @@ func runMCP(ctx context.Context, e *Env, args []string) int {
 			defer g.release()
 			return g.h.recordMCPEvent(ctx, ev)
 		},
-		Approved: func(_ context.Context, req *action.Request) (string, bool) { return e.takeMCPApproval(req) },
+		Approved: func(_ context.Context, req *action.Request, toolUseID string) (string, bool) {
+			return e.takeMCPApproval(req, toolUseID)
+		},
 	}
 	if *ask == "deny" {
 		opts.Pending = func(ctx context.Context, req *action.Request, d action.Decision) (string, error) {
@@ -329,6 +331,10 @@ var mcpNoteTTL = map[string]time.Duration{mcpNoteApproved: 2 * time.Minute, mcpN
 type mcpNote struct {
 	Approver string    `json:"approver,omitempty"`
 	Expires  time.Time `json:"expires"`
+	// ToolUseID is the agent's id of the tool call a prompted note is for:
+	// only the MCP request that carries it (Claude Code's
+	// _meta["claudecode/toolUseId"]) may use the note.
+	ToolUseID string `json:"tool_use_id,omitempty"`
 }
 
 // mcpCallKey identifies an MCP call across surfaces: the hash of its
@@ -363,13 +369,19 @@ func (e *Env) mcpNoteFile(kind, key string) string {
 // does not ask again for the identical call. It is for the hook path, after
 // a person's approval and before the tool runs.
 func (e *Env) noteMCPApproval(req *action.Request, approver string) error {
-	return e.noteMCP(mcpNoteApproved, req, approver)
+	return e.noteMCP(mcpNoteApproved, req, approver, "")
 }
 
 // noteMCPPrompted records that the hook handed req's ask to the agent's own
-// permission dialog.
-func (e *Env) noteMCPPrompted(req *action.Request, agent string) error {
-	return e.noteMCP(mcpNotePrompted, req, "a person, in "+agentTitle(agent)+"'s own permission dialog (the call arrived after it)")
+// permission dialog. The note is written before the person answers there,
+// so it names the agent's tool call: only that call, which the agent makes
+// only once the person allowed it, may use it. A call without an id leaves
+// no note (the proxy then asks).
+func (e *Env) noteMCPPrompted(req *action.Request, agent, toolUseID string) error {
+	if toolUseID == "" {
+		return nil
+	}
+	return e.noteMCP(mcpNotePrompted, req, "a person, in "+agentTitle(agent)+"'s own permission dialog (the call arrived after it)", toolUseID)
 }
 
 // agentTitle is an agent's product name, for messages.
@@ -387,12 +399,12 @@ func agentTitle(agent string) string {
 	return agent
 }
 
-func (e *Env) noteMCP(kind string, req *action.Request, approver string) error {
+func (e *Env) noteMCP(kind string, req *action.Request, approver, toolUseID string) error {
 	key, ok := mcpCallKey(req)
 	if !ok {
 		return nil
 	}
-	data, err := json.Marshal(mcpNote{Approver: approver, Expires: e.Now().Add(mcpNoteTTL[kind])})
+	data, err := json.Marshal(mcpNote{Approver: approver, Expires: e.Now().Add(mcpNoteTTL[kind]), ToolUseID: toolUseID})
 	if err != nil {
 		return err
 	}
@@ -434,30 +446,39 @@ func (e *Env) pruneMCPNotes(dir string) {
 // takeMCPApproval consumes a fresh note for exactly req, safeclaw's own
 // approval first: one note, one call (removing the file is the claim, so
 // two proxies cannot both use it).
-func (e *Env) takeMCPApproval(req *action.Request) (string, bool) {
+func (e *Env) takeMCPApproval(req *action.Request, toolUseID string) (string, bool) {
 	key, ok := mcpCallKey(req)
 	if !ok {
 		return "", false
 	}
 	for _, kind := range []string{mcpNoteApproved, mcpNotePrompted} {
-		if who, ok := e.takeMCPNote(kind, key); ok {
+		if who, ok := e.takeMCPNote(kind, key, toolUseID); ok {
 			return who, true
 		}
 	}
 	return "", false
 }
 
-func (e *Env) takeMCPNote(kind, key string) (string, bool) {
+func (e *Env) takeMCPNote(kind, key, toolUseID string) (string, bool) {
 	path := e.mcpNoteFile(kind, key)
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return "", false
 	}
+	var n mcpNote
+	if json.Unmarshal(data, &n) != nil {
+		os.Remove(path)
+		return "", false
+	}
+	// A prompted note is the agent's own call's, by its id: another call,
+	// or another client, leaves it where it is.
+	if kind == mcpNotePrompted && (n.ToolUseID == "" || n.ToolUseID != toolUseID) {
+		return "", false
+	}
 	if os.Remove(path) != nil {
 		return "", false
 	}
-	var n mcpNote
-	if json.Unmarshal(data, &n) != nil || !e.Now().Before(n.Expires) || n.Expires.After(e.Now().Add(mcpNoteTTL[kind])) {
+	if !e.Now().Before(n.Expires) || n.Expires.After(e.Now().Add(mcpNoteTTL[kind])) {
 		return "", false
 	}
 	who := n.Approver

@@ -63,15 +63,15 @@ func TestMCPApprovalNote(t *testing.T) {
 		call("db2", "query", map[string]any{"sql": "delete from t", "n": 1.0}),
 		call("db", "exec", map[string]any{"sql": "delete from t", "n": 1.0}),
 	} {
-		if _, ok := e.takeMCPApproval(other); ok {
+		if _, ok := e.takeMCPApproval(other, ""); ok {
 			t.Errorf("another call took the approval: %+v", other.Actions()[0])
 		}
 	}
 	// Same call, arguments in another order.
-	if who, ok := e.takeMCPApproval(call("db", "query", map[string]any{"n": 1.0, "sql": "delete from t"})); !ok || who != "alice" {
+	if who, ok := e.takeMCPApproval(call("db", "query", map[string]any{"n": 1.0, "sql": "delete from t"}), ""); !ok || who != "alice" {
 		t.Fatalf("take: %q %v", who, ok)
 	}
-	if _, ok := e.takeMCPApproval(a); ok {
+	if _, ok := e.takeMCPApproval(a, ""); ok {
 		t.Error("an approval was used twice")
 	}
 	// Expired.
@@ -80,7 +80,7 @@ func TestMCPApprovalNote(t *testing.T) {
 	}
 	now := e.Now()
 	e.Now = func() time.Time { return now.Add(mcpNoteTTL[mcpNoteApproved] + time.Second) }
-	if _, ok := e.takeMCPApproval(a); ok {
+	if _, ok := e.takeMCPApproval(a, ""); ok {
 		t.Error("an expired approval was used")
 	}
 	// Not an MCP call: nothing noted.
@@ -90,40 +90,54 @@ func TestMCPApprovalNote(t *testing.T) {
 }
 
 // A call Claude Code put to a person in its own dialog spares the proxy's
-// question once; safeclaw's own approval of the same call is used first.
+// question once, for that very tool call (its id); safeclaw's own approval
+// of the same call is used first.
 func TestMCPPromptedNote(t *testing.T) {
 	e := testEnv(t)
 	req := &action.Request{Parts: []action.Part{{Facets: []action.Action{{Kind: action.MCPCall, Server: "db", Tool: "query", Args: map[string]any{"sql": "x"}}}}}}
-	if err := e.noteMCPPrompted(req, "claude"); err != nil {
+	if err := e.noteMCPPrompted(req, "claude", "toolu_1"); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.noteMCPApproval(req, "alice"); err != nil {
 		t.Fatal(err)
 	}
-	if who, ok := e.takeMCPApproval(req); !ok || who != "alice" {
+	if who, ok := e.takeMCPApproval(req, "toolu_1"); !ok || who != "alice" {
 		t.Fatalf("first take: %q %v", who, ok)
 	}
-	if who, ok := e.takeMCPApproval(req); !ok || !strings.Contains(who, "Claude Code's own permission dialog") {
-		t.Fatalf("second take: %q %v", who, ok)
+	// Another client (no tool call id, or another one) may not use the
+	// note: the person may have declined the agent's dialog.
+	for _, id := range []string{"", "toolu_2"} {
+		if _, ok := e.takeMCPApproval(req, id); ok {
+			t.Fatalf("a call with tool use id %q took Claude Code's prompted note", id)
+		}
 	}
-	if _, ok := e.takeMCPApproval(req); ok {
+	if who, ok := e.takeMCPApproval(req, "toolu_1"); !ok || !strings.Contains(who, "Claude Code's own permission dialog") {
+		t.Fatalf("the agent's own call: %q %v", who, ok)
+	}
+	if _, ok := e.takeMCPApproval(req, "toolu_1"); ok {
 		t.Fatal("a note was used twice")
 	}
-	if err := e.noteMCPPrompted(req, "claude"); err != nil {
+	// A hook call without an id leaves no note.
+	if err := e.noteMCPPrompted(req, "claude", ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := e.takeMCPApproval(req, ""); ok {
+		t.Fatal("a note without a tool call id was used")
+	}
+	if err := e.noteMCPPrompted(req, "claude", "toolu_3"); err != nil {
 		t.Fatal(err)
 	}
 	now := e.Now()
 	e.Now = func() time.Time { return now.Add(mcpNoteTTL[mcpNotePrompted] + time.Second) }
-	if _, ok := e.takeMCPApproval(req); ok {
+	if _, ok := e.takeMCPApproval(req, "toolu_3"); ok {
 		t.Error("an expired note was used")
 	}
 }
 
-// Notes nobody took are removed once they have expired.
 func TestMCPNotesPruned(t *testing.T) {
 	e := testEnv(t)
 	stale := &action.Request{Parts: []action.Part{{Facets: []action.Action{{Kind: action.MCPCall, Server: "db", Tool: "q", Args: map[string]any{"n": 1.0}}}}}}
-	if err := e.noteMCPPrompted(stale, "claude"); err != nil {
+	if err := e.noteMCPPrompted(stale, "claude", "toolu_1"); err != nil {
 		t.Fatal(err)
 	}
 	key, _ := mcpCallKey(stale)
@@ -131,13 +145,13 @@ func TestMCPNotesPruned(t *testing.T) {
 	now := e.Now()
 	e.Now = func() time.Time { return now.Add(mcpNoteTTL[mcpNotePrompted] + time.Second) }
 	fresh := &action.Request{Parts: []action.Part{{Facets: []action.Action{{Kind: action.MCPCall, Server: "db", Tool: "q", Args: map[string]any{"n": 2.0}}}}}}
-	if err := e.noteMCPPrompted(fresh, "claude"); err != nil {
+	if err := e.noteMCPPrompted(fresh, "claude", "toolu_2"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(path); !os.IsNotExist(err) {
 		t.Errorf("the expired note is still there: %v", err)
 	}
-	if _, ok := e.takeMCPApproval(fresh); !ok {
+	if _, ok := e.takeMCPApproval(fresh, "toolu_2"); !ok {
 		t.Error("the fresh note was removed too")
 	}
 }

@@ -86,6 +86,22 @@ func (e *Env) loadPolicies(files []string) (*policySet, error) {
 		}
 		ps.files["user"] = []string{userFile}
 		if user == nil {
+			// No policy of the user's own: a project policy a person
+			// trusted is the policy (the brief's safeclaw.policy.yaml, its
+			// exceptions included); else the built-in default.
+			if path := findProjectPolicy(e.Cwd); path != "" {
+				data, err := readBounded(path)
+				if err != nil {
+					return nil, err
+				}
+				if e.isTrusted(path, data) {
+					if user, err = compileData(path, data, opts); err != nil {
+						return nil, err
+					}
+					ps.files["user"] = []string{path}
+					break
+				}
+			}
 			f, err := policy.Parse(policy.DefaultName, policy.Default())
 			if err != nil {
 				return nil, fmt.Errorf("built-in default policy: %w", err)

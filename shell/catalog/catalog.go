@@ -141,9 +141,13 @@ func (f *finder) scriptText(text, origin string) {
 	f.res.Scripts = append(f.res.Scripts, Script{Text: text, Origin: origin})
 }
 
-// listen records a listening socket; port 0 and host "" mean unknown.
+// listen records a listening socket; port 0 and host "" mean unknown. A
+// server binds the port it listens on, so it is a network.bind too, as
+// safeclaw run sees it at the kernel: a rule about binding ports ("Block
+// binding to any port") holds for servers a command starts.
 func (f *finder) listen(prog, host string, port int, detail string) {
 	f.add(action.Action{Kind: action.NetworkListen, Program: prog, Host: host, Port: port, Detail: detail})
+	f.add(action.Action{Kind: action.NetworkBind, Program: prog, Host: host, Port: port, Detail: detail})
 }
 
 func (f *finder) bind(prog, host string, port int, detail string) {

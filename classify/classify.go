@@ -430,7 +430,16 @@ func mcpParts(c Call, in args, name string) []action.Part {
 	if c.MCPSource != "" {
 		detail = "server source " + c.MCPSource
 	}
-	return []action.Part{{Facets: []action.Action{{Kind: action.MCPCall, Server: server, Tool: tool, Args: in.any(), Detail: detail}}}}
+	parts := []action.Part{{Facets: []action.Action{{Kind: action.MCPCall, Server: server, Tool: tool, Args: in.any(), Detail: detail}}}}
+	// Shell text in the arguments (a run_command tool's command) is
+	// analysed as safeclaw mcp analyses it, so that shell rules apply to
+	// it whichever surface sees the call first.
+	if m, ok := in.any().(map[string]any); ok {
+		for _, text := range shell.CommandArgs(m) {
+			parts = append(parts, shell.Analyze(text, shell.Env{Cwd: c.Cwd, Home: c.Home})...)
+		}
+	}
+	return parts
 }
 
 // mcpResourceParts gates Claude Code's ReadMcpResourceTool: an mcp.read of

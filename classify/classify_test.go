@@ -378,3 +378,19 @@ func TestSearchesAreRecursiveReads(t *testing.T) {
 		}
 	}
 }
+
+// An MCP tool's shell-like arguments are analysed as safeclaw mcp analyses
+// them, so shell rules hold whichever surface sees the call.
+func TestMCPShellArguments(t *testing.T) {
+	parts := Parts(call("mcp__box__run_command", `{"options":{"command":"python3 -m http.server 8080"}}`))
+	if len(parts) != 2 || parts[0].Facets[0].Kind != action.MCPCall {
+		t.Fatalf("parts %+v", parts)
+	}
+	found := false
+	for _, f := range parts[1].Facets {
+		found = found || (f.Kind == action.NetworkListen && f.Port == 8080)
+	}
+	if !found {
+		t.Errorf("the command's listener was not seen: %+v", parts[1].Facets)
+	}
+}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/url"
 	"path"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -170,25 +169,12 @@ func (p *Proxy) callParts(tool string, args map[string]any) []action.Part {
 	return append(parts, p.shellParts(args)...)
 }
 
-// shellArgs are the argument names whose string value is shell text.
-var shellArgs = map[string]bool{"command": true, "cmd": true, "script": true}
-
-// shellParts analyses shell-like arguments (command, cmd, script: a string,
-// or an argv list of strings) so that shell rules apply to them.
+// shellParts analyses the shell text of the arguments (shell.CommandArgs:
+// command, cmd, script, shell_command, ... at any depth) so that shell rules
+// apply to it.
 func (p *Proxy) shellParts(args map[string]any) []action.Part {
-	var keys []string
-	for k := range args {
-		if shellArgs[strings.ToLower(k)] {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
 	var parts []action.Part
-	for _, k := range keys {
-		text, ok := shellText(args[k])
-		if !ok {
-			continue
-		}
+	for _, text := range shell.CommandArgs(args) {
 		env := shell.Env{Cwd: p.argCwd(args), Home: p.opts.Home}
 		if p.local {
 			env.ReadFile = p.opts.ReadFile
@@ -196,28 +182,6 @@ func (p *Proxy) shellParts(args map[string]any) []action.Part {
 		parts = append(parts, shell.Analyze(text, env)...)
 	}
 	return parts
-}
-
-// shellText is a string argument, or an argv list quoted into shell text.
-func shellText(v any) (string, bool) {
-	switch x := v.(type) {
-	case string:
-		return x, strings.TrimSpace(x) != ""
-	case []any:
-		if len(x) == 0 {
-			return "", false
-		}
-		words := make([]string, 0, len(x))
-		for _, w := range x {
-			s, ok := w.(string)
-			if !ok {
-				return "", false
-			}
-			words = append(words, "'"+strings.ReplaceAll(s, "'", `'\''`)+"'")
-		}
-		return strings.Join(words, " "), true
-	}
-	return "", false
 }
 
 // argCwd is where a shell-like argument runs: the call's own absolute cwd

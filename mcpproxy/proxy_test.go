@@ -504,3 +504,26 @@ func TestQuorumAskSkipsElicitation(t *testing.T) {
 		})
 	}
 }
+
+// Shell text under other common names, and nested in the arguments, is
+// analysed too.
+func TestShellArgumentsNamedOtherwiseOrNested(t *testing.T) {
+	s := start(t, setupOpts{})
+	for _, args := range []map[string]any{
+		{"shell_command": "rm -rf ~"},
+		{"shellCommand": "rm -rf ~"},
+		{"options": map[string]any{"command": "rm -rf ~"}},
+		{"steps": []any{map[string]any{"run": "x", "cmd": []any{"rm", "-rf", "/"}}}},
+	} {
+		res := call(t, s.client, "run_command", args)
+		if !res.IsError || !strings.Contains(resultText(res), "no rm") {
+			t.Errorf("%v: %q", args, resultText(res))
+		}
+	}
+	if res := call(t, s.client, "run_command", map[string]any{"options": map[string]any{"command": "ls"}}); res.IsError {
+		t.Errorf("nested ls: %q", resultText(res))
+	}
+	if got := calledWith(t, s.fake, "run_command"); len(got) != 1 {
+		t.Errorf("upstream got %v", got)
+	}
+}

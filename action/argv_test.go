@@ -240,3 +240,23 @@ func BenchmarkParseArgv(b *testing.B) {
 		ParseArgv(words)
 	}
 }
+
+func TestKeysDifferingInCase(t *testing.T) {
+	tests := []struct {
+		v    any
+		a, b string
+		want bool
+	}{
+		{map[string]any{"sql": "select 1", "SQL": "drop"}, "SQL", "sql", true},
+		{map[string]any{"filePath": "a", "opts": map[string]any{"x": 1, "X": 2}}, "X", "x", true},
+		{map[string]any{"list": []any{map[string]any{"Id": 1, "id": 2}}}, "Id", "id", true},
+		{map[string]any{"sql": "select 1", "limit": 3}, "", "", false},
+		{"not an object", "", "", false},
+	}
+	for _, tt := range tests {
+		a, b, got := KeysDifferingInCase(tt.v)
+		if got != tt.want || a != tt.a || b != tt.b {
+			t.Errorf("KeysDifferingInCase(%v) = %q, %q, %v; want %q, %q, %v", tt.v, a, b, got, tt.a, tt.b, tt.want)
+		}
+	}
+}

@@ -52,6 +52,7 @@ package classify
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"github.com/safeclaw/safeclaw/action"
@@ -425,6 +426,12 @@ func mcpParts(c Call, in args, name string) []action.Part {
 	}
 	if server == "" || tool == "" {
 		return []action.Part{unknown(c, in, "MCP tool name without a server and a tool")}
+	}
+	if a, b, clash := action.KeysDifferingInCase(in.any()); clash {
+		// A server decoding them ignoring case reads whichever comes last:
+		// what the rules match is not what would run.
+		return []action.Part{{Facets: []action.Action{{Kind: action.ShellOpaque, Tool: c.Tool, Args: in.any(),
+			Detail: fmt.Sprintf("MCP arguments hold keys that differ only in case (%q and %q)", a, b)}}}}
 	}
 	detail := ""
 	if c.MCPSource != "" {

@@ -537,3 +537,20 @@ func TestSubscribeAndCompletionGated(t *testing.T) {
 		})
 	}
 }
+
+// Arguments whose keys differ only in case are refused: the policy matches
+// "sql", but a server decoding into a struct ignoring case (Go's
+// encoding/json) would run the last of them.
+func TestArgumentKeysDifferingInCaseRefused(t *testing.T) {
+	for _, noFast := range []bool{false, true} {
+		s := start(t, setupOpts{era: "2025-11-25", configure: func(o *Options) { o.NoFastPath = noFast }})
+		_, err := s.client.CallTool(context.Background(), &mcp.CallToolParams{Name: "run_query",
+			Arguments: map[string]any{"sql": "select 1", "SQL": "drop table users"}})
+		if err == nil || !strings.Contains(err.Error(), "differ only in case") {
+			t.Errorf("fast path off=%v: %v", noFast, err)
+		}
+		if got := calledWith(t, s.fake, "run_query"); len(got) != 0 {
+			t.Errorf("upstream got %v", got)
+		}
+	}
+}

@@ -599,6 +599,9 @@ func decodeArgs(raw json.RawMessage) (map[string]any, error) {
 	if !ok {
 		return nil, errors.New("arguments must be a JSON object")
 	}
+	if a, b, clash := action.KeysDifferingInCase(m); clash {
+		return nil, fmt.Errorf("arguments hold keys that differ only in case (%q and %q): the server may read either, so they are refused", a, b)
+	}
 	return m, nil
 }
 

@@ -119,7 +119,7 @@ Commands:
 	fmt.Fprint(w, `
 Examples:
   safeclaw check -- python3 -m http.server 8080      # exit 3: denied, with the rule
-  safeclaw check --command 'cd web && npm run dev'    # exit 4: needs a human's approval
+  safeclaw check --command 'cd web && npm run dev'    # exit 4 where a rule asks (the brief's Step 6); 3 by default
   safeclaw check --action network.listen --port 8080 --json
   safeclaw --simulate < commands.txt                  # [DENIED] ... Rule: "..." per line
   safeclaw simulate --policy safeclaw.policy.yaml commands.txt

@@ -163,7 +163,8 @@ type cursorOutput struct {
 func (c cursor) answer(ev *event, v verdict) reply {
 	o := cursorOutput{Permission: "deny"}
 	switch {
-	case v.effect == action.Allow && !v.deferred && !v.abstain:
+	case v.effect == action.Allow && !v.deferred:
+		// Cursor has no "no decision" answer: an abstaining allow is an allow.
 		o.Permission = "allow"
 	case v.effect == action.Ask && !v.deferred && c.canAsk(ev):
 		o.Permission = "ask"

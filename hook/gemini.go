@@ -68,6 +68,9 @@ type geminiToolInput struct {
 
 func (gemini) answer(ev *event, v verdict) reply {
 	switch {
+	case v.abstain:
+		// No decision: Gemini CLI's own confirmation flow goes on.
+		return reply{stdout: []byte("{}\n")}
 	case v.effect == action.Allow && !v.deferred && !v.abstain:
 		o := geminiOutput{Decision: "allow"}
 		if len(v.updated) > 0 {

@@ -363,6 +363,13 @@ func (h handler) handle(ctx context.Context, ev *event) reply {
 		if ev.interaction {
 			return h.a.answer(ev, verdict{effect: action.Allow, abstain: true})
 		}
+		if shadowed(dec) {
+			// Shadow mode lets it run, but does not approve it either: no
+			// answer, so the agent's own permission flow goes on as if
+			// safeclaw were not there (Cursor, which has no such answer,
+			// gets allow).
+			return h.a.answer(ev, verdict{effect: action.Allow, abstain: true, reason: allowMessage(req, dec)})
+		}
 		return h.a.answer(ev, h.fence(ev, verdict{effect: action.Allow, reason: allowMessage(req, dec)}))
 	case action.Ask:
 		return h.ask(ctx, ev, req, dec)
@@ -542,4 +549,15 @@ func emit(out, errOut io.Writer, r reply) int {
 
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// shadowed reports whether shadow mode let dec through where enforcing
+// would have denied or asked.
+func shadowed(dec action.Decision) bool {
+	for _, n := range dec.Notes {
+		if strings.HasPrefix(n, action.ShadowNote) {
+			return true
+		}
+	}
+	return false
 }

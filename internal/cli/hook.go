@@ -71,6 +71,15 @@ func runHook(ctx context.Context, e *Env, args []string) int {
 		fmt.Fprintf(e.Stderr, "safeclaw: blocked: hook: which agent? (%s)\n", strings.Join(hook.Agents(), ", "))
 		return hook.ExitBlock
 	}
+	if *ask == "" && agent == "claude" {
+		// config.yaml's approvals.claude_ask, unless --ask says otherwise.
+		cfg, err := e.loadConfig()
+		if err != nil {
+			fmt.Fprintf(e.Stderr, "safeclaw: blocked: hook: %v\n", err)
+			return hook.ExitBlock
+		}
+		*ask = cfg.Approvals.ClaudeAsk
+	}
 	mode, err := hook.ParseAskMode(*ask)
 	if err != nil {
 		fmt.Fprintf(e.Stderr, "safeclaw: blocked: hook: %v\n", err)

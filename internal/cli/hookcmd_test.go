@@ -166,3 +166,38 @@ func TestHookWorkspaceIsTheAgentsProject(t *testing.T) {
 		}
 	}
 }
+
+// config.yaml's approvals.claude_ask chooses how Claude Code's asks are
+// answered when the hook's command line does not say (--ask).
+func TestHookClaudeAskFromConfig(t *testing.T) {
+	e := testEnv(t)
+	if err := os.MkdirAll(e.ConfigDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	pol := filepath.Join(t.TempDir(), "p.yaml")
+	if err := os.WriteFile(pol, []byte("rules:\n  - {command_pattern: \"npm run dev\", effect: ask}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	payload := `{"session_id":"s","cwd":"` + e.Cwd + `","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"npm run dev"},"tool_use_id":"t1"}`
+	decision := func() string {
+		code, out, errOut := run(t, e, payload, "hook", "claude", "--policy", pol)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		var ans struct{ HookSpecificOutput struct{ PermissionDecision string } }
+		json.Unmarshal([]byte(out), &ans)
+		return ans.HookSpecificOutput.PermissionDecision
+	}
+	if got := decision(); got != "ask" {
+		t.Errorf("default (native): %q", got)
+	}
+	if err := os.WriteFile(filepath.Join(e.ConfigDir, "config.yaml"), []byte("approvals:\n  claude_ask: deny\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := decision(); got != "deny" {
+		t.Errorf("claude_ask: deny: %q", got)
+	}
+	if code, out, _ := run(t, e, payload, "hook", "claude", "--policy", pol, "--ask", "native"); code != 0 || !strings.Contains(out, `"ask"`) {
+		t.Errorf("--ask native over the config: %d %s", code, out)
+	}
+}

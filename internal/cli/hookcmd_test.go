@@ -184,7 +184,9 @@ func TestHookClaudeAskFromConfig(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, errOut)
 		}
-		var ans struct{ HookSpecificOutput struct{ PermissionDecision string } }
+		var ans struct {
+			HookSpecificOutput struct{ PermissionDecision string }
+		}
 		json.Unmarshal([]byte(out), &ans)
 		return ans.HookSpecificOutput.PermissionDecision
 	}

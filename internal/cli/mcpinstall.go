@@ -826,10 +826,21 @@ func parseWrappedMCP(command string, args []string, exe string) (wrappedMCP, boo
 	return w, true
 }
 
-// mcpWrapName is a settings key made into a valid server name.
+// mcpWrapName is a settings key made into a server name the way Claude
+// Code names the server in its tool names (mcp__local_db__query for the
+// key "local db": every character other than a letter, digit, "_" or "-"
+// becomes "_"), so that the hook and the proxy name the same server and a
+// rule's server: matches both.
 func mcpWrapName(key string) string {
-	if mcpproxy.ValidName(key) {
-		return key
+	name := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '_', r == '-':
+			return r
+		}
+		return '_'
+	}, key)
+	if mcpproxy.ValidName(name) {
+		return name
 	}
 	return serverName(key)
 }

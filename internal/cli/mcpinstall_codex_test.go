@@ -214,7 +214,7 @@ command = 'C:\bin\srv'
 		t.Errorf("db: %+v\n%s", db, out)
 	}
 	my := got.MCPServers["my srv"]
-	if strings.Join(my.Args, "|") != `mcp|--name|my-srv|--|C:\bin\srv` {
+	if strings.Join(my.Args, "|") != `mcp|--name|my_srv|--|C:\bin\srv` {
 		t.Errorf("my srv: %+v\n%s", my, out)
 	}
 }

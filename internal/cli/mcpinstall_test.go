@@ -87,7 +87,7 @@ func TestInstallMCPClaudeRoundTrip(t *testing.T) {
 	if r := servers["remote"]; r.Command != fakeBinary || r.URL != "" || r.Type != "stdio" || strings.Join(r.Args, "|") != "mcp|--name|remote|--upstream|https://mcp.example.com/mcp|--header|Authorization: Bearer t" {
 		t.Errorf("remote entry %+v", r)
 	}
-	if db := proj["/home/u/proj"]["db server"]; db.Command != fakeBinary || strings.Join(db.Args, " ") != "mcp --name db-server -- uvx mcp-db --ro" {
+	if db := proj["/home/u/proj"]["db server"]; db.Command != fakeBinary || strings.Join(db.Args, " ") != "mcp --name db_server -- uvx mcp-db --ro" {
 		t.Errorf("project entry %+v", db)
 	}
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {

@@ -41,6 +41,8 @@ func EditSettings(agent string, data []byte, argv []string, remove bool) (out []
 		return nil, false, err
 	}
 	hooks := &jsonobj.Object{}
+	_, hadHooks := root.Get("hooks")
+	emptied := false // an event list this edit emptied and removed
 	if raw, ok := root.Get("hooks"); ok {
 		if hooks, err = jsonobj.Parse(raw); err != nil {
 			return nil, false, fmt.Errorf(`"hooks": %w`, err)
@@ -65,7 +67,12 @@ func EditSettings(agent string, data []byte, argv []string, remove bool) (out []
 			return nil, false, fmt.Errorf(`"hooks.%s": %w`, ev, err)
 		}
 		if len(kept) == 0 && len(want[ev]) == 0 {
+			var before []json.RawMessage
+			if json.Unmarshal(raw, &before) == nil && len(before) == 0 {
+				continue // the user's own empty list: left as it is
+			}
 			hooks.Del(ev)
+			emptied = true
 			continue
 		}
 		hooks.Set(ev, marshalArray(append(kept, want[ev]...)))
@@ -75,7 +82,9 @@ func EditSettings(agent string, data []byte, argv []string, remove bool) (out []
 			hooks.Set(ev, marshalArray(want[ev]))
 		}
 	}
-	if len(hooks.Members) == 0 {
+	if len(hooks.Members) == 0 && (emptied || !hadHooks) {
+		// Only a "hooks" this edit emptied goes; the user's own empty
+		// object stays.
 		root.Del("hooks")
 	} else {
 		root.Set("hooks", hooks.Marshal())

@@ -245,3 +245,24 @@ func FuzzEditSettings(f *testing.F) {
 		}
 	})
 }
+
+// The user's own empty lists and empty "hooks" stay: install and uninstall
+// keep everything else in the file.
+func TestEditSettingsKeepsTheUsersEmptyLists(t *testing.T) {
+	for _, agent := range []string{"claude", "gemini", "codex"} {
+		in := []byte(`{"theme":"dark","hooks":{"SessionEnd":[]}}`)
+		out, _, err := EditSettings(agent, in, argvFor(agent), false)
+		if err != nil || !strings.Contains(string(out), `"SessionEnd": []`) {
+			t.Errorf("%s install: %v\n%s", agent, err, out)
+		}
+		un, _, err := EditSettings(agent, out, argvFor(agent), true)
+		if err != nil || !strings.Contains(string(un), `"SessionEnd": []`) || !strings.Contains(string(un), `"theme": "dark"`) {
+			t.Errorf("%s uninstall: %v\n%s", agent, err, un)
+		}
+		empty := []byte(`{"hooks":{}}`)
+		un, _, err = EditSettings(agent, empty, argvFor(agent), true)
+		if err != nil || !strings.Contains(string(un), `"hooks": {}`) {
+			t.Errorf("%s uninstall with an empty hooks object: %v\n%s", agent, err, un)
+		}
+	}
+}

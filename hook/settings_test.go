@@ -266,3 +266,19 @@ func TestEditSettingsKeepsTheUsersEmptyLists(t *testing.T) {
 		}
 	}
 }
+
+func TestRequireManagedHooks(t *testing.T) {
+	out, changed, off, err := RequireManagedHooks([]byte(`{"env":{"X":"1"}}`))
+	if err != nil || !changed || off || !strings.Contains(string(out), `"allowManagedHooksOnly": true`) {
+		t.Errorf("absent: %v %v %v\n%s", changed, off, err, out)
+	}
+	if _, changed, off, err := RequireManagedHooks([]byte(`{"allowManagedHooksOnly":true}`)); err != nil || changed || off {
+		t.Errorf("set already: %v %v %v", changed, off, err)
+	}
+	// An administrator's false stays: uninstall could not tell it apart.
+	in := []byte(`{"allowManagedHooksOnly":false,"env":{"X":"1"}}`)
+	out, changed, off, err = RequireManagedHooks(in)
+	if err != nil || changed || !off || string(out) != string(in) {
+		t.Errorf("administrator's false: %v %v %v\n%s", changed, off, err, out)
+	}
+}

@@ -147,11 +147,15 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 	}
 	onlyManaged := *managed && !*uninstall && !*keepOthers
 	if onlyManaged && agent == "claude" {
-		var set bool
-		if out, set, err = hook.RequireManagedHooks(out); err != nil {
+		var set, adminOff bool
+		if out, set, adminOff, err = hook.RequireManagedHooks(out); err != nil {
 			return errorf(e, "install: %s: %v", path, err)
 		}
 		changed = changed || set
+		if adminOff {
+			onlyManaged = false
+			fmt.Fprintf(e.Stdout, "note: %s sets \"allowManagedHooksOnly\": false, an administrator's choice: kept, so user and project hooks stay on (set it to true yourself to turn them off)\n", path)
+		}
 	}
 	for _, w := range hook.SettingsWarnings(agent, out) {
 		fmt.Fprintf(e.Stderr, "safeclaw: warning: %s: %s\n", path, w)

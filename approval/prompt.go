@@ -147,6 +147,9 @@ func (p *TTYPrompter) Prompt(ctx context.Context, r *Record) (Answer, error) {
 				fmt.Fprintln(f, "Wrong code: the request is denied.")
 				a = Answer{Approver: p.Approver, Principal: p.Principal, Channel: "tty", Time: now(),
 					Reason: "wrong confirmation code typed at the terminal (keystrokes injected by another process?)"}
+			} else if r.Needs != nil && r.Needs.Quorum > 1 {
+				fmt.Fprintf(f, "Your approval is one of the %d this request needs (%s); it waits for the others.\n",
+					r.Needs.Quorum, r.Needs.Describe())
 			}
 			a.Time = now()
 		}

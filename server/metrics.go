@@ -43,6 +43,14 @@ func newMetrics() *metrics {
 	return &metrics{errors: map[int]uint64{}, refusal: map[string]uint64{}}
 }
 
+// Metrics are counters that several handlers of one daemon (its Unix
+// socket and its TCP listener) share, so that each /metrics shows the
+// daemon's totals.
+type Metrics struct{ m *metrics }
+
+// NewMetrics returns fresh shared counters.
+func NewMetrics() *Metrics { return &Metrics{m: newMetrics()} }
+
 func routeIndex(route string) int {
 	if route == routeHook {
 		return 1

@@ -74,6 +74,9 @@ const (
 
 // Config wires a [Handler]. Decide is required.
 type Config struct {
+	// Metrics, when set, are shared with the daemon's other handlers;
+	// nil: the handler counts on its own.
+	Metrics *Metrics
 	// Decide decides every request (the gate: policy, audit trail). It must
 	// be safe for concurrent use.
 	Decide action.DecideFunc
@@ -133,7 +136,11 @@ func New(c Config) *Handler {
 	if c.MaxBody <= 0 {
 		c.MaxBody = MaxBody
 	}
-	h := &Handler{c: c, mux: http.NewServeMux(), metrics: newMetrics(), tokenSum: sha256.Sum256([]byte(c.Token))}
+	m := newMetrics()
+	if c.Metrics != nil {
+		m = c.Metrics.m
+	}
+	h := &Handler{c: c, mux: http.NewServeMux(), metrics: m, tokenSum: sha256.Sum256([]byte(c.Token))}
 	h.mux.HandleFunc("/v1/decide", h.method(http.MethodPost, h.serveDecide))
 	h.mux.HandleFunc("/v1/hook/{agent}", h.method(http.MethodPost, h.serveHook))
 	h.mux.HandleFunc("/v1/approvals/{id}", h.method(http.MethodGet, h.serveApproval))

@@ -632,3 +632,19 @@ func TestHostAllowed(t *testing.T) {
 		}
 	}
 }
+
+// Handlers of one daemon (its socket and its TCP listener) share their
+// counters: each /metrics shows the daemon's totals.
+func TestMetricsShared(t *testing.T) {
+	shared := NewMetrics()
+	a, _, _ := newTestHandler(t, func(c *Config) { c.Metrics = shared })
+	b, _, _ := newTestHandler(t, func(c *Config) { c.Metrics = shared })
+	do(t, a, "POST", "/v1/decide", `{"command":"ls"}`)
+	do(t, b, "POST", "/v1/decide", `{"command":"ls"}`)
+	for _, h := range []*Handler{a, b} {
+		_, _, raw := do(t, h, "GET", "/metrics", "")
+		if !strings.Contains(raw, `safeclaw_decisions_total{route="decide",effect="allow"} 2`) {
+			t.Errorf("metrics:\n%s", raw)
+		}
+	}
+}

@@ -124,6 +124,8 @@ func runServe(ctx context.Context, e *Env, args []string) int {
 	defer live.close()
 
 	base := server.Config{
+		// One set of counters: each listener's /metrics shows the daemon.
+		Metrics:   server.NewMetrics(),
 		Decide:    live.Decide,
 		Approvals: live.approvalSeams(),
 		Hook:      hook.Options{Ask: askMode},
@@ -199,8 +201,8 @@ func runServe(ctx context.Context, e *Env, args []string) int {
 	go func() {
 		defer close(reloadDone)
 		live.watch(ctx, hup, func(err error) {
-			for _, ep := range eps {
-				ep.h.CountReload(err == nil)
+			if len(eps) > 0 {
+				eps[0].h.CountReload(err == nil) // the counters are shared
 			}
 		})
 	}()

@@ -99,9 +99,19 @@ func RunShim() int {
 		reply.Closed = closeInheritedNetwork()
 	}
 	if plan.MountNS {
+		wd, err := os.Getwd()
+		if err != nil {
+			return fail(ExitSandboxFailed, "working directory: %v", err)
+		}
 		mounted, notes, err := protectPaths(plan.Hide, plan.ReadOnly)
 		if err != nil {
 			return fail(ExitSandboxFailed, "protect safeclaw's files: %v", err)
+		}
+		// The working directory was entered before the mounts: enter it
+		// again, through them, or relative paths would reach what they
+		// cover (a working directory inside a hidden one fails here).
+		if err := os.Chdir(wd); err != nil {
+			return fail(ExitSandboxFailed, "enter the working directory %s again after protecting safeclaw's files: %v", wd, err)
 		}
 		for _, k := range plan.Knobs {
 			if _, err := os.Stat(k); err != nil {
@@ -228,12 +238,22 @@ func dropCapabilities() error {
 
 // protectPaths runs in the stub's private mount namespace: each existing
 // directory in hide is covered by an empty read-only tmpfs, each existing
-// path in readOnly is bind-mounted read-only over itself.
+// path in readOnly is bind-mounted read-only over itself. First, every
+// directory above them is bind-mounted over itself: a mount point cannot be
+// renamed or removed (EBUSY), so the target cannot move ~/.config (or
+// ~/.claude, or the project) aside, protected files and all, and put a
+// directory of its own in its place.
 func protectPaths(hide, readOnly []string) (mounted, notes []string, err error) {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return nil, nil, fmt.Errorf("make mounts private: %w", err)
 	}
 	hide = cleanPaths(hide)
+	for _, dir := range ancestorsOf(append(append([]string(nil), hide...), cleanPaths(readOnly)...)) {
+		if err := unix.Mount(dir, dir, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return nil, nil, fmt.Errorf("pin %s: %w", dir, err)
+		}
+		mounted = append(mounted, "pinned "+dir)
+	}
 	for _, dir := range hide {
 		fi, err := os.Stat(dir)
 		if err != nil {
@@ -328,4 +348,30 @@ func underAny(p string, dirs []string) bool {
 		}
 	}
 	return false
+}
+
+// ancestorsOf returns the existing directories above the existing paths
+// ps, below the root, shallowest first (an outer one is pinned before the
+// ones inside it).
+func ancestorsOf(ps []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range ps {
+		if _, err := os.Lstat(p); err != nil {
+			continue
+		}
+		for d := filepath.Dir(p); d != "/" && d != "." && !seen[d]; d = filepath.Dir(d) {
+			seen[d] = true
+			if fi, err := os.Stat(d); err == nil && fi.IsDir() {
+				out = append(out, d)
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if a, b := strings.Count(out[i], "/"), strings.Count(out[j], "/"); a != b {
+			return a < b
+		}
+		return out[i] < out[j]
+	})
+	return out
 }

@@ -169,16 +169,24 @@ func (e *Env) policyOptions() policy.Options {
 			filepath.Join(home, ".cursor", "hooks.json"),
 		)
 	}
+	// The agents' machine-wide (managed) settings, which 'install
+	// --managed' writes and whose hooks run first.
+	protectWrite = append(protectWrite, "/etc/claude-code/**", "/etc/codex/**", "/etc/gemini-cli/**")
 	if ws != "" {
-		protectWrite = append(protectWrite,
-			filepath.Join(ws, ".claude", "settings.json"),
-			filepath.Join(ws, ".claude", "settings.local.json"),
-			filepath.Join(ws, ".codex", "config.toml"),
-			filepath.Join(ws, ".gemini", "settings.json"),
-			filepath.Join(ws, ".cursor", "hooks.json"),
-			filepath.Join(ws, ".safeclaw", "**"),
-			filepath.Join(ws, "safeclaw.policy.yaml"),
-		)
+		// Project settings at the root and in any subdirectory: an agent
+		// started there reads them too.
+		for _, root := range []string{ws, filepath.Join(ws, "**")} {
+			protectWrite = append(protectWrite,
+				filepath.Join(root, ".claude", "settings.json"),
+				filepath.Join(root, ".claude", "settings.local.json"),
+				filepath.Join(root, ".codex", "config.toml"),
+				filepath.Join(root, ".codex", "hooks.json"),
+				filepath.Join(root, ".gemini", "settings.json"),
+				filepath.Join(root, ".cursor", "hooks.json"),
+				filepath.Join(root, ".safeclaw", "**"),
+				filepath.Join(root, "safeclaw.policy.yaml"),
+			)
+		}
 	}
 	return policy.Options{
 		Workspace:    ws,

@@ -517,12 +517,19 @@ func (r *redactor) privateKeys() {
 // secretAssignment decides whether value, assigned to key, is a secret.
 // Password-like keys always hold one; token-, key- and session-like keys only
 // when the value looks random, so max_tokens=1024 and --key=2 stay readable.
-// A value separated by white space counts only after a --flag or -flag.
+// A value separated by white space counts only after a --flag or -flag, or
+// a key that can only name a credential (aws configure set
+// aws_secret_access_key VALUE) when the value looks random.
 func secretAssignment(key, sep, value string) bool {
+	k := strings.ToLower(key)
 	if strings.TrimSpace(sep) == "" && !strings.HasPrefix(key, "-") {
+		for _, w := range []string{"secret_access_key", "session_token", "secret_key", "private_key", "client_secret"} {
+			if strings.Contains(k, w) {
+				return looksRandom(value)
+			}
+		}
 		return false
 	}
-	k := strings.ToLower(key)
 	for _, w := range []string{"passw", "passphrase", "pwd", "secret", "private"} {
 		if strings.Contains(k, w) {
 			return value != ""

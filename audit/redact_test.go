@@ -36,7 +36,9 @@ func TestRedact(t *testing.T) {
 		{"MYSQL_PWD=x mysql", "MYSQL_PWD=[REDACTED] mysql"},
 		{"curl 'https://x/login?user=a&password=hunter2&next=/'", "curl 'https://x/login?user=a&password=[REDACTED]&next=/'"},
 		{`{"username":"a","password":"hunter2"}`, `{"username":"a","password":"[REDACTED]"}`},
-		{"aws configure set aws_secret_access_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws configure set aws_secret_access_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"},
+		{"aws configure set aws_secret_access_key wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws configure set aws_secret_access_key [REDACTED]"},
+		{"aws configure set aws_session_token IQoJb3JpZ2luX2VjEJr0123456789abcdefXYZ", "aws configure set aws_session_token [REDACTED]"},
+		{"grep -n secret_key config.py", "grep -n secret_key config.py"},
 		{"AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY aws s3 ls", "AWS_SECRET_ACCESS_KEY=[REDACTED] aws s3 ls"},
 		{"aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws_secret_access_key = [REDACTED]"},
 		// Headers.

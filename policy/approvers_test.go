@@ -112,3 +112,23 @@ func TestApprovalNeedsCanon(t *testing.T) {
 		t.Errorf("rule info quorum %d", ri.Quorum)
 	}
 }
+
+func TestHostLegacyIPv4Spellings(t *testing.T) {
+	p := mustCompile(t, Options{}, `
+rules:
+  - {name: no internal, action: network.connect, host: [10.0.0.0/8, 169.254.0.0/16, 127.0.0.0/8], effect: deny}
+  - {name: no metadata name, action: network.connect, host: "169.254.*", effect: deny}
+default: allow
+`)
+	for host, want := range map[string]action.Effect{
+		"10.0.0.1": action.Deny, "167772161": action.Deny, "0x0a000001": action.Deny, "2852039166": action.Deny,
+		"0251.0376.0251.0376": action.Deny, "127.1": action.Deny, "012.0.0.1": action.Deny, "10.1": action.Deny,
+		"8.8.8.8": action.Allow, "example.com": action.Allow, "134744072": action.Allow, "1.2.3.4.5": action.Allow,
+		"0x": action.Allow, "99999999999": action.Allow,
+	} {
+		d := p.Decide(request(actionPart(action.Action{Kind: action.NetworkConnect, Host: host, Port: 80})))
+		if d.Effect != want {
+			t.Errorf("%s: %v (%s), want %v", host, d.Effect, d.Reason, want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"path"
+	"strconv"
 	"strings"
 )
 
@@ -386,6 +387,11 @@ func (h *hostMatcher) match(host string) bool {
 	if len(host) > 1 && host[0] == '[' && host[len(host)-1] == ']' {
 		host = host[1 : len(host)-1]
 	}
+	// curl, ping and the C library read 167772161, 0x0a000001, 012.0.0.1
+	// and 127.1 as IPv4 addresses: so do the rules.
+	if legacy, ok := legacyIPv4(host); ok {
+		host = legacy.String()
+	}
 	switch h.kind {
 	case hostAddr, hostCIDR:
 		if !looksLikeIP(host) {
@@ -428,4 +434,56 @@ func (r portRange) String() string {
 		return fmt.Sprint(r.lo)
 	}
 	return fmt.Sprintf("%d-%d", r.lo, r.hi)
+}
+
+// legacyIPv4 reads the forms of an IPv4 address that inet_aton accepts
+// beside the dotted quad: one to four parts, each decimal, octal (leading
+// 0) or hexadecimal (0x), the last filling the remaining bytes
+// (167772161, 0x0a000001, 10.1, 0251.0376.0251.0376). A canonical dotted
+// quad, or anything else, gives false.
+func legacyIPv4(s string) (netip.Addr, bool) {
+	if s == "" || len(s) > 64 {
+		return netip.Addr{}, false
+	}
+	if a, err := netip.ParseAddr(s); err == nil && a.Is4() {
+		return netip.Addr{}, false // canonical already
+	}
+	parts := strings.Split(s, ".")
+	if len(parts) > 4 {
+		return netip.Addr{}, false
+	}
+	vals := make([]uint64, len(parts))
+	for i, p := range parts {
+		base, digits := 10, p
+		switch {
+		case strings.HasPrefix(p, "0x") || strings.HasPrefix(p, "0X"):
+			base, digits = 16, p[2:]
+		case len(p) > 1 && p[0] == '0':
+			base, digits = 8, p[1:]
+		}
+		if digits == "" {
+			if base == 16 {
+				return netip.Addr{}, false
+			}
+			digits = "0"
+		}
+		v, err := strconv.ParseUint(digits, base, 32)
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		vals[i] = v
+	}
+	last := len(vals) - 1
+	var n uint64
+	for i := 0; i < last; i++ {
+		if vals[i] > 0xff {
+			return netip.Addr{}, false
+		}
+		n |= vals[i] << (24 - 8*uint(i))
+	}
+	if vals[last] >= 1<<(8*uint(4-last)) {
+		return netip.Addr{}, false
+	}
+	n |= vals[last]
+	return netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}), true
 }

@@ -445,15 +445,28 @@ func legacyIPv4(s string) (netip.Addr, bool) {
 	if s == "" || len(s) > 64 {
 		return netip.Addr{}, false
 	}
+	// Cheap and allocation-free for host names: only digits, hex digits,
+	// x and dots can spell an address.
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == 'x' || c == 'X' || c == '.') {
+			return netip.Addr{}, false
+		}
+	}
 	if a, err := netip.ParseAddr(s); err == nil && a.Is4() {
 		return netip.Addr{}, false // canonical already
 	}
-	parts := strings.Split(s, ".")
-	if len(parts) > 4 {
-		return netip.Addr{}, false
-	}
-	vals := make([]uint64, len(parts))
-	for i, p := range parts {
+	var vals [4]uint64
+	n := 0
+	for rest := s; ; {
+		if n == 4 {
+			return netip.Addr{}, false
+		}
+		p := rest
+		i := strings.IndexByte(rest, '.')
+		if i >= 0 {
+			p, rest = rest[:i], rest[i+1:]
+		}
 		base, digits := 10, p
 		switch {
 		case strings.HasPrefix(p, "0x") || strings.HasPrefix(p, "0X"):
@@ -462,7 +475,7 @@ func legacyIPv4(s string) (netip.Addr, bool) {
 			base, digits = 8, p[1:]
 		}
 		if digits == "" {
-			if base == 16 {
+			if base == 16 || p == "" {
 				return netip.Addr{}, false
 			}
 			digits = "0"
@@ -471,19 +484,23 @@ func legacyIPv4(s string) (netip.Addr, bool) {
 		if err != nil {
 			return netip.Addr{}, false
 		}
-		vals[i] = v
+		vals[n] = v
+		n++
+		if i < 0 {
+			break
+		}
 	}
-	last := len(vals) - 1
-	var n uint64
+	last := n - 1
+	var a uint64
 	for i := 0; i < last; i++ {
 		if vals[i] > 0xff {
 			return netip.Addr{}, false
 		}
-		n |= vals[i] << (24 - 8*uint(i))
+		a |= vals[i] << (24 - 8*uint(i))
 	}
 	if vals[last] >= 1<<(8*uint(4-last)) {
 		return netip.Addr{}, false
 	}
-	n |= vals[last]
-	return netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}), true
+	a |= vals[last]
+	return netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}), true
 }

@@ -125,6 +125,14 @@ func (a *analyzer) simple(words, assigns []word, text string, own []redirect, sc
 			facets = append(facets, opaqueFacet(text, "interpreter reads code from "+in.describe()))
 		}
 	}
+	// Interpreter code from an expansion (python3 -c "$(curl ...)", node -e
+	// "$JS") or a script from a process substitution (python3 <(curl ...)):
+	// what runs is not known statically.
+	if isCodeRunner(prog) && ch.run.kind == runNone {
+		if why := dynamicCode(prog, ch.last); why != "" {
+			facets = append(facets, opaqueFacet(text, why))
+		}
+	}
 	// Code or a module that xargs or find supplies at run time.
 	if shells[prog] || isCodeRunner(prog) {
 		missing := ch.codeMissing || !shells[prog] && missingValue(last)

@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/safeclaw/safeclaw/action"
@@ -145,4 +146,56 @@ func isDecoder(v action.Argv) bool {
 func isCodeRunner(prog string) bool {
 	_, ok := codeOptions[prog]
 	return ok
+}
+
+// codeTextOptions are the interpreter options whose value is program text
+// or a module to run (not a file or an address).
+var codeTextOptions = map[string]bool{"-c": true, "-m": true, "-e": true, "-E": true, "-p": true, "--eval": true,
+	"--print": true, "-r": true, "-Command": true, "-command": true}
+
+// interpreterValued are interpreter options that take a value before the
+// script (python -W ignore, node -r mod, perl -I dir).
+var interpreterValued = map[string]bool{"-W": true, "-X": true, "-I": true, "-M": true, "--require": true, "-Q": true}
+
+// dynamicCode says why an interpreter's code is not known statically, or
+// "": the value of a code option comes from an expansion, or the script
+// is a process substitution. Only the interpreter's own options count
+// (up to its script: python3 tool.py -c "$CFG" passes -c to the script).
+func dynamicCode(prog string, ws []word) string {
+	opts := codeOptions[prog]
+	isCode := func(o string) bool { return codeTextOptions[o] && slices.Contains(opts, o) }
+	for i := 1; i < len(ws); i++ {
+		w := ws[i]
+		s := w.s
+		if !strings.HasPrefix(s, "-") || s == "-" {
+			if w.dyn&dynProc != 0 {
+				return "interpreter script from a process substitution: " + clip(w.raw)
+			}
+			return "" // the script: later options are its own
+		}
+		if s == "--" {
+			continue
+		}
+		if isCode(s) {
+			if i+1 < len(ws) && ws[i+1].dyn != 0 {
+				return "interpreter code from " + ws[i+1].dyn.why() + ": " + clip(ws[i+1].raw)
+			}
+			return ""
+		}
+		for _, o := range opts {
+			if !codeTextOptions[o] {
+				continue
+			}
+			if len(o) == 2 && strings.HasPrefix(s, o) && len(s) > 2 || strings.HasPrefix(s, o+"=") {
+				if w.dyn != 0 {
+					return "interpreter code from " + w.dyn.why() + ": " + clip(w.raw)
+				}
+				return ""
+			}
+		}
+		if interpreterValued[s] {
+			i++ // its value
+		}
+	}
+	return ""
 }

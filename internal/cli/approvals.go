@@ -12,12 +12,14 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"os/signal"
 	"os/user"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/safeclaw/safeclaw/action"
@@ -502,6 +504,11 @@ func (h *approvals) Wait(ctx context.Context, req *action.Request, d action.Deci
 		d.Effect, d.Reason = action.Deny, "approval unavailable ("+err.Error()+"): "+d.Reason
 		return d, err
 	}
+	// Stopped (Ctrl-C, kill), the waiter expires its request before it
+	// exits, so that a late approval cannot record an "approved" for a
+	// call that never ran.
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
 	out, err := h.m.Ask(ctx, req, d, approval.AskOptions{})
 	return approvedDecision(d, out), err
 }
@@ -537,6 +544,10 @@ func (e *Env) waitApproval(ctx context.Context, req *action.Request, d action.De
 		return action.Deny, nil, err
 	}
 	defer h.Close()
+	// Stopped (Ctrl-C, kill), expire the request before exiting (see
+	// approvals.Wait).
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
 	out, err := h.m.Ask(ctx, req, d, approval.AskOptions{Timeout: timeout, Prompt: e.ttyPrompter(), Filed: h.announce})
 	if err != nil {
 		return action.Deny, gateApproval(out), err

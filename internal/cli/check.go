@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -129,7 +130,15 @@ func runCheck(ctx context.Context, e *Env, args []string) int {
 	if err != nil {
 		return hintf(e, "run 'safeclaw check --help' for the forms check accepts", "check: %v", err)
 	}
-	ps, err := e.loadPolicies(f.policies)
+	// The policy of the directory decided in: its workspace and project
+	// policy, as a hook or serve there would load them.
+	pe := e
+	if in.Cwd != "" {
+		local := *e
+		local.Cwd = filepath.Clean(in.Cwd)
+		pe = &local
+	}
+	ps, err := pe.loadPolicies(f.policies)
 	if err != nil {
 		return errorf(e, "%v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -136,13 +137,28 @@ const maxInputLine = 1 << 20
 
 // readInputs reads simulate's input lines.
 func readInputs(r io.Reader, name string, jsonl bool, agent string) ([]input, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), maxInputLine)
+	br := bufio.NewReaderSize(r, 64*1024)
 	var out []input
 	line := 0
-	for sc.Scan() {
+	for {
+		raw, long, err := readLine(br, maxInputLine)
+		if err != nil && len(raw) == 0 {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			return nil, fmt.Errorf("%s:%d: %v", name, line+1, err)
+		}
 		line++
-		text := strings.TrimSpace(sc.Text())
+		if long && !jsonl {
+			// Kept whole it would be a command too long to analyse: its
+			// first part is one, and it is decided as such (opaque, deny).
+			out = append(out, input{Command: raw, Agent: agent})
+			continue
+		}
+		if long {
+			return nil, fmt.Errorf("%s:%d: line longer than %d bytes", name, line, maxInputLine)
+		}
+		text := strings.TrimSpace(raw)
 		if text == "" || (!jsonl && strings.HasPrefix(text, "#")) {
 			continue
 		}
@@ -156,10 +172,37 @@ func readInputs(r io.Reader, name string, jsonl bool, agent string) ([]input, er
 		}
 		out = append(out, in)
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s:%d: %v", name, line+1, err)
-	}
 	return out, nil
+}
+
+// readLine reads one line (without its newline), keeping at most max+1
+// bytes of it; long says the line was longer than max (the rest is
+// skipped). At the end of the input it returns io.EOF with no text.
+func readLine(br *bufio.Reader, max int) (string, bool, error) {
+	var b []byte
+	long := false
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(b)+len(chunk) > max+1 {
+			long = true
+			if room := max + 1 - len(b); room > 0 {
+				b = append(b, chunk[:room]...)
+			}
+		} else {
+			b = append(b, chunk...)
+		}
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case err != nil && len(b) == 0:
+			return "", false, err
+		}
+		s := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+		if errors.Is(err, io.EOF) || err == nil {
+			return s, long, nil
+		}
+		return s, long, err
+	}
 }
 
 func parseJSONLInput(data []byte, agent string) (input, error) {

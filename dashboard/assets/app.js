@@ -91,10 +91,18 @@ function renderApprovals(v) {
     tb.append(el("tr", {},
       el("td", {}, when(a.time || r.created)),
       el("td", { class: r.status === "approved" ? "allow" : "deny" }, r.status + (a.scope ? " (" + a.scope + ")" : "")),
-      el("td", { class: "mono" }, r.input),
+      el("td", { class: "mono" }, visible(r.input)),
       el("td", {}, a.approver || ""),
       el("td", {}, a.reason || "")));
   }
+}
+
+// visible shows control characters and invisible Unicode format
+// characters (right-to-left overrides, zero-width joiners) as escapes, as
+// the CLI does, so that a command cannot hide or reorder part of itself.
+function visible(s) {
+  return String(s || "").replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]/g,
+    (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
 }
 
 // needsText says what a request needs beyond one approval from anyone.
@@ -108,7 +116,7 @@ function pendingCard(r) {
   const reason = el("input", { type: "text", id: id + "-reason", autocomplete: "off" });
   const parts = el("ul", {});
   for (const p of r.parts || []) {
-    parts.append(el("li", {}, p.text ? el("code", {}, p.text) : "", p.text ? " → " : "", (p.actions || []).join(", ")));
+    parts.append(el("li", {}, p.text ? el("code", {}, visible(p.text)) : "", p.text ? " → " : "", visible((p.actions || []).join(", "))));
   }
   const answer = async (approve, scope) => {
     try {
@@ -126,7 +134,7 @@ function pendingCard(r) {
   };
   return el("article", { class: "card", "aria-labelledby": id + "-h" },
     el("h4", { id: id + "-h" }, "Request ", el("code", {}, r.id), " from ", r.agent || "an agent"),
-    el("pre", { "aria-label": "Full command" }, r.input),
+    el("pre", { "aria-label": "Full command" }, visible(r.input)),
     el("p", {}, el("strong", {}, "Rule that asked: "), ruleText(r.rule)),
     r.reason ? el("p", {}, el("strong", {}, "Reason: "), r.reason) : null,
     el("p", {}, el("strong", {}, "Directory: "), r.cwd || "-", " · ", el("strong", {}, "Expires: "), when(r.deadline)),

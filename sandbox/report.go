@@ -104,7 +104,7 @@ func Explain(c Capabilities, m Mode, asks bool) Report {
 	r.Items = append(r.Items,
 		net("network.listen", "any listen, including on an unbound (autobound) socket, IPv4 and IPv6, TCP and UDP servers (UDP bind)"),
 		net("network.bind", "TCP binds are decided when the socket listens or connects; UDP binds when bound"),
-		net("network.connect", "decided on the peer IP and port; host-name rules do not match a kernel-level connect"),
+		net("network.connect", "decided on the peer IP and port; host-name rules match through the addresses their names resolve to"),
 	)
 	if c.SeccompNotify {
 		r.Items = append(r.Items, Coverage{Subject: "bypass deny set", Layers: []Layer{LayerStatic}, Network: true,

@@ -112,6 +112,15 @@ func (g *Gate) Decide(ctx context.Context, req *action.Request) (d action.Decisi
 		return denyBecause("no policy loaded"), errors.New("gate: no policy")
 	}
 	d = g.c.Policy(req)
+	if d.Effect == action.Ask && d.Rule != nil {
+		// The command this request runs under was approved by a person,
+		// through the very rule that asks again here (an approved npm run
+		// dev opening its port): that approval covers it.
+		if r, ok := action.ApprovedRuleFrom(ctx); ok && r.Source == d.Rule.Source && r.Name == d.Rule.Name && r.Layer == d.Rule.Layer {
+			d.Effect = action.Allow
+			d.Notes = append(d.Notes, "approved with the command that started this process")
+		}
+	}
 
 	var approval *Approval
 	if d.Effect == action.Ask && g.c.Approve != nil && !g.c.Shadow {

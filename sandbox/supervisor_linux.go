@@ -42,6 +42,7 @@ type execContext struct {
 	start uint64  // the process's start time, against pid reuse
 	pre   imageID // the image before the exec: equal afterwards means the exec failed
 	part  action.Part
+	rule  action.RuleRef // the rule that allowed the exec (or asked, and a person approved)
 }
 
 // imageID tells two program images of one process apart: an exec changes
@@ -563,11 +564,14 @@ func (s *supervisor) decide(ctx context.Context, n *seccompNotif, t target, op, 
 		facets[i].Program = prog
 	}
 	part := action.Part{Text: fmt.Sprintf("%s %s", op, detail), Facets: facets}
-	if ctxPart, ok := s.contextFor(t.tgid); ok {
+	if c, ok := s.contextOf(t.tgid); ok {
 		// Decided as a facet of the exec that started this subtree, so a rule
-		// allowing that command (e.g. npm run dev) covers its listener.
-		part.Text, part.Views = ctxPart.Text, ctxPart.Views
-		part.Facets = append(append([]action.Action{}, ctxPart.Facets...), facets...)
+		// allowing that command (e.g. npm run dev) covers its listener; and
+		// if that rule asked and a person approved the command, the approval
+		// covers it too.
+		part.Text, part.Views = c.part.Text, c.part.Views
+		part.Facets = append(append([]action.Action{}, c.part.Facets...), facets...)
+		ctx = action.WithApprovedRule(ctx, c.rule)
 	}
 	req := &action.Request{
 		Surface: "run",
@@ -639,33 +643,34 @@ func (s *supervisor) resolve(ctx context.Context, req *action.Request, d action.
 	return action.Deny, reason
 }
 
-// contextFor returns the tree context of process tgid: the part of the
-// nearest ancestor exec (itself included) that a rule allowed.
-func (s *supervisor) contextFor(tgid int) (action.Part, bool) {
+// contextOf returns the tree context of process tgid: the nearest
+// ancestor exec (itself included) that a rule allowed, or that a person
+// approved.
+func (s *supervisor) contextOf(tgid int) (execContext, bool) {
 	s.mu.Lock()
 	empty := len(s.contexts) == 0
 	s.mu.Unlock()
 	if empty {
-		return action.Part{}, false
+		return execContext{}, false
 	}
 	pid := tgid
 	for depth := 0; depth < 128 && pid > 1; depth++ {
 		img, start, ppid, ok := currentImage(pid)
 		if !ok {
-			return action.Part{}, false
+			return execContext{}, false
 		}
 		s.mu.Lock()
 		c, found := s.contexts[pid]
 		s.mu.Unlock()
 		if found && c.start == start && c.pre != img {
-			return c.part, true
+			return c, true
 		}
 		if pid == s.rootPID {
 			break
 		}
 		pid = ppid
 	}
-	return action.Part{}, false
+	return execContext{}, false
 }
 
 // sweepContexts forgets the contexts of processes that are gone. The
@@ -730,6 +735,11 @@ func (s *supervisor) handleExec(ctx context.Context, n *seccompNotif) {
 		Parts:   []action.Part{part},
 	}
 	ev := Event{Op: op, PID: t.tgid, TID: t.tid, Comm: t.comm, Detail: detail, Layer: LayerAdvisory, Request: req}
+	if c, ok := s.contextOf(t.tgid); ok {
+		// A command a person approved may exec what the same rule asks
+		// about (a version manager's shim running the real python3).
+		ctx = action.WithApprovedRule(ctx, c.rule)
+	}
 	d, err := s.spec.Decide(ctx, req)
 	ev.Decision = &d
 	eff, reason := action.Deny, ""
@@ -757,7 +767,7 @@ func (s *supervisor) handleExec(ctx context.Context, n *seccompNotif) {
 			if len(s.contexts) >= 1024 {
 				s.sweepContexts()
 			}
-			s.contexts[t.tgid] = execContext{start: start, pre: img, part: part}
+			s.contexts[t.tgid] = execContext{start: start, pre: img, part: part, rule: *d.Rule}
 			s.mu.Unlock()
 		}
 	default:

@@ -48,6 +48,12 @@ var projectPolicyNames = []string{filepath.Join(".safeclaw", "policy.yaml"), "sa
 
 // loadPolicies resolves and compiles the layers. files are the --policy flags.
 func (e *Env) loadPolicies(files []string) (*policySet, error) {
+	// config.yaml is loaded as strictly as the policy, by every command
+	// that decides: a typo there is an error everywhere, not only where a
+	// setting is read.
+	if _, err := e.loadConfig(); err != nil {
+		return nil, err
+	}
 	opts := e.policyOptions()
 	ps := &policySet{files: map[string][]string{}}
 

@@ -171,3 +171,13 @@ func nodeValue(n *strictyaml.Node) any {
 	}
 	return n.Value
 }
+
+// LooksLikePolicy reports whether data is a policy document rather than a
+// cases file: a YAML mapping with rules: or default: at the top.
+func LooksLikePolicy(data []byte) bool {
+	root, err := strictyaml.Parse("", data)
+	if err != nil || root == nil {
+		return false
+	}
+	return root.Get("rules") != nil || root.Get("default") != nil
+}

@@ -37,6 +37,7 @@ func commands() []command {
 		{"check", "decide one command or action and print the decision", runCheck},
 		{"simulate", "decide every line of a file (or stdin) and print the brief's report", runSimulate},
 		{"policy", "validate, lint, test, explain, show a policy; print its JSON Schema", runPolicy},
+		{"test", "run a policy's golden decision tests (safeclaw test POLICY.yaml CASES.yaml)", runTest},
 		{"audit", "query, verify, export and repair the tamper-evident audit trail", runAudit},
 		{"approvals", "list, show, approve and deny requests waiting for a human", runApprovals},
 		{"hook", "answer an agent's hook call (claude, codex, gemini, cursor)", runHook},

@@ -138,11 +138,25 @@ func policyLint(e *Env, args []string) int {
 }
 
 func policyTest(e *Env, args []string) int {
-	policies, jsonOut, rest, code, ok := policyFlags(e, "test", "Usage: safeclaw policy test [--policy F]... [--json] [CASES.yaml]...\n\nRuns the policy's inline tests: and every cases file (a top-level tests:\nlist). Each case gives a command or an action, the expected decision\n(expect: allow|deny|ask) and optionally the rule (name or reason, or\n\"default\"). Exit 0 all pass, 1 any failure.\n", args)
+	policies, jsonOut, rest, code, ok := policyFlags(e, "test", "Usage: safeclaw policy test [--policy F]... [--json] [POLICY.yaml] [CASES.yaml]...\n       safeclaw test POLICY.yaml CASES.yaml...\n\nRuns the policy's inline tests: and every cases file (a top-level tests:\nlist). Each case gives a command or an action, the expected decision\n(expect: allow|deny|ask) and optionally the rule (name or reason, or\n\"default\"). A file given without --policy that is a policy (it has rules:\nor default:) is the policy tested. Exit 0 all pass, 1 any failure.\n", args)
 	if !ok {
 		return code
 	}
-	ps, err := e.loadPolicies(*policies)
+	var caseFiles []string
+	var caseData [][]byte
+	given := *policies
+	for _, f := range rest {
+		data, err := readBounded(f)
+		if err != nil {
+			return errorf(e, "%v", err)
+		}
+		if len(*policies) == 0 && policy.LooksLikePolicy(data) {
+			given = append(given, f)
+			continue
+		}
+		caseFiles, caseData = append(caseFiles, f), append(caseData, data)
+	}
+	ps, err := e.loadPolicies(given)
 	if err != nil {
 		return errorf(e, "%v", err)
 	}
@@ -150,12 +164,8 @@ func policyTest(e *Env, args []string) int {
 	for _, l := range ps.layers {
 		cases = append(cases, l.Policy.Tests()...)
 	}
-	for _, f := range rest {
-		data, err := readBounded(f)
-		if err != nil {
-			return errorf(e, "%v", err)
-		}
-		cs, err := policy.ParseCases(f, data)
+	for i, f := range caseFiles {
+		cs, err := policy.ParseCases(f, caseData[i])
 		if err != nil {
 			return errorf(e, "%v", err)
 		}
@@ -347,3 +357,7 @@ func dirOf(path string) string {
 }
 
 var _ = action.Deny
+
+// runTest is `safeclaw test POLICY.yaml CASES.yaml...`, the short form of
+// `safeclaw policy test`.
+func runTest(_ context.Context, e *Env, args []string) int { return policyTest(e, args) }

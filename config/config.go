@@ -83,7 +83,8 @@ type Audit struct {
 	Durability string `json:"durability"`
 	// OnFailure is deny (default) or allow_warn.
 	OnFailure string `json:"on_failure"`
-	// RotateSize starts a new segment past this many bytes; 0 never rotates.
+	// RotateSize starts a new segment past this many bytes; 0 means the
+	// audit trail's default (64 MiB).
 	RotateSize int64 `json:"rotate_size,omitempty"`
 	// Retention deletes rotated segments older than this; 0 keeps them.
 	Retention time.Duration `json:"retention,omitempty"`

@@ -110,9 +110,10 @@ const otherSubcommands = "*"
 var optionSpecs = map[string]OptionSpec{
 	"python": {Values: "mcWXQ", Terminators: "mc"},
 	"pypy":   {Values: "mcWXQ", Terminators: "mc"},
-	"php":    {Values: "SdtcrfzBEFRn", Terminators: "r"},
-	"ruby":   {Values: "reIECxF", LongValues: []string{"--encoding"}},
-	"perl":   {Values: "eEIMmxl"},
+	"php": {Values: "SdtcrfzBEFRn", Terminators: "r", Aliases: map[string]string{"--server": "-S", "--run": "-r", "--define": "-d",
+		"--docroot": "-t", "--php-ini": "-c", "--file": "-f"}},
+	"ruby": {Values: "reIECxF", LongValues: []string{"--encoding"}},
+	"perl": {Values: "eEIMmxl"},
 	"node": {Values: "erp", LongValues: []string{"--eval", "--print", "--require", "--import", "--inspect-port"},
 		Aliases: map[string]string{"--eval": "-e", "--print": "-p", "--require": "-r"}},
 	"nc":             netcatSpec,

@@ -262,6 +262,7 @@ func TestBind(t *testing.T) {
 		// A TCP server binds its port too, as the kernel sees it.
 		{views: "socat TCP-LISTEN:80 STDOUT", want: true, port: 80},
 		{views: "python3 -m http.server 8080", want: true, port: 8080},
+		{views: "php --server 0.0.0.0:8000", want: true, port: 8000},
 		{views: "nc -lvnp 4444", want: true, port: 4444},
 		{views: "curl https://example.com", want: false},
 	})

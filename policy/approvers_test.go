@@ -132,3 +132,19 @@ default: allow
 		}
 	}
 }
+
+func TestPatternAndProgramMustAgree(t *testing.T) {
+	if _, err := Parse("p.yaml", []byte("rules:\n  - {command_pattern: ls, program: cat, effect: deny}\n")); err == nil || !strings.Contains(err.Error(), "can match nothing") {
+		t.Errorf("ls with program cat: %v", err)
+	}
+	for _, ok := range []string{
+		"rules:\n  - {command_pattern: ls, program: ls, effect: deny}\n",
+		"rules:\n  - {command_pattern: [ls, cat], program: cat, effect: deny}\n",
+		"rules:\n  - {command_pattern: \"python3 -m http.server\", program: \"python*\", effect: deny}\n",
+		"rules:\n  - {command_pattern: \"* --force\", program: git, effect: deny}\n",
+	} {
+		if _, err := Parse("p.yaml", []byte(ok)); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+}

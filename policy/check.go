@@ -80,6 +80,27 @@ func (r *rule) candidateKinds() []action.Kind {
 // field none of its actions carry (port on shell.execute), or matchers that
 // no single action carries together.
 func (r *rule) checkSatisfiable(n *strictyaml.Node) error {
+	// command_pattern and program must hold on the same view: patterns
+	// whose program no program: glob accepts can never match.
+	if len(r.patterns) > 0 && len(r.programs) > 0 {
+		possible := false
+		for _, p := range r.patterns {
+			if !p.prog.lit {
+				possible = true
+				break
+			}
+			for _, g := range r.programs {
+				if g.match(p.prog.pat) {
+					possible = true
+					break
+				}
+			}
+		}
+		if !possible {
+			return n.Key("program").Errorf("a command_pattern's first word is its program: drop program:, or make them agree",
+				"no command_pattern names a program that program: allows, so this rule can match nothing")
+		}
+	}
 	cands := r.candidateKinds()
 	present := []string{}
 	for _, k := range n.Keys {

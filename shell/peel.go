@@ -200,6 +200,8 @@ var wrappers = map[string]struct {
 	"numactl":      {spec: optSpec{short: "NmCipP", long: []string{"--cpunodebind", "--membind", "--physcpubind", "--interleave", "--preferred"}}},
 	"prlimit":      {spec: optSpec{short: "po"}, none: []string{"-p", "--pid"}},
 	"faketime":     {fixed: 1},
+	"linux32":      {},
+	"linux64":      {},
 	"rlwrap":       {spec: optSpec{short: "fHlsStwCeq", attached: "apm"}},
 	"unbuffer":     {},
 	"catchsegv":    {},
@@ -275,6 +277,27 @@ func (a *analyzer) unwrap(cur []word, ch *chain, sc scope) []word {
 		return nil
 	case "watch":
 		return a.unwrapWatch(cur, ch)
+	case "capsh":
+		// capsh [OPTIONS] -- ARGS runs /bin/bash ARGS (-- -c TEXT).
+		for i := 1; i < len(cur); i++ {
+			if cur[i].s == "--" {
+				return append([]word{{s: "bash", raw: "bash"}}, cur[i+1:]...)
+			}
+		}
+		return nil
+	case "bwrap":
+		return unwrapBwrap(cur)
+	case "setarch":
+		// setarch ARCH [FLAGS] [PROGRAM [ARGS]] (flags take no values).
+		for i := 2; i < len(cur); i++ {
+			if cur[i].s == "--" {
+				return cur[i+1:]
+			}
+			if !strings.HasPrefix(cur[i].s, "-") {
+				return cur[i:]
+			}
+		}
+		return nil
 	case "flock":
 		return a.unwrapFlock(cur, ch)
 	case "script":
@@ -1333,7 +1356,7 @@ func unwrapKubectl(ws []word) []word {
 
 // unwrapStartStop peels start-stop-daemon --start --exec PATH -- ARGS.
 func unwrapStartStop(ws []word, ch *chain) []word {
-	_, seen := parseOpts(ws, 1, optSpec{short: "xapnuUgrcNkdPiCtSmbvqoKRTOl", long: []string{"--exec", "--startas", "--pidfile", "--name", "--user", "--group", "--chroot", "--chdir", "--chuid", "--nicelevel", "--umask", "--retry", "--signal", "--output", "--procsched", "--iosched", "--remove-pidfile", "--make-pidfile"}})
+	_, seen := parseOpts(ws, 1, optSpec{short: "xapnuUgrcNkdPIROl", long: []string{"--exec", "--startas", "--pidfile", "--name", "--user", "--group", "--chroot", "--chdir", "--chuid", "--nicelevel", "--umask", "--retry", "--signal", "--output", "--procsched", "--iosched", "--remove-pidfile", "--make-pidfile"}})
 	prog := ""
 	if o, ok := hasOpt(seen, "-a", "--startas"); ok && o.has {
 		prog = o.val
@@ -1499,4 +1522,35 @@ func isSubcommandWord(w string) bool {
 		return true
 	}
 	return false
+}
+
+// bwrapTwoValues and bwrapOneValue are bwrap's options with values; the
+// first word that is not an option is the command.
+var bwrapTwoValues = map[string]bool{"--bind": true, "--bind-try": true, "--dev-bind": true, "--dev-bind-try": true,
+	"--ro-bind": true, "--ro-bind-try": true, "--setenv": true, "--symlink": true, "--chmod": true, "--bind-data": true,
+	"--ro-bind-data": true, "--file": true}
+var bwrapOneValue = map[string]bool{"--tmpfs": true, "--proc": true, "--dev": true, "--dir": true, "--mqueue": true,
+	"--chdir": true, "--unsetenv": true, "--uid": true, "--gid": true, "--hostname": true, "--remount-ro": true,
+	"--exec-label": true, "--file-label": true, "--lock-file": true, "--sync-fd": true, "--info-fd": true,
+	"--json-status-fd": true, "--block-fd": true, "--userns-block-fd": true, "--seccomp": true, "--add-seccomp-fd": true,
+	"--args": true, "--cap-add": true, "--cap-drop": true, "--perms": true, "--size": true, "--argv0": true,
+	"--userns": true, "--userns2": true, "--pidns": true}
+
+// unwrapBwrap peels bwrap [OPTIONS] COMMAND ARGS.
+func unwrapBwrap(ws []word) []word {
+	for i := 1; i < len(ws); i++ {
+		s := ws[i].s
+		switch {
+		case s == "--":
+			return ws[i+1:]
+		case bwrapTwoValues[s]:
+			i += 2
+		case bwrapOneValue[s]:
+			i++
+		case strings.HasPrefix(s, "--"):
+		default:
+			return ws[i:]
+		}
+	}
+	return nil
 }

@@ -382,10 +382,20 @@ func (m *Manager) Wait(ctx context.Context, r *Record, prompt Prompter) (Outcome
 		defer stop()
 		changed = ch
 	}
+	warned := false
 	for {
 		cur, err := m.c.Store.Get(ctx, r.ID)
 		if err != nil && ctx.Err() == nil {
-			return Outcome{Effect: action.Deny}, err
+			if errors.Is(err, ErrNotFound) || errors.Is(err, ErrTampered) {
+				return Outcome{Effect: action.Deny}, err
+			}
+			// A store briefly out of reach (a PostgreSQL restart): the
+			// request keeps waiting, denied at its deadline if the store
+			// does not come back (giveUp then fails closed too).
+			if !warned {
+				m.c.Warn("safeclaw: warning: approval store unreachable while waiting (still waiting until the deadline): " + err.Error())
+				warned = true
+			}
 		}
 		if err == nil && cur.Status != Pending {
 			return m.resolved(ctx, cur, r.Hash, start)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -373,5 +374,54 @@ func TestLateAnswerFromNonApprover(t *testing.T) {
 	var np *approval.NotPendingError
 	if !errors.As(err, &np) || np.Status != approval.Denied {
 		t.Fatalf("late approval by a non-approver: %v, want not pending (denied)", err)
+	}
+}
+
+// flakyStore fails Get while down is set: a store briefly out of reach.
+type flakyStore struct {
+	approval.Store
+	mu   sync.Mutex
+	down bool
+}
+
+func (f *flakyStore) setDown(v bool) { f.mu.Lock(); f.down = v; f.mu.Unlock() }
+
+func (f *flakyStore) Get(ctx context.Context, id string) (*approval.Record, error) {
+	f.mu.Lock()
+	down := f.down
+	f.mu.Unlock()
+	if down {
+		return nil, errors.New("connection refused")
+	}
+	return f.Store.Get(ctx, id)
+}
+
+// A waiter rides out a store outage: it keeps waiting, and an answer given
+// once the store is back still reaches it.
+func TestWaitRidesOutStoreOutage(t *testing.T) {
+	ctx := context.Background()
+	base := openSQLite(t)
+	fs := &flakyStore{Store: base}
+	m := newManager(t, fs, &events{}, func(c *approval.Config) { c.Warn = func(string) {} })
+	req := shellRequest("", "npm", "run", "dev")
+	ch := make(chan askResult, 1)
+	go func() {
+		out, err := m.Ask(ctx, req, askDecision, approval.AskOptions{Timeout: 30 * time.Second})
+		ch <- askResult{out, err}
+	}()
+	r := pendingFor(t, m, req.Input)
+	fs.setDown(true)
+	time.Sleep(100 * time.Millisecond)
+	select {
+	case res := <-ch:
+		t.Fatalf("the waiter gave up during the outage: %+v %v", res.out, res.err)
+	default:
+	}
+	fs.setDown(false)
+	if _, err := m.Answer(ctx, r.ID, approval.Answer{Approve: true, Approver: "alice", Channel: "cli"}); err != nil {
+		t.Fatal(err)
+	}
+	if res := <-ch; res.err != nil || res.out.Effect != action.Allow {
+		t.Fatalf("after the outage: %+v %v", res.out, res.err)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/safeclaw/safeclaw/audit"
 	"github.com/safeclaw/safeclaw/hook"
 	"github.com/safeclaw/safeclaw/pgstore"
 	"github.com/safeclaw/safeclaw/policy"
@@ -78,6 +79,25 @@ func runDoctor(ctx context.Context, e *Env, args []string) int {
 	}
 	if st, err := os.Stat(e.auditKeyFile()); err == nil && st.Mode().Perm()&0o077 != 0 {
 		bad(fmt.Sprintf("chmod 600 %s", e.auditKeyFile()), "the audit key is readable by others (%v)", st.Mode().Perm())
+	}
+	if cfg != nil && isPostgresURL(e.storeURL(cfg.Store)) {
+		// While PostgreSQL is down every decision goes to the local spool:
+		// say so, and how much waits there.
+		if st, err := e.openPGAuditStore(e.storeURL(cfg.Store)); err == nil {
+			st.Close()
+		} else if pgstore.Unreachable(err) {
+			n := uint64(0)
+			if _, serr := os.Stat(e.auditSpoolDir()); serr == nil {
+				if sp, oerr := audit.OpenFile(e.auditSpoolDir(), audit.FileOptions{KeyFile: e.auditKeyFile(), Now: e.Now}); oerr == nil {
+					if rep, verr := sp.Verify(ctx); verr == nil {
+						n = rep.Records
+					}
+					sp.Close()
+				}
+			}
+			bad("start PostgreSQL (or fix store: in config.yaml); the spool ships, in order, once it is reachable",
+				"audit store (PostgreSQL) unreachable: %v; decisions are recorded to the local spool %s (%d records there)", err, e.auditSpoolDir(), n)
+		}
 	}
 	if _, err := os.Stat(e.auditDir(cfg)); cfg != nil && !isPostgresURL(e.storeURL(cfg.Store)) && os.IsNotExist(err) {
 		warn("no audit trail yet at %s (created by the first decision)", e.auditDir(cfg))

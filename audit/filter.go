@@ -123,6 +123,11 @@ func ParseFilter(expr string, now time.Time) (*Filter, error) {
 				return nil, err
 			}
 		} else {
+			if i < len(expr) && expr[i] == '\'' {
+				// Single quotes do not group here: rule:'a b' would silently
+				// look for "'a" and the free words b'.
+				return nil, &FilterError{i + 1, fmt.Sprintf(`single quotes do not group words; write %s:"..." with double quotes`, key)}
+			}
 			k := i
 			for k < len(expr) && !isSpace(expr[k]) {
 				if expr[k] == '"' {

@@ -234,3 +234,14 @@ func FuzzParseFilter(f *testing.F) {
 		}
 	})
 }
+
+func TestFilterSingleQuotesRefused(t *testing.T) {
+	_, err := ParseFilter(`rule:'Block Python HTTP server'`, time.Now())
+	var fe *FilterError
+	if !errors.As(err, &fe) || fe.Col != 6 || !strings.Contains(err.Error(), "double quotes") {
+		t.Fatalf("single-quoted value: %v", err)
+	}
+	if _, err := ParseFilter(`rule:"Block Python HTTP server"`, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+}

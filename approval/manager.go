@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/safeclaw/safeclaw/action"
@@ -351,12 +352,16 @@ func FacetLabel(a action.Action) string {
 // used (single use) before Wait returns Allow.
 func (m *Manager) Wait(ctx context.Context, r *Record, prompt Prompter) (Outcome, error) {
 	start := m.c.Now()
+	// The helpers below touch the store; they end before Wait returns, so a
+	// caller may close the store (and remove its files) right after.
+	var helpers sync.WaitGroup
+	defer helpers.Wait()
 	waitCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
 	answered := make(chan error, 1)
 	if prompt != nil {
-		go func() {
+		helpers.Go(func() {
 			a, err := prompt.Prompt(waitCtx, r)
 			if err != nil {
 				answered <- err
@@ -364,10 +369,10 @@ func (m *Manager) Wait(ctx context.Context, r *Record, prompt Prompter) (Outcome
 			}
 			_, err = m.Answer(waitCtx, r.ID, a)
 			answered <- err
-		}()
+		})
 	}
 	if m.c.Deliver != nil && m.c.Outbox != nil {
-		go m.Run(waitCtx)
+		helpers.Go(func() { m.Run(waitCtx) })
 	}
 
 	timer := time.NewTimer(r.Deadline.Sub(m.c.Now()))

@@ -158,6 +158,14 @@ func (f *finder) tunnel(prog, host string, port int, detail string) {
 	f.add(action.Action{Kind: action.NetworkTunnel, Program: prog, Host: host, Port: port, Detail: detail})
 }
 
+// localForward records a tunnel whose near end is a port on this machine
+// (ssh -L, kubectl port-forward): the command binds that port, so a rule
+// about binding ports holds for it as it does for a server.
+func (f *finder) localForward(prog, host string, port int, detail string) {
+	f.tunnel(prog, host, port, detail)
+	f.bind(prog, host, port, detail)
+}
+
 func (f *finder) connect(prog, host string, port int, url, detail string) {
 	f.add(action.Action{Kind: action.NetworkConnect, Program: prog, Host: host, Port: port, URL: url, Detail: detail})
 }

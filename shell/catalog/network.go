@@ -529,7 +529,28 @@ func (f *finder) sshForward(prog, fw, host string) {
 	default:
 		what = prog + " " + fw + " (port forwarding)"
 	}
+	// -L and -D listen on this machine, on a port unless the near end is
+	// a Unix socket path.
+	if (flag == "-L" || flag == "-D") && !strings.Contains(localEnd(fields, flag), "/") {
+		f.localForward(prog, bind, port, what)
+		return
+	}
 	f.tunnel(prog, bind, port, what)
+}
+
+// localEnd is the near end of an -L or -D spec's fields: its listen port
+// or socket path.
+func localEnd(fields []string, flag string) string {
+	if len(fields) == 0 {
+		return ""
+	}
+	if flag == "-D" {
+		return fields[len(fields)-1]
+	}
+	if len(fields) == 4 {
+		return fields[1]
+	}
+	return fields[0]
 }
 
 // splitForward splits a forwarding spec on colons outside [IPv6] brackets.
@@ -862,11 +883,11 @@ func (f *finder) kubectl(prog string, args []string) {
 			}
 			local, _, _ := strings.Cut(p, ":")
 			port := portNumber(local)
-			f.tunnel(prog, host, port, portDetail(prog+" port-forward "+p+" (forwards a local port into the cluster)", port, port != 0))
+			f.localForward(prog, host, port, portDetail(prog+" port-forward "+p+" (forwards a local port into the cluster)", port, port != 0))
 			n++
 		}
 		if n == 0 {
-			f.tunnel(prog, host, 0, prog+" port-forward (forwards a local port into the cluster)")
+			f.localForward(prog, host, 0, prog+" port-forward (forwards a local port into the cluster)")
 		}
 	case "proxy":
 		host := "127.0.0.1"

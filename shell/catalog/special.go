@@ -152,7 +152,7 @@ func (f *finder) special(v action.Argv, prog string, args []string, depth int) b
 			if v, ok := optValue(args, "-p --port"); ok {
 				port = portNumber(v)
 			}
-			f.tunnel(prog, "", port, portDetail("teleport tsh proxy (a local proxy to a remote resource)", port, port != 0))
+			f.localForward(prog, "", port, portDetail("teleport tsh proxy (a local proxy to a remote resource)", port, port != 0))
 		} else if len(pos) > 0 && pos[0] == "ssh" {
 			f.sshTunnelFlags(prog, args)
 			f.connect(prog, "", 0, "", "tsh ssh")
@@ -907,7 +907,7 @@ func (f *finder) cloudflared(prog string, args []string) {
 			if v, ok := optValue(args, "--url --listener"); ok {
 				h, p = hostPort(v)
 			}
-			f.tunnel(prog, h, p, portDetail("cloudflared access "+pos[1]+" (forwards a local port through Cloudflare)", p, p != 0))
+			f.localForward(prog, h, p, portDetail("cloudflared access "+pos[1]+" (forwards a local port through Cloudflare)", p, p != 0))
 			return
 		}
 		f.connect(prog, "", 0, "", "cloudflared access")
@@ -1179,7 +1179,7 @@ func (f *finder) platformForward(prog string, args []string) bool {
 			if len(pos) > 1 {
 				port = portFrom(strings.Split(pos[1], ":")[0])
 			}
-			f.tunnel(prog, "", port, portDetail(prog+" proxy (forwards a local port to an app)", port, port != 0))
+			f.localForward(prog, "", port, portDetail(prog+" proxy (forwards a local port to an app)", port, port != 0))
 			return true
 		}
 	case "heroku":
@@ -1188,7 +1188,7 @@ func (f *finder) platformForward(prog string, args []string) bool {
 			if pos[0] == "ps:forward" && len(pos) > 1 {
 				port = portFrom(strings.Split(pos[1], ":")[0])
 			}
-			f.tunnel(prog, "", port, portDetail("heroku "+pos[0]+" (forwards a local port to a dyno)", port, pos[0] == "ps:forward"))
+			f.localForward(prog, "", port, portDetail("heroku "+pos[0]+" (forwards a local port to a dyno)", port, pos[0] == "ps:forward"))
 			return true
 		}
 	case "vagrant":

@@ -95,3 +95,28 @@ func TestJavaLikeEval(t *testing.T) {
 		{views: "kotlin -e 'println(1)'", want: false},
 	})
 }
+
+// TestLocalForwardsBind: a forward whose near end is a port here binds it,
+// so "Block binding to any port" holds for it; a remote forward, a Unix
+// socket near end and a reverse forward on a device do not bind here.
+func TestLocalForwardsBind(t *testing.T) {
+	runKindTable(t, action.NetworkBind, []endpointCase{
+		{views: "ssh -fNL 5433:db.internal:5432 bastion", want: true, port: 5433},
+		{views: "ssh -L127.0.0.1:8443:10.0.0.2:443 user@gw", want: true, port: 8443, host: "127.0.0.1"},
+		{views: "ssh -D 1080 -q -C -N user@proxy", want: true, port: 1080},
+		{views: "ssh -o LocalForward='8000 localhost:80' host", want: true, port: 8000},
+		{views: "ssh -L /tmp/db.sock:db.internal:5432 bastion", want: false},
+		{views: "ssh -R 8080:localhost:3000 jump.example", want: false},
+		{views: "ssh -w 0:0 root@vpn", want: false},
+		{views: "kubectl port-forward svc/web 8080:80", want: true, port: 8080},
+		{views: "kubectl port-forward --address 0.0.0.0 deploy/app 5000:5000", want: true, port: 5000, host: "0.0.0.0"},
+		{views: "fly proxy 15432:5432 -a db", want: true, port: 15432},
+		{views: "heroku ps:socks -a app", want: true, port: 1080},
+		{views: "gcloud compute start-iap-tunnel vm 22 --local-host-port=localhost:2222", want: true, port: 2222},
+		{views: "cloudflared access tcp --hostname db.example.com --url localhost:5432", want: true, port: 5432},
+		{views: "gh codespace ports forward 8080:8080", want: true, port: 8080},
+		{views: "adb forward tcp:8080 tcp:80", want: true, port: 8080},
+		{views: "adb reverse tcp:8080 tcp:80", want: false},
+		{views: "kubectl get pods", want: false},
+	})
+}

@@ -158,14 +158,14 @@ func (f *finder) gcloud(prog string, args []string) {
 		if v, ok := optValue(args, "--local-host-port"); ok {
 			_, port = hostPort(v)
 		}
-		f.tunnel(prog, "", port, portDetail("gcloud start-iap-tunnel (forwards a local port to a VM)", port, port != 0))
+		f.localForward(prog, "", port, portDetail("gcloud start-iap-tunnel (forwards a local port to a VM)", port, port != 0))
 		return
 	case strings.Contains(joined, "services proxy"):
 		port := 8080
 		if v, ok := optValue(args, "--port"); ok {
 			port = portNumber(v)
 		}
-		f.tunnel(prog, "", port, portDetail("gcloud run services proxy (forwards a local port to a service)", port, port != 8080))
+		f.localForward(prog, "", port, portDetail("gcloud run services proxy (forwards a local port to a service)", port, port != 8080))
 		return
 	case strings.Contains(joined, "emulators") && strings.Contains(joined, "start"):
 		f.listen(prog, "", 0, "gcloud emulators start (a local emulator server)")
@@ -217,7 +217,7 @@ func (f *finder) aws(prog string, args []string) {
 	if len(pos) >= 2 && pos[0] == "ssm" && pos[1] == "start-session" {
 		doc, _ := optValue(args, "--document-name")
 		if strings.Contains(strings.ToLower(doc), "portforward") {
-			f.tunnel(prog, "", 0, "aws ssm start-session "+doc+" (forwards a local port)")
+			f.localForward(prog, "", 0, "aws ssm start-session "+doc+" (forwards a local port)")
 			return
 		}
 	}
@@ -236,7 +236,7 @@ func (f *finder) azure(prog string, args []string) {
 		if v, ok := optValue(args, "--port"); ok {
 			port = portNumber(v)
 		}
-		f.tunnel(prog, "", port, portDetail("az "+joined+" (forwards a local port)", port, port != 0))
+		f.localForward(prog, "", port, portDetail("az "+joined+" (forwards a local port)", port, port != 0))
 		return
 	case strings.HasPrefix(joined, "ssh"):
 		for i, a := range args {
@@ -264,7 +264,7 @@ func (f *finder) gh(prog string, args []string) {
 			l, _, _ := strings.Cut(pos[3], ":")
 			port = portNumber(l)
 		}
-		f.tunnel(prog, "", port, portDetail("gh codespace ports forward", port, port != 0))
+		f.localForward(prog, "", port, portDetail("gh codespace ports forward", port, port != 0))
 		return
 	}
 	if len(pos) >= 2 && pos[0] == "codespace" && (pos[1] == "ssh" || pos[1] == "cp") {
@@ -309,7 +309,12 @@ func (f *finder) adb(prog string, args []string) {
 			return
 		}
 		_, port := hostPort(strings.TrimPrefix(pos[1], "tcp:"))
-		f.tunnel(prog, "", port, portDetail("adb "+pos[0]+" "+pos[1]+" "+pos[2]+" (port forwarding with the device)", port, port != 0))
+		detail := portDetail("adb "+pos[0]+" "+pos[1]+" "+pos[2]+" (port forwarding with the device)", port, port != 0)
+		if pos[0] == "forward" && strings.HasPrefix(pos[1], "tcp:") {
+			f.localForward(prog, "", port, detail)
+		} else {
+			f.tunnel(prog, "", port, detail)
+		}
 	case "tcpip":
 		port := 5555
 		if len(pos) > 1 {

@@ -500,6 +500,9 @@ func (a *analyzer) unwrap(cur []word, ch *chain, sc scope) []word {
 		}
 		return nil
 	}
+	if a.commandEscapes(prog, cur, ch) {
+		return nil
+	}
 	wr, ok := wrappers[prog]
 	if !ok {
 		return nil
@@ -942,6 +945,9 @@ func (a *analyzer) gitExtras(ws []word, ch *chain) {
 			i++
 		}
 		i++
+	}
+	if i < len(ws) {
+		gitSubcommandExtras(ws[i].s, ws[i+1:], ch)
 	}
 	// git clone/fetch 'ext::CMD' runs CMD through the ext remote helper.
 	for _, w := range ws[i:] {

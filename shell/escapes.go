@@ -1,0 +1,345 @@
+package shell
+
+import "strings"
+
+// Programs that run a command named in one of their options or arguments
+// (GTFOBins' shell escapes: tar --to-command, zip -TT, sqlite3 .shell,
+// man -P, psql \!, ...). The command becomes a part of its own, as find
+// -exec's does, so the policy sees what really runs however it is hidden.
+
+// commandEscapes records in ch the commands prog runs from ws's options;
+// it reports whether prog is one it knows.
+func (a *analyzer) commandEscapes(prog string, ws []word, ch *chain) bool {
+	switch prog {
+	case "tar", "gtar", "bsdtar":
+		tarEscapes(ws, ch)
+	case "zip":
+		optionTexts(ws, ch, prog, []string{"-TT", "--unzip-command"}, nil)
+	case "sqlite3", "sqlite":
+		sqliteEscapes(ws, ch)
+	case "less":
+		for _, w := range ws[1:] {
+			if w.s == "--" {
+				break
+			}
+			if rest, ok := strings.CutPrefix(strings.TrimLeft(w.s, "+"), "!"); ok && strings.HasPrefix(w.s, "+") {
+				addText(ch, w, rest, "less +!")
+			}
+		}
+	case "man":
+		optionTexts(ws, ch, prog, []string{"-P", "--pager"}, []string{"-H", "--html"})
+	case "tcpdump":
+		// -z CMD runs CMD FILE for each saved file (exec, no shell).
+		for i := 1; i < len(ws); i++ {
+			s := ws[i].s
+			switch {
+			case s == "-z" && i+1 < len(ws):
+				ch.extras = append(ch.extras, extra{words: []word{ws[i+1]}, origin: "tcpdump -z"})
+				i++
+			case strings.HasPrefix(s, "-z") && len(s) > 2:
+				w := ws[i]
+				w.s = s[2:]
+				ch.extras = append(ch.extras, extra{words: []word{w}, origin: "tcpdump -z"})
+			}
+		}
+	case "strace":
+		// -o '|CMD' (or '!CMD') pipes the trace into CMD through a shell.
+		for i := 1; i < len(ws); i++ {
+			val, w, ok := optionValue(ws, &i, []string{"-o", "--output"}, nil)
+			if !ok {
+				continue
+			}
+			if rest, cut := strings.CutPrefix(val, "|"); cut {
+				addText(ch, w, rest, "strace -o |")
+			} else if rest, cut := strings.CutPrefix(val, "!"); cut {
+				addText(ch, w, rest, "strace -o !")
+			}
+		}
+		return false // strace also runs the command it traces
+	case "mysql", "mariadb":
+		clientEscapes(ws, ch, prog, []string{"-e", "--execute"})
+	case "psql":
+		clientEscapes(ws, ch, prog, []string{"-c", "--command"})
+	case "apt-get", "apt", "aptitude":
+		for i := 1; i < len(ws); i++ {
+			val, w, ok := optionValue(ws, &i, []string{"-o", "--option"}, nil)
+			if !ok {
+				continue
+			}
+			key, cmd, _ := strings.Cut(val, "=")
+			key = strings.ToLower(key)
+			if strings.Contains(key, "pre-invoke") || strings.Contains(key, "post-invoke") || strings.Contains(key, "pre-install-pkgs") {
+				addText(ch, w, cmd, prog+" -o "+key)
+			}
+		}
+	case "make", "gmake":
+		for i := 1; i < len(ws); i++ {
+			val, w, ok := optionValue(ws, &i, []string{"-E", "--eval"}, nil)
+			if !ok {
+				continue
+			}
+			for _, recipe := range makeRecipes(val) {
+				addText(ch, w, recipe, prog+" --eval")
+			}
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// addText records text (taken from w) as shell text that ch's program runs.
+func addText(ch *chain, w word, text, origin string) {
+	if strings.TrimSpace(text) == "" {
+		return
+	}
+	x := w
+	x.s = text
+	ch.extras = append(ch.extras, extra{text: &x, origin: origin})
+}
+
+// optionTexts records the values of the named options, each a shell text.
+// optional lists options whose value may only be attached (-HVALUE,
+// --html=VALUE).
+func optionTexts(ws []word, ch *chain, prog string, names, optional []string) {
+	for i := 1; i < len(ws); i++ {
+		if ws[i].s == "--" {
+			return
+		}
+		opt := ws[i].s
+		if val, w, ok := optionValue(ws, &i, names, optional); ok {
+			addText(ch, w, val, prog+" "+optionName(opt, names, optional))
+		}
+	}
+}
+
+// optionName is the full name of the option word s spells (perhaps
+// abbreviated, or with its value attached), for an origin.
+func optionName(s string, lists ...[]string) string {
+	name, _, _ := strings.Cut(s, "=")
+	for _, names := range lists {
+		for _, n := range names {
+			if strings.HasPrefix(n, "--") && len(name) > 4 && strings.HasPrefix(n, name) || !strings.HasPrefix(n, "--") && strings.HasPrefix(s, n) {
+				return n
+			}
+		}
+	}
+	return s
+}
+
+// optionValue reads, at ws[*i], one of the options names (its value in the
+// next word, attached, or after '=' for a long option) or optional (value
+// attached only). It advances *i past a value in the next word. Long
+// options may be abbreviated, as getopt allows.
+func optionValue(ws []word, i *int, names, optional []string) (string, word, bool) {
+	w := ws[*i]
+	s := w.s
+	for _, n := range names {
+		long := strings.HasPrefix(n, "--")
+		name, val, hasVal := s, "", false
+		if long {
+			name, val, hasVal = strings.Cut(s, "=")
+		}
+		switch {
+		case name == n || long && len(name) > 4 && strings.HasPrefix(n, name):
+			if hasVal {
+				x := w
+				x.s = val
+				return val, x, true
+			}
+			if *i+1 < len(ws) {
+				*i++
+				return ws[*i].s, ws[*i], true
+			}
+		case !long && strings.HasPrefix(s, n) && len(s) > len(n):
+			x := w
+			x.s = strings.TrimPrefix(s[len(n):], "=")
+			return x.s, x, true
+		}
+	}
+	for _, n := range optional {
+		var val string
+		var ok bool
+		if strings.HasPrefix(n, "--") {
+			val, ok = strings.CutPrefix(s, n+"=")
+		} else if strings.HasPrefix(s, n) && len(s) > len(n) {
+			val, ok = s[len(n):], true
+		}
+		if ok {
+			x := w
+			x.s = val
+			return val, x, true
+		}
+	}
+	return "", word{}, false
+}
+
+// tarEscapes: --checkpoint-action=exec=CMD, --to-command=CMD,
+// --use-compress-program=CMD (-I CMD) and --rsh-command=CMD run CMD
+// through a shell; --info-script and --new-volume-script (-F) run a file.
+func tarEscapes(ws []word, ch *chain) {
+	for i := 1; i < len(ws); i++ {
+		if ws[i].s == "--" {
+			return
+		}
+		j := i
+		if val, w, ok := optionValue(ws, &j, []string{"--checkpoint-action"}, nil); ok {
+			if cmd, cut := strings.CutPrefix(val, "exec="); cut {
+				addText(ch, w, cmd, "tar --checkpoint-action=exec")
+			}
+			i = j
+			continue
+		}
+		j = i
+		if val, w, ok := optionValue(ws, &j, []string{"--to-command", "--use-compress-program", "-I", "--rsh-command"}, nil); ok {
+			addText(ch, w, val, "tar "+optionName(ws[i].s, []string{"--to-command", "--use-compress-program", "-I", "--rsh-command"}))
+			i = j
+			continue
+		}
+		j = i
+		if _, w, ok := optionValue(ws, &j, []string{"--info-script", "--new-volume-script", "-F"}, nil); ok {
+			ch.extras = append(ch.extras, extra{words: []word{w}, origin: "tar " + optionName(ws[i].s, []string{"--info-script", "--new-volume-script", "-F"})})
+			i = j
+		}
+	}
+}
+
+// sqliteEscapes: the dot-commands .shell and .system run their argument,
+// and .output, .once, .read and .import with a "|CMD" file pipe through
+// CMD, in any argument (SQL and dot-commands alike) or -cmd value.
+func sqliteEscapes(ws []word, ch *chain) {
+	for _, w := range ws[1:] {
+		for line := range strings.Lines(w.s) {
+			line = strings.TrimSpace(line)
+			name, rest, _ := strings.Cut(line, " ")
+			rest = strings.TrimSpace(rest)
+			switch strings.ToLower(name) {
+			case ".shell", ".system":
+				addText(ch, w, rest, "sqlite3 "+name)
+			case ".output", ".once", ".read", ".import":
+				for _, opt := range []string{"-x", "-e", "--bom", "--csv", "--ascii", "--skip", "--schema", "-v"} {
+					rest = strings.TrimSpace(strings.TrimPrefix(rest, opt))
+				}
+				rest = strings.Trim(rest, `"'`)
+				if cmd, ok := strings.CutPrefix(rest, "|"); ok {
+					addText(ch, w, cmd, "sqlite3 "+name+" |")
+				}
+			}
+		}
+	}
+}
+
+// clientEscapes: database clients run \! CMD (and mysql's "system CMD")
+// through a shell, and psql pipes \o, \g and \w output into "|CMD", in
+// the commands given with opts.
+func clientEscapes(ws []word, ch *chain, prog string, opts []string) {
+	for i := 1; i < len(ws); i++ {
+		val, w, ok := optionValue(ws, &i, opts, nil)
+		if !ok {
+			continue
+		}
+		for line := range strings.Lines(val) {
+			line = strings.TrimRight(line, "\r\n")
+			head := line
+			if k := strings.Index(line, `\!`); k >= 0 {
+				// \! takes the rest of the line, semicolons included.
+				addText(ch, w, line[k+2:], prog+` \!`)
+				head = line[:k]
+			}
+			for _, stmt := range strings.Split(head, ";") {
+				stmt = strings.TrimSpace(stmt)
+				if prog != "psql" && len(stmt) > 7 && strings.EqualFold(stmt[:7], "system ") {
+					addText(ch, w, stmt[7:], prog+" system")
+					continue
+				}
+				name, rest, _ := strings.Cut(stmt, " ")
+				switch name {
+				case `\o`, `\out`, `\g`, `\gx`, `\w`, `\write`:
+					if cmd, ok := strings.CutPrefix(strings.TrimSpace(rest), "|"); ok {
+						addText(ch, w, cmd, prog+" "+name+" |")
+					}
+				}
+			}
+		}
+	}
+}
+
+// makeRecipes returns the recipe lines of makefile text: lines that start
+// with a tab, and the text after ';' on a rule line (target: deps; recipe).
+func makeRecipes(text string) []string {
+	var out []string
+	for line := range strings.Lines(text) {
+		line = strings.TrimRight(line, "\r\n")
+		if r, ok := strings.CutPrefix(line, "\t"); ok {
+			out = append(out, strings.TrimLeft(r, "@+- \t"))
+			continue
+		}
+		head, recipe, ok := strings.Cut(line, ";")
+		if ok && strings.Contains(head, ":") && !strings.Contains(head[:strings.Index(head, ":")], "=") {
+			out = append(out, strings.TrimLeft(recipe, "@+- \t"))
+		}
+	}
+	return out
+}
+
+// gitCommandOptions are the options of git subcommands whose value is a
+// command git runs through a shell.
+var gitCommandOptions = map[string][]string{
+	"rebase":   {"--exec", "-x"},
+	"difftool": {"--extcmd", "-x"},
+	"filter-branch": {"--tree-filter", "--index-filter", "--msg-filter", "--env-filter", "--commit-filter",
+		"--parent-filter", "--tag-name-filter"},
+	"send-email": {"--sendmail-cmd"},
+	"clone":      {"--upload-pack", "-u"},
+	"fetch":      {"--upload-pack"},
+	"pull":       {"--upload-pack"},
+	"ls-remote":  {"--upload-pack"},
+	"push":       {"--receive-pack", "--exec"},
+	"archive":    {"--exec"},
+}
+
+// gitSubcommandExtras records the commands a git subcommand runs:
+// rebase --exec, bisect run, submodule foreach, difftool -x, the
+// filter-branch filters, and the --upload-pack style programs (which git
+// runs locally for a path or file:// remote).
+func gitSubcommandExtras(sub string, args []word, ch *chain) {
+	switch sub {
+	case "bisect":
+		if len(args) > 1 && args[0].s == "run" {
+			ch.extras = append(ch.extras, extra{words: args[1:], origin: "git bisect run"})
+		}
+		return
+	case "submodule":
+		for k, w := range args {
+			if w.s != "foreach" {
+				continue
+			}
+			rest := args[k+1:]
+			for len(rest) > 0 && (rest[0].s == "--recursive" || rest[0].s == "-q" || rest[0].s == "--quiet") {
+				rest = rest[1:]
+			}
+			if len(rest) > 0 {
+				x := joinWords(rest)
+				ch.extras = append(ch.extras, extra{text: &x, origin: "git submodule foreach"})
+			}
+			return
+		}
+		return
+	}
+	names, optional := gitCommandOptions[sub], []string(nil)
+	if sub == "grep" {
+		// -O[PAGER], --open-files-in-pager[=PAGER]: the pager only attached.
+		optional = []string{"--open-files-in-pager", "-O"}
+	} else if names == nil {
+		return
+	}
+	for i := 0; i < len(args); i++ {
+		if args[i].s == "--" {
+			return
+		}
+		opt := args[i].s
+		if val, w, ok := optionValue(args, &i, names, optional); ok {
+			addText(ch, w, val, "git "+sub+" "+optionName(opt, names, optional))
+		}
+	}
+}

@@ -225,19 +225,31 @@ var wrappers = map[string]struct {
 	"chpst":        {spec: optSpec{short: "uUbe/CnlLmdopfcrt"}},
 	"systemd-inhibit": {spec: optSpec{long: []string{"--what", "--who", "--why", "--mode"}},
 		none: []string{"--list"}},
-	"dbus-launch":      {spec: optSpec{long: []string{"--autolaunch", "--config-file"}}},
-	"dbus-run-session": {spec: optSpec{long: []string{"--config-file", "--dbus-daemon"}}},
-	"dtach":            {spec: optSpec{short: "cnANr"}, none: []string{"-a", "-p"}},
-	"abduco":           {spec: optSpec{short: "cnAe"}, none: []string{"-a"}},
-	"daemon":           {spec: optSpec{short: "nuRDFClboOEP", long: []string{"--name", "--user", "--chroot", "--chdir", "--pidfiles", "--pidfile", "--config", "--limit", "--output", "--stdout", "--stderr", "--errlog", "--dbglog", "--env"}}, bg: true},
-	"reflex":           {spec: optSpec{short: "rRgGcd", long: []string{"--regex", "--inverse-regex", "--glob", "--inverse-glob", "--config", "--decoration"}}},
-	"retry":            {spec: optSpec{short: "tmMsdx", long: []string{"--tries", "--times", "--min", "--max", "--sleep", "--delay", "--until", "--every"}}},
-	"nocache":          {},
-	"eatmydata":        {},
-	"tsp":              {spec: optSpec{short: "LDWfnEgiuS"}, none: []string{"-l", "-t", "-c", "-p", "-i", "-k", "-r", "-C", "-K", "-s", "-o"}, bg: true},
-	"xvfb-run":         {spec: optSpec{short: "nsfepw", long: []string{"--server-num", "--server-args", "--auth-file", "--error-file", "--xauth-protocol", "--wait"}}},
-	"bundle":           {},
-	"screen":           {spec: optSpec{short: "SceptThsX"}, none: []string{"-X", "-r", "-R", "-x", "-ls", "-list"}},
+	"dbus-launch":           {spec: optSpec{long: []string{"--autolaunch", "--config-file"}}},
+	"dbus-run-session":      {spec: optSpec{long: []string{"--config-file", "--dbus-daemon"}}},
+	"dtach":                 {spec: optSpec{short: "cnANr"}, none: []string{"-a", "-p"}},
+	"abduco":                {spec: optSpec{short: "cnAe"}, none: []string{"-a"}},
+	"daemon":                {spec: optSpec{short: "nuRDFClboOEP", long: []string{"--name", "--user", "--chroot", "--chdir", "--pidfiles", "--pidfile", "--config", "--limit", "--output", "--stdout", "--stderr", "--errlog", "--dbglog", "--env"}}, bg: true},
+	"reflex":                {spec: optSpec{short: "rRgGcd", long: []string{"--regex", "--inverse-regex", "--glob", "--inverse-glob", "--config", "--decoration"}}},
+	"retry":                 {spec: optSpec{short: "tmMsdx", long: []string{"--tries", "--times", "--min", "--max", "--sleep", "--delay", "--until", "--every"}}},
+	"nocache":               {},
+	"logsave":               {fixed: 1},
+	"run-one":               {},
+	"run-this-one":          {},
+	"keep-one-running":      {},
+	"run-one-constantly":    {},
+	"run-one-until-success": {},
+	"run-one-until-failure": {},
+	"chronic":               {},
+	"ifne":                  {},
+	"lckdo":                 {spec: optSpec{short: "W"}, fixed: 1},
+	"nq":                    {spec: optSpec{short: "c"}, bg: true},
+	"sem":                   {spec: optSpec{short: "jP", long: []string{"--id", "--jobs", "--semaphorename", "--semaphoretimeout", "--st"}}, bg: true},
+	"eatmydata":             {},
+	"tsp":                   {spec: optSpec{short: "LDWfnEgiuS"}, none: []string{"-l", "-t", "-c", "-p", "-i", "-k", "-r", "-C", "-K", "-s", "-o"}, bg: true},
+	"xvfb-run":              {spec: optSpec{short: "nsfepw", long: []string{"--server-num", "--server-args", "--auth-file", "--error-file", "--xauth-protocol", "--wait"}}},
+	"bundle":                {},
+	"screen":                {spec: optSpec{short: "SceptThsX"}, none: []string{"-X", "-r", "-R", "-x", "-ls", "-list"}},
 }
 
 // unwrap peels one wrapper off cur. It returns the inner command's words,
@@ -1231,6 +1243,19 @@ func (a *analyzer) unwrapPackageRunner(prog string, ws []word, ch *chain) []word
 		prog == "pnpm" && (sub == "dlx" || sub == "exec"),
 		prog == "yarn" && (sub == "dlx" || sub == "exec"),
 		prog == "bun" && sub == "x":
+	case prog != "npm" && sub == "run" && i+1 < len(ws) && !strings.HasPrefix(ws[i+1].s, "-"),
+		prog != "npm" && !packageManagerCommands[prog][sub] && !strings.HasPrefix(sub, "-") && ws[i].dyn == 0:
+		// yarn, pnpm and bun run a package's script of that name or, with
+		// none, its installed program (yarn vite is node_modules/.bin/vite);
+		// the script's text is in package.json, the program is seen here.
+		if sub == "run" {
+			i++
+		}
+		inner := append([]word(nil), ws[i:]...)
+		if strings.ContainsAny(inner[0].s, "/:") {
+			return nil // a path (bun ./x.ts) or a workspace script (yarn pkg:build)
+		}
+		return inner
 	default:
 		return nil
 	}

@@ -199,3 +199,32 @@ func dynamicCode(prog string, ws []word) string {
 	}
 	return ""
 }
+
+// packageManagerCommands are the built-in commands of yarn (1 and berry),
+// pnpm and bun; another first word names a script or an installed program.
+var packageManagerCommands = map[string]map[string]bool{
+	"yarn": setOf("add", "audit", "autoclean", "bin", "cache", "check", "config", "constraints", "create", "dedupe", "dlx", "exec",
+		"explain", "generate-lock-entry", "global", "help", "import", "info", "init", "install", "licenses", "link", "list",
+		"login", "logout", "node", "npm", "outdated", "owner", "pack", "patch", "patch-commit", "plugin", "policies",
+		"publish", "rebuild", "remove", "run", "search", "set", "stage", "tag", "team", "test", "unlink", "unplug", "up",
+		"upgrade", "upgrade-interactive", "version", "versions", "why", "workspace", "workspaces"),
+	"pnpm": setOf("add", "audit", "bin", "cache", "catalog", "config", "create", "dedupe", "deploy", "dlx", "doctor", "env",
+		"exec", "fetch", "help", "import", "init", "install", "install-test", "i", "it", "licenses", "link", "list", "ls",
+		"ln", "outdated", "pack", "patch", "patch-commit", "patch-remove", "prune", "publish", "rebuild", "rb", "recursive",
+		"remove", "rm", "uninstall", "un", "root", "run", "server", "setup", "start", "store", "test", "t", "unlink", "update",
+		"up", "upgrade", "why", "self-update", "approve-builds", "ignored-builds", "login", "logout", "whoami", "view",
+		"info", "show", "search", "owner", "dist-tag", "version", "docs", "repo", "bugs", "ping", "c", "get", "set",
+		"completion", "-r", "-w", "install-completion", "licenses", "audit", "sbom", "stage", "cat-file", "cat-index",
+		"find-hash"),
+	"bun": setOf("add", "a", "audit", "build", "create", "c", "exec", "help", "info", "init", "install", "i", "link",
+		"outdated", "patch", "patch-commit", "pm", "publish", "remove", "rm", "repl", "run", "test", "unlink", "update",
+		"upgrade", "why", "x", "completions", "discord", "getcompletes", "feedback"),
+}
+
+func setOf(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}

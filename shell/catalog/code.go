@@ -937,6 +937,7 @@ func scanAwk(c *codeFacts, code string) {
 	}
 	if !c.connect && !c.listen {
 		c.commandsOf(code, "system(")
+		c.awkPipes(code)
 		return
 	}
 	sockVar := ""
@@ -974,6 +975,43 @@ func scanAwk(c *codeFacts, code string) {
 	}
 }
 
+// awkPipes records the literal commands awk pipes output into
+// (print ... | "CMD") or reads from ("CMD" | getline).
+func (c *codeFacts) awkPipes(code string) {
+	add := func(s string) {
+		if s != "" && !strings.ContainsAny(s, "$`") && len(c.commands) < 8 {
+			c.exec = true
+			c.commands = append(c.commands, s)
+		}
+	}
+	for i, n := 0, 0; i < len(code) && n < maxCalls; n++ {
+		j := strings.IndexByte(code[i:], '|')
+		if j < 0 {
+			return
+		}
+		at := i + j
+		i = at + 1
+		if at+1 < len(code) && (code[at+1] == '|' || code[at+1] == '&') || at > 0 && code[at-1] == '|' {
+			continue // || and |& (a coprocess, read above)
+		}
+		after := strings.TrimLeft(code[at+1:], " \t")
+		if strings.HasPrefix(after, "getline") {
+			before := strings.TrimRight(code[:at], " \t")
+			if strings.HasSuffix(before, `"`) {
+				if k := strings.LastIndexByte(before[:len(before)-1], '"'); k >= 0 {
+					add(before[k+1 : len(before)-1])
+				}
+			}
+			continue
+		}
+		if strings.HasPrefix(after, `"`) {
+			if end := strings.IndexByte(after[1:], '"'); end >= 0 {
+				add(after[1 : 1+end])
+			}
+		}
+	}
+}
+
 func isIdent(b byte) bool {
 	return b == '_' || (b >= 'a' && b <= 'z') || (b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9')
 }
@@ -998,9 +1036,65 @@ func scanTcl(c *codeFacts, code string) {
 		c.fetch = true
 		c.url = firstURL(code)
 	}
-	if has(code, "exec |exec\t|open \"||open {|eval |/bin/sh") {
+	if has(code, "exec |exec\t|open \"||open {|eval |/bin/sh|spawn ") {
 		c.exec = true
 		c.note("runs commands")
+	}
+	c.tclCommands(code)
+}
+
+// tclCommands records the literal commands of Tcl's exec and Expect's
+// spawn (argument words up to the end of the command) and of open "|CMD".
+// Words with substitutions ($var, [cmd], {braces}) are not literal.
+func (c *codeFacts) tclCommands(code string) {
+	add := func(s string) {
+		s = strings.TrimSpace(s)
+		if s != "" && !strings.ContainsAny(s, "$[]{}\\`") && len(c.commands) < 8 {
+			c.commands = append(c.commands, s)
+		}
+	}
+	for _, kw := range []string{"exec", "spawn"} {
+		for i, n := 0, 0; i < len(code) && n < maxCalls; n++ {
+			j := strings.Index(code[i:], kw)
+			if j < 0 {
+				break
+			}
+			at := i + j
+			i = at + len(kw)
+			if at > 0 && !strings.ContainsRune(" \t\n;[{", rune(code[at-1])) || i >= len(code) || code[i] != ' ' && code[i] != '\t' {
+				continue
+			}
+			end := strings.IndexAny(code[i:], ";\n]")
+			text := code[i:]
+			if end >= 0 {
+				text = code[i : i+end]
+			}
+			// Options of exec and spawn come first (-ignorestderr, -noecho, --).
+			fields := strings.Fields(text)
+			for len(fields) > 0 && strings.HasPrefix(fields[0], "-") {
+				fields = fields[1:]
+			}
+			add(strings.TrimSuffix(strings.Join(fields, " "), " &"))
+		}
+	}
+	for _, q := range []string{`open "|`, `open {|`} {
+		for i, n := 0, 0; i < len(code) && n < maxCalls; n++ {
+			j := strings.Index(code[i:], q)
+			if j < 0 {
+				break
+			}
+			start := i + j + len(q)
+			closer := byte('"')
+			if q[5] == '{' {
+				closer = '}'
+			}
+			end := strings.IndexByte(code[start:], closer)
+			if end < 0 {
+				break
+			}
+			add(code[start : start+end])
+			i = start + end + 1
+		}
 	}
 }
 
@@ -1063,6 +1157,8 @@ func scanJulia(c *codeFacts, code string) {
 	if has(code, "run(|`|pipeline(") {
 		c.exec = true
 		c.note("runs commands")
+		// Julia's `...` is a command literal: its words, not shell text.
+		c.quotedCommands(code, nil, true)
 	}
 }
 
@@ -1087,7 +1183,45 @@ func scanR(c *codeFacts, code string) {
 	}
 	if has(code, "system(|system2(|pipe(") {
 		c.exec = true
+		c.note("runs commands")
+		c.commandsOf(code, "system(")
+		c.commandsOf(code, "pipe(")
+		c.eachCall(code, "system2(", false, func(args []string) {
+			c.r2Command(args)
+		})
 	}
+}
+
+// r2Command records system2(command, args) when the command and its args
+// (one string or c("...", ...)) are literals.
+func (c *codeFacts) r2Command(args []string) {
+	if len(args) == 0 {
+		return
+	}
+	prog := literal(args[0])
+	if prog == "" || strings.ContainsAny(prog, "$`") {
+		return
+	}
+	words := []string{prog}
+	if len(args) > 1 {
+		a := strings.TrimSpace(args[1])
+		a = strings.TrimPrefix(a, "args")
+		a = strings.TrimLeft(a, " =")
+		if rest, ok := strings.CutPrefix(a, "c("); ok {
+			argv := literalArgv(callArgs(rest, 0))
+			if argv == nil {
+				return
+			}
+			words = append(words, argv...)
+		} else if lit := literal(a); lit != "" && !strings.ContainsAny(lit, "$`") {
+			// A single string is pasted into the command line as is.
+			c.commands = append(c.commands, prog+" "+lit)
+			return
+		} else if a != "" {
+			return
+		}
+	}
+	c.commands = append(c.commands, shellJoin(words))
 }
 
 func scanGo(c *codeFacts, code string) {

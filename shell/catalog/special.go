@@ -37,6 +37,20 @@ func (f *finder) special(v action.Argv, prog string, args []string, depth int) b
 		f.awk(v)
 	case "julia", "jrunscript", "rhino", "rscript", "Rscript", "R", "groovy", "jshell", "osascript", "scala", "kotlin", "kotlinc":
 		f.evalFlag(prog, args)
+	case "expect":
+		// expect -c CMDS runs Tcl (with spawn) before any script.
+		var code []string
+		for i := 0; i < len(args); i++ {
+			if args[i] == "-c" && i+1 < len(args) {
+				code = append(code, args[i+1])
+				i++
+			} else if strings.HasPrefix(args[i], "-c") && len(args[i]) > 2 {
+				code = append(code, args[i][2:])
+			}
+		}
+		if len(code) > 0 {
+			f.code(langTcl, prog, strings.Join(code, "\n"))
+		}
 	case "websocat":
 		f.websocat(prog, args)
 	case "pwsh", "powershell", "powershell.exe", "pwsh.exe":

@@ -63,6 +63,15 @@ func TestCodeRunsCommands(t *testing.T) {
 		{`python3 -c 'import pty; pty.spawn(["ncat", "-l", "7001"])'`, "ncat -l 7001"},
 		{`node -e 'require("child_process").spawn("ncat", ["-l", "7001"])'`, "ncat -l 7001"},
 		{`osascript -e 'do shell script "ncat -l 7001"'`, "ncat -l 7001"},
+		{"expect -c 'spawn ncat -l 7001; interact'", "ncat -l 7001"},
+		{"expect -c 'spawn -noecho ncat -l 7001'", "ncat -l 7001"},
+		{`expect -c 'set f [open "|ncat -l 7001"]'`, "ncat -l 7001"},
+		{`Rscript -e 'system("ncat -l 7001")'`, "ncat -l 7001"},
+		{`Rscript -e 'system2("ncat", c("-l", "7001"))'`, "ncat -l 7001"},
+		{`R -e 'system2("ncat", "-l 7001")'`, "ncat -l 7001"},
+		{"julia -e 'run(`ncat -l 7001`)'", "ncat -l 7001"},
+		{`awk 'BEGIN { print "x" | "ncat -l 7001" }'`, "ncat -l 7001"},
+		{`gawk 'BEGIN { while (("ncat -l 7001" | getline l) > 0) print l }'`, "ncat -l 7001"},
 	}
 	for _, c := range cases {
 		r := detect(cmd(c.views))
@@ -81,6 +90,9 @@ func TestCodeRunsCommands(t *testing.T) {
 		`ruby -e 'puts "system status"'`,
 		"node -e 'console.log(`template ${x}`)'",
 		`osascript -e 'display dialog "hi"'`,
+		`awk '{ if (a || b) print $1 }'`,
+		`expect -c 'set timeout 5; send "exec this"'`,
+		`Rscript -e 'print("system(x)")'`,
 	} {
 		if r := detect(cmd(benign)); len(r.Scripts) != 0 {
 			t.Errorf("%s: unexpected scripts %+v", benign, r.Scripts)

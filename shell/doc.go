@@ -69,8 +69,16 @@
 // core.sshCommand, core.editor, alias.X=!cmd, credential.helper=!cmd and
 // similar keys, git's ext:: remotes, GIT_SSH_COMMAND-style variables,
 // ssh/scp/sftp -o ProxyCommand (run as "exec CMD"), LocalCommand and
-// KnownHostsCommand, and rsync -e/--rsh.
-// Their shell.execute facet's Detail says where they come from
+// KnownHostsCommand, rsync -e/--rsh, and the shell escapes of other
+// programs' options and arguments: tar --to-command, --checkpoint-action=exec,
+// -I/--use-compress-program, --rsh-command and -F (a script), zip -TT,
+// sqlite3 .shell/.system and .output/.once/.read/.import "|CMD", less +!CMD,
+// man -P/--pager and -H, tcpdump -z, strace -o "|CMD", mysql/mariadb \! and
+// system, psql \! and \o/\g/\w "|CMD", apt -o *::Pre-Invoke/Post-Invoke,
+// make --eval recipes, and git rebase --exec, bisect run, submodule foreach,
+// difftool -x, the filter-branch filters, grep -O and --upload-pack,
+// --receive-pack and --exec. Long options may be abbreviated, as getopt
+// allows. Their shell.execute facet's Detail says where they come from
 // ("via find -exec").
 //
 // # Redirections are parts of their own

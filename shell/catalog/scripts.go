@@ -443,5 +443,21 @@ func (f *finder) stdin(v action.Argv, text string) {
 		f.code(langPowerShell, v.Program, text)
 	case "cpan":
 		f.code(langPerl, v.Program, strings.ReplaceAll(text, "\n! ", "\n"))
+	case "ed", "ex", "vim", "vi", "nvim":
+		// ed and ex (vim -e/-es) read editor commands: !CMD runs CMD
+		// through the shell. Vim without -e/-es reads keys, not commands.
+		if v.Program != "ed" && v.Program != "ex" {
+			if _, e := v.Option("-e"); !e {
+				if _, es := v.Option("-es"); !es {
+					return
+				}
+			}
+		}
+		for line := range strings.Lines(text) {
+			line = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(line), ":"))
+			if cmd, ok := strings.CutPrefix(line, "!"); ok {
+				f.scriptText(cmd, v.Program+" !")
+			}
+		}
 	}
 }

@@ -59,6 +59,8 @@ func (f *finder) special(v action.Argv, prog string, args []string, depth int) b
 		f.powercat(prog, args)
 	case "vim", "vi", "nvim", "gvim", "view", "rview", "rvim", "vimdiff", "ex", "evim":
 		f.vim(prog, args)
+	case "emacs", "emacs-nox":
+		f.emacs(prog, args)
 	case "gdb", "gdb-multiarch":
 		f.gdb(prog, args)
 	case "gimp", "gimp-console":
@@ -786,6 +788,81 @@ func (f *finder) vim(prog string, args []string) {
 				f.scriptText(cmd[1:], prog+" -c :!")
 			}
 		}
+	}
+}
+
+// emacsShell are the Emacs Lisp functions whose string argument (the
+// first, or the third for start-process-shell-command) is a shell command.
+var emacsShell = []struct {
+	fn  string
+	arg int
+}{
+	{"(shell-command ", 0}, {"(shell-command-to-string ", 0}, {"(async-shell-command ", 0},
+	{"(call-process-shell-command ", 0}, {"(process-file-shell-command ", 0}, {"(start-process-shell-command ", 2},
+	{"(start-file-process-shell-command ", 2},
+}
+
+// emacs reads the Lisp of --eval/-eval/--execute (emacs --batch --eval
+// '(shell-command "CMD")') for the shell commands it runs.
+func (f *finder) emacs(prog string, args []string) {
+	var code []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case (a == "--eval" || a == "-eval" || a == "--execute" || a == "-execute") && i+1 < len(args):
+			code = append(code, args[i+1])
+			i++
+		case strings.HasPrefix(a, "--eval="):
+			code = append(code, a[len("--eval="):])
+		case strings.HasPrefix(a, "--execute="):
+			code = append(code, a[len("--execute="):])
+		}
+	}
+	for _, c := range code {
+		for _, sh := range emacsShell {
+			for i, n := 0, 0; i < len(c) && n < maxCalls; n++ {
+				j := strings.Index(c[i:], sh.fn)
+				if j < 0 {
+					break
+				}
+				i += j + len(sh.fn)
+				if s, ok := lispString(c[i:], sh.arg); ok && !strings.ContainsAny(s, "$`") {
+					f.scriptText(s, prog+" "+strings.Trim(sh.fn, "( "))
+				}
+			}
+		}
+	}
+}
+
+// lispString returns the n-th argument of a Lisp call starting at s when
+// it and the ones before it are atoms or strings, and it is a string
+// literal without escapes.
+func lispString(s string, n int) (string, bool) {
+	for k := 0; ; k++ {
+		s = strings.TrimLeft(s, " \t\n")
+		if s == "" || s[0] == ')' || s[0] == '(' {
+			return "", false
+		}
+		var tok string
+		if s[0] == '"' {
+			end := strings.IndexByte(s[1:], '"')
+			if end < 0 {
+				return "", false
+			}
+			tok, s = s[1:1+end], s[2+end:]
+			if k == n {
+				return tok, !strings.Contains(tok, "\\")
+			}
+			continue
+		}
+		end := strings.IndexAny(s, " \t\n)")
+		if end < 0 {
+			return "", false
+		}
+		if k == n {
+			return "", false
+		}
+		s = s[end:]
 	}
 }
 

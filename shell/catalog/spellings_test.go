@@ -72,6 +72,9 @@ func TestCodeRunsCommands(t *testing.T) {
 		{"julia -e 'run(`ncat -l 7001`)'", "ncat -l 7001"},
 		{`awk 'BEGIN { print "x" | "ncat -l 7001" }'`, "ncat -l 7001"},
 		{`gawk 'BEGIN { while (("ncat -l 7001" | getline l) > 0) print l }'`, "ncat -l 7001"},
+		{`emacs --batch --eval '(shell-command "ncat -l 7001")'`, "ncat -l 7001"},
+		{`emacs -Q --batch --eval='(princ (shell-command-to-string "ncat -l 7001"))'`, "ncat -l 7001"},
+		{`emacs --batch --eval '(start-process-shell-command "x" nil "ncat -l 7001")'`, "ncat -l 7001"},
 	}
 	for _, c := range cases {
 		r := detect(cmd(c.views))
@@ -93,6 +96,7 @@ func TestCodeRunsCommands(t *testing.T) {
 		`awk '{ if (a || b) print $1 }'`,
 		`expect -c 'set timeout 5; send "exec this"'`,
 		`Rscript -e 'print("system(x)")'`,
+		`emacs --batch --eval '(message "shell-command")'`,
 	} {
 		if r := detect(cmd(benign)); len(r.Scripts) != 0 {
 			t.Errorf("%s: unexpected scripts %+v", benign, r.Scripts)

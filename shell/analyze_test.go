@@ -338,6 +338,7 @@ func TestSideCommands(t *testing.T) {
 		{"git filter-branch --index-filter 'nc -l 80' HEAD", "nc", []string{"nc|-l|80"}, "via git filter-branch --index-filter"},
 		{"git clone -u 'nc -l 80' ./repo x", "nc", []string{"nc|-l|80"}, "via git clone -u"},
 		{"git grep --open-files-in-pager='nc -l 80' TODO", "nc", []string{"nc|-l|80"}, "via git grep --open-files-in-pager"},
+		{"scp -S ./fake-ssh x h:y", "fake-ssh", []string{"./fake-ssh"}, "via scp -S"},
 		{"git -c core.sshCommand='nc h 22' fetch", "nc", []string{"nc|h|22"}, "via git -c core.sshcommand"},
 		{"git -c alias.x='!nc -l 80' x", "nc", []string{"nc|-l|80"}, "via git -c alias.x"},
 		{"git -c credential.helper='!nc h 1' push", "nc", []string{"nc|h|1"}, "via git -c credential.helper"},

@@ -490,6 +490,10 @@ func (a *analyzer) unwrap(cur []word, ch *chain, sc scope) []word {
 	case "scp", "sftp":
 		_, seen := parseOpts(cur, 1, optSpec{short: "cDFiJloPSX"})
 		a.sshCommandOptions(seen, ch, prog)
+		// -S PROGRAM replaces ssh for the connection.
+		if o, ok := hasOpt(seen, "-S"); ok && o.has {
+			ch.extras = append(ch.extras, extra{words: []word{optWord(cur, o)}, origin: prog + " -S"})
+		}
 		return nil
 	case "rsync":
 		for j := 1; j < len(cur); j++ {

@@ -52,6 +52,8 @@ func TestSpellings(t *testing.T) {
 		{"ed <<< '!ncat -lk 7109'", action.NetworkListen},
 		{"printf ':!ncat -lk 7109\\nq\\n' | ex", action.NetworkListen},
 		{"vim -es <<< ':!ncat -lk 7109'", action.NetworkListen},
+		{"socat stdio exec:'ncat -lk 7110'", action.NetworkListen},
+		{"socat - SYSTEM:'ncat -lk 7110',pty", action.NetworkListen},
 		{"pnpm run http-server -p 7108", action.NetworkListen},
 		{"ls | entr -rs 'ncat -lk 7105'", action.NetworkListen},
 		{"watchexec -r -e py 'python3 -m http.server 7107'", action.NetworkListen},

@@ -227,8 +227,14 @@ func (f *finder) socat(prog string, args []string) {
 					what += "a reverse shell"
 				}
 				f.remote(prog, "", 0, what)
-				f.scriptText(a.body, "socat EXEC")
 			}
+		}
+	}
+	// The program an EXEC or SYSTEM address runs is a command of its own,
+	// network or not (socat stdio exec:CMD).
+	for _, a := range addrs {
+		if a.kind == "exec" {
+			f.scriptText(a.body, "socat EXEC")
 		}
 	}
 	if network >= 2 || (tuns > 0 && network > 0) {

@@ -554,3 +554,35 @@ func TestArgumentKeysDifferingInCaseRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestClientProtocolErrorIsReported: a client that breaks the protocol (a
+// batch, which the 2025-06-18 era dropped, or a line that is not JSON) ends
+// the session as the SDK's own server ends it, and ServeStdio says why
+// (safeclaw mcp prints it and exits non-zero); a client that just hangs up
+// ends it without an error.
+func TestClientProtocolErrorIsReported(t *testing.T) {
+	for _, tc := range []struct {
+		name, line, want string
+	}{
+		{"batch", `[{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"run_query","arguments":{"sql":"x"}}}]`, "batch"},
+		{"not JSON", `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name"`, "client connection"},
+		{"hang up", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			up, _ := pipeUpstream(t, &mcptest.Fake{})
+			w := wireProxy(t, up, false, nil)
+			if tc.line != "" {
+				w.send(tc.line)
+			}
+			w.in.Close()
+			select {
+			case err := <-w.served:
+				if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+					t.Errorf("ServeStdio: %v, want an error naming %q", err, tc.want)
+				}
+			case <-time.After(15 * time.Second):
+				t.Fatal("the proxy did not end")
+			}
+		})
+	}
+}

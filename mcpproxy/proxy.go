@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"regexp"
 	"strings"
@@ -367,7 +368,13 @@ func (p *Proxy) ServeStdio(ctx context.Context, in io.ReadCloser, out io.Writer)
 	done := make(chan error, 1)
 	go func() { done <- ss.Wait() }()
 	select {
-	case <-done:
+	case err := <-done:
+		// The client hung up (EOF), or broke the protocol (a batch, a line
+		// that is not JSON), which ends the session as the SDK's own
+		// server ends it: say why.
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, os.ErrClosed) && !errors.Is(err, mcp.ErrConnectionClosed) && ctx.Err() == nil {
+			return fmt.Errorf("client connection: %w", err)
+		}
 		return nil
 	case <-p.upDone:
 		// The requests in flight fail fast now, but closing the session

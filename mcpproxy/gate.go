@@ -40,6 +40,8 @@ func (p *Proxy) middleware(next mcp.MethodHandler) mcp.MethodHandler {
 		if err := p.upstreamGone(); err != nil {
 			return nil, err
 		}
+		ctx, done := tiedToClient(ctx)
+		defer done()
 		switch r := req.(type) {
 		case *mcp.CallToolRequest:
 			return p.callTool(ctx, r)

@@ -1,6 +1,7 @@
 package mcpproxy
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
@@ -42,11 +43,37 @@ func (p *Proxy) Handler() http.Handler { return p.HTTPHandler(HTTPOptions{}) }
 func (p *Proxy) HTTPHandler(o HTTPOptions) http.Handler {
 	var h http.Handler = mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return p.server },
 		&mcp.StreamableHTTPOptions{Stateless: true, MaxRequestBodyBytes: maxRequestBody})
+	h = withClientContext(h)
 	h = http.NewCrossOriginProtection().Handler(h)
 	if o.Token != "" {
 		h = bearer(o.Token, h)
 	}
 	return h
+}
+
+// clientContextKey holds the HTTP request's own context. The SDK hands
+// method handlers a context with the request's values but not its
+// cancellation, so a client that goes away mid-call would leave its
+// upstream call (or approval wait) running for nobody; the middleware
+// ends the call's context when this one ends.
+type clientContextKey struct{}
+
+func withClientContext(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientContextKey{}, r.Context())))
+	})
+}
+
+// tiedToClient returns ctx, ended also when the HTTP request that carried
+// the call ends (the client went away), and its cancel function.
+func tiedToClient(ctx context.Context) (context.Context, context.CancelFunc) {
+	client, ok := ctx.Value(clientContextKey{}).(context.Context)
+	if !ok {
+		return ctx, func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(client, cancel)
+	return ctx, func() { stop(); cancel() }
 }
 
 // bearer refuses requests that do not carry token.

@@ -399,3 +399,37 @@ func TestHTTPGatesLikeStdio(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPClientGoneCancelsUpstreamCall: when an HTTP client goes away in
+// the middle of a call, the upstream is told to stop (notifications/
+// cancelled), as the stdio side does, instead of working on for nobody.
+func TestHTTPClientGoneCancelsUpstreamCall(t *testing.T) {
+	ended := make(chan bool, 1)
+	fake := &mcptest.Fake{OnSlowEnd: func(cancelled bool) { ended <- cancelled }}
+	up, _ := pipeUpstream(t, fake)
+	g := newGate(t)
+	p, err := New(context.Background(), up, Options{Name: "db", Decide: g.decide, Check: g.check})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	url, _ := listen(t, p.Handler())
+	req, _ := http.NewRequest("POST", url, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"slow","arguments":{"ms":20000}}}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Mcp-Protocol-Version", "2025-11-25")
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	if resp, err := http.DefaultClient.Do(req.WithContext(ctx)); err == nil {
+		io.ReadAll(resp.Body) // until the client's deadline cuts it
+		resp.Body.Close()
+	}
+	select {
+	case cancelled := <-ended:
+		if !cancelled {
+			t.Fatal("the slow call ran to its end")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the upstream call went on after the client had gone")
+	}
+}

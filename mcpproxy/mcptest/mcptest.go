@@ -64,6 +64,9 @@ type Fake struct {
 	// input (multi-round-trip: an elicitation, a sampling request and a
 	// roots listing) before it answers.
 	AskClient bool
+	// OnSlowEnd, if set, is called when a slow call ends: cancelled
+	// when the caller cancelled it before its time was up.
+	OnSlowEnd func(cancelled bool)
 
 	mu       sync.Mutex
 	reqs     []Request
@@ -259,9 +262,14 @@ func (f *Fake) addTools(s *mcp.Server) {
 		func(ctx context.Context, r *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			var args struct{ Ms float64 }
 			_ = json.Unmarshal(r.Params.Arguments, &args)
+			cancelled := false
 			select {
 			case <-time.After(time.Duration(args.Ms) * time.Millisecond):
 			case <-ctx.Done():
+				cancelled = true
+			}
+			if f.OnSlowEnd != nil {
+				f.OnSlowEnd(cancelled)
 			}
 			return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "slept"}}}, nil
 		})

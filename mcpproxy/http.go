@@ -23,12 +23,19 @@ const maxUpstreamBody = 32 << 20
 // maxRequestBody bounds a downstream HTTP request's body.
 const maxRequestBody = 8 << 20
 
+// maxInFlight bounds the HTTP requests served at once; more are refused
+// (503) before anything is decided or relayed, so that a runaway client
+// cannot pile up calls on the upstream and approval waits without end.
+const maxInFlight = 64
+
 // HTTPOptions configure [Proxy.HTTPHandler].
 type HTTPOptions struct {
 	// Token, when set, must come with every request as
 	// "Authorization: Bearer TOKEN"; others are refused (401) before
 	// anything is decided.
 	Token string
+	// MaxInFlight bounds the requests served at once (0: maxInFlight).
+	MaxInFlight int
 }
 
 // Handler serves clients over streamable HTTP without a token; see
@@ -44,11 +51,31 @@ func (p *Proxy) HTTPHandler(o HTTPOptions) http.Handler {
 	var h http.Handler = mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return p.server },
 		&mcp.StreamableHTTPOptions{Stateless: true, MaxRequestBodyBytes: maxRequestBody})
 	h = withClientContext(h)
+	n := o.MaxInFlight
+	if n <= 0 {
+		n = maxInFlight
+	}
+	h = limitInFlight(n, h)
 	h = http.NewCrossOriginProtection().Handler(h)
 	if o.Token != "" {
 		h = bearer(o.Token, h)
 	}
 	return h
+}
+
+// limitInFlight serves at most n requests at once and refuses the others.
+func limitInFlight(n int, next http.Handler) http.Handler {
+	slots := make(chan struct{}, n)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case slots <- struct{}{}:
+			defer func() { <-slots }()
+			next.ServeHTTP(w, r)
+		default:
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, fmt.Sprintf("safeclaw mcp: %d requests are already in flight; try again", n), http.StatusServiceUnavailable)
+		}
+	})
 }
 
 // clientContextKey holds the HTTP request's own context. The SDK hands

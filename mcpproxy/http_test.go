@@ -433,3 +433,48 @@ func TestHTTPClientGoneCancelsUpstreamCall(t *testing.T) {
 		t.Fatal("the upstream call went on after the client had gone")
 	}
 }
+
+// TestHTTPLimitsRequestsInFlight: past the bound, a request is refused
+// (503) before anything is decided or relayed.
+func TestHTTPLimitsRequestsInFlight(t *testing.T) {
+	ended := make(chan bool, 1)
+	fake := &mcptest.Fake{OnSlowEnd: func(c bool) { ended <- c }}
+	up, _ := pipeUpstream(t, fake)
+	g := newGate(t)
+	p, err := New(context.Background(), up, Options{Name: "db", Decide: g.decide, Check: g.check})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	url, _ := listen(t, p.HTTPHandler(HTTPOptions{MaxInFlight: 1}))
+	slow := `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"slow","arguments":{"ms":1500}}}`
+	done := make(chan int, 1)
+	go func() {
+		code, _ := postMCP(t, url, slow, nil)
+		done <- code
+	}()
+	// Wait until the slow call holds the one slot (it reached the upstream).
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		reqs, _ := fake.Requests()
+		if len(reqs) > 0 && reqs[len(reqs)-1].Name == "slow" {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatal("the slow call did not reach the upstream")
+		}
+	}
+	decided := g.count()
+	if code, body := postMCP(t, url, rawAllowedCall, nil); code != http.StatusServiceUnavailable {
+		t.Fatalf("second request in flight: status %d, want 503: %s", code, body)
+	}
+	if g.count() != decided {
+		t.Error("the refused request was decided")
+	}
+	if code := <-done; code != http.StatusOK {
+		t.Errorf("slow call: status %d", code)
+	}
+	<-ended
+	if code, body := postMCP(t, url, rawAllowedCall, nil); code != http.StatusOK {
+		t.Errorf("after the slot freed: status %d: %s", code, body)
+	}
+}

@@ -32,3 +32,22 @@ func RequireManagedHooks(data []byte) (out []byte, changed, adminOff bool, err e
 	}
 	return out, true, false, nil
 }
+
+// ReleaseManagedHooks returns data without "allowManagedHooksOnly": true,
+// for an uninstall when safeclaw's install set it (the caller knows; see
+// RequireManagedHooks). changed is false when it is not set to true.
+func ReleaseManagedHooks(data []byte) (out []byte, changed bool, err error) {
+	root, err := jsonobj.Parse(data)
+	if err != nil {
+		return nil, false, err
+	}
+	raw, ok := root.Get("allowManagedHooksOnly")
+	if !ok || !sameJSON(raw, []byte("true")) {
+		return data, false, nil
+	}
+	root.Del("allowManagedHooksOnly")
+	if out, err = root.MarshalIndent(); err != nil {
+		return nil, false, err
+	}
+	return out, true, nil
+}

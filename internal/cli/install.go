@@ -146,15 +146,28 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 			"install: %s: %v", path, err)
 	}
 	onlyManaged := *managed && !*uninstall && !*keepOthers
+	// A marker beside Claude Code's managed settings records that safeclaw
+	// (not an administrator) set allowManagedHooksOnly, so that uninstall
+	// takes back only its own change.
+	marker := path + ".safeclaw-set-managed-only"
+	setManagedOnly, releasedManagedOnly := false, false
 	if onlyManaged && agent == "claude" {
-		var set, adminOff bool
-		if out, set, adminOff, err = hook.RequireManagedHooks(out); err != nil {
+		var adminOff bool
+		if out, setManagedOnly, adminOff, err = hook.RequireManagedHooks(out); err != nil {
 			return errorf(e, "install: %s: %v", path, err)
 		}
-		changed = changed || set
+		changed = changed || setManagedOnly
 		if adminOff {
 			onlyManaged = false
 			fmt.Fprintf(e.Stdout, "note: %s sets \"allowManagedHooksOnly\": false, an administrator's choice: kept, so user and project hooks stay on (set it to true yourself to turn them off)\n", path)
+		}
+	}
+	if *managed && *uninstall && agent == "claude" {
+		if _, err := os.Stat(marker); err == nil {
+			if out, releasedManagedOnly, err = hook.ReleaseManagedHooks(out); err != nil {
+				return errorf(e, "install: %s: %v", path, err)
+			}
+			changed = changed || releasedManagedOnly
 		}
 	}
 	for _, w := range hook.SettingsWarnings(agent, out) {
@@ -211,7 +224,18 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 		return errorf(e, "install: write %s: %v", target, err)
 	}
 	fmt.Fprintf(e.Stdout, "%s safeclaw hooks for %s in %s\n", verb, agent, path)
+	if setManagedOnly {
+		if err := writeFileAtomic(marker, []byte("safeclaw install set allowManagedHooksOnly in "+path+"; safeclaw uninstall --managed takes it back\n"), 0o644); err != nil {
+			fmt.Fprintf(e.Stderr, "safeclaw: warning: %s: %v (uninstall will leave allowManagedHooksOnly set)\n", marker, err)
+		}
+	}
 	if *uninstall {
+		if releasedManagedOnly {
+			fmt.Fprintf(e.Stdout, "note: allowManagedHooksOnly removed (safeclaw's install had set it): user and project hooks run again\n")
+		}
+		if *managed && agent == "claude" {
+			os.Remove(marker)
+		}
 		return exitOK
 	}
 	if codexManaged {

@@ -217,6 +217,25 @@ func TestInstallClaudeManaged(t *testing.T) {
 	if code, out, _ := run(t, e, "", "install", "claude", "--managed", "--binary", fakeBinary); code != 0 || !strings.Contains(out, "nothing changed") {
 		t.Errorf("second install: exit %d: %s", code, out)
 	}
+	// Uninstall takes back what the install set, and only that.
+	if code, out, errOut := run(t, e, "", "uninstall", "claude", "--managed", "--binary", fakeBinary); code != 0 || !strings.Contains(out, "allowManagedHooksOnly removed") {
+		t.Fatalf("uninstall: exit %d: %s %s", code, out, errOut)
+	}
+	if m := read(); m["allowManagedHooksOnly"] != nil || m["hooks"] != nil || m["permissions"] == nil {
+		t.Errorf("after uninstall: %v", m)
+	}
+	// An administrator's own true stays through install and uninstall.
+	if err := os.WriteFile(path, []byte(`{"allowManagedHooksOnly":true}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, verb := range []string{"install", "uninstall"} {
+		if code, _, errOut := run(t, e, "", verb, "claude", "--managed", "--binary", fakeBinary); code != 0 {
+			t.Fatalf("%s: exit %d: %s", verb, code, errOut)
+		}
+	}
+	if m := read(); m["allowManagedHooksOnly"] != true || m["hooks"] != nil {
+		t.Errorf("administrator's setting after install and uninstall: %v", m)
+	}
 
 	if err := os.WriteFile(path, []byte(`{}`), 0o644); err != nil {
 		t.Fatal(err)

@@ -1,6 +1,9 @@
 package shell
 
 import (
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -555,5 +558,44 @@ func TestScriptFiles(t *testing.T) {
 	parts := Analyze("bash deploy.sh", testEnv)
 	if len(parts) != 1 || len(parts[0].Facets) != 1 {
 		t.Errorf("read a file without ReadFile: %s", dump(parts))
+	}
+}
+
+// TestPathsThroughSymlinks: a path is walked the way the kernel walks it, a
+// ".." after a symlink going up from the link's target; cd is logical
+// unless -P, as in bash.
+func TestPathsThroughSymlinks(t *testing.T) {
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, etc := filepath.Join(dir, "ws"), filepath.Join(dir, "sys", "etc")
+	for _, d := range []string{ws, etc} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(etc, filepath.Join(ws, "etcdir")); err != nil {
+		t.Fatal(err)
+	}
+	env := Env{Cwd: ws, Home: "/home/dev"}
+	for _, tt := range []struct{ text, want string }{
+		{"echo x > etcdir/../passwd", filepath.Join(dir, "sys", "passwd")},
+		{"cat etcdir/../../sys/etc/hosts", filepath.Join(etc, "hosts")},
+		{"cd etcdir/.. && echo x > notes.txt", filepath.Join(ws, "notes.txt")},
+		{"cd -P etcdir/.. && echo x > notes.txt", filepath.Join(dir, "sys", "notes.txt")},
+		{"cd etcdir && echo x > passwd", filepath.Join(etc, "passwd")},
+	} {
+		var paths []string
+		for _, p := range Analyze(tt.text, env) {
+			for _, f := range p.Facets {
+				if f.Path != "" {
+					paths = append(paths, f.Path)
+				}
+			}
+		}
+		if !slices.Contains(paths, tt.want) {
+			t.Errorf("%q: paths %q, want %q among them", tt.text, paths, tt.want)
+		}
 	}
 }

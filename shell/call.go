@@ -529,7 +529,9 @@ func (a *analyzer) track(prog string, ws []word) {
 		return
 	}
 	args := ws
+	physical := false
 	for len(args) > 1 && strings.HasPrefix(args[1].s, "-") && args[1].s != "-" {
+		physical = physical || strings.Contains(args[1].s, "P") && args[1].s != "--"
 		args = args[1:]
 	}
 	switch {
@@ -540,7 +542,15 @@ func (a *analyzer) track(prog string, ws []word) {
 	case args[1].dyn != 0 || args[1].s == "-":
 		a.cwd = ""
 	default:
-		p := catalog.CanonicalPath(args[1].s, a.cwd, a.env.Home)
+		dir := args[1].s
+		if !physical && a.cwd != "" && !path.IsAbs(dir) && dir != "~" && !strings.HasPrefix(dir, "~/") {
+			// cd is logical by default: "link/.." is the directory that
+			// holds link, a text operation; cd -P walks the link.
+			dir = path.Join(a.cwd, dir)
+		} else if !physical {
+			dir = path.Clean(dir)
+		}
+		p := catalog.CanonicalPath(dir, a.cwd, a.env.Home)
 		if !path.IsAbs(p) {
 			if a.cwd == "" {
 				p = ""

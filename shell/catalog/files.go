@@ -73,7 +73,7 @@ func (f *finder) fileOps(prog string, args []string) bool {
 		pos := positionals(args, "-t --target-directory -S --suffix")
 		if dir, ok := optValue(args, "-t --target-directory"); ok {
 			for _, p := range pos {
-				f.file(action.FileWrite, prog, filepath.Join(dir, filepath.Base(p)), "ln creates a link in "+dir)
+				f.file(action.FileWrite, prog, strings.TrimSuffix(dir, "/")+"/"+filepath.Base(p), "ln creates a link in "+dir)
 			}
 			return true
 		}
@@ -353,7 +353,7 @@ func (f *finder) tar(prog string, args []string) {
 		}
 		for _, p := range files {
 			if dir != "" && !filepath.IsAbs(p) {
-				p = filepath.Join(dir, p)
+				p = strings.TrimSuffix(dir, "/") + "/" + p // walked, not cleaned (see CanonicalPath)
 			}
 			f.fileAll(prog, p, "tar reads everything under "+p)
 		}
@@ -364,15 +364,21 @@ func (f *finder) tar(prog string, args []string) {
 	}
 }
 
-// CanonicalPath makes p absolute and clean: ~ expanded with home, relative
-// paths joined to cwd, ".." and "//" resolved, symlinks on the existing prefix
-// resolved. It returns p cleaned when it cannot do better.
+// CanonicalPath makes p absolute and canonical the way the kernel will see
+// it: ~ expanded with home, a relative path joined to cwd, and the path then
+// walked component by component, so that a symlink is replaced by its target
+// before a following ".." applies (/var/run/../x is /x when /var/run links
+// to /run, not /var/x as a lexical clean has it) and a dangling symlink
+// leads where a write through it would create the file. Components that do
+// not exist are taken as plain directories. It returns p cleaned when it
+// cannot do better (a relative p with no absolute cwd, a symlink loop).
 func CanonicalPath(p, cwd, home string) string {
 	return canonicalPath(p, cwd, home, nil)
 }
 
-// canonicalPath is CanonicalPath with a cache of resolved directories, so
-// that one command's several paths under the same directory cost one walk.
+// canonicalPath is CanonicalPath with a cache of the symlinks met (target,
+// or notLink), so that one command's several paths under the same
+// directory cost one walk.
 func canonicalPath(p, cwd, home string, cache map[string]string) string {
 	if p == "" {
 		return ""
@@ -388,57 +394,67 @@ func canonicalPath(p, cwd, home string, cache map[string]string) string {
 		p = home + p[len("${HOME}"):]
 	}
 	if !filepath.IsAbs(p) && cwd != "" && !strings.HasPrefix(p, "~") {
-		p = filepath.Join(cwd, p)
+		// Not filepath.Join: it cleans "link/.." away before the walk.
+		p = cwd + "/" + p
 	}
-	p = filepath.Clean(p)
 	if !filepath.IsAbs(p) {
-		return p
+		return filepath.Clean(p)
 	}
-	return resolvePrefix(p, cache)
+	if r, ok := walkPath(p, cache); ok {
+		return r
+	}
+	return filepath.Clean(p)
 }
 
-// missing marks, in the cache, a path that does not exist.
-const missing = "\x00"
+// maxSymlinks bounds symlink expansion, as the kernel does (ELOOP at 40).
+const maxSymlinks = 40
 
-// resolvePrefix resolves symlinks in the longest existing prefix of an
-// absolute, clean path and appends the rest unchanged.
-func resolvePrefix(p string, cache map[string]string) string {
-	rest := ""
-	cur := p
-	join := func(base string) string {
-		if rest == "" {
-			return base
+// notLink marks, in the cache, a path that is not a symlink (or does not
+// exist).
+const notLink = "\x00"
+
+// walkPath resolves an absolute path component by component, expanding
+// symlinks where they are met; false on a symlink loop.
+func walkPath(p string, cache map[string]string) (string, bool) {
+	pending := strings.Split(p, "/")
+	resolved := "/"
+	links := 0
+	for len(pending) > 0 {
+		comp := pending[0]
+		pending = pending[1:]
+		switch comp {
+		case "", ".":
+			continue
+		case "..":
+			resolved = filepath.Dir(resolved)
+			continue
 		}
-		return filepath.Join(base, rest)
-	}
-	for i := 0; i < 256; i++ {
-		r, ok := cache[cur]
+		next := filepath.Join(resolved, comp)
+		target, ok := cache[next]
 		if !ok {
-			r = missing
-			if _, err := os.Lstat(cur); err == nil {
-				if e, err := filepath.EvalSymlinks(cur); err == nil {
-					r = e
+			target = notLink
+			if fi, err := os.Lstat(next); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+				if t, err := os.Readlink(next); err == nil {
+					target = t
 				}
 			}
 			if cache != nil {
-				cache[cur] = r
+				cache[next] = target
 			}
 		}
-		if r != missing {
-			return join(r)
+		if target == notLink {
+			resolved = next
+			continue
 		}
-		parent := filepath.Dir(cur)
-		if parent == cur {
-			return p
+		if links++; links > maxSymlinks {
+			return "", false
 		}
-		if rest == "" {
-			rest = filepath.Base(cur)
-		} else {
-			rest = filepath.Join(filepath.Base(cur), rest)
+		if filepath.IsAbs(target) {
+			resolved = "/"
 		}
-		cur = parent
+		pending = append(strings.Split(target, "/"), pending...)
 	}
-	return p
+	return resolved, true
 }
 
 // recursiveReader reports readers that read whole directory trees here:

@@ -96,6 +96,16 @@ func TestCanonicalPath(t *testing.T) {
 	if err := os.Symlink(real, filepath.Join(dir, "link")); err != nil {
 		t.Fatal(err)
 	}
+	// A link into another tree, a dangling link and a loop.
+	other := filepath.Join(dir, "other", "deep")
+	if err := os.MkdirAll(other, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, target := range map[string]string{"far": other, "dangle": filepath.Join(dir, "other", "created-by-write"), "loop": "loop"} {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	// The temp dir itself may sit under a symlink (macOS /var → /private/var).
 	realDir, err := filepath.EvalSymlinks(dir)
 	if err != nil {
@@ -113,6 +123,15 @@ func TestCanonicalPath(t *testing.T) {
 		{filepath.Join(dir, "link", "missing", "deeper"), "/", "", filepath.Join(realDir, "real", "missing", "deeper")},
 		{"link/authorized_keys", dir, "", filepath.Join(realDir, "real", "authorized_keys")},
 		{"", "/x", "/h", ""},
+		// ".." after a symlink goes where the kernel goes: up from the
+		// link's target, not back to the directory holding the link.
+		{"far/../x", dir, "", filepath.Join(realDir, "other", "x")},
+		{filepath.Join(dir, "far") + "/../../y", "/", "", filepath.Join(realDir, "y")},
+		{"./far/../../other/../far/z", dir, "", filepath.Join(realDir, "other", "deep", "z")},
+		// A write through a dangling link creates its target.
+		{"dangle", dir, "", filepath.Join(realDir, "other", "created-by-write")},
+		// A loop cannot be opened; the path comes back cleaned.
+		{"loop/x", dir, "", filepath.Join(dir, "loop", "x")},
 	}
 	for _, tt := range tests {
 		got := catalog.CanonicalPath(tt.in, tt.cwd, tt.home)

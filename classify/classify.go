@@ -120,11 +120,16 @@ func classify(c Call, in args) ([]action.Part, string) {
 		text, ok := in.str("command")
 		return shellParts(c, in, text, ok)
 	case "exec_command":
-		text, ok := in.str("cmd")
-		if !ok {
-			text, ok = in.str("command")
+		// A string (Codex 0.169), or an argv as the shell tool sends it.
+		for _, k := range []string{"cmd", "command"} {
+			if text, ok := in.str(k); ok {
+				return shellParts(c, in, text, true)
+			}
+			if argv, ok := in.strs(k); ok && len(argv) > 0 {
+				return shellParts(c, in, quoteArgv(argv), true)
+			}
 		}
-		return shellParts(c, in, text, ok)
+		return shellParts(c, in, "", false)
 	// Shell tools whose command is an argv.
 	case "shell", "local_shell", "container.exec":
 		argv, ok := in.strs("command")

@@ -73,6 +73,7 @@ func TestToolMapping(t *testing.T) {
 		{"claude Bash", call("Bash", `{"command":"ls -la","description":"list"}`), action.ShellExecute, "", "", 0},
 		{"codex Bash", call("Bash", `{"command":"echo hi > codex_out.txt"}`), action.ShellExecute, "", "", 0},
 		{"codex exec_command", call("exec_command", `{"cmd":"ls"}`), action.ShellExecute, "", "", 0},
+		{"codex exec_command argv", call("exec_command", `{"cmd":["bash","-lc","nc -l 4444"]}`), action.NetworkListen, "", "", 4444},
 		{"codex shell_command", call("shell_command", `{"command":"ls"}`), action.ShellExecute, "", "", 0},
 		{"codex shell argv", call("shell", `{"command":["ls","-la"]}`), action.ShellExecute, "", "", 0},
 		{"codex local_shell argv", call("local_shell", `{"command":["git","status"]}`), action.ShellExecute, "", "", 0},

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/safeclaw/safeclaw/action"
 )
@@ -43,13 +44,23 @@ func (gemini) decode(data []byte) (*event, error) {
 	if err := toolCall(ev, in.Tool, in.Input, in.Cwd, false); err != nil {
 		return ev, err
 	}
-	// Gemini may name the MCP server apart from the tool name.
+	// Gemini may name the MCP server apart from the tool name, and the
+	// tool without the mcp__SERVER__ prefix: it is an MCP call all the
+	// same (not an unknown tool.NAME a server rule would miss).
 	if isObject(in.MCPContext) {
 		var mc struct {
 			Server string `json:"server_name"`
+			Tool   string `json:"tool_name"`
 		}
-		if json.Unmarshal(in.MCPContext, &mc) == nil {
+		if json.Unmarshal(in.MCPContext, &mc) == nil && mc.Server != "" {
 			ev.call.MCPServer = mc.Server
+			if !strings.HasPrefix(ev.call.Tool, "mcp__") {
+				tool := mc.Tool
+				if tool == "" {
+					tool = ev.call.Tool
+				}
+				ev.call.Tool = "mcp__" + mc.Server + "__" + tool
+			}
 		}
 	}
 	return ev, nil

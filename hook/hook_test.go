@@ -552,6 +552,7 @@ func TestRequestParts(t *testing.T) {
 		{"codex.pretooluse.mcp.json", action.MCPCall, func(a action.Action) string { return a.Server + "/" + a.Tool }, "github/create_issue"},
 		{"gemini.beforetool.web_fetch.json", action.NetworkConnect, func(a action.Action) string { return a.Host }, "169.254.169.254"},
 		{"gemini.beforetool.mcp.json", action.MCPCall, func(a action.Action) string { return a.Server + "/" + a.Tool }, "db/query"},
+		{"gemini.beforetool.mcp-bare-name.json", action.MCPCall, func(a action.Action) string { return a.Server + "/" + a.Tool }, "echodb/read_rows"},
 		{"gemini.beforetool.write_file.json", action.FileWrite, func(a action.Action) string { return a.Path }, "/home/dev/app/src/main.go"},
 		{"cursor.beforereadfile.json", action.FileRead, func(a action.Action) string { return a.Path }, "/home/dev/app/.env"},
 		{"cursor.beforemcpexecution.json", action.MCPCall, func(a action.Action) string { return a.Server + "/" + a.Tool }, "npx -y db-mcp/query"},

@@ -71,14 +71,16 @@ func runHook(ctx context.Context, e *Env, args []string) int {
 		fmt.Fprintf(e.Stderr, "safeclaw: blocked: hook: which agent? (%s)\n", strings.Join(hook.Agents(), ", "))
 		return hook.ExitBlock
 	}
+	var configErr error
 	if *ask == "" && agent == "claude" {
 		// config.yaml's approvals.claude_ask, unless --ask says otherwise.
-		cfg, err := e.loadConfig()
-		if err != nil {
-			fmt.Fprintf(e.Stderr, "safeclaw: blocked: hook: %v\n", err)
-			return hook.ExitBlock
+		// A config that does not load blocks the call below, in Claude
+		// Code's own deny form, as a policy that does not load does.
+		if cfg, err := e.loadConfig(); err != nil {
+			configErr = err
+		} else {
+			*ask = cfg.Approvals.ClaudeAsk
 		}
-		*ask = cfg.Approvals.ClaudeAsk
 	}
 	mode, err := hook.ParseAskMode(*ask)
 	if err != nil {
@@ -97,7 +99,11 @@ func runHook(ctx context.Context, e *Env, args []string) int {
 
 	var decide action.DecideFunc
 	var closeGate func() error
-	if h, err := e.inProject(agent).openGate(ctx, "hook", agent, policies...); err != nil {
+	h, err := (*gateHandle)(nil), configErr
+	if err == nil {
+		h, err = e.inProject(agent).openGate(ctx, "hook", agent, policies...)
+	}
+	if err != nil {
 		// Still answer in the agent's own words: read its input and block.
 		why := err
 		decide = func(context.Context, *action.Request) (action.Decision, error) { return action.Decision{}, why }

@@ -58,6 +58,22 @@ func TestHookCommandFailsClosed(t *testing.T) {
 			t.Errorf("%s: allow printed on failure: %q", agent, out)
 		}
 	}
+	// A config.yaml that does not load: the same deny form from Claude's
+	// hook (which reads its ask mode from it first) as from Codex's.
+	if err := os.MkdirAll(e.ConfigDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(e.ConfigDir, "config.yaml")
+	if err := os.WriteFile(cfg, []byte("mode: [bad\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, agent := range []string{"claude", "codex"} {
+		code, out, errOut := run(t, e, payload, "hook", agent)
+		if code != 2 || !strings.Contains(out, "deny") || !strings.Contains(errOut, "config.yaml") {
+			t.Errorf("%s with a broken config.yaml: exit %d stdout %q stderr %q", agent, code, out, errOut)
+		}
+	}
+	os.Remove(cfg)
 	// A missing policy file is not a silent fallback to the built-in one.
 	if code, _, _ := run(t, e, payload, "hook", "claude", "--policy", filepath.Join(t.TempDir(), "missing.yaml")); code != 2 {
 		t.Errorf("missing policy: exit %d", code)

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"net/url"
 	"strings"
 
 	"github.com/safeclaw/safeclaw/action"
@@ -229,11 +230,14 @@ func (p *Policy) protectedArg(s, cwd string) bool {
 		return false
 	}
 	switch {
-	case strings.HasPrefix(s, "file://"):
-		s = strings.TrimPrefix(s, "file://")
-		if !strings.HasPrefix(s, "/") {
-			return false // a host name: another machine
+	case len(s) >= 5 && strings.EqualFold(s[:5], "file:"):
+		// Every spelling a URL parser reads as a local file: file:///p,
+		// file://localhost/p, file:/p, FILE:, percent-escapes.
+		u, err := url.Parse(s)
+		if err != nil || (u.Host != "" && !strings.EqualFold(u.Host, "localhost")) || !strings.HasPrefix(u.Path, "/") {
+			return false // another machine's file, or no path
 		}
+		s = u.Path
 	case strings.HasPrefix(s, "~/"):
 		if p.home == "" {
 			return false

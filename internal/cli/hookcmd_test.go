@@ -109,11 +109,19 @@ func TestToolArgumentsNamingSafeclawFiles(t *testing.T) {
 	if err := os.WriteFile(pol, []byte("rules:\n  - action: mcp.call\n    server: fs\n    effect: allow\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	key := filepath.Join(e.KeyDir(), "audit.key")
 	for path, want := range map[string]string{
-		filepath.Join(e.KeyDir(), "audit.key"):            "deny",
+		key: "deny",
 		filepath.Join(e.ConfigDir, "policy.yaml"):         "deny",
 		filepath.Join(e.Home, ".claude", "settings.json"): "deny",
 		filepath.Join(e.Cwd, "README.md"):                 "allow",
+		// Every spelling of a file: URL a URL parser reads as that file.
+		"file://" + key:          "deny",
+		"file://localhost" + key: "deny",
+		"FILE://LOCALHOST" + key: "deny",
+		"file:" + key:            "deny",
+		"File:///" + strings.TrimPrefix(strings.ReplaceAll(key, "audit.key", "%61udit.key"), "/"): "deny",
+		"file://otherhost" + key: "allow", // another machine's file
 	} {
 		payload := fmt.Sprintf(`{"session_id":"s","cwd":%q,"hook_event_name":"PreToolUse","tool_name":"mcp__fs__read_file","tool_input":{"path":%q},"tool_use_id":"t"}`, e.Cwd, path)
 		code, out, errOut := run(t, e, payload, "hook", "claude", "--policy", pol)

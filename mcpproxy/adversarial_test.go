@@ -263,6 +263,14 @@ func TestUpstreamOddAnswers(t *testing.T) {
 		{"batch", func(id json.RawMessage) string {
 			return fmt.Sprintf(`[{"jsonrpc":"2.0","id":%s,"result":{"content":[{"type":"text","text":"batched"}]}}]`+"\n", id)
 		}, "batched"},
+		// An answer under an id the proxy never sent: the call it was
+		// meant for would wait for ever.
+		{"wrong id", func(id json.RawMessage) string {
+			return `{"jsonrpc":"2.0","id":"not-` + strings.Trim(string(id), `"`) + `","result":{"content":[{"type":"text","text":"lost"}]}}` + "\n"
+		}, "error"},
+		{"wrong numeric id", func(json.RawMessage) string {
+			return `{"jsonrpc":"2.0","id":987654,"result":{"content":[{"type":"text","text":"lost"}]}}` + "\n"
+		}, "error"},
 	} {
 		for _, noFast := range []bool{true, false} {
 			t.Run(fmt.Sprintf("%s/nofast=%v", tc.name, noFast), func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -224,7 +225,11 @@ func (t *stdioUpstream) Connect(ctx context.Context) (mcp.Connection, error) {
 		return nil, err
 	}
 	if t.fast == nil {
-		return (&mcp.IOTransport{Reader: r, Writer: w}).Connect(ctx)
+		conn, err := (&mcp.IOTransport{Reader: r, Writer: w}).Connect(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &upstreamConn{Connection: conn, sent: map[string]bool{}}, nil
 	}
 	f := t.fast
 	lw := &lineWriter{w: w, seen: f.noteMetaLine}
@@ -245,25 +250,72 @@ func (t *stdioUpstream) Connect(ctx context.Context) (mcp.Connection, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &upstreamConn{Connection: conn, fast: f}, nil
+	return &upstreamConn{Connection: conn, fast: f, sent: map[string]bool{}}, nil
 }
 
-// upstreamConn is the SDK's connection to a local upstream, which hands the
-// fast path what the lane could not recognise as its own: an answer to a
-// fast call spread over lines, or in a batch, reaches the client all the
-// same. (The SDK's client has no connection hooks of its own to lose.)
+// upstreamConn is the SDK's connection to a local upstream. It hands the
+// fast path (when there is one) what the lane could not recognise as its
+// own: an answer to a fast call spread over lines, or in a batch, reaches
+// the client all the same. And it holds the upstream to the protocol: an
+// answer to a request it was never sent would be dropped by the SDK while
+// the call it was meant for waits for ever, so it ends the connection
+// instead, and every call in flight gets an error. (The SDK's client has no
+// connection hooks of its own to lose.)
 type upstreamConn struct {
 	mcp.Connection
-	fast *fastPath
+	fast *fastPath // nil without the fast path
+
+	mu   sync.Mutex
+	sent map[string]bool // the SDK client's requests not answered yet
+}
+
+func (c *upstreamConn) Write(ctx context.Context, msg jsonrpc.Message) error {
+	if req, ok := msg.(*jsonrpc.Request); ok && req.IsCall() {
+		c.mu.Lock()
+		c.sent[idKey(req.ID)] = true
+		c.mu.Unlock()
+	}
+	return c.Connection.Write(ctx, msg)
 }
 
 func (c *upstreamConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 	for {
 		msg, err := c.Connection.Read(ctx)
-		if err != nil || !(c.fast.response(msg) || c.fast.progress(msg)) {
+		if err != nil {
 			return msg, err
 		}
+		if c.fast != nil && (c.fast.response(msg) || c.fast.progress(msg)) {
+			continue
+		}
+		resp, ok := msg.(*jsonrpc.Response)
+		if !ok {
+			return msg, nil
+		}
+		key := idKey(resp.ID)
+		c.mu.Lock()
+		known := c.sent[key]
+		delete(c.sent, key)
+		c.mu.Unlock()
+		switch {
+		case known:
+			return msg, nil
+		case isFastID(resp.ID):
+			continue // a fast call that has ended already (the upstream died mid-way, say)
+		default:
+			err := fmt.Errorf("it answered a request it was never sent (id %v)", resp.ID.Raw())
+			if c.fast != nil {
+				c.fast.upstreamEnded(err) // the fast calls in flight learn why
+			}
+			return nil, err
+		}
 	}
+}
+
+// isFastID reports an ID of the fast path's own ("safeclaw-N"), which the
+// SDK's client never uses.
+func isFastID(id jsonrpc.ID) bool {
+	s, ok := id.Raw().(string)
+	return ok && strings.HasPrefix(s, "safeclaw-")
 }
 
 // commandStreams starts cmd and returns its stdout and stdin. Closing the

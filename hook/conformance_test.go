@@ -33,6 +33,10 @@ func TestMalformedToolInputFailsClosed(t *testing.T) {
 		{"cursor MCP string not an object", "cursor", `{"hook_event_name":"beforeMCPExecution","conversation_id":"c","workspace_roots":["/home/dev/app"],"tool_name":"query","tool_input":"DROP TABLE users","command":"npx db-mcp"}`},
 		{"cursor MCP string holding bad JSON", "cursor", `{"hook_event_name":"beforeMCPExecution","conversation_id":"c","workspace_roots":["/home/dev/app"],"tool_name":"query","tool_input":"{\"sql\": ","command":"npx db-mcp"}`},
 		{"cursor MCP missing", "cursor", `{"hook_event_name":"beforeMCPExecution","conversation_id":"c","workspace_roots":["/home/dev/app"],"tool_name":"query","command":"npx db-mcp"}`},
+		// A known field in another case would be read in place of the
+		// agent's own spelling (encoding/json ignores case).
+		{"claude field in another case", "claude", `{"session_id":"s","cwd":"/home/dev/app","hook_event_name":"PreToolUse","tool_name":"Bash","Tool_Name":"TodoWrite","tool_input":{"command":"nc -l 1"}}`},
+		{"gemini field in another case", "gemini", `{"session_id":"s","cwd":"/home/dev/app","hook_event_name":"BeforeTool","tool_name":"run_shell_command","TOOL_INPUT":{"command":"ls"},"tool_input":{"command":"nc -l 1"}}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"unicode/utf8"
+
+	"github.com/safeclaw/safeclaw/internal/jsonobj"
 )
 
 // decodeObject reads data as exactly one JSON object into v. Unknown fields
-// are accepted (agents add fields between versions); anything else that is
-// not one object (an array, two objects, trailing garbage, invalid UTF-8)
-// is an error.
+// are accepted (agents add fields between versions), but not a known one
+// spelled in another case; anything else that is not one object (an array,
+// two objects, trailing garbage, invalid UTF-8) is an error.
 func decodeObject(data []byte, v any) error {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
@@ -20,6 +22,11 @@ func decodeObject(data []byte, v any) error {
 	}
 	if !utf8.Valid(trimmed) {
 		return errors.New("not valid UTF-8")
+	}
+	// A field spelled in another case would be read in place of the
+	// agent's own ("Tool_Name" for "tool_name"): refused, not guessed.
+	if err := jsonobj.ExactMembers(trimmed, v); err != nil {
+		return err
 	}
 	d := json.NewDecoder(bytes.NewReader(trimmed))
 	if err := d.Decode(v); err != nil {

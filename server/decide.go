@@ -16,6 +16,7 @@ import (
 
 	"github.com/safeclaw/safeclaw/action"
 	"github.com/safeclaw/safeclaw/classify"
+	"github.com/safeclaw/safeclaw/internal/jsonobj"
 )
 
 // decideBody is a POST /v1/decide body. The flat form names a raw tool call
@@ -156,6 +157,12 @@ func isEnvelope(top map[string]json.RawMessage, in json.RawMessage) bool {
 
 // strictJSON decodes exactly one JSON value into v, refusing unknown members.
 func strictJSON(data []byte, v any) error {
+	// encoding/json matches member names ignoring case: {"command": A,
+	// "Command": B} would be decided on B while a client reading the exact
+	// name runs A. A name that is not exactly a known member is refused.
+	if err := jsonobj.ExactMembers(data, v); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

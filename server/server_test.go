@@ -335,6 +335,11 @@ func TestMalformedFailsClosed(t *testing.T) {
 		{"syntax", `{"command": ls}`, "application/json", 400, "bad JSON at byte"},
 		{"trailing", `{"command":"ls"} {"command":"rm -rf /"}`, "application/json", 400, "data after"},
 		{"unknown member", `{"comand":"ls"}`, "application/json", 400, `unknown member "comand"`},
+		// encoding/json would read a member in another case in place of the
+		// exact one: the decision must not rest on the spelling a client ignores.
+		{"member in another case", `{"command":"python3 -m http.server","Command":"ls"}`, "application/json", 400, `case-sensitive`},
+		{"nested member in another case", `{"tool":"Bash","input":{"command":"nc -l 1"},"Input":{"command":"ls"}}`, "application/json", 400, `"Input"`},
+		{"action member in another case", `{"action":{"kind":"file.write","path":"/etc/x","Path":"/tmp/x"}}`, "application/json", 400, `"Path"`},
 		{"array", `[{"command":"ls"}]`, "application/json", 400, "must be a JSON object"},
 		{"empty", ``, "application/json", 400, "empty body"},
 		{"null", `null`, "application/json", 400, "must be a JSON object"},

@@ -33,7 +33,7 @@ var allowed = map[string][]string{
 	"gate":                       {"action", "policy", "audit", "approval"},
 	"mcpproxy":                   {"action", "shell"},
 	"mcpproxy/mcptest":           {},
-	"server":                     {"action", "classify", "hook"},
+	"server":                     {"action", "classify", "hook", "internal/jsonobj"},
 	"dashboard":                  {"action", "policy", "approval", "audit"},
 	"pgstore":                    {"action", "approval", "audit"},
 	"pgstore/pgtest":             {},

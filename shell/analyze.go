@@ -121,10 +121,21 @@ type scope struct {
 	stdin        *stream    // what stdin carries, nil for the terminal
 }
 
+// crStandIn replaces a carriage return in shell text (see text): a
+// private-use character, a word character to the parser as to bash.
+const crStandIn = "\uE00D"
+
 // text parses and walks one shell text.
 func (a *analyzer) text(src string, sc scope) {
 	if a.full {
 		return
+	}
+	// Bash reads a carriage return as an ordinary character of a word
+	// ("ls\r#" is one word, so # starts no comment there), while the parser
+	// would take it for a blank: it stands in as a character no shell
+	// treats specially, so words and comments split where bash splits them.
+	if strings.IndexByte(src, '\r') >= 0 {
+		src = strings.ReplaceAll(src, "\r", crStandIn)
 	}
 	if sc.depth > MaxDepth {
 		a.addOpaque(src, sc, fmt.Sprintf("nesting deeper than %d levels", MaxDepth))

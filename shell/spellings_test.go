@@ -53,6 +53,10 @@ func TestSpellings(t *testing.T) {
 		{"printf ':!ncat -lk 7109\\nq\\n' | ex", action.NetworkListen},
 		{"vim -es <<< ':!ncat -lk 7109'", action.NetworkListen},
 		{"socat stdio exec:'ncat -lk 7110'", action.NetworkListen},
+		// A carriage return is a word character to bash: "#" after it starts
+		// no comment, and the ";" splits the line.
+		{"ls \r# ; ncat -lk 7111", action.NetworkListen},
+		{"ls\r#\nncat -lk 7111", action.NetworkListen},
 		{"socat - SYSTEM:'ncat -lk 7110',pty", action.NetworkListen},
 		{"pnpm run http-server -p 7108", action.NetworkListen},
 		{"ls | entr -rs 'ncat -lk 7105'", action.NetworkListen},

@@ -156,14 +156,16 @@ func (p *Policy) protect(req *action.Request, part *action.Part) (outcome, bool)
 			}
 			for j := range p.protectW {
 				g := &p.protectW[j]
-				if g.match(path) || (f.Kind == action.FileDelete && g.ancestorOf(path)) {
+				// A delete of a directory, or a write of a whole tree (git
+				// clone into it), reaches what lies under it.
+				if g.match(path) || ((f.Kind == action.FileDelete || f.Recursive) && g.ancestorOf(path)) {
 					return protectWriteOutcome, true
 				}
 			}
 			for j := range p.protectR {
 				// Keys may be neither read nor replaced.
 				g := &p.protectR[j]
-				if g.match(path) || (f.Kind == action.FileDelete && g.ancestorOf(path)) {
+				if g.match(path) || ((f.Kind == action.FileDelete || f.Recursive) && g.ancestorOf(path)) {
 					return protectWriteOutcome, true
 				}
 			}

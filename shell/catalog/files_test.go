@@ -147,3 +147,42 @@ func TestCanonicalPath(t *testing.T) {
 		}
 	}
 }
+
+// TestGitWrites: the files git writes outside .git are file.write facets:
+// the directory clone, init and worktree add create (a whole tree), the
+// --output of diff and log, and what a checkout with --work-tree writes.
+func TestGitWrites(t *testing.T) {
+	for _, tt := range []struct {
+		views, path string
+		tree        bool
+	}{
+		{"git clone https://example.com/x/y ~/.config/safeclaw", "/home/dev/.config/safeclaw", true},
+		{"git clone --depth 1 git@example.com:x/tools.git", "/home/dev/project/tools", true},
+		{"git clone https://example.com/x/y.git dest", "/home/dev/project/dest", true},
+		{"git -C /srv clone https://example.com/x/y", "/srv/y", true},
+		{"git init ~/.ssh", "/home/dev/.ssh", true},
+		{"git worktree add ../other main", "/home/dev/other", true},
+		{"git diff --output=/home/dev/.bashrc", "/home/dev/.bashrc", false},
+		{"git log -p --output ~/.profile", "/home/dev/.profile", false},
+		{"git -C sub show --output=o.txt HEAD", "/home/dev/project/sub/o.txt", false},
+		{"git --work-tree=/home/dev checkout HEAD -- .bashrc", "/home/dev/.bashrc", false},
+		{"git --work-tree /home/dev restore --source HEAD -- .ssh/config", "/home/dev/.ssh/config", false},
+		{"git --work-tree=/home/dev checkout HEAD", "/home/dev", true},
+	} {
+		r := detect(cmd(tt.views))
+		found := false
+		for _, f := range ofKind(r, action.FileWrite) {
+			if f.Path == tt.path && f.Recursive == tt.tree {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: no file.write of %s (tree %v): %s", tt.views, tt.path, tt.tree, describe(r))
+		}
+	}
+	for _, benign := range []string{"git status", "git diff", "git log --oneline", "git checkout main", "git show HEAD"} {
+		if got := ofKind(detect(cmd(benign)), action.FileWrite); len(got) != 0 {
+			t.Errorf("%s: unexpected writes %+v", benign, got)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package catalog
 import (
 	"path/filepath"
 	"strings"
+
+	"github.com/safeclaw/safeclaw/action"
 )
 
 // ---- git ----
@@ -12,9 +14,18 @@ const gitScriptConfig = "core.pager core.sshcommand core.editor core.fsmonitor c
 
 func (f *finder) git(prog string, args []string, depth int) {
 	i := 0
+	workTree, chdir := "", ""
 	for i < len(args) && strings.HasPrefix(args[i], "-") {
 		w := args[i]
 		switch {
+		case w == "--work-tree" && i+1 < len(args):
+			workTree = args[i+1]
+			i++
+		case strings.HasPrefix(w, "--work-tree="):
+			workTree = w[len("--work-tree="):]
+		case w == "-C" && i+1 < len(args):
+			chdir = args[i+1]
+			i++
 		case w == "-c" && i+1 < len(args):
 			f.gitConfig(args[i+1])
 			i++
@@ -42,6 +53,7 @@ func (f *finder) git(prog string, args []string, depth int) {
 		return
 	}
 	sub, rest := args[i], args[i+1:]
+	f.gitWrites(prog, sub, rest, workTree, chdir)
 	switch sub {
 	case "daemon":
 		port := 9418
@@ -83,6 +95,73 @@ func (f *finder) git(prog string, args []string, depth int) {
 		}
 		host, port := gitHost(url)
 		f.connect(prog, host, port, url, "git "+sub+" talks to a remote")
+	}
+}
+
+// gitWorktreeWriters are the subcommands that write files of the work tree.
+var gitWorktreeWriters = map[string]bool{
+	"checkout": true, "switch": true, "restore": true, "reset": true, "stash": true, "apply": true, "am": true,
+	"merge": true, "pull": true, "rebase": true, "cherry-pick": true, "revert": true, "clean": true, "rm": true,
+	"mv": true, "read-tree": true, "checkout-index": true, "sparse-checkout": true, "worktree": true,
+}
+
+// gitWrites records the files a git subcommand writes outside .git: the
+// directory clone (and init, worktree add) creates, the --output file of
+// diff/log/show/format-patch, and, with --work-tree, the pathspecs (or
+// the whole tree) a checkout writes there.
+func (f *finder) gitWrites(prog, sub string, rest []string, workTree, chdir string) {
+	base := func(p string) string {
+		if chdir != "" && !strings.HasPrefix(p, "/") && !strings.HasPrefix(p, "~") {
+			return strings.TrimSuffix(chdir, "/") + "/" + p
+		}
+		return p
+	}
+	if v, ok := optValue(rest, "--output"); ok {
+		if inList("diff log show format-patch stash range-diff whatchanged diff-tree diff-index diff-files", sub) {
+			f.file(action.FileWrite, prog, base(v), "git "+sub+" --output writes "+v)
+		}
+	}
+	switch sub {
+	case "clone":
+		pos := positionals(rest, "-o --origin -b --branch -u --upload-pack --reference --reference-if-able --depth --shallow-since --shallow-exclude --separate-git-dir -j --jobs --filter --template --config -c --server-option --bundle-uri --recurse-submodules:never")
+		if len(pos) >= 2 {
+			f.fileFacet(action.FileWrite, prog, base(pos[1]), "git clone creates "+pos[1], true)
+		} else if len(pos) == 1 {
+			// The directory is named after the repository, here.
+			name := strings.TrimSuffix(strings.TrimRight(pos[0], "/"), ".git")
+			if j := strings.LastIndexAny(name, "/:"); j >= 0 {
+				name = name[j+1:]
+			}
+			if name != "" {
+				f.fileFacet(action.FileWrite, prog, base(name), "git clone creates "+name, true)
+			}
+		}
+	case "init":
+		if pos := positionals(rest, "--template --separate-git-dir -b --initial-branch --object-format --ref-format --shared:never"); len(pos) > 0 {
+			f.fileFacet(action.FileWrite, prog, base(pos[0]), "git init creates "+pos[0], true)
+		}
+	case "worktree":
+		pos := positionals(rest, "-b -B --reason")
+		if len(pos) >= 2 && pos[0] == "add" {
+			f.fileFacet(action.FileWrite, prog, base(pos[1]), "git worktree add creates "+pos[1], true)
+		}
+	}
+	if workTree == "" || !gitWorktreeWriters[sub] {
+		return
+	}
+	var specs []string
+	for k, a := range rest {
+		if a == "--" {
+			specs = rest[k+1:]
+			break
+		}
+	}
+	if len(specs) == 0 {
+		f.fileFacet(action.FileWrite, prog, base(workTree), "git --work-tree "+workTree+" "+sub+" writes the tree", true)
+		return
+	}
+	for _, s := range specs {
+		f.file(action.FileWrite, prog, strings.TrimSuffix(base(workTree), "/")+"/"+s, "git --work-tree "+workTree+" "+sub+" writes "+s)
 	}
 }
 

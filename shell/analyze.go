@@ -75,6 +75,14 @@ type analyzer struct {
 	full   bool       // maxParts reached: stop adding parts
 
 	cwd string // working directory as tracked through cd; "" when unknown
+	// vars holds the shell variables this text assigned, in order: a
+	// literal value is known and expands as the shell expands it; any other
+	// (a command substitution, an assignment that may not run: in a branch,
+	// a loop, a subshell, after || or &&) makes the name unknown.
+	vars map[string]varVal
+	// uncertain counts the enclosing constructs whose assignments may not
+	// run, or do not last (see vars).
+	uncertain int
 	// fds maps file descriptors opened by exec onto network endpoints.
 	fds map[string]endpoint
 	// files holds literal contents this text wrote to files (echo ... > s.sh),
@@ -208,7 +216,7 @@ func (a *analyzer) stmt(s *syntax.Stmt, sc scope) *stream {
 		return nil
 	}
 	sc.bg = sc.bg || s.Background || s.Coprocess || s.Disown
-	r := &resolver{src: sc.src, home: true, dir: a.env.Home, cwd: a.cwd}
+	r := &resolver{src: sc.src, home: true, dir: a.env.Home, cwd: a.cwd, vars: a.vars}
 	own := a.redirects(s.Redirs, r)
 	a.substs(r.subs, nil, sc)
 	switch c := s.Cmd.(type) {
@@ -237,10 +245,23 @@ func (a *analyzer) compound(cmd syntax.Command, sc scope) *stream {
 	switch c := cmd.(type) {
 	case *syntax.BinaryCmd:
 		if c.Op == syntax.Pipe || c.Op == syntax.PipeAll {
+			// Each stage runs in a subshell of its own.
+			a.uncertain++
+			defer func() { a.uncertain-- }()
 			return a.pipeline(c, sc)
 		}
 		a.stmt(c.X, sc)
+		// The right side of && and || may not run.
+		a.uncertain++
 		a.stmt(c.Y, sc)
+		a.uncertain--
+		return nil
+	}
+	// What runs in a branch, a loop, a subshell or a function may not run
+	// (or not last): its assignments leave their names unknown.
+	a.uncertain++
+	defer func() { a.uncertain-- }()
+	switch c := cmd.(type) {
 	case *syntax.Subshell:
 		a.stmts(c.Stmts, sc)
 	case *syntax.Block:
@@ -255,6 +276,9 @@ func (a *analyzer) compound(cmd syntax.Command, sc scope) *stream {
 		a.stmts(c.Do, sc)
 	case *syntax.ForClause:
 		a.walkNode(c.Loop, sc)
+		if wi, ok := c.Loop.(*syntax.WordIter); ok && wi.Name != nil {
+			a.forget(wi.Name.Value)
+		}
 		a.stmts(c.Do, sc)
 	case *syntax.CaseClause:
 		a.walkNode(c.Word, sc)
@@ -294,6 +318,14 @@ func (a *analyzer) compound(cmd syntax.Command, sc scope) *stream {
 	return nil
 }
 
+// forget makes a variable unknown (a loop variable, read, unset).
+func (a *analyzer) forget(name string) {
+	if a.vars == nil {
+		a.vars = map[string]varVal{}
+	}
+	a.vars[name] = varVal{}
+}
+
 // walkNode analyses the command and process substitutions inside n.
 func (a *analyzer) walkNode(n syntax.Node, sc scope) {
 	if n == nil {
@@ -314,6 +346,9 @@ func (a *analyzer) substs(subs []subst, words []word, sc scope) {
 	sc.stdin = nil
 	sc.redirs = nil
 	sc.bg = false
+	// A substitution runs in a subshell: its assignments do not last.
+	a.uncertain++
+	defer func() { a.uncertain-- }()
 	for _, s := range subs {
 		if sc.depth > MaxDepth {
 			a.addOpaque(sc.src, sc, fmt.Sprintf("substitutions nested deeper than %d levels", MaxDepth))
@@ -343,13 +378,76 @@ func (a *analyzer) substs(subs []subst, words []word, sc scope) {
 
 // decl handles export/local/declare/readonly/typeset as a part.
 func (a *analyzer) decl(d *syntax.DeclClause, sc scope) {
-	r := &resolver{src: sc.src, home: true, dir: a.env.Home, cwd: a.cwd, wordN: -1}
+	r := &resolver{src: sc.src, home: true, dir: a.env.Home, cwd: a.cwd, vars: a.vars, wordN: -1}
 	words := []word{lit(d.Variant.Value)}
 	for _, as := range d.Args {
 		words = append(words, r.assign(as))
+		a.setVar(as, r)
 	}
 	a.substs(r.subs, nil, sc)
 	a.simple(words, nil, r.text(d), nil, sc)
+}
+
+// varVal is what a variable is known to hold.
+type varVal struct {
+	val   string
+	known bool
+}
+
+// setVar records the assignment as (of a statement of assignments only, or
+// of export/declare/local/readonly): see analyzer.vars.
+func (a *analyzer) setVar(as *syntax.Assign, r *resolver) {
+	if as.Name == nil {
+		return
+	}
+	if a.vars == nil {
+		a.vars = map[string]varVal{}
+	}
+	name := as.Name.Value
+	v := varVal{}
+	switch {
+	case a.uncertain > 0 || as.Append || as.Array != nil || as.Index != nil:
+	case as.Naked:
+		if old, ok := a.vars[name]; ok {
+			v = old // export NAME keeps the value
+		}
+	case as.Value == nil:
+		v = varVal{known: true} // NAME=
+	default:
+		w := r.word(as.Value)
+		switch {
+		case w.dyn == 0:
+			v = varVal{val: w.s, known: true}
+		case isMktemp(as.Value):
+			// A fresh file or directory of its own under /tmp.
+			v = varVal{val: "/tmp/tmp.mktemp", known: true}
+		}
+	}
+	a.vars[name] = v
+}
+
+// isMktemp reports a word that is exactly $(mktemp [-d] [-q] [-t]): a new
+// temporary path under the default directory.
+func isMktemp(w *syntax.Word) bool {
+	if len(w.Parts) != 1 {
+		return false
+	}
+	cs, ok := w.Parts[0].(*syntax.CmdSubst)
+	if !ok || len(cs.Stmts) != 1 {
+		return false
+	}
+	ce, ok := cs.Stmts[0].Cmd.(*syntax.CallExpr)
+	if !ok || len(ce.Assigns) > 0 || len(cs.Stmts[0].Redirs) > 0 || len(ce.Args) == 0 || ce.Args[0].Lit() != "mktemp" {
+		return false
+	}
+	for _, arg := range ce.Args[1:] {
+		switch arg.Lit() {
+		case "-d", "-q", "-t", "-u", "--directory", "--quiet", "--dry-run":
+		default:
+			return false // a template or another directory
+		}
+	}
+	return true
 }
 
 // assign resolves NAME=VALUE (or a naked word of a declare clause).

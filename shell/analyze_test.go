@@ -599,3 +599,64 @@ func TestPathsThroughSymlinks(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteTargets: a write's target is worked out as the shell would: a
+// glob names the files it matches, a variable this text assigned a
+// literal is that literal; a target that cannot be worked out (a variable
+// from elsewhere, a substitution, a relative path after a cd nobody can
+// follow) is shell.opaque, denied, not judged as if it were harmless.
+func TestWriteTargets(t *testing.T) {
+	home, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(home, ".ssh"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(home, ".ssh", "authorized_keys"), nil, 0o600)
+	ws := filepath.Join(home, "ws")
+	os.MkdirAll(ws, 0o755)
+	env := Env{Cwd: ws, Home: home}
+	keys := filepath.Join(home, ".ssh", "authorized_keys")
+	for _, tt := range []struct {
+		text   string
+		path   string // a file.write facet's path
+		opaque bool   // a shell.opaque facet
+	}{
+		{"echo x >> ~/.ss?/authorized_keys", keys, false},
+		{"touch ~/.ss[h]/authorized_keys", keys, false},
+		{"cp k ~/.ss*/authorized_keys", keys, false},
+		{"echo x > ~/.nothing?/x", filepath.Join(home, ".nothing?", "x"), false},
+		{"D=~/.ssh; echo x >> $D/authorized_keys", keys, false},
+		{`D=~/.ssh; echo x >> "$D/authorized_keys"`, keys, false},
+		{"echo x >> ${X:-~}/.bashrc", "", true},
+		{`echo x > "$OUT"`, "", true},
+		{"touch $HOME$X/.bashrc", "", true},
+		{"echo x > notes-$(date +%s).txt", "", true},
+		{"D=~/.ssh; true || D=/tmp; echo x >> $D/k", "", true},
+		{"for f in ~/.bashrc; do echo x >> \"$f\"; done", "", true},
+		{`cd "$(git rev-parse --git-dir)/hooks" && echo x > pre-commit`, "", true},
+		{"cd ~/.ssh; cd /tmp; cd -; echo x >> authorized_keys", "", true},
+		{"echo x > out.txt", filepath.Join(ws, "out.txt"), false},
+		{"TF=$(mktemp); echo x > $TF", "/tmp/tmp.mktemp", false},
+	} {
+		var paths []string
+		opaque := false
+		for _, p := range Analyze(tt.text, env) {
+			for _, f := range p.Facets {
+				switch {
+				case f.Kind == action.FileWrite && f.Path != "":
+					paths = append(paths, f.Path)
+				case f.Kind == action.ShellOpaque:
+					opaque = true
+				}
+			}
+		}
+		if tt.path != "" && !slices.Contains(paths, tt.path) {
+			t.Errorf("%q: writes %q, want %q among them", tt.text, paths, tt.path)
+		}
+		if opaque != tt.opaque {
+			t.Errorf("%q: opaque %v, want %v (writes %q)", tt.text, opaque, tt.opaque, paths)
+		}
+	}
+}

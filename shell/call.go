@@ -16,12 +16,25 @@ import (
 
 // call analyses one simple command from the syntax tree.
 func (a *analyzer) call(ce *syntax.CallExpr, s *syntax.Stmt, own []redirect, sc scope) *stream {
-	r := &resolver{src: sc.src, home: true, dir: a.env.Home, cwd: a.cwd, wordN: -1}
+	r := &resolver{src: sc.src, home: true, dir: a.env.Home, cwd: a.cwd, vars: a.vars, wordN: -1}
 	var assigns []word
 	for _, as := range ce.Assigns {
 		assigns = append(assigns, r.assign(as))
 	}
 	words := r.words(ce.Args)
+	if len(ce.Args) == 0 {
+		// NAME=VALUE on its own sets a shell variable (before a command it
+		// only sets that command's environment).
+		for _, as := range ce.Assigns {
+			a.setVar(as, r)
+		}
+	} else if len(words) > 1 && (words[0].s == "read" || words[0].s == "unset" || words[0].s == "mapfile" || words[0].s == "readarray") {
+		for _, w := range words[1:] {
+			if !strings.HasPrefix(w.s, "-") {
+				a.forget(w.s)
+			}
+		}
+	}
 	a.substs(r.subs, words, sc)
 	return a.simple(words, assigns, a.stmtText(s, sc.src), own, sc)
 }

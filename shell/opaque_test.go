@@ -13,7 +13,11 @@ func TestOpaque(t *testing.T) {
 		text   string
 		detail string // substring of some opaque facet's detail; "" means no opaque facet
 	}{
-		{"p=python3; $p -m http.server", "command name from a variable: $p"},
+		{"true && p=python3; $p -m http.server", "command name from a variable: $p"},
+		{"p=python3; if x; then p=sh; fi; $p -m http.server", "command name from a variable: $p"},
+		{"p=python3; echo | p=sh; $p -m http.server", "command name from a variable: $p"},
+		{"for p in sh; do :; done; $p -c id", "command name from a variable: $p"},
+		{"p='nc -l'; $p 1", "command name from a variable: $p"},
 		{"$(echo python3) -m http.server", "command name from a command substitution"},
 		{"`which python3` -m http.server", "command name from a command substitution"},
 		{"${PY:-python3} -m http.server", "command name from a variable"},

@@ -304,18 +304,39 @@ func (a *analyzer) wire(rs []redirect, execOnly bool) wiring {
 		if touchesStdout(r.fd) {
 			w.stdout = true
 		}
-		if harmlessDevice(t.s) {
-			continue
+		if harmlessDevice(t.s) || t.raw == "$(tty)" || t.raw == "`tty`" {
+			continue // $(tty) is the terminal's device
 		}
 		p, detail := t.s, ""
-		if t.dyn != 0 {
+		paths, tree, known := []string(nil), false, false
+		if t.dyn&^dynGlob == 0 {
+			// A glob names the files it matches (bash expands a redirection
+			// target that yields one word); see catalog.Paths.
+			paths, tree, known = catalog.Paths(t.s, a.cwd, a.env.Home)
+		}
+		if !known {
 			detail = "path not known statically: " + t.raw
 		} else {
-			p = catalog.CanonicalPath(t.s, a.cwd, a.env.Home)
+			p = paths[0]
+		}
+		if !known && r.op != syntax.RdrIn && r.op != syntax.DplIn {
+			// A write whose target cannot be worked out is denied, not
+			// judged as if it were somewhere harmless.
+			w.facets = append(w.facets, action.Action{Kind: action.ShellOpaque,
+				Detail: "a redirection writes to a path not known statically: " + t.raw})
+		}
+		for _, extra := range paths[min(1, len(paths)):] {
+			// The further files a glob target matched (bash refuses an
+			// ambiguous redirection; what it would have opened is judged).
+			k := action.FileWrite
+			if r.op == syntax.RdrIn || r.op == syntax.DplIn {
+				k = action.FileRead
+			}
+			w.facets = append(w.facets, action.Action{Kind: k, Path: extra, Recursive: tree})
 		}
 		switch r.op {
 		case syntax.RdrIn:
-			w.facets = append(w.facets, action.Action{Kind: action.FileRead, Path: p, Detail: detail})
+			w.facets = append(w.facets, action.Action{Kind: action.FileRead, Path: p, Detail: detail, Recursive: tree})
 			if r.fd == "0" {
 				w.stdin = &stream{kind: streamFile, path: t.s, from: t.s}
 				if ps := a.procStream(t); ps != nil {
@@ -324,12 +345,12 @@ func (a *analyzer) wire(rs []redirect, execOnly bool) wiring {
 			}
 		case syntax.RdrInOut:
 			w.facets = append(w.facets,
-				action.Action{Kind: action.FileRead, Path: p, Detail: detail},
-				action.Action{Kind: action.FileWrite, Path: p, Detail: detail})
+				action.Action{Kind: action.FileRead, Path: p, Detail: detail, Recursive: tree},
+				action.Action{Kind: action.FileWrite, Path: p, Detail: detail, Recursive: tree})
 		case syntax.DplIn:
-			w.facets = append(w.facets, action.Action{Kind: action.FileRead, Path: p, Detail: detail})
+			w.facets = append(w.facets, action.Action{Kind: action.FileRead, Path: p, Detail: detail, Recursive: tree})
 		default:
-			w.facets = append(w.facets, action.Action{Kind: action.FileWrite, Path: p, Detail: detail})
+			w.facets = append(w.facets, action.Action{Kind: action.FileWrite, Path: p, Detail: detail, Recursive: tree})
 			if touchesStdout(r.fd) {
 				// A dynamic path ($TF/setup.py) is kept as spelled: a later
 				// command spelling it the same way reads what was written.

@@ -57,6 +57,10 @@ func TestSpellings(t *testing.T) {
 		// no comment, and the ";" splits the line.
 		{"ls \r# ; ncat -lk 7111", action.NetworkListen},
 		{"ls\r#\nncat -lk 7111", action.NetworkListen},
+		// A variable this text assigned a literal expands to it.
+		{"p=ncat; $p -lk 7112", action.NetworkListen},
+		{"export P=7112; ncat -lk $P", action.NetworkListen},
+		{"D=~/.ssh; echo x >> $D/authorized_keys", action.FileWrite},
 		{"socat - SYSTEM:'ncat -lk 7110',pty", action.NetworkListen},
 		{"pnpm run http-server -p 7108", action.NetworkListen},
 		{"ls | entr -rs 'ncat -lk 7105'", action.NetworkListen},

@@ -79,6 +79,7 @@ type resolver struct {
 	home  bool   // normalise $HOME to ~ at the start of a word
 	dir   string // value of $HOME elsewhere, "" when unknown
 	cwd   string // value of $PWD, "" when unknown
+	vars  map[string]varVal
 	subs  []subst
 	wordN int
 }
@@ -221,6 +222,16 @@ func (r *resolver) part(b *strings.Builder, w *word, p syntax.WordPart, quoted, 
 	case *syntax.ParamExp:
 		r.collect(p)
 		if p.Param != nil && simpleParam(p) {
+			if v, ok := r.vars[p.Param.Value]; ok {
+				// A value this text assigned. Unquoted, a value the shell
+				// would split or glob stays dynamic.
+				if v.known && (quoted || !strings.ContainsAny(v.val, " \t\n*?[")) {
+					b.WriteString(v.val)
+					return
+				}
+				r.dynamic(b, w, dynParam, r.text(p))
+				return
+			}
 			switch p.Param.Value {
 			case "HOME":
 				if b.Len() == 0 && r.home {

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -183,13 +184,35 @@ func (f *finder) file(kind action.Kind, prog, path, detail string) {
 }
 
 func (f *finder) fileFacet(kind action.Kind, prog, path, detail string, recursive bool) {
-	if path == "" || path == "-" || strings.HasPrefix(path, "-") || strings.Contains(path, "{}") || strings.ContainsAny(path, "$`") {
+	if path == "" || path == "-" || strings.HasPrefix(path, "-") || strings.Contains(path, "{}") {
 		return
 	}
 	if f.paths == nil {
 		f.paths = make(map[string]string)
 	}
-	f.add(action.Action{Kind: kind, Program: prog, Path: canonicalPath(path, f.cmd.Cwd, f.cmd.Home, f.paths), Detail: detail, Recursive: recursive})
+	paths, tree, known := paths2(path, f.cmd.Cwd, f.cmd.Home, f.paths)
+	if !known {
+		// A write or delete whose target cannot be worked out is denied
+		// (shell.opaque), not judged as if it were somewhere harmless; an
+		// unknown read is left to the command's own rules.
+		if kind != action.FileRead {
+			f.opaque(prog, fmt.Sprintf("%s %s a path not known statically: %s", prog, kindVerb(kind), path))
+		}
+		return
+	}
+	for _, p := range paths {
+		f.add(action.Action{Kind: kind, Program: prog, Path: p, Detail: detail, Recursive: recursive || tree})
+	}
+}
+
+func kindVerb(k action.Kind) string {
+	switch k {
+	case action.FileDelete:
+		return "deletes"
+	case action.FileRead:
+		return "reads"
+	}
+	return "writes"
 }
 
 // fileAll records a read of everything under path (see action.Action.Recursive).

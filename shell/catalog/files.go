@@ -2,8 +2,10 @@ package catalog
 
 import (
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/safeclaw/safeclaw/action"
 )
@@ -392,6 +394,14 @@ func canonicalPath(p, cwd, home string, cache map[string]string) string {
 		p = home + p[len("$HOME"):]
 	case strings.HasPrefix(p, "${HOME}/") && home != "":
 		p = home + p[len("${HOME}"):]
+	case (p == "~+" || strings.HasPrefix(p, "~+/")) && cwd != "":
+		p = cwd + p[2:] // bash's ~+ is $PWD
+	case strings.HasPrefix(p, "~") && !strings.HasPrefix(p, "~-"):
+		// ~user is that user's home directory (~- is $OLDPWD, unknown here).
+		name, rest, _ := strings.Cut(p[1:], "/")
+		if dir := userHome(name); dir != "" {
+			p = dir + "/" + rest
+		}
 	}
 	if !filepath.IsAbs(p) && cwd != "" && !strings.HasPrefix(p, "~") {
 		// Not filepath.Join: it cleans "link/.." away before the walk.
@@ -404,6 +414,70 @@ func canonicalPath(p, cwd, home string, cache map[string]string) string {
 		return r
 	}
 	return filepath.Clean(p)
+}
+
+// userHomes caches userHome's answers.
+var userHomes sync.Map
+
+// userHome returns the home directory of the user named name, "" when
+// there is none (bash then keeps ~name as it is).
+func userHome(name string) string {
+	if name == "" || strings.ContainsAny(name, "$`*?[") {
+		return ""
+	}
+	if v, ok := userHomes.Load(name); ok {
+		return v.(string)
+	}
+	dir := ""
+	if u, err := user.Lookup(name); err == nil && filepath.IsAbs(u.HomeDir) {
+		dir = u.HomeDir
+	}
+	userHomes.Store(name, dir)
+	return dir
+}
+
+// maxGlobPaths bounds the files one glob pattern is expanded to; a pattern
+// that matches more stands for its whole directory.
+const maxGlobPaths = 64
+
+// Paths returns the files a command's path argument names, the way the
+// shell and the kernel will find them: canonical (see CanonicalPath), and
+// a glob pattern expanded against the files that exist (a pattern matching
+// nothing is the literal name, as bash leaves it; one matching more than
+// maxGlobPaths files is its directory, tree set). known is false when the
+// path cannot be worked out statically: it holds a variable or command
+// substitution, a ~ form without a home (~-), or it is relative while the
+// working directory is not known.
+func Paths(p, cwd, home string) (paths []string, tree, known bool) {
+	return paths2(p, cwd, home, nil)
+}
+
+func paths2(p, cwd, home string, cache map[string]string) (paths []string, tree, known bool) {
+	if strings.ContainsAny(p, "$`") {
+		return nil, false, false
+	}
+	c := canonicalPath(p, cwd, home, cache)
+	if !filepath.IsAbs(c) {
+		return nil, false, false
+	}
+	if !strings.ContainsAny(c, "*?[") {
+		return []string{c}, false, true
+	}
+	matches, err := filepath.Glob(c)
+	switch {
+	case err != nil || len(matches) == 0:
+		return []string{c}, false, true
+	case len(matches) > maxGlobPaths:
+		dir := c
+		for strings.ContainsAny(dir, "*?[") {
+			dir = filepath.Dir(dir)
+		}
+		return []string{dir}, true, true
+	}
+	for i, m := range matches {
+		matches[i] = canonicalPath(m, "", home, cache)
+	}
+	return matches, false, true
 }
 
 // maxSymlinks bounds symlink expansion, as the kernel does (ELOOP at 40).

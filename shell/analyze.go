@@ -83,6 +83,8 @@ type analyzer struct {
 	// uncertain counts the enclosing constructs whose assignments may not
 	// run, or do not last (see vars).
 	uncertain int
+	// cdpathSeen: the text assigns CDPATH somewhere (CDPATH=~ cd x too).
+	cdpathSeen bool
 	// fds maps file descriptors opened by exec onto network endpoints.
 	fds map[string]endpoint
 	// files holds literal contents this text wrote to files (echo ... > s.sh),
@@ -144,6 +146,9 @@ func (a *analyzer) text(src string, sc scope) {
 	// treats specially, so words and comments split where bash splits them.
 	if strings.IndexByte(src, '\r') >= 0 {
 		src = strings.ReplaceAll(src, "\r", crStandIn)
+	}
+	if strings.Contains(src, "CDPATH") {
+		a.cdpathSeen = true
 	}
 	if sc.depth > MaxDepth {
 		a.addOpaque(src, sc, fmt.Sprintf("nesting deeper than %d levels", MaxDepth))

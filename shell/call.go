@@ -3,6 +3,7 @@ package shell
 import (
 	"encoding/base64"
 	"encoding/hex"
+	"os"
 	"path"
 	"strconv"
 	"strings"
@@ -554,6 +555,10 @@ func (a *analyzer) track(prog string, ws []word) {
 		a.cwd = a.env.Home
 	case args[1].dyn != 0 || args[1].s == "-":
 		a.cwd = ""
+	case a.cdpath() && !path.IsAbs(args[1].s) && !strings.HasPrefix(args[1].s, "~") &&
+		!strings.HasPrefix(args[1].s, "./") && !strings.HasPrefix(args[1].s, "../") && args[1].s != "." && args[1].s != "..":
+		// CDPATH may send a relative cd anywhere.
+		a.cwd = ""
 	default:
 		dir := args[1].s
 		if !physical && a.cwd != "" && !path.IsAbs(dir) && dir != "~" && !strings.HasPrefix(dir, "~/") {
@@ -573,6 +578,15 @@ func (a *analyzer) track(prog string, ws []word) {
 		}
 		a.cwd = p
 	}
+}
+
+// cdpath reports that CDPATH may be in effect: set in the environment
+// safeclaw runs in (the agent's), or assigned anywhere in this text.
+func (a *analyzer) cdpath() bool {
+	if _, ok := a.vars["CDPATH"]; ok || a.cdpathSeen {
+		return true
+	}
+	return os.Getenv("CDPATH") != ""
 }
 
 // scriptProgram returns the content of a program run by path when it is a

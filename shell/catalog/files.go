@@ -31,6 +31,8 @@ var readers = map[string]struct {
 	"file": {valued: "-m -e -F"}, "stat": {valued: "-c --format --printf"}, "bat": {valued: "-l --language -H --highlight-line -r --line-range --theme --style"},
 	"jq": {valued: "--arg --argjson --slurpfile --rawfile --indent -L", skip: 1}, "yq": {valued: "--arg -I", skip: 1},
 	"diff": {valued: "-U -C -x -X -I --label -L"}, "cmp": {valued: "-i -n"}, "source": {}, ".": {},
+	"comm": {}, "join": {valued: "-1 -2 -j -t -o -e"}, "paste": {valued: "-d"}, "fold": {valued: "-w"}, "fmt": {valued: "-w -p"},
+	"pr": {valued: "-h -l -w -o"}, "expand": {valued: "-t"}, "unexpand": {valued: "-t"}, "tsort": {}, "rev": {},
 	"openssl-x509": {}, "zcat": {}, "bzcat": {}, "xzcat": {}, "zless": {}, "view:never": {},
 }
 
@@ -102,8 +104,21 @@ func (f *finder) fileOps(prog string, args []string) bool {
 			}
 		}
 		pos := positionals(args, "-e -f --expression --file -l --line-length")
+		var scripts []string
+		for i := 0; i < len(args); i++ {
+			if (args[i] == "-e" || args[i] == "--expression") && i+1 < len(args) {
+				scripts = append(scripts, args[i+1])
+				i++
+			} else if v, ok := strings.CutPrefix(args[i], "--expression="); ok {
+				scripts = append(scripts, v)
+			}
+		}
 		if !hasAnyOpt(args, "-e -f --expression --file") && len(pos) > 0 {
+			scripts = append(scripts, pos[0])
 			pos = pos[1:]
+		}
+		for _, sc := range scripts {
+			f.sedScript(prog, sc)
 		}
 		for _, p := range pos {
 			if inPlace {
@@ -112,6 +127,33 @@ func (f *finder) fileOps(prog string, args []string) bool {
 				f.file(action.FileRead, prog, p, "sed reads "+p)
 			}
 		}
+	case "uniq", "xxd":
+		// uniq [IN [OUT]], xxd [IN [OUT]]: the second file is written.
+		valued := "-f -s -w --skip-fields --skip-chars --check-chars --group --all-repeated"
+		if prog == "xxd" {
+			valued = "-c -g -l -s -o -n -cols -groupsize -len -seek -offset -name"
+		}
+		pos := positionals(args, valued)
+		if len(pos) > 0 && pos[0] != "-" {
+			f.file(action.FileRead, prog, pos[0], prog+" reads "+pos[0])
+		}
+		if len(pos) > 1 && pos[1] != "-" {
+			f.file(action.FileWrite, prog, pos[1], prog+" writes "+pos[1])
+		}
+	case "tree":
+		if v, ok := optValue(args, "-o"); ok {
+			f.file(action.FileWrite, prog, v, "tree -o writes "+v)
+		}
+		return false // its directories are read as any lister's
+	case "jq", "gojq":
+		// --rawfile NAME FILE and --slurpfile NAME FILE read FILE.
+		for i := 0; i+2 < len(args); i++ {
+			if args[i] == "--rawfile" || args[i] == "--slurpfile" {
+				f.file(action.FileRead, prog, args[i+2], prog+" "+args[i]+" reads "+args[i+2])
+				i += 2
+			}
+		}
+		return false // and its input files, as a reader
 	case "truncate":
 		for _, p := range positionals(args, "-s --size -r --reference") {
 			f.file(action.FileWrite, prog, p, "truncate writes "+p)
@@ -364,6 +406,148 @@ func (f *finder) tar(prog string, args []string) {
 			f.file(action.FileRead, prog, archive, "tar lists "+archive)
 		}
 	}
+}
+
+// sedScript records what a sed script does beyond editing its input:
+// w/W FILE and s///w FILE write FILE, r/R FILE read it, e CMD runs CMD, and
+// a bare e or s///e runs the pattern space, text nobody can see here.
+func (f *finder) sedScript(prog, script string) {
+	for line := range strings.Lines(script) {
+		line = strings.TrimRight(line, "\r\n")
+		for line != "" {
+			cmd, arg, rest := sedCommand(line)
+			switch cmd {
+			case 'w', 'W':
+				f.file(action.FileWrite, prog, arg, "sed "+string(cmd)+" writes "+arg)
+			case 'r', 'R':
+				f.file(action.FileRead, prog, arg, "sed "+string(cmd)+" reads "+arg)
+			case 'e':
+				if strings.TrimSpace(arg) == "" {
+					f.opaque(prog, "sed e runs the pattern space as a command")
+				} else {
+					f.scriptText(arg, "sed e")
+				}
+			case 's':
+				if flags, file, ok := sedSubstFlags(arg); ok {
+					if strings.ContainsRune(flags, 'e') {
+						f.opaque(prog, "sed s///e runs the pattern space as a command")
+					}
+					if file != "" {
+						f.file(action.FileWrite, prog, file, "sed s///w writes "+file)
+					}
+				}
+			}
+			line = rest
+		}
+	}
+}
+
+// sedCommand reads one command of a sed script line: its letter, its
+// argument (to the end of the line for a, i, c, e, r, R, w, W, and the
+// rest of an s command) and what follows it.
+func sedCommand(line string) (cmd byte, arg, rest string) {
+	i := 0
+	skipSpace := func() {
+		for i < len(line) && (line[i] == ' ' || line[i] == '\t' || line[i] == ';' || line[i] == '{' || line[i] == '}') {
+			i++
+		}
+	}
+	skipAddr := func() {
+		switch {
+		case i < len(line) && (line[i] == '/' || line[i] == '\\'):
+			d := line[i]
+			if d == '\\' && i+1 < len(line) {
+				i++
+				d = line[i]
+			}
+			for i++; i < len(line) && line[i] != d; i++ {
+				if line[i] == '\\' {
+					i++
+				}
+			}
+			i++
+		default:
+			for i < len(line) && (line[i] >= '0' && line[i] <= '9' || line[i] == '$' || line[i] == '~' || line[i] == '+') {
+				i++
+			}
+		}
+	}
+	skipSpace()
+	skipAddr()
+	if i < len(line) && line[i] == ',' {
+		i++
+		skipAddr()
+	}
+	for i < len(line) && (line[i] == ' ' || line[i] == '!') {
+		i++
+	}
+	if i >= len(line) {
+		return 0, "", ""
+	}
+	cmd = line[i]
+	i++
+	switch cmd {
+	case 'a', 'i', 'c', 'e', 'r', 'R', 'w', 'W':
+		return cmd, strings.TrimLeft(line[i:], " \t"), ""
+	case 's', 'y':
+		if i >= len(line) {
+			return cmd, "", ""
+		}
+		d, n := line[i], 0
+		j := i + 1
+		for ; j < len(line) && n < 2; j++ {
+			if line[j] == '\\' {
+				j++
+				continue
+			}
+			if line[j] == d {
+				n++
+			}
+		}
+		// Flags run to a ; or the end (w FILE to the end of the line).
+		end := j
+		for end < len(line) && line[end] != ';' && line[end] != '}' {
+			if line[end] == 'w' {
+				end = len(line)
+				break
+			}
+			end++
+		}
+		return cmd, line[i:end], line[end:]
+	}
+	j := strings.IndexAny(line[i:], ";}")
+	if j < 0 {
+		return cmd, "", ""
+	}
+	return cmd, "", line[i+j:]
+}
+
+// sedSubstFlags returns the flags of an s command's argument (/re/repl/flags)
+// and the file of its w flag.
+func sedSubstFlags(arg string) (flags, file string, ok bool) {
+	if arg == "" {
+		return "", "", false
+	}
+	d, n := arg[0], 0
+	i := 1
+	for ; i < len(arg) && n < 2; i++ {
+		if arg[i] == '\\' {
+			i++
+			continue
+		}
+		if arg[i] == d {
+			n++
+		}
+	}
+	if n < 2 {
+		return "", "", false
+	}
+	flags = arg[i:]
+	if k := strings.IndexByte(flags, 'w'); k >= 0 {
+		file = strings.TrimSpace(flags[k+1:])
+		flags = flags[:k]
+	}
+	return flags, file, true
 }
 
 // CanonicalPath makes p absolute and canonical the way the kernel will see

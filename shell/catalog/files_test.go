@@ -186,3 +186,49 @@ func TestGitWrites(t *testing.T) {
 		}
 	}
 }
+
+// TestHiddenFileEffects: file effects of read-only-looking commands: a sed
+// script's w, r and e commands, the output file of uniq and xxd, tree -o,
+// and the files jq, comm and git read into their output.
+func TestHiddenFileEffects(t *testing.T) {
+	cases := []struct {
+		argv []string
+		kind action.Kind
+		path string
+	}{
+		{[]string{"sed", "-n", "w /home/dev/.bashrc", "f"}, action.FileWrite, "/home/dev/.bashrc"},
+		{[]string{"sed", "-n", "/x/,$W /home/dev/.profile", "f"}, action.FileWrite, "/home/dev/.profile"},
+		{[]string{"sed", "-n", "s/a/b/gw /home/dev/.bashrc", "f"}, action.FileWrite, "/home/dev/.bashrc"},
+		{[]string{"sed", "-e", "1p", "-e", "$r /home/dev/.ssh/id_rsa", "f"}, action.FileRead, "/home/dev/.ssh/id_rsa"},
+		{[]string{"sed", "1e", "f"}, action.ShellOpaque, ""},
+		{[]string{"sed", "s/.*/id/e", "f"}, action.ShellOpaque, ""},
+		{[]string{"uniq", "in", "/home/dev/.bashrc"}, action.FileWrite, "/home/dev/.bashrc"},
+		{[]string{"xxd", "-c", "16", "in", "/home/dev/.bashrc"}, action.FileWrite, "/home/dev/.bashrc"},
+		{[]string{"tree", "-o", "/home/dev/.bashrc", "."}, action.FileWrite, "/home/dev/.bashrc"},
+		{[]string{"jq", "-rn", "--rawfile", "a", "/home/dev/.ssh/id_rsa", "$a"}, action.FileRead, "/home/dev/.ssh/id_rsa"},
+		{[]string{"comm", "/home/dev/.ssh/id_rsa", "/dev/null"}, action.FileRead, "/home/dev/.ssh/id_rsa"},
+		{[]string{"git", "diff", "--no-index", "/home/dev/.ssh/id_rsa", "/dev/null"}, action.FileRead, "/home/dev/.ssh/id_rsa"},
+		{[]string{"git", "commit", "-F", "/home/dev/.ssh/id_rsa"}, action.FileRead, "/home/dev/.ssh/id_rsa"},
+	}
+	for _, tt := range cases {
+		c := catalog.Command{Cwd: "/home/dev/project", Home: "/home/dev", Views: []action.Argv{action.ParseArgv(tt.argv)}}
+		r := detect(c)
+		got := ofKind(r, tt.kind)
+		found := false
+		for _, f := range got {
+			if tt.path == "" || f.Path == tt.path {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%q: no %s %s: %s", tt.argv, tt.kind, tt.path, describe(r))
+		}
+	}
+	// sed's ordinary scripts do nothing of the kind.
+	for _, argv := range [][]string{{"sed", "-n", "1p;2p", "f"}, {"sed", "s/a;b/c/g", "f"}, {"sed", "-n", "/w x/p", "f"}, {"uniq", "f"}, {"xxd", "f"}} {
+		r := detect(catalog.Command{Cwd: "/home/dev/project", Home: "/home/dev", Views: []action.Argv{action.ParseArgv(argv)}})
+		if w := ofKind(r, action.FileWrite); len(w) > 0 || len(ofKind(r, action.ShellOpaque)) > 0 {
+			t.Errorf("%q: unexpected %s", argv, describe(r))
+		}
+	}
+}

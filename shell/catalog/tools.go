@@ -121,6 +121,24 @@ func (f *finder) gitWrites(prog, sub string, rest []string, workTree, chdir stri
 			f.file(action.FileWrite, prog, base(v), "git "+sub+" --output writes "+v)
 		}
 	}
+	// Files git reads into its output or a commit: diff --no-index A B,
+	// commit -F FILE, blame --contents FILE.
+	switch sub {
+	case "diff":
+		if hasOpt(rest, "--no-index") {
+			for _, p := range positionals(rest, "-U --unified --output -S -G --diff-filter --stat -O --relative --color --word-diff --anchored") {
+				f.file(action.FileRead, prog, base(p), "git diff --no-index reads "+p)
+			}
+		}
+	case "commit", "tag", "notes", "merge":
+		if v, ok := optValue(rest, "-F --file"); ok && v != "-" {
+			f.file(action.FileRead, prog, base(v), "git "+sub+" -F reads "+v)
+		}
+	case "blame", "annotate":
+		if v, ok := optValue(rest, "--contents"); ok && v != "-" {
+			f.file(action.FileRead, prog, base(v), "git blame --contents reads "+v)
+		}
+	}
 	switch sub {
 	case "clone":
 		pos := positionals(rest, "-o --origin -b --branch -u --upload-pack --reference --reference-if-able --depth --shallow-since --shallow-exclude --separate-git-dir -j --jobs --filter --template --config -c --server-option --bundle-uri --recurse-submodules:never")

@@ -9,6 +9,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -243,7 +244,12 @@ func (h *Handler) build(b *decideBody) (*built, error) {
 		out.wait = min(out.wait, h.c.MaxWait)
 	}
 	cwd := b.Cwd
-	if cwd == "" && b.Action != nil {
+	if b.Action != nil && b.Action.Cwd != "" {
+		if cwd != "" && path.Clean(cwd) != path.Clean(b.Action.Cwd) {
+			// Deciding on one and ignoring the other could judge a
+			// relative path in the wrong directory.
+			return nil, fmt.Errorf("the request's cwd %q and its action's cwd %q differ: give one", cwd, b.Action.Cwd)
+		}
 		cwd = b.Action.Cwd
 	}
 	if cwd == "" {

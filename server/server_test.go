@@ -337,6 +337,7 @@ func TestMalformedFailsClosed(t *testing.T) {
 		{"unknown member", `{"comand":"ls"}`, "application/json", 400, `unknown member "comand"`},
 		// encoding/json would read a member in another case in place of the
 		// exact one: the decision must not rest on the spelling a client ignores.
+		{"two cwds", `{"action":{"kind":"file.write","path":"config","cwd":"/home/u/.aws"},"cwd":"/home/u/proj"}`, "application/json", 400, "differ"},
 		{"member in another case", `{"command":"python3 -m http.server","Command":"ls"}`, "application/json", 400, `case-sensitive`},
 		{"nested member in another case", `{"tool":"Bash","input":{"command":"nc -l 1"},"Input":{"command":"ls"}}`, "application/json", 400, `"Input"`},
 		{"action member in another case", `{"action":{"kind":"file.write","path":"/etc/x","Path":"/tmp/x"}}`, "application/json", 400, `"Path"`},

@@ -154,10 +154,11 @@ func (e *Env) loadPolicies(files []string) (*policySet, error) {
 func (e *Env) policyOptions() policy.Options {
 	home := e.Home
 	ws := findWorkspace(e.Cwd)
-	if !usableWorkspace(ws, home) {
+	if !usableWorkspace(ws, home) || !isDir(ws) {
 		// ${workspace} rules (the built-in "edit files in the workspace")
 		// then match nothing: editing the whole disk, or the home with its
-		// keys and shell startup files, is no workspace.
+		// keys and shell startup files, is no workspace; nor is a directory
+		// that does not exist (a request to serve may name any path).
 		ws = ""
 	}
 	protectWrite := []string{
@@ -222,6 +223,11 @@ func findWorkspace(dir string) string {
 // nor anything under them, even when they hold a .git (etckeeper).
 var systemDirs = []string{"/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/proc", "/root",
 	"/run", "/sbin", "/snap", "/sys", "/usr", "/var/lib", "/var/log", "/var/spool", "/var/mail", "/var/cache"}
+
+func isDir(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.IsDir()
+}
 
 // usableWorkspace reports whether dir may be the workspace, whose files the
 // built-in policy lets agents edit. It may not be the filesystem root, the

@@ -923,6 +923,8 @@ func TestServeWorkspaceOfEachRequest(t *testing.T) {
 		{"/usr/local/bin/evil", "", "deny"}, // the server's own directory, /, is no workspace
 		{filepath.Join(projA, "main.go"), "", "deny"},
 		{filepath.Join(projA, ".claude", "settings.local.json"), projA, "deny"},
+		// A directory that does not exist is no project.
+		{filepath.Join(root, "nothere", "main.go"), filepath.Join(root, "nothere"), "deny"},
 	}
 	for _, tt := range tests {
 		if got := write(tt.path, tt.cwd); got != tt.want {

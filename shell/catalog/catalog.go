@@ -248,6 +248,7 @@ func (f *finder) argv(v action.Argv, depth int) {
 		f.codeWord(strings.Join(v.Words, " "))
 		return
 	}
+	f.outputFiles(prog, args)
 	if f.special(v, prog, args, depth) || f.fileOps(prog, args) {
 		return
 	}

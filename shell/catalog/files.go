@@ -36,6 +36,39 @@ var readers = map[string]struct {
 	"openssl-x509": {}, "zcat": {}, "bzcat": {}, "xzcat": {}, "zless": {}, "view:never": {},
 }
 
+// outputOptions are the options that name a file (or directory) a build
+// or test tool writes.
+var outputOptions = map[string]string{
+	"go": "-o", "gcc": "-o", "g++": "-o", "cc": "-o", "c++": "-o", "clang": "-o", "clang++": "-o", "tcc": "-o",
+	"rustc": "-o --out-dir", "javac": "-d", "tsc": "--outFile --outDir", "esbuild": "--outfile --outdir",
+	"pip": "--target -t --report", "pytest": "--junitxml --junit-xml --resultlog", "ruff": "--output-file -o",
+	"mypy": "--junit-xml", "cargo": "--out-dir --artifact-dir", "deno": "--output -o",
+}
+
+// outputFiles records the files a build or test tool's output options
+// name (go build -o .git/hooks/x is a hook).
+func (f *finder) outputFiles(prog string, args []string) {
+	opts, ok := outputOptions[prog]
+	if !ok {
+		return
+	}
+	for _, o := range strings.Fields(opts) {
+		for i := 0; i < len(args); i++ {
+			a := args[i]
+			switch {
+			case a == o && i+1 < len(args):
+				f.file(action.FileWrite, prog, args[i+1], prog+" "+o+" writes "+args[i+1])
+				i++
+			case strings.HasPrefix(o, "--") && strings.HasPrefix(a, o+"="):
+				v := a[len(o)+1:]
+				f.file(action.FileWrite, prog, v, prog+" "+o+" writes "+v)
+			case !strings.HasPrefix(o, "--") && len(o) == 2 && strings.HasPrefix(a, o) && len(a) > 2 && !strings.HasPrefix(a, "--"):
+				f.file(action.FileWrite, prog, a[2:], prog+" "+o+" writes "+a[2:])
+			}
+		}
+	}
+}
+
 // fileOps records file.read, file.write and file.delete facets for the
 // programs that read, write or delete their arguments.
 func (f *finder) fileOps(prog string, args []string) bool {

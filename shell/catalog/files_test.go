@@ -209,6 +209,9 @@ func TestHiddenFileEffects(t *testing.T) {
 		{[]string{"comm", "/home/dev/.ssh/id_rsa", "/dev/null"}, action.FileRead, "/home/dev/.ssh/id_rsa"},
 		{[]string{"git", "diff", "--no-index", "/home/dev/.ssh/id_rsa", "/dev/null"}, action.FileRead, "/home/dev/.ssh/id_rsa"},
 		{[]string{"git", "commit", "-F", "/home/dev/.ssh/id_rsa"}, action.FileRead, "/home/dev/.ssh/id_rsa"},
+		{[]string{"go", "build", "-o", ".git/hooks/post-checkout", "./cmd/h"}, action.FileWrite, "/home/dev/project/.git/hooks/post-checkout"},
+		{[]string{"pip", "install", "--target=/home/dev/.config/safeclaw", "x"}, action.FileWrite, "/home/dev/.config/safeclaw"},
+		{[]string{"gcc", "-o/home/dev/.bashrc", "x.c"}, action.FileWrite, "/home/dev/.bashrc"},
 	}
 	for _, tt := range cases {
 		c := catalog.Command{Cwd: "/home/dev/project", Home: "/home/dev", Views: []action.Argv{action.ParseArgv(tt.argv)}}

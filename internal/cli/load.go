@@ -195,6 +195,23 @@ func (e *Env) policyOptions() policy.Options {
 			)
 		}
 	}
+	// The project policy in effect, wherever it was found (a nested .git
+	// below it moves the workspace, not the policy's protection).
+	if pp := findProjectPolicy(e.Cwd); pp != "" {
+		protectWrite = append(protectWrite, pp)
+		if filepath.Base(filepath.Dir(pp)) == ".safeclaw" {
+			protectWrite = append(protectWrite, filepath.Join(filepath.Dir(pp), "**"))
+		}
+	}
+	// An audit trail or approval store that config.yaml puts elsewhere.
+	if cfg, err := e.loadConfig(); err == nil {
+		if cfg.Audit.Path != "" {
+			protectWrite = append(protectWrite, e.auditDir(cfg), filepath.Join(e.auditDir(cfg), "**"))
+		}
+		if p, err := e.approvalsPath(cfg); err == nil && p != "" {
+			protectWrite = append(protectWrite, p, p+"-*")
+		}
+	}
 	return policy.Options{
 		Workspace:    ws,
 		Home:         home,
@@ -271,7 +288,9 @@ func findProjectPolicy(dir string) string {
 	if dir == "" {
 		return ""
 	}
-	root := findWorkspace(dir)
+	// Up to the outermost repository around dir: a .git an agent made in
+	// a subdirectory (mkdir sub/.git) must not hide the project's policy.
+	root := outermostRepo(dir)
 	for d := dir; ; d = filepath.Dir(d) {
 		for _, name := range projectPolicyNames {
 			p := filepath.Join(d, name)
@@ -281,6 +300,20 @@ func findProjectPolicy(dir string) string {
 		}
 		if d == root || filepath.Dir(d) == d {
 			return ""
+		}
+	}
+}
+
+// outermostRepo returns the highest ancestor of dir (or dir) holding a
+// .git, dir itself when there is none.
+func outermostRepo(dir string) string {
+	root := dir
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(filepath.Join(d, ".git")); err == nil {
+			root = d
+		}
+		if filepath.Dir(d) == d {
+			return root
 		}
 	}
 }

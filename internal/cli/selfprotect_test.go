@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -48,5 +49,41 @@ func TestSelfProtection(t *testing.T) {
 	code, _, _ := run(t, e, "", "check", "--policy", allowAll, "--command", "safeclaw policy show && safeclaw approvals list")
 	if code != exitOK {
 		t.Errorf("read-only safeclaw commands: exit %d, want 0", code)
+	}
+}
+
+// TestProjectPolicyAboveNestedRepo: a .git an agent makes in a
+// subdirectory moves the workspace, not the project's policy: its deny
+// rules still hold there, and the file stays protected from there.
+func TestProjectPolicyAboveNestedRepo(t *testing.T) {
+	e := testEnv(t)
+	os.MkdirAll(filepath.Join(e.Cwd, ".git"), 0o755)
+	if err := os.WriteFile(filepath.Join(e.Cwd, "safeclaw.policy.yaml"), []byte("rules:\n  - command_pattern: \"git status\"\n    effect: deny\n    reason: forbidden here\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sub := filepath.Join(e.Cwd, "sub")
+	os.MkdirAll(filepath.Join(sub, ".git"), 0o755)
+	e.Cwd = sub
+	if code, out, _ := run(t, e, "", "check", "--", "git status"); code == 0 || !strings.Contains(out, "forbidden here") {
+		t.Errorf("git status under a nested .git: exit %d %s", code, out)
+	}
+	if code, out, _ := run(t, e, "", "check", "--", "echo x > ../safeclaw.policy.yaml"); code == 0 || !strings.Contains(out, "safeclaw's own files") {
+		t.Errorf("writing the project policy from the nested repo: exit %d %s", code, out)
+	}
+}
+
+// TestAuditPathProtected: an audit trail config.yaml puts outside the state
+// directory is as protected as the default one.
+func TestAuditPathProtected(t *testing.T) {
+	e := testEnv(t)
+	trail := filepath.Join(t.TempDir(), "trail")
+	os.MkdirAll(e.ConfigDir, 0o700)
+	if err := os.WriteFile(filepath.Join(e.ConfigDir, "config.yaml"), []byte("audit:\n  path: "+trail+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"echo -n > " + trail + "/head", "rm -rf " + trail, "truncate -s0 " + trail + "/seg-00000000000000000001.jsonl"} {
+		if code, out, _ := run(t, e, "", "check", "--", cmd); code == 0 || !strings.Contains(out, "safeclaw's own files") {
+			t.Errorf("%s: exit %d %s", cmd, code, out)
+		}
 	}
 }

@@ -235,3 +235,55 @@ func TestHiddenFileEffects(t *testing.T) {
 		}
 	}
 }
+
+// TestGitTreeWrites: git commands that rewrite the work tree write the
+// paths they name, and, when they rewrite it whole, the project files that
+// decide what agents may do there (safeclaw's project policy) when those
+// exist; a new branch at HEAD writes nothing.
+func TestGitTreeWrites(t *testing.T) {
+	dir, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(dir, ".git"), 0o755)
+	os.WriteFile(filepath.Join(dir, "safeclaw.policy.yaml"), []byte("rules: []\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.go"), nil, 0o644)
+	pol := filepath.Join(dir, "safeclaw.policy.yaml")
+	run := func(argv ...string) []action.Action {
+		c := catalog.Command{Cwd: dir, Home: "/home/dev", Views: []action.Argv{action.ParseArgv(argv)}}
+		return append(ofKind(detect(c), action.FileWrite), ofKind(detect(c), action.FileDelete)...)
+	}
+	has := func(fs []action.Action, p string) bool {
+		for _, f := range fs {
+			if f.Path == p {
+				return true
+			}
+		}
+		return false
+	}
+	for _, argv := range [][]string{
+		{"git", "checkout", "--", "safeclaw.policy.yaml"},
+		{"git", "restore", "safeclaw.policy.yaml"},
+		{"git", "checkout", "HEAD", "safeclaw.policy.yaml"},
+		{"git", "stash"},
+		{"git", "stash", "-u"},
+		{"git", "stash", "pop"},
+		{"git", "checkout", "main"},
+		{"git", "switch", "main"},
+		{"git", "reset", "--hard"},
+		{"git", "clean", "-fdx"},
+		{"git", "merge", "feature"},
+	} {
+		if !has(run(argv...), pol) {
+			t.Errorf("%q: no write of the project policy: %+v", argv, run(argv...))
+		}
+	}
+	if !has(run("git", "restore", "main.go"), filepath.Join(dir, "main.go")) {
+		t.Error("git restore main.go: no write of main.go")
+	}
+	for _, argv := range [][]string{{"git", "checkout", "-b", "feat"}, {"git", "switch", "-c", "feat"}, {"git", "stash", "list"}, {"git", "reset", "HEAD~1"}, {"git", "status"}} {
+		if fs := run(argv...); len(fs) != 0 {
+			t.Errorf("%q: unexpected writes %+v", argv, fs)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -164,6 +165,10 @@ func (f *finder) gitWrites(prog, sub string, rest []string, workTree, chdir stri
 			f.fileFacet(action.FileWrite, prog, base(pos[1]), "git worktree add creates "+pos[1], true)
 		}
 	}
+	if workTree == "" && gitWorktreeWriters[sub] {
+		f.gitTreeWrites(prog, sub, rest, base)
+		return
+	}
 	if workTree == "" || !gitWorktreeWriters[sub] {
 		return
 	}
@@ -180,6 +185,109 @@ func (f *finder) gitWrites(prog, sub string, rest []string, workTree, chdir stri
 	}
 	for _, s := range specs {
 		f.file(action.FileWrite, prog, strings.TrimSuffix(base(workTree), "/")+"/"+s, "git --work-tree "+workTree+" "+sub+" writes "+s)
+	}
+}
+
+// protectedProjectFiles are the files of a work tree that decide what
+// agents may do there (safeclaw's project policy, the agents' project
+// settings): a git command that rewrites the tree may rewrite them.
+var protectedProjectFiles = []string{"safeclaw.policy.yaml", ".safeclaw", ".claude/settings.json", ".claude/settings.local.json",
+	".gemini/settings.json", ".cursor/hooks.json", ".codex/config.toml", ".codex/hooks.json"}
+
+// gitTreeWrites records what a git subcommand writes in the work tree: the
+// paths it names (checkout -- PATH, restore PATH, stash push -- PATH), or,
+// when it rewrites the tree as a whole (a branch switch, stash, reset
+// --hard, clean, merge), those of protectedProjectFiles that exist there.
+// (Every other file of a tree is the project's own, which the agent may
+// edit anyway.)
+func (f *finder) gitTreeWrites(prog, sub string, rest []string, base func(string) string) {
+	var specs []string
+	dashdash := false
+	for k, a := range rest {
+		if a == "--" {
+			specs, dashdash = rest[k+1:], true
+			rest = rest[:k]
+			break
+		}
+	}
+	kind := action.FileWrite
+	switch sub {
+	case "restore":
+		specs = append(specs, positionals(rest, "-s --source --pathspec-from-file")...)
+	case "switch":
+		if hasAnyOpt(rest, "-c -C --create --force-create") && len(positionals(rest, "-c -C --create --force-create")) == 0 {
+			return // a new branch at HEAD: the tree stays as it is
+		}
+	case "checkout":
+		if !dashdash && hasAnyOpt(rest, "-b -B") && len(positionals(rest, "-b -B")) == 0 {
+			return // a new branch at HEAD
+		}
+		if !dashdash {
+			// checkout NAME...: paths that exist, else a branch or commit.
+			for _, p := range positionals(rest, "-b -B --orphan --conflict --pathspec-from-file") {
+				q := base(p)
+				if !filepath.IsAbs(q) && !strings.HasPrefix(q, "~") {
+					q = filepath.Join(f.cmd.Cwd, q)
+				}
+				if exists(q) {
+					specs = append(specs, p)
+				}
+			}
+		}
+	case "rm":
+		kind = action.FileDelete
+		specs = append(specs, positionals(rest, "--pathspec-from-file")...)
+	case "mv":
+		specs = append(specs, positionals(rest, "")...)
+	case "clean":
+		kind = action.FileDelete
+	case "reset":
+		if !hasAnyOpt(rest, "--hard --merge --keep") {
+			return // only the index
+		}
+	case "stash":
+		if p := positionals(rest, "-m --message --pathspec-from-file"); len(p) > 0 && inList("list show drop clear create store branch", p[0]) {
+			return
+		}
+	case "worktree", "read-tree", "checkout-index", "sparse-checkout":
+		return // written elsewhere, or only the index
+	}
+	if len(specs) > 0 {
+		for _, s := range specs {
+			f.file(kind, prog, base(s), "git "+sub+" writes "+s)
+		}
+		return
+	}
+	root := repoRoot(f.cmd.Cwd)
+	if root == "" {
+		return
+	}
+	for _, name := range protectedProjectFiles {
+		p := filepath.Join(root, name)
+		if exists(p) {
+			f.fileFacet(kind, prog, p, "git "+sub+" may rewrite "+name, name == ".safeclaw")
+		}
+	}
+}
+
+func exists(p string) bool {
+	_, err := os.Lstat(p)
+	return err == nil
+}
+
+// repoRoot returns the nearest directory at or above dir holding .git, ""
+// for none.
+func repoRoot(dir string) string {
+	if dir == "" || !filepath.IsAbs(dir) {
+		return ""
+	}
+	for d := dir; ; d = filepath.Dir(d) {
+		if exists(filepath.Join(d, ".git")) {
+			return d
+		}
+		if filepath.Dir(d) == d {
+			return ""
+		}
 	}
 }
 

@@ -590,6 +590,23 @@ func TestEscapeAttemptsBlocked(t *testing.T) {
 			t.Errorf("%d connections reached the denied port (%s)", n, got)
 		}
 	})
+	t.Run("descriptor swapped under a unix bind", func(t *testing.T) {
+		// A UDP socket swapped onto the number of a unix socket being bound
+		// must not end up bound to a denied port.
+		port := freePort(t)
+		o := sandboxed(t, policy(0, 0), Require, "bind-swap", strconv.Itoa(port), "2000")
+		got := o.result()
+		t.Log(got)
+		if strings.Contains(got, "bound") {
+			t.Errorf("the UDP socket was bound to port %d: %q\n%s", port, got, o.out)
+		}
+		// Nothing holds the port now.
+		c, err := net.ListenPacket("udp4", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			t.Fatalf("port %d still taken after the run: %v", port, err)
+		}
+		c.Close()
+	})
 	t.Run("many threads at once", func(t *testing.T) {
 		denied, accepted := countingListener(t)
 		o := sandboxed(t, policy(0, 0), Require, "storm", strconv.Itoa(denied), "32", "10")

@@ -178,6 +178,41 @@ func runEscapeTarget(op string, rest []string) (int, bool) {
 		stop.Store(true)
 		wg.Wait()
 		return result("flip=%s", countString(counts)), true
+	case "bind-swap": // bind a unix socket's descriptor number while another thread swaps a UDP socket onto it
+		n := atoiOr(arg(1))
+		udp, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM, 0)
+		if err != nil {
+			return result("socket=%s", errName(err)), true
+		}
+		ux, _ := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM, 0)
+		const num = 100
+		unix.Dup2(ux, num)
+		sa := [4]uint32{unix.AF_INET | uint32(port>>8|port<<8&0xff00)<<16, 0x0100007f}
+		var stop atomic.Bool
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runtime.LockOSThread()
+			for !stop.Load() {
+				unix.Dup2(udp, num)
+				unix.Dup2(ux, num)
+			}
+		}()
+		counts := map[string]int{}
+		for i := 0; i < n; i++ {
+			_, _, e := unix.Syscall(unix.SYS_BIND, num, uintptr(unsafe.Pointer(&sa)), unix.SizeofSockaddrInet4)
+			counts[errName(errnoErr(e))]++
+			if got, err := unix.Getsockname(udp); err == nil {
+				if a, ok := got.(*unix.SockaddrInet4); ok && a.Port == port {
+					counts["bound"]++
+					break
+				}
+			}
+		}
+		stop.Store(true)
+		wg.Wait()
+		return result("swap=%s", countString(counts)), true
 	case "storm": // many threads issue denied connects at once
 		threads, per := atoiOr(arg(1)), atoiOr(arg(2))
 		var mu sync.Mutex

@@ -4,9 +4,12 @@ package sandbox
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/netip"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -377,10 +380,7 @@ func (s *supervisor) handleBind(ctx context.Context, n *seccompNotif) {
 	defer ns.close()
 	t, dup, domain, typ, args := ns.t, ns.fd, ns.domain, ns.typ, n.Data.Args
 	if !isIP(domain) {
-		// unix and netlink addresses resolve in the target's own context
-		// (its cwd, its mounts); a descriptor swapped for a TCP socket
-		// meanwhile is stopped by the Landlock backstop.
-		s.reply(n, 0, 0, true)
+		s.bindLocal(n, t, dup, domain, args)
 		return
 	}
 	sa, errno := s.readSockaddr(n, t, args[1], uint64(uint32(args[2])))
@@ -417,6 +417,115 @@ func (s *supervisor) handleBind(ctx context.Context, n *seccompNotif) {
 	}
 	e := rawBind(dup, sa)
 	s.reply(n, 0, e, false)
+}
+
+// bindLocal answers a bind on a socket that is not IP (unix, netlink). An
+// address that resolves in no file system (netlink, an abstract or unnamed
+// unix address) is bound here, on the duplicate, with the address read
+// once: a descriptor or an address another thread swaps meanwhile changes
+// nothing. A unix path resolves in the target's own context (its cwd, its
+// mounts, its Landlock domain), so the kernel binds it in the target
+// (CONTINUE), where it looks the descriptor number up again: a thread that
+// swapped an IP socket onto that number could have a UDP port bound
+// unchecked (a TCP one is stopped by Landlock). A program does that only
+// to get round the fence, so a descriptor found swapped around such a bind
+// ends the process.
+func (s *supervisor) bindLocal(n *seccompNotif, t target, dup, domain int, args [6]uint64) {
+	sa, errno := s.readSockaddr(n, t, args[1], uint64(uint32(args[2])))
+	if errno != 0 {
+		s.reply(n, 0, errno, false)
+		return
+	}
+	if len(sa) >= 2 && int(binary.NativeEndian.Uint16(sa)) != domain {
+		// An address of another family than the socket's: the kernel
+		// refuses it, and a swap could make it fit another socket.
+		s.reply(n, 0, unix.EINVAL, false)
+		return
+	}
+	fs := domain == unix.AF_UNIX && len(sa) > 2 && sa[2] != 0 // a path, not abstract or unnamed
+	if !fs {
+		s.reply(n, 0, rawBind(dup, sa), false)
+		return
+	}
+	fd := int(int32(args[0]))
+	if s.swapped(t, fd, dup) {
+		s.killSwap(n, t, fd)
+		return
+	}
+	s.reply(n, 0, 0, true)
+	for range 3 {
+		if s.swapped(t, fd, dup) {
+			s.killSwap(nil, t, fd)
+			return
+		}
+	}
+}
+
+// shutBoundUDP shuts down the IP datagram sockets bound to a port among
+// the descriptors of process pid (pidfd pfd).
+func shutBoundUDP(pfd, pid int) {
+	entries, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		num, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		dup, err := unix.PidfdGetfd(pfd, num, 0)
+		if err != nil {
+			continue
+		}
+		if domain, typ, errno := socketInfo(dup); errno == 0 && isIP(domain) && typ == unix.SOCK_DGRAM {
+			if ap, ok := boundAddr(dup); ok && ap.Port() != 0 {
+				unix.Shutdown(dup, unix.SHUT_RDWR)
+			}
+		}
+		unix.Close(dup)
+	}
+}
+
+// swapped reports whether the target's descriptor fd no longer refers to
+// the socket dup duplicated (closed, or another file put on the number).
+func (s *supervisor) swapped(t target, fd, dup int) bool {
+	if t.pidfd < 0 {
+		return false
+	}
+	now, err := unix.PidfdGetfd(t.pidfd, fd, 0)
+	if err != nil {
+		return false // gone (the process ended, or closed it): nothing bound through it
+	}
+	defer unix.Close(now)
+	var a, b unix.Stat_t
+	if unix.Fstat(dup, &a) != nil || unix.Fstat(now, &b) != nil {
+		return true
+	}
+	return a.Dev != b.Dev || a.Ino != b.Ino
+}
+
+// killSwap ends the target process whose descriptor was swapped around a
+// bind, answering n (when not answered yet) with EPERM, and reports it.
+func (s *supervisor) killSwap(n *seccompNotif, t target, fd int) {
+	result := "refused"
+	if s.spec.Mode != Off {
+		if pfd, err := unix.PidfdOpen(t.tgid, 0); err == nil {
+			// A UDP socket the race bound may already be shared with a
+			// child: shut every bound one down (for all its holders) before
+			// the process ends, so that none serves.
+			shutBoundUDP(pfd, t.tgid)
+			if unix.PidfdSendSignal(pfd, unix.SIGKILL, nil, 0) == nil {
+				result = "killed"
+			}
+			unix.Close(pfd)
+		}
+	}
+	if n != nil {
+		s.reply(n, 0, unix.EPERM, false)
+	}
+	s.emit(Event{Op: "bind", PID: t.tgid, TID: t.tid, Comm: t.comm, Effect: action.Deny, Layer: LayerContinue,
+		Detail: fmt.Sprintf("descriptor %d swapped while a unix bind was decided", fd),
+		Reason: "a descriptor swapped around a bind could bind an IP port unchecked", Result: result})
 }
 
 func (s *supervisor) handleListen(ctx context.Context, n *seccompNotif) {

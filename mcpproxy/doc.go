@@ -7,9 +7,12 @@
 //     arguments); a string argument named command, cmd or script is also
 //     analysed as shell text (package shell) and its parts join the request,
 //     so shell rules apply to it. resources/read and resources/subscribe
-//     become mcp.read (the URI; a file: URI also a file.read of its path),
-//     prompts/get and completion/complete mcp.prompt or mcp.read. Every
-//     decision goes through the [action.DecideFunc], which audits it.
+//     become mcp.read (the URI; a file: URI also a file.read of its path,
+//     whatever its host and however a lenient URL parser would read it; one
+//     whose path cannot be told for sure is refused), prompts/get and
+//     completion/complete mcp.prompt or mcp.read (a completion's context
+//     arguments decided too). Every decision goes through the
+//     [action.DecideFunc], which audits it.
 //   - deny: a tools/call answers a result with isError and the reason, so
 //     the model can adapt; other methods a JSON-RPC error (code
 //     [CodeDenied]). ask: an elicitation to the client's user when the
@@ -38,7 +41,9 @@
 //     client for input (input_required) is refused with a JSON-RPC error.
 //   - An upstream that fails, exits or breaks the protocol answers the
 //     pending and later requests with a JSON-RPC error, never silence; the
-//     stdio proxy writes those answers, then ends.
+//     stdio proxy writes those answers, then ends. An answer without a
+//     result object (or with an error and a result) reaches the client as
+//     an error only, which no client drops as invalid.
 //   - The stdio fast path (fast.go) reads each line as the SDK does (keys
 //     case-sensitive, the last of duplicates) and takes only calls whose
 //     per-request _meta is the session's own era; anything else, and every
@@ -49,7 +54,8 @@
 // stateless 2026-07-28 era (server/discover, per-request _meta); over HTTP
 // it is a stateless streamable-HTTP handler ([Proxy.HTTPHandler]: an
 // optional bearer token, browsers of other origins and DNS-rebinding host
-// names refused). The upstream client probes server/discover and falls
+// names refused, each body read whole within a timeout before the request
+// counts against the in-flight limit). The upstream client probes server/discover and falls
 // back to initialize; over HTTP it follows redirects only within the
 // endpoint's origin and bounds response bodies ([HTTP]).
 //

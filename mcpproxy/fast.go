@@ -281,8 +281,11 @@ func (f *fastPath) intercept(ctx context.Context, msg jsonrpc.Message) bool {
 		f.mu.Lock()
 		taken := f.tokens[token]
 		f.mu.Unlock()
-		if token == "" || taken {
-			return false // the ordinary path keeps such tokens apart
+		if token == "" || taken || strings.HasPrefix(token, "string:safeclaw-") {
+			// The ordinary path keeps such tokens apart: it gives the
+			// upstream tokens of its own, named safeclaw-N, which a fast
+			// call's token forwarded as it is must not be mistaken for.
+			return false
 		}
 	}
 	args, err := decodeArgs(params.Arguments)
@@ -425,11 +428,24 @@ func (f *fastPath) response(msg jsonrpc.Message) bool {
 		f.answer(down, fc.orig, errorResult(f.p.unrecorded(err)))
 		return true
 	}
+	if resp.Error == nil && !isObject(resp.Result) {
+		// No result, null or not an object: not an answer a client can
+		// read (one without a result may be dropped as invalid, its call
+		// left waiting); say what happened instead.
+		f.fail(down, fc.orig, f.p.noResult("tools/call"))
+		return true
+	}
 	if resp.Error == nil && asksForInput(resp.Result) {
 		f.fail(down, fc.orig, f.p.inputRequested("tools/call"))
 		return true
 	}
-	down.send(&jsonrpc.Response{ID: fc.orig, Result: resp.Result, Error: resp.Error})
+	if resp.Error != nil {
+		// An error only: a response carrying a result besides is not
+		// JSON-RPC, and a strict client drops it, leaving its call waiting.
+		f.fail(down, fc.orig, resp.Error)
+		return true
+	}
+	down.send(&jsonrpc.Response{ID: fc.orig, Result: resp.Result})
 	return true
 }
 

@@ -159,6 +159,12 @@ func (p *Proxy) inputRequested(what string) error {
 	return &jsonrpc.Error{Code: CodeUpstream, Message: fmt.Sprintf("safeclaw: upstream MCP server %q asked the client for input (elicitation, sampling or roots) to answer %s; safeclaw does not relay requests from the server to the client", p.opts.Name, what)}
 }
 
+// noResult is the error for an upstream answer to what without a result
+// object (none, null, or another JSON value).
+func (p *Proxy) noResult(what string) error {
+	return &jsonrpc.Error{Code: CodeUpstream, Message: fmt.Sprintf("safeclaw: upstream MCP server %q answered %s without a result object", p.opts.Name, what)}
+}
+
 // unrecorded is the tool error for a decision whose audit record could not
 // be made durable.
 func (p *Proxy) unrecorded(err error) string {
@@ -313,7 +319,11 @@ func (p *Proxy) couldAllow(ctx context.Context, ss *mcp.ServerSession, f action.
 
 func (p *Proxy) readResource(ctx context.Context, r *mcp.ReadResourceRequest) (mcp.Result, error) {
 	uri := r.Params.URI
-	req := p.request(r.Session, "resources/read "+uri, p.readParts(uri, ""))
+	parts, err := p.readParts(uri, "")
+	if err != nil {
+		return nil, err
+	}
+	req := p.request(r.Session, "resources/read "+uri, parts)
 	if err := p.gate(ctx, r.Session, r.Params.Meta, req, "resources/read\x00"+uri); err != nil {
 		return nil, err
 	}
@@ -331,13 +341,51 @@ func (p *Proxy) readResource(ctx context.Context, r *mcp.ReadResourceRequest) (m
 
 // readParts are an mcp.read of uri and, for a file: URI, a file.read of
 // its path in a part of its own, so file rules (secrets, safeclaw's keys)
-// apply to it.
-func (p *Proxy) readParts(uri, detail string) []action.Part {
+// apply to it. A URI that a URL parser may read as a local file but whose
+// path safeclaw cannot tell for sure is an error: it is refused, not read
+// without the file rules.
+func (p *Proxy) readParts(uri, detail string) ([]action.Part, error) {
 	parts := []action.Part{{Facets: []action.Action{{Kind: action.MCPRead, Server: p.opts.Name, URL: uri, Detail: detail}}}}
-	if u, err := url.Parse(uri); err == nil && strings.EqualFold(u.Scheme, "file") && (u.Host == "" || u.Host == "localhost") && u.Path != "" {
-		parts = append(parts, action.Part{Facets: []action.Action{{Kind: action.FileRead, Path: path.Clean(u.Path), Detail: "MCP resource " + uri}}})
+	name, isFile, err := fileURIPath(uri)
+	if err != nil {
+		return nil, &jsonrpc.Error{Code: CodeDenied, Message: fmt.Sprintf("Denied by safeclaw: the resource URI %q names a local file whose path safeclaw cannot tell for sure (%v), so the file rules cannot be applied to it. Use a plain file:///absolute/path URI.", uri, err)}
 	}
-	return parts
+	if isFile {
+		parts = append(parts, action.Part{Facets: []action.Action{{Kind: action.FileRead, Path: name, Detail: "MCP resource " + uri}}})
+	}
+	return parts, nil
+}
+
+// fileURIPath reports whether uri is a file: URI as the servers' URL
+// parsers read it, and its absolute path. Those parsers are lenient where
+// Go's is strict: WHATWG's (Node's URL, browsers) and Python's drop
+// leading and trailing control characters and spaces and every tab and
+// line break, ignore the case of the scheme and of "localhost", and many
+// servers ignore the host altogether; so the host is not looked at, and a
+// file: URI that Go cannot parse, that holds a backslash (a slash to
+// WHATWG) or has no absolute path is an error rather than no file.
+func fileURIPath(uri string) (name string, isFile bool, err error) {
+	s := strings.TrimFunc(uri, func(r rune) bool { return r <= ' ' })
+	s = strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' {
+			return -1
+		}
+		return r
+	}, s)
+	if len(s) < 5 || !strings.EqualFold(s[:5], "file:") {
+		return "", false, nil
+	}
+	if strings.Contains(s, "\\") {
+		return "", true, errors.New("it holds a backslash")
+	}
+	u, perr := url.Parse(s)
+	switch {
+	case perr != nil:
+		return "", true, errors.New("it is not a valid URL")
+	case u.Opaque != "" || !strings.HasPrefix(u.Path, "/"):
+		return "", true, errors.New("it has no absolute path")
+	}
+	return path.Clean(u.Path), true, nil
 }
 
 func (p *Proxy) subscribe(ctx context.Context, r *mcp.SubscribeRequest) error {
@@ -345,7 +393,11 @@ func (p *Proxy) subscribe(ctx context.Context, r *mcp.SubscribeRequest) error {
 		return err
 	}
 	uri := r.Params.URI
-	req := p.request(r.Session, "resources/subscribe "+uri, p.readParts(uri, "subscribe"))
+	parts, err := p.readParts(uri, "subscribe")
+	if err != nil {
+		return err
+	}
+	req := p.request(r.Session, "resources/subscribe "+uri, parts)
 	if err := p.gate(ctx, r.Session, r.Params.Meta, req, "resources/subscribe\x00"+uri); err != nil {
 		return err
 	}
@@ -413,9 +465,9 @@ func (p *Proxy) listResourceTemplates(ctx context.Context, r *mcp.ListResourceTe
 
 func (p *Proxy) getPrompt(ctx context.Context, r *mcp.GetPromptRequest) (mcp.Result, error) {
 	name := r.Params.Name
-	args := make(map[string]any, len(r.Params.Arguments))
-	for k, v := range r.Params.Arguments {
-		args[k] = v
+	args, err := promptArgs(r.Params.Arguments)
+	if err != nil {
+		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("safeclaw: prompts/get %q: %v", name, err)}
 	}
 	req := p.request(r.Session, "prompts/get "+name+" "+compactJSON(args),
 		[]action.Part{{Facets: []action.Action{{Kind: action.MCPPrompt, Server: p.opts.Name, Tool: name, Args: args}}}})
@@ -452,29 +504,70 @@ func (p *Proxy) listPrompts(ctx context.Context, r *mcp.ListPromptsRequest) (mcp
 	return out, nil
 }
 
+// promptArgs are a prompt's (or a completion's) string arguments as the
+// policy sees them; keys that differ only in case are refused, as they are
+// in tools/call arguments (a server may read either).
+func promptArgs(in map[string]string) (map[string]any, error) {
+	args := make(map[string]any, len(in))
+	for k, v := range in {
+		args[k] = v
+	}
+	if a, b, clash := action.KeysDifferingInCase(args); clash {
+		return nil, fmt.Errorf("arguments hold keys that differ only in case (%q and %q): the server may read either, so they are refused", a, b)
+	}
+	return args, nil
+}
+
 // complete gates completion/complete like what it completes: a prompt's
-// argument (mcp.prompt) or a resource template's (mcp.read).
+// argument (mcp.prompt) or a resource template's (mcp.read). The values
+// of the other arguments the client gives as context reach the server too,
+// so they are decided as well: for a prompt as its arguments, for a
+// template as the URI they expand it to.
 func (p *Proxy) complete(ctx context.Context, r *mcp.CompleteRequest) (mcp.Result, error) {
 	ref := r.Params.Ref
 	if ref == nil {
 		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "safeclaw: completion/complete without ref"}
 	}
-	args := map[string]any{r.Params.Argument.Name: r.Params.Argument.Value}
-	var f action.Action
+	var ctxArgs map[string]string
+	if r.Params.Context != nil {
+		ctxArgs = r.Params.Context.Arguments
+	}
+	args, err := promptArgs(map[string]string{r.Params.Argument.Name: r.Params.Argument.Value})
+	if err != nil {
+		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "safeclaw: completion/complete: " + err.Error()}
+	}
+	others, err := promptArgs(ctxArgs)
+	if err != nil {
+		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "safeclaw: completion/complete context: " + err.Error()}
+	}
+	var parts []action.Part
 	switch ref.Type {
 	case "ref/prompt":
-		f = action.Action{Kind: action.MCPPrompt, Server: p.opts.Name, Tool: ref.Name, Args: args, Detail: "completion"}
+		parts = []action.Part{{Facets: []action.Action{{Kind: action.MCPPrompt, Server: p.opts.Name, Tool: ref.Name, Args: args, Detail: "completion"}}}}
+		if len(others) > 0 {
+			parts = append(parts, action.Part{Facets: []action.Action{{Kind: action.MCPPrompt, Server: p.opts.Name, Tool: ref.Name, Args: others, Detail: "completion context"}}})
+		}
 	case "ref/resource":
+		// Like a read of the resource: a file: URI is a file.read too,
+		// so that file rules apply to completing it.
+		if parts, err = p.readParts(ref.URI, "completion"); err != nil {
+			return nil, err
+		}
+		if filled := expandTemplate(ref.URI, r.Params.Argument.Name, r.Params.Argument.Value, ctxArgs); filled != ref.URI {
+			more, err := p.readParts(filled, "completion")
+			if err != nil {
+				return nil, err
+			}
+			parts = append(parts, more...)
+		}
 	default:
 		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("safeclaw: unknown completion ref type %q", ref.Type)}
 	}
-	parts := []action.Part{{Facets: []action.Action{f}}}
-	if ref.Type == "ref/resource" {
-		// Like a read of the resource: a file: URI is a file.read too,
-		// so that file rules apply to completing it.
-		parts = p.readParts(ref.URI, "completion")
+	input := "completion/complete " + ref.Type + " " + ref.Name + ref.URI + " " + compactJSON(args)
+	if len(others) > 0 {
+		input += " context " + compactJSON(others)
 	}
-	req := p.request(r.Session, "completion/complete "+ref.Type+" "+ref.Name+ref.URI, parts)
+	req := p.request(r.Session, input, parts)
 	if err := p.gate(ctx, r.Session, nil, req, ""); err != nil {
 		return nil, err
 	}
@@ -483,6 +576,41 @@ func (p *Proxy) complete(ctx context.Context, r *mcp.CompleteRequest) (mcp.Resul
 		return nil, p.upstreamError(err)
 	}
 	return res, nil
+}
+
+// expandTemplate fills a URI template's expressions ({name}, {+name},
+// {/a,b}, ...) with the argument being completed and the context's values,
+// unencoded (so that a path reads as the server may read it); variables
+// without a value expand to nothing.
+func expandTemplate(tmpl, name, value string, ctxArgs map[string]string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(tmpl, '{')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(tmpl[i:], '}')
+		if j < 0 {
+			break
+		}
+		b.WriteString(tmpl[:i])
+		expr := strings.TrimLeft(tmpl[i+1:i+j], "+#./;?&=,!@|")
+		var vals []string
+		for _, v := range strings.Split(expr, ",") {
+			v, _, _ = strings.Cut(v, ":")
+			v = strings.TrimSuffix(v, "*")
+			switch {
+			case v == name:
+				vals = append(vals, value)
+			case ctxArgs[v] != "":
+				vals = append(vals, ctxArgs[v])
+			}
+		}
+		b.WriteString(strings.Join(vals, ","))
+		tmpl = tmpl[i+j+1:]
+	}
+	b.WriteString(tmpl)
+	return b.String()
 }
 
 // gate decides a request of a method other than tools/call: nil to go on,

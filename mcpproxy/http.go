@@ -1,6 +1,7 @@
 package mcpproxy
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -10,7 +11,9 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
@@ -36,7 +39,14 @@ type HTTPOptions struct {
 	Token string
 	// MaxInFlight bounds the requests served at once (0: maxInFlight).
 	MaxInFlight int
+	// BodyTimeout bounds the time a client takes to send a request's body
+	// (0: bodyTimeout); the body is read whole before the request counts
+	// against MaxInFlight, so slow clients cannot hold the slots.
+	BodyTimeout time.Duration
 }
+
+// bodyTimeout is the default of HTTPOptions.BodyTimeout.
+const bodyTimeout = 30 * time.Second
 
 // Handler serves clients over streamable HTTP without a token; see
 // [Proxy.HTTPHandler].
@@ -56,6 +66,11 @@ func (p *Proxy) HTTPHandler(o HTTPOptions) http.Handler {
 		n = maxInFlight
 	}
 	h = limitInFlight(n, h)
+	bt := o.BodyTimeout
+	if bt <= 0 {
+		bt = bodyTimeout
+	}
+	h = bodyFirst(maxRequestBody, bt, h)
 	h = http.NewCrossOriginProtection().Handler(h)
 	if o.Token != "" {
 		h = bearer(o.Token, h)
@@ -75,6 +90,41 @@ func limitInFlight(n int, next http.Handler) http.Handler {
 			w.Header().Set("Retry-After", "1")
 			http.Error(w, fmt.Sprintf("safeclaw mcp: %d requests are already in flight; try again", n), http.StatusServiceUnavailable)
 		}
+	})
+}
+
+// bodyFirst reads a request's body, at most limit bytes (more: 413),
+// within timeout (after it: 408), before next sees the request: a client
+// that sends its body slowly, or never finishes it, holds none of
+// limitInFlight's slots and is cut off.
+func bodyFirst(limit int64, timeout time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		rc := http.NewResponseController(w)
+		bounded := rc.SetReadDeadline(time.Now().Add(timeout)) == nil
+		body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+		switch {
+		case err != nil && errors.Is(err, os.ErrDeadlineExceeded):
+			w.Header().Set("Connection", "close")
+			http.Error(w, fmt.Sprintf("safeclaw mcp: the request body did not arrive within %v", timeout), http.StatusRequestTimeout)
+			return
+		case err != nil:
+			http.Error(w, "safeclaw mcp: reading the request body: "+err.Error(), http.StatusBadRequest)
+			return
+		case int64(len(body)) > limit:
+			w.Header().Set("Connection", "close")
+			http.Error(w, fmt.Sprintf("safeclaw mcp: the request body exceeds %d bytes", limit), http.StatusRequestEntityTooLarge)
+			return
+		}
+		if bounded {
+			_ = rc.SetReadDeadline(time.Time{})
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		r.ContentLength = int64(len(body))
+		next.ServeHTTP(w, r)
 	})
 }
 

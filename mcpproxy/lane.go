@@ -297,6 +297,11 @@ func (c *upstreamConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 		delete(c.sent, key)
 		c.mu.Unlock()
 		switch {
+		case known && resp.Error == nil && !isObject(resp.Result):
+			// The SDK's client reads a missing or null result as an empty
+			// one: the client is told the upstream did not answer properly,
+			// as the fast path tells it.
+			return &jsonrpc.Response{ID: resp.ID, Error: c.noResult()}, nil
 		case known:
 			return msg, nil
 		case isFastID(resp.ID):
@@ -309,6 +314,11 @@ func (c *upstreamConn) Read(ctx context.Context) (jsonrpc.Message, error) {
 			return nil, err
 		}
 	}
+}
+
+// noResult is the error for an upstream answer without a result object.
+func (c *upstreamConn) noResult() error {
+	return &jsonrpc.Error{Code: CodeUpstream, Message: "safeclaw: the upstream MCP server answered without a result object"}
 }
 
 // isFastID reports an ID of the fast path's own ("safeclaw-N"), which the

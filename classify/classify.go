@@ -47,6 +47,12 @@
 //     skill can run shell commands that no PreToolUse hook sees.
 //   - Paths are resolved against the live file system at decision time; a
 //     symlink swapped in afterwards is the kernel layer's business (safeclaw run).
+//   - On a case-insensitive file system an existing path is spelled as the
+//     directory stores it, but a file that does not exist yet keeps the
+//     case the agent wrote (.claude/Settings.local.json): rules that must
+//     hold on such a volume have to match ignoring case.
+//   - Codex's PreToolUse reports a shell call's script without its workdir:
+//     the script is analysed in the agent's cwd.
 package classify
 
 import (
@@ -121,15 +127,25 @@ func classify(c Call, in args) ([]action.Part, string) {
 		return shellParts(c, in, text, ok)
 	case "exec_command":
 		// A string (Codex 0.169), or an argv as the shell tool sends it.
+		// Codex reads "cmd"; a "command" beside it is analysed as well, so
+		// that an extra key cannot choose which script safeclaw looks at.
+		var texts []string
 		for _, k := range []string{"cmd", "command"} {
 			if text, ok := in.str(k); ok {
-				return shellParts(c, in, text, true)
-			}
-			if argv, ok := in.strs(k); ok && len(argv) > 0 {
-				return shellParts(c, in, quoteArgv(argv), true)
+				texts = append(texts, text)
+			} else if argv, ok := in.strs(k); ok && len(argv) > 0 {
+				texts = append(texts, quoteArgv(argv))
 			}
 		}
-		return shellParts(c, in, "", false)
+		if len(texts) == 0 {
+			return shellParts(c, in, "", false)
+		}
+		var parts []action.Part
+		for _, text := range texts {
+			p, _ := shellParts(c, in, text, true)
+			parts = append(parts, p...)
+		}
+		return parts, strings.Join(texts, "\n")
 	// Shell tools whose command is an argv.
 	case "shell", "local_shell", "container.exec":
 		argv, ok := in.strs("command")
@@ -225,16 +241,10 @@ func shellParts(c Call, in args, text string, ok bool) ([]action.Part, string) {
 		return []action.Part{{Facets: []action.Action{{Kind: action.ShellOpaque, Tool: c.Tool, Args: in.any(),
 			Detail: "shell tool call without a command string"}}}}, ""
 	}
-	cwd := c.Cwd
-	// Gemini's run_shell_command and Codex's exec tools may run in another
-	// directory than the agent's own.
-	for _, k := range []string{"dir_path", "directory", "workdir", "cwd"} {
-		if d, isStr := in.str(k); isStr && d != "" {
-			cwd = CanonicalPath(d, c.Cwd, c.Home)
-			break
-		}
+	var parts []action.Part
+	for _, cwd := range shellDirs(c, in) {
+		parts = append(parts, shell.Analyze(text, shell.Env{Cwd: cwd, Home: c.Home, ReadFile: c.ReadFile})...)
 	}
-	parts := shell.Analyze(text, shell.Env{Cwd: cwd, Home: c.Home, ReadFile: c.ReadFile})
 	if len(parts) == 0 {
 		return []action.Part{{Text: text, Facets: []action.Action{{Kind: action.ShellOpaque, Command: text,
 			Detail: "the command text holds no command"}}}}, text
@@ -247,6 +257,33 @@ func shellParts(c Call, in args, text string, ok bool) ([]action.Part, string) {
 		}
 	}
 	return parts, text
+}
+
+// shellDirKeys are the argument names of the directory each shell tool
+// runs its script in; nil for the tools that always run in the agent's
+// working directory.
+var shellDirKeys = map[string][]string{
+	"run_shell_command": {"dir_path", "directory"}, // Gemini (directory before 0.40)
+	"exec_command":      {"workdir"},
+	"shell":             {"workdir"},
+	"local_shell":       {"workdir"},
+	"shell_command":     {"workdir"},
+	"container.exec":    {"workdir"},
+	"Bash":              nil, // Claude Code: the session's directory
+	"write_stdin":       nil, // typed into a running session
+}
+
+// shellDirs is every directory a shell tool's script is analysed in.
+// Gemini's run_shell_command and Codex's exec tools may run in another
+// directory than the agent's own, under their own key; a key the tool does
+// not read is ignored by the tool, so it must not move the analysis either
+// (a Bash call with "cwd":"/tmp" still runs in the session's directory).
+//
+// The script is analysed in the directory under the tool's own key (else
+// the agent's), and also in any other directory the call names (Cursor's
+// Shell, whose keys are not known).
+func shellDirs(c Call, in args) []string {
+	return dirsOf(c, in, shellDirKeys[c.Tool], []string{"dir_path", "directory", "workdir", "cwd", "working_directory"})
 }
 
 // quoteArgv joins an argv into a shell text that splits back into the same words.
@@ -274,16 +311,72 @@ func pathKeys() [7]string {
 	return [...]string{"file_path", "notebook_path", "absolute_path", "path", "filePath", "target_file", "file"}
 }
 
-// fileParts gates a single-file tool. A file tool without a path is
-// tool.<name>: safeclaw cannot say what it would touch.
+// fileParts gates a single-file tool. Agents name the path under
+// different keys (file_path, notebook_path, absolute_path, ...) and a tool
+// reads only its own: every path key present is gated, each its own part,
+// so that a harmless path under another key cannot stand in for the one
+// the tool writes (NotebookEdit with notebook_path and file_path). A file
+// tool without a path, or with a path no file system takes (a NUL byte),
+// is tool.<name>: safeclaw cannot say what it would touch.
 func fileParts(c Call, in args, kind action.Kind, detail string) ([]action.Part, string) {
+	var parts []action.Part
+	var display []string
+	seen := map[string]bool{}
 	for _, k := range pathKeys() {
-		if p, ok := in.str(k); ok && p != "" {
-			canon := CanonicalPath(p, c.Cwd, c.Home)
-			return []action.Part{fileFacet(c, in, kind, canon, detail)}, c.Tool + " " + canon
+		p, ok := in.str(k)
+		if !ok || p == "" {
+			continue
 		}
+		if strings.IndexByte(p, 0) >= 0 {
+			return []action.Part{unknown(c, in, "file path with a NUL byte: "+strconvQuote(p))}, ""
+		}
+		canon := CanonicalPath(p, c.Cwd, c.Home)
+		if seen[canon] {
+			continue
+		}
+		seen[canon] = true
+		parts = append(parts, fileFacet(c, in, kind, canon, detail))
+		display = append(display, canon)
 	}
-	return []action.Part{unknown(c, in, "file tool call without a path")}, ""
+	if len(parts) == 0 {
+		return []action.Part{unknown(c, in, "file tool call without a path")}, ""
+	}
+	return parts, c.Tool + " " + strings.Join(display, " ")
+}
+
+// dirsOf is every distinct directory a call names, canonical: those under
+// the tool's own keys, or the agent's working directory when it uses none
+// of them, and then those under any other key a tool of its kind may read.
+// A key the tool does not read is ignored by the tool, but gating it too
+// costs nothing in a well-formed call, and a tool safeclaw knows less well
+// than it thinks is still covered.
+func dirsOf(c Call, in args, own, others []string) []string {
+	var dirs []string
+	seen := map[string]bool{}
+	add := func(k string) bool {
+		d, ok := in.str(k)
+		if !ok || d == "" {
+			return false
+		}
+		if canon := CanonicalPath(d, c.Cwd, c.Home); !seen[canon] {
+			seen[canon] = true
+			dirs = append(dirs, canon)
+		}
+		return true
+	}
+	found := false
+	for _, k := range own {
+		found = add(k) || found
+	}
+	if !found {
+		canon := CanonicalPath(".", c.Cwd, c.Home)
+		seen[canon] = true
+		dirs = append(dirs, canon)
+	}
+	for _, k := range others {
+		add(k)
+	}
+	return dirs
 }
 
 func fileFacet(c Call, in args, kind action.Kind, path, detail string) action.Part {
@@ -297,45 +390,50 @@ func fileFacet(c Call, in args, kind action.Kind, path, detail string) action.Pa
 	return action.Part{Facets: []action.Action{a}}
 }
 
-// dirKeys are the argument names of the directory a search tool reads.
-func dirKeys() [5]string { return [...]string{"path", "dir_path", "directory", "absolute_path", "dir"} }
+// searchDirKeys are the argument names under which each search tool
+// takes its directory (older Gemini CLIs used path where 0.61 uses
+// dir_path).
+var searchDirKeys = map[string][]string{
+	"Glob": {"path"}, "Grep": {"path"}, "LS": {"path"},
+	"glob": {"dir_path", "path"}, "grep_search": {"dir_path", "path"}, "search_file_content": {"dir_path", "path"},
+	"list_directory": {"dir_path", "path"},
+	"grep_files":     {"path"}, "list_dir": {"dir_path", "path"},
+}
+
+// dirKeyList are the argument names of the directory a search tool reads.
+func dirKeyList() []string { return []string{"path", "dir_path", "directory", "absolute_path", "dir"} }
 
 // searchParts gates Glob/Grep/LS-like tools by the directory they read
 // the path argument, else the working directory. A glob pattern
 // that leaves that directory (absolute, ~, ..) adds the directory it
 // reaches.
+//
+// Each agent names the directory under its own key (Claude path, Gemini
+// dir_path): every directory key present is gated, so that an extra key
+// cannot stand in for the one the tool reads.
 func searchParts(c Call, in args) []action.Part {
-	base := ""
-	for _, k := range dirKeys() {
-		if p, ok := in.str(k); ok && p != "" {
-			base = p
-			break
-		}
-	}
-	dir := CanonicalPath(base, c.Cwd, c.Home)
-	if base == "" {
-		dir = CanonicalPath(".", c.Cwd, c.Home)
-	}
 	detail := ""
 	if pat, ok := in.str("pattern"); ok {
 		detail = c.Tool + " pattern " + strconvQuote(pat)
 	}
-	parts := []action.Part{fileFacet(c, in, action.FileRead, dir, detail)}
+	recursive := false
 	switch c.Tool {
 	case "Grep", "grep_search", "search_file_content", "grep_files":
 		// A content search reads the files below its path (some agents'
 		// grep includes hidden ones): rules for paths inside it apply.
-		for i := range parts[0].Facets {
-			if parts[0].Facets[i].Kind == action.FileRead {
-				parts[0].Facets[i].Recursive = true
-			}
-		}
+		recursive = true
 	}
-	if c.Tool == "Glob" || c.Tool == "glob" {
-		if pat, ok := in.str("pattern"); ok {
-			if p := globDir(pat); p != "" && escapes(pat) {
-				if extra := CanonicalPath(p, dir, c.Home); extra != dir {
-					parts = append(parts, fileFacet(c, in, action.FileRead, extra, detail))
+	var parts []action.Part
+	for _, dir := range dirsOf(c, in, searchDirKeys[c.Tool], dirKeyList()) {
+		part := fileFacet(c, in, action.FileRead, dir, detail)
+		part.Facets[0].Recursive = recursive
+		parts = append(parts, part)
+		if c.Tool == "Glob" || c.Tool == "glob" {
+			if pat, ok := in.str("pattern"); ok {
+				if p := globDir(pat); p != "" && escapes(pat) {
+					if extra := CanonicalPath(p, dir, c.Home); extra != dir {
+						parts = append(parts, fileFacet(c, in, action.FileRead, extra, detail))
+					}
 				}
 			}
 		}
@@ -345,26 +443,31 @@ func searchParts(c Call, in args) []action.Part {
 
 // manyFileParts gates Gemini's read_many_files: one part per path or
 // pattern, each by the directory it reaches.
+//
+// Gemini resolves the paths against its working directory; a directory key
+// in the call is a base as well, so that it cannot move the check away
+// from where the files are read.
 func manyFileParts(c Call, in args) []action.Part {
-	base := c.Cwd
-	for _, k := range dirKeys() {
-		if p, ok := in.str(k); ok && p != "" {
-			base = CanonicalPath(p, c.Cwd, c.Home)
-			break
-		}
-	}
 	var parts []action.Part
-	for _, k := range []string{"paths", "include"} {
-		list, _ := in.strs(k)
-		for _, p := range list {
-			target := p
-			if d := globDir(p); d != p {
-				target = d
+	seen := map[string]bool{}
+	for _, base := range dirsOf(c, in, nil, dirKeyList()) {
+		for _, k := range []string{"paths", "include"} {
+			list, _ := in.strs(k)
+			for _, p := range list {
+				target := p
+				if d := globDir(p); d != p {
+					target = d
+				}
+				if target == "" {
+					target = "."
+				}
+				canon := CanonicalPath(target, base, c.Home)
+				if seen[canon] {
+					continue
+				}
+				seen[canon] = true
+				parts = append(parts, fileFacet(c, in, action.FileRead, canon, c.Tool+" "+strconvQuote(p)))
 			}
-			if target == "" {
-				target = "."
-			}
-			parts = append(parts, fileFacet(c, in, action.FileRead, CanonicalPath(target, base, c.Home), c.Tool+" "+strconvQuote(p)))
 		}
 	}
 	if len(parts) == 0 {
@@ -415,7 +518,10 @@ func spawn(c Call, in args) action.Part {
 			break
 		}
 	}
-	return action.Part{Facets: []action.Action{{Kind: action.AgentSpawn, Tool: c.Tool, Args: in.any(), Detail: detail}}}
+	// A background subagent's own tool calls may not reach the agent's
+	// hooks (Claude Code #84701): the facet says it runs in the background.
+	bg, _ := in.boolean("run_in_background")
+	return action.Part{Facets: []action.Action{{Kind: action.AgentSpawn, Tool: c.Tool, Args: in.any(), Detail: detail, Background: bg}}}
 }
 
 // mcpParts splits mcp__<server>__<tool>. When the agent reported the server

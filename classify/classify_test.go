@@ -123,6 +123,16 @@ func TestToolMapping(t *testing.T) {
 		{"host case and dot", call("WebFetch", `{"url":"https://EXAMPLE.com./x"}`), action.NetworkConnect, "", "example.com", 443},
 		{"gemini web_fetch prompt", call("web_fetch", `{"prompt":"Summarize https://example.org/a, please"}`), action.HTTPRequest, "", "example.org", 443},
 		{"WebFetch file URL", call("WebFetch", `{"url":"file:///etc/shadow"}`), action.FileRead, "/etc/shadow", "", 0},
+		{"WebFetch FILE URL upper case", call("WebFetch", `{"url":"FILE:/etc/shadow"}`), action.FileRead, "/etc/shadow", "", 0},
+		{"WebFetch scheme upper case", call("WebFetch", `{"url":"HTTPS://Example.COM/x"}`), action.NetworkConnect, "", "example.com", 443},
+		{"WebFetch userinfo is not the host", call("WebFetch", `{"url":"http://169.254.169.254@evil.example/"}`), action.NetworkConnect, "", "evil.example", 80},
+		{"WebFetch IPv6 loopback", call("WebFetch", `{"url":"http://[::1]:22/"}`), action.NetworkConnect, "", "::1", 22},
+		// Non-ASCII hosts are mapped as URL clients map them (UTS #46).
+		{"WebFetch full-width host", call("WebFetch", `{"url":"http://ＥＸＡＭＰＬＥ.com/"}`), action.NetworkConnect, "", "example.com", 80},
+		{"WebFetch full-width loopback", call("WebFetch", `{"url":"http://１２７。０。０。１:8080/"}`), action.NetworkConnect, "", "127.0.0.1", 8080},
+		{"WebFetch IDN to punycode", call("WebFetch", `{"url":"https://пример.рф/"}`), action.NetworkConnect, "", "xn--e1afmkfd.xn--p1ai", 443},
+		{"WebFetch unmappable host", call("WebFetch", `{"url":"http://a‍b.example/"}`), action.ToolKind("WebFetch"), "", "", 0},
+		{"WebFetch no scheme", call("WebFetch", `{"url":"example.com/x"}`), action.ToolKind("WebFetch"), "", "", 0},
 		{"WebFetch backslash", call("WebFetch", `{"url":"http://evil.example\\@good.example/"}`), action.ToolKind("WebFetch"), "", "", 0},
 		{"WebFetch without URL", call("WebFetch", `{"prompt":"x"}`), action.ToolKind("WebFetch"), "", "", 0},
 		{"WebSearch", call("WebSearch", `{"query":"go"}`), action.WebSearch, "", "", 0},
@@ -287,6 +297,15 @@ func TestManyPathsAreSeparateParts(t *testing.T) {
 	}
 }
 
+func TestBackgroundSubagent(t *testing.T) {
+	if f := facet(t, Parts(call("Task", `{"prompt":"x","subagent_type":"general-purpose","run_in_background":true}`)), action.AgentSpawn); !f.Background {
+		t.Error("background subagent not marked")
+	}
+	if f := facet(t, Parts(call("Task", `{"prompt":"x"}`)), action.AgentSpawn); f.Background {
+		t.Error("foreground subagent marked background")
+	}
+}
+
 func TestBackground(t *testing.T) {
 	parts := Parts(call("Bash", `{"command":"python -m http.server 8080","run_in_background":true}`))
 	for _, p := range parts {
@@ -393,5 +412,238 @@ func TestMCPShellArguments(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("the command's listener was not seen: %+v", parts[1].Facets)
+	}
+}
+
+// A tool reads its path under one key; a call holding another key beside it
+// must not have that other path gated in its place. Every path key present
+// is gated, each its own part (audit: NotebookEdit with notebook_path on the
+// hook settings and a harmless file_path was allowed).
+func TestEveryPathKeyIsGated(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		c    Call
+		kind action.Kind
+		want []string
+	}{
+		{"NotebookEdit notebook_path beside file_path", call("NotebookEdit", `{"notebook_path":"/p/.claude/settings.json","file_path":"/p/a.ipynb","new_source":""}`),
+			action.FileWrite, []string{"/p/a.ipynb", "/p/.claude/settings.json"}},
+		{"write_file absolute_path beside file_path", call("write_file", `{"file_path":"a.txt","absolute_path":"/p/.gemini/settings.json","content":""}`),
+			action.FileWrite, []string{cwd + "/a.txt", "/p/.gemini/settings.json"}},
+		{"Read path beside file_path", call("Read", `{"file_path":"/p/a","path":"~/.ssh/id_rsa"}`),
+			action.FileRead, []string{"/p/a", home + "/.ssh/id_rsa"}},
+		{"same path under two keys is one part", call("Write", `{"file_path":"/p/a","path":"/p/./a","content":""}`),
+			action.FileWrite, []string{"/p/a"}},
+		// Claude Grep reads path; a dir_path beside it is gated too.
+		{"Grep dir_path beside path", call("Grep", `{"pattern":"x","path":"/tmp","dir_path":"~/.ssh"}`),
+			action.FileRead, []string{"/tmp", home + "/.ssh"}},
+		// Claude Grep ignores dir_path: without its own path it reads the
+		// working directory, which stays gated.
+		{"Grep without its own key reads cwd", call("Grep", `{"pattern":"x","dir_path":"/tmp"}`),
+			action.FileRead, []string{cwd, "/tmp"}},
+		{"gemini grep_search dir_path", call("grep_search", `{"pattern":"x","dir_path":"/srv"}`),
+			action.FileRead, []string{"/srv"}},
+		// read_many_files resolves against the working directory; a
+		// directory key is a base too.
+		{"read_many_files with a path key", call("read_many_files", `{"paths":[".ssh/id_rsa"],"path":"/tmp"}`),
+			action.FileRead, []string{cwd + "/.ssh/id_rsa", "/tmp/.ssh/id_rsa"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, p := range Parts(tt.c) {
+				if len(p.Facets) != 1 || p.Facets[0].Kind != tt.kind {
+					t.Fatalf("part %+v, want one %s facet", p, tt.kind)
+				}
+				got = append(got, p.Facets[0].Path)
+			}
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Errorf("paths %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// A path no file system takes is not gated as if it were another one.
+func TestNULInPath(t *testing.T) {
+	for _, c := range []Call{
+		call("Write", `{"file_path":"/p/.claude/settings.json\u0000x","content":""}`),
+		call("NotebookEdit", `{"notebook_path":"/p/ok.ipynb","file_path":"/p/.codex/config.toml\u0000"}`),
+		call("apply_patch", mustJSON(map[string]string{"input": "*** Begin Patch\n*** Add File: a\x00b\n+x\n*** End Patch\n"})),
+	} {
+		if k := facetKinds(Parts(c)); len(k) != 1 || k[0][0] != action.ToolKind(c.Tool) {
+			t.Errorf("%s %s: kinds %v, want tool.%s", c.Tool, c.Input, k, c.Tool)
+		}
+	}
+}
+
+// The directory a shell script is analysed in is the one the tool runs it
+// in: its own key's (Gemini dir_path, Codex workdir), else the agent's; a
+// key the tool ignores never replaces it (audit: Claude Bash with
+// "cwd":"/tmp" had `echo > .claude/settings.json` checked in /tmp while
+// Claude Code runs it in the project, and allowed).
+func TestShellDirectoryKeys(t *testing.T) {
+	root := t.TempDir()
+	proj := filepath.Join(root, "proj")
+	other := filepath.Join(root, "other")
+	for _, d := range []string{proj, other} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write := func(c Call) []string {
+		c.Cwd = proj
+		var got []string
+		for _, p := range Parts(c) {
+			for _, f := range p.Facets {
+				if f.Kind == action.FileWrite {
+					got = append(got, f.Path)
+				}
+			}
+		}
+		return got
+	}
+	in := func(kv ...string) string {
+		m := map[string]string{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return mustJSON(m)
+	}
+	for _, tt := range []struct {
+		name string
+		c    Call
+		want []string
+	}{
+		// Claude Code's Bash runs in the session's directory whatever the
+		// call says; a foreign key is analysed as well, never instead.
+		{"Bash ignores cwd", call("Bash", in("command", "echo x > out", "cwd", other)), []string{proj + "/out", other + "/out"}},
+		{"Bash ignores workdir", call("Bash", in("command", "echo x > out", "workdir", other)), []string{proj + "/out", other + "/out"}},
+		{"Bash", call("Bash", in("command", "echo x > out")), []string{proj + "/out"}},
+		{"gemini dir_path", call("run_shell_command", in("command", "echo x > out", "dir_path", other)), []string{other + "/out"}},
+		{"gemini dir_path and a foreign key", call("run_shell_command", in("command", "echo x > out", "dir_path", other, "cwd", "/srv")),
+			[]string{other + "/out", "/srv/out"}},
+		{"codex workdir", call("exec_command", in("cmd", "echo x > out", "workdir", other)), []string{other + "/out"}},
+		{"codex cmd and command both analysed", call("exec_command", in("cmd", "echo x > a", "command", "echo x > b")), []string{proj + "/a", proj + "/b"}},
+		{"unknown shell tool: cwd and its key", call("Shell", in("command", "echo x > out", "working_directory", other)), []string{proj + "/out", other + "/out"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := write(tt.c); strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Errorf("writes %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// Codex reads a patch leniently: header lines are trimmed, and any string
+// argument may hold the patch it applies. Every file any of them touches is
+// gated (audit: a patch in a second argument was skipped or gated
+// depending on map order; an indented header was not read).
+func TestApplyPatchLenient(t *testing.T) {
+	benign := "*** Begin Patch\n*** Add File: a.txt\n+x\n*** End Patch\n"
+	for _, tt := range []struct {
+		name string
+		in   string
+		want string // a path that must be gated
+		kind action.Kind
+	}{
+		{"second patch argument", mustJSON(map[string]string{"input": benign, "patch": "*** Begin Patch\n*** Add File: .claude/settings.json\n+x\n*** End Patch\n"}),
+			cwd + "/.claude/settings.json", action.FileWrite},
+		{"indented header", mustJSON(map[string]string{"input": "*** Begin Patch\n*** Add File: a.txt\n+x\n  *** Add File: .codex/config.toml\n+y\n*** End Patch\n"}),
+			cwd + "/.codex/config.toml", action.FileWrite},
+		{"tab and CRLF", mustJSON(map[string]string{"input": "*** Begin Patch\r\n\t*** Delete File: .cursor/hooks.json \r\n*** End Patch\r\n"}),
+			cwd + "/.cursor/hooks.json", action.FileDelete},
+		{"header in another case", mustJSON(map[string]string{"input": "*** Begin Patch\n*** add file: x/y\n+x\n*** End Patch\n"}),
+			cwd + "/x/y", action.FileWrite},
+		{"path with leading space gated as written", mustJSON(map[string]string{"input": "*** Begin Patch\n*** Add File:  b.txt\n+x\n*** End Patch\n"}),
+			cwd + "/ b.txt", action.FileWrite},
+		{"path with leading space gated trimmed", mustJSON(map[string]string{"input": "*** Begin Patch\n*** Add File:  b.txt\n+x\n*** End Patch\n"}),
+			cwd + "/b.txt", action.FileWrite},
+		{"moved source is a delete", mustJSON(map[string]string{"input": "*** Begin Patch\n*** Update File: .gemini/settings.json\n*** Move to: x.json\n@@\n-a\n+b\n*** End Patch\n"}),
+			cwd + "/.gemini/settings.json", action.FileDelete},
+		{"workdir and cwd", mustJSON(map[string]string{"input": benign, "workdir": "/srv/app"}),
+			"/srv/app/a.txt", action.FileWrite},
+		{"cwd beside workdir", mustJSON(map[string]string{"input": benign, "workdir": "/srv/app"}),
+			cwd + "/a.txt", action.FileWrite},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for i := 0; i < 20; i++ { // map order must not matter
+				found := false
+				for _, p := range Parts(call("apply_patch", tt.in)) {
+					for _, f := range p.Facets {
+						found = found || (f.Kind == tt.kind && f.Path == tt.want)
+					}
+				}
+				if !found {
+					t.Fatalf("%s %s not gated: %+v", tt.kind, tt.want, Parts(call("apply_patch", tt.in)))
+				}
+			}
+		})
+	}
+}
+
+// Gemini's web_fetch reads URLs from its prompt: beside a url argument
+// they are gated as well.
+func TestWebFetchEveryURL(t *testing.T) {
+	parts := Parts(call("web_fetch", `{"url":"https://example.com/","prompt":"and http://169.254.169.254/latest"}`))
+	var hosts []string
+	for _, p := range parts {
+		for _, f := range p.Facets {
+			if f.Kind == action.NetworkConnect {
+				hosts = append(hosts, f.Host)
+			}
+		}
+	}
+	if strings.Join(hosts, " ") != "example.com 169.254.169.254" {
+		t.Errorf("hosts %q", hosts)
+	}
+}
+
+// Gemini CLI splits its web_fetch prompt at white space and fetches each
+// word holding "://" as one URL. safeclaw reads the same words (audit: a
+// quote ended the URL early, so http://a.example"@169.254.169.254/ was
+// gated as a.example; and offsets taken from the lower-cased prompt were
+// misplaced by characters whose lower case has another length, such as
+// U+023A).
+func TestWebFetchPromptURLs(t *testing.T) {
+	// 24 characters whose lower case is one byte longer shifted the old
+	// offsets by exactly the first URL and its space: only the second was
+	// gated.
+	pad := strings.Repeat("\u023a", 24) + " "
+	for _, tt := range []struct {
+		name, prompt string
+		want         []string
+	}{
+		{"plain", "Summarize https://example.org/a, please", []string{"https://example.org/a"}},
+		{"upper-case scheme", "get HTTP://169.254.169.254/latest", []string{"HTTP://169.254.169.254/latest"}},
+		// One URL to Gemini, whose host is the address; Go reads it
+		// otherwise, so it is tool.web_fetch (denied), not a.example.
+		{"quote inside the word", `read http://a.example"@169.254.169.254/ now`, []string{"(unreadable)"}},
+		{"quoted", `read "https://example.com/docs" now`, []string{"https://example.com/docs"}},
+		{"another scheme", "xhttp://a.example/ and ftp://b.example/", nil},
+		{"BOM separates", "http://a.example/\ufeffhttp://169.254.169.254/", []string{"http://a.example/", "http://169.254.169.254/"}},
+		{"longer lower case before", pad + "http://evil.example/abc http://example.com/abcdefgh ........................................",
+			[]string{"http://evil.example/abc", "http://example.com/abcdefgh"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			in := mustJSON(map[string]string{"prompt": tt.prompt})
+			var got []string
+			for _, p := range Parts(call("web_fetch", in)) {
+				for _, f := range p.Facets {
+					if f.Kind == action.HTTPRequest || f.Kind == action.ToolKind("web_fetch") {
+						u := f.URL
+						if u == "" {
+							u = "(unreadable)"
+						}
+						got = append(got, u)
+					}
+				}
+			}
+			if tt.want == nil {
+				tt.want = []string{"(unreadable)"} // no URL: tool.web_fetch
+			}
+			if strings.Join(got, " ") != strings.Join(tt.want, " ") {
+				t.Errorf("urls %q, want %q", got, tt.want)
+			}
+		})
 	}
 }

@@ -1,13 +1,33 @@
 package classify
 
 import (
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode"
 )
 
 // maxSymlinks bounds symlink expansion, as the kernel does (ELOOP at 40).
 const maxSymlinks = 40
+
+// fileSystem is what path resolution asks of the file system (a fake one
+// in tests, to stand for a case-insensitive volume).
+type fileSystem interface {
+	Lstat(name string) (fs.FileInfo, error)
+	Readlink(name string) (string, error)
+	ReadDir(name string) ([]fs.DirEntry, error)
+	SameFile(a, b fs.FileInfo) bool
+}
+
+type osFS struct{}
+
+func (osFS) Lstat(name string) (fs.FileInfo, error)     { return os.Lstat(name) }
+func (osFS) Readlink(name string) (string, error)       { return os.Readlink(name) }
+func (osFS) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(name) }
+func (osFS) SameFile(a, b fs.FileInfo) bool             { return os.SameFile(a, b) }
+
+var liveFS fileSystem = osFS{}
 
 // CanonicalPath makes p absolute and canonical the way the kernel will see
 // it: "~" and "~/" are expanded with home, a relative path is joined
@@ -16,6 +36,11 @@ const maxSymlinks = 40
 // ".." is applied (/proj/link/../x goes where the kernel goes, not where a
 // lexical clean goes). Components that do not exist yet are taken as plain
 // directories, because agents' write tools create missing parents.
+//
+// On a case-insensitive file system (macOS's default, Windows volumes) an
+// existing component is written as the directory spells it: ~/.SSH/ID_RSA
+// is ~/.ssh/id_rsa, so that rules on the real path see every spelling of
+// it.
 //
 // When p stays relative (no absolute cwd), it is returned cleaned. When the
 // symlinks loop, the lexically cleaned path is returned; the kernel would
@@ -33,14 +58,14 @@ func CanonicalPath(p, cwd, home string) string {
 		}
 		p = cwd + "/" + p
 	}
-	if r, ok := resolve(p); ok {
+	if r, ok := resolve(liveFS, p); ok {
 		return r
 	}
 	return filepath.Clean(p)
 }
 
 // resolve walks an absolute path, expanding symlinks on the existing prefix.
-func resolve(p string) (string, bool) {
+func resolve(fsys fileSystem, p string) (string, bool) {
 	pending := splitPath(p)
 	resolved := "/"
 	links := 0
@@ -55,8 +80,15 @@ func resolve(p string) (string, bool) {
 			continue
 		}
 		next := filepath.Join(resolved, comp)
-		fi, err := os.Lstat(next)
-		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		fi, err := fsys.Lstat(next)
+		if err != nil {
+			resolved = next
+			continue
+		}
+		if name := storedName(fsys, resolved, comp, fi); name != comp {
+			next = filepath.Join(resolved, name)
+		}
+		if fi.Mode()&os.ModeSymlink == 0 {
 			resolved = next
 			continue
 		}
@@ -64,7 +96,7 @@ func resolve(p string) (string, bool) {
 		if links > maxSymlinks {
 			return "", false
 		}
-		target, err := os.Readlink(next)
+		target, err := fsys.Readlink(next)
 		if err != nil {
 			resolved = next
 			continue
@@ -75,6 +107,48 @@ func resolve(p string) (string, bool) {
 		pending = append(splitPath(target), pending...)
 	}
 	return resolved, true
+}
+
+// storedName is the name under which dir holds the entry found as comp
+// (fi): comp itself, unless dir ignores letter case and spells it
+// otherwise. Whether it does is asked of the directory: the name in the
+// other case must lead to the same file.
+func storedName(fsys fileSystem, dir, comp string, fi fs.FileInfo) string {
+	other := swapCase(comp)
+	if other == comp {
+		return comp
+	}
+	ofi, err := fsys.Lstat(filepath.Join(dir, other))
+	if err != nil || !fsys.SameFile(fi, ofi) {
+		return comp // case-sensitive here (the usual answer on Linux)
+	}
+	entries, err := fsys.ReadDir(dir)
+	if err != nil {
+		return comp
+	}
+	found := comp
+	for _, e := range entries {
+		switch name := e.Name(); {
+		case name == comp:
+			return comp
+		case found == comp && strings.EqualFold(name, comp):
+			found = name
+		}
+	}
+	return found
+}
+
+// swapCase inverts the case of every letter of s.
+func swapCase(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsUpper(r):
+			return unicode.ToLower(r)
+		case unicode.IsLower(r):
+			return unicode.ToUpper(r)
+		}
+		return r
+	}, s)
 }
 
 func splitPath(p string) []string {

@@ -5,6 +5,9 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
+
+	"golang.org/x/net/idna"
 
 	"github.com/safeclaw/safeclaw/action"
 )
@@ -12,14 +15,29 @@ import (
 // fetchParts gates a URL fetch: one part per URL with an http.request facet
 // and a network.connect facet to its host and port.
 // The second result is the call's display text: the tool and its URLs.
+//
+// Every URL the call holds is gated: its url (or urls), and for Gemini's
+// web_fetch, which reads the URLs out of its prompt, those in the prompt
+// as well, even beside a url argument (whichever the tool reads, it is
+// checked).
 func fetchParts(c Call, in args) ([]action.Part, string) {
 	var urls []string
-	if u, ok := in.str("url"); ok && u != "" {
-		urls = append(urls, u)
+	seen := map[string]bool{}
+	add := func(u string) {
+		if u != "" && !seen[u] {
+			seen[u] = true
+			urls = append(urls, u)
+		}
 	}
-	if len(urls) == 0 {
-		if p, ok := in.str("prompt"); ok && c.Tool == "web_fetch" {
-			urls = append(urls, urlsInText(p)...)
+	for _, k := range []string{"url", "urls"} {
+		list, _ := in.strs(k)
+		for _, u := range list {
+			add(u)
+		}
+	}
+	if p, ok := in.str("prompt"); ok && c.Tool == "web_fetch" {
+		for _, u := range urlsInText(p) {
+			add(u)
 		}
 	}
 	if len(urls) == 0 {
@@ -33,43 +51,44 @@ func fetchParts(c Call, in args) ([]action.Part, string) {
 }
 
 // urlsInText finds the http and https URLs in free text (Gemini's web_fetch
-// prompt): each runs from its scheme to the next space, quote or angle
-// bracket, without trailing punctuation.
+// prompt) the way Gemini CLI does: the text is split at white space (as
+// JavaScript's \s, U+FEFF included), and a word holding a URL is one URL
+// up to its end. safeclaw takes it from its http:// or https:// (in any
+// letter case; not where a letter or digit before it makes the scheme
+// another one), without trailing punctuation or quotes. A quote or bracket
+// inside the word stays: http://a.example"@169.254.169.254/ is one URL to
+// Gemini (its host the address), and one safeclaw cannot read (denied), not
+// http://a.example.
 func urlsInText(text string) []string {
 	var urls []string
-	lower := strings.ToLower(text)
-	for i := 0; i < len(lower); {
-		j := strings.Index(lower[i:], "http")
-		if j < 0 {
+	for _, word := range strings.FieldsFunc(text, func(r rune) bool { return unicode.IsSpace(r) || r == '\ufeff' }) {
+		for i := 0; i+len("http://") <= len(word); i++ {
+			n := 0
+			switch {
+			case hasPrefixFold(word[i:], "https://"):
+				n = len("https://")
+			case hasPrefixFold(word[i:], "http://"):
+				n = len("http://")
+			}
+			if n == 0 || (i > 0 && isSchemeByte(word[i-1])) {
+				continue
+			}
+			if u := strings.TrimRight(word[i:], ".,;:!?)]}\"'`>"); len(u) > n {
+				urls = append(urls, u)
+			}
 			break
 		}
-		start := i + j
-		rest := lower[start:]
-		n := 0
-		switch {
-		case strings.HasPrefix(rest, "https://"):
-			n = len("https://")
-		case strings.HasPrefix(rest, "http://"):
-			n = len("http://")
-		}
-		if n == 0 || (start > 0 && isWordByte(lower[start-1])) {
-			i = start + 4
-			continue
-		}
-		end := start + n
-		for end < len(text) && !strings.ContainsRune(" \t\r\n<>\"'`", rune(text[end])) {
-			end++
-		}
-		if u := strings.TrimRight(text[start:end], ".,;:!?)]}"); len(u) > n {
-			urls = append(urls, u)
-		}
-		i = end
 	}
 	return urls
 }
 
-func isWordByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_'
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// isSchemeByte reports whether c can precede "http" inside one URL scheme.
+func isSchemeByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'
 }
 
 // urlPart classifies one URL. A URL that parsers could read differently
@@ -86,7 +105,10 @@ func urlPart(c Call, in args, raw string) action.Part {
 	if err != nil || u.Host == "" || u.Opaque != "" {
 		return unknown(c, in, "URL without a host: "+strconvQuote(raw))
 	}
-	host, note := NormalizeHost(u.Hostname())
+	host, note, ok := normalizeHost(u.Hostname())
+	if !ok {
+		return unknown(c, in, "URL whose host cannot be read ("+note+"): "+strconvQuote(raw))
+	}
 	if host == "" {
 		return unknown(c, in, "URL without a host: "+strconvQuote(raw))
 	}
@@ -134,11 +156,37 @@ func fileURLPath(raw string) (string, bool) {
 // and 169.254.43518 are all 169.254.169.254; IPv4-mapped IPv6 becomes IPv4).
 // The note says what kind of address it is when that matters to a policy
 // (loopback, link-local/metadata, private), else "".
+//
+// A host with non-ASCII characters is mapped the way URL clients (WHATWG
+// URL, Node's fetch) map it before they resolve it (UTS #46: full-width
+// letters and digits, the ideographic full stop, letter case), then written
+// in its ASCII (punycode) form: "ＥＸＡＭＰＬＥ.com" is example.com,
+// "１２７。０。０。１" is 127.0.0.1, and "пример.рф" is xn--e1afmkfd.xn--p1ai,
+// so a rule on the host sees every spelling of it. A host that cannot be
+// mapped is returned lower-cased, with a note saying so.
 func NormalizeHost(h string) (host, note string) {
-	h = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(h)), ".")
+	host, note, ok := normalizeHost(h)
+	if !ok {
+		return strings.ToLower(strings.TrimSpace(h)), note
+	}
+	return host, note
+}
+
+// normalizeHost is [NormalizeHost]; ok is false when a non-ASCII host
+// cannot be mapped to the ASCII name a client would resolve.
+func normalizeHost(h string) (host, note string, ok bool) {
+	h = strings.TrimSpace(h)
+	if !isASCII(h) {
+		mapped, err := idnaLookup.ToASCII(strings.TrimSuffix(strings.TrimPrefix(h, "["), "]"))
+		if err != nil || mapped == "" || !isASCII(mapped) {
+			return "", "host name that cannot be mapped to ASCII (IDNA)", false
+		}
+		h = mapped
+	}
+	h = strings.TrimSuffix(strings.ToLower(h), ".")
 	h = strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")
 	if h == "" {
-		return "", ""
+		return "", "", true
 	}
 	addr, err := netip.ParseAddr(h)
 	if err != nil {
@@ -148,9 +196,9 @@ func NormalizeHost(h string) (host, note string) {
 	}
 	if err != nil {
 		if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-			return h, "loopback address"
+			return h, "loopback address", true
 		}
-		return h, ""
+		return h, "", true
 	}
 	addr = addr.Unmap().WithZone("")
 	switch {
@@ -163,7 +211,22 @@ func NormalizeHost(h string) (host, note string) {
 	case addr.IsUnspecified():
 		note = "unspecified address"
 	}
-	return addr.String(), note
+	return addr.String(), note, true
+}
+
+// idnaLookup maps a host as WHATWG URL's "domain to ASCII" does with
+// beStrict false: UTS #46 mapping, nontransitional, no STD3 or hyphen or
+// DNS-length checks, joiner and bidi checks on.
+var idnaLookup = idna.New(idna.MapForLookup(), idna.Transitional(false), idna.StrictDomainName(false),
+	idna.CheckHyphens(false), idna.CheckJoiners(true), idna.BidiRule(), idna.VerifyDNSLength(false))
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // parseIPv4Loose reads the IPv4 spellings WHATWG URL parsers accept: one to

@@ -38,6 +38,15 @@ type claudeInput struct {
 // dontAsk, auto, or none given) may settle it without one.
 var claudePrompts = map[string]bool{"default": true, "acceptEdits": true, "plan": true}
 
+// claudeAsks are the permission modes in which a hook's ask is known to
+// reach a person (or, in -p, to be denied): the prompting modes, and
+// bypassPermissions, where Claude Code ≥ 2.1.233 still prompts for it
+// (anthropics/claude-code #77212; safeclaw doctor requires 2.1.295). In
+// auto mode an ask lets the call run as if allowed (#89561, #79356, open);
+// dontAsk and a missing mode are not known to hold it either. There an ask
+// is answered as [AskDeny] would answer it: denied, with the approval's ID.
+var claudeAsks = map[string]bool{"default": true, "acceptEdits": true, "plan": true, "bypassPermissions": true}
+
 // claudeInteractions are Claude Code's tools whose permission dialog is the
 // person's part of the call itself: AskUserQuestion's question picker and
 // ExitPlanMode's plan approval. A hook "allow" skips that dialog (the question
@@ -55,12 +64,14 @@ func (claude) decode(data []byte) (*event, error) {
 	case "PreToolUse":
 		ev.kind = evPreTool
 		ev.promptsPerson = claudePrompts[in.PermissionMode]
+		ev.askIgnored = !claudeAsks[in.PermissionMode]
 	case skillShellEvent:
 		// A shell command written into a skill or slash command (!`cmd`),
 		// run while it loads: not a tool call, so PreToolUse never sees it.
 		ev.kind = evPreTool
 	case "PermissionRequest":
 		ev.kind = evPermission
+		ev.askIgnored = !claudeAsks[in.PermissionMode]
 	case "PostToolUse", "PostToolUseFailure":
 		ev.kind = evPostTool
 		ev.response = in.Response

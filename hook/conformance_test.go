@@ -37,6 +37,18 @@ func TestMalformedToolInputFailsClosed(t *testing.T) {
 		// agent's own spelling (encoding/json ignores case).
 		{"claude field in another case", "claude", `{"session_id":"s","cwd":"/home/dev/app","hook_event_name":"PreToolUse","tool_name":"Bash","Tool_Name":"TodoWrite","tool_input":{"command":"nc -l 1"}}`},
 		{"gemini field in another case", "gemini", `{"session_id":"s","cwd":"/home/dev/app","hook_event_name":"BeforeTool","tool_name":"run_shell_command","TOOL_INPUT":{"command":"ls"},"tool_input":{"command":"nc -l 1"}}`},
+		// A key twice: safeclaw reads the last, a first-wins parser the
+		// first (audit: tool_name Bash then TodoWrite was allowed as
+		// TodoWrite).
+		{"claude tool_name twice", "claude", `{"session_id":"s","cwd":"/home/dev/app","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"nc -l 1"},"tool_name":"TodoWrite"}`},
+		{"claude tool_input key twice", "claude", `{"session_id":"s","cwd":"/home/dev/app","hook_event_name":"PreToolUse","tool_name":"Write","tool_input":{"file_path":"/home/dev/.claude/settings.json","content":"{}","file_path":"/home/dev/app/a.txt"}}`},
+		{"codex nested key twice", "codex", `{"session_id":"s","cwd":"/home/dev/app","hook_event_name":"PreToolUse","tool_name":"mcp__db__query","tool_input":{"q":{"sql":"DROP TABLE users","sql":"select 1"}}}`},
+		{"gemini event twice", "gemini", `{"session_id":"s","cwd":"/home/dev/app","hook_event_name":"AfterTool","tool_name":"run_shell_command","tool_input":{"command":"nc -l 1"},"hook_event_name":"BeforeTool"}`},
+		{"cursor key twice in a string tool_input", "cursor", `{"hook_event_name":"beforeMCPExecution","conversation_id":"c","workspace_roots":["/home/dev/app"],"tool_name":"query","tool_input":"{\"sql\":\"DROP TABLE users\",\"sql\":\"select 1\"}","command":"npx db-mcp"}`},
+		// A relative working directory: relative paths in the call would
+		// be resolved against a directory safeclaw does not know.
+		{"claude relative cwd", "claude", `{"session_id":"s","cwd":"app","hook_event_name":"PreToolUse","tool_name":"Write","tool_input":{"file_path":".claude/settings.json","content":"{}"}}`},
+		{"cursor relative workspace root", "cursor", `{"hook_event_name":"beforeShellExecution","conversation_id":"c","workspace_roots":["app"],"command":"ls","cwd":""}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,8 +63,10 @@ func TestMalformedToolInputFailsClosed(t *testing.T) {
 		})
 	}
 	// The documented shapes still pass: Codex's freeform apply_patch string,
-	// Cursor's object and string-of-object arguments.
+	// Cursor's object and string-of-object arguments; the same key in
+	// different objects is no duplicate.
 	for _, tt := range []struct{ agent, input string }{
+		{"claude", `{"session_id":"s","cwd":"/home/dev/app","hook_event_name":"PreToolUse","tool_name":"mcp__db__query","tool_input":{"a":{"sql":"x"},"b":{"sql":"y"},"c":[{"sql":1},{"sql":2}],"sql":"z"}}`},
 		{"codex", `{"session_id":"s","cwd":"/home/dev/app","hook_event_name":"PreToolUse","tool_name":"apply_patch","tool_input":"*** Begin Patch\n*** Add File: a.txt\n+a\n*** End Patch\n","tool_use_id":"c1"}`},
 		{"cursor", `{"hook_event_name":"preToolUse","conversation_id":"c","workspace_roots":["/home/dev/app"],"tool_name":"Shell","tool_input":{"command":"ls"}}`},
 		{"cursor", `{"hook_event_name":"beforeMCPExecution","conversation_id":"c","workspace_roots":["/home/dev/app"],"tool_name":"query","tool_input":"{\"sql\":\"select 1\"}","command":"npx db-mcp"}`},
@@ -193,5 +207,67 @@ func TestCodexApplyPatchCommandShape(t *testing.T) {
 	}
 	if strings.Join(paths, " ") != "/home/dev/app/src/main.go /home/dev/.bashrc" {
 		t.Errorf("file.write paths %q", paths)
+	}
+}
+
+// TestNoDuplicateKeys: the duplicate check tells keys from string values
+// and scopes keys to their own object.
+func TestNoDuplicateKeys(t *testing.T) {
+	for _, tt := range []struct {
+		in  string
+		dup bool
+	}{
+		{`{"a":"b","b":1}`, false},
+		{`{"a":["a","a"],"b":{"a":"a"}}`, false},
+		{`{"a":{"a":{"a":1}},"b":[{"a":1,"b":2},{"a":3}]}`, false},
+		{`{"a":[],"b":{},"c":null,"d":[[],{}]}`, false},
+		{`{"a":1,"a":1}`, true},
+		{`{"a":[],"b":{},"a":2}`, true},
+		{`{"x":[{"a":1},{"b":2,"b":3}]}`, true},
+		{`{"x":{"y":{"z":1,"z":2}}}`, true},
+		{`{"a\u0062":1,"ab":2}`, true}, // the same key, escaped
+	} {
+		if err := noDuplicateKeys([]byte(tt.in)); (err != nil) != tt.dup {
+			t.Errorf("%s: %v, want duplicate %v", tt.in, err, tt.dup)
+		}
+	}
+}
+
+// TestClaudeAskOnlyWhereAPersonIsAsked: in Claude Code's auto mode a hook's
+// "ask" lets the call run as if allowed (anthropics/claude-code #89561);
+// dontAsk or no mode at all are not known to hold it either. There the
+// native ask is safeclaw's own approval instead: a deny with the approval's
+// ID. In the modes that prompt (bypassPermissions included, since 2.1.233)
+// the ask is kept. A PermissionRequest in those modes is denied, not left
+// to a dialog nobody sees.
+func TestClaudeAskOnlyWhereAPersonIsAsked(t *testing.T) {
+	pending := func(context.Context, *action.Request, action.Decision) (string, error) { return "ap-1", nil }
+	for _, tt := range []struct {
+		mode, event string
+		want        string // a fragment of stdout
+	}{
+		{`"permission_mode":"default",`, "PreToolUse", `"permissionDecision":"ask"`},
+		{`"permission_mode":"acceptEdits",`, "PreToolUse", `"permissionDecision":"ask"`},
+		{`"permission_mode":"bypassPermissions",`, "PreToolUse", `"permissionDecision":"ask"`},
+		{`"permission_mode":"auto",`, "PreToolUse", `"permissionDecision":"deny"`},
+		{`"permission_mode":"dontAsk",`, "PreToolUse", `"permissionDecision":"deny"`},
+		{``, "PreToolUse", `"permissionDecision":"deny"`},
+		{`"permission_mode":"default",`, "PermissionRequest", ``},
+		{`"permission_mode":"auto",`, "PermissionRequest", `"behavior":"deny"`},
+		{``, "PermissionRequest", `"behavior":"deny"`},
+	} {
+		in := `{"session_id":"s","cwd":"/home/dev/app",` + tt.mode + `"hook_event_name":"` + tt.event + `","tool_name":"Bash","tool_input":{"command":"npm run dev"}}`
+		g := &gate{dec: decision("ask")}
+		r := run(t, "claude", []byte(in), g.decide, Options{Ask: AskNative, Pending: pending})
+		switch {
+		case r.code != 0:
+			t.Errorf("%s %s: exit %d", tt.mode, tt.event, r.code)
+		case tt.want == "" && r.stdout != "":
+			t.Errorf("%s %s: %q, want no decision (Claude Code's own dialog)", tt.mode, tt.event, r.stdout)
+		case !strings.Contains(r.stdout, tt.want):
+			t.Errorf("%s %s: %q, want %s", tt.mode, tt.event, r.stdout, tt.want)
+		case strings.Contains(tt.want, "deny") && !strings.Contains(r.stdout, "ap-1"):
+			t.Errorf("%s %s: the deny does not name the approval: %q", tt.mode, tt.event, r.stdout)
+		}
 	}
 }

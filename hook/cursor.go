@@ -136,6 +136,11 @@ func cursorToolInput(raw json.RawMessage) (json.RawMessage, error) {
 		return nil, errors.New(`missing "tool_input"`)
 	}
 	if args := cursorArgs(raw); isObject(args) && json.Valid(args) {
+		// A string holding the arguments was not checked with the rest
+		// of the input.
+		if err := noDuplicateKeys(args); err != nil {
+			return nil, fmt.Errorf(`"tool_input": %v`, err)
+		}
 		return args, nil
 	}
 	return nil, errors.New(`"tool_input" is neither an object nor a string holding one`)

@@ -8,8 +8,13 @@
 //   - Claude Code: PreToolUse gets hookSpecificOutput.permissionDecision
 //     allow/deny/ask/defer with a reason; PermissionRequest gets
 //     decision.behavior allow/deny (or no output, which leaves Claude's own
-//     dialog to a person); PostToolUse and PostToolUseFailure are recorded
-//     through [Options.Record] and answered with {}. With [Options.Fence]
+//     dialog to a person). An ask is only put to Claude Code's own prompt
+//     in the permission modes where it reaches a person (default,
+//     acceptEdits, plan, bypassPermissions): in auto mode Claude Code runs
+//     a call answered ask, so there, in dontAsk and with no mode given, it
+//     is denied with the approval's ID as [AskDeny] does. PostToolUse and
+//     PostToolUseFailure are recorded through [Options.Record] and
+//     answered with {}. With [Options.Fence]
 //     an allowed Bash call is answered with updatedInput running it under
 //     safeclaw run. An allowed AskUserQuestion or ExitPlanMode gets no
 //     decision: their permission dialog is the question picker or the plan
@@ -35,9 +40,11 @@
 // exit code 2 (the only exit code every agent treats as "block"; exit 1 and
 // timeouts let the tool run in Codex and Gemini, and in Claude Code without
 // onFailure). Failures are: no input, input over [MaxInput], input that is
-// not one JSON object, an unknown event, a missing tool name or a tool input
-// not of the shape the agent documents, a DecideFunc error, a panic anywhere
-// below [Run], and running out of time. The exception are outcome events
+// not one JSON object, an object holding the same key twice (parsers
+// disagree on which one counts), an unknown event, a missing tool name or a
+// tool input not of the shape the agent documents, a working directory that
+// is not absolute, a DecideFunc error, a panic anywhere below [Run], and
+// running out of time. The exception are outcome events
 // (PostToolUse, AfterTool, after*): the tool already ran, so a failure there
 // is a one-line warning on stderr with the agent's usual answer, never a
 // block (Gemini and Codex would put the blocking answer in place of the
@@ -71,6 +78,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -220,6 +228,11 @@ func Run(ctx context.Context, agent string, in io.Reader, out, errOut io.Writer,
 		return emit(out, errOut, fail(a, ev, "unreadable hook input: "+err.Error()))
 	}
 	ev.call.Agent = agent
+	if ev.call.Cwd != "" && !filepath.IsAbs(ev.call.Cwd) {
+		// Relative paths in the call would be resolved against a
+		// directory safeclaw does not know; agents send an absolute one.
+		return emit(out, errOut, fail(a, ev, fmt.Sprintf("unreadable hook input: the working directory %q is not an absolute path", ev.call.Cwd)))
+	}
 	if ev.call.Cwd == "" {
 		ev.call.Cwd = opts.Cwd
 	}
@@ -392,6 +405,11 @@ func (h handler) ask(ctx context.Context, ev *event, req *action.Request, dec ac
 			// quorum, nor a named approver. safeclaw's own approval it is.
 			break
 		}
+		if ev.askIgnored {
+			// Nobody would be asked: the agent's mode settles (or skips)
+			// its own prompt. safeclaw's own approval it is.
+			break
+		}
 		if ev.kind == evPermission {
 			// No answer leaves the agent's own permission dialog to a person.
 			return h.a.answer(ev, verdict{abstain: true})
@@ -475,6 +493,10 @@ type event struct {
 	// promptsPerson: the agent shows a person its own permission dialog
 	// when this event is answered with ask.
 	promptsPerson bool
+	// askIgnored: in the agent's current mode its own prompt is not known
+	// to reach a person (Claude Code's auto mode runs a call its hook
+	// answered ask): [AskNative] then answers as [AskDeny].
+	askIgnored bool
 	// interaction: the tool's permission dialog is the person's part of the
 	// call (a question picker, a plan approval), so an allow must not skip
 	// it: safeclaw then gives no decision.

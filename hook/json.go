@@ -35,7 +35,60 @@ func decodeObject(data []byte, v any) error {
 	if _, err := d.Token(); err != io.EOF {
 		return errors.New("data after the JSON object")
 	}
-	return nil
+	// A key twice in one object is read as its last value here, and as its
+	// first by other parsers (the tool's, an MCP server's): what safeclaw
+	// decides on might not be what runs. Agents serialise objects, so they
+	// never send one.
+	return noDuplicateKeys(trimmed)
+}
+
+// noDuplicateKeys reports the first object, at any depth, that holds the
+// same key twice. data must be valid JSON.
+func noDuplicateKeys(data []byte) error {
+	d := json.NewDecoder(bytes.NewReader(data))
+	type frame struct {
+		keys   map[string]bool
+		object bool
+		expect bool // object: the next token is a key
+	}
+	var stack []frame
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return describeJSONError(data, err)
+		}
+		top := len(stack) - 1
+		if top >= 0 && stack[top].object && stack[top].expect {
+			// json.Decoder.Token returns the key as a string and keeps the
+			// ':' to itself; the value follows.
+			if k, ok := tok.(string); ok {
+				if stack[top].keys[k] {
+					return fmt.Errorf("key %q appears twice in one object", k)
+				}
+				stack[top].keys[k] = true
+				stack[top].expect = false
+				continue
+			}
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, frame{keys: map[string]bool{}, object: true, expect: true})
+			continue
+		case json.Delim('['):
+			stack = append(stack, frame{})
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:top]
+		}
+		// A value (scalar or a closed container) was read: its parent
+		// object waits for a key again.
+		if n := len(stack) - 1; n >= 0 && stack[n].object {
+			stack[n].expect = true
+		}
+	}
 }
 
 // describeJSONError adds a byte offset to JSON syntax errors.

@@ -202,7 +202,7 @@ func TestHookClaudeAskFromConfig(t *testing.T) {
 	if err := os.WriteFile(pol, []byte("rules:\n  - {command_pattern: \"npm run dev\", effect: ask}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	payload := `{"session_id":"s","cwd":"` + e.Cwd + `","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"npm run dev"},"tool_use_id":"t1"}`
+	payload := `{"session_id":"s","cwd":"` + e.Cwd + `","permission_mode":"default","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"npm run dev"},"tool_use_id":"t1"}`
 	decision := func() string {
 		code, out, errOut := run(t, e, payload, "hook", "claude", "--policy", pol)
 		if code != 0 {

@@ -176,9 +176,22 @@ func (e *Env) policyOptions() policy.Options {
 			filepath.Join(home, ".cursor", "hooks.json"),
 		)
 	}
+	// Settings moved by the agents' own variables (the hook runs in the
+	// agent's environment, so it sees them as the agent does).
+	if d := e.Getenv("CLAUDE_CONFIG_DIR"); d != "" {
+		protectWrite = append(protectWrite, filepath.Join(d, "settings.json"), filepath.Join(d, "settings.local.json"))
+	}
+	if d := e.Getenv("CODEX_HOME"); d != "" {
+		protectWrite = append(protectWrite, filepath.Join(d, "config.toml"), filepath.Join(d, "hooks.json"), filepath.Join(d, "requirements.toml"))
+	}
+	for _, v := range []string{"GEMINI_CLI_SYSTEM_SETTINGS_PATH", "GEMINI_CLI_SYSTEM_DEFAULTS_PATH"} {
+		if f := e.Getenv(v); f != "" {
+			protectWrite = append(protectWrite, f)
+		}
+	}
 	// The agents' machine-wide (managed) settings, which 'install
 	// --managed' writes and whose hooks run first.
-	protectWrite = append(protectWrite, "/etc/claude-code/**", "/etc/codex/**", "/etc/gemini-cli/**")
+	protectWrite = append(protectWrite, "/etc/claude-code/**", "/etc/codex/**", "/etc/gemini-cli/**", "/etc/cursor/**")
 	if ws != "" {
 		// Project settings at the root and in any subdirectory: an agent
 		// started there reads them too.

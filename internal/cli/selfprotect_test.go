@@ -87,3 +87,40 @@ func TestAuditPathProtected(t *testing.T) {
 		}
 	}
 }
+
+// TestSelfProtectionMovedSettings: the agents' settings moved by their own
+// variables (CLAUDE_CONFIG_DIR, CODEX_HOME, Gemini's system settings path)
+// are protected where they are, and Cursor's machine-wide hooks too.
+func TestSelfProtectionMovedSettings(t *testing.T) {
+	e := testEnv(t)
+	dir := t.TempDir()
+	env := map[string]string{
+		"SAFECLAW_HOME": e.Getenv("SAFECLAW_HOME"), "SAFECLAW_MANAGED_POLICY": "",
+		"CLAUDE_CONFIG_DIR":               filepath.Join(dir, "claude"),
+		"CODEX_HOME":                      filepath.Join(dir, "codex"),
+		"GEMINI_CLI_SYSTEM_SETTINGS_PATH": filepath.Join(dir, "gemini-system.json"),
+	}
+	e.Getenv = func(k string) string { return env[k] }
+	allowAll := filepath.Join(t.TempDir(), "allow.yaml")
+	if err := os.WriteFile(allowAll, []byte("default: allow\nrules:\n- command_pattern: \"*\"\n  effect: allow\n- action: \"*\"\n  effect: allow\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range []string{
+		filepath.Join(dir, "claude", "settings.json"),
+		filepath.Join(dir, "claude", "settings.local.json"),
+		filepath.Join(dir, "codex", "hooks.json"),
+		filepath.Join(dir, "codex", "config.toml"),
+		filepath.Join(dir, "gemini-system.json"),
+		"/etc/cursor/hooks.json",
+	} {
+		cmd := "echo '{}' > " + target
+		_, stdout, stderr := run(t, e, "", "check", "--json", "--policy", allowAll, "--command", cmd)
+		var out decisionOut
+		if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+			t.Fatalf("%q: %q %s", cmd, stdout, stderr)
+		}
+		if out.Decision != "deny" || out.Rule == nil || !out.Rule.Builtin {
+			t.Errorf("%q: %s by %+v, want deny by a built-in rule", cmd, out.Decision, out.Rule)
+		}
+	}
+}

@@ -463,3 +463,214 @@ func TestCommandPatternSeparators(t *testing.T) {
 		}
 	}
 }
+
+// Matchers that read right but can never match as written are load errors:
+// a character nobody can see (often pasted from a web page), or white space
+// at the ends of a value that is matched literally.
+func TestInvisibleAndPaddedMatchers(t *testing.T) {
+	for _, c := range []struct{ name, src, want string }{
+		{"nbsp in pattern", "rules:\n  - command_pattern: \"nc\u00a0-l *\"\n    effect: deny\n",
+			`p.yaml:2:25: command_pattern "nc\u00a0-l *" contains the invisible character U+00A0 (it looks like a space but is not one`},
+		{"zero-width space in plain pattern", "rules:\n  - command_pattern: nc\u200b -l *\n    effect: deny\n",
+			`p.yaml:2:24: command_pattern "nc\u200b -l *" contains the invisible character U+200B (it cannot be seen`},
+		{"bidi control in pattern", "rules:\n  - command_pattern: \"python -m http.server\u202e\"\n    effect: deny\n", "invisible character U+202E"},
+		{"nbsp in regex", "rules:\n  - command_regex: \"^nc\u00a0-l\"\n    effect: deny\n",
+			`p.yaml:2:20: command_regex "^nc\u00a0-l" contains the invisible character U+00A0 at byte 3 (write it as an escape (\x{a0}) if it is meant, else delete it)`},
+		{"zero-width in program", "rules:\n  - program: \"n\u200bc\"\n    effect: deny\n", `program "n\u200bc" contains the invisible character U+200B`},
+		{"byte order mark in path", "rules:\n  - {action: file.write, path: \"\ufeff~/.ssh/**\", effect: deny}\n", "invisible character U+FEFF"},
+		{"nbsp in path", "rules:\n  - {action: file.write, path: \"/etc/x\u00a0\", effect: deny}\n", "invisible character U+00A0 at byte 6"},
+		{"line separator in host", "rules:\n  - {action: network.connect, host: \"example.com\u2028\", effect: deny}\n", "invisible character U+2028"},
+		{"soft hyphen in url", "rules:\n  - {action: http.request, url: \"https://ex\u00adample.com/*\", effect: deny}\n", "invisible character U+00AD"},
+		{"zero-width in args key", "rules:\n  - {action: mcp.call, args: {\"sq\u200bl\": \"*drop*\"}, effect: deny}\n", "invisible character U+200B"},
+		{"zero-width in approver", "rules:\n  - {command_pattern: \"git push\", effect: ask, approvers: [\"alice\u200b\"]}\n", `bad approver "alice\u200b"`},
+		{"operator after non-ASCII letters", "rules:\n  - command_pattern: \"\u00e9ch\u043e | x\"\n    effect: deny\n", `p.yaml:2:28: command_pattern contains the shell operator "|"`},
+		{"padded path", "rules:\n  - {action: file.write, path: \"/etc/x \", effect: deny}\n", `path "/etc/x " starts or ends with white space`},
+		{"padded host", "rules:\n  - {action: network.connect, host: \" example.com\", effect: deny}\n", `host " example.com" starts or ends with white space`},
+		{"padded url", "rules:\n  - {action: http.request, url: \" https://x/*\", effect: deny}\n", `url " https://x/*" starts or ends with white space`},
+		{"padded uri", "rules:\n  - {action: mcp.read, uri: \"file:///etc/* \", effect: deny}\n", `uri "file:///etc/* " starts or ends with white space`},
+		{"padded server", "rules:\n  - {action: mcp.call, server: \"db \", effect: deny}\n", `server "db " starts or ends with white space`},
+		{"padded agent", "rules:\n  - {action: \"*\", agent: \" codex\", effect: deny}\n", `agent " codex" starts or ends with white space`},
+		{"padded args item", "rules:\n  - {program: nc, args: [\"-l \"], effect: deny}\n", `args item "-l " starts or ends with white space`},
+		{"padded args key", "rules:\n  - {action: mcp.call, args: {\"sql \": \"*drop*\"}, effect: deny}\n", `args key "sql " starts or ends with white space`},
+	} {
+		if got := loadErr("p.yaml", c.src); got == "" || !strings.Contains(got, c.want) {
+			t.Errorf("%s: got %q, want an error containing %q", c.name, got, c.want)
+		}
+	}
+	// Spaces inside values still mean what they say, and quoted words in
+	// a pattern may hold spaces.
+	for _, ok := range []string{
+		"rules:\n  - {command_pattern: \"grep 'a b'\", effect: deny}\n",
+		"rules:\n  - {command_pattern: \"  nc  -l  *  \", effect: deny}\n",
+		"rules:\n  - {command_regex: \"^ls \", effect: deny}\n",
+		"rules:\n  - {action: file.write, path: \"/srv/my docs/**\", effect: deny}\n",
+		"rules:\n  - {action: mcp.call, args: {sql: \" *drop* \"}, effect: deny}\n",
+		"rules:\n  - {action: network.listen, effect: deny, reason: \"no\u00a0servers\"}\n",
+	} {
+		if got := loadErr("p.yaml", ok); got != "" {
+			t.Errorf("%q: %s", ok, got)
+		}
+	}
+}
+
+// A host is matched as the address a request means: 127.1, 2130706433 and
+// ::ffff:127.0.0.1 are all 127.0.0.1. A rule written in those spellings
+// would never match (requests are compared in canonical form), so legacy
+// IPv4 spellings and zones are refused, and an IPv4-mapped CIDR is the
+// IPv4 CIDR it stands for.
+func TestHostRuleSpellings(t *testing.T) {
+	for host, want := range map[string]string{
+		"127.1":          `host "127.1" is the IPv4 address 127.0.0.1 in a legacy notation (write it in dotted decimal: 127.0.0.1)`,
+		"2130706433":     "the IPv4 address 127.0.0.1 in a legacy notation",
+		"0x7f.0.0.1":     "the IPv4 address 127.0.0.1 in a legacy notation",
+		"010.0.0.1":      "the IPv4 address 8.0.0.1 in a legacy notation",
+		"[fe80::1%eth0]": `host "[fe80::1%eth0]" has an IPv6 zone (write the address without its zone: fe80::1)`,
+		"::ffff:0:0/64":  "mixes IPv4-mapped and other IPv6 addresses",
+	} {
+		src := "rules:\n  - {action: network.connect, host: \"" + host + "\", effect: deny}\n"
+		if got := loadErr("p.yaml", src); !strings.Contains(got, want) {
+			t.Errorf("%s: got %q, want %q", host, got, want)
+		}
+	}
+	p := mustCompile(t, Options{}, `
+default: allow
+rules:
+  - {name: mapped net, action: network.connect, host: "::ffff:10.0.0.0/104", effect: deny}
+  - {name: mapped all, action: network.connect, host: "::ffff:0:0/96", effect: ask}
+  - {name: mapped addr, action: network.bind, host: "::ffff:127.0.0.1", effect: deny}
+`)
+	for _, c := range []struct {
+		kind action.Kind
+		host string
+		want string
+	}{
+		{action.NetworkConnect, "10.1.2.3", "mapped net"},
+		{action.NetworkConnect, "::ffff:10.1.2.3", "mapped net"},
+		{action.NetworkConnect, "167837955", "mapped net"}, // 10.1.2.3
+		{action.NetworkConnect, "8.8.8.8", "mapped all"},
+		{action.NetworkConnect, "2001:db8::1", "default"},
+		{action.NetworkBind, "127.0.0.1", "mapped addr"},
+		{action.NetworkBind, "127.1", "mapped addr"},
+	} {
+		d := p.Decide(request(actionPart(action.Action{Kind: c.kind, Host: c.host, Port: 80})))
+		if got := ruleName(d); got != c.want {
+			t.Errorf("%s %s: decided by %q (%v), want %q", c.kind, c.host, got, d.Effect, c.want)
+		}
+	}
+}
+
+// An agent glob is case-sensitive and safeclaw's own agent names are lower
+// case, so a capitalised one is a lint finding.
+func TestLintAgentCase(t *testing.T) {
+	p := mustCompile(t, Options{}, "rules:\n  - {action: \"*\", agent: [Claude, codex], effect: deny}\n")
+	var got []string
+	for _, f := range Lint(p) {
+		got = append(got, f.Source+": "+f.Message)
+	}
+	if len(got) != 1 || !strings.Contains(got[0], `p1.yaml:2:19: agent "Claude" has upper-case letters`) || !strings.Contains(got[0], `write "claude"`) {
+		t.Errorf("lint: %q", got)
+	}
+}
+
+// A url glob matches the URL as written and as the server reads it: a deny
+// or ask rule when either matches, an allow rule only when both do.
+func TestURLForms(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://evil.com/x":             "https://evil.com/x",
+		"HTTPS://EVIL.com/X":             "https://evil.com/X", // the path keeps its case
+		"https://evil.com:443/x":         "https://evil.com/x",
+		"https://evil.com:0443/x":        "https://evil.com/x",
+		"http://evil.com:80/x":           "http://evil.com/x",
+		"https://evil.com:80/x":          "https://evil.com:80/x",
+		"https://evil.com:/x":            "https://evil.com/x",
+		"https://evil.com./x":            "https://evil.com/x",
+		"https://me:pw@evil.com/x":       "https://evil.com/x",
+		"https://good.com@evil.com/x":    "https://evil.com/x",
+		"https://evil.com":               "https://evil.com/",
+		"https://evil.com?q#f":           "https://evil.com/?q#f",
+		"https://%65vil.com/x":           "https://evil.com/x",
+		"https://evil.com/%61dmin/%2Fx":  "https://evil.com/admin/%2Fx", // only plain characters are unescaped
+		"https://evil.com/a/./b/../../x": "https://evil.com/x",
+		"https://evil.com/a/%2e%2e/x":    "https://evil.com/x",
+		"https://evil.com/../../x":       "https://evil.com/x",
+		"https://evil.com/a/..":          "https://evil.com/",
+		"https://evil.com/a/b?x=/../y":   "https://evil.com/a/b?x=/../y", // not in the query
+		"http://2130706433/x":            "http://127.0.0.1/x",
+		"http://[::1]:80/x":              "http://[::1]/x",
+		"https://[::1]:8443/x":           "https://[::1]:8443/x",
+	} {
+		got, ok := canonicalURL(in)
+		if !ok || got != want {
+			t.Errorf("canonicalURL(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+	for _, bad := range []string{"evil.com/x", "/x", "https://evil.com:x/", "https://[::1/x", "https://%zz.com/", "1http://x/"} {
+		if got, ok := canonicalURL(bad); ok || got != bad {
+			t.Errorf("canonicalURL(%q) = %q, %v; want it unread", bad, got, ok)
+		}
+	}
+
+	p := mustCompile(t, Options{}, `
+default: ask
+rules:
+  - {name: no evil, action: http.request, url: "https://Evil.com:443/*", effect: deny}
+  - {name: public api, action: http.request, url: ["https://api.example.com/public/*", "https://exact.example", "https://*.wild.example"], effect: allow}
+`)
+	for _, c := range []struct{ url, want string }{
+		{"https://evil.com/x", "no evil"},
+		{"HTTPS://EVIL.COM/x", "no evil"},
+		{"https://evil.com:443/x", "no evil"},
+		{"https://evil.com./x", "no evil"},
+		{"https://user@evil.com/x", "no evil"},
+		{"https://api.example.com@evil.com/public/x", "no evil"},
+		{"https://evil.com", "no evil"},
+		{"https://evil.com?x=1", "no evil"},
+		{"https://%45vil.com/x", "no evil"},
+		{"https://evil.com:8443/x", "default"}, // another port is another server
+		{"https://api.example.com/public/a", "public api"},
+		{"https://exact.example", "public api"},
+		{"https://a.wild.example", "public api"},
+		// An allow never widens: both forms must match.
+		{"https://api.example.com/public/../admin", "default"},
+		{"https://api.example.com/public/%2e%2e/admin", "default"},
+		{"https://API.example.com/public/a", "default"},
+		{"https://api.example.com:443/public/a", "default"},
+	} {
+		d := p.Decide(request(actionPart(action.Action{Kind: action.HTTPRequest, URL: c.url})))
+		if got := ruleName(d); got != c.want {
+			t.Errorf("%s: decided by %q (%v), want %q", c.url, got, d.Effect, c.want)
+		}
+	}
+
+	// MCP resource URIs alike.
+	p = mustCompile(t, Options{}, `
+default: allow
+rules:
+  - {name: no ssh keys, action: mcp.read, uri: "file:///home/*/.ssh/*", effect: deny}
+  - {name: docs only, action: mcp.read, uri: "repo://Acme/docs/*", effect: ask}
+`)
+	for _, c := range []struct{ uri, want string }{
+		{"file:///home/u/.ssh/id_rsa", "no ssh keys"},
+		{"FILE:///home/u/.ssh/id_rsa", "no ssh keys"},
+		{"file://localhost/home/u/.ssh/id_rsa", "no ssh keys"},
+		{"file:///home/u/x/../.ssh/id_rsa", "no ssh keys"},
+		{"file:///home/u/%2essh/id_rsa", "no ssh keys"},
+		{"file:///home/u/.sshx/id_rsa", "default"},
+		{"repo://acme/docs/a", "docs only"},
+		{"repo://Acme/docs/a", "docs only"},
+	} {
+		d := p.Decide(request(actionPart(action.Action{Kind: action.MCPRead, URL: c.uri})))
+		if got := ruleName(d); got != c.want {
+			t.Errorf("%s: decided by %q (%v), want %q", c.uri, got, d.Effect, c.want)
+		}
+	}
+
+	lint := mustCompile(t, Options{}, "rules:\n  - {action: http.request, url: [\"https://good.example*\", \"https://*\", \"https://good.example/*\"], effect: allow}\n")
+	var got []string
+	for _, f := range Lint(lint) {
+		got = append(got, f.Message)
+	}
+	if len(got) != 1 || !strings.Contains(got[0], `url "https://good.example*": its '*' runs on past the host, so it also allows https://good.example.evil.example/ and https://good.example@evil.example/`) {
+		t.Errorf("lint: %q", got)
+	}
+}

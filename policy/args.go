@@ -62,6 +62,9 @@ func parseArgMap(v *strictyaml.Node) ([]argMatcher, error) {
 		if strings.TrimSpace(key) == "" {
 			return nil, k.Errorf(argsMapHint, "empty argument name in args")
 		}
+		if hint, err := checkMatcherText("args key", key, true); err != nil {
+			return nil, k.Errorf(hint, "%v", err)
+		}
 		m := argMatcher{key: key, canon: argCanon{Key: key}}
 		if strings.Contains(key, ".") {
 			m.path = strings.Split(key, ".")

@@ -108,6 +108,7 @@ rules:
   - {command_regex: "^curl .*@", effect: deny}
   - {action: network.connect, host: ["10.0.0.0/8", "*.example.com"], effect: ask}
   - {action: file.write, path: ["${workspace}/**/x*.go", ".env"], effect: allow}
+  - {action: http.request, url: ["https://api.example.com/*", "https://evil.example/*"], effect: ask}
 `)
 	if raceEnabled {
 		t.Skip("sync.Pool allocates under -race")
@@ -117,6 +118,8 @@ rules:
 		request(actionPart(action.Action{Kind: action.NetworkConnect, Host: "10.2.3.4"})),
 		request(actionPart(action.Action{Kind: action.NetworkConnect, Host: "a.example.com"})),
 		request(actionPart(action.Action{Kind: action.FileWrite, Path: "/w/a/b/xy.go"})),
+		request(actionPart(action.Action{Kind: action.HTTPRequest, URL: "https://api.example.com:8443/v1/x?q=1"})),
+		request(actionPart(action.Action{Kind: action.HTTPRequest, URL: "https://other.example/v1/x"})),
 	} {
 		if n := testing.AllocsPerRun(50, func() { _ = p.Decide(req) }); n != 0 {
 			t.Errorf("Decide(%v) allocates %.0f times", req.Parts[0].Facets, n)

@@ -14,8 +14,9 @@
 //     each of its matchers holds: command matchers test the part's views
 //     (one view must satisfy all of them), action/port/host/path/url/uri/
 //     tool/server and args written as a mapping (tool argument values, see
-//     args.go) test the facet, agent tests the request, and its conditions
-//     (expiry, schedule) hold at the request's time.
+//     args.go) test the facet (url both as written and as the server reads
+//     it, see url.go), agent tests the request, and its conditions (expiry,
+//     schedule) hold at the request's time.
 //  2. The built-in tail rules deny a part with a shell.opaque or shell.remote
 //     facet unless the deciding rule names that kind exactly; then the
 //     policy's default decides parts no rule matched.
@@ -42,6 +43,9 @@
 //     unknown (0).
 //   - Lint's coverage analysis is conservative: it reports a rule as
 //     shadowed only when it can prove it.
+//   - Paths and program names are matched case-sensitively, also on a
+//     case-insensitive file system (macOS by default), where ~/.SSH is
+//     ~/.ssh.
 //   - Regular expressions are RE2 and bounded (regex.go): 4096 bytes and
 //     2000 compiled instructions each, 100000 per file.
 package policy

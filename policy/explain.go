@@ -140,7 +140,7 @@ func (p *Policy) explainFacet(r *rule, req *action.Request, part *action.Part, f
 			return false, why
 		}
 	}
-	if len(r.urls) > 0 && !matchGlobs(r.urls, f.URL) {
+	if len(r.urls) > 0 && !r.matchURL(f.URL) {
 		return false, fmt.Sprintf("url %q does not match %q", f.URL, r.canon.URL)
 	}
 	if len(r.tools) > 0 && !matchGlobs(r.tools, f.Tool) {
@@ -149,7 +149,7 @@ func (p *Policy) explainFacet(r *rule, req *action.Request, part *action.Part, f
 	if len(r.servers) > 0 && !matchGlobs(r.servers, f.Server) {
 		return false, fmt.Sprintf("server %q does not match %q", f.Server, r.canon.Server)
 	}
-	if len(r.uris) > 0 && !matchGlobs(r.uris, f.URL) {
+	if len(r.uris) > 0 && !r.matchURI(f.URL) {
 		return false, fmt.Sprintf("uri %q does not match %q", f.URL, r.canon.URI)
 	}
 	if len(r.agents) > 0 && !matchGlobs(r.agents, req.Agent) {

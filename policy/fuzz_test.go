@@ -8,6 +8,10 @@ import (
 	"github.com/safeclaw/safeclaw/action"
 )
 
+// maxFileSizeForPositions: files up to this size get errors with
+// line:col (a larger one is refused as a whole).
+const maxFileSizeForPositions = 4 << 20
+
 // FuzzParse: Parse never panics, fails only with *Error, is deterministic,
 // and what it accepts compiles and decides without panicking.
 //
@@ -24,6 +28,9 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("rules:\n  - {action: file.*, path: [\"${workspace}/**\", \"~/.ssh/*\"], effect: ask, conditions: {schedule: {days: [mon-fri], hours: \"22:00-06:00\", timezone: UTC}}}\n"))
 	f.Add([]byte("rules:\n  - action: network.listen\n    effect: allow\n    expires_at: 2020-01-01\n    conditions: {hours: \"09:00-17:00\"}\n"))
 	f.Add([]byte("version: 0x1\nrules:\n  - {command_regex: \"^python3 |[\\\\p{L}]{900}\", path: \"${workspace}-old/**\", effect: deny}\n"))
+	f.Add([]byte("rules:\n  - {command_pattern: \"nc\u00a0-l *\", host: \"127.1\", effect: deny}\n"))
+	f.Add([]byte("\n\nrules: [{action: network.connect, host: \"::ffff:10.0.0.0/104\", effect: deny}\n"))
+	f.Add([]byte("rules:\n  - action: network.listen\n    effect: *deny\n    reason: \"a\x01\"\n"))
 	reqs := benchRequests()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := Parse("f.yaml", data)
@@ -41,6 +48,9 @@ func FuzzParse(f *testing.F) {
 			}
 			if !strings.HasPrefix(err.Error(), "f.yaml") {
 				t.Fatalf("error without file name: %q", err)
+			}
+			if pe.Line < 1 && len(data) <= maxFileSizeForPositions {
+				t.Fatalf("error without line:col: %q", err)
 			}
 			return
 		}
@@ -113,5 +123,30 @@ func FuzzMatch(f *testing.F) {
 		if !p.matchView(&self) {
 			t.Fatalf("pattern %q does not match its own words %q", pattern, p.words)
 		}
+	})
+}
+
+// FuzzCanonicalURL: the canonical form of a URL never panics and is its own
+// canonical form, so matching it is stable.
+//
+//	go test ./policy -run=- -fuzz=FuzzCanonicalURL -fuzztime=30s
+func FuzzCanonicalURL(f *testing.F) {
+	for _, s := range []string{"https://evil.com/x", "HTTPS://u:p@EVIL.com.:0443/a/./b/../%7Ec?q#f", "file://localhost/etc/%2e%2e/x",
+		"http://[::1]:80", "http://2130706433/", "x://a/..", "https://evil.com:/", "http://%41%42.com"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, u string) {
+		c, ok := canonicalURL(u)
+		if !ok {
+			if c != u {
+				t.Fatalf("unread URL %q changed to %q", u, c)
+			}
+			return
+		}
+		c2, ok2 := canonicalURL(c)
+		if !ok2 || c2 != c {
+			t.Fatalf("canonicalURL(%q) = %q, but canonicalURL(%q) = %q, %v", u, c, c, c2, ok2)
+		}
+		_ = canonicalURLGlob(u)
 	})
 }

@@ -348,11 +348,30 @@ func parseHost(s string) (hostMatcher, string, error) {
 			return h, "write a CIDR such as 10.0.0.0/8 or fd00::/8", fmt.Errorf("bad CIDR %q", s)
 		}
 		h.kind, h.prefix = hostCIDR, pfx.Masked()
+		if a := pfx.Addr(); a.Is4In6() {
+			// Requests carry IPv4-mapped addresses unmapped (::ffff:10.1.2.3
+			// is 10.1.2.3), so an IPv4-mapped prefix is an IPv4 prefix.
+			if pfx.Bits() < 96 {
+				return h, "write the IPv4 prefix, e.g. 10.0.0.0/8, and an IPv6 one separately", fmt.Errorf("CIDR %q mixes IPv4-mapped and other IPv6 addresses", s)
+			}
+			h.prefix = netip.PrefixFrom(a.Unmap(), pfx.Bits()-96).Masked()
+		}
 	default:
 		t := strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
 		if a, err := netip.ParseAddr(t); err == nil {
+			if a.Zone() != "" {
+				// Requests are matched without their zone, so a zone
+				// would make the rule match nothing.
+				return h, fmt.Sprintf("write the address without its zone: %s", a.WithZone("")), fmt.Errorf("host %q has an IPv6 zone", s)
+			}
 			h.kind, h.addr = hostAddr, a.Unmap()
 			return h, "", nil
+		}
+		if a, ok := legacyIPv4(t); ok {
+			// Requests in this form are matched as the address they
+			// mean (127.1 is 127.0.0.1), so a glob of it would match
+			// nothing; and 010.0.0.1 (octal: 8.0.0.1) is easy to misread.
+			return h, fmt.Sprintf("write it in dotted decimal: %s", a), fmt.Errorf("host %q is the IPv4 address %s in a legacy notation", s, a)
 		}
 		if strings.ContainsAny(s, " :@?#") {
 			return h, "give a host name, IP or CIDR without scheme, port or path", fmt.Errorf("bad host %q", s)

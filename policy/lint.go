@@ -116,6 +116,19 @@ func lintAt(p *Policy, now time.Time) []Finding {
 				add(b, "path", "path %q: only '*' is a wildcard; '?', '[...]' and '\\' are literal characters here, so this glob may match nothing", raw)
 			}
 		}
+		if b.effect == action.Allow {
+			for _, raw := range b.canon.URL {
+				if _, auth, rest, ok := splitURL(raw); ok && rest == "" && len(auth) > 1 && strings.HasSuffix(auth, "*") {
+					base := strings.TrimRight(raw, "*")
+					add(b, "url", "url %q: its '*' runs on past the host, so it also allows %s.evil.example/ and %s@evil.example/; end the host with '/', as in %q", raw, base, base, base+"/*")
+				}
+			}
+		}
+		for _, raw := range b.canon.Agent {
+			if raw != strings.ToLower(raw) {
+				add(b, "agent", "agent %q has upper-case letters, but agent globs are case-sensitive and safeclaw names agents in lower case (claude, codex, gemini, cursor), so it matches only an agent an API caller names so; write %q", raw, strings.ToLower(raw))
+			}
+		}
 		lintLookalikes(b, func(key, format string, args ...any) { add(b, key, format, args...) })
 		for _, pat := range b.patterns {
 			lintPattern(b, pat, func(format string, args ...any) { add(b, "command_pattern", format, args...) })

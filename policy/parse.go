@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/safeclaw/safeclaw/action"
 	"github.com/safeclaw/safeclaw/internal/strictyaml"
@@ -80,6 +81,8 @@ func misplacedInRule(key string) string {
 		return fmt.Sprintf("did you mean conditions: {%s: ...}? conditions go under the rule's conditions: key", key)
 	case "expires_at", "expiry", "expiration":
 		return "did you mean conditions: {expires: ...}?"
+	case "require_approval", "requires_approval", "needs_approval", "approval", "approval_required", "human_approval_required", "confirm":
+		return "did you mean conditions: [{human_approval: required}], or effect: ask?"
 	case "days", "hours", "timezone":
 		return fmt.Sprintf("did you mean conditions: {schedule: {%s: ...}}?", key)
 	case "rules":
@@ -110,6 +113,8 @@ func misplacedInConditions(key string) string {
 		return fmt.Sprintf("did you mean schedule: {%s: ...}? days, hours and timezone go under schedule:", key)
 	case "expires_at", "expiry", "expiration":
 		return "did you mean expires?"
+	case "require_approval", "requires_approval", "needs_approval", "approval", "approval_required", "human_approval_required", "confirm":
+		return "did you mean human_approval: required?"
 	case "name":
 		return ""
 	}
@@ -350,8 +355,9 @@ func parseRule(n *strictyaml.Node, file string, idx int) (*rule, error) {
 				pe := err.(*patternError)
 				e := items[i].Errorf(pe.hint, "%s", pe.msg)
 				if items[i].Plain && pe.off > 0 {
-					// Point inside the pattern when the text maps 1:1 to the file.
-					e.Col += pe.off
+					// Point inside the pattern when the text maps 1:1 to the
+					// file (columns count characters, offsets bytes).
+					e.Col += utf8.RuneCountInString(s[:pe.off])
 					if items[i].Quoted {
 						e.Col++
 					}
@@ -368,6 +374,10 @@ func parseRule(n *strictyaml.Node, file string, idx int) (*rule, error) {
 			return nil, err
 		}
 		for i, s := range vals {
+			if j, r := invisibleAt(s); j >= 0 {
+				return nil, items[i].Errorf(fmt.Sprintf("write it as an escape (\\x{%x}) if it is meant, else delete it", r),
+					"command_regex %q contains the invisible character %U at byte %d", s, r, j)
+			}
 			re, cost, hint, err := compileRegex("command_regex", s)
 			if err != nil {
 				return nil, items[i].Errorf(hint, "bad command_regex: %v", err)
@@ -383,6 +393,9 @@ func parseRule(n *strictyaml.Node, file string, idx int) (*rule, error) {
 			return nil, err
 		}
 		for i, s := range vals {
+			if hint, err := checkMatcherText("program", s, false); err != nil {
+				return nil, items[i].Errorf(hint, "%v", err)
+			}
 			if strings.ContainsAny(s, " \t") {
 				return nil, items[i].Errorf("program matches the program name only; use command_pattern for arguments", "program %q contains a space", s)
 			}
@@ -414,6 +427,9 @@ func parseRule(n *strictyaml.Node, file string, idx int) (*rule, error) {
 			s, err := it.NonEmptyString("args item")
 			if err != nil {
 				return nil, err
+			}
+			if hint, err := checkMatcherText("args item", s, true); err != nil {
+				return nil, it.Errorf(hint, "%v", err)
 			}
 			r.args = append(r.args, newGlob(s, false))
 			r.canon.Args = append(r.canon.Args, s)
@@ -474,6 +490,9 @@ func parseRule(n *strictyaml.Node, file string, idx int) (*rule, error) {
 			return nil, err
 		}
 		for i, s := range vals {
+			if hint, err := checkMatcherText("host", s, true); err != nil {
+				return nil, items[i].Errorf(hint, "%v", err)
+			}
 			h, hint, err := parseHost(s)
 			if err != nil {
 				return nil, items[i].Errorf(hint, "%v", err)
@@ -488,6 +507,9 @@ func parseRule(n *strictyaml.Node, file string, idx int) (*rule, error) {
 			return nil, err
 		}
 		for i, s := range vals {
+			if hint, err := checkMatcherText("path", s, true); err != nil {
+				return nil, items[i].Errorf(hint, "%v", err)
+			}
 			if hint, err := checkPathGlob(s); err != nil {
 				return nil, items[i].Errorf(hint, "%v", err)
 			}
@@ -500,11 +522,14 @@ func parseRule(n *strictyaml.Node, file string, idx int) (*rule, error) {
 		if v == nil {
 			return nil
 		}
-		_, vals, err := v.StringOrList(key)
+		items, vals, err := v.StringOrList(key)
 		if err != nil {
 			return err
 		}
-		for _, s := range vals {
+		for i, s := range vals {
+			if hint, err := checkMatcherText(key, s, true); err != nil {
+				return items[i].Errorf(hint, "%v", err)
+			}
 			*dst = append(*dst, newGlob(s, fold))
 		}
 		*canon = vals
@@ -512,6 +537,9 @@ func parseRule(n *strictyaml.Node, file string, idx int) (*rule, error) {
 	}
 	if err := globList("url", false, &r.urls, &r.canon.URL); err != nil {
 		return nil, err
+	}
+	for _, s := range r.canon.URL {
+		r.urlsCanon = append(r.urlsCanon, newGlob(canonicalURLGlob(s), false))
 	}
 	if err := globList("tool", false, &r.tools, &r.canon.Tool); err != nil {
 		return nil, err
@@ -521,6 +549,9 @@ func parseRule(n *strictyaml.Node, file string, idx int) (*rule, error) {
 	}
 	if err := globList("uri", false, &r.uris, &r.canon.URI); err != nil {
 		return nil, err
+	}
+	for _, s := range r.canon.URI {
+		r.urisCanon = append(r.urisCanon, newGlob(canonicalURLGlob(s), false))
 	}
 	if err := globList("agent", false, &r.agents, &r.canon.Agent); err != nil {
 		return nil, err
@@ -802,7 +833,8 @@ func (r *rule) parseApprovalNeeds(n *strictyaml.Node) error {
 				at = items[i]
 			}
 			switch {
-			case strings.TrimSpace(name) == "" || name != strings.TrimSpace(name) || strings.ContainsFunc(name, unicode.IsControl):
+			case strings.TrimSpace(name) == "" || name != strings.TrimSpace(name) || strings.ContainsFunc(name, unicode.IsControl) ||
+				strings.ContainsFunc(name, func(r rune) bool { return unicode.Is(unicode.Cf, r) }):
 				return at.Errorf("write login names such as alice", "bad approver %q", name)
 			case strings.ContainsFunc(name, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }):
 				// No login or role is named so: this is a list written as

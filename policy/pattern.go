@@ -135,6 +135,9 @@ func splitPlainPattern(s string) (words []string, ok bool) {
 }
 
 func compilePattern(s string) (*cmdPattern, error) {
+	if i, r := invisibleAt(s); i >= 0 {
+		return nil, &patternError{off: i, msg: fmt.Sprintf("command_pattern %q contains the invisible character %U", s, r), hint: invisibleHint(r)}
+	}
 	words, err := splitPattern(s)
 	if err != nil {
 		return nil, err

@@ -40,15 +40,17 @@ type rule struct {
 	args     []glob
 
 	// Facet matchers (test the facet; each present one must hold).
-	ports    []portRange
-	hosts    []hostMatcher
-	pathsRaw []string
-	paths    []pathGlob // compiled by Compile
-	urls     []glob
-	tools    []glob
-	servers  []glob
-	uris     []glob       // mcp.read resource URIs (the facet's URL)
-	argm     []argMatcher // args as a mapping: tool argument matchers
+	ports     []portRange
+	hosts     []hostMatcher
+	pathsRaw  []string
+	paths     []pathGlob // compiled by Compile
+	urls      []glob
+	urlsCanon []glob // urls in canonical form (url.go)
+	tools     []glob
+	servers   []glob
+	uris      []glob       // mcp.read resource URIs (the facet's URL)
+	urisCanon []glob       // uris in canonical form (url.go)
+	argm      []argMatcher // args as a mapping: tool argument matchers
 	// regexCost counts the compiled instructions of the rule's regexes
 	// (command_regex and args regexes), bounded per file.
 	regexCost int
@@ -149,7 +151,7 @@ func (p *Policy) matchFacet(r *rule, req *action.Request, part *action.Part, f *
 	if len(r.paths) > 0 && !r.matchPath(f, canonicalPath(f.Path, req.Cwd)) {
 		return false
 	}
-	if len(r.urls) > 0 && !matchGlobs(r.urls, f.URL) {
+	if len(r.urls) > 0 && !r.matchURL(f.URL) {
 		return false
 	}
 	if len(r.tools) > 0 && !matchGlobs(r.tools, f.Tool) {
@@ -158,7 +160,7 @@ func (p *Policy) matchFacet(r *rule, req *action.Request, part *action.Part, f *
 	if len(r.servers) > 0 && !matchGlobs(r.servers, f.Server) {
 		return false
 	}
-	if len(r.uris) > 0 && !matchGlobs(r.uris, f.URL) {
+	if len(r.uris) > 0 && !r.matchURI(f.URL) {
 		return false
 	}
 	if len(r.agents) > 0 && !matchGlobs(r.agents, req.Agent) {

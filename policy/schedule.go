@@ -42,6 +42,10 @@ func (s *schedule) addDays(item string) (hint string, err error) {
 	if !ok {
 		return dayHint(hi), fmt.Errorf("unknown day %q", item)
 	}
+	if a == b {
+		// One day, or the whole week round to it again? Never guess.
+		return fmt.Sprintf("write %s for that day alone, or leave days out for every day", lo), fmt.Errorf("day range %q starts and ends on the same day", item)
+	}
 	// Ranges run forward from a to b, wrapping the week (fri-mon = fri,sat,sun,mon).
 	for d := a; ; d = (d + 1) % 7 {
 		s.days[d] = true

@@ -13,7 +13,8 @@
 //
 // # Current limitations
 //
-// YAML syntax errors carry the line the YAML library reports and column 1.
+// YAML syntax errors carry the line the YAML library reports (corrected
+// where it counts from 0 or leaves out the first line) and column 1.
 package strictyaml
 
 import (
@@ -115,6 +116,13 @@ func Parse(file string, data []byte) (*Node, error) {
 	}
 	// A byte order mark is invisible in editors; columns count without it.
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	// The YAML library refuses control characters without saying where;
+	// JSON refuses them in strings. Find them here, with their position.
+	if i, r := firstControl(data); i >= 0 {
+		line, col := position(data, i)
+		return nil, &Error{File: file, Line: line, Col: col, Msg: fmt.Sprintf("control character %U in file", r),
+			Hint: "remove it: a policy is plain text"}
+	}
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	if strings.HasSuffix(strings.ToLower(file), ".json") || (len(trimmed) > 0 && trimmed[0] == '{' && json.Valid(data)) {
 		return parseJSON(file, data)
@@ -127,14 +135,53 @@ var yamlErrRE = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`^yaml: (?:line (\d+): )?(?:column (\d+): )?(.*)$`)
 })
 
+// yamlParserErrors are the YAML library's parser (not scanner) problems.
+// The library reports their line 0-based, and leaves out a line 0.
+var yamlParserErrors = map[string]bool{
+	"did not find expected <stream-start>":   true,
+	"did not find expected <document start>": true,
+	"found undefined tag handle":             true,
+	"did not find expected node content":     true,
+	"did not find expected '-' indicator":    true,
+	"did not find expected key":              true,
+	"did not find expected ',' or ']'":       true,
+	"did not find expected ',' or '}'":       true,
+	"found duplicate %YAML directive":        true,
+	"found incompatible YAML document":       true,
+	"found duplicate %TAG directive":         true,
+}
+
+// yamlAliasRE finds the alias an "unknown anchor" error is about.
+var yamlAliasRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^unknown anchor '(.*)' referenced$`)
+})
+
 func yamlError(file string, data []byte, err error) *Error {
 	e := &Error{File: file, Msg: err.Error()}
 	if m := yamlErrRE().FindStringSubmatch(err.Error()); m != nil {
 		e.Line, _ = strconv.Atoi(m[1])
 		e.Col, _ = strconv.Atoi(m[2])
 		e.Msg = "invalid YAML: " + m[3]
-		if e.Line > 0 && e.Col == 0 {
+		// The library leaves the line out when it is the first one
+		// (its line 0), and numbers parser errors from 0.
+		if yamlParserErrors[m[3]] || e.Line == 0 {
+			e.Line = min(e.Line+1, lineCount(data))
+		}
+		if e.Col == 0 {
 			e.Col = 1
+		}
+		switch {
+		case m[3] == "found incompatible YAML document":
+			e.Hint = "remove the %YAML directive"
+		case yamlAliasRE().MatchString(m[3]):
+			// An alias to an anchor that does not exist: the library
+			// gives no position, so find the alias.
+			name := yamlAliasRE().FindStringSubmatch(m[3])[1]
+			e.Msg = "YAML aliases (*" + name + ") are not allowed"
+			e.Hint = "write the value out in full, so the file reads plainly"
+			if i := findAlias(data, name); i >= 0 {
+				e.Line, e.Col = position(data, i)
+			}
 		}
 	}
 	if hasTabIndent(data, e.Line) || strings.Contains(err.Error(), "tab") {
@@ -262,6 +309,61 @@ func convert(file string, y *yaml.Node, depth int) (*Node, error) {
 		return nil, at("unsupported YAML node", "")
 	}
 	return n, nil
+}
+
+// lineCount is the number of lines in data as YAML counts them (a line
+// break is LF, CRLF or a lone CR), counting an empty last line.
+func lineCount(data []byte) int {
+	n := 1
+	for i, c := range data {
+		if c == '\n' || (c == '\r' && (i+1 == len(data) || data[i+1] != '\n')) {
+			n++
+		}
+	}
+	return n
+}
+
+// findAlias returns the offset of the first "*name" that starts a token,
+// or -1.
+func findAlias(data []byte, name string) int {
+	tok := []byte("*" + name)
+	for off := 0; ; {
+		i := bytes.Index(data[off:], tok)
+		if i < 0 {
+			return -1
+		}
+		i += off
+		end := i + len(tok)
+		before := i == 0 || bytes.IndexByte([]byte(" \t\n\r[{,:-?"), data[i-1]) >= 0
+		after := end == len(data) || bytes.IndexByte([]byte(" \t\n\r]},"), data[end]) >= 0
+		if before && after {
+			return i
+		}
+		off = i + 1
+	}
+}
+
+// firstControl returns the offset and value of the first character YAML
+// does not allow in a document (C0 controls other than tab, line feed and
+// carriage return, DEL, C1 controls other than NEL, U+FFFE and U+FFFF), or
+// -1. data is valid UTF-8.
+func firstControl(data []byte) (int, rune) {
+	for i := 0; i < len(data); {
+		c := data[i]
+		if c < utf8.RuneSelf {
+			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f {
+				return i, rune(c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(data[i:])
+		if (r >= 0x80 && r <= 0x9f && r != 0x85) || r == 0xfffe || r == 0xffff {
+			return i, r
+		}
+		i += size
+	}
+	return -1, 0
 }
 
 func firstInvalidUTF8(b []byte) int {

@@ -165,3 +165,39 @@ func FuzzParse(f *testing.F) {
 		_ = n2
 	})
 }
+
+// Every error names file:line:col. The YAML library reports no line for its
+// first line, numbers its parser errors from 0, and gives no position for
+// control characters or an alias of an unknown anchor.
+func TestErrorPositions(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{"a: [b}\n", "t.yaml:1:1: invalid YAML: did not find expected ',' or ']'"},
+		{"\n\na: [b}\n", "t.yaml:3:1: invalid YAML: did not find expected ',' or ']'"},
+		{"- - x\n- a: b\n c\n", "t.yaml:3:1: invalid YAML: did not find expected '-' indicator"},
+		{"a:\n  b: 1\n c: 2\n", "t.yaml:3:1: invalid YAML: did not find expected key"},
+		{"a: 1\nb: 2\n  c: 3\n", "t.yaml:3:1: invalid YAML: mapping values are not allowed in this context"}, // a scanner error: already 1-based
+		{"%YAML 1.2\n---\na: 1\n", "t.yaml:1:1: invalid YAML: found incompatible YAML document (remove the %YAML directive)"},
+		{"a: 1\nb: *nope\n", "t.yaml:2:4: YAML aliases (*nope) are not allowed"},
+		{"a: [x, *nope]\n", "t.yaml:1:8: YAML aliases (*nope) are not allowed"},
+		{"a: \"x\x01y\"\n", "t.yaml:1:6: control character U+0001 in file (remove it: a policy is plain text)"},
+		{"a: 1\nb: x\x1b[31m\n", "t.yaml:2:5: control character U+001B in file"},
+		{"a: x\x7f\n", "t.yaml:1:5: control character U+007F in file"},
+		{"a: x\u009b\n", "t.yaml:1:5: control character U+009B in file"},
+		{"\ufeffa: x\x01\n", "t.yaml:1:5: control character U+0001 in file"}, // columns count without the BOM
+		{"x: " + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + "\n", "t.yaml:1:1: invalid YAML: exceeded max depth"},
+	} {
+		_, err := Parse("t.yaml", []byte(c.src))
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%q:\n got %v\nwant %s", c.src, err, c.want)
+		}
+	}
+	if _, err := Parse("t.json", []byte("{\"a\": \"x\x01\"}")); err == nil || err.Error() != "t.json:1:9: control character U+0001 in file (remove it: a policy is plain text)" {
+		t.Errorf("JSON control character: %v", err)
+	}
+	// Tabs, line breaks (LF, CRLF, CR) and NEL are text.
+	for _, ok := range []string{"a:\tx\n", "a: x\r\nb: y\r\n", "a: x\rb: y\r", "a: \"x\u0085y\"\n", "a: \"\u00a0\u2028\"\n"} {
+		if _, err := Parse("t.yaml", []byte(ok)); err != nil {
+			t.Errorf("%q: %v", ok, err)
+		}
+	}
+}

@@ -226,27 +226,33 @@ func (p *Policy) argsNameProtected(args any, cwd string) bool {
 	return walk(args, 0)
 }
 
-// protectedArg reports whether s, read as a path, is protected.
+// protectedArg reports whether s, read as a path, is protected: an
+// absolute path, a ~/ path, a path relative to the request's working
+// directory, or a file: URL in any spelling a server's URL parser reads as
+// a local file.
 func (p *Policy) protectedArg(s, cwd string) bool {
-	if len(s) > 4096 || strings.ContainsAny(s, "\n\x00") {
+	if len(s) > 4096 {
+		return false
+	}
+	if u, ok := fileURLPath(s); ok {
+		s = u
+	} else if strings.ContainsAny(s, "\n\x00") {
 		return false
 	}
 	switch {
-	case len(s) >= 5 && strings.EqualFold(s[:5], "file:"):
-		// Every spelling a URL parser reads as a local file: file:///p,
-		// file://localhost/p, file:/p, FILE:, percent-escapes.
-		u, err := url.Parse(s)
-		if err != nil || (u.Host != "" && !strings.EqualFold(u.Host, "localhost")) || !strings.HasPrefix(u.Path, "/") {
-			return false // another machine's file, or no path
-		}
-		s = u.Path
 	case strings.HasPrefix(s, "~/"):
 		if p.home == "" {
 			return false
 		}
 		s = p.home + s[1:]
-	case !strings.HasPrefix(s, "/"):
+	case s == "" || s == "~":
 		return false
+	case s[0] != '/':
+		// Relative: where the tool's server resolves it is unknown; the
+		// request's directory is the likeliest (an agent's project).
+		if cwd == "" || cwd[0] != '/' {
+			return false
+		}
 	}
 	path := canonicalPath(s, cwd)
 	for _, list := range [][]pathGlob{p.protectR, p.protectW} {
@@ -257,6 +263,53 @@ func (p *Policy) protectedArg(s, cwd string) bool {
 		}
 	}
 	return false
+}
+
+// fileURLPath returns the local path a file: URL names, read as lenient
+// URL parsers read it (WHATWG's, in Node and browsers; Python's): leading
+// and trailing spaces and control characters and every tab and line break
+// dropped, the scheme in any case, a backslash as a slash, the host (any:
+// many servers ignore it) and the query and fragment dropped, escapes
+// decoded. ok is false when s is no file: URL or names no path.
+func fileURLPath(s string) (string, bool) {
+	s = strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })
+	if len(s) < 5 || (s[0] != 'f' && s[0] != 'F') {
+		return "", false
+	}
+	s = strings.Map(func(r rune) rune {
+		switch r {
+		case '\t', '\n', '\r':
+			return -1
+		case '\\':
+			return '/'
+		}
+		return r
+	}, s)
+	if len(s) < 5 || !strings.EqualFold(s[:5], "file:") {
+		return "", false
+	}
+	s = s[5:]
+	if i := strings.IndexAny(s, "?#"); i >= 0 {
+		s = s[:i]
+	}
+	if rest, ok := strings.CutPrefix(s, "//"); ok {
+		// file://host/path: the path starts at the next slash.
+		i := strings.IndexByte(rest, '/')
+		if i < 0 {
+			return "", false
+		}
+		s = rest[i:]
+	}
+	if u, err := url.PathUnescape(s); err == nil {
+		s = u
+	}
+	if s == "" || strings.ContainsRune(s, 0) {
+		return "", false
+	}
+	if s[0] != '/' {
+		s = "/" + s // file:etc/passwd is file:///etc/passwd to WHATWG
+	}
+	return s, true
 }
 
 // tail applies the built-in tail rules: a part with a shell.opaque or

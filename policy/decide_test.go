@@ -182,10 +182,28 @@ rules:
 		{"unknown tool", request(actionPart(tool(`{"dst":"/home/u/.config/safeclaw/config.yaml"}`))), action.Deny, args, 0},
 		{"another file", request(actionPart(mcp(`{"path":"/home/u/project/main.go"}`))), action.Allow, "everything", 0},
 		{"the home directory above them", request(actionPart(mcp(`{"path":"/home/u"}`))), action.Allow, "everything", 0},
-		{"a relative path is not judged", request(actionPart(mcp(`{"path":".config/safeclaw/policy.yaml"}`))), action.Allow, "everything", 0},
+		{"a relative path without a directory is not judged", request(actionPart(mcp(`{"path":".config/safeclaw/policy.yaml"}`))), action.Allow, "everything", 0},
 		{"text that mentions a path", request(actionPart(mcp(`{"query":"what is in /home/u/.config/safeclaw/policy.yaml?"}`))), action.Allow, "everything", 0},
-		{"a remote file URL", request(actionPart(mcp(`{"uri":"file://host/home/u/.config/safeclaw/policy.yaml"}`))), action.Allow, "everything", 0},
+		{"text starting with file:", request(actionPart(mcp(`{"note":"file: see the README"}`))), action.Allow, "everything", 0},
+		// Servers' URL parsers ignore the host, trim spaces and control
+		// characters, drop tabs and line breaks, read a backslash as a
+		// slash and decode escapes; a bad escape in the fragment does not
+		// stop them.
+		{"a file URL with a host", request(actionPart(mcp(`{"uri":"file://host/home/u/.config/safeclaw/policy.yaml"}`))), action.Deny, args, 0},
+		{"a file URL to 127.0.0.1", request(actionPart(mcp(`{"uri":"file://127.0.0.1/home/u/.local/state/safeclaw/keys/a"}`))), action.Deny, args, 0},
+		{"a file URL with a bad fragment", request(actionPart(mcp(`{"uri":"file:///home/u/.local/state/safeclaw/keys/a#%zz"}`))), action.Deny, args, 0},
+		{"a file URL after a space", request(actionPart(mcp(`{"uri":" file:///home/u/.local/state/safeclaw/keys/a"}`))), action.Deny, args, 0},
+		{"a file URL with a tab in the scheme", request(actionPart(mcp(`{"uri":"fi\tle:///home/u/.local/state/safeclaw/keys/a"}`))), action.Deny, args, 0},
+		{"a file URL with a line break", request(actionPart(mcp(`{"uri":"file:///home/u/.local/st\nate/safeclaw/keys/a"}`))), action.Deny, args, 0},
+		{"a file URL with backslashes", request(actionPart(mcp(`{"uri":"file:\\\\\\home\\u\\.claude\\settings.json"}`))), action.Deny, args, 0},
+		{"a file URL without slashes", request(actionPart(mcp(`{"uri":"FILE:home/u/.claude/settings.json"}`))), action.Deny, args, 0},
+		{"a file URL with escapes", request(actionPart(mcp(`{"uri":"file:///home/u/%2eclaude/settings%2ejson"}`))), action.Deny, args, 0},
 	})
+	rel := request(actionPart(mcp(`{"path":".claude/settings.json"}`)))
+	rel.Cwd = "/home/u"
+	if d := p.Decide(rel); d.Effect != action.Deny || d.Rule == nil || !d.Rule.Builtin {
+		t.Errorf("relative MCP argument under cwd: %+v", d)
+	}
 	req := request(actionPart(w(".config/safeclaw/config.yaml")))
 	req.Cwd = "/home/u"
 	if d := p.Decide(req); d.Effect != action.Deny || d.Rule == nil || !d.Rule.Builtin || d.Rule.Source != "builtin" {

@@ -86,6 +86,10 @@ type OptionSpec struct {
 	// ever attached (git log -C50%, make -Otarget): a bare -C never takes the
 	// next word, as git documents for all its optional values.
 	AttachedValues string
+	// AttachedDigits lists short letters whose value is optional, attached
+	// and only digits, after which the cluster goes on: perl -l0 and -0777
+	// set separators, and perl -le CODE is -l then -e CODE.
+	AttachedDigits string
 	// Subcommands gives a program's subcommands their own options, because
 	// the same letter can mean different things in each (kubectl apply -f
 	// FILE, kubectl logs -f). The first positional names the subcommand: if
@@ -110,10 +114,10 @@ const otherSubcommands = "*"
 var optionSpecs = map[string]OptionSpec{
 	"python": {Values: "mcWXQ", Terminators: "mc"},
 	"pypy":   {Values: "mcWXQ", Terminators: "mc"},
-	"php": {Values: "SdtcrfzBEFRn", Terminators: "r", Aliases: map[string]string{"--server": "-S", "--run": "-r", "--define": "-d",
+	"php": {Values: "SdtcrfzBEFR", Terminators: "r", Aliases: map[string]string{"--server": "-S", "--run": "-r", "--define": "-d",
 		"--docroot": "-t", "--php-ini": "-c", "--file": "-f"}},
-	"ruby": {Values: "reIECxF", LongValues: []string{"--encoding"}},
-	"perl": {Values: "eEIMmxl"},
+	"ruby": {Values: "reIECF", AttachedValues: "xWTiK", AttachedDigits: "0", LongValues: []string{"--encoding"}},
+	"perl": {Values: "eEIMm", AttachedValues: "xiCdD", AttachedDigits: "l0"},
 	"node": {Values: "erp", LongValues: []string{"--eval", "--print", "--require", "--import", "--inspect-port"},
 		Aliases: map[string]string{"--eval": "-e", "--print": "-p", "--require": "-r"}},
 	"nc":             netcatSpec,
@@ -347,6 +351,9 @@ var gitSubcommands = map[string]OptionSpec{
 		Aliases: map[string]string{"--after-context": "-A", "--before-context": "-B", "--context": "-C", "--max-count": "-m"}},
 	"branch": {Values: "u", LongValues: []string{"--set-upstream-to", "--points-at", "--format", "--sort"},
 		Aliases: map[string]string{"--set-upstream-to": "-u"}},
+	"push": {Values: "o", LongValues: []string{"--repo", "--receive-pack", "--exec", "--push-option"},
+		Aliases: map[string]string{"--force": "-f", "--set-upstream": "-u", "--delete": "-d", "--dry-run": "-n",
+			"--verbose": "-v", "--quiet": "-q", "--push-option": "-o"}},
 }
 
 // gitLogSpec is the log and diff family's: -n N, -S STRING, -G REGEX, -L
@@ -508,6 +515,16 @@ func ParseArgv(words []string) Argv {
 				a.Options = append(a.Options, o)
 				continue
 			}
+			if kind == digitsValue {
+				k := j + 1
+				for k < len(w) && w[k] >= '0' && w[k] <= '9' {
+					k++
+				}
+				o.Value, o.HasValue = w[j+1:k], k > j+1
+				a.Options = append(a.Options, o)
+				j = k - 1
+				continue
+			}
 			// A letter with a value ends the cluster: the rest is the value.
 			if j+1 < len(w) {
 				o.Value, o.HasValue = w[j+1:], true
@@ -570,6 +587,7 @@ const (
 	requiredValue             // attached, or else the next word
 	numberValue               // attached, or else the next word if it is a number
 	attachedValue             // attached only
+	digitsValue               // attached digits only; the cluster goes on
 )
 
 func (s *OptionSpec) letterValue(c byte) letterValue {
@@ -580,6 +598,8 @@ func (s *OptionSpec) letterValue(c byte) letterValue {
 		return numberValue
 	case strings.IndexByte(s.AttachedValues, c) >= 0:
 		return attachedValue
+	case strings.IndexByte(s.AttachedDigits, c) >= 0:
+		return digitsValue
 	}
 	return noValue
 }

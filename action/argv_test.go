@@ -122,6 +122,23 @@ func TestParseArgvSubcommands(t *testing.T) {
 		{"docker compose logs -f -n 5 web", opts{flag("-f"), val("-n", "5")}, []string{"compose", "logs", "web"}},
 		{"docker compose run -p 8080:80 web python app.py -p 1", opts{val("-p", "8080:80")}, []string{"compose", "run", "web", "python", "app.py", "-p", "1"}},
 
+		// git push: long and short spellings are one option.
+		{"git push --force origin main", opts{flag("-f")}, []string{"push", "origin", "main"}},
+		{"git push -u -o ci.skip origin", opts{flag("-u"), val("-o", "ci.skip")}, []string{"push", "origin"}},
+		{"git push --receive-pack /x origin", opts{val("--receive-pack", "/x")}, []string{"push", "origin"}},
+
+		// Interpreters: php -n is a flag; perl's -l and -0 take only
+		// attached digits and the cluster goes on; -x, -i take only an
+		// attached value.
+		{"php -n -S 0.0.0.0:80", opts{flag("-n"), val("-S", "0.0.0.0:80")}, nil},
+		{"perl -le print", opts{flag("-l"), val("-e", "print")}, nil},
+		{"perl -l0 -ne 1 f", opts{val("-l", "0"), flag("-n"), val("-e", "1")}, []string{"f"}},
+		{"perl -0777 -pi.bak -e s/a/b/ f", opts{val("-0", "777"), flag("-p"), val("-i", ".bak"), val("-e", "s/a/b/")}, []string{"f"}},
+		{"perl -x -e 1", opts{flag("-x"), val("-e", "1")}, nil},
+		{"perl -I lib -e 1", opts{val("-I", "lib"), val("-e", "1")}, nil},
+		{"ruby -x -e 1", opts{flag("-x"), val("-e", "1")}, nil},
+		{"ruby -W0 -rsocket -e 1", opts{val("-W", "0"), val("-r", "socket"), val("-e", "1")}, nil},
+
 		// make: -j and -l take a number, if one follows.
 		{"make -C dir -j build", opts{val("-C", "dir"), flag("-j")}, []string{"build"}},
 		{"make -j 4 test", opts{val("-j", "4")}, []string{"test"}},

@@ -121,7 +121,7 @@ func TestToolArgumentsNamingSafeclawFiles(t *testing.T) {
 		"FILE://LOCALHOST" + key: "deny",
 		"file:" + key:            "deny",
 		"File:///" + strings.TrimPrefix(strings.ReplaceAll(key, "audit.key", "%61udit.key"), "/"): "deny",
-		"file://otherhost" + key: "allow", // another machine's file
+		"file://otherhost" + key: "deny", // many servers ignore the host
 	} {
 		payload := fmt.Sprintf(`{"session_id":"s","cwd":%q,"hook_event_name":"PreToolUse","tool_name":"mcp__fs__read_file","tool_input":{"path":%q},"tool_use_id":"t"}`, e.Cwd, path)
 		code, out, errOut := run(t, e, payload, "hook", "claude", "--policy", pol)

@@ -99,6 +99,14 @@ type analyzer struct {
 	// own: a loop's redirection applies to every command in its body but is
 	// one action.
 	redirSeen map[string]bool
+	// aliases holds the aliases this text defined (alias NAME=VALUE): a
+	// later command whose first word is NAME, unquoted, runs VALUE. A
+	// value that is not literal is kept as nil: using it is opaque.
+	aliases map[string]*word
+	// fetched holds the files this text wrote with content from the
+	// network (curl -o, wget, a download redirected to a file), keyed as
+	// files is, with what fetched them: running one is opaque, as curl | sh is.
+	fetched map[string]string
 }
 
 // partMeta is what pipeline and script-level checks need to know about a part.
@@ -462,6 +470,10 @@ func (r *resolver) assign(as *syntax.Assign) word {
 		return r.word(as.Value)
 	case as.Name == nil:
 		return word{}
+	}
+	if as.Index != nil {
+		// arr[$(cmd)]=v: the index is evaluated too.
+		r.collect(as.Index)
 	}
 	var w word
 	if as.Value != nil {

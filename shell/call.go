@@ -89,7 +89,60 @@ func (a *analyzer) simple(words, assigns []word, text string, own []redirect, sc
 	}
 
 	ch := &chain{stdin: stdin, bg: sc.bg}
-	if len(assigns) > 0 {
+	if len(words) > 0 && words[0].dyn == 0 {
+		switch words[0].s {
+		case "alias":
+			a.defineAliases(words[1:])
+		case "unalias":
+			for _, w := range words[1:] {
+				if w.s == "-a" {
+					a.aliases = nil
+				}
+				delete(a.aliases, w.s)
+			}
+		}
+	}
+	aliased := false
+	if name, val, ok := a.aliasFor(words); ok {
+		// An alias runs its value with the command's other words after it.
+		// Bash does not expand an alias inside its own value.
+		delete(a.aliases, name)
+		defer func() {
+			if a.aliases == nil {
+				a.aliases = map[string]*word{}
+			}
+			a.aliases[name] = val
+		}()
+		all := append(append([]word(nil), assigns...), words...)
+		ch.views = append(ch.views, action.ParseArgv(strs(all)))
+		ch.last = all
+		for _, as := range assigns {
+			a.envCommand(as, ch)
+		}
+		if val == nil {
+			ch.facets = append(ch.facets, opaqueFacet(text, "alias with a value not known statically: "+clip(name)))
+		} else {
+			t := *val
+			rest := words[1:]
+			if len(rest) > 0 && strings.HasSuffix(t.s, " ") {
+				// A value ending in a blank makes the next word an alias too.
+				if n, v, ok := a.aliasFor(rest); ok && n != name && v != nil {
+					t.s += v.s
+					rest = rest[1:]
+				}
+			}
+			if len(rest) > 0 {
+				t.s += " " + quoteWords(rest)
+				for _, w := range rest {
+					t.dyn |= w.dyn
+				}
+			}
+			t.raw = t.s
+			ch.run = runner{kind: runText, text: t, what: "alias " + name}
+		}
+		aliased = true
+	}
+	if len(assigns) > 0 && len(ch.views) == 0 {
 		all := append(append([]word(nil), assigns...), words...)
 		ch.views = append(ch.views, action.ParseArgv(strs(all)))
 		ch.last = all
@@ -97,7 +150,7 @@ func (a *analyzer) simple(words, assigns []word, text string, own []redirect, sc
 			a.envCommand(as, ch)
 		}
 	}
-	for cur := words; len(cur) > 0 && len(ch.views) < maxViews; {
+	for cur := words; !aliased && len(cur) > 0 && len(ch.views) < maxViews; {
 		ch.views = append(ch.views, action.ParseArgv(strs(cur)))
 		ch.last = cur
 		if why := opaqueName(cur[0], sc.placeholders, ch.placeholders); why != "" {
@@ -153,6 +206,13 @@ func (a *analyzer) simple(words, assigns []word, text string, own []redirect, sc
 		if ch.argsFromStdin && missing || codeFromPlaceholder(last, sc.placeholders, ch.placeholders) {
 			facets = append(facets, opaqueFacet(text, "code or module substituted at run time"))
 		}
+	}
+
+	if shells[prog] {
+		facets = append(facets, a.startupFiles(prog, ch.startup, text, sc)...)
+	}
+	if from, ok := a.runsFetched(last, ch.run); ok {
+		facets = append(facets, opaqueFacet(text, "runs a file downloaded earlier in this text: "+clip(from)))
 	}
 
 	stdinText := ""
@@ -260,6 +320,18 @@ func (a *analyzer) simple(words, assigns []word, text string, own []redirect, sc
 	}
 
 	out := a.output(last, ch.last, ch.stdin, m, text)
+	if wr.outPath != "" && out != nil {
+		key := a.fileKey(wr.outPath)
+		switch {
+		case out.kind == streamDownload || out.kind == streamNetwork || out.kind == streamDecoded && !out.known:
+			a.markFetched(key, text)
+		case !wr.outAppend:
+			delete(a.fetched, key)
+		}
+	}
+	for _, f := range downloadTargets(last) {
+		a.markFetched(a.fileKey(f), text)
+	}
 	if wr.outPath != "" && out != nil && out.kind == streamLiteral && out.known && out.dyn == 0 {
 		key := a.fileKey(wr.outPath)
 		if a.files == nil {
@@ -269,6 +341,29 @@ func (a *analyzer) simple(words, assigns []word, text string, own []redirect, sc
 			a.files[key] += out.text
 		} else {
 			a.files[key] = out.text
+		}
+	}
+	if last.Program == "tee" && ch.run.kind == runNone {
+		// tee FILE... <<EOF: the files hold the literal input too.
+		if in := ch.stdin; in != nil && in.kind == streamLiteral && in.known && in.dyn == 0 {
+			_, appendMode := last.Option("-a")
+			if _, ok := last.Option("--append"); ok {
+				appendMode = true
+			}
+			for _, p := range last.Positionals {
+				if p == "" || p == "-" {
+					continue
+				}
+				if a.files == nil {
+					a.files = map[string]string{}
+				}
+				key := a.fileKey(p)
+				if appendMode {
+					a.files[key] += in.text
+				} else {
+					a.files[key] = in.text
+				}
+			}
 		}
 	}
 	if wr.stdout {
@@ -836,4 +931,236 @@ func programOf(p *action.Part) string {
 		}
 	}
 	return ""
+}
+
+// startupFiles are the facets of the files a shell sources before it runs
+// anything: bash's BASH_ENV (a non-interactive bash) and ENV (sh, dash,
+// ksh, and bash as sh or interactive). A file written earlier in this text
+// or readable is analysed; one from a process substitution is what the
+// substitution prints; one that cannot be known is opaque.
+func (a *analyzer) startupFiles(prog string, startup []word, text string, sc scope) []action.Action {
+	var out []action.Action
+	for _, w := range startup {
+		if w.s == "" {
+			continue
+		}
+		origin := "startup file " + clip(w.raw)
+		switch {
+		case w.dyn&dynProc != 0 && strings.HasPrefix(w.s, "<("):
+			ps := a.procStream(w)
+			if ps == nil {
+				// Neither literal nor from the network: its commands are
+				// parts of their own, as for source <(CMD).
+				continue
+			}
+			t, fs, shellIn := a.stdinShell(prog, ps, text, sc)
+			out = append(out, fs...)
+			if t != nil {
+				if t.dyn != 0 {
+					out = append(out, opaqueFacet(text, "shell startup file built at run time: "+clip(w.raw)))
+				}
+				out = append(out, a.fold(t.s, origin, sc)...)
+			} else if shellIn && len(fs) == 0 {
+				out = append(out, opaqueFacet(text, "shell startup file from a process substitution: "+clip(w.raw)))
+			}
+		case w.dyn != 0:
+			out = append(out, opaqueFacet(text, "shell startup file from "+w.dyn.why()+": "+clip(w.raw)))
+		default:
+			if content, ok := a.readScript(w.s); ok {
+				out = append(out, a.fold(content, w.s, sc)...)
+			}
+		}
+	}
+	return out
+}
+
+// defineAliases records alias NAME=VALUE definitions.
+func (a *analyzer) defineAliases(args []word) {
+	for _, w := range args {
+		name, val, ok := strings.Cut(w.s, "=")
+		if !ok || name == "" || strings.HasPrefix(name, "-") {
+			continue
+		}
+		if a.aliases == nil {
+			a.aliases = map[string]*word{}
+		}
+		if w.dyn != 0 {
+			a.aliases[name] = nil
+			continue
+		}
+		v := lit(val)
+		a.aliases[name] = &v
+	}
+}
+
+// aliasFor returns the alias a command's first word names, when it is
+// written plainly (quoting or a backslash suppresses an alias).
+func (a *analyzer) aliasFor(words []word) (string, *word, bool) {
+	if len(words) == 0 || len(a.aliases) == 0 {
+		return "", nil, false
+	}
+	w := words[0]
+	if w.dyn != 0 || w.raw != w.s {
+		return "", nil, false
+	}
+	val, ok := a.aliases[w.s]
+	return w.s, val, ok
+}
+
+// markFetched records that key now holds content fetched by text.
+func (a *analyzer) markFetched(key, text string) {
+	if a.fetched == nil {
+		a.fetched = map[string]string{}
+	}
+	a.fetched[key] = text
+	delete(a.files, key)
+}
+
+// runsFetched reports whether v runs, as a program, a script or a source
+// file, a file this text fetched from the network.
+func (a *analyzer) runsFetched(v action.Argv, run runner) (string, bool) {
+	if len(a.fetched) == 0 || len(v.Words) == 0 {
+		return "", false
+	}
+	cands := []string{v.Words[0]}
+	if run.kind == runScript && run.script.dyn == 0 {
+		cands = append(cands, run.script.s)
+	}
+	if (interpreters[v.Program] || isCodeRunner(v.Program)) && len(v.Positionals) > 0 {
+		cands = append(cands, v.Positionals[0])
+	}
+	for _, c := range cands {
+		if c == "" || c == "-" {
+			continue
+		}
+		if from, ok := a.fetched[a.fileKey(c)]; ok {
+			return from, true
+		}
+	}
+	return "", false
+}
+
+// downloadTargets are the files a downloader writes: curl -o FILE and -O
+// (the URL's last path segment), wget -O FILE or, without one, the URL's
+// last segment (under -P DIR), aria2c -o FILE.
+func downloadTargets(v action.Argv) []string {
+	if len(v.Words) < 2 {
+		return nil
+	}
+	var out []string
+	base := func(u string) string {
+		if i := strings.IndexAny(u, "?#"); i >= 0 {
+			u = u[:i]
+		}
+		if _, rest, ok := strings.Cut(u, "://"); ok {
+			u = rest
+		}
+		_, p, ok := strings.Cut(u, "/")
+		if !ok {
+			return ""
+		}
+		b := path.Base("/" + p)
+		if b == "/" || b == "." {
+			return ""
+		}
+		return b
+	}
+	var urls []string
+	for _, p := range v.Words[1:] {
+		if strings.Contains(p, "://") && !strings.HasPrefix(p, "-") {
+			urls = append(urls, p)
+		}
+	}
+	ws := v.Words
+	switch v.Program {
+	case "curl":
+		remote := false
+		for i := 1; i < len(ws); i++ {
+			w := ws[i]
+			switch {
+			case w == "-o" || w == "--output":
+				if i+1 < len(ws) {
+					out = append(out, ws[i+1])
+					i++
+				}
+			case strings.HasPrefix(w, "--output="):
+				out = append(out, strings.TrimPrefix(w, "--output="))
+			case w == "--remote-name" || w == "--remote-name-all":
+				remote = true
+			case len(w) > 1 && w[0] == '-' && w[1] != '-':
+				// A cluster: -sSLo FILE, -oFILE, -O, -sSLO.
+				if k := strings.IndexByte(w, 'o'); k > 0 {
+					if k+1 < len(w) {
+						out = append(out, w[k+1:])
+					} else if i+1 < len(ws) {
+						out = append(out, ws[i+1])
+						i++
+					}
+				} else if strings.Contains(w, "O") {
+					remote = true
+				}
+			}
+		}
+		if remote {
+			for _, u := range urls {
+				if b := base(u); b != "" {
+					out = append(out, b)
+				}
+			}
+		}
+	case "wget", "wget2":
+		named, dir := false, ""
+		for i := 1; i < len(ws); i++ {
+			w := ws[i]
+			switch {
+			case w == "-O" || w == "--output-document":
+				if i+1 < len(ws) {
+					out = append(out, ws[i+1])
+					i++
+				}
+				named = true
+			case strings.HasPrefix(w, "--output-document="):
+				out = append(out, strings.TrimPrefix(w, "--output-document="))
+				named = true
+			case w == "-P" || w == "--directory-prefix":
+				if i+1 < len(ws) {
+					dir = ws[i+1]
+					i++
+				}
+			case strings.HasPrefix(w, "--directory-prefix="):
+				dir = strings.TrimPrefix(w, "--directory-prefix=")
+			case len(w) > 1 && w[0] == '-' && w[1] != '-' && strings.Contains(w, "O"):
+				// -qO FILE, -qO- (stdout), -OFILE.
+				k := strings.IndexByte(w, 'O')
+				if k+1 < len(w) {
+					out = append(out, w[k+1:])
+				} else if i+1 < len(ws) {
+					out = append(out, ws[i+1])
+					i++
+				}
+				named = true
+			}
+		}
+		if !named {
+			for _, u := range urls {
+				if b := base(u); b != "" {
+					out = append(out, path.Join(dir, b))
+				}
+			}
+		}
+	case "aria2c":
+		for i := 1; i < len(ws); i++ {
+			if (ws[i] == "-o" || ws[i] == "--out") && i+1 < len(ws) {
+				out = append(out, ws[i+1])
+				i++
+			}
+		}
+	}
+	kept := out[:0]
+	for _, f := range out {
+		if f != "" && f != "-" && f != "/dev/null" && !strings.HasPrefix(f, "/dev/") {
+			kept = append(kept, f)
+		}
+	}
+	return kept
 }

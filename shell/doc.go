@@ -37,10 +37,11 @@
 // systemd-run, taskset, chrt, numactl, prlimit, rlwrap, screen, gosu,
 // sshpass, start-stop-daemon, ip netns exec, fakeroot, proot, chpst,
 // systemd-inhibit, dbus-launch, dbus-run-session, dtach, abduco, daemon,
-// retry, eatmydata, tsp, reflex, entr, zellij run, terminal emulators
+// retry, eatmydata, tsp, reflex, entr, zellij run, corepack PM, terminal emulators
 // (xterm -e, gnome-terminal --, konsole -e, ...), pm2 start, the VM and
 // toolbox runners multipass exec, limactl shell, lima, orb, distrobox
-// enter, toolbox run, and the package runners npx,
+// enter, toolbox run, lxc/incus exec, lxc-attach, schroot, machinectl
+// shell, wsl (-e CMD), and the package runners npx,
 // npm exec/x, pnpm dlx/exec, pnpx, yarn dlx/exec, bunx, bun x, uvx, uv run
 // (-m MODULE and *.py become python), uv tool run, pipx run, poetry run,
 // pdm run, hatch run, pipenv run, conda run, bundle exec, rbenv/pyenv/asdf
@@ -54,11 +55,15 @@
 // the other shells with -c (any option cluster: -lc, -ic, -xe -c), a shell
 // reading a here-document, here-string or literal pipe (echo CMD | sh),
 // su/runuser/sg -c, eval, watch, watchexec, entr -s, flock -c, script -c,
-// env -S, npx -c, tmux (and byobu) new-session/send-keys, pm2 start 'CMD',
+// env -S, npx -c, tmux (and byobu) new-session/send-keys/run-shell/
+// if-shell/display-popup/pipe-pane, trap ACTION SIG, wsl CMD LINE,
+// vagrant ssh -c, an alias this text defined, pm2 start 'CMD',
 // at and batch (commands on stdin), GNU parallel, xargs fed literal input,
 // a shell reading an input process substitution whose output is literal
 // (bash <(echo CMD), source <(printf ...), sh < <(echo CMD)), and
-// ssh HOST CMD (the remote command; its facets are marked Remote). The
+// ssh HOST CMD (the remote command; its facets are marked Remote). A
+// shell's -c text with literal arguments after it has its positional
+// parameters replaced by them (sh -c 'nc "$@"' _ -l 4444). The
 // runner's own facets (ssh's network.connect, its redirections) are added
 // to each of those parts. When the text runs nothing (bash -c ""), the
 // runner is a part itself.
@@ -76,7 +81,7 @@
 // man -P/--pager and -H, tcpdump -z, strace -o "|CMD", mysql/mariadb \! and
 // system, psql \! and \o/\g/\w "|CMD", apt -o *::Pre-Invoke/Post-Invoke,
 // make --eval recipes, and git rebase --exec, bisect run, submodule foreach,
-// difftool -x, the filter-branch filters, grep -O and --upload-pack,
+// difftool -x, the filter-branch filters, grep -O and --upload-pack, rg --pre,
 // --receive-pack and --exec. Long options may be abbreviated, as getopt
 // allows. Their shell.execute facet's Detail says where they come from
 // ("via find -exec").
@@ -94,7 +99,8 @@
 //   - network.connect for /dev/tcp/HOST/PORT and /dev/udp/HOST/PORT in any
 //     redirection (also with $HOST or $PORT in them: >& /dev/tcp/h/$P is a
 //     path, not a descriptor variable), including descriptors opened earlier
-//     (exec 5<>/dev/tcp/..) and zsh's ztcp.
+//     (exec 5<>/dev/tcp/.., exec {fd}<>/dev/tcp/.. then >&$fd) and zsh's
+//     ztcp.
 //
 // A loop's or group's redirection is one part, however many commands it feeds.
 //
@@ -129,8 +135,14 @@
 // source x.sh, ./x.sh, an npm script the catalogue finds) are read through
 // Env.ReadFile, or from what the text itself wrote with literal content
 // (printf ... > s.sh && sh s.sh), and their facets other than shell.execute
-// are added to the part with a Detail "via FILE". The same overlay is the
-// ReadFile the catalogue sees.
+// are added to the part with a Detail "via FILE" (files tee wrote from
+// literal input count too). The same overlay is the ReadFile the catalogue
+// sees. A shell's startup file (BASH_ENV=FILE, ENV=FILE in its
+// environment, a process substitution included) is read the same way, and
+// is opaque when not static. Prompt strings (PS0-PS4) are expanded as a
+// here-document is, and command variables (GIT_SSH_COMMAND, PAGER,
+// PROMPT_COMMAND, ...) count whether assigned before a command or by
+// export/declare/typeset/local/readonly.
 //
 // Word resolution is static: quotes, escapes ($'\x70'), line continuations
 // and brace expansion are resolved; $HOME and ${HOME} at the start of a word
@@ -159,7 +171,10 @@
 //     outer expansions in place; a value that injects shell syntax is not
 //     seen. eval is the exception: any expansion in its text is opaque.
 //   - Function bodies are analysed where they are defined, not per call;
-//     aliases and PATH lookups are not resolved.
+//     PATH lookups are not resolved. An alias defined in the text is
+//     expanded wherever its name later starts a command, also on the line
+//     that defines it (which bash would not do) and whether or not
+//     expand_aliases is set; aliases from outside the text are unknown.
 //   - The working directory, descriptors, fifos and files written are
 //     followed through the text in order, ignoring subshell scopes and
 //     control flow.

@@ -26,6 +26,24 @@ func (a *analyzer) commandEscapes(prog string, ws []word, ch *chain) bool {
 				addText(ch, w, rest, "less +!")
 			}
 		}
+	case "rg", "ripgrep":
+		// --pre COMMAND runs COMMAND FILE for each file searched (no shell).
+		for i := 1; i < len(ws); i++ {
+			s := ws[i].s
+			switch {
+			case s == "--":
+				i = len(ws)
+			case rgValued[s]:
+				i++
+			case s == "--pre" && i+1 < len(ws):
+				ch.extras = append(ch.extras, extra{words: []word{ws[i+1]}, origin: "rg --pre"})
+				i++
+			case strings.HasPrefix(s, "--pre="):
+				w := ws[i]
+				w.s = strings.TrimPrefix(s, "--pre=")
+				ch.extras = append(ch.extras, extra{words: []word{w}, origin: "rg --pre"})
+			}
+		}
 	case "man":
 		optionTexts(ws, ch, prog, []string{"-P", "--pager"}, []string{"-H", "--html"})
 	case "tcpdump":
@@ -342,4 +360,17 @@ func gitSubcommandExtras(sub string, args []word, ch *chain) {
 			addText(ch, w, val, "git "+sub+" "+optionName(opt, names, optional))
 		}
 	}
+}
+
+// rgValued are ripgrep options whose value is the next word.
+var rgValued = map[string]bool{
+	"-e": true, "--regexp": true, "-f": true, "--file": true, "-g": true, "--glob": true, "--iglob": true,
+	"-t": true, "--type": true, "-T": true, "--type-not": true, "--type-add": true, "--type-clear": true,
+	"-m": true, "--max-count": true, "-A": true, "--after-context": true, "-B": true, "--before-context": true,
+	"-C": true, "--context": true, "-j": true, "--threads": true, "-M": true, "--max-columns": true,
+	"-r": true, "--replace": true, "-d": true, "--max-depth": true, "-E": true, "--encoding": true,
+	"--pre-glob": true, "--ignore-file": true, "--sort": true, "--sortr": true, "--color": true, "--colors": true,
+	"--engine": true, "--path-separator": true, "--max-filesize": true, "--context-separator": true,
+	"--field-context-separator": true, "--field-match-separator": true, "--hyperlink-format": true,
+	"--hostname-bin": true, "--dfa-size-limit": true, "--regex-size-limit": true,
 }

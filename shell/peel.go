@@ -26,6 +26,9 @@ type chain struct {
 	argsFromStdin bool
 	// codeMissing: a shell's -c has no text on the command line.
 	codeMissing bool
+	// startup are BASH_ENV=FILE and ENV=FILE assignments in the command's
+	// environment: a shell sources FILE before it runs anything.
+	startup []word
 }
 
 // runKind says how the innermost command runs shell text, if it does.
@@ -267,6 +270,26 @@ func (a *analyzer) unwrap(cur []word, ch *chain, sc scope) []word {
 			ch.run = runner{kind: runText, text: joinWords(cur[1:]), what: "eval"}
 		}
 		return nil
+	case "export", "declare", "typeset", "local", "readonly":
+		// export GIT_SSH_COMMAND='CMD': the value is a command later
+		// programs run, as it is in a prefix assignment.
+		for _, w := range cur[1:] {
+			if isAssignment(w.s) {
+				a.envCommand(w, ch)
+			}
+		}
+		return nil
+	case "trap":
+		// trap ACTION SIGNAL...: ACTION is shell text run on the signal
+		// (EXIT, ERR and DEBUG fire without one being sent).
+		args := cur[1:]
+		if len(args) > 0 && args[0].s == "--" {
+			args = args[1:]
+		}
+		if len(args) >= 2 && args[0].s != "-" && args[0].s != "" && !strings.HasPrefix(args[0].s, "-") {
+			ch.run = runner{kind: runText, text: args[0], what: "trap"}
+		}
+		return nil
 	case "source", ".":
 		if len(cur) > 1 {
 			ch.run = runner{kind: runScript, script: cur[1], what: prog}
@@ -336,6 +359,16 @@ func (a *analyzer) unwrap(cur []word, ch *chain, sc scope) []word {
 		return a.unwrapNpx(cur, 1, ch)
 	case "npm", "pnpm", "yarn", "bun":
 		return a.unwrapPackageRunner(prog, cur, ch)
+	case "corepack":
+		// corepack PM[@VERSION] ARGS runs that package manager.
+		if len(cur) > 1 && cur[1].dyn == 0 {
+			pm := stripVersion(cur[1])
+			switch pm.s {
+			case "npm", "npx", "pnpm", "pnpx", "yarn", "yarnpkg":
+				return append([]word{pm}, cur[2:]...)
+			}
+		}
+		return nil
 	case "uvx":
 		return unwrapUvx(cur, 1)
 	case "uv":
@@ -475,6 +508,64 @@ func (a *analyzer) unwrap(cur []word, ch *chain, sc scope) []word {
 		for j := 1; j < len(cur); j++ {
 			if cur[j].s == "--" || cur[j].s == "-e" || cur[j].s == "--exec" {
 				return nonEmpty(cur[j+1:])
+			}
+		}
+		return nil
+	case "lxc", "incus":
+		// lxc|incus exec INSTANCE [FLAGS] [--] CMD...
+		if i := subcommand(cur, 1, optSpec{long: []string{"--project"}}); i > 0 && cur[i].s == "exec" {
+			j, _ := parseOpts(cur, i+1, optSpec{long: []string{"--project"}})
+			j, _ = parseOpts(cur, j+1, optSpec{long: []string{"--cwd", "--env", "--group", "--user", "--mode", "--project"}})
+			if j > i+1 {
+				return nonEmpty(cur[j:])
+			}
+		}
+		return nil
+	case "lxc-attach":
+		// lxc-attach -n NAME [OPTIONS] [--] CMD... (no command: a shell).
+		j, _ := parseOpts(cur, 1, optSpec{short: "nPaesvfugL", long: []string{"--name", "--lxcpath", "--arch", "--elevated-privileges", "--namespaces", "--set-var", "--keep-var", "--rcfile", "--uid", "--gid", "--pty-log", "--context", "--logfile", "--logpriority"}})
+		return nonEmpty(cur[j:])
+	case "schroot", "dchroot":
+		// schroot [OPTIONS] [--] [COMMAND [ARGS]]; the chroot shares the
+		// host's network.
+		j, seen := parseOpts(cur, 1, optSpec{short: "cudn", long: []string{"--chroot", "--user", "--directory", "--session-name", "--option", "--config"}})
+		if _, ok := hasOpt(seen, "-l", "--list", "-i", "--info", "--config", "--location", "-e", "--end-session", "-b", "--begin-session", "-h", "--help", "-V", "--version"); ok {
+			return nil
+		}
+		return nonEmpty(cur[j:])
+	case "machinectl":
+		// machinectl shell [OPTIONS] [[USER@]MACHINE [PATH [ARGS]]]: the
+		// program runs in the machine (by default the host: .host).
+		if i := subcommand(cur, 1, optSpec{short: "MEpo", long: []string{"--machine", "--uid", "--setenv", "--property", "--output"}}); i > 0 && (cur[i].s == "shell" || cur[i].s == "login") {
+			j, _ := parseOpts(cur, i+1, optSpec{short: "MEpo", long: []string{"--machine", "--uid", "--setenv", "--property", "--output"}})
+			if cur[i].s == "shell" && j+1 < len(cur) {
+				return cur[j+1:]
+			}
+		}
+		return nil
+	case "wsl", "wsl.exe":
+		return a.unwrapWsl(cur, ch)
+	case "vagrant":
+		// vagrant ssh [NAME] [-c|--command CMD] [-- SSH ARGS]: the command is
+		// shell text run in the VM; arguments after -- are ssh's own.
+		if i := subcommand(cur, 1, optSpec{}); i > 0 && cur[i].s == "ssh" {
+			for k := i + 1; k < len(cur); k++ {
+				w := cur[k]
+				switch {
+				case (w.s == "-c" || w.s == "--command") && k+1 < len(cur):
+					ch.run = runner{kind: runText, text: cur[k+1], what: "vagrant ssh -c"}
+					k++
+				case strings.HasPrefix(w.s, "--command="):
+					x := w
+					x.s = strings.TrimPrefix(w.s, "--command=")
+					ch.run = runner{kind: runText, text: x, what: "vagrant ssh -c"}
+				case w.s == "--":
+					if ch.run.kind == runNone && k+1 < len(cur) {
+						inner := append([]word{lit("ssh")}, cur[k+1:]...)
+						return append(inner, lit("vagrant"))
+					}
+					return nil
+				}
 			}
 		}
 		return nil
@@ -689,7 +780,14 @@ func (a *analyzer) shellRunner(ws []word, ch *chain) {
 	}
 	switch {
 	case cFlag && i < len(ws):
-		ch.run = runner{kind: runText, text: ws[i], interactive: inter, what: ch.views[len(ch.views)-1].Program + " -c"}
+		text := ws[i]
+		if i+1 < len(ws) && text.dyn == 0 && !ch.argsFromStdin {
+			// sh -c 'nc "$@"' _ -l 4444: the arguments are $0, $1, ...
+			if s, ok := withPositional(text.s, ws[i+1:]); ok {
+				text.s = s
+			}
+		}
+		ch.run = runner{kind: runText, text: text, interactive: inter, what: ch.views[len(ch.views)-1].Program + " -c"}
 	case cFlag:
 		// -c without text (xargs sh -c appends it at run time).
 		ch.codeMissing = true
@@ -725,6 +823,13 @@ func (a *analyzer) unwrapEnv(ws []word, ch *chain) []word {
 	return ws[j:]
 }
 
+// promptVars are the prompt strings a shell expands, command
+// substitutions included, when it shows them.
+var promptVars = map[string]bool{"PS0": true, "PS1": true, "PS2": true, "PS3": true, "PS4": true}
+
+// promptEOF ends the here-document a prompt is analysed as.
+const promptEOF = "SAFECLAW_PROMPT_END"
+
 // envCommands are environment variables whose value is a command that a
 // program runs through a shell.
 var envCommands = map[string]bool{
@@ -737,6 +842,21 @@ var envCommands = map[string]bool{
 // variable names one.
 func (a *analyzer) envCommand(w word, ch *chain) {
 	name, val, _ := strings.Cut(w.s, "=")
+	if promptVars[name] && strings.ContainsAny(val, "$`") {
+		// A prompt is expanded as a here-document's body is: its command
+		// substitutions run each time it is shown (PS4 under set -x).
+		v := w
+		v.s = ": <<" + promptEOF + "\n" + val + "\n" + promptEOF + "\n"
+		ch.extras = append(ch.extras, extra{text: &v, origin: name})
+		return
+	}
+	if name == "BASH_ENV" || name == "ENV" {
+		v := w
+		v.s = val
+		v.raw = strings.TrimPrefix(w.raw, name+"=")
+		ch.startup = append(ch.startup, v)
+		return
+	}
 	if !envCommands[name] || strings.TrimSpace(val) == "" {
 		return
 	}
@@ -1182,6 +1302,24 @@ func (a *analyzer) unwrapTmux(ws []word, ch *chain) []word {
 			ch.bg = true
 		}
 		ch.run = runner{kind: runText, text: joinWords(ws[j:]), what: "tmux " + sub}
+	case "run-shell", "run", "if-shell", "if", "display-popup", "popup", "pipe-pane", "pipep":
+		// run-shell [-bC] [-c DIR] [-d DELAY] [-t PANE] [CMD]; if-shell [-bF]
+		// [-t PANE] CMD TMUX-CMD...; display-popup [...] [CMD]; pipe-pane
+		// [-IOo] [-t PANE] [CMD]. -C (run-shell) and -F (if-shell) make
+		// the text a tmux command or format, not shell text.
+		spec := optSpec{short: "cdt"}
+		if sub == "display-popup" || sub == "popup" {
+			spec = optSpec{short: "bcdehstxywST"}
+		}
+		j, seen := parseOpts(ws, i+1, spec)
+		if _, ok := hasOpt(seen, "-C", "-F"); ok || j >= len(ws) {
+			return nil
+		}
+		text := ws[j]
+		if sub != "if-shell" && sub != "if" {
+			text = joinWords(ws[j:])
+		}
+		ch.run = runner{kind: runText, text: text, what: "tmux " + sub}
 	case "send-keys", "send":
 		j, _ := parseOpts(ws, i+1, optSpec{short: "tN"})
 		var keys []word
@@ -1387,6 +1525,33 @@ func unwrapKubectl(ws []word) []word {
 		return nil
 	}
 	return ws[j:]
+}
+
+// unwrapWsl peels wsl [OPTIONS] [-e CMD ARGS | [--] CMD LINE]: -e runs a
+// program, anything else is a command line for the distribution's shell.
+func (a *analyzer) unwrapWsl(ws []word, ch *chain) []word {
+	for i := 1; i < len(ws); i++ {
+		switch w := ws[i].s; w {
+		case "-d", "--distribution", "-u", "--user", "--cd", "--distribution-id", "--shell-type":
+			i++
+		case "-e", "--exec":
+			return nonEmpty(ws[i+1:])
+		case "--":
+			if i+1 < len(ws) {
+				ch.run = runner{kind: runText, text: joinWords(ws[i+1:]), what: "wsl"}
+			}
+			return nil
+		case "--system":
+		default:
+			if strings.HasPrefix(w, "-") {
+				// --install, --list, --shutdown, --import ...: management.
+				return nil
+			}
+			ch.run = runner{kind: runText, text: joinWords(ws[i:]), what: "wsl"}
+			return nil
+		}
+	}
+	return nil
 }
 
 // unwrapStartStop peels start-stop-daemon --start --exec PATH -- ARGS.

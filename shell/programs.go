@@ -66,6 +66,15 @@ var codeOptions = map[string][]string{
 // readsCodeFromStdin reports whether an interpreter invocation takes its
 // program from stdin (no code option, no script argument, or "-").
 func readsCodeFromStdin(v action.Argv) bool {
+	switch v.Program {
+	case "deno", "bun":
+		// deno run -, bun run -; deno alone is a REPL reading stdin.
+		pos := v.Positionals
+		if len(pos) > 0 && pos[0] == "run" {
+			return len(pos) > 1 && pos[1] == "-"
+		}
+		return len(pos) > 0 && pos[0] == "-" || v.Program == "deno" && len(pos) == 0 && !v.Has("-h", "--help", "-V", "--version")
+	}
 	code, ok := codeOptions[v.Program]
 	if !ok {
 		return false

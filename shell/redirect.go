@@ -78,6 +78,11 @@ func (a *analyzer) redirects(rs []*syntax.Redirect, r *resolver) []redirect {
 		x.fd = defaultFd(rd.Op, x.target.s)
 		if rd.N != nil {
 			x.fd = rd.N.Value
+			if name, ok := strings.CutPrefix(x.fd, "{"); ok && strings.HasSuffix(name, "}") {
+				// exec {fd}<>/dev/tcp/h/p: bash picks a descriptor and
+				// stores it in $fd; later redirections say >&$fd.
+				x.fd = "$" + strings.TrimSuffix(name, "}")
+			}
 		}
 		out = append(out, x)
 	}
@@ -245,6 +250,10 @@ func (a *analyzer) wire(rs []redirect, execOnly bool) wiring {
 				e, ok := fds[r.target.raw]
 				if !ok {
 					e, ok = fds[r.target.s]
+				}
+				if !ok {
+					// >&${fd} and >&"$fd" name the same descriptor as >&$fd.
+					e, ok = fds[strings.NewReplacer("${", "$", "}", "", `"`, "").Replace(r.target.raw)]
 				}
 				if ok {
 					set(r.fd, &e)

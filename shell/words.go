@@ -225,7 +225,16 @@ func (r *resolver) part(b *strings.Builder, w *word, p syntax.WordPart, quoted, 
 			if v, ok := r.vars[p.Param.Value]; ok {
 				// A value this text assigned. Unquoted, a value the shell
 				// would split or glob stays dynamic.
-				if v.known && (quoted || !strings.ContainsAny(v.val, " \t\n*?[")) {
+				splits := " \t\n*?["
+				if ifs, set := r.vars["IFS"]; set {
+					// IFS=,; x=nc,-l,4444; $x splits on the commas.
+					if !ifs.known {
+						splits = ""
+					} else {
+						splits += ifs.val
+					}
+				}
+				if v.known && (quoted || splits != "" && !strings.ContainsAny(v.val, splits)) {
 					b.WriteString(v.val)
 					return
 				}

@@ -86,6 +86,9 @@ func outerMatters(prog string) bool {
 	switch prog {
 	case "ssh", "autossh", "plink", "docker", "podman", "nerdctl", "kubectl", "oc",
 		"mirrord", "proxychains", "proxychains4", "torsocks", "tsocks", "gcloud", "sshpass",
+		// yarn dev, pnpm dev, bun run dev are peeled to the program of that
+		// name; the package.json script of that name is read from theirs.
+		"yarn", "yarnpkg", "pnpm", "bun",
 		// A terminal emulator's own -display may name a remote X server.
 		"xterm", "uxterm", "urxvt", "rxvt", "xfce4-terminal", "gnome-terminal":
 		return true

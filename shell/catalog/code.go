@@ -280,7 +280,12 @@ func scanPython(c *codeFacts, code string) {
 			c.host, c.port = hostPortArgs(args, false)
 		}
 	}
-	if has(code, "TCPServer(|UDPServer(|HTTPServer(|ThreadingTCPServer|ThreadingHTTPServer|ForkingTCPServer|serve_forever|make_server(|start_server(|create_server(|web.run_app(|uvicorn.run(|SimpleXMLRPCServer(|http.server|SimpleHTTPServer|asyncio.start_server|aiohttp.web|app.run(") {
+	// A web framework's app started from code (Flask(__name__).run(),
+	// bottle.run(), waitress.serve(app)), a multiprocessing Listener.
+	framework := has(code, "flask|Flask|bottle|waitress|tornado|cherrypy|pywsgi|sanic|Sanic|hypercorn|falcon|pyramid|werkzeug|gradio|streamlit") &&
+		has(code, ".run(|run(host|serve(|.listen(|quickstart(|launch(|run_simple(")
+	if framework || has(code, "multiprocessing") && has(code, "Listener(") ||
+		has(code, "TCPServer(|UDPServer(|HTTPServer(|ThreadingTCPServer|ThreadingHTTPServer|ForkingTCPServer|serve_forever|make_server(|start_server(|create_server(|web.run_app(|uvicorn.run(|SimpleXMLRPCServer(|http.server|SimpleHTTPServer|asyncio.start_server|aiohttp.web|app.run(") {
 		c.listen = true
 		c.note("server")
 		if args, ok := firstCall(code, "Server((|Server( (|make_server(|start_server(|create_server(|uvicorn.run(|app.run("); ok {
@@ -429,7 +434,37 @@ func (c *codeFacts) quotedCommands(code string, keywords []string, backticks boo
 				continue
 			}
 			if end := strings.IndexByte(code[k+1:], code[k]); end > 0 {
-				add(code[k+1 : k+1+end])
+				// exec "nc", "-l", "4444": a list of literal words is an argv.
+				argv := []string{code[k+1 : k+1+end]}
+				for m := k + 1 + end + 1; ; {
+					for m < len(code) && (code[m] == ' ' || code[m] == '\t') {
+						m++
+					}
+					if m >= len(code) || code[m] != ',' {
+						break
+					}
+					m++
+					for m < len(code) && (code[m] == ' ' || code[m] == '\t') {
+						m++
+					}
+					if m >= len(code) || (code[m] != '"' && code[m] != '\'') {
+						argv = nil
+						break
+					}
+					e := strings.IndexByte(code[m+1:], code[m])
+					if e < 0 {
+						argv = nil
+						break
+					}
+					argv = append(argv, code[m+1:m+1+e])
+					m += e + 2
+				}
+				switch {
+				case len(argv) > 1:
+					add(shellJoin(argv))
+				case len(argv) == 1:
+					add(argv[0])
+				}
 			}
 		}
 	}
@@ -497,6 +532,14 @@ func (c *codeFacts) commandsOf(code, fn string) {
 			return
 		}
 		if s := literal(args[0]); s != "" {
+			// system("nc", "-l", "4444") (Perl, Ruby): several literal
+			// arguments are the program and its arguments, not shell text.
+			if len(args) > 1 {
+				if argv := literalArgv(args); argv != nil {
+					c.commands = append(c.commands, shellJoin(argv))
+					return
+				}
+			}
 			// $x in a code string is the language's own variable (PHP,
 			// Perl, Ruby interpolation), not shell text: the shell package
 			// would read it as a dynamic command.

@@ -14,9 +14,13 @@
 //     -run -e httpd), netcat and socat listeners, openssl s_server, container
 //     port publishing, service managers starting network daemons, several
 //     hundred dev, app, database, media and game servers with their default
-//     ports, package.json scripts and Makefile targets that start them, and
-//     interpreter code that binds or listens.
-//   - network.tunnel: ssh -L/-R/-D/-w in every spelling, tunnel services
+//     ports, package.json scripts (npm/yarn/pnpm/bun, also when the shell
+//     package peeled yarn NAME to NAME), composer.json scripts, Procfile
+//     processes (foreman, honcho, overmind, hivemind, heroku local, ...)
+//     and Makefile targets that start them, and interpreter code that binds
+//     or listens.
+//   - network.tunnel: ssh -L/-R/-D/-w in every spelling (also in a config
+//     file given with -F), tunnel services
 //     (ngrok, cloudflared, localtunnel, bore, chisel, frp, zrok, ...),
 //     port-forwarding CLIs (kubectl port-forward, adb reverse, IAP, SSM) and
 //     relays between two network endpoints.
@@ -52,7 +56,11 @@
 //     seen from its command line. Kernel enforcement is the backstop.
 //   - Default ports are the programs' documented defaults; configuration
 //     files that change them are not read (except package.json, deno.json,
-//     Makefiles and compose files, read through Command.ReadFile).
+//     composer.json, Procfiles, Makefiles and compose files, read through
+//     Command.ReadFile).
+//   - The -c text of shells whose syntax is not the POSIX shell's (nu,
+//     elvish, xonsh, PowerShell's native commands) is read naively, as a
+//     package.json script is.
 //   - The generic signals are heuristics: a server that takes no telling
 //     option and has an ordinary name is not seen, and an unusual client
 //     spelled like a server may be taken for one.

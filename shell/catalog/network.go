@@ -484,6 +484,17 @@ loop:
 			case 'W':
 				h, p := hostPort(val)
 				f.connect(prog, h, p, "", prog+" -W forwards stdio to "+val)
+			case 'F':
+				// ssh -F FILE: the forwardings and commands its config sets
+				// (any Host block: which one applies is not worked out).
+				for _, line := range sshConfigLines(f.read(val)) {
+					if fw := sshOptionForward(line); fw != "" {
+						forwards = append(forwards, fw)
+					}
+					if k, v := sshOption(line); (k == "proxycommand" || k == "localcommand") && v != "" && !strings.EqualFold(v, "none") {
+						f.scriptText(v, prog+" -F "+val+" "+k)
+					}
+				}
 			}
 			continue loop
 		}
@@ -587,6 +598,19 @@ func sshOption(o string) (string, string) {
 		k, v, _ = strings.Cut(o, " ")
 	}
 	return strings.ToLower(strings.TrimSpace(k)), strings.TrimSpace(v)
+}
+
+// sshConfigLines are the option lines of an ssh config file's content.
+func sshConfigLines(data []byte) []string {
+	var out []string
+	for line := range strings.Lines(string(data)) {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, line)
+	}
+	return out
 }
 
 // sshOptionForward turns -o LocalForward/RemoteForward/DynamicForward/Tunnel

@@ -33,7 +33,8 @@ func (f *finder) npm(v action.Argv, prog string, args []string, depth int) {
 			_, dir, _ = strings.Cut(w, "=")
 		case w == "-w" || w == "--workspace" || w == "--filter" || w == "-F" || w == "--loglevel" || w == "--registry" || w == "--userconfig":
 			i++
-		case strings.HasPrefix(w, "-") && len(rest) == 0:
+		case strings.HasPrefix(w, "-") && (len(rest) == 0 || len(rest) == 1 && inList("run run-script rum urn", rest[0])):
+			// npm run --silent dev: run's own options come before the name.
 		default:
 			rest = append(rest, w)
 		}
@@ -91,14 +92,10 @@ func (f *finder) packageScript(prog, name string, extra []string, depth int, exp
 // directory) and, when it has the script, returns its body as a script and
 // its servers as facets.
 func (f *finder) packageScriptIn(prog, dir, name string, extra []string, depth int, explicit bool) {
-	data := f.read(filepath.Join(dir, "package.json"))
-	if data == nil {
-		return
-	}
 	var pkg struct {
 		Scripts map[string]string `json:"scripts"`
 	}
-	if json.Unmarshal(data, &pkg) != nil {
+	if data := f.read(filepath.Join(dir, "package.json")); data != nil && json.Unmarshal(data, &pkg) != nil {
 		return
 	}
 	body, ok := pkg.Scripts[name]
@@ -418,7 +415,11 @@ func (f *finder) stdin(v action.Argv, text string) {
 		}
 		f.code(langPython, v.Program, text)
 	case "node", "nodejs", "deno", "bun", "jjs", "rhino", "jrunscript":
-		if len(v.Positionals) > 0 && v.Positionals[0] != "-" {
+		pos := v.Positionals
+		if (v.Program == "deno" || v.Program == "bun") && len(pos) > 0 && pos[0] == "run" {
+			pos = pos[1:] // deno run -, bun run -
+		}
+		if len(pos) > 0 && pos[0] != "-" {
 			return
 		}
 		f.code(langJS, v.Program, text)
@@ -454,10 +455,195 @@ func (f *finder) stdin(v action.Argv, text string) {
 			}
 		}
 		for line := range strings.Lines(text) {
-			line = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(line), ":"))
-			if cmd, ok := strings.CutPrefix(line, "!"); ok {
-				f.scriptText(cmd, v.Program+" !")
+			if v.Program == "ed" {
+				line = strings.TrimSpace(line)
+				if cmd, ok := strings.CutPrefix(line, "!"); ok {
+					f.scriptText(cmd, v.Program+" !")
+				}
+				continue
+			}
+			f.exCommand(v.Program, line, 0)
+		}
+	}
+}
+
+// ---- Procfile runners ----
+
+// procfile reads the Procfile that foreman, honcho, overmind, hivemind,
+// forego, goreman, node-foreman (nf) and heroku local start: each process
+// line is a command they run (web: python3 -m http.server $PORT).
+func (f *finder) procfile(prog string, args []string, depth int) {
+	if wantsHelp(args) {
+		return
+	}
+	file, dir := "Procfile", ""
+	var pos []string
+	for i := 0; i < len(args); i++ {
+		w := args[i]
+		name, val, has := strings.Cut(w, "=")
+		switch name {
+		case "-f", "--procfile":
+			if !has && i+1 < len(args) {
+				val = args[i+1]
+				i++
+			}
+			file = val
+		case "-d", "--root", "--directory":
+			if !has && i+1 < len(args) {
+				val = args[i+1]
+				i++
+			}
+			dir = val
+		case "-e", "--env", "--env-file", "-p", "--port", "-c", "--concurrency", "-m", "--formation", "-l", "-s", "--socket", "-t", "--timeout":
+			if !has && i+1 < len(args) {
+				i++
+			}
+		default:
+			if !strings.HasPrefix(w, "-") {
+				pos = append(pos, w)
 			}
 		}
 	}
+	start := 0
+	switch prog {
+	case "hivemind":
+		// hivemind [OPTIONS] [PROCFILE]
+		if len(pos) > 0 {
+			file = pos[0]
+		}
+		pos = nil
+	case "heroku":
+		if len(pos) == 0 || pos[0] != "local" && pos[0] != "local:start" {
+			return
+		}
+		start = 1
+	default:
+		if len(pos) == 0 || pos[0] != "start" && pos[0] != "s" {
+			return
+		}
+		start = 1
+	}
+	only := map[string]bool{}
+	for _, p := range pos[start:] {
+		for _, n := range strings.Split(p, ",") {
+			only[n] = true
+		}
+	}
+	if dir != "" && !filepath.IsAbs(file) {
+		file = filepath.Join(dir, file)
+	}
+	data := f.read(file)
+	if data == nil {
+		return
+	}
+	for line := range strings.Lines(string(data)) {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, cmd, ok := strings.Cut(line, ":")
+		if !ok || strings.ContainsAny(name, " \t") {
+			continue
+		}
+		if len(only) > 0 && !only[name] {
+			continue
+		}
+		origin := "Procfile " + name
+		f.scriptText(cmd, origin)
+		f.scriptFacets(cmd, prog+" → "+origin, depth, nil)
+	}
+}
+
+// ---- composer.json scripts ----
+
+// composerScript reads composer run-script NAME, composer run NAME and
+// composer NAME (a script used as a command) from composer.json: each
+// script is a command line, a list of them, @php/@composer lines, or
+// @OTHER naming another script. It reports whether it found the script.
+func (f *finder) composerScript(prog string, args []string, depth int) bool {
+	dir := ""
+	var pos []string
+	for i := 0; i < len(args); i++ {
+		w := args[i]
+		name, val, has := strings.Cut(w, "=")
+		switch name {
+		case "-d", "--working-dir":
+			if !has && i+1 < len(args) {
+				val = args[i+1]
+				i++
+			}
+			dir = val
+		default:
+			if !strings.HasPrefix(w, "-") {
+				pos = append(pos, w)
+			}
+		}
+	}
+	if len(pos) == 0 {
+		return false
+	}
+	name := pos[0]
+	if name == "run-script" || name == "run" {
+		if len(pos) < 2 {
+			return false
+		}
+		name = pos[1]
+	}
+	data := f.read(filepath.Join(dir, "composer.json"))
+	if data == nil {
+		return false
+	}
+	var doc struct {
+		Scripts map[string]json.RawMessage `json:"scripts"`
+	}
+	if json.Unmarshal(data, &doc) != nil || doc.Scripts == nil {
+		return false
+	}
+	lines := func(name string) []string {
+		raw, ok := doc.Scripts[name]
+		if !ok {
+			return nil
+		}
+		var one string
+		if json.Unmarshal(raw, &one) == nil {
+			return []string{one}
+		}
+		var many []string
+		_ = json.Unmarshal(raw, &many)
+		return many
+	}
+	if _, ok := doc.Scripts[name]; !ok {
+		return false
+	}
+	seen := map[string]bool{}
+	var walk func(name string, d int)
+	walk = func(name string, d int) {
+		if seen[name] || d > maxDepth {
+			return
+		}
+		seen[name] = true
+		for _, l := range lines(name) {
+			l = strings.TrimSpace(l)
+			switch {
+			case strings.HasPrefix(l, "@php "):
+				l = "php " + l[len("@php "):]
+			case strings.HasPrefix(l, "@composer "):
+				l = "composer " + l[len("@composer "):]
+			case strings.HasPrefix(l, "@putenv "):
+				continue
+			case strings.HasPrefix(l, "@"):
+				other, _, _ := strings.Cut(l[1:], " ")
+				walk(other, d+1)
+				continue
+			}
+			if l == "" || !strings.ContainsAny(l, " ./") && strings.Contains(l, "::") {
+				continue // a PHP callback (Class::method)
+			}
+			origin := "composer.json scripts." + name
+			f.scriptText(l, origin)
+			f.scriptFacets(l, prog+" "+name+" → "+origin, depth+d, nil)
+		}
+	}
+	walk(name, 0)
+	return true
 }

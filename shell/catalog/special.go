@@ -55,6 +55,8 @@ func (f *finder) special(v action.Argv, prog string, args []string, depth int) b
 		f.websocat(prog, args)
 	case "pwsh", "powershell", "powershell.exe", "pwsh.exe":
 		f.powershell(prog, args)
+	case "nu", "nushell", "elvish", "xonsh":
+		f.otherShell(prog, args, depth)
 	case "powercat":
 		f.powercat(prog, args)
 	case "vim", "vi", "nvim", "gvim", "view", "rview", "rvim", "vimdiff", "ex", "evim":
@@ -137,6 +139,12 @@ func (f *finder) special(v action.Argv, prog string, args []string, depth int) b
 		}
 	case "make", "gmake":
 		f.make(prog, args, depth)
+	case "foreman", "honcho", "overmind", "hivemind", "forego", "goreman", "nf":
+		f.procfile(prog, args, depth)
+	case "composer", "composer.phar":
+		if !f.composerScript(prog, args, depth) {
+			return false
+		}
 	case "cloudflared":
 		f.cloudflared(prog, args)
 	case "tailscale":
@@ -216,6 +224,9 @@ func (f *finder) special(v action.Argv, prog string, args []string, depth int) b
 		}
 		return false
 	case "fly", "flyctl", "heroku", "vagrant", "k3d":
+		if prog == "heroku" {
+			f.procfile(prog, args, depth)
+		}
 		return f.platformForward(prog, args)
 	default:
 		if w, ok := wordListener(prog); ok {
@@ -452,6 +463,12 @@ func (f *finder) perl(v action.Argv, depth int) {
 		}
 	}
 	if len(code) > 0 {
+		for _, m := range mods {
+			// perl -Mojo -E '...->start' daemon: a Mojolicious server.
+			if m == "ojo" && len(v.Positionals) > 0 && (v.Positionals[0] == "daemon" || v.Positionals[0] == "prefork") {
+				f.listen(prog, "", 3000, "perl -Mojo "+v.Positionals[0]+" (default port 3000)")
+			}
+		}
 		var b strings.Builder
 		for _, m := range mods {
 			b.WriteString("use " + m + ";\n")
@@ -471,6 +488,16 @@ func (f *finder) perl(v action.Argv, depth int) {
 func (f *finder) node(v action.Argv, depth int) {
 	prog := v.Program
 	words := v.Words[1:]
+	for i, w := range words {
+		// node -pe CODE, node -ep CODE: print and evaluate.
+		if (w == "-pe" || w == "-ep") && i+1 < len(words) {
+			f.code(langJS, prog, words[i+1])
+			return
+		}
+		if w == "--" || !strings.HasPrefix(w, "-") {
+			break
+		}
+	}
 	for _, o := range v.Options {
 		switch o.Name {
 		case "-e", "-p", "--eval", "--print":
@@ -504,7 +531,12 @@ func (f *finder) node(v action.Argv, depth int) {
 			f.listen(prog, host, port, portDetail("node "+name+" (debugger)", port, val != ""))
 		}
 	}
-	pos := positionals(words, "-r --require --import --loader --experimental-loader --env-file --conditions -C --title --inspect-port --watch-path --exec -x --ext -w --watch --delay -V:never")
+	// node's --watch is a flag; nodemon's -w/--watch, -x/--exec, -e/--ext take values.
+	valued := "-r --require --import --loader --experimental-loader --env-file --conditions -C --title --inspect-port --watch-path --input-type --stack-size --redirect-warnings --diagnostic-dir -V:never"
+	if prog == "nodemon" {
+		valued += " --exec -x --ext -e -w --watch --delay -i --ignore --signal --config"
+	}
+	pos := positionals(words, valued)
 	if prog == "nodemon" {
 		if val, ok := optValue(words, "--exec -x"); ok {
 			f.scriptText(val, "nodemon --exec")
@@ -572,7 +604,11 @@ func (f *finder) bun(v action.Argv, depth int) {
 	switch pos[0] {
 	case "run":
 		if len(pos) > 1 {
-			f.packageScript(prog, pos[1], pos[2:], depth, true)
+			// bun run FILE runs the file when no script has that name.
+			if strings.ContainsAny(pos[1], "./") {
+				f.fileCode(langJS, prog, pos[1])
+			}
+			f.packageScript(prog, pos[1], pos[2:], depth, !strings.ContainsAny(pos[1], "./"))
 		}
 	case "x":
 		f.words(pos[1:], depth)
@@ -732,7 +768,31 @@ func (f *finder) powershell(prog string, args []string) {
 		}
 	}
 	if len(code) > 0 {
-		f.code(langPowerShell, prog, strings.Join(code, " "))
+		text := strings.Join(code, " ")
+		f.code(langPowerShell, prog, text)
+		// Native commands it runs (pwsh -c 'nc -l 4444').
+		f.scriptFacets(text, prog+" -Command", 0, nil)
+	}
+}
+
+// otherShell reads -c TEXT of the shells whose syntax is not the POSIX
+// shell's (nushell, elvish, xonsh): their commands are read naively, as a
+// package.json script is, for what they start.
+func (f *finder) otherShell(prog string, args []string, depth int) {
+	for i := 0; i < len(args); i++ {
+		w := args[i]
+		if w == "-c" || w == "--commands" || w == "--command" {
+			if i+1 < len(args) {
+				if prog == "xonsh" {
+					f.code(langPython, prog, args[i+1])
+				}
+				f.scriptFacets(args[i+1], prog+" -c", depth, nil)
+			}
+			return
+		}
+		if !strings.HasPrefix(w, "-") {
+			return
+		}
 	}
 }
 
@@ -772,20 +832,64 @@ func (f *finder) vim(prog string, args []string) {
 		default:
 			continue
 		}
-		cmd = strings.TrimLeft(strings.TrimSpace(cmd), ":")
-		word, rest, _ := strings.Cut(cmd, " ")
-		switch word {
-		case "py", "py3", "python", "python3", "pyx", "pythonx", "pyt":
-			f.code(langPython, prog, rest)
-		case "lua":
-			f.code(langLua, prog, rest)
-		case "perl":
-			f.code(langPerl, prog, rest)
-		case "ruby", "rub":
-			f.code(langRuby, prog, rest)
-		default:
-			if strings.HasPrefix(cmd, "!") {
-				f.scriptText(cmd[1:], prog+" -c :!")
+		f.exCommand(prog, cmd, 0)
+	}
+}
+
+// exCommand reads one Vim/ex command line for the shell commands it runs:
+// :!CMD and a range filter (%!CMD), :read !CMD and :write !CMD, :terminal
+// CMD, system()/systemlist()/job_start()/term_start() with a literal
+// string, :execute of a literal string, and the language commands (:py3,
+// :lua, :perl, :ruby) whose code is scanned.
+func (f *finder) exCommand(prog, cmd string, depth int) {
+	if depth > 2 {
+		return
+	}
+	cmd = strings.TrimSpace(cmd)
+	// A leading range: %, ., $, numbers, marks, commas, semicolons.
+	cmd = strings.TrimLeft(cmd, ":")
+	cmd = strings.TrimLeft(cmd, "0123456789%.$,;'<>+- \t")
+	if rest, ok := strings.CutPrefix(cmd, "!"); ok {
+		f.scriptText(rest, prog+" -c :!")
+		return
+	}
+	word, rest, _ := strings.Cut(cmd, " ")
+	word = strings.TrimRight(word, "!")
+	rest = strings.TrimSpace(rest)
+	switch word {
+	case "py", "py3", "python", "python3", "pyx", "pythonx", "pyt":
+		f.code(langPython, prog, rest)
+	case "lua":
+		f.code(langLua, prog, rest)
+	case "perl":
+		f.code(langPerl, prog, rest)
+	case "ruby", "rub":
+		f.code(langRuby, prog, rest)
+	case "r", "re", "rea", "read", "w", "wr", "wri", "writ", "write":
+		if text, ok := strings.CutPrefix(rest, "!"); ok {
+			f.scriptText(text, prog+" -c :"+word+" !")
+		}
+	case "ter", "term", "termi", "termin", "termina", "terminal":
+		// :terminal [++OPTS] [CMD]: CMD runs in a terminal window.
+		for strings.HasPrefix(rest, "++") {
+			_, rest, _ = strings.Cut(rest, " ")
+			rest = strings.TrimSpace(rest)
+		}
+		if rest != "" {
+			f.scriptText(rest, prog+" -c :terminal")
+		}
+	case "exe", "exec", "execute":
+		if s := literal(rest); s != "" {
+			f.exCommand(prog, s, depth+1)
+		}
+	default:
+		for _, fn := range []string{"system(", "systemlist(", "job_start(", "term_start("} {
+			if i := strings.Index(cmd, fn); i >= 0 {
+				if args := callArgs(cmd, i+len(fn)); len(args) > 0 {
+					if s := literal(args[0]); s != "" {
+						f.scriptText(s, prog+" -c "+strings.TrimSuffix(fn, "("))
+					}
+				}
 			}
 		}
 	}

@@ -54,10 +54,32 @@ var claudeAsks = map[string]bool{"default": true, "acceptEdits": true, "plan": t
 // decision when it allows them and Claude Code shows its dialog.
 var claudeInteractions = map[string]bool{"AskUserQuestion": true, "ExitPlanMode": true}
 
+// claudeBlockable is the event of input safeclaw refuses to read (a key
+// twice, keys differing in case) when its event name can still be read
+// leniently and names a deciding event: its block is then the deny JSON,
+// which Claude Code's http hook acts on (it reads only 2xx bodies, and
+// lets the call run on any other answer unless installed with onFailure:
+// block). nil otherwise.
+func claudeBlockable(data []byte) *event {
+	var head struct {
+		Event string `json:"hook_event_name"`
+	}
+	if json.Unmarshal(data, &head) != nil {
+		return nil
+	}
+	switch head.Event {
+	case "PreToolUse", skillShellEvent:
+		return &event{name: head.Event, kind: evPreTool}
+	case "PermissionRequest":
+		return &event{name: head.Event, kind: evPermission}
+	}
+	return nil
+}
+
 func (claude) decode(data []byte) (*event, error) {
 	var in claudeInput
 	if err := decodeObject(data, &in); err != nil {
-		return nil, err
+		return claudeBlockable(data), err
 	}
 	ev := &event{name: in.Event, session: in.Session, toolUseID: in.ToolUseID, interaction: claudeInteractions[in.Tool]}
 	switch in.Event {

@@ -60,6 +60,11 @@ func TestMalformedToolInputFailsClosed(t *testing.T) {
 			if len(g.reqs) != 0 {
 				t.Error("malformed input reached the decision function")
 			}
+			// Claude Code's http hook reads only the body: where the
+			// event can still be told, the body is its deny JSON.
+			if tt.agent == "claude" && strings.Contains(tt.input, `"PreToolUse"`) && !strings.Contains(r.stdout, `"permissionDecision":"deny"`) {
+				t.Errorf("stdout %q, want the PreToolUse deny JSON", r.stdout)
+			}
 		})
 	}
 	// The documented shapes still pass: Codex's freeform apply_patch string,

@@ -1,11 +1,13 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -872,4 +874,214 @@ func jsonMembers(t reflect.Type) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// TestSlowAndTruncatedBodies: a body that trickles in is cut off after
+// BodyTimeout (408), one shorter than its declared length is a 400; both
+// say deny and neither reaches the DecideFunc. The deadline ends with the
+// body: a wait for a person afterwards still ends when its client goes
+// away (the connection is still read), not at the deadline.
+func TestSlowAndTruncatedBodies(t *testing.T) {
+	ap := (&fakeApprovals{}).seams()
+	waited := make(chan time.Duration, 1)
+	ap.Ask = func(ctx context.Context, req *action.Request, d action.Decision) (action.Decision, error) {
+		// "rm -rf quick" is approved after 700ms; others wait for 8s.
+		after := 8 * time.Second
+		if strings.Contains(req.Input, "quick") {
+			after = 700 * time.Millisecond
+		}
+		start := time.Now()
+		d.Effect = action.Deny
+		select {
+		case <-time.After(after):
+			d.Effect = action.Allow
+		case <-ctx.Done():
+		}
+		waited <- time.Since(start)
+		return d, nil
+	}
+	h, g, _ := newTestHandler(t, func(c *Config) { c.BodyTimeout = 300 * time.Millisecond; c.Approvals = ap })
+	srv := tcpServer(t, h)
+	addr := srv.Listener.Addr().String()
+	raw := func(req string, closeWrite bool) (int, map[string]any, time.Duration) {
+		t.Helper()
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		start := time.Now()
+		if _, err := io.WriteString(c, req); err != nil {
+			t.Fatal(err)
+		}
+		if closeWrite {
+			c.(*net.TCPConn).CloseWrite()
+		}
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatalf("no answer to %.40q: %v", req, err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m, time.Since(start)
+	}
+	head := "POST /v1/decide HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+	// Slow: 16 bytes of 100, then nothing.
+	code, m, took := raw(head+`{"command":"ls",`, false)
+	if code != 408 || decisionOf(m) != "deny" || !strings.Contains(fmt.Sprint(m["message"]), "did not arrive") || took > 5*time.Second {
+		t.Errorf("slow body: %d %v after %v", code, m, took)
+	}
+	// Truncated: 16 bytes of 100, then the client ends its side.
+	code, m, _ = raw(head+`{"command":"ls",`, true)
+	if code != 400 || decisionOf(m) != "deny" || !strings.Contains(fmt.Sprint(m["message"]), "before its declared length") {
+		t.Errorf("truncated body: %d %v", code, m)
+	}
+	if len(g.seen) != 0 {
+		t.Errorf("%d requests reached the DecideFunc", len(g.seen))
+	}
+	// A wait that outlasts BodyTimeout runs to its end...
+	quick := `{"command":"rm -rf quick","wait":"60s"}`
+	code, m, _ = raw(fmt.Sprintf("POST /v1/decide HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(quick), quick), false)
+	if code != 200 || decisionOf(m) != "allow" {
+		t.Errorf("wait past the body's deadline: %d %v", code, m)
+	}
+	<-waited
+	// ... and one whose client goes away (after the deadline) ends then,
+	// not minutes later.
+	body := `{"command":"rm -rf build","wait":"60s"}`
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(c, "POST /v1/decide HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+	time.Sleep(900 * time.Millisecond) // three BodyTimeouts
+	c.Close()
+	if d := <-waited; d > 4*time.Second {
+		t.Errorf("the wait outlived its client by %v", d)
+	}
+}
+
+// TestLongPollsBounded: past Approvals.MaxPolls long polls in flight, a
+// long poll answers at once with the request's current state (the client
+// polls again) instead of holding one more goroutine on the store.
+func TestLongPollsBounded(t *testing.T) {
+	fa := &fakeApprovals{}
+	ap := fa.seams()
+	ap.MaxPolls = 1
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	ap.Wait = func(ctx context.Context, id string, _ time.Duration) (Approval, error) {
+		entered <- struct{}{}
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return Approval{ID: id, Status: "approved"}, nil
+	}
+	fa.recs["ap7"] = Approval{ID: "ap7", Status: "pending"}
+	h, _, _ := newTestHandler(t, func(c *Config) { c.Approvals = ap })
+	srv := tcpServer(t, h)
+	done := make(chan []byte, 1)
+	go func() {
+		resp, err := http.Get(srv.URL + "/v1/approvals/ap7?wait=60s")
+		if err != nil {
+			done <- []byte(err.Error())
+			return
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		done <- data
+	}()
+	<-entered
+	start := time.Now()
+	resp, data := send(t, srv.Client(), "GET", srv.URL+"/v1/approvals/ap7?wait=60s", "")
+	var m map[string]any
+	_ = json.Unmarshal(data, &m)
+	if resp.StatusCode != 200 || m["status"] != "pending" || m["decision"] != "ask" || time.Since(start) > 5*time.Second {
+		t.Errorf("second long poll: %d %s after %v", resp.StatusCode, data, time.Since(start))
+	}
+	close(release)
+	if data := <-done; !strings.Contains(string(data), `"decision":"allow"`) {
+		t.Errorf("first long poll: %s", data)
+	}
+	// Its place is free again (and the wait, released, answers at once).
+	resp, data = send(t, srv.Client(), "GET", srv.URL+"/v1/approvals/ap7?wait=60s", "")
+	if <-entered; resp.StatusCode != 200 || !strings.Contains(string(data), `"decision":"allow"`) {
+		t.Errorf("after the first ended: %d %s", resp.StatusCode, data)
+	}
+}
+
+// TestHeaderTricks: a browser header repeated behind a harmless first
+// value is still seen, and a token anywhere but the Authorization header
+// (the query string, a second Authorization line) opens nothing.
+func TestHeaderTricks(t *testing.T) {
+	h, g, _ := newTestHandler(t, func(c *Config) { c.Token = testToken; c.CheckHost = true })
+	srv := tcpServer(t, h)
+	tests := []struct {
+		name   string
+		query  string
+		hdr    [][2]string
+		status int
+	}{
+		{"fetch site none, then cross-site", "", [][2]string{{"Authorization", "Bearer " + testToken}, {"Sec-Fetch-Site", "none"}, {"Sec-Fetch-Site", "cross-site"}}, 403},
+		{"fetch site empty", "", [][2]string{{"Authorization", "Bearer " + testToken}, {"Sec-Fetch-Site", ""}}, 403},
+		{"fetch site none", "", [][2]string{{"Authorization", "Bearer " + testToken}, {"Sec-Fetch-Site", "none"}}, 200},
+		{"token in the query", "?token=" + testToken + "&access_token=" + testToken, nil, 401},
+		{"wrong token first", "", [][2]string{{"Authorization", "Bearer nope"}, {"Authorization", "Bearer " + testToken}}, 401},
+		{"extra spaces", "", [][2]string{{"Authorization", "Bearer   " + testToken + "  "}}, 200},
+		{"tab for a space", "", [][2]string{{"Authorization", "Bearer\t" + testToken}}, 401},
+	}
+	for _, tc := range tests {
+		req, err := http.NewRequest("POST", srv.URL+"/v1/decide"+tc.query, strings.NewReader(`{"command":"ls"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		for _, kv := range tc.hdr {
+			req.Header.Add(kv[0], kv[1])
+		}
+		before := len(g.seen)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s: %d, want %d: %s", tc.name, resp.StatusCode, tc.status, data)
+			continue
+		}
+		if tc.status != 200 {
+			assertDenyError(t, tc.name, resp, data)
+			if len(g.seen) != before {
+				t.Errorf("%s reached the DecideFunc", tc.name)
+			}
+		}
+	}
+}
+
+// TestDecideDeadline: a DecideFunc that does not heed its context (a
+// stalled audit write) cannot hold a client past DecideTimeout: the answer
+// is a 500 that says deny.
+func TestDecideDeadline(t *testing.T) {
+	release := make(chan struct{})
+	defer close(release)
+	h, _, logs := newTestHandler(t, func(c *Config) {
+		c.DecideTimeout = 200 * time.Millisecond
+		c.Decide = func(context.Context, *action.Request) (action.Decision, error) {
+			<-release // ignores its context
+			return action.Decision{Effect: action.Allow, Reason: "late"}, nil
+		}
+	})
+	srv := tcpServer(t, h)
+	start := time.Now()
+	resp, data := send(t, srv.Client(), "POST", srv.URL+"/v1/decide", `{"command":"ls"}`, "Content-Type", "application/json")
+	if resp.StatusCode != 500 || time.Since(start) > 5*time.Second {
+		t.Errorf("%d after %v: %s", resp.StatusCode, time.Since(start), data)
+	}
+	assertDenyError(t, "stalled decision", resp, data)
+	if !strings.Contains(logs.String(), "no decision before the deadline") {
+		t.Errorf("log %q", logs.String())
+	}
 }

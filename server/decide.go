@@ -9,11 +9,14 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/safeclaw/safeclaw/action"
 	"github.com/safeclaw/safeclaw/classify"
@@ -103,8 +106,18 @@ func parseDecideBody(data []byte) (*decideBody, error) {
 	if t := bytes.TrimSpace(data); len(t) == 0 || t[0] != '{' {
 		return nil, errors.New("the body must be a JSON object")
 	}
+	// encoding/json would read invalid UTF-8 as U+FFFD: the decision would
+	// be about other text than the bytes a client runs.
+	if !utf8.Valid(data) {
+		return nil, errors.New("the body is not valid UTF-8")
+	}
 	b := &decideBody{}
 	if err := strictJSON(data, b); err != nil {
+		return nil, err
+	}
+	// A member twice (or in two cases) in any object, tool arguments
+	// included, could be read one way here and another way where it runs.
+	if err := checkMembers(data, ""); err != nil {
 		return nil, err
 	}
 	if b.Tool != "" || len(b.Input) == 0 {
@@ -243,6 +256,17 @@ func (h *Handler) build(b *decideBody) (*built, error) {
 		}
 		out.wait = min(out.wait, h.c.MaxWait)
 	}
+	if err := checkCwd("cwd", b.Cwd); err != nil {
+		return nil, err
+	}
+	if b.Action != nil {
+		if err := checkCwd("action: cwd", b.Action.Cwd); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkAllStringArgs(b); err != nil {
+		return nil, err
+	}
 	cwd := b.Cwd
 	if b.Action != nil && b.Action.Cwd != "" {
 		if cwd != "" && path.Clean(cwd) != path.Clean(b.Action.Cwd) {
@@ -298,6 +322,47 @@ func (h *Handler) build(b *decideBody) (*built, error) {
 		out.req.Parts = dedupe(c.parts)
 	}
 	return out, nil
+}
+
+// checkCwd refuses a working directory that is not absolute: relative
+// paths in the call would be resolved against a directory safeclaw does
+// not know ("proj" and ".ssh/id_rsa" would be judged as the relative path
+// ".ssh/id_rsa", which no rule about ~/.ssh names). Clients send their
+// process's working directory, which is absolute.
+func checkCwd(field, cwd string) error {
+	switch {
+	case cwd == "":
+		return nil
+	case strings.IndexByte(cwd, 0) >= 0:
+		return fmt.Errorf("%s %q contains a NUL byte", field, cwd)
+	case !filepath.IsAbs(cwd):
+		return fmt.Errorf("%s %q is not an absolute path: send the agent's working directory as an absolute path", field, cwd)
+	}
+	return nil
+}
+
+// checkAllStringArgs runs [checkStringArgs] on every member that holds a
+// tool's arguments.
+func checkAllStringArgs(b *decideBody) error {
+	if b.Tool != "" {
+		if err := checkStringArgs("input", b.Input); err != nil {
+			return err
+		}
+	}
+	if b.Raw != nil {
+		if err := checkStringArgs("raw.arguments", b.Raw.Arguments); err != nil {
+			return err
+		}
+	}
+	if a := b.Action; a != nil {
+		if err := checkStringArgs("action.arguments", a.Arguments); err != nil {
+			return err
+		}
+		if err := checkStringArgs("action.args", a.Args); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // agentOf reads "agent": a name, or §8's object (name and session_id).
@@ -809,11 +874,28 @@ func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *api
 			return nil, &apiError{status: http.StatusUnsupportedMediaType, public: "Content-Type must be application/json"}
 		}
 	}
+	// The body must arrive within BodyTimeout (the server's own timeouts
+	// cover only the headers). The deadline is lifted once the body is
+	// read, as it does not bound what follows (a wait for a person). After
+	// a failed read it stays: the connection is closed after the answer,
+	// and net/http would otherwise wait (forever) for the rest of the body
+	// before answering.
+	rc := http.NewResponseController(w)
+	timed := rc.SetReadDeadline(time.Now().Add(h.c.BodyTimeout)) == nil
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.c.MaxBody))
+	if err == nil && timed {
+		_ = rc.SetReadDeadline(time.Time{})
+	}
 	if err != nil {
+		w.Header().Set("Connection", "close")
 		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		switch {
+		case errors.As(err, &tooBig):
 			return nil, &apiError{status: http.StatusRequestEntityTooLarge, public: fmt.Sprintf("body larger than %d bytes", h.c.MaxBody)}
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			return nil, &apiError{status: http.StatusRequestTimeout, public: fmt.Sprintf("the body did not arrive within %s", h.c.BodyTimeout)}
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return nil, badRequest("the body ends before its declared length")
 		}
 		return nil, badRequest("reading the body failed")
 	}
@@ -832,18 +914,25 @@ func (h *Handler) decide(ctx context.Context, bt *built) (*decideAnswer, *apiErr
 	ctx, cancel := h.decideCtx(ctx, bt.wait)
 	defer cancel()
 	req := bt.req
-	d, err := h.safeDecide(ctx, req)
+	d, err := h.boundedDecide(ctx, req)
 	if err != nil {
 		return nil, internalError("no decision was reached (internal error, see safeclaw's log); denied", err)
 	}
 	var ask *askInfo
+	full := "" // why no approval request was filed for this ask
 	if d.Effect == action.Ask {
 		ap := h.c.Approvals
 		switch {
 		case bt.wait > 0 && ap != nil && ap.Ask != nil:
 			wctx, wcancel := context.WithTimeout(ctx, bt.wait)
-			got, err := ap.Ask(wctx, req, d)
+			got, err := ap.ask(wctx, h.c.Now(), req, d)
 			wcancel()
+			if errors.Is(err, errTooManyPending) {
+				// The ask stands, with nothing filed to wait on.
+				full = tooManyPendingNote(ap.maxPending())
+				ask = &askInfo{}
+				break
+			}
 			if err != nil {
 				return nil, internalError("waiting for approval failed; denied", err)
 			}
@@ -852,7 +941,12 @@ func (h *Handler) decide(ctx context.Context, bt *built) (*decideAnswer, *apiErr
 			}
 			d = got
 		case ap != nil && ap.Submit != nil:
-			got, err := ap.Submit(ctx, req, d)
+			got, err := ap.submit(ctx, h.c.Now(), req, d)
+			if errors.Is(err, errTooManyPending) {
+				full = tooManyPendingNote(ap.maxPending())
+				ask = &askInfo{}
+				break
+			}
 			if err != nil {
 				// The ask stands; it only carries no id to wait on.
 				h.c.Logf("safeclaw: serve: filing an approval request failed: %v", err)
@@ -866,6 +960,9 @@ func (h *Handler) decide(ctx context.Context, bt *built) (*decideAnswer, *apiErr
 	}
 	if ask != nil && d.Effect == action.Ask {
 		ask.Needs = d.Approval
+	}
+	if full != "" {
+		d.Notes = append(slices.Clip(d.Notes), full)
 	}
 	res := decideResult{Decision: d.Effect.String(), Reason: d.Reason, Ask: ask, Input: req.Input,
 		Actions: req.Actions(), Notes: d.Notes}
@@ -882,7 +979,33 @@ func (h *Handler) decide(ctx context.Context, bt *built) (*decideAnswer, *apiErr
 	if d.PolicyHash != "" {
 		res.Policy = &policyRef{SHA256: strings.TrimPrefix(d.PolicyHash, "sha256:")}
 	}
-	return &decideAnswer{Result: res, Message: modelMessage(d, ask), ToolCallID: bt.toolCallID}, nil
+	msg := modelMessage(d, ask)
+	if full != "" {
+		msg += " " + strings.ToUpper(full[:1]) + full[1:] + "."
+	}
+	return &decideAnswer{Result: res, Message: msg, ToolCallID: bt.toolCallID}, nil
+}
+
+// boundedDecide calls the DecideFunc and gives up when ctx ends, whether
+// or not the DecideFunc heeds it (a stalled audit write, a lock held
+// elsewhere): the client then gets an error, which denies, instead of an
+// answer that never comes. A decision reached later is dropped.
+func (h *Handler) boundedDecide(ctx context.Context, req *action.Request) (action.Decision, error) {
+	type result struct {
+		d   action.Decision
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		d, err := h.safeDecide(ctx, req)
+		done <- result{d, err}
+	}()
+	select {
+	case r := <-done:
+		return r.d, r.err
+	case <-ctx.Done():
+		return action.Decision{}, fmt.Errorf("no decision before the deadline: %w", context.Cause(ctx))
+	}
 }
 
 // safeDecide calls the DecideFunc, turning a panic into an error.

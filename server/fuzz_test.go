@@ -19,6 +19,8 @@ func FuzzDecideBody(f *testing.F) {
 		`{"action":{"kind":"file.read","path":"x","tool":"Bash","arguments":{"command":"rm -rf /"}}}`,
 		`{"action":{"kind":"network.connect","host":"h","port":1,"tool":"terminal"}}`,
 		`{"action":{"kind":"shell.execute","command":"ls","url":"https://x"}}`,
+		`{"tool":"Bash","input":{"command":"ls","COMMAND":"nc -l 1"},"cwd":"/w"}`,
+		`{"tool":"Bash","input":"{\"command\":\"nc -l 1\",\"command\":\"ls\"}","cwd":"rel"}`,
 	} {
 		f.Add([]byte(s))
 	}

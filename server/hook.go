@@ -98,14 +98,18 @@ func (h *Handler) hookOptions() hook.Options {
 		o.MaxInput = h.c.MaxBody
 	}
 	if ap := h.c.Approvals; ap != nil {
+		// Within Approvals.MaxPending, as on /v1/decide: past it the hook
+		// gets an error, and denies (with no id, or as a failed wait).
 		if o.Pending == nil && ap.Submit != nil {
 			o.Pending = func(ctx context.Context, req *action.Request, d action.Decision) (string, error) {
-				got, err := ap.Submit(ctx, req, d)
+				got, err := ap.submit(ctx, o.Now(), req, d)
 				return got.ID, err
 			}
 		}
 		if o.Wait == nil && ap.Ask != nil {
-			o.Wait = ap.Ask
+			o.Wait = func(ctx context.Context, req *action.Request, d action.Decision) (action.Decision, error) {
+				return ap.ask(ctx, o.Now(), req, d)
+			}
 		}
 	}
 	return o

@@ -36,6 +36,15 @@
 // 0600, never in a directory others may write to (unless sticky), and
 // accept only peers with this process's uid (SO_PEERCRED, Linux).
 //
+// A decide body that parsers could read differently is refused (400), not
+// guessed at: a member twice or in two cases in any object (tool arguments
+// included, also inside a JSON string), invalid UTF-8, a working directory
+// that is not absolute. A body must arrive within [Config.BodyTimeout]
+// (408), and a decision that does not come within its deadline is a 500,
+// whether or not the DecideFunc heeds its context. Approval requests that
+// clients may have pending at once, and long polls in flight, are bounded
+// ([Approvals.MaxPending], [Approvals.MaxPolls]).
+//
 // # Current limitations
 //
 //   - There is no route to approve or deny over HTTP: approvals are
@@ -70,6 +79,8 @@ const (
 	// MaxWait bounds how long a request may wait for a person (a decide
 	// with "wait", or a long poll of an approval).
 	MaxWait = hook.WaitTimeout
+	// BodyTimeout bounds reading a request body.
+	BodyTimeout = 30 * time.Second
 )
 
 // Config wires a [Handler]. Decide is required.
@@ -109,6 +120,11 @@ type Config struct {
 	MaxWait       time.Duration
 	// MaxBody bounds request bodies (default [MaxBody]).
 	MaxBody int64
+	// BodyTimeout bounds the time a request body takes to arrive (default
+	// [BodyTimeout]): a client that trickles it in, or declares more than
+	// it sends, would otherwise hold a connection and a goroutine for as
+	// long as it likes.
+	BodyTimeout time.Duration
 }
 
 // Handler serves the decision API. It is safe for concurrent use.
@@ -135,6 +151,9 @@ func New(c Config) *Handler {
 	}
 	if c.MaxBody <= 0 {
 		c.MaxBody = MaxBody
+	}
+	if c.BodyTimeout <= 0 {
+		c.BodyTimeout = BodyTimeout
 	}
 	m := newMetrics()
 	if c.Metrics != nil {
@@ -178,8 +197,12 @@ func (h *Handler) admit(r *http.Request) *apiError {
 	if _, ok := r.Header["Origin"]; ok { // present at all, even empty
 		return refuse(http.StatusForbidden, "origin", "requests from web pages are refused (Origin header present)")
 	}
-	if s := r.Header.Get("Sec-Fetch-Site"); s != "" && s != "none" {
-		return refuse(http.StatusForbidden, "origin", "requests from web pages are refused (Sec-Fetch-Site: %s)", s)
+	// Every value counts: a second header line must not hide behind a
+	// first that says "none".
+	for _, s := range r.Header.Values("Sec-Fetch-Site") {
+		if s != "none" {
+			return refuse(http.StatusForbidden, "origin", "requests from web pages are refused (Sec-Fetch-Site: %s)", s)
+		}
 	}
 	if h.c.CheckHost && !hostAllowed(r.Host) {
 		return refuse(http.StatusForbidden, "host", "Host %q refused: use localhost or an IP address", r.Host)

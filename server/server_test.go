@@ -654,3 +654,169 @@ func TestMetricsShared(t *testing.T) {
 		}
 	}
 }
+
+// TestAmbiguousBodiesRefused: a body that one JSON parser reads another way
+// than the next is refused, never decided: a member twice (encoding/json
+// reads the last, other parsers the first), a member in two cases (a Go
+// struct reads either), invalid UTF-8 (read as U+FFFD, not the bytes that
+// run), and a relative working directory (relative paths would be judged
+// as relative paths, which no rule names).
+func TestAmbiguousBodiesRefused(t *testing.T) {
+	h, g, _ := newTestHandler(t, nil)
+	tests := []struct{ name, body, msg string }{
+		{"member twice", `{"command":"nc -l 1","command":"ls"}`, `member "command" appears twice in the body`},
+		{"tool twice", `{"tool":"Bash","input":{"command":"nc -l 1"},"tool":"Read"}`, `member "tool" appears twice`},
+		{"argument twice", `{"tool":"Bash","input":{"command":"nc -l 1","command":"ls"}}`, `member "command" appears twice in "input"`},
+		{"argument twice, deeper", `{"tool":"mcp__db__q","input":{"q":[{"sql":"drop table t","sql":"select 1"}]}}`, `in "input.q[0]"`},
+		{"argument in two cases", `{"tool":"Bash","input":{"command":"ls","COMMAND":"nc -l 1"}}`, `members "command" and "COMMAND" of "input" differ only in case`},
+		{"Kelvin sign", "{\"tool\":\"mcp__gh__delete\",\"input\":{\"kind\":\"scratch\",\"\u212aind\":\"prod\"}}", `differ only in case`},
+		{"action member twice", `{"action":{"kind":"shell.execute","command":"nc -l 1","command":"ls"}}`, `member "command" appears twice in "action"`},
+		{"envelope member twice", `{"input":{"action":{"kind":"shell.execute","command":"nc -l 1"},"action":{"kind":"shell.execute","command":"ls"}}}`, `member "action" appears twice in "input"`},
+		{"raw twice", `{"input":{"raw":{"name":"Bash","arguments":{"command":"nc -l 1"}},"raw":{"name":"Bash","arguments":{"command":"ls"}}}}`, `member "raw" appears twice`},
+		{"agent name twice", `{"agent":{"name":"a","name":"b"},"command":"ls"}`, `member "name" appears twice in "agent"`},
+		{"string arguments twice", `{"tool":"Bash","input":"{\"command\":\"nc -l 1\",\"command\":\"ls\"}"}`, `member "command" appears twice in "input"`},
+		{"raw string arguments twice", `{"input":{"raw":{"name":"Bash","arguments":"{\"command\":\"nc -l 1\",\"command\":\"ls\"}"}}}`, `in "raw.arguments"`},
+		{"action string arguments in two cases", `{"action":{"kind":"mcp.call","server":"gh","tool":"del","arguments":"{\"repo\":\"x\",\"Repo\":\"y\"}"}}`, `in the JSON string`},
+		{"invalid UTF-8", "{\"command\":\"ls \xff\"}", "not valid UTF-8"},
+		{"invalid UTF-8 in a name", "{\"tool\":\"Bash\",\"input\":{\"command\":\"ls\",\"comm\xffand\":\"x\"}}", "not valid UTF-8"},
+		{"relative cwd", `{"cwd":"proj","tool":"Read","input":{"file_path":".ssh/id_rsa"}}`, `cwd "proj" is not an absolute path`},
+		{"home cwd", `{"cwd":"~","tool":"Read","input":{"file_path":".ssh/id_rsa"}}`, `is not an absolute path`},
+		{"relative action cwd", `{"action":{"kind":"file.read","path":".ssh/id_rsa","cwd":"."}}`, `action: cwd "." is not an absolute path`},
+		{"NUL in cwd", `{"cwd":"/home/dev\u0000/x","command":"ls"}`, "NUL"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before := len(g.seen)
+			code, m, raw := do(t, h, "POST", "/v1/decide", tc.body)
+			if code != 400 || decisionOf(m) != "deny" || !strings.Contains(fmt.Sprint(m["message"]), tc.msg) {
+				t.Errorf("got %d %s; want 400 saying %s", code, raw, tc.msg)
+			}
+			if len(g.seen) != before {
+				t.Error("an ambiguous request reached the DecideFunc")
+			}
+		})
+	}
+	// The same names in different objects, arrays of like objects, and
+	// absolute working directories are ordinary.
+	for _, body := range []string{
+		`{"tool":"mcp__db__q","input":{"a":{"name":"x"},"b":{"name":"y"},"rows":[{"id":1},{"id":2}]},"cwd":"/home/dev/project"}`,
+		`{"tool":"Bash","input":"{\"command\":\"ls\",\"description\":\"list\"}","cwd":"/home/dev/project/"}`,
+		`{"action":{"kind":"file.read","path":"notes.txt","cwd":"/home/dev/project"},"agent":{"name":"a","version":"1"}}`,
+		`{"command":"printf 'h\u00e9llo \u2603'","wait":1e300}`,
+	} {
+		if code, m, raw := do(t, h, "POST", "/v1/decide", body); code != 200 || decisionOf(m) == "" {
+			t.Errorf("%s: %d %s", body, code, raw)
+		}
+	}
+}
+
+// TestPendingApprovalsBounded: a client cannot flood the people who
+// approve: past Approvals.MaxPending pending requests, an ask is answered
+// without filing one (still ask, never allow), and says why; a request a
+// person answered frees its place. The same call asked again takes one
+// place. Waits (decide "wait", the hook route's wait mode) count too.
+func TestPendingApprovalsBounded(t *testing.T) {
+	fa := &fakeApprovals{}
+	ap := fa.seams()
+	ap.MaxPending = 3
+	release := make(chan struct{})
+	entered := make(chan struct{}, 8)
+	ap.Ask = func(ctx context.Context, _ *action.Request, d action.Decision) (action.Decision, error) {
+		entered <- struct{}{}
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		d.Effect = action.Deny
+		return d, nil
+	}
+	// The store gives the same call asked again its pending request.
+	submit, byInput := ap.Submit, map[string]Approval{}
+	ap.Submit = func(ctx context.Context, req *action.Request, d action.Decision) (Approval, error) {
+		if a, ok := byInput[req.Input]; ok {
+			return a, nil
+		}
+		a, err := submit(ctx, req, d)
+		byInput[req.Input] = a
+		return a, err
+	}
+	h, _, _ := newTestHandler(t, func(c *Config) { c.Approvals = ap })
+	idOf := func(m map[string]any) string {
+		ask, _ := m["result"].(map[string]any)["ask"].(map[string]any)
+		id, _ := ask["approval_id"].(string)
+		return id
+	}
+	for i := range 3 {
+		_, m, raw := do(t, h, "POST", "/v1/decide", fmt.Sprintf(`{"command":"rm -rf build%d"}`, i))
+		if decisionOf(m) != "ask" || idOf(m) == "" {
+			t.Fatalf("ask %d: %s", i, raw)
+		}
+	}
+	// The same call again takes no new place.
+	if _, m, raw := do(t, h, "POST", "/v1/decide", `{"command":"rm -rf build1"}`); idOf(m) != "ap2" {
+		t.Errorf("the same call again: %s", raw)
+	}
+	for i := range 20 {
+		code, m, raw := do(t, h, "POST", "/v1/decide", fmt.Sprintf(`{"command":"rm -rf other%d"}`, i))
+		if code != 200 || decisionOf(m) != "ask" || idOf(m) != "" {
+			t.Fatalf("ask past the bound: %d %s", code, raw)
+		}
+		if !strings.Contains(fmt.Sprint(m["message"]), "No approval request was filed: 3 are waiting") {
+			t.Errorf("message %q", m["message"])
+		}
+		if notes := fmt.Sprint(m["result"].(map[string]any)["notes"]); !strings.Contains(notes, "no approval request was filed") {
+			t.Errorf("notes %s", notes)
+		}
+	}
+	if len(fa.recs) != 3 {
+		t.Errorf("%d approval requests filed, want 3", len(fa.recs))
+	}
+	// A decide that waits is answered at once, not held.
+	code, m, raw := do(t, h, "POST", "/v1/decide", `{"command":"rm -rf waited","wait":"60s"}`)
+	if code != 200 || decisionOf(m) != "ask" || !strings.Contains(raw, "no approval request was filed") {
+		t.Errorf("wait past the bound: %d %s", code, raw)
+	}
+	// A person answers one: its place is free again.
+	fa.mu.Lock()
+	a := fa.recs["ap2"]
+	a.Status = "denied"
+	fa.recs["ap2"] = a
+	fa.mu.Unlock()
+	if _, m, raw := do(t, h, "POST", "/v1/decide", `{"command":"rm -rf next"}`); idOf(m) != "ap4" {
+		t.Errorf("after an answer: %s", raw)
+	}
+
+	// Waits in flight take places too: with two places, two waits; the
+	// third gets its answer at once.
+	fa2 := &fakeApprovals{}
+	ap2 := fa2.seams()
+	ap2.MaxPending = 2
+	ap2.Ask = ap.Ask
+	h2, _, _ := newTestHandler(t, func(c *Config) { c.Approvals = ap2 })
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := httptest.NewRequest("POST", "/v1/decide", strings.NewReader(fmt.Sprintf(`{"command":"rm -rf w%d","wait":"60s"}`, i)))
+			r.Header.Set("Content-Type", "application/json")
+			h2.ServeHTTP(httptest.NewRecorder(), r)
+		}()
+	}
+	<-entered
+	<-entered
+	if _, m, raw := do(t, h2, "POST", "/v1/decide", `{"command":"rm -rf w3","wait":"60s"}`); decisionOf(m) != "ask" || !strings.Contains(raw, "no approval request was filed") {
+		t.Errorf("third wait: %s", raw)
+	}
+	// The hook route's wait mode is bounded by the same places: it denies.
+	h2.c.Hook.Ask = hook.AskWait
+	payload := `{"session_id":"s","cwd":"/home/dev/project","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"rm -rf w4"}}`
+	if code, _, raw := do(t, h2, "POST", "/v1/hook/claude", payload); code != 200 || !strings.Contains(raw, `"permissionDecision":"deny"`) {
+		t.Errorf("hook wait past the bound: %d %s", code, raw)
+	}
+	close(release)
+	wg.Wait()
+	if _, m, raw := do(t, h2, "POST", "/v1/decide", `{"command":"rm -rf w5","wait":"60s"}`); decisionOf(m) != "deny" || strings.Contains(raw, "no approval request was filed") {
+		t.Errorf("after the waits ended: %s", raw)
+	}
+}

@@ -262,7 +262,13 @@ func (f *finder) client(prog string, c client, args []string) {
 				}
 				break
 			}
-			if h, pt := hostPort(p); h != "" && (strings.Contains(h, ".") || h == "localhost") && !strings.HasPrefix(p, "@") && !strings.HasPrefix(p, "-") {
+			// A URL without a scheme (curl evil.com/x): the host is what
+			// comes before the path, query or fragment.
+			hp := p
+			if i := strings.IndexAny(p, "/?#"); i > 0 {
+				hp = p[:i]
+			}
+			if h, pt := hostPort(hp); h != "" && h[0] != '.' && (strings.Contains(h, ".") || h == "localhost") && !strings.HasPrefix(p, "@") && !strings.HasPrefix(p, "-") {
 				host, port = h, pt
 				if i := strings.IndexByte(p, '/'); i > 0 {
 					url = p

@@ -59,6 +59,23 @@ func TestVerifyDetectsJSONTricks(t *testing.T) {
 		{"key re-spelt with an escape", func(l []byte) []byte {
 			return bytes.Replace(l, []byte(`"reason":`), []byte(`"re\u0061son":`), 1)
 		}, ""},
+		// Same JSON meaning, other bytes: each is reported at its record.
+		{"seq as 3.0", func(l []byte) []byte {
+			return bytes.Replace(l, []byte(`"seq":3,`), []byte(`"seq":3.0,`), 1)
+		}, ProblemMalformed},
+		{"member repeated with the same value", func(l []byte) []byte {
+			return bytes.Replace(l, []byte(`"agent":"claude",`), []byte(`"agent":"claude","agent":"claude",`), 1)
+		}, ProblemMalformed},
+		{"nested member repeated", func(l []byte) []byte {
+			return bytes.Replace(l, []byte(`"tool":"Write"}`), []byte(`"tool":"Write","tool":"Write"}`), 1)
+		}, ProblemEdited},
+		{"nested members reordered", func(l []byte) []byte {
+			return bytes.Replace(l, []byte(`"list":[true,null,"x"],"n":3.5`), []byte(`"n":3.5,"list":[true,null,"x"]`), 1)
+		}, ProblemEdited},
+		{"escaped solidus", func(l []byte) []byte {
+			return bytes.Replace(l, []byte(`/`), []byte(`\/`), 1)
+		}, ProblemEdited},
+		{"byte order mark", func(l []byte) []byte { return append([]byte("\ufeff"), l...) }, ProblemMalformed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

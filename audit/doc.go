@@ -47,6 +47,10 @@
 //     (verify notes a head behind the log but cannot call it tampering, as a
 //     crash leaves the same). Only keeping the state away from the agent
 //     (safeclaw run) or an external, insert-only store closes these.
+//   - Verify checks the records, their order and where the head's record
+//     ends, not where the other segments split: a whole segment merged into
+//     the one before it, or one split at a record boundary into correctly
+//     named files, changes no record and is not reported.
 //   - Redaction is pattern-based: secrets in forms it does not know stay.
 //   - Execution outcomes are not yet linked records.
 //   - The file store needs flock (Unix); elsewhere appends fail, and so deny.

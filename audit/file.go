@@ -165,6 +165,58 @@ func (s *FileStore) loadKey(create bool) error {
 	return nil
 }
 
+// loadAppendKey loads the key for an append, creating it only for a trail
+// that holds nothing yet. A key missing beside a trail is not replaced: a
+// new key would seal the next records and make every earlier one look
+// forged, and the lost key could no longer be told from a forgery. Appends
+// fail instead (and so deny) until the key is restored or the trail moved
+// aside.
+func (s *FileStore) loadAppendKey() error {
+	if s.key != nil {
+		return nil
+	}
+	err := s.loadKey(false)
+	if !errors.Is(err, ErrNoKey) {
+		return err
+	}
+	used, uerr := trailUsed(s.dir)
+	if uerr != nil {
+		return uerr
+	}
+	if !used {
+		return s.loadKey(true)
+	}
+	// The first writer of a fresh trail may have created the key and
+	// appended since the first look.
+	if err = s.loadKey(false); !errors.Is(err, ErrNoKey) {
+		return err
+	}
+	return fmt.Errorf("%w, but %s holds a trail sealed with it: restore the key, or move the trail aside as evidence (a new key would make every record look forged)", err, s.dir)
+}
+
+// trailUsed reports whether dir holds a head or a segment with content.
+func trailUsed(dir string) (bool, error) {
+	names, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, e := range names {
+		if e.Name() == headFile {
+			return true, nil
+		}
+		if _, ok := segmentFirst(e.Name()); ok {
+			fi, err := e.Info()
+			if err == nil && (fi.Size() > 0 || !fi.Mode().IsRegular()) {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
 // lockDir opens and locks the log directory. The returned file is closed
 // (and the lock released) by the caller.
 func (s *FileStore) lockDir(ctx context.Context, create, exclusive bool) (*os.File, error) {
@@ -297,7 +349,7 @@ func parseHead(data []byte, seal *sealer) (head, error) {
 // readFile reads a small file whole; more than 64 KiB is cut off (a head
 // that long is not one safeclaw wrote, and fails to parse).
 func readFile(name string) ([]byte, error) {
-	f, err := openFile(name, os.O_RDONLY, 0)
+	f, err := openRegular(name, os.O_RDONLY, 0, false)
 	if err != nil {
 		return nil, err
 	}
@@ -417,7 +469,7 @@ func (s *FileStore) recoverTail(d *os.File) (tailState, error) {
 		if fi.Size() == from {
 			continue
 		}
-		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		f, err := openRegular(path, os.O_RDWR, 0, false)
 		if err != nil {
 			return t, err
 		}
@@ -490,7 +542,7 @@ func (s *FileStore) AppendBatch(ctx context.Context, recs []*Record) (uint64, er
 	if s.closed {
 		return 0, errors.New("audit: store closed")
 	}
-	if err := s.loadKey(true); err != nil {
+	if err := s.loadAppendKey(); err != nil {
 		return 0, fmt.Errorf("audit: %w", err)
 	}
 	now := s.opts.Now()
@@ -668,7 +720,7 @@ func (s *FileStore) undo(orig *tailState, created []string) error {
 		}
 	}
 	if orig.seg != "" {
-		f, err := os.OpenFile(filepath.Join(s.dir, orig.seg), os.O_WRONLY, 0)
+		f, err := openRegular(filepath.Join(s.dir, orig.seg), os.O_WRONLY, 0, false)
 		if err == nil {
 			if err = f.Truncate(orig.size); err == nil && s.opts.Durable {
 				err = datasync(f)
@@ -857,7 +909,7 @@ func (s *FileStore) Repair(ctx context.Context) (*TornTail, error) {
 		return nil, err
 	}
 	name := segs[len(segs)-1]
-	f, err := os.OpenFile(filepath.Join(s.dir, name), os.O_RDWR, 0)
+	f, err := openRegular(filepath.Join(s.dir, name), os.O_RDWR, 0, false)
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
@@ -873,9 +925,27 @@ func (s *FileStore) Repair(ctx context.Context) (*TornTail, error) {
 	if cut == fi.Size() {
 		return nil, nil
 	}
-	if data, _ := s.readHeadFile(); data != nil {
-		var h head
-		if json.Unmarshal(bytes.TrimRight(data, " \n"), &h) == nil && h.Segment == name && h.Size > cut {
+	// Only a line the head seal does not vouch for can be a crash's. The
+	// head must verify: a head that is missing, unreadable or forged says
+	// nothing about where the trail ended (and appends refuse such a trail
+	// anyway), so then nothing is removed and the evidence stays.
+	data, err := s.readHeadFile()
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	if data == nil {
+		if cut > 0 || len(segs) > 1 {
+			return nil, tampered("the head seal is missing but the trail holds records: nothing removed (the incomplete last line of %s may be a record it vouched for)", name)
+		}
+	} else {
+		if err := s.loadKey(false); err != nil {
+			return nil, fmt.Errorf("audit: cannot check the head seal, nothing removed: %w", err)
+		}
+		h, err := parseHead(data, s.seal)
+		if err != nil {
+			return nil, tampered("%v: nothing removed", err)
+		}
+		if h.Segment > name || (h.Segment == name && h.Size > cut) {
 			return nil, tampered("the incomplete last line of %s is sealed by the head: not a crash, nothing removed", name)
 		}
 	}
@@ -978,7 +1048,7 @@ type segInfo struct {
 // segmentInfo reads a segment's first and last record.
 func (s *FileStore) segmentInfo(name string) (segInfo, error) {
 	var info segInfo
-	f, err := os.Open(filepath.Join(s.dir, name))
+	f, err := openRegular(filepath.Join(s.dir, name), os.O_RDONLY, 0, false)
 	if err != nil {
 		return info, err
 	}

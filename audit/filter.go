@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"fmt"
 	"math"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Filter selects records. Within a field the values are alternatives (OR);
@@ -56,11 +58,26 @@ func (e *FilterError) Error() string { return fmt.Sprintf("filter: column %d: %s
 // decision, rule, session, since, surface, type, until. since and until take
 // a duration back from now (90s, 15m, 1h, 2d, 1w) or a time (RFC 3339, or
 // 2006-01-02[T15:04[:05]] in now's location). Free text that contains a colon
-// must be quoted.
+// must be quoted. Action kinds are lower case (only the tool name of
+// tool.<name> keeps its case), and the expression must be UTF-8: anything
+// else would silently match nothing, and is an error with its column.
 //
 //	action:network decision:deny since:1h rule:"Block Python HTTP server"
 func ParseFilter(expr string, now time.Time) (*Filter, error) {
 	f := new(Filter)
+	if !utf8.ValidString(expr) {
+		// Records hold UTF-8 only: bytes that are not would match inside
+		// a character or nowhere, never what was meant.
+		at := 0
+		for at < len(expr) {
+			r, size := utf8.DecodeRuneInString(expr[at:])
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			at += size
+		}
+		return nil, &FilterError{at + 1, "not valid UTF-8"}
+	}
 	i := 0
 	for {
 		for i < len(expr) && isSpace(expr[i]) {
@@ -165,10 +182,21 @@ func checkWord(w string, at int) error {
 func (f *Filter) add(key, value string, col int, now time.Time) error {
 	switch key {
 	case "action":
+		// Kinds are lower case (network.listen); only the tool names of
+		// tool.<name> keep theirs (tool.NotebookEdit). A capital letter
+		// anywhere else would silently match nothing.
+		if !strings.HasPrefix(value, "tool.") && !strings.HasPrefix(value, "*") && value != lowerASCII(value) {
+			return &FilterError{col, fmt.Sprintf("action %q: action kinds are lower case (write action:%s); only the tool name in tool.<name> keeps its case", value, lowerASCII(value))}
+		}
 		f.Actions = append(f.Actions, value)
 	case "agent":
 		f.Agents = append(f.Agents, strings.ToLower(value))
 	case "cwd":
+		// Records hold absolute directories: a relative one (., ~/proj)
+		// would silently match nothing.
+		if !strings.HasPrefix(value, "/") && !filepath.IsAbs(value) {
+			return &FilterError{col, fmt.Sprintf("cwd %q: write an absolute directory (records hold absolute ones; ~ and . are not expanded)", value)}
+		}
 		f.Cwds = append(f.Cwds, value)
 	case "decision":
 		d := strings.ToLower(value)
@@ -290,6 +318,19 @@ func ParseTime(s string, now time.Time) (time.Time, error) {
 	if d, ok := parseAgo(s); ok {
 		return now.Add(-d), nil
 	}
+	t, err := parseClock(s, now)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if !t.After(time.Time{}) {
+		// The zero time means "no bound" in a Filter: until:0001-01-01
+		// would match every record instead of none.
+		return time.Time{}, fmt.Errorf("time %q: too early, before any record", s)
+	}
+	return t, nil
+}
+
+func parseClock(s string, now time.Time) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t, nil
 	}
@@ -496,7 +537,7 @@ func (f *Filter) lineFilter() *lineFilter {
 		return lf
 	}
 	group := func(key string, values []string, exact bool) {
-		if len(values) == 0 {
+		if len(values) == 0 || !allUTF8(values) {
 			return
 		}
 		var g [][]byte
@@ -518,7 +559,7 @@ func (f *Filter) lineFilter() *lineFilter {
 		n := append([]byte(`"action":`), appendString(nil, lit)...)
 		actions = append(actions, n[:len(n)-1])
 	}
-	if len(actions) > 0 {
+	if len(actions) > 0 && allUTF8(f.Actions) {
 		lf.groups = append(lf.groups, actions)
 	}
 	group("decision", f.Decisions, true)
@@ -531,7 +572,7 @@ func (f *Filter) lineFilter() *lineFilter {
 		cwds = append(cwds, strings.TrimSuffix(c, "/"))
 	}
 	group("cwd", cwds, false)
-	if len(f.Rules) > 0 {
+	if len(f.Rules) > 0 && allUTF8(f.Rules) {
 		var g [][]byte
 		for _, p := range f.Rules {
 			if strings.Contains(p, "*") {
@@ -551,7 +592,7 @@ func (f *Filter) lineFilter() *lineFilter {
 		lf.groups = append(lf.groups, g)
 	}
 	for _, t := range f.Text {
-		if t == "" {
+		if t == "" || !utf8.ValidString(t) {
 			continue
 		}
 		esc := appendString(nil, lowerASCII(t))
@@ -567,6 +608,19 @@ func (f *Filter) lineFilter() *lineFilter {
 }
 
 var timeKey = []byte(`"time":"`)
+
+// allUTF8 reports whether every value is valid UTF-8. A needle is only
+// made of values that are: the canonical form replaces invalid bytes, so
+// the needle of such a value would not be in a line that Match, comparing
+// bytes, accepts (a lone continuation byte inside a stored character).
+func allUTF8(values []string) bool {
+	for _, v := range values {
+		if !utf8.ValidString(v) {
+			return false
+		}
+	}
+	return true
+}
 
 // pass reports whether line may match.
 func (lf *lineFilter) pass(line []byte) bool {

@@ -28,6 +28,9 @@ func TestParseFilter(t *testing.T) {
 		{"since:1h30m since:1w", Filter{Since: now.Add(-7 * 24 * time.Hour)}},
 		{`since:2026-05-06T10:00:00Z rule:"say \"hi\""`, Filter{Since: time.Date(2026, 5, 6, 10, 0, 0, 0, time.UTC), Rules: []string{`say "hi"`}}},
 		{"  decision:allow\t", Filter{Decisions: []string{"allow"}}},
+		// Unknown tools keep their names' case: tool.NotebookEdit.
+		{"action:tool.NotebookEdit action:*Edit", Filter{Actions: []string{"tool.NotebookEdit", "*Edit"}}},
+		{"Action:network", Filter{Actions: []string{"network"}}},
 	}
 	for _, tt := range tests {
 		got, err := ParseFilter(tt.expr, now)
@@ -65,6 +68,21 @@ func TestParseFilterErrors(t *testing.T) {
 		{`since:106000d106000d106000d`, `column 7: time "106000d106000d106000d"`},
 		{`since:99999999999999999999d`, `column 7: time`},
 		{`until:3000000h3000000h3000000h3000000h`, `column 7: time`},
+		// The zero time is "no bound": until it would match everything.
+		{`until:0001-01-01T00:00:00Z`, `column 7: time "0001-01-01T00:00:00Z": too early`},
+		{`until:0000-06-01T00:00:00Z`, `column 7: time "0000-06-01T00:00:00Z": too early`},
+		// Action kinds are lower case: a capital letter (outside a tool
+		// name) matches nothing.
+		{`action:NETWORK`, `column 8: action "NETWORK": action kinds are lower case (write action:network)`},
+		{`decision:deny action:Network.*`, `column 22: action "Network.*"`},
+		{`action:TOOL.x`, `column 8: action "TOOL.x"`},
+		// Records hold absolute directories.
+		{`cwd:~/proj`, `column 5: cwd "~/proj": write an absolute directory`},
+		{`decision:deny cwd:.`, `column 19: cwd "."`},
+		// Bytes that are not UTF-8 match inside a stored character or
+		// nowhere.
+		{"python \xe2\x80", "column 8: not valid UTF-8"},
+		{"rule:\"a\xff\"", "column 8: not valid UTF-8"},
 	}
 	for _, tt := range tests {
 		_, err := ParseFilter(tt.expr, t0)
@@ -211,7 +229,8 @@ func TestSeekSeqLargeSegment(t *testing.T) {
 }
 
 func FuzzParseFilter(f *testing.F) {
-	for _, s := range []string{`action:network decision:deny since:1h rule:"Block Python HTTP server"`, `"x y" z`, "cwd:/a agent:b", `rule:"\"`} {
+	for _, s := range []string{`action:network decision:deny since:1h rule:"Block Python HTTP server"`, `"x y" z`, "cwd:/a agent:b", `rule:"\"`,
+		"action:tool.NotebookEdit", "action:NETWORK", "\u2028", "\xe2\x80", "é"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, expr string) {
@@ -224,8 +243,11 @@ func FuzzParseFilter(f *testing.F) {
 			return
 		}
 		// The line filter agrees with Match on every sample record.
-		for i := 0; i < 4; i++ {
+		for i := 0; i < 5; i++ {
 			r := sampleRecord(i)
+			if i == 4 {
+				r = nonASCIIRecord()
+			}
 			r.Seq, r.Time, r.Type = uint64(i+1), t0, TypeDecision
 			line, _ := appendRecord(nil, r, true)
 			if flt.Match(r) && !flt.lineFilter().pass(line) {
@@ -243,5 +265,60 @@ func TestFilterSingleQuotesRefused(t *testing.T) {
 	}
 	if _, err := ParseFilter(`rule:"Block Python HTTP server"`, time.Now()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// nonASCIIRecord has characters of two, three and four bytes, U+2028 and a
+// tool kind with capitals in the fields filters look at.
+func nonASCIIRecord() *Record {
+	return &Record{
+		Surface: "hook", Agent: "claude", Cwd: "/home/dév/\u2028", Request: "echo héllo \u2028 😀 Ünïcode",
+		Decision: Deny, Reason: "façade", Notes: []string{"naïve"},
+		Rule:    &Rule{Name: "Bloc d’écoute", Source: "policy.yaml:1"},
+		Actions: []Facet{{Kind: "tool.NotebookÉdit", Tool: "NotebookÉdit"}, {Kind: "shell.execute", Command: "echo héllo"}},
+	}
+}
+
+// TestLineFilterNeverDropsAMatch: the prefilter only rejects lines Match
+// rejects, also for filters built in code with bytes that are not UTF-8
+// (which the canonical form replaces, so their needles would not be in the
+// line), a lone continuation byte matching inside a stored character.
+func TestLineFilterNeverDropsAMatch(t *testing.T) {
+	r := nonASCIIRecord()
+	r.Seq, r.Time, r.Type = 1, t0, TypeDecision
+	line, err := appendRecord(nil, r, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []Filter{
+		{Text: []string{"\x80"}},                 // inside U+2028 (e2 80 a8)
+		{Text: []string{"h\xc3"}},                // the start of é
+		{Actions: []string{"tool.Notebook\xc3"}}, // a prefix ending inside É
+		{Cwds: []string{"/home/d\xc3"}},          // not a directory, but a prefix Match compares
+		{Rules: []string{"Bloc d\xe2*"}},         // a glob piece ending inside ’
+		{Text: []string{"HÉLLO"}},                // É is not ASCII: no case folding, no match
+		{Actions: []string{"tool.NotebookÉdit"}},
+		{Text: []string{"NAÏVE"}},
+	}
+	for _, f := range tests {
+		if f.Match(r) && !f.lineFilter().pass(line) {
+			t.Errorf("%+v: line filter rejects a matching record", f)
+		}
+	}
+	// And via the store.
+	s := newTestStore(t, FileOptions{})
+	if _, err := s.Append(context.Background(), nonASCIIRecord()); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range tests {
+		var n int
+		if err := s.Query(context.Background(), &f, func(*Record) error { n++; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		stored := nonASCIIRecord()
+		stored.Seq, stored.Time, stored.Type = 1, t0, TypeDecision
+		if want := f.Match(stored); (n == 1) != want {
+			t.Errorf("%+v: query found %d, Match says %v", f, n, want)
+		}
 	}
 }

@@ -89,7 +89,7 @@ func (s *FileStore) lockAppendDir(ctx context.Context) (*os.File, error) {
 	}
 	if h.dir == nil || !id.known() || h.dirID != id {
 		h.close()
-		d, id, err := openKept(s.dir, os.O_RDONLY, 0)
+		d, id, err := openKept(s.dir, os.O_RDONLY, 0, false)
 		if err != nil {
 			return nil, err
 		}
@@ -118,7 +118,7 @@ func (s *FileStore) readAppendHead() ([]byte, error) {
 	}
 	if h.head == nil || !id.known() || h.headID != id {
 		h.closeHead()
-		f, id, err := openKept(name, os.O_RDWR, 0)
+		f, id, err := openKept(name, os.O_RDWR, 0, true)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
@@ -153,7 +153,7 @@ func (s *FileStore) readAppendHead() ([]byte, error) {
 func (s *FileStore) writeAppendHead(data []byte) error {
 	h := &s.h
 	if h.head == nil {
-		f, id, err := openKept(filepath.Join(s.dir, headFile), os.O_RDWR|os.O_CREATE, 0o600)
+		f, id, err := openKept(filepath.Join(s.dir, headFile), os.O_RDWR|os.O_CREATE, 0o600, true)
 		if err != nil {
 			return err
 		}
@@ -178,7 +178,7 @@ func (s *FileStore) appendSegment(name string, id fileID, create bool) (*keptFil
 	if create {
 		flags |= os.O_CREATE | os.O_EXCL
 	}
-	f, id, err := openKept(filepath.Join(s.dir, name), flags, 0o600)
+	f, id, err := openKept(filepath.Join(s.dir, name), flags, 0o600, true)
 	if err != nil {
 		return nil, err
 	}
@@ -191,9 +191,16 @@ func (s *FileStore) appendSegment(name string, id fileID, create bool) (*keptFil
 }
 
 // openKept opens a file to keep, with the identity its path is checked
-// against on later appends.
-func openKept(name string, flag int, perm os.FileMode) (*os.File, fileID, error) {
-	f, err := openFile(name, flag, perm)
+// against on later appends. A trail file (regular set: the head or a
+// segment) must be a regular file and not a symbolic link.
+func openKept(name string, flag int, perm os.FileMode, regular bool) (*os.File, fileID, error) {
+	open := openFile
+	if regular {
+		open = func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			return openRegular(name, flag, perm, false)
+		}
+	}
+	f, err := open(name, flag, perm)
 	if err != nil {
 		return nil, fileID{}, err
 	}

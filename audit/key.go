@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -36,15 +37,23 @@ const (
 // newline. It refuses a file that group or others can access.
 func LoadKey(path string) (Key, error) {
 	var k Key
-	data, err := os.ReadFile(path)
+	// A regular file (a FIFO in its place must not hold every decision
+	// until its deadline); a symbolic link to one is followed.
+	f, err := openRegular(path, os.O_RDONLY, 0, true)
 	if errors.Is(err, fs.ErrNotExist) {
 		return k, fmt.Errorf("%w: %s", ErrNoKey, path)
 	}
 	if err != nil {
 		return k, fmt.Errorf("read audit key: %w", err)
 	}
+	defer f.Close()
+	// The key is 65 bytes; anything much longer is not a key.
+	data, err := io.ReadAll(io.LimitReader(f, 4<<10))
+	if err != nil {
+		return k, fmt.Errorf("read audit key: %w", err)
+	}
 	if runtime.GOOS != "windows" {
-		fi, err := os.Stat(path)
+		fi, err := f.Stat()
 		if err != nil {
 			return k, fmt.Errorf("read audit key: %w", err)
 		}

@@ -84,7 +84,7 @@ func (s *FileStore) queryForward(q *query, segs []string) error {
 		}
 	}
 	for i := start; i < len(segs); i++ {
-		f, err := os.Open(filepath.Join(s.dir, segs[i]))
+		f, err := openRegular(filepath.Join(s.dir, segs[i]), os.O_RDONLY, 0, false)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue // pruned meanwhile
 		}
@@ -181,7 +181,7 @@ func (s *FileStore) queryNewest(q *query, segs []string) error {
 	want := q.f.Newest
 	var found []*Record
 	for i := len(segs) - 1; i >= 0 && len(found) < want; i-- {
-		f, err := os.Open(filepath.Join(s.dir, segs[i]))
+		f, err := openRegular(filepath.Join(s.dir, segs[i]), os.O_RDONLY, 0, false)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}

@@ -73,8 +73,10 @@ type Problem struct {
 
 func (p Problem) String() string {
 	where := ""
-	if p.Segment != "" {
+	if p.Segment != "" && p.Line > 0 {
 		where = fmt.Sprintf(" (%s:%d)", p.Segment, p.Line)
+	} else if p.Segment != "" {
+		where = fmt.Sprintf(" (%s)", p.Segment)
 	}
 	seq := fmt.Sprintf("seq %d", p.Seq)
 	if p.Through > p.Seq {

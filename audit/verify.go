@@ -23,7 +23,11 @@ const maxProblems = 1000
 type snapshot struct {
 	segs  []string
 	sizes []int64
-	head  []byte // nil when there is no head file
+	// odd[i] says what segs[i] is when it is not a regular file (a
+	// symbolic link, a FIFO): it is reported, not read.
+	odd     []string
+	head    []byte // nil when there is no head file
+	headOdd string // what the head is when it is not a regular file
 }
 
 func (s *FileStore) snapshot(ctx context.Context) (*snapshot, error) {
@@ -40,13 +44,20 @@ func (s *FileStore) snapshot(ctx context.Context) (*snapshot, error) {
 		return nil, err
 	}
 	for _, name := range snap.segs {
-		fi, err := os.Stat(filepath.Join(s.dir, name))
+		fi, err := os.Lstat(filepath.Join(s.dir, name))
 		if err != nil {
 			return nil, err
 		}
+		odd := ""
+		if !fi.Mode().IsRegular() {
+			odd = modeKindOf(fi.Mode())
+		}
 		snap.sizes = append(snap.sizes, fi.Size())
+		snap.odd = append(snap.odd, odd)
 	}
-	if snap.head, err = s.readHeadFile(); err != nil {
+	if snap.head, err = s.readHeadFile(); errors.Is(err, errNotRegular) {
+		snap.head, snap.headOdd = nil, oddKind(err)
+	} else if err != nil {
 		return nil, err
 	}
 	return snap, nil
@@ -61,9 +72,9 @@ func (s *FileStore) Verify(ctx context.Context) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("audit: verify: %w", err)
 	}
-	empty := snap.head == nil
-	for _, n := range snap.sizes {
-		if n > 0 {
+	empty := snap.head == nil && snap.headOdd == ""
+	for i, n := range snap.sizes {
+		if n > 0 || snap.odd[i] != "" {
 			empty = false
 		}
 	}
@@ -80,7 +91,10 @@ func (s *FileStore) Verify(ctx context.Context) (*Report, error) {
 	}
 	seal := newSealer(key)
 	v := &verifier{seal: seal, rep: &Report{Segments: len(snap.segs)}}
-	if snap.head == nil {
+	if snap.headOdd != "" {
+		v.headErr = "the head seal file is " + snap.headOdd + ": not read"
+		v.headKind = ProblemHeadInvalid
+	} else if snap.head == nil {
 		v.headErr = "the head seal file is missing: records at the end may have been removed"
 		v.headKind = ProblemHeadMissing
 	} else if h, err := parseHead(snap.head, seal); err != nil {
@@ -127,11 +141,20 @@ func (s *FileStore) Verify(ctx context.Context) (*Report, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		f, err := os.Open(filepath.Join(s.dir, name))
+		v.seg, v.lineNo = name, 0
+		if snap.odd[i] != "" {
+			v.oddSegment(name, snap.odd[i])
+			continue
+		}
+		f, err := openRegular(filepath.Join(s.dir, name), os.O_RDONLY, 0, false)
+		if errors.Is(err, errNotRegular) {
+			// Replaced since the snapshot: the same finding.
+			v.oddSegment(name, oddKind(err))
+			continue
+		}
 		if err != nil {
 			return nil, fmt.Errorf("audit: verify: %w (pruned while verifying? run it again)", err)
 		}
-		v.seg, v.lineNo = name, 0
 		var torn int64
 		buf, torn, err = readBatches(f, 0, snap.sizes[i], buf, batch, func(at int64) error {
 			v.lineNo++
@@ -176,6 +199,8 @@ type verifier struct {
 	headErr  string
 	headKind string
 	headSeen bool // the record the head names was found with the head's hash
+
+	sealed, unsealed uint64 // records whose seal did (not) verify, their hash being right
 }
 
 var zeroHash [32]byte
@@ -289,9 +314,13 @@ func (v *verifier) apply(line []byte, r *lineCheck, end int64) {
 	case v.haveLast && r.prev != v.lastHash:
 		v.problem(ProblemBrokenLink, seq, seq, "prev is not the previous record's hash")
 	case !r.macOK:
+		v.unsealed++
 		v.problem(ProblemUnsealed, seq, seq, "seal does not verify with the audit key (forged, or chain recomputed)")
 	case r.prune:
 		v.notePrune(line)
+	}
+	if r.macOK {
+		v.sealed++
 	}
 	if v.head != nil && seq == v.head.Seq {
 		if r.okStored && r.stored == v.head.hash {
@@ -310,6 +339,24 @@ func (v *verifier) apply(line []byte, r *lineCheck, end int64) {
 	// The next link is checked against what this record says its hash is,
 	// so one edited record is one problem, not two.
 	v.lastHash, v.haveLast = r.stored, r.okStored
+}
+
+// oddSegment reports a segment that is not a regular file (a symbolic link,
+// a FIFO, a directory): safeclaw never writes one, appends refuse it, and
+// verify does not read it (a FIFO would block). The records it should hold
+// count as absent, so the next segment's first record reports them missing.
+func (v *verifier) oddSegment(name, what string) {
+	seq := v.expect
+	if !v.started {
+		seq, _ = segmentFirst(name)
+		seq = max(seq, 1)
+	}
+	v.lineNo = 0
+	v.problem(ProblemMalformed, seq, seq, fmt.Sprintf("segment %s is %s: not read", name, what))
+	if v.started {
+		// The records it held are unknown: the next record is not linked.
+		v.haveLast = false
+	}
 }
 
 // outOfOrder handles a record whose sequence number was expected earlier: a
@@ -413,6 +460,12 @@ func (v *verifier) finish() {
 	}
 	if v.head != nil {
 		v.rep.HeadSeq = v.head.Seq
+	}
+	if v.unsealed > 0 && v.sealed == 0 && v.head == nil {
+		// Not one seal verifies: either everything was forged, or the key
+		// is not the one the trail was sealed with (replaced, or another
+		// trail's). The report cannot tell which.
+		v.rep.Notes = append(v.rep.Notes, "no record's seal and not the head verify with this audit key: the key may have been replaced (a lost key cannot be recreated), or every record was forged")
 	}
 	slices.SortStableFunc(v.rep.Problems, func(a, b Problem) int {
 		switch {

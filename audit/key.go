@@ -71,6 +71,25 @@ func LoadKey(path string) (Key, error) {
 	return k, nil
 }
 
+// LoadOrCreateTrailKey is [LoadOrCreateKey] for the file trail in dir: it
+// creates a key only while that trail holds nothing. A key missing beside
+// a trail is an error, not replaced (a new key would make every record
+// look forged, and the lost one could not be told from a forgery).
+func LoadOrCreateTrailKey(path, dir string) (Key, error) {
+	k, err := LoadKey(path)
+	if !errors.Is(err, ErrNoKey) {
+		return k, err
+	}
+	used, uerr := trailUsed(dir)
+	if uerr != nil {
+		return k, uerr
+	}
+	if used {
+		return k, fmt.Errorf("%w, but %s holds a trail sealed with it: restore the key, or move the trail aside as evidence (a new key would make every record look forged)", err, dir)
+	}
+	return LoadOrCreateKey(path)
+}
+
 // LoadOrCreateKey reads the key file at path, creating it (mode 0600, its
 // directory 0700) with a new random key when it does not exist. Concurrent
 // first uses agree on one key: the file appears with its content in one step.

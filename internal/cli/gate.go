@@ -236,6 +236,12 @@ func (e *Env) initState() error {
 			return err
 		}
 	}
-	_, err := audit.LoadOrCreateKey(e.auditKeyFile())
+	// A key is created only for a trail that holds nothing yet: a trail
+	// whose key went missing stays verifiable once it is put back.
+	dir := e.AuditDir()
+	if cfg, err := e.loadConfig(); err == nil {
+		dir = e.auditDir(cfg)
+	}
+	_, err := audit.LoadOrCreateTrailKey(e.auditKeyFile(), dir)
 	return err
 }

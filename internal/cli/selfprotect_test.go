@@ -124,3 +124,25 @@ func TestSelfProtectionMovedSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestInitKeepsALostKeyLost: safeclaw init does not put a new audit key
+// beside a trail sealed with a key that went missing (every record would
+// then look forged); it says how to recover.
+func TestInitKeepsALostKeyLost(t *testing.T) {
+	e := testEnv(t)
+	payload := `{"session_id":"s","cwd":"` + e.Cwd + `","permission_mode":"default","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"git status"},"tool_use_id":"t1"}`
+	if code, out, errOut := run(t, e, payload, "hook", "claude"); code != 0 {
+		t.Fatalf("hook: %d %s %s", code, out, errOut)
+	}
+	key := e.auditKeyFile()
+	if err := os.Remove(key); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := run(t, e, "", "init")
+	if code == exitOK || !strings.Contains(errOut, "restore the key") {
+		t.Errorf("init beside a trail without its key: exit %d, %s", code, errOut)
+	}
+	if _, err := os.Stat(key); err == nil {
+		t.Error("init created a new key beside the trail")
+	}
+}

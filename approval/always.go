@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -37,11 +38,18 @@ rules:
 // line and whose command_pattern pins its word boundaries; for each other
 // part, a rule naming its kind and exact fields. Rules are limited to r's
 // agent when it has one. It fails when a part cannot be pinned exactly (a
-// tool call's arguments, a field containing '*', an action with no field),
+// tool call, with arguments or without, a field or an agent name
+// containing '*', a path that is not absolute, an action with no field),
 // rather than write a broader rule.
 func AlwaysRules(r *Record, a Answer) (string, error) {
 	if r.Request == nil || len(r.Request.Parts) == 0 {
 		return "", fmt.Errorf("approval request %s has nothing to allow always", r.ID)
+	}
+	// The policy reads agent: as a glob, and an agent's name can be chosen
+	// by the agent (an MCP client names itself): "*" would make the rule
+	// every agent's.
+	if strings.Contains(r.Agent, "*") {
+		return "", fmt.Errorf("the agent name %q contains '*', which a rule would read as a wildcard; approve it once or for the session", r.Agent)
 	}
 	var b strings.Builder
 	when := a.Time.UTC().Format(time.RFC3339)
@@ -101,6 +109,12 @@ func shellRule(b *strings.Builder, p *action.Part) error {
 		}
 		seen[w] = true
 	}
+	// A rule names the program by its last path element: for an
+	// assignment before the command (PATH=/usr/bin make, seen as program
+	// "bin"), that drops the value that says what runs.
+	if w := v.Words[0]; w != v.Program && isAssignment(w) {
+		return fmt.Errorf("the command starts with the assignment %q, whose value a rule cannot pin; approve it once or for the session", w)
+	}
 	pat, ok := patternFor(v)
 	if !ok {
 		return errors.New("the command cannot be written as a command_pattern; approve it once or for the session")
@@ -124,6 +138,21 @@ func shellRule(b *strings.Builder, p *action.Part) error {
 		fmt.Fprintf(b, "    args: [%s]\n", strings.Join(quoted, ", "))
 	}
 	return nil
+}
+
+// isAssignment reports whether w has the form NAME=VALUE of a shell
+// variable assignment.
+func isAssignment(w string) bool {
+	name, _, ok := strings.Cut(w, "=")
+	if !ok || name == "" {
+		return false
+	}
+	for i, c := range name {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // patternFor writes argv as a command_pattern whose words are v's words,
@@ -155,7 +184,9 @@ func actionRule(b *strings.Builder, p *action.Part) error {
 		return fmt.Errorf("%d actions in one part cannot be pinned by one rule", len(p.Facets))
 	}
 	f := p.Facets[0]
-	if f.Args != nil {
+	// A rule cannot pin a call's arguments, nor their absence: written
+	// without them, it would allow the call with any arguments.
+	if f.Args != nil || argsKinds[f.Kind] {
 		return errors.New("a tool call's arguments cannot be pinned in a policy rule; approve it once or for the session")
 	}
 	fmt.Fprintf(b, "    action: %s\n", yamlString(string(f.Kind)))
@@ -166,6 +197,12 @@ func actionRule(b *strings.Builder, p *action.Part) error {
 		}
 		if strings.Contains(val, "*") {
 			return fmt.Errorf("%s %q contains '*', which a rule would read as a wildcard", key, val)
+		}
+		// A path glob that does not start with '/' matches at any depth
+		// (and ~ is the approver's home): only an absolute, clean path
+		// names the one file that was approved.
+		if key == "path" && (!strings.HasPrefix(val, "/") || path.Clean(val) != val) {
+			return fmt.Errorf("path %q is not an absolute, clean path, which a rule would match elsewhere; approve it once or for the session", val)
 		}
 		fmt.Fprintf(b, "    %s: %s\n", key, yamlString(val))
 		n++
@@ -184,6 +221,13 @@ func actionRule(b *strings.Builder, p *action.Part) error {
 		return fmt.Errorf("%s has no field to pin; a rule would allow every %s", f.Kind, f.Kind)
 	}
 	return nil
+}
+
+// argsKinds are the kinds of actions whose arguments say what they do (a
+// tool call, a prompt, a subagent's task, a search's query), even when a
+// request has none.
+var argsKinds = map[action.Kind]bool{
+	action.MCPCall: true, action.MCPPrompt: true, action.AgentSpawn: true, action.WebSearch: true,
 }
 
 // yamlString quotes s as a YAML double-quoted scalar. Everything outside

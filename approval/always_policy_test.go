@@ -58,3 +58,61 @@ func TestAlwaysRuleOnlyTurnsThatAskIntoAllow(t *testing.T) {
 		}
 	}
 }
+
+// TestAlwaysRuleStaysWithinWhatWasApproved: fields an always rule copies
+// from the request are globs or relative patterns in the policy language;
+// a value that would read as one (an agent named "*", as an MCP client may
+// call itself; a path without a directory, which matches at any depth) is
+// refused rather than written as a rule broader than the approval.
+func TestAlwaysRuleStaysWithinWhatWasApproved(t *testing.T) {
+	asks := compilePolicy(t, "asks.yaml", "rules:\n  - {name: ask all, action: \"*\", effect: ask}\ndefault: deny\n")
+	write := func(agent, path string) *action.Request {
+		return &action.Request{Surface: "mcp", Agent: agent, Input: "write_file " + path, Time: time.Now(),
+			Parts: []action.Part{{Facets: []action.Action{{Kind: action.FileWrite, Path: path, Tool: "write_file"}}}}}
+	}
+	shell := func(agent string) *action.Request {
+		req := shellRequest("", "npm", "run", "dev")
+		req.Agent = agent
+		return req
+	}
+	call := func(args any) *action.Request {
+		return &action.Request{Surface: "check", Agent: "claude", Input: "mcp.call ops deploy", Time: time.Now(),
+			Parts: []action.Part{{Facets: []action.Action{{Kind: action.MCPCall, Server: "ops", Tool: "deploy", Args: args}}}}}
+	}
+	for _, tt := range []struct {
+		name     string
+		approved *action.Request
+		other    *action.Request // must still ask
+	}{
+		{"a tool call without arguments", call(nil), call(map[string]any{"env": "prod", "force": true})},
+		{"a PATH assignment before the command", shellRequest("", "PATH=/usr/bin", "make"), shellRequest("", "PATH=/tmp/evil/bin", "make")},
+		{"an LD_PRELOAD assignment", shellRequest("", "LD_PRELOAD=/opt/lib/fast.so", "make"), shellRequest("", "LD_PRELOAD=/tmp/fast.so", "make")},
+		{"an agent named *", shell("*"), shell("codex")},
+		{"an agent name with *", shell("c*"), shell("codex")},
+		{"a file agent named *", write("*", "/home/dev/notes.txt"), write("codex", "/home/dev/notes.txt")},
+		{"a relative path", write("claude", ".bashrc"), write("claude", "/home/dev/.bashrc")},
+		{"a path in a relative directory", write("claude", "src/main.go"), write("claude", "/elsewhere/src/main.go")},
+		{"a path under an unexpanded ~", write("claude", "~/.bashrc"), write("claude", "/home/dev/.bashrc")},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &approval.Record{ID: "k7f3q2xm9a", Agent: tt.approved.Agent, Input: tt.approved.Input, Request: tt.approved}
+			rules, err := approval.AlwaysRules(r, approval.Answer{Approve: true, Scope: approval.Always, Approver: "alice", Channel: "cli", Time: time.Now()})
+			if err != nil {
+				return // refused: nothing broader can be written
+			}
+			f, err := policy.Parse("always.yaml", []byte(approval.AlwaysHeader+rules))
+			if err != nil {
+				return // the always file would refuse it as well
+			}
+			always, err := policy.Compile([]*policy.File{f}, policy.Options{Home: "/home/dev"})
+			if err != nil {
+				return
+			}
+			layers := []policy.Layer{{Name: "user", Policy: asks}, {Name: "always", Policy: always}}
+			if d := policy.DecideLayers(layers, tt.other); d.Effect != action.Ask {
+				t.Errorf("the always rule for %q (agent %q) decides %q (agent %q): %s by %+v\n%s",
+					tt.approved.Input, tt.approved.Agent, tt.other.Input, tt.other.Agent, d.Effect, d.Rule, rules)
+			}
+		})
+	}
+}

@@ -440,7 +440,7 @@ func TestCorruptStoreFailsClosed(t *testing.T) {
 // cwd, input) can add a line of its own to the always policy file.
 func TestAlwaysRulesCannotBeInjected(t *testing.T) {
 	req := shellRequest("", "npm", "run", "dev")
-	req.Agent = "claude\n  - action: \"*\"\n    effect: allow\n#"
+	req.Agent = "claude\n  - action: file.write\n    effect: allow\n#"
 	req.Cwd = "/tmp\n  - action: \"*\""
 	r := &approval.Record{ID: "x)\n  - action: \"*\"\n    effect: allow\n  #", Agent: req.Agent, Cwd: req.Cwd,
 		Input: "npm run dev\n  - action: \"*\"", Request: req}

@@ -407,7 +407,10 @@ func (m *Manager) Wait(ctx context.Context, r *Record, prompt Prompter) (Outcome
 		}
 		select {
 		case <-tick.C:
-		case <-changed:
+		case _, ok := <-changed:
+			if !ok {
+				changed = nil // notifications ended: polling goes on
+			}
 		case err := <-answered:
 			if err != nil {
 				var np *NotPendingError
@@ -790,14 +793,17 @@ func (m *Manager) CheckBinding(r *Record) error {
 	return nil
 }
 
-// show derives the input and parts approvers see from the bound request,
-// with this process's redaction, rather than trusting the stored copies.
+// show derives what approvers see of the request (its input, parts,
+// surface, agent, session and working directory) from the bound request,
+// with this process's redaction, rather than trusting the stored copies,
+// which whoever filed the record wrote.
 func (m *Manager) show(r *Record) {
 	if r.Request == nil {
 		return
 	}
 	r.Input = m.c.Redact(r.Request.Input)
 	r.Parts = m.summarize(r.Request)
+	r.Surface, r.Agent, r.Session, r.Cwd = r.Request.Surface, r.Request.Agent, r.Request.Session, r.Request.Cwd
 }
 
 // Get returns the record id, expiring overdue records first. Its Input and

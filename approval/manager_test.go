@@ -316,6 +316,42 @@ func TestTamperedRecordIsNotApproved(t *testing.T) {
 	}
 }
 
+// TestApproversSeeWhereTheRequestRuns: the surface, agent, session and
+// working directory approvers are shown are those of the request the hash
+// binds, not the record's own copies, which whoever files the request
+// writes (an agent host filing to a shared store could show "cwd
+// /home/dev/scratch" for an "rm -rf ." bound to run in /home/dev).
+func TestApproversSeeWhereTheRequestRuns(t *testing.T) {
+	ctx := context.Background()
+	s := openSQLite(t)
+	m := newManager(t, s, &events{}, nil)
+	req := shellRequest("s1", "rm", "-rf", ".")
+	req.Cwd = "/home/dev"
+	r := &approval.Record{ID: "spoofed001", Hash: approval.Bind(req, askDecision.PolicyHash), Created: time.Now(),
+		Deadline: time.Now().Add(time.Hour), Input: req.Input, Request: req, PolicyHash: askDecision.PolicyHash,
+		Surface: "check", Agent: "trusted-bot", Session: "other", Cwd: "/home/dev/scratch"}
+	if err := s.Create(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.Get(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := m.List(ctx, approval.Filter{})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("List = %d records, %v", len(list), err)
+	}
+	for _, rec := range []*approval.Record{got, list[0]} {
+		if rec.Cwd != "/home/dev" || rec.Agent != "claude" || rec.Session != "s1" || rec.Surface != "check" {
+			t.Errorf("approvers are shown surface %q, agent %q, session %q, cwd %q; the request runs as %q, %q, %q in %q",
+				rec.Surface, rec.Agent, rec.Session, rec.Cwd, req.Surface, req.Agent, req.Session, req.Cwd)
+		}
+		if shown := approval.Render(rec, time.Now()); strings.Contains(shown, "scratch") || strings.Contains(shown, "trusted-bot") {
+			t.Errorf("Render shows the record's own cwd:\n%s", shown)
+		}
+	}
+}
+
 func TestSessionGrant(t *testing.T) {
 	ctx := context.Background()
 	ev := &events{}

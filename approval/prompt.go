@@ -102,8 +102,16 @@ func (p *TTYPrompter) Prompt(ctx context.Context, r *Record) (Answer, error) {
 		}
 		return strings.ToLower(strings.TrimSpace(line)), nil
 	}
-	for {
+	// discard empties the terminal's input queue and what the reader
+	// holds already: a terminal in non-canonical mode (stty -icanon) hands
+	// over several lines in one read, and a line typed before a question
+	// must not answer it.
+	discard := func() {
 		flush(f)
+		in.Reset(f)
+	}
+	for {
+		discard()
 		fmt.Fprintf(f, "Allow it? %s: ", choices)
 		line, err := readLine()
 		if err != nil {
@@ -137,7 +145,7 @@ func (p *TTYPrompter) Prompt(ctx context.Context, r *Record) (Answer, error) {
 				return Answer{}, err
 			}
 			code := id[:confirmCodeLen]
-			flush(f)
+			discard()
 			fmt.Fprintf(f, "To approve (%s), type the code %s (anything else denies): ", a.Scope, code)
 			typed, err := readLine()
 			if err != nil {

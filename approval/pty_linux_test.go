@@ -13,6 +13,7 @@ import (
 	"github.com/safeclaw/safeclaw/action"
 	"github.com/safeclaw/safeclaw/approval"
 	"github.com/safeclaw/safeclaw/internal/ptytest"
+	"golang.org/x/sys/unix"
 )
 
 // answerPrompts reads the terminal's output and types the next answer
@@ -171,5 +172,84 @@ func TestPromptGivesWayToOtherChannels(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the terminal prompt did not end after another channel answered")
+	}
+}
+
+// TestPromptDiscardsWhatCameBeforeTheQuestion: a terminal left in
+// non-canonical mode (stty -icanon, which a program sharing it can set)
+// hands the prompt several lines in one read. An answer typed with another
+// one, before its question was shown, must not answer that question: here
+// "y" arrives with "maybe", before "Allow it?" is asked again.
+func TestPromptDiscardsWhatCameBeforeTheQuestion(t *testing.T) {
+	master, slave := ptytest.Open(t)
+	sf, err := os.OpenFile(slave, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sf.Close()
+	tio, err := unix.IoctlGetTermios(int(sf.Fd()), unix.TCGETS)
+	if err != nil {
+		t.Skip(err)
+	}
+	tio.Lflag &^= unix.ICANON | unix.ECHO
+	tio.Cc[unix.VMIN], tio.Cc[unix.VTIME] = 1, 0
+	if err := unix.IoctlSetTermios(int(sf.Fd()), unix.TCSETS, tio); err != nil {
+		t.Skip(err)
+	}
+	out := make(chan string, 64)
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, err := master.Read(buf)
+			if n > 0 {
+				out <- string(buf[:n])
+			}
+			if err != nil {
+				close(out)
+				return
+			}
+		}
+	}()
+	// waitFor reads the terminal's output until it contains want, or the
+	// time is up.
+	var shown strings.Builder
+	waitFor := func(want string, d time.Duration) bool {
+		deadline := time.After(d)
+		for !strings.Contains(shown.String(), want) {
+			select {
+			case s, ok := <-out:
+				if !ok {
+					return false
+				}
+				shown.WriteString(s)
+			case <-deadline:
+				return false
+			}
+		}
+		return true
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	answered := make(chan approval.Answer, 1)
+	go func() {
+		p := &approval.TTYPrompter{Path: slave, Approver: "alice"}
+		a, _ := p.Prompt(ctx, &approval.Record{ID: "abc", Status: approval.Pending, Input: "npm run dev",
+			Deadline: time.Now().Add(time.Minute)})
+		answered <- a
+	}()
+	if !waitFor("[N] deny: ", 10*time.Second) {
+		t.Fatalf("no question: %q", shown.String())
+	}
+	time.Sleep(20 * time.Millisecond)
+	fmt.Fprint(master, "maybe\ny\n")
+	if !waitFor("Please answer", 10*time.Second) {
+		t.Fatalf("the prompt did not read the answer: %q", shown.String())
+	}
+	if waitFor("type the code", 500*time.Millisecond) {
+		t.Fatalf("a \"y\" typed before the question was asked answered it: %q", shown.String())
+	}
+	cancel()
+	if a := <-answered; a.Approve {
+		t.Fatalf("answer %+v", a)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -423,5 +424,39 @@ func TestWaitRidesOutStoreOutage(t *testing.T) {
 	}
 	if res := <-ch; res.err != nil || res.out.Effect != action.Allow {
 		t.Fatalf("after the outage: %+v %v", res.out, res.err)
+	}
+}
+
+// closedWatchStore is a store whose change notifications end at once (a
+// listener that lost its connection and closed its channel), counting
+// reads.
+type closedWatchStore struct {
+	approval.Store
+	gets atomic.Int64
+}
+
+func (c *closedWatchStore) Get(ctx context.Context, id string) (*approval.Record, error) {
+	c.gets.Add(1)
+	return c.Store.Get(ctx, id)
+}
+
+func (c *closedWatchStore) Watch(context.Context, string) (<-chan struct{}, func()) {
+	ch := make(chan struct{})
+	close(ch)
+	return ch, func() {}
+}
+
+// A waiter whose change notifications stop falls back to polling: it
+// neither spins on the closed channel (reading the store without pause)
+// nor stops waiting, and still ends in deny at its deadline.
+func TestWaitSurvivesClosedWatch(t *testing.T) {
+	s := &closedWatchStore{Store: openSQLite(t)}
+	m := newManager(t, s, &events{}, func(c *approval.Config) { c.Poll = 50 * time.Millisecond })
+	out, err := m.Ask(context.Background(), shellRequest("", "npm", "run", "dev"), askDecision, approval.AskOptions{Timeout: 500 * time.Millisecond})
+	if err != nil || out.Effect != action.Deny || out.Status != approval.Expired {
+		t.Fatalf("Ask = %+v, %v; want deny (expired)", out, err)
+	}
+	if n := s.gets.Load(); n > 100 {
+		t.Fatalf("the waiter read the store %d times in half a second (polling every 50ms)", n)
 	}
 }

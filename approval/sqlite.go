@@ -81,7 +81,9 @@ var (
 
 // OpenSQLite opens (creating it when absent) the approval store at path. Its
 // directory is created 0700 and the file 0600; SQLite gives its -wal and
-// -shm files the same mode. A path that is a symbolic link is refused.
+// -shm files the same mode. A path that is a symbolic link is refused, and
+// so is a store that others may write (its directory or its files; see
+// checkStoreFiles); a store others may read is made private.
 func OpenSQLite(path string) (*SQLite, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -89,6 +91,9 @@ func OpenSQLite(path string) (*SQLite, error) {
 	}
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
 		return nil, fmt.Errorf("approval store: %w", err)
+	}
+	if err := checkStoreFiles(abs); err != nil {
+		return nil, fmt.Errorf("approval store %s: %w", abs, err)
 	}
 	if st, err := os.Lstat(abs); err == nil {
 		if !st.Mode().IsRegular() {

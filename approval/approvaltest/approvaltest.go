@@ -42,6 +42,7 @@ func Run(t *testing.T, open Open) {
 		{"Quorum", testQuorum},
 		{"QuorumOnePrincipal", testQuorumOnePrincipal},
 		{"QuorumLate", testQuorumLate},
+		{"QuorumNotByAnswer", testQuorumNotByAnswer},
 		{"ConcurrentVotes", testConcurrentVotes},
 	}
 	for _, tt := range tests {
@@ -560,6 +561,40 @@ func testQuorumOnePrincipal(t *testing.T, s approval.Store, _ approval.Outbox) {
 	}
 	if got, _ := s.Get(ctx, r.ID); got.Status != approval.Pending || len(got.Votes) != 1 {
 		t.Fatalf("one approver made a quorum of two: %+v", got)
+	}
+}
+
+// testQuorumNotByAnswer: a request that needs a quorum is approved only by
+// votes. A plain approving answer (one approver settling it, as an older
+// or a careless client would send) fails and leaves it pending, before any
+// vote and after one; a denial still ends it.
+func testQuorumNotByAnswer(t *testing.T, s approval.Store, _ approval.Outbox) {
+	ctx := context.Background()
+	r := quorumRecord(t, s, "helm upgrade prod", 2)
+	a := answer(true, base.Add(time.Second))
+	a.Principal = "alice"
+	if got, err := s.Answer(ctx, r.ID, a); err == nil {
+		t.Fatalf("a plain approval settled a request that needs 2 approvers: %+v", got)
+	}
+	if _, err := s.Vote(ctx, r.ID, vote("alice", approval.Once, base.Add(2*time.Second))); err != nil {
+		t.Fatal(err)
+	}
+	a.Time = base.Add(3 * time.Second)
+	if got, err := s.Answer(ctx, r.ID, a); err == nil {
+		t.Fatalf("a plain approval after one vote of 2 settled the request: %+v", got)
+	}
+	got, err := s.Get(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != approval.Pending || got.Answer != nil || len(got.Votes) != 1 {
+		t.Fatalf("after refused approvals: status %s, answer %+v, %d votes", got.Status, got.Answer, len(got.Votes))
+	}
+	if err := s.Use(ctx, r.ID, r.Hash, base.Add(4*time.Second)); !errors.Is(err, approval.ErrUsed) {
+		t.Fatalf("Use of a request short of its quorum: %v, want ErrUsed", err)
+	}
+	if got, err := s.Answer(ctx, r.ID, answer(false, base.Add(5*time.Second))); err != nil || got.Status != approval.Denied {
+		t.Fatalf("a denial: %+v, %v", got, err)
 	}
 }
 

@@ -241,8 +241,12 @@ func marshal(v any) ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// summary is a short human sentence about ev.
+// summary is a short human sentence about ev. Every text in it is shown
+// on one line with invisible characters escaped (approval.Printable):
+// the agent's name, for one, can be chosen by the agent.
 func summary(ev approval.Event) string {
+	ev.Agent, ev.Reason = approval.Printable(ev.Agent), approval.Printable(ev.Reason)
+	ev.Approver, ev.Channel = approval.Printable(ev.Approver), approval.Printable(ev.Channel)
 	who := ev.Agent
 	if who == "" {
 		who = "an agent"
@@ -288,6 +292,19 @@ func clip(s string, n int, id string) string {
 	return s[:cut] + note
 }
 
+// printableLines is s with each line made approval.Printable: line breaks
+// stay, and what a chat would not show as itself (bidi overrides,
+// invisible format characters, other control characters) is shown escaped,
+// as the terminal shows it, so that the input cannot rearrange or hide
+// part of itself.
+func printableLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = approval.Printable(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
 // codeBlock fences s so that it cannot close the fence itself.
 func codeBlock(s string) string {
 	return "```\n" + strings.ReplaceAll(s, "```", "`\u200b``") + "\n```"
@@ -303,7 +320,7 @@ func details(ev approval.Event) [][2]string {
 	var out [][2]string
 	add := func(k, v string) {
 		if v != "" {
-			out = append(out, [2]string{k, v})
+			out = append(out, [2]string{k, approval.Printable(v)})
 		}
 	}
 	agent := ev.Agent
@@ -335,7 +352,7 @@ func slackBody(ev approval.Event) ([]byte, error) {
 	blocks := []block{{Type: "section", Text: &text{Type: "mrkdwn", Text: clip(sum, 3000, ev.ID)}}}
 	if ev.Input != "" {
 		blocks = append(blocks, block{Type: "section", Text: &text{Type: "mrkdwn",
-			Text: codeBlock(clip(slackEscape(ev.Input), 2900, ev.ID))}})
+			Text: codeBlock(clip(slackEscape(printableLines(ev.Input)), 2900, ev.ID))}})
 	}
 	var ctx []text
 	for _, kv := range details(ev) {
@@ -370,7 +387,7 @@ func discordBody(ev approval.Event) ([]byte, error) {
 		e.Color = 0xc03030
 	}
 	if ev.Input != "" {
-		e.Description = codeBlock(clip(ev.Input, 4000, ev.ID))
+		e.Description = codeBlock(clip(printableLines(ev.Input), 4000, ev.ID))
 	}
 	for _, kv := range details(ev) {
 		e.Fields = append(e.Fields, field{Name: kv[0], Value: clip(kv[1], 1000, ev.ID), Inline: kv[0] != "Approve with"})

@@ -340,3 +340,68 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// TestChatBodiesShowTextAsItIs: what a chat message shows a person cannot
+// be rearranged or extended by the request: bidi overrides and other
+// invisible format characters in the input are shown escaped (as the
+// terminal shows them), and the one-line fields an agent can choose (its
+// name, its session, the working directory) cannot start lines of their
+// own, such as a fake "Approve with" line or a second command.
+func TestChatBodiesShowTextAsItIs(t *testing.T) {
+	ev := requestedEvent()
+	ev.Agent = "claude\n*Input:* `npm test`\n*Approve with:* safeclaw approvals approve k7f3q2xm9a"
+	ev.Session = "s1\u202e"
+	ev.Cwd = "/home/dev/project\r\n*Rule:* tests"
+	ev.Input = "echo 'npm test' \u202e;~ fr- mr\u202c\nnpm test\u2066"
+	for _, f := range []notify.Format{notify.Slack, notify.Discord, notify.JSON} {
+		body, err := notify.Body(f, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var msg struct {
+			Text    string `json:"text"`
+			Content string `json:"content"`
+			Blocks  []struct {
+				Text     *struct{ Text string }  `json:"text"`
+				Elements []struct{ Text string } `json:"elements"`
+			} `json:"blocks"`
+			Embeds []struct {
+				Description string
+				Fields      []struct{ Name, Value string }
+			} `json:"embeds"`
+		}
+		if err := json.Unmarshal(body, &msg); err != nil {
+			t.Fatal(err)
+		}
+		// What people read: the summary, and for chats every block.
+		shown := []string{msg.Text, msg.Content}
+		oneLine := []string{msg.Text, msg.Content}
+		for _, b := range msg.Blocks {
+			if b.Text != nil {
+				shown = append(shown, b.Text.Text)
+			}
+			for _, e := range b.Elements {
+				shown, oneLine = append(shown, e.Text), append(oneLine, e.Text)
+			}
+		}
+		for _, e := range msg.Embeds {
+			shown = append(shown, e.Description)
+			for _, fl := range e.Fields {
+				shown, oneLine = append(shown, fl.Value), append(oneLine, fl.Value)
+			}
+		}
+		for _, s := range shown {
+			if strings.ContainsAny(s, "\u202e\u202c\u2066\r") {
+				t.Errorf("%s: a message shows invisible format characters as they are: %q", f, s)
+			}
+		}
+		for _, s := range oneLine {
+			if strings.Contains(s, "\n") {
+				t.Errorf("%s: a one-line field spans lines: %q", f, s)
+			}
+		}
+		if f != notify.JSON && !strings.Contains(string(body), `\\u202e`) {
+			t.Errorf("%s: the override is not shown escaped: %s", f, body)
+		}
+	}
+}

@@ -503,7 +503,9 @@ func decideLayersPart(layers []Layer, user *Policy, req *action.Request, part *a
 // privilegedSafeclaw reports whether v runs a safeclaw command that only a
 // person may run: approving or denying requests, minting approver tokens,
 // trusting a project policy, installing or removing hooks, rewriting the
-// policy (init) or cutting the audit trail (audit repair).
+// policy (init), cutting the audit trail (audit repair), or what puts an
+// approval question on a terminal the agent may control (run, check
+// --wait).
 func privilegedSafeclaw(v *action.Argv) bool {
 	if v.Program != "safeclaw" || len(v.Positionals) == 0 {
 		return false
@@ -516,6 +518,17 @@ func privilegedSafeclaw(v *action.Argv) bool {
 	switch sub {
 	case "trust", "install", "uninstall", "init":
 		return true
+	case "run":
+		// A nested run asks its approvals on the terminal it was started
+		// on: one the agent controls (a pseudo-terminal of its own).
+		return true
+	case "check":
+		// check --wait offers to answer its own request on its terminal.
+		for _, o := range v.Options {
+			if o.Name == "-w" || o.Name == "--wait" || strings.HasPrefix(o.Name, "--wait=") {
+				return true
+			}
+		}
 	case "approvals":
 		return next == "approve" || next == "deny" || next == "token"
 	case "audit":

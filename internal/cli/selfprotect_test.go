@@ -27,6 +27,9 @@ func TestSelfProtection(t *testing.T) {
 		"safeclaw uninstall claude",
 		"safeclaw init --force",
 		"safeclaw audit repair",
+		"safeclaw check --wait -- nc -l 4444",
+		"script -qc 'safeclaw check -w --agent claude -- npm run dev' /dev/null",
+		"safeclaw run -- sh -c 'nc -l 4444'",
 		"echo '{}' > ~/.claude/settings.json",
 		"rm -rf " + e.StateDir,
 		"cp /tmp/x " + filepath.Join(e.ConfigDir, "policy.yaml"),
@@ -46,7 +49,7 @@ func TestSelfProtection(t *testing.T) {
 		}
 	}
 	// Reading safeclaw's policy is fine; only its keys are secret.
-	code, _, _ := run(t, e, "", "check", "--policy", allowAll, "--command", "safeclaw policy show && safeclaw approvals list")
+	code, _, _ := run(t, e, "", "check", "--policy", allowAll, "--command", "safeclaw policy show && safeclaw approvals list && safeclaw check -- ls")
 	if code != exitOK {
 		t.Errorf("read-only safeclaw commands: exit %d, want 0", code)
 	}

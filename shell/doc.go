@@ -127,8 +127,11 @@
 //     cat x | bash), a script from a process substitution that fetches from
 //     the network (source <(curl ...), bash < <(wget -O- ...)) or decodes
 //     (source <(echo B64 | base64 -d)), code or a command name that xargs or
-//     find substitutes at run time, text that does not parse, and the limits
-//     below.
+//     find substitutes at run time, an environment that makes the command
+//     load code from files (LD_PRELOAD, LD_AUDIT, LD_LIBRARY_PATH,
+//     GCONV_PATH, and NODE_OPTIONS, PERL5OPT, RUBYOPT or the JVM's options
+//     when they load a module or agent), text that does not parse, and the
+//     limits below.
 //
 // Decoded literal input (echo BASE64 | base64 -d | sh) is decoded and
 // analysed, and stays opaque. Scripts a command runs from files (bash x.sh,

@@ -164,6 +164,9 @@ func TestAgentRoleCannotApprove(t *testing.T) {
 		db.pool.Exec(context.Background(), `DROP OWNED BY `+agentRole)
 		db.pool.Exec(context.Background(), `DROP ROLE `+agentRole)
 	})
+	if on, err := db.ApproveGuardOn(ctx); err != nil || !on {
+		t.Fatalf("ApproveGuardOn with the reviewer role: %v %v", on, err)
+	}
 	url := testURL(t)
 	cfg, _ := pgxParse(url)
 	agentURL := fmt.Sprintf("postgres://%s@%s:%d/%s?sslmode=disable", agentRole, cfg.Host, cfg.Port, cfg.Database)

@@ -124,6 +124,16 @@ func (d *DB) Close() error {
 // Ping checks that the database answers.
 func (d *DB) Ping(ctx context.Context) error { return d.pool.Ping(ctx) }
 
+// ApproveGuardOn reports whether the approve guard is on: the
+// safeclaw_reviewer role exists, so only its members (and superusers) can
+// move a request to approved. Without it any role that can update requests,
+// an agent host's included, can approve its own.
+func (d *DB) ApproveGuardOn(ctx context.Context) (bool, error) {
+	var on bool
+	err := d.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'safeclaw_reviewer')`).Scan(&on)
+	return on, err
+}
+
 // migration is one embedded schema step.
 type migration struct {
 	Version int

@@ -85,6 +85,13 @@ func runDoctor(ctx context.Context, e *Env, args []string) int {
 		// say so, and how much waits there.
 		if st, err := e.openPGAuditStore(e.storeURL(cfg.Store)); err == nil {
 			st.Close()
+			if db, err := e.openPGDB(ctx, e.storeURL(cfg.Store)); err == nil {
+				if on, err := db.ApproveGuardOn(ctx); err == nil && !on {
+					bad("CREATE ROLE safeclaw_reviewer NOLOGIN, and make each person who approves a member (docs/fleet.md)",
+						"fleet approvals: the approve guard is off (no safeclaw_reviewer role): an agent host's role can approve its own requests")
+				}
+				db.Close()
+			}
 		} else if pgstore.Unreachable(err) {
 			n := uint64(0)
 			if _, serr := os.Stat(e.auditSpoolDir()); serr == nil {

@@ -159,6 +159,49 @@ func TestEscapeIPv6RoutingHeader(t *testing.T) {
 	}
 }
 
+// TestEscapeFlowLabelOptions: a flow label created with options attaches
+// them to every packet sent with the label; a routing header among them
+// (type 2, on kernels with Mobile IPv6) makes its address the first hop,
+// as IPV6_RTHDR would. Creating one with options is refused; a plain flow
+// label still works.
+func TestEscapeFlowLabelOptions(t *testing.T) {
+	requireKernel(t)
+	rec := policy(0, 0)
+	o := sandboxed(t, rec, Require, "flowlabel-opts")
+	if got, want := o.result(), "options=EPERM plain=ok"; got != want {
+		t.Errorf("got %q, want %q\n%s", got, want, o.out)
+	}
+	if ev := rec.sawEvent("setsockopt", LayerStatic); len(ev) != 1 || !strings.Contains(ev[0].Detail, "flow label") {
+		t.Errorf("want one static-deny event for the flow label; events:\n%s", rec.dump())
+	}
+}
+
+// TestEscapeNetlinkGroupPrivilege: the supervisor binds netlink sockets
+// itself, and joining some multicast groups is checked against the
+// caller's capabilities: the audit log's group (CAP_AUDIT_READ) must stay
+// closed to a target that lacks them, although a root supervisor has them.
+func TestEscapeNetlinkGroupPrivilege(t *testing.T) {
+	requireKernel(t)
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: an unprivileged supervisor has no capability to lend")
+	}
+	o := sandboxed(t, policy(0, 0), Require, "nlgroups")
+	if got, want := o.result(), "audit=EPERM route=ok plain=ok"; got != want {
+		t.Errorf("got %q, want %q (exit %d, %v)\n%s", got, want, o.code, o.err, o.out)
+	}
+}
+
+// TestBindThenReuseIsNoSwap: a bind decided in the target, then the
+// socket closed and another (unbound) opened on the same number at once,
+// is ordinary: the process is not taken for one that swapped descriptors.
+func TestBindThenReuseIsNoSwap(t *testing.T) {
+	requireKernel(t)
+	o := sandboxed(t, policy(0, 0), Require, "nlgroups-loop")
+	if got, want := o.result(), "loop=ok"; got != want {
+		t.Errorf("got %q, want %q (exit %d, %v)\n%s", got, want, o.code, o.err, o.out)
+	}
+}
+
 // TestEscapeControlMessagePrivilege: the supervisor sends allowed UDP
 // datagrams itself, with its own privileges; a control message needing a
 // capability the target lacks (SO_MARK) must not borrow them.
@@ -362,6 +405,45 @@ func TestEscapeInheritedSocket(t *testing.T) {
 	}
 }
 
+// TestEscapeInheritedRawDescriptors: other network descriptors safeclaw
+// inherited go too: a packet socket (raw frames to any host), a vsock
+// socket, a TUN device (its write() puts IP packets on the host's
+// network). A unix socket stays.
+func TestEscapeInheritedRawDescriptors(t *testing.T) {
+	requireKernel(t)
+	noCloexec := func(fd int, err error) (int, error) {
+		if err == nil {
+			_, err = unix.FcntlInt(uintptr(fd), unix.F_SETFD, 0)
+		}
+		return fd, err
+	}
+	tests := []struct {
+		name string
+		open func() (int, error)
+		want string
+	}{
+		{"packet socket", func() (int, error) {
+			return noCloexec(unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM, int(htons(unix.ETH_P_IP))))
+		}, "inherited=EBADF"},
+		{"vsock socket", func() (int, error) { return noCloexec(unix.Socket(unix.AF_VSOCK, unix.SOCK_STREAM, 0)) }, "inherited=EBADF"},
+		{"TUN device", func() (int, error) { return noCloexec(unix.Open("/dev/net/tun", unix.O_RDWR, 0)) }, "inherited=EBADF"},
+		{"unix socket", func() (int, error) { return noCloexec(unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM, 0)) }, "inherited=domain1 listening=0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fd, err := tt.open()
+			if err != nil {
+				t.Skipf("cannot open one here: %v", err)
+			}
+			defer unix.Close(fd)
+			o := sandboxed(t, policy(0, 0), Require, "inherited", strconv.Itoa(fd))
+			if got := o.result(); got != tt.want {
+				t.Errorf("got %q, want %q\n%s", got, tt.want, o.out)
+			}
+		})
+	}
+}
+
 // TestEscapeKernelSettings: a target running as root keeps uid 0 without
 // capabilities, which is enough to write kernel.core_pattern (a program
 // the kernel runs as root, outside the run, at the next crash) and
@@ -375,6 +457,214 @@ func TestEscapeKernelSettings(t *testing.T) {
 	// ENOENT: a kernel without magic SysRq.
 	if got := o.result(); got != "core_pattern=EROFS sysrq=EROFS" && got != "core_pattern=EROFS sysrq=ENOENT" {
 		t.Errorf("got %q, want core_pattern=EROFS sysrq=EROFS\n%s", got, o.out)
+	}
+}
+
+// TestEscapeSysfs: a root target passes the permission checks of most of
+// /sys and of the file systems below it: /sys/power/state suspends the
+// machine, a cgroup's cgroup.procs moves any process (the supervisor into
+// a cgroup that is then frozen or killed). They stay readable.
+func TestEscapeSysfs(t *testing.T) {
+	requireKernel(t)
+	if os.Geteuid() != 0 {
+		t.Skip("only a root target can write /sys")
+	}
+	o := sandboxed(t, policy(0, 0), Require, "sysfs")
+	got := o.result()
+	if got == "cgroup=none" {
+		t.Skip("no cgroup file system under /sys/fs/cgroup")
+	}
+	// ENOENT: a kernel without suspend support.
+	if got != "power=EROFS cgroup=EROFS read=ok" && got != "power=ENOENT cgroup=EROFS read=ok" {
+		t.Errorf("got %q, want power=EROFS cgroup=EROFS read=ok\n%s", got, o.out)
+	}
+}
+
+// sysfsRemountC tries to undo the read-only /sys from a new user, mount
+// and network namespace (owning a network namespace allows a sysfs
+// mount): remount it writable, unmount the cgroup file systems, mount a
+// fresh sysfs.
+const sysfsRemountC = `#define _GNU_SOURCE
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/mount.h>
+
+/* argv[1]: an empty directory; argv[2]: a file under /sys to open for writing (never written). */
+
+static const char *res(int r) {
+	if (r >= 0) return "ok";
+	switch (errno) {
+	case EPERM: return "EPERM";
+	case EACCES: return "EACCES";
+	case EINVAL: return "EINVAL";
+	case EROFS: return "EROFS";
+	case ENOENT: return "ENOENT";
+	case EBUSY: return "EBUSY";
+	}
+	return "other";
+}
+
+static int openw(const char *p) {
+	int fd = open(p, O_WRONLY);
+	if (fd >= 0) close(fd);
+	return fd;
+}
+
+int main(int argc, char **argv) {
+	if (argc < 3) return 2;
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET) != 0) {
+		printf("RESULT unshare=%s\n", res(-1));
+		return 0;
+	}
+	const char *rw = res(mount("", "/sys", NULL, MS_REMOUNT | MS_BIND, NULL));
+	const char *um = res(umount2("/sys/fs/cgroup", MNT_DETACH));
+	const char *fresh = res(mount("sysfs", argv[1], "sysfs", 0, NULL));
+	char knob[600];
+	snprintf(knob, sizeof knob, "%s/power/state", argv[1]);
+	printf("RESULT remount=%s umount=%s sysmount=%s open=%s", rw, um, fresh, res(openw(argv[2])));
+	printf(" fresh=%s\n", strcmp(fresh, "ok") ? "none" : res(openw(knob)));
+	return 0;
+}
+`
+
+// TestEscapeSysfsStaysReadOnly: the read-only /sys cannot be undone from a
+// user namespace, nor bypassed with a fresh sysfs mount.
+func TestEscapeSysfsStaysReadOnly(t *testing.T) {
+	requireKernel(t)
+	if os.Geteuid() != 0 {
+		t.Skip("only a root target can write /sys")
+	}
+	procs, _ := filepath.Glob("/sys/fs/cgroup/*/cgroup.procs")
+	if top, _ := filepath.Glob("/sys/fs/cgroup/cgroup.procs"); len(top) > 0 {
+		procs = top
+	}
+	if len(procs) == 0 {
+		t.Skip("no cgroup file system under /sys/fs/cgroup")
+	}
+	bin := compileC(t, sysfsRemountC)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	rec := policy(0, 0)
+	var out bytes.Buffer
+	code, err := Run(ctx, Spec{Argv: []string{bin, t.TempDir(), procs[0]}, Stdout: &out, Stderr: &out, Mode: Require,
+		Decide: rec.decide, OnEvent: rec.event})
+	o := outcome{code, err, out.String()}
+	got := o.result()
+	t.Log(got)
+	if strings.HasPrefix(got, "unshare=") {
+		t.Skipf("no namespaces in the run: %s", got)
+	}
+	if strings.Contains(got, "remount=ok") || !strings.Contains(got, " open=EROFS ") || !strings.HasSuffix(got, " fresh=none") && !strings.HasSuffix(got, " fresh=EROFS") {
+		t.Errorf("/sys writable again: %q\n%s", got, o.out)
+	}
+}
+
+// aroundMountsC tries to reach the protected files around their mounts
+// from a new user and mount namespace: a plain bind of the directory above
+// them (which would not carry the mounts over them), unmounting them in a
+// recursive bind, remounting the read-only file writable.
+const aroundMountsC = `#define _GNU_SOURCE
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/mount.h>
+
+/* argv[1]: the protected directory (holding settings.json, read-only, and
+ * state/, hidden); argv[2], argv[3]: empty directories. Opens for writing,
+ * never writes. */
+static const char *res(int r) {
+	if (r >= 0) return "ok";
+	switch (errno) {
+	case EPERM: return "EPERM";
+	case EACCES: return "EACCES";
+	case EINVAL: return "EINVAL";
+	case EROFS: return "EROFS";
+	case ENOENT: return "ENOENT";
+	case EBUSY: return "EBUSY";
+	}
+	return "other";
+}
+
+static int openw(const char *dir, const char *name) {
+	char p[1024];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	int fd = open(p, O_WRONLY);
+	if (fd >= 0) close(fd);
+	return fd;
+}
+
+static int readable(const char *dir) {
+	char p[1024];
+	snprintf(p, sizeof p, "%s/state/key", dir);
+	int fd = open(p, O_RDONLY);
+	if (fd >= 0) close(fd);
+	return fd;
+}
+
+int main(int argc, char **argv) {
+	if (argc < 4) return 2;
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0) {
+		printf("RESULT unshare=%s\n", res(-1));
+		return 0;
+	}
+	char p[1024];
+	const char *flat = res(mount(argv[1], argv[2], NULL, MS_BIND, NULL));
+	const char *flatw = strcmp(flat, "ok") ? "none" : res(openw(argv[2], "settings.json"));
+	const char *flatr = strcmp(flat, "ok") ? "none" : res(readable(argv[2]));
+	const char *rec = res(mount(argv[1], argv[3], NULL, MS_BIND | MS_REC, NULL));
+	snprintf(p, sizeof p, "%s/settings.json", argv[3]);
+	const char *um = res(umount2(p, MNT_DETACH));
+	snprintf(p, sizeof p, "%s/state", argv[3]);
+	const char *umh = res(umount2(p, MNT_DETACH));
+	snprintf(p, sizeof p, "%s/settings.json", argv[1]);
+	const char *rw = res(mount("", p, NULL, MS_REMOUNT | MS_BIND, NULL));
+	printf("RESULT flat=%s flatwrite=%s flatread=%s rec=%s umount=%s umounthidden=%s remount=%s write=%s read=%s\n",
+		flat, flatw, flatr, rec, um, umh, rw, res(openw(argv[1], "settings.json")), res(readable(argv[3])));
+	return 0;
+}
+`
+
+// TestEscapeAroundProtectedMounts: the hidden directory and the read-only
+// file stay so from a user namespace: their mounts are locked there.
+func TestEscapeAroundProtectedMounts(t *testing.T) {
+	requireKernel(t)
+	if !Probe().MountNamespace {
+		t.Skip("no private mount namespace here")
+	}
+	bin := compileC(t, aroundMountsC)
+	dir := t.TempDir()
+	os.Chmod(dir, 0o755)
+	state := filepath.Join(dir, "state")
+	os.MkdirAll(state, 0o700)
+	os.WriteFile(filepath.Join(state, "key"), []byte("secret"), 0o600)
+	settings := filepath.Join(dir, "settings.json")
+	os.WriteFile(settings, []byte("{}"), 0o644)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	rec := policy(0, 0)
+	var out bytes.Buffer
+	code, err := Run(ctx, Spec{Argv: []string{bin, dir, t.TempDir(), t.TempDir()}, Stdout: &out, Stderr: &out, Mode: Require,
+		Decide: rec.decide, OnEvent: rec.event, Hide: []string{state}, ReadOnly: []string{settings}})
+	o := outcome{code, err, out.String()}
+	got := o.result()
+	t.Log(got)
+	if strings.HasPrefix(got, "unshare=") {
+		t.Skipf("no user namespace in the run: %s", got)
+	}
+	for _, bad := range []string{"flatwrite=ok", "flatread=ok", "umount=ok", "umounthidden=ok", "remount=ok", "write=ok", "read=ok"} {
+		if strings.Contains(got, bad) {
+			t.Errorf("protected files reached (%s): %q\n%s", bad, got, o.out)
+		}
+	}
+	if !strings.Contains(got, "write=EROFS") {
+		t.Errorf("got %q, want write=EROFS\n%s", got, o.out)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -93,6 +94,56 @@ func runEscapeTarget(op string, rest []string) (int, bool) {
 		cerr := unix.Connect(fd, &unix.SockaddrInet6{Port: port, Addr: netip.MustParseAddr("2001:db8::1").As16()})
 		_, werr := unix.Write(fd, []byte(srrMarker))
 		return result("setsockopt=%s connect=%s write=%s", errName(serr), errName(cerr), errName(werr)), true
+	case "flowlabel-opts": // an IPv6 flow label created with a routing header among its options
+		fd, err := unix.Socket(unix.AF_INET6, unix.SOCK_DGRAM, 0)
+		if err != nil {
+			return result("socket=%s", errName(err)), true
+		}
+		// struct in6_flowlabel_req: dst ::1, label, action GET, share EXCL, flags CREATE.
+		req := func(label uint32, opts []byte) []byte {
+			b := make([]byte, flowlabelReqSize, flowlabelReqSize+len(opts))
+			b[15] = 1
+			binary.BigEndian.PutUint32(b[16:], label)
+			b[20], b[21] = 0 /* IPV6_FL_A_GET */, 1 /* IPV6_FL_S_EXCL */
+			binary.NativeEndian.PutUint16(b[22:], 1 /* IPV6_FL_F_CREATE */)
+			return append(b, opts...)
+		}
+		rh := make([]byte, 24) // type 2 (Mobile IPv6), one address: ::1
+		rh[1], rh[2], rh[3], rh[23] = 2, 2, 1, 1
+		_, _, e1 := unix.Syscall6(unix.SYS_SETSOCKOPT, uintptr(fd), unix.IPPROTO_IPV6, ipv6FlowlabelMgr,
+			uintptr(unsafe.Pointer(&req(0, cmsg(unix.IPPROTO_IPV6, unix.IPV6_RTHDR, rh))[0])), uintptr(flowlabelReqSize+unix.CmsgSpace(len(rh))), 0)
+		plain := req(0, nil) // label 0: the kernel picks a free one (labels outlive their socket for seconds)
+		_, _, e2 := unix.Syscall6(unix.SYS_SETSOCKOPT, uintptr(fd), unix.IPPROTO_IPV6, ipv6FlowlabelMgr,
+			uintptr(unsafe.Pointer(&plain[0])), flowlabelReqSize, 0)
+		return result("options=%s plain=%s", errName(errnoErr(e1)), errName(errnoErr(e2))), true
+	case "nlgroups": // join netlink multicast groups: the audit log needs CAP_AUDIT_READ, link events none
+		try := func(proto int, groups uint32) string {
+			fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW, proto)
+			if err != nil {
+				return errName(err)
+			}
+			defer unix.Close(fd)
+			return errName(unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: groups}))
+		}
+		return result("audit=%s route=%s plain=%s", try(unix.NETLINK_AUDIT, 1), try(unix.NETLINK_ROUTE, unix.RTMGRP_LINK),
+			try(unix.NETLINK_AUDIT, 0)), true
+	case "nlgroups-loop": // bind, close, and a new socket on the same number at once: ordinary, not a swap
+		for i := 0; i < 200; i++ {
+			fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW, unix.NETLINK_ROUTE)
+			if err != nil {
+				return result("socket=%s", errName(err)), true
+			}
+			if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: unix.RTMGRP_LINK}); err != nil {
+				return result("bind=%s", errName(err)), true
+			}
+			unix.Close(fd)
+			udp, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM, 0)
+			if err != nil {
+				return result("udp=%s", errName(err)), true
+			}
+			unix.Close(udp)
+		}
+		return result("loop=ok"), true
 	case "connect-any": // TCP connect to 0.0.0.0 (the kernel connects to loopback) and read the greeting
 		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, 0)
 		if err != nil {
@@ -260,6 +311,23 @@ func runEscapeTarget(op string, rest []string) (int, bool) {
 			return "ok"
 		}
 		return result("core_pattern=%s sysrq=%s", try("/proc/sys/kernel/core_pattern"), try("/proc/sysrq-trigger")), true
+	case "sysfs": // open /sys files for writing (never writes): power state, a cgroup's process list; read one
+		try := func(path string) string {
+			f, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				return errName(unwrapPath(err))
+			}
+			f.Close()
+			return "ok"
+		}
+		procs, _ := filepath.Glob("/sys/fs/cgroup/*cgroup.procs")
+		more, _ := filepath.Glob("/sys/fs/cgroup/*/cgroup.procs")
+		procs = append(procs, more...)
+		if len(procs) == 0 {
+			return result("cgroup=none"), true
+		}
+		_, rerr := os.ReadFile(procs[0])
+		return result("power=%s cgroup=%s read=%s", try("/sys/power/state"), try(procs[0]), errName(unwrapPath(rerr))), true
 	case "sigio": // ask the kernel to deliver SIGKILL to the supervisor on I/O (F_SETOWN + F_SETSIG)
 		var p [2]int
 		if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {

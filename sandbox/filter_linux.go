@@ -40,6 +40,12 @@ const (
 	tioclinux          = unix.TIOCLINUX
 	ipprotoMPTCP       = 262
 
+	// IPV6_FLOWLABEL_MGR (linux/in6.h) and sizeof(struct in6_flowlabel_req):
+	// a request longer than the struct carries control messages (extension
+	// headers) that the label then attaches to every packet sent with it.
+	ipv6FlowlabelMgr = 32
+	flowlabelReqSize = 32
+
 	offNr   = 0
 	offArch = 4
 )
@@ -140,7 +146,14 @@ func buildFilter(static bool) ([]bpf.RawInstruction, error) {
 		p.load(offArg(2))
 		p.jeq(unix.IPV6_RTHDR, "notify", "")
 		p.jeq(unix.IPV6_2292RTHDR, "notify", "")
-		p.jeq(unix.IPV6_2292PKTOPTIONS, "notify", "allow")
+		p.jeq(unix.IPV6_2292PKTOPTIONS, "notify", "")
+		p.jeq(ipv6FlowlabelMgr, "", "allow")
+		// A flow label created with options carries them to every packet
+		// sent with the label: on kernels with Mobile IPv6 a type 2 routing
+		// header, whose address becomes the first hop. A plain request (no
+		// options) is the struct alone. optlen is a register: no TOCTOU.
+		p.load(offArg(4))
+		p.jgt(flowlabelReqSize, "notify", "allow")
 
 		// TIOCSTI types into the terminal: what the target pushes there runs
 		// in the user's shell, outside the run. TIOCLINUX can paste the
@@ -200,6 +213,10 @@ func classifyStatic(arch uint32, nr int32, args [6]uint64) (staticVerdict, bool)
 		name := map[int32]string{sysSendto: "sendto", sysSendmsg: "sendmsg", sysSendmmsg: "sendmmsg"}[nr]
 		return staticVerdict{op: name, detail: "MSG_FASTOPEN", reason: "TCP Fast Open connects without connect()", errno: unix.EOPNOTSUPP}, true
 	case sysSetsockopt:
+		if a(1) == unix.IPPROTO_IPV6 && a(2) == ipv6FlowlabelMgr {
+			return staticVerdict{op: "setsockopt", detail: fmt.Sprintf("IPv6 flow label with options (%d bytes)", a(4)),
+				reason: "a flow label's options (a routing header) go with every packet sent with it and can send them to another host first", errno: unix.EPERM}, true
+		}
 		if a(1) == unix.IPPROTO_IPV6 {
 			return staticVerdict{op: "setsockopt", detail: fmt.Sprintf("IPv6 routing header (option %d)", a(2)),
 				reason: "a routing header sends the socket's packets to another host first", errno: unix.EPERM}, true
@@ -282,6 +299,7 @@ func (p *bpfProg) jump(c bpf.JumpTest, v uint32, t, f string) {
 
 func (p *bpfProg) jeq(v uint32, t, f string)  { p.jump(bpf.JumpEqual, v, t, f) }
 func (p *bpfProg) jge(v uint32, t, f string)  { p.jump(bpf.JumpGreaterOrEqual, v, t, f) }
+func (p *bpfProg) jgt(v uint32, t, f string)  { p.jump(bpf.JumpGreaterThan, v, t, f) }
 func (p *bpfProg) jset(v uint32, t, f string) { p.jump(bpf.JumpBitsSet, v, t, f) }
 
 func (p *bpfProg) assemble() ([]bpf.RawInstruction, error) {

@@ -34,6 +34,8 @@ func runSeccompBPF(t *testing.T, prog []bpf.RawInstruction, d seccompData) uint3
 			pc += int(pick(acc == in.K, in.Jt, in.Jf))
 		case unix.BPF_JMP | unix.BPF_JGE | unix.BPF_K:
 			pc += int(pick(acc >= in.K, in.Jt, in.Jf))
+		case unix.BPF_JMP | unix.BPF_JGT | unix.BPF_K:
+			pc += int(pick(acc > in.K, in.Jt, in.Jf))
 		case unix.BPF_JMP | unix.BPF_JSET | unix.BPF_K:
 			pc += int(pick(acc&in.K != 0, in.Jt, in.Jf))
 		case unix.BPF_JMP | unix.BPF_JA:
@@ -113,6 +115,11 @@ func TestFilter(t *testing.T) {
 		{"setsockopt IPV6_RTHDR, high bits set", x86(sysSetsockopt, 3, hi|unix.IPPROTO_IPV6, hi|unix.IPV6_RTHDR), retNotify, retAllow},
 		{"setsockopt IPV6_2292RTHDR", x86(sysSetsockopt, 3, unix.IPPROTO_IPV6, unix.IPV6_2292RTHDR), retNotify, retAllow},
 		{"setsockopt IPV6_2292PKTOPTIONS", x86(sysSetsockopt, 3, unix.IPPROTO_IPV6, unix.IPV6_2292PKTOPTIONS), retNotify, retAllow},
+		{"setsockopt IPV6_FLOWLABEL_MGR with options", x86(sysSetsockopt, 3, unix.IPPROTO_IPV6, ipv6FlowlabelMgr, 0x7ffc1000, flowlabelReqSize+48), retNotify, retAllow},
+		{"setsockopt IPV6_FLOWLABEL_MGR with options, high bits set", x86(sysSetsockopt, 3, hi|unix.IPPROTO_IPV6, hi|ipv6FlowlabelMgr, 0x7ffc1000, flowlabelReqSize+48), retNotify, retAllow},
+		{"setsockopt IPV6_FLOWLABEL_MGR, negative length", x86(sysSetsockopt, 3, unix.IPPROTO_IPV6, ipv6FlowlabelMgr, 0x7ffc1000, 0xffffffff), retNotify, retAllow},
+		{"setsockopt IPV6_FLOWLABEL_MGR plain", x86(sysSetsockopt, 3, unix.IPPROTO_IPV6, ipv6FlowlabelMgr, 0x7ffc1000, flowlabelReqSize), retAllow, retAllow},
+		{"setsockopt IPV6_FLOWLABEL_MGR plain, high length bits", x86(sysSetsockopt, 3, unix.IPPROTO_IPV6, ipv6FlowlabelMgr, 0x7ffc1000, hi|flowlabelReqSize), retAllow, retAllow},
 		{"setsockopt IPV6_V6ONLY", x86(sysSetsockopt, 3, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY), retAllow, retAllow},
 		{"setsockopt IP_TOS", x86(sysSetsockopt, 3, unix.IPPROTO_IP, unix.IP_TOS), retAllow, retAllow},
 		{"ioctl TIOCSTI", x86(sysIoctl, 0, unix.TIOCSTI, 0x7ffc1000), retNotify, retAllow},

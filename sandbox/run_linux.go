@@ -203,7 +203,7 @@ func Run(ctx context.Context, s Spec) (int, error) {
 	}
 	plan.MountNS = wantMount
 	if !wantMount && len(plan.Knobs) > 0 && s.Mode != Off {
-		s.warn("kernel settings NOT protected: a root target could write /proc/sys (kernel.core_pattern runs a program as root outside the run)")
+		s.warn("kernel settings NOT protected: a root target could write /proc/sys (kernel.core_pattern runs a program as root outside the run) and /sys (cgroups: move, freeze or kill any process)")
 	}
 	abort := func(code int, err error) (int, error) {
 		_ = cmd.Process.Kill()
@@ -243,7 +243,7 @@ func Run(ctx context.Context, s Spec) (int, error) {
 		s.note("self-protection: " + m)
 	}
 	for _, fd := range reply.Closed {
-		s.warn(fmt.Sprintf("closed inherited descriptor %d (an IP socket or io_uring): safeclaw's own parent left it open, and what the target did with it would not be decided", fd))
+		s.warn(fmt.Sprintf("closed inherited descriptor %d (a network socket, io_uring or TUN device): safeclaw's own parent left it open, and what the target did with it would not be decided", fd))
 	}
 	if !reply.Killable {
 		s.note("held system calls restart on signals on this kernel (no WAIT_KILLABLE_RECV)")

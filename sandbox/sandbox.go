@@ -24,8 +24,9 @@
 //     ABIs (i386 int 0x80, x32; the process is killed), io_uring, socket
 //     families other than unix/inet/inet6/netlink, socket types and
 //     protocols other than TCP and UDP (MPTCP, SCTP, raw, packet),
-//     MSG_FASTOPEN and TCP_FASTOPEN_CONNECT, IPv6 routing headers (a first
-//     hop other than the decided address), the TIOCSTI and TIOCLINUX
+//     MSG_FASTOPEN and TCP_FASTOPEN_CONNECT, IPv6 routing headers and flow
+//     labels created with options (a first hop other than the decided
+//     address), the TIOCSTI and TIOCLINUX
 //     ioctls (input typed into the user's terminal), ptrace and
 //     process_vm_writev.
 //     These are answered by the supervisor with an error and reported as
@@ -37,8 +38,9 @@
 //   - a private mount namespace, when the kernel lets us make one, hides
 //     safeclaw's own configuration and state from the target tree and makes
 //     the agents' hook settings read-only (see [Spec.Hide], [Spec.ReadOnly]);
-//     for a root target it also makes /proc/sys and /proc/sysrq-trigger
-//     read-only (uid 0 without capabilities passes their permission checks).
+//     for a root target it also makes /proc/sys, /proc/sysrq-trigger and
+//     /sys with the file systems below it (cgroups, tracefs) read-only (uid
+//     0 without capabilities passes their permission checks).
 //   - the stub closes IPv4/IPv6 sockets inherited above fd 2, drops every
 //     capability and sets no_new_privs.
 //

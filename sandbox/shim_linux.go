@@ -35,8 +35,17 @@ type shimPlan struct {
 
 // kernelKnobs are the kernel settings a root target (uid 0, no
 // capabilities) could otherwise write: most of /proc/sys checks only file
-// permissions, and /proc/sysrq-trigger can reboot the machine.
-var kernelKnobs = []string{"/proc/sys", "/proc/sysrq-trigger"}
+// permissions, and /proc/sysrq-trigger can reboot the machine. So do most
+// files of /sys and the file systems mounted below it: /sys/power/state
+// suspends the machine, a cgroup's cgroup.procs, cgroup.kill or
+// cgroup.freeze moves, kills or freezes any process (the supervisor
+// included), tracefs traces every process.
+var kernelKnobs = []string{"/proc/sys", "/proc/sysrq-trigger", "/sys"}
+
+// recursiveKnobs are made read-only with everything mounted below them, as
+// they are seen (a plain bind would hide the cgroup file systems that
+// runtimes read their limits from).
+var recursiveKnobs = map[string]bool{"/sys": true}
 
 // shimReply is the stub's answer; the supervisor copies the listener
 // descriptor it names out of the stub.
@@ -48,7 +57,7 @@ type shimReply struct {
 	LandlockABI int      `json:"landlock_abi"`
 	Mounted     []string `json:"mounted,omitempty"` // what the mount namespace protects
 	Notes       []string `json:"notes,omitempty"`
-	Closed      []int    `json:"closed,omitempty"` // inherited IP sockets and io_uring instances the stub closed
+	Closed      []int    `json:"closed,omitempty"` // inherited network descriptors (sockets, io_uring, TUN) the stub closed
 }
 
 // RunShim is the child stub: the supervisor re-executes its own binary with
@@ -117,7 +126,11 @@ func RunShim() int {
 			if _, err := os.Stat(k); err != nil {
 				continue
 			}
-			if err := bindReadOnly(k); err != nil {
+			ro := bindReadOnly
+			if recursiveKnobs[k] {
+				ro = bindReadOnlyRecursive
+			}
+			if err := ro(k); err != nil {
 				// Not fatal: containers often mount /proc/sys read-only already.
 				notes = append(notes, fmt.Sprintf("%s not made read-only: %v", k, err))
 				continue
@@ -177,13 +190,17 @@ func RunShim() int {
 	return ExitCannotExec
 }
 
-// closeInheritedNetwork closes the IPv4 and IPv6 sockets this process
+// closeInheritedNetwork closes the network descriptors this process
 // inherited above the standard descriptors (left open by whoever started
-// safeclaw): the target's accept() and send() on a socket that already
-// listens or is connected are never decided. io_uring instances go too: a
-// ring with a kernel polling thread runs what is written into its
-// (mmap'ed) queue without any system call. Standard input, output and
-// error stay, whatever they are. It returns the descriptors closed.
+// safeclaw): IPv4 and IPv6 sockets, whose accept() and send() are never
+// decided when they already listen or are connected, and sockets of every
+// family the target may not create itself (a packet socket sends raw
+// frames to any host; vsock, SCTP, ...): only unix, netlink and AF_ALG
+// sockets stay. io_uring instances go too: a ring with a kernel polling
+// thread runs what is written into its (mmap'ed) queue without any system
+// call; and so do TUN/TAP devices, whose write() puts an IP packet on the
+// host's network. Standard input, output and error stay, whatever they
+// are. It returns the descriptors closed.
 func closeInheritedNetwork() []int {
 	entries, err := os.ReadDir("/proc/self/fd")
 	if err != nil {
@@ -195,18 +212,29 @@ func closeInheritedNetwork() []int {
 		if err != nil || fd <= 2 || fd == shimFD {
 			continue
 		}
-		dom, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_DOMAIN)
-		ring := false
-		if err != nil {
-			link, _ := os.Readlink("/proc/self/fd/" + e.Name())
-			ring = link == "anon_inode:[io_uring]"
-		}
-		if ring || err == nil && (dom == unix.AF_INET || dom == unix.AF_INET6) {
+		if inheritedNetwork(fd) {
 			unix.Close(fd)
 			closed = append(closed, fd)
 		}
 	}
 	return closed
+}
+
+// tunMajor and tunMinor name /dev/net/tun (the misc device 10:200).
+const tunMajor, tunMinor = 10, 200
+
+// inheritedNetwork reports whether descriptor fd reaches the network
+// without a decided system call (see closeInheritedNetwork).
+func inheritedNetwork(fd int) bool {
+	if dom, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_DOMAIN); err == nil {
+		return dom != unix.AF_UNIX && dom != unix.AF_NETLINK && dom != unix.AF_ALG
+	}
+	if link, _ := os.Readlink("/proc/self/fd/" + strconv.Itoa(fd)); link == "anon_inode:[io_uring]" {
+		return true
+	}
+	var st unix.Stat_t
+	return unix.Fstat(fd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFCHR &&
+		unix.Major(st.Rdev) == tunMajor && unix.Minor(st.Rdev) == tunMinor
 }
 
 // dropCapabilities clears every capability of this thread and its bounding
@@ -302,6 +330,21 @@ func bindReadOnly(p string) error {
 	}
 	if err := unix.Mount("", p, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY|flags, ""); err != nil {
 		return fmt.Errorf("make %s read-only: %w", p, err)
+	}
+	return nil
+}
+
+// bindReadOnlyRecursive bind-mounts p over itself with every mount below
+// it, and makes all of them read-only. In a user namespace the target
+// creates, these read-only mounts are locked like those of bindReadOnly.
+func bindReadOnlyRecursive(p string) error {
+	if err := unix.Mount(p, p, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+		return fmt.Errorf("bind %s: %w", p, err)
+	}
+	attr := unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY}
+	if err := unix.MountSetattr(unix.AT_FDCWD, p, unix.AT_RECURSIVE, &attr); err != nil {
+		// Before Linux 5.12: the bind stays writable, as p was.
+		return fmt.Errorf("make %s and the mounts below it read-only: %w", p, err)
 	}
 	return nil
 }

@@ -420,11 +420,13 @@ func (s *supervisor) handleBind(ctx context.Context, n *seccompNotif) {
 }
 
 // bindLocal answers a bind on a socket that is not IP (unix, netlink). An
-// address that resolves in no file system (netlink, an abstract or unnamed
-// unix address) is bound here, on the duplicate, with the address read
-// once: a descriptor or an address another thread swaps meanwhile changes
-// nothing. A unix path resolves in the target's own context (its cwd, its
-// mounts, its Landlock domain), so the kernel binds it in the target
+// address that resolves in no file system and needs no privilege (netlink
+// without multicast groups, an abstract or unnamed unix address) is bound
+// here, on the duplicate, with the address read once: a descriptor or an
+// address another thread swaps meanwhile changes nothing. A unix path
+// resolves in the target's own context (its cwd, its mounts, its Landlock
+// domain), and joining netlink multicast groups is checked against the
+// caller's capabilities, so the kernel binds those in the target
 // (CONTINUE), where it looks the descriptor number up again: a thread that
 // swapped an IP socket onto that number could have a UDP port bound
 // unchecked (a TCP one is stopped by Landlock). A program does that only
@@ -442,8 +444,15 @@ func (s *supervisor) bindLocal(n *seccompNotif, t target, dup, domain int, args 
 		s.reply(n, 0, unix.EINVAL, false)
 		return
 	}
-	fs := domain == unix.AF_UNIX && len(sa) > 2 && sa[2] != 0 // a path, not abstract or unnamed
-	if !fs {
+	// Two binds happen in the target: a unix path, and a netlink bind that
+	// joins multicast groups. For some groups (the audit log with
+	// CAP_AUDIT_READ, generic netlink admin groups, any group of a family
+	// without NL_CFG_F_NONROOT_RECV) the kernel checks the privileges of
+	// the caller, which would be the supervisor's: the target's own must
+	// decide.
+	path := domain == unix.AF_UNIX && len(sa) > 2 && sa[2] != 0 // not abstract or unnamed
+	groups := domain == unix.AF_NETLINK && len(sa) >= 12 && binary.NativeEndian.Uint32(sa[8:12]) != 0
+	if !path && !groups {
 		s.reply(n, 0, rawBind(dup, sa), false)
 		return
 	}
@@ -453,12 +462,43 @@ func (s *supervisor) bindLocal(n *seccompNotif, t target, dup, domain int, args 
 		return
 	}
 	s.reply(n, 0, 0, true)
+	// After CONTINUE the target runs on: closing the socket and opening
+	// another on the same number is ordinary (a loop of socket, bind,
+	// close), so only what the race could have made counts: an IP datagram
+	// socket bound to a port where the checked socket was.
 	for range 3 {
-		if s.swapped(t, fd, dup) {
+		if s.swappedToBoundUDP(t, fd, dup) {
 			s.killSwap(nil, t, fd)
 			return
 		}
 	}
+}
+
+// swappedToBoundUDP reports whether the target's descriptor fd now refers,
+// instead of the socket dup duplicated, to an IP datagram socket bound to
+// a port.
+func (s *supervisor) swappedToBoundUDP(t target, fd, dup int) bool {
+	if t.pidfd < 0 {
+		return false
+	}
+	now, err := unix.PidfdGetfd(t.pidfd, fd, 0)
+	if err != nil {
+		return false // closed, or the process ended: nothing bound through it
+	}
+	defer unix.Close(now)
+	var a, b unix.Stat_t
+	if unix.Fstat(dup, &a) != nil || unix.Fstat(now, &b) != nil {
+		return true
+	}
+	if a.Dev == b.Dev && a.Ino == b.Ino {
+		return false
+	}
+	domain, typ, errno := socketInfo(now)
+	if errno != 0 || !isIP(domain) || typ != unix.SOCK_DGRAM {
+		return false
+	}
+	ap, ok := boundAddr(now)
+	return !ok || ap.Port() != 0
 }
 
 // shutBoundUDP shuts down the IP datagram sockets bound to a port among
@@ -524,7 +564,7 @@ func (s *supervisor) killSwap(n *seccompNotif, t target, fd int) {
 		s.reply(n, 0, unix.EPERM, false)
 	}
 	s.emit(Event{Op: "bind", PID: t.tgid, TID: t.tid, Comm: t.comm, Effect: action.Deny, Layer: LayerContinue,
-		Detail: fmt.Sprintf("descriptor %d swapped while a unix bind was decided", fd),
+		Detail: fmt.Sprintf("descriptor %d swapped while a unix or netlink bind was decided", fd),
 		Reason: "a descriptor swapped around a bind could bind an IP port unchecked", Result: result})
 }
 

@@ -4,7 +4,12 @@
 // aliases, merge keys, tags and multiple documents are refused.
 //
 // Every setting has a default ([Default]); an empty file means all
-// defaults. docs/config.md documents the settings.
+// defaults. docs/config.md documents the settings. [Load] reads the file
+// and fails closed on anything but a small regular file (a FIFO, a
+// dangling symbolic link, a directory, an unreadable or huge file); values
+// that would silently loosen what the file says (a zero or negative
+// duration, a retention under a day, a store URL the rest of safeclaw
+// would read differently) are errors too.
 //
 // # Current limitations
 //
@@ -193,6 +198,10 @@ func Parse(name string, data []byte) (*Config, error) {
 			if c.Audit.Retention, err = parseDuration(r, "audit.retention", true); err != nil {
 				return nil, err
 			}
+			if c.Audit.Retention < minRetention {
+				return nil, r.Errorf("retention deletes rotated audit segments older than this; to keep them all, remove the key",
+					"audit.retention %s is shorter than a day", c.Audit.Retention)
+			}
 		}
 	}
 	if v := root.Get("approvals"); v != nil {
@@ -225,20 +234,52 @@ func Parse(name string, data []byte) (*Config, error) {
 		if err != nil {
 			return nil, err
 		}
-		u, err := url.Parse(s)
-		if err != nil || u.Scheme == "" {
-			return nil, v.Errorf("write a URL such as sqlite:///var/lib/safeclaw/state.db or postgres://host/db", "store %q is not a URL", s)
-		}
-		if !contains(storeSchemes, u.Scheme) {
-			hint := strictyaml.DidYouMean(u.Scheme, storeSchemes)
-			if hint == "" {
-				hint = "supported: " + strings.Join(storeSchemes, ", ")
-			}
-			return nil, v.Errorf(hint, "unsupported store scheme %q", u.Scheme)
+		if msg, hint := storeProblem(s); msg != "" {
+			return nil, v.Errorf(hint, "%s", msg)
 		}
 		c.Store = s
 	}
 	return c, nil
+}
+
+// CheckStore reports whether s is a store URL safeclaw reads as written,
+// as config.yaml's store must be; for the same URL given another way
+// (SAFECLAW_STORE), which must not be held to less.
+func CheckStore(s string) error {
+	if msg, hint := storeProblem(s); msg != "" {
+		return fmt.Errorf("%s (%s)", msg, hint)
+	}
+	return nil
+}
+
+// storeProblem says what is wrong with the store URL s, and how to fix it
+// ("" when nothing is). The scheme must be a supported one, in lowercase
+// and followed by "//" (a "postgres:db" or "POSTGRES://" would not be taken
+// for PostgreSQL and would silently store locally), and a SQLite or file
+// store names an absolute path on this machine.
+func storeProblem(s string) (msg, hint string) {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" {
+		return fmt.Sprintf("store %q is not a URL", s), "write a URL such as sqlite:///var/lib/safeclaw/state.db or postgres://host/db"
+	}
+	if !contains(storeSchemes, u.Scheme) {
+		hint := strictyaml.DidYouMean(u.Scheme, storeSchemes)
+		if hint == "" {
+			hint = "supported: " + strings.Join(storeSchemes, ", ")
+		}
+		return fmt.Sprintf("unsupported store scheme %q", u.Scheme), hint
+	}
+	if !strings.HasPrefix(s, u.Scheme+"://") {
+		return fmt.Sprintf("store %q is not a URL safeclaw reads", s),
+			"write it as " + u.Scheme + "://..., in lowercase, e.g. sqlite:///var/lib/safeclaw/state.db or postgres://host/db"
+	}
+	switch u.Scheme {
+	case "sqlite", "file":
+		if u.Host != "" || !strings.HasPrefix(u.Path, "/") || u.Path == "/" {
+			return fmt.Sprintf("store %q does not name an absolute path", s), "write " + u.Scheme + ":///absolute/path (three slashes)"
+		}
+	}
+	return "", ""
 }
 
 // parseWebhooks reads approvals.webhooks: a list of targets.
@@ -332,7 +373,7 @@ func parseSize(v *strictyaml.Node) (int64, error) {
 	if v.Kind == strictyaml.Scalar && v.Tag == strictyaml.TagInt {
 		n, err := v.Int("audit.rotate_size")
 		if err == nil && n < 0 {
-			return 0, v.Errorf("0 means never rotate", "audit.rotate_size must not be negative")
+			return 0, v.Errorf("0 means the default, 64MiB", "audit.rotate_size must not be negative")
 		}
 		return n, err
 	}
@@ -366,6 +407,11 @@ func parseDuration(v *strictyaml.Node, what string, days bool) (time.Duration, e
 		return 0, err
 	}
 	s = strings.TrimSpace(s)
+	hint := "write a duration such as 90s, 5m or 1h"
+	if days {
+		hint = "write a duration such as 720h, 30d or 4w"
+	}
+	var d time.Duration
 	if m := daysRE().FindStringSubmatch(s); m != nil && days {
 		n, _ := strconv.Atoi(m[1])
 		unit := 24 * time.Hour
@@ -375,18 +421,22 @@ func parseDuration(v *strictyaml.Node, what string, days bool) (time.Duration, e
 		if n > 100000 {
 			return 0, v.Errorf("", "%s %q is too long", what, s)
 		}
-		return time.Duration(n) * unit, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		hint := "write a duration such as 90s, 5m or 1h"
-		if days {
-			hint = "write a duration such as 720h, 30d or 4w"
-		}
+		d = time.Duration(n) * unit
+	} else if d, err = time.ParseDuration(s); err != nil {
 		return 0, v.Errorf(hint, "bad %s %q", what, s)
+	}
+	// Zero and negative durations are refused rather than read as "no
+	// limit" or "the default": a 0 that silently turned into something
+	// else would loosen what the file says.
+	if d <= 0 {
+		return 0, v.Errorf(hint, "bad %s %q: it must be longer than zero", what, s)
 	}
 	return d, nil
 }
+
+// minRetention is the shortest audit.retention: below it the trail's
+// history would be deleted almost as it is written.
+const minRetention = 24 * time.Hour
 
 func contains(list []string, s string) bool {
 	for _, x := range list {

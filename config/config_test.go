@@ -70,7 +70,26 @@ func TestParseErrors(t *testing.T) {
 		{"audit:\n  durability: sync\n", `c.yaml:2:15: unknown audit.durability "sync" (did you mean "fsync"?)`},
 		{"audit:\n  on_failure: allow\n", `c.yaml:2:15: unknown audit.on_failure "allow" (one of: deny, allow_warn)`},
 		{"audit:\n  rotate_size: 64 megs\n", `c.yaml:2:16: bad audit.rotate_size "64 megs" (write a byte count such as 67108864, "64MiB" or "100MB")`},
-		{"audit:\n  rotate_size: -1\n", `c.yaml:2:16: audit.rotate_size must not be negative (0 means never rotate)`},
+		{"audit:\n  rotate_size: -1\n", `c.yaml:2:16: audit.rotate_size must not be negative (0 means the default, 64MiB)`},
+		// Values that would silently loosen what the file says.
+		{"approvals:\n  timeout: 0s\n", `c.yaml:2:12: bad approvals.timeout "0s": it must be longer than zero (write a duration such as 90s, 5m or 1h)`},
+		{"approvals:\n  timeout: -5m\n", `c.yaml:2:12: bad approvals.timeout "-5m": it must be longer than zero (write a duration such as 90s, 5m or 1h)`},
+		{"approvals:\n  timeout: \"0\"\n", `c.yaml:2:12: bad approvals.timeout "0": it must be longer than zero (write a duration such as 90s, 5m or 1h)`},
+		{"audit:\n  retention: 0d\n", `c.yaml:2:14: bad audit.retention "0d": it must be longer than zero (write a duration such as 720h, 30d or 4w)`},
+		{"audit:\n  retention: 0w\n", `c.yaml:2:14: bad audit.retention "0w": it must be longer than zero (write a duration such as 720h, 30d or 4w)`},
+		{"audit:\n  retention: 0s\n", `c.yaml:2:14: bad audit.retention "0s": it must be longer than zero (write a duration such as 720h, 30d or 4w)`},
+		{"audit:\n  retention: 1s\n", `c.yaml:2:14: audit.retention 1s is shorter than a day (retention deletes rotated audit segments older than this; to keep them all, remove the key)`},
+		{"audit:\n  retention: 23h\n", `c.yaml:2:14: audit.retention 23h0m0s is shorter than a day (retention deletes rotated audit segments older than this; to keep them all, remove the key)`},
+		{"mode: enforced\n", `c.yaml:1:7: unknown mode "enforced" (did you mean "enforce"?)`},
+		{"mode: Shadow\n", `c.yaml:1:7: unknown mode "Shadow" (did you mean "shadow"?)`},
+		{"mode:\n", `c.yaml:1:6: mode must be a string, not an empty value`},
+		{"audit:\n  on_failure: allow-warn\n", `c.yaml:2:15: unknown audit.on_failure "allow-warn" (did you mean "allow_warn"?)`},
+		// Store URLs the rest of safeclaw would not read as written.
+		{"store: 'postgres:safeclaw'\n", `c.yaml:1:8: store "postgres:safeclaw" is not a URL safeclaw reads (write it as postgres://..., in lowercase, e.g. sqlite:///var/lib/safeclaw/state.db or postgres://host/db)`},
+		{"store: POSTGRES://db/x\n", `c.yaml:1:8: store "POSTGRES://db/x" is not a URL safeclaw reads (write it as postgres://..., in lowercase, e.g. sqlite:///var/lib/safeclaw/state.db or postgres://host/db)`},
+		{"store: 'sqlite:'\n", `c.yaml:1:8: store "sqlite:" is not a URL safeclaw reads (write it as sqlite://..., in lowercase, e.g. sqlite:///var/lib/safeclaw/state.db or postgres://host/db)`},
+		{"store: sqlite://state.db\n", `c.yaml:1:8: store "sqlite://state.db" does not name an absolute path (write sqlite:///absolute/path (three slashes))`},
+		{"store: file:///\n", `c.yaml:1:8: store "file:///" does not name an absolute path (write file:///absolute/path (three slashes))`},
 		{"audit:\n  retention: 1 month\n", `c.yaml:2:14: bad audit.retention "1 month" (write a duration such as 720h, 30d or 4w)`},
 		{"audit:\n  path: logs/audit.log\n", `c.yaml:2:9: audit.path "logs/audit.log" is relative (write an absolute path or one starting with ~/)`},
 		{"approvals:\n  timeout: 5\n", `c.yaml:2:12: approvals.timeout must be a string, not an integer (quote it: "5")`},
@@ -93,6 +112,29 @@ func TestParseErrors(t *testing.T) {
 		}
 		if err.Error() != tt.want {
 			t.Errorf("%q:\n got %s\nwant %s", tt.src, err, tt.want)
+		}
+	}
+}
+
+func TestCheckStore(t *testing.T) {
+	for s, want := range map[string]string{
+		"sqlite:///var/lib/safeclaw/state.db": "",
+		"file:///var/lib/safeclaw":            "",
+		"postgres://safeclaw@db.internal/sc":  "",
+		"postgresql://db/sc?sslmode=require":  "",
+		"mysql://db/x":                        `unsupported store scheme "mysql" (supported: sqlite, file, postgres, postgresql)`,
+		"Postgres://db/x":                     `store "Postgres://db/x" is not a URL safeclaw reads`,
+		"sqlite://relative/state.db":          `does not name an absolute path`,
+		"/var/lib/safeclaw/state.db":          `is not a URL`,
+		"postgres:db":                         `is not a URL safeclaw reads`,
+		"postgress://db/x":                    `(did you mean "postgres"?)`,
+	} {
+		err := CheckStore(s)
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%q: %v", s, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("%q: error %v, want %q", s, err, want)
 		}
 	}
 }

@@ -3,20 +3,30 @@
 // an ask waits for a human when the surface wants that, and the decision is
 // recorded in the audit trail before the agent is answered.
 //
-// A gate fails closed: a panic, a missing recorder or a record that cannot be
-// written turns the decision into deny (unless the configuration explicitly
-// says "allow but warn" for audit failures).
+// A gate fails closed: a missing or panicking policy, an effect that is not
+// allow, deny or ask, a failed or panicking approval, a request whose context
+// ended before it was answered, a missing recorder or a record that cannot
+// be written turn the decision into deny, with a reason saying what failed.
+// Only a failed record may be answered anyway, when the configuration
+// explicitly says so (audit.on_failure: allow_warn): the answer then
+// carries a note and the gate warns. Shadow mode lets decisions through,
+// never failures.
 //
 // # Current limitations
 //
-// Human approval (the ask → wait path) is a seam ([Config.Approve]); the
-// approval store and channels arrive with the approvals issue.
+// The gate waits for the recorder: a record that stalls (an fsync that
+// never returns) holds the answer until it returns. The surfaces bound
+// their own wait and deny when their deadline passes; the record, when it
+// lands later, says what the policy decided, not what the surface
+// answered.
 package gate
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"slices"
 	"time"
 
 	"github.com/safeclaw/safeclaw/action"
@@ -67,9 +77,12 @@ type Config struct {
 	// which denies everything unless AllowUnrecorded is set.
 	Recorder Recorder
 	// AllowUnrecorded answers with the policy's decision even when the
-	// record fails (config audit.on_failure: allow_warn), after calling Warn.
+	// record fails (config audit.on_failure: allow_warn; off by default),
+	// after calling Warn; the answer carries a note saying it was not
+	// recorded. Failures other than the record still deny.
 	AllowUnrecorded bool
-	Warn            func(msg string)
+	// Warn reports what allow_warn let through; nil writes to stderr.
+	Warn func(msg string)
 	// Approve resolves asks; nil leaves asks to the surface.
 	Approve ApproveFunc
 	// Shadow records the real decision but answers allow (config mode: shadow).
@@ -86,7 +99,9 @@ func New(c Config) *Gate {
 		c.Now = time.Now
 	}
 	if c.Warn == nil {
-		c.Warn = func(string) {}
+		// "Allow but warn" must warn somewhere even when the surface forgot
+		// to say where.
+		c.Warn = func(msg string) { fmt.Fprintln(os.Stderr, msg) }
 	}
 	return &Gate{c: c}
 }
@@ -95,24 +110,36 @@ func New(c Config) *Gate {
 // not be recorded.
 var ErrNoRecord = errors.New("the decision could not be recorded in the audit trail")
 
+// lateRecordTimeout bounds the recording of a request whose caller stopped
+// waiting (its context ended while the policy decided or a person was
+// asked): the trail still says the request was denied.
+const lateRecordTimeout = 5 * time.Second
+
 // Decide runs the pipeline for req. It always returns a usable decision: on
 // error the decision is deny and explains why, and the error says what failed.
+//
+// Every decision is recorded, failures included: a policy that panics or is
+// missing, an approval that fails and a context that ends before the answer
+// are recorded as the deny they turn into. Only a failed record is answered
+// without one (deny, or the decision with a warning under
+// [Config.AllowUnrecorded]).
 func (g *Gate) Decide(ctx context.Context, req *action.Request) (d action.Decision, err error) {
 	start := g.c.Now()
 	defer func() {
+		// Last resort: everything below recovers its own callbacks.
 		if r := recover(); r != nil {
 			d = denyBecause(fmt.Sprintf("internal error while deciding: %v", r))
 			err = fmt.Errorf("gate: panic: %v", r)
 		}
 	}()
+	if req == nil {
+		return denyBecause("no request to decide"), errors.New("gate: nil request")
+	}
 	if req.Time.IsZero() {
 		req.Time = start
 	}
-	if g.c.Policy == nil {
-		return denyBecause("no policy loaded"), errors.New("gate: no policy")
-	}
-	d = g.c.Policy(req)
-	if d.Effect == action.Ask && d.Rule != nil {
+	d, err = g.policy(req)
+	if err == nil && d.Effect == action.Ask && d.Rule != nil {
 		// The command this request runs under was approved by a person,
 		// through the very rule that asks again here (an approved npm run
 		// dev opening its port): that approval covers it.
@@ -123,43 +150,128 @@ func (g *Gate) Decide(ctx context.Context, req *action.Request) (d action.Decisi
 	}
 
 	var approval *Approval
-	if d.Effect == action.Ask && g.c.Approve != nil && !g.c.Shadow {
-		eff, ap, aerr := g.c.Approve(ctx, req, d)
-		approval = ap
-		switch {
-		case aerr != nil:
+	if err == nil && d.Effect == action.Ask && g.c.Approve != nil && !g.c.Shadow {
+		d, approval, err = g.approve(ctx, req, d)
+	}
+	if cerr := ctx.Err(); cerr != nil {
+		// The caller stopped waiting (its deadline passed, it went away, it
+		// was interrupted): whatever was decided, nobody may act on an
+		// allow now. The trail still records the deny.
+		if d.Effect != action.Deny {
 			d.Effect = action.Deny
-			d.Reason = fmt.Sprintf("approval failed (%v); denied: %s", aerr, d.Reason)
-		case eff == action.Ask:
-			// Not answered here: the surface asks through its own channel
-			// (the agent's prompt) or denies with a hint; it never runs.
-		case eff == action.Allow:
-			d.Effect = action.Allow
-			d.Reason = "approved by a human: " + d.Reason
-		default:
-			d.Effect = action.Deny
-			d.Reason = "not approved: " + d.Reason
+			d.Reason = fmt.Sprintf("no answer before the request ended (%v); denied: %s", context.Cause(ctx), d.Reason)
+		}
+		if err == nil {
+			err = fmt.Errorf("gate: %w", context.Cause(ctx))
 		}
 	}
 
-	entry := &Entry{Request: req, Decision: d, Latency: g.c.Now().Sub(start), Approval: approval, Shadow: g.c.Shadow}
-	if g.c.Recorder == nil {
-		err = fmt.Errorf("%w: no audit trail configured", ErrNoRecord)
-	} else if rerr := g.c.Recorder.Record(ctx, entry); rerr != nil {
-		err = fmt.Errorf("%w: %v", ErrNoRecord, rerr)
+	latency := g.c.Now().Sub(start)
+	if latency < 0 {
+		latency = 0 // the clock went backwards
+	}
+	entry := &Entry{Request: req, Decision: d, Latency: latency, Approval: approval, Shadow: g.c.Shadow}
+	if rerr := g.record(ctx, entry); rerr != nil {
+		rerr = fmt.Errorf("%w: %w", ErrNoRecord, rerr)
+		switch {
+		case err != nil:
+			// Already a deny with its own error; say both.
+			return d, fmt.Errorf("%w; %w", err, rerr)
+		case !g.c.AllowUnrecorded:
+			why := fmt.Sprintf("%v; denied (fail closed)", rerr)
+			if g.c.Shadow {
+				why += " (shadow mode lets decisions through, not unrecorded ones; audit.on_failure: allow_warn does)"
+			}
+			return denyBecause(why), rerr
+		}
+		g.c.Warn(fmt.Sprintf("safeclaw: warning: %v; answering anyway (audit.on_failure: allow_warn)", rerr))
+		d.Notes = append(d.Notes, fmt.Sprintf("not recorded in the audit trail (%v); answered anyway (audit.on_failure: allow_warn)", rerr))
 	}
 	if err != nil {
-		if !g.c.AllowUnrecorded {
-			return denyBecause(fmt.Sprintf("%v; denied (fail closed)", err)), err
-		}
-		g.c.Warn(fmt.Sprintf("safeclaw: warning: %v; answering anyway (audit.on_failure: allow_warn)", err))
-		err = nil
+		return d, err
 	}
 	if g.c.Shadow && d.Effect != action.Allow {
 		d.Notes = append(d.Notes, action.ShadowNote+d.Effect.String())
 		d.Effect = action.Allow
 	}
 	return d, nil
+}
+
+// policy asks the policy. A missing or panicking policy, or one that answers
+// with an effect that is not allow, deny or ask, denies.
+func (g *Gate) policy(req *action.Request) (d action.Decision, err error) {
+	if g.c.Policy == nil {
+		return denyBecause("no policy loaded"), errors.New("gate: no policy")
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			d = denyBecause(fmt.Sprintf("internal error in the policy: %v", r))
+			err = fmt.Errorf("gate: panic in the policy: %v", r)
+		}
+	}()
+	d = g.c.Policy(req)
+	// The policy may hand out shared notes: appending below must never
+	// write into another request's decision.
+	d.Notes = slices.Clip(d.Notes)
+	if !known(d.Effect) {
+		d.Reason = fmt.Sprintf("the policy answered with an unknown effect (%d); denied: %s", d.Effect, d.Reason)
+		d.Effect = action.Deny
+	}
+	return d, nil
+}
+
+// approve resolves an ask through Config.Approve. Its errors and panics
+// deny; a panic is also an error (a bug), an approval failure is not (the
+// store being down is an answer: deny).
+func (g *Gate) approve(ctx context.Context, req *action.Request, asked action.Decision) (d action.Decision, approval *Approval, err error) {
+	d = asked
+	defer func() {
+		if r := recover(); r != nil {
+			d.Effect = action.Deny
+			d.Reason = fmt.Sprintf("approval failed (internal error: %v); denied: %s", r, d.Reason)
+			err = fmt.Errorf("gate: panic in the approval: %v", r)
+		}
+	}()
+	eff, ap, aerr := g.c.Approve(ctx, req, d)
+	approval = ap
+	switch {
+	case aerr != nil:
+		d.Effect = action.Deny
+		d.Reason = fmt.Sprintf("approval failed (%v); denied: %s", aerr, d.Reason)
+	case eff == action.Ask:
+		// Not answered here: the surface asks through its own channel
+		// (the agent's prompt) or denies with a hint; it never runs.
+	case eff == action.Allow:
+		d.Effect = action.Allow
+		d.Reason = "approved by a human: " + d.Reason
+	default:
+		d.Effect = action.Deny
+		d.Reason = "not approved: " + d.Reason
+	}
+	return d, approval, nil
+}
+
+// record hands e to the recorder. When the request's context has already
+// ended, the record is still written, under a short deadline of its own.
+func (g *Gate) record(ctx context.Context, e *Entry) (err error) {
+	if g.c.Recorder == nil {
+		return errors.New("no audit trail configured")
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("internal error in the recorder: %v", r)
+		}
+	}()
+	if ctx.Err() != nil {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lateRecordTimeout)
+		defer cancel()
+		ctx = rctx
+	}
+	return g.c.Recorder.Record(ctx, e)
+}
+
+func known(e action.Effect) bool {
+	return e == action.Allow || e == action.Deny || e == action.Ask
 }
 
 func denyBecause(reason string) action.Decision {

@@ -39,7 +39,7 @@ func TestDecide(t *testing.T) {
 	}{
 		{"allow is recorded", Config{Policy: fixed(action.Allow), Recorder: &memRecorder{}}, action.Allow, false, 1},
 		{"deny is recorded", Config{Policy: fixed(action.Deny), Recorder: &memRecorder{}}, action.Deny, false, 1},
-		{"no policy denies", Config{Recorder: &memRecorder{}}, action.Deny, true, 0},
+		{"no policy denies, and the deny is recorded", Config{Recorder: &memRecorder{}}, action.Deny, true, 1},
 		{"no recorder denies", Config{Policy: fixed(action.Allow)}, action.Deny, true, 0},
 		{"record failure denies", Config{Policy: fixed(action.Allow), Recorder: &memRecorder{err: errors.New("disk full")}}, action.Deny, true, 0},
 		{"record failure with allow_warn answers", Config{Policy: fixed(action.Allow), Recorder: &memRecorder{err: errors.New("disk full")}, AllowUnrecorded: true}, action.Allow, false, 0},
@@ -56,12 +56,13 @@ func TestDecide(t *testing.T) {
 		{"approval error denies", Config{Policy: fixed(action.Ask), Recorder: &memRecorder{}, Approve: func(context.Context, *action.Request, action.Decision) (action.Effect, *Approval, error) {
 			return action.Allow, nil, errors.New("store down")
 		}}, action.Deny, false, 1},
-		{"panicking policy denies", Config{Policy: func(*action.Request) action.Decision { panic("boom") }, Recorder: &memRecorder{}}, action.Deny, true, 0},
+		{"panicking policy denies, and the deny is recorded", Config{Policy: func(*action.Request) action.Decision { panic("boom") }, Recorder: &memRecorder{}}, action.Deny, true, 1},
 		{"shadow answers allow", Config{Policy: fixed(action.Deny), Recorder: &memRecorder{}, Shadow: true}, action.Allow, false, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.cfg.Now = func() time.Time { return time.Unix(0, 0) }
+			tt.cfg.Warn = func(string) {}
 			d, err := New(tt.cfg).Decide(context.Background(), req())
 			if d.Effect != tt.want || (err != nil) != tt.wantErr {
 				t.Fatalf("got %v, %v; want %v, error %v", d.Effect, err, tt.want, tt.wantErr)

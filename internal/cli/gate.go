@@ -2,9 +2,7 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,15 +18,21 @@ import (
 
 // loadConfig reads config.yaml beside the user policy; absent means defaults.
 func (e *Env) loadConfig() (*config.Config, error) {
-	path := filepath.Join(e.ConfigDir, "config.yaml")
-	data, err := readBounded(path)
+	// config.Load refuses a FIFO or device without waiting on it: a hook
+	// held on one until the agent gives up would let Codex and Gemini run
+	// the tool.
+	cfg, err := config.Load(filepath.Join(e.ConfigDir, "config.yaml"))
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return config.Parse(path, nil)
-		}
 		return nil, err
 	}
-	return config.Parse(path, data)
+	// The variable overrides config's store: held to the same rules, so a
+	// misspelt URL is an error, not a silent local store.
+	if u := e.Getenv("SAFECLAW_STORE"); u != "" {
+		if err := config.CheckStore(u); err != nil {
+			return nil, fmt.Errorf("SAFECLAW_STORE: %w", err)
+		}
+	}
+	return cfg, nil
 }
 
 // gateHandle is a deciding surface's gate with what else the surface may

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/safeclaw/safeclaw/action"
 	"github.com/safeclaw/safeclaw/policy"
@@ -307,7 +309,10 @@ func findProjectPolicy(dir string) string {
 	for d := dir; ; d = filepath.Dir(d) {
 		for _, name := range projectPolicyNames {
 			p := filepath.Join(d, name)
-			if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			// Anything by that name counts: one that is not a regular file
+			// (a FIFO, a directory) then fails to load, and so denies,
+			// rather than being passed over with its deny rules.
+			if _, err := os.Stat(p); err == nil {
 				return p
 			}
 		}
@@ -421,11 +426,30 @@ func compileData(name string, data []byte, opts policy.Options) (*policy.Policy,
 
 // readBounded reads at most maxPolicyBytes of a file and fails beyond that.
 func readBounded(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	// Opened without waiting for a writer: a FIFO put where a policy is
+	// looked for must not hold every hook until the agent gives up (Codex
+	// and Gemini then run the tool). A pipe is still read (a policy given
+	// as <(...)), with a deadline; other special files are refused.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, unwrapPathError(err))
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, unwrapPathError(err))
+	}
+	switch mode := fi.Mode(); {
+	case mode.IsRegular():
+	case mode&fs.ModeNamedPipe != 0:
+		if err := f.SetReadDeadline(time.Now().Add(pipeReadTimeout)); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	case mode.IsDir():
+		return nil, fmt.Errorf("%s: is a directory, not a policy file", path)
+	default:
+		return nil, fmt.Errorf("%s: not a regular file (%v)", path, mode.Type())
+	}
 	data, err := io.ReadAll(io.LimitReader(f, maxPolicyBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
@@ -435,6 +459,9 @@ func readBounded(path string) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// pipeReadTimeout bounds reading a policy from a pipe.
+const pipeReadTimeout = 5 * time.Second
 
 // trustFile pins trusted project policies by content hash.
 func (e *Env) trustFile() string { return filepath.Join(e.StateDir, "trusted.json") }

@@ -494,11 +494,20 @@ func (e *Env) shellEnv(cwd string) shell.Env {
 }
 
 // readSmallFile lets the analyser read files such as package.json, bounded.
+// Only regular files, opened without waiting: a FIFO the agent made in place
+// of package.json or a script must not hold the decision.
 func readSmallFile(name string) ([]byte, error) {
-	f, err := os.Open(name)
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file (%v)", name, fi.Mode().Type())
+	}
 	return io.ReadAll(io.LimitReader(f, 1<<20))
 }

@@ -73,3 +73,21 @@ func TestStoreVariableChecked(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// TestScriptFIFODoesNotHold: a FIFO in place of package.json (or a script)
+// does not hold the analysis: the command is decided at once, as one whose
+// script cannot be read.
+func TestScriptFIFODoesNotHold(t *testing.T) {
+	e := testEnv(t)
+	if err := syscall.Mkfifo(filepath.Join(e.Cwd, "package.json"), 0o600); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	start := time.Now()
+	code, out, errOut := run(t, e, "", "check", "--json", "--command", "npm run dev")
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("took %v", took)
+	}
+	if code == 0 || !strings.Contains(out, `"deny"`) && !strings.Contains(out, `"ask"`) {
+		t.Errorf("exit %d, %s %s", code, out, errOut)
+	}
+}

@@ -134,6 +134,8 @@ var optionSpecs = map[string]OptionSpec{
 	"curl": {Values: "dHXuoOTAeEFxCmrbcKwyYzQ", LongValues: []string{"--data", "--data-raw", "--data-binary", "--data-urlencode", "--header", "--request", "--user", "--output", "--upload-file", "--user-agent", "--referer", "--form", "--proxy", "--config", "--max-time", "--cookie", "--cookie-jar", "--write-out", "--retry", "--connect-timeout", "--resolve", "--cacert", "--cert", "--key", "--url"},
 		Aliases: map[string]string{"--data": "-d", "--header": "-H", "--request": "-X", "--user": "-u", "--output": "-o", "--upload-file": "-T", "--user-agent": "-A", "--form": "-F", "--proxy": "-x", "--insecure": "-k", "--silent": "-s", "--location": "-L", "--fail": "-f"}},
 	"find": {SingleDashLong: true},
+	// safeclaw's flags are Go's: -name and --name alike.
+	"safeclaw": {SingleDashLong: true},
 	// Tools with subcommands take global options before them, some with a
 	// value (git -C DIR push): without their tables the value would read as
 	// the subcommand, and a rule for "git push" would miss the command.

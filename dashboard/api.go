@@ -2,10 +2,12 @@ package dashboard
 
 import (
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +43,15 @@ func (s *Server) approvals(ctx context.Context) (*approvalsView, error) {
 			v.Pending = append(v.Pending, r)
 		}
 	}
+	// Oldest first: a request filed later goes below the ones the person
+	// is reading, so it cannot push another card's buttons under the
+	// pointer (the agent chooses when its requests arrive).
+	slices.SortStableFunc(v.Pending, func(a, b *approval.Record) int {
+		if c := a.Created.Compare(b.Created); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
 	for _, r := range all {
 		if r.Status != approval.Pending {
 			v.History = append(v.History, r)
@@ -112,6 +123,10 @@ type answerBody struct {
 	Approve bool   `json:"approve"`
 	Scope   string `json:"scope"` // once, session, always
 	Reason  string `json:"reason"`
+	// Hash is the binding hash of the request as the page showed it
+	// (Record.Hash). An approval must carry it: the answer goes to the
+	// request the person judged, or to none.
+	Hash string `json:"hash"`
 }
 
 func (s *Server) answerApproval(w http.ResponseWriter, r *http.Request) {
@@ -144,6 +159,17 @@ func (s *Server) answerApproval(w http.ResponseWriter, r *http.Request) {
 		return
 	} else if err != nil {
 		s.internal(w, err)
+		return
+	}
+	// The person judged the request the page showed; if the record under
+	// this id binds anything else now, the answer is not given.
+	if b.Approve && b.Hash == "" {
+		writeError(w, http.StatusBadRequest, "an approval must name the hash of the request shown")
+		return
+	}
+	if b.Hash != "" && subtle.ConstantTimeCompare([]byte(b.Hash), []byte(rec.Hash)) != 1 {
+		s.c.Warn(fmt.Sprintf("dashboard: approval request %s changed since it was shown (it binds %s, the page showed %q); nothing was answered", id, rec.Hash, b.Hash))
+		writeError(w, http.StatusConflict, "the request changed since it was shown; nothing was answered: look at it again")
 		return
 	}
 	if b.Approve {

@@ -419,7 +419,14 @@ func TestBrowserScenario(t *testing.T) {
 	if appeared > 2*time.Second {
 		t.Errorf("pending request took %v to appear", appeared)
 	}
+	// A click in the first second after the list changed is refused (the
+	// agent must not be able to slide a card under the pointer); a person
+	// reads the request first.
+	b.clickText("Approve once")
+	b.waitFor("the refusal of a hasty click", `document.getElementById("status").textContent.includes("just changed")`, 5*time.Second)
+	b.eval(`document.getElementById("status").textContent = ""`, nil)
 	shot("approvals")
+	time.Sleep(1100 * time.Millisecond)
 	b.clickText("Approve once")
 	select {
 	case err := <-hookDone:

@@ -111,7 +111,19 @@ type Config struct {
 	// StreamFor ends each approvals stream after this long (0: when the
 	// browser leaves); the browser reconnects by itself.
 	StreamFor time.Duration
+	// LoginTTL is how long the login token and code work, from New
+	// (0: DefaultLoginTTL; negative: until used). A link that was printed
+	// and never used must not keep working for whoever reads the
+	// terminal's log later.
+	LoginTTL time.Duration
+	// Notice receives what the person at the terminal should know, such as
+	// a login (nil: Warn): a login the person did not make means someone
+	// else has the session.
+	Notice func(msg string)
 }
+
+// DefaultLoginTTL bounds an unused login token and code.
+const DefaultLoginTTL = 15 * time.Minute
 
 // Server is the dashboard's handler.
 type Server struct {
@@ -119,6 +131,8 @@ type Server struct {
 	mux  *http.ServeMux
 	mu   sync.Mutex
 	used bool // the login token or code was exchanged
+	// loginBy is when the login token and code stop working (zero: never).
+	loginBy time.Time
 	// code is the short login code a person types into the login page;
 	// tries counts wrong codes (after maxCodeTries the code is dead).
 	code   string
@@ -166,6 +180,18 @@ func New(c Config) (*Server, error) {
 	if c.Warn == nil {
 		c.Warn = func(string) {}
 	}
+	// Warnings go to the terminal running the dashboard, and errors can
+	// quote agent text (a command, a path): escape sequences in it must not
+	// reach the terminal, where they could rewrite or hide what it shows
+	// (the login code included).
+	warn := c.Warn
+	c.Warn = func(msg string) { warn(approval.Printable(msg)) }
+	if c.Notice == nil {
+		c.Notice = c.Warn
+	} else {
+		notice := c.Notice
+		c.Notice = func(msg string) { notice(approval.Printable(msg)) }
+	}
 	if c.Poll <= 0 {
 		c.Poll = 300 * time.Millisecond
 	}
@@ -179,6 +205,12 @@ func New(c Config) (*Server, error) {
 	}
 	s := &Server{c: c, sess: map[string]*session{}, hosts: map[string]bool{}, origin: map[string]bool{},
 		cookie: cookiePrefix + port, static: static, code: code}
+	switch {
+	case c.LoginTTL == 0:
+		s.loginBy = c.Now().Add(DefaultLoginTTL)
+	case c.LoginTTL > 0:
+		s.loginBy = c.Now().Add(c.LoginTTL)
+	}
 	names := []string{host, "localhost", "127.0.0.1", "[::1]"}
 	for _, h := range names {
 		if strings.Contains(h, ":") && !strings.HasPrefix(h, "[") {
@@ -311,16 +343,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	tok := r.URL.Query().Get("token")
 	s.mu.Lock()
-	ok := !s.used && subtle.ConstantTimeCompare([]byte(tok), []byte(s.c.Token)) == 1
+	expired := s.loginExpired()
+	ok := !s.used && !expired && subtle.ConstantTimeCompare([]byte(tok), []byte(s.c.Token)) == 1
 	if ok {
 		s.used = true
 	}
 	s.mu.Unlock()
 	if !ok {
-		writeError(w, http.StatusUnauthorized, "login link invalid or already used; restart 'safeclaw ui' for a new one")
+		writeError(w, http.StatusUnauthorized, "login link invalid, expired or already used; restart 'safeclaw ui' for a new one")
 		return
 	}
-	s.startSession(w)
+	s.startSession(w, r, "the login link")
 }
 
 // loginCode is the login page's form: the code from the terminal, once.
@@ -331,7 +364,7 @@ func (s *Server) loginCode(w http.ResponseWriter, r *http.Request) {
 		typed = normCode(r.PostForm.Get("code"))
 	}
 	s.mu.Lock()
-	dead := s.used || s.tries >= maxCodeTries
+	dead := s.used || s.tries >= maxCodeTries || s.loginExpired()
 	ok := !dead && subtle.ConstantTimeCompare([]byte(typed), []byte(normCode(s.code))) == 1
 	switch {
 	case ok:
@@ -343,9 +376,9 @@ func (s *Server) loginCode(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	switch {
 	case ok:
-		s.startSession(w)
+		s.startSession(w, r, "the login code")
 	case dead:
-		s.loginPage(w, "This login code no longer works (it was used, or mistyped too often). Restart <code>safeclaw ui</code> for a new one.")
+		s.loginPage(w, "This login code no longer works (it was used, mistyped too often, or is older than its time limit). Restart <code>safeclaw ui</code> for a new one.")
 	default:
 		s.loginPage(w, "That is not the code. Check it in the terminal where <code>safeclaw ui</code> runs.")
 	}
@@ -368,9 +401,17 @@ func (s *Server) loginPage(w http.ResponseWriter, problem string) {
 		`<button type="submit">Log in</button></form></main></html>`)
 }
 
+// loginExpired says whether the login token and code are past their time;
+// s.mu is held.
+func (s *Server) loginExpired() bool {
+	return !s.loginBy.IsZero() && !s.c.Now().Before(s.loginBy)
+}
+
 // startSession gives the browser a session: a cookie, and the page with the
-// session's second secret in a meta element.
-func (s *Server) startSession(w http.ResponseWriter) {
+// session's second secret in a meta element. The terminal is told, so that
+// a login the person did not make (an agent that read the link or code) is
+// noticed.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, how string) {
 	id, err1 := NewToken()
 	csrf, err2 := NewToken()
 	if err := errors.Join(err1, err2); err != nil {
@@ -395,8 +436,22 @@ func (s *Server) startSession(w http.ResponseWriter) {
 	// instead of its cookie file, which the agent (same user) could read.
 	// The server ends the session after sessionTTL all the same.
 	http.SetCookie(w, &http.Cookie{Name: s.cookie, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	s.c.Notice(fmt.Sprintf("dashboard: a browser logged in with %s at %s (%s); the link and code no longer work. If it was not you, stop the dashboard now.",
+		how, s.c.Now().Format("15:04:05"), userAgent(r)))
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_, _ = w.Write(page)
+}
+
+// userAgent names the client for the login notice, shortened.
+func userAgent(r *http.Request) string {
+	ua := r.UserAgent()
+	if ua == "" {
+		return "no User-Agent"
+	}
+	if len(ua) > 80 {
+		ua = ua[:80] + "..."
+	}
+	return "User-Agent " + ua
 }
 
 // sessionOf returns the request's live session, or nil.

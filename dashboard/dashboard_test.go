@@ -359,7 +359,7 @@ func TestApproveReleasesWaitingRequest(t *testing.T) {
 	if len(v.Pending) != 1 || v.Pending[0].ID != rec.ID || v.Pending[0].Input != "npm run dev" || v.Pending[0].Rule.Name != "Ask dev servers" {
 		t.Fatalf("pending = %+v", v.Pending)
 	}
-	f.postJSON("/api/approvals/"+rec.ID+"/answer", map[string]any{"approve": true, "scope": "once", "reason": "looks fine"}, 200, nil)
+	f.postJSON("/api/approvals/"+rec.ID+"/answer", map[string]any{"approve": true, "scope": "once", "reason": "looks fine", "hash": v.Pending[0].Hash}, 200, nil)
 	select {
 	case out := <-done:
 		if out.Effect != action.Allow || out.Status != approval.Approved {
@@ -393,7 +393,10 @@ func TestAnswerErrors(t *testing.T) {
 		{"deny with scope", "/api/approvals/" + rec.ID + "/answer", `{"approve":false,"scope":"once"}`, 400},
 		{"unknown field", "/api/approvals/" + rec.ID + "/answer", `{"approve":true,"scope":"once","x":1}`, 400},
 		{"not JSON", "/api/approvals/" + rec.ID + "/answer", `approve`, 400},
-		{"always without a writer", "/api/approvals/" + rec.ID + "/answer", `{"approve":true,"scope":"always"}`, 500},
+		{"approval without the hash shown", "/api/approvals/" + rec.ID + "/answer", `{"approve":true,"scope":"once"}`, 400},
+		{"approval of another hash", "/api/approvals/" + rec.ID + "/answer", `{"approve":true,"scope":"once","hash":"sha256:` + strings.Repeat("0", 64) + `"}`, 409},
+		{"denial of another hash", "/api/approvals/" + rec.ID + "/answer", `{"approve":false,"hash":"x"}`, 409},
+		{"always without a writer", "/api/approvals/" + rec.ID + "/answer", `{"approve":true,"scope":"always","hash":"` + rec.Hash + `"}`, 500},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

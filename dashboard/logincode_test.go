@@ -3,9 +3,11 @@ package dashboard
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // postCode submits the login page's form as a browser does.
@@ -87,5 +89,81 @@ func TestLoginCodeTries(t *testing.T) {
 	// The link is a separate secret and still works.
 	if res, _ := newClient().Get(ts.URL + srv.LoginPath()); res.StatusCode != http.StatusOK {
 		t.Errorf("the link after a guessing spree: %d", res.StatusCode)
+	}
+}
+
+// TestLoginExpires: a login link or code printed and never used (in a
+// terminal's scrollback, a service's log) stops working after LoginTTL, so
+// that whoever reads the log later cannot log in with it.
+func TestLoginExpires(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	clock := func() time.Time { return now }
+	for _, tt := range []struct {
+		name  string
+		ttl   time.Duration
+		after time.Duration
+		ok    bool
+	}{
+		{"default, in time", 0, DefaultLoginTTL - time.Second, true},
+		{"default, late", 0, DefaultLoginTTL, false},
+		{"set, late", time.Minute, time.Minute + time.Second, false},
+		{"never", -1, 48 * time.Hour, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, by := range []string{"link", "code"} {
+				ts := httptest.NewUnstartedServer(nil)
+				at := now
+				srv, err := New(Config{Token: testToken, Addr: ts.Listener.Addr().String(), LoginTTL: tt.ttl,
+					Now: func() time.Time { return at }})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ts.Config.Handler = srv
+				ts.Start()
+				at = clock().Add(tt.after)
+				var st int
+				if by == "link" {
+					res, err := newClient().Get(ts.URL + srv.LoginPath())
+					if err != nil {
+						t.Fatal(err)
+					}
+					res.Body.Close()
+					st = res.StatusCode
+				} else {
+					st, _ = postCode(t, newClient(), ts.URL, srv.LoginCode(), true)
+				}
+				ts.Close()
+				if (st == http.StatusOK) != tt.ok {
+					t.Errorf("%s %v after start: %d, want ok=%v", by, tt.after, st, tt.ok)
+				}
+			}
+		})
+	}
+}
+
+// TestLoginIsAnnounced: the terminal is told of every login and by what
+// client, so that a login the person did not make is noticed.
+func TestLoginIsAnnounced(t *testing.T) {
+	ts := httptest.NewUnstartedServer(nil)
+	var notes []string
+	srv, err := New(Config{Token: testToken, Addr: ts.Listener.Addr().String(), Notice: func(m string) { notes = append(notes, m) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts.Config.Handler = srv
+	ts.Start()
+	defer ts.Close()
+	req, _ := http.NewRequest("GET", ts.URL+srv.LoginPath(), nil)
+	req.Header.Set("User-Agent", "curl/8.5.0\u202e")
+	res, err := newClient().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || len(notes) != 1 {
+		t.Fatalf("login %d, notices %q", res.StatusCode, notes)
+	}
+	if n := notes[0]; !strings.Contains(n, "login link") || !strings.Contains(n, `curl/8.5.0\u202e`) || strings.Contains(n, "\u202e") || !strings.Contains(n, "If it was not you") {
+		t.Errorf("notice %q", n)
 	}
 }

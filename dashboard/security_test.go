@@ -389,6 +389,7 @@ func TestHostVariants(t *testing.T) {
 		"127.0.0.1:" + port: 200, "localhost:" + port: 200, "LOCALHOST:" + port: 200, "[::1]:" + port: 200,
 		"127.0.0.1": 403, "localhost": 403, "127.0.0.1:1": 403, "localhost.:" + port: 403, "127.0.0.2:" + port: 403,
 		"evil.example:" + port: 403, "127.0.0.1." + "evil.example:" + port: 403, "0.0.0.0:" + port: 403,
+		"evil.localhost:" + port: 403, "127.1:" + port: 403, "2130706433:" + port: 403, "[::ffff:127.0.0.1]:" + port: 403,
 	} {
 		if code, data := f.do(f.client, "GET", "/api/approvals", "", map[string]string{"Host": host}); code != want {
 			t.Errorf("Host %q: %d, want %d: %s", host, code, want, data)

@@ -312,6 +312,20 @@ func fileURLPath(s string) (string, bool) {
 	return s, true
 }
 
+// hasGoFlag reports whether v holds one of the named flags as Go's flag
+// package reads them: one dash or two, a value after "=" or not.
+func hasGoFlag(v *action.Argv, names ...string) bool {
+	for _, o := range v.Options {
+		name, _, _ := strings.Cut(strings.TrimLeft(o.Name, "-"), "=")
+		for _, n := range names {
+			if name == n {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // tail applies the built-in tail rules: a part with a shell.opaque or
 // shell.remote facet is denied unless the rule that decided it names that
 // kind exactly. A user deny stays the reported rule.
@@ -503,9 +517,9 @@ func decideLayersPart(layers []Layer, user *Policy, req *action.Request, part *a
 // privilegedSafeclaw reports whether v runs a safeclaw command that only a
 // person may run: approving or denying requests, minting approver tokens,
 // trusting a project policy, installing or removing hooks, rewriting the
-// policy (init), cutting the audit trail (audit repair), or what puts an
+// policy (init), cutting the audit trail (audit repair), what puts an
 // approval question on a terminal the agent may control (run, check
-// --wait).
+// --wait), or the dashboard, which answers approvals (ui, serve --ui).
 func privilegedSafeclaw(v *action.Argv) bool {
 	if v.Program != "safeclaw" || len(v.Positionals) == 0 {
 		return false
@@ -522,13 +536,15 @@ func privilegedSafeclaw(v *action.Argv) bool {
 		// A nested run asks its approvals on the terminal it was started
 		// on: one the agent controls (a pseudo-terminal of its own).
 		return true
+	case "ui":
+		// The dashboard answers approvals and edits the policy; its login
+		// link is printed to whoever started it.
+		return true
+	case "serve":
+		return hasGoFlag(v, "ui", "ui-listen")
 	case "check":
 		// check --wait offers to answer its own request on its terminal.
-		for _, o := range v.Options {
-			if o.Name == "-w" || o.Name == "--wait" || strings.HasPrefix(o.Name, "--wait=") {
-				return true
-			}
-		}
+		return hasGoFlag(v, "wait", "w")
 	case "approvals":
 		return next == "approve" || next == "deny" || next == "token"
 	case "audit":

@@ -1,6 +1,7 @@
 // safeclaw dashboard. Plain JavaScript, no dependencies. Every value from
-// the server is put in the page with textContent, never as HTML, and never
-// in a URL, style or handler attribute.
+// the server is put in the page as text (through el() or setText(), which
+// show invisible and reordering characters as escapes), never as HTML, and
+// never in a URL, style or handler attribute.
 "use strict";
 
 // The session's second secret: the login page carries it, this tab keeps
@@ -21,14 +22,22 @@ function el(tag, attrs, ...children) {
   }
   for (const c of children) {
     if (c === null || c === undefined) continue;
-    e.append(c instanceof Node ? c : String(c));
+    e.append(c instanceof Node ? c : visible(String(c)));
   }
   return e;
 }
 
+// setText puts s in node as its only text, shown as visible() shows it.
+function setText(node, s) { node.textContent = visible(s); }
+
+// raw is s as a text node, unescaped: only for the policy editor's
+// highlighting, which must line up with the text area character for
+// character.
+function raw(s) { return document.createTextNode(s); }
+
 function $(id) { return document.getElementById(id); }
 
-function status(msg) { $("status").textContent = msg; }
+function status(msg) { setText($("status"), msg); }
 
 async function api(method, path, body) {
   const opts = { method, headers: { "X-CSRF-Token": csrf }, credentials: "same-origin", cache: "no-store" };
@@ -77,10 +86,32 @@ function show() {
 
 // ---- approvals
 
+// The agent chooses when its requests arrive and expire, so it can try to
+// move another request's buttons under the person's pointer just before a
+// click. Answers are refused until the pending list has held still for
+// settleMs; the server lists the oldest first, so new requests go below.
+const settleMs = 1000;
+const pendingLayout = {
+  key: null,
+  changedAt: -Infinity,
+  // note records the list shown at time now (milliseconds).
+  note(list, now) {
+    const key = list.map((r) => r.id + " " + r.hash).join("\n");
+    if (key !== this.key) { this.key = key; this.changedAt = now; }
+  },
+  settled(now) { return now - this.changedAt >= settleMs; },
+};
+
+// reasons keeps what the person typed in each card's reason box across
+// re-renders.
+const reasons = new Map();
+
 function renderApprovals(v) {
   const box = $("pending");
+  pendingLayout.note(v.pending, performance.now());
+  for (const id of [...reasons.keys()]) if (!v.pending.some((r) => r.id === id)) reasons.delete(id);
   box.replaceChildren();
-  $("pending-count").textContent = v.pending.length ? String(v.pending.length) : "";
+  setText($("pending-count"), v.pending.length ? String(v.pending.length) : "");
   document.title = (v.pending.length ? "(" + v.pending.length + ") " : "") + "safeclaw dashboard";
   if (!v.pending.length) box.append(el("p", {}, "No pending requests."));
   for (const r of v.pending) box.append(pendingCard(r));
@@ -91,18 +122,25 @@ function renderApprovals(v) {
     tb.append(el("tr", {},
       el("td", {}, when(a.time || r.created)),
       el("td", { class: r.status === "approved" ? "allow" : "deny" }, r.status + (a.scope ? " (" + a.scope + ")" : "")),
-      el("td", { class: "mono" }, visible(r.input)),
+      el("td", { class: "mono" }, r.input),
       el("td", {}, a.approver || ""),
       el("td", {}, a.reason || "")));
   }
 }
 
-// visible shows control characters and invisible Unicode format
-// characters (right-to-left overrides, zero-width joiners) as escapes, as
-// the CLI does, so that a command cannot hide or reorder part of itself.
+// visible shows control characters (but newline and tab), invisible
+// Unicode format characters (right-to-left overrides and isolates,
+// zero-width characters, tag characters) and line and paragraph separators
+// as escapes, as the CLI does, so that agent text (a command, a directory
+// name, a reason) cannot hide or reorder part of itself or what follows it.
+const invisible = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
+
 function visible(s) {
-  return String(s || "").replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]/g,
-    (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
+  return String(s === null || s === undefined ? "" : s).replace(invisible, (c) => {
+    if (c === "\n" || c === "\t") return c;
+    const n = c.codePointAt(0);
+    return n > 0xffff ? "\\u{" + n.toString(16) + "}" : "\\u" + n.toString(16).padStart(4, "0");
+  });
 }
 
 // needsText says what a request needs beyond one approval from anyone.
@@ -114,13 +152,21 @@ function needsText(n) {
 function pendingCard(r) {
   const id = "req-" + r.id;
   const reason = el("input", { type: "text", id: id + "-reason", autocomplete: "off" });
+  reason.value = reasons.get(r.id) || "";
+  reason.addEventListener("input", () => reasons.set(r.id, reason.value));
   const parts = el("ul", {});
   for (const p of r.parts || []) {
-    parts.append(el("li", {}, p.text ? el("code", {}, visible(p.text)) : "", p.text ? " → " : "", visible((p.actions || []).join(", "))));
+    parts.append(el("li", {}, p.text ? el("code", {}, p.text) : "", p.text ? " → " : "", (p.actions || []).join(", ")));
   }
   const answer = async (approve, scope) => {
+    if (!pendingLayout.settled(performance.now())) {
+      status("The pending requests just changed: nothing was answered. Read the request again, then answer.");
+      return;
+    }
     try {
-      const body = { approve, reason: reason.value };
+      // The hash binds the request as shown: if the record now binds
+      // anything else, the server answers nothing (409).
+      const body = { approve, reason: reason.value, hash: r.hash };
       if (approve) body.scope = scope;
       const got = await api("POST", "/api/approvals/" + encodeURIComponent(r.id) + "/answer", body);
       const rec = got.record || {};
@@ -132,12 +178,15 @@ function pendingCard(r) {
       refreshApprovals();
     } catch (e) { status("Could not answer " + r.id + ": " + e.message); }
   };
+  const lines = String(r.input || "").split("\n").length;
   return el("article", { class: "card", "aria-labelledby": id + "-h" },
     el("h4", { id: id + "-h" }, "Request ", el("code", {}, r.id), " from ", r.agent || "an agent"),
-    el("pre", { "aria-label": "Full command" }, visible(r.input)),
+    lines > 1 ? el("p", { class: "help" }, "The request has " + lines + " lines; read all of them.") : null,
+    el("pre", { "aria-label": "Full command" }, r.input),
     el("p", {}, el("strong", {}, "Rule that asked: "), ruleText(r.rule)),
     r.reason ? el("p", {}, el("strong", {}, "Reason: "), r.reason) : null,
-    el("p", {}, el("strong", {}, "Directory: "), r.cwd || "-", " · ", el("strong", {}, "Expires: "), when(r.deadline)),
+    el("p", {}, el("strong", {}, "Directory: "), el("code", {}, r.cwd || "-"), " · ", el("strong", {}, "Expires: "), when(r.deadline)),
+    el("p", { class: "help" }, "Surface: " + (r.surface || "-") + " · Session: " + (r.session || "-")),
     r.requester ? el("p", { class: "help" }, "Waiting: " + r.requester) : null,
     r.needs ? el("p", {}, el("strong", {}, "Needs: "), needsText(r.needs),
       (r.votes || []).length ? " · approved so far by " + r.votes.map((v) => v.approver).join(", ") : "") : null,
@@ -152,7 +201,7 @@ function pendingCard(r) {
 }
 
 async function refreshApprovals() {
-  try { renderApprovals(await api("GET", "/api/approvals")); } catch (e) { $("pending").textContent = e.message; }
+  try { renderApprovals(await api("GET", "/api/approvals")); } catch (e) { setText($("pending"), e.message); }
 }
 
 // streamApprovals reads the server-sent events with fetch, which (unlike
@@ -207,7 +256,7 @@ async function loadAudit(before) {
   const f = $("audit-filter").value;
   const q = new URLSearchParams({ filter: f, limit: "50" });
   if (before) q.set("before", String(before));
-  $("audit-error").textContent = "";
+  setText($("audit-error"), "");
   try {
     const page = await api("GET", "/api/audit?" + q);
     const tb = $("audit-table").tBodies[0];
@@ -225,7 +274,7 @@ async function loadAudit(before) {
     auditBefore = page.before || 0;
     $("audit-older").disabled = !auditBefore;
   } catch (e) {
-    $("audit-error").textContent = e.message + (e.data && e.data.col ? " (column " + e.data.col + ")" : "");
+    setText($("audit-error"), e.message + (e.data && e.data.col ? " (column " + e.data.col + ")" : ""));
   }
 }
 
@@ -248,7 +297,7 @@ async function exportAudit(format) {
     a.click();
     a.remove();
     setTimeout(() => URL.revokeObjectURL(a.href), 10000);
-  } catch (e) { $("audit-error").textContent = "Export failed: " + e.message; }
+  } catch (e) { setText($("audit-error"), "Export failed: " + e.message); }
 }
 
 function initAudit() {
@@ -258,15 +307,15 @@ function initAudit() {
   $("audit-older").addEventListener("click", () => { auditCursors.push(auditBefore); loadAudit(auditBefore); });
   $("audit-newer").addEventListener("click", () => { auditCursors = []; loadAudit(0); });
   $("verify").addEventListener("click", async () => {
-    $("verify-status").textContent = "Verifying…";
+    setText($("verify-status"), "Verifying…");
     try {
       const v = await api("POST", "/api/audit/verify");
       const r = v.report;
-      $("verify-status").textContent = r.intact
+      setText($("verify-status"), r.intact
         ? "Intact: " + r.records + " records verified (" + when(v.checked) + ")"
-        : "TAMPERED: " + (r.problems && r.problems[0] ? r.problems[0].message + " at #" + r.problems[0].seq : "problems found");
+        : "TAMPERED: " + (r.problems && r.problems[0] ? r.problems[0].message + " at #" + r.problems[0].seq : "problems found"));
       $("verify-status").className = r.intact ? "allow" : "deny";
-    } catch (e) { $("verify-status").textContent = e.message; }
+    } catch (e) { setText($("verify-status"), e.message); }
   });
   loadAudit(0);
 }
@@ -308,7 +357,10 @@ function highlight() {
   const frag = document.createDocumentFragment();
   ta.value.split("\n").forEach((line, i) => {
     const holder = errorLines.has(i + 1) ? el("span", { class: "hl-errline" }) : frag;
-    for (const [cls, text] of highlightLine(line)) holder.append(cls ? el("span", { class: cls }, text) : text);
+    for (const [cls, text] of highlightLine(line)) {
+      const t = raw(text);
+      holder.append(cls ? el("span", { class: cls }, t) : t);
+    }
     if (holder !== frag) frag.append(holder);
     frag.append("\n");
   });
@@ -379,12 +431,12 @@ async function rollback(id) {
     const p = await api("GET", "/api/policy");
     $("policy-text").value = p.text;
     highlight();
-    $("policy-save-status").textContent = "Rolled back to " + id;
+    setText($("policy-save-status"), "Rolled back to " + id);
     validate();
     loadVersions();
   } catch (e) {
     if (e.data && e.data.errors) showIssues(e.data.errors);
-    $("policy-save-status").textContent = "Rollback failed: " + e.message;
+    setText($("policy-save-status"), "Rollback failed: " + e.message);
   }
 }
 
@@ -404,7 +456,7 @@ function renderTry(d) {
 
 function initPolicy() {
   api("GET", "/api/policy").then((p) => {
-    $("policy-path").textContent = p.path + (p.exists ? "" : " (not written yet: showing the built-in default)");
+    setText($("policy-path"), p.path + (p.exists ? "" : " (not written yet: showing the built-in default)"));
     $("policy-text").value = p.text;
     highlight();
     validate();
@@ -421,11 +473,11 @@ function initPolicy() {
   $("policy-save").addEventListener("click", async () => {
     try {
       const v = await api("POST", "/api/policy/save", { text: $("policy-text").value });
-      $("policy-save-status").textContent = "Saved as version " + v.id;
+      setText($("policy-save-status"), "Saved as version " + v.id);
       loadVersions();
     } catch (e) {
       if (e.data && e.data.errors) showIssues(e.data.errors);
-      $("policy-save-status").textContent = "Not saved: " + e.message;
+      setText($("policy-save-status"), "Not saved: " + e.message);
     }
   });
   $("try-form").addEventListener("submit", async (ev) => {
@@ -494,10 +546,10 @@ async function loadAgents() {
 async function plan(name) {
   planAgent = name;
   $("plan").hidden = false;
-  $("plan-title").textContent = "Install plan for " + name;
-  $("plan-status").textContent = "";
+  setText($("plan-title"), "Install plan for " + name);
+  setText($("plan-status"), "");
   const pre = $("plan-diff");
-  pre.replaceChildren("Loading…");
+  setText(pre, "Loading…");
   try {
     const p = await api("GET", "/api/setup/plan?" + new URLSearchParams({ agent: name }));
     pre.replaceChildren();
@@ -506,8 +558,8 @@ async function plan(name) {
       pre.append(el("span", { class: cls }, line + "\n"));
     }
     $("plan-apply").disabled = !p.changed;
-    if (!p.changed) $("plan-status").textContent = "Already installed; nothing to change.";
-  } catch (e) { pre.replaceChildren(e.message); }
+    if (!p.changed) setText($("plan-status"), "Already installed; nothing to change.");
+  } catch (e) { setText(pre, e.message); }
 }
 
 let starters = [];
@@ -539,7 +591,7 @@ function initSetup() {
     const st = pickedStarter();
     if (!st) return;
     $("starter-text").hidden = false;
-    $("starter-text").textContent = st.text;
+    setText($("starter-text"), st.text);
   });
   $("starter-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
@@ -547,7 +599,7 @@ function initSetup() {
     if (!st) return;
     try {
       const v = await api("POST", "/api/policy/starter", { name: st.name });
-      $("starter-status").textContent = st.title + " is now your policy (version " + v.id + ").";
+      setText($("starter-status"), st.title + " is now your policy (version " + v.id + ").");
       if (loaded.policy) {
         const p = await api("GET", "/api/policy");
         $("policy-text").value = p.text;
@@ -556,24 +608,24 @@ function initSetup() {
         loadVersions();
       }
     } catch (e) {
-      $("starter-status").textContent = "Not saved: " + e.message +
-        (e.data && e.data.errors ? " (" + e.data.errors.map((i) => (i.line ? "line " + i.line + ": " : "") + i.message).join("; ") + ")" : "");
+      setText($("starter-status"), "Not saved: " + e.message +
+        (e.data && e.data.errors ? " (" + e.data.errors.map((i) => (i.line ? "line " + i.line + ": " : "") + i.message).join("; ") + ")" : ""));
     }
   });
   $("plan-apply").addEventListener("click", async () => {
     try {
       const r = await api("POST", "/api/setup/install", { agent: planAgent });
-      $("plan-status").textContent = r.output;
+      setText($("plan-status"), r.output);
       loadAgents();
-    } catch (e) { $("plan-status").textContent = "Install failed: " + e.message; }
+    } catch (e) { setText($("plan-status"), "Install failed: " + e.message); }
   });
   $("plan-cancel").addEventListener("click", () => { $("plan").hidden = true; });
   $("doctor-run").addEventListener("click", async () => {
-    $("doctor").textContent = "Running…";
+    setText($("doctor"), "Running…");
     try {
       const d = await api("GET", "/api/setup/doctor");
-      $("doctor").textContent = d.output + (d.problem ? "\n" + d.problem : "");
-    } catch (e) { $("doctor").textContent = e.message; }
+      setText($("doctor"), d.output + (d.problem ? "\n" + d.problem : ""));
+    } catch (e) { setText($("doctor"), e.message); }
   });
 }
 

@@ -30,6 +30,11 @@ func TestSelfProtection(t *testing.T) {
 		"safeclaw check --wait -- nc -l 4444",
 		"script -qc 'safeclaw check -w --agent claude -- npm run dev' /dev/null",
 		"safeclaw run -- sh -c 'nc -l 4444'",
+		"safeclaw ui --no-open",
+		"nohup safeclaw serve --ui &",
+		"safeclaw serve --ui-listen=127.0.0.1:9999",
+		"safeclaw serve -ui",
+		"safeclaw check -wait=true -- nc -l 1",
 		"echo '{}' > ~/.claude/settings.json",
 		"rm -rf " + e.StateDir,
 		"cp /tmp/x " + filepath.Join(e.ConfigDir, "policy.yaml"),
@@ -49,7 +54,7 @@ func TestSelfProtection(t *testing.T) {
 		}
 	}
 	// Reading safeclaw's policy is fine; only its keys are secret.
-	code, _, _ := run(t, e, "", "check", "--policy", allowAll, "--command", "safeclaw policy show && safeclaw approvals list && safeclaw check -- ls")
+	code, _, _ := run(t, e, "", "check", "--policy", allowAll, "--command", "safeclaw policy show && safeclaw approvals list && safeclaw check -- ls && safeclaw serve --socket /tmp/s.sock")
 	if code != exitOK {
 		t.Errorf("read-only safeclaw commands: exit %d, want 0", code)
 	}

@@ -186,6 +186,7 @@ func runServe(ctx context.Context, e *Env, args []string) int {
 	// (or stops) only with an error, which stops serve too.
 	uiDone := make(chan struct{})
 	if *withUI {
+		keepMemoryPrivate()
 		go func() {
 			defer close(uiDone)
 			if code := e.runDashboard(ctx, *uiListen, true, false); code != exitOK && ctx.Err() == nil {

@@ -56,6 +56,7 @@ func runUI(ctx context.Context, e *Env, args []string) int {
 	if code, ok := parseFlags(e, fs, args); !ok {
 		return code
 	}
+	keepMemoryPrivate()
 	if fs.NArg() > 0 {
 		return errorf(e, "ui: unexpected argument %q", fs.Arg(0))
 	}

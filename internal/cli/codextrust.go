@@ -31,13 +31,32 @@ type codexTrust struct {
 
 // codexUserConfig is the config.toml where Codex keeps hook trust.
 func (e *Env) codexUserConfig() (string, error) {
-	if d := e.Getenv("CODEX_HOME"); d != "" {
+	if d := e.codexHomeEnv(); d != "" {
 		return filepath.Join(d, "config.toml"), nil
 	}
 	if e.Home == "" {
 		return "", errors.New("no home directory")
 	}
 	return filepath.Join(e.Home, ".codex", "config.toml"), nil
+}
+
+// codexHomeEnv is $CODEX_HOME the way Codex reads it ("" when unset): made
+// absolute and with symbolic links resolved (Codex canonicalises it). Codex
+// names the hooks.json it trusts by that path, so a trust record keyed by
+// the path as written (a link, a relative path) is one Codex never finds,
+// and it skips safeclaw's hook without a word.
+func (e *Env) codexHomeEnv() string {
+	d := e.Getenv("CODEX_HOME")
+	if d == "" {
+		return ""
+	}
+	if !filepath.IsAbs(d) && e.Cwd != "" {
+		d = filepath.Join(e.Cwd, d)
+	}
+	if real, err := filepath.EvalSymlinks(d); err == nil {
+		d = real
+	}
+	return filepath.Clean(d)
 }
 
 // codexTrusts lists the trust records safeclaw's handlers in the Codex
@@ -289,7 +308,20 @@ func setTOMLValue(data []byte, path []string, key, value string) []byte {
 // safeclaw's handlers of the hooks file at hooksPath (hooksData: its
 // content with the handlers, before an uninstall removes them). It writes
 // the user's config.toml with a backup and returns what to tell the user.
-func (e *Env) trustCodexHooks(hooksPath string, hooksData []byte, binName string, remove bool) (string, error) {
+//
+// config.toml is Codex's own file too (it records trust and project
+// settings there as it runs): when it changes while safeclaw edits it, the
+// edit is made again on the new content, so that neither change is lost.
+func (e *Env) trustCodexHooks(hooksPath string, hooksData []byte, binName string, remove bool) (msg string, err error) {
+	for try := 0; try < 3; try++ {
+		if msg, err = e.trustCodexHooksOnce(hooksPath, hooksData, binName, remove); !errors.Is(err, errSettingsChanged) {
+			break
+		}
+	}
+	return msg, err
+}
+
+func (e *Env) trustCodexHooksOnce(hooksPath string, hooksData []byte, binName string, remove bool) (string, error) {
 	ts, err := codexTrusts(hooksPath, hooksData, binName)
 	if err != nil || len(ts) == 0 {
 		return "", err
@@ -317,20 +349,8 @@ func (e *Env) trustCodexHooks(hooksPath string, hooksData []byte, binName string
 	if err != nil {
 		return "", err
 	}
-	perm := os.FileMode(0o600)
-	if existed {
-		if fi, err := os.Stat(target); err == nil {
-			perm = fi.Mode().Perm()
-		}
-		backup := freeBackupPath(target + ".safeclaw-backup-" + e.Now().UTC().Format("20060102T150405Z"))
-		if err := writeFileAtomic(backup, old, 0o600); err != nil {
-			return "", fmt.Errorf("back up %s: %v", cfg, err)
-		}
-	} else if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
-		return "", err
-	}
-	if err := writeFileAtomic(target, out, perm); err != nil {
-		return "", err
+	if _, err := (settingsEdit{target: target, old: old, existed: existed, out: out, perm: 0o600, stamp: e.backupStamp()}).commit(); err != nil {
+		return "", fmt.Errorf("%s: %w", cfg, err)
 	}
 	if remove {
 		return fmt.Sprintf("removed Codex's trust in safeclaw's hooks from %s", cfg), nil

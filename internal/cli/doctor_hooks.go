@@ -82,6 +82,7 @@ func (e *Env) checkAgentHooks(ctx context.Context, agent string, r doctorReport)
 			}
 			continue
 		}
+		data = agentSettingsJSON(agent, data)
 		var hs []hook.InstalledHandler
 		if agent == "codex" && scope == "managed" {
 			hs, err = codexManagedHandlers(data, binName)
@@ -111,6 +112,7 @@ func (e *Env) checkAgentHooks(ctx context.Context, agent string, r doctorReport)
 	case "codex":
 		e.checkCodexManagedOnly(found, binName, r)
 		e.checkCodexFeature(r)
+		checkAgentVersion(agent, version, installed, r)
 	case "gemini":
 		e.checkGeminiLayers(found, binName, r)
 	}
@@ -175,6 +177,7 @@ func (e *Env) checkHandlers(agent, scope, path string, data []byte, hs []hook.In
 			FailClosed bool   `json:"failClosed"`
 		}
 		_ = json.Unmarshal(h.Raw, &f)
+		e.checkHookWaits(agent, path, reinstall, h, r)
 		switch {
 		case agent == "claude" && f.OnFailure != "block":
 			r.bad(reinstall, "claude: %s: the %s hook has no onFailure: block: if it fails, Claude Code lets the call through", path, h.Event)
@@ -631,6 +634,7 @@ func (e *Env) checkGeminiLayers(found map[string]hookPlace, binName string, r do
 		if err != nil {
 			continue
 		}
+		data = stripJSONComments(data) // Gemini reads settings with comments
 		var s struct {
 			HooksConfig geminiHooksConfig `json:"hooksConfig"`
 		}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -28,7 +29,11 @@ Adds safeclaw's hooks to an agent's settings, where the agent loads them:
 
 Everything else in the file is kept; safeclaw's own entries are replaced, so
 running it twice changes nothing. The old file is kept as FILE.safeclaw-backup-TIME,
-and the new one is written atomically. --uninstall removes safeclaw's entries only.
+and the new one is written atomically, with the old one's mode and owner; a
+file that changes meanwhile (another install, the agent) is left as it is.
+A file that is not valid JSON (or TOML), has comments, or begins with a BOM
+is refused, unchanged. --uninstall removes safeclaw's entries only. Exit 1
+when the file switches hooks off (disableAllHooks, hooksConfig.enabled: false).
 
 Each hook's timeout is 300 s, above safeclaw's own deadlines (20 s, or 4 min
 when waiting for an approval), so safeclaw always answers first.
@@ -130,6 +135,10 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return errorf(e, "install: %v", err)
 	}
+	if bytes.HasPrefix(old, []byte("\xef\xbb\xbf")) {
+		return hintf(e, "save it as UTF-8 without a byte order mark, then run the command again",
+			"install: %s begins with a byte order mark (BOM), which safeclaw does not edit: it was not changed", path)
+	}
 	codexManaged := *managed && agent == "codex"
 	var out []byte
 	var changed bool
@@ -142,6 +151,11 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 			return hintf(e, "fix the file by hand (it was not changed)", "install: %s: %v", path, err)
 		}
 	} else if out, changed, err = hook.EditSettings(agent, old, argv, *uninstall); err != nil {
+		if _, _, cerr := hook.EditSettings(agent, agentSettingsJSON(agent, old), argv, *uninstall); agent == "gemini" && cerr == nil {
+			// Gemini reads comments; safeclaw's edit would drop them.
+			return hintf(e, "remove the comments (safeclaw cannot edit the file and keep them), then run the command again",
+				"install: %s has comments, which Gemini CLI reads but safeclaw cannot keep: it was not changed", path)
+		}
 		return hintf(e, "fix the file by hand (it was not changed), or give --settings FILE",
 			"install: %s: %v", path, err)
 	}
@@ -170,8 +184,18 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 			changed = changed || releasedManagedOnly
 		}
 	}
-	for _, w := range hook.SettingsWarnings(agent, out) {
+	offWarnings := hook.SettingsWarnings(agent, out)
+	for _, w := range offWarnings {
 		fmt.Fprintf(e.Stderr, "safeclaw: warning: %s: %s\n", path, w)
+	}
+	// Hooks written into a file that switches hooks off do not run: the
+	// install has not protected anything, and must not exit as if it had.
+	hooksOff := func(code int) int {
+		if code != exitOK || *uninstall || len(offWarnings) == 0 {
+			return code
+		}
+		fmt.Fprintf(e.Stderr, "safeclaw: error: install: %s has safeclaw's hooks, but %s does not run them while the setting above is there: every tool call runs unchecked; remove it, then run 'safeclaw doctor'\n", path, agent)
+		return exitFindings
 	}
 	verb := "installed"
 	if *uninstall {
@@ -189,9 +213,9 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 		}
 		fmt.Fprintf(e.Stdout, "safeclaw hooks for %s %s in %s; nothing changed\n", agent, state, path)
 		if codexManaged {
-			return exitOK
+			return hooksOff(exitOK)
 		}
-		return e.codexTrustStep(agent, path, out, exe, false)
+		return hooksOff(e.codexTrustStep(agent, path, out, exe, false))
 	}
 	if *uninstall && !existed {
 		return exitOK
@@ -207,20 +231,11 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 	if err != nil {
 		return errorf(e, "install: %v", err)
 	}
-	perm := os.FileMode(0o644)
-	if existed {
-		if fi, err := os.Stat(target); err == nil {
-			perm = fi.Mode().Perm()
-		}
-		backup := freeBackupPath(target + ".safeclaw-backup-" + e.Now().UTC().Format("20060102T150405Z"))
-		if err := writeFileAtomic(backup, old, 0o600); err != nil {
-			return errorf(e, "install: back up %s: %v (nothing changed)", path, err)
-		}
+	backup, err := settingsEdit{target: target, old: old, existed: existed, out: out, perm: 0o644, stamp: e.backupStamp()}.commit()
+	if backup != "" {
 		fmt.Fprintf(e.Stdout, "backup: %s\n", backup)
-	} else if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
-		return errorf(e, "install: %v", err)
 	}
-	if err := writeFileAtomic(target, out, perm); err != nil {
+	if err != nil {
 		return errorf(e, "install: write %s: %v", target, err)
 	}
 	fmt.Fprintf(e.Stdout, "%s safeclaw hooks for %s in %s\n", verb, agent, path)
@@ -252,7 +267,7 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 	case onlyManaged:
 		fmt.Fprintf(e.Stdout, "note: allow_managed_hooks_only is set: Codex now runs only managed hooks, none from user or project settings (--keep-other-hooks leaves them on)\n")
 	}
-	return code
+	return hooksOff(code)
 }
 
 // codexTrustStep records (remove: takes back) Codex's trust in the
@@ -282,6 +297,10 @@ func (e *Env) codexTrustStep(agent, path string, data []byte, exe string, remove
 // target when path is a symbolic link, so that settings kept in a dotfiles
 // repository stay linked (a rename over the link would cut it), else path.
 // A dangling link is an error rather than a file created somewhere else.
+//
+// Run as root, a link is followed only to a file of the link's own owner:
+// `sudo safeclaw install` with a person's HOME must not write, as root,
+// whatever file that person's link names (/etc/..., another user's).
 func settingsTarget(path string) (string, error) {
 	fi, err := os.Lstat(path)
 	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
@@ -291,8 +310,20 @@ func settingsTarget(path string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s is a symbolic link that cannot be followed: %v", path, err)
 	}
+	if os.Geteuid() == 0 {
+		link := ownerOf(fi)
+		if tfi, err := os.Stat(target); err == nil {
+			if to := ownerOf(tfi); link.known && to.known && link.uid != to.uid {
+				return "", fmt.Errorf("%s is a symbolic link owned by uid %d to %s, a file of uid %d: not followed as root; edit %s as its owner, or give --settings %s",
+					path, link.uid, target, to.uid, target, target)
+			}
+		}
+	}
 	return target, nil
 }
+
+// backupStamp is the time part of a backup's name.
+func (e *Env) backupStamp() string { return e.Now().UTC().Format("20060102T150405Z") }
 
 // agentAndFlags parses a command line of one agent name and flags, in any
 // order; it returns the agent, any further arguments, and (code, false) when
@@ -344,7 +375,7 @@ func (e *Env) settingsPath(agent string, project, managed bool) (string, error) 
 		}
 		return filepath.Join(base, ".claude", "settings.json"), nil
 	case "codex":
-		if d := e.Getenv("CODEX_HOME"); d != "" && !project {
+		if d := e.codexHomeEnv(); d != "" && !project {
 			return filepath.Join(d, "hooks.json"), nil
 		}
 		return filepath.Join(base, ".codex", "hooks.json"), nil

@@ -183,7 +183,7 @@ func (e *Env) policyOptions() policy.Options {
 	if d := e.Getenv("CLAUDE_CONFIG_DIR"); d != "" {
 		protectWrite = append(protectWrite, filepath.Join(d, "settings.json"), filepath.Join(d, "settings.local.json"))
 	}
-	if d := e.Getenv("CODEX_HOME"); d != "" {
+	if d := e.codexHomeEnv(); d != "" {
 		protectWrite = append(protectWrite, filepath.Join(d, "config.toml"), filepath.Join(d, "hooks.json"), filepath.Join(d, "requirements.toml"))
 	}
 	for _, v := range []string{"GEMINI_CLI_SYSTEM_SETTINGS_PATH", "GEMINI_CLI_SYSTEM_DEFAULTS_PATH"} {

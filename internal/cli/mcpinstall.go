@@ -93,16 +93,11 @@ func (e *Env) installMCP(agent string, project, managed bool, settings, exe stri
 		if err != nil {
 			return errorf(e, "install --mcp: %v", err)
 		}
-		perm := os.FileMode(0o600)
-		if fi, err := os.Stat(target); err == nil {
-			perm = fi.Mode().Perm()
+		backup, err := settingsEdit{target: target, old: old, existed: true, out: out, perm: 0o600, stamp: e.backupStamp()}.commit()
+		if backup != "" {
+			fmt.Fprintf(e.Stdout, "backup: %s\n", backup)
 		}
-		backup := freeBackupPath(target + ".safeclaw-backup-" + e.Now().UTC().Format("20060102T150405Z"))
-		if err := writeFileAtomic(backup, old, 0o600); err != nil {
-			return errorf(e, "install --mcp: back up %s: %v (nothing changed)", path, err)
-		}
-		fmt.Fprintf(e.Stdout, "backup: %s\n", backup)
-		if err := writeFileAtomic(target, out, perm); err != nil {
+		if err != nil {
 			return errorf(e, "install --mcp: write %s: %v", target, err)
 		}
 	}
@@ -134,19 +129,6 @@ func writeRemoteMCPNote(e *Env, agent string) {
 	fmt.Fprintln(e.Stdout, "  - safeclaw does not sign in with OAuth: a server the agent signed in to answers 401 and fails until unwrapped")
 }
 
-// freeBackupPath is name, or name.N when name exists already: an install
-// and an uninstall within the same second each keep their own backup.
-func freeBackupPath(base string) string {
-	name := base
-	for i := 1; i < 1000; i++ {
-		if _, err := os.Lstat(name); err != nil {
-			return name // absent (or not knowable: writing it will tell)
-		}
-		name = fmt.Sprintf("%s.%d", base, i)
-	}
-	return name
-}
-
 // mcpConfigPaths lists the files where agent keeps its MCP servers.
 func (e *Env) mcpConfigPaths(agent string, project bool) ([]string, error) {
 	base := e.Home
@@ -171,7 +153,7 @@ func (e *Env) mcpConfigPaths(agent string, project bool) ([]string, error) {
 	case "cursor":
 		return []string{filepath.Join(base, ".cursor", "mcp.json")}, nil
 	case "codex":
-		if d := e.Getenv("CODEX_HOME"); d != "" && !project {
+		if d := e.codexHomeEnv(); d != "" && !project {
 			return []string{filepath.Join(d, "config.toml")}, nil
 		}
 		return []string{filepath.Join(base, ".codex", "config.toml")}, nil

@@ -87,6 +87,8 @@ type analyzer struct {
 	cdpathSeen bool
 	// fds maps file descriptors opened by exec onto network endpoints.
 	fds map[string]endpoint
+	// fdIn holds what input descriptors exec opened carry (exec 3<FILE).
+	fdIn map[string]*stream
 	// files holds literal contents this text wrote to files (echo ... > s.sh),
 	// keyed by lexical absolute path, so later commands that run them are seen.
 	files map[string]string
@@ -103,10 +105,25 @@ type analyzer struct {
 	// later command whose first word is NAME, unquoted, runs VALUE. A
 	// value that is not literal is kept as nil: using it is opaque.
 	aliases map[string]*word
+	// hashed holds the programs hash -p assigned to names: a later command
+	// whose first word is NAME runs PATH.
+	hashed map[string]word
 	// fetched holds the files this text wrote with content from the
 	// network (curl -o, wget, a download redirected to a file), keyed as
 	// files is, with what fetched them: running one is opaque, as curl | sh is.
 	fetched map[string]string
+	// fetchedTrees holds the directories whose every file came from the
+	// network (git clone, scp -r host:dir), keyed and valued as fetched.
+	fetchedTrees map[string]string
+	// links maps a file this text copied (or linked) from one on disk to
+	// that file, keyed as files: reading it reads the original.
+	links map[string]string
+	// exported holds the environment assignments that last past their
+	// command (NAME=VALUE alone, export, declare), by name, as NAME=VALUE
+	// words: a later shell sources an exported BASH_ENV.
+	exported map[string]word
+	// hookDirs are git hook directories this text set (core.hooksPath).
+	hookDirs []string
 }
 
 // partMeta is what pipeline and script-level checks need to know about a part.
@@ -658,11 +675,15 @@ func (a *analyzer) fold(text, origin string, sc scope) []action.Action {
 // readFunc is the ReadFile handed to the catalogue: files this text wrote
 // with literal content first, then the caller's ReadFile.
 func (a *analyzer) readFunc() func(string) ([]byte, error) {
-	if len(a.files) == 0 {
+	if len(a.files) == 0 && len(a.links) == 0 {
 		return a.env.ReadFile
 	}
 	return func(name string) ([]byte, error) {
-		if s, ok := a.files[a.fileKey(name)]; ok {
+		key := a.fileKey(name)
+		if r := a.resolve(key); r != key {
+			key, name = r, r
+		}
+		if s, ok := a.files[key]; ok {
 			return []byte(s), nil
 		}
 		if a.env.ReadFile == nil {
@@ -672,12 +693,39 @@ func (a *analyzer) readFunc() func(string) ([]byte, error) {
 	}
 }
 
+// resolve follows the copies and links this text made (see links) from a
+// files key to the file whose content it has.
+func (a *analyzer) resolve(key string) string {
+	for i := 0; i < 8 && len(a.links) > 0; i++ {
+		src, ok := a.links[key]
+		if !ok {
+			// A file under a copied directory (cp -r d e: e/x is d/x),
+			// the innermost copy first.
+			best := ""
+			for dst, s := range a.links {
+				if rest, under := strings.CutPrefix(key, dst+"/"); under && len(dst) > len(best) {
+					best, src, ok = dst, s+"/"+rest, true
+				}
+			}
+		}
+		if !ok {
+			break
+		}
+		key = src
+	}
+	return key
+}
+
 var errNoRead = errors.New("shell: file reading disabled")
 
 // readScript returns the content of a script file a command runs, from
 // this text's own writes or the caller's ReadFile.
 func (a *analyzer) readScript(name string) (string, bool) {
-	if s, ok := a.files[a.fileKey(name)]; ok {
+	key := a.fileKey(name)
+	if r := a.resolve(key); r != key {
+		key, name = r, r
+	}
+	if s, ok := a.files[key]; ok {
 		return s, true
 	}
 	if a.env.ReadFile == nil || name == "" {

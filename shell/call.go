@@ -89,8 +89,16 @@ func (a *analyzer) simple(words, assigns []word, text string, own []redirect, sc
 	}
 
 	ch := &chain{stdin: stdin, bg: sc.bg}
+	if len(words) > 0 && words[0].dyn == 0 && !strings.Contains(words[0].s, "/") {
+		if p, ok := a.hashed[words[0].s]; ok {
+			// hash -p PATH NAME: NAME runs PATH.
+			words = append([]word{p}, words[1:]...)
+		}
+	}
 	if len(words) > 0 && words[0].dyn == 0 {
 		switch words[0].s {
+		case "hash":
+			a.defineHash(words[1:])
 		case "alias":
 			a.defineAliases(words[1:])
 		case "unalias":
@@ -175,15 +183,33 @@ func (a *analyzer) simple(words, assigns []word, text string, own []redirect, sc
 	views := ch.views
 	var m partMeta
 	var facets []action.Action
+	a.envState(words, ch)
+	if (len(words) == 0 || words[0].dyn == 0 && declBuiltins[words[0].s]) && len(ch.startup) > 0 {
+		// export BASH_ENV=FILE: any shell started later sources FILE.
+		facets = append(facets, a.startupFiles("bash", ch.startup, text, sc)...)
+	}
 
-	// An interpreter that takes its program from stdin.
-	if ch.run.kind == runNone && readsCodeFromStdin(last) {
-		switch in := ch.stdin; {
+	// An interpreter that takes its program from stdin, or from another
+	// descriptor the redirections fill (python3 /dev/fd/3 3<<EOF).
+	codeIn, readsCode := ch.stdin, false
+	if ch.run.kind == runNone {
+		if n := codeFd(last); n != "" {
+			codeIn, readsCode = wr.fdIn[n], wr.fdIn[n] != nil
+		} else {
+			readsCode = readsCodeFromStdin(last)
+		}
+	}
+	if readsCode {
+		switch in := codeIn; {
 		case in == nil:
 			m.shellIn = true
 		case in.kind == streamLiteral && in.known:
 			// The catalogue scans it as code (Command.Stdin).
 		case in.kind == streamFile:
+			// python3 < x.py: the file is the program (scanned below).
+			if from, ok := a.isFetched(a.fileKey(in.path)); ok && !a.fifos[a.fileKey(in.path)] {
+				facets = append(facets, opaqueFacet(text, "interpreter reads code from a file downloaded earlier in this text: "+clip(from)))
+			}
 		case in.kind == streamNetwork:
 			m.shellIn = true
 			facets = append(facets, remoteFacet(prog, in.peer, "interpreter reads code from a network peer"))
@@ -209,7 +235,16 @@ func (a *analyzer) simple(words, assigns []word, text string, own []redirect, sc
 	}
 
 	if shells[prog] {
-		facets = append(facets, a.startupFiles(prog, ch.startup, text, sc)...)
+		startup := append(a.inheritedStartup(ch), ch.startup...)
+		facets = append(facets, a.startupFiles(prog, startup, text, sc)...)
+		facets = append(facets, a.rcFiles(prog, last, ch, text, sc)...)
+		facets = append(facets, a.unreadStartup(prog, ch, text)...)
+	}
+	if prog == "git" && len(last.Positionals) > 0 {
+		facets = append(facets, a.gitHooks(text, sc)...)
+	} else if len(views) > 0 && ch.run.kind == runNone && len(ch.last) > 0 && ch.last[0].dyn == 0 && !strings.Contains(last.Words[0], "/") {
+		// A name PATH finds in a directory this text put first in PATH.
+		facets = append(facets, a.pathProgram(last.Words[0], ch, text, sc)...)
 	}
 	if from, ok := a.runsFetched(last, ch.run); ok {
 		facets = append(facets, opaqueFacet(text, "runs a file downloaded earlier in this text: "+clip(from)))
@@ -218,6 +253,17 @@ func (a *analyzer) simple(words, assigns []word, text string, own []redirect, sc
 	stdinText := ""
 	if in := ch.stdin; in != nil && in.kind == streamLiteral && in.known && ch.run.kind == runNone {
 		stdinText = in.text
+	}
+	if readsCode && codeIn != ch.stdin {
+		stdinText = ""
+		if codeIn.kind == streamLiteral && codeIn.known {
+			stdinText = codeIn.text
+		}
+	}
+	if readsCode && codeIn != nil && codeIn.kind == streamFile && !a.fifos[a.fileKey(codeIn.path)] {
+		if content, ok := a.readScript(codeIn.path); ok {
+			stdinText = content
+		}
 	}
 	detected := a.detect(views, stdinText, sc)
 	m.rawNet = rawSocketUse(last, detected) || len(wr.net) > 0
@@ -299,12 +345,20 @@ func (a *analyzer) simple(words, assigns []word, text string, own []redirect, sc
 					textRun, innerStdin = t, nil
 				}
 			}
-		case s.s == "/dev/stdin" || s.s == "-":
+		case isStdinPath(s.s) || s.s == "-":
 			t, fs, shellIn := a.stdinShell(prog, ch.stdin, text, sc)
 			facets = append(facets, fs...)
 			m.shellIn = m.shellIn || shellIn
 			if t != nil {
 				textRun, innerStdin = t, nil
+			}
+		case fdPath(s.s) != "" && wr.fdIn[fdPath(s.s)] != nil:
+			// bash /dev/fd/3 3<<EOF: the script is what descriptor 3 carries.
+			t, fs, shellIn := a.stdinShell(prog, wr.fdIn[fdPath(s.s)], text, sc)
+			facets = append(facets, fs...)
+			m.shellIn = m.shellIn || shellIn
+			if t != nil {
+				textRun = t
 			}
 		case s.dyn == 0:
 			if content, ok := a.readScript(s.s); ok {
@@ -332,37 +386,50 @@ func (a *analyzer) simple(words, assigns []word, text string, own []redirect, sc
 	for _, f := range downloadTargets(last) {
 		a.markFetched(a.fileKey(f), text)
 	}
-	if wr.outPath != "" && out != nil && out.kind == streamLiteral && out.known && out.dyn == 0 {
-		key := a.fileKey(wr.outPath)
-		if a.files == nil {
-			a.files = map[string]string{}
-		}
-		if wr.outAppend {
-			a.files[key] += out.text
-		} else {
-			a.files[key] = out.text
-		}
+	if wr.outPath != "" && out != nil && len(out.files) > 0 && out.kind == streamPipe {
+		// cat a.sh > b.sh: b.sh is a copy.
+		a.copyFiles(out.files, a.fileKey(wr.outPath), wr.outAppend, text)
+	} else if wr.outPath != "" && out != nil && out.kind == streamFile && out.path != "" {
+		// cat < a.sh > b.sh
+		a.copyFiles([]string{out.path}, a.fileKey(wr.outPath), wr.outAppend, text)
 	}
-	if last.Program == "tee" && ch.run.kind == runNone {
-		// tee FILE... <<EOF: the files hold the literal input too.
-		if in := ch.stdin; in != nil && in.kind == streamLiteral && in.known && in.dyn == 0 {
-			_, appendMode := last.Option("-a")
-			if _, ok := last.Option("--append"); ok {
-				appendMode = true
+	if ch.run.kind == runNone {
+		a.transfers(last, ch.stdin, text)
+	}
+	if wr.outPath != "" && out != nil && out.kind == streamLiteral && out.known && out.dyn == 0 {
+		a.setFile(a.fileKey(wr.outPath), out.text, wr.outAppend)
+	}
+	if last.Program == "tee" && ch.run.kind == runNone && ch.stdin != nil {
+		// tee FILE... <<EOF: the files hold the input too (literal text,
+		// the files cat copied, or a download).
+		in := ch.stdin
+		_, appendMode := last.Option("-a")
+		if _, ok := last.Option("--append"); ok {
+			appendMode = true
+		}
+		content, fetchedFrom, known := "", "", false
+		switch {
+		case in.kind == streamLiteral && in.known && in.dyn == 0:
+			content, known = in.text, true
+		case in.kind == streamDownload || in.kind == streamNetwork || in.kind == streamDecoded && !in.known:
+			fetchedFrom = in.from
+		}
+		for _, p := range last.Positionals {
+			if p == "" || p == "-" {
+				continue
 			}
-			for _, p := range last.Positionals {
-				if p == "" || p == "-" {
-					continue
-				}
-				if a.files == nil {
-					a.files = map[string]string{}
-				}
-				key := a.fileKey(p)
-				if appendMode {
-					a.files[key] += in.text
-				} else {
-					a.files[key] = in.text
-				}
+			key := a.fileKey(p)
+			switch {
+			case len(in.files) > 0 && in.kind == streamPipe:
+				a.copyFiles(in.files, key, appendMode, text)
+			case in.kind == streamFile && in.path != "":
+				a.copyFiles([]string{in.path}, key, appendMode, text)
+			case fetchedFrom != "":
+				a.markFetched(key, fetchedFrom)
+			case known:
+				a.setFile(key, content, appendMode)
+			case !appendMode:
+				a.forgetFile(key)
 			}
 		}
 	}
@@ -687,11 +754,14 @@ func (a *analyzer) cdpath() bool {
 // scriptProgram returns the content of a program run by path when it is a
 // shell script this text wrote, or a *.sh file the caller lets us read.
 func (a *analyzer) scriptProgram(name string) (string, bool) {
-	if s, ok := a.files[a.fileKey(name)]; ok {
+	key := a.resolve(a.fileKey(name))
+	if s, ok := a.files[key]; ok {
 		return s, true
 	}
-	if strings.HasSuffix(name, ".sh") || strings.HasSuffix(name, ".bash") {
-		return a.readScript(name)
+	for _, n := range []string{name, key} {
+		if strings.HasSuffix(n, ".sh") || strings.HasSuffix(n, ".bash") {
+			return a.readScript(name)
+		}
 	}
 	return "", false
 }
@@ -710,6 +780,26 @@ func (a *analyzer) output(v action.Argv, ws []word, in *stream, m partMeta, text
 		passes := v.Program == "tee" || v.Program == "dd"
 		if v.Program != "tee" && v.Program != "dd" {
 			passes = len(v.Positionals) == 0 || (len(v.Positionals) == 1 && v.Positionals[0] == "-")
+		}
+		var files []string
+		switch {
+		case v.Program == "cat" && !passes && len(v.Options) == 0:
+			files = v.Positionals
+		case v.Program == "dd":
+			for _, w := range v.Words[1:] {
+				if f, ok := strings.CutPrefix(w, "if="); ok {
+					files, passes = []string{f}, false
+				} else if strings.HasPrefix(w, "of=") {
+					return &stream{kind: streamPipe, from: text}
+				}
+			}
+		}
+		if len(files) > 0 {
+			// The files' content: fetched when one of them was.
+			if _, from, _ := a.filesContent(files); from != "" {
+				return &stream{kind: streamDownload, from: from, files: files}
+			}
+			return &stream{kind: streamPipe, from: text, files: files}
 		}
 		if passes && in != nil {
 			c := *in
@@ -966,12 +1056,39 @@ func (a *analyzer) startupFiles(prog string, startup []word, text string, sc sco
 		case w.dyn != 0:
 			out = append(out, opaqueFacet(text, "shell startup file from "+w.dyn.why()+": "+clip(w.raw)))
 		default:
-			if content, ok := a.readScript(w.s); ok {
+			if from, ok := a.isFetched(a.fileKey(w.s)); ok {
+				out = append(out, opaqueFacet(text, "shell startup file downloaded earlier in this text: "+clip(from)))
+			} else if content, ok := a.readScript(w.s); ok {
 				out = append(out, a.fold(content, w.s, sc)...)
 			}
 		}
 	}
 	return out
+}
+
+// defineHash records hash -p PATH NAME (NAME now runs PATH), hash -d
+// NAME and hash -r.
+func (a *analyzer) defineHash(args []word) {
+	for k := 0; k < len(args); k++ {
+		switch s := args[k].s; {
+		case s == "-r":
+			a.hashed = nil
+		case s == "-d":
+			for _, w := range args[k+1:] {
+				delete(a.hashed, w.s)
+			}
+			return
+		case s == "-p" && k+2 < len(args):
+			if a.hashed == nil {
+				a.hashed = map[string]word{}
+			}
+			p := args[k+1]
+			for _, n := range args[k+2:] {
+				a.hashed[n.s] = p
+			}
+			return
+		}
+	}
 }
 
 // defineAliases records alias NAME=VALUE definitions.
@@ -1014,26 +1131,38 @@ func (a *analyzer) markFetched(key, text string) {
 	}
 	a.fetched[key] = text
 	delete(a.files, key)
+	delete(a.links, key)
 }
 
 // runsFetched reports whether v runs, as a program, a script or a source
 // file, a file this text fetched from the network.
 func (a *analyzer) runsFetched(v action.Argv, run runner) (string, bool) {
-	if len(a.fetched) == 0 || len(v.Words) == 0 {
+	if len(a.fetched) == 0 && len(a.fetchedTrees) == 0 || len(v.Words) == 0 {
 		return "", false
 	}
-	cands := []string{v.Words[0]}
+	// A candidate runs as code; tree says whether a file under a fetched
+	// tree (git clone, an unpacked download) counts, not only one fetched
+	// by name: a program run by path, a shell's script, an interpreter's.
+	type cand struct {
+		name string
+		tree bool
+	}
+	cands := []cand{{v.Words[0], strings.Contains(v.Words[0], "/")}}
 	if run.kind == runScript && run.script.dyn == 0 {
-		cands = append(cands, run.script.s)
+		cands = append(cands, cand{run.script.s, true})
 	}
 	if (interpreters[v.Program] || isCodeRunner(v.Program)) && len(v.Positionals) > 0 {
-		cands = append(cands, v.Positionals[0])
+		cands = append(cands, cand{v.Positionals[0], isCodeRunner(v.Program)})
 	}
 	for _, c := range cands {
-		if c == "" || c == "-" {
+		if c.name == "" || c.name == "-" {
 			continue
 		}
-		if from, ok := a.fetched[a.fileKey(c)]; ok {
+		key := a.fileKey(c.name)
+		if from, ok := a.fetched[key]; ok {
+			return from, true
+		}
+		if from, ok := a.isFetched(key); ok && c.tree {
 			return from, true
 		}
 	}

@@ -140,12 +140,39 @@
 // (printf ... > s.sh && sh s.sh), and their facets other than shell.execute
 // are added to the part with a Detail "via FILE" (files tee wrote from
 // literal input count too). The same overlay is the ReadFile the catalogue
-// sees. A shell's startup file (BASH_ENV=FILE, ENV=FILE in its
-// environment, a process substitution included) is read the same way, and
-// is opaque when not static. Prompt strings (PS0-PS4) are expanded as a
-// here-document is, and command variables (GIT_SSH_COMMAND, PAGER,
-// PROMPT_COMMAND, ...) count whether assigned before a command or by
-// export/declare/typeset/local/readonly.
+// sees. A file keeps what the text knows of it when it is copied, moved or
+// linked (cp, mv, install, ln, dd, a local rsync, cat a > b, cat a | tee b,
+// cp -r of a directory): a written script is still that script, one on
+// disk is read under its old name, and one fetched from the network stays
+// fetched. scp and rsync from another machine, git clone (the whole new
+// tree) and unpacking a fetched archive (tar x, unzip, 7z x, gunzip) count
+// as fetched too: running such a file (by path, as a shell's or an
+// interpreter's script, or as a program a PATH this text set finds) is
+// opaque. A script may also be named by its descriptor: /dev/stdin,
+// /dev/fd/N and /proc/self/fd/N read what the redirections put there
+// (bash /dev/fd/3 3<<EOF, python3 /dev/stdin <<EOF, awk -f - and sed -f
+// /dev/stdin, exec 3<FILE; bash <&3), and an interpreter reading stdin
+// from a file runs that file (python3 < x.py). A shell's startup file
+// (BASH_ENV=FILE, ENV=FILE in its environment, a process substitution
+// included) is read the same way, and is opaque when not static, fetched,
+// or not readable (BASH_ENV for bash, ENV for an interactive POSIX shell);
+// an exported (or plainly assigned) BASH_ENV or ENV is read at the
+// assignment and by every shell started after it. Prompt strings (PS0-PS4) are
+// expanded as a here-document is, and command variables (GIT_SSH_COMMAND,
+// PAGER, PROMPT_COMMAND, FZF_DEFAULT_COMMAND, the askpass helpers, ...)
+// count whether assigned before a command or by
+// export/declare/typeset/local/readonly; so do exported functions
+// (BASH_FUNC_NAME%%=() { ... }), git's configuration variables
+// (GIT_CONFIG_KEY_n/GIT_CONFIG_VALUE_n, GIT_CONFIG_PARAMETERS) and git
+// config KEY VALUE of a key that names a command. Git hooks this text
+// wrote (under .git/hooks or a core.hooksPath it set) are folded into the
+// git commands after them. A name hash -p bound to a path runs that path
+// (hash -p /usr/bin/nc ls; ls -l 4444 is nc -l 4444). The startup files in
+// the home directory a shell reads (~/.bashrc for an interactive bash,
+// ~/.profile and friends for a login shell, ~/.zshenv for any zsh) are
+// folded into it when this text wrote them (a fetched one is opaque); the
+// user's own are not read. enable -f (a builtin from a shared object) is
+// opaque.
 //
 // Word resolution is static: quotes, escapes ($'\x70'), line continuations
 // and brace expansion are resolved; $HOME and ${HOME} at the start of a word
@@ -168,8 +195,14 @@
 //
 // # Limitations
 //
-//   - Variables are not tracked: p=python3; $p is opaque, and an argument
-//     from a variable is matched as its spelling ("$PORT").
+//   - Variables are tracked only as described above: p=python3; $p is
+//     opaque, and an argument from a variable is matched as its spelling
+//     ("$PORT").
+//   - A file's content is known only when this text wrote it literally or
+//     the caller's ReadFile reads it; a script on disk that the text
+//     overwrote with unknown content may still be read as it was. Files
+//     under a fetched tree are opaque only when run as code (make in a
+//     fresh clone is not).
 //   - Text handed to another shell (sh -c "...$X...") is analysed with the
 //     outer expansions in place; a value that injects shell syntax is not
 //     seen. eval is the exception: any expansion in its text is opaque.

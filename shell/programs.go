@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/shell/catalog"
 )
 
 // Program families the analyser itself needs to know (the catalogue knows
@@ -75,6 +76,9 @@ func readsCodeFromStdin(v action.Argv) bool {
 		}
 		return len(pos) > 0 && pos[0] == "-" || v.Program == "deno" && len(pos) == 0 && !v.Has("-h", "--help", "-V", "--version")
 	}
+	if catalog.ProgramFromStdin(v) {
+		return true // awk -f -, sed -f /dev/stdin
+	}
 	code, ok := codeOptions[v.Program]
 	if !ok {
 		return false
@@ -82,7 +86,32 @@ func readsCodeFromStdin(v action.Argv) bool {
 	if v.Has(code...) {
 		return false
 	}
-	return len(v.Positionals) == 0 || v.Positionals[0] == "-"
+	return len(v.Positionals) == 0 || v.Positionals[0] == "-" || isStdinPath(v.Positionals[0])
+}
+
+// codeFd returns N when an interpreter reads its program from /dev/fd/N
+// (a descriptor other than stdin): python3 /dev/fd/3, awk -f /dev/fd/3.
+func codeFd(v action.Argv) string {
+	switch v.Program {
+	case "awk", "gawk", "nawk", "mawk", "goawk", "sed", "gsed":
+		ws := v.Words[1:]
+		for i := 0; i < len(ws); i++ {
+			name, ok := strings.CutPrefix(ws[i], "--file=")
+			if !ok && (ws[i] == "-f" || ws[i] == "--file" || len(ws[i]) > 2 && ws[i][0] == '-' && ws[i][1] != '-' && strings.HasSuffix(ws[i], "f")) && i+1 < len(ws) {
+				name, ok = ws[i+1], true
+				i++
+			}
+			if n := fdPath(name); ok && n != "" {
+				return n
+			}
+		}
+		return ""
+	}
+	code, ok := codeOptions[v.Program]
+	if !ok || v.Has(code...) || len(v.Positionals) == 0 {
+		return ""
+	}
+	return fdPath(v.Positionals[0])
 }
 
 // isNetworkKind reports whether k is one of the facets that mean "talks to

@@ -52,6 +52,10 @@ type stream struct {
 	from    string    // what produced it, for details
 	path    string    // streamFile: the file
 	peer    *endpoint // streamNetwork: the peer, when known
+	// files are the files whose content the stream is, concatenated (cat
+	// FILE..., dd if=FILE), so a copy made through a redirection is
+	// followed as cp is.
+	files []string
 }
 
 // redirects resolves a statement's redirections.
@@ -203,14 +207,34 @@ type wiring struct {
 	stdout    bool
 	outPath   string
 	outAppend bool
+	// fdIn holds what other input descriptors carry (3<<EOF, 3<FILE,
+	// 3< <(CMD), and those exec opened), for programs that read their
+	// code from /dev/fd/N.
+	fdIn map[string]*stream
 }
 
 // wire evaluates redirections in order for one command. exec without a
 // command keeps the descriptors it opens for the rest of the text.
 func (a *analyzer) wire(rs []redirect, execOnly bool) wiring {
 	var w wiring
+	w.fdIn = a.fdIn
 	if len(rs) == 0 {
 		return w
+	}
+	fdInOwned := false
+	setIn := func(fd string, st *stream) {
+		if !fdInOwned {
+			m := make(map[string]*stream, len(w.fdIn)+1)
+			for k, v := range w.fdIn {
+				m[k] = v
+			}
+			w.fdIn, fdInOwned = m, true
+		}
+		if st == nil {
+			delete(w.fdIn, fd)
+		} else {
+			w.fdIn[fd] = st
+		}
 	}
 	fds := a.fds
 	owned := false
@@ -239,8 +263,13 @@ func (a *analyzer) wire(rs []redirect, execOnly bool) wiring {
 		switch r.op {
 		case syntax.Hdoc, syntax.DashHdoc, syntax.WordHdoc:
 			set(r.fd, nil)
-			if r.fd == "0" && r.body != nil {
-				w.stdin = &stream{kind: streamLiteral, text: r.body.s, known: true, dyn: r.body.dyn, from: "here-document"}
+			if r.body != nil {
+				st := &stream{kind: streamLiteral, text: r.body.s, known: true, dyn: r.body.dyn, from: "here-document"}
+				if r.fd == "0" {
+					w.stdin = st
+				} else {
+					setIn(r.fd, st)
+				}
 			}
 			continue
 		case syntax.DplIn, syntax.DplOut:
@@ -279,7 +308,13 @@ func (a *analyzer) wire(rs []redirect, execOnly bool) wiring {
 					w.stdin = nil
 					if e, ok := fds["0"]; ok {
 						w.stdin = &stream{kind: streamNetwork, peer: &e, from: e.path}
+					} else if st, ok := w.fdIn[r.target.s]; ok {
+						w.stdin = st // bash <&3 after 3<FILE
 					}
+				} else if st, ok := w.fdIn[r.target.s]; ok && r.op == syntax.DplIn {
+					setIn(r.fd, st)
+				} else {
+					setIn(r.fd, nil)
 				}
 				if touchesStdout(r.fd) && r.target.s != "1" {
 					w.stdout = true
@@ -346,11 +381,14 @@ func (a *analyzer) wire(rs []redirect, execOnly bool) wiring {
 		switch r.op {
 		case syntax.RdrIn:
 			w.facets = append(w.facets, action.Action{Kind: action.FileRead, Path: p, Detail: detail, Recursive: tree})
+			st := &stream{kind: streamFile, path: t.s, from: t.s}
+			if ps := a.procStream(t); ps != nil {
+				st = ps
+			}
 			if r.fd == "0" {
-				w.stdin = &stream{kind: streamFile, path: t.s, from: t.s}
-				if ps := a.procStream(t); ps != nil {
-					w.stdin = ps
-				}
+				w.stdin = st
+			} else {
+				setIn(r.fd, st)
 			}
 		case syntax.RdrInOut:
 			w.facets = append(w.facets,
@@ -383,7 +421,19 @@ func (a *analyzer) wire(rs []redirect, execOnly bool) wiring {
 	if execOnly && owned {
 		a.fds = fds
 	}
+	if execOnly && fdInOwned {
+		a.fdIn = w.fdIn
+	}
 	return w
+}
+
+// fdPath returns N for /dev/fd/N and /proc/self/fd/N (N not 0, which is
+// stdin), or "".
+func fdPath(p string) string {
+	if n, ok := devAlias(p); ok && n != "0" && n != "1" && n != "2" {
+		return n
+	}
+	return ""
 }
 
 // devAlias maps /dev/stdin, /dev/stdout, /dev/stderr and /dev/fd/N to the
@@ -424,6 +474,17 @@ func (a *analyzer) procStream(w word) *stream {
 		return nil
 	}
 	out, ok := a.procOut[w.s]
+	if ok && out.kind == streamPipe && len(out.files) > 0 {
+		// <(cat FILE): the file itself; several: known when this text
+		// wrote them all.
+		if len(out.files) == 1 {
+			return &stream{kind: streamFile, path: out.files[0], from: w.s}
+		}
+		if content, _, known := a.filesContent(out.files); known {
+			return &stream{kind: streamLiteral, text: content, known: true, from: w.s}
+		}
+		return nil
+	}
 	if !ok || out.kind == streamPipe || out.kind == streamFile {
 		return nil
 	}

@@ -118,7 +118,6 @@ func TestSpellingsBenign(t *testing.T) {
 		"xterm",
 		"orb start",
 		"multipass list",
-		"ssh -o ProxyCommand='ssh -W %h:%p bastion' host",
 		"ssh -o ProxyCommand=none host",
 		"ssh -o ProxyCommand=';sh 0<&2 1>&2' x",
 		"rsync -avz -e 'ssh -p 2222' src/ host:dst/",

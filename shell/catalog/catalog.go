@@ -21,7 +21,9 @@ type Command struct {
 	// Stdin is literal text the shell feeds to the command's standard input
 	// (a here-document, a here-string, or echo/printf piped into it), "" when
 	// none or unknown. Interpreters that read their program from stdin
-	// (python3 <<EOF, echo CODE | perl) have it scanned as code.
+	// (python3 <<EOF, echo CODE | perl) have it scanned as code. When the
+	// program reads its code from another descriptor (python3 /dev/fd/3
+	// 3<<EOF), Stdin is what that descriptor carries.
 	Stdin string
 }
 
@@ -252,6 +254,23 @@ func (f *finder) argv(v action.Argv, depth int) {
 		return
 	}
 	f.outputFiles(prog, args)
+	if prog == "scp" || prog == "sftp" {
+		// scp/sftp -J and -o ProxyJump relay through jump hosts as ssh's do.
+		if j, ok := optValue(args, "-J"); ok {
+			f.sshJump(prog, j)
+		}
+		for i := 0; i < len(args); i++ {
+			if args[i] == "-o" && i+1 < len(args) {
+				if k, v := sshOption(args[i+1]); k == "proxyjump" {
+					f.sshJump(prog, v)
+				}
+			} else if o, ok := strings.CutPrefix(args[i], "-o"); ok && o != "" {
+				if k, v := sshOption(o); k == "proxyjump" {
+					f.sshJump(prog, v)
+				}
+			}
+		}
+	}
 	if f.special(v, prog, args, depth) || f.fileOps(prog, args) {
 		return
 	}

@@ -20,7 +20,8 @@
 //     and Makefile targets that start them, and interpreter code that binds
 //     or listens.
 //   - network.tunnel: ssh -L/-R/-D/-w in every spelling (also in a config
-//     file given with -F), tunnel services
+//     file given with -F), ssh, scp and sftp relays through a jump host (-J,
+//     ProxyJump) and ssh -W stdio forwarding, tunnel services
 //     (ngrok, cloudflared, localtunnel, bore, chisel, frp, zrok, ...),
 //     port-forwarding CLIs (kubectl port-forward, adb reverse, IAP, SSM) and
 //     relays between two network endpoints.
@@ -32,7 +33,16 @@
 //     git remote operations, package installs, DNS and probing tools,
 //     database clients, cloud CLIs, interpreter socket and HTTP code.
 //   - shell.opaque: interpreter code that evaluates payloads it decodes or
-//     downloads, PowerShell -EncodedCommand.
+//     downloads, PowerShell -EncodedCommand, an editor that pipes its
+//     buffer to a shell or interpreter (vim -c 'w !sh', :%!sh).
+//
+// Scripts in files are read through Command.ReadFile for awk -f, sed -f,
+// vim -S/-u/:source, python -m MODULE (MODULE.py, MODULE/__main__.py) and
+// node -r/--import ./FILE as for interpreters' scripts; a program that reads its code
+// from stdin by name (python3 /dev/stdin, awk -f -, sed -f /dev/fd/0, or
+// /dev/fd/N the shell filled) has Command.Stdin scanned as code.
+// [Transfers] tells the shell package which files a command copies,
+// links, fetches or unpacks, so scripts are followed under new names.
 //   - file.read, file.write, file.delete with canonical paths for the usual
 //     file utilities ([CanonicalPath]).
 //

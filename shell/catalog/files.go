@@ -150,6 +150,20 @@ func (f *finder) fileOps(prog string, args []string) bool {
 			scripts = append(scripts, pos[0])
 			pos = pos[1:]
 		}
+		for i := 0; i < len(args); i++ {
+			// sed -f FILE: the script is in a file (one from stdin is
+			// Command.Stdin's business).
+			name, ok := strings.CutPrefix(args[i], "--file=")
+			if !ok && (args[i] == "-f" || args[i] == "--file") && i+1 < len(args) {
+				name, ok = args[i+1], true
+				i++
+			}
+			if ok && name != "-" && !isStdinFile(name) {
+				if b := f.read(name); b != nil {
+					scripts = append(scripts, string(b))
+				}
+			}
+		}
 		for _, sc := range scripts {
 			f.sedScript(prog, sc)
 		}
@@ -363,10 +377,9 @@ func (f *finder) find(prog string, args []string) {
 	}
 }
 
-func (f *finder) tar(prog string, args []string) {
-	mode := byte(0)
-	archive, dir := "", ""
-	var files []string
+// tarArgs reads tar's mode (x, c, t, r, u), archive (-f), directory (-C)
+// and file operands.
+func tarArgs(args []string) (mode byte, archive, dir string, files []string) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
@@ -415,6 +428,11 @@ func (f *finder) tar(prog string, args []string) {
 			files = append(files, a)
 		}
 	}
+	return mode, archive, dir, files
+}
+
+func (f *finder) tar(prog string, args []string) {
+	mode, archive, dir, files := tarArgs(args)
 	switch mode {
 	case 'x':
 		if archive != "" && archive != "-" {

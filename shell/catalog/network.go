@@ -473,23 +473,30 @@ loop:
 				if fw := sshOptionForward(val); fw != "" {
 					forwards = append(forwards, fw)
 				}
-				if k, v := sshOption(val); k == "port" {
+				k, v := sshOption(val)
+				switch k {
+				case "port":
 					port = portNumber(v)
+				case "proxyjump":
+					f.sshJump(prog, v)
 				}
 			case 'J':
-				for _, hop := range strings.Split(val, ",") {
-					h, p := sshHost(hop)
-					f.connect(prog, h, p, "", prog+" -J jump host")
-				}
+				f.sshJump(prog, val)
 			case 'W':
+				// The connection relays this command's stdio to another
+				// host: a tunnel through the destination.
 				h, p := hostPort(val)
 				f.connect(prog, h, p, "", prog+" -W forwards stdio to "+val)
+				f.tunnel(prog, h, p, prog+" -W "+val+": relays stdio through the ssh server to "+val)
 			case 'F':
 				// ssh -F FILE: the forwardings and commands its config sets
 				// (any Host block: which one applies is not worked out).
 				for _, line := range sshConfigLines(f.read(val)) {
 					if fw := sshOptionForward(line); fw != "" {
 						forwards = append(forwards, fw)
+					}
+					if k, v := sshOption(line); k == "proxyjump" {
+						f.sshJump(prog, v)
 					}
 					if k, v := sshOption(line); (k == "proxycommand" || k == "localcommand") && v != "" && !strings.EqualFold(v, "none") {
 						f.scriptText(v, prog+" -F "+val+" "+k)
@@ -508,6 +515,19 @@ loop:
 	}
 	for _, fw := range forwards {
 		f.sshForward(prog, fw, host)
+	}
+}
+
+// sshJump records ssh -J / ProxyJump: the connection is relayed through
+// each jump host to the destination, a tunnel as -W is.
+func (f *finder) sshJump(prog, val string) {
+	if val == "" || strings.EqualFold(val, "none") {
+		return
+	}
+	for _, hop := range strings.Split(val, ",") {
+		h, p := sshHost(hop)
+		f.connect(prog, h, p, "", prog+" -J jump host")
+		f.tunnel(prog, h, p, prog+" -J "+hop+": relays the connection through a jump host")
 	}
 }
 

@@ -402,6 +402,8 @@ func (f *finder) stdin(v action.Argv, text string) {
 	if len(text) > maxCode {
 		text = text[:maxCode]
 	}
+	// The script may name stdin: python3 /dev/stdin <<EOF.
+	fromStdin := func(pos []string) bool { return len(pos) == 0 || pos[0] == "-" || isStdinFile(pos[0]) }
 	switch v.Program {
 	case "python", "pypy", "python2", "py":
 		if _, ok := v.Option("-c"); ok {
@@ -410,7 +412,7 @@ func (f *finder) stdin(v action.Argv, text string) {
 		if _, ok := v.Option("-m"); ok {
 			return
 		}
-		if len(v.Positionals) > 0 && v.Positionals[0] != "-" {
+		if !fromStdin(v.Positionals) {
 			return
 		}
 		f.code(langPython, v.Program, text)
@@ -419,17 +421,26 @@ func (f *finder) stdin(v action.Argv, text string) {
 		if (v.Program == "deno" || v.Program == "bun") && len(pos) > 0 && pos[0] == "run" {
 			pos = pos[1:] // deno run -, bun run -
 		}
-		if len(pos) > 0 && pos[0] != "-" {
+		if !fromStdin(pos) {
 			return
 		}
 		f.code(langJS, v.Program, text)
 	case "perl":
-		if len(v.Positionals) > 0 && v.Positionals[0] != "-" {
+		if !fromStdin(v.Positionals) {
 			return
 		}
 		f.code(langPerl, v.Program, text)
 	case "ruby", "irb", "jruby":
 		f.code(langRuby, v.Program, text)
+	case "awk", "gawk", "nawk", "mawk", "goawk":
+		// awk -f - / -f /dev/stdin: the program is stdin.
+		if ProgramFromStdin(v) {
+			f.code(langAwk, v.Program, text)
+		}
+	case "sed", "gsed":
+		if ProgramFromStdin(v) {
+			f.sedScript(v.Program, text)
+		}
 	case "php":
 		f.code(langPHP, v.Program, text)
 	case "lua", "luajit":
@@ -646,4 +657,50 @@ func (f *finder) composerScript(prog string, args []string, depth int) bool {
 	}
 	walk(name, 0)
 	return true
+}
+
+// isStdinFile reports a path that names the process's standard input, or
+// another descriptor the shell gave it (/dev/fd/3 with 3<<EOF): what the
+// program reads there is what Command.Stdin holds.
+func isStdinFile(p string) bool {
+	switch p {
+	case "/dev/stdin", "/proc/thread-self/fd/0":
+		return true
+	}
+	for _, pre := range []string{"/dev/fd/", "/proc/self/fd/"} {
+		if n, ok := strings.CutPrefix(p, pre); ok && n != "" && strings.Trim(n, "0123456789") == "" {
+			return true
+		}
+	}
+	return false
+}
+
+// ProgramFromStdin reports an awk or sed that reads its program (script)
+// from standard input: -f - or -f /dev/stdin (--file= too).
+func ProgramFromStdin(v action.Argv) bool {
+	switch v.Program {
+	case "awk", "gawk", "nawk", "mawk", "goawk", "sed", "gsed":
+	default:
+		return false
+	}
+	ws := v.Words[1:]
+	for i := 0; i < len(ws); i++ {
+		w := ws[i]
+		if w == "--" {
+			return false
+		}
+		name, ok := strings.CutPrefix(w, "--file=")
+		if !ok && (w == "-f" || w == "--file") && i+1 < len(ws) {
+			name, ok = ws[i+1], true
+			i++
+		}
+		if !ok && len(w) > 2 && w[0] == '-' && w[1] != '-' && strings.HasSuffix(w, "f") && i+1 < len(ws) {
+			name, ok = ws[i+1], true // a cluster ending in f: awk -bf -
+			i++
+		}
+		if ok && (name == "-" || isStdinFile(name)) {
+			return true
+		}
+	}
+	return false
 }

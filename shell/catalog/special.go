@@ -267,6 +267,12 @@ func (f *finder) python(v action.Argv, depth int) {
 	prog := "python"
 	if o, ok := v.Option("-m"); ok && o.HasValue {
 		f.pythonModule(prog, o.Value, v.Positionals, depth)
+		// A module of the project (or one this text wrote) is code read
+		// from the working directory: MOD.py or MOD/__main__.py.
+		if mod := strings.ReplaceAll(o.Value, ".", "/"); mod != "" && !strings.ContainsAny(mod, "$`") {
+			f.fileCode(langPython, prog, mod+".py")
+			f.fileCode(langPython, prog, mod+"/__main__.py")
+		}
 		return
 	}
 	if o, ok := v.Option("-c"); ok && o.HasValue {
@@ -488,6 +494,18 @@ func (f *finder) perl(v action.Argv, depth int) {
 func (f *finder) node(v action.Argv, depth int) {
 	prog := v.Program
 	words := v.Words[1:]
+	// node -r ./x.js, --require, --import: a preloaded file is code too.
+	for _, o := range v.Options {
+		switch o.Name {
+		case "-r", "--require", "--import", "--loader", "--experimental-loader":
+			if o.HasValue && (strings.HasPrefix(o.Value, "./") || strings.HasPrefix(o.Value, "../") || strings.HasPrefix(o.Value, "/")) {
+				f.fileCode(langJS, prog, o.Value)
+				if path.Ext(o.Value) == "" {
+					f.fileCode(langJS, prog, o.Value+".js")
+				}
+			}
+		}
+	}
 	for i, w := range words {
 		// node -pe CODE, node -ep CODE: print and evaluate.
 		if (w == "-pe" || w == "-ep") && i+1 < len(words) {
@@ -667,9 +685,20 @@ func (f *finder) awk(v action.Argv) {
 				prog = words[i+1]
 			}
 			i = len(words)
-		case w == "-f" || w == "--file":
+		case w == "-f" || w == "--file" || strings.HasPrefix(w, "--file="):
+			// The program is in a file: read it (one from stdin is
+			// Command.Stdin's business).
 			hasFile = true
-			i++
+			name, ok := strings.CutPrefix(w, "--file=")
+			if !ok && i+1 < len(words) {
+				name = words[i+1]
+				i++
+			}
+			if name != "" && name != "-" && !isStdinFile(name) {
+				if b := f.read(name); b != nil {
+					prog += string(b) + "\n"
+				}
+			}
 		case w == "-v" || w == "-F" || w == "--assign" || w == "--field-separator" || w == "-i" || w == "--include" || w == "-l" || w == "--load":
 			i++
 		case w == "-e" || w == "--source":
@@ -819,7 +848,8 @@ func (f *finder) powercat(prog string, args []string) {
 	}
 }
 
-// vim runs Python, Lua, Perl and Ruby from -c commands.
+// vim runs Python, Lua, Perl and Ruby from -c commands, and the ex
+// commands of the files -S and -u source.
 func (f *finder) vim(prog string, args []string) {
 	for i := 0; i < len(args); i++ {
 		var cmd string
@@ -829,11 +859,49 @@ func (f *finder) vim(prog string, args []string) {
 			i++
 		case strings.HasPrefix(args[i], "+") && len(args[i]) > 1:
 			cmd = args[i][1:]
+		case (args[i] == "-S" || args[i] == "-u") && i+1 < len(args):
+			cmd = "source " + args[i+1]
+			i++
 		default:
 			continue
 		}
 		f.exCommand(prog, cmd, 0)
 	}
+}
+
+// exModifiers are the ex command modifiers that take another command.
+var exModifiers = map[string]bool{
+	"sil": true, "sile": true, "silen": true, "silent": true, "uns": true, "unsilent": true, "noa": true, "noautocmd": true,
+	"keepa": true, "keepalt": true, "keepj": true, "keepjumps": true, "kee": true, "keepmarks": true, "keepp": true,
+	"keeppatterns": true, "loc": true, "lockmarks": true, "vert": true, "vertical": true, "tab": true, "top": true,
+	"topleft": true, "bo": true, "botright": true, "abo": true, "aboveleft": true, "bel": true, "belowright": true,
+	"hid": true, "hide": true, "confirm": true, "conf": true, "sandbox": true, "san": true, "lefta": true, "leftabove": true,
+	"rightb": true, "rightbelow": true, "bro": true, "browse": true, "noswapfile": true, "nos": true,
+}
+
+// stdinCodeRunners are the shells and interpreters that, given no code on
+// their command line, run what they read on stdin.
+var stdinCodeRunners = map[string]bool{
+	"sh": true, "bash": true, "zsh": true, "dash": true, "ksh": true, "ash": true, "mksh": true, "yash": true,
+	"fish": true, "csh": true, "tcsh": true, "busybox": true, "python": true, "pypy": true, "perl": true,
+	"ruby": true, "node": true, "nodejs": true, "php": true, "lua": true, "luajit": true, "tclsh": true,
+	"pwsh": true, "powershell": true, "osascript": true, "deno": true, "bun": true, "irb": true, "expect": true,
+}
+
+// feedsCodeRunner reports a command line that runs stdin as code: one
+// of its words is a shell or interpreter (sudo sh, env python3) and none
+// is an option giving the code (-c, -e, -m).
+func feedsCodeRunner(cmd string) bool {
+	runner := false
+	for _, w := range strings.Fields(cmd) {
+		if w == "-c" || w == "-e" || w == "-E" || w == "-m" || w == "-r" || w == "--eval" {
+			return false
+		}
+		if stdinCodeRunners[action.ProgramName(w)] {
+			runner = true
+		}
+	}
+	return runner
 }
 
 // exCommand reads one Vim/ex command line for the shell commands it runs:
@@ -848,14 +916,25 @@ func (f *finder) exCommand(prog, cmd string, depth int) {
 	cmd = strings.TrimSpace(cmd)
 	// A leading range: %, ., $, numbers, marks, commas, semicolons.
 	cmd = strings.TrimLeft(cmd, ":")
+	full := len(cmd)
 	cmd = strings.TrimLeft(cmd, "0123456789%.$,;'<>+- \t")
 	if rest, ok := strings.CutPrefix(cmd, "!"); ok {
+		if len(cmd) < full && feedsCodeRunner(rest) {
+			// :%!sh filters the lines through a shell: it runs them.
+			f.opaque(prog, prog+" filters its buffer through a shell or interpreter: "+clipText(rest))
+		}
 		f.scriptText(rest, prog+" -c :!")
 		return
 	}
 	word, rest, _ := strings.Cut(cmd, " ")
 	word = strings.TrimRight(word, "!")
 	rest = strings.TrimSpace(rest)
+	if exModifiers[word] {
+		// :silent !CMD, :noautocmd w !sh: a modifier before the command
+		// (the text shrinks, so this ends).
+		f.exCommand(prog, rest, depth)
+		return
+	}
 	switch word {
 	case "py", "py3", "python", "python3", "pyx", "pythonx", "pyt":
 		f.code(langPython, prog, rest)
@@ -867,7 +946,21 @@ func (f *finder) exCommand(prog, cmd string, depth int) {
 		f.code(langRuby, prog, rest)
 	case "r", "re", "rea", "read", "w", "wr", "wri", "writ", "write":
 		if text, ok := strings.CutPrefix(rest, "!"); ok {
+			if word[0] == 'w' && feedsCodeRunner(text) {
+				// :w !sh pipes the buffer (whatever it holds by then) to a
+				// shell: it runs the buffer.
+				f.opaque(prog, prog+" writes its buffer to a shell or interpreter: "+clipText(text))
+			}
 			f.scriptText(text, prog+" -c :"+word+" !")
+		}
+	case "so", "sou", "sour", "sourc", "source":
+		// :source FILE runs the ex commands in FILE.
+		if rest != "" && !strings.ContainsAny(rest, "$`") {
+			if b := f.read(rest); b != nil {
+				for line := range strings.Lines(string(b)) {
+					f.exCommand(prog, line, depth+1)
+				}
+			}
 		}
 	case "ter", "term", "termi", "termin", "termina", "terminal":
 		// :terminal [++OPTS] [CMD]: CMD runs in a terminal window.
@@ -1410,4 +1503,12 @@ func (f *finder) platformForward(prog string, args []string) bool {
 		}
 	}
 	return false
+}
+
+// clipText shortens text quoted in a detail.
+func clipText(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "..."
+	}
+	return s
 }

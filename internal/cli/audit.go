@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/safeclaw/safeclaw/audit"
@@ -114,8 +115,32 @@ func runAudit(ctx context.Context, e *Env, args []string) int {
 	}
 	if n == 0 && !*asJSON {
 		fmt.Fprintln(e.Stderr, "safeclaw: no matching audit records")
+		if inner, ok := quotedFilter(sel.expr); ok {
+			fmt.Fprintf(e.Stderr, "safeclaw: hint: the filter's own quotes make it free text; to select by key, pass %s without them (a shell removes quotes, a program that passes arguments itself must not add them)\n", inner)
+		}
 	}
 	return exitOK
+}
+
+// quotedFilter reports whether expr is one quoted term whose inside is a
+// filter of keys only, as in --filter '"action:network"': the brief's
+// quotes kept by a program that runs safeclaw without a shell. Quoted, it
+// is free text (by design: that is how text with a colon is searched), so
+// it is not rewritten; the caller only explains an empty result.
+func quotedFilter(expr string) (string, bool) {
+	t := strings.TrimSpace(expr)
+	if len(t) < 3 || t[0] != '"' || t[len(t)-1] != '"' {
+		return "", false
+	}
+	inner := t[1 : len(t)-1]
+	if strings.ContainsAny(inner, `"`) {
+		return "", false
+	}
+	f, err := audit.ParseFilter(inner, time.Now())
+	if err != nil || len(f.Text) > 0 {
+		return "", false
+	}
+	return inner, true
 }
 
 // auditSelection holds the flags that select records.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/approval"
 )
 
 const checkUsage = `Usage:
@@ -225,22 +226,25 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-// printDecision is check's human output.
+// printDecision is check's human output. Everything in it that comes from
+// the input (parts, paths, hosts) or from a policy file (reasons, sources)
+// is written through approval.Printable: a command with a newline or an
+// escape sequence in it must not add lines or rewrite the terminal.
 func printDecision(w io.Writer, in input, req *action.Request, d action.Decision) {
 	fmt.Fprintf(w, "%s: %s\n", strings.ToUpper(d.Effect.String()), in.label())
 	if d.Rule != nil {
-		fmt.Fprintf(w, "  Rule: %q (%s)\n", ruleLabel(d.Rule), d.Rule.Source)
+		fmt.Fprintf(w, "  Rule: %q (%s)\n", ruleLabel(d.Rule), approval.Printable(d.Rule.Source))
 	} else {
 		fmt.Fprintln(w, "  Rule: default")
 	}
 	if d.Reason != "" {
-		fmt.Fprintf(w, "  Reason: %s\n", d.Reason)
+		fmt.Fprintf(w, "  Reason: %s\n", approval.Printable(d.Reason))
 	}
 	if d.Approval.Restricted() {
-		fmt.Fprintf(w, "  Needs: %s\n", d.Approval.Describe())
+		fmt.Fprintf(w, "  Needs: %s\n", approval.Printable(d.Approval.Describe()))
 	}
 	if d.Part >= 0 && d.Part < len(req.Parts) && len(req.Parts) > 1 {
-		fmt.Fprintf(w, "  Decided by: %s\n", req.Parts[d.Part].Text)
+		fmt.Fprintf(w, "  Decided by: %s\n", approval.Printable(req.Parts[d.Part].Text))
 	}
 	for _, p := range req.Parts {
 		var kinds []string
@@ -248,11 +252,11 @@ func printDecision(w io.Writer, in input, req *action.Request, d action.Decision
 			kinds = append(kinds, facetLabel(a))
 		}
 		if p.Text != "" {
-			fmt.Fprintf(w, "  Part: %s\n    %s\n", p.Text, strings.Join(kinds, ", "))
+			fmt.Fprintf(w, "  Part: %s\n    %s\n", approval.Printable(p.Text), approval.Printable(strings.Join(kinds, ", ")))
 		}
 	}
 	for _, n := range d.Notes {
-		fmt.Fprintf(w, "  Note: %s\n", n)
+		fmt.Fprintf(w, "  Note: %s\n", approval.Printable(n))
 	}
 }
 

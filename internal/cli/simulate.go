@@ -33,7 +33,8 @@ With --json, prints one check-style JSON object per input line instead.
 
 Started on a terminal with no input, simulate instead streams the decisions
 that the deciding surfaces (hooks, serve, mcp, run) record from now on, in
-the same format, until Ctrl-C.
+the same format, and decides at once each command line typed at it, until
+Ctrl-D or Ctrl-C.
 
 Exit codes: 0 when it ran (whatever it decided), 2 on bad input or policy.
 `
@@ -51,20 +52,23 @@ func runSimulate(ctx context.Context, e *Env, args []string) int {
 		return code
 	}
 	if fs.NArg() > 1 {
-		return errorf(e, "simulate: give at most one input file (got %d)", fs.NArg())
+		return hintf(e, simulateInputHint, "simulate: give at most one input file (got %d)", fs.NArg())
 	}
 	if fs.NArg() == 0 && !jsonl {
 		// Started on a terminal with nothing piped in: stream the live
 		// decisions of every surface from the audit trail (the brief's
 		// Step 7: start it, ask the agent to start a server, watch).
 		if tty, _ := e.stdinTerminal(); tty {
-			return e.simulateLive(ctx)
+			return e.simulateTerminal(ctx, policies, agent)
 		}
 	}
 	var r io.Reader = e.Stdin
 	name := "stdin"
 	if fs.NArg() == 1 && fs.Arg(0) != "-" {
 		data, err := os.ReadFile(fs.Arg(0))
+		if errors.Is(err, os.ErrNotExist) {
+			return hintf(e, simulateInputHint, "simulate: %v", err)
+		}
 		if err != nil {
 			return errorf(e, "simulate: %v", err)
 		}
@@ -96,7 +100,7 @@ func runSimulate(ctx context.Context, e *Env, args []string) int {
 			}
 			continue
 		}
-		fmt.Fprintf(out, "%s %s\n  Rule: %q\n", simulateTag(d.Effect), in.label(), ruleLabel(d.Rule))
+		out.WriteString(simulateLine(in, d))
 	}
 	if jsonOut {
 		return exitOK
@@ -121,6 +125,81 @@ func runSimulate(ctx context.Context, e *Env, args []string) int {
 	return exitOK
 }
 
+// simulateLine is one input's report, the brief's two lines:
+//
+//	[DENIED] shell.execute: "python -m http.server 8080"
+//	  Rule: "Block Python HTTP server"
+func simulateLine(in input, d action.Decision) string {
+	return fmt.Sprintf("%s %s\n  Rule: %q\n", simulateTag(d.Effect), in.label(), ruleLabel(d.Rule))
+}
+
+// simulateTerminal is simulate started on a terminal with nothing piped in
+// (the brief's Step 7: start it, ask the agent to start a server, watch).
+// It streams the decisions the deciding surfaces record (simulateLive), and
+// it decides at once every command line typed at it, against the policy
+// (--policy, else the one a hook started here would load), in the same
+// format, so that typing `python -m http.server 8080` prints the brief's
+// lines too. Ctrl-D or Ctrl-C ends it. A bad --policy is an error (exit 2),
+// as with piped input.
+func (e *Env) simulateTerminal(ctx context.Context, policies []string, agent string) int {
+	ps, err := e.loadPolicies(policies)
+	if err != nil {
+		return errorf(e, "%v", err)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	out := &lockedWriter{w: e.Stdout} // the live view and the typed lines
+	live := *e
+	live.Stdout = out
+	var typed map[action.Effect]int
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		typed = e.simulateTyped(ps, agent, out)
+		cancel() // Ctrl-D: the end of the typed input ends the view
+	}()
+	fmt.Fprintln(e.Stderr, "safeclaw: type a command line to see what the policy decides (Ctrl-D ends)")
+	code := live.simulateLive(ctx)
+	select {
+	case <-done:
+		if n := typed[action.Deny] + typed[action.Ask] + typed[action.Allow]; n > 0 {
+			fmt.Fprintf(e.Stderr, "%d typed: %d denied, %d need approval, %d allowed\n",
+				n, typed[action.Deny], typed[action.Ask], typed[action.Allow])
+		}
+	default:
+		// Ctrl-C while a line is being typed: the reader is still
+		// blocked on the terminal, and the process ends with it.
+	}
+	return code
+}
+
+// simulateTyped decides each line read from e.Stdin as it arrives, until
+// the end of the input, and returns the counts per decision.
+func (e *Env) simulateTyped(ps *policySet, agent string, out io.Writer) map[action.Effect]int {
+	counts := map[action.Effect]int{}
+	br := bufio.NewReaderSize(e.Stdin, 64*1024)
+	for first := true; ; first = false {
+		raw, long, err := readLine(br, maxInputLine)
+		if err != nil && raw == "" {
+			return counts
+		}
+		if first {
+			raw = strings.TrimPrefix(raw, bom)
+		}
+		text := strings.TrimSpace(raw)
+		if long {
+			text = raw
+		}
+		if text == "" || (!long && strings.HasPrefix(text, "#")) {
+			continue
+		}
+		in := input{Command: text, Agent: agent}
+		d := ps.decide(e.request(in, "simulate"))
+		counts[d.Effect]++
+		io.WriteString(out, simulateLine(in, d))
+	}
+}
+
 func simulateTag(eff action.Effect) string {
 	switch eff {
 	case action.Allow:
@@ -131,6 +210,12 @@ func simulateTag(eff action.Effect) string {
 		return "[DENIED]"
 	}
 }
+
+// simulateInputHint is for a command given where simulate wants a file.
+const simulateInputHint = `simulate reads command lines from a file or stdin: echo 'python -m http.server 8080' | safeclaw --simulate (safeclaw check -- CMD decides one command)`
+
+// bom is the UTF-8 byte order mark.
+const bom = "\ufeff"
 
 // maxInputLine bounds one simulate input line.
 const maxInputLine = 1 << 20
@@ -149,6 +234,11 @@ func readInputs(r io.Reader, name string, jsonl bool, agent string) ([]input, er
 			return nil, fmt.Errorf("%s:%d: %v", name, line+1, err)
 		}
 		line++
+		if line == 1 {
+			// A byte order mark (an editor's, on Windows) is not part
+			// of the first command.
+			raw = strings.TrimPrefix(raw, bom)
+		}
 		if long && !jsonl {
 			// Kept whole it would be a command too long to analyse: its
 			// first part is one, and it is decided as such (opaque, deny).

@@ -69,14 +69,18 @@ func Main(ctx context.Context, args []string, e *Env) (code int) {
 		usage(e.Stderr)
 		return exitUsage
 	}
-	// The brief spells simulation as a flag: safeclaw --simulate < commands.txt.
-	for i, a := range args {
-		if a == "--simulate" || a == "-simulate" {
-			rest := append(append([]string{}, args[:i]...), args[i+1:]...)
-			return runSimulate(ctx, e, rest)
-		}
-		if !strings.HasPrefix(a, "-") || a == "--" {
-			break
+	// The brief spells simulation as a flag: safeclaw --simulate < commands.txt,
+	// anywhere among the flags (safeclaw --policy p.yaml --simulate).
+	if strings.HasPrefix(args[0], "-") {
+		for i, a := range args {
+			if a == "--" {
+				break
+			}
+			switch strings.TrimLeft(a, "-") {
+			case "simulate", "simulate=true":
+				rest := append(append([]string{}, args[:i]...), args[i+1:]...)
+				return runSimulate(ctx, e, rest)
+			}
 		}
 	}
 	switch args[0] {

@@ -105,8 +105,8 @@ func runSimulate(ctx context.Context, e *Env, args []string) int {
 	if jsonOut {
 		return exitOK
 	}
-	fmt.Fprintf(out, "\n%d inputs: %d denied, %d need approval, %d allowed\n",
-		len(inputs), counts[action.Deny], counts[action.Ask], counts[action.Allow])
+	fmt.Fprintf(out, "\n%s: %d denied, %d need approval, %d allowed\n",
+		plural(len(inputs), "input"), counts[action.Deny], counts[action.Ask], counts[action.Allow])
 	var never []string
 	for _, l := range ps.layers {
 		for _, r := range l.Policy.Rules() {
@@ -328,4 +328,12 @@ func parseJSONLInput(data []byte, agent string) (input, error) {
 	}
 	cwd, _ := probe["cwd"].(string)
 	return input{Action: a, Agent: ag, Cwd: cwd}, nil
+}
+
+// plural is "1 input", "2 inputs".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, noun)
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

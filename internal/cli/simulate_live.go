@@ -74,8 +74,8 @@ func (e *Env) simulateLive(ctx context.Context) int {
 		}
 		select {
 		case <-ctx.Done():
-			fmt.Fprintf(e.Stderr, "\n%d decisions: %d denied, %d need approval, %d allowed\n",
-				counts[audit.Deny]+counts[audit.Ask]+counts[audit.Allow], counts[audit.Deny], counts[audit.Ask], counts[audit.Allow])
+			fmt.Fprintf(e.Stderr, "\n%s: %d denied, %d need approval, %d allowed\n",
+				plural(counts[audit.Deny]+counts[audit.Ask]+counts[audit.Allow], "decision"), counts[audit.Deny], counts[audit.Ask], counts[audit.Allow])
 			return exitOK
 		case <-tick.C:
 		}

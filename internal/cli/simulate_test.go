@@ -20,7 +20,7 @@ func TestSimulateByteOrderMark(t *testing.T) {
 	} {
 		e := testEnv(t)
 		code, stdout, stderr := run(t, e, in, "--simulate", "--policy", "testdata/brief-step2.yaml")
-		want := "[DENIED] shell.execute: \"python -m http.server 8080\"\n  Rule: \"Block Python HTTP server\"\n\n1 inputs: 1 denied"
+		want := "[DENIED] shell.execute: \"python -m http.server 8080\"\n  Rule: \"Block Python HTTP server\"\n\n1 input: 1 denied"
 		if code != 0 || !strings.HasPrefix(stdout, want) {
 			t.Errorf("%q: exit %d\n%s%s", in, code, stdout, stderr)
 		}

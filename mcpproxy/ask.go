@@ -153,11 +153,29 @@ func approvedBy(r mcp.InputResponse) (ok bool, why, outcome string) {
 // client names itself (unauthenticated).
 func approverOf(ss *mcp.ServerSession) string {
 	if ss != nil {
-		if ip := ss.InitializeParams(); ip != nil && ip.ClientInfo != nil && ip.ClientInfo.Name != "" {
-			return "user of " + ip.ClientInfo.Name
+		if ip := ss.InitializeParams(); ip != nil && ip.ClientInfo != nil {
+			if name := clientLabel(ip.ClientInfo.Name); name != "" {
+				return "user of " + name
+			}
 		}
 	}
 	return "the MCP client's user"
+}
+
+// clientLabel is a client's own name for the record: control characters
+// (line breaks, terminal escapes) as spaces, at most 64 bytes.
+func clientLabel(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 {
+			return ' '
+		}
+		return r
+	}, name)
+	name = strings.Join(strings.Fields(name), " ")
+	if len(name) > 64 {
+		name = strings.ToValidUTF8(name[:64], "")
+	}
+	return name
 }
 
 // stateWaited is how long ago a (verified) approval state was issued.

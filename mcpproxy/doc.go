@@ -22,18 +22,42 @@
 //     [Options.Pending] (deny, telling how to approve).
 //   - tools/list shows only tools the policy could ever allow (each tool
 //     decided with [action.AnyArgs]) whose definitions match their pins:
-//     the first time a tool is seen, a hash of its name, title,
-//     description, schemas and annotations is recorded ([Pins]); a changed
-//     definition is reported and the tool hidden and denied until a person
-//     runs `safeclaw mcp trust NAME`.
-//   - A tool named like the pinned server instructions ("(server
-//     instructions)") is held back; when the tools cannot be checked against
-//     their pins (an unreadable pin file), every call is denied.
+//     the first time a tool is seen, a hash of everything passed on about
+//     it (name, title, description, schemas, annotations, _meta, icons) is
+//     recorded ([Pins]); a changed definition is reported and the tool
+//     hidden and denied until a person runs `safeclaw mcp trust NAME`.
+//     Listed prompts, resources and resource templates are pinned alike
+//     (a changed one is hidden, and prompts/get, resources/read,
+//     subscriptions and completions of it refused). A tool listed twice
+//     with different definitions (on one page or across pages) is hidden
+//     and denied; a listing answered after the upstream said its tools
+//     changed is not kept.
+//   - A tool whose name starts with "(", like the keys the instructions,
+//     prompts and resources are pinned under ("(server instructions)",
+//     "(prompt) NAME"), is held back; when the tools cannot be checked
+//     against their pins (an unreadable pin file, or one that is not a
+//     JSON object), every call is denied. The pin file is changed under an
+//     advisory lock (PATH.lock), so proxies of the same server and
+//     `safeclaw mcp trust` do not undo each other's changes.
 //   - In the 2026-07-28 era an ask is put to the user by elicitation only
 //     when the request's own client capabilities declare it.
 //   - Arguments are forwarded as safeclaw decoded and decided them
 //     (re-encoded), never as the raw bytes, so a duplicate key or odd
-//     encoding cannot make the upstream read something else.
+//     encoding cannot make the upstream read something else. Keys that a
+//     case-insensitive decoder takes for one name (case, or Unicode case
+//     folding: "ſql" is "sql" to Go's encoding/json) are refused, and so
+//     are numbers beyond a double (1e400); a number that a double reads
+//     otherwise than it is written (1.0, 1e2, -0, 9007199254740993) is
+//     decided both as written and as a double reads it (an extra mcp.call
+//     part), so a rule holds for what any server reads.
+//   - The agent is the client's own name from the session (initialize,
+//     or the first request of the 2026-07-28 era), reduced to letters,
+//     digits, '.', '_' and '-' (claude-code is claude); over HTTP none is
+//     taken (any client of the listener may name itself anything, per
+//     request): [Options.Agent].
+//   - A resource subscription belongs to the session that made it: a
+//     client's resources/unsubscribe ends its own only, and the upstream
+//     is unsubscribed when its last subscriber unsubscribes or is gone.
 //   - Methods safeclaw does not know are refused (-32601); requests from the
 //     upstream to the client (sampling, elicitation, roots) are not relayed:
 //     in the legacy era the proxy's own client answers them (no sampling or
@@ -72,8 +96,9 @@
 //     client that answers elicitations itself approves its own requests
 //     (disable with [Options.Elicit] false).
 //   - resources/list, resources/templates/list and prompts/list are
-//     forwarded (resources and prompts filtered like tools); reading is what
-//     is gated. Logging notifications from the upstream are forwarded; the
+//     forwarded page by page (resources and prompts filtered like tools,
+//     all three pinned); reading is what is gated. A resource's size and
+//     modification time are not pinned (they change with its content). Logging notifications from the upstream are forwarded; the
 //     log level is not.
 //   - On stdio, requests sent as a batch are not tracked for the answers
 //     written when the upstream ends; a client's cancellation of a fast call

@@ -303,7 +303,7 @@ func (f *fastPath) intercept(ctx context.Context, msg jsonrpc.Message) bool {
 		return false
 	}
 	// One request, analysed once, for the check and the decision.
-	sreq := f.p.request(ss, "tools/call "+params.Name+" "+argsJSON, f.p.callParts(params.Name, args))
+	sreq := f.p.request(ctx, ss, "tools/call "+params.Name+" "+argsJSON, f.p.callParts(params.Name, args))
 	if pre, err := f.p.opts.Check(ctx, sreq); err != nil || pre.Effect != action.Allow {
 		return false
 	}

@@ -9,8 +9,11 @@ import (
 	"io"
 	"net/url"
 	"path"
+	"sort"
 	"strconv"
 	"strings"
+	"time"
+	"unicode"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -97,19 +100,24 @@ func (p *Proxy) callTool(ctx context.Context, r *mcp.CallToolRequest) (mcp.Resul
 	switch p.toolStatus(ctx, name) {
 	case toolUnchecked:
 		why := fmt.Sprintf("the tools of %q could not be checked against their pins (safeclaw mcp shows why on its standard error), so none is run", p.opts.Name)
-		p.record(ctx, Event{Kind: EventPinDenied, Request: p.request(r.Session, "tools/call "+name+" "+compactJSON(args), p.callParts(name, args)),
+		p.record(ctx, Event{Kind: EventPinDenied, Request: p.request(ctx, r.Session, "tools/call "+name+" "+compactJSON(args), p.callParts(name, args)),
 			Decision: action.Decision{Effect: action.Deny, Reason: why, Part: -1}})
 		return errorResult("Denied by safeclaw: " + why + "."), nil
 	case toolReserved:
 		return errorResult(fmt.Sprintf("Denied by safeclaw: the tool name %q is reserved by safeclaw. Do not retry it.", name)), nil
+	case toolDuplicate:
+		why := fmt.Sprintf("the server lists tool %q more than once, with different definitions, so which one it runs cannot be told", name)
+		p.record(ctx, Event{Kind: EventPinDenied, Request: p.request(ctx, r.Session, "tools/call "+name+" "+compactJSON(args), p.callParts(name, args)),
+			Decision: action.Decision{Effect: action.Deny, Reason: why, Part: -1}})
+		return errorResult("Denied by safeclaw: " + why + ". Do not retry it."), nil
 	case toolChanged:
 		p.opts.Warn(fmt.Sprintf("safeclaw mcp: %s: denied a call to tool %q: its definition changed since it was pinned (safeclaw mcp trust %s)", p.opts.Name, name, p.opts.Name))
 		why := fmt.Sprintf("the definition of tool %q changed since it was pinned, so it is held back until a person reviews it (safeclaw mcp trust %s)", name, p.opts.Name)
-		p.record(ctx, Event{Kind: EventPinDenied, Request: p.request(r.Session, "tools/call "+name+" "+compactJSON(args), p.callParts(name, args)),
+		p.record(ctx, Event{Kind: EventPinDenied, Request: p.request(ctx, r.Session, "tools/call "+name+" "+compactJSON(args), p.callParts(name, args)),
 			Decision: action.Decision{Effect: action.Deny, Reason: why, Part: -1}})
 		return errorResult("Denied by safeclaw: " + why + ". Do not retry it."), nil
 	}
-	req := p.request(r.Session, "tools/call "+name+" "+compactJSON(args), p.callParts(name, args))
+	req := p.request(ctx, r.Session, "tools/call "+name+" "+compactJSON(args), p.callParts(name, args))
 	// The decision's audit record is written before the call is forwarded;
 	// its sync to disk runs meanwhile, and the answer waits for it.
 	dctx, durable := action.WithBarrier(ctx)
@@ -172,8 +180,18 @@ func (p *Proxy) unrecorded(err error) string {
 	return "Denied by safeclaw: the audit record of this call could not be written to disk (" + err.Error() + ")."
 }
 
+// callParts are the parts of a tools/call: the mcp.call with the
+// arguments as written and, when a number among them reads otherwise as a
+// double (as JavaScript and most JSON parsers read numbers: 1.0 is 1, 1e2
+// is 100, -0 is 0, 9007199254740993 is 9007199254740992), the mcp.call
+// with the numbers so read in a part of its own, so that a rule holds for
+// what any server may read; then the shell text's parts.
 func (p *Proxy) callParts(tool string, args map[string]any) []action.Part {
 	parts := []action.Part{{Facets: []action.Action{{Kind: action.MCPCall, Server: p.opts.Name, Tool: tool, Args: args}}}}
+	if alt, differs := doubleReading(args); differs {
+		parts = append(parts, action.Part{Facets: []action.Action{{Kind: action.MCPCall, Server: p.opts.Name, Tool: tool, Args: alt.(map[string]any),
+			Detail: "the arguments' numbers as a double reads them"}}})
+	}
 	return append(parts, p.shellParts(args)...)
 }
 
@@ -218,32 +236,52 @@ func (p *Proxy) listTools(ctx context.Context, r *mcp.ListToolsRequest) (mcp.Res
 		return nil, err
 	}
 	out := make([]*mcp.Tool, 0, len(tools))
+	shown := make(map[string]bool, len(tools))
 	for _, t := range tools {
-		if state[t.Name] != toolOK {
+		if state[t.Name] != toolOK || shown[t.Name] {
 			continue
 		}
 		if !p.couldAllow(ctx, r.Session, action.Action{Kind: action.MCPCall, Server: p.opts.Name, Tool: t.Name, Args: action.AnyArgs{}}) {
 			continue
 		}
+		shown[t.Name] = true
 		out = append(out, t)
 	}
 	return &mcp.ListToolsResult{Tools: out}, nil
 }
 
+// maxListPages bounds the pages of one tools/list from the upstream.
+const maxListPages = 100
+
 // refreshTools lists every upstream tool (all pages), checks them against
-// their pins and remembers their state for tools/call.
+// their pins and remembers their state for tools/call. A tool listed
+// twice with different definitions (on one page, or on two pages of a
+// listing the upstream changed meanwhile) is held back.
 func (p *Proxy) refreshTools(ctx context.Context) ([]*mcp.Tool, map[string]toolState, error) {
+	p.mu.Lock()
+	gen := p.toolsGen
+	p.mu.Unlock()
 	var tools []*mcp.Tool
 	cursor := ""
-	for page := 0; ; page++ {
+	cursors := map[string]bool{}
+	for page := 1; ; page++ {
 		res, err := p.up.ListTools(ctx, &mcp.ListToolsParams{Cursor: cursor})
 		if err != nil {
 			return nil, nil, p.upstreamError(err)
 		}
-		tools = append(tools, res.Tools...)
-		if res.NextCursor == "" || page >= 100 {
+		for _, t := range res.Tools {
+			if t != nil {
+				tools = append(tools, t)
+			}
+		}
+		if res.NextCursor == "" {
 			break
 		}
+		if cursors[res.NextCursor] || page >= maxListPages {
+			p.opts.Warn(fmt.Sprintf("safeclaw mcp: %s: the server's tool list goes on past %d pages (or back to a page it gave); the rest is not listed", p.opts.Name, page))
+			break
+		}
+		cursors[res.NextCursor] = true
 		cursor = res.NextCursor
 	}
 	state := make(map[string]toolState, len(tools))
@@ -251,32 +289,41 @@ func (p *Proxy) refreshTools(ctx context.Context) ([]*mcp.Tool, map[string]toolS
 		state[t.Name] = toolOK
 	}
 	if p.opts.Pins != nil {
-		// The server's instructions are pinned under a name no tool
-		// should have; a tool that has it is held back, so that its
-		// definition can never pass for the instructions or the reverse.
+		// The server's instructions, prompts and resources are pinned
+		// under names no tool should have; a tool that has one is held
+		// back, so that its definition can never pass for theirs or the
+		// reverse.
 		pinned := make([]*mcp.Tool, 0, len(tools))
 		for _, t := range tools {
-			if t.Name == instructionsKey {
+			if reservedName(t.Name) {
 				state[t.Name] = toolReserved
 				continue
 			}
 			pinned = append(pinned, t)
 		}
-		changed, added, err := p.opts.Pins.check(pinned, p.opts.Now())
+		c, err := p.opts.Pins.check(pinned, p.opts.Now())
 		if err != nil {
 			// Without pins, nothing can be shown safely.
 			return nil, nil, &jsonrpc.Error{Code: CodeDenied, Message: fmt.Sprintf("safeclaw: tool pins for %q: %v", p.opts.Name, err)}
 		}
-		for _, name := range changed {
+		for _, name := range c.changed {
 			state[name] = toolChanged
 			p.opts.Warn(fmt.Sprintf("safeclaw mcp: %s: the definition of tool %q changed since it was pinned; it is hidden and denied until a person reviews it and runs 'safeclaw mcp trust %s'", p.opts.Name, name, p.opts.Name))
 		}
-		if len(added) > 0 {
-			p.opts.Warn(fmt.Sprintf("safeclaw mcp: %s: pinned new tools: %s", p.opts.Name, strings.Join(added, ", ")))
+		for _, name := range c.dup {
+			state[name] = toolDuplicate
+			p.opts.Warn(fmt.Sprintf("safeclaw mcp: %s: the server lists tool %q more than once, with different definitions; it is hidden and denied", p.opts.Name, name))
+		}
+		if len(c.added) > 0 {
+			p.opts.Warn(fmt.Sprintf("safeclaw mcp: %s: pinned new tools: %s", p.opts.Name, strings.Join(c.added, ", ")))
 		}
 	}
 	p.mu.Lock()
-	p.tools, p.listed = state, true
+	if p.toolsGen == gen {
+		// Unless the upstream said its tools changed meanwhile: then this
+		// listing may be of the old ones, and the next call lists again.
+		p.tools, p.listed = state, true
+	}
 	p.mu.Unlock()
 	return tools, state, nil
 }
@@ -310,7 +357,7 @@ func (p *Proxy) toolStatus(ctx context.Context, name string) toolState {
 // couldAllow asks the policy, without recording, whether a facet could be
 // allowed (or asked) at all.
 func (p *Proxy) couldAllow(ctx context.Context, ss *mcp.ServerSession, f action.Action) bool {
-	req := p.request(ss, "", []action.Part{{Facets: []action.Action{f}}})
+	req := p.request(ctx, ss, "", []action.Part{{Facets: []action.Action{f}}})
 	d, err := p.opts.Check(ctx, req)
 	return err == nil && d.Effect != action.Deny
 }
@@ -323,7 +370,10 @@ func (p *Proxy) readResource(ctx context.Context, r *mcp.ReadResourceRequest) (m
 	if err != nil {
 		return nil, err
 	}
-	req := p.request(r.Session, "resources/read "+uri, parts)
+	req := p.request(ctx, r.Session, "resources/read "+uri, parts)
+	if err := p.heldBack(ctx, req, resourceKey+uri); err != nil {
+		return nil, err
+	}
 	if err := p.gate(ctx, r.Session, r.Params.Meta, req, "resources/read\x00"+uri); err != nil {
 		return nil, err
 	}
@@ -397,18 +447,32 @@ func (p *Proxy) subscribe(ctx context.Context, r *mcp.SubscribeRequest) error {
 	if err != nil {
 		return err
 	}
-	req := p.request(r.Session, "resources/subscribe "+uri, parts)
+	req := p.request(ctx, r.Session, "resources/subscribe "+uri, parts)
+	if err := p.heldBack(ctx, req, resourceKey+uri); err != nil {
+		return err
+	}
 	if err := p.gate(ctx, r.Session, r.Params.Meta, req, "resources/subscribe\x00"+uri); err != nil {
 		return err
 	}
+	p.pruneSubs()
 	p.mu.Lock()
-	first := p.subs[uri] == 0
-	p.subs[uri]++
+	holders := p.subs[uri]
+	first := len(holders) == 0
+	if holders == nil {
+		holders = map[*mcp.ServerSession]bool{}
+		p.subs[uri] = holders
+	}
+	holders[r.Session] = true
 	p.mu.Unlock()
 	if first {
 		if err := p.up.Subscribe(ctx, &mcp.SubscribeParams{URI: uri}); err != nil {
 			p.mu.Lock()
-			p.subs[uri]--
+			if h := p.subs[uri]; h != nil {
+				delete(h, r.Session)
+				if len(h) == 0 {
+					delete(p.subs, uri)
+				}
+			}
 			p.mu.Unlock()
 			return p.upstreamError(err)
 		}
@@ -416,19 +480,74 @@ func (p *Proxy) subscribe(ctx context.Context, r *mcp.SubscribeRequest) error {
 	return nil
 }
 
+// unsubscribe ends the session's own subscription to a URI; the upstream
+// is unsubscribed when no session is subscribed any longer. A session
+// that holds no subscription to the URI changes nothing: one client
+// cannot end another's subscription (over HTTP, any number of clients
+// share the upstream).
 func (p *Proxy) unsubscribe(ctx context.Context, r *mcp.UnsubscribeRequest) error {
+	p.pruneSubs()
 	uri := r.Params.URI
 	p.mu.Lock()
-	n := p.subs[uri]
-	if n > 0 {
-		p.subs[uri]--
+	holders := p.subs[uri]
+	if !holders[r.Session] {
+		p.mu.Unlock()
+		return nil
 	}
-	last := n == 1
+	delete(holders, r.Session)
+	last := len(holders) == 0
+	if last {
+		delete(p.subs, uri)
+	}
 	p.mu.Unlock()
-	if last && p.UpstreamErr() == nil {
-		return p.up.Unsubscribe(ctx, &mcp.UnsubscribeParams{URI: uri})
+	if last {
+		p.upUnsubscribe(ctx, uri)
 	}
 	return nil
+}
+
+// upUnsubscribe ends the upstream's subscription to uri. It runs even when
+// ctx has ended (a subscriptions/listen ends so), within 10 seconds.
+func (p *Proxy) upUnsubscribe(ctx context.Context, uri string) {
+	if p.UpstreamErr() != nil {
+		return
+	}
+	uctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := p.up.Unsubscribe(uctx, &mcp.UnsubscribeParams{URI: uri}); err != nil {
+		p.opts.Warn(fmt.Sprintf("safeclaw mcp: %s: ending the upstream's subscription to %s: %v", p.opts.Name, uri, err))
+	}
+}
+
+// pruneSubs drops the subscriptions of sessions that have ended (a client
+// that went away; over HTTP, a legacy client's session ends with its
+// request), unsubscribing the upstream from what nobody follows any more.
+func (p *Proxy) pruneSubs() {
+	server := p.srv()
+	if server == nil {
+		return
+	}
+	live := map[*mcp.ServerSession]bool{}
+	for ss := range server.Sessions() {
+		live[ss] = true
+	}
+	var gone []string
+	p.mu.Lock()
+	for uri, holders := range p.subs {
+		for ss := range holders {
+			if !live[ss] {
+				delete(holders, ss)
+			}
+		}
+		if len(holders) == 0 {
+			delete(p.subs, uri)
+			gone = append(gone, uri)
+		}
+	}
+	p.mu.Unlock()
+	for _, uri := range gone {
+		p.upUnsubscribe(context.Background(), uri)
+	}
 }
 
 func (p *Proxy) listResources(ctx context.Context, r *mcp.ListResourcesRequest) (mcp.Result, error) {
@@ -440,9 +559,25 @@ func (p *Proxy) listResources(ctx context.Context, r *mcp.ListResourcesRequest) 
 	if err != nil {
 		return nil, p.upstreamError(err)
 	}
-	out := &mcp.ListResourcesResult{NextCursor: res.NextCursor, Resources: make([]*mcp.Resource, 0, len(res.Resources))}
+	entries := make([]pinEntry, 0, len(res.Resources))
 	for _, rs := range res.Resources {
+		if rs != nil {
+			entries = append(entries, pinEntry{key: resourceKey + rs.URI, desc: rs.Description,
+				hash: ResourceHash(rs.URI, rs.Name, rs.Title, rs.Description, rs.MIMEType, rs.Annotations, rs.Meta, rs.Icons)})
+		}
+	}
+	c, err := p.pinListed("resource", entries)
+	if err != nil {
+		return nil, err
+	}
+	out := &mcp.ListResourcesResult{NextCursor: res.NextCursor, Resources: make([]*mcp.Resource, 0, len(res.Resources))}
+	shown := map[string]bool{}
+	for _, rs := range res.Resources {
+		if rs == nil || shown[rs.URI] || c.state(resourceKey+rs.URI) != toolOK {
+			continue
+		}
 		if p.couldAllow(ctx, r.Session, action.Action{Kind: action.MCPRead, Server: p.opts.Name, URL: rs.URI}) {
+			shown[rs.URI] = true
 			out.Resources = append(out.Resources, rs)
 		}
 	}
@@ -458,7 +593,95 @@ func (p *Proxy) listResourceTemplates(ctx context.Context, r *mcp.ListResourceTe
 	if err != nil {
 		return nil, p.upstreamError(err)
 	}
-	return &mcp.ListResourceTemplatesResult{NextCursor: res.NextCursor, ResourceTemplates: res.ResourceTemplates}, nil
+	entries := make([]pinEntry, 0, len(res.ResourceTemplates))
+	for _, rt := range res.ResourceTemplates {
+		if rt != nil {
+			entries = append(entries, pinEntry{key: templateKey + rt.URITemplate, desc: rt.Description,
+				hash: ResourceHash(rt.URITemplate, rt.Name, rt.Title, rt.Description, rt.MIMEType, rt.Annotations, rt.Meta, rt.Icons)})
+		}
+	}
+	c, err := p.pinListed("resource template", entries)
+	if err != nil {
+		return nil, err
+	}
+	out := &mcp.ListResourceTemplatesResult{NextCursor: res.NextCursor, ResourceTemplates: make([]*mcp.ResourceTemplate, 0, len(res.ResourceTemplates))}
+	shown := map[string]bool{}
+	for _, rt := range res.ResourceTemplates {
+		if rt != nil && !shown[rt.URITemplate] && c.state(templateKey+rt.URITemplate) == toolOK {
+			shown[rt.URITemplate] = true
+			out.ResourceTemplates = append(out.ResourceTemplates, rt)
+		}
+	}
+	return out, nil
+}
+
+// pinListed checks the prompts, resources or resource templates of one
+// listing page against their pins, reports changes and remembers each
+// one's state for the requests that use it (heldBack).
+func (p *Proxy) pinListed(kind string, entries []pinEntry) (pinCheck, error) {
+	if p.opts.Pins == nil {
+		return pinCheck{}, nil
+	}
+	c, err := p.opts.Pins.checkEntries(entries, p.opts.Now())
+	if err != nil {
+		return pinCheck{}, &jsonrpc.Error{Code: CodeDenied, Message: fmt.Sprintf("safeclaw: pins for %q: %v", p.opts.Name, err)}
+	}
+	for _, key := range c.changed {
+		p.opts.Warn(fmt.Sprintf("safeclaw mcp: %s: the definition of %s %q changed since it was pinned; it is hidden and refused until a person reviews it and runs 'safeclaw mcp trust %s'", p.opts.Name, kind, pinnedName(key), p.opts.Name))
+	}
+	for _, key := range c.dup {
+		p.opts.Warn(fmt.Sprintf("safeclaw mcp: %s: the server lists %s %q more than once, with different definitions; it is hidden and refused", p.opts.Name, kind, pinnedName(key)))
+	}
+	if len(c.added) > 0 {
+		names := make([]string, len(c.added))
+		for i, key := range c.added {
+			names[i] = pinnedName(key)
+		}
+		p.opts.Warn(fmt.Sprintf("safeclaw mcp: %s: pinned new %ss: %s", p.opts.Name, kind, strings.Join(names, ", ")))
+	}
+	p.mu.Lock()
+	for _, e := range entries {
+		p.listedAs[e.key] = c.state(e.key)
+	}
+	p.mu.Unlock()
+	return c, nil
+}
+
+// pinnedName is a pin key without its kind.
+func pinnedName(key string) string {
+	for _, k := range []string{promptKey, resourceKey, templateKey} {
+		if strings.HasPrefix(key, k) {
+			return key[len(k):]
+		}
+	}
+	return key
+}
+
+// heldBack is the error for a request that uses a prompt, resource or
+// resource template (by pin key) whose listed definition changed since it
+// was pinned, or was listed twice with different definitions; nil
+// otherwise. The refusal is recorded like a tool's.
+func (p *Proxy) heldBack(ctx context.Context, req *action.Request, keys ...string) error {
+	p.mu.Lock()
+	st, key := toolOK, ""
+	for _, k := range keys {
+		if s, ok := p.listedAs[k]; ok && s != toolOK {
+			st, key = s, k
+			break
+		}
+	}
+	p.mu.Unlock()
+	var why string
+	switch st {
+	case toolOK:
+		return nil
+	case toolDuplicate:
+		why = fmt.Sprintf("the server lists %q more than once, with different definitions", pinnedName(key))
+	default:
+		why = fmt.Sprintf("the definition of %q changed since it was pinned, so it is held back until a person reviews it (safeclaw mcp trust %s)", pinnedName(key), p.opts.Name)
+	}
+	p.record(ctx, Event{Kind: EventPinDenied, Request: req, Decision: action.Decision{Effect: action.Deny, Reason: why, Part: -1}})
+	return &jsonrpc.Error{Code: CodeDenied, Message: "Denied by safeclaw: " + why + ". Do not retry it."}
 }
 
 // ---- prompts and completions ----
@@ -469,8 +692,11 @@ func (p *Proxy) getPrompt(ctx context.Context, r *mcp.GetPromptRequest) (mcp.Res
 	if err != nil {
 		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("safeclaw: prompts/get %q: %v", name, err)}
 	}
-	req := p.request(r.Session, "prompts/get "+name+" "+compactJSON(args),
+	req := p.request(ctx, r.Session, "prompts/get "+name+" "+compactJSON(args),
 		[]action.Part{{Facets: []action.Action{{Kind: action.MCPPrompt, Server: p.opts.Name, Tool: name, Args: args}}}})
+	if err := p.heldBack(ctx, req, promptKey+name); err != nil {
+		return nil, err
+	}
 	if err := p.gate(ctx, r.Session, r.Params.Meta, req, "prompts/get\x00"+name+"\x00"+compactJSON(args)); err != nil {
 		return nil, err
 	}
@@ -495,9 +721,24 @@ func (p *Proxy) listPrompts(ctx context.Context, r *mcp.ListPromptsRequest) (mcp
 	if err != nil {
 		return nil, p.upstreamError(err)
 	}
-	out := &mcp.ListPromptsResult{NextCursor: res.NextCursor, Prompts: make([]*mcp.Prompt, 0, len(res.Prompts))}
+	entries := make([]pinEntry, 0, len(res.Prompts))
 	for _, pr := range res.Prompts {
+		if pr != nil {
+			entries = append(entries, pinEntry{key: promptKey + pr.Name, hash: PromptHash(pr), desc: pr.Description})
+		}
+	}
+	c, err := p.pinListed("prompt", entries)
+	if err != nil {
+		return nil, err
+	}
+	out := &mcp.ListPromptsResult{NextCursor: res.NextCursor, Prompts: make([]*mcp.Prompt, 0, len(res.Prompts))}
+	shown := map[string]bool{}
+	for _, pr := range res.Prompts {
+		if pr == nil || shown[pr.Name] || c.state(promptKey+pr.Name) != toolOK {
+			continue
+		}
 		if p.couldAllow(ctx, r.Session, action.Action{Kind: action.MCPPrompt, Server: p.opts.Name, Tool: pr.Name, Args: action.AnyArgs{}}) {
+			shown[pr.Name] = true
 			out.Prompts = append(out.Prompts, pr)
 		}
 	}
@@ -513,6 +754,9 @@ func promptArgs(in map[string]string) (map[string]any, error) {
 		args[k] = v
 	}
 	if a, b, clash := action.KeysDifferingInCase(args); clash {
+		return nil, fmt.Errorf("arguments hold keys that differ only in case (%q and %q): the server may read either, so they are refused", a, b)
+	}
+	if a, b, clash := keysFoldingAlike(args, 0); clash {
 		return nil, fmt.Errorf("arguments hold keys that differ only in case (%q and %q): the server may read either, so they are refused", a, b)
 	}
 	return args, nil
@@ -567,7 +811,10 @@ func (p *Proxy) complete(ctx context.Context, r *mcp.CompleteRequest) (mcp.Resul
 	if len(others) > 0 {
 		input += " context " + compactJSON(others)
 	}
-	req := p.request(r.Session, input, parts)
+	req := p.request(ctx, r.Session, input, parts)
+	if err := p.heldBack(ctx, req, promptKey+ref.Name, templateKey+ref.URI, resourceKey+ref.URI); err != nil {
+		return nil, err
+	}
 	if err := p.gate(ctx, r.Session, nil, req, ""); err != nil {
 		return nil, err
 	}
@@ -640,28 +887,62 @@ func (p *Proxy) gate(ctx context.Context, ss *mcp.ServerSession, meta mcp.Meta, 
 // request builds the request for the gate. Nothing per-call (ids, tokens)
 // goes into it, so a retry of the same call is the same request (approvals
 // bind to it).
-func (p *Proxy) request(ss *mcp.ServerSession, input string, parts []action.Part) *action.Request {
-	req := &action.Request{Surface: "mcp", Agent: p.agentOf(ss), Input: input, Time: p.opts.Now(), Parts: parts}
+func (p *Proxy) request(ctx context.Context, ss *mcp.ServerSession, input string, parts []action.Part) *action.Request {
+	req := &action.Request{Surface: "mcp", Agent: p.agentOf(ctx, ss), Input: input, Time: p.opts.Now(), Parts: parts}
 	if p.local {
 		req.Cwd = p.opts.Cwd
 	}
 	return req
 }
 
-// agentOf names the client from its clientInfo (claude-code is claude).
-func (p *Proxy) agentOf(ss *mcp.ServerSession) string {
+// agentOf names the client from its clientInfo (claude-code is claude;
+// see agentName), else Options.Agent. Over HTTP the client's word is not
+// taken: any client of the listener (holding its token) may name itself
+// anything, in the 2026-07-28 era afresh in each request, so a name
+// there proves nothing and would let a client match another agent's
+// rules.
+func (p *Proxy) agentOf(ctx context.Context, ss *mcp.ServerSession) string {
+	if _, viaHTTP := ctx.Value(clientContextKey{}).(context.Context); viaHTTP {
+		return p.opts.Agent
+	}
 	if ss != nil {
-		if ip := ss.InitializeParams(); ip != nil && ip.ClientInfo != nil && ip.ClientInfo.Name != "" {
-			name := strings.ToLower(ip.ClientInfo.Name)
-			for _, a := range []string{"claude", "codex", "gemini", "cursor"} {
-				if strings.HasPrefix(name, a) {
-					return a
-				}
+		if ip := ss.InitializeParams(); ip != nil && ip.ClientInfo != nil {
+			if name := agentName(ip.ClientInfo.Name); name != "" {
+				return name
 			}
-			return name
 		}
 	}
 	return p.opts.Agent
+}
+
+// agentName is an agent's name from a client's own name: the agents
+// safeclaw knows by the start of it (claude-code is claude), any other
+// lower-cased, with every run of characters other than letters, digits,
+// '.', '_' and '-' (spaces, '*', line breaks, escapes) as one '-', at most
+// 64 bytes; "" for a name with nothing left.
+func agentName(client string) string {
+	name := strings.ToLower(strings.TrimSpace(client))
+	for _, a := range []string{"claude", "codex", "gemini", "cursor"} {
+		if strings.HasPrefix(name, a) {
+			return a
+		}
+	}
+	var b strings.Builder
+	dash := false
+	for _, r := range name {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-' {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	s := strings.Trim(b.String(), "-.")
+	if len(s) > 64 {
+		s = strings.TrimRight(s[:64], "-.")
+	}
+	return s
 }
 
 // decide runs the gate; an error is a deny that says so.
@@ -732,7 +1013,169 @@ func decodeArgs(raw json.RawMessage) (map[string]any, error) {
 	if a, b, clash := action.KeysDifferingInCase(m); clash {
 		return nil, fmt.Errorf("arguments hold keys that differ only in case (%q and %q): the server may read either, so they are refused", a, b)
 	}
+	if a, b, clash := keysFoldingAlike(m, 0); clash {
+		return nil, fmt.Errorf("arguments hold keys that differ only in case (%q and %q): the server may read either, so they are refused", a, b)
+	}
+	if err := checkNumbers(m, 0); err != nil {
+		return nil, err
+	}
 	return m, nil
+}
+
+// maxArgsDepth bounds the nesting the argument checks walk; deeper
+// arguments are refused (no JSON a tool needs is nested so deep).
+const maxArgsDepth = 256
+
+var errTooDeep = fmt.Errorf("arguments are nested more than %d levels deep", maxArgsDepth)
+
+// keysFoldingAlike finds two keys of one object that a case-insensitive
+// decoder takes for the same name under Unicode case folding, which
+// lower-casing alone misses: Go's encoding/json matches struct fields so,
+// and reads "ſql" (long s) and "K" (Kelvin sign) as "sql" and "k".
+func keysFoldingAlike(v any, depth int) (a, b string, found bool) {
+	if depth > maxArgsDepth {
+		return "", "", false // refused by checkNumbers
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		seen := make(map[string]string, len(x))
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			f := foldKey(k)
+			if prev, ok := seen[f]; ok {
+				return prev, k, true
+			}
+			seen[f] = k
+		}
+		for _, k := range keys {
+			if a, b, found := keysFoldingAlike(x[k], depth+1); found {
+				return a, b, true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if a, b, found := keysFoldingAlike(e, depth+1); found {
+				return a, b, true
+			}
+		}
+	}
+	return "", "", false
+}
+
+// foldKey maps every rune of k to the smallest rune of its Unicode case
+// folding orbit, so keys that any case-insensitive comparison (simple
+// folding, upper- or lower-casing) takes for equal fold alike.
+func foldKey(k string) string {
+	return strings.Map(func(r rune) rune {
+		min := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if f < min {
+				min = f
+			}
+		}
+		for _, c := range []rune{unicode.ToUpper(r), unicode.ToLower(r)} {
+			for f := unicode.SimpleFold(c); ; f = unicode.SimpleFold(f) {
+				if f < min {
+					min = f
+				}
+				if f == c {
+					break
+				}
+			}
+		}
+		return min
+	}, k)
+}
+
+// checkNumbers refuses numbers no server can read as a double (beyond
+// ±1.8e308: JavaScript and Python read Infinity, Go an error), and
+// arguments nested too deep to check.
+func checkNumbers(v any, depth int) error {
+	if depth > maxArgsDepth {
+		return errTooDeep
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for _, e := range x {
+			if err := checkNumbers(e, depth+1); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if err := checkNumbers(e, depth+1); err != nil {
+				return err
+			}
+		}
+	case json.Number:
+		if _, err := strconv.ParseFloat(string(x), 64); err != nil {
+			s := string(x)
+			if len(s) > 40 {
+				s = s[:40] + "..."
+			}
+			return fmt.Errorf("the number %s is beyond what a double holds (servers read it as Infinity, or fail), so it is refused", s)
+		}
+	}
+	return nil
+}
+
+// doubleReading returns v with every number as a double reads it, written
+// as JavaScript writes it (1.0 as 1, 1e2 as 100, -0 as 0,
+// 9007199254740993 as 9007199254740992, 1e21 as 1e+21), and whether any
+// number reads otherwise than it is written. Unchanged parts of v are
+// shared.
+func doubleReading(v any) (any, bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		var out map[string]any
+		for k, e := range x {
+			if alt, differs := doubleReading(e); differs {
+				if out == nil {
+					out = make(map[string]any, len(x))
+					for k2, e2 := range x {
+						out[k2] = e2
+					}
+				}
+				out[k] = alt
+			}
+		}
+		if out == nil {
+			return v, false
+		}
+		return out, true
+	case []any:
+		var out []any
+		for i, e := range x {
+			if alt, differs := doubleReading(e); differs {
+				if out == nil {
+					out = append([]any(nil), x...)
+				}
+				out[i] = alt
+			}
+		}
+		if out == nil {
+			return v, false
+		}
+		return out, true
+	case json.Number:
+		f, err := strconv.ParseFloat(string(x), 64)
+		if err != nil {
+			return v, false // refused by checkNumbers
+		}
+		if f == 0 {
+			f = 0 // -0 reads as 0
+		}
+		b, err := json.Marshal(f)
+		if err != nil || string(b) == string(x) {
+			return v, false
+		}
+		return json.Number(b), true
+	}
+	return v, false
 }
 
 // compactJSON encodes v with sorted keys and without HTML escaping.

@@ -160,9 +160,15 @@ type Proxy struct {
 	mu       sync.Mutex
 	tools    map[string]toolState // from the last tools/list
 	listed   bool                 // tools holds a listing
+	toolsGen uint64               // list_changed notifications for tools so far
+	// listedAs holds the pin states of the prompts ("(prompt) NAME"),
+	// resources and resource templates seen in listings, by pin key.
+	listedAs map[string]toolState
 	progress map[string]progressTarget
-	subs     map[string]int       // resource URI → downstream subscriptions
-	used     map[string]time.Time // approval nonces already redeemed → expiry
+	// subs: the downstream sessions subscribed to each resource URI; the
+	// upstream is subscribed while there is one.
+	subs map[string]map[*mcp.ServerSession]bool
+	used map[string]time.Time // approval nonces already redeemed → expiry
 }
 
 type toolState uint8
@@ -172,6 +178,7 @@ const (
 	toolChanged             // definition differs from its pin
 	toolUnchecked           // the pins could not be checked
 	toolReserved            // named like what safeclaw pins besides tools
+	toolDuplicate           // listed more than once, with different definitions
 )
 
 type progressTarget struct {
@@ -201,7 +208,7 @@ func New(ctx context.Context, up Upstream, opts Options) (*Proxy, error) {
 		opts.ElicitTimeout = 5 * time.Minute
 	}
 	p := &Proxy{opts: opts, local: up.local(), source: up.desc, upDone: make(chan struct{}), settleWait: 5 * time.Second,
-		tools: map[string]toolState{}, progress: map[string]progressTarget{}, subs: map[string]int{}, used: map[string]time.Time{}}
+		tools: map[string]toolState{}, listedAs: map[string]toolState{}, progress: map[string]progressTarget{}, subs: map[string]map[*mcp.ServerSession]bool{}, used: map[string]time.Time{}}
 	if _, err := rand.Read(p.stateKey[:]); err != nil {
 		return nil, err
 	}
@@ -412,7 +419,10 @@ func (p *Proxy) listChanged(what string) {
 	p.mu.Lock()
 	server := p.server
 	if what == "tools" {
+		// A listing in flight now is of the old tools: it is not kept
+		// (refreshTools).
 		p.tools, p.listed = map[string]toolState{}, false
+		p.toolsGen++
 	}
 	p.mu.Unlock()
 	if server == nil {

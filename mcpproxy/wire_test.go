@@ -31,6 +31,12 @@ type rawUpstream struct {
 	// tools is the tools/list result's tools (JSON); "" for run_query and
 	// echo. instructions, the server's instructions.
 	tools, instructions string
+	// list, if set, answers tools/list for a cursor ("" for the first
+	// page) with the whole result (JSON); it overrides tools.
+	list func(cursor string) string
+	// prompts, resources and templates are the listings' items (JSON
+	// arrays); set, the server declares prompts and resources.
+	prompts, resources, templates string
 
 	mu   sync.Mutex
 	out  io.Writer
@@ -76,6 +82,26 @@ func (u *rawUpstream) start(t testing.TB, hang bool) Upstream {
 	return Upstream{open: func() (io.ReadCloser, io.WriteCloser, error) { return r, upW, nil }, desc: "raw (pipes)"}
 }
 
+// get reads one of u's listings; set changes it, as the server runs.
+func (u *rawUpstream) get(field *string) string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return *field
+}
+
+func (u *rawUpstream) set(field *string, v string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	*field = v
+}
+
+func orEmpty(s string) string {
+	if s == "" {
+		return "[]"
+	}
+	return s
+}
+
 func (u *rawUpstream) write(s string) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
@@ -96,13 +122,37 @@ func (u *rawUpstream) answer(m map[string]json.RawMessage) {
 		u.write(fmt.Sprintf(`{"jsonrpc":"2.0","id":%s,"error":{"code":-32601,"message":"Method not found"}}`+"\n", id))
 	case "initialize":
 		instructions, _ := json.Marshal(u.instructions)
-		reply(`{"protocolVersion":"2025-11-25","capabilities":{"tools":{}},"serverInfo":{"name":"raw","version":"0"},"instructions":` + string(instructions) + `}`)
+		caps := `{"tools":{}}`
+		if u.get(&u.prompts) != "" || u.get(&u.resources) != "" || u.get(&u.templates) != "" {
+			caps = `{"tools":{},"prompts":{},"resources":{"subscribe":true},"completions":{}}`
+		}
+		reply(`{"protocolVersion":"2025-11-25","capabilities":` + caps + `,"serverInfo":{"name":"raw","version":"0"},"instructions":` + string(instructions) + `}`)
 	case "tools/list":
-		tools := u.tools
+		if u.list != nil {
+			var params struct{ Cursor string }
+			json.Unmarshal(m["params"], &params)
+			reply(u.list(params.Cursor))
+			break
+		}
+		tools := u.get(&u.tools)
 		if tools == "" {
 			tools = `[{"name":"run_query","inputSchema":{"type":"object","properties":{"sql":{"type":"string"}}}},{"name":"echo","inputSchema":{"type":"object"}}]`
 		}
 		reply(`{"tools":` + tools + `}`)
+	case "prompts/list":
+		reply(`{"prompts":` + orEmpty(u.get(&u.prompts)) + `}`)
+	case "resources/list":
+		reply(`{"resources":` + orEmpty(u.get(&u.resources)) + `}`)
+	case "resources/templates/list":
+		reply(`{"resourceTemplates":` + orEmpty(u.get(&u.templates)) + `}`)
+	case "prompts/get":
+		reply(`{"messages":[{"role":"user","content":{"type":"text","text":"hi"}}]}`)
+	case "resources/read":
+		reply(`{"contents":[{"uri":"x:/","text":"hi"}]}`)
+	case "resources/subscribe", "resources/unsubscribe":
+		reply(`{}`)
+	case "completion/complete":
+		reply(`{"completion":{"values":[]}}`)
 	case "tools/call":
 		var params map[string]json.RawMessage
 		json.Unmarshal(m["params"], &params)

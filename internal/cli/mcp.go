@@ -29,7 +29,7 @@ import (
 
 const mcpUsage = `Usage:
   safeclaw mcp [--policy FILE]... [--name NAME] [--ask MODE] -- COMMAND [ARGS...]
-  safeclaw mcp --listen 127.0.0.1:PORT [--token-env VAR] --upstream URL --name NAME [--policy FILE]...
+  safeclaw mcp --listen 127.0.0.1:PORT [--token-env VAR] [--agent NAME] --upstream URL --name NAME [--policy FILE]...
   safeclaw mcp scan [--name NAME] [--json] -- COMMAND [ARGS...]
   safeclaw mcp trust NAME
 
@@ -95,6 +95,7 @@ func runMCP(ctx context.Context, e *Env, args []string) int {
 	var headers stringList
 	flags.Var(&headers, "header", "\"Name: value\" sent to the --upstream server (repeatable; ${VAR} is read from the environment)")
 	ask := flags.String("ask", "auto", "how an approval is asked for: auto, wait or deny")
+	agent := flags.String("agent", "", "the agent the requests come from, for agent: rules (over HTTP the clients' own names are not taken)")
 	if code, ok := parseFlags(e, flags, args); !ok {
 		return code
 	}
@@ -164,6 +165,7 @@ func runMCP(ctx context.Context, e *Env, args []string) int {
 	}()
 	opts := mcpproxy.Options{
 		Name:   *name,
+		Agent:  *agent,
 		Decide: live.Decide,
 		// Filtering tools/list asks the policy without recording.
 		Check: func(_ context.Context, req *action.Request) (action.Decision, error) {

@@ -3,6 +3,7 @@ package action
 import (
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // KeysDifferingInCase finds an object, anywhere in v (decoded JSON), with
@@ -20,7 +21,7 @@ func KeysDifferingInCase(v any) (a, b string, found bool) {
 		sort.Strings(keys)
 		seen := make(map[string]string, len(keys))
 		for _, k := range keys {
-			f := strings.ToLower(k)
+			f := foldKey(k)
 			if prev, ok := seen[f]; ok {
 				return prev, k, true
 			}
@@ -39,4 +40,19 @@ func KeysDifferingInCase(v any) (a, b string, found bool) {
 		}
 	}
 	return "", "", false
+}
+
+// foldKey maps k to one spelling for all the keys that fold alike under
+// Unicode case folding, as encoding/json matches object keys to fields:
+// "sql", "SQL" and "ſql" (long s) are one key.
+func foldKey(k string) string {
+	return strings.Map(func(r rune) rune {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			if f < least {
+				least = f
+			}
+		}
+		return least
+	}, k)
 }

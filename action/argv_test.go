@@ -268,6 +268,9 @@ func TestKeysDifferingInCase(t *testing.T) {
 		{map[string]any{"filePath": "a", "opts": map[string]any{"x": 1, "X": 2}}, "X", "x", true},
 		{map[string]any{"list": []any{map[string]any{"Id": 1, "id": 2}}}, "Id", "id", true},
 		{map[string]any{"sql": "select 1", "limit": 3}, "", "", false},
+		// Unicode folding, as encoding/json reads keys: long s, Kelvin sign.
+		{map[string]any{"sql": "select 1", "ſql": "drop"}, "sql", "ſql", true},
+		{map[string]any{"key": 1, "\u212aey": 2}, "key", "\u212aey", true},
 		{"not an object", "", "", false},
 	}
 	for _, tt := range tests {

@@ -538,6 +538,8 @@ rules:
   - {name: mapped net, action: network.connect, host: "::ffff:10.0.0.0/104", effect: deny}
   - {name: mapped all, action: network.connect, host: "::ffff:0:0/96", effect: ask}
   - {name: mapped addr, action: network.bind, host: "::ffff:127.0.0.1", effect: deny}
+  - {name: ula, action: network.connect, host: ["fd00::/8", "fe80::/10"], effect: deny}
+  - {name: metadata v6, action: http.request, host: "fd00:ec2::254", effect: deny}
 `)
 	for _, c := range []struct {
 		kind action.Kind
@@ -551,6 +553,12 @@ rules:
 		{action.NetworkConnect, "2001:db8::1", "default"},
 		{action.NetworkBind, "127.0.0.1", "mapped addr"},
 		{action.NetworkBind, "127.1", "mapped addr"},
+		// IPv6 addresses that start with a hex letter, or carry a zone.
+		{action.NetworkConnect, "fd12:3456::1", "ula"},
+		{action.NetworkConnect, "[fe80::1]", "ula"},
+		{action.NetworkConnect, "fe80::1%eth0", "ula"},
+		{action.NetworkConnect, "FD00::1", "ula"},
+		{action.HTTPRequest, "fd00:ec2::254", "metadata v6"},
 	} {
 		d := p.Decide(request(actionPart(action.Action{Kind: c.kind, Host: c.host, Port: 80})))
 		if got := ruleName(d); got != c.want {

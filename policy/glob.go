@@ -387,14 +387,17 @@ func looksLikeIP(s string) bool {
 	if s == "" {
 		return false
 	}
-	colon := false
+	// An IPv6 address may start with a hex letter (fd00::1, fe80::1) and
+	// end in a zone of any characters (fe80::1%eth0).
+	if i := strings.IndexByte(s, '%'); i >= 0 {
+		s = s[:i]
+	}
+	colon := strings.IndexByte(s, ':') >= 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
-		case c >= '0' && c <= '9', c == '.':
-		case c == ':':
-			colon = true
-		case colon && (c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '%'):
+		case c >= '0' && c <= '9', c == '.', c == ':':
+		case colon && (c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'):
 		default:
 			return false
 		}

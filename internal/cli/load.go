@@ -151,6 +151,9 @@ func (e *Env) loadPolicies(files []string) (*policySet, error) {
 	return ps, nil
 }
 
+// agentDirs are the agents' settings directories, in a home or a project.
+var agentDirs = []string{".claude", ".codex", ".gemini", ".cursor"}
+
 // policyOptions gives the compiler the workspace, home and the paths that
 // built-in self-protection guards.
 func (e *Env) policyOptions() policy.Options {
@@ -177,6 +180,11 @@ func (e *Env) policyOptions() policy.Options {
 			filepath.Join(home, ".gemini", "settings.json"),
 			filepath.Join(home, ".cursor", "hooks.json"),
 		)
+		// The scripts hook settings run (by convention in a hooks
+		// directory beside them): rewritten, they run unchecked.
+		for _, d := range agentDirs {
+			protectWrite = append(protectWrite, filepath.Join(home, d, "hooks", "**"))
+		}
 	}
 	// Settings moved by the agents' own variables (the hook runs in the
 	// agent's environment, so it sees them as the agent does).
@@ -208,6 +216,9 @@ func (e *Env) policyOptions() policy.Options {
 				filepath.Join(root, ".safeclaw", "**"),
 				filepath.Join(root, "safeclaw.policy.yaml"),
 			)
+			for _, d := range agentDirs {
+				protectWrite = append(protectWrite, filepath.Join(root, d, "hooks", "**"))
+			}
 		}
 	}
 	// The project policy in effect, wherever it was found (a nested .git

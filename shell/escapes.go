@@ -90,6 +90,8 @@ func (a *analyzer) commandEscapes(prog string, ws []word, ch *chain) bool {
 				addText(ch, w, cmd, prog+" -o "+key)
 			}
 		}
+	case "gdb", "gdb-multiarch", "cgdb":
+		gdbEscapes(ws, ch)
 	case "make", "gmake":
 		for i := 1; i < len(ws); i++ {
 			val, w, ok := optionValue(ws, &i, []string{"-E", "--eval"}, nil)
@@ -104,6 +106,84 @@ func (a *analyzer) commandEscapes(prog string, ws []word, ch *chain) bool {
 		return false
 	}
 	return true
+}
+
+// gdbValued are gdb's options that take the next word.
+var gdbValued = map[string]bool{"-p": true, "--pid": true, "-pid": true, "-cd": true, "--cd": true, "-d": true,
+	"--directory": true, "-directory": true, "-s": true, "--symbols": true, "-symbols": true, "-e": true, "--exec": true,
+	"-exec": true, "-se": true, "-c": true, "--core": true, "-core": true, "-b": true, "-l": true, "-D": true,
+	"--data-directory": true, "-data-directory": true, "-tty": true, "--tty": true}
+
+// gdbEscapes: gdb runs commands given with -ex/-iex (--eval-command,
+// --init-eval-command): "shell CMD" and "!CMD" run CMD through a shell,
+// "pipe ...| CMD" pipes into one, "python CODE" runs Python, and "run"
+// (r, start, starti) starts the program being debugged, through a shell,
+// with the arguments --args or the run command gives. Commands from a file
+// (-x, -ix, --command) cannot be read: opaque.
+func gdbEscapes(ws []word, ch *chain) {
+	var cmds []word
+	var prog []word // the program, and with --args its arguments
+	for i := 1; i < len(ws); i++ {
+		s := ws[i].s
+		switch {
+		case s == "--args" || s == "-args":
+			prog = ws[i+1:]
+			i = len(ws)
+		case s == "-ex" || s == "--ex" || s == "-eval-command" || s == "--eval-command" ||
+			s == "-iex" || s == "--iex" || s == "-init-eval-command" || s == "--init-eval-command":
+			if i+1 < len(ws) {
+				cmds = append(cmds, ws[i+1])
+				i++
+			}
+		case strings.HasPrefix(s, "--eval-command=") || strings.HasPrefix(s, "-eval-command=") ||
+			strings.HasPrefix(s, "--init-eval-command=") || strings.HasPrefix(s, "-init-eval-command="):
+			w := ws[i]
+			_, w.s, _ = strings.Cut(s, "=")
+			cmds = append(cmds, w)
+		case s == "-x" || s == "--command" || s == "-command" || s == "-ix" || s == "--init-command" || s == "-init-command" ||
+			strings.HasPrefix(s, "--command=") || strings.HasPrefix(s, "-command=") || strings.HasPrefix(s, "--init-command="):
+			ch.facets = append(ch.facets, opaqueFacet(ws[i].raw, "gdb runs commands from a file, which may start any program"))
+			if !strings.Contains(s, "=") {
+				i++
+			}
+		case gdbValued[s]:
+			i++
+		case !strings.HasPrefix(s, "-") && prog == nil:
+			prog = ws[i : i+1]
+		}
+	}
+	for _, c := range cmds {
+		text := strings.TrimSpace(c.s)
+		verb, rest, _ := strings.Cut(text, " ")
+		switch {
+		case strings.HasPrefix(text, "!"):
+			addText(ch, c, text[1:], "gdb -ex !")
+		case verb == "shell" || verb == "she" || verb == "shel":
+			addText(ch, c, rest, "gdb -ex shell")
+		case verb == "pipe" || strings.HasPrefix(text, "|"):
+			if i := strings.LastIndexByte(text, '|'); i >= 0 {
+				addText(ch, c, text[i+1:], "gdb -ex pipe")
+			}
+		case verb == "python" || verb == "py" || verb == "python-interactive" || verb == "pi":
+			x := c
+			x.s = "python3 -c " + shellQuote(rest)
+			ch.extras = append(ch.extras, extra{text: &x, origin: "gdb -ex python"})
+		case verb == "run" || verb == "r" || verb == "start" || verb == "starti":
+			if len(prog) == 0 {
+				continue
+			}
+			line := quoteWords(prog)
+			if rest != "" {
+				line = quoteWords(prog[:1]) + " " + rest
+			}
+			addText(ch, c, line, "gdb -ex run")
+		}
+	}
+}
+
+// shellQuote quotes s as one shell word.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // addText records text (taken from w) as shell text that ch's program runs.

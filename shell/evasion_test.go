@@ -58,6 +58,16 @@ func TestEvasions(t *testing.T) {
 		{"wsl ls -la", ""},
 		{"machinectl list", ""},
 		{"vagrant up", ""},
+		// gdb runs shell commands, Python and the debugged program.
+		{"gdb -batch -ex 'shell nc -l 4444'", action.NetworkListen},
+		{"gdb -nx -ex '!nc -l 4444' -ex quit", action.NetworkListen},
+		{"gdb -batch -ex 'pipe info frame | nc -l 4444'", action.NetworkListen},
+		{"gdb -batch -ex run --args nc -l 4444", action.NetworkListen},
+		{"gdb -batch -ex 'run -l 4444' nc", action.NetworkListen},
+		{"gdb -batch --eval-command='python import os; os.system(\"nc -l 4444\")'", action.NetworkListen},
+		{"gdb -x cmds.gdb ./a.out", action.ShellOpaque},
+		{"gdb -batch -ex bt ./a.out core", ""},
+		{"gdb -p 1234 -ex 'info threads'", ""},
 		// Variables that make any command load code from a file.
 		{"LD_PRELOAD=/tmp/e.so make", action.ShellOpaque},
 		{"env LD_AUDIT=/tmp/a.so ls", action.ShellOpaque},

@@ -22,8 +22,11 @@ type Filter struct {
 	Actions   []string
 	Decisions []string // allow, deny, ask
 	// Rules match the deciding rule's name, reason or source (file:line)
-	// exactly, or as a glob with *.
-	Rules    []string
+	// exactly, or as a glob with *, ignoring the case of ASCII letters as
+	// free text does: rule names are prose people write and retype
+	// ("Block Python HTTP server", rule:"block python http server").
+	Rules []string
+	// Agents and Surfaces match exactly, ignoring the case of ASCII letters.
 	Agents   []string
 	Sessions []string
 	Cwds     []string // the directory or anything under it
@@ -58,7 +61,8 @@ func (e *FilterError) Error() string { return fmt.Sprintf("filter: column %d: %s
 // decision, rule, session, since, surface, type, until. since and until take
 // a duration back from now (90s, 15m, 1h, 2d, 1w) or a time (RFC 3339, or
 // 2006-01-02[T15:04[:05]] in now's location). Free text that contains a colon
-// must be quoted. Action kinds are lower case (only the tool name of
+// must be quoted. Free text and the values of decision, rule, agent, surface
+// and type ignore the case of ASCII letters. Action kinds are lower case (only the tool name of
 // tool.<name> keeps its case), and the expression must be UTF-8: anything
 // else would silently match nothing, and is an error with its column.
 //
@@ -190,7 +194,7 @@ func (f *Filter) add(key, value string, col int, now time.Time) error {
 		}
 		f.Actions = append(f.Actions, value)
 	case "agent":
-		f.Agents = append(f.Agents, strings.ToLower(value))
+		f.Agents = append(f.Agents, lowerASCII(value))
 	case "cwd":
 		// Records hold absolute directories: a relative one (., ~/proj)
 		// would silently match nothing.
@@ -217,7 +221,7 @@ func (f *Filter) add(key, value string, col int, now time.Time) error {
 	case "session":
 		f.Sessions = append(f.Sessions, value)
 	case "surface":
-		f.Surfaces = append(f.Surfaces, strings.ToLower(value))
+		f.Surfaces = append(f.Surfaces, lowerASCII(value))
 	case "type":
 		t := strings.ToLower(value)
 		if t != TypeDecision && t != TypePrune && t != TypeApproval && t != TypeOutcome {
@@ -420,8 +424,8 @@ func (f *Filter) Match(r *Record) bool {
 			return false
 		}
 	}
-	if !oneOf(f.Decisions, r.Decision) || !oneOf(f.Agents, r.Agent) || !oneOf(f.Sessions, r.Session) ||
-		!oneOf(f.Surfaces, r.Surface) || !oneOf(f.Types, r.Type) {
+	if !oneOf(f.Decisions, r.Decision) || !oneOfFold(f.Agents, r.Agent) || !oneOf(f.Sessions, r.Session) ||
+		!oneOfFold(f.Surfaces, r.Surface) || !oneOf(f.Types, r.Type) {
 		return false
 	}
 	if len(f.Rules) > 0 {
@@ -430,6 +434,7 @@ func (f *Filter) Match(r *Record) bool {
 		}
 		ok := false
 		for _, p := range f.Rules {
+			p = lowerASCII(p)
 			if matchValue(p, r.Rule.Name) || matchValue(p, r.Rule.Reason) || matchValue(p, r.Rule.Source) {
 				ok = true
 				break
@@ -463,6 +468,22 @@ func oneOf(set []string, v string) bool {
 	return len(set) == 0 || slices.Contains(set, v)
 }
 
+// oneOfFold is oneOf ignoring the case of ASCII letters: agent names come
+// as a client sends them (an API client's "Cursor-IDE"), and agent: and
+// surface: values are read in lower case.
+func oneOfFold(set []string, v string) bool {
+	if len(set) == 0 {
+		return true
+	}
+	v = lowerASCII(v)
+	for _, s := range set {
+		if lowerASCII(s) == v {
+			return true
+		}
+	}
+	return false
+}
+
 // matchKind applies an action pattern: a glob when it has a *, else a prefix.
 func matchKind(p, kind string) bool {
 	if strings.Contains(p, "*") {
@@ -471,15 +492,17 @@ func matchKind(p, kind string) bool {
 	return strings.HasPrefix(kind, p)
 }
 
-// matchValue applies a rule pattern: a glob when it has a *, else equality.
-func matchValue(p, v string) bool {
+// matchValue applies a lower-case rule pattern (see lowerASCII): a glob
+// when it has a *, else equality, ignoring the case of ASCII letters in v.
+func matchValue(lowerP, v string) bool {
 	if v == "" {
 		return false
 	}
-	if strings.Contains(p, "*") {
-		return globMatch(p, v)
+	v = lowerASCII(v)
+	if strings.Contains(lowerP, "*") {
+		return globMatch(lowerP, v)
 	}
-	return p == v
+	return lowerP == v
 }
 
 // globMatch matches s against p, where * stands for any run of characters.
@@ -527,6 +550,7 @@ func textMatch(r *Record, lowerText string) bool {
 // the canonical encoding of a matching record must contain.
 type lineFilter struct {
 	groups       [][][]byte // AND of (OR of needles)
+	foldGroups   [][][]byte // the same, of lower-case ASCII needles matched case-insensitively
 	fold         [][]byte   // AND of lower-case ASCII needles, matched case-insensitively
 	since, until []byte
 }
@@ -550,6 +574,17 @@ func (f *Filter) lineFilter() *lineFilter {
 		}
 		lf.groups = append(lf.groups, g)
 	}
+	// foldGroup is group for a key matched ignoring ASCII case.
+	foldGroup := func(key string, values []string) {
+		if len(values) == 0 || !allUTF8(values) {
+			return
+		}
+		var g [][]byte
+		for _, v := range values {
+			g = append(g, []byte(lowerASCII(string(append([]byte(`"`+key+`":`), appendString(nil, v)...)))))
+		}
+		lf.foldGroups = append(lf.foldGroups, g)
+	}
 	var actions [][]byte
 	for _, p := range f.Actions {
 		lit := p
@@ -563,9 +598,9 @@ func (f *Filter) lineFilter() *lineFilter {
 		lf.groups = append(lf.groups, actions)
 	}
 	group("decision", f.Decisions, true)
-	group("agent", f.Agents, true)
+	foldGroup("agent", f.Agents)
 	group("session", f.Sessions, true)
-	group("surface", f.Surfaces, true)
+	foldGroup("surface", f.Surfaces)
 	group("type", f.Types, true)
 	var cwds []string
 	for _, c := range f.Cwds {
@@ -573,8 +608,11 @@ func (f *Filter) lineFilter() *lineFilter {
 	}
 	group("cwd", cwds, false)
 	if len(f.Rules) > 0 && allUTF8(f.Rules) {
+		// Rules match ignoring the case of ASCII letters: their needles are
+		// lower case and found the same way (an escape's hex digits too).
 		var g [][]byte
 		for _, p := range f.Rules {
+			p = lowerASCII(p)
 			if strings.Contains(p, "*") {
 				// The longest literal piece must appear somewhere.
 				piece := ""
@@ -589,7 +627,10 @@ func (f *Filter) lineFilter() *lineFilter {
 				g = append(g, append([]byte(`:`), appendString(nil, p)...))
 			}
 		}
-		lf.groups = append(lf.groups, g)
+		for i := range g {
+			g[i] = []byte(lowerASCII(string(g[i])))
+		}
+		lf.foldGroups = append(lf.foldGroups, g)
 	}
 	for _, t := range f.Text {
 		if t == "" || !utf8.ValidString(t) {
@@ -628,6 +669,18 @@ func (lf *lineFilter) pass(line []byte) bool {
 		ok := false
 		for _, n := range g {
 			if bytes.Contains(line, n) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	for _, g := range lf.foldGroups {
+		ok := false
+		for _, n := range g {
+			if containsFold(line, n) {
 				ok = true
 				break
 			}

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -116,6 +117,15 @@ func TestFilterMatch(t *testing.T) {
 		{`rule:"Block Python*"`, true},
 		{"rule:safeclaw.policy.yaml:3", true},
 		{`rule:"Block Python"`, false},
+		// Rule names are prose people retype: ASCII case is ignored, as in
+		// free text and decision:, for the name, the reason and the source.
+		{`rule:"block python http server"`, true},
+		{`rule:"BLOCK PYTHON HTTP SERVER"`, true},
+		{`rule:"block PYTHON*"`, true},
+		{`rule:"*http SERVER"`, true},
+		{"rule:SAFECLAW.policy.yaml:3", true},
+		{`rule:"block python"`, false},
+		{`rule:"block python http server!"`, false},
 		{"agent:claude", true},
 		{"agent:codex", false},
 		{"session:sess-0", true},
@@ -299,6 +309,11 @@ func TestLineFilterNeverDropsAMatch(t *testing.T) {
 		{Text: []string{"HÉLLO"}},                // É is not ASCII: no case folding, no match
 		{Actions: []string{"tool.NotebookÉdit"}},
 		{Text: []string{"NAÏVE"}},
+		{Rules: []string{"BLOC D’écoute"}}, // ASCII letters fold
+		{Rules: []string{"bloc d’ÉCOUTE"}}, // É does not: no match
+		{Rules: []string{"BLOC d’*"}},      // a glob, folded
+		{Rules: []string{"POLICY.YAML:1"}}, // the source, folded
+		{Rules: []string{"bloc d\xe2*"}},   // a folded glob piece ending inside ’
 	}
 	for _, f := range tests {
 		if f.Match(r) && !f.lineFilter().pass(line) {
@@ -320,5 +335,85 @@ func TestLineFilterNeverDropsAMatch(t *testing.T) {
 		if want := f.Match(stored); (n == 1) != want {
 			t.Errorf("%+v: query found %d, Match says %v", f, n, want)
 		}
+	}
+}
+
+// TestRuleFilterIgnoresASCIICase: rule: matches the deciding rule's name,
+// reason or source whatever the case of its ASCII letters, in Match, in the
+// line prefilter and through a store, and a different rule stays out.
+func TestRuleFilterIgnoresASCIICase(t *testing.T) {
+	s := newTestStore(t, FileOptions{})
+	ctx := context.Background()
+	for _, r := range []*Record{
+		{Decision: Deny, Request: "python -m http.server", Rule: &Rule{Name: "Block Python HTTP server", Source: "Policy.yaml:3"}},
+		{Decision: Deny, Request: "nc -l 80", Rule: &Rule{Reason: "Block NETCAT listeners", Source: "policy.yaml:9"}},
+		{Decision: Deny, Request: "ls"},
+	} {
+		if _, err := s.Append(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct{ expr, want string }{
+		{`rule:"block python http server"`, "1"},
+		{`rule:"BLOCK PYTHON HTTP SERVER"`, "1"},
+		{`rule:"Block Python HTTP server"`, "1"},
+		{`rule:"block netcat listeners"`, "2"},
+		{`rule:"block *"`, "1,2"},
+		{`rule:"*LISTENERS"`, "2"},
+		{"rule:policy.yaml:3", "1"},
+		{"rule:POLICY.YAML:9", "2"},
+		{`rule:"block python http server" rule:"block netcat listeners"`, "1,2"},
+		{`rule:"block python"`, ""},
+	} {
+		f, err := ParseFilter(tt.expr, t0)
+		if err != nil {
+			t.Fatalf("%q: %v", tt.expr, err)
+		}
+		var got []string
+		if err := s.Query(ctx, f, func(r *Record) error { got = append(got, fmt.Sprint(r.Seq)); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if g := strings.Join(got, ","); g != tt.want {
+			t.Errorf("%s: got records %q, want %q", tt.expr, g, tt.want)
+		}
+	}
+}
+
+// TestAgentFilterIgnoresASCIICase: agent names are recorded as the client
+// sends them (an API client's "Cursor-IDE", an MCP proxy's --agent), and
+// agent: reads its value in lower case: the two must still meet.
+func TestAgentFilterIgnoresASCIICase(t *testing.T) {
+	s := newTestStore(t, FileOptions{})
+	ctx := context.Background()
+	for _, a := range []string{"Cursor-IDE", "claude", "Ünï"} {
+		if _, err := s.Append(ctx, &Record{Decision: Deny, Surface: "api", Agent: a, Request: "ls"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct{ expr, want string }{
+		{"agent:Cursor-IDE", "1"},
+		{"agent:cursor-ide", "1"},
+		{"agent:CLAUDE", "2"},
+		{"agent:cursor-ide agent:claude", "1,2"},
+		{"agent:Ünï", "3"},
+		{"agent:ünï", ""}, // Ü is not ASCII: not folded
+		{"surface:API agent:CURSOR-ide", "1"},
+		{"agent:cursor", ""},
+	} {
+		f, err := ParseFilter(tt.expr, t0)
+		if err != nil {
+			t.Fatalf("%q: %v", tt.expr, err)
+		}
+		var got []string
+		if err := s.Query(ctx, f, func(r *Record) error { got = append(got, fmt.Sprint(r.Seq)); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if g := strings.Join(got, ","); g != tt.want {
+			t.Errorf("%s: got records %q, want %q", tt.expr, g, tt.want)
+		}
+	}
+	// A Filter built in code, in any case, matches the same way.
+	if !(&Filter{Agents: []string{"CURSOR-IDE"}}).Match(&Record{Agent: "Cursor-IDE"}) {
+		t.Error("Filter{Agents: CURSOR-IDE} does not match agent Cursor-IDE")
 	}
 }

@@ -59,10 +59,21 @@ func translate(f *audit.Filter, stream string) *sqlFilter {
 			q.add(col + " = ANY(" + q.arg(vals) + "::text[])")
 		}
 	}
+	// Agent, surface and rule filters ignore ASCII case (audit.Filter):
+	// lower() folds at least that, and Match decides the rest in Go.
+	eqFold := func(col string, vals []string) {
+		if len(vals) > 0 {
+			low := make([]string, len(vals))
+			for i, v := range vals {
+				low[i] = strings.ToLower(v)
+			}
+			q.add("lower(" + col + ") = ANY(" + q.arg(low) + "::text[])")
+		}
+	}
 	eq("decision", f.Decisions)
-	eq("agent", f.Agents)
+	eqFold("agent", f.Agents)
 	eq("session", f.Sessions)
-	eq("surface", f.Surfaces)
+	eqFold("surface", f.Surfaces)
 	eq("type", f.Types)
 	if f.AfterSeq > 0 {
 		q.add("seq > " + q.arg(int64(f.AfterSeq)))
@@ -87,13 +98,13 @@ func translate(f *audit.Filter, stream string) *sqlFilter {
 	if len(f.Rules) > 0 {
 		var ors []string
 		for _, p := range f.Rules {
-			op, v := "=", p
+			op, v := "=", strings.ToLower(p)
 			if strings.Contains(p, "*") {
-				op, v = "LIKE", likeGlob(p)
+				op, v = "LIKE", likeGlob(strings.ToLower(p))
 			}
 			a := q.arg(v)
 			for _, col := range []string{"rule_name", "rule_reason", "rule_source"} {
-				ors = append(ors, fmt.Sprintf("(%s <> '' AND %s %s %s)", col, col, op, a))
+				ors = append(ors, fmt.Sprintf("(%s <> '' AND lower(%s) %s %s)", col, col, op, a))
 			}
 		}
 		q.add("(" + strings.Join(ors, " OR ") + ")")

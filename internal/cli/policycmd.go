@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/approval"
 	"github.com/safeclaw/safeclaw/policy"
 )
 
@@ -88,7 +89,7 @@ func policyValidate(e *Env, args []string) int {
 	for _, l := range ps.layers {
 		n += len(l.Policy.Rules())
 	}
-	fmt.Fprintf(e.Stdout, "ok: %d rules in %s (%s)\n", n, strings.Join(ps.allFiles(), ", "), ps.user.Hash())
+	fmt.Fprintf(e.Stdout, "ok: %d rules in %s (%s)\n", n, approval.Printable(strings.Join(ps.allFiles(), ", ")), ps.user.Hash())
 	return exitOK
 }
 
@@ -122,7 +123,7 @@ func policyLint(e *Env, args []string) int {
 		}
 	} else {
 		for _, f := range findings {
-			fmt.Fprintf(e.Stdout, "%s: %s\n", f.Source, f.Message)
+			fmt.Fprintf(e.Stdout, "%s: %s\n", approval.Printable(f.Source), approval.Printable(f.Message))
 		}
 	}
 	if len(findings) > 0 {
@@ -204,9 +205,10 @@ func policyTest(e *Env, args []string) int {
 	} else {
 		for _, r := range results {
 			if r.Pass {
-				fmt.Fprintf(e.Stdout, "PASS %s %s\n", r.Source, r.Input)
+				fmt.Fprintf(e.Stdout, "PASS %s %s\n", approval.Printable(r.Source), approval.Printable(r.Input))
 			} else {
-				fmt.Fprintf(e.Stdout, "FAIL %s %s\n     want %s, got %s\n", r.Source, r.Input, r.Expected, r.Got)
+				fmt.Fprintf(e.Stdout, "FAIL %s %s\n     want %s, got %s\n", approval.Printable(r.Source), approval.Printable(r.Input),
+					approval.Printable(r.Expected), approval.Printable(r.Got))
 			}
 		}
 		fmt.Fprintf(e.Stdout, "%d passed, %d failed\n", len(results)-failed, failed)
@@ -265,10 +267,90 @@ func policyExplain(e *Env, args []string) int {
 		if l.DenyAskOnly {
 			note = " (untrusted: only deny and ask rules count)"
 		}
-		fmt.Fprintf(e.Stdout, "== %s layer%s\n%s\n", l.Layer, note, l.Explanation.String())
+		fmt.Fprintf(e.Stdout, "== %s layer%s\n%s\n", l.Layer, note, explainText(l.Explanation))
 	}
 	printDecision(e.Stdout, in, req, d)
 	return exitCode(d.Effect)
+}
+
+// explainText is policy explain's human rendering of one layer's
+// explanation. The parts, views, facets, paths, hosts, reasons and sources
+// in it come from the input or from a policy file: like check's output
+// (printDecision), each is written through approval.Printable, so a command
+// holding a line break, a terminal escape sequence (ESC [2J, OSC 52) or a
+// bidi override neither adds lines nor rewrites the terminal. The fields
+// Explanation.String quotes itself (%q: rule names, view words, positional
+// arguments) are left for it to escape, and every rendered line is made
+// printable again, for what String prints that is not a field of its own
+// (a facet's arguments as JSON).
+func explainText(ex policy.Explanation) string {
+	s := printableExplanation(ex).String()
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = approval.Printable(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// printableExplanation returns a copy of ex, sharing nothing with it that
+// it changes, with every field String prints unquoted made printable.
+func printableExplanation(ex policy.Explanation) policy.Explanation {
+	p := approval.Printable
+	ex.Reason = p(ex.Reason)
+	ex.Rule = printableRuleRef(ex.Rule)
+	parts := make([]policy.PartExplanation, len(ex.Parts))
+	for i, pe := range ex.Parts {
+		pe.Text = p(pe.Text)
+		pe.Reason = p(pe.Reason)
+		pe.Rule = printableRuleRef(pe.Rule)
+		views := make([]action.Argv, len(pe.Views))
+		for j, v := range pe.Views {
+			v.Program = p(v.Program)
+			opts := make([]action.Option, len(v.Options))
+			for k, o := range v.Options {
+				o.Name, o.Value = p(o.Name), p(o.Value)
+				opts[k] = o
+			}
+			v.Options = opts
+			views[j] = v
+		}
+		if pe.Views != nil {
+			pe.Views = views
+		}
+		facets := make([]action.Action, len(pe.Facets))
+		for j, f := range pe.Facets {
+			f.Kind = action.Kind(p(string(f.Kind)))
+			f.Command, f.Program, f.Host, f.Path = p(f.Command), p(f.Program), p(f.Host), p(f.Path)
+			f.URL, f.Tool, f.Server, f.Detail = p(f.URL), p(f.Tool), p(f.Server), p(f.Detail)
+			facets[j] = f
+		}
+		pe.Facets = facets
+		tried := make([]policy.RuleTrial, len(pe.Tried))
+		for j, t := range pe.Tried {
+			t.Source, t.Effect, t.Action, t.Why = p(t.Source), p(t.Effect), p(t.Action), p(t.Why)
+			tried[j] = t
+		}
+		pe.Tried = tried
+		notes := make([]string, len(pe.Notes))
+		for j, n := range pe.Notes {
+			notes[j] = p(n)
+		}
+		if pe.Notes != nil {
+			pe.Notes = notes
+		}
+		parts[i] = pe
+	}
+	ex.Parts = parts
+	return ex
+}
+
+func printableRuleRef(r *action.RuleRef) *action.RuleRef {
+	if r == nil {
+		return nil
+	}
+	c := *r
+	c.Source, c.Reason, c.Layer = approval.Printable(c.Source), approval.Printable(c.Reason), approval.Printable(c.Layer)
+	return &c
 }
 
 func policyShow(e *Env, args []string) int {
@@ -301,7 +383,7 @@ func policyShow(e *Env, args []string) int {
 		return exitOK
 	}
 	for _, l := range out {
-		fmt.Fprintf(e.Stdout, "%s layer: %s\n  hash: %s\n", l.Layer, strings.Join(l.Files, ", "), l.Hash)
+		fmt.Fprintf(e.Stdout, "%s layer: %s\n  hash: %s\n", l.Layer, approval.Printable(strings.Join(l.Files, ", ")), l.Hash)
 		if l.DenyAskOnly {
 			fmt.Fprintln(e.Stdout, "  untrusted: only its deny and ask rules count")
 		}
@@ -310,11 +392,11 @@ func policyShow(e *Env, args []string) int {
 			if label == "" {
 				label = r.Reason
 			}
-			fmt.Fprintf(e.Stdout, "  %3d. %-5s %-40q %s\n", i+1, r.Effect, label, r.Source)
+			fmt.Fprintf(e.Stdout, "  %3d. %-5s %-40q %s\n", i+1, r.Effect, label, approval.Printable(r.Source))
 		}
 	}
 	for _, n := range ps.notes {
-		fmt.Fprintf(e.Stdout, "note: %s\n", n)
+		fmt.Fprintf(e.Stdout, "note: %s\n", approval.Printable(n))
 	}
 	return exitOK
 }

@@ -283,13 +283,16 @@ type Event struct {
 	Target     string          `json:"target,omitempty"` // notification target
 	Error      string          `json:"error,omitempty"`
 	Waited     time.Duration   `json:"waited,omitempty"`
+	// Request is the request the event is about, when known: what the
+	// audit record's facets come from. Never sent to notification targets.
+	Request *action.Request `json:"-"`
 }
 
 // event builds an event about rec.
 func (r *Record) event(t EventType, at time.Time) Event {
 	return Event{Type: t, Time: at, ID: r.ID, Hash: r.Hash, Surface: r.Surface, Agent: r.Agent,
 		Session: r.Session, Cwd: r.Cwd, Input: r.Input, Rule: r.Rule, Reason: r.Reason,
-		PolicyHash: r.PolicyHash, Deadline: r.Deadline}
+		PolicyHash: r.PolicyHash, Deadline: r.Deadline, Request: r.Request}
 }
 
 // Tally adds the approving answer a to r's votes, for a store's

@@ -530,7 +530,7 @@ func (m *Manager) Redeem(ctx context.Context, req *action.Request, d action.Deci
 			ev := Event{Type: EventUsed, Time: now, ID: g.RequestID, Hash: hash, Surface: req.Surface, Agent: req.Agent,
 				Session: req.Session, Cwd: req.Cwd, Input: m.c.Redact(req.Input), Rule: d.Rule, Reason: m.c.Redact(d.Reason),
 				PolicyHash: d.PolicyHash, Approver: g.Approver, Channel: g.Channel, Scope: Session,
-				Note: "session grant from request " + g.RequestID}
+				Note: "session grant from request " + g.RequestID, Request: req}
 			if err := m.emit(ctx, ev, true); err != nil {
 				return Outcome{Effect: action.Deny}, false, err
 			}

@@ -418,6 +418,11 @@ func approvalAuditRecord(ev approval.Event) *audit.Record {
 	if ev.Target != "" {
 		rec.Notes = append(rec.Notes, "notification target "+ev.Target)
 	}
+	if ev.Request != nil {
+		// What the request does, so that action: filters find its
+		// approval records too.
+		rec.Actions = auditFacets(ev.Request)
+	}
 	if ev.Rule != nil {
 		rec.Rule = &audit.Rule{Name: ev.Rule.Name, Reason: ev.Rule.Reason, Source: ev.Rule.Source, Layer: ev.Rule.Layer, Builtin: ev.Rule.Builtin}
 	}

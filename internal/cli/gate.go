@@ -154,15 +154,7 @@ func auditRecord(en *gate.Entry, mode string) *audit.Record {
 		Mode:       mode,
 		Notes:      d.Notes,
 	}
-	for i, p := range req.Parts {
-		for _, a := range p.Facets {
-			rec.Actions = append(rec.Actions, audit.Facet{
-				Kind: string(a.Kind), Part: i, Command: a.Command, Program: a.Program, Port: a.Port,
-				Host: a.Host, Path: a.Path, URL: a.URL, Tool: a.Tool, Server: a.Server, Args: a.Args,
-				Remote: a.Remote, Background: a.Background, Detail: a.Detail,
-			})
-		}
-	}
+	rec.Actions = auditFacets(req)
 	if d.Rule != nil {
 		rec.Rule = &audit.Rule{Name: d.Rule.Name, Reason: d.Rule.Reason, Source: d.Rule.Source, Layer: d.Rule.Layer, Builtin: d.Rule.Builtin}
 	}
@@ -248,4 +240,19 @@ func (e *Env) initState() error {
 	}
 	_, err := audit.LoadOrCreateTrailKey(e.auditKeyFile(), dir)
 	return err
+}
+
+// auditFacets are req's facets as the audit trail records them.
+func auditFacets(req *action.Request) []audit.Facet {
+	var out []audit.Facet
+	for i, p := range req.Parts {
+		for _, a := range p.Facets {
+			out = append(out, audit.Facet{
+				Kind: string(a.Kind), Part: i, Command: a.Command, Program: a.Program, Port: a.Port,
+				Host: a.Host, Path: a.Path, URL: a.URL, Tool: a.Tool, Server: a.Server, Args: a.Args,
+				Remote: a.Remote, Background: a.Background, Detail: a.Detail,
+			})
+		}
+	}
+	return out
 }

@@ -31,6 +31,13 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("rules:\n  - {command_pattern: \"nc\u00a0-l *\", host: \"127.1\", effect: deny}\n"))
 	f.Add([]byte("\n\nrules: [{action: network.connect, host: \"::ffff:10.0.0.0/104\", effect: deny}\n"))
 	f.Add([]byte("rules:\n  - action: network.listen\n    effect: *deny\n    reason: \"a\x01\"\n"))
+	// Tabs in indentation, a snippet pasted without its indentation, two
+	// snippets pasted together: errors at the real line:col.
+	f.Add([]byte("rules:\n  - action: network.listen\n\teffect: deny\n"))
+	f.Add([]byte("rules:\n  - action: network.listen\n    effect: deny\n  - action: network.bind\n  \teffect: deny\n"))
+	f.Add([]byte("rules:\r\n\t- {action: network.listen, effect: deny}\r\n"))
+	f.Add([]byte("rules:\n- action: shell.execute\ncommand_pattern: \"nc -l *\"\neffect: deny\n- action: network.listen\neffect: deny\n"))
+	f.Add([]byte("rules:\n  - {action: network.listen, effect: deny}\nrules:\n  - {action: network.bind, effect: deny}\n"))
 	reqs := benchRequests()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		file, err := Parse("f.yaml", data)

@@ -43,7 +43,9 @@ var wordExamples = []string{"lsof", "lsblk", "serverless", "server", "http-serve
 	"install-all", "test-and-deploy", "build-and-push", "status-all"}
 
 // Lint reports rules that are shadowed or unreachable, allow rules an
-// earlier deny makes dead, asks a broad earlier deny overrides, matchers that
+// earlier deny makes dead, deny and ask rules an earlier allow makes
+// unreachable, command allows that decide listening or tunnelling commands
+// before a later deny of those kinds, asks a broad earlier deny overrides, matchers that
 // match nothing where the policy runs, word globs that match more than they
 // seem to, and allows for wrapper programs.
 func Lint(p *Policy) []Finding {
@@ -71,6 +73,8 @@ func lintAt(p *Policy, now time.Time) []Finding {
 				add(b, "", "unreachable: earlier rule %q (%s) already matches everything this rule matches, with the same effect; remove one", a.ref.Name, a.ref.Source)
 			case a.effect == action.Deny && b.effect != action.Deny:
 				add(b, "", "dead %s: earlier deny %q (%s) matches everything this rule matches, so it never applies; move it above that rule", b.effect, a.ref.Name, a.ref.Source)
+			case a.effect == action.Allow && !a.approval:
+				add(b, "", "unreachable %s: earlier allow %q (%s) matches everything this rule matches, so this %s never applies and what it matches is allowed; move it above that rule", b.effect, a.ref.Name, a.ref.Source, b.effect)
 			default:
 				add(b, "", "shadowed: earlier rule %q (%s, %s) decides everything this rule matches, so this %s never applies", a.ref.Name, a.ref.Source, a.effect, b.effect)
 			}
@@ -87,6 +91,7 @@ func lintAt(p *Policy, now time.Time) []Finding {
 				}
 			}
 		}
+		lintListenAllow(p, j, func(format string, args ...any) { add(b, "", format, args...) })
 		for _, g := range b.paths {
 			if g.never {
 				add(b, "path", "path %q: %s", g.raw, g.why)
@@ -217,8 +222,111 @@ func example(g glob) string {
 
 // broadListenDeny reports whether r decides every part with a
 // network.listen facet (no matchers beyond its action and port "*").
-func broadListenDeny(r *rule) bool {
-	if !r.matchKind(action.NetworkListen) || r.hasViewMatchers() || len(r.hosts) > 0 || len(r.paths) > 0 ||
+func broadListenDeny(r *rule) bool { return broadKindRule(r, action.NetworkListen) }
+
+// listenExamples are commands safeclaw's command catalogue reads as
+// listening on a port, binding one or opening a tunnel, with the word that
+// makes them do so ("": the program does nothing else). An allow that
+// matches one without naming that word allows such commands by accident.
+var listenExamples = []struct {
+	cmd   string
+	kinds []action.Kind
+	key   string
+}{
+	{"python -m http.server 8000", listenBind, "http.server"},
+	{"python -m SimpleHTTPServer", listenBind, "SimpleHTTPServer"},
+	{"npx serve", listenOnly, "serve"},
+	{"npx http-server", listenOnly, "http-server"},
+	{"php -S localhost:8000", listenBind, "-S"},
+	{"ruby -run -e httpd .", listenBind, "httpd"},
+	{"nc -l 8080", listenBind, "-l"},
+	{"ncat -l 8080", listenBind, "-l"},
+	{"socat TCP-LISTEN:8080 -", listenBind, "TCP-LISTEN"},
+	{"node server.js", listenBind, "server.js"},
+	{"flask run", listenOnly, "run"},
+	{"jekyll serve", listenOnly, "serve"},
+	{"hugo server", listenOnly, "server"},
+	{"rails server", listenOnly, "server"},
+	{"busybox httpd", listenOnly, "httpd"},
+	{"docker run -p 8080:80 nginx", listenBind, "-p"},
+	{"ssh -L 8080:localhost:80 host", tunnelBind, "-L"},
+	{"ssh -R 8080:localhost:80 host", tunnelOnly, "-R"},
+	{"cloudflared tunnel run", tunnelOnly, "tunnel"},
+	{"kubectl port-forward svc/web 8080:80", tunnelBind, "port-forward"},
+	{"tailscale funnel 8080", tunnelOnly, "funnel"},
+}
+
+var (
+	listenOnly = []action.Kind{action.NetworkListen}
+	listenBind = []action.Kind{action.NetworkListen, action.NetworkBind}
+	tunnelOnly = []action.Kind{action.NetworkTunnel}
+	tunnelBind = []action.Kind{action.NetworkTunnel, action.NetworkBind}
+)
+
+// lintListenAllow reports an allow (without human approval) that matches
+// commands by their words and so decides, before a later broad deny or ask
+// of network.listen, network.bind or network.tunnel, a command that
+// listens: the first rule that matches a part decides it, whatever its other
+// facets. It reports only what an example command shows, and not an allow
+// that names what makes the command listen (an intended exception).
+func lintListenAllow(p *Policy, j int, add func(string, ...any)) {
+	a := p.rules[j]
+	if a.effect != action.Allow || a.approval || !a.hasViewMatchers() || !a.matchKind(action.ShellExecute) ||
+		len(a.ports) > 0 || len(a.hosts) > 0 || len(a.paths) > 0 || len(a.urls) > 0 || len(a.tools) > 0 ||
+		len(a.servers) > 0 || len(a.uris) > 0 || len(a.argm) > 0 {
+		return
+	}
+	for _, c := range p.rules[j+1:] {
+		if c.effect == action.Allow {
+			continue
+		}
+		for _, ex := range listenExamples {
+			for _, k := range ex.kinds {
+				if !broadKindRule(c, k) {
+					continue
+				}
+				v := action.ParseArgv(strings.Fields(ex.cmd))
+				if !p.matchView(a, &v) || namesWord(a, ex.key) {
+					break
+				}
+				add("allows %q, which opens a port or tunnel (%s), and comes before %s %q (%s): the first rule that matches a command decides it, so that %s never applies to such commands; narrow this rule to the commands it is for, or move that rule above it",
+					ex.cmd, k, c.effect, c.ref.Name, c.ref.Source, c.effect)
+				return
+			}
+		}
+	}
+}
+
+// namesWord reports whether r's command matchers name word literally (as a
+// pattern or args word, or in a command_regex), or word is "".
+func namesWord(r *rule, word string) bool {
+	if word == "" {
+		return true
+	}
+	for _, pat := range r.patterns {
+		for _, w := range pat.words[1:] {
+			if w == word || (len(w) > len(word) && strings.HasPrefix(w, word) && strings.IndexByte(":=*", w[len(word)]) >= 0) {
+				return true
+			}
+		}
+	}
+	for _, g := range r.args {
+		if g.pat == word {
+			return true
+		}
+	}
+	for _, re := range r.canon.CommandRegex {
+		if strings.Contains(re, word) || strings.Contains(re, strings.ReplaceAll(word, ".", `\.`)) {
+			return true
+		}
+	}
+	return false
+}
+
+// broadKindRule reports whether r decides every facet of kind k (no
+// matchers beyond its action and port "*", no conditions).
+func broadKindRule(r *rule, k action.Kind) bool {
+	if !r.matchKind(k) || r.hasViewMatchers() || len(r.hosts) > 0 || len(r.paths) > 0 ||
 		len(r.urls) > 0 || len(r.tools) > 0 || len(r.servers) > 0 || len(r.agents) > 0 || len(r.uris) > 0 || len(r.argm) > 0 ||
 		r.hasExpires || r.schedule != nil {
 		return false
@@ -295,6 +403,10 @@ func covers(a, b *rule) bool {
 					break
 				}
 				if lit, isLit := literalPath(bp); isLit && ap.match(lit) {
+					ok = true
+					break
+				}
+				if pathGlobCovers(ap, bp) {
 					ok = true
 					break
 				}
@@ -404,6 +516,27 @@ func patternCovers(ap, bp *cmdPattern) bool {
 	}
 	v := action.ParseArgv(words)
 	return ap.matchView(&v)
+}
+
+// pathGlobCovers reports whether a matches every path b matches, for an a
+// of the shape HEAD/** (a "**" that ends the glob, none before): b must
+// start with segments a's head covers one by one. Other shapes: false.
+func pathGlobCovers(a, b pathGlob) bool {
+	if a.never || b.never || !a.star || len(a.middle) > 0 || len(a.tail) > 0 || a.abs != b.abs {
+		return false
+	}
+	// b matches only paths of at least len(b.head) segments that start
+	// with b.head (its "**", if any, comes after); a's "**" matches any
+	// rest, none included.
+	if len(b.head) < len(a.head) {
+		return false
+	}
+	for i := range a.head {
+		if !globsCover(a.head[i:i+1], b.head[i:i+1]) {
+			return false
+		}
+	}
+	return true
 }
 
 func literalPath(g pathGlob) (string, bool) {

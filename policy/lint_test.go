@@ -69,7 +69,59 @@ rules:
   - {command_pattern: "sudo apt update", effect: allow}
   - {command_pattern: "sudo *", effect: deny}
 `, want: []string{`allows whatever sudo runs`, `allows any code (bash -c`, `allows any code (python -c`, `allowing program "env" allows whatever it runs`,
-			`unreachable: earlier rule "rule at p1.yaml:3"`, `shadowed: earlier rule "rule at p1.yaml:3" (p1.yaml:3, allow)`}},
+			`unreachable: earlier rule "rule at p1.yaml:3"`, `unreachable deny: earlier allow "rule at p1.yaml:3" (p1.yaml:3) matches everything this rule matches`}},
+		{name: "allow before a deny it covers", src: `
+default: deny
+rules:
+  - {action: file.read, path: "/srv/**", effect: allow}
+  - {action: file.read, path: "/srv/secret/**", effect: deny}
+  - {action: file.read, path: "/srv/x/key.pem", effect: ask}
+  - {command_pattern: "python *", effect: allow}
+  - {action: network.listen, effect: deny}
+`, want: []string{`unreachable deny: earlier allow "rule at p1.yaml:4" (p1.yaml:4) matches everything this rule matches, so this deny never applies`,
+			`unreachable ask: earlier allow "rule at p1.yaml:4"`,
+			`allows "python -m http.server 8000", which opens a port or tunnel (network.listen), and comes before deny "rule at p1.yaml:8" (p1.yaml:8)`,
+			`pattern "python *" allows any script or code for python`}, source: "p1.yaml:5:5"},
+		{name: "path globs that do not cover", src: `
+rules:
+  - {action: file.read, path: "/srv/*", effect: allow}
+  - {action: file.read, path: "/srv/secret/**", effect: deny}
+  - {action: file.write, path: "/srv/**", effect: allow}
+  - {action: file.write, path: "/srv2/**", effect: deny}
+  - {action: file.read, path: "/data/**/*.key", effect: allow}
+  - {action: file.read, path: "/data/a/*.key", effect: deny}
+  - {action: file.delete, path: "/srv/*/cache/**", effect: allow}
+  - {action: file.delete, path: "/srv/app/cache/tmp/**", effect: deny}
+`, want: []string{`unreachable deny: earlier allow "rule at p1.yaml:9"`}, source: "p1.yaml:10:5"},
+		{name: "an ask covering a later deny is shadowed", src: `
+rules:
+  - {command_pattern: "git *", effect: ask}
+  - {command_pattern: "git push", effect: deny}
+`, want: []string{`shadowed: earlier rule "rule at p1.yaml:3" (p1.yaml:3, ask)`}},
+		{name: "allows of commands that may listen or tunnel", src: `
+rules:
+  - {name: ssh, command_pattern: "ssh *", effect: allow}
+  - {name: node, program: node, effect: allow}
+  - {name: py, command_regex: "^python ", effect: allow}
+  - {name: tunnels, action: network.tunnel, effect: deny}
+  - {name: listeners, action: network.listen, effect: ask}
+`, want: []string{`allows "ssh -L 8080:localhost:80 host", which opens a port or tunnel (network.tunnel), and comes before deny "tunnels" (p1.yaml:6)`,
+			`allows whatever ssh runs`,
+			`allows "node server.js", which opens a port or tunnel (network.listen), and comes before ask "listeners" (p1.yaml:7): the first rule that matches a command decides it, so that ask never applies`,
+			`allows "python -m http.server 8000"`}, source: "p1.yaml:3:5"},
+		{name: "intended exceptions above the listen deny", src: `
+rules:
+  - {command_pattern: "python -m http.server *", effect: allow}
+  - {command_pattern: ["nc -l *", "socat TCP-LISTEN:* *"], effect: allow}
+  - {command_regex: "^hugo server( |$)", effect: allow}
+  - {command_pattern: "jekyll *", effect: allow, conditions: [{human_approval: required}]}
+  - {command_pattern: "npm run dev", effect: allow}
+  - {command_pattern: "git *", effect: allow}
+  - {action: network.listen, effect: deny}
+  - {action: network.bind, port: "*", effect: deny}
+  - {command_pattern: "flask *", effect: allow}
+  - {action: network.tunnel, port: 22, effect: deny}
+`},
 		{name: "never matches here", src: `
 rules:
   - {action: file.write, path: "${workspace}/**", effect: allow}

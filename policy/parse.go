@@ -169,7 +169,7 @@ func Parse(name string, data []byte) (*File, error) {
 		root = defaultTree
 	} else {
 		if root, err = strictyaml.Parse(name, data); err != nil {
-			return nil, err
+			return nil, pasteHint(data, err)
 		}
 	}
 	if root == nil {

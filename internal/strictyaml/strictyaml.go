@@ -13,8 +13,11 @@
 //
 // # Current limitations
 //
-// YAML syntax errors carry the line the YAML library reports (corrected
-// where it counts from 0 or leaves out the first line) and column 1.
+// The YAML library reports a syntax error at the start of the construct it
+// was reading, without a column; Parse finds the real line and column by
+// reading prefixes of the document (see locateYAMLError). Where a problem
+// shows only at the end of the text (an unclosed bracket), it is reported
+// just after the last character.
 package strictyaml
 
 import (
@@ -182,6 +185,17 @@ func yamlError(file string, data []byte, err error) *Error {
 			if i := findAlias(data, name); i >= 0 {
 				e.Line, e.Col = position(data, i)
 			}
+		default:
+			// The library reports where the construct it was reading
+			// starts (a mapping, a scalar), not where the problem is.
+			if line, col, ok := locateYAMLError(data, m[3], e.Line); ok {
+				e.Line, e.Col = line, col
+				if m[3] == "found unexpected end of stream" {
+					if c := lineText(data, line); col <= len(c) && (c[col-1] == '"' || c[col-1] == '\'') {
+						e.Hint = "the quote opened here is never closed"
+					}
+				}
+			}
 		}
 	}
 	if hasTabIndent(data, e.Line) || strings.Contains(err.Error(), "tab") {
@@ -193,11 +207,15 @@ func yamlError(file string, data []byte, err error) *Error {
 // hasTabIndent reports whether the given 1-based line (or, for 0, any line)
 // starts its indentation with a tab.
 func hasTabIndent(data []byte, line int) bool {
-	for i, l := range bytes.Split(data, []byte("\n")) {
-		if line > 0 && i+1 != line {
-			continue
-		}
-		if t := bytes.TrimLeft(l, " "); len(t) > 0 && t[0] == '\t' {
+	tabbed := func(l string) bool {
+		t := strings.TrimLeft(l, " ")
+		return len(t) > 0 && t[0] == '\t'
+	}
+	if line > 0 {
+		return tabbed(lineText(data, line))
+	}
+	for _, l := range strings.FieldsFunc(string(data), func(r rune) bool { return r == '\n' || r == '\r' }) {
+		if tabbed(l) {
 			return true
 		}
 	}

@@ -129,6 +129,10 @@ func FuzzParse(f *testing.F) {
 		`{"a": 1, "b": ["x", "y"], "c": {"d": true, "e": null}}`,
 		"a: &x 1\nb: *x\n", "<<: {a: 1}\n", "a: !!str 1\n", "a: 1\n---\nb: 2\n", "\ufeffa: 017\r\n",
 		"a: ! 1\n", "%YAML 1.1\n---\na: 0x1F\n", "? [a]\n: 1\n",
+		// Tabs in indentation, and other syntax errors whose position
+		// is searched for.
+		"rules:\n  - action: network.listen\n\teffect: deny\n", "a:\n\t- b\n", "a: |\n  x\n\t y\n", "a: 1\rb:\r\t c: 2\r",
+		"a:\n  b: 1\n  \tc: 2\n", "\t", "a: [b,\n  c}\n", "a: 'x\n", "rules:\n- action: x\neffect: deny\n- action: y\n",
 	} {
 		f.Add([]byte(s))
 	}
@@ -142,6 +146,10 @@ func FuzzParse(f *testing.F) {
 			e, ok := err.(*Error)
 			if !ok || e.File != "f.yaml" {
 				t.Fatalf("error %T %v", err, err)
+			}
+			// Every syntax error names a line and column of the file.
+			if strings.HasPrefix(e.Msg, "invalid YAML") && (e.Line < 1 || e.Line > lineCount(data) || e.Col < 1) {
+				t.Fatalf("%q: error %v has no position in the file", data, err)
 			}
 			return
 		}
@@ -171,11 +179,11 @@ func FuzzParse(f *testing.F) {
 // control characters or an alias of an unknown anchor.
 func TestErrorPositions(t *testing.T) {
 	for _, c := range []struct{ src, want string }{
-		{"a: [b}\n", "t.yaml:1:1: invalid YAML: did not find expected ',' or ']'"},
-		{"\n\na: [b}\n", "t.yaml:3:1: invalid YAML: did not find expected ',' or ']'"},
-		{"- - x\n- a: b\n c\n", "t.yaml:3:1: invalid YAML: did not find expected '-' indicator"},
-		{"a:\n  b: 1\n c: 2\n", "t.yaml:3:1: invalid YAML: did not find expected key"},
-		{"a: 1\nb: 2\n  c: 3\n", "t.yaml:3:1: invalid YAML: mapping values are not allowed in this context"}, // a scanner error: already 1-based
+		{"a: [b}\n", "t.yaml:1:6: invalid YAML: did not find expected ',' or ']'"},
+		{"\n\na: [b}\n", "t.yaml:3:6: invalid YAML: did not find expected ',' or ']'"},
+		{"- - x\n- a: b\n c\n", "t.yaml:3:2: invalid YAML: did not find expected '-' indicator"},
+		{"a:\n  b: 1\n c: 2\n", "t.yaml:3:2: invalid YAML: did not find expected key"},
+		{"a: 1\nb: 2\n  c: 3\n", "t.yaml:3:3: invalid YAML: mapping values are not allowed in this context"}, // a scanner error: already 1-based
 		{"%YAML 1.2\n---\na: 1\n", "t.yaml:1:1: invalid YAML: found incompatible YAML document (remove the %YAML directive)"},
 		{"a: 1\nb: *nope\n", "t.yaml:2:4: YAML aliases (*nope) are not allowed"},
 		{"a: [x, *nope]\n", "t.yaml:1:8: YAML aliases (*nope) are not allowed"},
@@ -184,7 +192,27 @@ func TestErrorPositions(t *testing.T) {
 		{"a: x\x7f\n", "t.yaml:1:5: control character U+007F in file"},
 		{"a: x\u009b\n", "t.yaml:1:5: control character U+009B in file"},
 		{"\ufeffa: x\x01\n", "t.yaml:1:5: control character U+0001 in file"}, // columns count without the BOM
-		{"x: " + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + "\n", "t.yaml:1:1: invalid YAML: exceeded max depth"},
+		// The library names the line where the construct it was reading
+		// starts; the error names where the problem is.
+		{"rules:\n  - action: network.listen\n\teffect: deny\n", "t.yaml:3:1: invalid YAML: found a tab character that violates indentation (indent with spaces, not tabs)"},
+		{"a:\n  b: 1\n  \tc: 2\n", "t.yaml:3:3: invalid YAML: found a tab character that violates indentation (indent with spaces, not tabs)"},
+		{"a:\n\t- b\n", "t.yaml:2:1: invalid YAML: found character that cannot start any token (indent with spaces, not tabs)"},
+		{"a: |\n  x\n\t y\n", "t.yaml:3:1: invalid YAML: found a tab character where an indentation space is expected (indent with spaces, not tabs)"},
+		{"a: 1\r\nb:\r\n  - x\r\n\t- y\r\n", "t.yaml:4:1: invalid YAML: found a tab character that violates indentation (indent with spaces, not tabs)"},
+		{"a: 1\rb:\r\t c: 2\r", "t.yaml:3:1: invalid YAML: found character that cannot start any token (indent with spaces, not tabs)"}, // lone CR line breaks
+		{"rules:\n- action: shell.execute\ncommand_pattern: \"x\"\neffect: deny\n- action: network.listen\neffect: deny\n", "t.yaml:5:1: invalid YAML: did not find expected key"},
+		{"- action: shell.execute\ncommand_pattern: \"x\"\n", "t.yaml:2:1: invalid YAML: did not find expected '-' indicator"},
+		{"a: [b c}\n", "t.yaml:1:8: invalid YAML: did not find expected ',' or ']'"},
+		{"a: [b,\n  c}\n", "t.yaml:2:4: invalid YAML: did not find expected ',' or ']'"},
+		{"é: [ü}\n", "t.yaml:1:6: invalid YAML: did not find expected ',' or ']'"}, // columns count characters
+		{"key: value: x\n", "t.yaml:1:6: invalid YAML: mapping values are not allowed in this context"},
+		{"a: @x\n", "t.yaml:1:4: invalid YAML: found character that cannot start any token"},
+		// A problem that shows only at the end: just after the last character.
+		{"a: [b\n\n", "t.yaml:1:6: invalid YAML: did not find expected ',' or ']'"},
+		{"a: 1\n---\nb: [\n", "t.yaml:3:5: invalid YAML: did not find expected node content"},
+		{"a: \"abc\nb: 1\n", "t.yaml:1:4: invalid YAML: found unexpected end of stream (the quote opened here is never closed)"},
+		{"a: 'x\n\nb: 1\n", "t.yaml:1:4: invalid YAML: found unexpected end of stream (the quote opened here is never closed)"},
+		{"x: " + strings.Repeat("[", 10001) + strings.Repeat("]", 10001) + "\n", "t.yaml:1:10004: invalid YAML: exceeded max depth"},
 	} {
 		_, err := Parse("t.yaml", []byte(c.src))
 		if err == nil || !strings.HasPrefix(err.Error(), c.want) {

@@ -21,15 +21,153 @@ import (
 // SDKs serialise objects and never send either, so such a request is
 // refused rather than guessed at.
 func checkMembers(data []byte, root string) error {
+	if err, ok := scanMembers(data, root); ok {
+		return err
+	}
+	return checkMembersTokens(data, root)
+}
+
+// memberFrame is an object or array open at some depth of a scan.
+type memberFrame struct {
+	object bool
+	names  []string          // object: the names seen
+	folded map[string]string // object with many names: by folded name
+	member string            // object: the member whose value is next
+	expect bool              // object: the next string is a member name
+	index  int               // array: the element being read
+}
+
+// seen reports an earlier name of f equal to name under encoding/json's
+// matching (strings.EqualFold: Unicode simple folding), and records name.
+func (f *memberFrame) seen(name string) (string, bool) {
+	if f.folded != nil {
+		k := foldName(name)
+		if prev, dup := f.folded[k]; dup {
+			return prev, true
+		}
+		f.folded[k] = name
+		return "", false
+	}
+	for _, s := range f.names {
+		if strings.EqualFold(s, name) {
+			return s, true
+		}
+	}
+	if len(f.names) == 32 {
+		f.folded = make(map[string]string, 64)
+		for _, n := range f.names {
+			f.folded[foldName(n)] = n
+		}
+		f.folded[foldName(name)] = name
+		return "", false
+	}
+	f.names = append(f.names, name)
+	return "", false
+}
+
+func membersError(prev, name, where string) error {
+	if prev == name {
+		return fmt.Errorf("member %q appears twice in %s: send each member once", name, where)
+	}
+	return fmt.Errorf("members %q and %q of %s differ only in case (member names are case-sensitive): send one of them", prev, name, where)
+}
+
+func memberPath(root string, stack []memberFrame) string {
+	p := root
+	for _, f := range stack {
+		if f.object {
+			p = joinPath(p, f.member)
+		} else {
+			p += "[" + strconv.Itoa(f.index) + "]"
+		}
+	}
+	return p
+}
+
+// scanMembers is checkMembers in one pass over the bytes, for JSON that
+// encoding/json already read: it allocates little, where the decoder's
+// tokens cost more than the rest of a request's parsing. ok is false when
+// it meets something it does not expect (the token reader then says what).
+func scanMembers(data []byte, root string) (err error, ok bool) {
+	var stack []memberFrame
+	for i := 0; i < len(data); i++ {
+		top := len(stack) - 1
+		switch c := data[i]; c {
+		case ' ', '\t', '\n', '\r', ':':
+		case '{', '[':
+			stack = append(stack, memberFrame{object: c == '{', expect: c == '{'})
+		case '}', ']':
+			if top < 0 || stack[top].object != (c == '}') {
+				return nil, false
+			}
+			stack = stack[:top]
+		case ',':
+			if top < 0 {
+				return nil, false
+			}
+			if stack[top].object {
+				stack[top].expect = true
+			} else {
+				stack[top].index++
+			}
+		case '"':
+			start, esc := i, false
+			for i++; i < len(data) && data[i] != '"'; i++ {
+				if data[i] == '\\' {
+					esc = true
+					i++
+				}
+			}
+			if i >= len(data) {
+				return nil, false
+			}
+			if top < 0 || !stack[top].object || !stack[top].expect {
+				continue // a string value
+			}
+			name := string(data[start+1 : i])
+			if esc && json.Unmarshal(data[start:i+1], &name) != nil {
+				return nil, false
+			}
+			f := &stack[top]
+			if prev, dup := f.seen(name); dup {
+				return membersError(prev, name, describePath(memberPath(root, stack[:top]))), true
+			}
+			f.member, f.expect = name, false
+		default:
+			// A number, true, false or null: up to the next delimiter.
+			for i+1 < len(data) && !strings.ContainsRune(",]} \t\n\r", rune(data[i+1])) {
+				i++
+			}
+		}
+	}
+	return nil, len(stack) == 0
+}
+
+// checkMembersTokens is checkMembers on the decoder's tokens, which also
+// says what is wrong with JSON that does not parse.
+func checkMembersTokens(data []byte, root string) error {
+	// Paths are put together only for a message: the hot path allocates
+	// one small slice of names per object and nothing else.
 	type frame struct {
 		object bool
-		names  map[string]string // object: the names seen, by folded name
+		names  []string          // object: the names seen
+		folded map[string]string // object with many names: by folded name
 		member string            // object: the member whose value is next
 		expect bool              // object: the next token is a member name
 		index  int               // array: the next element's index
-		path   string            // where this value is, for messages
 	}
 	var stack []frame
+	pathOf := func(n int) string {
+		p := root
+		for i := 0; i < n; i++ {
+			if stack[i].object {
+				p = joinPath(p, stack[i].member)
+			} else {
+				p += "[" + strconv.Itoa(stack[i].index) + "]"
+			}
+		}
+		return p
+	}
 	d := json.NewDecoder(bytes.NewReader(data))
 	d.UseNumber() // numbers are not read here, so none is out of range
 	for {
@@ -46,30 +184,48 @@ func checkMembers(data []byte, root string) error {
 			// keeps the ':' to itself; the value follows.
 			if name, ok := tok.(string); ok {
 				f := &stack[top]
-				key := foldName(name)
-				if prev, dup := f.names[key]; dup {
-					if prev == name {
-						return fmt.Errorf("member %q appears twice in %s: send each member once", name, describePath(f.path))
+				prev, dup := "", false
+				if f.folded != nil {
+					prev, dup = f.folded[foldName(name)]
+				} else {
+					for _, seen := range f.names {
+						// strings.EqualFold folds as encoding/json matches
+						// names (Unicode simple folding).
+						if strings.EqualFold(seen, name) {
+							prev, dup = seen, true
+							break
+						}
 					}
-					return fmt.Errorf("members %q and %q of %s differ only in case (member names are case-sensitive): send one of them", prev, name, describePath(f.path))
 				}
-				f.names[key], f.member, f.expect = name, name, false
+				if dup {
+					where := describePath(pathOf(top))
+					if prev == name {
+						return fmt.Errorf("member %q appears twice in %s: send each member once", name, where)
+					}
+					return fmt.Errorf("members %q and %q of %s differ only in case (member names are case-sensitive): send one of them", prev, name, where)
+				}
+				switch {
+				case f.folded != nil:
+					f.folded[foldName(name)] = name
+				case len(f.names) == 32:
+					// Many names: a map from here on.
+					f.folded = make(map[string]string, 64)
+					for _, n := range f.names {
+						f.folded[foldName(n)] = n
+					}
+					f.folded[foldName(name)] = name
+				default:
+					f.names = append(f.names, name)
+				}
+				f.member, f.expect = name, false
 				continue
 			}
 		}
 		switch tok {
 		case json.Delim('{'), json.Delim('['):
-			p := root
-			if top >= 0 {
-				if stack[top].object {
-					p = joinPath(stack[top].path, stack[top].member)
-				} else {
-					p = stack[top].path + "[" + strconv.Itoa(stack[top].index) + "]"
-				}
-			}
-			f := frame{object: tok == json.Delim('{'), path: p}
+			f := frame{object: tok == json.Delim('{')}
 			if f.object {
-				f.names, f.expect = map[string]string{}, true
+				f.expect = true
 			}
 			stack = append(stack, f)
 			continue

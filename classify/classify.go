@@ -59,6 +59,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/safeclaw/safeclaw/action"
@@ -283,7 +284,41 @@ var shellDirKeys = map[string][]string{
 // the agent's), and also in any other directory the call names (Cursor's
 // Shell, whose keys are not known).
 func shellDirs(c Call, in args) []string {
-	return dirsOf(c, in, shellDirKeys[c.Tool], []string{"dir_path", "directory", "workdir", "cwd", "working_directory"})
+	// The shell analyser walks paths from the directory itself (symlinks
+	// and all, as the kernel does), so a directory is only joined to the
+	// agent's here: resolving it too would cost system calls per call.
+	var dirs []string
+	seen := map[string]bool{}
+	add := func(k string) bool {
+		d, ok := in.str(k)
+		if !ok || d == "" {
+			return false
+		}
+		if c.Home != "" && (d == "~" || strings.HasPrefix(d, "~/")) {
+			d = c.Home + d[1:]
+		}
+		if !filepath.IsAbs(d) && filepath.IsAbs(c.Cwd) {
+			d = filepath.Join(c.Cwd, d)
+		}
+		d = filepath.Clean(d)
+		if !seen[d] {
+			seen[d] = true
+			dirs = append(dirs, d)
+		}
+		return true
+	}
+	found := false
+	for _, k := range shellDirKeys[c.Tool] {
+		found = add(k) || found
+	}
+	if !found && !seen[c.Cwd] {
+		seen[c.Cwd] = true
+		dirs = append(dirs, c.Cwd)
+	}
+	for _, k := range []string{"dir_path", "directory", "workdir", "cwd", "working_directory"} {
+		add(k)
+	}
+	return dirs
 }
 
 // quoteArgv joins an argv into a shell text that splits back into the same words.

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -68,6 +69,7 @@ func CanonicalPath(p, cwd, home string) string {
 func resolve(fsys fileSystem, p string) (string, bool) {
 	pending := splitPath(p)
 	resolved := "/"
+	var dirFI fs.FileInfo // resolved's own, when known
 	links := 0
 	for len(pending) > 0 {
 		comp := pending[0]
@@ -76,22 +78,23 @@ func resolve(fsys fileSystem, p string) (string, bool) {
 		case "", ".":
 			continue
 		case "..":
-			resolved = filepath.Dir(resolved)
+			resolved, dirFI = filepath.Dir(resolved), nil
 			continue
 		}
 		next := filepath.Join(resolved, comp)
 		fi, err := fsys.Lstat(next)
 		if err != nil {
-			resolved = next
+			resolved, dirFI = next, nil
 			continue
 		}
-		if name := storedName(fsys, resolved, comp, fi); name != comp {
+		if name := storedName(fsys, resolved, dirFI, comp, fi); name != comp {
 			next = filepath.Join(resolved, name)
 		}
 		if fi.Mode()&os.ModeSymlink == 0 {
-			resolved = next
+			resolved, dirFI = next, fi
 			continue
 		}
+		dirFI = nil
 		links++
 		if links > maxSymlinks {
 			return "", false
@@ -113,14 +116,24 @@ func resolve(fsys fileSystem, p string) (string, bool) {
 // (fi): comp itself, unless dir ignores letter case and spells it
 // otherwise. Whether it does is asked of the directory: the name in the
 // other case must lead to the same file.
-func storedName(fsys fileSystem, dir, comp string, fi fs.FileInfo) string {
+func storedName(fsys fileSystem, dir string, dirFI fs.FileInfo, comp string, fi fs.FileInfo) string {
 	other := swapCase(comp)
 	if other == comp {
 		return comp
 	}
+	key, keyed := dirKey(dirFI)
+	if keyed && caseSensitive.has(key) {
+		return comp
+	}
 	ofi, err := fsys.Lstat(filepath.Join(dir, other))
 	if err != nil || !fsys.SameFile(fi, ofi) {
-		return comp // case-sensitive here (the usual answer on Linux)
+		// Case-sensitive here (the usual answer on Linux). A directory
+		// keeps that answer while it exists (case folding can only be
+		// turned on for an empty one), so it is asked once per process.
+		if keyed {
+			caseSensitive.add(key)
+		}
+		return comp
 	}
 	entries, err := fsys.ReadDir(dir)
 	if err != nil {
@@ -153,4 +166,32 @@ func swapCase(s string) string {
 
 func splitPath(p string) []string {
 	return strings.Split(p, "/")
+}
+
+// caseSensitive remembers directories (by device and inode) found to tell
+// letter case apart, so that a long-running process (serve, mcp) does not
+// ask again for every path.
+var caseSensitive = &dirSet{m: map[fileKey]struct{}{}}
+
+type fileKey struct{ dev, ino uint64 }
+
+type dirSet struct {
+	mu sync.Mutex
+	m  map[fileKey]struct{}
+}
+
+func (s *dirSet) has(k fileKey) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.m[k]
+	return ok
+}
+
+func (s *dirSet) add(k fileKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.m) >= 4096 {
+		clear(s.m)
+	}
+	s.m[k] = struct{}{}
 }

@@ -21,7 +21,7 @@ func KeysDifferingInCase(v any) (a, b string, found bool) {
 		sort.Strings(keys)
 		seen := make(map[string]string, len(keys))
 		for _, k := range keys {
-			f := foldKey(k)
+			f := FoldKey(k)
 			if prev, ok := seen[f]; ok {
 				return prev, k, true
 			}
@@ -42,15 +42,20 @@ func KeysDifferingInCase(v any) (a, b string, found bool) {
 	return "", "", false
 }
 
-// foldKey maps k to one spelling for all the keys that fold alike under
-// Unicode case folding, as encoding/json matches object keys to fields:
-// "sql", "SQL" and "ſql" (long s) are one key.
-func foldKey(k string) string {
+// FoldKey maps every rune of k to the smallest rune of its Unicode case
+// folding orbit (and of its upper- and lower-case forms'), so keys that any
+// case-insensitive comparison takes for equal fold alike: "sql", "SQL" and
+// "ſql" (long s); "k" and the Kelvin sign. encoding/json matches object
+// keys to struct fields so.
+func FoldKey(k string) string {
 	return strings.Map(func(r rune) rune {
 		least := r
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			if f < least {
-				least = f
+		for _, c := range []rune{r, unicode.ToUpper(r), unicode.ToLower(r)} {
+			for f := unicode.SimpleFold(c); ; f = unicode.SimpleFold(f) {
+				least = min(least, f)
+				if f == c {
+					break
+				}
 			}
 		}
 		return least

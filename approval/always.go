@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/internal/filelock"
 )
 
 // AlwaysHeader starts a new "always" policy file.
@@ -272,7 +273,7 @@ func AppendAlways(path, rules string, validate func(data []byte) error) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
-	unlock, err := lockFile(path + ".lock")
+	unlock, err := filelock.Lock(path + ".lock")
 	if err != nil {
 		return fmt.Errorf("lock %s: %w", path, err)
 	}

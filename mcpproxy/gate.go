@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -1045,7 +1044,7 @@ func keysFoldingAlike(v any, depth int) (a, b string, found bool) {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			f := foldKey(k)
+			f := action.FoldKey(k)
 			if prev, ok := seen[f]; ok {
 				return prev, k, true
 			}
@@ -1064,31 +1063,6 @@ func keysFoldingAlike(v any, depth int) (a, b string, found bool) {
 		}
 	}
 	return "", "", false
-}
-
-// foldKey maps every rune of k to the smallest rune of its Unicode case
-// folding orbit, so keys that any case-insensitive comparison (simple
-// folding, upper- or lower-casing) takes for equal fold alike.
-func foldKey(k string) string {
-	return strings.Map(func(r rune) rune {
-		min := r
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			if f < min {
-				min = f
-			}
-		}
-		for _, c := range []rune{unicode.ToUpper(r), unicode.ToLower(r)} {
-			for f := unicode.SimpleFold(c); ; f = unicode.SimpleFold(f) {
-				if f < min {
-					min = f
-				}
-				if f == c {
-					break
-				}
-			}
-		}
-		return min
-	}, k)
 }
 
 // checkNumbers refuses numbers no server can read as a double (beyond

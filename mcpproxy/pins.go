@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/safeclaw/safeclaw/internal/filelock"
 )
 
 // Pins records one server's tool definitions (trust on first use): the
@@ -71,7 +73,12 @@ func (p *Pins) lock() (func(), error) {
 	if err := os.MkdirAll(filepath.Dir(p.path), 0o700); err != nil {
 		return nil, err
 	}
-	return lockFile(p.path + ".lock")
+	unlock, err := filelock.Lock(p.path + ".lock")
+	if errors.Is(err, errors.ErrUnsupported) {
+		// No file locks here: the pins are guarded within one process.
+		return func() {}, nil
+	}
+	return unlock, err
 }
 
 // Path is the pin file's path.

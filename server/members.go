@@ -7,7 +7,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"unicode"
+
+	"github.com/safeclaw/safeclaw/action"
 )
 
 // checkMembers reports the first object, at any depth of the JSON value
@@ -41,7 +42,7 @@ type memberFrame struct {
 // matching (strings.EqualFold: Unicode simple folding), and records name.
 func (f *memberFrame) seen(name string) (string, bool) {
 	if f.folded != nil {
-		k := foldName(name)
+		k := action.FoldKey(name)
 		if prev, dup := f.folded[k]; dup {
 			return prev, true
 		}
@@ -56,9 +57,9 @@ func (f *memberFrame) seen(name string) (string, bool) {
 	if len(f.names) == 32 {
 		f.folded = make(map[string]string, 64)
 		for _, n := range f.names {
-			f.folded[foldName(n)] = n
+			f.folded[action.FoldKey(n)] = n
 		}
-		f.folded[foldName(name)] = name
+		f.folded[action.FoldKey(name)] = name
 		return "", false
 	}
 	f.names = append(f.names, name)
@@ -186,7 +187,7 @@ func checkMembersTokens(data []byte, root string) error {
 				f := &stack[top]
 				prev, dup := "", false
 				if f.folded != nil {
-					prev, dup = f.folded[foldName(name)]
+					prev, dup = f.folded[action.FoldKey(name)]
 				} else {
 					for _, seen := range f.names {
 						// strings.EqualFold folds as encoding/json matches
@@ -206,14 +207,14 @@ func checkMembersTokens(data []byte, root string) error {
 				}
 				switch {
 				case f.folded != nil:
-					f.folded[foldName(name)] = name
+					f.folded[action.FoldKey(name)] = name
 				case len(f.names) == 32:
 					// Many names: a map from here on.
 					f.folded = make(map[string]string, 64)
 					for _, n := range f.names {
-						f.folded[foldName(n)] = n
+						f.folded[action.FoldKey(n)] = n
 					}
-					f.folded[foldName(name)] = name
+					f.folded[action.FoldKey(name)] = name
 				default:
 					f.names = append(f.names, name)
 				}
@@ -257,23 +258,6 @@ func describePath(p string) string {
 		return "the body"
 	}
 	return strconv.Quote(p)
-}
-
-// foldName maps s to one spelling per class of names that encoding/json
-// matches to each other (strings.EqualFold: Unicode simple folding, so the
-// Kelvin sign is a "k" and "ſ" an "s"): each rune becomes the smallest of
-// its folding orbit.
-func foldName(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		low := r
-		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
-			low = min(low, f)
-		}
-		b.WriteRune(low)
-	}
-	return b.String()
 }
 
 // checkStringArgs checks tool arguments sent as a JSON string holding an

@@ -1,0 +1,12 @@
+//go:build !unix
+
+// Package filelock takes exclusive advisory locks on lock files, which
+// safeclaw's processes use to change a shared file one at a time.
+package filelock
+
+import "errors"
+
+// Lock is unavailable off Unix: it returns errors.ErrUnsupported.
+func Lock(string) (func(), error) {
+	return nil, errors.ErrUnsupported
+}

@@ -15,6 +15,8 @@ import (
 	"io"
 	"runtime/debug"
 	"strings"
+
+	"github.com/safeclaw/safeclaw/approval"
 )
 
 // Exit codes.
@@ -178,15 +180,26 @@ func runVersion(_ context.Context, e *Env, args []string) int {
 
 // errorf prints "safeclaw: error: ..." and returns the usage exit code.
 func errorf(e *Env, format string, args ...any) int {
-	fmt.Fprintf(e.Stderr, "safeclaw: error: "+format+"\n", args...)
+	fmt.Fprintf(e.Stderr, "safeclaw: error: %s\n", printableLines(fmt.Sprintf(format, args...)))
 	return exitUsage
 }
 
 // hintf prints an error and a hint and returns the usage exit code.
 func hintf(e *Env, hint string, format string, args ...any) int {
 	errorf(e, format, args...)
-	fmt.Fprintf(e.Stderr, "safeclaw: hint: %s\n", hint)
+	fmt.Fprintf(e.Stderr, "safeclaw: hint: %s\n", printableLines(hint))
 	return exitUsage
+}
+
+// printableLines escapes what a terminal would act on (escape sequences,
+// bidi overrides) in a message that may quote file names or agent text,
+// keeping its line breaks.
+func printableLines(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = approval.Printable(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // newFlags makes a flag set that reports errors instead of exiting.

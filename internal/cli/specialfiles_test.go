@@ -91,3 +91,17 @@ func TestScriptFIFODoesNotHold(t *testing.T) {
 		t.Errorf("exit %d, %s %s", code, out, errOut)
 	}
 }
+
+// TestErrorsArePrintable: an error naming a file with a terminal escape
+// in its name prints the escape as text.
+func TestErrorsArePrintable(t *testing.T) {
+	e := testEnv(t)
+	bad := filepath.Join(t.TempDir(), "pol\x1b[2J\u202e.yaml")
+	if err := os.WriteFile(bad, []byte("rules:\n  - {comand_pattern: x, effect: deny}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := run(t, e, "", "check", "--policy", bad, "--command", "ls")
+	if code != 2 || strings.ContainsAny(errOut, "\x1b\u202e") || !strings.Contains(errOut, `\x1b[2J`) {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}

@@ -2,6 +2,7 @@ package approval
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"time"
 	"unicode"
@@ -47,6 +48,9 @@ func Render(r *Record, now time.Time) string {
 		field("Rule", rule)
 	}
 	field("Reason", r.Reason)
+	if tags := RiskTags(r.Request, userHome()); len(tags) > 0 {
+		field("Risk", strings.Join(tags, ", ")+" (advisory)")
+	}
 	if r.Needs.Restricted() {
 		needs := DescribeNeeds(r.Needs)
 		if r.Status == Pending && r.Needs.Quorum > 1 {
@@ -94,6 +98,13 @@ func Render(r *Record, now time.Time) string {
 		fmt.Fprintf(&b, "  Used:      %s\n", r.Used.Local().Format(time.RFC3339))
 	}
 	return b.String()
+}
+
+// userHome is the home directory risk tags compare paths with ("" when
+// unknown).
+var userHome = func() string {
+	h, _ := os.UserHomeDir()
+	return h
 }
 
 // Printable escapes what a terminal would not show as itself: control

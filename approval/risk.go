@@ -63,6 +63,9 @@ func RiskTags(req *action.Request, home string) []string {
 	return tags
 }
 
+// Risk is [RiskTags] of the request r binds, against the user's home.
+func (r *Record) Risk() []string { return RiskTags(r.Request, userHome()) }
+
 // sendsInput reports whether a network facet's command sends what it reads
 // on standard input: netcat and friends always do; curl and wget with
 // @- or - as the data or upload.

@@ -115,3 +115,19 @@ func TestWarningsCannotDriveTheTerminal(t *testing.T) {
 		t.Errorf("warning %q", w)
 	}
 }
+
+// TestPendingRiskTags: the approvals view carries each pending request's
+// advisory risk tags, for its card.
+func TestPendingRiskTags(t *testing.T) {
+	f := newFixture(t)
+	risky := f.submit("rm -rf /var/log")
+	plain := f.submit("npm run dev")
+	var v approvalsView
+	f.getJSON("/api/approvals", &v)
+	if got := v.Risk[risky.ID]; len(got) != 1 || got[0] != "broad destructive" {
+		t.Errorf("risk of %q: %q", "rm -rf /var/log", got)
+	}
+	if got, ok := v.Risk[plain.ID]; ok {
+		t.Errorf("risk of npm run dev: %q", got)
+	}
+}

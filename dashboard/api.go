@@ -23,6 +23,8 @@ import (
 type approvalsView struct {
 	Pending []*approval.Record `json:"pending"`
 	History []*approval.Record `json:"history"`
+	// Risk holds the advisory risk tags of pending requests, by id.
+	Risk map[string][]string `json:"risk,omitempty"`
 }
 
 func (s *Server) approvals(ctx context.Context) (*approvalsView, error) {
@@ -52,6 +54,14 @@ func (s *Server) approvals(ctx context.Context) (*approvalsView, error) {
 		}
 		return strings.Compare(a.ID, b.ID)
 	})
+	for _, r := range v.Pending {
+		if tags := r.Risk(); len(tags) > 0 {
+			if v.Risk == nil {
+				v.Risk = map[string][]string{}
+			}
+			v.Risk[r.ID] = tags
+		}
+	}
 	for _, r := range all {
 		if r.Status != approval.Pending {
 			v.History = append(v.History, r)

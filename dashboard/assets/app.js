@@ -114,7 +114,7 @@ function renderApprovals(v) {
   setText($("pending-count"), v.pending.length ? String(v.pending.length) : "");
   document.title = (v.pending.length ? "(" + v.pending.length + ") " : "") + "safeclaw dashboard";
   if (!v.pending.length) box.append(el("p", {}, "No pending requests."));
-  for (const r of v.pending) box.append(pendingCard(r));
+  for (const r of v.pending) box.append(pendingCard(r, (v.risk || {})[r.id]));
   const tb = $("history").tBodies[0];
   tb.replaceChildren();
   for (const r of v.history) {
@@ -149,7 +149,7 @@ function needsText(n) {
   return n.quorum > 1 ? n.quorum + " different approvers" + who : "an approval" + who;
 }
 
-function pendingCard(r) {
+function pendingCard(r, risk) {
   const id = "req-" + r.id;
   const reason = el("input", { type: "text", id: id + "-reason", autocomplete: "off" });
   reason.value = reasons.get(r.id) || "";
@@ -185,6 +185,7 @@ function pendingCard(r) {
     el("pre", { "aria-label": "Full command" }, r.input),
     el("p", {}, el("strong", {}, "Rule that asked: "), ruleText(r.rule)),
     r.reason ? el("p", {}, el("strong", {}, "Reason: "), r.reason) : null,
+    risk && risk.length ? el("p", {}, el("strong", {}, "Risk (advisory): "), risk.join(", ")) : null,
     el("p", {}, el("strong", {}, "Directory: "), el("code", {}, r.cwd || "-"), " · ", el("strong", {}, "Expires: "), when(r.deadline)),
     el("p", { class: "help" }, "Surface: " + (r.surface || "-") + " · Session: " + (r.session || "-")),
     r.requester ? el("p", { class: "help" }, "Waiting: " + r.requester) : null,

@@ -66,6 +66,9 @@ func RiskTags(req *action.Request, home string) []string {
 // Risk is [RiskTags] of the request r binds, against the user's home.
 func (r *Record) Risk() []string { return RiskTags(r.Request, userHome()) }
 
+// Risk is [RiskTags] of the request ev is about, when it carries it.
+func (ev Event) Risk() []string { return RiskTags(ev.Request, userHome()) }
+
 // sendsInput reports whether a network facet's command sends what it reads
 // on standard input: netcat and friends always do; curl and wget with
 // @- or - as the data or upload.

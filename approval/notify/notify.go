@@ -333,6 +333,9 @@ func details(ev approval.Event) [][2]string {
 		add("Rule", ev.Rule.Name)
 	}
 	if ev.Type == approval.EventRequested {
+		if tags := ev.Risk(); len(tags) > 0 {
+			add("Risk", strings.Join(tags, ", ")+" (advisory)")
+		}
 		add("Approve with", "safeclaw approvals approve "+ev.ID)
 	}
 	return out

@@ -287,12 +287,9 @@ func shellDirs(c Call, in args) []string {
 	// The shell analyser walks paths from the directory itself (symlinks
 	// and all, as the kernel does), so a directory is only joined to the
 	// agent's here: resolving it too would cost system calls per call.
-	var dirs []string
-	seen := map[string]bool{}
-	add := func(k string) bool {
-		d, ok := in.str(k)
-		if !ok || d == "" {
-			return false
+	joined := func(d string) string {
+		if d == "." {
+			return c.Cwd
 		}
 		if c.Home != "" && (d == "~" || strings.HasPrefix(d, "~/")) {
 			d = c.Home + d[1:]
@@ -300,25 +297,9 @@ func shellDirs(c Call, in args) []string {
 		if !filepath.IsAbs(d) && filepath.IsAbs(c.Cwd) {
 			d = filepath.Join(c.Cwd, d)
 		}
-		d = filepath.Clean(d)
-		if !seen[d] {
-			seen[d] = true
-			dirs = append(dirs, d)
-		}
-		return true
+		return filepath.Clean(d)
 	}
-	found := false
-	for _, k := range shellDirKeys[c.Tool] {
-		found = add(k) || found
-	}
-	if !found && !seen[c.Cwd] {
-		seen[c.Cwd] = true
-		dirs = append(dirs, c.Cwd)
-	}
-	for _, k := range []string{"dir_path", "directory", "workdir", "cwd", "working_directory"} {
-		add(k)
-	}
-	return dirs
+	return placesOf(in, shellDirKeys[c.Tool], []string{"dir_path", "directory", "workdir", "cwd", "working_directory"}, joined)
 }
 
 // quoteArgv joins an argv into a shell text that splits back into the same words.
@@ -386,30 +367,35 @@ func fileParts(c Call, in args, kind action.Kind, detail string) ([]action.Part,
 // costs nothing in a well-formed call, and a tool safeclaw knows less well
 // than it thinks is still covered.
 func dirsOf(c Call, in args, own, others []string) []string {
+	return placesOf(in, own, others, func(d string) string { return CanonicalPath(d, c.Cwd, c.Home) })
+}
+
+// placesOf lists, once each, the directories under the own keys (else
+// place("."), the agent's) and then under the other keys, as place puts
+// them.
+func placesOf(in args, own, others []string, place func(string) string) []string {
 	var dirs []string
 	seen := map[string]bool{}
-	add := func(k string) bool {
-		d, ok := in.str(k)
-		if !ok || d == "" {
-			return false
+	add := func(d string) {
+		if d := place(d); !seen[d] {
+			seen[d] = true
+			dirs = append(dirs, d)
 		}
-		if canon := CanonicalPath(d, c.Cwd, c.Home); !seen[canon] {
-			seen[canon] = true
-			dirs = append(dirs, canon)
-		}
-		return true
 	}
 	found := false
 	for _, k := range own {
-		found = add(k) || found
+		if d, ok := in.str(k); ok && d != "" {
+			add(d)
+			found = true
+		}
 	}
 	if !found {
-		canon := CanonicalPath(".", c.Cwd, c.Home)
-		seen[canon] = true
-		dirs = append(dirs, canon)
+		add(".")
 	}
 	for _, k := range others {
-		add(k)
+		if d, ok := in.str(k); ok && d != "" {
+			add(d)
+		}
 	}
 	return dirs
 }

@@ -74,6 +74,8 @@ type Config struct {
 	Audit Audit `json:"audit"`
 	// Approvals configures how asks are answered.
 	Approvals Approvals `json:"approvals"`
+	// Hooks configures the agent hooks.
+	Hooks Hooks `json:"hooks"`
 	// Store is where approvals and the audit trail live, as a URL
 	// (sqlite:///path, postgres://...). "" means the embedded default under
 	// the state directory.
@@ -93,6 +95,14 @@ type Audit struct {
 	RotateSize int64 `json:"rotate_size,omitempty"`
 	// Retention deletes rotated segments older than this; 0 keeps them.
 	Retention time.Duration `json:"retention,omitempty"`
+}
+
+// Hooks settings.
+type Hooks struct {
+	// RedactOutput replaces the secrets safeclaw recognises in a tool's
+	// output before the agent's model sees it, where the agent allows a
+	// hook to (Claude Code's PostToolUse). Default true.
+	RedactOutput bool `json:"redact_output"`
 }
 
 // Approvals settings.
@@ -129,11 +139,13 @@ func Default() *Config {
 		Mode:      Enforce,
 		Audit:     Audit{Durability: DurabilityFsync, OnFailure: OnFailureDeny},
 		Approvals: Approvals{Timeout: 5 * time.Minute, ClaudeAsk: ClaudeAskNative, OnStoreDown: StoreDownDeny},
+		Hooks:     Hooks{RedactOutput: true},
 	}
 }
 
 var (
-	topKeys       = []string{"version", "mode", "audit", "approvals", "store"}
+	topKeys       = []string{"version", "mode", "audit", "approvals", "hooks", "store"}
+	hooksKeys     = []string{"redact_output"}
 	auditKeys     = []string{"path", "durability", "on_failure", "rotate_size", "retention"}
 	approvalsKeys = []string{"timeout", "claude_ask", "webhooks", "on_store_down"}
 	webhookKeys   = []string{"name", "url", "url_file", "format", "secret_file", "headers"}
@@ -225,6 +237,16 @@ func Parse(name string, data []byte) (*Config, error) {
 		}
 		if w := v.Get("webhooks"); w != nil {
 			if c.Approvals.Webhooks, err = parseWebhooks(w); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if v := root.Get("hooks"); v != nil {
+		if err := v.CheckMap("hooks", hooksKeys); err != nil {
+			return nil, err
+		}
+		if r := v.Get("redact_output"); r != nil {
+			if c.Hooks.RedactOutput, err = r.Bool("hooks.redact_output"); err != nil {
 				return nil, err
 			}
 		}
@@ -462,6 +484,7 @@ func (c *Config) String() string {
 		fmt.Fprintf(&b, "  retention: %s\n", c.Audit.Retention)
 	}
 	fmt.Fprintf(&b, "approvals:\n  timeout: %s\n  claude_ask: %s\n  on_store_down: %s\n", c.Approvals.Timeout, c.Approvals.ClaudeAsk, c.Approvals.OnStoreDown)
+	fmt.Fprintf(&b, "hooks:\n  redact_output: %t\n", c.Hooks.RedactOutput)
 	if c.Store != "" {
 		fmt.Fprintf(&b, "store: %q\n", c.Store)
 	}

@@ -25,6 +25,7 @@ func TestDefaultYAMLIsDefault(t *testing.T) {
 	// String round-trips.
 	c = Default()
 	c.Audit.RotateSize, c.Audit.Retention, c.Store, c.Audit.Path = 1<<20, 48*time.Hour, "sqlite:///x.db", "/var/log/a"
+	c.Hooks.RedactOutput = false
 	back, err := Parse("c.yaml", []byte(c.String()))
 	if err != nil || !reflect.DeepEqual(back, c) {
 		t.Errorf("round trip: %+v, %v\n%s", back, err, c)
@@ -44,13 +45,16 @@ audit:
 approvals:
   timeout: 90s
   claude_ask: wait
+hooks:
+  redact_output: false
 store: postgres://safeclaw@db.internal/safeclaw
 `))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := &Config{Mode: Shadow, Audit: Audit{Path: "~/audit.log", Durability: "none", OnFailure: "allow_warn", RotateSize: 64 << 20, Retention: 30 * 24 * time.Hour},
-		Approvals: Approvals{Timeout: 90 * time.Second, ClaudeAsk: "wait", OnStoreDown: StoreDownDeny}, Store: "postgres://safeclaw@db.internal/safeclaw"}
+		Approvals: Approvals{Timeout: 90 * time.Second, ClaudeAsk: "wait", OnStoreDown: StoreDownDeny}, Hooks: Hooks{RedactOutput: false},
+		Store: "postgres://safeclaw@db.internal/safeclaw"}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("got %+v", c)
 	}

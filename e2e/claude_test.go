@@ -216,3 +216,44 @@ func TestClaudeCodeSkillShell(t *testing.T) {
 		})
 	}
 }
+
+// TestClaudeCodeRedactsOutput shows a secret a command printed never
+// reaching the model: safeclaw's PostToolUse answer replaces the output
+// with a redacted copy, and says why. The control case shows the same
+// command's output reaching the model whole without safeclaw.
+func TestClaudeCodeRedactsOutput(t *testing.T) {
+	bin := agentCLI(t, "Claude Code", envClaude)
+	// The key is printed in two halves, so that it appears only in the
+	// output, never in the command the model sent.
+	const key = "AKIAQ3EGUV6XPT2ZLW7M"
+	const cmd = `printf 'AWS_ACCESS_KEY_ID=%s%s\n' AKIAQ3EGUV6X PT2ZLW7M`
+	for _, withSafeclaw := range []bool{false, true} {
+		name := "control: no hook"
+		if withSafeclaw {
+			name = "through safeclaw"
+		}
+		t.Run(name, func(t *testing.T) {
+			sc := newScenario(t)
+			if withSafeclaw {
+				sc.install(t, "claude")
+			}
+			m := startMock(t, shellCalls(cmd), anthropicHandler)
+			res, _ := runClaude(t, bin, sc, m, nil, skipPermissions)
+			r := m.toolResults()[0]
+			switch {
+			case !withSafeclaw && !strings.Contains(r.Text, key):
+				res.log(t)
+				t.Fatalf("without safeclaw the model did not get the key, so the case with safeclaw proves nothing:\n%s", r.Text)
+			case withSafeclaw && strings.Contains(r.Text, key):
+				res.log(t)
+				t.Fatalf("the key reached the model through safeclaw's hooks:\n%s", r.Text)
+			case withSafeclaw && !strings.Contains(r.Text, "AWS_ACCESS_KEY_ID=AKIA[REDACTED]"):
+				res.log(t)
+				t.Fatalf("the model did not get the redacted output:\n%s", r.Text)
+			case withSafeclaw:
+				decisionFor(t, sc.audit(t), "claude", cmd, "allow")
+				sc.verifyAudit(t)
+			}
+		})
+	}
+}

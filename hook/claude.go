@@ -261,6 +261,34 @@ func (claude) block(ev *event, reason string) reply {
 
 func (claude) recorded(*event) reply { return reply{stdout: []byte("{}\n")} }
 
+// rewriteOutput: PostToolUse's updatedToolOutput replaces the output the
+// model sees, for every tool (observed in 2.1.332); additionalContext tells
+// the model why, so that it does not write the placeholders back.
+func (claude) rewriteOutput(ev *event, out json.RawMessage, n int) reply {
+	what := "a secret"
+	if n > 1 {
+		what = "secrets"
+	}
+	var o claudePostToolOutput
+	o.HookSpecificOutput.HookEventName = ev.name
+	o.HookSpecificOutput.UpdatedToolOutput = out
+	o.HookSpecificOutput.AdditionalContext = "safeclaw replaced " + what + " in this tool's output with " + redactedMark +
+		" before it reached you. The originals are unchanged where they are: never write " + redactedMark +
+		" into a file or command in place of a value; ask the user if you need it."
+	return reply{stdout: encodeLine(o)}
+}
+
+// redactedMark is what a redacted secret reads as (audit.Redacted).
+const redactedMark = "[REDACTED]"
+
+type claudePostToolOutput struct {
+	HookSpecificOutput struct {
+		HookEventName     string          `json:"hookEventName"`
+		UpdatedToolOutput json.RawMessage `json:"updatedToolOutput"`
+		AdditionalContext string          `json:"additionalContext"`
+	} `json:"hookSpecificOutput"`
+}
+
 func (claude) outcomeEvent(name string) bool {
 	return name == "PostToolUse" || name == "PostToolUseFailure"
 }

@@ -164,6 +164,14 @@ type Options struct {
 	// kin), for the audit trail. Nil: outcomes are not recorded. A failed
 	// record is a warning on stderr, never a block: the tool already ran.
 	Record func(ctx context.Context, o Outcome) error
+	// Redact, when set, scans a tool's output after it ran for secrets:
+	// it returns the text with the ones it knows replaced, and whether it
+	// replaced any. Where the agent lets a hook replace the output its
+	// model sees (Claude Code's PostToolUse updatedToolOutput), the answer
+	// carries the output with every string in it redacted, so that a key a
+	// command printed does not reach the model. Nil: outputs pass as they
+	// are.
+	Redact func(text string) (string, bool)
 	// Fence, when set, is the argv prefix an allowed shell command is
 	// rewritten to run under, e.g. {"/usr/local/bin/safeclaw", "run",
 	// "--agent", "claude", "--"}: the allow answer then carries the agent's
@@ -357,6 +365,13 @@ func (h handler) handle(ctx context.Context, ev *event) reply {
 				// The tool already ran: blocking would only tell the agent it
 				// failed. The person watching stderr learns the trail has a gap.
 				return unrecorded(h.a, ev, err.Error())
+			}
+		}
+		if h.opts.Redact != nil && ev.name == "PostToolUse" {
+			if rw, ok := h.a.(outputRewriter); ok {
+				if out, n := redactOutput(ev.response, h.opts.Redact); n > 0 {
+					return rw.rewriteOutput(ev, out, n)
+				}
 			}
 		}
 		return h.a.recorded(ev)

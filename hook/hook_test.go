@@ -157,6 +157,12 @@ func checkAnswer(t testing.TB, agent string, input []byte, r result) {
 			if _, has := hso["updatedInput"]; has {
 				t.Fatalf("PreSkillShellCommand answer carries updatedInput: %q", r.stdout)
 			}
+		case "PostToolUse":
+			// Only Claude Code's, only to replace the output (redacted),
+			// and always saying why.
+			if _, has := hso["updatedToolOutput"]; agent != "claude" || !has || str(hso, "additionalContext") == "" || len(hso) != 3 {
+				t.Fatalf("%s PostToolUse answer %q", agent, r.stdout)
+			}
 		case "PermissionRequest":
 			dec, _ := hso["decision"].(map[string]any)
 			switch str(dec, "behavior") {

@@ -43,7 +43,7 @@ func OtherHandlers(agent string, data []byte, binName string) ([]InstalledHandle
 }
 
 func listHandlers(agent string, data []byte, binName string, own bool) ([]InstalledHandler, error) {
-	if _, _, known := deciding(agent); !known {
+	if _, known := deciding(agent); !known {
 		return nil, fmt.Errorf("unknown agent %q", agent)
 	}
 	root, err := jsonobj.Parse(data)
@@ -99,31 +99,22 @@ func listHandlers(agent string, data []byte, binName string, own bool) ([]Instal
 // DecidingEvents are the events of agent whose handlers must run before a
 // tool call for safeclaw to decide it (outcome events are left out).
 func DecidingEvents(agent string) []string {
-	events, _, _ := deciding(agent)
+	events, _ := deciding(agent)
 	return events
 }
 
-func deciding(agent string) (events []string, async map[string]bool, known bool) {
+func deciding(agent string) (events []string, known bool) {
 	want, order := desiredHooks(agent, []string{"/safeclaw", "hook", agent})
-	if want == nil {
-		return nil, nil, false
+	a, ok := adapterFor(agent)
+	if want == nil || !ok {
+		return nil, false
 	}
-	async = map[string]bool{}
 	for _, ev := range order {
-		var g struct {
-			Async bool `json:"async"`
-			Hooks []struct {
-				Async bool `json:"async"`
-			} `json:"hooks"`
+		if !a.outcomeEvent(ev) {
+			events = append(events, ev)
 		}
-		_ = json.Unmarshal(want[ev][0], &g)
-		if g.Async || len(g.Hooks) > 0 && g.Hooks[0].Async {
-			async[ev] = true
-			continue
-		}
-		events = append(events, ev)
 	}
-	return events, async, true
+	return events, true
 }
 
 // handlerWords is a handler's command as words (exec form, shell line or

@@ -23,8 +23,8 @@ import (
 //
 // Files per agent (what goes where is the installer's business):
 //   - claude: settings.json, hooks.PreToolUse/PermissionRequest/
-//     PreSkillShellCommand (onFailure block) and PostToolUse (async), in
-//     exec form (command and args);
+//     PreSkillShellCommand (onFailure block) and PostToolUse (whose answer
+//     may redact the tool's output), in exec form (command and args);
 //   - codex: hooks.json, hooks.PreToolUse/PermissionRequest;
 //   - gemini: settings.json, hooks.BeforeTool (timeout in milliseconds);
 //   - cursor: hooks.json, version 1, beforeShellExecution,
@@ -147,7 +147,9 @@ func desiredHooks(agent string, argv []string) (map[string][]json.RawMessage, []
 			Async     bool     `json:"async,omitempty"`
 		}
 		gate := enc(group{"*", []any{handler{Type: "command", Command: argv[0], Args: argv[1:], Timeout: deciding, OnFailure: "block"}}})
-		post := enc(group{"*", []any{handler{Type: "command", Command: argv[0], Args: argv[1:], Timeout: 10, Async: true}}})
+		// PostToolUse waits for safeclaw: its answer may replace the output
+		// the model sees (secrets redacted), which an async hook's cannot.
+		post := enc(group{"*", []any{handler{Type: "command", Command: argv[0], Args: argv[1:], Timeout: 10}}})
 		return map[string][]json.RawMessage{
 			"PreToolUse": {gate}, "PermissionRequest": {gate}, skillShellEvent: {gate}, "PostToolUse": {post},
 		}, []string{"PreToolUse", "PermissionRequest", skillShellEvent, "PostToolUse"}

@@ -66,7 +66,8 @@ func TestEditSettingsClaude(t *testing.T) {
 	if len(s.Hooks["PermissionRequest"]) != 1 || s.Hooks["PermissionRequest"][0].Hooks[0]["onFailure"] != "block" {
 		t.Errorf("PermissionRequest %v", s.Hooks["PermissionRequest"])
 	}
-	if post := s.Hooks["PostToolUse"]; len(post) != 1 || post[0].Hooks[0]["async"] != true {
+	// PostToolUse is waited for: its answer may redact the tool's output.
+	if post := s.Hooks["PostToolUse"]; len(post) != 1 || post[0].Hooks[0]["async"] != nil || post[0].Hooks[0]["timeout"] != float64(10) {
 		t.Errorf("PostToolUse %v", post)
 	}
 	// Key order is kept: model first, statusLine last.

@@ -72,14 +72,19 @@ func runHook(ctx context.Context, e *Env, args []string) int {
 		return hook.ExitBlock
 	}
 	var configErr error
-	if *ask == "" && agent == "claude" {
-		// config.yaml's approvals.claude_ask, unless --ask says otherwise.
-		// A config that does not load blocks the call below, in Claude
-		// Code's own deny form, as a policy that does not load does.
+	redact := true
+	if agent == "claude" {
+		// config.yaml's approvals.claude_ask, unless --ask says otherwise,
+		// and hooks.redact_output. A config that does not load blocks the
+		// call below, in Claude Code's own deny form, as a policy that does
+		// not load does.
 		if cfg, err := e.loadConfig(); err != nil {
 			configErr = err
 		} else {
-			*ask = cfg.Approvals.ClaudeAsk
+			if *ask == "" {
+				*ask = cfg.Approvals.ClaudeAsk
+			}
+			redact = cfg.Hooks.RedactOutput
 		}
 	}
 	mode, err := hook.ParseAskMode(*ask)
@@ -88,6 +93,9 @@ func runHook(ctx context.Context, e *Env, args []string) int {
 		return hook.ExitBlock
 	}
 	opts := hook.Options{Ask: mode, Timeout: *timeout, Cwd: e.Cwd, Home: e.Home, Now: e.Now, ReadFile: readSmallFile}
+	if redact {
+		opts.Redact = audit.Redact
+	}
 	if *fenced {
 		fence, err := runFence(agent, policies)
 		if err != nil {

@@ -121,6 +121,15 @@ func runServe(ctx context.Context, e *Env, args []string) int {
 	if err != nil {
 		return errorf(e, "serve: %v", err)
 	}
+	// The gate loaded config.yaml already: hooks.redact_output as it read
+	// it (a change takes a restart).
+	redactOutput := audit.Redact
+	if cfg, err := e.loadConfig(); err != nil {
+		live.close()
+		return errorf(e, "serve: %v", err)
+	} else if !cfg.Hooks.RedactOutput {
+		redactOutput = nil
+	}
 	defer live.close()
 
 	base := server.Config{
@@ -128,7 +137,7 @@ func runServe(ctx context.Context, e *Env, args []string) int {
 		Metrics:   server.NewMetrics(),
 		Decide:    live.Decide,
 		Approvals: live.approvalSeams(),
-		Hook:      hook.Options{Ask: askMode},
+		Hook:      hook.Options{Ask: askMode, Redact: redactOutput},
 		Cwd:       e.Cwd, Home: e.Home, ReadFile: readSmallFile, Now: e.Now,
 		Logf: logf,
 	}

@@ -169,6 +169,9 @@ func (e *Env) checkHandlers(agent, scope, path string, data []byte, hs []hook.In
 		deciding[ev] = true
 	}
 	for _, h := range hs {
+		if agent == "claude" && h.Event == "PostToolUse" {
+			e.checkRedactingHook(path, reinstall, h, r)
+		}
 		if !deciding[h.Event] {
 			continue
 		}
@@ -192,6 +195,24 @@ func (e *Env) checkHandlers(agent, scope, path string, data []byte, hs []hook.In
 	case agent == "codex":
 		e.checkCodexTrust(path, data, binName, reinstall, r)
 	}
+}
+
+// checkRedactingHook fails a Claude Code PostToolUse handler marked async
+// (as installs before redaction wrote it) while hooks.redact_output is on:
+// Claude Code does not wait for its answer, so secrets in tool outputs
+// reach the model unredacted.
+func (e *Env) checkRedactingHook(path, reinstall string, h hook.InstalledHandler, r doctorReport) {
+	var f struct {
+		Async bool `json:"async"`
+	}
+	if json.Unmarshal(h.Raw, &f) != nil || !f.Async {
+		return
+	}
+	if cfg, err := e.loadConfig(); err != nil || !cfg.Hooks.RedactOutput {
+		return
+	}
+	r.bad(reinstall+" (or set hooks.redact_output: false in config.yaml)",
+		`claude: %s: the PostToolUse hook is "async": true: Claude Code does not wait for it, so secrets in tool outputs reach the model unredacted`, path)
 }
 
 // checkCodexTrust reports whether Codex's user config records trust in

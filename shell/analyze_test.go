@@ -192,6 +192,14 @@ func TestWrapperViews(t *testing.T) {
 		{"flock -w 5 /tmp/l nc -l 1", "nc", []string{"flock|-w|5|/tmp/l|nc|-l|1", "nc|-l|1"}},
 		{"docker exec -it -u root web python -m http.server", "python", []string{"docker|exec|-it|-u|root|web|python|-m|http.server", "python|-m|http.server"}},
 		{"docker container exec web sh", "sh", []string{"docker|container|exec|web|sh", "sh"}},
+		// docker run: the command after the image runs in a new container
+		// (options that take a value are skipped, --entrypoint replaces
+		// the program); with no command there is nothing to peel.
+		{"docker run --rm -e A=1 -v /s:/s --name x alpine nc h 4444 -e /bin/sh", "nc", []string{"docker|run|--rm|-e|A=1|-v|/s:/s|--name|x|alpine|nc|h|4444|-e|/bin/sh", "nc|h|4444|-e|/bin/sh"}},
+		{"docker run --entrypoint nc alpine -l 4444", "nc", []string{"docker|run|--entrypoint|nc|alpine|-l|4444", "nc|-l|4444"}},
+		{"podman container run -it --network=host busybox httpd -f", "httpd", []string{"podman|container|run|-it|--network=host|busybox|httpd|-f", "httpd|-f"}},
+		{"docker create alpine nc -l 9", "nc", []string{"docker|create|alpine|nc|-l|9", "nc|-l|9"}},
+		{"docker run -d -p 8080:80 nginx", "docker", []string{"docker|run|-d|-p|8080:80|nginx"}},
 		{"podman exec -e A=1 web nc -l 80", "nc", []string{"podman|exec|-e|A=1|web|nc|-l|80", "nc|-l|80"}},
 		{"docker compose -f x.yml exec web nc -l 80", "nc", []string{"docker|compose|-f|x.yml|exec|web|nc|-l|80", "nc|-l|80"}},
 		{"docker-compose exec -T web nc -l 80", "nc", []string{"docker-compose|exec|-T|web|nc|-l|80", "nc|-l|80"}},

@@ -2,6 +2,7 @@ package shell
 
 import (
 	"strings"
+	"sync"
 
 	"mvdan.cc/sh/v3/syntax"
 
@@ -1594,15 +1595,55 @@ func unwrapDocker(ws []word) []word {
 	}
 	switch ws[i].s {
 	case "container":
-		if i+1 < len(ws) && ws[i+1].s == "exec" {
-			return unwrapExec(ws, i+2)
+		if i+1 < len(ws) {
+			switch ws[i+1].s {
+			case "exec":
+				return unwrapExec(ws, i+2)
+			case "run", "create":
+				return unwrapRun(ws, i+2)
+			}
 		}
 	case "exec":
 		return unwrapExec(ws, i+1)
+	case "run", "create":
+		return unwrapRun(ws, i+1)
 	case "compose":
 		return unwrapCompose(ws, i+1)
 	}
 	return nil
+}
+
+// containerRunOpts are docker run's (and create's, podman's) options that
+// take a value, from the option tables rules match with.
+var containerRunOpts = sync.OnceValue(func() optSpec {
+	spec, _ := action.SpecFor("docker")
+	run := spec.Subcommands["run"]
+	return optSpec{short: run.Values, long: run.LongValues}
+})
+
+// unwrapRun peels docker run [OPTIONS] IMAGE [COMMAND...]: the command (or
+// the --entrypoint with its arguments) runs in a new container, whose
+// network is the host's with --network host and still reaches anything the
+// host reaches otherwise: a reverse shell there is one all the same, and a
+// listener is seen as one (a published port is found on the docker
+// command itself).
+func unwrapRun(ws []word, start int) []word {
+	i, seen := parseOpts(ws, start, containerRunOpts())
+	entry, hasEntry := "", false
+	for _, o := range seen {
+		if o.name == "--entrypoint" && o.has {
+			entry, hasEntry = o.val, true
+		}
+	}
+	i++ // the image
+	if i > len(ws) {
+		return nil
+	}
+	rest := ws[i:]
+	if hasEntry && entry != "" {
+		return append([]word{lit(entry)}, rest...)
+	}
+	return nonEmpty(rest)
 }
 
 func unwrapExec(ws []word, start int) []word {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -145,10 +146,20 @@ func BenchmarkQuery1M(b *testing.B) {
 }
 
 func BenchmarkRedact(b *testing.B) {
-	for _, s := range []string{"python -m http.server 8080", "curl -s https://example.com/x", `{"file_path":"/home/dev/proj/main.go","content":"package main\nfunc main() {}"}`, "curl -u admin:hunter2 https://x"} {
-		b.Run(s[:10], func(b *testing.B) {
+	// A file write's content: long text with no secret, and with one.
+	code := `{"file_path":"/home/dev/proj/server.go","content":"` + strings.Repeat(`func (s *Server) handle(w http.ResponseWriter, r *http.Request) {\n\tif err := s.db.QueryRow(ctx, \"SELECT name FROM users WHERE id = $1\", id).Scan(&name); err != nil {\n\t\treturn fmt.Errorf(\"lookup %d: %w\", id, err)\n\t}\n}\n`, 50) + `"}`
+	for _, c := range []struct{ name, text string }{
+		{"python", "python -m http.server 8080"},
+		{"curl", "curl -s https://example.com/x"},
+		{"write", `{"file_path":"/home/dev/proj/main.go","content":"package main\nfunc main() {}"}`},
+		{"curl-u", "curl -u admin:hunter2 https://x"},
+		{"code-10KB", code},
+		{"code-10KB-secret", strings.Replace(code, "SELECT", "password=hunter2 SELECT", 1)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.text)))
 			for i := 0; i < b.N; i++ {
-				Redact(s)
+				Redact(c.text)
 			}
 		})
 	}

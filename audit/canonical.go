@@ -74,6 +74,21 @@ func (o *object) close() []byte { return append(o.b, '}') }
 // appendRecord appends the canonical JSON of r. With sealed false the hash
 // and mac members are left out: that is the input of the record hash.
 func appendRecord(b []byte, r *Record, sealed bool) ([]byte, error) {
+	return appendRecordMarked(b, r, sealed, nil)
+}
+
+// sealMarks are where the hash and mac members go in an unsealed encoding
+// (offsets into it), and whether each would be the object's first member.
+type sealMarks struct {
+	hash, mac           int
+	hashFirst, macFirst bool
+}
+
+// appendRecordMarked is appendRecord that, for an unsealed encoding,
+// records in m where the hash and mac members go, so that the sealed line
+// can be made from it with appendSealed instead of a second encoding.
+func appendRecordMarked(b []byte, r *Record, sealed bool, m *sealMarks) ([]byte, error) {
+	start := len(b)
 	if r.Time.Year() < 0 || r.Time.Year() > 9999 {
 		return b, fmt.Errorf("record time %v out of range", r.Time)
 	}
@@ -106,11 +121,15 @@ func appendRecord(b []byte, r *Record, sealed bool) ([]byte, error) {
 	if sealed {
 		o.key("hash")
 		o.b = appendString(o.b, r.Hash)
+	} else if m != nil {
+		m.hash, m.hashFirst = len(o.b)-start, o.first
 	}
 	o.num("latency_us", r.LatencyUS)
 	if sealed {
 		o.key("mac")
 		o.b = appendString(o.b, r.MAC)
+	} else if m != nil {
+		m.mac, m.macFirst = len(o.b)-start, o.first
 	}
 	o.str("mode", r.Mode)
 	if len(r.Notes) > 0 {
@@ -151,6 +170,35 @@ func appendRecord(b []byte, r *Record, sealed bool) ([]byte, error) {
 	o.key("type")
 	o.b = appendString(o.b, r.Type)
 	return o.close(), nil
+}
+
+// appendSealed appends the sealed line of the record whose unsealed
+// encoding is unsealed (marked by m): the same bytes as appendRecord with
+// sealed set, given the record's hash and mac. The members after hash and
+// mac always include prev, so neither is ever the last.
+func appendSealed(b, unsealed []byte, m *sealMarks, hash, mac string) []byte {
+	b = append(b, unsealed[:m.hash]...)
+	b = appendMember(b, "hash", hash, m.hashFirst)
+	b = append(b, unsealed[m.hash:m.mac]...)
+	b = appendMember(b, "mac", mac, m.macFirst)
+	return append(b, unsealed[m.mac:]...)
+}
+
+// appendMember appends a string member inserted into an object before
+// the member that follows it: with a comma after it when it goes first
+// (the next member, then first, has none), else before it.
+func appendMember(b []byte, key, v string, first bool) []byte {
+	if !first {
+		b = append(b, ',')
+	}
+	b = append(b, '"')
+	b = append(b, key...)
+	b = append(b, '"', ':')
+	b = appendString(b, v)
+	if first {
+		b = append(b, ',')
+	}
+	return b
 }
 
 func appendFacet(b []byte, f *Facet) ([]byte, error) {
@@ -222,6 +270,15 @@ func appendPrune(b []byte, p *Prune) []byte {
 	return append(b, "]}"...)
 }
 
+// plainByte holds the bytes a canonical string holds as they are: ASCII
+// other than control characters, quote and backslash.
+var plainByte = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf
+	}
+	return t
+}()
+
 // appendString appends s as an RFC 8785 JSON string. Invalid UTF-8 becomes
 // U+FFFD (records are normalised before they are hashed, so this only
 // matters for callers encoding unnormalised values).
@@ -230,7 +287,7 @@ func appendString(b []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+		if plainByte[c] {
 			i++
 			continue
 		}

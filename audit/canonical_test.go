@@ -3,10 +3,12 @@ package audit
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // RFC 8785 appendix B: IEEE 754 doubles and their canonical text.
@@ -169,4 +171,134 @@ func TestDecodeMatchesEncodingJSON(t *testing.T) {
 			t.Errorf("record %d fell back to encoding/json", i)
 		}
 	}
+}
+
+// The sealed line made by putting hash and mac into the unsealed encoding
+// is exactly the sealed encoding, whichever members come before, between
+// and after them.
+func TestAppendSealedMatchesSealedEncoding(t *testing.T) {
+	hash, mac := strings.Repeat("b", 64), strings.Repeat("c", 64)
+	check := func(name string, r *Record) {
+		t.Helper()
+		r.Prev, r.Hash, r.MAC = strings.Repeat("a", 64), "", ""
+		var m sealMarks
+		unsealed, err := appendRecordMarked([]byte("garbage before"), r, false, &m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		unsealed = unsealed[len("garbage before"):]
+		plain, _ := appendRecord(nil, r, false)
+		if !bytes.Equal(unsealed, plain) {
+			t.Fatalf("%s: marking changed the unsealed encoding", name)
+		}
+		got := appendSealed([]byte("x"), unsealed, &m, hash, mac)[1:]
+		r.Hash, r.MAC = hash, mac
+		want, _ := appendRecord(nil, r, true)
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s:\n got %s\nwant %s", name, got, want)
+		}
+	}
+	// Every combination of the optional members around hash and mac.
+	for bits := 0; bits < 1<<8; bits++ {
+		r := &Record{Seq: 7, Time: t0, Type: TypeOutcome}
+		if bits&1 != 0 {
+			r.Actions = []Facet{{Kind: "shell.execute", Command: "ls"}}
+		}
+		if bits&2 != 0 {
+			r.Agent = "claude"
+		}
+		if bits&4 != 0 {
+			r.Type, r.Decision, r.Approval = TypeApproval, Ask, &Approval{Outcome: "pending"}
+		}
+		if bits&8 != 0 {
+			r.Cwd = "/x"
+		}
+		if bits&16 != 0 && r.Decision == "" {
+			r.Type, r.Decision = TypeDecision, Allow
+		}
+		if bits&32 != 0 {
+			r.Error = "boom"
+		}
+		if bits&64 != 0 {
+			r.LatencyUS = 42
+		}
+		if bits&128 != 0 {
+			r.Mode, r.Notes = "shadow", []string{"n"}
+		}
+		check(fmt.Sprintf("members %08b", bits), r)
+	}
+	check("rich", richRecord())
+	check("prune", &Record{Seq: 9, Time: t0, Type: TypePrune, Prune: &Prune{Segments: []PrunedSegment{{Name: "s", FirstSeq: 1, LastSeq: 2, Records: 2}}}})
+	for i := 0; i < 16; i++ {
+		r := sampleRecord(i)
+		r.Type, r.Time, r.Seq = TypeDecision, t0, uint64(i+1)
+		check(fmt.Sprintf("sample %d", i), r)
+	}
+}
+
+// appendStringCompared is appendString as first written (four comparisons
+// per byte instead of plainByte): the reference for FuzzAppendString.
+func appendStringCompared(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				b = append(b, s[start:i]...)
+				b = append(b, "\uFFFD"...)
+				i++
+				start = i
+				continue
+			}
+			i += size
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"':
+			b = append(b, '\\', '"')
+		case '\\':
+			b = append(b, '\\', '\\')
+		case '\b':
+			b = append(b, '\\', 'b')
+		case '\f':
+			b = append(b, '\\', 'f')
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			const hex = "0123456789abcdef"
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		}
+		i++
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+func FuzzAppendString(f *testing.F) {
+	for _, s := range []string{"", "plain", "q\"b\\s\n\t\x00\x1f\x7f", "naïve \u2028 \xff\xfe", strings.Repeat("ab", 40)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var all [256]byte
+		for i := range all {
+			all[i] = byte(i)
+		}
+		for _, text := range []string{s, string(all[:]) + s} {
+			if got, want := appendString([]byte("x"), text), appendStringCompared([]byte("x"), text); !bytes.Equal(got, want) {
+				t.Fatalf("appendString(%q) = %q, want %q", text, got, want)
+			}
+		}
+	})
 }

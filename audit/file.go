@@ -69,8 +69,9 @@ type FileOptions struct {
 // vouches for the last record. It is safe for concurrent use by goroutines
 // and by processes (an flock on the directory serialises appends).
 type FileStore struct {
-	dir  string
-	opts FileOptions
+	dir      string
+	headPath string
+	opts     FileOptions
 
 	mu     sync.Mutex
 	closed bool
@@ -87,6 +88,16 @@ type FileStore struct {
 	// writer has changed it.
 	lastHead       []byte
 	lastHeadParsed head
+	headOut        []byte // lastHead's buffer
+
+	// prevHex is the hex form of the hash prevRaw (the last record this
+	// store sealed): the next record's prev.
+	prevRaw [32]byte
+	prevHex string
+
+	// lastSegName and lastSegPath are the last segment segPath was asked
+	// for and its path.
+	lastSegName, lastSegPath string
 
 	h appendHandles
 
@@ -128,7 +139,7 @@ func OpenFile(dir string, opts FileOptions) (*FileStore, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &FileStore{dir: abs, opts: opts}, nil
+	return &FileStore{dir: abs, headPath: filepath.Join(abs, headFile), opts: opts}, nil
 }
 
 // Dir returns the log directory.
@@ -287,15 +298,16 @@ type head struct {
 	hash [32]byte
 }
 
-func (s *FileStore) encodeHead(seq uint64, hash *[32]byte, segment string, size int64) []byte {
-	return encodeHead(s.seal, seq, hash, segment, size)
-}
-
 // encodeHead returns the head file's bytes for the given end of the trail.
 func encodeHead(seal *sealer, seq uint64, hash *[32]byte, segment string, size int64) []byte {
+	return appendHead(make([]byte, 0, headSize), seal, seq, hash, segment, size)
+}
+
+// appendHead appends the head file's bytes for the given end of the trail
+// to b.
+func appendHead(b []byte, seal *sealer, seq uint64, hash *[32]byte, segment string, size int64) []byte {
 	mac := seal.head(seq, hash[:], segment, size)
 	// Built by appending, not fmt: this runs on every append.
-	b := make([]byte, 0, headSize)
 	b = append(b, `{"hash":"`...)
 	b = hex.AppendEncode(b, hash[:])
 	b = append(b, `","mac":"`...)
@@ -375,7 +387,7 @@ func readFile(name string) ([]byte, error) {
 
 // readHeadFile returns the head file's bytes, or nil when it does not exist.
 func (s *FileStore) readHeadFile() ([]byte, error) {
-	data, err := readFile(filepath.Join(s.dir, headFile))
+	data, err := readFile(s.headPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -392,14 +404,29 @@ func (s *FileStore) writeHead(t *tailState) error {
 	// The head is not synced even in durable mode: after a machine crash it
 	// may lag behind the (synced) log, which verify and append accept, since
 	// the records after it carry their own seals. One sync per append.
-	data := s.encodeHead(t.seq, &t.hash, t.seg, t.size)
+	// lastHead is written again in place: it is only read while it
+	// holds the head this store last wrote.
 	s.lastHead = nil
+	if s.headOut == nil {
+		s.headOut = make([]byte, 0, headSize)
+	}
+	data := appendHead(s.headOut[:0], s.seal, t.seq, &t.hash, t.seg, t.size)
+	s.headOut = data
 	if err := s.writeAppendHead(data); err != nil {
 		return err
 	}
 	s.lastHead = data
 	s.lastHeadParsed = head{Seq: t.seq, Segment: t.seg, Size: t.size, V: 1, hash: t.hash}
 	return nil
+}
+
+// segPath returns the path of segment name. The last one is remembered:
+// every append looks at the active segment.
+func (s *FileStore) segPath(name string) string {
+	if name != s.lastSegName || s.lastSegPath == "" {
+		s.lastSegName, s.lastSegPath = name, filepath.Join(s.dir, name)
+	}
+	return s.lastSegPath
 }
 
 // tailState is where the chain ends: the last record and the active segment.
@@ -453,8 +480,8 @@ func (s *FileStore) recoverTail(d *os.File) (tailState, error) {
 		off = h.Size
 	}
 	for i := start; i < len(segs); i++ {
-		path := filepath.Join(s.dir, segs[i])
-		fi, err := os.Stat(path)
+		path := s.segPath(segs[i])
+		id, size, err := statID(path)
 		if err != nil {
 			return t, err
 		}
@@ -462,18 +489,18 @@ func (s *FileStore) recoverTail(d *os.File) (tailState, error) {
 		if i == start {
 			from = off
 		}
-		if fi.Size() < from {
-			return t, tampered("segment %s is shorter (%d bytes) than the head seal says (%d)", segs[i], fi.Size(), from)
+		if size < from {
+			return t, tampered("segment %s is shorter (%d bytes) than the head seal says (%d)", segs[i], size, from)
 		}
-		t.seg, t.segID, t.size = segs[i], infoID(fi), fi.Size()
-		if fi.Size() == from {
+		t.seg, t.segID, t.size = segs[i], id, size
+		if size == from {
 			continue
 		}
 		f, err := openRegular(path, os.O_RDWR, 0, false)
 		if err != nil {
 			return t, err
 		}
-		torn, err := s.readLines(f, from, fi.Size(), func(line []byte, at int64) error {
+		torn, err := s.readLines(f, from, size, func(line []byte, at int64) error {
 			if err := s.sc.scan(line); err != nil {
 				return tampered("unreadable record after the head seal in %s at byte %d", segs[i], at)
 			}
@@ -497,11 +524,11 @@ func (s *FileStore) recoverTail(d *os.File) (tailState, error) {
 				err = tampered("segment %s ends inside a line", segs[i])
 			} else {
 				// A writer died mid-line: it was never acknowledged.
-				err = f.Truncate(fi.Size() - torn)
+				err = f.Truncate(size - torn)
 				if err == nil && s.opts.Durable {
 					err = datasync(f)
 				}
-				t.size = fi.Size() - torn
+				t.size = size - torn
 			}
 		}
 		f.Close()
@@ -660,19 +687,21 @@ func (s *FileStore) write(t *tailState, recs []*Record, deferSync bool) (rotated
 	next := *t
 	for _, r := range recs {
 		r.Seq = next.seq + 1
-		r.Prev = hex.EncodeToString(next.hash[:])
+		r.Prev = s.prevString(&next.hash)
 		r.Hash, r.MAC = "", ""
-		if s.ubuf, err = appendRecord(s.ubuf[:0], r, false); err != nil {
+		var marks sealMarks
+		if s.ubuf, err = appendRecordMarked(s.ubuf[:0], r, false, &marks); err != nil {
 			return fail(err)
 		}
 		var h [32]byte
 		h, s.hbuf = recordHash(&next.hash, s.ubuf, s.hbuf)
-		r.Hash = hex.EncodeToString(h[:])
-		r.MAC = hex.EncodeToString(s.seal.record(r.Seq, h[:]))
+		r.Hash = hexString(h[:])
+		r.MAC = hexString(s.seal.record(r.Seq, h[:]))
+		s.prevRaw, s.prevHex = h, r.Hash
 		lineStart := len(buf)
-		if buf, err = appendRecord(buf, r, true); err != nil {
-			return fail(err)
-		}
+		// The sealed line is the unsealed encoding with hash and mac put
+		// in: no second encoding.
+		buf = appendSealed(buf, s.ubuf, &marks, r.Hash, r.MAC)
 		buf = append(buf, '\n')
 		if n := len(buf) - lineStart; n > maxLineBytes {
 			return fail(fmt.Errorf("record of %d bytes is longer than the %d a line may hold", n, maxLineBytes))
@@ -707,6 +736,25 @@ func (s *FileStore) write(t *tailState, recs []*Record, deferSync bool) (rotated
 		pending = f
 	}
 	return rotated, pending, nil
+}
+
+// prevString returns the hex form of hash, the previous record's hash.
+func (s *FileStore) prevString(hash *[32]byte) string {
+	if s.prevHex == "" || *hash != s.prevRaw {
+		s.prevRaw, s.prevHex = *hash, hexString(hash[:])
+	}
+	return s.prevHex
+}
+
+// hexString is hex.EncodeToString of a hash or seal (32 bytes) with one
+// allocation, not two.
+func hexString(b []byte) string {
+	if len(b) > 32 {
+		return hex.EncodeToString(b)
+	}
+	var buf [64]byte
+	n := hex.Encode(buf[:], b)
+	return string(buf[:n])
 }
 
 // undo takes back what a failed batch wrote: the segment it started in is

@@ -713,13 +713,29 @@ func (lf *lineFilter) pass(line []byte) bool {
 // lowerASCII lowers ASCII letters only: free text is matched ignoring the
 // case of ASCII letters, so the line filter and Match agree byte for byte.
 func lowerASCII(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if c >= 'A' && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
+	i := 0
+	for i < len(s) && !(s[i] >= 'A' && s[i] <= 'Z') {
+		i++
 	}
-	return string(b)
+	if i == len(s) {
+		return s // nothing to lower: no copy
+	}
+	// One allocation; the runs without capitals are copied whole.
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	for i < len(s) {
+		for ; i < len(s) && s[i] >= 'A' && s[i] <= 'Z'; i++ {
+			b.WriteByte(s[i] + 'a' - 'A')
+		}
+		j := i
+		for j < len(s) && !(s[j] >= 'A' && s[j] <= 'Z') {
+			j++
+		}
+		b.WriteString(s[i:j])
+		i = j
+	}
+	return b.String()
 }
 
 // containsFold reports whether s contains the lower-case ASCII needle,

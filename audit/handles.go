@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sync/atomic"
 )
 
@@ -78,18 +77,25 @@ func (k *keptFile) release() {
 // append. Unlock with funlock; the handle stays open.
 func (s *FileStore) lockAppendDir(ctx context.Context) (*os.File, error) {
 	h := &s.h
-	id, _, err := statID(s.dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		if err = os.MkdirAll(s.dir, 0o700); err == nil {
-			id, _, err = statID(s.dir)
+	reopen := h.dir == nil
+	if !reopen {
+		// The kept handle serves while the path names the same directory.
+		id, _, err := statID(s.dir)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, err
 		}
+		reopen = err != nil || !id.known() || h.dirID != id
 	}
-	if err != nil {
-		return nil, err
-	}
-	if h.dir == nil || !id.known() || h.dirID != id {
+	if reopen {
+		// With nothing kept the open alone tells whether the directory
+		// exists: no stat before it.
 		h.close()
 		d, id, err := openKept(s.dir, os.O_RDONLY, 0, false)
+		if errors.Is(err, fs.ErrNotExist) {
+			if err = os.MkdirAll(s.dir, 0o700); err == nil {
+				d, id, err = openKept(s.dir, os.O_RDONLY, 0, false)
+			}
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -107,7 +113,7 @@ func (s *FileStore) lockAppendDir(ctx context.Context) (*os.File, error) {
 // readAppendHead is readHeadFile through the kept handle.
 func (s *FileStore) readAppendHead() ([]byte, error) {
 	h := &s.h
-	name := filepath.Join(s.dir, headFile)
+	name := s.headPath
 	id, size, err := statID(name)
 	if errors.Is(err, fs.ErrNotExist) {
 		h.closeHead()
@@ -153,7 +159,7 @@ func (s *FileStore) readAppendHead() ([]byte, error) {
 func (s *FileStore) writeAppendHead(data []byte) error {
 	h := &s.h
 	if h.head == nil {
-		f, id, err := openKept(filepath.Join(s.dir, headFile), os.O_RDWR|os.O_CREATE, 0o600, true)
+		f, id, err := openKept(s.headPath, os.O_RDWR|os.O_CREATE, 0o600, true)
 		if err != nil {
 			return err
 		}
@@ -178,7 +184,7 @@ func (s *FileStore) appendSegment(name string, id fileID, create bool) (*keptFil
 	if create {
 		flags |= os.O_CREATE | os.O_EXCL
 	}
-	f, id, err := openKept(filepath.Join(s.dir, name), flags, 0o600, true)
+	f, id, err := openKept(s.segPath(name), flags, 0o600, true)
 	if err != nil {
 		return nil, err
 	}
@@ -194,13 +200,10 @@ func (s *FileStore) appendSegment(name string, id fileID, create bool) (*keptFil
 // against on later appends. A trail file (regular set: the head or a
 // segment) must be a regular file and not a symbolic link.
 func openKept(name string, flag int, perm os.FileMode, regular bool) (*os.File, fileID, error) {
-	open := openFile
 	if regular {
-		open = func(name string, flag int, perm os.FileMode) (*os.File, error) {
-			return openRegular(name, flag, perm, false)
-		}
+		return openRegularID(name, flag, perm, false)
 	}
-	f, err := open(name, flag, perm)
+	f, err := openFile(name, flag, perm)
 	if err != nil {
 		return nil, fileID{}, err
 	}

@@ -35,3 +35,17 @@ func openRegular(name string, flag int, perm os.FileMode, follow bool) (*os.File
 	}
 	return f, nil
 }
+
+// openRegularID is openRegular that also returns the file's identity.
+func openRegularID(name string, flag int, perm os.FileMode, follow bool) (*os.File, fileID, error) {
+	f, err := openRegular(name, flag, perm, follow)
+	if err != nil {
+		return nil, fileID{}, err
+	}
+	id, err := fstatID(f)
+	if err != nil {
+		f.Close()
+		return nil, fileID{}, err
+	}
+	return f, id, nil
+}

@@ -30,7 +30,14 @@ func Redact(text string) (string, bool) {
 	if text == "" {
 		return text, false
 	}
-	r := redactor{text: text, lower: lowerASCII(text)}
+	r := redactor{text: text}
+	r.lower = r.pairs.addLowered(text)
+	return r.redact()
+}
+
+// redact runs every scanner over r.text and returns the redacted text.
+func (r *redactor) redact() (string, bool) {
+	text := r.text
 	r.prefixedTokens()
 	r.jwts()
 	r.urlPasswords()
@@ -67,6 +74,87 @@ func Redact(text string) (string, bool) {
 type redactor struct {
 	text, lower string // lower: ASCII letters lowered, same offsets
 	spans       []span
+	pairs       pairSet
+	// exhaustive searches for every word, as if pairs held every pair
+	// (tests compare it with the filtered search).
+	exhaustive bool
+}
+
+// may reports whether w can occur in the text, in any ASCII case. When it
+// cannot, searching for it would find nothing, so the search is skipped:
+// a scanner's result is the same either way.
+func (r *redactor) may(w *word) bool { return r.exhaustive || r.pairs.holds(w) }
+
+// pairSet is the set of pairs of adjacent bytes of a text (ASCII letters
+// lowered), hashed into 1024 bits: one pass over the text tells most of
+// the dozens of words the scanners look for to be absent, where each
+// search would be a pass of its own.
+type pairSet [16]uint64
+
+func pairBit(a, b byte) uint { return (uint(a)<<5 ^ uint(b)) & 1023 }
+
+// addLowered puts the pairs of text, ASCII letters lowered, in the set and
+// returns lowerASCII(text).
+func (p *pairSet) addLowered(text string) string {
+	if text == "" {
+		return text
+	}
+	upper := false
+	prev := text[0]
+	if prev >= 'A' && prev <= 'Z' {
+		prev += 'a' - 'A'
+		upper = true
+	}
+	for i := 1; i < len(text); i++ {
+		c := text[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+			upper = true
+		}
+		bit := pairBit(prev, c)
+		p[bit>>6] |= 1 << (bit & 63)
+		prev = c
+	}
+	if !upper {
+		return text
+	}
+	return lowerASCII(text)
+}
+
+// holds reports whether every pair of w is in the set: false means w
+// occurs nowhere in the text (its pairs would all be there), true that it
+// may.
+func (p *pairSet) holds(w *word) bool {
+	for _, bit := range w.bits {
+		if p[bit>>6]&(1<<(bit&63)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// word is a string a scanner searches for, with the pairSet bits of its
+// pairs (lowered).
+type word struct {
+	s    string
+	bits []uint16
+}
+
+func newWord(s string) word {
+	l := lowerASCII(s)
+	w := word{s: s}
+	for i := 1; i < len(l); i++ {
+		w.bits = append(w.bits, uint16(pairBit(l[i-1], l[i])))
+	}
+	return w
+}
+
+func newWords(ss ...string) []word {
+	ws := make([]word, len(ss))
+	for i, s := range ss {
+		ws[i] = newWord(s)
+	}
+	return ws
 }
 
 func (r *redactor) add(start, end int) {
@@ -166,29 +254,33 @@ func base64URL(c byte) bool { return isWord(c) || c == '-' }
 
 // tokenFormat is a credential recognised by its prefix.
 type tokenFormat struct {
-	prefixes []string
+	prefixes []word
 	chars    func(byte) bool
 	min, max int  // length of the secret part (max 0: no limit)
 	exact    bool // the token must end at a word boundary
 }
 
 var tokenFormats = []tokenFormat{
-	{[]string{"AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA"}, upperDigit, 16, 16, true},
-	{[]string{"sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_"}, alnum, 10, 0, false},
-	{[]string{"xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-", "xapp-"}, alnumDash, 10, 0, false},
-	{[]string{"glpat-", "glpat_"}, base64URL, 20, 0, false},
-	{[]string{"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"}, isWord, 20, 0, false},
-	{[]string{"sk-ant-"}, base64URL, 20, 0, false},
-	{[]string{"sk-proj-", "sk-svcacct-", "sk-admin-"}, base64URL, 20, 0, false},
-	{[]string{"AIza"}, base64URL, 30, 0, false},
-	{[]string{"npm_"}, alnum, 36, 36, true},
-	{[]string{"hf_"}, alnum, 30, 0, true},
-	{[]string{"hooks.slack.com/services/"}, func(c byte) bool { return base64URL(c) || c == '/' }, 1, 0, false},
+	{newWords("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "ANVA", "AIPA"), upperDigit, 16, 16, true},
+	{newWords("sk_live_", "sk_test_", "rk_live_", "rk_test_", "whsec_"), alnum, 10, 0, false},
+	{newWords("xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-", "xapp-"), alnumDash, 10, 0, false},
+	{newWords("glpat-", "glpat_"), base64URL, 20, 0, false},
+	{newWords("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"), isWord, 20, 0, false},
+	{newWords("sk-ant-"), base64URL, 20, 0, false},
+	{newWords("sk-proj-", "sk-svcacct-", "sk-admin-"), base64URL, 20, 0, false},
+	{newWords("AIza"), base64URL, 30, 0, false},
+	{newWords("npm_"), alnum, 36, 36, true},
+	{newWords("hf_"), alnum, 30, 0, true},
+	{newWords("hooks.slack.com/services/"), func(c byte) bool { return base64URL(c) || c == '/' }, 1, 0, false},
 }
 
 func (r *redactor) prefixedTokens() {
 	for _, f := range tokenFormats {
-		for _, p := range f.prefixes {
+		for k := range f.prefixes {
+			if !r.may(&f.prefixes[k]) {
+				continue
+			}
+			p := f.prefixes[k].s
 			var m runMemo
 			each(r.text, p, func(i int) {
 				if p[0] != 'h' && !wordStart(r.text, i) {
@@ -199,6 +291,9 @@ func (r *redactor) prefixedTokens() {
 		}
 	}
 	// OpenAI's older keys are sk- and the secret; sk-ant- and sk-proj- are above.
+	if !r.may(&wordSK) {
+		return
+	}
 	var m runMemo
 	each(r.text, "sk-", func(i int) {
 		rest := r.text[i+3:]
@@ -226,6 +321,9 @@ func (r *redactor) token(m *runMemo, f tokenFormat, start int) {
 
 // jwts finds header.payload.signature tokens.
 func (r *redactor) jwts() {
+	if !r.may(&wordJWT) {
+		return
+	}
 	var ma, mb, mc runMemo
 	each(r.text, "eyJ", func(i int) {
 		if !wordStart(r.text, i) {
@@ -249,6 +347,9 @@ func (r *redactor) jwts() {
 
 // urlPasswords finds scheme://user:password@host.
 func (r *redactor) urlPasswords() {
+	if !r.may(&wordScheme) {
+		return
+	}
 	var m runMemo
 	authority := func(c byte) bool { return !isSpaceByte(c) && strings.IndexByte("/?#'\"\\", c) < 0 }
 	each(r.text, "://", func(i int) {
@@ -269,11 +370,30 @@ func (r *redactor) urlPasswords() {
 	})
 }
 
+// The words the scanners search for, with their pairs.
+var (
+	wordSK            = newWord("sk-")
+	wordJWT           = newWord("eyJ")
+	wordScheme        = newWord("://")
+	wordAuthorization = newWord("authorization")
+	wordBearer        = newWord("bearer")
+	userTools         = newWords("curl", "wget", "http", "xh", "aria2c")
+	userOpts          = newWords("-u", "-U", "--user", "--proxy-user", "--auth", "--http-user")
+	wordMysql         = newWord("mysql")
+	wordMariadb       = newWord("mariadb")
+	wordSshpass       = newWord("sshpass")
+	wordDashP         = newWord("-p")
+	wordPEM           = newWord("-----BEGIN")
+)
+
 var authSchemes = []string{"bearer", "basic", "token", "digest", "bot", "apikey"}
 
 // authorizationHeaders finds Authorization: [scheme] credentials, in header,
 // JSON and assignment form.
 func (r *redactor) authorizationHeaders() {
+	if !r.may(&wordAuthorization) {
+		return
+	}
 	var m runMemo
 	each(r.lower, "authorization", func(i int) {
 		j := i + len("authorization")
@@ -309,6 +429,9 @@ func skipQuote(s string, i int) int {
 }
 
 func (r *redactor) bearerTokens() {
+	if !r.may(&wordBearer) {
+		return
+	}
 	var m runMemo
 	bearer := func(c byte) bool { return isWord(c) || strings.IndexByte(".~+/=-", c) >= 0 }
 	each(r.lower, "bearer", func(i int) {
@@ -329,8 +452,8 @@ func (r *redactor) bearerTokens() {
 // userOptions finds the user:password of curl -u and its relatives.
 func (r *redactor) userOptions() {
 	found := false
-	for _, w := range []string{"curl", "wget", "http", "xh", "aria2c"} {
-		if strings.Contains(r.lower, w) {
+	for k := range userTools {
+		if r.may(&userTools[k]) && strings.Contains(r.lower, userTools[k].s) {
 			found = true
 			break
 		}
@@ -338,7 +461,11 @@ func (r *redactor) userOptions() {
 	if !found {
 		return
 	}
-	for _, opt := range []string{"-u", "-U", "--user", "--proxy-user", "--auth", "--http-user"} {
+	for k := range userOpts {
+		if !r.may(&userOpts[k]) {
+			continue
+		}
+		opt := userOpts[k].s
 		each(r.text, opt, func(i int) {
 			if i > 0 && !isSpaceByte(r.text[i-1]) && r.text[i-1] != '\'' && r.text[i-1] != '"' {
 				return
@@ -368,9 +495,9 @@ func (r *redactor) userOptions() {
 
 // passwordOptions finds mysql -pPASS (attached) and sshpass -p PASS.
 func (r *redactor) passwordOptions() {
-	mysql := strings.Contains(r.lower, "mysql") || strings.Contains(r.lower, "mariadb")
-	sshpass := strings.Contains(r.lower, "sshpass")
-	if !mysql && !sshpass {
+	mysql := r.may(&wordMysql) && strings.Contains(r.lower, "mysql") || r.may(&wordMariadb) && strings.Contains(r.lower, "mariadb")
+	sshpass := r.may(&wordSshpass) && strings.Contains(r.lower, "sshpass")
+	if !mysql && !sshpass || !r.may(&wordDashP) {
 		return
 	}
 	// The command an option belongs to runs back to the last separator (at
@@ -449,6 +576,8 @@ var secretWords = []string{"password", "passwd", "passphrase", "pwd", "secret", 
 	"access_key", "access-key", "accesskey", "private_key", "private-key", "privatekey", "auth", "credential",
 	"cookie", "session_id", "session-id", "sessionid"}
 
+var secretWordList = newWords(secretWords...)
+
 func isKeyChar(c byte) bool { return isWord(c) || c == '.' || c == '-' }
 
 // assignments finds key=value, key: value, "key":"value" and --key value
@@ -457,8 +586,10 @@ func (r *redactor) assignments() {
 	found := slices.Clone(r.spans)
 	slices.SortFunc(found, func(a, b span) int { return a.start - b.start })
 	var at []int
-	for _, w := range secretWords {
-		each(r.lower, w, func(i int) { at = append(at, i) })
+	for k := range secretWordList {
+		if r.may(&secretWordList[k]) {
+			each(r.lower, secretWordList[k].s, func(i int) { at = append(at, i) })
+		}
 	}
 	slices.Sort(at)
 	done := 0 // end of the last key examined: keys are examined left to right
@@ -495,6 +626,9 @@ func (r *redactor) assignments() {
 
 // privateKeys finds the body of PEM private key blocks.
 func (r *redactor) privateKeys() {
+	if !r.may(&wordPEM) {
+		return
+	}
 	const label = "PRIVATE KEY-----"
 	nextEnd := -1 // where the next -----END at or after a body starts (len: none)
 	each(r.text, "-----BEGIN", func(i int) {

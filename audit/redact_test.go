@@ -215,3 +215,97 @@ func TestPrepareRedactsEveryField(t *testing.T) {
 		t.Fatalf("secret stored: %s", b)
 	}
 }
+
+// redactExhaustive is Redact searching for every word, as before the pair
+// filter: the reference the filtered search must equal byte for byte.
+func redactExhaustive(text string) (string, bool) {
+	if text == "" {
+		return text, false
+	}
+	r := redactor{text: text, lower: lowerASCII(text), exhaustive: true}
+	return r.redact()
+}
+
+// lowerBytewise is lowerASCII as first written: every byte copied.
+func lowerBytewise(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'A' && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// secretLike are fragments the scanners look for, for the fuzzer to
+// combine with random text.
+var secretLike = []string{"AKIAABCDEFGHIJKLMNOP", "sk_live_abcdefghij12", "xoxb-1234567890-abc", "glpat-abcdefghijklmnopqrst",
+	"ghp_abcdefghijklmnopqrstuvwxyz0123", "github_pat_11ABCDEFG0123456789_abcdefghij", "sk-ant-api03-abcdefghijklmnopqrst",
+	"sk-proj-abcdefghijklmnopqrstu", "sk-abcdefghijklmnopqrstuvwx", "AIzaSyA1234567890abcdefghijklmnopqrs",
+	"npm_abcdefghijklmnopqrstuvwxyz0123456789", "hf_abcdefghijklmnopqrstuvwxyz01234", "https://hooks.slack.com/services/T0/B1/x",
+	"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+	"postgres://app:p4ss@db:5432/x", "Authorization: Bearer abcdefgh12345678", `"authorization":"Basic dXNlcjpwYXNz"`,
+	"bearer 0123456789abcdef", "curl -u admin:hunter2 https://x", "wget --http-user=a --http-password=b", "--proxy-user u:p",
+	"mysql -uroot -phunter2 db", "mariadb -p'a b'", "sshpass -p hunter2 ssh x", "password=hunter2", `"apiKey": "A1b2C3d4E5f6G7h8I9"`,
+	"GITHUB_TOKEN=x7Hk29fLq0pZ3mWv8rT1", "--token abcdefABCDEF123456", "aws configure set aws_secret_access_key AbCdEfGh12345678IjKl",
+	"-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----", "SESSION_ID=q1W2e3R4t5Y6u7I8o9P0", "cookie: a=b"}
+
+func FuzzRedactFiltered(f *testing.F) {
+	for _, s := range secretLike {
+		f.Add(s, uint8(0), uint8(0))
+	}
+	f.Add("python -m http.server 8080", uint8(3), uint8(200))
+	f.Fuzz(func(t *testing.T, s string, pick, flip uint8) {
+		// Also the text with a secret-like fragment spliced in, and with
+		// the ASCII case of some letters flipped.
+		frag := secretLike[int(pick)%len(secretLike)]
+		at := 0
+		if len(s) > 0 {
+			at = int(flip) % (len(s) + 1)
+		}
+		mixed := []byte(s[:at] + frag + s[at:])
+		for i := range mixed {
+			if c := mixed[i] | 0x20; c >= 'a' && c <= 'z' && (i+int(flip))%7 == 0 {
+				mixed[i] ^= 0x20
+			}
+		}
+		for _, text := range []string{s, s[:at] + frag + s[at:], string(mixed)} {
+			if got, want := lowerASCII(text), lowerBytewise(text); got != want {
+				t.Fatalf("lowerASCII(%q) = %q, want %q", text, got, want)
+			}
+			got, gotChanged := Redact(text)
+			want, wantChanged := redactExhaustive(text)
+			if got != want || gotChanged != wantChanged {
+				t.Fatalf("Redact(%q) = %q, %v; exhaustive search: %q, %v", text, got, gotChanged, want, wantChanged)
+			}
+		}
+	})
+}
+
+// The pair filter never rules out a word that occurs, in any ASCII case.
+func TestPairSetHoldsEveryOccurringWord(t *testing.T) {
+	var all []word
+	for _, f := range tokenFormats {
+		all = append(all, f.prefixes...)
+	}
+	all = append(all, wordSK, wordJWT, wordScheme, wordAuthorization, wordBearer, wordMysql, wordMariadb, wordSshpass, wordDashP, wordPEM)
+	all = append(all, userTools...)
+	all = append(all, userOpts...)
+	all = append(all, secretWordList...)
+	for _, w := range all {
+		for _, text := range []string{w.s, strings.ToUpper(w.s), "x " + strings.ToLower(w.s) + " y", "Ab" + w.s} {
+			var p pairSet
+			if l := p.addLowered(text); l != lowerASCII(text) {
+				t.Fatalf("addLowered(%q) = %q", text, l)
+			}
+			if !p.holds(&w) {
+				t.Errorf("%q ruled out in %q", w.s, text)
+			}
+		}
+	}
+	var p pairSet
+	p.addLowered("python -m http.server 8080")
+	if p.holds(&wordAuthorization) || p.holds(&wordPEM) {
+		t.Error("the filter rules nothing out")
+	}
+}

@@ -130,9 +130,10 @@ var csvHeader = []string{"seq", "time", "type", "surface", "agent", "session", "
 	"approval_outcome", "approver", "latency_us", "redacted", "hash"}
 
 // Export writes the records of s matching f to w as JSON Lines (each line
-// the record's canonical stored form) or CSV (one row per record, see
+// the record's canonical stored form), CSV (one row per record, see
 // docs/audit.md for the columns; cells that a spreadsheet would run as a
-// formula are prefixed with a quote).
+// formula are prefixed with a quote) or OTLP/JSON log requests (see
+// [FormatOTLP]).
 func Export(ctx context.Context, s Store, f *Filter, w io.Writer, format string) error {
 	switch format {
 	case FormatJSONL:
@@ -147,6 +148,8 @@ func Export(ctx context.Context, s Store, f *Filter, w io.Writer, format string)
 			_, err = w.Write(buf)
 			return err
 		})
+	case FormatOTLP:
+		return exportOTLP(ctx, s, f, w)
 	case FormatCSV:
 		cw := csv.NewWriter(w)
 		if err := cw.Write(csvHeader); err != nil {
@@ -161,7 +164,7 @@ func Export(ctx context.Context, s Store, f *Filter, w io.Writer, format string)
 		}
 		return cw.Error()
 	}
-	return fmt.Errorf("unknown export format %q (want %s or %s)", format, FormatJSONL, FormatCSV)
+	return fmt.Errorf("unknown export format %q (want %s, %s or %s)", format, FormatJSONL, FormatCSV, FormatOTLP)
 }
 
 func csvRow(r *Record) []string {

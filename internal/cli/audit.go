@@ -15,7 +15,7 @@ import (
 const auditUsage = `Usage:
   safeclaw audit [--filter EXPR] [--since DUR|TIME] [--until DUR|TIME] [--limit N] [--json]
   safeclaw audit verify [--json]
-  safeclaw audit export [--format jsonl|csv] [--filter EXPR] [--since ...] [--until ...]
+  safeclaw audit export [--format jsonl|csv|otlp] [--filter EXPR] [--since ...] [--until ...]
   safeclaw audit tail [-n N] [-f] [--filter EXPR] [--json]
   safeclaw audit repair
 
@@ -272,22 +272,24 @@ func printReport(e *Env, rep *audit.Report) {
 }
 
 func runAuditExport(ctx context.Context, e *Env, args []string) int {
-	fs := newFlags(e, "audit export", `Usage: safeclaw audit export [--format jsonl|csv] [--filter EXPR] [--since ...] [--until ...]
+	fs := newFlags(e, "audit export", `Usage: safeclaw audit export [--format jsonl|csv|otlp] [--filter EXPR] [--since ...] [--until ...]
 
 Writes the matching records to stdout: JSON Lines (each record in its stored,
-canonical, verifiable form) or CSV (one row per record).
+canonical, verifiable form), CSV (one row per record) or OTLP (OpenTelemetry
+logs as OTLP/JSON, one export request per line, as a collector's
+otlpjsonfile receiver reads them).
 `)
 	var sel auditSelection
 	sel.register(fs)
-	format := fs.String("format", audit.FormatJSONL, "jsonl or csv")
+	format := fs.String("format", audit.FormatJSONL, "jsonl, csv or otlp")
 	if code, ok := parseFlags(e, fs, args); !ok {
 		return code
 	}
 	if fs.NArg() > 0 {
 		return errorf(e, "audit export takes no arguments")
 	}
-	if *format != audit.FormatJSONL && *format != audit.FormatCSV {
-		return errorf(e, "--format %q: want jsonl or csv", *format)
+	if *format != audit.FormatJSONL && *format != audit.FormatCSV && *format != audit.FormatOTLP {
+		return errorf(e, "--format %q: want jsonl, csv or otlp", *format)
 	}
 	f, err := sel.filter(e)
 	if err != nil {

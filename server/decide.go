@@ -111,9 +111,12 @@ func parseDecideBody(data []byte) (*decideBody, error) {
 	if !utf8.Valid(data) {
 		return nil, errors.New("the body is not valid UTF-8")
 	}
-	b := &decideBody{}
-	if err := strictJSON(data, b); err != nil {
-		return nil, err
+	b, flat := parseFlatBody(data)
+	if !flat {
+		b = &decideBody{}
+		if err := strictJSON(data, b); err != nil {
+			return nil, err
+		}
 	}
 	// A member twice (or in two cases) in any object, tool arguments
 	// included, could be read one way here and another way where it runs.
@@ -171,21 +174,27 @@ func isEnvelope(top map[string]json.RawMessage, in json.RawMessage) bool {
 
 // strictJSON decodes exactly one JSON value into v, refusing unknown members.
 func strictJSON(data []byte, v any) error {
-	// encoding/json matches member names ignoring case: {"command": A,
-	// "Command": B} would be decided on B while a client reading the exact
-	// name runs A. A name that is not exactly a known member is refused.
-	if err := jsonobj.ExactMembers(data, v); err != nil {
-		return err
-	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
+	err := dec.Decode(v)
+	if err != nil {
+		err = jsonError(err)
+	} else if _, tail := dec.Token(); tail != io.EOF {
+		err = errors.New("bad JSON: data after the object")
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("bad JSON: data after the object")
+	// encoding/json matches member names ignoring case: {"command": A,
+	// "Command": B} would be decided on B while a client reading the exact
+	// name runs A. A name that is not exactly a known member is refused,
+	// and said before anything else wrong with data. It is checked after
+	// decoding (v is then dropped), so that JSON the decoder has read whole
+	// is not validated twice.
+	if err == nil {
+		return jsonobj.ExactMembersOfValid(data, v)
 	}
-	return nil
+	if exact := jsonobj.ExactMembers(data, v); exact != nil {
+		return exact
+	}
+	return err
 }
 
 // jsonError makes a decoding error readable for the client, with its offset.
@@ -372,6 +381,9 @@ func agentOf(raw json.RawMessage) (name, session string, err error) {
 		return "", "", nil
 	}
 	if raw[0] == '"' {
+		if s, ok := stringValue(raw); ok {
+			return s, "", nil
+		}
 		err = json.Unmarshal(raw, &name)
 		return name, "", err
 	}
@@ -965,10 +977,7 @@ func (h *Handler) decide(ctx context.Context, bt *built) (*decideAnswer, *apiErr
 		d.Notes = append(slices.Clip(d.Notes), full)
 	}
 	res := decideResult{Decision: d.Effect.String(), Reason: d.Reason, Ask: ask, Input: req.Input,
-		Actions: req.Actions(), Notes: d.Notes}
-	if res.Actions == nil {
-		res.Actions = []action.Action{}
-	}
+		Actions: actionsOf(req), Notes: d.Notes}
 	if d.Rule != nil {
 		label := d.Rule.Name
 		if label == "" {
@@ -986,25 +995,84 @@ func (h *Handler) decide(ctx context.Context, bt *built) (*decideAnswer, *apiErr
 	return &decideAnswer{Result: res, Message: msg, ToolCallID: bt.toolCallID}, nil
 }
 
+// actionsOf is req.Actions(), never nil, in one allocation.
+func actionsOf(req *action.Request) []action.Action {
+	n := 0
+	for _, p := range req.Parts {
+		n += len(p.Facets)
+	}
+	out := make([]action.Action, 0, n)
+	for _, p := range req.Parts {
+		out = append(out, p.Facets...)
+	}
+	return out
+}
+
 // boundedDecide calls the DecideFunc and gives up when ctx ends, whether
 // or not the DecideFunc heeds it (a stalled audit write, a lock held
 // elsewhere): the client then gets an error, which denies, instead of an
 // answer that never comes. A decision reached later is dropped.
 func (h *Handler) boundedDecide(ctx context.Context, req *action.Request) (action.Decision, error) {
-	type result struct {
-		d   action.Decision
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		d, err := h.safeDecide(ctx, req)
-		done <- result{d, err}
-	}()
+	job := decideJob{ctx: ctx, req: req, done: make(chan decided, 1)}
 	select {
-	case r := <-done:
+	case h.deciders <- job: // an idle decider took it
+	default:
+		// None is idle: one more, so that a decision never queues behind
+		// another (which could be stuck).
+		go h.decider(job)
+	}
+	select {
+	case r := <-job.done:
 		return r.d, r.err
 	case <-ctx.Done():
 		return action.Decision{}, fmt.Errorf("no decision before the deadline: %w", context.Cause(ctx))
+	}
+}
+
+// decideJob is one decision handed to a decider; done has room for the
+// result, so a decider never waits for a requester that gave up.
+type decideJob struct {
+	ctx  context.Context
+	req  *action.Request
+	done chan decided
+}
+
+// decided is what a DecideFunc returned.
+type decided struct {
+	d   action.Decision
+	err error
+}
+
+// deciderIdle is how long a decider waits for more work before it exits
+// (it exits after one to two of these).
+const deciderIdle = 2 * time.Second
+
+// decider runs job, then the decisions handed to it while it is idle, and
+// exits once it has been idle for a while. Deciders are reused because a
+// decision (the policy's evaluation) grows a goroutine's stack well past
+// its initial size: a fresh goroutine per decision paid for that growth
+// every time. A decider whose DecideFunc never returns stays with it, as a
+// goroutine per decision did; a panic is an error (safeDecide).
+func (h *Handler) decider(job decideJob) {
+	idle := time.NewTicker(h.deciderIdle)
+	defer idle.Stop()
+	for {
+		d, err := h.safeDecide(job.ctx, job.req)
+		job.done <- decided{d, err}
+		job = decideJob{} // keep nothing of a finished request while idle
+		worked := true
+	wait:
+		for {
+			select {
+			case job = <-h.deciders:
+				break wait
+			case <-idle.C:
+				if !worked {
+					return
+				}
+				worked = false
+			}
+		}
 	}
 }
 

@@ -33,7 +33,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 			answerBufs.Put(b)
 		}
 	}()
-	if err := encodeJSON(b, v); err != nil {
+	var err error
+	if a, ok := v.(*decideAnswer); ok {
+		if out, done := appendDecideAnswer(b.AvailableBuffer(), a); done {
+			b.Write(out)
+		} else {
+			err = encodeJSON(b, v)
+		}
+	} else {
+		err = encodeJSON(b, v)
+	}
+	if err != nil {
 		status = http.StatusInternalServerError
 		b.Reset()
 		b.WriteString(`{"status":500,"message":"encoding the answer failed","result":{"decision":"deny","reason":"safeclaw: encoding the answer failed"}}` + "\n")

@@ -31,39 +31,41 @@ func checkMembers(data []byte, root string) error {
 // memberFrame is an object or array open at some depth of a scan.
 type memberFrame struct {
 	object bool
-	names  []string          // object: the names seen
+	names  int               // object: where its names start in the scan's names
 	folded map[string]string // object with many names: by folded name
-	member string            // object: the member whose value is next
+	member []byte            // object: the member whose value is next
 	expect bool              // object: the next string is a member name
 	index  int               // array: the element being read
 }
 
-// seen reports an earlier name of f equal to name under encoding/json's
-// matching (strings.EqualFold: Unicode simple folding), and records name.
-func (f *memberFrame) seen(name string) (string, bool) {
+// seen reports an earlier name of f (those in names[f.names:], or f.folded)
+// equal to name under encoding/json's matching (Unicode simple folding, as
+// strings.EqualFold), and records name: it returns names with name added.
+func (f *memberFrame) seen(names [][]byte, name []byte) (prev []byte, dup bool, _ [][]byte) {
 	if f.folded != nil {
-		k := action.FoldKey(name)
-		if prev, dup := f.folded[k]; dup {
-			return prev, true
+		k := action.FoldKey(string(name))
+		if p, dup := f.folded[k]; dup {
+			return []byte(p), true, names
 		}
-		f.folded[k] = name
-		return "", false
+		f.folded[k] = string(name)
+		return nil, false, names
 	}
-	for _, s := range f.names {
-		if strings.EqualFold(s, name) {
-			return s, true
+	mine := names[f.names:]
+	for _, s := range mine {
+		if bytes.EqualFold(s, name) {
+			return s, true, names
 		}
 	}
-	if len(f.names) == 32 {
+	if len(mine) == 32 {
+		// Many names: a map from here on.
 		f.folded = make(map[string]string, 64)
-		for _, n := range f.names {
-			f.folded[action.FoldKey(n)] = n
+		for _, n := range mine {
+			f.folded[action.FoldKey(string(n))] = string(n)
 		}
-		f.folded[action.FoldKey(name)] = name
-		return "", false
+		f.folded[action.FoldKey(string(name))] = string(name)
+		return nil, false, names
 	}
-	f.names = append(f.names, name)
-	return "", false
+	return nil, false, append(names, name)
 }
 
 func membersError(prev, name, where string) error {
@@ -77,7 +79,7 @@ func memberPath(root string, stack []memberFrame) string {
 	p := root
 	for _, f := range stack {
 		if f.object {
-			p = joinPath(p, f.member)
+			p = joinPath(p, string(f.member))
 		} else {
 			p += "[" + strconv.Itoa(f.index) + "]"
 		}
@@ -86,21 +88,28 @@ func memberPath(root string, stack []memberFrame) string {
 }
 
 // scanMembers is checkMembers in one pass over the bytes, for JSON that
-// encoding/json already read: it allocates little, where the decoder's
-// tokens cost more than the rest of a request's parsing. ok is false when
-// it meets something it does not expect (the token reader then says what).
+// encoding/json already read: it allocates nothing for usual bodies
+// (names are slices of data, held on the stack), where the decoder's tokens
+// cost more than the rest of a request's parsing. ok is false when it meets
+// something it does not expect (the token reader then says what).
 func scanMembers(data []byte, root string) (err error, ok bool) {
-	var stack []memberFrame
+	// The names of the open objects, innermost last: an object's names
+	// follow its parent's, as its members are read between two of the
+	// parent's, and are dropped when it closes.
+	var stackBuf [16]memberFrame
+	var namesBuf [64][]byte
+	stack, names := stackBuf[:0], namesBuf[:0]
 	for i := 0; i < len(data); i++ {
 		top := len(stack) - 1
 		switch c := data[i]; c {
 		case ' ', '\t', '\n', '\r', ':':
 		case '{', '[':
-			stack = append(stack, memberFrame{object: c == '{', expect: c == '{'})
+			stack = append(stack, memberFrame{object: c == '{', expect: c == '{', names: len(names)})
 		case '}', ']':
 			if top < 0 || stack[top].object != (c == '}') {
 				return nil, false
 			}
+			names = names[:stack[top].names]
 			stack = stack[:top]
 		case ',':
 			if top < 0 {
@@ -125,23 +134,37 @@ func scanMembers(data []byte, root string) (err error, ok bool) {
 			if top < 0 || !stack[top].object || !stack[top].expect {
 				continue // a string value
 			}
-			name := string(data[start+1 : i])
-			if esc && json.Unmarshal(data[start:i+1], &name) != nil {
-				return nil, false
+			name := data[start+1 : i]
+			if esc {
+				var s string
+				if json.Unmarshal(data[start:i+1], &s) != nil {
+					return nil, false
+				}
+				name = []byte(s)
 			}
 			f := &stack[top]
-			if prev, dup := f.seen(name); dup {
-				return membersError(prev, name, describePath(memberPath(root, stack[:top]))), true
+			prev, dup := []byte(nil), false
+			if prev, dup, names = f.seen(names, name); dup {
+				return membersError(string(prev), string(name), describePath(memberPath(root, stack[:top]))), true
 			}
 			f.member, f.expect = name, false
 		default:
 			// A number, true, false or null: up to the next delimiter.
-			for i+1 < len(data) && !strings.ContainsRune(",]} \t\n\r", rune(data[i+1])) {
+			for i+1 < len(data) && !isDelim(data[i+1]) {
 				i++
 			}
 		}
 	}
 	return nil, len(stack) == 0
+}
+
+// isDelim reports whether c ends a number or literal.
+func isDelim(c byte) bool {
+	switch c {
+	case ',', ']', '}', ' ', '\t', '\n', '\r':
+		return true
+	}
+	return false
 }
 
 // checkMembersTokens is checkMembers on the decoder's tokens, which also

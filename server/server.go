@@ -133,6 +133,11 @@ type Handler struct {
 	mux      *http.ServeMux
 	metrics  *metrics
 	tokenSum [sha256.Size]byte // of c.Token
+	// deciders hands a decision to an idle decider goroutine (unbuffered:
+	// a send succeeds only when one is waiting); deciderIdle is how long
+	// one waits before it exits.
+	deciders    chan decideJob
+	deciderIdle time.Duration
 }
 
 // New returns the API handler for c.
@@ -159,7 +164,8 @@ func New(c Config) *Handler {
 	if c.Metrics != nil {
 		m = c.Metrics.m
 	}
-	h := &Handler{c: c, mux: http.NewServeMux(), metrics: m, tokenSum: sha256.Sum256([]byte(c.Token))}
+	h := &Handler{c: c, mux: http.NewServeMux(), metrics: m, tokenSum: sha256.Sum256([]byte(c.Token)),
+		deciders: make(chan decideJob), deciderIdle: deciderIdle}
 	h.mux.HandleFunc("/v1/decide", h.method(http.MethodPost, h.serveDecide))
 	h.mux.HandleFunc("/v1/hook/{agent}", h.method(http.MethodPost, h.serveHook))
 	h.mux.HandleFunc("/v1/approvals/{id}", h.method(http.MethodGet, h.serveApproval))

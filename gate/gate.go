@@ -124,6 +124,24 @@ const lateRecordTimeout = 5 * time.Second
 // without one (deny, or the decision with a warning under
 // [Config.AllowUnrecorded]).
 func (g *Gate) Decide(ctx context.Context, req *action.Request) (d action.Decision, err error) {
+	d, _, err = g.decide(ctx, req, false)
+	return d, err
+}
+
+// DecideIfAllowed asks the policy about req once. When it allows, the
+// decision is made and recorded exactly as [Gate.Decide] makes it, without
+// asking the policy again, and recorded is true. Otherwise nothing is
+// recorded or asked: d is the policy's answer alone, for a caller with a
+// path of its own for such requests, which decides them afresh (the MCP
+// proxy relays allowed calls on its fast path, everything else through the
+// SDK). decided is false then. When decided is true, d is the answer,
+// whatever it is: an allow whose record failed comes back as the deny
+// Decide would give.
+func (g *Gate) DecideIfAllowed(ctx context.Context, req *action.Request) (d action.Decision, decided bool, err error) {
+	return g.decide(ctx, req, true)
+}
+
+func (g *Gate) decide(ctx context.Context, req *action.Request, onlyAllowed bool) (d action.Decision, decided bool, err error) {
 	start := g.c.Now()
 	defer func() {
 		// Last resort: everything below recovers its own callbacks.
@@ -133,12 +151,16 @@ func (g *Gate) Decide(ctx context.Context, req *action.Request) (d action.Decisi
 		}
 	}()
 	if req == nil {
-		return denyBecause("no request to decide"), errors.New("gate: nil request")
+		return denyBecause("no request to decide"), false, errors.New("gate: nil request")
 	}
 	if req.Time.IsZero() {
 		req.Time = start
 	}
 	d, err = g.policy(req)
+	if onlyAllowed && (err != nil || d.Effect != action.Allow) {
+		return d, false, err
+	}
+	decided = true
 	if err == nil && d.Effect == action.Ask && d.Rule != nil {
 		// The command this request runs under was approved by a person,
 		// through the very rule that asks again here (an approved npm run
@@ -176,25 +198,25 @@ func (g *Gate) Decide(ctx context.Context, req *action.Request) (d action.Decisi
 		switch {
 		case err != nil:
 			// Already a deny with its own error; say both.
-			return d, fmt.Errorf("%w; %w", err, rerr)
+			return d, true, fmt.Errorf("%w; %w", err, rerr)
 		case !g.c.AllowUnrecorded:
 			why := fmt.Sprintf("%v; denied (fail closed)", rerr)
 			if g.c.Shadow {
 				why += " (shadow mode lets decisions through, not unrecorded ones; audit.on_failure: allow_warn does)"
 			}
-			return denyBecause(why), rerr
+			return denyBecause(why), true, rerr
 		}
 		g.c.Warn(fmt.Sprintf("safeclaw: warning: %v; answering anyway (audit.on_failure: allow_warn)", rerr))
 		d.Notes = append(d.Notes, fmt.Sprintf("not recorded in the audit trail (%v); answered anyway (audit.on_failure: allow_warn)", rerr))
 	}
 	if err != nil {
-		return d, err
+		return d, true, err
 	}
 	if g.c.Shadow && d.Effect != action.Allow {
 		d.Notes = append(d.Notes, action.ShadowNote+d.Effect.String())
 		d.Effect = action.Allow
 	}
-	return d, nil
+	return d, true, nil
 }
 
 // policy asks the policy. A missing or panicking policy, or one that answers

@@ -81,3 +81,56 @@ func TestShadowRecordsTheRealDecision(t *testing.T) {
 		t.Fatalf("shadow record = %+v, %v", rec.entries, err)
 	}
 }
+
+// DecideIfAllowed asks the policy once: an allow is decided and recorded as
+// Decide would (a failed record still denies); anything else, a policy
+// that fails included, comes back undecided, with nothing recorded and no
+// person asked, for the caller's own path.
+func TestDecideIfAllowed(t *testing.T) {
+	asked := 0
+	approve := func(context.Context, *action.Request, action.Decision) (action.Effect, *Approval, error) {
+		asked++
+		return action.Allow, nil, nil
+	}
+	for _, tt := range []struct {
+		name        string
+		c           Config
+		wantEffect  action.Effect
+		wantDecided bool
+		wantErr     bool
+		records     int
+	}{
+		{"allow is decided and recorded", Config{Policy: fixed(action.Allow)}, action.Allow, true, false, 1},
+		{"deny is not", Config{Policy: fixed(action.Deny)}, action.Deny, false, false, 0},
+		{"ask is not, and nobody is asked", Config{Policy: fixed(action.Ask), Approve: approve}, action.Ask, false, false, 0},
+		{"shadow deny is not", Config{Policy: fixed(action.Deny), Shadow: true}, action.Deny, false, false, 0},
+		{"a panicking policy is not", Config{Policy: func(*action.Request) action.Decision { panic("boom") }}, action.Deny, false, true, 0},
+		{"no policy is not", Config{}, action.Deny, false, true, 0},
+		{"an allow whose record fails is a decided deny", Config{Policy: fixed(action.Allow)}, action.Deny, true, true, -1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &memRecorder{}
+			if tt.records < 0 {
+				rec.err = errors.New("disk full")
+			}
+			tt.c.Recorder = rec
+			policyCalls := 0
+			if p := tt.c.Policy; p != nil {
+				tt.c.Policy = func(r *action.Request) action.Decision { policyCalls++; return p(r) }
+			}
+			d, decided, err := New(tt.c).DecideIfAllowed(context.Background(), &action.Request{})
+			if d.Effect != tt.wantEffect || decided != tt.wantDecided || (err != nil) != tt.wantErr {
+				t.Errorf("got %v decided %v err %v", d.Effect, decided, err)
+			}
+			if want := max(tt.records, 0); len(rec.entries) != want {
+				t.Errorf("%d records, want %d", len(rec.entries), want)
+			}
+			if tt.c.Policy != nil && policyCalls != 1 {
+				t.Errorf("policy asked %d times", policyCalls)
+			}
+		})
+	}
+	if asked != 0 {
+		t.Errorf("a person was asked %d times", asked)
+	}
+}

@@ -304,11 +304,25 @@ func (f *fastPath) intercept(ctx context.Context, msg jsonrpc.Message) bool {
 	}
 	// One request, analysed once, for the check and the decision.
 	sreq := f.p.request(ctx, ss, "tools/call "+params.Name+" "+argsJSON, f.p.callParts(params.Name, args))
-	if pre, err := f.p.opts.Check(ctx, sreq); err != nil || pre.Effect != action.Allow {
-		return false
-	}
 	dctx, durable := action.WithDeferredBarrier(ctx)
-	d := f.p.decide(dctx, sreq)
+	var d action.Decision
+	if decideIfAllowed := f.p.opts.DecideIfAllowed; decideIfAllowed != nil {
+		// The policy is asked once: an allow is decided and recorded
+		// here, anything else takes the ordinary path undecided.
+		var decided bool
+		var err error
+		if d, decided, err = decideIfAllowed(dctx, sreq); !decided {
+			return false
+		}
+		if err != nil {
+			d = f.p.undecided(d, err)
+		}
+	} else {
+		if pre, err := f.p.opts.Check(ctx, sreq); err != nil || pre.Effect != action.Allow {
+			return false
+		}
+		d = f.p.decide(dctx, sreq)
+	}
 	if d.Effect != action.Allow {
 		// The policy changed between the check and the decision, or the
 		// record could not be written: answer as the ordinary path does.

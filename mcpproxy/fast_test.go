@@ -31,12 +31,22 @@ func fastProxy(t testing.TB, noFast bool, era ...string) (*mcp.ClientSession, *g
 // directly), so that a test can send bytes the SDK's client never would; it
 // also returns the upstream, to read what it received.
 func fastProxyEditing(t testing.TB, noFast bool, version string, edit func(io.WriteCloser) io.WriteCloser) (*mcp.ClientSession, *gateRec, *Proxy, *mcptest.Fake) {
+	return fastProxyWith(t, noFast, false, version, edit)
+}
+
+// fastProxyWith is fastProxyEditing whose fast path asks the gate once
+// (Options.DecideIfAllowed) when once is set.
+func fastProxyWith(t testing.TB, noFast, once bool, version string, edit func(io.WriteCloser) io.WriteCloser) (*mcp.ClientSession, *gateRec, *Proxy, *mcptest.Fake) {
 	t.Helper()
 	ctx := context.Background()
 	up, fake := childUpstream(t)
 	g := newGate(t)
-	p, err := New(ctx, up, Options{Name: "db", Decide: g.decide, Check: g.check, NoFastPath: noFast,
-		Pins: OpenPins(filepath.Join(t.TempDir(), "db.json"))})
+	opts := Options{Name: "db", Decide: g.decide, Check: g.check, NoFastPath: noFast,
+		Pins: OpenPins(filepath.Join(t.TempDir(), "db.json"))}
+	if once {
+		opts.DecideIfAllowed = g.decideIfAllowed
+	}
+	p, err := New(ctx, up, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,8 +85,8 @@ func testFastPathMatches(t *testing.T, era string) {
 		isError bool
 		err     string
 	}
-	run := func(noFast bool) ([]outcome, int, *Proxy) {
-		cs, g, p := fastProxy(t, noFast, era)
+	run := func(noFast, once bool) ([]outcome, int, *Proxy) {
+		cs, g, p, _ := fastProxyWith(t, noFast, once, era, nil)
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		toolNames(t, cs) // lists (and pins) the tools, as clients do first
@@ -103,19 +113,23 @@ func testFastPathMatches(t *testing.T, era string) {
 		}
 		return out, g.count(), p
 	}
-	slow, slowDecisions, _ := run(true)
-	fast, fastDecisions, p := run(false)
-	if !reflect.DeepEqual(slow, fast) {
-		t.Errorf("answers differ:\nSDK path:  %+v\nfast path: %+v", slow, fast)
-	}
-	if slowDecisions != fastDecisions {
-		t.Errorf("recorded decisions: SDK path %d, fast path %d", slowDecisions, fastDecisions)
-	}
-	if n := p.fast.next.Load(); n < 3 {
-		t.Errorf("the fast path carried %d calls, want the 3 allowed ones", n)
-	}
-	if !strings.Contains(fast[2].text, "No DROP") || !fast[2].isError {
-		t.Errorf("denied call: %+v", fast[2])
+	slow, slowDecisions, _ := run(true, false)
+	// The fast path as it checks, then decides; and as it asks the gate
+	// once (DecideIfAllowed), which decides and records only allows.
+	for _, once := range []bool{false, true} {
+		fast, fastDecisions, p := run(false, once)
+		if !reflect.DeepEqual(slow, fast) {
+			t.Errorf("once %v: answers differ:\nSDK path:  %+v\nfast path: %+v", once, slow, fast)
+		}
+		if slowDecisions != fastDecisions {
+			t.Errorf("once %v: recorded decisions: SDK path %d, fast path %d", once, slowDecisions, fastDecisions)
+		}
+		if n := p.fast.next.Load(); n < 3 {
+			t.Errorf("once %v: the fast path carried %d calls, want the 3 allowed ones", once, n)
+		}
+		if !strings.Contains(fast[2].text, "No DROP") || !fast[2].isError {
+			t.Errorf("once %v: denied call: %+v", once, fast[2])
+		}
 	}
 }
 

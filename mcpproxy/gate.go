@@ -948,10 +948,16 @@ func agentName(client string) string {
 func (p *Proxy) decide(ctx context.Context, req *action.Request) action.Decision {
 	d, err := p.opts.Decide(ctx, req)
 	if err != nil {
-		d.Effect = action.Deny
-		if d.Reason == "" {
-			d.Reason = "safeclaw could not decide: " + err.Error()
-		}
+		d = p.undecided(d, err)
+	}
+	return d
+}
+
+// undecided is the deny for a decision that came with an error.
+func (p *Proxy) undecided(d action.Decision, err error) action.Decision {
+	d.Effect = action.Deny
+	if d.Reason == "" {
+		d.Reason = "safeclaw could not decide: " + err.Error()
 	}
 	return d
 }

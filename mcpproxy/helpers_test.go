@@ -70,6 +70,15 @@ func (g *gateRec) decide(_ context.Context, req *action.Request) (action.Decisio
 	return d, nil
 }
 
+// decideIfAllowed decides (and remembers) only what the policy allows.
+func (g *gateRec) decideIfAllowed(ctx context.Context, req *action.Request) (action.Decision, bool, error) {
+	if d := g.p.Decide(req); d.Effect != action.Allow {
+		return d, false, nil
+	}
+	d, err := g.decide(ctx, req)
+	return d, true, err
+}
+
 func (g *gateRec) check(_ context.Context, req *action.Request) (action.Decision, error) {
 	return g.p.Decide(req), nil
 }

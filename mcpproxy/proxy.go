@@ -40,6 +40,12 @@ type Options struct {
 	// Check decides without recording, to filter tools/list (each tool with
 	// [action.AnyArgs]); nil uses Decide.
 	Check action.DecideFunc
+	// DecideIfAllowed, when set, lets the fast path ask the policy once
+	// instead of checking and then deciding: it decides and records a call
+	// the policy allows (decided true, the decision to answer with), and
+	// returns anything else undecided, with nothing recorded, for the SDK's
+	// path to decide. Nil: Check, then Decide.
+	DecideIfAllowed func(ctx context.Context, req *action.Request) (d action.Decision, decided bool, err error)
 	// Approve resolves an ask through safeclaw's approval queue (waiting
 	// for a person, deny on timeout) when the client cannot be asked by
 	// elicitation. Nil: Pending, else deny.

@@ -39,9 +39,12 @@ func (e *Env) loadConfig() (*config.Config, error) {
 // need: the approvals (for hooks that file a request and answer later) and
 // the audit trail.
 type gateHandle struct {
-	decide    action.DecideFunc
-	approvals *approvals
-	store     audit.Store
+	decide action.DecideFunc
+	// decideIfAllowed is the gate's DecideIfAllowed (nil for a gate that
+	// asks the run supervisor).
+	decideIfAllowed func(ctx context.Context, req *action.Request) (action.Decision, bool, error)
+	approvals       *approvals
+	store           audit.Store
 	// ps is the policy the gate decides with (nil for a gate that asks the
 	// run supervisor).
 	ps *policySet
@@ -113,16 +116,23 @@ func (e *Env) openGate(_ context.Context, surface, agent string, policies ...str
 		Shadow:          mode == string(config.Shadow),
 		Now:             e.Now,
 	})
-	decide := func(ctx context.Context, req *action.Request) (action.Decision, error) {
+	defaults := func(req *action.Request) {
 		if req.Surface == "" {
 			req.Surface = surface
 		}
 		if req.Agent == "" {
 			req.Agent = agent
 		}
+	}
+	decide := func(ctx context.Context, req *action.Request) (action.Decision, error) {
+		defaults(req)
 		return g.Decide(ctx, req)
 	}
-	return &gateHandle{decide: decide, approvals: apps, store: store, ps: ps}, nil
+	decideIfAllowed := func(ctx context.Context, req *action.Request) (action.Decision, bool, error) {
+		defaults(req)
+		return g.DecideIfAllowed(ctx, req)
+	}
+	return &gateHandle{decide: decide, decideIfAllowed: decideIfAllowed, approvals: apps, store: store, ps: ps}, nil
 }
 
 // auditRecorder adapts the audit store to the gate's Recorder seam.

@@ -96,6 +96,22 @@ func (l *liveGate) Decide(ctx context.Context, req *action.Request) (action.Deci
 	return g.h.decide(ctx, req)
 }
 
+// DecideIfAllowed is the current gate's DecideIfAllowed: the policy is
+// asked once, and only an allow is decided and recorded.
+func (l *liveGate) DecideIfAllowed(ctx context.Context, req *action.Request) (action.Decision, bool, error) {
+	g := l.acquire()
+	defer g.release()
+	if g.h.decideIfAllowed == nil {
+		// A gate that asks the run supervisor: check here, then decide there.
+		if pre := g.h.ps.decide(req); pre.Effect != action.Allow {
+			return pre, false, nil
+		}
+		d, err := g.h.decide(ctx, req)
+		return d, true, err
+	}
+	return g.h.decideIfAllowed(ctx, req)
+}
+
 // Check decides req with the current policy alone: nothing is recorded or
 // asked (MCP's tools/list filter, run's exec probe).
 func (l *liveGate) Check(req *action.Request) action.Decision {

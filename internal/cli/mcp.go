@@ -174,6 +174,12 @@ func runMCP(ctx context.Context, e *Env, args []string) int {
 			}
 			return live.Check(req), nil
 		},
+		DecideIfAllowed: func(ctx context.Context, req *action.Request) (action.Decision, bool, error) {
+			if req.Surface == "" {
+				req.Surface = "mcp"
+			}
+			return live.DecideIfAllowed(ctx, req)
+		},
 		// Whoever reaches a listener without a token could answer the
 		// question itself: only the agent that started this process over
 		// stdio, or a client holding the token, is asked.

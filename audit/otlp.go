@@ -15,9 +15,15 @@ import (
 // writes them and a collector's otlpjsonfile receiver reads them.
 const FormatOTLP = "otlp"
 
-// otlpBatch is how many records one line (one request) carries: small
-// enough for a collector's default request size limits.
-const otlpBatch = 256
+// otlpBatch is how many records one line (one request) carries at most,
+// and otlpMaxLine how many bytes: a collector's otlpjsonfile receiver reads
+// lines of at most its max_log_size (1 MiB unless set) and cuts longer ones,
+// which then no longer decode. A record is never split; one alone may pass
+// the bound (a record holds at most a 64 KiB request, twice).
+const (
+	otlpBatch   = 256
+	otlpMaxLine = 512 << 10
+)
 
 // OTLP severity numbers (logs data model).
 const (
@@ -79,24 +85,19 @@ func otlpInt(n int64) otlpValue {
 
 // exportOTLP writes the records of s matching f as OTLP/JSON lines.
 func exportOTLP(ctx context.Context, s Store, f *Filter, w io.Writer) error {
-	var batch []otlpLogRecord
+	// The request around the records, encoded once: the line is head,
+	// the records joined by commas, tail.
+	head, tail := otlpEnvelope()
+	var line []byte
+	count := 0
 	flush := func() error {
-		if len(batch) == 0 {
+		if count == 0 {
 			return nil
 		}
-		req := otlpRequest{ResourceLogs: []otlpResourceLogs{{
-			Resource: otlpResource{Attributes: []otlpKeyValue{{Key: "service.name", Value: otlpString("safeclaw")}}},
-			ScopeLogs: []otlpScopeLogs{{
-				Scope:      otlpScope{Name: "safeclaw.audit"},
-				LogRecords: batch,
-			}},
-		}}}
-		b, err := json.Marshal(req)
-		if err != nil {
-			return err
-		}
-		batch = batch[:0]
-		_, err = w.Write(append(b, '\n'))
+		line = append(line, tail...)
+		line = append(line, '\n')
+		_, err := w.Write(line)
+		line, count = line[:0], 0
 		return err
 	}
 	var canon []byte
@@ -107,8 +108,23 @@ func exportOTLP(ctx context.Context, s Store, f *Filter, w io.Writer) error {
 		if canon, err = appendRecord(canon[:0], r, true); err != nil {
 			return err
 		}
-		batch = append(batch, otlpLog(r, string(canon)))
-		if len(batch) == otlpBatch {
+		b, err := json.Marshal(otlpLog(r, string(canon)))
+		if err != nil {
+			return err
+		}
+		if count > 0 && len(line)+1+len(b)+len(tail) > otlpMaxLine {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		if count == 0 {
+			line = append(line, head...)
+		} else {
+			line = append(line, ',')
+		}
+		line = append(line, b...)
+		count++
+		if count == otlpBatch {
 			return flush()
 		}
 		return nil
@@ -117,6 +133,18 @@ func exportOTLP(ctx context.Context, s Store, f *Filter, w io.Writer) error {
 		return err
 	}
 	return flush()
+}
+
+// otlpEnvelope is one request's JSON before and after its log records.
+func otlpEnvelope() (head, tail []byte) {
+	const mark = `"logRecords":[`
+	req := otlpRequest{ResourceLogs: []otlpResourceLogs{{
+		Resource:  otlpResource{Attributes: []otlpKeyValue{{Key: "service.name", Value: otlpString("safeclaw")}}},
+		ScopeLogs: []otlpScopeLogs{{Scope: otlpScope{Name: "safeclaw.audit"}, LogRecords: []otlpLogRecord{}}},
+	}}}
+	b, _ := json.Marshal(req)
+	i := strings.Index(string(b), mark) + len(mark)
+	return b[:i], b[i:]
 }
 
 // otlpLog is one record as an OTLP log record: a one-line summary as the
@@ -129,6 +157,10 @@ func otlpLog(r *Record, canonical string) otlpLogRecord {
 	}
 	sev, sevText := severityInfo, "INFO"
 	switch {
+	case r.Error != "" && typ == TypeOutcome:
+		// The tool failed (a test run that exits 1): worth a look, not
+		// safeclaw's error.
+		sev, sevText = severityWarn, "WARN"
 	case r.Error != "":
 		sev, sevText = severityError, "ERROR"
 	case r.Decision == "deny" || r.Decision == "ask":
@@ -156,6 +188,10 @@ func otlpLog(r *Record, canonical string) otlpLogRecord {
 		attrs = append(attrs, otlpKeyValue{Key: "safeclaw.actions", Value: otlpValue{ArrayValue: &otlpArrayValue{Values: kinds}}})
 	}
 	add("request", r.Request)
+	if r.RequestBytes > 0 {
+		attrs = append(attrs, otlpKeyValue{Key: "safeclaw.request_bytes", Value: otlpInt(int64(r.RequestBytes))})
+	}
+	add("request_hmac", r.RequestHMAC)
 	if r.Redacted {
 		t := true
 		attrs = append(attrs, otlpKeyValue{Key: "safeclaw.redacted", Value: otlpValue{BoolValue: &t}})
@@ -172,12 +208,36 @@ func otlpLog(r *Record, canonical string) otlpLogRecord {
 		add("approval.outcome", a.Outcome)
 		add("approval.approver", a.Approver)
 		add("approval.channel", a.Channel)
+		add("approval.scope", a.Scope)
+		add("approval.note", a.Note)
+		if a.WaitUS > 0 {
+			attrs = append(attrs, otlpKeyValue{Key: "safeclaw.approval.wait_us", Value: otlpInt(a.WaitUS)})
+		}
 	}
 	if r.LatencyUS > 0 {
 		attrs = append(attrs, otlpKeyValue{Key: "safeclaw.latency_us", Value: otlpInt(r.LatencyUS)})
 	}
 	add("mode", r.Mode)
 	add("error", r.Error)
+	if len(r.Notes) > 0 {
+		notes := make([]otlpValue, len(r.Notes))
+		for i, n := range r.Notes {
+			notes[i] = otlpString(n)
+		}
+		attrs = append(attrs, otlpKeyValue{Key: "safeclaw.notes", Value: otlpValue{ArrayValue: &otlpArrayValue{Values: notes}}})
+	}
+	if p := r.Prune; p != nil {
+		var n uint64
+		for _, sg := range p.Segments {
+			n += sg.Records
+		}
+		attrs = append(attrs, otlpKeyValue{Key: "safeclaw.prune.segments", Value: otlpInt(int64(len(p.Segments)))},
+			otlpKeyValue{Key: "safeclaw.prune.records", Value: otlpInt(int64(n))})
+		if len(p.Segments) > 0 {
+			attrs = append(attrs, otlpKeyValue{Key: "safeclaw.prune.first_seq", Value: otlpInt(int64(p.Segments[0].FirstSeq))},
+				otlpKeyValue{Key: "safeclaw.prune.last_seq", Value: otlpInt(int64(p.Segments[len(p.Segments)-1].LastSeq))})
+		}
+	}
 	add("hash", r.Hash)
 	add("record", canonical)
 	return otlpLogRecord{
@@ -195,9 +255,24 @@ func otlpLog(r *Record, canonical string) otlpLogRecord {
 // and by which rule.
 func otlpSummary(r *Record, typ string) string {
 	var b strings.Builder
-	if r.Decision != "" {
+	if p := r.Prune; p != nil && typ == TypePrune {
+		var n uint64
+		for _, sg := range p.Segments {
+			n += sg.Records
+		}
+		fmt.Fprintf(&b, "prune: %d record(s) in %d segment(s) removed by retention", n, len(p.Segments))
+		if len(p.Segments) > 0 {
+			fmt.Fprintf(&b, " (seq %d-%d)", p.Segments[0].FirstSeq, p.Segments[len(p.Segments)-1].LastSeq)
+		}
+		return b.String()
+	}
+	switch {
+	case typ == TypeApproval && r.Approval != nil && r.Approval.Outcome != "":
+		// Not a decision of the policy: a person's (or the clock's) answer.
+		b.WriteString("approval " + r.Approval.Outcome)
+	case r.Decision != "":
 		b.WriteString(r.Decision)
-	} else {
+	default:
 		b.WriteString(typ)
 	}
 	for i, a := range r.Actions {

@@ -164,3 +164,108 @@ func TestOTLPSummaryCutsOnRunes(t *testing.T) {
 		t.Errorf("summary %q", body)
 	}
 }
+
+// Every record type reads sensibly: approvals say the answer, outcomes of
+// failed tools warn (not error), prunes say what retention removed, and
+// the fields of each (notes, approval scope and wait, request size and
+// HMAC, the pruned range) are attributes of their OTLP types.
+func TestOTLPRecordTypes(t *testing.T) {
+	attrs := func(lr otlpLogRecord) map[string]otlpValue {
+		m := map[string]otlpValue{}
+		for _, a := range lr.Attributes {
+			m[a.Key] = a.Value
+		}
+		return m
+	}
+	str := func(v otlpValue) string {
+		if v.StringValue == nil {
+			return ""
+		}
+		return *v.StringValue
+	}
+	num := func(v otlpValue) string {
+		if v.IntValue == nil {
+			return ""
+		}
+		return *v.IntValue
+	}
+
+	ap := otlpLog(&Record{Seq: 5, Time: t0, Type: TypeApproval, Decision: Deny, Request: "rm -rf build",
+		Approval: &Approval{ID: "ap-1", Outcome: "expired", Scope: "once", Note: "nobody answered", WaitUS: 300000000},
+		Notes:    []string{"approval expired (request ap-1)"}}, "{}")
+	a := attrs(ap)
+	if b := str(ap.Body); !strings.HasPrefix(b, "approval expired ") || ap.SeverityNumber != severityWarn || ap.EventName != "safeclaw.approval" ||
+		str(a["safeclaw.approval.scope"]) != "once" || str(a["safeclaw.approval.note"]) != "nobody answered" ||
+		num(a["safeclaw.approval.wait_us"]) != "300000000" || a["safeclaw.notes"].ArrayValue == nil ||
+		str(a["safeclaw.notes"].ArrayValue.Values[0]) != "approval expired (request ap-1)" {
+		t.Errorf("approval: %q %d %+v", b, ap.SeverityNumber, a)
+	}
+
+	out := otlpLog(&Record{Seq: 6, Time: t0, Type: TypeOutcome, Request: `Bash {"command":"go test ./..."}`, Error: "Exit code 1",
+		RequestBytes: 70000, RequestHMAC: "ab12", Notes: []string{"event PostToolUseFailure"}}, "{}")
+	a = attrs(out)
+	if b := str(out.Body); !strings.HasPrefix(b, "outcome ") || out.SeverityNumber != severityWarn || out.EventName != "safeclaw.outcome" ||
+		num(a["safeclaw.request_bytes"]) != "70000" || str(a["safeclaw.request_hmac"]) != "ab12" || str(a["safeclaw.error"]) != "Exit code 1" {
+		t.Errorf("outcome: %q %d %+v", b, out.SeverityNumber, a)
+	}
+	if dec := otlpLog(&Record{Seq: 7, Time: t0, Decision: Deny, Error: "policy did not load"}, "{}"); dec.SeverityNumber != severityError {
+		t.Errorf("a decision an error made: severity %d", dec.SeverityNumber)
+	}
+
+	pr := otlpLog(&Record{Seq: 9, Time: t0, Type: TypePrune, Prune: &Prune{Segments: []PrunedSegment{
+		{Name: "seg-1", FirstSeq: 1, LastSeq: 4, Records: 4}, {Name: "seg-2", FirstSeq: 5, LastSeq: 8, Records: 4}}}}, "{}")
+	a = attrs(pr)
+	if b := str(pr.Body); b != "prune: 8 record(s) in 2 segment(s) removed by retention (seq 1-8)" || pr.EventName != "safeclaw.prune" ||
+		num(a["safeclaw.prune.records"]) != "8" || num(a["safeclaw.prune.segments"]) != "2" ||
+		num(a["safeclaw.prune.first_seq"]) != "1" || num(a["safeclaw.prune.last_seq"]) != "8" || pr.SeverityNumber != severityInfo {
+		t.Errorf("prune: %q %+v", b, a)
+	}
+	// Every value has exactly one of its kinds set (no empty AnyValue).
+	for _, lr := range []otlpLogRecord{ap, out, pr} {
+		for _, kv := range lr.Attributes {
+			v := kv.Value
+			set := 0
+			for _, ok := range []bool{v.StringValue != nil, v.IntValue != nil, v.BoolValue != nil, v.ArrayValue != nil} {
+				if ok {
+					set++
+				}
+			}
+			if set != 1 {
+				t.Errorf("%s: %d value kinds", kv.Key, set)
+			}
+		}
+	}
+}
+
+// Lines stay under the size a collector reads whole: large records make
+// smaller batches, none lost, each line one valid request.
+func TestExportOTLPLineSize(t *testing.T) {
+	s := newTestStore(t, FileOptions{})
+	const n = 40
+	for i := 0; i < n; i++ {
+		r := sampleRecord(i)
+		r.Request = strings.Repeat("x", 60<<10)
+		if _, err := s.Append(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out bytes.Buffer
+	if err := Export(context.Background(), s, nil, &out, FormatOTLP); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	total := 0
+	for _, line := range lines {
+		if len(line) > otlpMaxLine {
+			t.Errorf("line of %d bytes", len(line))
+		}
+		var req otlpRequest
+		if err := json.Unmarshal([]byte(line), &req); err != nil {
+			t.Fatalf("%v: %.200s", err, line)
+		}
+		total += len(req.ResourceLogs[0].ScopeLogs[0].LogRecords)
+	}
+	if total != n || len(lines) < 2 {
+		t.Errorf("%d records in %d lines", total, len(lines))
+	}
+}

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"encoding/base64"
 	"slices"
 	"strings"
 )
@@ -16,10 +17,13 @@ const MaxRequestBytes = 64 << 10
 // [Redacted], and whether it changed anything. It knows passwords in URLs
 // (postgres://app:p4ss@db), curl -u user:pass, mysql -pPASS, sshpass -p,
 // Authorization and Bearer headers, password=/token=/secret= style
-// assignments (in query strings, JSON, environment and --flag value form;
-// for token and key words only when the value looks random), private key
-// blocks, and the token formats of AWS, JWT, Stripe, Slack, GitLab, GitHub,
-// Anthropic, OpenAI, Google, npm and Hugging Face.
+// assignments (in query strings, JSON, JSON inside JSON strings,
+// environment, .netrc and --flag value form; for token and key words only
+// when the value looks random; a quoted password whole, spaces and all),
+// private key blocks (also base64-encoded, as in a kubeconfig), and the
+// token formats of AWS, JWT, Stripe, Slack, GitLab, GitHub, Anthropic,
+// OpenAI, Google, npm, Hugging Face, DigitalOcean, Vault, Shopify, PyPI,
+// age, SendGrid, Databricks, Postman, Grafana and Linear.
 //
 // Redaction is for the stored and displayed copy only: the decision must
 // always be made on the original input, which the caller keeps. Redact is a
@@ -47,6 +51,7 @@ func (r *redactor) redact() (string, bool) {
 	r.passwordOptions()
 	r.assignments()
 	r.privateKeys()
+	r.base64PrivateKeys()
 	if len(r.spans) == 0 {
 		return text, false
 	}
@@ -55,7 +60,7 @@ func (r *redactor) redact() (string, bool) {
 	last := 0
 	for i := 0; i < len(r.spans); i++ {
 		sp := r.spans[i]
-		for i+1 < len(r.spans) && r.spans[i+1].start < sp.end {
+		for i+1 < len(r.spans) && r.spans[i+1].start <= sp.end { // adjacent ones too: one placeholder
 			sp.end = max(sp.end, r.spans[i+1].end)
 			i++
 		}
@@ -272,6 +277,20 @@ var tokenFormats = []tokenFormat{
 	{newWords("npm_"), alnum, 36, 36, true},
 	{newWords("hf_"), alnum, 30, 0, true},
 	{newWords("hooks.slack.com/services/"), func(c byte) bool { return base64URL(c) || c == '/' }, 1, 0, false},
+	// Found in outputs (cat .env, vault login, ...): DigitalOcean,
+	// HashiCorp Vault, Shopify, PyPI, age, SendGrid, GitLab's other
+	// tokens, Databricks, Postman, Grafana and Linear.
+	{newWords("dop_v1_", "doo_v1_", "dor_v1_"), alnum, 64, 64, true},
+	{newWords("hvs.", "hvb.", "hvr."), base64URL, 24, 0, false},
+	{newWords("shpat_", "shpss_", "shpca_", "shppa_"), alnum, 32, 32, true},
+	{newWords("pypi-AgEIcHlwaS5vcmc"), base64URL, 30, 0, false},
+	{newWords("AGE-SECRET-KEY-1"), upperDigit, 58, 58, true},
+	{newWords("SG."), func(c byte) bool { return base64URL(c) || c == '.' }, 60, 0, false},
+	{newWords("glrt-", "gldt-", "glptt-", "glsoat-"), base64URL, 20, 0, false},
+	{newWords("dapi"), alnum, 32, 32, true},
+	{newWords("PMAK-"), alnumDash, 50, 0, false},
+	{newWords("glsa_"), isWord, 32, 0, false},
+	{newWords("lin_api_"), alnum, 30, 0, false},
 }
 
 func (r *redactor) prefixedTokens() {
@@ -283,7 +302,7 @@ func (r *redactor) prefixedTokens() {
 			p := f.prefixes[k].s
 			var m runMemo
 			each(r.text, p, func(i int) {
-				if p[0] != 'h' && !wordStart(r.text, i) {
+				if p != "hf_" && p != "hooks.slack.com/services/" && !wordStart(r.text, i) {
 					return
 				}
 				r.token(&m, f, i+len(p))
@@ -384,6 +403,7 @@ var (
 	wordSshpass       = newWord("sshpass")
 	wordDashP         = newWord("-p")
 	wordPEM           = newWord("-----BEGIN")
+	wordPEM64         = newWord(pem64)
 )
 
 var authSchemes = []string{"bearer", "basic", "token", "digest", "bot", "apikey"}
@@ -574,7 +594,7 @@ func (r *redactor) quotedValue(i int) {
 // secretWords name the keys of secret assignments (password=..., "apiKey": ...).
 var secretWords = []string{"password", "passwd", "passphrase", "pwd", "secret", "token", "apikey", "api_key", "api-key",
 	"access_key", "access-key", "accesskey", "private_key", "private-key", "privatekey", "auth", "credential",
-	"cookie", "session_id", "session-id", "sessionid"}
+	"cookie", "session_id", "session-id", "sessionid", "accountkey", "account_key"}
 
 var secretWordList = newWords(secretWords...)
 
@@ -604,18 +624,35 @@ func (r *redactor) assignments() {
 		ke := run(r.text, i, isKeyChar)
 		done = ke
 		key := r.text[ks:ke]
-		j := skipQuote(r.text, ke)
+		// JSON inside a JSON string quotes with \" ({\"password\":\"x\"}).
+		j := skipEscapedQuote(r.text, skipQuote(r.text, ke))
 		j = run(r.text, j, isSpaceByte)
 		sep := "="
+		var quote byte
+		escaped := false
 		if j < len(r.text) && (r.text[j] == ':' || r.text[j] == '=') {
 			j = run(r.text, j+1, isSpaceByte)
-			j = skipQuote(r.text, j)
+			if j < len(r.text) && (r.text[j] == '"' || r.text[j] == '\'') {
+				quote = r.text[j]
+				j++
+			} else if k := skipEscapedQuote(r.text, j); k > j {
+				quote, escaped, j = '"', true, k
+			}
 		} else if j > ke && j == run(r.text, ke, isSpaceByte) {
 			sep = " " // --password hunter2
 		} else {
 			continue
 		}
 		end := runMax(r.text, j, isValue)
+		if quote != 0 && passwordKey(key) {
+			// password: "correct horse battery staple": a quoted password
+			// is all of it, spaces too.
+			if escaped {
+				end = max(end, escapedQuotedEnd(r.text, j))
+			} else {
+				end = max(end, quotedEnd(r.text, j, quote))
+			}
+		}
 		done = max(done, end) // keys inside this value belong to it
 		end = cutAtFound(found, j, end)
 		if end > j && secretAssignment(key, sep, r.text[j:end]) {
@@ -657,19 +694,85 @@ func (r *redactor) privateKeys() {
 func secretAssignment(key, sep, value string) bool {
 	k := strings.ToLower(key)
 	if strings.TrimSpace(sep) == "" && !strings.HasPrefix(key, "-") {
-		for _, w := range []string{"secret_access_key", "session_token", "secret_key", "private_key", "client_secret"} {
+		// .netrc's "password VALUE" too, when the value looks generated.
+		for _, w := range []string{"secret_access_key", "session_token", "secret_key", "private_key", "client_secret", "password", "passwd"} {
 			if strings.Contains(k, w) {
 				return looksRandom(value)
 			}
 		}
 		return false
 	}
-	for _, w := range []string{"passw", "passphrase", "pwd", "secret", "private"} {
-		if strings.Contains(k, w) {
-			return value != ""
-		}
+	if passwordKey(key) {
+		return value != ""
 	}
 	return looksRandom(value)
+}
+
+// passwordKey reports whether key names a password-like value, one that is
+// a secret whatever it looks like.
+func passwordKey(key string) bool {
+	k := strings.ToLower(key)
+	for _, w := range []string{"passw", "passphrase", "pwd", "secret", "private"} {
+		if strings.Contains(k, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// skipEscapedQuote skips a backslash-escaped double quote at i.
+func skipEscapedQuote(s string, i int) int {
+	if i+1 < len(s) && s[i] == '\\' && s[i+1] == '"' {
+		return i + 2
+	}
+	return i
+}
+
+// escapedQuotedEnd is quotedEnd for a value quoted with \" (JSON inside a
+// JSON string): it ends at the next \", or is i when none closes it on its
+// line within maxValue bytes.
+func escapedQuotedEnd(s string, i int) int {
+	limit := min(len(s), i+maxValue)
+	// Each character of the inner text is one byte or an outer escape
+	// (two bytes); an inner escape (\\ then a character) escapes the next.
+	for k := i; k+1 < limit; {
+		switch {
+		case s[k] == '\n' || s[k] == '\r':
+			return i
+		case s[k] == '\\' && s[k+1] == '"':
+			return k
+		case s[k] == '\\' && s[k+1] == '\\':
+			k += 2 // the inner backslash: the inner character after it is escaped
+			if k+1 < limit && s[k] == '\\' {
+				k += 2
+			} else {
+				k++
+			}
+		case s[k] == '\\':
+			k += 2
+		default:
+			k++
+		}
+	}
+	return i
+}
+
+// quotedEnd returns where the value quoted by q that starts at i ends (at
+// its closing quote, backslash escapes skipped inside double quotes), or
+// i when it does not close on its line within maxValue bytes.
+func quotedEnd(s string, i int, q byte) int {
+	limit := min(len(s), i+maxValue)
+	for k := i; k < limit; k++ {
+		switch c := s[k]; {
+		case c == q:
+			return k
+		case c == '\n' || c == '\r':
+			return i
+		case c == '\\' && q == '"':
+			k++
+		}
+	}
+	return i
 }
 
 // looksRandom reports whether s looks like a generated token: at least 16
@@ -746,4 +849,34 @@ func isTokenKey(k string) bool {
 		}
 	}
 	return false
+}
+
+// pem64 is "-----BEGIN" in base64, as a PEM block starts when it is itself
+// base64-encoded (kubeconfig's client-key-data, Kubernetes secrets' data).
+const pem64 = "LS0tLS1CRUdJTi"
+
+func isStdBase64(c byte) bool { return alnum(c) || c == '+' || c == '/' || c == '=' }
+
+// base64PrivateKeys finds base64-encoded PEM private keys: the whole
+// encoded block, when its first bytes decode to a private key's header.
+func (r *redactor) base64PrivateKeys() {
+	if !r.may(&wordPEM64) {
+		return
+	}
+	var m runMemo
+	each(r.text, pem64, func(i int) {
+		if i > 0 && isStdBase64(r.text[i-1]) {
+			return
+		}
+		end := m.run(r.text, i, isStdBase64)
+		head := r.text[i:min(end, i+96)]
+		head = head[:len(head)/4*4]
+		dec, err := base64.StdEncoding.DecodeString(head)
+		if err != nil && len(dec) == 0 {
+			return
+		}
+		if h := string(dec); strings.Contains(h, "PRIVATE KEY-----") {
+			r.add(i, end)
+		}
+	})
 }

@@ -66,6 +66,34 @@ func TestRedact(t *testing.T) {
 		{"NPM_TOKEN=npm_abcdefghijklmnopqrstuvwxyz0123456789", "NPM_TOKEN=npm_[REDACTED]"},
 		{"--token 8f14e45fceea167a5a36dedd4bea2543", "--token [REDACTED]"},
 		{"cat <<EOF\n-----BEGIN RSA PRIVATE KEY-----\nMIIEow\n-----END RSA PRIVATE KEY-----\nEOF", "cat <<EOF\n-----BEGIN RSA PRIVATE KEY-----[REDACTED]-----END RSA PRIVATE KEY-----\nEOF"},
+		// What tools print (cat .env, kubectl config view --raw, ~/.netrc,
+		// connection strings, vault login): a quoted password is all of
+		// its words; a token word alone keeps its first word only.
+		{`password: "correct horse battery staple"`, `password: "[REDACTED]"`},
+		{"MYSQL_ROOT_PASSWORD='my secret pw'\nX=1", "MYSQL_ROOT_PASSWORD='[REDACTED]'\nX=1"},
+		{`{"password":"a \"b\" c","user":"u"}`, `{"password":"[REDACTED]","user":"u"}`},
+		{`password: "unclosed value`, `password: "[REDACTED] value`},
+		{`author: "Jane Q Public and John Smith"`, `author: "Jane Q Public and John Smith"`},
+		{"client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQpNSUlFb3dJQkFBS0NBUUVB\nclient-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUM=",
+			"client-key-data: [REDACTED]\nclient-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUM="},
+		{"machine api.heroku.com\n  login me@example.com\n  password 01234567-89ab-cdef-0123-456789abcdef", "machine api.heroku.com\n  login me@example.com\n  password [REDACTED]"},
+		{"forgot your password reset link", "forgot your password reset link"},
+		{"DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MA==;EndpointSuffix=core.windows.net",
+			"DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=[REDACTED];EndpointSuffix=core.windows.net"},
+		{"DIGITALOCEAN_TOKEN=dop_v1_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "DIGITALOCEAN_TOKEN=dop_v1_[REDACTED]"},
+		{"Key  Value\ntoken  hvs.CAESIAbcdefghijklmnopqrstuvwxyz0123456789", "Key  Value\ntoken  hvs.[REDACTED]"},
+		{"shpat_0123456789abcdef0123456789abcdef", "shpat_[REDACTED]"},
+		{"password = pypi-AgEIcHlwaS5vcmcCJDAwMDAwMDAwLTAwMDAtMDAwMC0wMDAw", "password = [REDACTED]"},
+		{"TWINE=pypi-AgEIcHlwaS5vcmcCJDAwMDAwMDAwLTAwMDAtMDAwMC0wMDAw", "TWINE=pypi-AgEIcHlwaS5vcmc[REDACTED]"},
+		{"AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ", "AGE-SECRET-KEY-1[REDACTED]"},
+		{"SG.abcdefghijklmnopqrstuv.abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "SG.[REDACTED]"},
+		{"glrt-abcdefghijklmnopqrstu", "glrt-[REDACTED]"},
+		{"dapi0123456789abcdef0123456789abcdef", "dapi[REDACTED]"},
+		// JSON inside a JSON string (an API's answer printed, a stored request).
+		{`{"data":"{\"password\":\"hunter2\"}"}`, `{"data":"{\"password\":\"[REDACTED]\"}"}`},
+		{`{"data":"{\"password\": \"a b\\\"c\", \"u\": 1}"}`, `{"data":"{\"password\": \"[REDACTED]\", \"u\": 1}"}`},
+		{`echo "{\"api_key\": \"Zx9aB8cD7eF6gH5iJ4kL\"}"`, `echo "{\"api_key\": \"[REDACTED]\"}"`},
+		{`{\"max_tokens\": \"1024\"}`, `{\"max_tokens\": \"1024\"}`},
 	}
 	for _, tt := range tests {
 		got, changed := Redact(tt.in)
@@ -142,7 +170,9 @@ func TestRedactHostileInput(t *testing.T) {
 		// measured the run anew (-eyJ: 40 s for 256 KiB), and searches
 		// that once ran to the end of the text from every start.
 		"-eyJ", "-eyJa.eyJ", "-sk-ant-", "-AIza", "-sk-", "hooks.slack.com/services/", "authorization:", "a://",
-		"mysql -p", "sshpass -p ", "-----BEGIN", "-----BEGIN PRIVATE KEY-----", "bearer -"} {
+		"mysql -p", "sshpass -p ", "-----BEGIN", "-----BEGIN PRIVATE KEY-----", "bearer -",
+		// Quoted passwords that never close; base64 PEM headers.
+		`password="`, `password="\`, "password='a ", `password:\"`, `password:\"\\`, "LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQ", "LS0tLS1CRUdJTi+"} {
 		text := strings.Repeat(unit, (256<<10)/len(unit))
 		start := time.Now()
 		Redact(text)

@@ -358,23 +358,34 @@ type handler struct {
 
 func (h handler) handle(ctx context.Context, ev *event) reply {
 	if ev.kind == evPostTool {
+		var unrec error
 		if h.opts.Record != nil {
 			o := Outcome{Agent: h.agent, Event: ev.name, Session: ev.session, ToolUseID: ev.toolUseID, Tool: ev.call.Tool,
 				Cwd: ev.call.Cwd, Input: ev.call.Input, Response: ev.response, Error: ev.errText, Duration: ev.duration, Time: h.opts.Now()}
-			if err := h.opts.Record(ctx, o); err != nil {
-				// The tool already ran: blocking would only tell the agent it
-				// failed. The person watching stderr learns the trail has a gap.
-				return unrecorded(h.a, ev, err.Error())
-			}
+			// The tool already ran: blocking would only tell the agent it
+			// failed. The person watching stderr learns the trail has a gap;
+			// the output is still redacted below (a trail that cannot be
+			// written must not let a secret through to the model).
+			unrec = h.opts.Record(ctx, o)
+		}
+		r := h.a.recorded(ev)
+		if unrec != nil {
+			r = unrecorded(h.a, ev, unrec.Error())
 		}
 		if h.opts.Redact != nil && ev.name == "PostToolUse" {
 			if rw, ok := h.a.(outputRewriter); ok {
-				if out, n := redactOutput(ev.response, h.opts.Redact); n > 0 {
-					return rw.rewriteOutput(ev, out, n)
+				out, n, err := safeRedactOutput(ev.response, h.opts.Redact)
+				switch {
+				case err != nil:
+					r.stderr = joinWarnings(r.stderr, "safeclaw: warning: the output of "+ev.call.Tool+" was not checked for secrets: "+err.Error())
+				case n > 0:
+					stderr := r.stderr
+					r = rw.rewriteOutput(ev, out, n)
+					r.stderr = stderr
 				}
 			}
 		}
-		return h.a.recorded(ev)
+		return r
 	}
 	if h.decide == nil {
 		return h.a.block(ev, "no decision function (safeclaw is not configured)")

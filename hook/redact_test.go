@@ -3,6 +3,7 @@ package hook
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -92,5 +93,85 @@ func TestRedactOutputLeavesOddOutput(t *testing.T) {
 		if n != 0 || string(out) != raw {
 			t.Errorf("%q: %q, %d", raw, out, n)
 		}
+	}
+}
+
+// keyRedact stands in for the audit trail's redactor on assignments: it
+// knows sk-live-123 anywhere and redacts the first word after password= or
+// apiKey= (as the real one does for key=value text).
+func keyRedact(s string) (string, bool) {
+	out, changed := fakeRedact(s)
+	for _, k := range []string{"password=", "apiKey="} {
+		if i := strings.Index(out, k); i >= 0 {
+			v := out[i+len(k):]
+			end := strings.IndexAny(v, " \n")
+			if end < 0 {
+				end = len(v)
+			}
+			if end > 0 && v[:end] != "[REDACTED]" {
+				out, changed = out[:i+len(k)]+"[REDACTED]"+v[end:], true
+			}
+		}
+	}
+	return out, changed
+}
+
+// A secret named by its key in a structured output (an MCP tool's
+// {"password": ...}) is redacted whole, even when its text alone looks
+// harmless or holds spaces; other fields of the same object are kept.
+// Two keys that redact alike keep both values.
+func TestRedactOutputSecretKeys(t *testing.T) {
+	raw := `{"user":"app","password":"correct horse battery","apiKey":"Zx9","note":"password rotation is monthly","n":3,"nested":[{"password":"pw"}],` +
+		`"sk-live-123":"a","x sk-live-123":"b"}`
+	out, n := redactOutput(json.RawMessage(raw), keyRedact)
+	var got map[string]any
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("%s: %v", out, err)
+	}
+	if got["password"] != "[REDACTED]" || got["apiKey"] != "[REDACTED]" || got["user"] != "app" ||
+		got["note"] != "password rotation is monthly" || got["n"] != float64(3) {
+		t.Errorf("%s", out)
+	}
+	if nested := got["nested"].([]any)[0].(map[string]any); nested["password"] != "[REDACTED]" {
+		t.Errorf("nested %s", out)
+	}
+	if got["[REDACTED]"] != "a" || got["x [REDACTED]"] != "b" || strings.Contains(string(out), "sk-live-123") || n != 5 {
+		t.Errorf("%d: %s", n, out)
+	}
+	// Two keys redacting to the same text: both values stay.
+	out, _ = redactOutput(json.RawMessage(`{"sk-live-123":"a","[REDACTED]x":"c"}`), func(s string) (string, bool) {
+		if s == "sk-live-123" || s == "[REDACTED]x" {
+			return "[REDACTED]", true
+		}
+		return s, false
+	})
+	if !strings.Contains(string(out), `"a"`) || !strings.Contains(string(out), `"c"`) {
+		t.Errorf("collision lost a value: %s", out)
+	}
+}
+
+// A trail that cannot be written, or a redactor that panics, never blocks
+// the hook nor crashes it (the tool already ran): the first still redacts
+// the output, the second answers as if nothing were found; both warn on
+// stderr.
+func TestRedactOutputFailures(t *testing.T) {
+	in := []byte(`{"session_id":"s","cwd":"/p","hook_event_name":"PostToolUse","tool_name":"Bash","tool_use_id":"t1",` +
+		`"tool_input":{"command":"cat .env"},"tool_response":{"stdout":"KEY=sk-live-123"},"duration_ms":3}`)
+	failing := func(context.Context, Outcome) error { return errors.New("disk full") }
+	r := run(t, "claude", in, nil, Options{Record: failing, Redact: fakeRedact})
+	if r.code != 0 || strings.Contains(r.stdout, "sk-live-123") || !strings.Contains(r.stdout, `"stdout":"KEY=[REDACTED]"`) ||
+		!strings.Contains(r.stderr, "not recorded") || !strings.Contains(r.stderr, "disk full") {
+		t.Errorf("record failure: %+v", r)
+	}
+	panics := func(string) (string, bool) { panic("boom") }
+	r = run(t, "claude", in, nil, Options{Redact: panics})
+	if r.code != 0 || r.stdout != "{}\n" || !strings.Contains(r.stderr, "not checked for secrets") || !strings.Contains(r.stderr, "boom") {
+		t.Errorf("redactor panic: %+v", r)
+	}
+	var recorded int
+	rec := func(context.Context, Outcome) error { recorded++; return nil }
+	r = run(t, "claude", in, nil, Options{Record: rec, Redact: panics})
+	if r.code != 0 || r.stdout != "{}\n" || recorded != 1 || strings.Contains(r.stderr, "not recorded") {
+		t.Errorf("redactor panic after a record: %+v (%d recorded)", r, recorded)
 	}
 }

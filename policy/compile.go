@@ -39,13 +39,21 @@ type Policy struct {
 	tests     []TestCase
 	byKind    map[action.Kind]*lazyBucket
 	wild      *lazyBucket // rules with a glob action, for kinds not in byKind
-	protectW  []pathGlob
-	protectR  []pathGlob
-	home      string // expands ~/ in the paths tool arguments name (self-protection)
-	hash      string
-	canonical func() []byte // computed on first use when the hash is known
-	files     []string
-	bufs      sync.Pool // *[]byte scratch for command_regex
+	// The protected paths and the rules' path globs are compiled on first
+	// use (protected, paths): a hook deciding a command that names no
+	// file never needs them.
+	protectOnce sync.Once
+	protectRaw  []string // ProtectWrite then ProtectRead, as Compile was given them
+	nProtectW   int
+	protectW    []pathGlob
+	protectR    []pathGlob
+	pathsOnce   sync.Once
+	workspace   string // expands ${workspace} in path globs
+	home        string // expands ~ in path globs and in the paths tool arguments name (self-protection)
+	hash        string
+	canonical   func() []byte // computed on first use when the hash is known
+	files       []string
+	bufs        sync.Pool // *[]byte scratch for command_regex
 
 	defaultOutcome outcome
 }
@@ -77,7 +85,15 @@ func Compile(files []*File, opts Options) (*Policy, error) {
 	p := &Policy{def: action.Deny}
 	p.bufs.New = func() any { b := make([]byte, 0, 256); return &b }
 	var defFile *File
-	names := map[string]*rule{}
+	nRules := 0
+	for _, f := range files {
+		if f != nil {
+			nRules += len(f.rules)
+		}
+	}
+	rules := make([]rule, nRules) // one allocation for the rules
+	p.rules = make([]*rule, 0, nRules)
+	names := make(map[string]*rule, nRules)
 	var titles []string
 	for _, f := range files {
 		if f == nil {
@@ -99,22 +115,20 @@ func Compile(files []*File, opts Options) (*Policy, error) {
 			}
 		}
 		for _, fr := range f.rules {
-			r := *fr
+			r := &rules[len(p.rules)]
+			*r = *fr
 			r.index = len(p.rules)
 			if r.name != "" {
 				if prev, dup := names[r.name]; dup {
-					pos := r.keyPos["name"]
+					pos, _ := r.keyPos.get("name")
 					return nil, &Error{File: r.file, Line: pos[0], Col: pos[1], Msg: fmt.Sprintf("duplicate rule name %q", r.name),
 						Hint: "first used at " + prev.source() + "; names identify rules in decisions and tests"}
 				}
-				names[r.name] = &r
+				names[r.name] = r
 			}
-			r.paths = nil
-			for _, raw := range r.pathsRaw {
-				r.paths = append(r.paths, compilePathGlob(raw, opts.Workspace, opts.Home))
-			}
+			r.pathGlobs = nil // compiled for this policy's options by paths
 			r.ref = action.RuleRef{Name: r.label(), Reason: r.reason, Source: r.source()}
-			p.rules = append(p.rules, &r)
+			p.rules = append(p.rules, r)
 		}
 		p.tests = append(p.tests, f.tests...)
 	}
@@ -134,11 +148,8 @@ func Compile(files []*File, opts Options) (*Policy, error) {
 		}
 	}
 	p.title = strings.Join(titles, " + ")
-	for _, list := range []struct {
-		in  []string
-		out *[]pathGlob
-	}{{opts.ProtectWrite, &p.protectW}, {opts.ProtectRead, &p.protectR}} {
-		for _, s := range list.in {
+	for _, list := range [2][]string{opts.ProtectWrite, opts.ProtectRead} {
+		for _, s := range list {
 			// Protected paths come from safeclaw itself (real directories,
 			// which may hold '$' or '{'), not from a policy file, so only the
 			// shape is checked here.
@@ -148,11 +159,14 @@ func Compile(files []*File, opts Options) (*Policy, error) {
 			if !strings.HasPrefix(s, "/") && !strings.HasPrefix(s, "~/") {
 				return nil, fmt.Errorf("protected path %q is not absolute", s)
 			}
-			g := compilePathGlob(s, opts.Workspace, opts.Home)
-			*list.out = append(*list.out, g)
 		}
 	}
-	p.home = opts.Home
+	if n := len(opts.ProtectWrite) + len(opts.ProtectRead); n > 0 {
+		// A copy: the caller may reuse its slices.
+		p.protectRaw = append(append(make([]string, 0, n), opts.ProtectWrite...), opts.ProtectRead...)
+		p.nProtectW = len(opts.ProtectWrite)
+	}
+	p.workspace, p.home = opts.Workspace, opts.Home
 	p.defReason = "no rule matched; default " + p.def.String()
 	p.defaultOutcome = outcome{effect: p.def, reason: p.defReason}
 	p.buildIndex()
@@ -171,48 +185,121 @@ func Compile(files []*File, opts Options) (*Policy, error) {
 	return p, nil
 }
 
+// protected returns the compiled protected paths: those agents may not
+// write, and those they may not read (nor write).
+func (p *Policy) protected() (write, read []pathGlob) {
+	p.protectOnce.Do(func() {
+		var segBuf []glob
+		globs := make([]pathGlob, len(p.protectRaw))
+		for i, s := range p.protectRaw {
+			globs[i] = compilePathGlobIn(s, p.workspace, p.home, &segBuf)
+		}
+		if p.nProtectW > 0 {
+			p.protectW = globs[:p.nProtectW:p.nProtectW]
+		}
+		if len(globs) > p.nProtectW {
+			p.protectR = globs[p.nProtectW:]
+		}
+	})
+	return p.protectW, p.protectR
+}
+
+// paths returns rule r's path globs, expanded for p's options (r must be
+// one of p's rules).
+func (p *Policy) paths(r *rule) []pathGlob {
+	p.compilePaths()
+	return r.pathGlobs
+}
+
+// compilePaths compiles every rule's path globs, once.
+func (p *Policy) compilePaths() {
+	p.pathsOnce.Do(func() {
+		n := 0
+		for _, r := range p.rules {
+			n += len(r.pathsRaw)
+		}
+		var segBuf []glob
+		globs := make([]pathGlob, n) // one allocation for all
+		for _, r := range p.rules {
+			if k := len(r.pathsRaw); k > 0 {
+				r.pathGlobs, globs = globs[:0:k], globs[k:]
+				for _, raw := range r.pathsRaw {
+					r.pathGlobs = append(r.pathGlobs, compilePathGlobIn(raw, p.workspace, p.home, &segBuf))
+				}
+			}
+		}
+	})
+}
+
 func (p *Policy) buildIndex() {
-	kinds := map[action.Kind]bool{}
+	// A bucket for every known kind and every kind a rule names literally;
+	// the buckets share one allocation.
+	n := len(action.Kinds)
+	for _, r := range p.rules {
+		n += len(r.kinds)
+	}
+	lbs := make([]lazyBucket, 0, n+1)
+	p.byKind = make(map[action.Kind]*lazyBucket, len(action.Kinds))
+	add := func(k action.Kind) {
+		if _, ok := p.byKind[k]; !ok {
+			lbs = append(lbs, lazyBucket{p: p, kind: k})
+			p.byKind[k] = &lbs[len(lbs)-1]
+		}
+	}
 	for _, k := range action.Kinds {
-		kinds[k] = true
+		add(k)
 	}
 	for _, r := range p.rules {
 		for _, g := range r.kinds {
 			if g.lit {
-				kinds[action.Kind(g.pat)] = true
+				add(action.Kind(g.pat))
 			}
 		}
 	}
-	p.byKind = make(map[action.Kind]*lazyBucket, len(kinds))
-	for k := range kinds {
-		p.byKind[k] = &lazyBucket{build: func() *bucket { return p.buildBucket(func(r *rule) bool { return r.matchKind(k) }) }}
-	}
-	p.wild = &lazyBucket{build: func() *bucket {
-		return p.buildBucket(func(r *rule) bool { return slices.ContainsFunc(r.kinds, func(g glob) bool { return !g.lit }) })
-	}}
+	lbs = append(lbs, lazyBucket{p: p, wild: true})
+	p.wild = &lbs[len(lbs)-1]
 }
 
 // lazyBucket is one kind's index, built when a decision first needs it: a
 // hook process decides one or two kinds and exits, so indexing the other
 // twenty was most of the cost of compiling the built-in policy.
 type lazyBucket struct {
-	once  sync.Once
-	build func() *bucket
-	b     *bucket
+	once sync.Once
+	p    *Policy
+	kind action.Kind // the rules that can match kind
+	wild bool        // or else the rules with a glob action (for kinds not in byKind)
+	b    *bucket
 }
 
 func (l *lazyBucket) get() *bucket {
-	l.once.Do(func() { l.b, l.build = l.build(), nil })
+	l.once.Do(func() {
+		if l.wild {
+			l.b = l.p.buildBucket(func(r *rule) bool { return slices.ContainsFunc(r.kinds, func(g glob) bool { return !g.lit }) })
+		} else {
+			l.b = l.p.buildBucket(func(r *rule) bool { return r.matchKind(l.kind) })
+		}
+	})
 	return l.b
 }
 
 // buildBucket indexes the rules in, in policy order.
 func (p *Policy) buildBucket(in func(*rule) bool) *bucket {
 	b := &bucket{}
+	n, keys := 0, 0
 	for _, r := range p.rules {
 		if in(r) {
-			keys, wild := r.indexKeys()
-			b.add(r, keys, wild)
+			n++
+			keys += len(r.patterns) + len(r.programs)
+		}
+	}
+	if n == 0 {
+		return b
+	}
+	b.all = make([]int32, 0, n)
+	bb := bucketBuilder{b: b, keys: keys}
+	for _, r := range p.rules {
+		if in(r) {
+			bb.add(r)
 		}
 	}
 	return b

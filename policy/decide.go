@@ -143,7 +143,7 @@ func (p *Policy) protect(req *action.Request, part *action.Part) (outcome, bool)
 			return selfApproveOutcome, true
 		}
 	}
-	if len(p.protectW) == 0 && len(p.protectR) == 0 {
+	if len(p.protectRaw) == 0 {
 		return outcome{}, false
 	}
 	for i := range part.Facets {
@@ -154,18 +154,21 @@ func (p *Policy) protect(req *action.Request, part *action.Part) (outcome, bool)
 			if path == "" {
 				continue
 			}
-			for j := range p.protectW {
-				g := &p.protectW[j]
+			protectW, protectR := p.protected()
+			var arr [48][2]int32
+			segs := segments(path, arr[:0])
+			for j := range protectW {
+				g := &protectW[j]
 				// A delete of a directory, or a write of a whole tree (git
 				// clone into it), reaches what lies under it.
-				if g.match(path) || ((f.Kind == action.FileDelete || f.Recursive) && g.ancestorOf(path)) {
+				if g.matchCanonical(path, segs) || ((f.Kind == action.FileDelete || f.Recursive) && g.ancestorOf(path)) {
 					return protectWriteOutcome, true
 				}
 			}
-			for j := range p.protectR {
+			for j := range protectR {
 				// Keys may be neither read nor replaced.
-				g := &p.protectR[j]
-				if g.match(path) || ((f.Kind == action.FileDelete || f.Recursive) && g.ancestorOf(path)) {
+				g := &protectR[j]
+				if g.matchCanonical(path, segs) || ((f.Kind == action.FileDelete || f.Recursive) && g.ancestorOf(path)) {
 					return protectWriteOutcome, true
 				}
 			}
@@ -174,8 +177,11 @@ func (p *Policy) protect(req *action.Request, part *action.Part) (outcome, bool)
 			if path == "" {
 				continue
 			}
-			for j := range p.protectR {
-				if p.protectR[j].match(path) || (f.Recursive && p.protectR[j].ancestorOf(path)) {
+			_, protectR := p.protected()
+			var arr [48][2]int32
+			segs := segments(path, arr[:0])
+			for j := range protectR {
+				if protectR[j].matchCanonical(path, segs) || (f.Recursive && protectR[j].ancestorOf(path)) {
 					return protectReadOutcome, true
 				}
 			}
@@ -199,31 +205,33 @@ func (p *Policy) protect(req *action.Request, part *action.Part) (outcome, bool)
 // policy.
 func (p *Policy) argsNameProtected(args any, cwd string) bool {
 	budget := 256 // strings examined: arguments are the agent's, keep it bounded
-	var walk func(v any, depth int) bool
-	walk = func(v any, depth int) bool {
-		if budget <= 0 || depth > 4 {
-			return false
-		}
-		switch x := v.(type) {
-		case string:
-			budget--
-			return p.protectedArg(x, cwd)
-		case []any:
-			for _, e := range x {
-				if walk(e, depth+1) {
-					return true
-				}
-			}
-		case map[string]any:
-			for _, e := range x {
-				if walk(e, depth+1) {
-					return true
-				}
-			}
-		}
+	return p.walkArgsProtected(args, cwd, 0, &budget)
+}
+
+// walkArgsProtected is argsNameProtected's walk (a method, not a recursive
+// closure, which would be allocated on every call).
+func (p *Policy) walkArgsProtected(v any, cwd string, depth int, budget *int) bool {
+	if *budget <= 0 || depth > 4 {
 		return false
 	}
-	return walk(args, 0)
+	switch x := v.(type) {
+	case string:
+		*budget--
+		return p.protectedArg(x, cwd)
+	case []any:
+		for _, e := range x {
+			if p.walkArgsProtected(e, cwd, depth+1, budget) {
+				return true
+			}
+		}
+	case map[string]any:
+		for _, e := range x {
+			if p.walkArgsProtected(e, cwd, depth+1, budget) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // protectedArg reports whether s, read as a path, is protected: an
@@ -255,9 +263,12 @@ func (p *Policy) protectedArg(s, cwd string) bool {
 		}
 	}
 	path := canonicalPath(s, cwd)
-	for _, list := range [][]pathGlob{p.protectR, p.protectW} {
+	var arr [48][2]int32
+	segs := segments(path, arr[:0])
+	protectW, protectR := p.protected()
+	for _, list := range [2][]pathGlob{protectR, protectW} {
 		for j := range list {
-			if list[j].match(path) {
+			if list[j].matchCanonical(path, segs) {
 				return true
 			}
 		}

@@ -124,11 +124,11 @@ func (p *Policy) explainFacet(r *rule, req *action.Request, part *action.Part, f
 	if len(r.hosts) > 0 && !matchHosts(r.hosts, f.Host) {
 		return false, fmt.Sprintf("host %q does not match %s", f.Host, r.canon.Host)
 	}
-	if len(r.paths) > 0 {
+	if len(r.pathsRaw) > 0 {
 		path := canonicalPath(f.Path, req.Cwd)
-		if !r.matchPath(f, path) {
+		if !r.matchPath(f, path, p.paths(r)) {
 			var never []string
-			for _, g := range r.paths {
+			for _, g := range p.paths(r) {
 				if g.never {
 					never = append(never, g.raw+": "+g.why)
 				}

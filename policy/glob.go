@@ -122,10 +122,13 @@ func checkPathGlob(p string) (hint string, err error) {
 	if strings.Contains(strings.ReplaceAll(p, "${workspace}", ""), "{") {
 		return "braces are not supported; use a list of paths", fmt.Errorf("unsupported '{' in path glob %q", p)
 	}
-	segs := strings.Split(strings.TrimPrefix(p, "/"), "/")
-	for i, s := range segs {
+	// The segments, in order (as strings.Split would give them, without
+	// the slice).
+	rest = strings.TrimPrefix(p, "/")
+	for i := 0; ; i++ {
+		s, after, more := strings.Cut(rest, "/")
 		switch {
-		case s == "" && i == len(segs)-1 && i > 0:
+		case s == "" && !more && i > 0:
 			return "remove the trailing '/'", fmt.Errorf("path glob %q ends with '/'", p)
 		case s == "" && p != "/":
 			return "", fmt.Errorf("empty segment ('//') in path glob %q", p)
@@ -134,14 +137,25 @@ func checkPathGlob(p string) (hint string, err error) {
 		case strings.Contains(s, "**") && s != "**":
 			return "'**' must be a whole segment, as in dir/**/file; use '*' inside a segment", fmt.Errorf("bad '**' in path glob %q", p)
 		}
+		if !more {
+			return "", nil
+		}
+		rest = after
 	}
-	return "", nil
 }
 
 // compilePathGlob expands ${workspace} and ~ and compiles p (already checked).
-// Every hook compiles safeclaw's protected paths and the policy's path
-// globs, so it allocates little: the segments share one slice.
+// Hooks compile safeclaw's protected paths and the policy's path globs
+// (when a decision first needs them), so it allocates little: the segments
+// share one slice.
 func compilePathGlob(p, workspace, home string) pathGlob {
+	return compilePathGlobIn(p, workspace, home, nil)
+}
+
+// compilePathGlobIn is compilePathGlob taking the segments' storage from
+// segBuf (see take; nil allocates), so that the globs Compile expands share
+// a few blocks.
+func compilePathGlobIn(p, workspace, home string, segBuf *[]glob) pathGlob {
 	g := pathGlob{raw: p}
 	expanded := p
 	if strings.Contains(p, "${workspace}") {
@@ -158,7 +172,14 @@ func compilePathGlob(p, workspace, home string) pathGlob {
 	}
 	absolute := strings.HasPrefix(expanded, "/") || strings.HasPrefix(expanded, "\x00")
 	g.abs = absolute
-	segs := make([]glob, 0, strings.Count(expanded, "/")+strings.Count(workspace, "/")+strings.Count(home, "/")+2)
+	// Room for every segment: those of the pattern, of each expansion, and
+	// an implied leading "**".
+	marked := strings.IndexByte(expanded, 0) >= 0
+	room := strings.Count(expanded, "/") + 2
+	if marked {
+		room += strings.Count(workspace, "/") + strings.Count(home, "/")
+	}
+	segs := take(segBuf, room)
 	if !absolute {
 		g.star = true
 		segs = append(segs, glob{pat: "**"})
@@ -181,7 +202,7 @@ func compilePathGlob(p, workspace, home string) pathGlob {
 					segs = append(segs, glob{pat: d, lit: true})
 				}
 			}
-		case strings.Contains(s, "\x00W") || strings.Contains(s, "\x00H"):
+		case marked && (strings.Contains(s, "\x00W") || strings.Contains(s, "\x00H")):
 			// ${workspace} glued to other text inside one segment: expand literally
 			// and keep any wildcard of the rest.
 			s = strings.ReplaceAll(s, "\x00W", workspace)
@@ -274,7 +295,37 @@ func (g *pathGlob) match(p string) bool {
 		return false
 	}
 	var arr [48][2]int32
-	segs := segments(p, arr[:0])
+	return g.matchSegs(p, segments(p, arr[:0]))
+}
+
+// matchCanonical is match for a canonical path p (canonicalPath: clean, so
+// its segments are exactly what lies between its slashes), already split
+// into segs: matching one path against many globs (the protected paths)
+// splits it once, and an absolute glob's literal leading directory rejects
+// most paths at once.
+func (g *pathGlob) matchCanonical(p string, segs [][2]int32) bool {
+	if g.never {
+		return false
+	}
+	if g.abs && len(p) > 0 && p[0] == '/' && !hasDirPrefix(p, g.prefix) {
+		// The glob's head starts with the literal segments of prefix, so
+		// a clean absolute path it matches starts with them too.
+		return false
+	}
+	return g.matchSegs(p, segs)
+}
+
+// hasDirPrefix reports whether the clean absolute path p is dir or lies
+// under it; dir is "/" or a clean absolute path without a trailing slash.
+func hasDirPrefix(p, dir string) bool {
+	if dir == "/" {
+		return true
+	}
+	return strings.HasPrefix(p, dir) && (len(p) == len(dir) || p[len(dir)] == '/')
+}
+
+// matchSegs matches p, split into segs (segments).
+func (g *pathGlob) matchSegs(p string, segs [][2]int32) bool {
 	seg := func(i int) string { return p[segs[i][0]:segs[i][1]] }
 	run := func(r []glob, at int) bool {
 		for j := range r {

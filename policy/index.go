@@ -1,6 +1,10 @@
 package policy
 
-import "github.com/safeclaw/safeclaw/action"
+import (
+	"sync"
+
+	"github.com/safeclaw/safeclaw/action"
+)
 
 // The rule index. Rules are bucketed by the facet kind they can match; in a
 // bucket, rules whose command matchers pin a literal program are filed
@@ -29,39 +33,6 @@ func patternKey(p *cmdPattern) (k progKey, ok bool) {
 	return k, true
 }
 
-// indexKeys returns the keys the rule is filed under; wild means some
-// command matcher names a glob program; no keys and not wild means the rule
-// pins no program.
-func (r *rule) indexKeys() (keys []progKey, wild bool) {
-	add := func(k progKey) {
-		for _, x := range keys {
-			if x == k {
-				return
-			}
-		}
-		keys = append(keys, k)
-	}
-	switch {
-	case len(r.patterns) > 0:
-		for _, pat := range r.patterns {
-			if k, ok := patternKey(pat); ok {
-				add(k)
-			} else {
-				wild = true
-			}
-		}
-	case len(r.programs) > 0:
-		for _, g := range r.programs {
-			if g.lit {
-				add(progKey{prog: g.pat})
-			} else {
-				wild = true
-			}
-		}
-	}
-	return keys, wild
-}
-
 // subIndex holds one program's entries: those whose first positional is not
 // a literal word, and those filed by their literal first positional.
 type subIndex struct {
@@ -69,15 +40,32 @@ type subIndex struct {
 	bySub map[string][]int32
 }
 
-func (s *subIndex) add(k progKey, i int32) {
+// add files entry i under k, once: entries come in increasing order, so
+// i is already filed under k when it ends k's list. New lists take their
+// first element's room from ints (see take; nil allocates).
+func (s *subIndex) add(k progKey, i int32, ints *[]int32) {
 	if !k.hasSub {
-		s.any = append(s.any, i)
+		s.any = appendOnce(s.any, i, ints)
 		return
 	}
 	if s.bySub == nil {
 		s.bySub = map[string][]int32{}
 	}
-	s.bySub[k.sub] = append(s.bySub[k.sub], i)
+	if l := s.bySub[k.sub]; len(l) == 0 || l[len(l)-1] != i {
+		s.bySub[k.sub] = appendOnce(l, i, ints) // (a map write only when i is new)
+	}
+}
+
+// appendOnce appends i to l unless l ends with it; an empty l gets its
+// room from ints.
+func appendOnce(l []int32, i int32, ints *[]int32) []int32 {
+	if len(l) > 0 && l[len(l)-1] == i {
+		return l
+	}
+	if l == nil && ints != nil {
+		l = take(ints, 1)
+	}
+	return append(l, i)
 }
 
 // bucket holds the rules that can match one facet kind, each list in rule
@@ -89,29 +77,64 @@ type bucket struct {
 	byProg   map[string]*subIndex
 }
 
-// add files r under keys and wild, as r.indexKeys gives them (computed
-// once per rule by the caller: a rule goes into many buckets).
-func (b *bucket) add(r *rule, keys []progKey, wild bool) {
+// bucketBuilder builds a bucket: the map and its entries sized once for
+// the keys the rules can have (a hook builds the shell bucket of the
+// built-in default, with a hundred programs, on its first decision).
+type bucketBuilder struct {
+	b    *bucket
+	keys int        // how many keys the bucket's rules have at most
+	subs []subIndex // storage for byProg's entries
+	ints []int32    // storage for the entries' lists
+}
+
+// add files r, which comes after the rules already added: under the
+// literal program (and first positional) of each of its command patterns,
+// else of each of its programs; in wildProg when one of these is a glob;
+// in anyProg when it pins no program. Each list gets r once.
+func (bb *bucketBuilder) add(r *rule) {
+	b := bb.b
 	i := int32(r.index)
 	b.all = append(b.all, i)
-	if len(keys) == 0 && !wild {
+	switch {
+	case len(r.patterns) > 0:
+		for _, pat := range r.patterns {
+			if k, ok := patternKey(pat); ok {
+				bb.file(k, i)
+			} else {
+				b.wildProg = appendOnce(b.wildProg, i, nil)
+			}
+		}
+	case len(r.programs) > 0:
+		for j := range r.programs {
+			if g := &r.programs[j]; g.lit {
+				bb.file(progKey{prog: g.pat}, i)
+			} else {
+				b.wildProg = appendOnce(b.wildProg, i, nil)
+			}
+		}
+	default:
 		b.anyProg = append(b.anyProg, i)
-		return
 	}
-	if wild {
-		b.wildProg = append(b.wildProg, i)
+}
+
+// file files entry i under k.
+func (bb *bucketBuilder) file(k progKey, i int32) {
+	b := bb.b
+	if b.byProg == nil {
+		b.byProg = make(map[string]*subIndex, bb.keys)
+		bb.subs = make([]subIndex, 0, bb.keys)
 	}
-	for _, k := range keys {
-		if b.byProg == nil {
-			b.byProg = map[string]*subIndex{}
-		}
-		s := b.byProg[k.prog]
-		if s == nil {
+	s := b.byProg[k.prog]
+	if s == nil {
+		if len(bb.subs) < cap(bb.subs) {
+			bb.subs = bb.subs[:len(bb.subs)+1]
+			s = &bb.subs[len(bb.subs)-1]
+		} else {
 			s = &subIndex{}
-			b.byProg[k.prog] = s
 		}
-		s.add(k, i)
+		b.byProg[k.prog] = s
 	}
+	s.add(k, i, &bb.ints)
 }
 
 // maxMergedViews bounds the candidate lists merged on the stack; parts with
@@ -175,8 +198,12 @@ func (p *Policy) scan(b *bucket, req *action.Request, part *action.Part, f *acti
 
 // patIndex files a rule's many command patterns by program and first
 // positional, so a rule listing fifty programs tries one or two of them.
+// It is built when the rule is first tried: a hook process tries few rules
+// and exits, so building every rule's index at load was wasted.
 type patIndex struct {
-	byProg map[string]*subIndex // entries index r.patterns
+	once   sync.Once
+	pats   []*cmdPattern
+	byProg map[string]*subIndex // entries index pats (the rule's patterns)
 	wild   []int32
 }
 
@@ -187,7 +214,18 @@ func newPatIndex(pats []*cmdPattern) *patIndex {
 	if len(pats) < minIndexedPatterns {
 		return nil
 	}
-	x := &patIndex{byProg: make(map[string]*subIndex, len(pats))}
+	return &patIndex{pats: pats}
+}
+
+// get builds the index on first use.
+func (x *patIndex) get() *patIndex {
+	x.once.Do(x.build)
+	return x
+}
+
+func (x *patIndex) build() {
+	pats := x.pats
+	x.byProg = make(map[string]*subIndex, len(pats))
 	for i, pat := range pats {
 		k, ok := patternKey(pat)
 		if !ok {
@@ -199,9 +237,8 @@ func newPatIndex(pats []*cmdPattern) *patIndex {
 			s = &subIndex{}
 			x.byProg[k.prog] = s
 		}
-		s.add(k, int32(i))
+		s.add(k, int32(i), nil)
 	}
-	return x
 }
 
 // matchPatterns reports whether any of the rule's patterns matches v.
@@ -222,10 +259,11 @@ func (r *rule) matchPatterns(v *action.Argv) bool {
 		}
 		return false
 	}
-	if try(r.pidx.wild) {
+	x := r.pidx.get()
+	if try(x.wild) {
 		return true
 	}
-	s := r.pidx.byProg[v.Program]
+	s := x.byProg[v.Program]
 	if s == nil {
 		return false
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -20,22 +21,28 @@ type Finding struct {
 
 // wrappers run another command given as their arguments: an allow for them
 // allows whatever they run.
-var wrappers = map[string]bool{
-	"sudo": true, "doas": true, "su": true, "runuser": true, "env": true, "command": true, "exec": true, "builtin": true,
-	"nice": true, "ionice": true, "nohup": true, "setsid": true, "timeout": true, "time": true, "stdbuf": true,
-	"xargs": true, "watch": true, "strace": true, "ltrace": true, "chroot": true, "unshare": true, "nsenter": true,
-	"flock": true, "caffeinate": true, "script": true, "busybox": true, "eval": true, "source": true, ".": true,
-	"bash": true, "sh": true, "zsh": true, "dash": true, "ksh": true, "fish": true, "csh": true, "tcsh": true,
-	"npx": true, "pnpx": true, "bunx": true, "uvx": true, "pipx": true, "dlx": true, "parallel": true,
-	"docker": true, "podman": true, "kubectl": true, "ssh": true,
-}
+// (Built on first use: only lint reads it, and every process would build
+// it at start-up.)
+var wrappers = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{
+		"sudo": true, "doas": true, "su": true, "runuser": true, "env": true, "command": true, "exec": true, "builtin": true,
+		"nice": true, "ionice": true, "nohup": true, "setsid": true, "timeout": true, "time": true, "stdbuf": true,
+		"xargs": true, "watch": true, "strace": true, "ltrace": true, "chroot": true, "unshare": true, "nsenter": true,
+		"flock": true, "caffeinate": true, "script": true, "busybox": true, "eval": true, "source": true, ".": true,
+		"bash": true, "sh": true, "zsh": true, "dash": true, "ksh": true, "fish": true, "csh": true, "tcsh": true,
+		"npx": true, "pnpx": true, "bunx": true, "uvx": true, "pipx": true, "dlx": true, "parallel": true,
+		"docker": true, "podman": true, "kubectl": true, "ssh": true,
+	}
+})
 
 // codeRunners take code as an option value (-c, -e): an allow with a free
 // value allows any code.
-var codeRunners = map[string]string{
-	"bash": "-c", "sh": "-c", "zsh": "-c", "dash": "-c", "ksh": "-c", "fish": "-c",
-	"python": "-c", "node": "-e", "perl": "-e", "ruby": "-e", "php": "-r", "lua": "-e", "osascript": "-e",
-}
+var codeRunners = sync.OnceValue(func() map[string]string {
+	return map[string]string{
+		"bash": "-c", "sh": "-c", "zsh": "-c", "dash": "-c", "ksh": "-c", "fish": "-c",
+		"python": "-c", "node": "-e", "perl": "-e", "ruby": "-e", "php": "-r", "lua": "-e", "osascript": "-e",
+	}
+})
 
 // wordExamples are real words used to illustrate what a word glob also matches.
 var wordExamples = []string{"lsof", "lsblk", "serverless", "server", "http-server-x", "catdoc", "rmdir", "shred",
@@ -54,10 +61,11 @@ func Lint(p *Policy) []Finding {
 
 // lintAt is Lint with the time expiry is judged at.
 func lintAt(p *Policy, now time.Time) []Finding {
+	p.compilePaths() // covers compares the rules' compiled globs
 	var out []Finding
 	add := func(r *rule, key, format string, args ...any) {
 		src := r.sourceCol()
-		if pos, ok := r.keyPos[key]; ok && key != "" {
+		if pos, ok := r.keyPos.get(key); ok && key != "" {
 			src = fmt.Sprintf("%s:%d:%d", r.file, pos[0], pos[1])
 		}
 		out = append(out, Finding{Source: src, Rule: r.ref.Name, Message: fmt.Sprintf(format, args...)})
@@ -92,7 +100,7 @@ func lintAt(p *Policy, now time.Time) []Finding {
 			}
 		}
 		lintListenAllow(p, j, func(format string, args ...any) { add(b, "", format, args...) })
-		for _, g := range b.paths {
+		for _, g := range p.paths(b) {
 			if g.never {
 				add(b, "path", "path %q: %s", g.raw, g.why)
 			}
@@ -142,7 +150,7 @@ func lintAt(p *Policy, now time.Time) []Finding {
 			if !g.lit && !g.any {
 				add(b, "program", "program %q is a word glob: it also matches %s; name programs exactly", g.pat, example(g))
 			}
-			if b.effect == action.Allow && (wrappers[g.pat] || g.any) && len(b.patterns) == 0 && len(b.args) == 0 && len(b.regexes) == 0 {
+			if b.effect == action.Allow && (wrappers()[g.pat] || g.any) && len(b.patterns) == 0 && len(b.args) == 0 && len(b.regexes) == 0 {
 				add(b, "program", "allowing program %q allows whatever it runs (%s rm -rf ~); allow the wrapped commands instead", g.pat, g.pat)
 			}
 		}
@@ -178,7 +186,7 @@ func lintPattern(r *rule, pat *cmdPattern, add func(string, ...any)) {
 		return
 	}
 	prog := pat.prog.pat
-	if opt, ok := codeRunners[prog]; ok {
+	if opt, ok := codeRunners()[prog]; ok {
 		for _, o := range pat.opts {
 			if o.name.pat == opt && (!o.hasValue || !o.value.lit) {
 				add("pattern %q allows any code (%s %s '...'); allow specific scripts instead", pat.raw, prog, opt)
@@ -190,7 +198,7 @@ func lintPattern(r *rule, pat *cmdPattern, add func(string, ...any)) {
 			return
 		}
 	}
-	if wrappers[prog] {
+	if wrappers()[prog] {
 		if len(pat.pos) == 0 || pat.pos[0].any || !pat.pos[0].g.lit {
 			add("pattern %q allows whatever %s runs (it matches %q); allow the wrapped commands instead", pat.raw, prog, prog+" rm -rf ~")
 		}
@@ -272,7 +280,7 @@ var (
 func lintListenAllow(p *Policy, j int, add func(string, ...any)) {
 	a := p.rules[j]
 	if a.effect != action.Allow || a.approval || !a.hasViewMatchers() || !a.matchKind(action.ShellExecute) ||
-		len(a.ports) > 0 || len(a.hosts) > 0 || len(a.paths) > 0 || len(a.urls) > 0 || len(a.tools) > 0 ||
+		len(a.ports) > 0 || len(a.hosts) > 0 || len(a.pathsRaw) > 0 || len(a.urls) > 0 || len(a.tools) > 0 ||
 		len(a.servers) > 0 || len(a.uris) > 0 || len(a.argm) > 0 {
 		return
 	}
@@ -326,7 +334,7 @@ func namesWord(r *rule, word string) bool {
 // broadKindRule reports whether r decides every facet of kind k (no
 // matchers beyond its action and port "*", no conditions).
 func broadKindRule(r *rule, k action.Kind) bool {
-	if !r.matchKind(k) || r.hasViewMatchers() || len(r.hosts) > 0 || len(r.paths) > 0 ||
+	if !r.matchKind(k) || r.hasViewMatchers() || len(r.hosts) > 0 || len(r.pathsRaw) > 0 ||
 		len(r.urls) > 0 || len(r.tools) > 0 || len(r.servers) > 0 || len(r.agents) > 0 || len(r.uris) > 0 || len(r.argm) > 0 ||
 		r.hasExpires || r.schedule != nil {
 		return false
@@ -391,13 +399,14 @@ func covers(a, b *rule) bool {
 			}
 		}
 	}
-	if len(a.paths) > 0 {
-		if len(b.paths) == 0 {
+	if len(a.pathsRaw) > 0 {
+		if len(b.pathsRaw) == 0 {
 			return false
 		}
-		for k, bp := range b.paths {
+		// lintAt compiled the globs (Policy.paths) before comparing rules.
+		for k, bp := range b.pathGlobs {
 			ok := false
-			for l, ap := range a.paths {
+			for l, ap := range a.pathGlobs {
 				if a.pathsRaw[l] == b.pathsRaw[k] && !ap.never {
 					ok = true
 					break

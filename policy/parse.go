@@ -217,8 +217,13 @@ func Parse(name string, data []byte) (*File, error) {
 		}
 		names := map[string]*rule{}
 		regexCost := 0
+		var arena patArena
+		slab := make([]rule, len(items)) // one allocation for the file's rules
+		if len(items) > 0 {
+			f.rules = make([]*rule, 0, len(items))
+		}
 		for i, it := range items {
-			r, err := parseRule(it, name, i)
+			r, err := parseRule(it, name, i, &arena, &slab[i])
 			if err != nil {
 				return nil, err
 			}
@@ -228,7 +233,8 @@ func Parse(name string, data []byte) (*File, error) {
 			}
 			if r.name != "" {
 				if prev, dup := names[r.name]; dup {
-					return nil, &Error{File: name, Line: r.keyPos["name"][0], Col: r.keyPos["name"][1],
+					pos, _ := r.keyPos.get("name")
+					return nil, &Error{File: name, Line: pos[0], Col: pos[1],
 						Msg: fmt.Sprintf("duplicate rule name %q", r.name), Hint: "first used at " + prev.source() + "; names identify rules in decisions and tests"}
 				}
 				names[r.name] = r
@@ -291,13 +297,15 @@ func kindGlobMatchesSomething(g glob) bool {
 	return strings.HasPrefix("tool.", lit) || (strings.HasPrefix(lit, "tool.") && strings.Contains(g.pat, "*"))
 }
 
-func parseRule(n *strictyaml.Node, file string, idx int) (*rule, error) {
+// parseRule reads one rule into r (zero); arena holds the storage its
+// command patterns take (shared by the rules of a file).
+func parseRule(n *strictyaml.Node, file string, idx int, arena *patArena, r *rule) (*rule, error) {
 	if err := checkKeys(n, "rule", ruleKeys, misplacedInRule); err != nil {
 		return nil, err
 	}
-	r := &rule{file: file, line: n.Line, col: n.Col, keyPos: map[string][2]int{}}
+	r.file, r.line, r.col, r.keyPos = file, n.Line, n.Col, make(keyPositions, 0, len(n.Keys)+1)
 	for _, k := range n.Keys {
-		r.keyPos[k.Value] = [2]int{k.Line, k.Col}
+		r.keyPos.set(k.Value, [2]int{k.Line, k.Col})
 	}
 	var err error
 	str := func(key string) (string, error) {
@@ -317,7 +325,8 @@ func parseRule(n *strictyaml.Node, file string, idx int) (*rule, error) {
 			return nil, err
 		}
 		if n.Get("id") != nil {
-			r.keyPos["name"] = r.keyPos["id"]
+			pos, _ := r.keyPos.get("id")
+			r.keyPos.set("name", pos)
 		}
 	}
 	if (n.Get("name") != nil || n.Get("id") != nil) && strings.TrimSpace(r.name) == "" {
@@ -348,10 +357,10 @@ func parseRule(n *strictyaml.Node, file string, idx int) (*rule, error) {
 			return nil, err
 		}
 		r.patterns = make([]*cmdPattern, 0, len(vals))
-		r.canon.CommandPattern = make([]string, 0, len(vals))
+		pats := make([]cmdPattern, len(vals)) // one allocation for the rule's patterns
 		for i, s := range vals {
-			p, err := compilePattern(s)
-			if err != nil {
+			p := &pats[i]
+			if err := compilePatternInto(p, s, arena); err != nil {
 				pe := err.(*patternError)
 				e := items[i].Errorf(pe.hint, "%s", pe.msg)
 				if items[i].Plain && pe.off > 0 {
@@ -365,8 +374,8 @@ func parseRule(n *strictyaml.Node, file string, idx int) (*rule, error) {
 				return nil, e
 			}
 			r.patterns = append(r.patterns, p)
-			r.canon.CommandPattern = append(r.canon.CommandPattern, s)
 		}
+		r.canon.CommandPattern = vals
 	}
 	if v := n.Get("command_regex"); v != nil {
 		items, vals, err := v.StringOrList("command_regex")

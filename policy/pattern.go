@@ -41,8 +41,8 @@ func (e *patternError) Error() string { return e.msg }
 // splitPattern splits a pattern into words on whitespace; "..." and '...'
 // group a word with spaces (the quotes are removed). Unquoted shell
 // operators are refused: a pattern matches one simple command.
-func splitPattern(s string) ([]string, error) {
-	if words, ok := splitPlainPattern(s); ok {
+func splitPattern(s string, a *patArena) ([]string, error) {
+	if words, ok := splitPlainPattern(s, a); ok {
 		return words, nil
 	}
 	var words []string
@@ -101,7 +101,7 @@ func splitPattern(s string) ([]string, error) {
 // splitPlainPattern splits a pattern without quotes or special characters
 // (most patterns) into substrings of s without copying; ok is false when
 // splitPattern must do the full job.
-func splitPlainPattern(s string) (words []string, ok bool) {
+func splitPlainPattern(s string, a *patArena) (words []string, ok bool) {
 	n := 0
 	inWord := false
 	for i := 0; i < len(s); i++ {
@@ -117,7 +117,7 @@ func splitPlainPattern(s string) (words []string, ok bool) {
 			}
 		}
 	}
-	words = make([]string, 0, n)
+	words = take(a.wordBuf(), n)
 	start := -1
 	for i := 0; i <= len(s); i++ {
 		if i == len(s) || s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r' {
@@ -134,45 +134,130 @@ func splitPlainPattern(s string) (words []string, ok bool) {
 	return words, true
 }
 
-func compilePattern(s string) (*cmdPattern, error) {
-	if i, r := invisibleAt(s); i >= 0 {
-		return nil, &patternError{off: i, msg: fmt.Sprintf("command_pattern %q contains the invisible character %U", s, r), hint: invisibleHint(r)}
+// patArena hands out the storage of many patterns' words, options and
+// positionals from shared blocks, and remembers the last program name:
+// the built-in default alone has 160 patterns, compiled by every hook. A
+// nil arena allocates each pattern on its own.
+type patArena struct {
+	words []string
+	opts  []patOpt
+	pos   []patWord
+	// prevWord and prevProg memoise action.ProgramName (patterns of a rule
+	// mostly share their program).
+	prevWord, prevProg string
+}
+
+// arenaBlock is how many elements an arena block holds.
+const arenaBlock = 64
+
+func (a *patArena) wordBuf() *[]string {
+	if a == nil {
+		return nil
 	}
-	words, err := splitPattern(s)
-	if err != nil {
+	return &a.words
+}
+
+// take returns an empty slice with room for n elements, cut from *buf (a
+// new block when it has too little room) or, for a nil buf, allocated. The
+// capacity is exactly n, so appending past it cannot reach a neighbour.
+func take[T any](buf *[]T, n int) []T {
+	if buf == nil {
+		return make([]T, 0, n)
+	}
+	if cap(*buf)-len(*buf) < n {
+		*buf = make([]T, 0, max(n, arenaBlock))
+	}
+	l := len(*buf)
+	*buf = (*buf)[:l+n]
+	return (*buf)[l : l : l+n]
+}
+
+// programName is action.ProgramName(word), remembering the last answer.
+func (a *patArena) programName(word string) string {
+	if a == nil {
+		return action.ProgramName(word)
+	}
+	if word != a.prevWord || a.prevProg == "" {
+		a.prevWord, a.prevProg = word, action.ProgramName(word)
+	}
+	return a.prevProg
+}
+
+// parsePatternArgv is action.ParseArgv(words) for what compilePattern
+// reads of it (program, options, positionals). Words without an option
+// (no word after the program starts with '-' and is longer than "-") are
+// all positionals whatever the program's option spec, and are not parsed
+// again.
+func parsePatternArgv(words []string, a *patArena) (prog string, opts []action.Option, pos []string) {
+	for _, w := range words[1:] {
+		if len(w) >= 2 && w[0] == '-' {
+			argv := action.ParseArgv(words)
+			return argv.Program, argv.Options, argv.Positionals
+		}
+	}
+	if len(words) > 1 {
+		pos = words[1:]
+	}
+	return a.programName(words[0]), nil, pos
+}
+
+func compilePattern(s string) (*cmdPattern, error) {
+	p := new(cmdPattern)
+	if err := compilePatternInto(p, s, nil); err != nil {
 		return nil, err
 	}
+	return p, nil
+}
+
+// compilePatternInto compiles s into p, taking storage from a (which may
+// be nil).
+func compilePatternInto(p *cmdPattern, s string, a *patArena) error {
+	if i, r := invisibleAt(s); i >= 0 {
+		return &patternError{off: i, msg: fmt.Sprintf("command_pattern %q contains the invisible character %U", s, r), hint: invisibleHint(r)}
+	}
+	words, err := splitPattern(s, a)
+	if err != nil {
+		return err
+	}
 	if len(words) == 0 {
-		return nil, &patternError{msg: "empty command_pattern", hint: "write the program and its arguments, e.g. \"npm run dev\""}
+		return &patternError{msg: "empty command_pattern", hint: "write the program and its arguments, e.g. \"npm run dev\""}
 	}
 	if words[0] == "" {
-		return nil, &patternError{msg: "command_pattern starts with an empty word", hint: "the first word is the program"}
+		return &patternError{msg: "command_pattern starts with an empty word", hint: "the first word is the program"}
 	}
 	if strings.HasPrefix(words[0], "-") {
-		return nil, &patternError{msg: fmt.Sprintf("command_pattern starts with the option %q", words[0]), hint: "the first word is the program, e.g. \"nc -l *\""}
+		return &patternError{msg: fmt.Sprintf("command_pattern starts with the option %q", words[0]), hint: "the first word is the program, e.g. \"nc -l *\""}
 	}
 	if strings.HasSuffix(words[0], "/") {
-		return nil, &patternError{msg: fmt.Sprintf("command_pattern program %q ends with '/'", words[0]), hint: "name the program, e.g. \"/bash -i\" for bash with or without a path"}
+		return &patternError{msg: fmt.Sprintf("command_pattern program %q ends with '/'", words[0]), hint: "name the program, e.g. \"/bash -i\" for bash with or without a path"}
 	}
-	argv := action.ParseArgv(words)
-	p := &cmdPattern{raw: s, words: words, prog: newGlob(argv.Program, false)}
-	if len(argv.Options) > 0 {
-		p.opts = make([]patOpt, 0, len(argv.Options))
+	prog, opts, pos := parsePatternArgv(words, a)
+	*p = cmdPattern{raw: s, words: words, prog: newGlob(prog, false)}
+	if len(opts) > 0 {
+		var buf *[]patOpt
+		if a != nil {
+			buf = &a.opts
+		}
+		p.opts = take(buf, len(opts))
 	}
-	if len(argv.Positionals) > 0 {
-		p.pos = make([]patWord, 0, len(argv.Positionals))
+	if len(pos) > 0 {
+		var buf *[]patWord
+		if a != nil {
+			buf = &a.pos
+		}
+		p.pos = take(buf, len(pos))
 	}
-	for _, o := range argv.Options {
+	for _, o := range opts {
 		po := patOpt{name: newGlob(o.Name, false), hasValue: o.HasValue}
 		if o.HasValue {
 			po.value = newGlob(o.Value, false)
 		}
 		p.opts = append(p.opts, po)
 	}
-	for _, w := range argv.Positionals {
+	for _, w := range pos {
 		p.pos = append(p.pos, patWord{any: w == "*", g: newGlob(w, false)})
 	}
-	return p, nil
+	return nil
 }
 
 // matchView reports whether the pattern matches one view of a part.

@@ -43,7 +43,7 @@ type rule struct {
 	ports     []portRange
 	hosts     []hostMatcher
 	pathsRaw  []string
-	paths     []pathGlob // compiled by Compile
+	pathGlobs []pathGlob // pathsRaw expanded and compiled on first use: read them through Policy.paths
 	urls      []glob
 	urlsCanon []glob // urls in canonical form (url.go)
 	tools     []glob
@@ -61,10 +61,35 @@ type rule struct {
 	namesRemote bool // action lists shell.remote exactly
 
 	// keyPos remembers where each key was written, for lint findings.
-	keyPos map[string][2]int
+	keyPos keyPositions
 
 	ref   action.RuleRef // what decisions report
 	canon ruleCanon
+}
+
+// keyPositions are where a rule's keys were written: line and column by
+// key, the last entry for a key winning (a handful of keys: a slice is
+// cheaper to build than a map, and hooks build one per rule).
+type keyPositions []keyPosition
+
+type keyPosition struct {
+	key string
+	pos [2]int
+}
+
+// get returns the position of key, and whether it was written.
+func (k keyPositions) get(key string) ([2]int, bool) {
+	for i := len(k) - 1; i >= 0; i-- {
+		if k[i].key == key {
+			return k[i].pos, true
+		}
+	}
+	return [2]int{}, false
+}
+
+// set records key at pos.
+func (k *keyPositions) set(key string, pos [2]int) {
+	*k = append(*k, keyPosition{key, pos})
 }
 
 func (r *rule) hasViewMatchers() bool {
@@ -148,7 +173,7 @@ func (p *Policy) matchFacet(r *rule, req *action.Request, part *action.Part, f *
 	if len(r.hosts) > 0 && !matchHosts(r.hosts, f.Host) {
 		return false
 	}
-	if len(r.paths) > 0 && !r.matchPath(f, canonicalPath(f.Path, req.Cwd)) {
+	if len(r.pathsRaw) > 0 && !r.matchPath(f, canonicalPath(f.Path, req.Cwd), p.paths(r)) {
 		return false
 	}
 	if len(r.urls) > 0 && !r.matchURL(f.URL) {
@@ -266,44 +291,48 @@ func matchHosts(hs []hostMatcher, host string) bool {
 	return false
 }
 
-// matchPath reports whether facet f's path (canonical p) meets the rule's
-// path matcher. A deny or ask rule also matches a read of a whole tree
-// (f.Recursive) or a delete of a directory that contains paths it names: a
-// rule for ~/.ssh/** applies to grep -r x ~ and rm -rf ~. Allow rules match
-// only what they name.
+// matchPath reports whether facet f's path (p, from canonicalPath) meets
+// the rule's path globs (paths, from Policy.paths). A deny or ask rule also
+// matches a read of a whole tree (f.Recursive) or a delete of a directory
+// that contains paths it names: a rule for ~/.ssh/** applies to grep -r x ~
+// and rm -rf ~. Allow rules match only what they name.
 //
 // A relative path (the request has no working directory) is somewhere
 // unknown: an allow rule's absolute glob never matches it (/tmp/** must not
 // allow tmp/x wherever that is), while deny and ask rules still test it.
-func (r *rule) matchPath(f *action.Action, p string) bool {
+func (r *rule) matchPath(f *action.Action, p string, paths []pathGlob) bool {
+	var arr [48][2]int32
+	segs := segments(p, arr[:0])
 	if r.effect == action.Allow && p != "" && p[0] != '/' {
-		for i := range r.paths {
-			if !r.paths[i].abs && r.paths[i].match(p) {
+		for i := range paths {
+			if !paths[i].abs && paths[i].matchCanonical(p, segs) {
 				return true
 			}
 		}
 		return false
 	}
-	if matchPaths(r.paths, p) {
+	if matchPaths(paths, p, segs) {
 		return true
 	}
 	if r.effect == action.Allow || p == "" || !(f.Recursive || f.Kind == action.FileDelete) {
 		return false
 	}
-	for i := range r.paths {
-		if r.paths[i].ancestorOf(p) {
+	for i := range paths {
+		if paths[i].ancestorOf(p) {
 			return true
 		}
 	}
 	return false
 }
 
-func matchPaths(ps []pathGlob, p string) bool {
+// matchPaths reports whether one of ps matches the canonical path p, split
+// into segs.
+func matchPaths(ps []pathGlob, p string, segs [][2]int32) bool {
 	if p == "" {
 		return false
 	}
 	for i := range ps {
-		if ps[i].match(p) {
+		if ps[i].matchCanonical(p, segs) {
 			return true
 		}
 	}

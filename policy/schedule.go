@@ -18,11 +18,26 @@ type schedule struct {
 	hoursRaw string
 }
 
-var dayNames = map[string]time.Weekday{
-	"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday, "wed": time.Wednesday,
-	"thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday,
-	"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday,
-	"thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday,
+// dayName reads a day's name: "mon" or "monday" (a switch, not a map that
+// every process would build at start-up).
+func dayName(s string) (time.Weekday, bool) {
+	switch s {
+	case "sun", "sunday":
+		return time.Sunday, true
+	case "mon", "monday":
+		return time.Monday, true
+	case "tue", "tuesday":
+		return time.Tuesday, true
+	case "wed", "wednesday":
+		return time.Wednesday, true
+	case "thu", "thursday":
+		return time.Thursday, true
+	case "fri", "friday":
+		return time.Friday, true
+	case "sat", "saturday":
+		return time.Saturday, true
+	}
+	return 0, false
 }
 
 var dayKeys = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
@@ -30,7 +45,7 @@ var dayKeys = []string{"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
 // parseDay reads "mon" or "monday", or a range "mon-fri".
 func (s *schedule) addDays(item string) (hint string, err error) {
 	lo, hi, isRange := strings.Cut(strings.TrimSpace(item), "-")
-	a, ok := dayNames[lo]
+	a, ok := dayName(lo)
 	if !ok {
 		return dayHint(lo), fmt.Errorf("unknown day %q", item)
 	}
@@ -38,7 +53,7 @@ func (s *schedule) addDays(item string) (hint string, err error) {
 		s.days[a] = true
 		return "", nil
 	}
-	b, ok := dayNames[hi]
+	b, ok := dayName(hi)
 	if !ok {
 		return dayHint(hi), fmt.Errorf("unknown day %q", item)
 	}

@@ -15,12 +15,17 @@ import (
 // copying a policy from a web page, makes a matcher that reads right match
 // nothing. The offset is -1 when there is none.
 func invisibleAt(s string) (int, rune) {
-	for i, r := range s {
+	// ASCII (most text) byte by byte, without decoding runes.
+	start := 0
+	for start < len(s) && s[start] < utf8.RuneSelf {
+		start++
+	}
+	for i, r := range s[start:] {
 		if r < utf8.RuneSelf {
 			continue
 		}
 		if unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) {
-			return i, r
+			return start + i, r
 		}
 	}
 	return -1, 0

@@ -15,8 +15,18 @@ import (
 // evil.com. A deny or ask rule matches when either form matches; an allow
 // rule only when both do, so neither form widens an allow.
 
-// defaultPorts are the ports a scheme implies.
-var defaultPorts = map[string]string{"http": "80", "https": "443", "ws": "80", "wss": "443", "ftp": "21"}
+// defaultPort is the port a scheme implies, or "".
+func defaultPort(scheme string) string {
+	switch scheme {
+	case "http", "ws":
+		return "80"
+	case "https", "wss":
+		return "443"
+	case "ftp":
+		return "21"
+	}
+	return ""
+}
 
 // matchURL reports whether the rule's url globs match URL u (see above).
 func (r *rule) matchURL(u string) bool { return r.matchURLForms(r.urls, r.urlsCanon, u) }
@@ -153,7 +163,7 @@ func canonicalAuthority(scheme, auth string) (host, port string, ok bool) {
 		if port = strings.TrimLeft(port, "0"); port == "" {
 			port = "0"
 		}
-		if port == defaultPorts[scheme] {
+		if port == defaultPort(scheme) {
 			port = ""
 		}
 	}

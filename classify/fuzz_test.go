@@ -51,8 +51,13 @@ func FuzzToolCall(f *testing.F) {
 						t.Fatalf("%s with relative path %q", a.Kind, a.Path)
 					}
 				case action.NetworkConnect:
-					if a.Host == "" {
-						t.Fatal("network.connect without host")
+					// A shell command may connect somewhere its text does
+					// not say (curl "$URL", curl -K cfg, a bare ab): the
+					// analyser names the program and leaves the host out,
+					// which only a host-free rule matches. Any other
+					// connect names its host.
+					if a.Host == "" && a.Program == "" {
+						t.Fatalf("network.connect with neither host nor program: %+v", a)
 					}
 				}
 			}

@@ -61,7 +61,7 @@ func sameParse(t *testing.T, data []byte) {
 	for i := 0; i < 200 && gerr != nil && werr != nil && gerr.Error() != werr.Error(); i++ {
 		werr = oldStrictJSON(data, &b)
 	}
-	if (gerr == nil) != (werr == nil) || gerr != nil && gerr.Error() != werr.Error() || gerr == nil && a != b {
+	if (gerr == nil) != (werr == nil) || gerr != nil && gerr.Error() != werr.Error() || gerr == nil && !reflect.DeepEqual(a, b) {
 		t.Fatalf("%q as an agent:\n new %v %+v\n old %v %+v", data, gerr, a, werr, b)
 	}
 	if got, want := checkMembers(data, "x"), oldCheckMembers(data, "x"); (got == nil) != (want == nil) || got != nil && got.Error() != want.Error() {

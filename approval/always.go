@@ -52,6 +52,9 @@ func AlwaysRules(r *Record, a Answer) (string, error) {
 	if strings.Contains(r.Agent, "*") {
 		return "", fmt.Errorf("the agent name %q contains '*', which a rule would read as a wildcard; approve it once or for the session", r.Agent)
 	}
+	if strings.IndexFunc(r.Agent, invisible) >= 0 {
+		return "", fmt.Errorf("the agent name %q contains an invisible character, which a policy refuses; approve it once or for the session", r.Agent)
+	}
 	var b strings.Builder
 	when := a.Time.UTC().Format(time.RFC3339)
 	fmt.Fprintf(&b, "\n  # Approved always by %s via %s at %s (request %s", oneLine(a.Approver), oneLine(a.Channel), when, oneLine(r.ID))
@@ -101,6 +104,9 @@ func shellRule(b *strings.Builder, p *action.Part) error {
 	for i, w := range v.Words {
 		if strings.IndexFunc(w, unicode.IsSpace) >= 0 {
 			return fmt.Errorf("the word %q contains white space, which a rule cannot pin exactly; approve it once or for the session", w)
+		}
+		if strings.IndexFunc(w, invisible) >= 0 {
+			return fmt.Errorf("the word %q contains an invisible character, which a policy refuses; approve it once or for the session", w)
 		}
 		if strings.Contains(w, "*") {
 			return fmt.Errorf("the word %q contains '*', which a rule would read as a wildcard; approve it once or for the session", w)
@@ -195,6 +201,9 @@ func actionRule(b *strings.Builder, p *action.Part) error {
 	field := func(key, val string) error {
 		if val == "" {
 			return nil
+		}
+		if strings.IndexFunc(val, invisible) >= 0 {
+			return fmt.Errorf("%s %q contains an invisible character, which a policy refuses", key, val)
 		}
 		if strings.Contains(val, "*") {
 			return fmt.Errorf("%s %q contains '*', which a rule would read as a wildcard", key, val)
@@ -330,4 +339,13 @@ func writeAtomic(path string, data []byte, mode fs.FileMode) error {
 		d.Close()
 	}
 	return nil
+}
+
+// invisible reports a character a policy refuses in a matcher because a
+// reader cannot see it (policy's matcher checks): white space other than
+// ASCII's, and format characters (zero-width and bidirectional controls,
+// U+0600...). A rule holding one would not load, and a policy file that
+// does not load denies everything.
+func invisible(r rune) bool {
+	return r >= 0x80 && (unicode.IsSpace(r) || unicode.Is(unicode.Cf, r))
 }

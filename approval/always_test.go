@@ -43,6 +43,10 @@ func TestAlwaysRulesShell(t *testing.T) {
 		{"git", "commit", "-m", "fix the bug"},
 		{"gcc", "-I", "a", "-I", "b"},
 		{"echo", `it's"x"`},
+		// A character a policy refuses as invisible: the rule would not
+		// load, and a policy that does not load denies everything.
+		{"echo", "\u0600"},
+		{"ls", "a\u200bb"},
 	} {
 		req := shellRequest("", argv...)
 		if got, err := approval.AlwaysRules(&approval.Record{ID: "x", Request: req}, alwaysAnswer); err == nil {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"unicode/utf8"
+
+	"github.com/safeclaw/safeclaw/internal/jsonobj"
 )
 
 // parseFlatBody decodes the usual decide body, a flat object such as
@@ -17,13 +19,13 @@ func parseFlatBody(data []byte) (b *decideBody, ok bool) {
 	if !json.Valid(data) {
 		return nil, false
 	}
-	i := skipSpace(data, 0)
+	i := jsonobj.SkipSpace(data, 0)
 	if data[i] != '{' {
 		return nil, false
 	}
 	b = &decideBody{}
 	var seen uint8 // flatMember bits
-	i = skipSpace(data, i+1)
+	i = jsonobj.SkipSpace(data, i+1)
 	if data[i] == '}' {
 		return b, true
 	}
@@ -31,11 +33,11 @@ func parseFlatBody(data []byte) (b *decideBody, ok bool) {
 		if data[i] != '"' {
 			return nil, false
 		}
-		end := skipString(data, i)
-		name := data[i+1 : end-1]                   // a name with an escape matches none below
-		i = skipSpace(data, skipSpace(data, end)+1) // past ':'
+		end := jsonobj.SkipString(data, i)
+		name := data[i+1 : end-1]                                   // a name with an escape matches none below
+		i = jsonobj.SkipSpace(data, jsonobj.SkipSpace(data, end)+1) // past ':'
 		start := i
-		i = skipValue(data, i)
+		i = jsonobj.SkipValue(data, i)
 		val := data[start:i]
 		var bit uint8
 		var dst *string
@@ -71,11 +73,11 @@ func parseFlatBody(data []byte) (b *decideBody, ok bool) {
 			}
 			*dst = s
 		}
-		i = skipSpace(data, i)
+		i = jsonobj.SkipSpace(data, i)
 		if data[i] == '}' {
 			return b, true
 		}
-		i = skipSpace(data, i+1) // past ','
+		i = jsonobj.SkipSpace(data, i+1) // past ','
 	}
 }
 
@@ -105,62 +107,4 @@ func stringValue(val []byte) (string, bool) {
 		return "", false
 	}
 	return s, true
-}
-
-// The skip functions read JSON that json.Valid accepted; each returns the
-// index just past what it skipped.
-
-func skipSpace(data []byte, i int) int {
-	for i < len(data) {
-		switch data[i] {
-		case ' ', '\t', '\n', '\r':
-			i++
-		default:
-			return i
-		}
-	}
-	return i
-}
-
-// skipString skips the string whose opening quote is at data[i].
-func skipString(data []byte, i int) int {
-	for i++; i < len(data); i++ {
-		switch data[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return i
-}
-
-// skipValue skips the value starting at data[i].
-func skipValue(data []byte, i int) int {
-	switch data[i] {
-	case '"':
-		return skipString(data, i)
-	case '{', '[':
-		depth := 0
-		for i < len(data) {
-			switch data[i] {
-			case '"':
-				i = skipString(data, i)
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return i
-	}
-	for i < len(data) && !isDelim(data[i]) {
-		i++
-	}
-	return i
 }

@@ -24,7 +24,7 @@ func ExactMembers(data []byte, v any) error {
 	if p == nil || !json.Valid(data) {
 		return nil
 	}
-	return p.check(data, skipSpace(data, 0), 0)
+	return p.check(data, SkipSpace(data, 0), 0)
 }
 
 // ExactMembersOfValid is [ExactMembers] for data known to be valid JSON
@@ -36,7 +36,7 @@ func ExactMembersOfValid(data []byte, v any) error {
 	if p == nil {
 		return nil
 	}
-	return p.check(data, skipSpace(data, 0), 0)
+	return p.check(data, SkipSpace(data, 0), 0)
 }
 
 // maxDepth is how deep (in struct fields and array elements) members are
@@ -162,7 +162,7 @@ func (p *memberPlan) check(data []byte, i, depth int) error {
 		if data[i] != '[' {
 			return nil // null, or not an array: the decoder says so
 		}
-		i = skipSpace(data, i+1)
+		i = SkipSpace(data, i+1)
 		if data[i] == ']' {
 			return nil
 		}
@@ -170,11 +170,11 @@ func (p *memberPlan) check(data []byte, i, depth int) error {
 			if err := p.elem.check(data, i, depth+1); err != nil {
 				return err
 			}
-			i = skipSpace(data, skipValue(data, i))
+			i = SkipSpace(data, SkipValue(data, i))
 			if data[i] == ']' {
 				return nil
 			}
-			i = skipSpace(data, i+1) // past ','
+			i = SkipSpace(data, i+1) // past ','
 		}
 	}
 	if data[i] != '{' {
@@ -184,18 +184,18 @@ func (p *memberPlan) check(data []byte, i, depth int) error {
 	// first, then each checked unless a later one has the same name.
 	var buf [16]member
 	members := buf[:0]
-	i = skipSpace(data, i+1)
+	i = SkipSpace(data, i+1)
 	if data[i] != '}' {
 		for {
-			end := skipString(data, i)
+			end := SkipString(data, i)
 			key := unquoteKey(data[i+1 : end-1])
-			i = skipSpace(data, skipSpace(data, end)+1) // past ':'
+			i = SkipSpace(data, SkipSpace(data, end)+1) // past ':'
 			members = append(members, member{key: key, val: i})
-			i = skipSpace(data, skipValue(data, i))
+			i = SkipSpace(data, SkipValue(data, i))
 			if data[i] == '}' {
 				break
 			}
-			i = skipSpace(data, i+1) // past ','
+			i = SkipSpace(data, i+1) // past ','
 		}
 	}
 	var last map[string]int // for objects with many members
@@ -265,9 +265,11 @@ func unquoteKey(key []byte) []byte {
 }
 
 // The skip functions below read JSON that json.Valid accepted; each returns
-// the index just past what it skipped.
+// the index just past what it skipped. (The server's one-pass body reader
+// uses them too.)
 
-func skipSpace(data []byte, i int) int {
+// SkipSpace skips the white space at data[i:].
+func SkipSpace(data []byte, i int) int {
 	for i < len(data) {
 		switch data[i] {
 		case ' ', '\t', '\n', '\r':
@@ -279,8 +281,8 @@ func skipSpace(data []byte, i int) int {
 	return i
 }
 
-// skipString skips the string whose opening quote is at data[i].
-func skipString(data []byte, i int) int {
+// SkipString skips the string whose opening quote is at data[i].
+func SkipString(data []byte, i int) int {
 	for i++; i < len(data); i++ {
 		switch data[i] {
 		case '\\':
@@ -292,17 +294,17 @@ func skipString(data []byte, i int) int {
 	return i
 }
 
-// skipValue skips the value starting at data[i].
-func skipValue(data []byte, i int) int {
+// SkipValue skips the value starting at data[i].
+func SkipValue(data []byte, i int) int {
 	switch data[i] {
 	case '"':
-		return skipString(data, i)
+		return SkipString(data, i)
 	case '{', '[':
 		depth := 0
 		for i < len(data) {
 			switch data[i] {
 			case '"':
-				i = skipString(data, i)
+				i = SkipString(data, i)
 				continue
 			case '{', '[':
 				depth++

@@ -172,7 +172,11 @@ func otlpLog(r *Record, canonical string) otlpLogRecord {
 			attrs = append(attrs, otlpKeyValue{Key: "safeclaw." + key, Value: otlpString(v)})
 		}
 	}
-	attrs = append(attrs, otlpKeyValue{Key: "safeclaw.seq", Value: otlpInt(int64(r.Seq))})
+	// addInt adds a number that is always there (seq, counts).
+	addInt := func(key string, n int64) {
+		attrs = append(attrs, otlpKeyValue{Key: "safeclaw." + key, Value: otlpInt(n)})
+	}
+	addInt("seq", int64(r.Seq))
 	add("type", typ)
 	add("surface", r.Surface)
 	add("agent", r.Agent)
@@ -189,7 +193,7 @@ func otlpLog(r *Record, canonical string) otlpLogRecord {
 	}
 	add("request", r.Request)
 	if r.RequestBytes > 0 {
-		attrs = append(attrs, otlpKeyValue{Key: "safeclaw.request_bytes", Value: otlpInt(int64(r.RequestBytes))})
+		addInt("request_bytes", int64(r.RequestBytes))
 	}
 	add("request_hmac", r.RequestHMAC)
 	if r.Redacted {
@@ -211,11 +215,11 @@ func otlpLog(r *Record, canonical string) otlpLogRecord {
 		add("approval.scope", a.Scope)
 		add("approval.note", a.Note)
 		if a.WaitUS > 0 {
-			attrs = append(attrs, otlpKeyValue{Key: "safeclaw.approval.wait_us", Value: otlpInt(a.WaitUS)})
+			addInt("approval.wait_us", a.WaitUS)
 		}
 	}
 	if r.LatencyUS > 0 {
-		attrs = append(attrs, otlpKeyValue{Key: "safeclaw.latency_us", Value: otlpInt(r.LatencyUS)})
+		addInt("latency_us", r.LatencyUS)
 	}
 	add("mode", r.Mode)
 	add("error", r.Error)
@@ -231,11 +235,11 @@ func otlpLog(r *Record, canonical string) otlpLogRecord {
 		for _, sg := range p.Segments {
 			n += sg.Records
 		}
-		attrs = append(attrs, otlpKeyValue{Key: "safeclaw.prune.segments", Value: otlpInt(int64(len(p.Segments)))},
-			otlpKeyValue{Key: "safeclaw.prune.records", Value: otlpInt(int64(n))})
+		addInt("prune.segments", int64(len(p.Segments)))
+		addInt("prune.records", int64(n))
 		if len(p.Segments) > 0 {
-			attrs = append(attrs, otlpKeyValue{Key: "safeclaw.prune.first_seq", Value: otlpInt(int64(p.Segments[0].FirstSeq))},
-				otlpKeyValue{Key: "safeclaw.prune.last_seq", Value: otlpInt(int64(p.Segments[len(p.Segments)-1].LastSeq))})
+			addInt("prune.first_seq", int64(p.Segments[0].FirstSeq))
+			addInt("prune.last_seq", int64(p.Segments[len(p.Segments)-1].LastSeq))
 		}
 	}
 	add("hash", r.Hash)

@@ -179,6 +179,11 @@ type RuleRef struct {
 	Layer   string `json:"layer,omitempty"`   // managed, user, project, always
 }
 
+// ManagedLayer is the name of the policy layer a machine's administrator
+// sets. An "always" approval never answers its asks: whoever manages the
+// machine wants a person asked each time.
+const ManagedLayer = "managed"
+
 // Decision is safeclaw's answer to a request.
 type Decision struct {
 	Effect Effect   `json:"-"`

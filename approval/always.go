@@ -33,6 +33,13 @@ name: always approvals
 rules:
 `
 
+// ManagedAsk reports whether the rule that asked about r is in the managed
+// policy, whose asks an "always" approval never answers (the policy does
+// not let the always layer answer them either).
+func ManagedAsk(r *Record) bool {
+	return r.Rule != nil && r.Rule.Layer == action.ManagedLayer
+}
+
 // AlwaysRules returns the rules, as YAML items of a policy's rules list,
 // that allow exactly r's request from now on: for each shell part, a
 // shell.execute rule whose command_regex is anchored on the whole command
@@ -45,6 +52,9 @@ rules:
 func AlwaysRules(r *Record, a Answer) (string, error) {
 	if r.Request == nil || len(r.Request.Parts) == 0 {
 		return "", fmt.Errorf("approval request %s has nothing to allow always", r.ID)
+	}
+	if ManagedAsk(r) {
+		return "", fmt.Errorf("the rule that asked (%q) is in the managed policy, whose questions a person answers each time; approve it once or for the session", r.Rule.Name)
 	}
 	// The policy reads agent: as a glob, and an agent's name can be chosen
 	// by the agent (an MCP client names itself): "*" would make the rule

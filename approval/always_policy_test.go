@@ -1,6 +1,7 @@
 package approval_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -114,5 +115,46 @@ func TestAlwaysRuleStaysWithinWhatWasApproved(t *testing.T) {
 					tt.approved.Input, tt.approved.Agent, tt.other.Input, tt.other.Agent, d.Effect, d.Rule, rules)
 			}
 		})
+	}
+}
+
+// TestAlwaysNeverAnswersAManagedAsk: the managed policy's ask is put to a
+// person each time. "Always" is refused for it (and not offered on the
+// terminal), while the same ask from the user's own policy may be approved
+// always.
+func TestAlwaysNeverAnswersAManagedAsk(t *testing.T) {
+	asks := compilePolicy(t, "asks.yaml", "rules:\n  - {name: ask npm, command_pattern: npm, effect: ask}\ndefault: deny\n")
+	for _, tt := range []struct {
+		layer  string
+		refuse bool
+	}{{"managed", true}, {"user", false}} {
+		req := shellRequest("", "npm", "run", "dev")
+		d := policy.DecideLayers([]policy.Layer{{Name: tt.layer, Policy: asks}}, req)
+		if d.Effect != action.Ask || d.Rule == nil || d.Rule.Layer != tt.layer {
+			t.Fatalf("%s: %s by %+v, want an ask by the %s layer", tt.layer, d.Effect, d.Rule, tt.layer)
+		}
+		r := &approval.Record{ID: "k7f3q2xm9a", Input: req.Input, Request: req, Rule: d.Rule}
+		if got := approval.ManagedAsk(r); got != tt.refuse {
+			t.Errorf("%s: ManagedAsk %v, want %v", tt.layer, got, tt.refuse)
+		}
+		rules, err := approval.AlwaysRules(r, approval.Answer{Approve: true, Scope: approval.Always, Approver: "alice", Channel: "cli", Time: time.Now()})
+		if tt.refuse {
+			if err == nil || !strings.Contains(err.Error(), "managed policy") || !strings.Contains(err.Error(), "once or for the session") {
+				t.Errorf("%s: always approval not refused: %v\n%s", tt.layer, err, rules)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", tt.layer, err)
+		}
+		// Written for a user ask, the rule answers that ask...
+		always := compilePolicy(t, "always.yaml", approval.AlwaysHeader+rules)
+		if d := policy.DecideLayers([]policy.Layer{{Name: "user", Policy: asks}, {Name: "always", Policy: always}}, shellRequest("", "npm", "run", "dev")); d.Effect != action.Allow {
+			t.Errorf("always rule does not answer the user's ask: %s", d.Effect)
+		}
+		// ...but not the same ask made by the managed policy.
+		if d := policy.DecideLayers([]policy.Layer{{Name: "managed", Policy: asks}, {Name: "user", Policy: asks}, {Name: "always", Policy: always}}, shellRequest("", "npm", "run", "dev")); d.Effect != action.Ask {
+			t.Errorf("always rule answers the managed policy's ask: %s", d.Effect)
+		}
 	}
 }

@@ -78,8 +78,9 @@ func (p *TTYPrompter) Prompt(ctx context.Context, r *Record) (Answer, error) {
 	}()
 
 	// A quorum or named approvers rule out "always": one person's standing
-	// rule must not stand in for the others.
-	always := p.AllowAlways && !r.Needs.Restricted()
+	// rule must not stand in for the others. So does the managed policy's
+	// ask: its administrator wants a person asked each time.
+	always := p.AllowAlways && !r.Needs.Restricted() && !ManagedAsk(r)
 	choices := "[y] once"
 	if r.Session != "" {
 		choices += ", [s] this session"

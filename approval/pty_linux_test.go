@@ -95,23 +95,29 @@ func TestTTYPromptAnswers(t *testing.T) {
 		session string
 		approve bool
 		scope   approval.Scope
+		layer   string // of the rule that asked; AllowAlways when set
 	}{
-		{[]string{"y", "=code"}, "", true, approval.Once},
-		{[]string{"yes", "=code"}, "", true, approval.Once},
-		{[]string{"maybe", "s", "N"}, "", false, ""}, // no session: s is refused, asked again
-		{[]string{"s", "=code"}, "sess", true, approval.Session},
-		{[]string{"a", "n"}, "", false, ""}, // always not offered
-		{[]string{""}, "", false, ""},
-		{[]string{"y", "y"}, "", false, ""},    // a wrong code denies
-		{[]string{"y", ""}, "", false, ""},     // so does none
-		{[]string{"y", "zzzz"}, "", false, ""}, // and a guess
+		{[]string{"a", "=code"}, "", true, approval.Always, "user"},
+		{[]string{"a", "n"}, "", false, "", "managed"}, // the managed policy's ask: always not offered
+		{[]string{"y", "=code"}, "", true, approval.Once, ""},
+		{[]string{"yes", "=code"}, "", true, approval.Once, ""},
+		{[]string{"maybe", "s", "N"}, "", false, "", ""}, // no session: s is refused, asked again
+		{[]string{"s", "=code"}, "sess", true, approval.Session, ""},
+		{[]string{"a", "n"}, "", false, "", ""}, // always not offered
+		{[]string{""}, "", false, "", ""},
+		{[]string{"y", "y"}, "", false, "", ""},    // a wrong code denies
+		{[]string{"y", ""}, "", false, "", ""},     // so does none
+		{[]string{"y", "zzzz"}, "", false, "", ""}, // and a guess
 	} {
 		t.Run(strings.Join(tt.typed, ","), func(t *testing.T) {
 			master, slave := ptytest.Open(t)
 			shown := answerPrompts(master, tt.typed...)
-			p := &approval.TTYPrompter{Path: slave, Approver: "alice"}
+			p := &approval.TTYPrompter{Path: slave, Approver: "alice", AllowAlways: tt.layer != ""}
 			r := &approval.Record{ID: "abc", Status: approval.Pending, Session: tt.session, Input: "npm run dev \x1b[2J",
 				Deadline: time.Now().Add(time.Minute)}
+			if tt.layer != "" {
+				r.Rule = &action.RuleRef{Name: "ask npm", Layer: tt.layer}
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			a, err := p.Prompt(ctx, r)

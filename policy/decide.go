@@ -463,6 +463,7 @@ func decideLayersPart(layers []Layer, user *Policy, req *action.Request, part *a
 	var always *rule
 	var alwaysLayer Layer
 	var needs *action.ApprovalNeeds // of every layer's asking rule
+	managedAsk := false
 	for _, l := range layers {
 		if l.Policy == nil {
 			continue
@@ -473,6 +474,7 @@ func decideLayersPart(layers []Layer, user *Policy, req *action.Request, part *a
 		}
 		if r.effect == action.Ask {
 			needs = needs.Merge(r.needs)
+			managedAsk = managedAsk || l.Name == action.ManagedLayer
 		}
 		if l.Name == "always" && r.effect == action.Allow {
 			if always == nil {
@@ -512,9 +514,11 @@ func decideLayersPart(layers []Layer, user *Policy, req *action.Request, part *a
 		o.needs = needs
 	}
 	// An "always" approval answers a plain ask, never one that needs a
-	// quorum or named approvers: one person's "always" must not stand in
-	// for the others.
-	if o.effect == action.Ask && always != nil && !needs.Restricted() {
+	// quorum or named approvers (one person's "always" must not stand in
+	// for the others), nor one the managed policy makes: whoever manages
+	// the machine wants a person asked each time, and an "always" is a
+	// rule the user wrote.
+	if o.effect == action.Ask && always != nil && !needs.Restricted() && !managedAsk {
 		o = always.outcome()
 		o.policy, o.layer = alwaysLayer.Policy, alwaysLayer.Name
 	}

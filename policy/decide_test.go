@@ -417,7 +417,7 @@ default: allow
 }
 
 func TestDecideLayers(t *testing.T) {
-	managed := mustCompile(t, Options{}, "rules:\n  - {name: no tunnels, action: network.tunnel, effect: deny}\n")
+	managed := mustCompile(t, Options{}, "rules:\n  - {name: no tunnels, action: network.tunnel, effect: deny}\n  - {name: admin asks about deploys, command_pattern: deploy, effect: ask}\n")
 	user := mustCompile(t, Options{}, `
 rules:
   - {name: allow tunnels, action: network.tunnel, effect: allow}
@@ -432,7 +432,7 @@ rules:
   - {name: project asks npm, command_pattern: npm, effect: ask}
 default: allow
 `)
-	always := mustCompile(t, Options{}, "rules:\n  - {name: always curl x, command_pattern: \"curl https://x\", effect: allow}\n  - {name: always make, command_pattern: make, effect: allow}\n")
+	always := mustCompile(t, Options{}, "rules:\n  - {name: always curl x, command_pattern: \"curl https://x\", effect: allow}\n  - {name: always make, command_pattern: make, effect: allow}\n  - {name: always deploy, command_pattern: deploy, effect: allow}\n")
 	layers := []Layer{{Name: "managed", Policy: managed}, {Name: "user", Policy: user}, {Name: "project", Policy: project, DenyAskOnly: true}, {Name: "always", Policy: always}}
 	trusted := []Layer{{Name: "user", Policy: user}, {Name: "project", Policy: project}}
 	tunnel := action.Action{Kind: action.NetworkTunnel}
@@ -452,6 +452,8 @@ default: allow
 		{"always turns ask into allow", layers, request(shellPart("curl https://x")), action.Allow, "always curl x", "always"},
 		{"always is exact", layers, request(shellPart("curl https://y")), action.Ask, "ask curl", "user"},
 		{"always never turns a deny into allow", layers, request(shellPart("make")), action.Deny, "default", "user"},
+		{"always never answers a managed ask", layers, request(shellPart("deploy prod")), action.Ask, "admin asks about deploys", "managed"},
+		{"always answers the other part's ask, not the managed one", layers, request(shellPart("curl https://x"), shellPart("deploy prod")), action.Ask, "admin asks about deploys", "managed"},
 		{"no opinion: the user default, not the project's", trusted, request(shellPart("ls")), action.Deny, "default", "user"},
 		{"most restrictive across parts", layers, request(shellPart("git status"), actionPart(tunnel)), action.Deny, "no tunnels", "managed"},
 	}

@@ -76,6 +76,8 @@ type Config struct {
 	Approvals Approvals `json:"approvals"`
 	// Hooks configures the agent hooks.
 	Hooks Hooks `json:"hooks"`
+	// MCP configures the MCP gating proxy (safeclaw mcp).
+	MCP MCP `json:"mcp"`
 	// Store is where approvals and the audit trail live, as a URL
 	// (sqlite:///path, postgres://...). "" means the embedded default under
 	// the state directory.
@@ -103,6 +105,14 @@ type Hooks struct {
 	// output before the agent's model sees it, where the agent allows a
 	// hook to (Claude Code's PostToolUse). Default true.
 	RedactOutput bool `json:"redact_output"`
+}
+
+// MCP settings.
+type MCP struct {
+	// RedactResults replaces the secrets safeclaw recognises in the results
+	// of tools/call, resources/read and prompts/get before the client's
+	// model sees them. Default true.
+	RedactResults bool `json:"redact_results"`
 }
 
 // Approvals settings.
@@ -140,12 +150,14 @@ func Default() *Config {
 		Audit:     Audit{Durability: DurabilityFsync, OnFailure: OnFailureDeny},
 		Approvals: Approvals{Timeout: 5 * time.Minute, ClaudeAsk: ClaudeAskNative, OnStoreDown: StoreDownDeny},
 		Hooks:     Hooks{RedactOutput: true},
+		MCP:       MCP{RedactResults: true},
 	}
 }
 
 var (
-	topKeys       = []string{"version", "mode", "audit", "approvals", "hooks", "store"}
+	topKeys       = []string{"version", "mode", "audit", "approvals", "hooks", "mcp", "store"}
 	hooksKeys     = []string{"redact_output"}
+	mcpKeys       = []string{"redact_results"}
 	auditKeys     = []string{"path", "durability", "on_failure", "rotate_size", "retention"}
 	approvalsKeys = []string{"timeout", "claude_ask", "webhooks", "on_store_down"}
 	webhookKeys   = []string{"name", "url", "url_file", "format", "secret_file", "headers"}
@@ -247,6 +259,16 @@ func Parse(name string, data []byte) (*Config, error) {
 		}
 		if r := v.Get("redact_output"); r != nil {
 			if c.Hooks.RedactOutput, err = r.Bool("hooks.redact_output"); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if v := root.Get("mcp"); v != nil {
+		if err := v.CheckMap("mcp", mcpKeys); err != nil {
+			return nil, err
+		}
+		if r := v.Get("redact_results"); r != nil {
+			if c.MCP.RedactResults, err = r.Bool("mcp.redact_results"); err != nil {
 				return nil, err
 			}
 		}
@@ -485,6 +507,7 @@ func (c *Config) String() string {
 	}
 	fmt.Fprintf(&b, "approvals:\n  timeout: %s\n  claude_ask: %s\n  on_store_down: %s\n", c.Approvals.Timeout, c.Approvals.ClaudeAsk, c.Approvals.OnStoreDown)
 	fmt.Fprintf(&b, "hooks:\n  redact_output: %t\n", c.Hooks.RedactOutput)
+	fmt.Fprintf(&b, "mcp:\n  redact_results: %t\n", c.MCP.RedactResults)
 	if c.Store != "" {
 		fmt.Fprintf(&b, "store: %q\n", c.Store)
 	}

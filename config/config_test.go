@@ -26,6 +26,7 @@ func TestDefaultYAMLIsDefault(t *testing.T) {
 	c = Default()
 	c.Audit.RotateSize, c.Audit.Retention, c.Store, c.Audit.Path = 1<<20, 48*time.Hour, "sqlite:///x.db", "/var/log/a"
 	c.Hooks.RedactOutput = false
+	c.MCP.RedactResults = false
 	back, err := Parse("c.yaml", []byte(c.String()))
 	if err != nil || !reflect.DeepEqual(back, c) {
 		t.Errorf("round trip: %+v, %v\n%s", back, err, c)
@@ -47,6 +48,8 @@ approvals:
   claude_ask: wait
 hooks:
   redact_output: false
+mcp:
+  redact_results: false
 store: postgres://safeclaw@db.internal/safeclaw
 `))
 	if err != nil {
@@ -54,7 +57,7 @@ store: postgres://safeclaw@db.internal/safeclaw
 	}
 	want := &Config{Mode: Shadow, Audit: Audit{Path: "~/audit.log", Durability: "none", OnFailure: "allow_warn", RotateSize: 64 << 20, Retention: 30 * 24 * time.Hour},
 		Approvals: Approvals{Timeout: 90 * time.Second, ClaudeAsk: "wait", OnStoreDown: StoreDownDeny}, Hooks: Hooks{RedactOutput: false},
-		Store: "postgres://safeclaw@db.internal/safeclaw"}
+		MCP: MCP{RedactResults: false}, Store: "postgres://safeclaw@db.internal/safeclaw"}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("got %+v", c)
 	}

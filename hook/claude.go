@@ -8,6 +8,7 @@ import (
 
 	"github.com/safeclaw/safeclaw/action"
 	"github.com/safeclaw/safeclaw/classify"
+	"github.com/safeclaw/safeclaw/internal/redactjson"
 )
 
 // claude speaks Claude Code's hook protocol (agent-protocols.md §1): the same
@@ -279,7 +280,7 @@ func (claude) rewriteOutput(ev *event, out json.RawMessage, n int) reply {
 }
 
 // redactedMark is what a redacted secret reads as (audit.Redacted).
-const redactedMark = "[REDACTED]"
+const redactedMark = redactjson.Mark
 
 type claudePostToolOutput struct {
 	HookSpecificOutput struct {

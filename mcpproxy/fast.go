@@ -459,7 +459,8 @@ func (f *fastPath) response(msg jsonrpc.Message) bool {
 		f.fail(down, fc.orig, resp.Error)
 		return true
 	}
-	down.send(&jsonrpc.Response{ID: fc.orig, Result: resp.Result})
+	result, _ := f.p.redactRaw("tools/call", resp.Result)
+	down.send(&jsonrpc.Response{ID: fc.orig, Result: result})
 	return true
 }
 

@@ -36,7 +36,8 @@ func fastProxyEditing(t testing.TB, noFast bool, version string, edit func(io.Wr
 
 // fastProxyWith is fastProxyEditing whose fast path asks the gate once
 // (Options.DecideIfAllowed) when once is set.
-func fastProxyWith(t testing.TB, noFast, once bool, version string, edit func(io.WriteCloser) io.WriteCloser) (*mcp.ClientSession, *gateRec, *Proxy, *mcptest.Fake) {
+// configure, when given, sets further options.
+func fastProxyWith(t testing.TB, noFast, once bool, version string, edit func(io.WriteCloser) io.WriteCloser, configure ...func(*Options)) (*mcp.ClientSession, *gateRec, *Proxy, *mcptest.Fake) {
 	t.Helper()
 	ctx := context.Background()
 	up, fake := childUpstream(t)
@@ -45,6 +46,9 @@ func fastProxyWith(t testing.TB, noFast, once bool, version string, edit func(io
 		Pins: OpenPins(filepath.Join(t.TempDir(), "db.json"))}
 	if once {
 		opts.DecideIfAllowed = g.decideIfAllowed
+	}
+	for _, c := range configure {
+		c(&opts)
 	}
 	p, err := New(ctx, up, opts)
 	if err != nil {

@@ -156,7 +156,7 @@ func (p *Proxy) callTool(ctx context.Context, r *mcp.CallToolRequest) (mcp.Resul
 	if res.NeedsInput() || res.InputRequests != nil {
 		return nil, p.inputRequested("tools/call " + name)
 	}
-	return res, nil
+	return redactResult(p, "tools/call "+name, res), nil
 }
 
 // inputRequested is the error for an upstream result that asks the client
@@ -385,7 +385,7 @@ func (p *Proxy) readResource(ctx context.Context, r *mcp.ReadResourceRequest) (m
 	if res.NeedsInput() || res.InputRequests != nil {
 		return nil, p.inputRequested("resources/read " + uri)
 	}
-	return res, nil
+	return redactResult(p, "resources/read "+uri, res), nil
 }
 
 // readParts are an mcp.read of uri and, for a file: URI, a file.read of
@@ -708,7 +708,7 @@ func (p *Proxy) getPrompt(ctx context.Context, r *mcp.GetPromptRequest) (mcp.Res
 	if res.NeedsInput() || res.InputRequests != nil {
 		return nil, p.inputRequested("prompts/get " + name)
 	}
-	return res, nil
+	return redactResult(p, "prompts/get "+name, res), nil
 }
 
 func (p *Proxy) listPrompts(ctx context.Context, r *mcp.ListPromptsRequest) (mcp.Result, error) {

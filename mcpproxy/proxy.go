@@ -80,6 +80,12 @@ type Options struct {
 	// tool's pinned definition changed. Nil: not recorded. An error is
 	// reported through Warn (the request was decided already).
 	Record func(ctx context.Context, ev Event) error
+	// Redact, when set, replaces the secrets it recognises in a text and
+	// reports whether it changed anything (audit.Redact): every string of a
+	// tools/call, resources/read or prompts/get result goes through it
+	// before the client sees it (see redact.go). Nil: results are relayed
+	// as they come.
+	Redact func(text string) (string, bool)
 	// Approved reports that a person approved exactly this request moments
 	// earlier through another surface (the agent's hook deciding the same
 	// MCP call), and who; the proxy then does not ask again. It must
@@ -162,6 +168,7 @@ type Proxy struct {
 	// when the upstream ends (ServeStdio).
 	settleWait time.Duration
 	nextTok    atomic.Int64
+	redacted   atomic.Int64 // strings of results redacted (redact.go)
 
 	mu       sync.Mutex
 	tools    map[string]toolState // from the last tools/list

@@ -382,7 +382,7 @@ func TestScanAndStarterPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(inv.Tools) != 6 || len(inv.Resources) != 2 || len(inv.Prompts) != 1 {
+	if len(inv.Tools) != 6 || len(inv.Resources) != 3 || len(inv.Prompts) != 1 {
 		t.Fatalf("inventory: %+v", inv)
 	}
 	var b strings.Builder

@@ -199,6 +199,12 @@ func runMCP(ctx context.Context, e *Env, args []string) int {
 			return e.takeMCPApproval(req, toolUseID)
 		},
 	}
+	// mcp.redact_results as config.yaml says at start (a change takes a
+	// restart); the gate, which read it too, refuses every call when it
+	// does not load.
+	if cfg, err := e.loadConfig(); err != nil || cfg.MCP.RedactResults {
+		opts.Redact = audit.Redact
+	}
 	if *ask == "deny" {
 		opts.Pending = func(ctx context.Context, req *action.Request, d action.Decision) (string, error) {
 			g := live.acquire()

@@ -451,3 +451,58 @@ func TestMCPReloadsPolicy(t *testing.T) {
 		t.Errorf("exit %d\n%s", code, stderr.String())
 	}
 }
+
+// safeclaw mcp takes the secrets out of what the upstream returns before
+// the client sees it, unless config.yaml's mcp.redact_results is false.
+func TestMCPCommandRedactsResults(t *testing.T) {
+	for _, tc := range []struct {
+		config, want string
+	}{
+		{"", "rows: 0 for select 1 -- postgres://app:[REDACTED]@db/x"},
+		{"mcp:\n  redact_results: false\n", "rows: 0 for select 1 -- postgres://app:hunter22@db/x"},
+	} {
+		e := testEnv(t)
+		if tc.config != "" {
+			os.MkdirAll(e.ConfigDir, 0o700)
+			if err := os.WriteFile(filepath.Join(e.ConfigDir, "config.yaml"), []byte(tc.config), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		pol := filepath.Join(t.TempDir(), "mcp.yaml")
+		if err := os.WriteFile(pol, []byte(mcpTestPolicy), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		upCmd, _ := fakeUpstreamCommand(t)
+		inR, inW := io.Pipe()
+		outR, outW := io.Pipe()
+		var stderr syncBuffer
+		e.Stdin, e.Stdout, e.Stderr = inR, outW, &stderr
+		done := make(chan int, 1)
+		go func() {
+			code := runMCP(context.Background(), e, append([]string{"--policy", pol, "--name", "db", "--"}, upCmd...))
+			outW.Close()
+			done <- code
+		}()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		cs, err := mcp.NewClient(&mcp.Implementation{Name: "claude-code", Version: "test"}, nil).Connect(ctx,
+			&mcp.IOTransport{Reader: outR, Writer: inW}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+		if err != nil {
+			t.Fatalf("connect: %v\n%s", err, stderr.String())
+		}
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "run_query", Arguments: map[string]any{"sql": "select 1 -- postgres://app:hunter22@db/x"}})
+		if err != nil || res.IsError || len(res.Content) != 1 {
+			t.Fatalf("call: %+v, %v\n%s", res, err, stderr.String())
+		}
+		if got := res.Content[0].(*mcp.TextContent).Text; got != tc.want {
+			t.Errorf("config %q: result %q, want %q", tc.config, got, tc.want)
+		}
+		cs.Close()
+		inW.Close()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			t.Fatal("safeclaw mcp did not end")
+		}
+		cancel()
+	}
+}

@@ -205,6 +205,7 @@ func (f *Fake) server() *mcp.Server {
 	}
 	s.AddResource(&mcp.Resource{URI: "docs://readme", Name: "readme", MIMEType: "text/plain"}, textResource("read me"))
 	s.AddResource(&mcp.Resource{URI: "file:///etc/shadow", Name: "shadow", MIMEType: "text/plain"}, textResource("root:*:0:0"))
+	s.AddResource(&mcp.Resource{URI: "docs://env", Name: "env", MIMEType: "text/plain"}, textResource(SecretEnv))
 	s.AddPrompt(&mcp.Prompt{Name: "summarise", Arguments: []*mcp.PromptArgument{{Name: "table", Required: true}}},
 		func(_ context.Context, r *mcp.GetPromptRequest) (*mcp.GetPromptResult, error) {
 			return &mcp.GetPromptResult{Messages: []*mcp.PromptMessage{{Role: "user",
@@ -212,6 +213,10 @@ func (f *Fake) server() *mcp.Server {
 		})
 	return s
 }
+
+// SecretEnv is the text of the resource docs://env: a .env file with
+// a database password and an AWS key pair in it.
+const SecretEnv = "DATABASE_URL=postgres://app:s3cr3t-pw@db/app\nAWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\nAWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n"
 
 func textResource(text string) mcp.ResourceHandler {
 	return func(_ context.Context, r *mcp.ReadResourceRequest) (*mcp.ReadResourceResult, error) {

@@ -89,3 +89,22 @@ func FuzzQuickMatchesValue(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkQuick is the cost the MCP proxy adds to relaying a result
+// without secrets, short and a page of text.
+func BenchmarkQuick(b *testing.B) {
+	page := strings.Repeat("total 48\\ndrwxr-xr-x  5 user user 4096 Nov 26 12:00 src\\n", 40)
+	for name, doc := range map[string]string{
+		"short": `{"content":[{"type":"text","text":"rows: 0 for select 1"}]}`,
+		"page":  `{"content":[{"type":"text","text":"` + page + `"}],"isError":false}`,
+	} {
+		b.Run(name, func(b *testing.B) {
+			raw := json.RawMessage(doc)
+			for b.Loop() {
+				if _, n := redactjson.Quick(raw, audit.Redact); n != 0 {
+					b.Fatal("redacted")
+				}
+			}
+		})
+	}
+}

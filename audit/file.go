@@ -449,11 +449,11 @@ func tampered(format string, args ...any) error {
 // head is tampering, and appends stop so that the evidence stays.
 func (s *FileStore) recoverTail(d *os.File) (tailState, error) {
 	var t tailState
-	segs, err := segments(d)
+	segs, kept, err := s.appendSegments(d)
 	if err != nil {
 		return t, err
 	}
-	data, err := s.readAppendHead()
+	data, err := s.readAppendHead(kept)
 	if err != nil {
 		return t, err
 	}
@@ -481,7 +481,16 @@ func (s *FileStore) recoverTail(d *os.File) (tailState, error) {
 	}
 	for i := start; i < len(segs); i++ {
 		path := s.segPath(segs[i])
-		id, size, err := statID(path)
+		var id fileID
+		var size int64
+		if kh := &s.h; kept && kh.seg != nil && kh.segName == segs[i] {
+			// The directory's entries are as they were: the kept handle is
+			// the file at path.
+			id = kh.segID
+			size, err = fileSize(kh.seg.File)
+		} else {
+			id, size, err = statID(path)
+		}
 		if err != nil {
 			return t, err
 		}

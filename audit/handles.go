@@ -8,15 +8,19 @@ import (
 	"io/fs"
 	"os"
 	"sync/atomic"
+	"time"
 )
 
 // appendHandles are the directory, head and active segment a store keeps
-// open between appends, so that an append makes about ten system calls
+// open between appends, so that an append makes about seven system calls
 // rather than twenty. Each is used only while its path still names the
-// same file (checked with one stat per append, which the append needs
-// anyway): a directory, head or segment removed or replaced since is
-// reopened, exactly as a fresh open would find it. They are guarded by
-// the store's mutex.
+// same file: a directory, head or segment removed or replaced since is
+// reopened, exactly as a fresh open would find it. The directory's path is
+// checked with a stat under the lock; while its stamp (ctime) is unchanged
+// no entry in it was added, removed or renamed, so the listing, head and
+// segment kept from an earlier append are still what the paths name, and
+// they are read without a stat each. They are guarded by the store's
+// mutex.
 type appendHandles struct {
 	dir     *os.File
 	dirID   fileID
@@ -26,6 +30,18 @@ type appendHandles struct {
 	segName string
 	segID   fileID
 	headBuf []byte
+
+	// listed: dir was read to its end (a listing seeks back first).
+	listed bool
+	// stamp is the directory's stamp as this append found it under the
+	// lock (stampKnown), for appendSegments.
+	stamp      dirStamp
+	stampKnown bool
+	// segs is a listing of the directory taken at stamp segsStamp, kept
+	// (segsTrusted) only when taken stampMargin after that change.
+	segs        []string
+	segsStamp   dirStamp
+	segsTrusted bool
 }
 
 func (h *appendHandles) close() {
@@ -35,6 +51,7 @@ func (h *appendHandles) close() {
 		h.dir.Close()
 		h.dir = nil
 	}
+	h.listed, h.stampKnown, h.segs, h.segsTrusted = false, false, nil, false
 }
 
 func (h *appendHandles) closeHead() {
@@ -74,45 +91,114 @@ func (k *keptFile) release() {
 }
 
 // lockAppendDir creates the log directory if needed and locks it for an
-// append. Unlock with funlock; the handle stays open.
+// append. Under the lock it checks that the path still names the kept
+// directory and notes the directory's stamp, which tells appendSegments
+// whether its entries changed since they were last listed. A directory
+// opened afresh is not stat'ed: it is listed anyway.
 func (s *FileStore) lockAppendDir(ctx context.Context) (*os.File, error) {
 	h := &s.h
-	reopen := h.dir == nil
-	if !reopen {
+	for {
+		fresh := h.dir == nil
+		if fresh {
+			// With nothing kept the open alone tells whether the directory
+			// exists: no stat before it.
+			h.close()
+			d, id, err := openKept(s.dir, os.O_RDONLY, 0, false)
+			if errors.Is(err, fs.ErrNotExist) {
+				if err = os.MkdirAll(s.dir, 0o700); err == nil {
+					d, id, err = openKept(s.dir, os.O_RDONLY, 0, false)
+				}
+			}
+			if err != nil {
+				return nil, err
+			}
+			h.dir, h.dirID, h.listed = d, id, false
+		}
+		if err := flock(ctx, h.dir, true); err != nil {
+			return nil, fmt.Errorf("lock %s: %w", s.dir, err)
+		}
+		h.stampKnown = false
+		if fresh {
+			return h.dir, nil
+		}
 		// The kept handle serves while the path names the same directory.
-		id, _, err := statID(s.dir)
+		id, stamp, err := statStamp(s.dir)
+		if err == nil && id.known() && id == h.dirID {
+			h.stamp, h.stampKnown = stamp, true
+			return h.dir, nil
+		}
+		funlock(h.dir)
+		h.close()
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, err
 		}
-		reopen = err != nil || !id.known() || h.dirID != id
+		// Removed or replaced since the last append: open it afresh.
 	}
-	if reopen {
-		// With nothing kept the open alone tells whether the directory
-		// exists: no stat before it.
-		h.close()
-		d, id, err := openKept(s.dir, os.O_RDONLY, 0, false)
-		if errors.Is(err, fs.ErrNotExist) {
-			if err = os.MkdirAll(s.dir, 0o700); err == nil {
-				d, id, err = openKept(s.dir, os.O_RDONLY, 0, false)
-			}
-		}
-		if err != nil {
-			return nil, err
-		}
-		h.dir, h.dirID = d, id
-	} else if _, err := h.dir.Seek(0, io.SeekStart); err != nil { // to list it again
-		h.close()
-		return nil, err
-	}
-	if err := flock(ctx, h.dir, true); err != nil {
-		return nil, fmt.Errorf("lock %s: %w", s.dir, err)
-	}
-	return h.dir, nil
 }
 
-// readAppendHead is readHeadFile through the kept handle.
-func (s *FileStore) readAppendHead() ([]byte, error) {
+// stampMargin is how long after a directory's last change a listing of it
+// must be taken to be kept: a change in the same tick of the kernel's
+// coarse clock would leave the stamp as it was, a later one cannot. A stamp
+// with no fraction of a second may come from a file system that keeps
+// whole seconds (or two), where a later change in the same second leaves it
+// as it was: coarseStampMargin then.
+const (
+	stampMargin       = 50 * time.Millisecond
+	coarseStampMargin = 3 * time.Second
+)
+
+// appendSegments lists the segments in the locked directory d, or, when
+// its stamp shows that its entries have not changed since an earlier
+// append listed them, returns that listing (kept reports which). A kept
+// listing must not be modified.
+func (s *FileStore) appendSegments(d *os.File) (segs []string, kept bool, err error) {
 	h := &s.h
+	if h.stampKnown && h.segsTrusted && h.stamp == h.segsStamp {
+		return h.segs, true, nil
+	}
+	if h.listed {
+		if _, err := d.Seek(0, io.SeekStart); err != nil {
+			return nil, false, err
+		}
+	}
+	h.listed, h.segs, h.segsTrusted = true, nil, false
+	if segs, err = segments(d); err != nil {
+		return nil, false, err
+	}
+	margin := stampMargin
+	if h.stamp.coarse() {
+		margin = coarseStampMargin
+	}
+	if h.stampKnown && time.Since(h.stamp.time()) > margin {
+		h.segs, h.segsStamp, h.segsTrusted = segs, h.stamp, true
+	}
+	return segs, false, nil
+}
+
+// readAppendHead is readHeadFile through the kept handle. With kept set
+// (the directory's entries have not changed since the head was last found
+// at its path) the kept handle is read without a stat.
+func (s *FileStore) readAppendHead(kept bool) ([]byte, error) {
+	h := &s.h
+	if h.headBuf == nil {
+		h.headBuf = make([]byte, headSize+1)
+	}
+	if kept && h.head != nil {
+		// One read of one byte more than a head: a longer file is not one
+		// safeclaw wrote.
+		n, err := preadOnce(h.head, h.headBuf, 0)
+		if err != nil {
+			h.closeHead()
+			return nil, err
+		}
+		if n > headSize {
+			return s.readHeadFile()
+		}
+		if n == 0 {
+			return nil, nil
+		}
+		return h.headBuf[:n], nil
+	}
 	name := s.headPath
 	id, size, err := statID(name)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -137,9 +223,6 @@ func (s *FileStore) readAppendHead() ([]byte, error) {
 		// Longer than any head safeclaw writes: read it as a fresh open
 		// would, for the parser to refuse.
 		return s.readHeadFile()
-	}
-	if h.headBuf == nil {
-		h.headBuf = make([]byte, headSize)
 	}
 	// The size the stat found is read in one call: a head is rewritten in
 	// place, under the lock this append holds.

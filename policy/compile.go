@@ -43,17 +43,21 @@ type Policy struct {
 	// use (protected, paths): a hook deciding a command that names no
 	// file never needs them.
 	protectOnce sync.Once
-	protectRaw  []string // ProtectWrite then ProtectRead, as Compile was given them
-	nProtectW   int
-	protectW    []pathGlob
-	protectR    []pathGlob
-	pathsOnce   sync.Once
-	workspace   string // expands ${workspace} in path globs
-	home        string // expands ~ in path globs and in the paths tool arguments name (self-protection)
-	hash        string
-	canonical   func() []byte // computed on first use when the hash is known
-	files       []string
-	bufs        sync.Pool // *[]byte scratch for command_regex
+	// protectNames are the protected paths' literal components, for
+	// interpreter code (protectcode.go), built once on first use.
+	protectNamesOnce sync.Once
+	protectNames     [][]string
+	protectRaw       []string // ProtectWrite then ProtectRead, as Compile was given them
+	nProtectW        int
+	protectW         []pathGlob
+	protectR         []pathGlob
+	pathsOnce        sync.Once
+	workspace        string // expands ${workspace} in path globs
+	home             string // expands ~ in path globs and in the paths tool arguments name (self-protection)
+	hash             string
+	canonical        func() []byte // computed on first use when the hash is known
+	files            []string
+	bufs             sync.Pool // *[]byte scratch for command_regex
 
 	defaultOutcome outcome
 }
@@ -69,6 +73,8 @@ var (
 		Reason: "agents may not read safeclaw's keys"}
 	protectArgRef = action.RuleRef{Name: "Protect safeclaw's own files", Source: "builtin", Builtin: true,
 		Reason: "the tool's arguments name safeclaw's own files (policy, config, state, keys) or the agent hook settings that call safeclaw; agents may not touch them through MCP or other tools"}
+	protectCodeRef = action.RuleRef{Name: "Protect safeclaw's own files", Source: "builtin", Builtin: true,
+		Reason: "the interpreter's code or arguments name safeclaw's own files (policy, config, state, keys) or the agent hook settings that call safeclaw; what the code does with them cannot be told, and agents may not touch them"}
 	opaqueRef = action.RuleRef{Name: "Deny commands that cannot be resolved", Source: "builtin", Builtin: true,
 		Reason: "the command cannot be resolved statically (shell.opaque); it is denied unless a rule with action: shell.opaque allows it"}
 	remoteRef = action.RuleRef{Name: "Deny remote shells", Source: "builtin", Builtin: true,

@@ -25,6 +25,7 @@ var (
 	protectReadOutcome  = outcome{effect: action.Deny, ref: &protectReadRef, reason: protectReadRef.Reason}
 	selfApproveOutcome  = outcome{effect: action.Deny, ref: &selfApproveRef, reason: selfApproveRef.Reason}
 	protectArgOutcome   = outcome{effect: action.Deny, ref: &protectArgRef, reason: protectArgRef.Reason}
+	protectCodeOutcome  = outcome{effect: action.Deny, ref: &protectCodeRef, reason: protectCodeRef.Reason}
 	opaqueOutcome       = outcome{effect: action.Deny, ref: &opaqueRef, reason: opaqueRef.Reason}
 	remoteOutcome       = outcome{effect: action.Deny, ref: &remoteRef, reason: remoteRef.Reason}
 )
@@ -145,6 +146,11 @@ func (p *Policy) protect(req *action.Request, part *action.Part) (outcome, bool)
 	}
 	if len(p.protectRaw) == 0 {
 		return outcome{}, false
+	}
+	for i := range part.Views {
+		if p.codeNamesProtected(&part.Views[i]) {
+			return protectCodeOutcome, true
+		}
 	}
 	for i := range part.Facets {
 		f := &part.Facets[i]

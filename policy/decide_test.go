@@ -504,3 +504,44 @@ func TestDecideConcurrent(t *testing.T) {
 		<-done
 	}
 }
+
+// TestSelfProtectionOfInterpreterCode: code an interpreter runs from its
+// command line, or a path handed to a script, that names a protected file
+// is refused under any policy, in the spellings programs build paths with;
+// code that names other files is left to the policy.
+func TestSelfProtectionOfInterpreterCode(t *testing.T) {
+	opts := Options{Home: "/home/u", Workspace: "/w",
+		ProtectWrite: []string{"/home/u/.config/safeclaw/**", "/home/u/.claude/settings.json", "/etc/safeclaw/**", "/etc/cursor/**",
+			"/w/**/.safeclaw/**", "/w/**/.claude/settings.json"},
+		ProtectRead: []string{"/home/u/.local/state/safeclaw/keys/**"}}
+	p := mustCompile(t, opts, "rules:\n  - {action: \"*\", effect: allow, reason: everything}\n")
+	code := func(words ...string) action.Part {
+		v := action.Argv{Words: words, Program: action.ProgramName(words[0])}
+		return action.Part{Text: strings.Join(words, " "), Views: []action.Argv{v},
+			Facets: []action.Action{{Kind: action.ShellExecute, Command: strings.Join(words, " "), Program: v.Program}}}
+	}
+	const prot = "Protect safeclaw's own files"
+	runDecideCases(t, p, []decideCase{
+		{"python writes the hook settings", request(code("python3", "-c", "open('/home/u/.claude/settings.json','w').write('{}')")), action.Deny, prot, 0},
+		{"node joins HOME", request(code("node", "-e", "require('fs').writeFileSync(process.env.HOME+'/.claude/settings.json','{}')")), action.Deny, prot, 0},
+		{"python joins components", request(code("python3.12", "-c", "import os; open(os.path.join(os.environ['HOME'], '.claude', 'settings.json'), 'w')")), action.Deny, prot, 0},
+		{"perl removes the policy", request(code("perl", "-e", `unlink "$ENV{HOME}/.config/safeclaw/policy.yaml"`)), action.Deny, prot, 0},
+		{"ruby reads the keys", request(code("ruby", "-e", `puts File.read(Dir.home + "/.local/state/safeclaw/keys/audit.key")`)), action.Deny, prot, 0},
+		{"awk writes the settings", request(code("awk", `BEGIN{print "{}" > "/home/u/.claude/settings.json"}`)), action.Deny, prot, 0},
+		{"a path outside the home, absolute", request(code("python3", "-c", "import shutil; shutil.rmtree('/etc/safeclaw')")), action.Deny, prot, 0},
+		{"the project policy", request(code("python3", "-c", "open('.safeclaw/policy.yaml','w')")), action.Deny, prot, 0},
+		{"a script handed the settings", request(code("/usr/bin/python3", "edit.py", "/home/u/.claude/settings.json")), action.Deny, prot, 0},
+		{"a wrapped interpreter", request(action.Part{Text: "sudo python3 -c x", Views: []action.Argv{
+			{Words: []string{"sudo", "python3", "-c", "open('/home/u/.claude/settings.json','w')"}, Program: "sudo"},
+			{Words: []string{"python3", "-c", "open('/home/u/.claude/settings.json','w')"}, Program: "python"}},
+			Facets: []action.Action{{Kind: action.ShellExecute, Program: "sudo"}}}), action.Deny, prot, 0},
+		// Other code is the policy's to decide.
+		{"print", request(code("python3", "-c", "print(1)")), action.Allow, "everything", 0},
+		{"a project file", request(code("node", "-e", `console.log(require("./package.json").version)`)), action.Allow, "everything", 0},
+		{"an absolute path outside the home that only starts alike", request(code("python3", "-c", "open('/etc/cursorrc').read()")), action.Allow, "everything", 0},
+		{"a database cursor", request(code("python3", "-c", "import sqlite3; c = sqlite3.connect('/etc/app.db').cursor()")), action.Allow, "everything", 0},
+		{"one component alone", request(code("python3", "-c", "import json; json.load(open('settings.json'))")), action.Allow, "everything", 0},
+		{"a longer name", request(code("python3", "-c", "open('.claude/settings.json.bak').read()")), action.Allow, "everything", 0},
+		{"not an interpreter", request(code("grep", ".claude", "settings.json")), action.Allow, "everything", 0},
+	})
+}

@@ -70,7 +70,7 @@ func (p *Policy) explainPart(req *action.Request, idx int) PartExplanation {
 	}
 	o := p.decidePart(req, part, false)
 	pe.Decision, pe.Rule, pe.Reason = o.effect.String(), o.ref, o.reason
-	if o.ref == &protectWriteRef || o.ref == &protectReadRef || o.ref == &protectArgRef {
+	if o.ref == &protectWriteRef || o.ref == &protectReadRef || o.ref == &protectArgRef || o.ref == &protectCodeRef {
 		pe.Notes = append(pe.Notes, "built-in self-protection decided before any user rule: "+o.ref.Reason)
 		return pe
 	}

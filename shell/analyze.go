@@ -3,6 +3,7 @@ package shell
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"path"
 	"strings"
 	"sync"
@@ -721,28 +722,56 @@ var errNoRead = errors.New("shell: file reading disabled")
 // readScript returns the content of a script file a command runs, from
 // this text's own writes or the caller's ReadFile.
 func (a *analyzer) readScript(name string) (string, bool) {
+	content, ok, _ := a.readScriptWhy(name)
+	return content, ok
+}
+
+// readScriptWhy is readScript that also says, when a file is there but
+// cannot be analysed (unreadable, not a regular file, longer than
+// MaxTextBytes), why: what it runs is then unknown. No file (the command
+// fails) and no ReadFile give no reason.
+func (a *analyzer) readScriptWhy(name string) (content string, ok bool, why string) {
 	key := a.fileKey(name)
 	if r := a.resolve(key); r != key {
 		key, name = r, r
 	}
 	if s, ok := a.files[key]; ok {
-		return s, true
+		return s, true, ""
 	}
 	if a.env.ReadFile == nil || name == "" {
-		return "", false
+		return "", false, ""
 	}
 	p := catalog.CanonicalPath(name, a.cwd, a.env.Home)
 	if !path.IsAbs(p) {
 		p = a.fileKey(name)
 	}
 	if !path.IsAbs(p) {
-		return "", false
+		return "", false, ""
 	}
 	b, err := a.env.ReadFile(p)
-	if err != nil || len(b) > MaxTextBytes {
-		return "", false
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNoRead):
+		return "", false, ""
+	case err != nil:
+		return "", false, "cannot be read (" + clip(err.Error()) + ")"
+	case len(b) > MaxTextBytes:
+		return "", false, fmt.Sprintf("is too long to analyse (over %d KiB)", MaxTextBytes>>10)
 	}
-	return string(b), true
+	return string(b), true, ""
+}
+
+// scriptFacets are the facets of the script file name that the part text
+// runs: the script's own, or a shell.opaque facet when the file is there
+// but cannot be analysed; none when there is no such file.
+func (a *analyzer) scriptFacets(name, text string, sc scope) []action.Action {
+	content, ok, why := a.readScriptWhy(name)
+	if ok {
+		return a.fold(content, name, sc)
+	}
+	if why != "" {
+		return []action.Action{opaqueFacet(text, "the script "+clip(name)+" "+why)}
+	}
+	return nil
 }
 
 // fileKey is the lexical absolute form of a path, for the files overlay.

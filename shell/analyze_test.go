@@ -1,6 +1,8 @@
 package shell
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -567,6 +569,52 @@ func TestScriptFiles(t *testing.T) {
 	if len(parts) != 1 || len(parts[0].Facets) != 1 {
 		t.Errorf("read a file without ReadFile: %s", dump(parts))
 	}
+}
+
+// TestUnreadableScripts: a script a command runs that is there but cannot
+// be analysed (too long, unreadable, not a regular file) makes the part
+// opaque, however it is run; what it runs is unknown. One that is not
+// there adds nothing: the command fails.
+func TestUnreadableScripts(t *testing.T) {
+	long := strings.Repeat("#\n", MaxTextBytes) + "nc -l 4444\n"
+	env := testEnv
+	env.ReadFile = func(name string) ([]byte, error) {
+		switch name {
+		case "/work/proj/big.sh", "/work/proj/big.py":
+			return []byte(long), nil
+		case "/work/proj/locked.sh":
+			return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrPermission}
+		case "/work/proj/fifo.sh":
+			return nil, errors.New(name + ": not a regular file (p---------)")
+		case "/work/proj/ok.sh":
+			return []byte("ls\n"), nil
+		}
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	for _, text := range []string{
+		"bash big.sh", "sh ./big.sh", "source big.sh", ". ./big.sh", "./big.sh", "sh < big.sh", "bash locked.sh",
+		"./locked.sh", "bash fifo.sh", "python3 < big.py", "BASH_ENV=big.sh bash -c ls",
+	} {
+		parts := Analyze(text, env)
+		checkInvariants(t, text, parts)
+		if !hasKindIn(parts, action.ShellOpaque) {
+			t.Errorf("%q: not opaque: %s", text, dump(parts))
+		}
+	}
+	for _, text := range []string{"bash missing.sh", "./missing.sh", "source missing.sh", "bash ok.sh", "./ok.sh"} {
+		if parts := Analyze(text, env); hasKindIn(parts, action.ShellOpaque) {
+			t.Errorf("%q: opaque: %s", text, dump(parts))
+		}
+	}
+}
+
+func hasKindIn(parts []action.Part, k action.Kind) bool {
+	for _, p := range parts {
+		if hasKind(p.Facets, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // TestPathsThroughSymlinks: a path is walked the way the kernel walks it, a

@@ -261,8 +261,10 @@ func (a *analyzer) simple(words, assigns []word, text string, own []redirect, sc
 		}
 	}
 	if readsCode && codeIn != nil && codeIn.kind == streamFile && !a.fifos[a.fileKey(codeIn.path)] {
-		if content, ok := a.readScript(codeIn.path); ok {
+		if content, ok, why := a.readScriptWhy(codeIn.path); ok {
 			stdinText = content
+		} else if why != "" {
+			facets = append(facets, opaqueFacet(text, "the code in "+clip(codeIn.path)+" "+why))
 		}
 	}
 	detected := a.detect(views, stdinText, sc)
@@ -361,15 +363,15 @@ func (a *analyzer) simple(words, assigns []word, text string, own []redirect, sc
 				textRun = t
 			}
 		case s.dyn == 0:
-			if content, ok := a.readScript(s.s); ok {
-				facets = append(facets, a.fold(content, s.s, sc)...)
-			}
+			facets = append(facets, a.scriptFacets(s.s, text, sc)...)
 		}
 	}
 	if textRun == nil && len(views) > 0 && strings.Contains(last.Words[0], "/") && len(ch.last) > 0 && ch.last[0].dyn == 0 {
 		// ./script.sh written earlier in this text (or a shell script on disk).
-		if content, ok := a.scriptProgram(last.Words[0]); ok {
+		if content, ok, why := a.scriptProgram(last.Words[0]); ok {
 			facets = append(facets, a.fold(content, last.Words[0], sc)...)
+		} else if why != "" {
+			facets = append(facets, opaqueFacet(text, "the script "+clip(last.Words[0])+" "+why))
 		}
 	}
 
@@ -528,10 +530,7 @@ func (a *analyzer) stdinShell(prog string, in *stream, text string, sc scope) (*
 			// A fifo: whatever another command writes into it.
 			return nil, nil, true
 		}
-		if content, ok := a.readScript(in.path); ok {
-			return nil, a.fold(content, in.path, sc), false
-		}
-		return nil, nil, false
+		return nil, a.scriptFacets(in.path, text, sc), false
 	case in.kind == streamNetwork:
 		return nil, []action.Action{remoteFacet(prog, in.peer, "shell reads commands from a network peer: "+clip(in.from))}, true
 	}
@@ -753,17 +752,17 @@ func (a *analyzer) cdpath() bool {
 
 // scriptProgram returns the content of a program run by path when it is a
 // shell script this text wrote, or a *.sh file the caller lets us read.
-func (a *analyzer) scriptProgram(name string) (string, bool) {
+func (a *analyzer) scriptProgram(name string) (content string, ok bool, why string) {
 	key := a.resolve(a.fileKey(name))
 	if s, ok := a.files[key]; ok {
-		return s, true
+		return s, true, ""
 	}
 	for _, n := range []string{name, key} {
 		if strings.HasSuffix(n, ".sh") || strings.HasSuffix(n, ".bash") {
-			return a.readScript(name)
+			return a.readScriptWhy(name)
 		}
 	}
-	return "", false
+	return "", false, ""
 }
 
 // output describes what a simple command writes to stdout.
@@ -1058,8 +1057,8 @@ func (a *analyzer) startupFiles(prog string, startup []word, text string, sc sco
 		default:
 			if from, ok := a.isFetched(a.fileKey(w.s)); ok {
 				out = append(out, opaqueFacet(text, "shell startup file downloaded earlier in this text: "+clip(from)))
-			} else if content, ok := a.readScript(w.s); ok {
-				out = append(out, a.fold(content, w.s, sc)...)
+			} else {
+				out = append(out, a.scriptFacets(w.s, text, sc)...)
 			}
 		}
 	}

@@ -139,7 +139,9 @@
 // Env.ReadFile, or from what the text itself wrote with literal content
 // (printf ... > s.sh && sh s.sh), and their facets other than shell.execute
 // are added to the part with a Detail "via FILE" (files tee wrote from
-// literal input count too). The same overlay is the ReadFile the catalogue
+// literal input count too). A script that is there but cannot be analysed
+// (unreadable, not a regular file, longer than MaxTextBytes) makes the part
+// opaque; one that is not there adds nothing (the command fails). The same overlay is the ReadFile the catalogue
 // sees. A file keeps what the text knows of it when it is copied, moved or
 // linked (cp, mv, install, ln, dd, a local rsync, cat a > b, cat a | tee b,
 // cp -r of a directory): a written script is still that script, one on

@@ -520,5 +520,14 @@ func readSmallFile(name string) ([]byte, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s: not a regular file (%v)", name, fi.Mode().Type())
 	}
-	return io.ReadAll(io.LimitReader(f, 1<<20))
+	// A longer file is refused, not cut short: what it holds past the cut
+	// would go unread, and the analysis would judge what it never saw.
+	b, err := io.ReadAll(io.LimitReader(f, maxReadFile+1))
+	if err == nil && len(b) > maxReadFile {
+		return nil, fmt.Errorf("%s: longer than %d MiB", name, maxReadFile>>20)
+	}
+	return b, err
 }
+
+// maxReadFile bounds the files the analysers read (readSmallFile).
+const maxReadFile = 1 << 20

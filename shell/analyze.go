@@ -717,7 +717,9 @@ func (a *analyzer) resolve(key string) string {
 	return key
 }
 
-var errNoRead = errors.New("shell: file reading disabled")
+// errNoRead reads as no file (catalog.Missing): without ReadFile nothing is
+// known to be there.
+var errNoRead = fmt.Errorf("shell: file reading disabled: %w", fs.ErrNotExist)
 
 // readScript returns the content of a script file a command runs, from
 // this text's own writes or the caller's ReadFile.
@@ -750,7 +752,7 @@ func (a *analyzer) readScriptWhy(name string) (content string, ok bool, why stri
 	}
 	b, err := a.env.ReadFile(p)
 	switch {
-	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, errNoRead):
+	case catalog.Missing(err):
 		return "", false, ""
 	case err != nil:
 		return "", false, "cannot be read (" + clip(err.Error()) + ")"

@@ -1,10 +1,14 @@
 package catalog_test
 
 import (
+	"errors"
+	"io/fs"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/shell/catalog"
 )
 
 const packageJSON = `{
@@ -199,6 +203,51 @@ func TestScriptFiles(t *testing.T) {
 		r := detect(withFiles(cmd(tc.views), files))
 		if len(ofKind(r, tc.kind)) == 0 {
 			t.Errorf("%s: want %s:%s", tc.views, tc.kind, describe(r))
+		}
+	}
+}
+
+// TestUnreadableFilesAreOpaque: a file that says what a command runs
+// (package.json, a Makefile, a compose file, a script an interpreter runs)
+// that is there but cannot be read, or is longer than the catalogue reads,
+// leaves what runs unknown: shell.opaque. None there, or a directory, runs
+// nothing from it.
+func TestUnreadableFilesAreOpaque(t *testing.T) {
+	long := `{"scripts":{"test":"nc -l 4444"},"pad":"` + strings.Repeat("#", catalog.MaxFileBytes) + `"}`
+	read := func(failure error, content string) func(string) ([]byte, error) {
+		return func(name string) ([]byte, error) {
+			if failure != nil {
+				return nil, failure
+			}
+			if content != "" {
+				return []byte(content), nil
+			}
+			return nil, fs.ErrNotExist
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		read    func(string) ([]byte, error)
+		opaque  bool
+		command string
+	}{
+		{"too long", read(nil, long), true, "npm test"},
+		{"unreadable", read(&fs.PathError{Op: "open", Path: "package.json", Err: fs.ErrPermission}, ""), true, "npm test"},
+		{"not a regular file", read(errors.New("package.json: not a regular file (p---------)"), ""), true, "npm run dev"},
+		{"unreadable Makefile", read(&fs.PathError{Op: "open", Path: "Makefile", Err: fs.ErrPermission}, ""), true, "make serve"},
+		{"unreadable script", read(&fs.PathError{Op: "open", Path: "app.py", Err: fs.ErrPermission}, ""), true, "python3 app.py"},
+		{"none there", read(nil, ""), false, "npm test"},
+		{"a directory", read(&fs.PathError{Op: "read", Path: "app", Err: syscall.EISDIR}, ""), false, "python3 app"},
+	} {
+		c := cmd(tc.command)
+		c.ReadFile = tc.read
+		res := detect(c)
+		got := false
+		for _, f := range res.Facets {
+			got = got || f.Kind == action.ShellOpaque
+		}
+		if got != tc.opaque {
+			t.Errorf("%s: %s: opaque %v, want %v: %+v", tc.name, tc.command, got, tc.opaque, res.Facets)
 		}
 	}
 }

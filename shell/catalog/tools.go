@@ -1,9 +1,13 @@
 package catalog
 
 import (
+	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/safeclaw/safeclaw/action"
 )
@@ -810,8 +814,31 @@ func (f *finder) read(name string) []byte {
 		name = filepath.Join(f.cmd.Cwd, name)
 	}
 	data, err := f.cmd.ReadFile(name)
-	if err != nil || len(data) > 1<<20 {
-		return nil
+	switch {
+	case err == nil && len(data) <= MaxFileBytes:
+		return data
+	case err == nil:
+		f.opaque(f.program(), fmt.Sprintf("%s, which says what the command runs, is longer than %d MiB: not read", name, MaxFileBytes>>20))
+	case !Missing(err):
+		f.opaque(f.program(), fmt.Sprintf("%s, which says what the command runs, cannot be read (%v)", name, err))
 	}
-	return data
+	return nil
+}
+
+// MaxFileBytes bounds the files the catalogue reads.
+const MaxFileBytes = 1 << 20
+
+// Missing reports whether a ReadFile error means there is no file to read
+// there (none, a directory, or reading disabled): the command then runs
+// nothing from it. Any other failure leaves what it runs unknown.
+func Missing(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.EISDIR)
+}
+
+// program is the program of the command being looked into.
+func (f *finder) program() string {
+	if len(f.cmd.Views) == 0 {
+		return ""
+	}
+	return f.cmd.Views[len(f.cmd.Views)-1].Program
 }

@@ -1,9 +1,11 @@
 package hook
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/safeclaw/safeclaw/action"
@@ -61,20 +63,48 @@ var claudeInteractions = map[string]bool{"AskUserQuestion": true, "ExitPlanMode"
 // which Claude Code's http hook acts on (it reads only 2xx bodies, and
 // lets the call run on any other answer unless installed with onFailure:
 // block). nil otherwise.
+//
+// Every top-level member whose name is hook_event_name in any case counts
+// (the input was refused because names repeat or differ in case, so which
+// one the agent meant is not known): the first naming a deciding event
+// gives the shape.
 func claudeBlockable(data []byte) *event {
-	var head struct {
-		Event string `json:"hook_event_name"`
-	}
-	if json.Unmarshal(data, &head) != nil {
-		return nil
-	}
-	switch head.Event {
-	case "PreToolUse", skillShellEvent:
-		return &event{name: head.Event, kind: evPreTool}
-	case "PermissionRequest":
-		return &event{name: head.Event, kind: evPermission}
+	for _, name := range eventNames(data) {
+		switch name {
+		case "PreToolUse", skillShellEvent:
+			return &event{name: name, kind: evPreTool}
+		case "PermissionRequest":
+			return &event{name: name, kind: evPermission}
+		}
 	}
 	return nil
+}
+
+// eventNames returns the string values of the top-level members of the
+// JSON object data whose name is hook_event_name ignoring case, in order,
+// repeats included; nil when data is not an object it can read.
+func eventNames(data []byte) []string {
+	d := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := d.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	var names []string
+	for d.More() {
+		tok, err := d.Token()
+		if err != nil {
+			return names
+		}
+		key, _ := tok.(string)
+		var v json.RawMessage
+		if d.Decode(&v) != nil {
+			return names
+		}
+		var s string
+		if strings.EqualFold(key, "hook_event_name") && json.Unmarshal(v, &s) == nil {
+			names = append(names, s)
+		}
+	}
+	return names
 }
 
 func (claude) decode(data []byte) (*event, error) {

@@ -17,7 +17,14 @@ type codex struct{}
 func (codex) decode(data []byte) (*event, error) {
 	var in claudeInput // Codex's input has Claude Code's shape, plus turn_id and model
 	if err := decodeObject(data, &in); err != nil {
-		return nil, err
+		// Refused input (a key twice, keys differing in case) whose event
+		// still reads as a deciding one gets that event's deny JSON beside
+		// exit 2: PermissionRequest documents no exit-code block.
+		ev := claudeBlockable(data)
+		if ev != nil && ev.name == skillShellEvent {
+			ev = nil
+		}
+		return ev, err
 	}
 	ev := &event{name: in.Event, session: in.Session, toolUseID: in.ToolUseID}
 	switch in.Event {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/classify"
 )
 
 // cursor speaks Cursor's hook protocol (agent-protocols.md §5), as
@@ -31,6 +32,10 @@ type cursorInput struct {
 	Result       json.RawMessage `json:"result_json"`
 	ToolOutput   json.RawMessage `json:"tool_output"`
 	Duration     *float64        `json:"duration"` // milliseconds, on after* events
+	// Attachments of beforeReadFile: files whose content goes to the model
+	// with the read (documented as {"type", "file_path"}, also seen spelled
+	// "filePath").
+	Attachments json.RawMessage `json:"attachments"`
 }
 
 func (cursor) decode(data []byte) (*event, error) {
@@ -55,6 +60,15 @@ func (cursor) decode(data []byte) (*event, error) {
 		}
 		// The payload also carries the file's content; it is not kept.
 		ev.call.Tool, ev.call.Input = in.Event, encodeLine(map[string]string{"file_path": *in.FilePath})
+		// Every attached file is read as well: each is its own read, so
+		// that an allowed file_path cannot carry ~/.ssh/id_rsa along.
+		paths, err := cursorAttachments(in.Attachments)
+		if err != nil {
+			return ev, err
+		}
+		for _, p := range paths {
+			ev.also = append(ev.also, classify.Call{Tool: in.Event, Input: encodeLine(map[string]string{"file_path": p})})
+		}
 	case "beforeMCPExecution":
 		if in.Tool == "" {
 			return ev, errors.New(`missing "tool_name"`)
@@ -108,23 +122,82 @@ func (cursor) decode(data []byte) (*event, error) {
 	return ev, nil
 }
 
-// cursorMCPName finds the server and tool of a beforeMCPExecution call:
-// "MCP:server:tool" when Cursor names both, else the tool name with the
-// server's URL or command standing for its name.
+// cursorAttachmentKeys are the keys under which an attachment of
+// beforeReadFile names its file.
+var cursorAttachmentKeys = []string{"file_path", "filePath", "path"}
+
+// cursorAttachments returns the paths of beforeReadFile's attachments:
+// none when the field is absent or null; an error when it is not a list, or
+// an entry is neither a path string nor an object whose path keys hold
+// strings, since a file safeclaw cannot name would be read unchecked. An
+// object naming no file (no path key, or empty ones) is skipped.
+func cursorAttachments(raw json.RawMessage) ([]string, error) {
+	s := bytes.TrimSpace(raw)
+	if len(s) == 0 || bytes.Equal(s, []byte("null")) {
+		return nil, nil
+	}
+	var list []json.RawMessage
+	if json.Unmarshal(s, &list) != nil {
+		return nil, errors.New(`"attachments" is not a list`)
+	}
+	var paths []string
+	for i, item := range list {
+		var p string
+		if json.Unmarshal(item, &p) == nil {
+			if p != "" {
+				paths = append(paths, p)
+			}
+			continue
+		}
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(item, &obj) != nil || obj == nil {
+			return nil, fmt.Errorf(`"attachments" entry %d is neither an object nor a path`, i)
+		}
+		for _, k := range cursorAttachmentKeys {
+			v, ok := obj[k]
+			if !ok || bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+				continue
+			}
+			if json.Unmarshal(v, &p) != nil {
+				return nil, fmt.Errorf(`"attachments" entry %d: %q is not a string`, i, k)
+			}
+			if p != "" {
+				paths = append(paths, p)
+			}
+		}
+	}
+	return paths, nil
+}
+
+// cursorMCPName finds the server and tool of a beforeMCPExecution call.
+// The server is the URL or command Cursor reports for it (from the user's
+// MCP configuration). The tool name is the server's own choice, so it never
+// names the server when those are there: a server whose tool is called
+// "MCP:github:create_issue" is not the github server. Only when Cursor
+// reports neither does an "MCP:server:tool" name give the server.
 func cursorMCPName(in cursorInput) (server, tool string) {
+	tool = in.Tool
+	named, namedTool := "", ""
 	if rest, ok := strings.CutPrefix(in.Tool, "MCP:"); ok {
 		if s, t, ok := strings.Cut(rest, ":"); ok && s != "" && t != "" {
-			return s, t
+			named, namedTool = s, t
 		}
 	}
 	server = in.URL
 	if server == "" && in.Command != nil {
 		server = *in.Command
 	}
-	if server == "" {
+	switch {
+	case server != "":
+		if namedTool != "" {
+			tool = namedTool
+		}
+	case named != "":
+		server, tool = named, namedTool
+	default:
 		server = "unknown"
 	}
-	return server, in.Tool
+	return server, tool
 }
 
 // cursorToolInput reads the tool_input of a call about to run: an object,
@@ -163,6 +236,19 @@ type cursorOutput struct {
 	Permission   string `json:"permission"`
 	UserMessage  string `json:"user_message,omitempty"`
 	AgentMessage string `json:"agent_message,omitempty"`
+	// Decision and Reason repeat a preToolUse deny in the decision/reason
+	// words that some accounts of Cursor's preToolUse give its answer (the
+	// before* events' permission words are documented): whichever of the
+	// two Cursor reads, the deny holds.
+	Decision string `json:"decision,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+}
+
+// mirrorDeny adds the decision/reason words to a preToolUse deny.
+func (o *cursorOutput) mirrorDeny(ev *event) {
+	if o.Permission == "deny" && ev != nil && ev.name == "preToolUse" {
+		o.Decision, o.Reason = "deny", o.AgentMessage
+	}
 }
 
 func (c cursor) answer(ev *event, v verdict) reply {
@@ -177,6 +263,7 @@ func (c cursor) answer(ev *event, v verdict) reply {
 	if o.Permission != "allow" && ev.name != "beforeReadFile" {
 		o.UserMessage, o.AgentMessage = v.reason, nonEmpty(v.reason)
 	}
+	o.mirrorDeny(ev)
 	return reply{stdout: encodeLine(o)}
 }
 
@@ -186,6 +273,7 @@ func (cursor) block(ev *event, reason string) reply {
 	if ev == nil || ev.name != "beforeReadFile" {
 		o.UserMessage, o.AgentMessage = msg, msg
 	}
+	o.mirrorDeny(ev)
 	return reply{stdout: encodeLine(o), stderr: msg, code: ExitBlock}
 }
 

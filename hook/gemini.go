@@ -44,23 +44,27 @@ func (gemini) decode(data []byte) (*event, error) {
 	if err := toolCall(ev, in.Tool, in.Input, in.Cwd, false); err != nil {
 		return ev, err
 	}
-	// Gemini may name the MCP server apart from the tool name, and the
-	// tool without the mcp__SERVER__ prefix: it is an MCP call all the
-	// same (not an unknown tool.NAME a server rule would miss).
+	// Gemini may name the MCP server apart from the tool name (from the
+	// user's settings), and the tool without the mcp__SERVER__ prefix: it
+	// is an MCP call all the same (not an unknown tool.NAME a server rule
+	// would miss). That server name is the one that counts: the tool's
+	// own name is the server's choice, and a tool that calls itself
+	// "mcp__github__create_issue" on server evil is evil's.
 	if isObject(in.MCPContext) {
 		var mc struct {
 			Server string `json:"server_name"`
 			Tool   string `json:"tool_name"`
 		}
 		if json.Unmarshal(in.MCPContext, &mc) == nil && mc.Server != "" {
-			ev.call.MCPServer = mc.Server
-			if !strings.HasPrefix(ev.call.Tool, "mcp__") {
-				tool := mc.Tool
-				if tool == "" {
-					tool = ev.call.Tool
+			tool := mc.Tool
+			if tool == "" {
+				tool = ev.call.Tool
+				if rest, ok := strings.CutPrefix(tool, "mcp__"+mc.Server+"__"); ok && rest != "" {
+					tool = rest
 				}
-				ev.call.Tool = "mcp__" + mc.Server + "__" + tool
 			}
+			ev.call.MCPServer = mc.Server
+			ev.call.Tool = "mcp__" + mc.Server + "__" + tool
 		}
 	}
 	return ev, nil

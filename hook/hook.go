@@ -30,8 +30,10 @@
 //     Gemini's -p mode hangs on it. AfterTool is recorded.
 //   - Cursor: beforeShellExecution, beforeMCPExecution and preToolUse get
 //     {"permission": allow|deny|ask, "user_message", "agent_message"}
-//     ("ask" only with [AskNative]); beforeReadFile gets the permission
-//     only. after* events are recorded.
+//     ("ask" only with [AskNative]; a preToolUse deny repeats itself as
+//     "decision": "deny" with a "reason"); beforeReadFile gets the
+//     permission only, and decides the file and every attached file.
+//     after* events are recorded.
 //
 // # Failing closed
 //
@@ -58,7 +60,8 @@
 //
 //   - Cursor's payloads follow its documentation; no Cursor build could be
 //     run. beforeMCPExecution names the server by its URL or command, since
-//     Cursor sends no server name.
+//     Cursor sends no server name (an "MCP:server:tool" tool name names it
+//     only when neither is there: the tool name is the server's choice).
 //   - The agents' subagent ids, Codex turn ids and Claude tool-use ids are
 //     not part of [action.Request]; only PostToolUse outcomes carry the
 //     tool-use id, so an outcome is not linked to its decision record.
@@ -391,6 +394,12 @@ func (h handler) handle(ctx context.Context, ev *event) reply {
 		return h.a.block(ev, "no decision function (safeclaw is not configured)")
 	}
 	res := classify.ToolCall(ev.call)
+	for _, c := range ev.also {
+		c.Agent, c.Cwd, c.Home, c.ReadFile = ev.call.Agent, ev.call.Cwd, ev.call.Home, ev.call.ReadFile
+		more := classify.ToolCall(c)
+		res.Parts = append(res.Parts, more.Parts...)
+		res.Input += "; " + more.Input
+	}
 	req := &action.Request{Surface: "hook", Agent: h.agent, Session: ev.session, Cwd: ev.call.Cwd,
 		Input: res.Input, Time: h.opts.Now(), Parts: res.Parts}
 	dec, err := h.decide(ctx, req)
@@ -508,9 +517,13 @@ const (
 
 // event is one decoded hook call.
 type event struct {
-	name      string // the agent's event name as sent
-	kind      eventKind
-	call      classify.Call
+	name string // the agent's event name as sent
+	kind eventKind
+	call classify.Call
+	// also are further calls the same event makes, decided together with
+	// call (Cursor's beforeReadFile attachments): each adds its parts to
+	// the one request. Cwd, Home and ReadFile are call's.
+	also      []classify.Call
 	session   string
 	toolUseID string
 	response  json.RawMessage

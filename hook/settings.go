@@ -28,7 +28,8 @@ import (
 //   - codex: hooks.json, hooks.PreToolUse/PermissionRequest;
 //   - gemini: settings.json, hooks.BeforeTool (timeout in milliseconds);
 //   - cursor: hooks.json, version 1, beforeShellExecution,
-//     beforeMCPExecution, beforeReadFile and preToolUse for Shell, failClosed.
+//     beforeMCPExecution, beforeReadFile and preToolUse for Shell and the
+//     file tools (Write, Edit, Delete), failClosed.
 //
 // Every deciding hook's timeout is [AgentTimeout], above safeclaw's own
 // deadlines, so safeclaw's deny always comes before the agent gives up.
@@ -180,15 +181,28 @@ func desiredHooks(agent string, argv []string) (map[string][]json.RawMessage, []
 			FailClosed bool   `json:"failClosed"`
 		}
 		h := enc(handler{Command: line, Timeout: deciding, FailClosed: true})
-		shell := enc(handler{Command: line, Matcher: "Shell", Timeout: deciding, FailClosed: true})
+		// preToolUse is the only event before Cursor's own file tools
+		// write or delete (afterFileEdit comes too late), so those go
+		// through it besides Shell: without them an agent could rewrite
+		// ~/.cursor/hooks.json or ~/.bashrc unchecked. One handler per
+		// tool, so that the matcher means the same read as a name or as a
+		// pattern; Read, Grep and MCP tools have their own before* events.
+		var pre []json.RawMessage
+		for _, tool := range cursorPreToolUse {
+			pre = append(pre, enc(handler{Command: line, Matcher: tool, Timeout: deciding, FailClosed: true}))
+		}
 		return map[string][]json.RawMessage{
-				"beforeShellExecution": {h}, "beforeMCPExecution": {h}, "beforeReadFile": {h}, "preToolUse": {shell},
+				"beforeShellExecution": {h}, "beforeMCPExecution": {h}, "beforeReadFile": {h}, "preToolUse": pre,
 			}, []string{
 				"beforeShellExecution", "beforeMCPExecution", "beforeReadFile", "preToolUse",
 			}
 	}
 	return nil, nil
 }
+
+// cursorPreToolUse are the Cursor tools whose preToolUse safeclaw decides:
+// its shell, and its file tools that write or delete.
+var cursorPreToolUse = []string{"Shell", "Write", "Edit", "Delete"}
 
 // ownHandler reports whether a handler object runs safeclaw's hook.
 func ownHandler(binName string) func(json.RawMessage) bool {

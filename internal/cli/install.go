@@ -25,7 +25,7 @@ Adds safeclaw's hooks to an agent's settings, where the agent loads them:
   codex    ~/.codex/hooks.json (or $CODEX_HOME/hooks.json): PreToolUse, PermissionRequest
   gemini   ~/.gemini/settings.json: BeforeTool
   cursor   ~/.cursor/hooks.json: beforeShellExecution, beforeMCPExecution,
-           beforeReadFile, preToolUse (Shell), failClosed
+           beforeReadFile, preToolUse (Shell, Write, Edit, Delete), failClosed
 
 Everything else in the file is kept; safeclaw's own entries are replaced, so
 running it twice changes nothing. The old file is kept as FILE.safeclaw-backup-TIME,

@@ -50,6 +50,20 @@
 //     otherwise than it is written (1.0, 1e2, -0, 9007199254740993) is
 //     decided both as written and as a double reads it (an extra mcp.call
 //     part), so a rule holds for what any server reads.
+//   - Some servers look tools up ignoring case, and decode arguments into
+//     struct fields ignoring case: a tools/call naming a tool the last
+//     tools/list does not hold, but one whose name equals it ignoring case
+//     (Delete_All for delete_all), is decided as that listed tool too, and
+//     held back when it is (an extra mcp.call part; prompts/get and prompt
+//     completions alike, against the prompts listed so far); an argument
+//     key that the listed tool's input schema does not know, but spells in
+//     another case (SQL for sql), is decided as the schema spells it too.
+//     A call that names a listed tool exactly, with the schema's keys,
+//     gets no extra parts.
+//   - Shell text in the arguments is analysed where the call says it runs:
+//     each cwd-like argument (cwd, workdir, working_directory, directory,
+//     in any case, with or without '_' and '-'), absolute, under ~/, or
+//     relative to the proxy's working directory for a local upstream.
 //   - The agent is the client's own name from the session (initialize,
 //     or the first request of the 2026-07-28 era), reduced to letters,
 //     digits, '.', '_' and '-' (claude-code is claude); over HTTP none is

@@ -299,11 +299,12 @@ func (f *fastPath) intercept(ctx context.Context, msg jsonrpc.Message) bool {
 	if !ok {
 		return false
 	}
-	if f.p.toolStatus(ctx, params.Name) != toolOK {
+	status, aliases := f.p.toolStatus(ctx, params.Name)
+	if status != toolOK {
 		return false
 	}
 	// One request, analysed once, for the check and the decision.
-	sreq := f.p.request(ctx, ss, "tools/call "+params.Name+" "+argsJSON, f.p.callParts(params.Name, args))
+	sreq := f.p.request(ctx, ss, "tools/call "+params.Name+" "+argsJSON, f.p.callParts(params.Name, aliases, args))
 	dctx, durable := action.WithDeferredBarrier(ctx)
 	var d action.Decision
 	if decideIfAllowed := f.p.opts.DecideIfAllowed; decideIfAllowed != nil {

@@ -96,27 +96,28 @@ func (p *Proxy) callTool(ctx context.Context, r *mcp.CallToolRequest) (mcp.Resul
 	if err != nil {
 		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("safeclaw: tools/call %q: %v", name, err)}
 	}
-	switch p.toolStatus(ctx, name) {
+	status, aliases := p.toolStatus(ctx, name)
+	switch status {
 	case toolUnchecked:
 		why := fmt.Sprintf("the tools of %q could not be checked against their pins (safeclaw mcp shows why on its standard error), so none is run", p.opts.Name)
-		p.record(ctx, Event{Kind: EventPinDenied, Request: p.request(ctx, r.Session, "tools/call "+name+" "+compactJSON(args), p.callParts(name, args)),
+		p.record(ctx, Event{Kind: EventPinDenied, Request: p.request(ctx, r.Session, "tools/call "+name+" "+compactJSON(args), p.callParts(name, aliases, args)),
 			Decision: action.Decision{Effect: action.Deny, Reason: why, Part: -1}})
 		return errorResult("Denied by safeclaw: " + why + "."), nil
 	case toolReserved:
 		return errorResult(fmt.Sprintf("Denied by safeclaw: the tool name %q is reserved by safeclaw. Do not retry it.", name)), nil
 	case toolDuplicate:
 		why := fmt.Sprintf("the server lists tool %q more than once, with different definitions, so which one it runs cannot be told", name)
-		p.record(ctx, Event{Kind: EventPinDenied, Request: p.request(ctx, r.Session, "tools/call "+name+" "+compactJSON(args), p.callParts(name, args)),
+		p.record(ctx, Event{Kind: EventPinDenied, Request: p.request(ctx, r.Session, "tools/call "+name+" "+compactJSON(args), p.callParts(name, aliases, args)),
 			Decision: action.Decision{Effect: action.Deny, Reason: why, Part: -1}})
 		return errorResult("Denied by safeclaw: " + why + ". Do not retry it."), nil
 	case toolChanged:
 		p.opts.Warn(fmt.Sprintf("safeclaw mcp: %s: denied a call to tool %q: its definition changed since it was pinned (safeclaw mcp trust %s)", p.opts.Name, name, p.opts.Name))
 		why := fmt.Sprintf("the definition of tool %q changed since it was pinned, so it is held back until a person reviews it (safeclaw mcp trust %s)", name, p.opts.Name)
-		p.record(ctx, Event{Kind: EventPinDenied, Request: p.request(ctx, r.Session, "tools/call "+name+" "+compactJSON(args), p.callParts(name, args)),
+		p.record(ctx, Event{Kind: EventPinDenied, Request: p.request(ctx, r.Session, "tools/call "+name+" "+compactJSON(args), p.callParts(name, aliases, args)),
 			Decision: action.Decision{Effect: action.Deny, Reason: why, Part: -1}})
 		return errorResult("Denied by safeclaw: " + why + ". Do not retry it."), nil
 	}
-	req := p.request(ctx, r.Session, "tools/call "+name+" "+compactJSON(args), p.callParts(name, args))
+	req := p.request(ctx, r.Session, "tools/call "+name+" "+compactJSON(args), p.callParts(name, aliases, args))
 	// The decision's audit record is written before the call is forwarded;
 	// its sync to disk runs meanwhile, and the answer waits for it.
 	dctx, durable := action.WithBarrier(ctx)
@@ -184,43 +185,126 @@ func (p *Proxy) unrecorded(err error) string {
 // double (as JavaScript and most JSON parsers read numbers: 1.0 is 1, 1e2
 // is 100, -0 is 0, 9007199254740993 is 9007199254740992), the mcp.call
 // with the numbers so read in a part of its own, so that a rule holds for
-// what any server may read; then the shell text's parts.
-func (p *Proxy) callParts(tool string, args map[string]any) []action.Part {
-	parts := []action.Part{{Facets: []action.Action{{Kind: action.MCPCall, Server: p.opts.Name, Tool: tool, Args: args}}}}
-	if alt, differs := doubleReading(args); differs {
-		parts = append(parts, action.Part{Facets: []action.Action{{Kind: action.MCPCall, Server: p.opts.Name, Tool: tool, Args: alt.(map[string]any),
-			Detail: "the arguments' numbers as a double reads them"}}})
+// what any server may read; and the mcp.call with the argument keys as the
+// tool's input schema spells them, when some differ from it only in case
+// (argkeys.go), with and without the numbers so read. Then the same for
+// each alias (a listed tool whose name equals the call's ignoring case,
+// which a server that looks its tools up case-insensitively runs: see
+// toolStatus), so that a rule for delete_all holds for a call to
+// Delete_All; then the shell text's parts.
+func (p *Proxy) callParts(tool string, aliases []string, args map[string]any) []action.Part {
+	var parts []action.Part
+	add := func(name string, args map[string]any, details ...string) {
+		var detail []string
+		for _, d := range details {
+			if d != "" {
+				detail = append(detail, d)
+			}
+		}
+		parts = append(parts, action.Part{Facets: []action.Action{{Kind: action.MCPCall, Server: p.opts.Name, Tool: name, Args: args,
+			Detail: strings.Join(detail, "; ")}}})
+	}
+	const numbers = "the arguments' numbers as a double reads them"
+	const spelling = "the arguments' keys as the tool's input schema spells them"
+	alt, differs := doubleReading(args)
+	p.mu.Lock()
+	schemas := p.schemas
+	p.mu.Unlock()
+	for i, name := range append([]string{tool}, aliases...) {
+		as := ""
+		if i > 0 {
+			as = fmt.Sprintf("as the listed tool %q, whose name differs from the call's only in case", name)
+		}
+		add(name, args, as)
+		if differs {
+			add(name, alt.(map[string]any), as, numbers)
+		}
+		// The keys as the schema spells them (argkeys.go).
+		if spelt, changed := schemaSpelling(args, schemas[name], 0); changed {
+			add(name, spelt.(map[string]any), as, spelling)
+			if differs {
+				altSpelt, _ := schemaSpelling(alt, schemas[name], 0)
+				add(name, altSpelt.(map[string]any), as, spelling, numbers)
+			}
+		}
 	}
 	return append(parts, p.shellParts(args)...)
 }
 
 // shellParts analyses the shell text of the arguments (shell.CommandArgs:
 // command, cmd, script, shell_command, ... at any depth) so that shell rules
-// apply to it.
+// apply to it, in each directory the call may run it in (argCwds).
 func (p *Proxy) shellParts(args map[string]any) []action.Part {
 	var parts []action.Part
-	for _, text := range shell.CommandArgs(args) {
-		env := shell.Env{Cwd: p.argCwd(args), Home: p.opts.Home}
-		if p.local {
-			env.ReadFile = p.opts.ReadFile
+	texts := shell.CommandArgs(args)
+	if len(texts) == 0 {
+		return nil
+	}
+	for _, cwd := range p.argCwds(args) {
+		for _, text := range texts {
+			env := shell.Env{Cwd: cwd, Home: p.opts.Home}
+			if p.local {
+				env.ReadFile = p.opts.ReadFile
+			}
+			parts = append(parts, shell.Analyze(text, env)...)
 		}
-		parts = append(parts, shell.Analyze(text, env)...)
 	}
 	return parts
 }
 
-// argCwd is where a shell-like argument runs: the call's own absolute cwd
-// argument, else the proxy's working directory for a local upstream.
-func (p *Proxy) argCwd(args map[string]any) string {
-	for _, k := range []string{"cwd", "workdir", "working_directory", "directory"} {
-		if s, ok := args[k].(string); ok && strings.HasPrefix(s, "/") {
-			return path.Clean(s)
+// cwdArg reports an argument named like one that says where a command
+// runs (cwd, workdir, working_directory, directory), its name compared as
+// shell.CommandArgs compares them (without '_' and '-') and folded
+// (action.FoldKey): a server that decodes its arguments ignoring case
+// reads "CWD" or "Cwd" as cwd.
+func cwdArg(key string) bool {
+	reduce := func(k string) string { return action.FoldKey(strings.NewReplacer("_", "", "-", "").Replace(k)) }
+	k := reduce(key)
+	for _, name := range []string{"cwd", "workdir", "workingdirectory", "directory"} {
+		if k == reduce(name) {
+			return true
 		}
 	}
-	if p.local {
-		return p.opts.Cwd
+	return false
+}
+
+// argCwds are where a shell-like argument may run: each directory the
+// call's cwd-like arguments name (absolute; ~/ in the home directory;
+// relative to the proxy's working directory for a local upstream, which
+// runs there), sorted, as the server may take any of them; else the proxy's
+// working directory for a local upstream ("" when unknown).
+func (p *Proxy) argCwds(args map[string]any) []string {
+	seen := map[string]bool{}
+	var out []string
+	for key, v := range args {
+		s, ok := v.(string)
+		if !ok || s == "" || !cwdArg(key) {
+			continue
+		}
+		dir := ""
+		switch {
+		case strings.HasPrefix(s, "/"):
+			dir = path.Clean(s)
+		case (s == "~" || strings.HasPrefix(s, "~/")) && p.opts.Home != "":
+			dir = path.Join(p.opts.Home, s[1:])
+		case p.local && p.opts.Cwd != "":
+			dir = path.Join(p.opts.Cwd, s)
+		default:
+			continue
+		}
+		if !seen[dir] {
+			seen[dir] = true
+			out = append(out, dir)
+		}
 	}
-	return ""
+	if len(out) == 0 {
+		if p.local {
+			return []string{p.opts.Cwd}
+		}
+		return []string{""}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // listTools answers tools/list with the upstream's tools that the policy
@@ -284,8 +368,12 @@ func (p *Proxy) refreshTools(ctx context.Context) ([]*mcp.Tool, map[string]toolS
 		cursor = res.NextCursor
 	}
 	state := make(map[string]toolState, len(tools))
+	schemas := make(map[string]schemaKeys, len(tools))
 	for _, t := range tools {
 		state[t.Name] = toolOK
+		if keys := inputKeys(t.InputSchema); keys != nil {
+			schemas[t.Name] = mergeKeys(schemas[t.Name], keys)
+		}
 	}
 	if p.opts.Pins != nil {
 		// The server's instructions, prompts and resources are pinned
@@ -321,36 +409,62 @@ func (p *Proxy) refreshTools(ctx context.Context) ([]*mcp.Tool, map[string]toolS
 	if p.toolsGen == gen {
 		// Unless the upstream said its tools changed meanwhile: then this
 		// listing may be of the old ones, and the next call lists again.
-		p.tools, p.listed = state, true
+		p.tools, p.schemas, p.listed = state, schemas, true
 	}
 	p.mu.Unlock()
 	return tools, state, nil
 }
 
 // toolStatus is a tool's state from the last listing, listing first when
-// there was none. A tool the upstream does not list is OK here: the
-// policy decides it and the upstream will say it does not exist. When the
-// listing or the pins fail, no tool is known to match its pin
-// (toolUnchecked).
-func (p *Proxy) toolStatus(ctx context.Context, name string) toolState {
+// there was none, and the tool's aliases: when the listing does not hold
+// name itself, the listed tools whose names equal it ignoring case
+// (strings.EqualFold), sorted. Some servers look their tools up
+// case-insensitively and run such a tool for the call, so the call is
+// decided as each of them too (callParts), and held back when one of them
+// is (the worst of their states). A tool the upstream does not list at
+// all is OK here: the policy decides it and the upstream will say it does
+// not exist. When the listing or the pins fail, no tool is known to match
+// its pin (toolUnchecked).
+func (p *Proxy) toolStatus(ctx context.Context, name string) (toolState, []string) {
 	p.mu.Lock()
 	st, known := p.tools[name]
-	listed := p.listed
+	state, listed := p.tools, p.listed // replaced, never changed in place
 	p.mu.Unlock()
 	if known {
-		return st
+		return st, nil
 	}
 	if !listed && p.opts.Pins != nil {
-		_, state, err := p.refreshTools(ctx)
+		_, fresh, err := p.refreshTools(ctx)
 		if err != nil {
 			p.opts.Warn(fmt.Sprintf("safeclaw mcp: %s: checking the tools against their pins: %v", p.opts.Name, err))
-			return toolUnchecked
+			return toolUnchecked, nil
 		}
-		if st, ok := state[name]; ok {
-			return st
+		if st, ok := fresh[name]; ok {
+			return st, nil
+		}
+		state = fresh
+	}
+	return foldedStatus(state, name)
+}
+
+// foldedStatus is the state of a call to name, which state does not hold,
+// from the listed tools whose names equal it ignoring case: OK without
+// any, else the first state among them that holds a tool back, and their
+// names.
+func foldedStatus(state map[string]toolState, name string) (toolState, []string) {
+	var aliases []string
+	for listed := range state {
+		if strings.EqualFold(listed, name) {
+			aliases = append(aliases, listed)
 		}
 	}
-	return toolOK
+	sort.Strings(aliases)
+	for _, a := range aliases {
+		if state[a] != toolOK {
+			return state[a], aliases
+		}
+	}
+	return toolOK, aliases
 }
 
 // couldAllow asks the policy, without recording, whether a facet could be
@@ -691,9 +805,16 @@ func (p *Proxy) getPrompt(ctx context.Context, r *mcp.GetPromptRequest) (mcp.Res
 	if err != nil {
 		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: fmt.Sprintf("safeclaw: prompts/get %q: %v", name, err)}
 	}
-	req := p.request(ctx, r.Session, "prompts/get "+name+" "+compactJSON(args),
-		[]action.Part{{Facets: []action.Action{{Kind: action.MCPPrompt, Server: p.opts.Name, Tool: name, Args: args}}}})
-	if err := p.heldBack(ctx, req, promptKey+name); err != nil {
+	parts := []action.Part{{Facets: []action.Action{{Kind: action.MCPPrompt, Server: p.opts.Name, Tool: name, Args: args}}}}
+	keys := []string{promptKey + name}
+	for _, alias := range p.promptAliases(name) {
+		// Decided as the listed prompt too, as for tools (callParts).
+		parts = append(parts, action.Part{Facets: []action.Action{{Kind: action.MCPPrompt, Server: p.opts.Name, Tool: alias, Args: args,
+			Detail: fmt.Sprintf("as the listed prompt %q, whose name differs from the request's only in case", alias)}}})
+		keys = append(keys, promptKey+alias)
+	}
+	req := p.request(ctx, r.Session, "prompts/get "+name+" "+compactJSON(args), parts)
+	if err := p.heldBack(ctx, req, keys...); err != nil {
 		return nil, err
 	}
 	if err := p.gate(ctx, r.Session, r.Params.Meta, req, "prompts/get\x00"+name+"\x00"+compactJSON(args)); err != nil {
@@ -709,6 +830,25 @@ func (p *Proxy) getPrompt(ctx context.Context, r *mcp.GetPromptRequest) (mcp.Res
 		return nil, p.inputRequested("prompts/get " + name)
 	}
 	return redactResult(p, "prompts/get "+name, res), nil
+}
+
+// promptAliases are the prompts listed so far whose names equal name
+// ignoring case, when name itself was not listed: a server that looks its
+// prompts up case-insensitively gives one of them (see toolStatus).
+func (p *Proxy) promptAliases(name string) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if _, ok := p.listedAs[promptKey+name]; ok {
+		return nil
+	}
+	var out []string
+	for k := range p.listedAs {
+		if listed, ok := strings.CutPrefix(k, promptKey); ok && strings.EqualFold(listed, name) {
+			out = append(out, listed)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (p *Proxy) listPrompts(ctx context.Context, r *mcp.ListPromptsRequest) (mcp.Result, error) {
@@ -784,11 +924,19 @@ func (p *Proxy) complete(ctx context.Context, r *mcp.CompleteRequest) (mcp.Resul
 		return nil, &jsonrpc.Error{Code: jsonrpc.CodeInvalidParams, Message: "safeclaw: completion/complete context: " + err.Error()}
 	}
 	var parts []action.Part
+	var aliases []string
 	switch ref.Type {
 	case "ref/prompt":
-		parts = []action.Part{{Facets: []action.Action{{Kind: action.MCPPrompt, Server: p.opts.Name, Tool: ref.Name, Args: args, Detail: "completion"}}}}
-		if len(others) > 0 {
-			parts = append(parts, action.Part{Facets: []action.Action{{Kind: action.MCPPrompt, Server: p.opts.Name, Tool: ref.Name, Args: others, Detail: "completion context"}}})
+		aliases = p.promptAliases(ref.Name)
+		for i, name := range append([]string{ref.Name}, aliases...) {
+			as := ""
+			if i > 0 {
+				as = fmt.Sprintf(" (as the listed prompt %q, whose name differs from the request's only in case)", name)
+			}
+			parts = append(parts, action.Part{Facets: []action.Action{{Kind: action.MCPPrompt, Server: p.opts.Name, Tool: name, Args: args, Detail: "completion" + as}}})
+			if len(others) > 0 {
+				parts = append(parts, action.Part{Facets: []action.Action{{Kind: action.MCPPrompt, Server: p.opts.Name, Tool: name, Args: others, Detail: "completion context" + as}}})
+			}
 		}
 	case "ref/resource":
 		// Like a read of the resource: a file: URI is a file.read too,
@@ -811,7 +959,11 @@ func (p *Proxy) complete(ctx context.Context, r *mcp.CompleteRequest) (mcp.Resul
 		input += " context " + compactJSON(others)
 	}
 	req := p.request(ctx, r.Session, input, parts)
-	if err := p.heldBack(ctx, req, promptKey+ref.Name, templateKey+ref.URI, resourceKey+ref.URI); err != nil {
+	keys := []string{promptKey + ref.Name, templateKey + ref.URI, resourceKey + ref.URI}
+	for _, alias := range aliases {
+		keys = append(keys, promptKey+alias)
+	}
+	if err := p.heldBack(ctx, req, keys...); err != nil {
 		return nil, err
 	}
 	if err := p.gate(ctx, r.Session, nil, req, ""); err != nil {

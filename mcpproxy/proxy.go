@@ -171,9 +171,10 @@ type Proxy struct {
 	redacted   atomic.Int64 // strings of results redacted (redact.go)
 
 	mu       sync.Mutex
-	tools    map[string]toolState // from the last tools/list
-	listed   bool                 // tools holds a listing
-	toolsGen uint64               // list_changed notifications for tools so far
+	tools    map[string]toolState  // from the last tools/list
+	schemas  map[string]schemaKeys // the listed tools' argument names (argkeys.go)
+	listed   bool                  // tools holds a listing
+	toolsGen uint64                // list_changed notifications for tools so far
 	// listedAs holds the pin states of the prompts ("(prompt) NAME"),
 	// resources and resource templates seen in listings, by pin key.
 	listedAs map[string]toolState
@@ -434,7 +435,7 @@ func (p *Proxy) listChanged(what string) {
 	if what == "tools" {
 		// A listing in flight now is of the old tools: it is not kept
 		// (refreshTools).
-		p.tools, p.listed = map[string]toolState{}, false
+		p.tools, p.schemas, p.listed = map[string]toolState{}, nil, false
 		p.toolsGen++
 	}
 	p.mu.Unlock()

@@ -560,16 +560,23 @@ func TestHookRouteAnswersLikeTheCLI(t *testing.T) {
 func TestHookRouteFailsClosed(t *testing.T) {
 	h, g, logs := newTestHandler(t, nil)
 	// Unreadable input: no event known, so a 400 the hook's onFailure blocks on.
-	for _, body := range []string{`{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":`, `[]`, `{}`} {
+	for _, body := range []string{`[]`, `{}`} {
 		code, m, raw := do(t, h, "POST", "/v1/hook/claude", body)
 		if code != 400 || decisionOf(m) != "deny" {
 			t.Errorf("%q: %d %s", body, code, raw)
 		}
 	}
+	// Unreadable input that still names its event: that event's deny JSON,
+	// with 200 so Claude reads it (and tells the model why).
+	truncated := `{"hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":`
+	code, m, raw := do(t, h, "POST", "/v1/hook/claude", truncated)
+	if out, _ := m["hookSpecificOutput"].(map[string]any); code != 200 || out["permissionDecision"] != "deny" {
+		t.Errorf("%q: %d %s", truncated, code, raw)
+	}
 	// A known event whose decision fails: the deny JSON, with 200 so Claude reads it.
 	g.err = errors.New("audit trail gone")
 	payload := `{"session_id":"s","cwd":"/p","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"ls"},"tool_use_id":"t"}`
-	code, m, raw := do(t, h, "POST", "/v1/hook/claude", payload)
+	code, m, raw = do(t, h, "POST", "/v1/hook/claude", payload)
 	out, _ := m["hookSpecificOutput"].(map[string]any)
 	if code != 200 || out["permissionDecision"] != "deny" {
 		t.Errorf("decide error: %d %s", code, raw)

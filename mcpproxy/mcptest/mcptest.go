@@ -37,6 +37,9 @@ const ChildEnv = "SAFECLAW_MCPTEST_LOG"
 // DescEnv names a file holding the echo tool's description (child mode).
 const DescEnv = "SAFECLAW_MCPTEST_DESC"
 
+// FoldEnv, when set to 1, sets [Fake.FoldNames] (child mode).
+const FoldEnv = "SAFECLAW_MCPTEST_FOLD"
+
 // Request is one request the fake received.
 type Request struct {
 	Method string          `json:"method"`
@@ -67,6 +70,10 @@ type Fake struct {
 	// OnSlowEnd, if set, is called when a slow call ends: cancelled
 	// when the caller cancelled it before its time was up.
 	OnSlowEnd func(cancelled bool)
+	// FoldNames makes the fake look its tools and prompts up ignoring
+	// case, as some servers do: a call to Delete_All runs delete_all (the
+	// log keeps the name as called).
+	FoldNames bool
 
 	mu       sync.Mutex
 	reqs     []Request
@@ -161,6 +168,9 @@ func (f *Fake) server() *mcp.Server {
 			case *mcp.CallToolRequest:
 				r.Name, r.Args = x.Params.Name, x.Params.Arguments
 				r.Input = x.Params.InputResponses != nil || x.Params.RequestState != ""
+				if f.FoldNames {
+					x.Params.Name = strings.ToLower(x.Params.Name) // every tool's name is lower case
+				}
 			case *mcp.ReadResourceRequest:
 				r.URI = x.Params.URI
 			case *mcp.SubscribeRequest:
@@ -172,9 +182,15 @@ func (f *Fake) server() *mcp.Server {
 			case *mcp.CompleteRequest:
 				r.Name, r.URI = x.Params.Ref.Name, x.Params.Ref.URI
 				r.Args, _ = json.Marshal(x.Params.Argument)
+				if f.FoldNames && x.Params.Ref.Type == "ref/prompt" {
+					x.Params.Ref.Name = strings.ToLower(x.Params.Ref.Name)
+				}
 			case *mcp.GetPromptRequest:
 				r.Name = x.Params.Name
 				r.Args, _ = json.Marshal(x.Params.Arguments)
+				if f.FoldNames {
+					x.Params.Name = strings.ToLower(x.Params.Name)
+				}
 			case *mcp.ListToolsRequest:
 				// A changed description is a changed tool (and a
 				// list_changed notification, as a real server would send).
@@ -309,7 +325,7 @@ func ServeChildIfAsked() {
 	if log == "" {
 		return
 	}
-	f := &Fake{Log: log, DescFile: os.Getenv(DescEnv)}
+	f := &Fake{Log: log, DescFile: os.Getenv(DescEnv), FoldNames: os.Getenv(FoldEnv) == "1"}
 	err := f.ServeStdio(context.Background(), os.Stdin, os.Stdout)
 	if err != nil && !errors.Is(err, io.EOF) {
 		fmt.Fprintln(os.Stderr, "mcptest:", err)

@@ -140,7 +140,10 @@ func (r *rule) matchArgs(args any) bool {
 
 // holds applies one matcher to the arguments object. The key is looked up
 // whole and, when it has dots, as a path; both count when both exist, so an
-// extra literal "a.b" key cannot hide a nested a.b from a deny.
+// extra literal "a.b" key cannot hide a nested a.b from a deny. For a deny
+// or ask rule (not all) a key spelt in another case counts too ("SQL",
+// "ſql" for sql): a tool that decodes its arguments ignoring case, as
+// encoding/json does, reads it as the key the rule names.
 func (m *argMatcher) holds(args any, all bool) bool {
 	obj, ok := args.(map[string]any)
 	if !ok {
@@ -151,6 +154,15 @@ func (m *argMatcher) holds(args any, all bool) bool {
 		seen, verdict = m.leaves(v, all, 1)
 		if seen && verdict != all {
 			return verdict
+		}
+	}
+	if !all {
+		for k, v := range obj {
+			if k != m.key && strings.EqualFold(k, m.key) {
+				if s, o := m.leaves(v, all, 1); s && o {
+					return true
+				}
+			}
 		}
 	}
 	if len(m.path) > 1 {
@@ -179,6 +191,16 @@ func (m *argMatcher) walk(cur any, path []string, all bool, depth int) (seen, ve
 	switch x := cur.(type) {
 	case map[string]any:
 		v, found := x[path[0]]
+		if !all {
+			// Keys in another case count for deny and ask rules (see holds).
+			for k, o := range x {
+				if k != path[0] && strings.EqualFold(k, path[0]) {
+					if s, hit := m.walk(o, path[1:], all, depth+1); s && hit {
+						return true, true
+					}
+				}
+			}
+		}
 		if !found {
 			return false, all
 		}

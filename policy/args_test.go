@@ -80,6 +80,15 @@ func TestArgMatchers(t *testing.T) {
 		{"numbers as written", tool(`{"limit": 15}`), action.Ask, "limit", 0},
 		{"numbers as written 2", tool(`{"limit": 30}`), action.Deny, "default", 0},
 		{"float args from plain decoding", request(actionPart(action.Action{Kind: action.ToolKind("Frob"), Args: map[string]any{"limit": 2.5}})), action.Ask, "limit", 0},
+		// A tool that decodes its arguments ignoring case (encoding/json)
+		// reads SQL as sql: deny and ask rules see keys in any case, allow
+		// rules only as they name them.
+		{"deny sees a key in another case", mcpCall(t, "db", "query", `{"SQL":"DROP TABLE users"}`), action.Deny, "no drop", 0},
+		{"deny sees a key with a long s", mcpCall(t, "db", "query", `{"ſql":"drop table users"}`), action.Deny, "no drop", 0},
+		{"deny sees a path in another case", mcpCall(t, "gh", "push", `{"Options":{"FORCE":true},"branch":"feature/x","remote":"origin"}`), action.Deny, "no force", 0},
+		{"deny sees the other spelling beside the exact key", mcpCall(t, "db", "query", `{"sql":"select 1","Sql":"drop table x"}`), action.Deny, "no drop", 0},
+		{"allow does not take another case", mcpCall(t, "db", "query", `{"SQL":"select 1"}`), action.Deny, "default", 0},
+		{"ask sees a key in another case", tool(`{"LIMIT": 15}`), action.Ask, "limit", 0},
 	})
 }
 

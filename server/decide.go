@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path"
 	"path/filepath"
@@ -571,16 +573,11 @@ func (c *classifier) action(a *actionSpec) error {
 		fields = obj("query", a.Query)
 		c.tool("WebSearch", fields, mcpServer{})
 	case strings.HasPrefix(string(kind), "network."):
-		host := a.Host
-		if host == "" && a.Addr != "" {
-			host = a.Addr
-			if hh, pp, err := splitAddr(a.Addr); err == nil {
-				host = hh
-				if port == 0 {
-					port = pp
-				}
-			}
+		host, pp, err := netTarget(a.Host, a.Addr, port)
+		if err != nil {
+			return err
 		}
+		port = pp
 		if host == "" && port == 0 && a.Command == nil && a.Argv == nil {
 			return fmt.Errorf(`%s needs "host", "addr" or "port"`, kind)
 		}
@@ -765,18 +762,63 @@ func anyOf(raw json.RawMessage) any {
 	return v
 }
 
-// splitAddr reads "host:port".
-func splitAddr(addr string) (string, int, error) {
-	i := strings.LastIndexByte(addr, ':')
-	if i < 0 {
-		return "", 0, errors.New("no port")
+// netTarget reads where a network action goes from its "host", "addr"
+// and "port" (0: not given), each of which may name part of it; a host or
+// addr with a port ("evil.example:22", "[::1]:22") is split. Fields that
+// name different hosts or ports are refused: deciding on one and ignoring
+// the other would judge another connection than the one described
+// ({"host": "github.com", "addr": "evil.example:22"}).
+func netTarget(hostField, addrField string, port int) (string, int, error) {
+	host, hostSet := "", false
+	for _, f := range []struct{ name, val string }{{"host", hostField}, {"addr", addrField}} {
+		if f.val == "" {
+			continue
+		}
+		h, p, err := splitHostPort(f.val)
+		if err != nil {
+			return "", 0, fmt.Errorf("%q %q: %v", f.name, f.val, err)
+		}
+		if hostSet {
+			a, _ := classify.NormalizeHost(host)
+			b, _ := classify.NormalizeHost(h)
+			if a != b {
+				return "", 0, fmt.Errorf(`"host" %q and "addr" %q name different hosts: give one`, hostField, addrField)
+			}
+		}
+		host, hostSet = h, true
+		if p != 0 {
+			if port != 0 && port != p {
+				return "", 0, fmt.Errorf("%q %q and the port %d disagree: give one port", f.name, f.val, port)
+			}
+			port = p
+		}
 	}
-	host := strings.TrimSuffix(strings.TrimPrefix(addr[:i], "["), "]")
-	p, err := strconv.Atoi(addr[i+1:])
-	if err != nil || p < 0 || p > 65535 {
-		return "", 0, errors.New("bad port")
+	return host, port, nil
+}
+
+// splitHostPort reads a host with an optional port: "example.com",
+// "example.com:22", "10.0.0.1:22", "::1", "[::1]", "[::1]:22" or ":8080"
+// (every interface, for a listener); port is 0 when none is given.
+// Anything else is an error ("example.com:https", "a:b:c"), rather than a
+// host name no rule would recognise.
+func splitHostPort(s string) (host string, port int, err error) {
+	h, p, err := net.SplitHostPort(s)
+	if err != nil {
+		// No port: a name, or an IP address (IPv6 bracketed or not).
+		bare := strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
+		if _, perr := netip.ParseAddr(bare); perr == nil {
+			return bare, 0, nil
+		}
+		if strings.ContainsAny(s, ":[]") {
+			return "", 0, errors.New(`want a host, or host:port with a numeric port ("example.com:443", "[::1]:8080")`)
+		}
+		return s, 0, nil
 	}
-	return host, p, nil
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 0 || n > 65535 {
+		return "", 0, errors.New(`want a host, or host:port with a numeric port ("example.com:443", "[::1]:8080")`)
+	}
+	return h, n, nil
 }
 
 func hostPort(host string, port int) string {

@@ -157,6 +157,15 @@ func toolCall(ev *event, tool string, input json.RawMessage, cwd string, allowSt
 		return nil
 	}
 	if isObject(input) {
+		// {"command": "ls", "COMMAND": "rm -rf ~"}: a tool that reads its
+		// input ignoring case may run either; refused, as /v1/decide does.
+		var v any
+		if err := json.Unmarshal(input, &v); err != nil {
+			return fmt.Errorf(`"tool_input": %v`, err)
+		}
+		if a, b, clash := action.KeysDifferingInCase(v); clash {
+			return fmt.Errorf(`"tool_input" holds keys that differ only in case (%q and %q): a tool may read either`, a, b)
+		}
 		return nil
 	}
 	if allowString {

@@ -44,6 +44,10 @@ func TestMalformedToolInputFailsClosed(t *testing.T) {
 		{"claude tool_input key twice", "claude", `{"session_id":"s","cwd":"/home/dev/app","hook_event_name":"PreToolUse","tool_name":"Write","tool_input":{"file_path":"/home/dev/.claude/settings.json","content":"{}","file_path":"/home/dev/app/a.txt"}}`},
 		{"codex nested key twice", "codex", `{"session_id":"s","cwd":"/home/dev/app","hook_event_name":"PreToolUse","tool_name":"mcp__db__query","tool_input":{"q":{"sql":"DROP TABLE users","sql":"select 1"}}}`},
 		{"gemini event twice", "gemini", `{"session_id":"s","cwd":"/home/dev/app","hook_event_name":"AfterTool","tool_name":"run_shell_command","tool_input":{"command":"nc -l 1"},"hook_event_name":"BeforeTool"}`},
+		// Keys differing only in case inside tool_input: a tool reading
+		// its input ignoring case may run either.
+		{"claude tool_input key in two cases", "claude", `{"session_id":"s","cwd":"/home/dev/app","hook_event_name":"PreToolUse","tool_name":"Bash","tool_input":{"command":"ls","COMMAND":"rm -rf ~"}}`},
+		{"gemini nested key in two cases", "gemini", `{"session_id":"s","cwd":"/home/dev/app","hook_event_name":"BeforeTool","tool_name":"write_file","tool_input":{"file_path":"a.txt","opts":{"Mode":"a","mode":"b"}}}`},
 		{"cursor key twice in a string tool_input", "cursor", `{"hook_event_name":"beforeMCPExecution","conversation_id":"c","workspace_roots":["/home/dev/app"],"tool_name":"query","tool_input":"{\"sql\":\"DROP TABLE users\",\"sql\":\"select 1\"}","command":"npx db-mcp"}`},
 		// A relative working directory: relative paths in the call would
 		// be resolved against a directory safeclaw does not know.

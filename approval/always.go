@@ -47,7 +47,8 @@ func ManagedAsk(r *Record) bool {
 // part, a rule naming its kind and exact fields. Rules are limited to r's
 // agent when it has one. It fails when a part cannot be pinned exactly (a
 // tool call, with arguments or without, a field or an agent name
-// containing '*', a path that is not absolute, an action with no field),
+// containing '*', a path that is not absolute or that holds "${", a host
+// with a '/', which a rule reads as a CIDR, an action with no field),
 // rather than write a broader rule.
 func AlwaysRules(r *Record, a Answer) (string, error) {
 	if r.Request == nil || len(r.Request.Parts) == 0 {
@@ -223,6 +224,15 @@ func actionRule(b *strings.Builder, p *action.Part) error {
 		// names the one file that was approved.
 		if key == "path" && (!strings.HasPrefix(val, "/") || path.Clean(val) != val) {
 			return fmt.Errorf("path %q is not an absolute, clean path, which a rule would match elsewhere; approve it once or for the session", val)
+		}
+		// A rule reads a host with a slash as a CIDR (0.0.0.0/0 is every
+		// IPv4 address), and a path with ${workspace} expands it: neither
+		// names only what was approved.
+		if key == "host" && strings.Contains(val, "/") {
+			return fmt.Errorf("host %q contains '/', which a rule would read as an address range; approve it once or for the session", val)
+		}
+		if key == "path" && strings.Contains(val, "${") {
+			return fmt.Errorf("path %q contains '${', which a rule would expand; approve it once or for the session", val)
 		}
 		fmt.Fprintf(b, "    %s: %s\n", key, yamlString(val))
 		n++

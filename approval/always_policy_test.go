@@ -76,6 +76,10 @@ func TestAlwaysRuleStaysWithinWhatWasApproved(t *testing.T) {
 		req.Agent = agent
 		return req
 	}
+	connect := func(host string, port int) *action.Request {
+		return &action.Request{Surface: "check", Agent: "claude", Input: "network.connect " + host, Time: time.Now(),
+			Parts: []action.Part{{Facets: []action.Action{{Kind: action.NetworkConnect, Host: host, Port: port}}}}}
+	}
 	call := func(args any) *action.Request {
 		return &action.Request{Surface: "check", Agent: "claude", Input: "mcp.call ops deploy", Time: time.Now(),
 			Parts: []action.Part{{Facets: []action.Action{{Kind: action.MCPCall, Server: "ops", Tool: "deploy", Args: args}}}}}
@@ -94,6 +98,13 @@ func TestAlwaysRuleStaysWithinWhatWasApproved(t *testing.T) {
 		{"a relative path", write("claude", ".bashrc"), write("claude", "/home/dev/.bashrc")},
 		{"a path in a relative directory", write("claude", "src/main.go"), write("claude", "/elsewhere/src/main.go")},
 		{"a path under an unexpanded ~", write("claude", "~/.bashrc"), write("claude", "/home/dev/.bashrc")},
+		// A file literally named ${workspace} is one directory; in a rule
+		// the text expands to the workspace, another place altogether.
+		{"a path naming ${workspace}", write("claude", "/${workspace}/.bashrc"), write("claude", "/home/dev/proj/.bashrc")},
+		{"a path with ${workspace} inside a name", write("claude", "/tmp/x${workspace}"), write("claude", "/tmp/x/home/dev/proj")},
+		// A host with a slash reads as a CIDR in a rule: every address in it.
+		{"a host that reads as a CIDR", connect("10.0.0.0/8", 443), connect("10.1.2.3", 443)},
+		{"a host that reads as the whole IPv4 space", connect("0.0.0.0/0", 443), connect("203.0.113.9", 443)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := &approval.Record{ID: "k7f3q2xm9a", Agent: tt.approved.Agent, Input: tt.approved.Input, Request: tt.approved}
@@ -105,7 +116,7 @@ func TestAlwaysRuleStaysWithinWhatWasApproved(t *testing.T) {
 			if err != nil {
 				return // the always file would refuse it as well
 			}
-			always, err := policy.Compile([]*policy.File{f}, policy.Options{Home: "/home/dev"})
+			always, err := policy.Compile([]*policy.File{f}, policy.Options{Home: "/home/dev", Workspace: "/home/dev/proj"})
 			if err != nil {
 				return
 			}

@@ -109,11 +109,13 @@ var userHome = func() string {
 
 // Printable escapes what a terminal would not show as itself: control
 // characters (newlines included), Unicode format characters (bidi
-// overrides, zero-width characters) and invalid UTF-8.
+// overrides, zero-width characters), the line and paragraph separators
+// U+2028 and U+2029 (which a browser or a chat shows as a line break) and
+// invalid UTF-8.
 func Printable(s string) string {
 	clean := true
 	for _, r := range s {
-		if r == utf8.RuneError || r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || unicode.Is(unicode.Cf, r) {
+		if r == utf8.RuneError || r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029' {
 			clean = false
 			break
 		}
@@ -135,7 +137,7 @@ func Printable(s string) string {
 			b.WriteString(`\r`)
 		case r < 0x20 || r == 0x7f:
 			fmt.Fprintf(&b, `\x%02x`, r)
-		case (r >= 0x80 && r < 0xa0) || unicode.Is(unicode.Cf, r):
+		case (r >= 0x80 && r < 0xa0) || unicode.Is(unicode.Cf, r) || r == '\u2028' || r == '\u2029':
 			fmt.Fprintf(&b, `\u%04x`, r)
 		default:
 			b.WriteString(s[i : i+n])

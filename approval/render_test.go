@@ -21,6 +21,8 @@ func TestPrintable(t *testing.T) {
 		"line1\nline2\ttab":      `line1\nline2\ttab`,
 		"naïve café 日本":          "naïve café 日本",
 		"c1 control \u0085 here": `c1 control \u0085 here`,
+		"ls\u2028rm -rf ~":       `ls\u2028rm -rf ~`,
+		"ls\u2029rm -rf ~":       `ls\u2029rm -rf ~`,
 	} {
 		if got := approval.Printable(in); got != want {
 			t.Errorf("Printable(%q) = %q, want %q", in, got, want)
@@ -34,7 +36,7 @@ func FuzzPrintable(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, r := range approval.Printable(s) {
-			if r < 0x20 || r == 0x7f || unicode.Is(unicode.Cf, r) || (r >= 0x80 && r < 0xa0) {
+			if r < 0x20 || r == 0x7f || unicode.Is(unicode.Cf, r) || (r >= 0x80 && r < 0xa0) || r == '\u2028' || r == '\u2029' {
 				t.Fatalf("Printable(%q) keeps %U", s, r)
 			}
 		}

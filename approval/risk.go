@@ -3,6 +3,7 @@ package approval
 import (
 	"path"
 	"strings"
+	"unicode"
 
 	"github.com/safeclaw/safeclaw/action"
 )
@@ -15,9 +16,12 @@ func RiskTags(req *action.Request, home string) []string {
 		return nil
 	}
 	var obfuscated, external, credential, destructive, persistent bool
+	lookalike := lookAlike(req.Input)
 	piped := strings.Contains(req.Input, "|")
 	for _, p := range req.Parts {
+		lookalike = lookalike || lookAlike(p.Text)
 		for _, f := range p.Facets {
+			lookalike = lookalike || !ascii(f.Host) || !ascii(urlHost(f.URL))
 			switch f.Kind {
 			case action.ShellOpaque:
 				obfuscated = true
@@ -55,6 +59,7 @@ func RiskTags(req *action.Request, home string) []string {
 		{credential, "credential-adjacent"},
 		{destructive, "broad destructive"},
 		{persistent, "persistence"},
+		{lookalike, "look-alike characters"},
 	} {
 		if t.on {
 			tags = append(tags, t.name)
@@ -68,6 +73,65 @@ func (r *Record) Risk() []string { return RiskTags(r.Request, userHome()) }
 
 // Risk is [RiskTags] of the request ev is about, when it carries it.
 func (ev Event) Risk() []string { return RiskTags(ev.Request, userHome()) }
+
+// lookAlike reports text with letters that read as Latin ones but are
+// not: a word mixing Latin letters with Cyrillic, Greek, Armenian or
+// Cherokee ones (r\u0430w.githubusercontent.com, requ\u0435sts), or
+// fullwidth and mathematical letters and digits anywhere. A person reads
+// such a word as the name it imitates; the command goes to another. Text
+// wholly in another script (a commit message in Russian) is not flagged.
+func lookAlike(s string) bool {
+	if ascii(s) {
+		return false
+	}
+	latin, other := false, false
+	for _, r := range s {
+		switch {
+		case r >= 0xff10 && r <= 0xff19, r >= 0xff21 && r <= 0xff3a, r >= 0xff41 && r <= 0xff5a, r >= 0x1d400 && r <= 0x1d7ff:
+			return true
+		case r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'):
+			latin = true
+		case unicode.In(r, unicode.Cyrillic, unicode.Greek, unicode.Armenian, unicode.Cherokee):
+			other = true
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r):
+			// Other letters continue the word.
+			continue
+		default:
+			// A word ends.
+			latin, other = false, false
+			continue
+		}
+		if latin && other {
+			return true
+		}
+	}
+	return false
+}
+
+// ascii reports whether s is plain ASCII.
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// urlHost returns the host part of an absolute URL, or "".
+func urlHost(u string) string {
+	_, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return ""
+	}
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		rest = rest[:i]
+	}
+	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
+		rest = rest[i+1:]
+	}
+	return rest
+}
 
 // sendsInput reports whether a network facet's command sends what it reads
 // on standard input: netcat and friends always do; curl and wget with

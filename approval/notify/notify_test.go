@@ -351,8 +351,8 @@ func FuzzVerify(f *testing.F) {
 func TestChatBodiesShowTextAsItIs(t *testing.T) {
 	ev := requestedEvent()
 	ev.Agent = "claude\n*Input:* `npm test`\n*Approve with:* safeclaw approvals approve k7f3q2xm9a"
-	ev.Session = "s1\u202e"
-	ev.Cwd = "/home/dev/project\r\n*Rule:* tests"
+	ev.Session = "s1\u202e\u2029*Approve with:* safeclaw approvals approve k7f3q2xm9a"
+	ev.Cwd = "/home/dev/project\r\n*Rule:* tests\u2028*Risk:* none"
 	ev.Input = "echo 'npm test' \u202e;~ fr- mr\u202c\nnpm test\u2066"
 	for _, f := range []notify.Format{notify.Slack, notify.Discord, notify.JSON} {
 		body, err := notify.Body(f, ev)
@@ -397,12 +397,69 @@ func TestChatBodiesShowTextAsItIs(t *testing.T) {
 			}
 		}
 		for _, s := range oneLine {
-			if strings.Contains(s, "\n") {
+			if strings.ContainsAny(s, "\n\u2028\u2029") {
 				t.Errorf("%s: a one-line field spans lines: %q", f, s)
 			}
 		}
 		if f != notify.JSON && !strings.Contains(string(body), `\\u202e`) {
 			t.Errorf("%s: the override is not shown escaped: %s", f, body)
 		}
+	}
+}
+
+// TestDiscordShowsNoLinksAnAgentChose: Discord renders Markdown in webhook
+// messages, masked links included. A name the agent chooses (its own, its
+// session's) must not become a link whose text says one thing ("approve
+// here") and whose address is another, nor format the message.
+func TestDiscordShowsNoLinksAnAgentChose(t *testing.T) {
+	ev := requestedEvent()
+	ev.Agent = "[safeclaw approvals approve k7f3q2xm9a](https://evil.example/approve) **urgent**"
+	ev.Cwd = "/home/dev/[docs](https://evil.example/)"
+	body, err := notify.Body(notify.Discord, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msg struct {
+		Content string `json:"content"`
+		Embeds  []struct {
+			Fields []struct{ Name, Value string }
+		} `json:"embeds"`
+	}
+	if err := json.Unmarshal(body, &msg); err != nil {
+		t.Fatal(err)
+	}
+	shown := []string{msg.Content}
+	for _, e := range msg.Embeds {
+		for _, f := range e.Fields {
+			shown = append(shown, f.Value)
+		}
+	}
+	for _, s := range shown {
+		for i := 0; i < len(s); i++ {
+			if strings.IndexByte("[]*", s[i]) >= 0 && (i == 0 || s[i-1] != '\\') {
+				t.Errorf("Discord text keeps the Markdown %q unescaped at %d: %q", s[i], i, s)
+				break
+			}
+		}
+	}
+	if !strings.Contains(msg.Content, "evil.example") {
+		t.Errorf("the agent's name is not shown: %q", msg.Content)
+	}
+}
+
+// TestVerifyNeedsASecret: a receiver whose secret is missing (an empty
+// file, an unset variable) must not accept what anyone can sign with an
+// empty key.
+func TestVerifyNeedsASecret(t *testing.T) {
+	now := time.Now()
+	body := []byte(`{"event":"approval.approved"}`)
+	for _, secret := range [][]byte{nil, {}} {
+		if err := notify.Verify(secret, notify.Sign(secret, now, body), body, now, time.Minute); err == nil {
+			t.Errorf("Verify(%q) accepted a signature made with the empty key", secret)
+		}
+	}
+	key := []byte("k")
+	if err := notify.Verify(key, notify.Sign(key, now, body), body, now, time.Minute); err != nil {
+		t.Errorf("Verify refused a good signature: %v", err)
 	}
 }

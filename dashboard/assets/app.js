@@ -191,7 +191,10 @@ function pendingCard(r, risk) {
     r.requester ? el("p", { class: "help" }, "Waiting: " + r.requester) : null,
     r.needs ? el("p", {}, el("strong", {}, "Needs: "), needsText(r.needs),
       (r.votes || []).length ? " · approved so far by " + r.votes.map((v) => v.approver).join(", ") : "") : null,
-    el("details", {}, el("summary", {}, "Parts and facets"), parts),
+    // Parts that say more than the input (several commands; a command
+    // substitution inside a redacted value) are shown without a click, as
+    // the terminal shows them.
+    el("details", partsSayMore(r) ? { open: "" } : {}, el("summary", {}, "Parts and facets"), parts),
     el("div", { class: "row" },
       el("label", { for: id + "-reason" }, "Reason (optional)"), reason),
     el("div", { class: "row" },
@@ -199,6 +202,13 @@ function pendingCard(r, risk) {
       el("button", { type: "button", class: "secondary", onclick: () => answer(true, "session") }, "Approve for session"),
       r.needs ? null : el("button", { type: "button", class: "secondary", onclick: () => answer(true, "always") }, "Approve always"),
       el("button", { type: "button", class: "danger", onclick: () => answer(false) }, "Deny")));
+}
+
+// partsSayMore reports whether a request's parts show something its input
+// does not: more than one part, or one part other than the input.
+function partsSayMore(r) {
+  const ps = r.parts || [];
+  return ps.length > 1 || (ps.length === 1 && ps[0].text !== r.input);
 }
 
 async function refreshApprovals() {

@@ -84,6 +84,8 @@ const call = (expr) => vm.runInContext(expr, ctx);
   const pending = document.getElementById("pending");
   out.pendingText = pending.textContent;
   out.historyText = document.getElementById("history").textContent;
+  // Whether each card's parts are shown without a click.
+  out.partsOpen = pending.all().filter((n) => n instanceof Element && n.tagName === "DETAILS").map((d) => d.getAttribute("open") !== null);
   const buttons = pending.all().filter((n) => n instanceof Element && n.tagName === "BUTTON");
   const approve = buttons.find((b) => b.textContent === "Approve once");
   // A click at once after the list changed is refused.

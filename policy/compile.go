@@ -28,6 +28,12 @@ type Options struct {
 	ProtectWrite []string
 	// ProtectRead lists absolute path globs agents may never read (keys).
 	ProtectRead []string
+	// AsWritten makes command rules match a command only as written: its
+	// outermost view, not one a wrapper hides (sudo make, timeout 5 make,
+	// env PATH=/x make), and never one prefixed with an assignment
+	// (PATH=/x make). For the rules "approve --always" writes: they must
+	// allow what the person approved, not a broader command.
+	AsWritten bool
 }
 
 // Policy is a compiled, immutable policy layer, safe for concurrent use.
@@ -42,6 +48,7 @@ type Policy struct {
 	// The protected paths and the rules' path globs are compiled on first
 	// use (protected, paths): a hook deciding a command that names no
 	// file never needs them.
+	asWritten   bool // Options.AsWritten
 	protectOnce sync.Once
 	// protectNames are the protected paths' literal components, for
 	// interpreter code (protectcode.go), built once on first use.
@@ -172,7 +179,7 @@ func Compile(files []*File, opts Options) (*Policy, error) {
 		p.protectRaw = append(append(make([]string, 0, n), opts.ProtectWrite...), opts.ProtectRead...)
 		p.nProtectW = len(opts.ProtectWrite)
 	}
-	p.workspace, p.home = opts.Workspace, opts.Home
+	p.workspace, p.home, p.asWritten = opts.Workspace, opts.Home, opts.AsWritten
 	p.defReason = "no rule matched; default " + p.def.String()
 	p.defaultOutcome = outcome{effect: p.def, reason: p.defReason}
 	p.buildIndex()

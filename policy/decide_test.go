@@ -545,3 +545,39 @@ func TestSelfProtectionOfInterpreterCode(t *testing.T) {
 		{"not an interpreter", request(code("grep", ".claude", "settings.json")), action.Allow, "everything", 0},
 	})
 }
+
+// TestAsWritten: the rules "approve --always" writes (compiled AsWritten)
+// match a command only as written: not a view a wrapper hides, and not one
+// an assignment prefixes. Compiled as usual, the same rule matches them.
+func TestAsWritten(t *testing.T) {
+	const src = "rules:\n  - {name: always make, action: shell.execute, command_pattern: make, command_regex: \"^make$\", effect: allow}\n"
+	exact := mustCompile(t, Options{AsWritten: true}, src)
+	loose := mustCompile(t, Options{}, src)
+	cases := []struct {
+		name  string
+		part  action.Part
+		exact bool
+	}{
+		{"as written", shellPart("make"), true},
+		{"under sudo", wrappedPart("sudo make", "make"), false},
+		{"under timeout", wrappedPart("timeout 5 make", "make"), false},
+		{"under env with PATH", wrappedPart("env PATH=/tmp/evil make", "make"), false},
+		{"after an assignment", func() action.Part { p := shellPart("make"); p.Text = "PATH=/tmp/evil make"; return p }(), false},
+		{"after an assignment with a quote", func() action.Part { p := shellPart("make"); p.Text = `CC="gcc -m32" make`; return p }(), false},
+		{"an argument with =", func() action.Part { p := shellPart("make"); p.Text = "make"; return p }(), true},
+	}
+	for _, tc := range cases {
+		if got := exact.Decide(request(tc.part)).Effect == action.Allow; got != tc.exact {
+			t.Errorf("%s: AsWritten allows %v, want %v", tc.name, got, tc.exact)
+		}
+		if loose.Decide(request(tc.part)).Effect != action.Allow {
+			t.Errorf("%s: without AsWritten the rule should match", tc.name)
+		}
+	}
+	for text, want := range map[string]bool{"PATH=/x make": true, "  A_1=b make": true, "make VAR=1": false, "=x make": false,
+		"1A=b make": false, "make": false, "./x=y": false, `a.b=c make`: false} {
+		if got := assignmentPrefixed(text); got != want {
+			t.Errorf("assignmentPrefixed(%q) = %v, want %v", text, got, want)
+		}
+	}
+}

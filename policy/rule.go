@@ -198,15 +198,43 @@ func (p *Policy) matchFacet(r *rule, req *action.Request, part *action.Part, f *
 		return false
 	}
 	if r.hasViewMatchers() {
-		for i := range part.Views {
-			if part.Views[i].Guess && r.effect == action.Allow {
+		views := part.Views
+		if p.asWritten {
+			if assignmentPrefixed(part.Text) {
+				return false
+			}
+			views = views[:min(len(views), 1)]
+		}
+		for i := range views {
+			if views[i].Guess && r.effect == action.Allow {
 				continue // a guessed reading never allows (action.GuessValues)
 			}
-			if p.matchView(r, &part.Views[i]) {
+			if p.matchView(r, &views[i]) {
 				return true
 			}
 		}
 		return false
+	}
+	return true
+}
+
+// assignmentPrefixed reports a simple command written after an
+// environment assignment (PATH=/x make): the assignment changes what runs.
+func assignmentPrefixed(text string) bool {
+	text = strings.TrimLeft(text, " \t")
+	end := strings.IndexAny(text, " \t\n")
+	if end < 0 {
+		end = len(text)
+	}
+	eq := strings.IndexByte(text[:end], '=')
+	if eq <= 0 {
+		return false
+	}
+	for i := 0; i < eq; i++ {
+		c := text[i]
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
 	}
 	return true
 }

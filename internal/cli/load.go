@@ -142,7 +142,11 @@ func (e *Env) loadPolicies(files []string) (*policySet, error) {
 	}
 	// Always: exact-command allows written by "approve --always"; they only
 	// turn an ask into allow.
-	if p, err := compileFiles([]string{e.alwaysPolicyPath()}, opts, false); err != nil {
+	// Their command rules match a command only as written (AsWritten):
+	// approving make always does not allow sudo make or PATH=/x make.
+	alwaysOpts := opts
+	alwaysOpts.AsWritten = true
+	if p, err := compileFiles([]string{e.alwaysPolicyPath()}, alwaysOpts, false); err != nil {
 		return nil, fmt.Errorf("always-approvals: %w", err)
 	} else if p != nil {
 		ps.layers = append(ps.layers, policy.Layer{Name: "always", Policy: p})

@@ -342,7 +342,11 @@ func (a *analyzer) compound(cmd syntax.Command, sc scope) *stream {
 			name = "let"
 		}
 		r := &resolver{src: sc.src}
-		a.simple([]word{lit(name)}, nil, r.text(c), nil, sc)
+		if text := r.text(c); letCode(c, text) {
+			a.addOpaque(text, sc, "let with a command substitution in a subscript")
+		} else {
+			a.simple([]word{lit(name)}, nil, text, nil, sc)
+		}
 	case *syntax.DeclClause:
 		a.decl(c, sc)
 	}

@@ -175,6 +175,9 @@ func (a *analyzer) simple(words, assigns []word, text string, own []redirect, sc
 		}
 		cur = next
 	}
+	if why := subscriptOpaque(ch.last, assigns); why != "" {
+		ch.facets = append(ch.facets, opaqueFacet(text, why))
+	}
 	var last action.Argv
 	if len(ch.views) > 0 {
 		last = ch.views[len(ch.views)-1]

@@ -70,7 +70,8 @@
 //
 // Commands a part starts besides itself are parts of their own, without
 // the starter's views (an allow for "find *" must not cover what find
-// runs): find -exec/-execdir/-ok/-okdir, fd -x/-X, git -c core.pager,
+// runs): find -exec/-execdir/-ok/-okdir, fd -x/-X, git -c (and git clone
+// -c/--config) core.pager, git --exec-path=DIR SUB (DIR/git-SUB),
 // core.sshCommand, core.editor, alias.X=!cmd, credential.helper=!cmd and
 // similar keys, git's ext:: remotes, GIT_SSH_COMMAND-style variables,
 // ssh/scp/sftp -o ProxyCommand (run as "exec CMD"), LocalCommand and
@@ -80,7 +81,10 @@
 // sqlite3 .shell/.system and .output/.once/.read/.import "|CMD", less +!CMD,
 // man -P/--pager and -H, tcpdump -z, strace -o "|CMD", mysql/mariadb \! and
 // system, psql \! and \o/\g/\w "|CMD", apt -o *::Pre-Invoke/Post-Invoke,
-// make --eval recipes, and git rebase --exec, bisect run, submodule foreach,
+// make --eval recipes and SHELL=PROG, sort --compress-program, go test/run
+// -exec, -toolexec and -vettool (also in GOFLAGS, and go env -w GOFLAGS or
+// CC/CXX, which later builds run), npm/pnpm/yarn --script-shell (and
+// npm_config_script_shell, RUSTC_WRAPPER), and git rebase --exec, bisect run, submodule foreach,
 // difftool -x, the filter-branch filters, grep -O and --upload-pack, rg --pre,
 // --receive-pack and --exec. Long options may be abbreviated, as getopt
 // allows. Their shell.execute facet's Detail says where they come from
@@ -127,7 +131,12 @@
 //     cat x | bash), a script from a process substitution that fetches from
 //     the network (source <(curl ...), bash < <(wget -O- ...)) or decodes
 //     (source <(echo B64 | base64 -d)), code or a command name that xargs or
-//     find substitutes at run time, an environment that makes the command
+//     find substitutes at run time, a variable name with a command
+//     substitution in its array subscript that a builtin evaluates
+//     (test -v 'a[$(CMD)]', printf -v, read, unset, wait -p, declare,
+//     let), a value assigned with one (x='a[$(CMD)]' runs CMD when $((x))
+//     reads it), a ${x@P} prompt expansion, fc -s (it re-runs the
+//     history, which history -s fills), an environment that makes the command
 //     load code from files (LD_PRELOAD, LD_AUDIT, LD_LIBRARY_PATH,
 //     GCONV_PATH, and NODE_OPTIONS, PERL5OPT, RUBYOPT or the JVM's options
 //     when they load a module or agent), text that does not parse, and the

@@ -94,6 +94,12 @@ func (a *analyzer) commandEscapes(prog string, ws []word, ch *chain) bool {
 		gdbEscapes(ws, ch)
 	case "make", "gmake":
 		for i := 1; i < len(ws); i++ {
+			// SHELL=PROG on the command line: make runs every recipe
+			// with PROG.
+			if val, ok := strings.CutPrefix(ws[i].s, "SHELL="); ok {
+				addText(ch, ws[i], val, prog+" SHELL=")
+				continue
+			}
 			val, w, ok := optionValue(ws, &i, []string{"-E", "--eval"}, nil)
 			if !ok {
 				continue
@@ -102,6 +108,31 @@ func (a *analyzer) commandEscapes(prog string, ws []word, ch *chain) bool {
 				addText(ch, w, recipe, prog+" --eval")
 			}
 		}
+	case "sort", "gsort":
+		// --compress-program=PROG runs PROG (and PROG -d) for temporary
+		// files (no shell).
+		for i := 1; i < len(ws); i++ {
+			if ws[i].s == "--" {
+				break
+			}
+			if _, w, ok := optionValue(ws, &i, []string{"--compress-program"}, nil); ok {
+				ch.extras = append(ch.extras, extra{words: []word{w}, origin: prog + " --compress-program"})
+			}
+		}
+	case "go":
+		goEscapes(ws, ch)
+		return false
+	case "npm", "pnpm", "yarn", "bun":
+		// --script-shell=PROG runs the package's scripts with PROG -c.
+		for i := 1; i < len(ws); i++ {
+			if ws[i].s == "--" {
+				break
+			}
+			if val, w, ok := optionValue(ws, &i, []string{"--script-shell"}, nil); ok {
+				addText(ch, w, val, prog+" --script-shell")
+			}
+		}
+		return false
 	default:
 		return false
 	}
@@ -453,4 +484,54 @@ var rgValued = map[string]bool{
 	"--engine": true, "--path-separator": true, "--max-filesize": true, "--context-separator": true,
 	"--field-context-separator": true, "--field-match-separator": true, "--hyperlink-format": true,
 	"--hostname-bin": true, "--dfa-size-limit": true, "--regex-size-limit": true,
+}
+
+// goValued are the go command's flags that name a program it runs: go test
+// and go run -exec PROG ARGS (the binary is run through it), -toolexec
+// PROG ARGS (every compiler and linker run through it) and go vet/test
+// -vettool PROG.
+var goValued = []string{"-exec", "--exec", "-toolexec", "--toolexec", "-vettool", "--vettool"}
+
+// goEscapes records the programs go runs from its flags, from GOFLAGS set
+// by go env -w (persisted, so later go commands run them too), and the
+// compilers go env -w CC=... makes cgo builds run.
+func goEscapes(ws []word, ch *chain) {
+	envW := len(ws) > 2 && ws[1].s == "env"
+	for i := 1; i < len(ws); i++ {
+		s := ws[i].s
+		if s == "--" {
+			break
+		}
+		if envW {
+			name, val, ok := strings.Cut(s, "=")
+			if !ok {
+				continue
+			}
+			switch name {
+			case "GOFLAGS":
+				goFlagsEscapes(ws[i], val, ch, "go env -w GOFLAGS")
+			case "CC", "CXX", "FC", "PKG_CONFIG", "AR":
+				addText(ch, ws[i], val, "go env -w "+name)
+			}
+			continue
+		}
+		opt := s
+		if val, w, ok := optionValue(ws, &i, goValued, nil); ok {
+			if strings.HasPrefix(val, "=") || !strings.HasPrefix(opt, "-") {
+				continue
+			}
+			addText(ch, w, val, "go "+strings.TrimLeft(strings.SplitN(opt, "=", 2)[0], "-"))
+		}
+	}
+}
+
+// goFlagsEscapes records the programs a GOFLAGS value's -exec, -toolexec
+// and -vettool name (GOFLAGS is split on spaces).
+func goFlagsEscapes(w word, val string, ch *chain, origin string) {
+	for _, f := range strings.Fields(val) {
+		name, v, ok := strings.Cut(strings.TrimLeft(f, "-"), "=")
+		if ok && (name == "exec" || name == "toolexec" || name == "vettool") && v != "" {
+			addText(ch, w, v, origin)
+		}
+	}
 }

@@ -375,6 +375,7 @@ func (a *analyzer) unwrap(cur []word, ch *chain, sc scope) []word {
 	case "npx", "bunx", "pnpx":
 		return a.unwrapNpx(cur, 1, ch)
 	case "npm", "pnpm", "yarn", "bun":
+		a.commandEscapes(prog, cur, ch) // --script-shell
 		return a.unwrapPackageRunner(prog, cur, ch)
 	case "corepack":
 		// corepack PM[@VERSION] ARGS runs that package manager.
@@ -857,6 +858,8 @@ var envCommands = map[string]bool{
 	"LESSCLOSE": true, "GIT_ASKPASS": true, "SSH_ASKPASS": true, "SUDO_ASKPASS": true, "GIT_SSH": true,
 	"SYSTEMD_PAGER": true, "SYSTEMD_EDITOR": true, "SUDO_EDITOR": true, "KUBE_EDITOR": true, "FCEDIT": true,
 	"FZF_DEFAULT_COMMAND": true, "CVS_RSH": true, "BROWSER": true, "HGEDITOR": true, "GH_PAGER": true, "GH_EDITOR": true,
+	"npm_config_script_shell": true, "NPM_CONFIG_SCRIPT_SHELL": true, "RUSTC_WRAPPER": true,
+	"RUSTC_WORKSPACE_WRAPPER": true, "CARGO_BUILD_RUSTC_WRAPPER": true,
 }
 
 // envCommand records an assignment's value as an extra command when the
@@ -893,6 +896,10 @@ func (a *analyzer) envCommand(w word, ch *chain) {
 	}
 	if why := codeLoadingEnv(name, val); why != "" {
 		ch.facets = append(ch.facets, opaqueFacet(w.s, why))
+		return
+	}
+	if name == "GOFLAGS" {
+		goFlagsEscapes(w, val, ch, name)
 		return
 	}
 	if !envCommands[name] || strings.TrimSpace(val) == "" {
@@ -1143,6 +1150,7 @@ var gitCommandKeys = map[string]bool{
 
 // gitExtras records the commands git -c settings make git run.
 func (a *analyzer) gitExtras(ws []word, ch *chain) {
+	var execPath word
 	i := 1
 	for i < len(ws) {
 		s := ws[i].s
@@ -1160,8 +1168,22 @@ func (a *analyzer) gitExtras(ws []word, ch *chain) {
 			a.gitConfig(w, ch)
 		case s == "-C" || s == "--git-dir" || s == "--work-tree" || s == "--namespace" || s == "--config-env":
 			i++
+		case strings.HasPrefix(s, "--exec-path="):
+			execPath = ws[i]
+			execPath.s = strings.TrimPrefix(s, "--exec-path=")
 		}
 		i++
+	}
+	if execPath.s != "" && i < len(ws) {
+		// git --exec-path=DIR SUB runs DIR/git-SUB (a program this text
+		// may have put there: ln -s /bin/sh DIR/git-x).
+		p := execPath
+		p.s = strings.TrimSuffix(p.s, "/") + "/git-" + ws[i].s
+		p.dyn |= ws[i].dyn
+		ch.extras = append(ch.extras, extra{words: append([]word{p}, ws[i+1:]...), origin: "git --exec-path"})
+	}
+	if i < len(ws) && ws[i].s == "clone" {
+		a.gitCloneOptions(ws[i+1:], ch)
 	}
 	if i < len(ws) {
 		gitSubcommandExtras(ws[i].s, ws[i+1:], ch)
@@ -1175,6 +1197,33 @@ func (a *analyzer) gitExtras(ws []word, ch *chain) {
 			v := w
 			v.s = quoteWords(wordsOf(extWords(rest)))
 			ch.extras = append(ch.extras, extra{text: &v, origin: "git ext:: remote"})
+		}
+	}
+}
+
+// gitCloneOptions handles git clone -c/--config KEY=VALUE (set in the new
+// repository before it fetches and checks out, so a key that names a
+// command runs it, as git -c does) and --template=DIR (its hooks are
+// copied in and run at checkout: opaque, the directory is not read).
+func (a *analyzer) gitCloneOptions(args []word, ch *chain) {
+	for j := 0; j < len(args); j++ {
+		s := args[j].s
+		if s == "--" {
+			return
+		}
+		w := args[j]
+		switch {
+		case (s == "-c" || s == "--config") && j+1 < len(args):
+			a.gitConfig(args[j+1], ch)
+			j++
+		case strings.HasPrefix(s, "--config="):
+			w.s = strings.TrimPrefix(s, "--config=")
+			a.gitConfig(w, ch)
+		case strings.HasPrefix(s, "-c") && len(s) > 2 && !strings.HasPrefix(s, "--"):
+			w.s = s[2:]
+			a.gitConfig(w, ch)
+		case s == "--template" && j+1 < len(args), strings.HasPrefix(s, "--template="):
+			ch.facets = append(ch.facets, opaqueFacet(s, "git clone --template copies in hooks from a directory safeclaw does not read"))
 		}
 	}
 }

@@ -51,6 +51,9 @@ type word struct {
 	// net is set when a process or command substitution inside the word
 	// fetches from the network (source <(curl ...)).
 	net bool
+	// prompt is set when the word has a ${x@P} expansion, which runs the
+	// command substitutions in x's value.
+	prompt bool
 }
 
 func lit(s string) word { return word{s: s, raw: s} }
@@ -221,6 +224,9 @@ func (r *resolver) part(b *strings.Builder, w *word, p syntax.WordPart, quoted, 
 		}
 	case *syntax.ParamExp:
 		r.collect(p)
+		if p.Exp != nil && p.Exp.Op == syntax.OtherParamOps && p.Exp.Word != nil && strings.Contains(p.Exp.Word.Lit(), "P") {
+			w.prompt = true
+		}
 		if p.Param != nil && simpleParam(p) {
 			if v, ok := r.vars[p.Param.Value]; ok {
 				// A value this text assigned. Unquoted, a value the shell

@@ -33,6 +33,7 @@ var readers = map[string]struct {
 	"diff": {valued: "-U -C -x -X -I --label -L"}, "cmp": {valued: "-i -n"}, "source": {}, ".": {},
 	"comm": {}, "join": {valued: "-1 -2 -j -t -o -e"}, "paste": {valued: "-d"}, "fold": {valued: "-w"}, "fmt": {valued: "-w -p"},
 	"pr": {valued: "-h -l -w -o"}, "expand": {valued: "-t"}, "unexpand": {valued: "-t"}, "tsort": {}, "rev": {},
+	"column":       {valued: "-c -s -o -N -E -H -R -T -W -l -n -r --output-width --separator --output-separator --table-columns --table-columns-limit --table-name --table-order --table-right --table-truncate --table-wrap --table-hide --table-noextreme"},
 	"openssl-x509": {}, "zcat": {}, "bzcat": {}, "xzcat": {}, "zless": {}, "view:never": {},
 }
 
@@ -130,35 +131,16 @@ func (f *finder) fileOps(prog string, args []string) bool {
 			}
 		}
 	case "sed", "gsed":
-		inPlace := false
-		for _, a := range args {
-			if a == "--in-place" || strings.HasPrefix(a, "--in-place=") || (strings.HasPrefix(a, "-") && !strings.HasPrefix(a, "--") && strings.Contains(a, "i") && isLetters(strings.SplitN(a[1:], ".", 2)[0])) {
-				inPlace = true
-			}
-		}
-		pos := positionals(args, "-e -f --expression --file -l --line-length")
-		var scripts []string
-		for i := 0; i < len(args); i++ {
-			if (args[i] == "-e" || args[i] == "--expression") && i+1 < len(args) {
-				scripts = append(scripts, args[i+1])
-				i++
-			} else if v, ok := strings.CutPrefix(args[i], "--expression="); ok {
-				scripts = append(scripts, v)
-			}
-		}
-		if !hasAnyOpt(args, "-e -f --expression --file") && len(pos) > 0 {
+		sa := parseSedArgs(args)
+		inPlace, pos, scripts := sa.inPlace, sa.pos, sa.scripts
+		if !sa.hasScript && len(pos) > 0 {
 			scripts = append(scripts, pos[0])
 			pos = pos[1:]
 		}
-		for i := 0; i < len(args); i++ {
+		for _, name := range sa.files {
 			// sed -f FILE: the script is in a file (one from stdin is
 			// Command.Stdin's business).
-			name, ok := strings.CutPrefix(args[i], "--file=")
-			if !ok && (args[i] == "-f" || args[i] == "--file") && i+1 < len(args) {
-				name, ok = args[i+1], true
-				i++
-			}
-			if ok && name != "-" && !isStdinFile(name) {
+			if name != "-" && !isStdinFile(name) {
 				if b := f.read(name); b != nil {
 					scripts = append(scripts, string(b))
 				}
@@ -193,14 +175,24 @@ func (f *finder) fileOps(prog string, args []string) bool {
 		}
 		return false // its directories are read as any lister's
 	case "jq", "gojq":
-		// --rawfile NAME FILE and --slurpfile NAME FILE read FILE.
-		for i := 0; i+2 < len(args); i++ {
-			if args[i] == "--rawfile" || args[i] == "--slurpfile" {
-				f.file(action.FileRead, prog, args[i+2], prog+" "+args[i]+" reads "+args[i+2])
-				i += 2
+		f.jqFiles(prog, args)
+	case "date":
+		// date -f FILE parses each line of FILE, and prints the ones it
+		// cannot parse in its error messages.
+		for i := 0; i < len(args); i++ {
+			val, ok := strings.CutPrefix(args[i], "--file=")
+			if !ok && (args[i] == "-f" || args[i] == "--file") && i+1 < len(args) {
+				val, ok = args[i+1], true
+				i++
+			}
+			if !ok && strings.HasPrefix(args[i], "-f") && len(args[i]) > 2 {
+				val, ok = args[i][2:], true
+			}
+			if ok && val != "-" {
+				f.file(action.FileRead, prog, val, "date -f reads "+val)
 			}
 		}
-		return false // and its input files, as a reader
+		return false
 	case "truncate":
 		for _, p := range positionals(args, "-s --size -r --reference") {
 			f.file(action.FileWrite, prog, p, "truncate writes "+p)
@@ -275,6 +267,23 @@ func (f *finder) fileOps(prog string, args []string) bool {
 				continue
 			}
 			f.file(action.FileRead, prog, p, prog+" reads "+p)
+		}
+		switch prog {
+		case "grep", "egrep", "fgrep", "zgrep", "rg":
+			// -f FILE reads patterns from FILE (rg -o -f FILE prints them).
+			for i := 0; i < len(args); i++ {
+				if args[i] == "--" {
+					break
+				}
+				val, ok := strings.CutPrefix(args[i], "--file=")
+				if !ok && (args[i] == "-f" || args[i] == "--file") && i+1 < len(args) {
+					val, ok = args[i+1], true
+					i++
+				}
+				if ok && val != "-" {
+					f.file(action.FileRead, prog, val, prog+" -f reads "+val)
+				}
+			}
 		}
 		if prog == "sort" {
 			if o, ok := optValue(args, "-o --output"); ok {
@@ -780,4 +789,152 @@ func recursiveReader(prog string, args []string) bool {
 		return ok && v == "recurse"
 	}
 	return false
+}
+
+// sedArgs is what GNU sed's command line says: the scripts given with
+// -e/--expression, the script files of -f/--file, the operands, whether it
+// edits in place, and whether any -e or -f was given (then the first
+// operand is an input file, not the script).
+type sedArgs struct {
+	scripts, files, pos []string
+	inPlace, hasScript  bool
+}
+
+// sedLong are GNU sed's long options; getopt takes any unambiguous prefix.
+var sedLong = []string{"--expression", "--file", "--line-length", "--in-place", "--quiet", "--silent",
+	"--regexp-extended", "--separate", "--null-data", "--zero-terminated", "--unbuffered", "--posix",
+	"--debug", "--sandbox", "--follow-symlinks", "--binary", "--help", "--version"}
+
+// parseSedArgs reads sed's options as getopt does: short options cluster
+// (-ne SCRIPT, -nf FILE), a value may be attached (-e'1e CMD', -fFILE),
+// -i takes an attached suffix only, and long options may be abbreviated
+// (--expr=SCRIPT).
+func parseSedArgs(args []string) sedArgs {
+	var sa sedArgs
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			sa.pos = append(sa.pos, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			sa.pos = append(sa.pos, a)
+			continue
+		}
+		if strings.HasPrefix(a, "--") {
+			name, val, has := strings.Cut(a, "=")
+			full := ""
+			for _, l := range sedLong {
+				if strings.HasPrefix(l, name) {
+					if l == name {
+						full = l
+						break
+					}
+					if full != "" {
+						full = "?" // ambiguous
+					} else {
+						full = l
+					}
+				}
+			}
+			switch full {
+			case "--expression", "--file", "--line-length":
+				if !has && i+1 < len(args) {
+					val, has = args[i+1], true
+					i++
+				}
+				if !has {
+					continue
+				}
+				switch full {
+				case "--expression":
+					sa.scripts, sa.hasScript = append(sa.scripts, val), true
+				case "--file":
+					sa.files, sa.hasScript = append(sa.files, val), true
+				}
+			case "--in-place":
+				sa.inPlace = true
+			}
+			continue
+		}
+		for j := 1; j < len(a); j++ {
+			c := a[j]
+			if c == 'i' {
+				sa.inPlace = true
+				break // the rest is the backup suffix
+			}
+			if c != 'e' && c != 'f' && c != 'l' {
+				continue
+			}
+			val := a[j+1:]
+			if val == "" {
+				if i+1 >= len(args) {
+					break
+				}
+				val = args[i+1]
+				i++
+			}
+			switch c {
+			case 'e':
+				sa.scripts, sa.hasScript = append(sa.scripts, val), true
+			case 'f':
+				sa.files, sa.hasScript = append(sa.files, val), true
+			}
+			break
+		}
+	}
+	return sa
+}
+
+// jqFiles records what jq reads: --rawfile/--slurpfile NAME FILE, the
+// filter file of -f/--from-file, and its input files, the operands after
+// the filter (none after --args or --jsonargs, which make them values).
+func (f *finder) jqFiles(prog string, args []string) {
+	filterGiven := false
+	var pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			pos = append(pos, args[i+1:]...)
+			i = len(args)
+		case a == "--args" || a == "--jsonargs":
+			if !filterGiven && len(pos) == 0 {
+				// The filter is still the first operand; the rest are values.
+				for _, w := range args[i+1:] {
+					if !strings.HasPrefix(w, "-") {
+						pos = append(pos, w)
+						break
+					}
+				}
+			}
+			i = len(args)
+		case a == "--rawfile" || a == "--slurpfile":
+			if i+2 < len(args) {
+				f.file(action.FileRead, prog, args[i+2], prog+" "+a+" reads "+args[i+2])
+			}
+			i += 2
+		case a == "--arg" || a == "--argjson":
+			i += 2
+		case a == "-f" || a == "--from-file":
+			if i+1 < len(args) {
+				f.file(action.FileRead, prog, args[i+1], prog+" "+a+" reads "+args[i+1])
+				filterGiven = true
+			}
+			i++
+		case a == "--indent" || a == "-L":
+			i++
+		case len(a) > 1 && a[0] == '-':
+		default:
+			pos = append(pos, a)
+		}
+	}
+	if !filterGiven && len(pos) > 0 {
+		pos = pos[1:]
+	}
+	for _, p := range pos {
+		if p != "-" {
+			f.file(action.FileRead, prog, p, prog+" reads "+p)
+		}
+	}
 }

@@ -202,11 +202,32 @@ func TestHiddenFileEffects(t *testing.T) {
 		{[]string{"sed", "-e", "1p", "-e", "$r /home/dev/.ssh/id_rsa", "f"}, action.FileRead, "/home/dev/.ssh/id_rsa"},
 		{[]string{"sed", "1e", "f"}, action.ShellOpaque, ""},
 		{[]string{"sed", "s/.*/id/e", "f"}, action.ShellOpaque, ""},
+		// Options as getopt reads them: clusters, attached values, long
+		// abbreviations.
+		{[]string{"sed", "-ne", "1e", "f"}, action.ShellOpaque, ""},
+		{[]string{"sed", "-nEe", "s/.*/id/e", "f"}, action.ShellOpaque, ""},
+		{[]string{"sed", "-n", "-e1e", "f"}, action.ShellOpaque, ""},
+		{[]string{"sed", "-n", "--expr=s/x/y/e", "f"}, action.ShellOpaque, ""},
+		{[]string{"sed", "-n", "--e", "1e", "f"}, action.ShellOpaque, ""},
+		{[]string{"sed", "-sn", "s/x/y/e", "f"}, action.ShellOpaque, ""},
+		{[]string{"sed", "-ne", "w /home/dev/.bashrc", "f"}, action.FileWrite, "/home/dev/.bashrc"},
+		{[]string{"sed", "-ni", "s/a/b/", "f"}, action.FileWrite, "/home/dev/project/f"},
+		{[]string{"sed", "-ne", "1p", "/home/dev/.ssh/id_rsa"}, action.FileRead, "/home/dev/.ssh/id_rsa"},
 		{[]string{"uniq", "in", "/home/dev/.bashrc"}, action.FileWrite, "/home/dev/.bashrc"},
 		{[]string{"xxd", "-c", "16", "in", "/home/dev/.bashrc"}, action.FileWrite, "/home/dev/.bashrc"},
 		{[]string{"tree", "-o", "/home/dev/.bashrc", "."}, action.FileWrite, "/home/dev/.bashrc"},
 		{[]string{"jq", "-rn", "--rawfile", "a", "/home/dev/.ssh/id_rsa", "$a"}, action.FileRead, "/home/dev/.ssh/id_rsa"},
 		{[]string{"comm", "/home/dev/.ssh/id_rsa", "/dev/null"}, action.FileRead, "/home/dev/.ssh/id_rsa"},
+		{[]string{"jq", ".", "/home/dev/.docker/config.json"}, action.FileRead, "/home/dev/.docker/config.json"},
+		{[]string{"jq", "-R", ".", "/home/dev/.ssh/id_rsa"}, action.FileRead, "/home/dev/.ssh/id_rsa"},
+		{[]string{"jq", "-n", "input", "/home/dev/.ssh/id_rsa"}, action.FileRead, "/home/dev/.ssh/id_rsa"},
+		{[]string{"jq", "--arg", "a", "b", ".a", "/home/dev/.env"}, action.FileRead, "/home/dev/.env"},
+		{[]string{"jq", "-f", "f.jq", "/home/dev/.env"}, action.FileRead, "/home/dev/.env"},
+		{[]string{"date", "-f", "/home/dev/.ssh/id_rsa"}, action.FileRead, "/home/dev/.ssh/id_rsa"},
+		{[]string{"date", "--file=/home/dev/.ssh/id_rsa"}, action.FileRead, "/home/dev/.ssh/id_rsa"},
+		{[]string{"column", "-t", "/home/dev/.ssh/id_rsa"}, action.FileRead, "/home/dev/.ssh/id_rsa"},
+		{[]string{"grep", "-o", "-f", "/home/dev/.ssh/id_rsa", "x"}, action.FileRead, "/home/dev/.ssh/id_rsa"},
+		{[]string{"rg", "--file=/home/dev/.ssh/id_rsa", "x"}, action.FileRead, "/home/dev/.ssh/id_rsa"},
 		{[]string{"git", "diff", "--no-index", "/home/dev/.ssh/id_rsa", "/dev/null"}, action.FileRead, "/home/dev/.ssh/id_rsa"},
 		{[]string{"git", "commit", "-F", "/home/dev/.ssh/id_rsa"}, action.FileRead, "/home/dev/.ssh/id_rsa"},
 		{[]string{"go", "build", "-o", ".git/hooks/post-checkout", "./cmd/h"}, action.FileWrite, "/home/dev/project/.git/hooks/post-checkout"},
@@ -228,7 +249,7 @@ func TestHiddenFileEffects(t *testing.T) {
 		}
 	}
 	// sed's ordinary scripts do nothing of the kind.
-	for _, argv := range [][]string{{"sed", "-n", "1p;2p", "f"}, {"sed", "s/a;b/c/g", "f"}, {"sed", "-n", "/w x/p", "f"}, {"uniq", "f"}, {"xxd", "f"}} {
+	for _, argv := range [][]string{{"sed", "-n", "1p;2p", "f"}, {"sed", "s/a;b/c/g", "f"}, {"sed", "-n", "/w x/p", "f"}, {"sed", "-ne", "1p", "f"}, {"sed", "-nE", "-e", "s/(a)/\\1/p", "f"}, {"uniq", "f"}, {"xxd", "f"}} {
 		r := detect(catalog.Command{Cwd: "/home/dev/project", Home: "/home/dev", Views: []action.Argv{action.ParseArgv(argv)}})
 		if w := ofKind(r, action.FileWrite); len(w) > 0 || len(ofKind(r, action.ShellOpaque)) > 0 {
 			t.Errorf("%q: unexpected %s", argv, describe(r))

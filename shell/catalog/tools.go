@@ -59,6 +59,24 @@ func (f *finder) git(prog string, args []string, depth int) {
 	}
 	sub, rest := args[i], args[i+1:]
 	f.gitWrites(prog, sub, rest, workTree, chdir)
+	if sub == "clone" {
+		// clone -c/--config KEY=VALUE is set in the new repository before
+		// it fetches and checks out: judged as git -c is.
+		for j := 0; j < len(rest); j++ {
+			w := rest[j]
+			switch {
+			case w == "--":
+				j = len(rest)
+			case (w == "-c" || w == "--config") && j+1 < len(rest):
+				f.gitConfig(rest[j+1])
+				j++
+			case strings.HasPrefix(w, "--config="):
+				f.gitConfig(w[len("--config="):])
+			case strings.HasPrefix(w, "-c") && len(w) > 2 && !strings.HasPrefix(w, "--"):
+				f.gitConfig(w[2:])
+			}
+		}
+	}
 	switch sub {
 	case "daemon":
 		port := 9418

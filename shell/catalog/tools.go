@@ -59,6 +59,9 @@ func (f *finder) git(prog string, args []string, depth int) {
 	}
 	sub, rest := args[i], args[i+1:]
 	f.gitWrites(prog, sub, rest, workTree, chdir)
+	if sub != "clone" && sub != "init" {
+		f.gitRepoConfig(chdir)
+	}
 	if sub == "clone" {
 		// clone -c/--config KEY=VALUE is set in the new repository before
 		// it fetches and checks out: judged as git -c is.
@@ -850,7 +853,7 @@ const MaxFileBytes = 1 << 20
 // there (none, a directory, or reading disabled): the command then runs
 // nothing from it. Any other failure leaves what it runs unknown.
 func Missing(err error) bool {
-	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.EISDIR)
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.EISDIR) || errors.Is(err, syscall.ENOTDIR)
 }
 
 // program is the program of the command being looked into.

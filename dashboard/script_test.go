@@ -265,3 +265,35 @@ func TestScriptShowsPartsTheInputHides(t *testing.T) {
 		}
 	}
 }
+
+// TestScriptOffersOnlyScopesThatCanBeTaken: "Approve for session" needs the
+// agent's session, and "Approve always" is not offered for the managed
+// policy's asks (the server refuses both; the card used to offer them and
+// answer with a generic error).
+func TestScriptOffersOnlyScopesThatCanBeTaken(t *testing.T) {
+	now := time.Now()
+	card := func(session, layer string) approvalsView {
+		rec := &approval.Record{ID: "req1", Hash: "sha256:" + strings.Repeat("ab", 32), Status: approval.Pending, Created: now,
+			Deadline: now.Add(time.Minute), Agent: "claude", Input: "npm run dev", Session: session,
+			Rule: &action.RuleRef{Name: "ask npm", Layer: layer}}
+		rec.Parts = []approval.PartSummary{{Text: "npm run dev", Actions: []string{"shell.execute"}}}
+		return approvalsView{Pending: []*approval.Record{rec}, History: []*approval.Record{}}
+	}
+	for _, tt := range []struct {
+		session, layer          string
+		wantSession, wantAlways bool
+	}{
+		{"s1", "user", true, true},
+		{"", "user", false, true},
+		{"s1", "managed", true, false},
+	} {
+		res := runScript(t, map[string]any{"view": card(tt.session, tt.layer), "codepoints": []rune{}})
+		text := rawString(t, res, "pendingText")
+		if got := strings.Contains(text, "Approve for session"); got != tt.wantSession {
+			t.Errorf("session %q: session button %v, want %v: %q", tt.session, got, tt.wantSession, text)
+		}
+		if got := strings.Contains(text, "Approve always"); got != tt.wantAlways {
+			t.Errorf("layer %q: always button %v, want %v: %q", tt.layer, got, tt.wantAlways, text)
+		}
+	}
+}

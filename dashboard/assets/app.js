@@ -199,8 +199,12 @@ function pendingCard(r, risk) {
       el("label", { for: id + "-reason" }, "Reason (optional)"), reason),
     el("div", { class: "row" },
       el("button", { type: "button", onclick: () => answer(true, "once") }, "Approve once"),
-      el("button", { type: "button", class: "secondary", onclick: () => answer(true, "session") }, "Approve for session"),
-      r.needs ? null : el("button", { type: "button", class: "secondary", onclick: () => answer(true, "always") }, "Approve always"),
+      // A session scope needs the agent's session; "always" is never for
+      // a quorum, named approvers or the managed policy's asks (the server
+      // refuses them too).
+      r.session ? el("button", { type: "button", class: "secondary", onclick: () => answer(true, "session") }, "Approve for session") : null,
+      r.needs || (r.rule && r.rule.layer === "managed") ? null :
+        el("button", { type: "button", class: "secondary", onclick: () => answer(true, "always") }, "Approve always"),
       el("button", { type: "button", class: "danger", onclick: () => answer(false) }, "Deny")));
 }
 

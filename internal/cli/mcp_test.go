@@ -52,28 +52,8 @@ default: deny
 // upstream a real process; decisions land in the audit trail.
 func TestMCPCommandStdio(t *testing.T) {
 	e := testEnv(t)
-	pol := filepath.Join(t.TempDir(), "mcp.yaml")
-	if err := os.WriteFile(pol, []byte(mcpTestPolicy), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	upCmd, log := fakeUpstreamCommand(t)
-	inR, inW := io.Pipe()
-	outR, outW := io.Pipe()
-	var stderr syncBuffer
-	e.Stdin, e.Stdout, e.Stderr = inR, outW, &stderr
-	done := make(chan int, 1)
-	go func() {
-		code := runMCP(context.Background(), e, append([]string{"--policy", pol, "--name", "db", "--"}, upCmd...))
-		outW.Close()
-		done <- code
-	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	client := mcp.NewClient(&mcp.Implementation{Name: "claude-code", Version: "test"}, nil)
-	cs, err := client.Connect(ctx, &mcp.IOTransport{Reader: outR, Writer: inW}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
-	if err != nil {
-		t.Fatalf("connect: %v\n%s", err, stderr.String())
-	}
+	r := startMCP(t, e, mcpTestPolicy)
+	cs, ctx, log, stderr := r.cs, r.ctx, r.log, r.stderr
 	tools, err := cs.ListTools(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -110,15 +90,8 @@ func TestMCPCommandStdio(t *testing.T) {
 	if text, isErr := callText("delete_all", map[string]any{}); !isErr {
 		t.Errorf("unlisted tool: %q", text)
 	}
-	cs.Close()
-	inW.Close()
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Errorf("exit %d\n%s", code, stderr.String())
-		}
-	case <-ctx.Done():
-		t.Fatal("safeclaw mcp did not exit when the client closed")
+	if code := r.stop(t); code != 0 {
+		t.Errorf("exit %d\n%s", code, stderr.String())
 	}
 	reqs, err := mcptest.ReadLog(log)
 	if err != nil {
@@ -394,28 +367,9 @@ func BenchmarkMCPCommand(b *testing.B) {
 // says so.
 func TestMCPReloadsPolicy(t *testing.T) {
 	e := testEnv(t)
-	pol := filepath.Join(t.TempDir(), "mcp.yaml")
-	if err := os.WriteFile(pol, []byte(mcpTestPolicy), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	upCmd, _ := fakeUpstreamCommand(t)
-	inR, inW := io.Pipe()
-	outR, outW := io.Pipe()
-	var stderr syncBuffer
-	e.Stdin, e.Stdout, e.Stderr = inR, outW, &stderr
-	done := make(chan int, 1)
-	go func() {
-		code := runMCP(context.Background(), e, append([]string{"--policy", pol, "--name", "db", "--"}, upCmd...))
-		outW.Close()
-		done <- code
-	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	cs, err := mcp.NewClient(&mcp.Implementation{Name: "claude-code", Version: "test"}, nil).Connect(ctx,
-		&mcp.IOTransport{Reader: outR, Writer: inW}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
-	if err != nil {
-		t.Fatalf("connect: %v\n%s", err, stderr.String())
-	}
+	r := startMCP(t, e, mcpTestPolicy)
+	cs, ctx, stderr := r.cs, r.ctx, r.stderr
+	pol := r.policy
 	denied := func(sql string) bool {
 		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "run_query", Arguments: map[string]any{"sql": sql}})
 		if err != nil {
@@ -445,9 +399,7 @@ func TestMCPReloadsPolicy(t *testing.T) {
 	if !denied("select 1") {
 		t.Error("a broken policy file changed the decision")
 	}
-	cs.Close()
-	inW.Close()
-	if code := <-done; code != 0 {
+	if code := r.stop(t); code != 0 {
 		t.Errorf("exit %d\n%s", code, stderr.String())
 	}
 }
@@ -468,27 +420,8 @@ func TestMCPCommandRedactsResults(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		pol := filepath.Join(t.TempDir(), "mcp.yaml")
-		if err := os.WriteFile(pol, []byte(mcpTestPolicy), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		upCmd, _ := fakeUpstreamCommand(t)
-		inR, inW := io.Pipe()
-		outR, outW := io.Pipe()
-		var stderr syncBuffer
-		e.Stdin, e.Stdout, e.Stderr = inR, outW, &stderr
-		done := make(chan int, 1)
-		go func() {
-			code := runMCP(context.Background(), e, append([]string{"--policy", pol, "--name", "db", "--"}, upCmd...))
-			outW.Close()
-			done <- code
-		}()
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		cs, err := mcp.NewClient(&mcp.Implementation{Name: "claude-code", Version: "test"}, nil).Connect(ctx,
-			&mcp.IOTransport{Reader: outR, Writer: inW}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
-		if err != nil {
-			t.Fatalf("connect: %v\n%s", err, stderr.String())
-		}
+		r := startMCP(t, e, mcpTestPolicy)
+		cs, ctx, stderr := r.cs, r.ctx, r.stderr
 		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "run_query", Arguments: map[string]any{"sql": "select 1 -- postgres://app:hunter22@db/x"}})
 		if err != nil || res.IsError || len(res.Content) != 1 {
 			t.Fatalf("call: %+v, %v\n%s", res, err, stderr.String())
@@ -496,13 +429,63 @@ func TestMCPCommandRedactsResults(t *testing.T) {
 		if got := res.Content[0].(*mcp.TextContent).Text; got != tc.want {
 			t.Errorf("config %q: result %q, want %q", tc.config, got, tc.want)
 		}
-		cs.Close()
-		inW.Close()
-		select {
-		case <-done:
-		case <-ctx.Done():
-			t.Fatal("safeclaw mcp did not end")
-		}
-		cancel()
+		r.stop(t)
+	}
+}
+
+// mcpRun is safeclaw mcp running over pipes in front of the fake upstream,
+// with a client connected.
+type mcpRun struct {
+	cs     *mcp.ClientSession
+	ctx    context.Context
+	in     *io.PipeWriter
+	done   chan int
+	stderr *syncBuffer
+	log    string // the upstream's request log
+	policy string // the policy file
+}
+
+// startMCP writes pol as the policy file and starts safeclaw mcp in e (its
+// standard streams replaced) in front of the fake upstream, named db.
+func startMCP(t *testing.T, e *Env, pol string) *mcpRun {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "mcp.yaml")
+	if err := os.WriteFile(path, []byte(pol), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	upCmd, log := fakeUpstreamCommand(t)
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	r := &mcpRun{in: inW, done: make(chan int, 1), stderr: &syncBuffer{}, log: log, policy: path}
+	e.Stdin, e.Stdout, e.Stderr = inR, outW, r.stderr
+	go func() {
+		code := runMCP(context.Background(), e, append([]string{"--policy", path, "--name", "db", "--"}, upCmd...))
+		outW.Close()
+		r.done <- code
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	r.ctx = ctx
+	cs, err := mcp.NewClient(&mcp.Implementation{Name: "claude-code", Version: "test"}, nil).Connect(ctx,
+		&mcp.IOTransport{Reader: outR, Writer: inW}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
+	if err != nil {
+		t.Fatalf("connect: %v\n%s", err, r.stderr.String())
+	}
+	r.cs = cs
+	return r
+}
+
+// stop closes the client and safeclaw mcp's input and returns its exit
+// code, failing the test when it does not end.
+func (r *mcpRun) stop(t *testing.T) int {
+	t.Helper()
+	r.cs.Close()
+	r.in.Close()
+	select {
+	case code := <-r.done:
+		return code
+	case <-r.ctx.Done():
+		t.Fatal("safeclaw mcp did not exit when the client closed")
+		return -1
 	}
 }

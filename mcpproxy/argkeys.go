@@ -113,19 +113,7 @@ func schemaSpelling(v any, keys schemaKeys, depth int) (any, bool) {
 		}
 		return out, true
 	case []any:
-		var out []any
-		for i, e := range x {
-			if alt, changed := schemaSpelling(e, keys, depth+1); changed {
-				if out == nil {
-					out = append([]any(nil), x...)
-				}
-				out[i] = alt
-			}
-		}
-		if out == nil {
-			return v, false
-		}
-		return out, true
+		return rewriteElems(x, func(e any) (any, bool) { return schemaSpelling(e, keys, depth+1) })
 	}
 	return v, false
 }

@@ -96,7 +96,7 @@ func TestSchemaSpelling(t *testing.T) {
 // case and whether it is relative (to the proxy's directory, where a local
 // upstream runs) or under ~/: file rules apply to where it reads.
 func TestCommandCwdArgument(t *testing.T) {
-	g := newGateWith(t, `
+	g := gateWith(t, `
 rules:
   - {name: shadow, action: file.read, path: /etc/shadow, effect: deny, reason: "no shadow"}
   - {name: key, action: file.read, path: ~/.ssh/id_rsa, effect: deny, reason: "no keys"}

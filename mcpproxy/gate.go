@@ -1255,6 +1255,24 @@ func checkNumbers(v any, depth int) error {
 	return nil
 }
 
+// rewriteElems applies f to each element of x: a copy of x with the
+// elements f changed, and true; x itself and false when f changed none.
+func rewriteElems(x []any, f func(any) (any, bool)) (any, bool) {
+	var out []any
+	for i, e := range x {
+		if alt, changed := f(e); changed {
+			if out == nil {
+				out = append([]any(nil), x...)
+			}
+			out[i] = alt
+		}
+	}
+	if out == nil {
+		return x, false
+	}
+	return out, true
+}
+
 // doubleReading returns v with every number as a double reads it, written
 // as JavaScript writes it (1.0 as 1, 1e2 as 100, -0 as 0,
 // 9007199254740993 as 9007199254740992, 1e21 as 1e+21), and whether any
@@ -1280,19 +1298,7 @@ func doubleReading(v any) (any, bool) {
 		}
 		return out, true
 	case []any:
-		var out []any
-		for i, e := range x {
-			if alt, differs := doubleReading(e); differs {
-				if out == nil {
-					out = append([]any(nil), x...)
-				}
-				out[i] = alt
-			}
-		}
-		if out == nil {
-			return v, false
-		}
-		return out, true
+		return rewriteElems(x, doubleReading)
 	case json.Number:
 		f, err := strconv.ParseFloat(string(x), 64)
 		if err != nil {

@@ -49,17 +49,7 @@ type gateRec struct {
 	effs []action.Effect
 }
 
-func newGate(t testing.TB) *gateRec {
-	f, err := policy.Parse("test.yaml", []byte(testPolicy))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := policy.Compile([]*policy.File{f}, policy.Options{Home: "/home/u"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &gateRec{p: p}
-}
+func newGate(t testing.TB) *gateRec { return gateWith(t, testPolicy) }
 
 func (g *gateRec) decide(_ context.Context, req *action.Request) (action.Decision, error) {
 	d := g.p.Decide(req)

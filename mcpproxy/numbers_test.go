@@ -20,7 +20,9 @@ rules:
 default: deny
 `
 
+// gateWith is a recording gate deciding with the policy yaml.
 func gateWith(t testing.TB, yaml string) *gateRec {
+	t.Helper()
 	f, err := policy.Parse("test.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)

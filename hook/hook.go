@@ -87,6 +87,7 @@ import (
 
 	"github.com/safeclaw/safeclaw/action"
 	"github.com/safeclaw/safeclaw/classify"
+	"github.com/safeclaw/safeclaw/internal/redactjson"
 )
 
 const (
@@ -377,7 +378,7 @@ func (h handler) handle(ctx context.Context, ev *event) reply {
 		}
 		if h.opts.Redact != nil && ev.name == "PostToolUse" {
 			if rw, ok := h.a.(outputRewriter); ok {
-				out, n, err := safeRedactOutput(ev.response, h.opts.Redact)
+				out, n, err := redactjson.Safe(ev.response, h.opts.Redact)
 				switch {
 				case err != nil:
 					r.stderr = joinWarnings(r.stderr, "safeclaw: warning: the output of "+ev.call.Tool+" was not checked for secrets: "+err.Error())

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/safeclaw/safeclaw/internal/redactjson"
 )
 
 // fakeRedact stands in for the audit trail's redactor: it knows one secret.
@@ -89,7 +91,7 @@ func TestRedactOutput(t *testing.T) {
 // shape); so is output without strings.
 func TestRedactOutputLeavesOddOutput(t *testing.T) {
 	for _, raw := range []string{``, `  `, `{"a":`, `[1,2,3]`, `null`, `{"stdout":"sk-live-123"} trailing`} {
-		out, n := redactOutput(json.RawMessage(raw), fakeRedact)
+		out, n := redactjson.Value(json.RawMessage(raw), fakeRedact)
 		if n != 0 || string(out) != raw {
 			t.Errorf("%q: %q, %d", raw, out, n)
 		}
@@ -123,7 +125,7 @@ func keyRedact(s string) (string, bool) {
 func TestRedactOutputSecretKeys(t *testing.T) {
 	raw := `{"user":"app","password":"correct horse battery","apiKey":"Zx9","note":"password rotation is monthly","n":3,"nested":[{"password":"pw"}],` +
 		`"sk-live-123":"a","x sk-live-123":"b"}`
-	out, n := redactOutput(json.RawMessage(raw), keyRedact)
+	out, n := redactjson.Value(json.RawMessage(raw), keyRedact)
 	var got map[string]any
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("%s: %v", out, err)
@@ -139,7 +141,7 @@ func TestRedactOutputSecretKeys(t *testing.T) {
 		t.Errorf("%d: %s", n, out)
 	}
 	// Two keys redacting to the same text: both values stay.
-	out, _ = redactOutput(json.RawMessage(`{"sk-live-123":"a","[REDACTED]x":"c"}`), func(s string) (string, bool) {
+	out, _ = redactjson.Value(json.RawMessage(`{"sk-live-123":"a","[REDACTED]x":"c"}`), func(s string) (string, bool) {
 		if s == "sk-live-123" || s == "[REDACTED]x" {
 			return "[REDACTED]", true
 		}

@@ -90,6 +90,25 @@
 // allows. Their shell.execute facet's Detail says where they come from
 // ("via find -exec").
 //
+// Build tools run the programs their variables name (buildtools.go): make's
+// and autoconf's program variables (CC, CXX, LD, AR, YACC, ..., their
+// *_FOR_BUILD, HOST and TARGET_ forms, CONFIG_SHELL, CROSS_COMPILE) in the
+// environment of any command, as make NAME=VALUE arguments, in MAKEFLAGS
+// after "--" and, for make's own (RM, INSTALL, PYTHON...), in make's
+// environment, as shell text; make VAR!=TEXT and $(shell TEXT) run TEXT, and
+// a make variable holding ';', '|', '&', a backquote or $$(...) is shell text
+// a recipe runs. Cargo's RUSTC, RUSTDOC, CARGO_BUILD_RUSTC*,
+// CARGO_TARGET_<TRIPLE>_RUNNER/_LINKER, CARGO_HOST_LINKER and credential
+// providers, and its --config KEY=VALUE settings (build.rustc,
+// build.rustc-wrapper, build.rustdoc, target.*.runner/.linker, host.linker,
+// credential providers and aliases, doc.browser, env.CC...) are programs and
+// their arguments. Compiler options that run a program (-wrapper,
+// -fuse-ld=PATH, --ld-path, rustc's -C linker=) are read from CFLAGS,
+// CGO_CFLAGS, RUSTFLAGS and the like. A value naming an ordinary toolchain
+// program (CC=clang, CC="ccache gcc", CC=$CC) is what the tool runs anyway and
+// is no part of its own. A cargo --config naming a file, gcc's -B, -fplugin
+// and -specs, and rustc's -Z codegen-backend are opaque.
+//
 // # Redirections are parts of their own
 //
 // The shell, not the program, opens a command's redirections, so they are a

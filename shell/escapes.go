@@ -93,21 +93,13 @@ func (a *analyzer) commandEscapes(prog string, ws []word, ch *chain) bool {
 	case "gdb", "gdb-multiarch", "cgdb":
 		gdbEscapes(ws, ch)
 	case "make", "gmake":
-		for i := 1; i < len(ws); i++ {
-			// SHELL=PROG on the command line: make runs every recipe
-			// with PROG.
-			if val, ok := strings.CutPrefix(ws[i].s, "SHELL="); ok {
-				addText(ch, ws[i], val, prog+" SHELL=")
-				continue
-			}
-			val, w, ok := optionValue(ws, &i, []string{"-E", "--eval"}, nil)
-			if !ok {
-				continue
-			}
-			for _, recipe := range makeRecipes(val) {
-				addText(ch, w, recipe, prog+" --eval")
-			}
-		}
+		a.makeEscapes(prog, ws, ch)
+	case "cargo":
+		cargoEscapes(ws, ch)
+		return false
+	case "configure":
+		configureEscapes(ws, ch)
+		return false
 	case "sort", "gsort":
 		// --compress-program=PROG runs PROG (and PROG -d) for temporary
 		// files (no shell).

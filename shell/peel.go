@@ -902,6 +902,9 @@ func (a *analyzer) envCommand(w word, ch *chain) {
 		goFlagsEscapes(w, val, ch, name)
 		return
 	}
+	if buildProgramEnv(w, name, val, ch, name) {
+		return
+	}
 	if !envCommands[name] || strings.TrimSpace(val) == "" {
 		return
 	}

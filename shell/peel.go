@@ -1098,13 +1098,14 @@ func (a *analyzer) findExtras(ws []word, ch *chain) {
 		switch ws[i].s {
 		case "-delete":
 			for _, s := range starts {
-				p, detail := s.s, "find -delete"
 				if s.dyn == 0 {
-					p = catalog.CanonicalPath(s.s, a.cwd, a.env.Home)
-				} else {
-					detail += " (path not known statically: " + s.raw + ")"
+					// The catalogue records what a static start loses: each
+					// existing path the tests before -delete select, or the
+					// whole start when it cannot bound them.
+					continue
 				}
-				ch.facets = append(ch.facets, action.Action{Kind: action.FileDelete, Path: p, Detail: detail})
+				detail := "find -delete (path not known statically: " + s.raw + ")"
+				ch.facets = append(ch.facets, action.Action{Kind: action.FileDelete, Path: s.s, Detail: detail})
 			}
 		case "-exec", "-execdir", "-ok", "-okdir":
 			origin := "find " + ws[i].s

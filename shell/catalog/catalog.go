@@ -2,6 +2,8 @@ package catalog
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -108,6 +110,7 @@ type finder struct {
 	res   Result
 	seen  map[facetKey]bool
 	paths map[string]string // resolved directories, for canonicalPath
+	nest  int               // find -exec commands this one runs inside
 }
 
 type facetKey struct {
@@ -208,6 +211,41 @@ func (f *finder) fileFacet(kind action.Kind, prog, path, detail string, recursiv
 	for _, p := range paths {
 		f.add(action.Action{Kind: kind, Program: prog, Path: p, Detail: detail, Recursive: recursive || tree})
 	}
+	if kind == action.FileDelete && len(paths) == 1 {
+		if l := f.linkPath(path); l != "" && l != paths[0] {
+			f.add(action.Action{Kind: kind, Program: prog, Path: l, Detail: detail, Recursive: recursive || tree})
+		}
+	}
+}
+
+// linkPath returns, for a path whose last component is a symlink, the
+// link's own canonical path ("" otherwise). Deleting a symlink removes the
+// link, not its target, so a delete is judged at both: a protected file
+// that is itself a link (~/.claude/settings.json into a dotfiles
+// repository) must not be deletable because its target is elsewhere.
+func (f *finder) linkPath(p string) string {
+	if strings.HasSuffix(p, "/") || strings.ContainsAny(p, "*?[") {
+		return ""
+	}
+	dir, base := ".", p
+	if i := strings.LastIndexByte(p, '/'); i >= 0 {
+		dir, base = p[:i], p[i+1:]
+		if dir == "" {
+			dir = "/"
+		}
+	}
+	if base == "" || base == "." || base == ".." || base == "~" || (dir == "." && strings.HasPrefix(base, "~")) {
+		return ""
+	}
+	d := canonicalPath(dir, f.cmd.Cwd, f.cmd.Home, f.paths)
+	if !filepath.IsAbs(d) {
+		return ""
+	}
+	l := filepath.Join(d, base)
+	if fi, err := os.Lstat(l); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		return ""
+	}
+	return l
 }
 
 func kindVerb(k action.Kind) string {

@@ -349,43 +349,6 @@ func (f *finder) copyLike(prog string, args []string) {
 	f.file(action.FileWrite, prog, dst, prog+" writes "+dst)
 }
 
-// find -delete deletes under its start directories.
-func (f *finder) find(prog string, args []string) {
-	i := 0
-	for i < len(args) && (args[i] == "-H" || args[i] == "-L" || args[i] == "-P" || strings.HasPrefix(args[i], "-O")) {
-		i++
-	}
-	if i < len(args) && args[i] == "-D" {
-		i += 2
-	}
-	var starts []string
-	for ; i < len(args); i++ {
-		a := args[i]
-		if strings.HasPrefix(a, "-") || a == "(" || a == "!" || a == `\(` {
-			break
-		}
-		starts = append(starts, a)
-	}
-	if len(starts) == 0 {
-		starts = []string{"."}
-	}
-	// A program run on what find finds may read any file under its starts.
-	for _, act := range []string{"-exec", "-execdir", "-ok", "-okdir"} {
-		if indexOf(args, act) >= 0 {
-			for _, s := range starts {
-				f.fileAll(prog, s, "find "+act+" may read anything under "+s)
-			}
-			break
-		}
-	}
-	if indexOf(args, "-delete") < 0 {
-		return
-	}
-	for _, s := range starts {
-		f.file(action.FileDelete, prog, s, "find -delete deletes under "+s)
-	}
-}
-
 // tarArgs reads tar's mode (x, c, t, r, u), archive (-f), directory (-C)
 // and file operands.
 func tarArgs(args []string) (mode byte, archive, dir string, files []string) {

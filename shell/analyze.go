@@ -153,8 +153,12 @@ type scope struct {
 	// placeholders are words a wrapper substitutes at run time
 	// (xargs -I{}, find -exec {}); as a command name they are opaque.
 	placeholders []string
-	redirs       []redirect // redirections of enclosing compound commands
-	stdin        *stream    // what stdin carries, nil for the terminal
+	// unknownArgs are the placeholders among them whose values nothing
+	// resolves statically (xargs -I, parallel, fd -x; not find -exec, whose
+	// paths the catalogue works out itself).
+	unknownArgs []string
+	redirs      []redirect // redirections of enclosing compound commands
+	stdin       *stream    // what stdin carries, nil for the terminal
 }
 
 // crStandIn replaces a carriage return in shell text (see text): a
@@ -639,8 +643,15 @@ func (a *analyzer) rangeDownloads(start, end int) bool {
 
 // detect asks the catalogue about one command and folds the scripts it
 // runs indirectly into the returned facets.
-func (a *analyzer) detect(views []action.Argv, stdin string, sc scope) []action.Action {
-	res := catalog.Detect(catalog.Command{Views: views, Cwd: a.cwd, Home: a.env.Home, ReadFile: a.readFunc(), Stdin: stdin})
+func (a *analyzer) detect(views []action.Argv, stdin string, sc scope, ch *chain) []action.Action {
+	c := catalog.Command{Views: views, Cwd: a.cwd, Home: a.env.Home, ReadFile: a.readFunc(), Stdin: stdin}
+	if ch.argsFromStdin {
+		c.RunTimeArgs = "xargs's input"
+	}
+	if len(sc.unknownArgs) > 0 || len(ch.placeholders) > 0 {
+		c.Placeholders = append(append([]string(nil), sc.unknownArgs...), ch.placeholders...)
+	}
+	res := catalog.Detect(c)
 	fs := res.Facets
 	for _, s := range res.Scripts {
 		fs = append(fs, a.fold(s.Text, s.Origin, sc)...)

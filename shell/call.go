@@ -270,7 +270,7 @@ func (a *analyzer) simple(words, assigns []word, text string, own []redirect, sc
 			facets = append(facets, opaqueFacet(text, "the code in "+clip(codeIn.path)+" "+why))
 		}
 	}
-	detected := a.detect(views, stdinText, sc)
+	detected := a.detect(views, stdinText, sc, ch)
 	m.rawNet = rawSocketUse(last, detected) || len(wr.net) > 0
 	m.download = downloaders[prog] || hasKind(detected, action.NetworkConnect)
 
@@ -629,6 +629,7 @@ func (a *analyzer) runInner(t word, remote, strict bool, views []action.Argv, ou
 	inner.bg = ch.bg
 	if len(ch.placeholders) > 0 {
 		inner.placeholders = append(append([]string(nil), sc.placeholders...), ch.placeholders...)
+		inner.unknownArgs = append(append([]string(nil), sc.unknownArgs...), ch.placeholders...)
 	}
 	inner.redirs = nil
 	inner.stdin = stdin
@@ -648,6 +649,9 @@ func (a *analyzer) runExtras(extras []extra, sc scope) {
 		esc.stdin, esc.redirs, esc.bg = nil, nil, false
 		if x.placeholder != "" {
 			esc.placeholders = append(append([]string(nil), sc.placeholders...), x.placeholder)
+			if !x.resolved {
+				esc.unknownArgs = append(append([]string(nil), sc.unknownArgs...), x.placeholder)
+			}
 		}
 		if esc.depth > MaxDepth {
 			a.addOpaque(x.origin, esc, "nesting too deep")

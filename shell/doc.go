@@ -22,7 +22,12 @@
 //
 // A part's Text is the command as written, from the source positions of the
 // text it appears in (the inner text for bash -c '...'; the substituted
-// command line for xargs and parallel when they read literal input).
+// command line for xargs and parallel when they read literal input). When
+// they read at run time, the words they add or substitute (xargs's input,
+// xargs -I{}, parallel {}, fd -x {}) are paths not known statically: a
+// program that writes or deletes its operands (rm, mv, sed -i, cp's
+// destination) gets a shell.opaque facet for them, as rm $X does. find
+// -exec {} is resolved by the catalogue instead (the paths find selects).
 //
 // # Views
 //

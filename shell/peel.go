@@ -62,6 +62,9 @@ type extra struct {
 	text        *word
 	origin      string
 	placeholder string
+	// resolved: the catalogue works out what the placeholder stands for
+	// (find -exec {}: the paths find's tests select).
+	resolved bool
 }
 
 // opt is one option a wrapper was given.
@@ -1116,7 +1119,7 @@ func (a *analyzer) findExtras(ws []word, ch *chain) {
 				}
 			}
 			if cmd := ws[i+1 : j]; len(cmd) > 0 {
-				ch.extras = append(ch.extras, extra{words: cmd, origin: origin, placeholder: "{}"})
+				ch.extras = append(ch.extras, extra{words: cmd, origin: origin, placeholder: "{}", resolved: true})
 			}
 			i = j
 		case "-fprint", "-fprint0", "-fls", "-fprintf":

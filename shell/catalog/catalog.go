@@ -27,6 +27,14 @@ type Command struct {
 	// program reads its code from another descriptor (python3 /dev/fd/3
 	// 3<<EOF), Stdin is what that descriptor carries.
 	Stdin string
+	// RunTimeArgs names where the innermost program gets more arguments at
+	// run time than the text holds ("xargs's input": xargs appends what it
+	// reads); "" when it gets none. Placeholders are words replaced at run
+	// time by values nothing resolves statically (xargs -I{}, parallel, fd
+	// -x {}). A path that holds one is not known: writing or deleting it
+	// is shell.opaque, as with any other path not known statically.
+	RunTimeArgs  string
+	Placeholders []string
 }
 
 // Result is what a command implies beyond its own shell.execute facet.
@@ -73,7 +81,11 @@ func Detect(c Command) Result {
 		}
 	}
 	before := len(f.res.Facets)
+	if c.RunTimeArgs != "" {
+		f.runTimeArg = "<" + c.RunTimeArgs + ">"
+	}
 	f.argv(c.Views[last], 0)
+	f.runTimeArg = ""
 	if c.Stdin != "" {
 		f.stdin(c.Views[last], c.Stdin)
 	}
@@ -111,6 +123,9 @@ type finder struct {
 	seen  map[facetKey]bool
 	paths map[string]string // resolved directories, for canonicalPath
 	nest  int               // find -exec commands this one runs inside
+	// runTimeArg is the word standing for the arguments Command.RunTimeArgs
+	// adds, while the innermost program's own view is read; "" otherwise.
+	runTimeArg string
 }
 
 type facetKey struct {
@@ -183,6 +198,20 @@ func (f *finder) remote(prog, host string, port int, detail string) {
 	f.add(action.Action{Kind: action.ShellRemote, Program: prog, Host: host, Port: port, Detail: detail})
 }
 
+// runTimeValue reports whether path is, or holds, a value only known at
+// run time (Command.RunTimeArgs, Command.Placeholders).
+func (f *finder) runTimeValue(path string) bool {
+	if f.runTimeArg != "" && path == f.runTimeArg {
+		return true
+	}
+	for _, ph := range f.cmd.Placeholders {
+		if ph != "" && strings.Contains(path, ph) {
+			return true
+		}
+	}
+	return false
+}
+
 func (f *finder) opaque(prog, detail string) {
 	f.add(action.Action{Kind: action.ShellOpaque, Program: prog, Detail: detail})
 }
@@ -192,6 +221,12 @@ func (f *finder) file(kind action.Kind, prog, path, detail string) {
 }
 
 func (f *finder) fileFacet(kind action.Kind, prog, path, detail string, recursive bool) {
+	if f.runTimeValue(path) {
+		if kind != action.FileRead {
+			f.opaque(prog, fmt.Sprintf("%s %s a path not known statically: %s", prog, kindVerb(kind), path))
+		}
+		return
+	}
 	if path == "" || path == "-" || strings.HasPrefix(path, "-") || strings.Contains(path, "{}") {
 		return
 	}
@@ -309,7 +344,13 @@ func (f *finder) argv(v action.Argv, depth int) {
 			}
 		}
 	}
-	if f.special(v, prog, args, depth) || f.fileOps(prog, args) {
+	fileArgs := args
+	if f.runTimeArg != "" && depth == 0 {
+		// The arguments appended at run time are operands like the others:
+		// rm deletes them, sed -i edits them, cp's last one is written.
+		fileArgs = append(args[:len(args):len(args)], f.runTimeArg)
+	}
+	if f.special(v, prog, args, depth) || f.fileOps(prog, fileArgs) {
 		return
 	}
 	lower := strings.ToLower(prog)

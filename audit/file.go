@@ -240,12 +240,28 @@ func (s *FileStore) lockDir(ctx context.Context, create, exclusive bool) (*os.Fi
 	if err != nil {
 		return nil, err
 	}
+	// Verify and repair wait a bounded time: anyone who can open the
+	// directory can hold its lock, and a check that hangs silently says
+	// nothing. Appends hold it for milliseconds.
+	_, hasDeadline := ctx.Deadline()
+	if !hasDeadline {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, lockWait)
+		defer cancel()
+	}
 	if err := flock(ctx, d, exclusive); err != nil {
 		d.Close()
+		if !hasDeadline && errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("lock %s: another process has held it for %v or more (an append takes milliseconds): %w", s.dir, lockWait, err)
+		}
 		return nil, fmt.Errorf("lock %s: %w", s.dir, err)
 	}
 	return d, nil
 }
+
+// lockWait bounds how long verify and repair wait for the log directory's
+// lock when their context has no deadline of its own.
+var lockWait = 30 * time.Second
 
 func unlockDir(d *os.File) {
 	funlock(d)
@@ -1045,8 +1061,16 @@ func (s *FileStore) prune(d *os.File, t *tailState) error {
 		return err
 	}
 	n := 0
-	if s.opts.RetainSegments > 0 && len(segs) > s.opts.RetainSegments {
-		n = len(segs) - s.opts.RetainSegments
+	if keep := s.opts.RetainSegments; keep > 0 && len(segs) > keep {
+		// Only segments with records count: empty files (safeclaw leaves
+		// none but the active segment) must not push real ones out.
+		kept := 0
+		for n = len(segs); n > 0 && kept < keep; {
+			n--
+			if fi, err := os.Lstat(filepath.Join(s.dir, segs[n])); err != nil || fi.Size() > 0 {
+				kept++
+			}
+		}
 	}
 	if s.opts.RetainAge > 0 {
 		cutoff := s.opts.Now().Add(-s.opts.RetainAge)
@@ -1115,8 +1139,17 @@ func (s *FileStore) segmentInfo(name string) (segInfo, error) {
 		return info, err
 	}
 	end, err := lastNewlineEnd(f, fi.Size())
-	if err != nil || end == 0 {
+	if err != nil {
 		return info, err
+	}
+	if end != fi.Size() {
+		// Only the active segment can end inside a line (a crash's
+		// incomplete write); an older one that does was changed, and is
+		// kept as evidence rather than removed without a prune entry.
+		return info, tampered("segment %s ends inside a line: not pruned", name)
+	}
+	if end == 0 {
+		return info, nil
 	}
 	// First line.
 	head := make([]byte, min(end, 64<<10))
@@ -1143,6 +1176,15 @@ func (s *FileStore) segmentInfo(name string) (segInfo, error) {
 	if err := s.sc.scan(line); err != nil || !s.sc.hasSeq {
 		return info, fmt.Errorf("segment %s: last record unreadable", name)
 	}
+	// What retention decides on (the last record's time) and what the prune
+	// record vouches for (its seq and hash) must be the sealed record's: an
+	// edited time would otherwise make retention remove recent segments,
+	// and a sealed prune record vouch for the gap.
+	var prev, hash, mac [32]byte
+	if !decodeHex32(&prev, s.sc.prev) || !decodeHex32(&hash, s.sc.hash) || !decodeHex32(&mac, s.sc.mac) ||
+		s.sc.hashLine(line, &prev) != hash || !hmac.Equal(mac[:], s.seal.record(s.sc.seq, hash[:])) {
+		return info, tampered("segment %s: last record does not verify: not pruned", name)
+	}
 	info.lastSeq, info.lastHash = s.sc.seq, string(s.sc.hash)
 	info.records = 1
 	if i := bytes.LastIndex(line, timeKey); i >= 0 {
@@ -1151,6 +1193,11 @@ func (s *FileStore) segmentInfo(name string) (segInfo, error) {
 		}
 	}
 	if info.first == 0 {
+		// A first line longer than was read: the segment's name says
+		// which record it holds (verify checks that it does).
+		info.first, _ = segmentFirst(name)
+	}
+	if info.first == 0 || info.first > info.lastSeq {
 		info.first = info.lastSeq
 	}
 	return info, nil

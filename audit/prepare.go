@@ -121,7 +121,10 @@ func prepare(rec *Record, s *sealer, now time.Time) error {
 		}
 		rec.Request = rec.Request[:cut]
 	}
-	if (rec.Request != original || redacted) && rec.RequestHMAC == "" {
+	// Invalid UTF-8 is stored as U+FFFD (see appendString): that copy
+	// differs from the original too, and different originals would
+	// otherwise look the same.
+	if (rec.Request != original || redacted || !utf8.ValidString(original)) && rec.RequestHMAC == "" {
 		rec.RequestHMAC = s.input(original)
 	}
 	return nil

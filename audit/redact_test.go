@@ -146,6 +146,21 @@ func TestPrepareRedacts(t *testing.T) {
 	if len(long.Request) > MaxRequestBytes || long.RequestBytes != 2*MaxRequestBytes || long.RequestHMAC == "" || long.Redacted {
 		t.Fatalf("long request: %d bytes stored, %+v", len(long.Request), long.RequestBytes)
 	}
+	// Invalid UTF-8 is stored as U+FFFD: the stored copy differs from the
+	// original, so the keyed hash tells the originals apart.
+	inv1, inv2 := &Record{Decision: Deny, Request: "rm -rf /tmp/\xff"}, &Record{Decision: Deny, Request: "rm -rf /tmp/\xfe"}
+	Prepare(inv1, &k, t0)
+	Prepare(inv2, &k, t0)
+	b1, _ := appendRecord(nil, inv1, true)
+	b2, _ := appendRecord(nil, inv2, true)
+	for _, b := range [][]byte{b1, b2} {
+		if !strings.Contains(string(b), "\"request\":\"rm -rf /tmp/\uFFFD\"") {
+			t.Fatalf("invalid UTF-8 not stored as U+FFFD: %s", b)
+		}
+	}
+	if inv1.RequestHMAC == "" || inv1.RequestHMAC == inv2.RequestHMAC {
+		t.Fatalf("stored copy of invalid UTF-8 without a keyed hash of the original: %+v", inv1)
+	}
 	for _, bad := range []*Record{{Decision: "maybe"}, {Type: "other"}, {Type: TypePrune}, {Decision: Allow, Actions: []Facet{{}}}} {
 		if err := Prepare(bad, &k, t0); err == nil {
 			t.Errorf("Prepare accepted %+v", bad)

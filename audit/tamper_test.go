@@ -296,7 +296,14 @@ func TestRepairRefusesSealedLine(t *testing.T) {
 	seg := segPaths(t, s)[0]
 	data, _ := os.ReadFile(seg)
 	os.WriteFile(seg, data[:len(data)-1], 0o600) // the sealed last record loses its newline
-	wantFirstBad(t, mustVerify(t, s), ProblemTruncated, 5)
+	rep := mustVerify(t, s)
+	wantFirstBad(t, rep, ProblemTruncated, 5)
+	// A line the head vouches for was acknowledged: it is not reported as a
+	// crash's incomplete write (which the CLI calls "never acknowledged"
+	// and tells the user to repair).
+	if rep.Torn != nil || !strings.Contains(rep.Problems[0].Message, "incomplete line") {
+		t.Fatalf("a sealed line reported as a crash's torn tail: %+v", rep)
+	}
 	if _, err := s.Repair(context.Background()); !errors.Is(err, ErrTampered) {
 		t.Fatalf("repair of a sealed line: %v", err)
 	}
@@ -453,5 +460,177 @@ func TestKeyFile(t *testing.T) {
 	}
 	if _, err := OpenFile(dir, FileOptions{KeyFile: filepath.Join(dir, "x", "audit.key")}); err == nil {
 		t.Fatal("key inside the log directory accepted")
+	}
+}
+
+// TestRetentionTrustsOnlySealedTimes: retention by age decides on the time of
+// a segment's last record. Someone who can write the log directory but does
+// not hold the key must not be able to make recent segments look old (and
+// have safeclaw remove them and seal a prune record vouching for the gap).
+func TestRetentionTrustsOnlySealedTimes(t *testing.T) {
+	now := t0
+	s := newTestStore(t, FileOptions{MaxSegmentBytes: 4096, RetainAge: 48 * time.Hour, Now: func() time.Time { return now }})
+	appendN(t, s, 40)
+	segs := segPaths(t, s)
+	if len(segs) < 4 {
+		t.Fatalf("%d segments, want at least 4", len(segs))
+	}
+	// Back-date the last record of every segment but the active one.
+	old := []byte(`"time":"` + t0.Format("2006"))
+	for _, p := range segs[:len(segs)-1] {
+		lines := readLinesOf(t, p)
+		last := lines[len(lines)-1]
+		i := bytes.Index(last, old)
+		if i < 0 {
+			t.Fatalf("no time in %s", last)
+		}
+		copy(last[i+len(`"time":"`):], "2001")
+		writeLines(t, p, lines)
+	}
+	firstEdited := readLinesOf(t, segs[0])
+	var sc scanner
+	if err := sc.scan(firstEdited[len(firstEdited)-1]); err != nil {
+		t.Fatal(err)
+	}
+	// Rotations happen; nothing is old enough to go.
+	appendN(t, s, 40)
+	rep := mustVerify(t, s)
+	if rep.Pruned != 0 {
+		t.Fatalf("retention removed %d recent records on the strength of edited times", rep.Pruned)
+	}
+	wantFirstBad(t, rep, ProblemEdited, sc.seq)
+	for _, p := range segs {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("segment removed: %v", err)
+		}
+	}
+}
+
+// TestRetentionIgnoresPlantedFiles: files planted in the log directory by
+// someone without the key must not make retention remove segments that it
+// would keep, since the prune record safeclaw then seals vouches for them.
+func TestRetentionIgnoresPlantedFiles(t *testing.T) {
+	nonEmpty := func(t *testing.T, s *FileStore) (n int) {
+		for _, p := range segPaths(t, s) {
+			if fi, err := os.Stat(p); err == nil && fi.Size() > 0 {
+				n++
+			}
+		}
+		return n
+	}
+	// rotate appends until the trail has one more segment.
+	rotate := func(t *testing.T, s *FileStore) {
+		before := segPaths(t, s)
+		for i := 0; i < 100; i++ {
+			appendN(t, s, 1)
+			if after := segPaths(t, s); after[len(after)-1] != before[len(before)-1] {
+				return
+			}
+		}
+		t.Fatal("no rotation")
+	}
+	t.Run("empty segments count", func(t *testing.T) {
+		s := newTestStore(t, FileOptions{MaxSegmentBytes: 4096, RetainSegments: 3})
+		appendN(t, s, 60)
+		segs := segPaths(t, s)
+		if len(segs) < 3 {
+			t.Fatalf("%d segments", len(segs))
+		}
+		// Empty files named between the last two segments.
+		first, _ := segmentFirst(filepath.Base(segs[len(segs)-2]))
+		for i := uint64(1); i <= 3; i++ {
+			os.WriteFile(filepath.Join(s.dir, segmentName(first+i)), nil, 0o600)
+		}
+		rotate(t, s)
+		if n := nonEmpty(t, s); n != 3 {
+			t.Fatalf("%d segments with records kept, want 3", n)
+		}
+		if rep := mustVerify(t, s); !rep.Intact {
+			t.Fatalf("%+v", rep)
+		}
+	})
+	t.Run("segment without a complete line", func(t *testing.T) {
+		now := t0
+		s := newTestStore(t, FileOptions{MaxSegmentBytes: 4096, RetainAge: 48 * time.Hour, Now: func() time.Time { return now }})
+		appendN(t, s, 40)
+		segs := segPaths(t, s)
+		// Joining a recent segment's lines makes it look like holding no
+		// record (no time, so "old"); it must stay as evidence.
+		data, _ := os.ReadFile(segs[1])
+		os.WriteFile(segs[1], bytes.ReplaceAll(data, []byte("\n"), []byte(" ")), 0o600)
+		now = now.Add(72 * time.Hour) // segs[0] is old now, and so would be segs[1]
+		rotate(t, s)
+		if _, err := os.Stat(segs[1]); err != nil {
+			t.Fatalf("changed segment removed by retention: %v", err)
+		}
+		if rep := mustVerify(t, s); rep.Intact {
+			t.Fatalf("%+v", rep)
+		}
+	})
+}
+
+// TestVerifyDoesNotHangOnAHeldLock: anyone who can open the log directory
+// can hold its lock; verify must then fail with an error, not wait forever.
+func TestVerifyDoesNotHangOnAHeldLock(t *testing.T) {
+	s := newTestStore(t, FileOptions{})
+	appendN(t, s, 3)
+	d, err := os.Open(s.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if err := flock(context.Background(), d, true); err != nil {
+		t.Skip("no flock:", err)
+	}
+	old := lockWait
+	lockWait = 100 * time.Millisecond
+	defer func() { lockWait = old }()
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Verify(context.Background())
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "another process") {
+			t.Fatalf("verify with the lock held elsewhere: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		funlock(d)
+		t.Fatal("verify waits for a lock held forever")
+	}
+	if _, err := s.Repair(context.Background()); err == nil {
+		t.Fatal("repair with the lock held elsewhere succeeded")
+	}
+}
+
+// TestPruneRecordCountsLongRecords: a prune record says how many records
+// each removed segment held, also when the first record is longer than the
+// part of the segment read for it.
+func TestPruneRecordCountsLongRecords(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t, FileOptions{MaxSegmentBytes: 300 << 10, RetainSegments: 1})
+	for i := 0; i < 12; i++ {
+		r := sampleRecord(1)
+		r.Request = strings.Repeat("x", 60<<10)
+		r.Actions = []Facet{{Kind: "shell.execute", Command: r.Request}}
+		if _, err := s.Append(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, _ := ParseFilter("type:prune", t0)
+	var got []PrunedSegment
+	s.Query(ctx, f, func(r *Record) error {
+		got = append(got, r.Prune.Segments...)
+		return nil
+	})
+	if len(got) == 0 {
+		t.Fatal("no prune record")
+	}
+	for _, p := range got {
+		first, _ := segmentFirst(p.Name)
+		if p.FirstSeq != first || p.Records != p.LastSeq-first+1 || p.Records < 2 {
+			t.Errorf("prune entry %+v: want first_seq %d and records %d", p, first, p.LastSeq-first+1)
+		}
 	}
 }

@@ -166,8 +166,13 @@ func (s *FileStore) Verify(ctx context.Context) (*Report, error) {
 			return nil, fmt.Errorf("audit: verify: %w", err)
 		}
 		if torn > 0 {
-			if i == len(snap.segs)-1 {
-				v.rep.Torn = &TornTail{Segment: name, Offset: snap.sizes[i] - torn, Bytes: torn}
+			if at := snap.sizes[i] - torn; i == len(snap.segs)-1 && !v.headCovers(name, at) {
+				v.rep.Torn = &TornTail{Segment: name, Offset: at, Bytes: torn}
+			} else if i == len(snap.segs)-1 {
+				// The head seal vouches for bytes in that line: it was
+				// acknowledged, so this is not a crash's incomplete write
+				// (the head reports the records it misses).
+				v.tornSealed = fmt.Sprintf("; %s ends with an incomplete line at byte %d that the head seal vouches for", name, at)
 			} else {
 				v.lineNo++
 				v.problem(ProblemMalformed, v.expect, v.expect, "segment ends inside a line")
@@ -201,6 +206,14 @@ type verifier struct {
 	headSeen bool // the record the head names was found with the head's hash
 
 	sealed, unsealed uint64 // records whose seal did (not) verify, their hash being right
+
+	tornSealed string // an incomplete last line the head vouches for
+}
+
+// headCovers reports whether a valid head seal says the trail ran past byte
+// at of segment seg.
+func (v *verifier) headCovers(seg string, at int64) bool {
+	return v.head != nil && v.head.Segment != "" && (v.head.Segment > seg || (v.head.Segment == seg && v.head.Size > at))
 }
 
 var zeroHash [32]byte
@@ -451,7 +464,7 @@ func (v *verifier) finish() {
 		if !v.started {
 			from = 1
 		}
-		v.problem(ProblemTruncated, from, v.head.Seq, fmt.Sprintf("the head seal vouches for seq %d but the trail ends at %d", v.head.Seq, last))
+		v.problem(ProblemTruncated, from, v.head.Seq, fmt.Sprintf("the head seal vouches for seq %d but the trail ends at %d%s", v.head.Seq, last, v.tornSealed))
 	case v.head.Seq > 0 && !v.headSeen:
 		// The head's record is absent or was replaced: reported above as
 		// missing or edited; nothing more to add.

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/safeclaw/safeclaw/internal/strictyaml"
+	"golang.org/x/net/http/httpguts"
 )
 
 // Error is a load error with its position: "file:line:col: msg (hint)".
@@ -381,17 +382,66 @@ func parseWebhooks(v *strictyaml.Node) ([]Webhook, error) {
 				return nil, h.Errorf("", "webhook headers must be a mapping, not %s", h.Describe())
 			}
 			w.Headers = map[string]string{}
+			seen := map[string]*strictyaml.Node{}
 			for i, k := range h.Keys {
 				val, err := h.Vals[i].String("header " + k.Value)
 				if err != nil {
 					return nil, err
 				}
+				if msg, hint := headerProblem(k.Value, val); msg != "" {
+					at := k
+					if !strings.HasPrefix(msg, "header name") {
+						at = h.Vals[i]
+					}
+					return nil, at.Errorf(hint, "webhook %q: %s", w.Name, msg)
+				}
+				// HTTP header names are case-insensitive: of Authorization
+				// and authorization, only one would be sent, chosen at
+				// random on each delivery.
+				canon := strings.ToLower(k.Value)
+				if prev, dup := seen[canon]; dup {
+					return nil, k.Errorf(fmt.Sprintf("header names are case-insensitive; %q is at line %d", prev.Value, prev.Line),
+						"webhook %q: duplicate header %q", w.Name, k.Value)
+				}
+				seen[canon] = k
 				w.Headers[k.Value] = val
 			}
 		}
 		out = append(out, w)
 	}
 	return out, nil
+}
+
+// reservedHeaders are the headers safeclaw sets on every delivery, or that
+// the HTTP client owns: a value for one in config.yaml would be replaced
+// without a word (or break the request).
+var reservedHeaders = []string{"content-type", "user-agent", "host", "content-length", "transfer-encoding", "connection"}
+
+// headerProblem says what is wrong with a webhook header, and how to fix
+// it ("" when nothing is). The HTTP client refuses a name that is not a
+// token and a value with a line break or other control character only at
+// delivery, when nobody is looking; a value it accepted could not carry a
+// line break anyway.
+func headerProblem(name, value string) (msg, hint string) {
+	if name == "" {
+		return "header name is empty", "write a name such as Authorization"
+	}
+	if !httpguts.ValidHeaderFieldName(name) {
+		return fmt.Sprintf("header name %q is not a valid HTTP header name", name), "use letters, digits and - only, e.g. X-Team-Token"
+	}
+	lower := strings.ToLower(name)
+	if contains(reservedHeaders, lower) || strings.HasPrefix(lower, "x-safeclaw-") {
+		return fmt.Sprintf("header name %q is set by safeclaw on every delivery", name), "remove it; sign deliveries with secret_file"
+	}
+	if !httpguts.ValidHeaderFieldValue(value) {
+		for i, r := range value {
+			if r != '\t' && (r < 0x20 || r == 0x7f) {
+				return fmt.Sprintf("header %s: the value has the control character %U at byte %d", name, r, i), "a header value is one line of text"
+			}
+		}
+		return fmt.Sprintf("header %s: the value is not a valid HTTP header value", name), "a header value is one line of text"
+	}
+	return "", ""
 }
 
 func oneOf(v *strictyaml.Node, what string, allowed []string) (string, error) {

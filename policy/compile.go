@@ -42,6 +42,7 @@ type Policy struct {
 	rules     []*rule
 	def       action.Effect
 	defReason string
+	defSource string // file:line:col of the default: that set def, "" when none did
 	tests     []TestCase
 	byKind    map[action.Kind]*lazyBucket
 	wild      *lazyBucket // rules with a glob action, for kinds not in byKind
@@ -125,6 +126,7 @@ func Compile(files []*File, opts Options) (*Policy, error) {
 			if defFile == nil {
 				defFile = f
 				p.def = *f.def
+				p.defSource = fmt.Sprintf("%s:%d:%d", f.Name, f.defLine, f.defCol)
 			}
 		}
 		for _, fr := range f.rules {

@@ -6,6 +6,9 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
 // glob is a compiled word glob: '*' matches any run of bytes (none included);
@@ -378,6 +381,11 @@ type hostMatcher struct {
 	addr   netip.Addr
 	prefix netip.Prefix
 	kind   uint8 // hostGlob, hostAddr, hostCIDR
+	// alt is the glob's other spelling when it names an internationalised
+	// domain: its ASCII (punycode) form for a glob written in Unicode, and
+	// its Unicode form for one written in punycode (hasAlt).
+	alt    glob
+	hasAlt bool
 }
 
 const (
@@ -428,8 +436,65 @@ func parseHost(s string) (hostMatcher, string, error) {
 			return h, "give a host name, IP or CIDR without scheme, port or path", fmt.Errorf("bad host %q", s)
 		}
 		h.g = newGlob(strings.TrimSuffix(s, "."), true)
+		if alt, ok := idnAlternate(strings.TrimSuffix(s, ".")); ok {
+			h.alt, h.hasAlt = newGlob(alt, true), true
+		}
 	}
 	return h, "", nil
+}
+
+// idnAlternate returns the other spelling of an internationalised host
+// name: the ASCII (punycode) form of one with non-ASCII letters, the
+// Unicode form of one with an "xn--" label. A request names such a host
+// either way (curl https://bücher.de, curl https://xn--bcher-kva.de: the
+// same server), so a rule on one spelling must match the other too. The
+// mapping is UTS #46's for lookup (case, full-width forms, ideographic full
+// stops, NFC), so look-alike spellings of the same name meet.
+func idnAlternate(h string) (string, bool) {
+	if isASCII(h) {
+		if !hasACELabel(h) {
+			return "", false
+		}
+		u, err := idnProfile.ToUnicode(h)
+		if err != nil || isASCII(u) {
+			return "", false
+		}
+		return u, true
+	}
+	for _, l := range strings.Split(h, ".") {
+		if !isASCII(l) && strings.ContainsRune(l, '*') {
+			return "", false // a glob inside a label has no ASCII form
+		}
+	}
+	a, err := idnProfile.ToASCII(h)
+	if err != nil {
+		return "", false
+	}
+	return a, true
+}
+
+// idnProfile maps host names for lookup without refusing the characters a
+// host glob or a local name may hold ('*', '_').
+var idnProfile = idna.New(idna.MapForLookup(), idna.StrictDomainName(false), idna.Transitional(false))
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// hasACELabel reports whether h has a label starting "xn--" (in any case),
+// without allocating.
+func hasACELabel(h string) bool {
+	for i := 0; i+4 <= len(h); i++ {
+		if (i == 0 || h[i-1] == '.') && (h[i] == 'x' || h[i] == 'X') && (h[i+1] == 'n' || h[i+1] == 'N') && h[i+2] == '-' && h[i+3] == '-' {
+			return true
+		}
+	}
+	return false
 }
 
 // looksLikeIP is a cheap pre-check so that parsing a host name never
@@ -486,7 +551,16 @@ func (h *hostMatcher) match(host string) bool {
 	if len(host) > 1 && host[len(host)-1] == '.' {
 		host = host[:len(host)-1]
 	}
-	return host != "" && h.g.match(host)
+	if host == "" {
+		return false
+	}
+	if h.g.match(host) || (h.hasAlt && h.alt.match(host)) {
+		return true
+	}
+	if alt, ok := idnAlternate(host); ok {
+		return h.g.match(alt) || (h.hasAlt && h.alt.match(alt))
+	}
+	return false
 }
 
 // portRange is an inclusive range; any means "*" (unknown ports included).

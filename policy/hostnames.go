@@ -20,11 +20,17 @@ func (p *Policy) HostNames(kind action.Kind) []string {
 		}
 		for i := range r.hosts {
 			h := &r.hosts[i]
-			if h.kind != hostGlob || !h.g.lit || h.g.pat == "" || seen[h.g.pat] {
+			if h.kind != hostGlob || !h.g.lit || h.g.pat == "" {
 				continue
 			}
-			seen[h.g.pat] = true
-			out = append(out, h.g.pat)
+			for _, name := range []string{h.g.pat, h.alt.pat} {
+				// An internationalised name is resolved in its ASCII
+				// (punycode) form; its Unicode form is kept as written.
+				if name != "" && (name == h.g.pat || (h.hasAlt && h.alt.lit && isASCII(name))) && !seen[name] {
+					seen[name] = true
+					out = append(out, name)
+				}
+			}
 		}
 	}
 	sort.Strings(out)

@@ -63,6 +63,12 @@ func Lint(p *Policy) []Finding {
 func lintAt(p *Policy, now time.Time) []Finding {
 	p.compilePaths() // covers compares the rules' compiled globs
 	var out []Finding
+	if p.def == action.Allow && p.defSource != "" {
+		// Legal, and sometimes meant (a deny list), but it turns the
+		// product's deny-by-default around: say so once.
+		out = append(out, Finding{Source: p.defSource, Rule: "default",
+			Message: "default allow: every action no rule matches is allowed, including commands and kinds nobody thought of, so this policy blocks only what its deny rules name; prefer default: deny (or ask) with allow rules for what you use"})
+	}
 	add := func(r *rule, key, format string, args ...any) {
 		src := r.sourceCol()
 		if pos, ok := r.keyPos.get(key); ok && key != "" {

@@ -387,6 +387,15 @@ func parseRule(n *strictyaml.Node, file string, idx int, arena *patArena, r *rul
 				return nil, items[i].Errorf(fmt.Sprintf("write it as an escape (\\x{%x}) if it is meant, else delete it", r),
 					"command_regex %q contains the invisible character %U at byte %d", s, r, j)
 			}
+			if j, r := controlAt(s, true); j >= 0 {
+				hint := controlHint
+				if r == '\n' || r == '\r' {
+					// A | or > block adds a line break at the end, which
+					// the regex then requires: it would match nothing.
+					hint = "write the regex on one line as a quoted string; write \\n if a line break is meant"
+				}
+				return nil, items[i].Errorf(hint, "command_regex %q contains the control character %U at byte %d", s, r, j)
+			}
 			re, cost, hint, err := compileRegex("command_regex", s)
 			if err != nil {
 				return nil, items[i].Errorf(hint, "bad command_regex: %v", err)
@@ -402,10 +411,10 @@ func parseRule(n *strictyaml.Node, file string, idx int, arena *patArena, r *rul
 			return nil, err
 		}
 		for i, s := range vals {
-			if hint, err := checkMatcherText("program", s, false); err != nil {
+			if hint, err := checkMatcherText("program", s, true); err != nil {
 				return nil, items[i].Errorf(hint, "%v", err)
 			}
-			if strings.ContainsAny(s, " \t") {
+			if strings.ContainsFunc(s, unicode.IsSpace) {
 				return nil, items[i].Errorf("program matches the program name only; use command_pattern for arguments", "program %q contains a space", s)
 			}
 			name := action.ProgramName(s)

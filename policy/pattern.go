@@ -215,6 +215,9 @@ func compilePatternInto(p *cmdPattern, s string, a *patArena) error {
 	if i, r := invisibleAt(s); i >= 0 {
 		return &patternError{off: i, msg: fmt.Sprintf("command_pattern %q contains the invisible character %U", s, r), hint: invisibleHint(r)}
 	}
+	if i, r := controlAt(s, false); i >= 0 {
+		return &patternError{off: i, msg: fmt.Sprintf("command_pattern %q contains the control character %U", s, r), hint: controlHint}
+	}
 	words, err := splitPattern(s, a)
 	if err != nil {
 		return err

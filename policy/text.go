@@ -40,6 +40,9 @@ func checkMatcherText(what, s string, trim bool) (hint string, err error) {
 	if i, r := invisibleAt(s); i >= 0 {
 		return invisibleHint(r), fmt.Errorf("%s %q contains the invisible character %U at byte %d", what, s, r, i)
 	}
+	if i, r := controlAt(s, false); i >= 0 {
+		return controlHint, fmt.Errorf("%s %q contains the control character %U at byte %d", what, s, r, i)
+	}
 	if trim && s != strings.TrimSpace(s) {
 		return fmt.Sprintf("remove the spaces: they would be matched literally, so this %s would match nothing", what),
 			fmt.Errorf("%s %q starts or ends with white space", what, s)
@@ -53,3 +56,25 @@ func invisibleHint(r rune) string {
 	}
 	return "it cannot be seen but is matched like any other character, so this never matches as written: delete it"
 }
+
+// controlAt returns the byte offset and value of the first control
+// character in s (C0 controls, DEL, C1 controls), other than tab and, unless
+// breaks is set, the line breaks LF and CR; or -1. The file cannot hold one
+// as it is (strictyaml refuses it), but a quoted YAML or JSON string can
+// write one as an escape ("\x00", "\e", "\u001b"). A matcher holding one
+// reads as something else and matches nothing a person would type (no
+// argument can hold a NUL).
+func controlAt(s string, breaks bool) (int, rune) {
+	for i, r := range s {
+		if r == '\t' || (!breaks && (r == '\n' || r == '\r')) {
+			continue
+		}
+		if r < 0x20 || (r >= 0x7f && r <= 0x9f) {
+			return i, r
+		}
+	}
+	return -1, 0
+}
+
+// controlHint is the hint for a control character in a value.
+const controlHint = "it was written as an escape such as \\x00 or \\e; a policy is plain text, so delete it"

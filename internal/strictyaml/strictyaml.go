@@ -250,14 +250,62 @@ func parseYAML(file string, data []byte) (n *Node, err error) {
 		if len(doc.Content) == 0 {
 			return nil, nil
 		}
-		return convert(file, doc.Content[0], 0)
+		return convert(file, newSource(data), doc.Content[0], 0)
 	}
-	return convert(file, &doc, 0)
+	return convert(file, newSource(data), &doc, 0)
+}
+
+// source gives the text of a line, to tell whether a scalar's value is
+// written in the file character for character.
+type source struct {
+	data   []byte
+	starts []int // offset of each line's first byte (YAML line breaks)
+}
+
+func newSource(data []byte) *source {
+	s := &source{data: data, starts: []int{0}}
+	for i := 0; i < len(data); i++ {
+		switch {
+		case data[i] == '\n':
+			s.starts = append(s.starts, i+1)
+		case data[i] == '\r' && (i+1 == len(data) || data[i+1] != '\n'):
+			s.starts = append(s.starts, i+1)
+		}
+	}
+	return s
+}
+
+// verbatim reports whether y's value appears as it is in the file at y's
+// position (inside its quotes when quoted), so that a column inside the
+// value maps to a column in the file. It does not for a block scalar, a
+// scalar folded over several lines, or a quoted one with escapes ("\x41",
+// "\t", or a doubled quote inside single quotes).
+func (s *source) verbatim(y *yaml.Node) bool {
+	if y.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 || strings.ContainsAny(y.Value, "\n\r") ||
+		y.Line < 1 || y.Line > len(s.starts) || y.Column < 1 {
+		return false
+	}
+	end := len(s.data)
+	if y.Line < len(s.starts) {
+		end = s.starts[y.Line]
+	}
+	rest := s.data[s.starts[y.Line-1]:end]
+	for i := 1; i < y.Column && len(rest) > 0; i++ {
+		_, size := utf8.DecodeRune(rest)
+		rest = rest[size:]
+	}
+	switch {
+	case y.Style&yaml.DoubleQuotedStyle != 0:
+		return len(rest) >= len(y.Value)+2 && rest[0] == '"' && string(rest[1:1+len(y.Value)]) == y.Value && rest[1+len(y.Value)] == '"'
+	case y.Style&yaml.SingleQuotedStyle != 0:
+		return len(rest) >= len(y.Value)+2 && rest[0] == '\'' && string(rest[1:1+len(y.Value)]) == y.Value && rest[1+len(y.Value)] == '\''
+	}
+	return bytes.HasPrefix(rest, []byte(y.Value))
 }
 
 const maxDepth = 64
 
-func convert(file string, y *yaml.Node, depth int) (*Node, error) {
+func convert(file string, src *source, y *yaml.Node, depth int) (*Node, error) {
 	at := func(msg, hint string) error {
 		return &Error{File: file, Line: y.Line, Col: y.Column, Msg: msg, Hint: hint}
 	}
@@ -280,7 +328,7 @@ func convert(file string, y *yaml.Node, depth int) (*Node, error) {
 		n.Value = y.Value
 		n.Tag = strings.TrimPrefix(y.ShortTag(), "!!")
 		n.Quoted = y.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0
-		n.Plain = y.Style&(yaml.LiteralStyle|yaml.FoldedStyle) == 0 && !strings.ContainsAny(y.Value, "\\\"'\n")
+		n.Plain = src.verbatim(y)
 		switch n.Tag {
 		case TagStr, TagInt, TagFloat, TagBool, TagNull, TagTimestamp:
 		case "binary":
@@ -291,7 +339,7 @@ func convert(file string, y *yaml.Node, depth int) (*Node, error) {
 	case yaml.SequenceNode:
 		n.Kind = Seq
 		for _, c := range y.Content {
-			cn, err := convert(file, c, depth+1)
+			cn, err := convert(file, src, c, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -305,7 +353,7 @@ func convert(file string, y *yaml.Node, depth int) (*Node, error) {
 			if ky.Kind == yaml.ScalarNode && ky.Tag == "!!merge" {
 				return nil, &Error{File: file, Line: ky.Line, Col: ky.Column, Msg: "YAML merge keys (<<) are not allowed", Hint: "write the keys out in full"}
 			}
-			k, err := convert(file, ky, depth+1)
+			k, err := convert(file, src, ky, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -316,7 +364,7 @@ func convert(file string, y *yaml.Node, depth int) (*Node, error) {
 				return nil, k.Errorf(fmt.Sprintf("first defined at line %d", prev.Line), "duplicate key %q", k.Value)
 			}
 			seen[k.Value] = k
-			v, err := convert(file, vy, depth+1)
+			v, err := convert(file, src, vy, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -508,7 +556,11 @@ func (n *Node) NonEmptyString(what string) (string, error) {
 // octal 15; a policy must mean what it reads as, so those are refused.
 func (n *Node) Int(what string) (int64, error) {
 	if n.Kind != Scalar || n.Tag != TagInt {
-		return 0, n.Errorf("", "%s must be an integer, not %s", what, n.Describe())
+		hint := ""
+		if n.Kind == Scalar && n.Tag == TagStr && isDecimal(strings.TrimSpace(n.Value)) {
+			hint = "write it without quotes: " + strings.TrimSpace(n.Value)
+		}
+		return 0, n.Errorf(hint, "%s must be an integer, not %s", what, n.Describe())
 	}
 	if !isDecimal(n.Value) {
 		return 0, n.Errorf("write the number in plain decimal digits, without a leading zero, prefix, sign or '_'", "%s: %q is not a plain decimal integer", what, n.Value)

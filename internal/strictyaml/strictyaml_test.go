@@ -229,3 +229,56 @@ func TestErrorPositions(t *testing.T) {
 		}
 	}
 }
+
+// Plain says a column inside a scalar's value is a column in the file:
+// true only when the value is written there character for character.
+func TestPlainMeansVerbatim(t *testing.T) {
+	for _, c := range []struct {
+		src  string
+		want bool
+	}{
+		{"k: nc -l\n", true},
+		{"k: grep \"a b\"\n", true},
+		{"k: \"nc -l\"\n", true},
+		{"k: 'nc -l'\n", true},
+		{"k: \"é nc\"\r\n", true},
+		{"k: \"\\x6ec -l | x\"\n", false}, // an escape: the value is shorter than its text
+		{"k: \"a\\tb\"\n", false},
+		{"k: 'it''s'\n", false},
+		{"k: nc -l\n  | x\n", false}, // folded over two lines
+		{"k: \"nc -l\n  | x\"\n", false},
+		{"k: |\n  nc\n", false},
+		{"k: >-\n  nc\n", false},
+	} {
+		n, err := Parse("f.yaml", []byte(c.src))
+		if err != nil {
+			t.Fatalf("%q: %v", c.src, err)
+		}
+		if got := n.Get("k").Plain; got != c.want {
+			t.Errorf("%q: Plain = %v, want %v", c.src, got, c.want)
+		}
+	}
+}
+
+// A number written in quotes is a string; the error says how to write it.
+func TestIntQuotedHint(t *testing.T) {
+	for src, want := range map[string]string{
+		"version: \"1\"\n":   `t.yaml:1:10: version must be an integer, not a string (write it without quotes: 1)`,
+		"version: '2'\n":     `t.yaml:1:10: version must be an integer, not a string (write it without quotes: 2)`,
+		"version: \"one\"\n": `t.yaml:1:10: version must be an integer, not a string`,
+		`{"version": "1"}`:   `t.json:1:13: version must be an integer, not a string (write it without quotes: 1)`,
+		"version: [1]\n":     `t.yaml:1:10: version must be an integer, not a list`,
+	} {
+		name := "t.yaml"
+		if src[0] == '{' {
+			name = "t.json"
+		}
+		n, err := Parse(name, []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Get("version").Int("version"); err == nil || err.Error() != want {
+			t.Errorf("%q: %v, want %s", src, err, want)
+		}
+	}
+}

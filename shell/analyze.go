@@ -648,6 +648,7 @@ func (a *analyzer) detect(views []action.Argv, stdin string, sc scope, ch *chain
 	if ch.argsFromStdin {
 		c.RunTimeArgs = "xargs's input"
 	}
+	c.Env = a.commandEnv(ch)
 	if len(sc.unknownArgs) > 0 || len(ch.placeholders) > 0 {
 		c.Placeholders = append(append([]string(nil), sc.unknownArgs...), ch.placeholders...)
 	}

@@ -76,7 +76,8 @@
 // Commands a part starts besides itself are parts of their own, without
 // the starter's views (an allow for "find *" must not cover what find
 // runs): find -exec/-execdir/-ok/-okdir, fd -x/-X, git -c (and git clone
-// -c/--config) core.pager, git --exec-path=DIR SUB (DIR/git-SUB),
+// -c/--config) core.pager, git --exec-path=DIR SUB and GIT_EXEC_PATH=DIR
+// git SUB (DIR/git-SUB, unless DIR is git's own),
 // core.sshCommand, core.editor, alias.X=!cmd, credential.helper=!cmd and
 // similar keys, git's ext:: remotes, GIT_SSH_COMMAND-style variables,
 // ssh/scp/sftp -o ProxyCommand (run as "exec CMD"), LocalCommand and
@@ -199,7 +200,11 @@
 // export/declare/typeset/local/readonly; so do exported functions
 // (BASH_FUNC_NAME%%=() { ... }), git's configuration variables
 // (GIT_CONFIG_KEY_n/GIT_CONFIG_VALUE_n, GIT_CONFIG_PARAMETERS) and git
-// config KEY VALUE of a key that names a command. Git hooks this text
+// config KEY VALUE of a key that names a command. The configuration
+// files a git command reads besides the user's own are read like its
+// .git/config (catalog): GIT_CONFIG_GLOBAL, GIT_CONFIG_SYSTEM, HOME and
+// XDG_CONFIG_HOME, GIT_DIR and GIT_COMMON_DIR given or exported here, and
+// the files they include. Git hooks this text
 // wrote (under .git/hooks or a core.hooksPath it set) are folded into the
 // git commands after them. A name hash -p bound to a path runs that path
 // (hash -p /usr/bin/nc ls; ls -l 4444 is nc -l 4444). The startup files in

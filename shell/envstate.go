@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/safeclaw/safeclaw/action"
+	"github.com/safeclaw/safeclaw/shell/catalog"
 )
 
 // declBuiltins are the builtins whose assignments last (and, but for
@@ -85,6 +86,32 @@ func (a *analyzer) envState(words []word, ch *chain) {
 	for name, w := range ch.env {
 		a.exported[name] = w
 	}
+}
+
+// commandEnv is the environment this text gives a command, as the
+// catalogue reads it: what it exported before, then its own assignments.
+func (a *analyzer) commandEnv(ch *chain) map[string]catalog.EnvValue {
+	if len(ch.env) == 0 && len(a.exported) == 0 {
+		return nil
+	}
+	env := make(map[string]catalog.EnvValue, len(ch.env)+len(a.exported))
+	for _, m := range []map[string]word{a.exported, ch.env} {
+		for name, w := range m {
+			_, v, _ := strings.Cut(w.s, "=")
+			env[name] = catalog.EnvValue{Value: v, Known: w.dyn == 0}
+		}
+	}
+	return env
+}
+
+// envWord is a variable's assignment this command runs with (its own, or
+// one this text exported before).
+func (a *analyzer) envWord(ch *chain, name string) (word, bool) {
+	if w, ok := ch.env[name]; ok {
+		return w, true
+	}
+	w, ok := a.exported[name]
+	return w, ok
 }
 
 // inheritedStartup are the startup files a shell gets from what this text

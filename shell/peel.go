@@ -2,6 +2,7 @@ package shell
 
 import (
 	"encoding/json"
+	"path"
 	"strings"
 	"sync"
 
@@ -1155,9 +1156,22 @@ var gitCommandKeys = map[string]bool{
 	"core.gitproxy": true, "diff.tool": false,
 }
 
+// gitOwnExecPath reports the directories git is installed with its
+// helpers in: GIT_EXEC_PATH naming one changes nothing.
+func gitOwnExecPath(dir string) bool {
+	switch path.Clean(dir) {
+	case "/usr/lib/git-core", "/usr/libexec/git-core", "/usr/local/libexec/git-core", "/usr/local/lib/git-core",
+		"/opt/homebrew/libexec/git-core", "/Library/Developer/CommandLineTools/usr/libexec/git-core",
+		"/Applications/Xcode.app/Contents/Developer/usr/libexec/git-core":
+		return true
+	}
+	return false
+}
+
 // gitExtras records the commands git -c settings make git run.
 func (a *analyzer) gitExtras(ws []word, ch *chain) {
 	var execPath word
+	execOrigin := "git --exec-path"
 	i := 1
 	for i < len(ws) {
 		s := ws[i].s
@@ -1181,13 +1195,25 @@ func (a *analyzer) gitExtras(ws []word, ch *chain) {
 		}
 		i++
 	}
+	if execPath.s == "" && i < len(ws) {
+		// GIT_EXEC_PATH moves it as --exec-path does; git also puts it
+		// first in the PATH of the programs it runs (its pager, editor).
+		if w, ok := a.envWord(ch, "GIT_EXEC_PATH"); ok {
+			_, v, _ := strings.Cut(w.s, "=")
+			if v != "" && !gitOwnExecPath(v) {
+				execPath = w
+				execPath.s = v
+				execOrigin = "GIT_EXEC_PATH"
+			}
+		}
+	}
 	if execPath.s != "" && i < len(ws) {
 		// git --exec-path=DIR SUB runs DIR/git-SUB (a program this text
 		// may have put there: ln -s /bin/sh DIR/git-x).
 		p := execPath
 		p.s = strings.TrimSuffix(p.s, "/") + "/git-" + ws[i].s
 		p.dyn |= ws[i].dyn
-		ch.extras = append(ch.extras, extra{words: append([]word{p}, ws[i+1:]...), origin: "git --exec-path"})
+		ch.extras = append(ch.extras, extra{words: append([]word{p}, ws[i+1:]...), origin: execOrigin})
 	}
 	if i < len(ws) && ws[i].s == "clone" {
 		a.gitCloneOptions(ws[i+1:], ch)

@@ -35,6 +35,16 @@ type Command struct {
 	// is shell.opaque, as with any other path not known statically.
 	RunTimeArgs  string
 	Placeholders []string
+	// Env holds the environment variables this text gives the command:
+	// its own assignments (NAME=VALUE cmd, env NAME=VALUE cmd) and what
+	// it exported before. Variables it does not set are not in it.
+	Env map[string]EnvValue
+}
+
+// EnvValue is an environment variable's value as the text sets it.
+type EnvValue struct {
+	Value string
+	Known bool // false when the value is only known at run time
 }
 
 // Result is what a command implies beyond its own shell.execute facet.

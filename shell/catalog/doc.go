@@ -40,7 +40,11 @@
 // vim -S/-u/:source, python -m MODULE (MODULE.py, MODULE/__main__.py) and
 // node -r/--import ./FILE as for interpreters' scripts; a program that reads its code
 // from stdin by name (python3 /dev/stdin, awk -f -, sed -f /dev/fd/0, or
-// /dev/fd/N the shell filled) has Command.Stdin scanned as code.
+// /dev/fd/N the shell filled) has Command.Stdin scanned as code. A git
+// command's configuration files (its repository's, and those Command.Env
+// points it at: GIT_CONFIG_GLOBAL, GIT_CONFIG_SYSTEM, HOME,
+// XDG_CONFIG_HOME, GIT_DIR, GIT_COMMON_DIR, with their includes) are read
+// the same way, and the commands they name returned as Scripts.
 // [Transfers] tells the shell package which files a command copies,
 // links, fetches or unpacks, so scripts are followed under new names.
 //   - file.read, file.write, file.delete with canonical paths for the usual

@@ -20,6 +20,7 @@ const gitScriptConfig = "core.pager core.sshcommand core.editor core.fsmonitor c
 func (f *finder) git(prog string, args []string, depth int) {
 	i := 0
 	workTree, chdir := "", ""
+	var loc gitLocation
 	for i < len(args) && strings.HasPrefix(args[i], "-") {
 		w := args[i]
 		switch {
@@ -30,7 +31,15 @@ func (f *finder) git(prog string, args []string, depth int) {
 			workTree = w[len("--work-tree="):]
 		case w == "-C" && i+1 < len(args):
 			chdir = args[i+1]
+			loc.chdirs = append(loc.chdirs, chdir)
 			i++
+		case w == "--git-dir" && i+1 < len(args):
+			loc.gitDir, loc.gitDirGiven = args[i+1], true
+			i++
+		case strings.HasPrefix(w, "--git-dir="):
+			loc.gitDir, loc.gitDirGiven = w[len("--git-dir="):], true
+		case w == "--bare":
+			loc.gitDir, loc.gitDirGiven = ".", true
 		case w == "-c" && i+1 < len(args):
 			f.gitConfig(args[i+1])
 			i++
@@ -59,9 +68,7 @@ func (f *finder) git(prog string, args []string, depth int) {
 	}
 	sub, rest := args[i], args[i+1:]
 	f.gitWrites(prog, sub, rest, workTree, chdir)
-	if sub != "clone" && sub != "init" {
-		f.gitRepoConfig(chdir)
-	}
+	f.gitConfigs(loc, sub != "clone" && sub != "init")
 	if sub == "clone" {
 		// clone -c/--config KEY=VALUE is set in the new repository before
 		// it fetches and checks out: judged as git -c is.

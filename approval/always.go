@@ -363,9 +363,13 @@ func writeAtomic(path string, data []byte, mode fs.FileMode) error {
 
 // invisible reports a character a policy refuses in a matcher because a
 // reader cannot see it (policy's matcher checks): white space other than
-// ASCII's, and format characters (zero-width and bidirectional controls,
-// U+0600...). A rule holding one would not load, and a policy file that
-// does not load denies everything.
+// ASCII's, format characters (zero-width and bidirectional controls,
+// U+0600...) and control characters (C0 but tab, DEL, C1). A rule holding
+// one would not load, and a policy file that does not load denies
+// everything.
 func invisible(r rune) bool {
+	if r < 0x20 && r != '\t' || r >= 0x7f && r <= 0x9f {
+		return true
+	}
 	return r >= 0x80 && (unicode.IsSpace(r) || unicode.Is(unicode.Cf, r))
 }

@@ -446,6 +446,13 @@ func TestAlwaysRulesCannotBeInjected(t *testing.T) {
 		Input: "npm run dev\n  - action: \"*\"", Request: req}
 	a := approval.Answer{Approve: true, Scope: approval.Always, Approver: "alice\n  - action: \"*\"", Channel: "cli\n- x",
 		Reason: "ok\n  - action: \"*\"", Time: time.Now()}
+	// An agent name with a line break cannot be a matcher (the policy
+	// refuses control characters): "always" is refused for it. Every other
+	// field's line breaks must stay inside comments and quoted strings.
+	if _, err := approval.AlwaysRules(r, a); err == nil || !strings.Contains(err.Error(), "agent name") {
+		t.Fatalf("always for an agent name with a line break: %v, want refused", err)
+	}
+	req.Agent, r.Agent = "claude", "claude"
 	rules, err := approval.AlwaysRules(r, a)
 	if err != nil {
 		t.Fatal(err)

@@ -692,7 +692,7 @@ func (a *analyzer) fold(text, origin string, sc scope) []action.Action {
 // readFunc is the ReadFile handed to the catalogue: files this text wrote
 // with literal content first, then the caller's ReadFile.
 func (a *analyzer) readFunc() func(string) ([]byte, error) {
-	if len(a.files) == 0 && len(a.links) == 0 {
+	if len(a.files) == 0 && len(a.links) == 0 && len(a.fetched) == 0 {
 		return a.env.ReadFile
 	}
 	return func(name string) ([]byte, error) {
@@ -702,6 +702,13 @@ func (a *analyzer) readFunc() func(string) ([]byte, error) {
 		}
 		if s, ok := a.files[key]; ok {
 			return []byte(s), nil
+		}
+		if from, ok := a.fetched[key]; ok {
+			// A Makefile, package.json or go file downloaded earlier in
+			// this text (curl -o, wget): what it makes the command run is
+			// not known, as with curl | sh. (A cloned tree is left to the
+			// files on disk: git clone && make is everyday use.)
+			return nil, fmt.Errorf("downloaded earlier in this text by %s", clip(from))
 		}
 		if a.env.ReadFile == nil {
 			return nil, errNoRead

@@ -391,16 +391,7 @@ func (a *analyzer) makeEscapes(prog string, ws []word, ch *chain) {
 		if !ok {
 			continue
 		}
-		for _, recipe := range makeRecipes(val) {
-			addText(ch, w, recipe, prog+" --eval")
-		}
-		for line := range strings.Lines(val) {
-			line = strings.TrimRight(line, "\r\n")
-			makeShellCalls(w, line, ch, prog+" --eval")
-			if k := strings.Index(line, "!="); k > 0 && !strings.HasPrefix(line, "\t") && !strings.ContainsAny(line[:k], ":#;") {
-				addText(ch, w, line[k+2:], prog+" --eval !=")
-			}
-		}
+		makeEvalText(w, val, ch, prog+" --eval")
 	}
 	// The environment: make-only program variables (the others are
 	// commands whatever runs), and definitions in MAKEFLAGS.
@@ -432,14 +423,49 @@ func (a *analyzer) makeEscapes(prog string, ws []word, ch *chain) {
 			continue
 		}
 		_, val, _ := strings.Cut(w.s, "=")
-		_, defs, ok := strings.Cut(" "+val+" ", " -- ")
-		if !ok {
-			continue
-		}
-		for _, d := range makeFlagsWords(defs) {
+		// Options first (make reads --eval there too), then definitions
+		// (after "--", or any word with '=' that is not an option).
+		var fw []word
+		for _, d := range makeFlagsWords(val) {
 			x := w
 			x.s = d
-			makeDefinition(prog, x, ch, name+" ")
+			fw = append(fw, x)
+		}
+		// make reads a definition's value whole, spaces and all
+		// (MAKEFLAGS='X=$(shell nc -l 1)'): scan the whole text too.
+		whole := w
+		whole.s = val
+		makeShellCalls(whole, val, ch, name)
+		if k := strings.Index(val, "!="); k > 0 {
+			addText(ch, whole, val[k+2:], name+" !=")
+		}
+		defs := false
+		for i := 0; i < len(fw); i++ {
+			switch s := fw[i].s; {
+			case s == "--":
+				defs = true
+			case defs || !strings.HasPrefix(s, "-"):
+				makeDefinition(prog, fw[i], ch, name+" ")
+			default:
+				if ev, x, ok := optionValue(fw, &i, []string{"-E", "--eval"}, nil); ok {
+					makeEvalText(x, ev, ch, name+" --eval")
+				}
+			}
+		}
+	}
+}
+
+// makeEvalText records what make --eval TEXT runs: its recipes, each
+// $(shell ...) and NAME != TEXT.
+func makeEvalText(w word, val string, ch *chain, origin string) {
+	for _, recipe := range makeRecipes(val) {
+		addText(ch, w, recipe, origin)
+	}
+	for line := range strings.Lines(val) {
+		line = strings.TrimRight(line, "\r\n")
+		makeShellCalls(w, line, ch, origin)
+		if k := strings.Index(line, "!="); k > 0 && !strings.HasPrefix(line, "\t") && !strings.ContainsAny(line[:k], ":#;") {
+			addText(ch, w, line[k+2:], origin+" !=")
 		}
 	}
 }

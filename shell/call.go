@@ -277,6 +277,15 @@ func (a *analyzer) simple(words, assigns []word, text string, own []redirect, sc
 	// The catalogue's facets come right after shell.execute, then what the
 	// shell constructs imply.
 	facets = append(append(detected[:len(detected):len(detected)], facets...), ch.facets...)
+	if ch.run.kind == runNone {
+		// What a downloader writes (curl -o ~/.ssh/authorized_keys) is a
+		// write as a redirection's is.
+		for _, f := range downloadTargets(last) {
+			if f != "-" && f != "/dev/null" && f != "/dev/stdout" && !isStdinPath(f) {
+				facets = append(facets, action.Action{Kind: action.FileWrite, Path: catalog.CanonicalPath(f, a.cwd, a.env.Home), Detail: prog + " downloads to " + f})
+			}
+		}
+	}
 	if len(wr.facets) > 0 {
 		// The shell, not the program, opens redirections: they are a part of
 		// their own, so a rule that allows the command (ls *) does not also

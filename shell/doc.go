@@ -87,14 +87,18 @@
 // sqlite3 .shell/.system and .output/.once/.read/.import "|CMD", less +!CMD,
 // man -P/--pager and -H, tcpdump -z, strace -o "|CMD", mysql/mariadb \! and
 // system, psql \! and \o/\g/\w "|CMD", apt -o *::Pre-Invoke/Post-Invoke,
-// make --eval recipes and SHELL=PROG, sort --compress-program, go test/run
+// make --eval recipes and SHELL=PROG (and --eval and definitions in
+// MAKEFLAGS), sort --compress-program, go test/run
 // -exec, -toolexec and -vettool (also in GOFLAGS, and go env -w GOFLAGS or
-// CC/CXX, which later builds run), npm/pnpm/yarn --script-shell (and
-// npm_config_script_shell, RUSTC_WRAPPER), and git rebase --exec, bisect run, submodule foreach,
+// CC/CXX, which later builds run), npm/pnpm/yarn --script-shell (pnpm's
+// --config.script-shell, npm_config_script_shell, RUSTC_WRAPPER; and
+// --node-options that load code), wget --use-askpass, and git rebase --exec, bisect run, submodule foreach,
 // difftool -x, the filter-branch filters, grep -O and --upload-pack, rg --pre,
-// --receive-pack and --exec. Long options may be abbreviated, as getopt
-// allows. Their shell.execute facet's Detail says where they come from
-// ("via find -exec").
+// --receive-pack and --exec. Long options may be abbreviated down to one
+// letter, as getopt and git allow (git clone --u=CMD). Their shell.execute
+// facet's Detail says where they come from ("via find -exec"). What curl -o
+// and wget -O/-P write is a file.write facet; a Makefile, package.json or
+// source a downloader wrote earlier in the text reads as unknown code.
 //
 // Build tools run the programs their variables name (buildtools.go): make's
 // and autoconf's program variables (CC, CXX, LD, AR, YACC, ..., their

@@ -44,6 +44,25 @@ func (a *analyzer) commandEscapes(prog string, ws []word, ch *chain) bool {
 				ch.extras = append(ch.extras, extra{words: []word{w}, origin: "rg --pre"})
 			}
 		}
+	case "wget":
+		// --use-askpass=PROG (or -e use_askpass=PROG, a wgetrc command)
+		// runs PROG for the credentials (no shell).
+		for i := 1; i < len(ws); i++ {
+			if ws[i].s == "--" {
+				break
+			}
+			if val, w, ok := optionValue(ws, &i, []string{"--use-askpass"}, nil); ok {
+				w.s = val
+				ch.extras = append(ch.extras, extra{words: []word{w}, origin: "wget --use-askpass"})
+			} else if val, w, ok := optionValue(ws, &i, []string{"-e", "--execute"}, nil); ok {
+				name, v, _ := strings.Cut(val, "=")
+				if n := strings.ToLower(strings.NewReplacer("_", "", "-", "").Replace(strings.TrimSpace(name))); n == "useaskpass" && strings.TrimSpace(v) != "" {
+					w.s = strings.TrimSpace(v)
+					ch.extras = append(ch.extras, extra{words: []word{w}, origin: "wget -e use_askpass"})
+				}
+			}
+		}
+		return false
 	case "man":
 		optionTexts(ws, ch, prog, []string{"-P", "--pager"}, []string{"-H", "--html"})
 	case "tcpdump":
@@ -120,8 +139,15 @@ func (a *analyzer) commandEscapes(prog string, ws []word, ch *chain) bool {
 			if ws[i].s == "--" {
 				break
 			}
-			if val, w, ok := optionValue(ws, &i, []string{"--script-shell"}, nil); ok {
-				addText(ch, w, val, prog+" --script-shell")
+			opt := ws[i].s
+			if val, w, ok := optionValue(ws, &i, []string{"--script-shell", "--config.script-shell"}, nil); ok {
+				// pnpm takes any setting as --config.NAME=VALUE.
+				addText(ch, w, val, prog+" "+optionName(opt, []string{"--script-shell", "--config.script-shell"}))
+			} else if val, w, ok := optionValue(ws, &i, []string{"--node-options", "--config.node-options"}, nil); ok {
+				// The NODE_OPTIONS of every script it runs.
+				if why := codeLoadingEnv("NODE_OPTIONS", val); why != "" {
+					ch.facets = append(ch.facets, opaqueFacet(w.s, prog+" --node-options: "+why))
+				}
 			}
 		}
 		return false
@@ -240,12 +266,21 @@ func optionName(s string, lists ...[]string) string {
 	name, _, _ := strings.Cut(s, "=")
 	for _, names := range lists {
 		for _, n := range names {
-			if strings.HasPrefix(n, "--") && len(name) > 4 && strings.HasPrefix(n, name) || !strings.HasPrefix(n, "--") && strings.HasPrefix(s, n) {
+			if strings.HasPrefix(n, "--") && abbreviates(name, n) || !strings.HasPrefix(n, "--") && strings.HasPrefix(s, n) {
 				return n
 			}
 		}
 	}
 	return s
+}
+
+// abbreviates reports whether the long option word name (without a value)
+// spells the long option full, whole or abbreviated. getopt_long and git's
+// parse-options take any unambiguous prefix, down to one letter (git clone
+// --u=CMD is --upload-pack=CMD, git grep --op=CMD is --open-files-in-pager),
+// so every prefix counts: one that is ambiguous makes the program refuse.
+func abbreviates(name, full string) bool {
+	return len(name) > 2 && strings.HasPrefix(name, "--") && strings.HasPrefix(full, name)
 }
 
 // optionValue reads, at ws[*i], one of the options names (its value in the
@@ -262,7 +297,7 @@ func optionValue(ws []word, i *int, names, optional []string) (string, word, boo
 			name, val, hasVal = strings.Cut(s, "=")
 		}
 		switch {
-		case name == n || long && len(name) > 4 && strings.HasPrefix(n, name):
+		case name == n || long && abbreviates(name, n):
 			if hasVal {
 				x := w
 				x.s = val
@@ -282,7 +317,9 @@ func optionValue(ws []word, i *int, names, optional []string) (string, word, boo
 		var val string
 		var ok bool
 		if strings.HasPrefix(n, "--") {
-			val, ok = strings.CutPrefix(s, n+"=")
+			var name string
+			name, val, ok = strings.Cut(s, "=")
+			ok = ok && abbreviates(name, n)
 		} else if strings.HasPrefix(s, n) && len(s) > len(n) {
 			val, ok = s[len(n):], true
 		}

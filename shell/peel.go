@@ -930,7 +930,7 @@ func codeLoadingEnv(name, val string) string {
 	switch name {
 	case "LD_PRELOAD", "LD_AUDIT", "LD_LIBRARY_PATH", "GCONV_PATH":
 		loads = true
-	case "NODE_OPTIONS":
+	case "NODE_OPTIONS", "npm_config_node_options", "NPM_CONFIG_NODE_OPTIONS":
 		loads = hasAnyOption(val, "-r", "--require", "--import", "--loader", "--experimental-loader")
 	case "PERL5OPT":
 		loads = hasAnyOption(val, "-M", "-m", "-d")

@@ -39,8 +39,12 @@
 // Scripts in files are read through Command.ReadFile for awk -f, sed -f,
 // vim -S/-u/:source, python -m MODULE (MODULE.py, MODULE/__main__.py) and
 // node -r/--import ./FILE as for interpreters' scripts; a program that reads its code
-// from stdin by name (python3 /dev/stdin, awk -f -, sed -f /dev/fd/0, or
-// /dev/fd/N the shell filled) has Command.Stdin scanned as code. A git
+// from stdin by name (python3 /dev/stdin, awk -f -, sed -f /dev/fd/0,
+// make -f -, or /dev/fd/N the shell filled) has Command.Stdin scanned as
+// code. A makefile's recipes (target: ; recipe too) and what runs while
+// make reads it ($(shell TEXT), NAME != TEXT) are read; an install (npm
+// install/ci, pnpm install, yarn) reads the project's lifecycle scripts,
+// pip install -e DIR its setup.py, go run DIR its main.go. A git
 // command's configuration files (its repository's, and those Command.Env
 // points it at: GIT_CONFIG_GLOBAL, GIT_CONFIG_SYSTEM, HOME,
 // XDG_CONFIG_HOME, GIT_DIR, GIT_COMMON_DIR, with their includes) are read

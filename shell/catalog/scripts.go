@@ -45,6 +45,7 @@ func (f *finder) npm(v action.Argv, prog string, args []string, depth int) {
 	if len(rest) == 0 {
 		if prog == "yarn" {
 			f.connect(prog, "", 0, "", "yarn installs dependencies")
+			f.lifecycleScripts(prog, dir, depth)
 		}
 		return
 	}
@@ -76,11 +77,46 @@ func (f *finder) npm(v action.Argv, prog string, args []string, depth int) {
 	}
 	if inList(npmNetworkSubs, sub) {
 		f.connect(prog, "registry.npmjs.org", 443, "", prog+" "+sub+" talks to the package registry")
+		if inList(npmInstallSubs, sub) {
+			f.lifecycleScripts(prog, dir, depth)
+		}
 		return
+	}
+	if sub == "rebuild" || sub == "rb" {
+		f.lifecycleScripts(prog, dir, depth)
 	}
 	if prog == "yarn" || prog == "pnpm" {
 		// yarn dev, pnpm dev: a script name used as a subcommand.
 		f.packageScriptIn(prog, dir, sub, rest[1:], depth, false)
+	}
+}
+
+// npmInstallSubs are the subcommands that install the project's own
+// package, and so run its lifecycle scripts.
+const npmInstallSubs = "install i in ins inst insta instal isnt isntall ci add update up upgrade udpate"
+
+// npmLifecycle are the scripts of the project's own package.json that npm,
+// pnpm and yarn run when they install it (npm install, npm ci, yarn).
+var npmLifecycle = []string{"preinstall", "install", "postinstall", "prepublish", "preprepare", "prepare", "postprepare", "dependencies"}
+
+// lifecycleScripts scans the install lifecycle scripts of package.json in
+// dir, which an install runs without naming them.
+func (f *finder) lifecycleScripts(prog, dir string, depth int) {
+	var pkg struct {
+		Scripts map[string]string `json:"scripts"`
+	}
+	data := f.read(filepath.Join(dir, "package.json"))
+	if data == nil || json.Unmarshal(data, &pkg) != nil {
+		return
+	}
+	for _, name := range npmLifecycle {
+		text, ok := pkg.Scripts[name]
+		if !ok {
+			continue
+		}
+		origin := "package.json scripts." + name
+		f.scriptText(text, origin)
+		f.scriptFacets(text, prog+" install → "+origin, depth, pkg.Scripts)
 	}
 }
 
@@ -232,6 +268,10 @@ func (f *finder) make(prog string, args []string, depth int) {
 				file = args[i+1]
 				i++
 			}
+		case strings.HasPrefix(w, "--file=") || strings.HasPrefix(w, "--makefile="):
+			_, file, _ = strings.Cut(w, "=")
+		case strings.HasPrefix(w, "--directory="):
+			dir = strings.TrimPrefix(w, "--directory=")
 		case strings.HasPrefix(w, "-C") && len(w) > 2:
 			dir = w[2:]
 		case strings.HasPrefix(w, "-f") && len(w) > 2:
@@ -246,6 +286,9 @@ func (f *finder) make(prog string, args []string, depth int) {
 		}
 	}
 	names := []string{"GNUmakefile", "makefile", "Makefile"}
+	if file == "-" || isStdinFile(file) {
+		return // make -f -: the makefile is stdin (Command.Stdin's business)
+	}
 	if file != "" {
 		names = []string{file}
 	}
@@ -255,6 +298,7 @@ func (f *finder) make(prog string, args []string, depth int) {
 			continue
 		}
 		recipes := makeRecipes(string(data))
+		f.makeParseTime(prog, string(data), n, depth)
 		if len(targets) == 0 && recipes.first != "" {
 			targets = []string{recipes.first}
 		}
@@ -268,6 +312,68 @@ func (f *finder) make(prog string, args []string, depth int) {
 			f.scriptFacets(body, prog+" "+t+" → "+origin, depth, nil)
 		}
 		return
+	}
+}
+
+// makeParseTime scans what make runs while it reads a makefile, before
+// any target: each $(shell TEXT) outside a recipe and VAR != TEXT.
+func (f *finder) makeParseTime(prog, text, origin string, depth int) {
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, "\t") {
+			continue
+		}
+		for _, sh := range makeShellTexts(line) {
+			f.scriptText(sh, origin+" $(shell)")
+			f.scriptFacets(sh, prog+" → "+origin+" $(shell)", depth, nil)
+		}
+		if k := strings.Index(line, "!="); k > 0 && !strings.ContainsAny(line[:k], ":#;") {
+			sh := strings.TrimSpace(line[k+2:])
+			f.scriptText(sh, origin+" !=")
+			f.scriptFacets(sh, prog+" → "+origin+" !=", depth, nil)
+		}
+	}
+}
+
+// makeShellTexts returns the TEXT of each $(shell TEXT) or ${shell TEXT}
+// in a makefile line, up to its balanced closing bracket.
+func makeShellTexts(line string) []string {
+	var out []string
+	for i := 0; i+8 <= len(line); i++ {
+		if line[i] != '$' || line[i+1] != '(' && line[i+1] != '{' || line[i+2:i+7] != "shell" || line[i+7] != ' ' && line[i+7] != '\t' {
+			continue
+		}
+		open, closer := line[i+1], byte(')')
+		if open == '{' {
+			closer = '}'
+		}
+		depth, j := 1, i+8
+		for ; j < len(line) && depth > 0; j++ {
+			switch line[j] {
+			case open:
+				depth++
+			case closer:
+				depth--
+			}
+		}
+		end := j
+		if depth == 0 {
+			end = j - 1
+		}
+		out = append(out, strings.ReplaceAll(line[i+8:end], "$$", "$"))
+	}
+	return out
+}
+
+// makeStdin scans a makefile make reads from stdin (make -f -): every
+// recipe, since which target runs is make's choice, and what runs while
+// it is read.
+func (f *finder) makeStdin(prog, text string) {
+	rs := makeRecipes(text)
+	f.makeParseTime(prog, text, "stdin makefile", 0)
+	for _, t := range sortedKeys(rs.bodies) {
+		origin := "stdin makefile target " + t
+		f.scriptText(rs.bodies[t], origin)
+		f.scriptFacets(rs.bodies[t], prog+" "+t+" → "+origin, 0, nil)
 	}
 }
 
@@ -304,9 +410,13 @@ func makeRecipes(text string) recipeSet {
 			continue
 		}
 		flush()
-		head, _, ok := strings.Cut(t, ":")
+		head, after, ok := strings.Cut(t, ":")
 		if !ok || strings.HasPrefix(strings.TrimPrefix(t, head), ":=") || strings.Contains(head, "=") || strings.HasPrefix(head, ".") && !strings.Contains(head, "/") {
 			continue
+		}
+		if _, recipe, inline := strings.Cut(after, ";"); inline {
+			// target: deps ; recipe — the recipe's first line.
+			body.WriteString(strings.TrimLeft(strings.TrimSpace(recipe), "@-+") + "\n")
 		}
 		for _, name := range strings.Fields(head) {
 			if rs.first == "" && !strings.ContainsAny(name, "%$") {
@@ -440,6 +550,10 @@ func (f *finder) stdin(v action.Argv, text string) {
 	case "sed", "gsed":
 		if ProgramFromStdin(v) {
 			f.sedScript(v.Program, text)
+		}
+	case "make", "gmake":
+		if ProgramFromStdin(v) {
+			f.makeStdin(v.Program, text)
 		}
 	case "php":
 		f.code(langPHP, v.Program, text)
@@ -675,11 +789,12 @@ func isStdinFile(p string) bool {
 	return false
 }
 
-// ProgramFromStdin reports an awk or sed that reads its program (script)
-// from standard input: -f - or -f /dev/stdin (--file= too).
+// ProgramFromStdin reports an awk or sed that reads its program (script),
+// or a make that reads its makefile, from standard input: -f - or
+// -f /dev/stdin (--file= and make's --makefile= too).
 func ProgramFromStdin(v action.Argv) bool {
 	switch v.Program {
-	case "awk", "gawk", "nawk", "mawk", "goawk", "sed", "gsed":
+	case "awk", "gawk", "nawk", "mawk", "goawk", "sed", "gsed", "make", "gmake":
 	default:
 		return false
 	}
@@ -690,9 +805,15 @@ func ProgramFromStdin(v action.Argv) bool {
 			return false
 		}
 		name, ok := strings.CutPrefix(w, "--file=")
-		if !ok && (w == "-f" || w == "--file") && i+1 < len(ws) {
+		if !ok {
+			name, ok = strings.CutPrefix(w, "--makefile=")
+		}
+		if !ok && (w == "-f" || w == "--file" || w == "--makefile") && i+1 < len(ws) {
 			name, ok = ws[i+1], true
 			i++
+		}
+		if !ok && len(w) > 2 && strings.HasPrefix(w, "-f") {
+			name, ok = w[2:], true // -f- / -f/dev/stdin
 		}
 		if !ok && len(w) > 2 && w[0] == '-' && w[1] != '-' && strings.HasSuffix(w, "f") && i+1 < len(ws) {
 			name, ok = ws[i+1], true // a cluster ending in f: awk -bf -

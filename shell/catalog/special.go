@@ -238,6 +238,12 @@ func (f *finder) special(v action.Argv, prog string, args []string, depth int) b
 	return true
 }
 
+// localPackageDir reports whether a go run argument names a package by
+// its directory (., ./cmd/x, ../x, /abs), not an import path.
+func localPackageDir(p string) bool {
+	return !strings.Contains(p, "@") && (p == "." || p == ".." || strings.HasPrefix(p, "./") || strings.HasPrefix(p, "../") || strings.HasPrefix(p, "/"))
+}
+
 // ---- Python ----
 
 // pythonModules maps python -m modules that are not programs of the same
@@ -1326,6 +1332,24 @@ func (f *finder) pipInstall(prog string, args []string) {
 				f.fileCode(langPython, prog, filepath.Join(p, "setup.py"))
 			}
 		}
+		// pip install -e DIR: an editable install runs DIR's setup.py too.
+		for i := 0; i < len(args); i++ {
+			dir, ok := "", false
+			switch w := args[i]; {
+			case w == "-e" || w == "--editable":
+				if i+1 < len(args) {
+					dir, ok = args[i+1], true
+					i++
+				}
+			case strings.HasPrefix(w, "--editable="):
+				dir, ok = strings.TrimPrefix(w, "--editable="), true
+			case strings.HasPrefix(w, "-e") && len(w) > 2 && w[2] != '-':
+				dir, ok = w[2:], true
+			}
+			if ok && !strings.Contains(dir, "://") && !strings.ContainsAny(dir, "=<>[") {
+				f.fileCode(langPython, prog, filepath.Join(dir, "setup.py"))
+			}
+		}
 	}
 	if strings.HasPrefix(prog, "easy_install") {
 		f.connect(prog, "pypi.org", 0, "", "easy_install downloads packages")
@@ -1338,9 +1362,12 @@ func (f *finder) pipInstall(prog string, args []string) {
 func (f *finder) goTool(prog string, args []string) {
 	pos := positionals(args, "-C -o -tags -ldflags -gcflags -exec -mod -modfile -p -run -bench -count -timeout")
 	if len(pos) > 0 && pos[0] == "run" {
-		for _, p := range pos[1:] {
+		for k, p := range pos[1:] {
 			if strings.HasSuffix(p, ".go") {
 				f.fileCode(langGo, prog, p)
+			} else if k == 0 && localPackageDir(p) {
+				// go run . / go run ./cmd/x: the package's main.go.
+				f.fileCode(langGo, prog, filepath.Join(p, "main.go"))
 			}
 			if base := trimExt(path.Base(p)); tokenServer(base) && !nameTokens(base, func(t string) bool { return clientTokens[t] }) {
 				f.listen(prog, "", 0, "go run "+p+" (a program named as a server)")

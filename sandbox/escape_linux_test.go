@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -444,6 +445,53 @@ func TestEscapeInheritedRawDescriptors(t *testing.T) {
 	}
 }
 
+// TestEscapeReplaceSafeclaw: the agents' hooks run safeclaw's program by
+// its path after the run. The target owns it when safeclaw runs as root
+// (or from the user's own ~/.local/bin), so without protection it could
+// rename another program over it and disable every later check. The test
+// renames an identical copy, so a failure changes nothing.
+func TestEscapeReplaceSafeclaw(t *testing.T) {
+	requireKernel(t)
+	o := sandboxed(t, policy(0, 0), Require, "replace-exe")
+	got := o.result()
+	if strings.HasPrefix(got, "copy=") || strings.Contains(got, "copy=") {
+		t.Skipf("cannot copy the test binary next to itself: %s", got)
+	}
+	if got != "chmod=EROFS rename=EBUSY" {
+		t.Errorf("got %q, want chmod=EROFS rename=EBUSY\n%s", got, o.out)
+	}
+}
+
+// TestEscapeRawDisk: uid 0 without capabilities still passes the
+// permission check of /dev/sda and its kin, and the disk's blocks hold the
+// files the mount namespace hides (the audit trail, its keys). Outside the
+// run the test process opens some; inside, none may open.
+func TestEscapeRawDisk(t *testing.T) {
+	requireKernel(t)
+	if os.Geteuid() != 0 {
+		t.Skip("only a root target passes the permission check of disks")
+	}
+	openable := false
+	ents, _ := os.ReadDir("/dev")
+	for _, e := range ents {
+		if e.Type()&os.ModeDevice != 0 && e.Type()&os.ModeCharDevice == 0 {
+			if fd, err := unix.Open("/dev/"+e.Name(), unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0); err == nil {
+				unix.Close(fd)
+				openable = true
+				break
+			}
+		}
+	}
+	if !openable {
+		t.Skip("no block device opens here, even outside a run")
+	}
+	o := sandboxed(t, policy(0, 0), Require, "raw-disk")
+	got := o.result()
+	if !strings.HasPrefix(got, "block=") || !strings.HasSuffix(got, "opened=[]") {
+		t.Errorf("a block device opened in the run: %q\n%s", got, o.out)
+	}
+}
+
 // TestEscapeKernelSettings: a target running as root keeps uid 0 without
 // capabilities, which is enough to write kernel.core_pattern (a program
 // the kernel runs as root, outside the run, at the next crash) and
@@ -665,6 +713,72 @@ func TestEscapeAroundProtectedMounts(t *testing.T) {
 	}
 	if !strings.Contains(got, "write=EROFS") {
 		t.Errorf("got %q, want write=EROFS\n%s", got, o.out)
+	}
+}
+
+// TestEscapeThroughAnotherMount: the same directory is often reachable
+// through a second mount of its file system (a bind mount of / at
+// /mnt/host, a container's second view of the disk). The hidden directory
+// and the read-only file must be protected there too. The test makes the
+// second mount in a mount namespace of its own, which the run inherits.
+func TestEscapeThroughAnotherMount(t *testing.T) {
+	requireKernel(t)
+	if os.Geteuid() != 0 || !Probe().MountNamespace {
+		t.Skip("needs root for the test's own mount")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, alias := t.TempDir(), t.TempDir()
+	state := filepath.Join(dir, "state")
+	os.MkdirAll(state, 0o700)
+	os.WriteFile(filepath.Join(state, "key"), []byte("secret"), 0o600)
+	settings := filepath.Join(dir, "settings.json")
+	os.WriteFile(settings, []byte("{}"), 0o644)
+	type res struct {
+		read, write string
+		err         error
+	}
+	done := make(chan res, 1)
+	go func() {
+		// The thread keeps the namespace and ends with the goroutine.
+		runtime.LockOSThread()
+		if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
+			done <- res{err: err}
+			return
+		}
+		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+			done <- res{err: err}
+			return
+		}
+		if err := unix.Mount(dir, alias, "", unix.MS_BIND, ""); err != nil {
+			done <- res{err: err}
+			return
+		}
+		run := func(args ...string) string {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			rec := policy(0, 0)
+			var out bytes.Buffer
+			code, err := Run(ctx, Spec{Argv: append([]string{self}, args...), Env: []string{envTarget + "=1"}, Stdout: &out, Stderr: &out,
+				Mode: Require, Decide: rec.decide, OnEvent: rec.event, Hide: []string{state}, ReadOnly: []string{settings}})
+			return outcome{code, err, out.String()}.result()
+		}
+		done <- res{read: run("read", filepath.Join(alias, "state", "key")), write: run("write", filepath.Join(alias, "settings.json"))}
+	}()
+	r := <-done
+	if r.err != nil {
+		t.Skipf("no second mount: %v", r.err)
+	}
+	if strings.HasPrefix(r.read, "read=ok") {
+		t.Errorf("the hidden key was read through the second mount: %q", r.read)
+	}
+	if r.write != "write=EROFS" {
+		t.Errorf("writing the read-only file through the second mount: got %q, want write=EROFS", r.write)
+	}
+	if b, _ := os.ReadFile(settings); string(b) != "{}" {
+		t.Errorf("the read-only file changed: %q", b)
 	}
 }
 

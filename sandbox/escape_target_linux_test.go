@@ -301,6 +301,47 @@ func runEscapeTarget(op string, rest []string) (int, bool) {
 			try(unix.AF_INET, unix.SOCK_SEQPACKET, 0), try(unix.AF_INET6, unix.SOCK_DGRAM, unix.IPPROTO_UDPLITE),
 			try(unix.AF_INET, unix.SOCK_DGRAM, unix.IPPROTO_ICMP), try(unix.AF_PACKET, unix.SOCK_RAW, 0),
 			try(unix.AF_TIPC, unix.SOCK_RDM, 0)), true
+	case "replace-exe": // put a file over safeclaw's own program (here an identical copy of it), change its mode
+		exe, err := os.Executable()
+		if err != nil {
+			return result("exe=%s", errName(err)), true
+		}
+		exe, _ = filepath.EvalSymlinks(exe)
+		st, err := os.Stat(exe)
+		if err != nil {
+			return result("stat=%s", errName(unwrapPath(err))), true
+		}
+		chmod := errName(unwrapPath(os.Chmod(exe, st.Mode().Perm())))
+		tmp := exe + ".swap"
+		b, err := os.ReadFile(exe)
+		if err == nil {
+			err = os.WriteFile(tmp, b, st.Mode().Perm())
+		}
+		if err != nil {
+			return result("chmod=%s copy=%s", chmod, errName(unwrapPath(err))), true
+		}
+		defer os.Remove(tmp)
+		var lerr *os.LinkError
+		rerr := os.Rename(tmp, exe)
+		if errors.As(rerr, &lerr) {
+			rerr = lerr.Err
+		}
+		return result("chmod=%s rename=%s", chmod, errName(rerr)), true
+	case "raw-disk": // open the storage devices for reading (never reads): their blocks hold the hidden files
+		ents, _ := os.ReadDir("/dev")
+		var n int
+		var opened []string
+		for _, e := range ents {
+			if e.Type()&os.ModeDevice == 0 || e.Type()&os.ModeCharDevice != 0 {
+				continue
+			}
+			n++
+			if fd, err := unix.Open("/dev/"+e.Name(), unix.O_RDONLY|unix.O_CLOEXEC|unix.O_NONBLOCK, 0); err == nil {
+				unix.Close(fd)
+				opened = append(opened, e.Name())
+			}
+		}
+		return result("block=%d opened=%q", n, opened), true
 	case "knobs": // open kernel settings for writing (never writes: an open is the test)
 		try := func(path string) string {
 			f, err := os.OpenFile(path, os.O_WRONLY, 0)

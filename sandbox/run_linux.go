@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -122,11 +123,22 @@ func Run(ctx context.Context, s Spec) (int, error) {
 		Hide:     s.Hide,
 		ReadOnly: s.ReadOnly,
 	}
+	if s.Mode != Off {
+		// safeclaw's own program: the agents' hooks run it by this path
+		// after the run, and uid 0 (or the user owning a ~/.local/bin
+		// install) could otherwise rename another program over it.
+		if exe := selfExecutable(); exe != "" {
+			plan.ReadOnly = append(append([]string(nil), plan.ReadOnly...), exe)
+		}
+	}
 	if caps.Root && s.Mode != Off {
 		// uid 0 without capabilities may still write kernel settings that
 		// only check file permissions: kernel.core_pattern names a program
 		// the kernel runs as root, outside the run, at the next crash.
 		plan.Knobs = kernelKnobs
+		// uid 0 also passes the permission check of /dev/sda: the disk's
+		// blocks hold every hidden file.
+		plan.Devices = true
 	}
 	if !useFilter {
 		return ExitSandboxFailed, errors.New("seccomp user notification with pidfd_getfd is required, even in best-effort mode")
@@ -183,7 +195,7 @@ func Run(ctx context.Context, s Spec) (int, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 
-	wantMount := caps.MountNamespace && len(s.Hide)+len(s.ReadOnly)+len(plan.Knobs) > 0 && s.Mode != Off
+	wantMount := caps.MountNamespace && len(s.Hide)+len(plan.ReadOnly)+len(plan.Knobs) > 0 && s.Mode != Off
 	cmd := newCmd(wantMount)
 	err = cmd.Start()
 	if err != nil && wantMount {
@@ -198,7 +210,7 @@ func Run(ctx context.Context, s Spec) (int, error) {
 	if err != nil {
 		return ExitSandboxFailed, fmt.Errorf("start the sandbox stub: %w", err)
 	}
-	if !wantMount && len(s.Hide)+len(s.ReadOnly) > 0 && s.Mode != Off && !caps.MountNamespace {
+	if !wantMount && len(s.Hide)+len(plan.ReadOnly) > 0 && s.Mode != Off && !caps.MountNamespace {
 		s.warn("self-protection NOT ENFORCED: no private mount namespace on this system")
 	}
 	plan.MountNS = wantMount
@@ -362,4 +374,20 @@ func stubListener(pid, fd int) (int, error) {
 		return -1, fmt.Errorf("copy the seccomp listener from the sandbox stub: %w", err)
 	}
 	return l, nil
+}
+
+// selfExecutable is the resolved path of the running program ("" when the
+// kernel cannot say, or the file is gone).
+func selfExecutable() string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	if r, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = r
+	}
+	if _, err := os.Stat(exe); err != nil {
+		return ""
+	}
+	return exe
 }

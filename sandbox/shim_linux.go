@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,7 +31,8 @@ type shimPlan struct {
 	MountNS  bool     `json:"mount_ns"` // the stub runs in a private mount namespace
 	Hide     []string `json:"hide,omitempty"`
 	ReadOnly []string `json:"read_only,omitempty"`
-	Knobs    []string `json:"knobs,omitempty"` // kernel settings made read-only where they exist (root targets)
+	Knobs    []string `json:"knobs,omitempty"`   // kernel settings made read-only where they exist (root targets)
+	Devices  bool     `json:"devices,omitempty"` // storage device nodes made unopenable (root targets)
 }
 
 // kernelKnobs are the kernel settings a root target (uid 0, no
@@ -136,6 +138,13 @@ func RunShim() int {
 				continue
 			}
 			mounted = append(mounted, "read-only "+k)
+		}
+		if plan.Devices {
+			m, err := fenceDevices("/dev")
+			if err != nil {
+				return fail(ExitSandboxFailed, "fence storage devices: %v", err)
+			}
+			mounted = append(mounted, m...)
 		}
 		reply.Mounted, reply.Notes = mounted, notes
 	}
@@ -275,8 +284,13 @@ func protectPaths(hide, readOnly []string) (mounted, notes []string, err error) 
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return nil, nil, fmt.Errorf("make mounts private: %w", err)
 	}
-	hide = cleanPaths(hide)
-	for _, dir := range ancestorsOf(append(append([]string(nil), hide...), cleanPaths(readOnly)...)) {
+	// The same directory can be reached through another mount of its file
+	// system (a bind mount of / at /mnt/host, a container's second view):
+	// protect it there too.
+	mounts := readMountInfo()
+	hide = withAliases(cleanPaths(hide), mounts)
+	readOnly = withAliases(cleanPaths(readOnly), mounts)
+	for _, dir := range ancestorsOf(append(append([]string(nil), hide...), readOnly...)) {
 		if err := unix.Mount(dir, dir, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
 			return nil, nil, fmt.Errorf("pin %s: %w", dir, err)
 		}
@@ -417,4 +431,167 @@ func ancestorsOf(ps []string) []string {
 		return out[i] < out[j]
 	})
 	return out
+}
+
+// storageCharDevices match the character devices that reach a disk's
+// blocks, like block devices do: SCSI generic (sg0), block SCSI generic
+// (bsg/...), NVMe controllers and their generic namespaces (nvme0, ng0n1)
+// and raw flash (mtd0).
+func storageCharDevice(rel string) bool {
+	name := filepath.Base(rel)
+	trim := func(prefix string) string { return strings.TrimLeft(strings.TrimPrefix(name, prefix), "0123456789") }
+	switch {
+	case strings.HasPrefix(rel, "bsg/"):
+		return true
+	case strings.HasPrefix(name, "sg") && trim("sg") == "" && len(name) > 2,
+		strings.HasPrefix(name, "nvme") && trim("nvme") == "" && len(name) > 4,
+		strings.HasPrefix(name, "mtd") && len(name) > 3:
+		return true
+	case strings.HasPrefix(name, "ng") && len(name) > 2:
+		rest := trim("ng")
+		return strings.HasPrefix(rest, "n")
+	}
+	return false
+}
+
+// fenceDevices makes the storage device nodes below dir unopenable in the
+// mount namespace: each is bind-mounted over itself with nodev. A root
+// target (uid 0 without capabilities) passes the permission check of
+// /dev/sda and its kin, and reading a disk's blocks reads safeclaw's
+// hidden state (keys, audit trail) past the mounts that hide it; writing
+// them changes any file. Nothing in the run can lift the flag: the target
+// has no capabilities, a user namespace it creates cannot unmount or
+// remount a locked mount, and it cannot make device nodes of its own.
+// Failing to fence one is fatal: the hiding would be a pretence.
+func fenceDevices(dir string) (mounted []string, err error) {
+	var failed []string
+	_ = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil
+		}
+		if d.IsDir() {
+			switch p {
+			case dir + "/pts", dir + "/shm", dir + "/mqueue", dir + "/hugepages":
+				return fs.SkipDir
+			}
+			return nil
+		}
+		t := d.Type()
+		rel, _ := filepath.Rel(dir, p)
+		if t&fs.ModeDevice == 0 || (t&fs.ModeCharDevice != 0 && !storageCharDevice(rel)) {
+			return nil
+		}
+		if err := fenceNode(p); err != nil {
+			failed = append(failed, fmt.Sprintf("%s: %v", p, err))
+			return nil
+		}
+		mounted = append(mounted, "no device "+p)
+		return nil
+	})
+	if len(failed) > 0 {
+		return nil, errors.New(strings.Join(failed, "; "))
+	}
+	return mounted, nil
+}
+
+// fenceNode bind-mounts the device node p over itself with nodev (and
+// read-only): an open through the mount fails with EACCES.
+func fenceNode(p string) error {
+	if err := unix.Mount(p, p, "", unix.MS_BIND, ""); err != nil {
+		return err
+	}
+	return unix.Mount("", p, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NODEV|unix.MS_NOSUID|unix.MS_NOEXEC, "")
+}
+
+// mountEntry is one line of /proc/self/mountinfo: the file system's
+// device, the directory of it mounted (root) and where (point).
+type mountEntry struct {
+	dev, root, point string
+}
+
+// readMountInfo reads the stub's mount table (nil when it cannot).
+func readMountInfo() []mountEntry {
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return nil
+	}
+	var out []mountEntry
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 5 {
+			continue
+		}
+		out = append(out, mountEntry{dev: f[2], root: unescapeMount(f[3]), point: unescapeMount(f[4])})
+	}
+	return out
+}
+
+// unescapeMount decodes the octal escapes (\040) of mountinfo paths.
+func unescapeMount(s string) string {
+	if !strings.Contains(s, "\\") {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) {
+			if n, err := strconv.ParseUint(s[i+1:i+4], 8, 8); err == nil {
+				b.WriteByte(byte(n))
+				i += 3
+				continue
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// withAliases adds to ps (clean absolute paths) every other path that
+// reaches the same file through another mount of its file system. An
+// alias counts only when it is the very same file (device and inode), so
+// a path shadowed there by another mount is left alone.
+func withAliases(ps []string, mounts []mountEntry) []string {
+	out := append([]string(nil), ps...)
+	seen := map[string]bool{}
+	for _, p := range ps {
+		seen[p] = true
+	}
+	for _, p := range ps {
+		var st unix.Stat_t
+		if unix.Stat(p, &st) != nil {
+			continue
+		}
+		// The mount p lives on: the longest mount point above it (the last
+		// one listed wins among equals: it is on top).
+		on := -1
+		for i, m := range mounts {
+			if underAny(p, []string{m.point}) && (on < 0 || len(m.point) >= len(mounts[on].point)) {
+				on = i
+			}
+		}
+		if on < 0 {
+			continue
+		}
+		rel, err := filepath.Rel(mounts[on].point, p)
+		if err != nil {
+			continue
+		}
+		inFS := filepath.Join(mounts[on].root, rel) // p's path inside its file system
+		for i, m := range mounts {
+			if i == on || m.dev != mounts[on].dev || !underAny(inFS, []string{m.root}) {
+				continue
+			}
+			r, err := filepath.Rel(m.root, inFS)
+			if err != nil {
+				continue
+			}
+			alias := filepath.Join(m.point, r)
+			var ast unix.Stat_t
+			if seen[alias] || unix.Stat(alias, &ast) != nil || ast.Dev != st.Dev || ast.Ino != st.Ino {
+				continue
+			}
+			seen[alias] = true
+			out = append(out, alias)
+		}
+	}
+	return cleanPaths(out)
 }

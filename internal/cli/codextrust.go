@@ -357,3 +357,26 @@ func (e *Env) trustCodexHooksOnce(hooksPath string, hooksData []byte, binName st
 	}
 	return fmt.Sprintf("recorded Codex's trust in safeclaw's hooks in %s (hooks.state, as Codex's /hooks view does); Codex skips a hook it does not trust", cfg), nil
 }
+
+// codexTrustWritable reports why Codex's trust in the safeclaw handlers of
+// hooksData could not be recorded, before install replaces the hooks file:
+// replacing it first would leave handlers Codex does not trust (it skips
+// them without a word) in place of ones it did.
+func (e *Env) codexTrustWritable(hooksPath string, hooksData []byte, binName string) error {
+	ts, err := codexTrusts(hooksPath, hooksData, binName)
+	if err != nil || len(ts) == 0 {
+		return err
+	}
+	cfg, err := e.codexUserConfig()
+	if err != nil {
+		return err
+	}
+	old, err := os.ReadFile(cfg)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if _, _, err := editCodexTrust(old, ts, false); err != nil {
+		return fmt.Errorf("%s: %v", cfg, err)
+	}
+	return nil
+}

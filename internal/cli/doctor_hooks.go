@@ -110,6 +110,11 @@ func (e *Env) checkAgentHooks(ctx context.Context, agent string, r doctorReport)
 	case "claude":
 		e.checkClaudeManagedOnly(found, binName, r)
 	case "codex":
+		if p := found["project"]; len(p.hs) > 0 {
+			if w := e.codexProjectUntrusted(p.path); w != "" {
+				r.bad("trust the project in Codex (it asks when it starts there), or run 'safeclaw install codex --user'", "%s", w)
+			}
+		}
 		e.checkCodexManagedOnly(found, binName, r)
 		e.checkCodexFeature(r)
 		checkAgentVersion(agent, version, installed, r)

@@ -27,13 +27,16 @@ Adds safeclaw's hooks to an agent's settings, where the agent loads them:
   cursor   ~/.cursor/hooks.json: beforeShellExecution, beforeMCPExecution,
            beforeReadFile, preToolUse (Shell, Write, Edit, Delete), failClosed
 
-Everything else in the file is kept; safeclaw's own entries are replaced, so
-running it twice changes nothing. The old file is kept as FILE.safeclaw-backup-TIME,
+Everything else in the file is kept as it is written (indentation, line ends,
+key order); safeclaw's own entries are replaced, so running it twice changes
+nothing, and uninstall gives the file back as it was. The old file is kept as FILE.safeclaw-backup-TIME,
 and the new one is written atomically, with the old one's mode and owner; a
 file that changes meanwhile (another install, the agent) is left as it is.
-A file that is not valid JSON (or TOML), has comments, or begins with a BOM
-is refused, unchanged. --uninstall removes safeclaw's entries only. Exit 1
-when the file switches hooks off (disableAllHooks, hooksConfig.enabled: false).
+A file that is not valid JSON (or TOML), has comments or a key twice in one
+object, or begins with a BOM is refused, unchanged. --uninstall removes
+safeclaw's entries only. Exit 1 when the file, or another settings layer,
+keeps the agent from running the hooks (disableAllHooks, allowManagedHooksOnly,
+hooksConfig.enabled: false, Codex's [features] hooks = false).
 
 Each hook's timeout is 300 s, above safeclaw's own deadlines (20 s, or 4 min
 when waiting for an approval), so safeclaw always answers first.
@@ -130,6 +133,18 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 		argv = append(argv, "--ask", string(mode))
 	}
 
+	if !*dryRun {
+		// One install or uninstall at a time per settings directory.
+		dir := filepath.Dir(path)
+		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) && !*uninstall {
+			if err := mkdirOwned(dir); err != nil {
+				return errorf(e, "install: %v", err)
+			}
+		}
+		if unlock, err := lockSettingsDir(dir); err == nil {
+			defer unlock()
+		}
+	}
 	old, err := os.ReadFile(path)
 	existed := err == nil
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -140,6 +155,12 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 			"install: %s begins with a byte order mark (BOM), which safeclaw does not edit: it was not changed", path)
 	}
 	codexManaged := *managed && agent == "codex"
+	if k := duplicateKey(old); k != "" && !codexManaged {
+		// The agent reads the last of the two; an edit would silently
+		// drop one, which may hold another tool's hooks.
+		return hintf(e, "keep one of them, then run the command again",
+			"install: %s has the key %q twice in one object, which safeclaw does not edit: it was not changed", path, k)
+	}
 	var out []byte
 	var changed bool
 	if codexManaged {
@@ -184,6 +205,9 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 			changed = changed || releasedManagedOnly
 		}
 	}
+	if !codexManaged {
+		out = keepLayout(old, out)
+	}
 	offWarnings := hook.SettingsWarnings(agent, out)
 	for _, w := range offWarnings {
 		fmt.Fprintf(e.Stderr, "safeclaw: warning: %s: %s\n", path, w)
@@ -191,10 +215,21 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 	// Hooks written into a file that switches hooks off do not run: the
 	// install has not protected anything, and must not exit as if it had.
 	hooksOff := func(code int) int {
-		if code != exitOK || *uninstall || len(offWarnings) == 0 {
+		if code != exitOK || *uninstall {
 			return code
 		}
-		fmt.Fprintf(e.Stderr, "safeclaw: error: install: %s has safeclaw's hooks, but %s does not run them while the setting above is there: every tool call runs unchecked; remove it, then run 'safeclaw doctor'\n", path, agent)
+		if len(offWarnings) == 0 {
+			// Or another layer does: managed settings that only run
+			// managed hooks, disableAllHooks elsewhere, ...
+			blockers := e.installBlockers(agent, path, *managed, out, filepath.Base(exe))
+			if len(blockers) == 0 {
+				return code
+			}
+			for _, w := range blockers {
+				fmt.Fprintf(e.Stderr, "safeclaw: warning: %s\n", w)
+			}
+		}
+		fmt.Fprintf(e.Stderr, "safeclaw: error: install: %s has safeclaw's hooks, but %s does not run them while the setting above is there: every tool call runs unchecked; change it, then run 'safeclaw doctor'\n", path, agent)
 		return exitFindings
 	}
 	verb := "installed"
@@ -219,6 +254,12 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 	}
 	if *uninstall && !existed {
 		return exitOK
+	}
+	if agent == "codex" && !codexManaged && !*uninstall {
+		if err := e.codexTrustWritable(path, out, filepath.Base(exe)); err != nil {
+			return hintf(e, "fix config.toml (Codex cannot read it either), then run 'safeclaw install codex' again",
+				"install: Codex's trust in safeclaw's hooks could not be recorded, so %s was not changed: %v", path, err)
+		}
 	}
 	if *uninstall && !codexManaged {
 		// Trust is taken back while the handlers it names are still known.

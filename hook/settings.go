@@ -318,7 +318,7 @@ func shellSplit(s string) []string {
 			if c == '\'' {
 				quote = 0
 			} else {
-				cur.WriteRune(c)
+				cur.WriteByte(s[i])
 			}
 		case quote == '"':
 			switch {
@@ -328,7 +328,7 @@ func shellSplit(s string) []string {
 				i++
 				cur.WriteByte(s[i])
 			default:
-				cur.WriteRune(c)
+				cur.WriteByte(s[i])
 			}
 		case c == '\'' || c == '"':
 			quote, inWord = c, true
@@ -343,7 +343,7 @@ func shellSplit(s string) []string {
 				inWord = false
 			}
 		default:
-			cur.WriteRune(c)
+			cur.WriteByte(s[i])
 			inWord = true
 		}
 	}

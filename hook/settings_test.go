@@ -208,6 +208,8 @@ func TestShellSplit(t *testing.T) {
 		`'/opt/safe claw/safeclaw' hook codex`:    {"/opt/safe claw/safeclaw", "hook", "codex"},
 		`"/a b/safeclaw" hook  gemini --ask=deny`: {"/a b/safeclaw", "hook", "gemini", "--ask=deny"},
 		`/a\ b/safeclaw hook`:                     {"/a b/safeclaw", "hook"},
+		`/home/jürgen/bin/safeclaw hook claude`:   {"/home/jürgen/bin/safeclaw", "hook", "claude"},
+		`'/srv/ü dir/safeclaw' hook "ß"`:          {"/srv/ü dir/safeclaw", "hook", "ß"},
 	} {
 		got := shellSplit(in)
 		if strings.Join(got, "|") != strings.Join(want, "|") {

@@ -317,7 +317,7 @@ func TestSideCommands(t *testing.T) {
 		{"find . -exec python3 -m http.server \\;", "python", []string{"python3|-m|http.server"}, "via find -exec"},
 		{"find / -name x -execdir sh -c 'nc -l 1' \\;", "nc", []string{"sh|-c|nc -l 1", "nc|-l|1"}, "via find -execdir"},
 		{"find . -ok rm {} +", "rm", []string{"rm|{}"}, "via find -ok"},
-		{"fd -e py -x python3 -m http.server", "python", []string{"python3|-m|http.server"}, "via fd -x"},
+		{"fd -e py -x python3 -m http.server", "python", []string{"python3|-m|http.server|{}"}, "via fd -x"}, // fd appends the path
 		{"git -c core.pager='sh -c id' log", "id", []string{"sh|-c|id", "id"}, "via git -c core.pager"},
 		// Shell escapes in options and arguments (GTFOBins).
 		{"tar cf /dev/null x --checkpoint=1 --checkpoint-action=exec='nc -l 80'", "nc", []string{"nc|-l|80"}, "via tar --checkpoint-action=exec"},

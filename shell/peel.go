@@ -1133,6 +1133,25 @@ func (a *analyzer) findExtras(ws []word, ch *chain) {
 	}
 }
 
+// fdCommand is the command fd -x/-X runs, as the analyser reads it: fd's
+// path placeholders ({}, {/}, {//}, {.}, {/.}) all stand for "{}", and a
+// command holding none gets the path appended, as fd does.
+func fdCommand(cmd []word) []word {
+	out := make([]word, len(cmd), len(cmd)+1)
+	has := false
+	for i, w := range cmd {
+		for _, ph := range []string{"{/.}", "{//}", "{/}", "{.}"} {
+			w.s = strings.ReplaceAll(w.s, ph, "{}")
+		}
+		has = has || strings.Contains(w.s, "{}")
+		out[i] = w
+	}
+	if !has {
+		out = append(out, lit("{}"))
+	}
+	return out
+}
+
 // fdExtras records the command fd runs with -x/--exec or -X/--exec-batch.
 func (a *analyzer) fdExtras(ws []word, ch *chain) {
 	for i := 1; i < len(ws); i++ {
@@ -1142,7 +1161,7 @@ func (a *analyzer) fdExtras(ws []word, ch *chain) {
 			for ; j < len(ws) && ws[j].s != ";"; j++ {
 			}
 			if cmd := ws[i+1 : j]; len(cmd) > 0 {
-				ch.extras = append(ch.extras, extra{words: cmd, origin: "fd " + ws[i].s, placeholder: "{}"})
+				ch.extras = append(ch.extras, extra{words: fdCommand(cmd), origin: "fd " + ws[i].s, placeholder: "{}"})
 			}
 			i = j
 		}

@@ -29,6 +29,10 @@ func TestRunTimeArgs(t *testing.T) {
 		{"ls | xargs -I % cp /dev/null %", "cp writes a path not known statically: %", ""},
 		{"ls | parallel rm {}", "rm deletes a path not known statically: {}", ""},
 		{"fd settings.json -x rm {}", "rm deletes a path not known statically: {}", ""},
+		{"fd -e pyc -x rm", "rm deletes a path not known statically: {}", ""},
+		{"fd -e json -X rm -f", "rm deletes a path not known statically: {}", ""},
+		{"fd -e txt -x mv {} {.}.bak", "mv deletes a path not known statically: {}", ""},
+		{"fd -e go -x gofmt -l", "", ""},
 		{"ls | xargs -I{} sh -c 'rm {}'", "rm deletes a path not known statically: {}", ""},
 		// Known input, or reads only: nothing opaque.
 		{"echo a.pyc | xargs rm", "", "/w/a.pyc"},

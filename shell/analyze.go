@@ -21,6 +21,9 @@ type Env struct {
 	// ReadFile reads a file a command leads to (package.json, a sourced
 	// script). nil means read nothing. It is passed on to the catalogue.
 	ReadFile func(name string) ([]byte, error)
+	// Stat describes a file on disk; nil means os.Stat. The catalogue asks
+	// it whether a git hook is an executable file (git runs no other).
+	Stat func(name string) (fs.FileInfo, error)
 }
 
 // Limits. Inputs beyond them are not analysed but reported as shell.opaque.
@@ -125,6 +128,9 @@ type analyzer struct {
 	exported map[string]word
 	// hookDirs are git hook directories this text set (core.hooksPath).
 	hookDirs []string
+	// hooksSeen are the hooks on disk (and the texts they run) analysed
+	// already (see hookFold).
+	hooksSeen map[string]bool
 }
 
 // partMeta is what pipeline and script-level checks need to know about a part.
@@ -644,7 +650,7 @@ func (a *analyzer) rangeDownloads(start, end int) bool {
 // detect asks the catalogue about one command and folds the scripts it
 // runs indirectly into the returned facets.
 func (a *analyzer) detect(views []action.Argv, stdin string, sc scope, ch *chain) []action.Action {
-	c := catalog.Command{Views: views, Cwd: a.cwd, Home: a.env.Home, ReadFile: a.readFunc(), Stdin: stdin}
+	c := catalog.Command{Views: views, Cwd: a.cwd, Home: a.env.Home, ReadFile: a.readFunc(), Stat: a.env.Stat, Stdin: stdin}
 	if ch.argsFromStdin {
 		c.RunTimeArgs = "xargs's input"
 	}
@@ -655,9 +661,39 @@ func (a *analyzer) detect(views []action.Argv, stdin string, sc scope, ch *chain
 	res := catalog.Detect(c)
 	fs := res.Facets
 	for _, s := range res.Scripts {
+		if s.Hook != "" {
+			fs = append(fs, a.hookFold(s, sc)...)
+			continue
+		}
 		fs = append(fs, a.fold(s.Text, s.Origin, sc)...)
 	}
 	return fs
+}
+
+// hookFold analyses a git hook read from disk (catalog.Script.Hook) and
+// keeps only its dangerous facets (catalog.GitHookFacet): everyday
+// projects have hooks, and what they lint or fetch is not the git
+// command's. A hook this text wrote is judged in full by gitHooks; each
+// hook is analysed once per text, which also ends hooks that run git.
+func (a *analyzer) hookFold(s catalog.Script, sc scope) []action.Action {
+	key := a.fileKey(s.Hook)
+	if _, ok := a.files[key]; ok {
+		return nil
+	}
+	if a.hooksSeen == nil {
+		a.hooksSeen = make(map[string]bool)
+	}
+	if a.hooksSeen[key+"\x00"+s.Text] {
+		return nil
+	}
+	a.hooksSeen[key+"\x00"+s.Text] = true
+	var out []action.Action
+	for _, f := range a.fold(s.Text, s.Origin, sc) {
+		if catalog.GitHookFacet(f.Kind) || s.Scratch && f.Kind == action.ShellOpaque {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // fold analyses a script a command runs indirectly and returns its parts'

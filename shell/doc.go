@@ -210,7 +210,17 @@
 // XDG_CONFIG_HOME, GIT_DIR and GIT_COMMON_DIR given or exported here, and
 // the files they include. Git hooks this text
 // wrote (under .git/hooks or a core.hooksPath it set) are folded into the
-// git commands after them. A name hash -p bound to a path runs that path
+// git commands after them. The hooks on disk that a git subcommand can run
+// (catalog: $GIT_DIR/hooks, the main repository's for a worktree, or the
+// configuration's core.hooksPath; a push to a repository on this machine
+// runs that repository's receive hooks) are read too, executable files
+// only: a shell script is analysed, interpreter code scanned, and only
+// their listeners, bound ports, tunnels and remote shells are kept
+// (catalog.GitHookFacet), so everyday projects' hooks (husky, pre-commit,
+// lefthook, git-lfs) leave git's decision alone. Under /tmp, /var/tmp,
+// /dev/shm or a TMPDIR the text sets, a hook's shell.opaque facets are kept
+// too, and one that cannot be analysed (a binary, another interpreter,
+// unreadable, over 64 KiB) is opaque; elsewhere it is unknown. A name hash -p bound to a path runs that path
 // (hash -p /usr/bin/nc ls; ls -l 4444 is nc -l 4444). The startup files in
 // the home directory a shell reads (~/.bashrc for an interactive bash,
 // ~/.profile and friends for a login shell, ~/.zshenv for any zsh) are

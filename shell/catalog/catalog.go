@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -20,6 +21,9 @@ type Command struct {
 	// ReadFile reads a file the command leads to (package.json for npm run);
 	// nil means read nothing.
 	ReadFile func(name string) ([]byte, error)
+	// Stat describes a file on disk (os.Stat when nil): git runs a hook
+	// only when it is an executable file, which ReadFile does not say.
+	Stat func(name string) (fs.FileInfo, error)
 	// Stdin is literal text the shell feeds to the command's standard input
 	// (a here-document, a here-string, or echo/printf piped into it), "" when
 	// none or unknown. Interpreters that read their program from stdin
@@ -60,6 +64,12 @@ type Result struct {
 type Script struct {
 	Text   string
 	Origin string // e.g. "package.json scripts.dev"
+	// Hook is the path of the git hook this text is, "" for any other
+	// script. Only a hook's dangerous facets are kept (GitHookFacet), and
+	// its shell.opaque ones too when Scratch: the hook lies under a
+	// temporary directory anyone may write (see gitHook).
+	Hook    string
+	Scratch bool
 }
 
 // maxDepth bounds how often the catalogue follows a command into another
@@ -136,6 +146,8 @@ type finder struct {
 	// runTimeArg is the word standing for the arguments Command.RunTimeArgs
 	// adds, while the innermost program's own view is read; "" otherwise.
 	runTimeArg string
+	// repo is the repository gitConfigs is reading the configuration of.
+	repo gitRepo
 }
 
 type facetKey struct {

@@ -19,6 +19,20 @@ type gitLocation struct {
 	chdirs      []string
 	gitDir      string
 	gitDirGiven bool
+	workTree    string // --work-tree, "" when not given
+}
+
+// gitRepo is the repository a git command runs in, as gitConfigs found it:
+// its git directory, the common directory (a worktree's main repository,
+// where hooks live) and the top of its work tree ("" when bare or not
+// known). hooksPath is core.hooksPath as the configuration read sets it
+// (the last value wins, as in git).
+type gitRepo struct {
+	gitDir, common, top string
+	hooksPath           string
+	hooksPathFrom       string
+	base                string            // where git runs, after -C
+	remotes             map[string]string // "url NAME" and "pushurl NAME": remote.NAME.url, .pushurl
 }
 
 // maxGitIncludes is how deep git follows include.path (git's own bound).
@@ -33,9 +47,10 @@ const maxGitIncludes = 10
 // commondir). A file that is not there is what git ignores; a value only
 // known at run time, or a file that cannot be read, leaves what git runs
 // unknown.
-func (f *finder) gitConfigs(loc gitLocation, repo bool) {
+func (f *finder) gitConfigs(loc gitLocation, repo bool) gitRepo {
+	f.repo = gitRepo{}
 	if f.cmd.ReadFile == nil {
-		return
+		return gitRepo{}
 	}
 	base := f.gitBase(loc.chdirs)
 	if v, ok := f.cmd.Env["GIT_CONFIG_SYSTEM"]; ok && !gitEnvTrue(f.cmd.Env["GIT_CONFIG_NOSYSTEM"]) {
@@ -55,14 +70,14 @@ func (f *finder) gitConfigs(loc gitLocation, repo bool) {
 		}
 	}
 	if !repo {
-		return
+		return gitRepo{}
 	}
-	gitDir := ""
+	gitDir, top := "", ""
 	if !loc.gitDirGiven {
 		if v, ok := f.cmd.Env["GIT_DIR"]; ok {
 			if !v.Known {
 				f.opaque("git", "GIT_DIR is only known at run time: the configuration git reads there can make it run programs")
-				return
+				return gitRepo{}
 			}
 			loc.gitDir, loc.gitDirGiven = v.Value, true
 		}
@@ -70,22 +85,31 @@ func (f *finder) gitConfigs(loc gitLocation, repo bool) {
 	if loc.gitDirGiven {
 		if f.runTimeValue(loc.gitDir) || strings.ContainsAny(loc.gitDir, "$`") {
 			f.opaque("git", "git --git-dir "+loc.gitDir+": the repository, whose configuration can make git run programs, is only known at run time")
-			return
+			return gitRepo{}
 		}
 		if gitDir = gitJoin(base, loc.gitDir); gitDir != "" {
 			gitDir = f.gitFile(gitDir)
 		}
+		// With GIT_DIR and no work tree named, git works in the current
+		// directory.
+		top = base
 	} else if base != "" {
-		gitDir = f.gitDiscover(base)
+		gitDir, top = f.gitDiscover(base)
 	}
 	if gitDir == "" {
-		return
+		return gitRepo{}
+	}
+	if v, ok := f.cmd.Env["GIT_WORK_TREE"]; ok && v.Known {
+		top = gitJoin(base, v.Value)
+	}
+	if loc.workTree != "" {
+		top = gitJoin(base, loc.workTree)
 	}
 	common := gitDir
 	if v, ok := f.cmd.Env["GIT_COMMON_DIR"]; ok {
 		if !v.Known {
 			f.opaque("git", "GIT_COMMON_DIR is only known at run time: the configuration git reads there can make it run programs")
-			return
+			return gitRepo{}
 		}
 		common = gitJoin(base, v.Value)
 	} else if data, err := f.cmd.ReadFile(filepath.Join(gitDir, "commondir")); err == nil && len(data) <= MaxFileBytes {
@@ -96,6 +120,12 @@ func (f *finder) gitConfigs(loc gitLocation, repo bool) {
 		f.gitConfigPath(filepath.Join(common, "config"), 0)
 	}
 	f.gitConfigPath(filepath.Join(gitDir, "config.worktree"), 0)
+	r := f.repo
+	r.gitDir, r.common, r.top, r.base = gitDir, common, top, base
+	if r.common == "" {
+		r.common = gitDir
+	}
+	return r
 }
 
 // gitBase is the directory git runs in after its -C options: "" when it
@@ -184,32 +214,33 @@ func (f *finder) gitFile(p string) string {
 // gitDiscover finds the git directory of the repository dir is in, as git
 // does: DIR/.git (a directory, or a file naming one), or DIR itself when
 // it is a git directory (a bare repository, or inside .git), from dir up.
-func (f *finder) gitDiscover(dir string) string {
+// top is the work tree's top (DIR), "" for a git directory itself.
+func (f *finder) gitDiscover(dir string) (gitDir, top string) {
 	for range 64 {
 		dotgit := filepath.Join(dir, ".git")
 		_, err := f.cmd.ReadFile(filepath.Join(dotgit, "config"))
 		if err == nil || !Missing(err) {
-			return dotgit
+			return dotgit, dir
 		}
 		switch data, err := f.cmd.ReadFile(dotgit); {
 		case err == nil && len(data) <= MaxFileBytes:
 			if g := f.gitFile(dotgit); g != dotgit {
-				return g
+				return g, dir
 			}
 		case err == nil || !Missing(err):
 			f.read(dotgit) // says why it cannot be read
-			return ""
+			return "", ""
 		}
 		if f.gitBare(dir) {
-			return dir
+			return dir, ""
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
-			return ""
+			return "", ""
 		}
 		dir = parent
 	}
-	return ""
+	return "", ""
 }
 
 // gitBare reports whether dir is itself a git directory: a HEAD naming a
@@ -285,6 +316,14 @@ func (f *finder) gitConfigFile(text, name string, depth int) {
 			sec == "diff" && inList("textconv command", k),
 			sec == "merge" && k == "driver":
 			f.scriptText(v, origin)
+		case full == "core.hookspath":
+			f.repo.hooksPath, f.repo.hooksPathFrom = v, name
+		case sec == "remote" && (k == "url" || k == "pushurl") && section != "remote":
+			if f.repo.remotes == nil {
+				f.repo.remotes = make(map[string]string)
+			}
+			// A push goes to pushurl when there is one.
+			f.repo.remotes[k+" "+strings.TrimPrefix(section, "remote.")] = v
 		case (sec == "include" || sec == "includeif") && k == "path" && v != "":
 			f.gitInclude(v, name, origin, depth)
 		}

@@ -26,9 +26,11 @@ func (f *finder) git(prog string, args []string, depth int) {
 		switch {
 		case w == "--work-tree" && i+1 < len(args):
 			workTree = args[i+1]
+			loc.workTree = workTree
 			i++
 		case strings.HasPrefix(w, "--work-tree="):
 			workTree = w[len("--work-tree="):]
+			loc.workTree = workTree
 		case w == "-C" && i+1 < len(args):
 			chdir = args[i+1]
 			loc.chdirs = append(loc.chdirs, chdir)
@@ -68,7 +70,8 @@ func (f *finder) git(prog string, args []string, depth int) {
 	}
 	sub, rest := args[i], args[i+1:]
 	f.gitWrites(prog, sub, rest, workTree, chdir)
-	f.gitConfigs(loc, sub != "clone" && sub != "init")
+	repo := f.gitConfigs(loc, sub != "clone" && sub != "init")
+	f.gitRunHooks(sub, rest, repo)
 	if sub == "clone" {
 		// clone -c/--config KEY=VALUE is set in the new repository before
 		// it fetches and checks out: judged as git -c is.

@@ -34,6 +34,81 @@ import (
 // Every deciding hook's timeout is [AgentTimeout], above safeclaw's own
 // deadlines, so safeclaw's deny always comes before the agent gives up.
 func EditSettings(agent string, data []byte, argv []string, remove bool) (out []byte, changed bool, err error) {
+	return editSettings(agent, data, argv, remove, nil)
+}
+
+// Found is what an agent's settings file already had, before an install,
+// of what the install adds besides safeclaw's handlers: the "hooks"
+// object, the event lists safeclaw uses, and Cursor's "version". An
+// uninstall told what the install found ([UninstallSettings]) removes only
+// what the install added, so that installing and then uninstalling gives
+// the file back as it was, a user's empty "hooks": {} or "PreToolUse": []
+// included.
+type Found struct {
+	// Had lists "hooks" when the file had it empty, and "hooks.EVENT" for
+	// each of safeclaw's events whose list the file had empty: what an
+	// uninstall, emptying them, could not tell from what install added.
+	// (A list or object with anything else in it is not emptied.)
+	Had []string
+	// AddedVersion: the install added Cursor's "version": 1 (the file had
+	// no "version").
+	AddedVersion bool
+}
+
+// FoundBeforeInstall is what [EditSettings] installing safeclaw's hooks
+// for agent into data finds there already (see [Found]).
+func FoundBeforeInstall(agent string, data []byte) (Found, error) {
+	var f Found
+	root, err := jsonobj.Parse(data)
+	if err != nil {
+		return f, err
+	}
+	want, order := desiredHooks(agent, []string{"/safeclaw", "hook", agent})
+	if want == nil {
+		return f, fmt.Errorf("unknown agent %q", agent)
+	}
+	if raw, ok := root.Get("hooks"); ok {
+		hooks, err := jsonobj.Parse(raw)
+		if err != nil {
+			return f, fmt.Errorf(`"hooks": %w`, err)
+		}
+		if len(hooks.Members) == 0 {
+			f.Had = append(f.Had, "hooks")
+		}
+		for _, ev := range order {
+			var list []json.RawMessage
+			if raw, ok := hooks.Get(ev); ok && json.Unmarshal(raw, &list) == nil && len(list) == 0 {
+				f.Had = append(f.Had, "hooks."+ev)
+			}
+		}
+	}
+	if _, ok := root.Get("version"); agent == "cursor" && !ok {
+		f.AddedVersion = true
+	}
+	return f, nil
+}
+
+// UninstallSettings is [EditSettings] removing safeclaw's hooks from data,
+// knowing what the install found (see [Found]): an event list or "hooks"
+// object the removal empties stays, empty, when the install found it, and
+// goes when the install added it; Cursor's "version" goes when the install
+// added it.
+func UninstallSettings(agent string, data []byte, argv []string, found Found) (out []byte, changed bool, err error) {
+	return editSettings(agent, data, argv, true, &found)
+}
+
+func editSettings(agent string, data []byte, argv []string, remove bool, found *Found) (out []byte, changed bool, err error) {
+	had := func(key string) bool {
+		if found == nil {
+			return false
+		}
+		for _, k := range found.Had {
+			if k == key {
+				return true
+			}
+		}
+		return false
+	}
 	if len(argv) < 2 || !filepath.IsAbs(argv[0]) {
 		return nil, false, errors.New("the hook command must start with safeclaw's absolute path")
 	}
@@ -72,6 +147,10 @@ func EditSettings(agent string, data []byte, argv []string, remove bool) (out []
 			if json.Unmarshal(raw, &before) == nil && len(before) == 0 {
 				continue // the user's own empty list: left as it is
 			}
+			if had("hooks." + ev) {
+				hooks.Set(ev, json.RawMessage("[]")) // emptied, but the install found it
+				continue
+			}
 			hooks.Del(ev)
 			emptied = true
 			continue
@@ -83,7 +162,7 @@ func EditSettings(agent string, data []byte, argv []string, remove bool) (out []
 			hooks.Set(ev, marshalArray(want[ev]))
 		}
 	}
-	if len(hooks.Members) == 0 && (emptied || !hadHooks) {
+	if len(hooks.Members) == 0 && (emptied || !hadHooks) && !had("hooks") {
 		// Only a "hooks" this edit emptied goes; the user's own empty
 		// object stays.
 		root.Del("hooks")
@@ -94,6 +173,9 @@ func EditSettings(agent string, data []byte, argv []string, remove bool) (out []
 		if _, ok := root.Get("version"); !ok {
 			root.Members = append([]jsonobj.Member{{Key: "version", Val: json.RawMessage("1")}}, root.Members...)
 		}
+	}
+	if flat && remove && found != nil && found.AddedVersion {
+		root.Del("version")
 	}
 	if out, err = root.MarshalIndent(); err != nil {
 		return nil, false, fmt.Errorf("bug: settings do not render: %v", err)

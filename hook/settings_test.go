@@ -285,3 +285,50 @@ func TestRequireManagedHooks(t *testing.T) {
 		t.Errorf("administrator's false: %v %v %v\n%s", changed, off, err, out)
 	}
 }
+
+// TestUninstallSettingsRemovesOnlyWhatInstallAdded: EditSettings removing
+// safeclaw's hooks from an install into {"hooks": {}} gave {}, counting the
+// user's empty object as one it emptied, and kept Cursor's "version" that
+// install had added. Told what the install found, the uninstall gives the
+// file back.
+func TestUninstallSettingsRemovesOnlyWhatInstallAdded(t *testing.T) {
+	for _, c := range []struct {
+		agent, orig string
+		had         string
+		added       bool
+	}{
+		{"claude", `{"hooks":{}}`, "hooks", false},
+		{"claude", `{"a":1,"hooks":{"PreToolUse":[],"Stop":[]}}`, "hooks.PreToolUse", false},
+		{"claude", `{"hooks":{"Stop":[{"hooks":[]}]}}`, "", false},
+		{"claude", `{}`, "", false},
+		{"gemini", `{"hooks":{"BeforeTool":[]}}`, "hooks.BeforeTool", false},
+		{"cursor", `{"hooks":{}}`, "hooks", true},
+		{"cursor", `{"version":1,"hooks":{"stop":[{"command":"x"}]}}`, "", false},
+		{"cursor", `{"hooks":{"stop":[{"command":"x"}]}}`, "", true},
+		{"cursor", `{}`, "", true},
+	} {
+		found, err := FoundBeforeInstall(c.agent, []byte(c.orig))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(found.Had, " ") != c.had || found.AddedVersion != c.added {
+			t.Errorf("%s %s: found %+v, want had %q added version %v", c.agent, c.orig, found, c.had, c.added)
+		}
+		installed, _, err := EditSettings(c.agent, []byte(c.orig), argvFor(c.agent), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, changed, err := UninstallSettings(c.agent, installed, argvFor(c.agent), found)
+		if err != nil || !changed {
+			t.Fatalf("%s %s: uninstall: %v %v", c.agent, c.orig, changed, err)
+		}
+		if !sameJSON([]byte(c.orig), out) {
+			t.Errorf("%s: install then uninstall of %s gave %s", c.agent, c.orig, out)
+		}
+	}
+	// Without the record (an install by an older safeclaw): as before.
+	installed, _, _ := EditSettings("cursor", []byte(`{"hooks":{}}`), argvFor("cursor"), false)
+	if out, _, _ := EditSettings("cursor", installed, argvFor("cursor"), true); !sameJSON([]byte(`{"version":1}`), out) {
+		t.Errorf("legacy uninstall gave %s", out)
+	}
+}

@@ -15,7 +15,7 @@ import (
 )
 
 const installUsage = `Usage: safeclaw install claude|codex|gemini|cursor [--user|--project|--managed] [--settings FILE]
-                        [--ask MODE] [--dry-run] [--uninstall] [--mcp]
+                        [--ask MODE|default] [--dry-run] [--uninstall] [--mcp]
        safeclaw uninstall AGENT [flags]
 
 Adds safeclaw's hooks to an agent's settings, where the agent loads them:
@@ -37,6 +37,12 @@ object, or begins with a BOM is refused, unchanged. --uninstall removes
 safeclaw's entries only. Exit 1 when the file, or another settings layer,
 keeps the agent from running the hooks (disableAllHooks, allowManagedHooksOnly,
 hooksConfig.enabled: false, Codex's [features] hooks = false).
+
+Installing again keeps the installed hook's --ask and --run unless the
+command line gives others (--ask default: the agent's default); a --policy
+or --timeout found in the settings is not carried over (settings can come
+from a cloned project).
+A settings file without write permission (chmod a-w) is refused, unchanged.
 
 Each hook's timeout is 300 s, above safeclaw's own deadlines (20 s, or 4 min
 when waiting for an approval), so safeclaw always answers first.
@@ -102,6 +108,11 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 	if scopes > 1 {
 		return errorf(e, "install: give at most one of --user, --project, --managed, --settings")
 	}
+	askGiven := false
+	flags.Visit(func(f *flag.Flag) { askGiven = askGiven || f.Name == "ask" })
+	if *ask == "default" {
+		*ask = string(hook.AskDefault)
+	}
 	mode, err := hook.ParseAskMode(*ask)
 	if err != nil {
 		return errorf(e, "install: %v", err)
@@ -161,6 +172,32 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 		return hintf(e, "keep one of them, then run the command again",
 			"install: %s has the key %q twice in one object, which safeclaw does not edit: it was not changed", path, k)
 	}
+	if !*uninstall && !codexManaged {
+		// Installing again keeps the options the installed hook runs
+		// with (--ask wait, ...), unless this command line says otherwise.
+		kept, dropped := keptHookOptions(agent, old, filepath.Base(exe), askGiven)
+		argv = append(argv, kept...)
+		if len(kept) > 0 {
+			fmt.Fprintf(e.Stdout, "note: kept the installed hook's options: %s (give --ask MODE to change the ask mode, --ask default for %s's default)\n", strings.Join(kept, " "), agent)
+		}
+		if len(dropped) > 0 {
+			fmt.Fprintf(e.Stderr, "safeclaw: warning: %s: the installed hook's %q is not kept (only --ask and --run carry over)\n", path, strings.Join(dropped, " "))
+		}
+	}
+	// What the install finds already there of what it adds (a user's
+	// empty "hooks": {}), kept beside the file, lets uninstall take away
+	// only what install added.
+	var found hook.Found
+	useFound, recordFound := false, false
+	if !codexManaged {
+		if *uninstall {
+			found, useFound = readFound(path)
+		} else if prior, err := hook.InstalledHandlers(agent, old, filepath.Base(exe)); err == nil && len(prior) == 0 {
+			if found, err = hook.FoundBeforeInstall(agent, old); err == nil {
+				recordFound = true
+			}
+		}
+	}
 	var out []byte
 	var changed bool
 	if codexManaged {
@@ -171,7 +208,7 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 		if err != nil {
 			return hintf(e, "fix the file by hand (it was not changed)", "install: %s: %v", path, err)
 		}
-	} else if out, changed, err = hook.EditSettings(agent, old, argv, *uninstall); err != nil {
+	} else if out, changed, err = editHookSettings(agent, old, argv, *uninstall, found, useFound); err != nil {
 		if _, _, cerr := hook.EditSettings(agent, agentSettingsJSON(agent, old), argv, *uninstall); agent == "gemini" && cerr == nil {
 			// Gemini reads comments; safeclaw's edit would drop them.
 			return hintf(e, "remove the comments (safeclaw cannot edit the file and keep them), then run the command again",
@@ -207,6 +244,9 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 	}
 	if !codexManaged {
 		out = keepLayout(old, out)
+		if t, err := settingsTarget(path); err == nil && *uninstall && changed {
+			out = layoutFromBackup(t, out)
+		}
 	}
 	offWarnings := hook.SettingsWarnings(agent, out)
 	for _, w := range offWarnings {
@@ -255,6 +295,9 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 	if *uninstall && !existed {
 		return exitOK
 	}
+	if code, refused := refuseReadOnly(e, "install", path); refused {
+		return code
+	}
 	if agent == "codex" && !codexManaged && !*uninstall {
 		if err := e.codexTrustWritable(path, out, filepath.Base(exe)); err != nil {
 			return hintf(e, "fix config.toml (Codex cannot read it either), then run 'safeclaw install codex' again",
@@ -280,6 +323,14 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 		return errorf(e, "install: write %s: %v", target, err)
 	}
 	fmt.Fprintf(e.Stdout, "%s safeclaw hooks for %s in %s\n", verb, agent, path)
+	if recordFound {
+		if err := writeFound(path, found); err != nil {
+			fmt.Fprintf(e.Stderr, "safeclaw: warning: %s: %v (uninstall may remove an empty \"hooks\" or \"version\" that was there before)\n", foundPath(path), err)
+		}
+	}
+	if *uninstall && !codexManaged {
+		os.Remove(foundPath(path))
+	}
 	if setManagedOnly {
 		if err := writeFileAtomic(marker, []byte("safeclaw install set allowManagedHooksOnly in "+path+"; safeclaw uninstall --managed takes it back\n"), 0o644); err != nil {
 			fmt.Fprintf(e.Stderr, "safeclaw: warning: %s: %v (uninstall will leave allowManagedHooksOnly set)\n", marker, err)

@@ -30,7 +30,8 @@ func TestInstallCodexLeavesHooksWhenTrustCannotBeRecorded(t *testing.T) {
 			if err := os.WriteFile(cfgPath, append(trusted, cfg...), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			code, _, errOut := run(t, e, "", "install", "codex", "--binary", fakeBinary)
+			// Another ask mode: hooks.json would change.
+			code, _, errOut := run(t, e, "", "install", "codex", "--binary", fakeBinary, "--ask", "wait")
 			if code == 0 || !strings.Contains(errOut, "was not changed") {
 				t.Errorf("exit %d, stderr %q", code, errOut)
 			}

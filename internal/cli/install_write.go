@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 )
 
 // errSettingsChanged is returned when an agent's settings file changed
@@ -23,13 +22,6 @@ var beforeSettingsRename func(target string)
 type fileOwner struct {
 	uid, gid int
 	known    bool
-}
-
-func ownerOf(fi fs.FileInfo) fileOwner {
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		return fileOwner{int(st.Uid), int(st.Gid), true}
-	}
-	return fileOwner{}
 }
 
 // chownTo gives path to owner when safeclaw runs as root and the owner is
@@ -218,4 +210,17 @@ func writeExclusive(name string, data []byte, owner fileOwner) error {
 		os.Remove(name)
 	}
 	return err
+}
+
+// refuseReadOnly refuses to replace the settings file at path (a link's
+// target) when its owner may not write it: someone made it read-only, on
+// purpose, and a rename over it would undo that without a word. It reports
+// the refusal (exit 2, with a hint) and refused true.
+func refuseReadOnly(e *Env, cmd, path string) (code int, refused bool) {
+	fi, err := os.Stat(path)
+	if err != nil || !fi.Mode().IsRegular() || fi.Mode().Perm()&0o200 != 0 {
+		return exitOK, false
+	}
+	return hintf(e, fmt.Sprintf("if safeclaw may change it: chmod u+w %s, then run the command again", path),
+		"%s: %s is read-only (mode %04o): safeclaw does not replace a file made read-only; it was not changed", cmd, path, fi.Mode().Perm()), true
 }

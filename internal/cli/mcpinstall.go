@@ -89,9 +89,15 @@ func (e *Env) installMCP(agent string, project, managed bool, settings, exe stri
 		if !changed {
 			continue
 		}
+		if code, refused := refuseReadOnly(e, "install --mcp", path); refused {
+			return code
+		}
 		target, err := settingsTarget(path)
 		if err != nil {
 			return errorf(e, "install --mcp: %v", err)
+		}
+		if uninstall && agent != "codex" {
+			out = layoutFromBackup(target, out)
 		}
 		backup, err := settingsEdit{target: target, old: old, existed: true, out: out, perm: 0o600, stamp: e.backupStamp()}.commit()
 		if backup != "" {
@@ -259,7 +265,9 @@ func editMCPServers(data []byte, agent, exe string, remove bool) ([]byte, []mcpE
 		return nil, nil, fmt.Errorf("re-encoding the settings: %w", err)
 	}
 	b.WriteByte('\n')
-	return b.Bytes(), changes, nil
+	// Everything the edit did not change keeps its bytes (indentation,
+	// line ends, key order), so that uninstall gives the file back.
+	return keepLayout(data, b.Bytes()), changes, nil
 }
 
 // editMCPEntry wraps or unwraps one server entry. The change's after is the

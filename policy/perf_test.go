@@ -257,6 +257,9 @@ func oldCompilePattern(s string) (*cmdPattern, error) {
 	if i, r := invisibleAt(s); i >= 0 {
 		return nil, &patternError{off: i, msg: fmt.Sprintf("command_pattern %q contains the invisible character %U", s, r), hint: invisibleHint(r)}
 	}
+	if i, r := controlAt(s, false); i >= 0 {
+		return nil, &patternError{off: i, msg: fmt.Sprintf("command_pattern %q contains the control character %U", s, r), hint: controlHint}
+	}
 	words, err := splitPattern(s, nil)
 	if err != nil {
 		return nil, err

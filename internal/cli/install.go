@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/safeclaw/safeclaw/hook"
+	"github.com/safeclaw/safeclaw/internal/filelock"
 )
 
 const installUsage = `Usage: safeclaw install claude|codex|gemini|cursor [--user|--project|--managed] [--settings FILE]
@@ -152,7 +153,9 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 				return errorf(e, "install: %v", err)
 			}
 		}
-		if unlock, err := lockSettingsDir(dir); err == nil {
+		// Off Unix there is no lock; the edit's own check that the file
+		// did not change meanwhile still stands.
+		if unlock, err := filelock.LockDir(dir); err == nil {
 			defer unlock()
 		}
 	}

@@ -10,3 +10,8 @@ import "errors"
 func Lock(string) (func(), error) {
 	return nil, errors.ErrUnsupported
 }
+
+// LockDir is unavailable off Unix: it returns errors.ErrUnsupported.
+func LockDir(string) (func(), error) {
+	return nil, errors.ErrUnsupported
+}

@@ -16,6 +16,20 @@ func Lock(path string) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
+	return lock(f)
+}
+
+// LockDir takes an exclusive advisory lock on the directory dir itself, so
+// no lock file is left behind, and returns its release.
+func LockDir(dir string) (func(), error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	return lock(f)
+}
+
+func lock(f *os.File) (func(), error) {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
 		f.Close()
 		return nil, err

@@ -45,6 +45,21 @@ func decodeObject(data []byte, v any) error {
 // noDuplicateKeys reports the first object, at any depth, that holds the
 // same key twice. data must be valid JSON.
 func noDuplicateKeys(data []byte) error {
+	k, err := DuplicateKey(data)
+	if err != nil {
+		return describeJSONError(data, err)
+	}
+	if k != "" {
+		return fmt.Errorf("key %q appears twice in one object", k)
+	}
+	return nil
+}
+
+// DuplicateKey names the first key that appears twice in one object of the
+// JSON data, at any depth ("" when none does), or returns the decoder's
+// error for data that is not JSON. Readers disagree on such a key (the
+// last value wins in most), so what is checked might not be what is read.
+func DuplicateKey(data []byte) (string, error) {
 	d := json.NewDecoder(bytes.NewReader(data))
 	type frame struct {
 		keys   map[string]bool
@@ -55,10 +70,10 @@ func noDuplicateKeys(data []byte) error {
 	for {
 		tok, err := d.Token()
 		if err == io.EOF {
-			return nil
+			return "", nil
 		}
 		if err != nil {
-			return describeJSONError(data, err)
+			return "", err
 		}
 		top := len(stack) - 1
 		if top >= 0 && stack[top].object && stack[top].expect {
@@ -66,7 +81,7 @@ func noDuplicateKeys(data []byte) error {
 			// ':' to itself; the value follows.
 			if k, ok := tok.(string); ok {
 				if stack[top].keys[k] {
-					return fmt.Errorf("key %q appears twice in one object", k)
+					return k, nil
 				}
 				stack[top].keys[k] = true
 				stack[top].expect = false

@@ -169,7 +169,7 @@ func runInstall(_ context.Context, e *Env, args []string) int {
 			"install: %s begins with a byte order mark (BOM), which safeclaw does not edit: it was not changed", path)
 	}
 	codexManaged := *managed && agent == "codex"
-	if k := duplicateKey(old); k != "" && !codexManaged {
+	if k, _ := hook.DuplicateKey(old); k != "" && !codexManaged {
 		// The agent reads the last of the two; an edit would silently
 		// drop one, which may hold another tool's hooks.
 		return hintf(e, "keep one of them, then run the command again",

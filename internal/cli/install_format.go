@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/safeclaw/safeclaw/internal/jsonobj"
@@ -290,47 +289,4 @@ func (l layout) spliceArray(b *bytes.Buffer, old []byte, start, end int, nv []by
 	}
 	b.Write(old[last[1]:end])
 	return nil
-}
-
-// duplicateKey names the first key that appears twice in one object of the
-// JSON data ("" when none does). Agents read such a file with the last
-// value winning, and an edit would have to drop one of them.
-func duplicateKey(data []byte) string {
-	d := json.NewDecoder(bytes.NewReader(data))
-	type frame struct {
-		keys   map[string]bool
-		object bool
-		expect bool
-	}
-	var stack []frame
-	for {
-		tok, err := d.Token()
-		if err == io.EOF || err != nil {
-			return ""
-		}
-		top := len(stack) - 1
-		if top >= 0 && stack[top].object && stack[top].expect {
-			if k, ok := tok.(string); ok {
-				if stack[top].keys[k] {
-					return k
-				}
-				stack[top].keys[k] = true
-				stack[top].expect = false
-				continue
-			}
-		}
-		switch tok {
-		case json.Delim('{'):
-			stack = append(stack, frame{keys: map[string]bool{}, object: true, expect: true})
-			continue
-		case json.Delim('['):
-			stack = append(stack, frame{})
-			continue
-		case json.Delim('}'), json.Delim(']'):
-			stack = stack[:len(stack)-1]
-		}
-		if top = len(stack) - 1; top >= 0 && stack[top].object {
-			stack[top].expect = true
-		}
-	}
 }

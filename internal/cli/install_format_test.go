@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/safeclaw/safeclaw/hook"
 )
 
 // Installing then uninstalling gives the person's file back byte for byte,
@@ -97,8 +99,8 @@ func TestDuplicateKey(t *testing.T) {
 		`{"a":{"b":{}},"c":{"b":1,"b":2}}`: "b",
 		`{"a":1`:                           "",
 	} {
-		if got := duplicateKey([]byte(in)); got != want {
-			t.Errorf("duplicateKey(%s) = %q, want %q", in, got, want)
+		if got, _ := hook.DuplicateKey([]byte(in)); got != want {
+			t.Errorf("DuplicateKey(%s) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -61,6 +61,27 @@ func partWith(t *testing.T, parts []action.Part, prog string) action.Part {
 	return action.Part{}
 }
 
+// judgedKinds are what a table of evasions judges a text by.
+var judgedKinds = []action.Kind{action.NetworkListen, action.NetworkTunnel, action.ShellRemote, action.ShellOpaque}
+
+// checkJudged checks text's analysis (parts): its invariants, then a facet
+// of kind want, or, when want is "", no facet of any judged kind.
+func checkJudged(t *testing.T, text string, parts []action.Part, want action.Kind, judged []action.Kind) {
+	t.Helper()
+	checkInvariants(t, text, parts)
+	if want != "" {
+		if len(facets(parts, want)) == 0 {
+			t.Errorf("%q: no %s facet: %s", text, want, dump(parts))
+		}
+		return
+	}
+	for _, k := range judged {
+		if fs := facets(parts, k); len(fs) > 0 {
+			t.Errorf("%q: unexpected %s: %s", text, k, dump(parts))
+		}
+	}
+}
+
 func dump(parts []action.Part) string {
 	b, _ := json.MarshalIndent(parts, "", " ")
 	return string(b)

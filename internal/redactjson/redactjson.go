@@ -53,10 +53,12 @@ func Value(raw json.RawMessage, redact Redactor) (json.RawMessage, int) {
 // document only when that finds something. Most documents hold no secret:
 // they pass without being decoded.
 func Quick(raw json.RawMessage, redact Redactor) (json.RawMessage, int) {
-	if bytes.Contains(raw, []byte(`\"`)) {
+	if bytes.Contains(raw, []byte(`\"`)) || bytes.ContainsAny(raw, "`$") {
 		// A quote inside a string: decoded into the text it reads as the
 		// end of the string, and a password value holding one ("pAsswd":
-		// "\"0") is missed there. Such documents are decoded.
+		// "\"0") is missed there. A backtick or '$' reads as a command
+		// substitution, which the text redactor keeps ("pwd":"0`" is
+		// missed). Such documents are decoded.
 		return Value(raw, redact)
 	}
 	text, ok := unescaped(raw)

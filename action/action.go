@@ -72,11 +72,15 @@ type Action struct {
 	Program string `json:"program,omitempty"` // normalised program name
 	Port    int    `json:"port,omitempty"`
 	Host    string `json:"host,omitempty"` // peer host or bind address
-	Path    string `json:"path,omitempty"` // canonical absolute path
-	URL     string `json:"url,omitempty"`
-	Tool    string `json:"tool,omitempty"`   // agent or MCP tool name
-	Server  string `json:"server,omitempty"` // MCP server name
-	Args    any    `json:"args,omitempty"`   // tool arguments as received (decoded JSON)
+	// Path is the canonical absolute path. A path a shell command names
+	// but that is not known statically ($X/.ssh/id_rsa, or relative after
+	// cd $X) is kept as written, never absolute, with a Detail that says
+	// so: a rule on its name (id_rsa, **/.ssh/**) still matches it.
+	Path   string `json:"path,omitempty"`
+	URL    string `json:"url,omitempty"`
+	Tool   string `json:"tool,omitempty"`   // agent or MCP tool name
+	Server string `json:"server,omitempty"` // MCP server name
+	Args   any    `json:"args,omitempty"`   // tool arguments as received (decoded JSON)
 	// Remote marks a command that runs on another machine (ssh host CMD).
 	Remote bool `json:"remote,omitempty"`
 	// Background marks a command started in the background (&, nohup, setsid).

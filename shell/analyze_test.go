@@ -445,6 +445,11 @@ func TestFileFacets(t *testing.T) {
 		{"echo > $HOME/.bashrc", action.FileWrite, []string{canon("~/.bashrc")}},
 		{"{ a; b; } > both", action.FileWrite, []string{canon("both")}},
 		{"> truncated", action.FileWrite, []string{canon("truncated")}},
+		// A read whose path is not known statically is kept as written, so
+		// a rule on the file's name still applies (see action.Action.Path).
+		{"cat $X/.ssh/id_rsa", action.FileRead, []string{"$X/.ssh/id_rsa"}},
+		{"cat < $X/.env", action.FileRead, []string{"$X/.env"}},
+		{"cd $X && cat .env", action.FileRead, []string{".env"}},
 		{"echo $X > $OUT", action.FileWrite, []string{"$OUT"}},
 		{"make > /dev/null 2>&1", action.FileWrite, nil},
 		{"make >/dev/stderr 2>/dev/stdout 3>/dev/fd/1 <&-", action.FileWrite, nil},

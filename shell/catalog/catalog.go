@@ -258,11 +258,15 @@ func (f *finder) fileFacet(kind action.Kind, prog, path, detail string, recursiv
 	paths, tree, known := paths2(path, f.cmd.Cwd, f.cmd.Home, f.paths)
 	if !known {
 		// A write or delete whose target cannot be worked out is denied
-		// (shell.opaque), not judged as if it were somewhere harmless; an
-		// unknown read is left to the command's own rules.
+		// (shell.opaque), not judged as if it were somewhere harmless. An
+		// unknown read is kept as written (see action.Action.Path): a rule
+		// on the file's name (id_rsa, .env) still asks for cat $D/.env,
+		// as for cat < $D/.env.
 		if kind != action.FileRead {
 			f.opaque(prog, fmt.Sprintf("%s %s a path not known statically: %s", prog, kindVerb(kind), path))
+			return
 		}
+		f.add(action.Action{Kind: kind, Program: prog, Path: path, Detail: "path not known statically: " + path, Recursive: recursive})
 		return
 	}
 	for _, p := range paths {

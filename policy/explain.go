@@ -126,7 +126,7 @@ func (p *Policy) explainFacet(r *rule, req *action.Request, part *action.Part, f
 	}
 	if len(r.pathsRaw) > 0 {
 		path := canonicalPath(f.Path, req.Cwd)
-		if !r.matchPath(f, path, p.paths(r)) {
+		if !p.matchFacetPath(r, f, req.Cwd) {
 			var never []string
 			for _, g := range p.paths(r) {
 				if g.never {

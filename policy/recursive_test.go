@@ -62,3 +62,53 @@ rules:
 		}
 	}
 }
+
+// A path a command names but whose start is not known statically (see
+// action.Action.Path) is tried, for deny and ask rules only, below the
+// places such a start most often stands for: home, the workspace, the
+// working directory and /.
+func TestUnknownPathStarts(t *testing.T) {
+	p := mustCompile(t, Options{Home: "/home/u", Workspace: "/home/u/proj"}, `
+version: 1
+default: deny
+rules:
+  - name: keys ask
+    action: file.read
+    path: ["~/.ssh/**", "~/.aws/**", "/etc/shadow"]
+    effect: ask
+  - name: outside the project
+    action: file.read
+    path: "/srv/**"
+    effect: allow
+  - name: reads
+    action: file.read
+    effect: allow
+`)
+	read := func(path string) *action.Request {
+		return &action.Request{Cwd: "/home/u/proj", Parts: []action.Part{{Facets: []action.Action{{Kind: action.FileRead, Path: path}}}}}
+	}
+	for _, tc := range []struct {
+		path string
+		want action.Effect
+		rule string
+	}{
+		{"$(echo ~)/.aws/credentials", action.Ask, "keys ask"},
+		{"$H/.ssh/id_rsa", action.Ask, "keys ask"},
+		{"/home/$U/.ssh/config", action.Ask, "keys ask"},
+		{"~$U/.aws/config", action.Ask, "keys ask"},
+		{"`echo ~`/.ssh/id_ed25519", action.Ask, "keys ask"},
+		{"~/.ssh/$K", action.Ask, "keys ask"},
+		{".ssh/id_rsa", action.Ask, "keys ask"}, // after cd $X
+		{"$R/etc/shadow", action.Ask, "keys ask"},
+		{"$D/README.md", action.Allow, "reads"},
+		{"$f", action.Allow, "reads"},
+		{"~/notes/$F", action.Allow, "reads"},
+		// An allow rule does not guess: /srv/** does not allow $X/srv/a.
+		{"$X/srv/a", action.Allow, "reads"},
+	} {
+		d := p.Decide(read(tc.path))
+		if d.Effect != tc.want || d.Rule == nil || d.Rule.Name != tc.rule {
+			t.Errorf("%s: %v by %+v, want %v by %q", tc.path, d.Effect, d.Rule, tc.want, tc.rule)
+		}
+	}
+}

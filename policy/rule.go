@@ -173,7 +173,7 @@ func (p *Policy) matchFacet(r *rule, req *action.Request, part *action.Part, f *
 	if len(r.hosts) > 0 && !matchHosts(r.hosts, f.Host) {
 		return false
 	}
-	if len(r.pathsRaw) > 0 && !r.matchPath(f, canonicalPath(f.Path, req.Cwd), p.paths(r)) {
+	if len(r.pathsRaw) > 0 && !p.matchFacetPath(r, f, req.Cwd) {
 		return false
 	}
 	if len(r.urls) > 0 && !r.matchURL(f.URL) {
@@ -351,6 +351,61 @@ func (r *rule) matchPath(f *action.Action, p string, paths []pathGlob) bool {
 		}
 	}
 	return false
+}
+
+// matchFacetPath reports whether facet f's path, anchored at cwd, meets
+// r's path globs. For a deny or ask rule, a path whose start is not known
+// statically ($X/.aws/credentials, /home/$U/.ssh/id_rsa, .env after
+// cd $X: see action.Action.Path) is also tried below the places such a
+// prefix most often stands for (the home directory, the workspace, the
+// working directory, /): cat $(echo ~)/.aws/credentials asks as
+// cat ~/.aws/credentials does. It allocates only for such paths.
+func (p *Policy) matchFacetPath(r *rule, f *action.Action, cwd string) bool {
+	paths := p.paths(r)
+	if r.matchPath(f, canonicalPath(f.Path, cwd), paths) {
+		return true
+	}
+	if r.effect == action.Allow || f.Path == "" || (f.Path[0] == '/' && strings.IndexByte(f.Path, '$') < 0 && strings.IndexByte(f.Path, '`') < 0) {
+		return false
+	}
+	if (f.Path == "~" || strings.HasPrefix(f.Path, "~/")) && p.home != "" &&
+		r.matchPath(f, canonicalPath(p.home+f.Path[1:], cwd), paths) {
+		return true // ~/.ssh/$K: the shell did not expand ~, the rest being unknown
+	}
+	rest, ok := unknownStart(f.Path)
+	if !ok {
+		return false
+	}
+	for _, base := range [...]string{p.home, p.workspace, cwd, "/"} {
+		if base != "" && base[0] == '/' && r.matchPath(f, canonicalPath(rest, base), paths) {
+			return true
+		}
+	}
+	return false
+}
+
+// unknownStart returns what follows the last part of path that is not
+// known statically (a segment holding $ or a backquote, a leading ~user),
+// or all of a relative path; false when nothing is left to place.
+func unknownStart(path string) (string, bool) {
+	if path == "" {
+		return "", false
+	}
+	rest, dynamic := path, path[0] != '/'
+	for i := 0; i < len(path); {
+		j := strings.IndexByte(path[i:], '/')
+		if j < 0 {
+			j = len(path)
+		} else {
+			j += i
+		}
+		seg := path[i:j]
+		if strings.ContainsAny(seg, "$`") || (i == 0 && strings.HasPrefix(seg, "~") && seg != "~") {
+			rest, dynamic = path[min(j+1, len(path)):], true
+		}
+		i = j + 1
+	}
+	return rest, dynamic && rest != ""
 }
 
 // matchPaths reports whether one of ps matches the canonical path p, split

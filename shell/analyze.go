@@ -89,6 +89,10 @@ type analyzer struct {
 	uncertain int
 	// cdpathSeen: the text assigns CDPATH somewhere (CDPATH=~ cd x too).
 	cdpathSeen bool
+	// printShadowed: a text may define a function or alias, or turn off a
+	// builtin, so echo and printf may not be the builtins: no command
+	// substitution's output is worked out (see resolver.constOutput).
+	printShadowed bool
 	// fds maps file descriptors opened by exec onto network endpoints.
 	fds map[string]endpoint
 	// fdIn holds what input descriptors exec opened carry (exec 3<FILE).
@@ -186,6 +190,9 @@ func (a *analyzer) text(src string, sc scope) {
 	if strings.Contains(src, "CDPATH") {
 		a.cdpathSeen = true
 	}
+	if !a.printShadowed && mayShadowPrint(src) {
+		a.printShadowed = true
+	}
 	if sc.depth > MaxDepth {
 		a.addOpaque(src, sc, fmt.Sprintf("nesting deeper than %d levels", MaxDepth))
 		return
@@ -257,7 +264,7 @@ func (a *analyzer) stmt(s *syntax.Stmt, sc scope) *stream {
 		return nil
 	}
 	sc.bg = sc.bg || s.Background || s.Coprocess || s.Disown
-	r := &resolver{src: sc.src, home: true, dir: a.env.Home, cwd: a.cwd, vars: a.vars}
+	r := &resolver{src: sc.src, home: true, dir: a.env.Home, cwd: a.cwd, vars: a.vars, noConst: a.printShadowed}
 	own := a.redirects(s.Redirs, r)
 	a.substs(r.subs, nil, sc)
 	switch c := s.Cmd.(type) {
@@ -423,7 +430,7 @@ func (a *analyzer) substs(subs []subst, words []word, sc scope) {
 
 // decl handles export/local/declare/readonly/typeset as a part.
 func (a *analyzer) decl(d *syntax.DeclClause, sc scope) {
-	r := &resolver{src: sc.src, home: true, dir: a.env.Home, cwd: a.cwd, vars: a.vars, wordN: -1}
+	r := &resolver{src: sc.src, home: true, dir: a.env.Home, cwd: a.cwd, vars: a.vars, wordN: -1, noConst: a.printShadowed}
 	words := []word{lit(d.Variant.Value)}
 	for _, as := range d.Args {
 		words = append(words, r.assign(as))

@@ -17,7 +17,7 @@ import (
 
 // call analyses one simple command from the syntax tree.
 func (a *analyzer) call(ce *syntax.CallExpr, s *syntax.Stmt, own []redirect, sc scope) *stream {
-	r := &resolver{src: sc.src, home: true, dir: a.env.Home, cwd: a.cwd, vars: a.vars, wordN: -1}
+	r := &resolver{src: sc.src, home: true, dir: a.env.Home, cwd: a.cwd, vars: a.vars, wordN: -1, noConst: a.printShadowed}
 	var assigns []word
 	for _, as := range ce.Assigns {
 		assigns = append(assigns, r.assign(as))

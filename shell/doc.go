@@ -154,7 +154,11 @@
 //     shell reading a process substitution that talks to a peer
 //     (sh < <(nc HOST PORT));
 //   - shell.opaque (Detail says why) for a command name from a variable,
-//     substitution or glob ($p -m http.server, $(which python3)), eval of
+//     substitution or glob ($p -m http.server, $(which python3); a
+//     substitution that is one echo or printf %s of words known statically
+//     is worked out instead, in any word: $(echo nc) is nc, cat
+//     $(echo ~)/.aws/x reads ~/.aws/x, unless the text may define a
+//     function or alias or turn a builtin off), eval of
 //     text with any expansion, a shell or interpreter reading commands from
 //     a pipe whose content is not literal (curl ... | sh, base64 -d | sh,
 //     cat x | bash), a script from a process substitution that fetches from

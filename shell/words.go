@@ -85,6 +85,9 @@ type resolver struct {
 	vars  map[string]varVal
 	subs  []subst
 	wordN int
+	// noConst: never work out a command substitution's output (see
+	// analyzer.printShadowed).
+	noConst bool
 }
 
 func (r *resolver) text(n syntax.Node) string {
@@ -267,6 +270,9 @@ func (r *resolver) part(b *strings.Builder, w *word, p syntax.WordPart, quoted, 
 		r.dynamic(b, w, dynParam, r.text(p))
 	case *syntax.CmdSubst:
 		r.subs = append(r.subs, subst{stmts: p.Stmts, word: r.wordN})
+		if out, ok := r.constOutput(p); ok && r.place(b, out, quoted) {
+			return
+		}
 		r.dynamic(b, w, dynSubst, r.text(p))
 	case *syntax.ProcSubst:
 		sub := subst{stmts: p.Stmts, word: r.wordN}

@@ -260,6 +260,11 @@ func TestEvasions(t *testing.T) {
 		{"GOFLAGS='-mod=mod -toolexec=ngrok' go build ./...", action.NetworkTunnel},
 		{"export GOFLAGS=-exec=ngrok; go test ./...", action.NetworkTunnel},
 		{"go test -count=1 -run TestX ./...", ""},
+		// go run PATH@VERSION fetches a module and runs it, like npx.
+		{"go run github.com/x/serve@latest", action.ShellOpaque},
+		{"go run -C sub golang.org/x/tools/cmd/stringer@v0.31.0 -type X", action.ShellOpaque},
+		{"go run ./cmd/tool", ""},
+		{"go run main.go a@b", ""},
 		{"GOFLAGS=-mod=mod go build ./...", ""},
 		{"go env -w GOPROXY=direct", ""},
 		{"make SHELL='nc -l 4444'", action.NetworkListen},

@@ -1362,6 +1362,11 @@ func (f *finder) pipInstall(prog string, args []string) {
 func (f *finder) goTool(prog string, args []string) {
 	pos := positionals(args, "-C -o -tags -ldflags -gcflags -exec -mod -modfile -p -run -bench -count -timeout")
 	if len(pos) > 0 && pos[0] == "run" {
+		if len(pos) > 1 && remoteModule(pos[1]) {
+			// go run PATH@VERSION downloads a module and runs it, as
+			// npx does a package: code nothing here can read.
+			f.opaque(prog, "go run runs a module fetched from the network: "+pos[1])
+		}
 		for k, p := range pos[1:] {
 			if strings.HasSuffix(p, ".go") {
 				f.fileCode(langGo, prog, p)
@@ -1376,6 +1381,14 @@ func (f *finder) goTool(prog string, args []string) {
 		return
 	}
 	f.clientSub(prog, args)
+}
+
+// remoteModule reports whether a go run argument names a module version
+// (golang.org/x/tools/cmd/stringer@v0.31.0, example.com/x@latest), which
+// go fetches rather than builds from the local module.
+func remoteModule(p string) bool {
+	at := strings.LastIndexByte(p, '@')
+	return at > 0 && at < len(p)-1 && !strings.HasPrefix(p, ".") && !strings.HasPrefix(p, "/") && !strings.HasSuffix(p[:at], ".go")
 }
 
 // wordListeners are programs that listen when one of their arguments

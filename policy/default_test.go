@@ -46,6 +46,8 @@ func TestDefaultPolicy(t *testing.T) {
 		{"git -c core.sshCommand runs its value", request(shellPart("git -c core.sshCommand=evil fetch"), shellPart("evil")), action.Deny, "Commands not on the allow list", 1},
 		{"git -C dir push still asks", request(shellPart("git -C /srv/repo push origin main")), action.Ask, "Ask before pushing", 0},
 		{"cat .env asks", request(shellPart("cat .env", rd("/home/u/proj/.env"))), action.Ask, "Ask before reading secrets", 0},
+		{"cat /etc/shadow asks", request(shellPart("cat /etc/shadow", rd("/etc/shadow"))), action.Ask, "Ask before reading secrets", 0},
+		{"a host key asks", request(shellPart("cat /etc/ssh/ssh_host_ed25519_key", rd("/etc/ssh/ssh_host_ed25519_key"))), action.Ask, "Ask before reading secrets", 0},
 		{"cat ssh key asks", request(shellPart("cat /home/u/.ssh/id_rsa", rd("/home/u/.ssh/id_rsa"))), action.Ask, "Ask before reading secrets", 0},
 		{"Read tool", request(actionPart(rd("/home/u/proj/main.go"))), action.Allow, "Reading files", 0},
 		{"Write tool in workspace", request(actionPart(wr("/home/u/proj/main.go"))), action.Allow, "Editing files in the workspace", 0},

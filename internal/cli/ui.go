@@ -282,7 +282,8 @@ func (e *Env) uiPlan(_ context.Context, agent string) (*dashboard.InstallPlan, e
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v (fix it by hand; nothing was changed)", path, err)
 	}
-	return &dashboard.InstallPlan{Path: path, Old: old, New: out, Changed: changed}, nil
+	// The plan shows what install writes: the file's own layout kept.
+	return &dashboard.InstallPlan{Path: path, Old: old, New: keepLayout(old, out), Changed: changed}, nil
 }
 
 // subEnv is e with output captured, for running a subcommand for the

@@ -89,6 +89,7 @@ type pathGlob struct {
 	why    string   // why never
 	prefix string   // the literal leading directory, for ancestor checks ("" = none)
 	abs    bool     // the pattern is anchored at / (after expansion)
+	neg    bool     // written !GLOB: the paths it matches are left out of the rule
 }
 
 // checkPathGlob validates a path glob as written, before expansion.
@@ -159,6 +160,11 @@ func compilePathGlob(p, workspace, home string) pathGlob {
 // segBuf (see take; nil allocates), so that the globs Compile expands share
 // a few blocks.
 func compilePathGlobIn(p, workspace, home string, segBuf *[]glob) pathGlob {
+	if glob, neg := strings.CutPrefix(p, "!"); neg {
+		g := compilePathGlobIn(glob, workspace, home, segBuf)
+		g.raw, g.neg = p, true
+		return g
+	}
 	g := pathGlob{raw: p}
 	expanded := p
 	if strings.Contains(p, "${workspace}") {

@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -108,7 +109,11 @@ func lintAt(p *Policy, now time.Time) []Finding {
 		lintListenAllow(p, j, func(format string, args ...any) { add(b, "", format, args...) })
 		for _, g := range p.paths(b) {
 			if g.never {
-				add(b, "path", "path %q: %s", g.raw, g.why)
+				why := g.why
+				if g.neg {
+					why = strings.Replace(why, "this path matches nothing", "it leaves nothing out", 1)
+				}
+				add(b, "path", "path %q: %s", g.raw, why)
 			}
 		}
 		for i, re := range b.canon.CommandRegex {
@@ -408,6 +413,10 @@ func covers(a, b *rule) bool {
 	if len(a.pathsRaw) > 0 {
 		if len(b.pathsRaw) == 0 {
 			return false
+		}
+		if a.pathNeg || b.pathNeg {
+			// What a !GLOB leaves out is not compared: only the same list covers.
+			return slices.Equal(a.pathsRaw, b.pathsRaw)
 		}
 		// lintAt compiled the globs (Policy.paths) before comparing rules.
 		for k, bp := range b.pathGlobs {

@@ -528,8 +528,17 @@ func parseRule(n *strictyaml.Node, file string, idx int, arena *patArena, r *rul
 			if hint, err := checkMatcherText("path", s, true); err != nil {
 				return nil, items[i].Errorf(hint, "%v", err)
 			}
-			if hint, err := checkPathGlob(s); err != nil {
+			glob, neg := strings.CutPrefix(s, "!")
+			if neg && glob == "" {
+				return nil, items[i].Errorf("write !GLOB to leave the paths GLOB matches out of the rule, as in !${workspace}/**", "empty path glob after '!'")
+			}
+			if hint, err := checkPathGlob(glob); err != nil {
 				return nil, items[i].Errorf(hint, "%v", err)
+			}
+			if neg {
+				r.pathNeg = true
+			} else {
+				r.pathPos = true
 			}
 			r.pathsRaw = append(r.pathsRaw, s)
 		}

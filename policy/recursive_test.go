@@ -85,7 +85,9 @@ rules:
     effect: allow
 `)
 	read := func(path string) *action.Request {
-		return &action.Request{Cwd: "/home/u/proj", Parts: []action.Part{{Facets: []action.Action{{Kind: action.FileRead, Path: path}}}}}
+		// As the shell analyser gives them (action.Action.Path).
+		f := action.Action{Kind: action.FileRead, Path: path, Detail: "path not known statically: " + path}
+		return &action.Request{Cwd: "/home/u/proj", Parts: []action.Part{{Facets: []action.Action{f}}}}
 	}
 	for _, tc := range []struct {
 		path string

@@ -44,13 +44,16 @@ type rule struct {
 	hosts     []hostMatcher
 	pathsRaw  []string
 	pathGlobs []pathGlob // pathsRaw expanded and compiled on first use: read them through Policy.paths
-	urls      []glob
-	urlsCanon []glob // urls in canonical form (url.go)
-	tools     []glob
-	servers   []glob
-	uris      []glob       // mcp.read resource URIs (the facet's URL)
-	urisCanon []glob       // uris in canonical form (url.go)
-	argm      []argMatcher // args as a mapping: tool argument matchers
+	// pathPos and pathNeg: the rule has path globs, and globs written
+	// !GLOB, which leave the paths they match out of the rule.
+	pathPos, pathNeg bool
+	urls             []glob
+	urlsCanon        []glob // urls in canonical form (url.go)
+	tools            []glob
+	servers          []glob
+	uris             []glob       // mcp.read resource URIs (the facet's URL)
+	urisCanon        []glob       // uris in canonical form (url.go)
+	argm             []argMatcher // args as a mapping: tool argument matchers
 	// regexCost counts the compiled instructions of the rule's regexes
 	// (command_regex and args regexes), bounded per file.
 	regexCost int
@@ -328,12 +331,31 @@ func matchHosts(hs []hostMatcher, host string) bool {
 // A relative path (the request has no working directory) is somewhere
 // unknown: an allow rule's absolute glob never matches it (/tmp/** must not
 // allow tmp/x wherever that is), while deny and ask rules still test it.
+//
+// A !GLOB leaves the paths it matches out: the rule matches a path one of
+// its other globs matches (every absolute path, when all are !GLOBs) and
+// no !GLOB matches.
 func (r *rule) matchPath(f *action.Action, p string, paths []pathGlob) bool {
 	var arr [48][2]int32
 	segs := segments(p, arr[:0])
+	if r.pathNeg {
+		if p == "" {
+			return false
+		}
+		for i := range paths {
+			if paths[i].neg && paths[i].matchCanonical(p, segs) {
+				return false
+			}
+		}
+		if !r.pathPos {
+			// Every path but those left out; an allow rule does not
+			// reach a path whose place is unknown.
+			return r.effect != action.Allow || p[0] == '/'
+		}
+	}
 	if r.effect == action.Allow && p != "" && p[0] != '/' {
 		for i := range paths {
-			if !paths[i].abs && paths[i].matchCanonical(p, segs) {
+			if !paths[i].neg && !paths[i].abs && paths[i].matchCanonical(p, segs) {
 				return true
 			}
 		}
@@ -346,7 +368,7 @@ func (r *rule) matchPath(f *action.Action, p string, paths []pathGlob) bool {
 		return false
 	}
 	for i := range paths {
-		if paths[i].ancestorOf(p) {
+		if !paths[i].neg && paths[i].ancestorOf(p) {
 			return true
 		}
 	}
@@ -373,7 +395,9 @@ func (p *Policy) matchFacetPath(r *rule, f *action.Action, cwd string) bool {
 		return true // ~/.ssh/$K: the shell did not expand ~, the rest being unknown
 	}
 	rest, ok := unknownStart(f.Path)
-	if !ok {
+	if !ok || (rest == f.Path && !strings.Contains(f.Detail, "not known statically")) {
+		// A relative path is placed only when the analyser says it lost
+		// the directory (cd $X); an API caller's is relative to its cwd.
 		return false
 	}
 	for _, base := range [...]string{p.home, p.workspace, cwd, "/"} {
@@ -415,7 +439,7 @@ func matchPaths(ps []pathGlob, p string, segs [][2]int32) bool {
 		return false
 	}
 	for i := range ps {
-		if ps[i].matchCanonical(p, segs) {
+		if !ps[i].neg && ps[i].matchCanonical(p, segs) {
 			return true
 		}
 	}

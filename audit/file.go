@@ -689,6 +689,17 @@ func (s *FileStore) write(t *tailState, recs []*Record, deferSync bool) (rotated
 		}
 	} else if err := open(t.seg, t.segID, false); err != nil {
 		return fail(err)
+	} else if t.size > 0 {
+		// The sealed record before this end ends its line. A byte written
+		// over that newline would glue the new record onto it, out of
+		// every listing: the end is not what the head sealed.
+		var last [1]byte
+		if _, err := f.ReadAt(last[:], t.size-1); err != nil {
+			return fail(err)
+		}
+		if last[0] != '\n' {
+			return fail(tampered("the record ending at byte %d of %s lost its line end", t.size, t.seg))
+		}
 	}
 	buf := s.lbuf[:0]
 	flush := func(final bool) error {

@@ -263,7 +263,8 @@ func (s *FileStore) appendSegment(name string, id fileID, create bool) (*keptFil
 		return h.seg, nil
 	}
 	h.closeSeg()
-	flags := os.O_WRONLY | os.O_APPEND
+	// Read too: write checks the byte before the end it appends at.
+	flags := os.O_RDWR | os.O_APPEND
 	if create {
 		flags |= os.O_CREATE | os.O_EXCL
 	}

@@ -634,3 +634,27 @@ func TestPruneRecordCountsLongRecords(t *testing.T) {
 		}
 	}
 }
+
+// A byte written over the last record's newline would glue the next record
+// onto its line, out of every listing: appends stop instead, as for any end
+// that is not what the head sealed, and verify names the edit.
+func TestAppendRefusesALostLineEnd(t *testing.T) {
+	ctx := context.Background()
+	s := newTestStore(t, FileOptions{})
+	appendN(t, s, 3)
+	seg := segPaths(t, s)[0]
+	data, _ := os.ReadFile(seg)
+	data[len(data)-1] = ' '
+	if err := os.WriteFile(seg, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Append(ctx, sampleRecord(4)); !errors.Is(err, ErrTampered) {
+		t.Fatalf("append = %v, want ErrTampered", err)
+	}
+	if got, _ := os.ReadFile(seg); !bytes.Equal(got, data) {
+		t.Fatal("the refused append changed the segment")
+	}
+	if rep := mustVerify(t, s); rep.Intact {
+		t.Fatalf("verify: %+v", rep)
+	}
+}

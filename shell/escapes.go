@@ -1,6 +1,10 @@
 package shell
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/safeclaw/safeclaw/shell/catalog"
+)
 
 // Programs that run a command named in one of their options or arguments
 // (GTFOBins' shell escapes: tar --to-command, zip -TT, sqlite3 .shell,
@@ -145,7 +149,7 @@ func (a *analyzer) commandEscapes(prog string, ws []word, ch *chain) bool {
 				addText(ch, w, val, prog+" "+optionName(opt, []string{"--script-shell", "--config.script-shell"}))
 			} else if val, w, ok := optionValue(ws, &i, []string{"--node-options", "--config.node-options"}, nil); ok {
 				// The NODE_OPTIONS of every script it runs.
-				if why := codeLoadingEnv("NODE_OPTIONS", val); why != "" {
+				if why := catalog.CodeLoadingEnv("NODE_OPTIONS", val); why != "" {
 					ch.facets = append(ch.facets, opaqueFacet(w.s, prog+" --node-options: "+why))
 				}
 			}

@@ -898,7 +898,7 @@ func (a *analyzer) envCommand(w word, ch *chain) {
 		ch.startup = append(ch.startup, v)
 		return
 	}
-	if why := codeLoadingEnv(name, val); why != "" {
+	if why := catalog.CodeLoadingEnv(name, val); why != "" {
 		ch.facets = append(ch.facets, opaqueFacet(w.s, why))
 		return
 	}
@@ -915,49 +915,6 @@ func (a *analyzer) envCommand(w word, ch *chain) {
 	v := w
 	v.s = strings.TrimPrefix(val, "|") // LESSOPEN="|cmd %s"
 	ch.extras = append(ch.extras, extra{text: &v, origin: name})
-}
-
-// codeLoadingEnv says why an assignment makes the command load code from
-// files safeclaw does not read ("" when it does not): the dynamic loader's
-// preload, audit and library path, glibc's iconv modules, and the options
-// variables of Node, Perl, Ruby and the JVM when they load a module or an
-// agent. Whatever the command is, that code runs in it.
-func codeLoadingEnv(name, val string) string {
-	if strings.TrimSpace(val) == "" {
-		return ""
-	}
-	loads := false
-	switch name {
-	case "LD_PRELOAD", "LD_AUDIT", "LD_LIBRARY_PATH", "GCONV_PATH":
-		loads = true
-	case "NODE_OPTIONS", "npm_config_node_options", "NPM_CONFIG_NODE_OPTIONS":
-		loads = hasAnyOption(val, "-r", "--require", "--import", "--loader", "--experimental-loader")
-	case "PERL5OPT":
-		loads = hasAnyOption(val, "-M", "-m", "-d")
-	case "RUBYOPT":
-		loads = hasAnyOption(val, "-r")
-	case "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS":
-		loads = hasAnyOption(val, "-javaagent", "-agentpath", "-agentlib")
-	}
-	if !loads {
-		return ""
-	}
-	return name + " makes the command load code from files safeclaw does not read"
-}
-
-// hasAnyOption reports whether a space-separated option string holds one
-// of the options, alone, with "=VALUE" or ":VALUE", or (for a single-dash
-// letter) with its value attached.
-func hasAnyOption(val string, opts ...string) bool {
-	for _, f := range strings.Fields(val) {
-		for _, o := range opts {
-			if f == o || strings.HasPrefix(f, o+"=") || strings.HasPrefix(f, o+":") ||
-				len(o) == 2 && o[0] == '-' && o[1] != '-' && strings.HasPrefix(f, o) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // unwrapSu handles su/runuser [-c TEXT] and sg GROUP [-c] TEXT.

@@ -42,6 +42,7 @@ func (f *finder) npm(v action.Argv, prog string, args []string, depth int) {
 	if wantsHelp(args) {
 		return
 	}
+	f.npmrc(prog, dir)
 	if len(rest) == 0 {
 		if prog == "yarn" {
 			f.connect(prog, "", 0, "", "yarn installs dependencies")

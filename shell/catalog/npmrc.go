@@ -1,0 +1,177 @@
+package catalog
+
+import (
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+// npmrc reads the npm configuration, kept in .npmrc files, that makes npm,
+// pnpm and yarn (v1) run a program: script-shell (every package script runs
+// as PROG -c SCRIPT), shell (npm exec's), git (the program npm runs for git
+// dependencies) and node-options (the NODE_OPTIONS of every script). An
+// agent can write a project's .npmrc, and npm test then runs what it says.
+// Files: the project's (.npmrc beside the nearest package.json at or above
+// dir), and the user and global files that npm_config_userconfig and
+// npm_config_globalconfig name. The user's own ~/.npmrc is the user's, as
+// ~/.gitconfig is.
+func (f *finder) npmrc(prog, dir string) {
+	var files []string
+	if root := f.npmProjectRoot(dir); root != "" {
+		files = append(files, filepath.Join(root, ".npmrc"))
+		if prog == "yarn" {
+			// yarn 1 also reads .yarnrc (key "value" lines).
+			files = append(files, filepath.Join(root, ".yarnrc"))
+		}
+	}
+	for _, names := range [][2]string{{"npm_config_userconfig", "NPM_CONFIG_USERCONFIG"}, {"npm_config_globalconfig", "NPM_CONFIG_GLOBALCONFIG"}} {
+		for _, name := range names {
+			v, ok := f.cmd.Env[name]
+			switch {
+			case !ok:
+				continue
+			case !v.Known:
+				f.opaque(prog, name+" names an npm configuration file not known statically")
+			case v.Value != "":
+				files = append(files, v.Value)
+			}
+			break
+		}
+	}
+	for _, file := range files {
+		f.npmrcFile(prog, file)
+	}
+}
+
+// npmProjectRoot is where npm looks for the project's .npmrc: the nearest
+// directory at or above dir (relative to the working directory) holding a
+// package.json, or dir itself.
+func (f *finder) npmProjectRoot(dir string) string {
+	start := dir
+	if !filepath.IsAbs(start) {
+		if f.cmd.Cwd == "" {
+			return ""
+		}
+		start = filepath.Join(f.cmd.Cwd, start)
+	}
+	for d, i := filepath.Clean(start), 0; i < 64; i++ {
+		if f.read(filepath.Join(d, "package.json")) != nil {
+			return d
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			break
+		}
+		d = parent
+	}
+	return filepath.Clean(start)
+}
+
+// npmrcFile reads one .npmrc (ini: key = value, ; and # comments, [section]
+// headers whose keys are not settings).
+func (f *finder) npmrcFile(prog, file string) {
+	data := f.read(file)
+	if data == nil {
+		return
+	}
+	origin := file + " "
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || line[0] == ';' || line[0] == '#' {
+			continue
+		}
+		if line[0] == '[' {
+			// npm reads sections as nested objects, not as settings; what
+			// follows the first one is not read as top-level keys.
+			return
+		}
+		key, val, ok := strings.Cut(line, "=")
+		if strings.HasSuffix(file, ".yarnrc") {
+			key, val, ok = strings.Cut(line, " ")
+		}
+		if !ok {
+			continue
+		}
+		key = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(key)), "_", "-")
+		val = strings.TrimSpace(val)
+		if len(val) >= 2 && (val[0] == '"' && val[len(val)-1] == '"' || val[0] == '\'' && val[len(val)-1] == '\'') {
+			val = val[1 : len(val)-1]
+		}
+		switch key {
+		case "script-shell", "shell", "git":
+			if strings.Contains(val, "${") {
+				f.opaque(prog, origin+key+" is built from environment variables: "+val)
+				continue
+			}
+			if !plainNpmProgram(key, val) {
+				f.scriptText(val, origin+key)
+			}
+		case "node-options":
+			if why := CodeLoadingEnv("NODE_OPTIONS", val); why != "" || strings.Contains(val, "${") {
+				f.opaque(prog, origin+"node-options makes every script load code from files safeclaw does not read: "+val)
+			}
+		}
+	}
+}
+
+// plainNpmProgram reports whether an npm program setting names the usual
+// program (a shell for script-shell and shell, git for git), which runs
+// nothing of its own.
+func plainNpmProgram(key, val string) bool {
+	if val == "" {
+		return true
+	}
+	base := path.Base(strings.ReplaceAll(val, `\`, "/"))
+	base = strings.TrimSuffix(strings.ToLower(base), ".exe")
+	if key == "git" {
+		return base == "git"
+	}
+	switch base {
+	case "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "cmd", "pwsh", "powershell":
+		return !strings.ContainsAny(strings.TrimPrefix(val, `C:\Program Files`), " \t")
+	}
+	return false
+}
+
+// CodeLoadingEnv says why an assignment makes the command load code from
+// files safeclaw does not read ("" when it does not): the dynamic loader's
+// preload, audit and library path, glibc's iconv modules, and the options
+// variables of Node, Perl, Ruby and the JVM when they load a module or an
+// agent. Whatever the command is, that code runs in it.
+func CodeLoadingEnv(name, val string) string {
+	if strings.TrimSpace(val) == "" {
+		return ""
+	}
+	loads := false
+	switch name {
+	case "LD_PRELOAD", "LD_AUDIT", "LD_LIBRARY_PATH", "GCONV_PATH":
+		loads = true
+	case "NODE_OPTIONS", "npm_config_node_options", "NPM_CONFIG_NODE_OPTIONS":
+		loads = hasAnyOption(val, "-r", "--require", "--import", "--loader", "--experimental-loader")
+	case "PERL5OPT":
+		loads = hasAnyOption(val, "-M", "-m", "-d")
+	case "RUBYOPT":
+		loads = hasAnyOption(val, "-r")
+	case "JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS":
+		loads = hasAnyOption(val, "-javaagent", "-agentpath", "-agentlib")
+	}
+	if !loads {
+		return ""
+	}
+	return name + " makes the command load code from files safeclaw does not read"
+}
+
+// hasAnyOption reports whether a space-separated option string holds one
+// of the options, alone, with "=VALUE" or ":VALUE", or (for a single-dash
+// letter) with its value attached.
+func hasAnyOption(val string, opts ...string) bool {
+	for _, f := range strings.Fields(val) {
+		for _, o := range opts {
+			if f == o || strings.HasPrefix(f, o+"=") || strings.HasPrefix(f, o+":") ||
+				len(o) == 2 && o[0] == '-' && o[1] != '-' && strings.HasPrefix(f, o) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -3,10 +3,13 @@ package shell
 import (
 	"maps"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
+
+	"github.com/safeclaw/safeclaw/shell/catalog"
 )
 
 // Build tools run the programs that variables and options name: make runs
@@ -590,26 +593,71 @@ func cargoEscapes(ws []word, ch *chain) {
 			continue
 		}
 		for _, st := range settings {
-			cargoSettingEscapes(w, st, ch)
+			cargoSettingEscapes(w, st, ch, "cargo --config")
+		}
+	}
+}
+
+// cargoConfigFiles records what cargo's configuration files make it run:
+// .cargo/config.toml and .cargo/config in the working directory and in
+// every directory above it, as cargo reads them. An agent can write the
+// project's, and cargo run then runs the target runner it names.
+func (a *analyzer) cargoConfigFiles(ch *chain) {
+	read := a.readFunc()
+	if read == nil || !filepath.IsAbs(a.cwd) {
+		return
+	}
+	for d := filepath.Clean(a.cwd); ; d = filepath.Dir(d) {
+		for _, name := range []string{"config.toml", "config"} {
+			file := filepath.Join(d, ".cargo", name)
+			w := lit(file)
+			data, err := read(file)
+			switch {
+			case err != nil && catalog.Missing(err):
+				continue
+			case err != nil:
+				ch.facets = append(ch.facets, opaqueFacet(file, "cargo's configuration "+file+" cannot be read: "+err.Error()))
+				continue
+			case len(data) > catalog.MaxFileBytes:
+				ch.facets = append(ch.facets, opaqueFacet(file, "cargo's configuration "+file+" is too large to read"))
+				continue
+			}
+			settings, ok := parseCargoConfig(string(data))
+			if !ok {
+				if strings.TrimSpace(string(data)) != "" {
+					ch.facets = append(ch.facets, opaqueFacet(file, "cargo's configuration "+file+" is not TOML safeclaw can read"))
+				}
+				continue
+			}
+			for _, st := range settings {
+				cargoSettingEscapes(w, st, ch, file)
+			}
+		}
+		if filepath.Dir(d) == d {
+			return
 		}
 	}
 }
 
 // cargoSettingEscapes records what one --config setting makes cargo run.
-func cargoSettingEscapes(w word, st cargoSetting, ch *chain) {
+func cargoSettingEscapes(w word, st cargoSetting, ch *chain, from string) {
 	key, vals, parsed := st.key, st.vals, st.parsed
 	name := strings.Join(key, ".")
-	origin := "cargo --config " + name
+	origin := from + " " + name
 	switch {
 	case key[0] == "include":
-		ch.facets = append(ch.facets, opaqueFacet(w.raw, "cargo --config include reads settings from a file safeclaw does not read: "+clip(w.s)))
-	case len(key) == 2 && key[0] == "env":
+		ch.facets = append(ch.facets, opaqueFacet(w.raw, origin+" reads settings from a file safeclaw does not read: "+clip(w.s)))
+	case key[0] == "env" && (len(key) == 2 || len(key) == 3 && key[2] == "value"):
 		// [env] sets the environment of the build scripts and the
-		// compiler cargo runs (the cc crate reads CC from it).
+		// compiler cargo runs (the cc crate reads CC from it); a value
+		// may be a table: NAME = { value = "...", relative = true }.
 		if parsed && len(vals) == 1 {
 			x := w
 			x.s = key[1] + "=" + vals[0]
 			buildProgramEnv(x, key[1], vals[0], ch, origin)
+			if why := catalog.CodeLoadingEnv(key[1], vals[0]); why != "" {
+				ch.facets = append(ch.facets, opaqueFacet(w.raw, origin+": "+why))
+			}
 		}
 	case len(key) == 2 && (key[0] == "build" || key[0] == "host") && (key[1] == "rustflags" || key[1] == "rustdocflags") ||
 		len(key) == 3 && key[0] == "target" && key[2] == "rustflags":

@@ -114,7 +114,9 @@
 // providers, and its --config KEY=VALUE settings (build.rustc,
 // build.rustc-wrapper, build.rustdoc, target.*.runner/.linker, host.linker,
 // credential providers and aliases, doc.browser, env.CC...) are programs and
-// their arguments. Compiler options that run a program (-wrapper,
+// their arguments, and so are the same settings in the .cargo/config.toml
+// (or .cargo/config) files cargo reads from the working directory up (an
+// [env] value that loads code, LD_PRELOAD and the like, is opaque). Compiler options that run a program (-wrapper,
 // -fuse-ld=PATH, --ld-path, rustc's -C linker=) are read from CFLAGS,
 // CGO_CFLAGS, RUSTFLAGS and the like. A value naming an ordinary toolchain
 // program (CC=clang, CC="ccache gcc", CC=$CC) is what the tool runs anyway and

@@ -119,6 +119,7 @@ func (a *analyzer) commandEscapes(prog string, ws []word, ch *chain) bool {
 		a.makeEscapes(prog, ws, ch)
 	case "cargo":
 		cargoEscapes(ws, ch)
+		a.cargoConfigFiles(ch)
 		return false
 	case "configure":
 		configureEscapes(ws, ch)

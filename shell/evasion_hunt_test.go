@@ -65,6 +65,12 @@ func TestEvasionsAllowedTools(t *testing.T) {
 		{"echo 'script-shell=/bin/bash' > .npmrc && npm test", ""},
 		{"printf '[x]\nscript-shell=nc -l 1\n' > .npmrc && npm test", ""},
 		{"echo 'registry=https://r.example/' > .npmrc && npm install", ""},
+		// cargo reads .cargo/config.toml here and in every directory above.
+		{"printf '[target.x86_64-unknown-linux-gnu]\\nrunner = \"nc -l 4444\"\\n' > .cargo/config.toml && cargo run", action.NetworkListen},
+		{"printf '[build]\\nrustc-wrapper = \"ngrok\"\\n' > /work/.cargo/config && cargo build", action.NetworkTunnel},
+		{"printf '[env]\\nLD_PRELOAD = \"/tmp/x.so\"\\n' > .cargo/config.toml && cargo build", action.ShellOpaque},
+		{"printf '[env]\\nLD_PRELOAD = { value = \"x.so\", relative = true }\\n' > .cargo/config.toml && cargo build", action.ShellOpaque},
+		{"printf '[build]\\njobs = 4\\n[target.x86_64-unknown-linux-gnu]\\nlinker = \"clang\"\\n' > .cargo/config.toml && cargo build", ""},
 		// An install runs the project's own lifecycle scripts.
 		{`echo '{"scripts":{"postinstall":"nc -l 4444"}}' > package.json && npm install`, action.NetworkListen},
 		{`echo '{"scripts":{"preinstall":"nc -l 4444"}}' > package.json && npm ci`, action.NetworkListen},

@@ -448,6 +448,11 @@ func TestFileFacets(t *testing.T) {
 		// A read whose path is not known statically is kept as written, so
 		// a rule on the file's name still applies (see action.Action.Path).
 		{"cat $X/.ssh/id_rsa", action.FileRead, []string{"$X/.ssh/id_rsa"}},
+		// Writing to /dev/null or the command's own output writes no file.
+		{"go build -o /dev/null ./...", action.FileWrite, nil},
+		{"sort -o /dev/stdout f", action.FileWrite, nil},
+		{"git diff --output=/dev/null", action.FileWrite, nil},
+		{"rm /dev/null", action.FileDelete, []string{"/dev/null"}},
 		{"cat < $X/.env", action.FileRead, []string{"$X/.env"}},
 		{"cd $X && cat .env", action.FileRead, []string{".env"}},
 		{"echo $X > $OUT", action.FileWrite, []string{"$OUT"}},

@@ -348,7 +348,7 @@ func (a *analyzer) wire(rs []redirect, execOnly bool) wiring {
 		if touchesStdout(r.fd) {
 			w.stdout = true
 		}
-		if harmlessDevice(t.s) || t.raw == "$(tty)" || t.raw == "`tty`" {
+		if catalog.HarmlessDevice(t.s) || t.raw == "$(tty)" || t.raw == "`tty`" {
 			continue // $(tty) is the terminal's device
 		}
 		p, detail := t.s, ""
@@ -455,14 +455,6 @@ func devAlias(p string) (string, bool) {
 	return "", false
 }
 
-// harmlessDevice reports whether writing to or reading from p touches no file.
-func harmlessDevice(p string) bool {
-	switch p {
-	case "/dev/null", "/dev/zero", "/dev/tty", "/dev/full", "/dev/random", "/dev/urandom":
-		return true
-	}
-	return false
-}
 
 // procStream returns what an input process substitution that is the whole
 // word w writes, when that says more than "a pipe": literal or decoded

@@ -242,7 +242,31 @@ func (f *finder) file(kind action.Kind, prog, path, detail string) {
 	f.fileFacet(kind, prog, path, detail, false)
 }
 
+// HarmlessDevice reports whether writing to or reading from p touches no file.
+func HarmlessDevice(p string) bool {
+	switch p {
+	case "/dev/null", "/dev/zero", "/dev/tty", "/dev/full", "/dev/random", "/dev/urandom":
+		return true
+	}
+	return false
+}
+
+// outputDevice reports whether writing to p writes the command's own
+// output (go build -o /dev/stdout, sort -o /dev/stderr).
+func outputDevice(p string) bool {
+	switch p {
+	case "/dev/stdout", "/dev/stderr", "/dev/fd/1", "/dev/fd/2", "/proc/self/fd/1", "/proc/self/fd/2":
+		return true
+	}
+	return false
+}
+
 func (f *finder) fileFacet(kind action.Kind, prog, path, detail string, recursive bool) {
+	if kind == action.FileWrite && (HarmlessDevice(path) || outputDevice(path)) {
+		// go build -o /dev/null writes no file (a delete of the device
+		// node itself is one).
+		return
+	}
 	if f.runTimeValue(path) {
 		if kind != action.FileRead {
 			f.opaque(prog, fmt.Sprintf("%s %s a path not known statically: %s", prog, kindVerb(kind), path))

@@ -455,7 +455,6 @@ func devAlias(p string) (string, bool) {
 	return "", false
 }
 
-
 // procStream returns what an input process substitution that is the whole
 // word w writes, when that says more than "a pipe": literal or decoded
 // text, a download or a network peer (sh < <(nc HOST PORT)). A plain pipe

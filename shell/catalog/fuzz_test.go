@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"io/fs"
 	"strings"
 	"testing"
 	"time"
@@ -60,5 +61,46 @@ func FuzzDetect(f *testing.F) {
 			ReadFile: func(string) ([]byte, error) { return []byte(line), nil },
 		}
 		_ = Detect(c)
+	})
+}
+
+// FuzzNpmrc: any .npmrc never panics, and one without a setting that names
+// a program or loads code (script-shell, shell, git, node-options) adds no
+// script and no opaque facet to npm test.
+// Run: go test -run=- -fuzz=FuzzNpmrc ./shell/catalog
+func FuzzNpmrc(f *testing.F) {
+	for _, s := range []string{
+		"script-shell=nc -l 4444\n", "script_shell = \"ngrok\"\n", "node-options=--require /tmp/x.js\n",
+		"registry=https://r.example/\n; comment\n# comment\n", "[x]\nscript-shell=nc -l 1\n",
+		"script-shell=${EVIL}\n", "git=/usr/bin/git\nshell=/bin/bash\n", "=\n\n  =x\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, rc string) {
+		c := Command{
+			Views: []action.Argv{action.ParseArgv([]string{"npm", "test"})},
+			Cwd:   "/p", Home: "/h",
+			ReadFile: func(name string) ([]byte, error) {
+				if name == "/p/.npmrc" {
+					return []byte(rc), nil
+				}
+				return nil, fs.ErrNotExist
+			},
+		}
+		res := Detect(c)
+		folded := strings.ReplaceAll(strings.ToLower(rc), "_", "-")
+		for _, k := range []string{"script-shell", "shell", "git", "node-options"} {
+			if strings.Contains(folded, k) {
+				return
+			}
+		}
+		if len(res.Scripts) > 0 {
+			t.Fatalf("scripts %+v from %q", res.Scripts, rc)
+		}
+		for _, a := range res.Facets {
+			if a.Kind == action.ShellOpaque {
+				t.Fatalf("opaque %+v from %q", a, rc)
+			}
+		}
 	})
 }

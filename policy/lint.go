@@ -123,7 +123,7 @@ func lintAt(p *Policy, now time.Time) []Finding {
 			case word != "" && action.ProgramName(word) != word:
 				add(b, "command_regex", "command_regex %q can never match: the command line starts with the program name %q, not %q", re, action.ProgramName(word), word)
 			}
-			if matchesEverything(b.regexes[i]) {
+			if matchesEverything(b.regexes[i].get()) {
 				add(b, "command_regex", "command_regex %q matches every command (it matches an empty string anywhere; an empty alternative such as \"a|\" does that)", re)
 			}
 		}

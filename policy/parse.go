@@ -396,12 +396,12 @@ func parseRule(n *strictyaml.Node, file string, idx int, arena *patArena, r *rul
 				}
 				return nil, items[i].Errorf(hint, "command_regex %q contains the control character %U at byte %d", s, r, j)
 			}
-			re, cost, hint, err := compileRegex("command_regex", s)
+			cost, hint, err := checkRegex("command_regex", s)
 			if err != nil {
 				return nil, items[i].Errorf(hint, "bad command_regex: %v", err)
 			}
 			r.regexCost += cost
-			r.regexes = append(r.regexes, re)
+			r.regexes = append(r.regexes, &lazyRegexp{src: s})
 			r.canon.CommandRegex = append(r.canon.CommandRegex, s)
 		}
 	}

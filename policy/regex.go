@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"regexp/syntax"
+	"sync"
 )
 
 // Regular expressions are RE2 (Go's regexp): matching is linear in the input,
@@ -22,29 +23,56 @@ const (
 	maxFileRegexInsts = 100_000
 )
 
-// compileRegex compiles an RE2 expression within the size bounds and
-// returns its cost (compiled instructions). The hint is for the error.
-// what names the field in the hint ("command_regex", "regex").
-func compileRegex(what, s string) (re *regexp.Regexp, cost int, hint string, err error) {
+// lazyRegexp is a command_regex: checked when the policy is read
+// (checkRegex), compiled when a decision first needs it. A hook process
+// loads the policy to decide one request, which runs few of its
+// expressions, and compiling one costs more than checking it.
+type lazyRegexp struct {
+	src  string
+	once sync.Once
+	re   *regexp.Regexp
+}
+
+func (l *lazyRegexp) get() *regexp.Regexp {
+	l.once.Do(func() {
+		// checkRegex parsed it with the flags regexp.Compile uses.
+		l.re = regexp.MustCompile(l.src)
+	})
+	return l.re
+}
+
+// checkRegex checks an RE2 expression against the size bounds and returns
+// its cost (compiled instructions), without building the matcher. The hint
+// is for the error; what names the field in it.
+func checkRegex(what, s string) (cost int, hint string, err error) {
 	if len(s) > maxRegexLen {
-		return nil, 0, "split it into several rules or simplify it", fmt.Errorf("regular expression is %d bytes long; at most %d are allowed", len(s), maxRegexLen)
+		return 0, "split it into several rules or simplify it", fmt.Errorf("regular expression is %d bytes long; at most %d are allowed", len(s), maxRegexLen)
 	}
 	rehint := what + " is RE2 syntax: no backreferences or lookaround"
 	parsed, err := syntax.Parse(s, syntax.Perl)
 	if err != nil {
-		return nil, 0, rehint, err
+		return 0, rehint, err
 	}
 	prog, err := syntax.Compile(parsed.Simplify())
 	if err != nil {
-		return nil, 0, rehint, err
+		return 0, rehint, err
 	}
 	if len(prog.Inst) > maxRegexInsts {
-		return nil, 0, "use smaller repetition counts or split it into several rules",
+		return 0, "use smaller repetition counts or split it into several rules",
 			fmt.Errorf("regular expression is too complex (%d instructions compiled; at most %d)", len(prog.Inst), maxRegexInsts)
 	}
-	re, err = regexp.Compile(s)
-	if err != nil {
-		return nil, 0, rehint, err
+	return len(prog.Inst), "", nil
+}
+
+// compileRegex compiles an RE2 expression within the size bounds and
+// returns its cost (compiled instructions). The hint is for the error.
+// what names the field in the hint ("command_regex", "regex").
+func compileRegex(what, s string) (re *regexp.Regexp, cost int, hint string, err error) {
+	if cost, hint, err = checkRegex(what, s); err != nil {
+		return nil, 0, hint, err
 	}
-	return re, len(prog.Inst), "", nil
+	if re, err = regexp.Compile(s); err != nil {
+		return nil, 0, what + " is RE2 syntax: no backreferences or lookaround", err
+	}
+	return re, cost, "", nil
 }

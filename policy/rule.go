@@ -2,7 +2,6 @@ package policy
 
 import (
 	"path"
-	"regexp"
 	"strings"
 	"time"
 
@@ -35,7 +34,7 @@ type rule struct {
 	// View matchers (test the part's argv views; all must hold on one view).
 	patterns []*cmdPattern
 	pidx     *patIndex // patterns by program, for rules with many
-	regexes  []*regexp.Regexp
+	regexes  []*lazyRegexp
 	programs []glob
 	args     []glob
 
@@ -269,12 +268,12 @@ func (p *Policy) matchView(r *rule, v *action.Argv) bool {
 
 // matchRegexes matches the view's words joined by single spaces, with the
 // program word replaced by the program name.
-func (p *Policy) matchRegexes(res []*regexp.Regexp, v *action.Argv) bool {
+func (p *Policy) matchRegexes(res []*lazyRegexp, v *action.Argv) bool {
 	bp := p.bufs.Get().(*[]byte)
 	b := appendCommandLine((*bp)[:0], v)
 	ok := false
 	for _, re := range res {
-		if re.Match(b) {
+		if re.get().Match(b) {
 			ok = true
 			break
 		}

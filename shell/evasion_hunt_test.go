@@ -65,6 +65,9 @@ func TestEvasionsAllowedTools(t *testing.T) {
 		{"echo 'script-shell=/bin/bash' > .npmrc && npm test", ""},
 		{"printf '[x]\nscript-shell=nc -l 1\n' > .npmrc && npm test", ""},
 		{"echo 'registry=https://r.example/' > .npmrc && npm install", ""},
+		// yarn runs the file .yarnrc.yml's yarnPath names as itself.
+		{`echo 'yarnPath: y.cjs' > .yarnrc.yml && echo 'require("net").createServer().listen(4444)' > y.cjs && yarn test`, action.NetworkListen},
+		{`echo 'yarnPath: y.cjs' > .yarnrc.yml && echo 'console.log(1)' > y.cjs && yarn test`, ""},
 		// cargo reads .cargo/config.toml here and in every directory above.
 		{"printf '[target.x86_64-unknown-linux-gnu]\\nrunner = \"nc -l 4444\"\\n' > .cargo/config.toml && cargo run", action.NetworkListen},
 		{"printf '[build]\\nrustc-wrapper = \"ngrok\"\\n' > /work/.cargo/config && cargo build", action.NetworkTunnel},

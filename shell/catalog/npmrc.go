@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -40,6 +41,44 @@ func (f *finder) npmrc(prog, dir string) {
 	}
 	for _, file := range files {
 		f.npmrcFile(prog, file)
+	}
+	if prog == "yarn" {
+		f.yarnPath(prog, f.npmProjectRoot(dir))
+	}
+}
+
+// yarnPath reads yarnPath from the project's .yarnrc.yml: the yarn command
+// runs that JavaScript file as yarn itself. A release yarn vendors there
+// (.yarn/releases/yarn-4.x.cjs, megabytes of it) is taken as yarn; any
+// other file is read as code.
+func (f *finder) yarnPath(prog, root string) {
+	if root == "" {
+		return
+	}
+	data := f.read(filepath.Join(root, ".yarnrc.yml"))
+	for _, line := range strings.Split(string(data), "\n") {
+		key, val, ok := strings.Cut(line, ":")
+		if !ok || strings.TrimSpace(key) != "yarnPath" || key != strings.TrimLeft(key, " \t") {
+			continue
+		}
+		val = strings.Trim(strings.TrimSpace(val), `"'`)
+		if val == "" {
+			continue
+		}
+		file := val
+		if !filepath.IsAbs(file) {
+			file = filepath.Join(root, file)
+		}
+		if rel, err := filepath.Rel(filepath.Join(root, ".yarn", "releases"), file); err == nil && !strings.HasPrefix(rel, "..") {
+			stat := f.cmd.Stat
+			if stat == nil {
+				stat = os.Stat
+			}
+			if fi, err := stat(file); err == nil && fi.Mode().IsRegular() && fi.Size() > MaxFileBytes {
+				continue // a vendored yarn release
+			}
+		}
+		f.fileCode(langJS, prog, file)
 	}
 }
 

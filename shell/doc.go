@@ -93,8 +93,9 @@
 // CC/CXX, which later builds run), npm/pnpm/yarn --script-shell (pnpm's
 // --config.script-shell, npm_config_script_shell, RUSTC_WRAPPER; and
 // --node-options that load code; the same settings, and git, in the
-// project's .npmrc, yarn 1's .yarnrc and the files npm_config_userconfig
-// and npm_config_globalconfig name), wget --use-askpass, and git rebase --exec, bisect run, submodule foreach,
+// project's .npmrc, yarn 1's .yarnrc, pnpm-workspace.yaml and the files
+// npm_config_userconfig and npm_config_globalconfig name; yarn's yarnPath
+// and pnpm's pnpmfile are read as code), wget --use-askpass, and git rebase --exec, bisect run, submodule foreach,
 // difftool -x, the filter-branch filters, grep -O and --upload-pack, rg --pre,
 // --receive-pack and --exec. Long options may be abbreviated down to one
 // letter, as getopt and git allow (git clone --u=CMD). Their shell.execute

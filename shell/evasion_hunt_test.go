@@ -65,6 +65,11 @@ func TestEvasionsAllowedTools(t *testing.T) {
 		{"echo 'script-shell=/bin/bash' > .npmrc && npm test", ""},
 		{"printf '[x]\nscript-shell=nc -l 1\n' > .npmrc && npm test", ""},
 		{"echo 'registry=https://r.example/' > .npmrc && npm install", ""},
+		// pnpm's settings in pnpm-workspace.yaml, and its pnpmfile's hooks.
+		{"echo 'scriptShell: nc -l 4444' > pnpm-workspace.yaml && pnpm test", action.NetworkListen},
+		{"printf 'packages:\\n  - a\\nnodeOptions: \"--require /tmp/x.js\"\\n' > pnpm-workspace.yaml && pnpm run build", action.ShellOpaque},
+		{`echo 'require("net").createServer().listen(4444)' > .pnpmfile.cjs && pnpm install`, action.NetworkListen},
+		{"printf 'packages:\\n  - a\\nnodeLinker: hoisted\\n' > pnpm-workspace.yaml && pnpm install", ""},
 		// yarn runs the file .yarnrc.yml's yarnPath names as itself.
 		{`echo 'yarnPath: y.cjs' > .yarnrc.yml && echo 'require("net").createServer().listen(4444)' > y.cjs && yarn test`, action.NetworkListen},
 		{`echo 'yarnPath: y.cjs' > .yarnrc.yml && echo 'console.log(1)' > y.cjs && yarn test`, ""},

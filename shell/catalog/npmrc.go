@@ -42,8 +42,73 @@ func (f *finder) npmrc(prog, dir string) {
 	for _, file := range files {
 		f.npmrcFile(prog, file)
 	}
-	if prog == "yarn" {
+	switch prog {
+	case "yarn":
 		f.yarnPath(prog, f.npmProjectRoot(dir))
+	case "pnpm":
+		f.pnpmWorkspace(prog, dir)
+	}
+}
+
+// pnpmWorkspace reads what pnpm takes from the workspace root (the nearest
+// directory at or above dir with a pnpm-workspace.yaml): the settings
+// there that name programs or load code (scriptShell, nodeOptions; newer
+// pnpm reads its settings only there), and the pnpmfile
+// (.pnpmfile.cjs, or the file pnpmfile names), whose hooks pnpm runs.
+func (f *finder) pnpmWorkspace(prog, dir string) {
+	start := dir
+	if !filepath.IsAbs(start) {
+		if f.cmd.Cwd == "" {
+			return
+		}
+		start = filepath.Join(f.cmd.Cwd, start)
+	}
+	root, data := "", []byte(nil)
+	for d, i := filepath.Clean(start), 0; i < 64; i++ {
+		if data = f.read(filepath.Join(d, "pnpm-workspace.yaml")); data != nil {
+			root = d
+			break
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			break
+		}
+		d = parent
+	}
+	if root == "" {
+		root = f.npmProjectRoot(dir)
+	}
+	origin := filepath.Join(root, "pnpm-workspace.yaml") + " "
+	pnpmfile := ".pnpmfile.cjs"
+	for _, line := range strings.Split(string(data), "\n") {
+		key, val, ok := strings.Cut(line, ":")
+		if !ok || key != strings.TrimLeft(key, " \t") {
+			continue // not a top-level setting
+		}
+		key = strings.TrimSpace(key)
+		val = strings.Trim(strings.TrimSpace(val), `"'`)
+		switch key {
+		case "scriptShell":
+			if strings.Contains(val, "${") {
+				f.opaque(prog, origin+key+" is built from environment variables: "+val)
+			} else if !plainNpmProgram("script-shell", val) {
+				f.scriptText(val, origin+key)
+			}
+		case "nodeOptions":
+			if CodeLoadingEnv("NODE_OPTIONS", val) != "" || strings.Contains(val, "${") {
+				f.opaque(prog, origin+"nodeOptions makes every script load code from files safeclaw does not read: "+val)
+			}
+		case "pnpmfile":
+			if val != "" {
+				pnpmfile = val
+			}
+		}
+	}
+	if root != "" {
+		if !filepath.IsAbs(pnpmfile) {
+			pnpmfile = filepath.Join(root, pnpmfile)
+		}
+		f.fileCode(langJS, prog, pnpmfile)
 	}
 }
 

@@ -41,6 +41,12 @@ func TestEvasionsAllowedTools(t *testing.T) {
 		{"printf 'X:=$(shell nc -l 4444)\\nall:\\n\\techo\\n' > Makefile; make", action.NetworkListen},
 		{"printf 'X != nc -l 4444\\nall:\\n\\techo\\n' > Makefile; make", action.NetworkListen},
 		{"printf 'all:\\n\\tgo build ./...\\n' > Makefile; make", ""},
+		// make reads every -f file, and first those MAKEFILES names.
+		{"printf 'X := $(shell nc -l 4444)\\n' > e.mk; make -f e.mk -f Makefile", action.NetworkListen},
+		{"printf 'X := $(shell nc -l 4444)\\n' > /tmp/e.mk; MAKEFILES=/tmp/e.mk make", action.NetworkListen},
+		{"printf 'x:\\n\\tnc -l 4444\\n' > /tmp/e.mk; MAKEFILES=/tmp/e.mk make x", action.NetworkListen},
+		{"MAKEFILES=$M make", action.ShellOpaque},
+		{"printf 'all:\\n\\techo hi\\n' > /tmp/e.mk; MAKEFILES=/tmp/e.mk make", ""},
 		// MAKEFLAGS carries --eval and definitions, spaces and all.
 		{"MAKEFLAGS='--eval=$(shell nc -l 4444)' make", action.NetworkListen},
 		{"MAKEFLAGS='--eval $(shell nc -l 4444)' make", action.NetworkListen},

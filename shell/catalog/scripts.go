@@ -255,6 +255,7 @@ func (f *finder) denoTask(name string, extra []string, depth int) {
 
 func (f *finder) make(prog string, args []string, depth int) {
 	dir, file := "", ""
+	var files []string // every -f: make reads them all, in order
 	var targets []string
 	for i := 0; i < len(args); i++ {
 		w := args[i]
@@ -267,16 +268,19 @@ func (f *finder) make(prog string, args []string, depth int) {
 		case w == "-f" || w == "--file" || w == "--makefile":
 			if i+1 < len(args) {
 				file = args[i+1]
+				files = append(files, file)
 				i++
 			}
 		case strings.HasPrefix(w, "--file=") || strings.HasPrefix(w, "--makefile="):
 			_, file, _ = strings.Cut(w, "=")
+			files = append(files, file)
 		case strings.HasPrefix(w, "--directory="):
 			dir = strings.TrimPrefix(w, "--directory=")
 		case strings.HasPrefix(w, "-C") && len(w) > 2:
 			dir = w[2:]
 		case strings.HasPrefix(w, "-f") && len(w) > 2:
 			file = w[2:]
+			files = append(files, file)
 		case w == "-j" || w == "-l" || w == "-o" || w == "-W" || w == "-I":
 			if i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
 				i++
@@ -286,34 +290,63 @@ func (f *finder) make(prog string, args []string, depth int) {
 			targets = append(targets, w)
 		}
 	}
-	names := []string{"GNUmakefile", "makefile", "Makefile"}
+	// MAKEFILES names makefiles make reads before the others; their
+	// targets never become the default goal.
+	if v, ok := f.cmd.Env["MAKEFILES"]; ok {
+		if !v.Known {
+			f.opaque(prog, "MAKEFILES names makefiles not known statically")
+		}
+		for _, n := range strings.Fields(v.Value) {
+			f.makefile(prog, dir, n, &targets, false, depth)
+		}
+	}
 	if file == "-" || isStdinFile(file) {
-		return // make -f -: the makefile is stdin (Command.Stdin's business)
-	}
-	if file != "" {
-		names = []string{file}
-	}
-	for _, n := range names {
-		data := f.read(filepath.Join(dir, n))
-		if data == nil {
-			continue
-		}
-		recipes := makeRecipes(string(data))
-		f.makeParseTime(prog, string(data), n, depth)
-		if len(targets) == 0 && recipes.first != "" {
-			targets = []string{recipes.first}
-		}
-		for _, t := range targets {
-			body, ok := recipes.bodies[t]
-			if !ok {
-				continue
+		// make -f -: the makefile is stdin (Command.Stdin's business);
+		// the other -f files are read too.
+		for _, n := range files {
+			if n != "-" && !isStdinFile(n) {
+				f.makefile(prog, dir, n, &targets, true, depth)
 			}
-			origin := n + " target " + t
-			f.scriptText(body, origin)
-			f.scriptFacets(body, prog+" "+t+" → "+origin, depth, nil)
 		}
 		return
 	}
+	if len(files) > 0 {
+		for _, n := range files {
+			f.makefile(prog, dir, n, &targets, true, depth)
+		}
+		return
+	}
+	for _, n := range []string{"GNUmakefile", "makefile", "Makefile"} {
+		if f.makefile(prog, dir, n, &targets, true, depth) {
+			return
+		}
+	}
+}
+
+// makefile reads one makefile (in dir) as make does: what runs while it
+// is read, and the recipes of the targets asked for. When goal is set and
+// no target was asked for, its first target becomes the one. It reports
+// whether the file was there.
+func (f *finder) makefile(prog, dir, name string, targets *[]string, goal bool, depth int) bool {
+	data := f.read(filepath.Join(dir, name))
+	if data == nil {
+		return false
+	}
+	recipes := makeRecipes(string(data))
+	f.makeParseTime(prog, string(data), name, depth)
+	if goal && len(*targets) == 0 && recipes.first != "" {
+		*targets = []string{recipes.first}
+	}
+	for _, t := range *targets {
+		body, ok := recipes.bodies[t]
+		if !ok {
+			continue
+		}
+		origin := name + " target " + t
+		f.scriptText(body, origin)
+		f.scriptFacets(body, prog+" "+t+" → "+origin, depth, nil)
+	}
+	return true
 }
 
 // makeParseTime scans what make runs while it reads a makefile, before

@@ -666,7 +666,12 @@ func (r *redactor) assignments() {
 			}
 		}
 		done = max(done, end) // keys inside this value belong to it
-		end = cutAtFound(found, j, end)
+		if quote == 0 || !passwordKey(key) {
+			// A quoted password is all of its quotes, whatever was found
+			// inside: cut there, what follows a token (pwd: "ghp_... x")
+			// would be redacted only the second time.
+			end = cutAtFound(found, j, end)
+		}
 		if end > j && secretAssignment(key, sep, r.text[j:end]) {
 			r.add(j, end)
 		}

@@ -76,6 +76,9 @@ func TestRedact(t *testing.T) {
 		// connection strings, vault login): a quoted password is all of
 		// its words; a token word alone keeps its first word only.
 		{`password: "correct horse battery staple"`, `password: "[REDACTED]"`},
+		// A token inside a quoted password: all of the quotes, at once.
+		{`pwd: "ghp_0123456789abcdefghij0123456789ABCDEF x"`, `pwd: "[REDACTED]"`},
+		{`password: "a ghp_0123456789abcdefghij0123456789ABCDEF b"`, `password: "[REDACTED]"`},
 		{"MYSQL_ROOT_PASSWORD='my secret pw'\nX=1", "MYSQL_ROOT_PASSWORD='[REDACTED]'\nX=1"},
 		{`{"password":"a \"b\" c","user":"u"}`, `{"password":"[REDACTED]","user":"u"}`},
 		{`password: "unclosed value`, `password: "[REDACTED] value`},

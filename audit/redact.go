@@ -664,6 +664,18 @@ func (r *redactor) assignments() {
 			} else {
 				end = max(end, quotedEnd(r.text, j, quote))
 			}
+			if end == j {
+				// Not closed on its line, and starting with blanks (a
+				// JSON string holding a line break: "pwd":" 0\n"): the
+				// blanks and the word after them.
+				end = runMax(r.text, run(r.text, j, isSpaceByte), isValue)
+			}
+		} else if quote != 0 && end == j {
+			// "token": " Zx9aB8...": a quoted value may start with blanks,
+			// as key= value may; the value is the word after them.
+			if k := run(r.text, j, isSpaceByte); k > j {
+				j, end = k, runMax(r.text, k, isValue)
+			}
 		}
 		done = max(done, end) // keys inside this value belong to it
 		if quote == 0 || !passwordKey(key) {

@@ -82,6 +82,11 @@ func TestRedact(t *testing.T) {
 		{"MYSQL_ROOT_PASSWORD='my secret pw'\nX=1", "MYSQL_ROOT_PASSWORD='[REDACTED]'\nX=1"},
 		{`{"password":"a \"b\" c","user":"u"}`, `{"password":"[REDACTED]","user":"u"}`},
 		{`password: "unclosed value`, `password: "[REDACTED] value`},
+		// Quoted values that start with blanks (JSON strings as text).
+		{"{\"pAsswd\":\" 0\n\",\"n\":2}", "{\"pAsswd\":\"[REDACTED]\n\",\"n\":2}"},
+		{`{"token":" Zx9aB8cD7eF6gH5iJ4kL"}`, `{"token":" [REDACTED]"}`},
+		{`{"api_key":"  Zx9aB8cD7eF6gH5iJ4kL", "n": 1}`, `{"api_key":"  [REDACTED]", "n": 1}`},
+		{`{"max_tokens": " 1024"}`, `{"max_tokens": " 1024"}`},
 		{`author: "Jane Q Public and John Smith"`, `author: "Jane Q Public and John Smith"`},
 		{"client-key-data: LS0tLS1CRUdJTiBSU0EgUFJJVkFURSBLRVktLS0tLQpNSUlFb3dJQkFBS0NBUUVB\nclient-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUM=",
 			"client-key-data: [REDACTED]\nclient-certificate-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUM="},

@@ -17,8 +17,12 @@ import (
 // npm_config_globalconfig name. The user's own ~/.npmrc is the user's, as
 // ~/.gitconfig is.
 func (f *finder) npmrc(prog, dir string) {
+	root, _ := f.findUp(dir, "package.json")
+	if root == "" {
+		root = f.absDir(dir)
+	}
 	var files []string
-	if root := f.npmProjectRoot(dir); root != "" {
+	if root != "" {
 		files = append(files, filepath.Join(root, ".npmrc"))
 		if prog == "yarn" {
 			// yarn 1 also reads .yarnrc (key "value" lines).
@@ -44,30 +48,32 @@ func (f *finder) npmrc(prog, dir string) {
 	}
 	switch prog {
 	case "yarn":
-		f.yarnPath(prog, f.npmProjectRoot(dir))
+		f.yarnPath(prog, root)
 	case "pnpm":
-		f.pnpmWorkspace(prog, dir)
+		f.pnpmWorkspace(prog, dir, root)
 	}
 }
 
-// pnpmWorkspace reads what pnpm takes from the workspace root (the nearest
-// directory at or above dir with a pnpm-workspace.yaml): the settings
-// there that name programs or load code (scriptShell, nodeOptions; newer
-// pnpm reads its settings only there), and the pnpmfile
-// (.pnpmfile.cjs, or the file pnpmfile names), whose hooks pnpm runs.
-func (f *finder) pnpmWorkspace(prog, dir string) {
-	start := dir
-	if !filepath.IsAbs(start) {
-		if f.cmd.Cwd == "" {
-			return
-		}
-		start = filepath.Join(f.cmd.Cwd, start)
+// absDir is dir (relative to the working directory) made absolute and
+// clean, "" when the working directory is unknown.
+func (f *finder) absDir(dir string) string {
+	if filepath.IsAbs(dir) {
+		return filepath.Clean(dir)
 	}
-	root, data := "", []byte(nil)
-	for d, i := filepath.Clean(start), 0; i < 64; i++ {
-		if data = f.read(filepath.Join(d, "pnpm-workspace.yaml")); data != nil {
-			root = d
-			break
+	if f.cmd.Cwd == "" {
+		return ""
+	}
+	return filepath.Join(f.cmd.Cwd, dir)
+}
+
+// findUp returns the nearest directory at or above dir (relative to the
+// working directory) that holds the file name, and the file; "" when none
+// does.
+func (f *finder) findUp(dir, name string) (string, []byte) {
+	d := f.absDir(dir)
+	for i := 0; d != "" && i < 64; i++ {
+		if data := f.read(filepath.Join(d, name)); data != nil {
+			return d, data
 		}
 		parent := filepath.Dir(d)
 		if parent == d {
@@ -75,41 +81,69 @@ func (f *finder) pnpmWorkspace(prog, dir string) {
 		}
 		d = parent
 	}
-	if root == "" {
-		root = f.npmProjectRoot(dir)
-	}
-	origin := filepath.Join(root, "pnpm-workspace.yaml") + " "
-	pnpmfile := ".pnpmfile.cjs"
+	return "", nil
+}
+
+// topLevelYAML calls fn with each top-level "key: value" line of a YAML
+// file (pnpm-workspace.yaml, .yarnrc.yml), the value's quotes removed.
+func topLevelYAML(data []byte, fn func(key, val string)) {
 	for _, line := range strings.Split(string(data), "\n") {
 		key, val, ok := strings.Cut(line, ":")
 		if !ok || key != strings.TrimLeft(key, " \t") {
 			continue // not a top-level setting
 		}
-		key = strings.TrimSpace(key)
-		val = strings.Trim(strings.TrimSpace(val), `"'`)
+		fn(strings.TrimSpace(key), strings.Trim(strings.TrimSpace(val), `"'`))
+	}
+}
+
+// npmSetting records what one npm setting (key as .npmrc spells it) makes
+// npm, pnpm or yarn run. origin names where it was read.
+func (f *finder) npmSetting(prog, origin, key, val string) {
+	switch key {
+	case "script-shell", "shell", "git":
+		if strings.Contains(val, "${") {
+			f.opaque(prog, origin+key+" is built from environment variables: "+val)
+		} else if !plainNpmProgram(key, val) {
+			f.scriptText(val, origin+key)
+		}
+	case "node-options":
+		if CodeLoadingEnv("NODE_OPTIONS", val) != "" || strings.Contains(val, "${") {
+			f.opaque(prog, origin+"node-options makes every script load code from files safeclaw does not read: "+val)
+		}
+	}
+}
+
+// pnpmWorkspace reads what pnpm takes from the workspace root (the nearest
+// directory at or above dir with a pnpm-workspace.yaml, else the project
+// root): the settings there that name programs or load code (scriptShell,
+// nodeOptions; newer pnpm reads its settings only there), and the pnpmfile
+// (.pnpmfile.cjs, or the file pnpmfile names), whose hooks pnpm runs.
+func (f *finder) pnpmWorkspace(prog, dir, projectRoot string) {
+	root, data := f.findUp(dir, "pnpm-workspace.yaml")
+	if root == "" {
+		root = projectRoot
+	}
+	if root == "" {
+		return
+	}
+	origin := filepath.Join(root, "pnpm-workspace.yaml") + " "
+	pnpmfile := ".pnpmfile.cjs"
+	topLevelYAML(data, func(key, val string) {
 		switch key {
 		case "scriptShell":
-			if strings.Contains(val, "${") {
-				f.opaque(prog, origin+key+" is built from environment variables: "+val)
-			} else if !plainNpmProgram("script-shell", val) {
-				f.scriptText(val, origin+key)
-			}
+			f.npmSetting(prog, origin, "script-shell", val)
 		case "nodeOptions":
-			if CodeLoadingEnv("NODE_OPTIONS", val) != "" || strings.Contains(val, "${") {
-				f.opaque(prog, origin+"nodeOptions makes every script load code from files safeclaw does not read: "+val)
-			}
+			f.npmSetting(prog, origin, "node-options", val)
 		case "pnpmfile":
 			if val != "" {
 				pnpmfile = val
 			}
 		}
+	})
+	if !filepath.IsAbs(pnpmfile) {
+		pnpmfile = filepath.Join(root, pnpmfile)
 	}
-	if root != "" {
-		if !filepath.IsAbs(pnpmfile) {
-			pnpmfile = filepath.Join(root, pnpmfile)
-		}
-		f.fileCode(langJS, prog, pnpmfile)
-	}
+	f.fileCode(langJS, prog, pnpmfile)
 }
 
 // yarnPath reads yarnPath from the project's .yarnrc.yml: the yarn command
@@ -120,17 +154,10 @@ func (f *finder) yarnPath(prog, root string) {
 	if root == "" {
 		return
 	}
-	data := f.read(filepath.Join(root, ".yarnrc.yml"))
-	for _, line := range strings.Split(string(data), "\n") {
-		key, val, ok := strings.Cut(line, ":")
-		if !ok || strings.TrimSpace(key) != "yarnPath" || key != strings.TrimLeft(key, " \t") {
-			continue
+	topLevelYAML(f.read(filepath.Join(root, ".yarnrc.yml")), func(key, file string) {
+		if key != "yarnPath" || file == "" {
+			return
 		}
-		val = strings.Trim(strings.TrimSpace(val), `"'`)
-		if val == "" {
-			continue
-		}
-		file := val
 		if !filepath.IsAbs(file) {
 			file = filepath.Join(root, file)
 		}
@@ -140,35 +167,11 @@ func (f *finder) yarnPath(prog, root string) {
 				stat = os.Stat
 			}
 			if fi, err := stat(file); err == nil && fi.Mode().IsRegular() && fi.Size() > MaxFileBytes {
-				continue // a vendored yarn release
+				return // a vendored yarn release
 			}
 		}
 		f.fileCode(langJS, prog, file)
-	}
-}
-
-// npmProjectRoot is where npm looks for the project's .npmrc: the nearest
-// directory at or above dir (relative to the working directory) holding a
-// package.json, or dir itself.
-func (f *finder) npmProjectRoot(dir string) string {
-	start := dir
-	if !filepath.IsAbs(start) {
-		if f.cmd.Cwd == "" {
-			return ""
-		}
-		start = filepath.Join(f.cmd.Cwd, start)
-	}
-	for d, i := filepath.Clean(start), 0; i < 64; i++ {
-		if f.read(filepath.Join(d, "package.json")) != nil {
-			return d
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			break
-		}
-		d = parent
-	}
-	return filepath.Clean(start)
+	})
 }
 
 // npmrcFile reads one .npmrc (ini: key = value, ; and # comments, [section]
@@ -201,20 +204,7 @@ func (f *finder) npmrcFile(prog, file string) {
 		if len(val) >= 2 && (val[0] == '"' && val[len(val)-1] == '"' || val[0] == '\'' && val[len(val)-1] == '\'') {
 			val = val[1 : len(val)-1]
 		}
-		switch key {
-		case "script-shell", "shell", "git":
-			if strings.Contains(val, "${") {
-				f.opaque(prog, origin+key+" is built from environment variables: "+val)
-				continue
-			}
-			if !plainNpmProgram(key, val) {
-				f.scriptText(val, origin+key)
-			}
-		case "node-options":
-			if why := CodeLoadingEnv("NODE_OPTIONS", val); why != "" || strings.Contains(val, "${") {
-				f.opaque(prog, origin+"node-options makes every script load code from files safeclaw does not read: "+val)
-			}
-		}
+		f.npmSetting(prog, origin, key, val)
 	}
 }
 
